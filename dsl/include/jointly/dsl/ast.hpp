@@ -1,0 +1,313 @@
+// The policy language's abstract syntax tree.
+//
+// Produced by `parse` (parse.hpp), read by the checker (check.hpp), the formatter
+// (format.hpp) and the engine's compiler. Plain values: copyable, no Spirit, Fusion or
+// Boost types. Every node keeps the span of the text it came from so that a diagnostic
+// (or, later, a runtime error) can point at the policy.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jointly::dsl {
+
+// A range of source text. Lines and columns are 1-based, columns count code points.
+// `end_*` is one past the last character. `offset`/`length` are in bytes.
+struct Span {
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    std::uint32_t end_line = 0;
+    std::uint32_t end_column = 0;
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+
+    bool operator==(const Span&) const = default;
+};
+
+struct Ident {
+    std::string name;
+    Span span;
+};
+
+// An exact decimal as written: value = units / 10^scale. `£1,500.50` is {150050, 2};
+// `33.5%` is {335, 1}. Parsed from text digit by digit, never through floating point.
+// INVARIANT: scale <= 18.
+struct Decimal {
+    std::int64_t units = 0;
+    std::int32_t scale = 0;
+
+    bool operator==(const Decimal&) const = default;
+};
+
+// A calendar date as written (`2025-04-01`). The parser guarantees it exists.
+struct CivilDate {
+    std::int32_t year = 0;
+    std::int32_t month = 0;
+    std::int32_t day = 0;
+
+    bool operator==(const CivilDate&) const = default;
+};
+
+enum class UnaryOp { Not, Negate };
+enum class BinaryOp { Or, And, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div };
+
+enum class ExprKind {
+    Bool,      // `true` / `false`: `boolean`
+    Number,    // `12`, `2.5`: `number` (scale 0 is a whole number)
+    Money,     // `£1,500.00`: `number` holds pounds, e.g. {150000, 2}
+    Percent,   // `5%`: `number` holds the percentage
+    Date,      // `2025-04-01`: `date`
+    Text,      // `"text"`: `text`
+    Name,      // a fact, let, threshold, scale level, agency, service or builtin (`service`,
+               // `total`, `age`): `text` holds the name
+    Unary,     // `not x`, `-x`: `unary_op`, args[0]
+    Binary,    // `a and b`, `a >= b`, `a + b`: `binary_op`, args[0], args[1]
+    Call,      // `count(dst, severe)`, `count(dst, at least severe)`, `lookup(table, x)`,
+               // `total(health)`: `text` holds the function, args the arguments
+    In,        // `x in [a, b]`, `"x" in list_fact`: args[0] the needle, args[1..] the
+               // set members; a single List arg may also name a list fact
+    List,      // `[a, b, c]`: args
+    AtLeast,   // `at least severe` inside count(): args[0]
+};
+
+struct Expr {
+    ExprKind kind = ExprKind::Bool;
+    Span span;
+    bool boolean = false;
+    Decimal number;
+    CivilDate date;
+    std::string text;
+    UnaryOp unary_op = UnaryOp::Not;
+    BinaryOp binary_op = BinaryOp::And;
+    std::vector<Expr> args;
+};
+
+// ---------------------------------------------------------------------------------------
+// Header
+
+enum class Rounding { HalfUp, HalfEven };
+
+struct Header {
+    Ident id;                                  // `policy reference "Title"`
+    std::string title;
+    std::string version;                       // `version "2025.1"`
+    std::optional<CivilDate> effective_from;   // `effective 2025-04-01 to 2026-03-31`
+    std::optional<CivilDate> effective_to;     // absent: open-ended (`effective from D`)
+    std::vector<Ident> agreed_by;              // `agreed by health, social_care on D`
+    std::optional<CivilDate> agreed_on;
+    std::string ref;                           // `ref "JFP 2025 s.1"`
+    std::string panel;                         // `panel "Joint Funding Panel"`
+    std::optional<Rounding> rounding;          // `rounding half_even`; absent = half up
+    Span span;
+};
+
+// ---------------------------------------------------------------------------------------
+// Declarations
+
+struct Agency {
+    Ident id;
+    std::string display_name;
+    Span span;
+};
+
+struct Scale {
+    Ident id;
+    std::vector<Ident> levels;  // lowest first
+    Span span;
+};
+
+enum class TypeKind { Bool, Whole, Decimal, Money, Date, Text, Level, LevelMap, TextList };
+
+struct TypeRef {
+    TypeKind kind = TypeKind::Bool;
+    Ident scale;  // for Level and LevelMap
+    Span span;
+};
+
+struct Fact {
+    Ident id;
+    TypeRef type;
+    std::optional<Expr> default_value;  // `default false`; absent: the fact is required
+    Span span;
+};
+
+struct Event {
+    Ident id;
+    Span span;
+};
+
+struct Let {
+    Ident id;
+    Expr value;
+    Span span;
+};
+
+// `eligible continuing_care when COND because "reason"`
+struct Threshold {
+    Ident id;
+    Expr condition;
+    std::string reason;
+    Span span;
+};
+
+// ---------------------------------------------------------------------------------------
+// Rules
+
+enum class TimeUnit { Days, Weeks };
+
+enum class WindowKind {
+    After,    // `within N days|weeks after EVENT`: [e, e + N)
+    Before,   // `within N days|weeks before EVENT`: [e - N, e)
+    Between,  // `from A to B` (both inclusive), `from A` (open end), `before B` (open start,
+              // B excluded: `to_exclusive`)
+};
+
+// One end of a `from ... to ...` window: a date literal or an event name.
+struct WindowBound {
+    std::optional<CivilDate> date;
+    std::optional<Ident> event;
+    Span span;
+};
+
+struct Window {
+    WindowKind kind = WindowKind::After;
+    std::int64_t amount = 0;  // After/Before
+    TimeUnit unit = TimeUnit::Days;
+    Ident event;              // After/Before
+    std::optional<WindowBound> from;  // Between
+    std::optional<WindowBound> to;    // Between
+    bool to_exclusive = false;        // `before B`
+    Span span;
+};
+
+enum class ShareKind { Percent, Fraction };
+
+// `health 50%` or `education 1/3`
+struct Share {
+    Ident agency;
+    ShareKind kind = ShareKind::Percent;
+    Decimal percent;                  // Percent
+    std::int64_t numerator = 0;       // Fraction
+    std::int64_t denominator = 1;     // Fraction
+    Span span;
+};
+
+enum class Per { Week, Line };
+
+// `pay health £254.06 per week` — a fixed amount to one agency, prorated by days for
+// `per week`; never more than the segment's cost; the rule's split shares the rest.
+struct Fixed {
+    Ident agency;
+    Decimal amount;  // pounds
+    Per per = Per::Week;
+    Span span;
+};
+
+// `cap health at £1,500 per week, excess to social_care` / `excess to panel`
+struct Cap {
+    Ident agency;
+    Decimal amount;  // pounds
+    Per per = Per::Week;
+    std::optional<Ident> excess_to;  // absent: `excess to panel` (refer the decision)
+    Span span;
+};
+
+struct Rule {
+    Ident id;
+    std::string ref;                       // `ref "s.4.2"`
+    std::optional<Ident> exception_to;     // `exception to personal_care`
+    std::optional<Expr> condition;         // `when ...`
+    std::optional<Window> window;          // `within 6 weeks after surgery`
+    std::optional<Fixed> fixed;            // `pay health £254.06 per week`
+    std::vector<Share> split;              // `split health 50%, social_care 50%`
+    Span split_span;
+    std::optional<Ident> odd_penny;        // `odd penny to health`
+    std::vector<Cap> caps;
+    bool regardless_of_cost = false;       // `regardless of cost` (explicitly no cap)
+    Span regardless_span;
+    std::string reason;                    // `because "..."`, may hold {placeholders}
+    Span span;
+};
+
+// ---------------------------------------------------------------------------------------
+// Tables: `table band by points` then rows `from 0 to 69 gives £0`.
+
+struct TableRow {
+    Decimal low;   // inclusive
+    Decimal high;  // inclusive
+    Expr value;
+    Span span;
+};
+
+struct Table {
+    Ident id;
+    std::vector<TableRow> rows;
+    Span span;
+};
+
+// ---------------------------------------------------------------------------------------
+// Outcomes
+
+enum class OutcomeKind { Decline, Refer };
+
+// `decline when COND because "..."` / `refer to "Authority" when COND because "..."`
+struct OutcomeRule {
+    OutcomeKind kind = OutcomeKind::Decline;
+    std::string authority;  // Refer only
+    Expr condition;
+    std::string reason;     // optional for Refer
+    Span span;
+};
+
+// ---------------------------------------------------------------------------------------
+// Pooled budgets
+
+enum class ShareBasis {
+    Unstated,        // the policy says nothing: reconciliation refuses to compute
+    Contributions,   // `in proportion to contributions` (the agreed ones)
+    Actual,          // `in proportion to actual contributions` (the year's, from the request)
+};
+
+struct Contribution {
+    Ident agency;
+    Decimal amount;              // pounds
+    bool shares_overspend = true;   // `not sharing overspend`
+    Span span;
+};
+
+struct Pool {
+    Ident id;
+    std::string title;
+    std::optional<Ident> host;
+    std::vector<Contribution> contributions;
+    ShareBasis overspend = ShareBasis::Unstated;
+    Span overspend_span;
+    ShareBasis underspend = ShareBasis::Unstated;
+    Span underspend_span;
+    bool carry_forward_allowed = false;  // `unless carried forward`
+    bool provisional = false;            // `in consultation with partners`
+    bool risk_capped = false;            // `risk capped at contribution`
+    std::optional<Decimal> tolerance;    // `tolerance 5%`
+    Span span;
+};
+
+// ---------------------------------------------------------------------------------------
+
+struct Module {
+    std::string file;  // as given to `parse`, for diagnostics
+    Header header;
+    std::vector<Agency> agencies;
+    std::vector<Scale> scales;
+    std::vector<Fact> facts;
+    std::vector<Event> events;
+    std::vector<Let> lets;
+    std::vector<Threshold> thresholds;
+    std::vector<Table> tables;
+    std::vector<Rule> rules;
+    std::vector<OutcomeRule> outcomes;
+    std::vector<Pool> pools;
+};
+
+}  // namespace jointly::dsl

@@ -1,0 +1,40 @@
+// Diagnostics: what is wrong with a policy and where.
+//
+// Stages return them as values; they are rendered only at the edge (CLI, HTTP).
+// Codes are stable: E1xxx syntax, E2xxx meaning, E3xxx evaluation, E4xxx request,
+// W2xxx checker warnings. docs/diagnostics.md lists every code.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jointly/dsl/ast.hpp"
+
+namespace jointly::dsl {
+
+enum class Severity { Error, Warning, Note };
+
+struct Diagnostic {
+    Severity severity = Severity::Error;
+    std::string code;     // "E2003"
+    std::string message;  // lower case, no final period, user's words in backticks
+    std::string file;
+    Span span;
+    std::string help;     // optional `= help:` line, e.g. "did you mean `health`?"
+};
+
+using Diagnostics = std::vector<Diagnostic>;
+
+// True when any diagnostic is an error.
+bool has_errors(const Diagnostics& diagnostics);
+
+// GCC-style rendering: `file:line:col: error[E2003]: message`, the source line, a caret
+// under the span, and `= help:` when present. `source` is the file's text.
+std::string render(const Diagnostic& diagnostic, std::string_view source);
+std::string render_all(const Diagnostics& diagnostics, std::string_view source);
+
+// Closest candidate by edit distance (at most 2 edits, or a third of the length), or "".
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace jointly::dsl

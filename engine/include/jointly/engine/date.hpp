@@ -1,0 +1,47 @@
+// Calendar dates as day numbers. ISO `YYYY-MM-DD` in and out.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jointly::engine {
+
+// A day in the proleptic Gregorian calendar, held as days since 1970-01-01.
+class Date {
+public:
+    constexpr Date() = default;
+    static Date from_civil(int year, int month, int day);  // caller guarantees validity
+    static constexpr Date from_days(std::int32_t days) { return Date(days); }
+
+    std::int32_t days() const { return days_; }
+    int year() const;
+    int month() const;
+    int day() const;
+
+    Date plus_days(std::int64_t n) const;
+    // Days from *this to `o` (o - this).
+    std::int64_t days_until(Date o) const { return std::int64_t{o.days_} - days_; }
+
+    bool operator==(const Date&) const = default;
+    auto operator<=>(const Date&) const = default;
+
+    std::string to_string() const;   // "2025-06-10"
+    std::string to_display() const;  // "10 June 2025"
+
+    // The 1 April that starts the financial year containing this date.
+    Date financial_year_start() const;
+    // "2025-26" for any date from 2025-04-01 to 2026-03-31.
+    std::string financial_year() const;
+
+private:
+    constexpr explicit Date(std::int32_t d) : days_(d) {}
+    std::int32_t days_ = 0;
+};
+
+// Parses exactly `YYYY-MM-DD` naming a real day (years 1900-9999); nullopt otherwise.
+std::optional<Date> parse_date(std::string_view text);
+
+}  // namespace jointly::engine

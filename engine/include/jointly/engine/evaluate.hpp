@@ -1,0 +1,35 @@
+// Evaluating a package against a compiled policy.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jointly/engine/decision.hpp"
+#include "jointly/engine/program.hpp"
+#include "jointly/engine/request.hpp"
+
+namespace jointly::engine {
+
+// A request problem (E4xxx) or an evaluation error (E3xxx): `path` is a JSON pointer
+// into the request when the problem is the caller's (`/lines/2/weekly`), else empty;
+// `policy_span`, when set, points at the policy text whose evaluation failed.
+struct EvalError {
+    std::string code;
+    std::string path;
+    std::string message;
+    std::optional<dsl::Span> policy_span;
+};
+
+// INVARIANT: `decision` is present exactly when `errors` is empty.
+struct EvalResult {
+    std::optional<Decision> decision;
+    std::vector<EvalError> errors;
+};
+
+// Checks the request against the program's declarations (every problem at once, each
+// with a JSON pointer) and evaluates it. Deterministic: never reads the clock; the same
+// program and request give the same Decision. Never throws. Thread-safe.
+EvalResult evaluate(const Program& program, const Request& request);
+
+}  // namespace jointly::engine

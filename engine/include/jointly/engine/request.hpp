@@ -1,0 +1,54 @@
+// A package to evaluate, already decoded (JSON is decoded at the edge, in server/).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "jointly/engine/date.hpp"
+#include "jointly/engine/money.hpp"
+
+namespace jointly::engine {
+
+// A level of a scale, as its index (0 = lowest).
+struct Level {
+    int index = 0;
+    bool operator==(const Level&) const = default;
+};
+// One level per key (e.g. assessment domain -> need level). Missing keys are level 0.
+using LevelMap = std::map<std::string, Level>;
+using TextList = std::vector<std::string>;
+
+// A fact's value; which alternative is set matches the fact's declared type:
+// bool, whole number (int64), decimal (Ratio), Money, Date, text, Level, LevelMap, TextList.
+using Value = std::variant<bool, std::int64_t, Ratio, Money, Date, std::string, Level, LevelMap,
+                           TextList>;
+
+enum class LineKind { OneOff, Weekly, Hourly };
+
+struct Line {
+    std::string id;
+    std::string service;
+    LineKind kind = LineKind::OneOff;
+    Money amount;            // OneOff
+    Date date;               // OneOff
+    Money weekly;            // Weekly
+    Money hourly;            // Hourly
+    Ratio hours_per_week;    // Hourly
+    Date start;              // Weekly/Hourly, inclusive
+    Date end;                // Weekly/Hourly, inclusive
+};
+
+struct Request {
+    std::optional<Date> as_of;  // absent: the caller must pick the policy version itself
+    std::string case_ref;
+    std::map<std::string, Value> facts;   // missing facts take their declared default
+    std::map<std::string, Date> events;   // events that did not happen are absent
+    std::vector<Line> lines;
+    bool explain_full = false;
+};
+
+}  // namespace jointly::engine
