@@ -1,0 +1,121 @@
+#include "jointly/engine/date.hpp"
+
+#include <array>
+
+#include "jointly/engine/money.hpp"
+
+namespace jointly::engine {
+namespace {
+
+// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+std::int32_t days_from_civil(int y, int m, int d) {
+    y -= m <= 2 ? 1 : 0;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+struct Civil {
+    int y;
+    int m;
+    int d;
+};
+
+Civil civil_from_days(std::int32_t z) {
+    z += 719468;
+    const int era = (z >= 0 ? z : z - 146096) / 146097;
+    const int doe = z - era * 146097;
+    const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int y = yoe + era * 400;
+    const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int mp = (5 * doy + 2) / 153;
+    const int d = doy - (153 * mp + 2) / 5 + 1;
+    const int m = mp + (mp < 10 ? 3 : -9);
+    return {y + (m <= 2 ? 1 : 0), m, d};
+}
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+    static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : kDays[static_cast<std::size_t>(m - 1)];
+}
+
+void append_padded(std::string& out, int value, int width) {
+    std::string digits = std::to_string(value);
+    while (static_cast<int>(digits.size()) < width) digits.insert(digits.begin(), '0');
+    out += digits;
+}
+
+}  // namespace
+
+Date Date::from_civil(int year, int month, int day) {
+    return Date(days_from_civil(year, month, day));
+}
+
+int Date::year() const { return civil_from_days(days_).y; }
+int Date::month() const { return civil_from_days(days_).m; }
+int Date::day() const { return civil_from_days(days_).d; }
+
+Date Date::plus_days(std::int64_t n) const {
+    const std::int64_t r = std::int64_t{days_} + n;
+    if (r > INT32_MAX || r < INT32_MIN) throw OverflowError("date out of range");
+    return Date(static_cast<std::int32_t>(r));
+}
+
+std::string Date::to_string() const {
+    const Civil c = civil_from_days(days_);
+    std::string out;
+    append_padded(out, c.y, 4);
+    out += '-';
+    append_padded(out, c.m, 2);
+    out += '-';
+    append_padded(out, c.d, 2);
+    return out;
+}
+
+std::string Date::to_display() const {
+    static constexpr std::array<const char*, 12> kMonths{
+        "January", "February", "March",     "April",   "May",      "June",
+        "July",    "August",   "September", "October", "November", "December"};
+    const Civil c = civil_from_days(days_);
+    return std::to_string(c.d) + " " + kMonths[static_cast<std::size_t>(c.m - 1)] + " " +
+           std::to_string(c.y);
+}
+
+Date Date::financial_year_start() const {
+    const Civil c = civil_from_days(days_);
+    return from_civil(c.m >= 4 ? c.y : c.y - 1, 4, 1);
+}
+
+std::string Date::financial_year() const {
+    const int start = financial_year_start().year();
+    std::string out = std::to_string(start);
+    out += '-';
+    append_padded(out, (start + 1) % 100, 2);
+    return out;
+}
+
+std::optional<Date> parse_date(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    int parts[3] = {0, 0, 0};
+    const std::size_t starts[3] = {0, 5, 8};
+    const std::size_t lengths[3] = {4, 2, 2};
+    for (std::size_t p = 0; p < 3; ++p) {
+        for (std::size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
+            if (text[i] < '0' || text[i] > '9') return std::nullopt;
+            parts[p] = parts[p] * 10 + (text[i] - '0');
+        }
+    }
+    const int y = parts[0];
+    const int m = parts[1];
+    const int d = parts[2];
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
+        return std::nullopt;
+    }
+    return Date::from_civil(y, m, d);
+}
+
+}  // namespace jointly::engine
