@@ -1,0 +1,18 @@
+// libFuzzer: any bytes through parse + check + compile must not crash, hang or leak.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "jointly/dsl/check.hpp"
+#include "jointly/dsl/parse.hpp"
+#include "jointly/engine/program.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    jointly::dsl::ParseResult parsed = jointly::dsl::parse(text, "fuzz.jf");
+    if (parsed.module) {
+        (void)jointly::dsl::check(*parsed.module);
+        (void)jointly::engine::compile(text, "fuzz.jf");
+    }
+    return 0;
+}

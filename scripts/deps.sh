@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages jointly needs, only if any is missing (apt-get update once).
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-dev
+          libboost-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
+          libssl-dev zlib1g-dev libbrotli-dev googletest libgtest-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi

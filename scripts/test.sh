@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Quick start 2: install what is missing, build, and run every test: the unit, golden,
+# acceptance and HTTP suites (warnings are errors), the policy library's own checks and
+# worked cases, the same suite under ASan + UBSan, and a short libFuzzer run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+jobs=$(nproc)
+
+echo "== ci preset: build and test"
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j"$jobs"
+ctest --preset ci -j"$jobs"
+
+echo "== policy library: check and worked cases"
+build/ci/app/jointly check policies
+build/ci/app/jointly test policies
+
+echo "== asan preset (ASan + UBSan): build and test"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j"$jobs"
+
+if [ "${JOINTLY_SKIP_FUZZ:-0}" != "1" ] && command -v clang++ >/dev/null; then
+  echo "== fuzz: parse + check, ${JOINTLY_FUZZ_SECONDS:-60}s under ASan + UBSan"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j"$jobs"
+  fuzz/run.sh build/fuzz "${JOINTLY_FUZZ_SECONDS:-60}"
+fi
+echo "== all tests passed"
