@@ -2,8 +2,10 @@
 // layer) that knows nlohmann::json.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,22 +18,65 @@
 
 namespace jointly::server {
 
+// Request codes the decoder reports beyond the engine's (jointly/engine/codes.hpp, E4001..).
+namespace codes {
+inline constexpr const char* kBadJson = "E4201";        // the body is not JSON
+inline constexpr const char* kTooDeep = "E4202";        // JSON nested deeper than the limit
+inline constexpr const char* kFieldType = "E4203";      // a field holds the wrong kind of value
+inline constexpr const char* kUnknownField = "E4204";   // a field the contract does not know
+inline constexpr const char* kMissingField = "E4205";   // a required field is absent
+inline constexpr const char* kMoney = "E4206";          // not a decimal string of money
+inline constexpr const char* kDate = "E4207";           // not an ISO date naming a real day
+inline constexpr const char* kNumber = "E4208";         // not a decimal number
+inline constexpr const char* kTooManyLines = "E4209";   // more lines than the limit
+inline constexpr const char* kLineKind = "E4210";       // none or several of amount/weekly/hourly
+inline constexpr const char* kTooLarge = "E4211";       // body larger than the limit
+}  // namespace codes
+
 // INVARIANT: `request` is present exactly when `errors` is empty.
 struct DecodeResult {
     std::optional<engine::Request> request;
     std::vector<engine::EvalError> errors;  // E4xxx, each with a JSON pointer path
 };
 
+// Limits a caller's request must stay within.
+struct DecodeLimits {
+    std::size_t max_lines = 1000;
+};
+
 // Decodes a request body against the program's declared facts and events. Reports every
 // problem at once (`/lines/2/weekly: money must be a decimal string`). Money: a decimal
 // string, or a JSON integer taken as pounds; a JSON number with a fraction is rejected.
-// Never throws.
+// Top-level fields `policy` and `version` are accepted and ignored (the caller uses them to
+// pick the program); `explain: "full"` sets Request::explain_full. Never throws.
 DecodeResult decode_request(const nlohmann::json& body, const engine::Program& program);
+DecodeResult decode_request(const nlohmann::json& body, const engine::Program& program,
+                            const DecodeLimits& limits);
+
+// Parses a body as JSON, refusing nesting deeper than `max_depth` (checked on the raw
+// text before parsing, so a hostile body cannot exhaust the stack). On failure `error`
+// holds E4201 (with the byte position) or E4202. Never throws.
+struct ParsedJson {
+    std::optional<nlohmann::json> value;
+    engine::EvalError error;
+};
+ParsedJson parse_json(std::string_view text, std::size_t max_depth = 64);
+
+// Reads a money field the way the decoder does (decimal string, or JSON integer pounds;
+// a number with a fraction rejected). Returns nullopt and sets `message` on failure.
+std::optional<engine::Money> json_money(const nlohmann::json& value, std::string* message);
+
+// JSON pointer segment escaping (`~` -> `~0`, `/` -> `~1`).
+std::string pointer_escape(std::string_view key);
 
 // The decision in the API contract's shape (PRODUCT.md). Money as decimal strings.
+// Deterministic: the same decision always serialises byte-identically. The ordered form
+// keeps the contract's field order and each split's agency order; `encode_decision` is the
+// same content with nlohmann's sorted keys.
+nlohmann::ordered_json encode_decision_ordered(const engine::Decision& decision);
 nlohmann::json encode_decision(const engine::Decision& decision);
 
-// {"error": {"code", "message", "details": [{"path", "message"}]}}
+// {"error": {"code", "message", "details": [{"path", "message", "code"}]}}
 nlohmann::json encode_errors(const std::string& code, const std::string& message,
                              const std::vector<engine::EvalError>& details);
 
@@ -40,5 +85,7 @@ nlohmann::json encode_errors(const std::string& code, const std::string& message
 nlohmann::json encode_diagnostics(const dsl::Diagnostics& diagnostics);
 
 nlohmann::json encode_reconciliation(const engine::PoolReconciliation& reconciliation);
+nlohmann::ordered_json encode_reconciliation_ordered(
+    const engine::PoolReconciliation& reconciliation);
 
 }  // namespace jointly::server

@@ -1,0 +1,525 @@
+// decode_request: a request body checked against the program's declarations, every problem
+// reported at once with a JSON pointer.
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "jointly/engine/codes.hpp"
+#include "jointly/server/codec.hpp"
+
+namespace jointly::server {
+namespace {
+
+using nlohmann::json;
+namespace ec = engine::codes;
+
+constexpr const char* kMoneyHelp =
+    "money must be a decimal string such as \"12.50\"; a JSON number with a fraction has "
+    "already lost exactness";
+constexpr const char* kDecimalHelp =
+    "a decimal must be a string such as \"37.5\"; a JSON number with a fraction has already "
+    "lost exactness";
+
+const char* kind_name(const json& v) {
+    switch (v.type()) {
+        case json::value_t::null: return "null";
+        case json::value_t::boolean: return "a boolean";
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned: return "a whole number";
+        case json::value_t::number_float: return "a number with a fraction";
+        case json::value_t::string: return "a string";
+        case json::value_t::array: return "an array";
+        case json::value_t::object: return "an object";
+        default: return "an unsupported value";
+    }
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += ", ";
+        out += item;
+    }
+    return out;
+}
+
+// Collects problems; each one has a code, a JSON pointer and a message.
+class Problems {
+public:
+    void add(const char* code, std::string path, std::string message) {
+        errors_.push_back(engine::EvalError{code, std::move(path), std::move(message), std::nullopt});
+    }
+    bool empty() const { return errors_.empty(); }
+    std::vector<engine::EvalError> take() { return std::move(errors_); }
+
+private:
+    std::vector<engine::EvalError> errors_;
+};
+
+std::optional<engine::Date> read_date(const json& v, const std::string& path, Problems& p) {
+    if (!v.is_string()) {
+        p.add(codes::kDate, path, std::string("a date must be a string `YYYY-MM-DD`, not ") + kind_name(v));
+        return std::nullopt;
+    }
+    const auto& text = v.get_ref<const std::string&>();
+    auto date = engine::parse_date(text);
+    if (!date) p.add(codes::kDate, path, "`" + text + "` is not a date `YYYY-MM-DD` naming a real day");
+    return date;
+}
+
+// A decimal string or a JSON integer; `allow_negative` admits a leading '-'.
+std::optional<engine::Ratio> read_decimal(const json& v, bool allow_negative, std::string* message) {
+    if (v.is_number_float()) {
+        *message = kDecimalHelp;
+        return std::nullopt;
+    }
+    if (v.is_number_integer()) {
+        if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t{INT64_MAX}) {
+            *message = "the number is too large";
+            return std::nullopt;
+        }
+        const auto n = v.get<std::int64_t>();
+        if (n < 0 && !allow_negative) {
+            *message = "must not be negative";
+            return std::nullopt;
+        }
+        return engine::Ratio::whole(n);
+    }
+    if (!v.is_string()) {
+        *message = std::string("a decimal must be a string such as \"37.5\", not ") + kind_name(v);
+        return std::nullopt;
+    }
+    std::string_view text = v.get_ref<const std::string&>();
+    bool negative = false;
+    if (!text.empty() && text.front() == '-') {
+        if (!allow_negative) {
+            *message = "must not be negative";
+            return std::nullopt;
+        }
+        negative = true;
+        text.remove_prefix(1);
+    }
+    std::string why;
+    auto r = engine::parse_decimal(text, &why);
+    if (!r) {
+        *message = "`" + v.get<std::string>() + "` is not a decimal number such as \"37.5\"";
+        if (!why.empty()) *message += ": " + why;
+        return std::nullopt;
+    }
+    if (negative) {
+        try {
+            return engine::Ratio(-r->num(), r->den());
+        } catch (const engine::OverflowError&) {
+            *message = "the number is too large";
+            return std::nullopt;
+        }
+    }
+    return r;
+}
+
+std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json& v,
+                                       const std::string& path, Problems& p) {
+    using dsl::TypeKind;
+    auto wrong = [&](const std::string& expected) {
+        p.add(ec::kFactType, path,
+              "fact `" + fact.name + "` must be " + expected + ", not " + kind_name(v));
+        return std::nullopt;
+    };
+    auto level_of = [&](const json& item, const std::string& item_path) -> std::optional<engine::Level> {
+        if (!item.is_string()) {
+            p.add(ec::kLevelRange, item_path,
+                  "a level of `" + fact.scale + "` must be a string (" + join(fact.levels) + "), not " +
+                      kind_name(item));
+            return std::nullopt;
+        }
+        const auto& name = item.get_ref<const std::string&>();
+        const auto it = std::find(fact.levels.begin(), fact.levels.end(), name);
+        if (it == fact.levels.end()) {
+            p.add(ec::kLevelRange, item_path,
+                  "`" + name + "` is not a level of `" + fact.scale + "` (" + join(fact.levels) + ")");
+            return std::nullopt;
+        }
+        return engine::Level{static_cast<int>(it - fact.levels.begin())};
+    };
+    switch (fact.type) {
+        case TypeKind::Bool:
+            if (!v.is_boolean()) return wrong("true or false");
+            return engine::Value{v.get<bool>()};
+        case TypeKind::Whole:
+            if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t{INT64_MAX}) {
+                p.add(ec::kFactType, path, "fact `" + fact.name + "` is too large");
+                return std::nullopt;
+            }
+            if (!v.is_number_integer()) return wrong("a whole number");
+            return engine::Value{v.get<std::int64_t>()};
+        case TypeKind::Decimal: {
+            std::string message;
+            auto r = read_decimal(v, true, &message);
+            if (!r) {
+                p.add(ec::kFactType, path, "fact `" + fact.name + "`: " + message);
+                return std::nullopt;
+            }
+            return engine::Value{*r};
+        }
+        case TypeKind::Money: {
+            std::string message;
+            auto m = json_money(v, &message);
+            if (!m) {
+                p.add(ec::kFactType, path, "fact `" + fact.name + "`: " + message);
+                return std::nullopt;
+            }
+            return engine::Value{*m};
+        }
+        case TypeKind::Date: {
+            if (!v.is_string()) return wrong("a date string `YYYY-MM-DD`");
+            auto d = engine::parse_date(v.get_ref<const std::string&>());
+            if (!d) {
+                p.add(ec::kFactType, path,
+                      "fact `" + fact.name + "`: `" + v.get<std::string>() +
+                          "` is not a date `YYYY-MM-DD` naming a real day");
+                return std::nullopt;
+            }
+            return engine::Value{*d};
+        }
+        case TypeKind::Text:
+            if (!v.is_string()) return wrong("a string");
+            return engine::Value{v.get<std::string>()};
+        case TypeKind::Level: {
+            auto level = level_of(v, path);
+            if (!level) return std::nullopt;
+            return engine::Value{*level};
+        }
+        case TypeKind::LevelMap: {
+            if (!v.is_object()) return wrong("an object of levels of `" + fact.scale + "`");
+            engine::LevelMap map;
+            bool ok = true;
+            for (const auto& [key, item] : v.items()) {
+                auto level = level_of(item, path + "/" + pointer_escape(key));
+                if (level) map.emplace(key, *level);
+                else ok = false;
+            }
+            if (!ok) return std::nullopt;
+            return engine::Value{std::move(map)};
+        }
+        case TypeKind::TextList: {
+            if (!v.is_array()) return wrong("an array of strings");
+            engine::TextList list;
+            bool ok = true;
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                if (!v[i].is_string()) {
+                    p.add(ec::kFactType, path + "/" + std::to_string(i),
+                          std::string("an item of `") + fact.name + "` must be a string, not " +
+                              kind_name(v[i]));
+                    ok = false;
+                } else {
+                    list.push_back(v[i].get<std::string>());
+                }
+            }
+            if (!ok) return std::nullopt;
+            return engine::Value{std::move(list)};
+        }
+    }
+    return std::nullopt;
+}
+
+void decode_facts(const json& body, const engine::Program& program, engine::Request& out, Problems& p) {
+    const json* facts = nullptr;
+    if (auto it = body.find("facts"); it != body.end() && !it->is_null()) {
+        if (!it->is_object()) {
+            p.add(codes::kFieldType, "/facts", std::string("`facts` must be an object, not ") + kind_name(*it));
+            return;
+        }
+        facts = &*it;
+    }
+    std::vector<std::string> declared;
+    for (const auto& f : program.facts()) declared.push_back(f.name);
+    if (facts) {
+        for (const auto& [key, value] : facts->items()) {
+            const std::string path = "/facts/" + pointer_escape(key);
+            const auto info = std::find_if(program.facts().begin(), program.facts().end(),
+                                           [&](const engine::FactInfo& f) { return f.name == key; });
+            if (info == program.facts().end()) {
+                std::string message = "unknown fact `" + key + "`";
+                message += declared.empty() ? "; the policy declares no facts"
+                                            : "; the policy declares " + join(declared);
+                p.add(ec::kUnknownFact, path, message);
+                continue;
+            }
+            if (value.is_null()) {
+                if (info->required) p.add(ec::kMissingFact, path, "fact `" + key + "` is required and may not be null");
+                continue;
+            }
+            if (auto decoded = read_fact(*info, value, path, p)) out.facts.emplace(key, std::move(*decoded));
+        }
+    }
+    for (const auto& f : program.facts()) {
+        if (!f.required) continue;
+        if (facts && facts->contains(f.name)) continue;
+        p.add(ec::kMissingFact, "/facts/" + pointer_escape(f.name), "missing required fact `" + f.name + "`");
+    }
+}
+
+void decode_events(const json& body, const engine::Program& program, engine::Request& out, Problems& p) {
+    auto it = body.find("events");
+    if (it == body.end() || it->is_null()) return;
+    if (!it->is_object()) {
+        p.add(codes::kFieldType, "/events", std::string("`events` must be an object of dates, not ") + kind_name(*it));
+        return;
+    }
+    const auto& events = program.events();
+    for (const auto& [key, value] : it->items()) {
+        const std::string path = "/events/" + pointer_escape(key);
+        if (std::find(events.begin(), events.end(), key) == events.end()) {
+            p.add(ec::kUnknownEvent, path,
+                  "unknown event `" + key + "`" +
+                      (events.empty() ? "; the policy declares no events" : "; the policy declares " + join(events)));
+            continue;
+        }
+        if (value.is_null()) continue;  // did not happen
+        if (auto d = read_date(value, path, p)) out.events.emplace(key, *d);
+    }
+}
+
+std::optional<engine::Money> line_money(const json& line, const char* field, const std::string& base, Problems& p) {
+    const std::string path = base + "/" + field;
+    std::string message;
+    auto m = json_money(line.at(field), &message);
+    if (!m) {
+        p.add(codes::kMoney, path, "`" + std::string(field) + "`: " + message);
+        return std::nullopt;
+    }
+    if (m->in_pence() < 0) {
+        p.add(ec::kLineAmount, path, "`" + std::string(field) + "` must not be negative");
+        return std::nullopt;
+    }
+    return m;
+}
+
+void decode_line(const json& line, std::size_t index, std::set<std::string>& ids, engine::Request& out,
+                 Problems& p) {
+    const std::string base = "/lines/" + std::to_string(index);
+    if (!line.is_object()) {
+        p.add(codes::kFieldType, base, std::string("a line must be an object, not ") + kind_name(line));
+        return;
+    }
+    static const std::set<std::string> kKnown{"id", "service", "amount", "date", "weekly", "hourly",
+                                              "hours_per_week", "start", "end", "description"};
+    bool ok = true;
+    auto fail = [&](const char* code, const std::string& path, std::string message) {
+        p.add(code, path, std::move(message));
+        ok = false;
+    };
+    for (const auto& [key, value] : line.items()) {
+        (void)value;
+        if (!kKnown.count(key))
+            fail(codes::kUnknownField, base + "/" + pointer_escape(key),
+                 "unknown field `" + key + "` in a line (id, service, amount, date, weekly, hourly, "
+                 "hours_per_week, start, end, description)");
+    }
+    engine::Line out_line;
+    auto text_field = [&](const char* field, const char* empty_code) -> std::string {
+        auto it = line.find(field);
+        const std::string path = base + "/" + field;
+        if (it == line.end() || it->is_null()) {
+            fail(codes::kMissingField, path, std::string("a line needs `") + field + "`");
+            return {};
+        }
+        if (!it->is_string()) {
+            fail(codes::kFieldType, path, std::string("`") + field + "` must be a string, not " + kind_name(*it));
+            return {};
+        }
+        auto s = it->get<std::string>();
+        if (s.empty()) fail(empty_code, path, std::string("`") + field + "` must not be empty");
+        return s;
+    };
+    out_line.id = text_field("id", ec::kLineId);
+    if (!out_line.id.empty() && !ids.insert(out_line.id).second)
+        fail(ec::kLineId, base + "/id", "line id `" + out_line.id + "` is used by an earlier line");
+    out_line.service = text_field("service", ec::kLineService);
+
+    const bool has_amount = line.contains("amount");
+    const bool has_weekly = line.contains("weekly");
+    const bool has_hourly = line.contains("hourly");
+    const int kinds = int{has_amount} + int{has_weekly} + int{has_hourly};
+    if (kinds != 1) {
+        fail(codes::kLineKind, base,
+             kinds == 0 ? "a line needs one of `amount` (with `date`), `weekly` or `hourly` (with "
+                          "`hours_per_week`), each with `start` and `end`"
+                        : "a line takes only one of `amount`, `weekly` and `hourly`");
+        return;
+    }
+    auto forbid = [&](const char* field, const char* why) {
+        if (line.contains(field)) fail(codes::kUnknownField, base + "/" + field, why);
+    };
+    auto need_date = [&](const char* field) -> std::optional<engine::Date> {
+        auto it = line.find(field);
+        if (it == line.end()) {
+            fail(codes::kMissingField, base + "/" + field, std::string("a line needs `") + field + "`");
+            return std::nullopt;
+        }
+        auto d = read_date(*it, base + "/" + field, p);
+        if (!d) ok = false;
+        return d;
+    };
+    if (has_amount) {
+        out_line.kind = engine::LineKind::OneOff;
+        forbid("start", "a one-off line (`amount`) takes `date`, not `start`");
+        forbid("end", "a one-off line (`amount`) takes `date`, not `end`");
+        forbid("hours_per_week", "`hours_per_week` belongs to an `hourly` line");
+        if (auto m = line_money(line, "amount", base, p)) out_line.amount = *m;
+        else ok = false;
+        if (auto d = need_date("date")) out_line.date = *d;
+        if (!ok) return;
+        out.lines.push_back(std::move(out_line));
+        return;
+    }
+    forbid("date", "a periodic line takes `start` and `end`, not `date`");
+    if (has_weekly) {
+        out_line.kind = engine::LineKind::Weekly;
+        forbid("hours_per_week", "`hours_per_week` belongs to an `hourly` line");
+        if (auto m = line_money(line, "weekly", base, p)) out_line.weekly = *m;
+        else ok = false;
+    } else {
+        out_line.kind = engine::LineKind::Hourly;
+        if (auto m = line_money(line, "hourly", base, p)) out_line.hourly = *m;
+        else ok = false;
+        auto it = line.find("hours_per_week");
+        if (it == line.end()) {
+            fail(codes::kMissingField, base + "/hours_per_week", "an `hourly` line needs `hours_per_week`");
+        } else {
+            std::string message;
+            auto r = read_decimal(*it, false, &message);
+            if (!r) fail(codes::kNumber, base + "/hours_per_week", "`hours_per_week`: " + message);
+            else if (r->num() > 168 * r->den())
+                fail(codes::kNumber, base + "/hours_per_week", "`hours_per_week` cannot exceed 168");
+            else out_line.hours_per_week = *r;
+        }
+    }
+    auto start = need_date("start");
+    auto end = need_date("end");
+    if (start && end && *end < *start)
+        fail(ec::kLineDates, base + "/end",
+             "the line ends (" + end->to_string() + ") before it starts (" + start->to_string() + ")");
+    if (!ok) return;
+    out_line.start = *start;
+    out_line.end = *end;
+    out.lines.push_back(std::move(out_line));
+}
+
+void decode_lines(const json& body, const DecodeLimits& limits, engine::Request& out, Problems& p) {
+    auto it = body.find("lines");
+    if (it == body.end()) {
+        p.add(codes::kMissingField, "/lines", "a request needs `lines`, the package's cost lines");
+        return;
+    }
+    if (!it->is_array()) {
+        p.add(codes::kFieldType, "/lines", std::string("`lines` must be an array, not ") + kind_name(*it));
+        return;
+    }
+    if (it->size() > limits.max_lines) {
+        p.add(codes::kTooManyLines, "/lines",
+              "a request may have at most " + std::to_string(limits.max_lines) + " lines, not " +
+                  std::to_string(it->size()));
+        return;
+    }
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < it->size(); ++i) decode_line((*it)[i], i, ids, out, p);
+}
+
+}  // namespace
+
+std::string pointer_escape(std::string_view key) {
+    std::string out;
+    out.reserve(key.size());
+    for (char c : key) {
+        if (c == '~') out += "~0";
+        else if (c == '/') out += "~1";
+        else out += c;
+    }
+    return out;
+}
+
+std::optional<engine::Money> json_money(const json& value, std::string* message) {
+    if (value.is_number_float()) {
+        *message = kMoneyHelp;
+        return std::nullopt;
+    }
+    if (value.is_number_integer()) {
+        constexpr std::int64_t kMaxPounds = std::numeric_limits<std::int64_t>::max() / 100;
+        if (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t{kMaxPounds}) {
+            *message = "the amount is too large";
+            return std::nullopt;
+        }
+        const auto pounds = value.get<std::int64_t>();
+        if (pounds > kMaxPounds || pounds < -kMaxPounds) {
+            *message = "the amount is too large";
+            return std::nullopt;
+        }
+        return engine::Money::pence(pounds * 100);
+    }
+    if (!value.is_string()) {
+        *message = std::string("money must be a decimal string such as \"12.50\", not ") + kind_name(value);
+        return std::nullopt;
+    }
+    const auto& text = value.get_ref<const std::string&>();
+    std::string why;
+    auto m = engine::parse_money(text, &why);
+    if (!m) {
+        *message = "`" + text + "` is not money: " +
+                   std::string("money must be a decimal string such as \"12.50\"") +
+                   (why.empty() ? std::string() : " (" + why + ")");
+    }
+    return m;
+}
+
+DecodeResult decode_request(const json& body, const engine::Program& program) {
+    return decode_request(body, program, DecodeLimits{});
+}
+
+DecodeResult decode_request(const json& body, const engine::Program& program, const DecodeLimits& limits) {
+    DecodeResult result;
+    Problems p;
+    try {
+        if (!body.is_object()) {
+            p.add(codes::kFieldType, "", std::string("the request must be a JSON object, not ") + kind_name(body));
+            result.errors = p.take();
+            return result;
+        }
+        static const std::set<std::string> kKnown{"policy", "version", "as_of", "case_ref",
+                                                  "facts",  "events",  "lines", "explain"};
+        for (const auto& [key, value] : body.items()) {
+            (void)value;
+            if (!kKnown.count(key))
+                p.add(codes::kUnknownField, "/" + pointer_escape(key),
+                      "unknown field `" + key +
+                          "` (a request has policy, version, as_of, case_ref, facts, events, lines, explain)");
+        }
+        engine::Request request;
+        for (const char* field : {"policy", "version", "case_ref"}) {
+            auto it = body.find(field);
+            if (it != body.end() && !it->is_null() && !it->is_string())
+                p.add(codes::kFieldType, std::string("/") + field,
+                      std::string("`") + field + "` must be a string, not " + kind_name(*it));
+        }
+        if (auto it = body.find("case_ref"); it != body.end() && it->is_string()) request.case_ref = it->get<std::string>();
+        if (auto it = body.find("as_of"); it != body.end() && !it->is_null()) request.as_of = read_date(*it, "/as_of", p);
+        if (auto it = body.find("explain"); it != body.end() && !it->is_null()) {
+            if (it->is_string() && (*it == "full" || *it == "none")) request.explain_full = *it == "full";
+            else if (it->is_boolean()) request.explain_full = it->get<bool>();
+            else p.add(codes::kFieldType, "/explain", "`explain` must be \"full\" or \"none\"");
+        }
+        decode_facts(body, program, request, p);
+        decode_events(body, program, request, p);
+        decode_lines(body, limits, request, p);
+        if (p.empty()) result.request = std::move(request);
+    } catch (const std::exception& e) {
+        p.add(codes::kFieldType, "", std::string("the request could not be read: ") + e.what());
+    }
+    result.errors = p.take();
+    if (!result.errors.empty()) result.request.reset();
+    return result;
+}
+
+}  // namespace jointly::server
