@@ -1,0 +1,116 @@
+// The policy registry: every version of every policy in service, as one immutable snapshot
+// swapped atomically on reload and upload.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jointly/dsl/diagnostic.hpp"
+#include "jointly/engine/date.hpp"
+#include "jointly/engine/program.hpp"
+
+namespace jointly::server {
+
+// One policy file's findings, with its text so that they can be rendered.
+struct FileReport {
+    std::string file;
+    std::string source;
+    dsl::Diagnostics diagnostics;
+};
+
+struct LoadedPolicy {
+    std::shared_ptr<const engine::Program> program;
+    std::string file;
+};
+
+// INVARIANT: `ok` is true exactly when no file (and no cross-file check) reported an error.
+struct LoadResult {
+    bool ok = true;
+    std::vector<LoadedPolicy> policies;   // only the files that compiled
+    std::vector<FileReport> files;        // every file read, with its findings
+    std::vector<std::string> io_errors;   // unreadable paths, empty directories
+};
+
+// Loads FILEs and DIRs (recursively, every *.jf, in path order), compiles each and checks
+// the versions across all of them (dsl::check_versions: overlapping ranges, a repeated id
+// and version). Cross-file findings are attached to the file they name. Never throws.
+LoadResult load_policies(const std::vector<std::filesystem::path>& paths);
+
+// The result of picking a policy version for a request.
+struct Selection {
+    enum class Status { Ok, UnknownPolicy, UnknownVersion, NotInEffect, NeedAsOf };
+    Status status = Status::Ok;
+    std::shared_ptr<const engine::Program> program;  // present exactly when Ok
+    std::string message;                             // why not, for the caller
+};
+
+// An immutable set of loaded policies. Thread-safe (read-only after construction).
+class Snapshot {
+public:
+    Snapshot(std::vector<LoadedPolicy> policies, std::uint64_t generation);
+
+    const std::vector<LoadedPolicy>& policies() const { return policies_; }
+    std::uint64_t generation() const { return generation_; }
+
+    // Distinct policy ids, sorted.
+    std::vector<std::string> ids() const;
+    // Every version of `id`, earliest effective date first.
+    std::vector<const LoadedPolicy*> versions(const std::string& id) const;
+
+    // Picks the version of `id` named by `version`, else the one in effect on `as_of`.
+    // With `enforce_range`, a named version must also be in effect on `as_of` (when given).
+    // Without `as_of` or `version`, a policy with exactly one version is that version.
+    Selection select(const std::string& id, const std::optional<std::string>& version,
+                     const std::optional<engine::Date>& as_of, bool enforce_range = true) const;
+
+private:
+    std::vector<LoadedPolicy> policies_;  // sorted by id, then effective_from
+    std::uint64_t generation_;
+};
+
+// The outcome of an upload or a check of policy source.
+struct UploadResult {
+    enum class Status { Added, Checked, Invalid, Duplicate, StorageFailed };
+    Status status = Status::Invalid;
+    std::shared_ptr<const engine::Program> program;  // Added/Checked
+    FileReport report;                               // diagnostics (warnings too)
+    std::string message;
+};
+
+// Holds the snapshot in service. Readers call `snapshot()` (a shared_ptr copy under a short
+// lock) and keep it for a whole request, so every request sees exactly one complete set.
+// Reload and upload are serialised; a failed one leaves the snapshot in service untouched.
+class Registry {
+public:
+    // `dir` is loaded by `reload`; uploads are written beneath it (`dir/uploaded/`).
+    explicit Registry(std::filesystem::path dir);
+
+    // Loads the directory afresh. On success swaps the snapshot; on failure keeps the
+    // current one. Returns what was found either way.
+    LoadResult reload();
+
+    std::shared_ptr<const Snapshot> snapshot() const;
+
+    // Compiles and checks `source` (also against the versions in service). With `store`, a
+    // good policy is written to disk and served; a repeated id and version is Duplicate.
+    UploadResult submit(const std::string& source, const std::string& file, bool store);
+
+    std::uint64_t reload_failures() const;
+
+private:
+    void install(std::vector<LoadedPolicy> policies);
+
+    std::filesystem::path dir_;
+    mutable std::mutex snapshot_mutex_;  // guards snapshot_ (the pointer only)
+    std::shared_ptr<const Snapshot> snapshot_;
+    std::mutex write_mutex_;             // serialises reload and submit
+    std::uint64_t generation_ = 0;
+    std::uint64_t reload_failures_ = 0;
+};
+
+}  // namespace jointly::server

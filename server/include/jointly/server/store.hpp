@@ -1,0 +1,83 @@
+// The decision store: SQLite (WAL, synchronous=FULL), append-only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace jointly::server {
+
+// A failure of the store itself (disk, corruption), never of the caller's input.
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// What is stored for one decision. JSON texts are stored exactly as sent and answered.
+struct DecisionRecord {
+    std::string id;             // from Store::new_decision_id()
+    std::string case_ref;
+    std::string policy_id;
+    std::string policy_version;
+    std::string policy_sha256;
+    std::string as_of;          // ISO date or empty
+    std::string outcome;        // approve | refer | decline
+    std::string total;          // decimal string
+    std::string request_json;
+    std::string response_json;
+    std::string created_at;     // set by the store (UTC, ISO 8601)
+};
+
+// A panel's recorded decision, kept beside the rules' result.
+struct PanelRecord {
+    std::string id;             // "p-" + 16 hex
+    std::string decision_id;
+    std::string record_json;
+    std::string supersedes;     // the previous record for the decision, or empty
+    std::string created_at;
+};
+
+// GET /v1/decisions filters. Dates compare with the day the decision was stored (UTC).
+struct DecisionQuery {
+    std::optional<std::string> case_ref;
+    std::optional<std::string> from;     // YYYY-MM-DD inclusive
+    std::optional<std::string> to;       // YYYY-MM-DD inclusive
+    std::optional<std::string> outcome;
+    std::size_t limit = 50;
+    std::size_t offset = 0;
+};
+
+// Thread-safe. Writes go through one writer thread that commits in groups: each call
+// returns only after the transaction holding its row has committed (and, with
+// synchronous=FULL, been synced), so an acknowledged write survives kill -9 and, on storage
+// that honours fsync, a power loss. Rows are never updated or deleted (triggers refuse).
+class Store {
+public:
+    // Opens or creates the database. Throws StoreError when it cannot.
+    static std::unique_ptr<Store> open(const std::filesystem::path& path);
+    virtual ~Store() = default;
+
+    // "d-" + 16 lowercase hex digits from a random source.
+    static std::string new_decision_id();
+
+    // Stores a decision; returns its created_at. Throws StoreError.
+    virtual std::string add_decision(DecisionRecord record) = 0;
+    virtual std::optional<DecisionRecord> get_decision(const std::string& id) = 0;
+    // Newest first. Request and response texts are included.
+    virtual std::vector<DecisionRecord> find_decisions(const DecisionQuery& query) = 0;
+    virtual std::size_t count_decisions(const DecisionQuery& query) = 0;
+
+    // Stores a panel record for an existing decision; it supersedes the latest earlier
+    // record for that decision. nullopt when the decision does not exist. Throws StoreError.
+    virtual std::optional<PanelRecord> add_panel_record(const std::string& decision_id,
+                                                        const std::string& record_json) = 0;
+    // Oldest first.
+    virtual std::vector<PanelRecord> panel_records(const std::string& decision_id) = 0;
+};
+
+}  // namespace jointly::server

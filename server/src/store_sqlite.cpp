@@ -1,0 +1,417 @@
+// The SQLite decision store: one writer thread committing in groups, one reader connection.
+#include <sqlite3.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "jointly/server/store.hpp"
+
+namespace jointly::server {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS decisions (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  id             TEXT NOT NULL UNIQUE,
+  case_ref       TEXT NOT NULL,
+  policy_id      TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  policy_sha256  TEXT NOT NULL,
+  as_of          TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  outcome        TEXT NOT NULL,
+  total          TEXT NOT NULL,
+  request        TEXT NOT NULL,
+  response       TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS decisions_case_ref ON decisions(case_ref);
+CREATE INDEX IF NOT EXISTS decisions_created_at ON decisions(created_at);
+CREATE TABLE IF NOT EXISTS panel_records (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  id           TEXT NOT NULL UNIQUE,
+  decision_id  TEXT NOT NULL REFERENCES decisions(id),
+  record       TEXT NOT NULL,
+  supersedes   TEXT NOT NULL,
+  created_at   TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS panel_records_decision ON panel_records(decision_id);
+CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS panel_no_update BEFORE UPDATE ON panel_records
+  BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS panel_no_delete BEFORE DELETE ON panel_records
+  BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
+)sql";
+
+constexpr const char* kDecisionColumns =
+    "id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, request, response";
+
+std::string now_utc() {
+    const auto now = std::chrono::system_clock::now();
+    const auto secs = std::chrono::system_clock::to_time_t(now);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::array<char, 40> buf{};
+    const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+    std::array<char, 8> ms{};
+    std::snprintf(ms.data(), ms.size(), ".%03dZ", static_cast<int>(millis));
+    return std::string(buf.data(), n) + ms.data();
+}
+
+std::string random_hex16() {
+    thread_local std::mt19937_64 engine{[] {
+        std::random_device device;
+        std::seed_seq seq{device(), device(), device(), device(), device(), device(), device(), device()};
+        return std::mt19937_64(seq);
+    }()};
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::uint64_t v = engine();
+    std::string out(16, '0');
+    for (std::size_t i = 0; i < 16; ++i) {
+        out[15 - i] = kHex[v & 0xF];
+        v >>= 4;
+    }
+    return out;
+}
+
+class Db {
+public:
+    explicit Db(const std::filesystem::path& path) {
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+            std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            db_ = nullptr;
+            throw StoreError("cannot open the decision store `" + path.string() + "`: " + message);
+        }
+        sqlite3_busy_timeout(db_, 10000);
+    }
+    ~Db() { sqlite3_close(db_); }
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    sqlite3* get() const { return db_; }
+    void exec(const char* sql) {
+        char* error = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+            std::string message = error ? error : "unknown error";
+            sqlite3_free(error);
+            throw StoreError("decision store: " + message);
+        }
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+// A prepared statement, reset after each use.
+class Stmt {
+public:
+    Stmt(const Db& db, const std::string& sql) : db_(db.get()) {
+        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
+            throw StoreError(std::string("decision store: ") + sqlite3_errmsg(db_));
+    }
+    ~Stmt() { sqlite3_finalize(stmt_); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    Stmt& bind(int index, const std::string& text) {
+        sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bind(int index, std::int64_t value) {
+        sqlite3_bind_int64(stmt_, index, value);
+        return *this;
+    }
+    // True while there is a row.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw StoreError(std::string("decision store: ") + sqlite3_errmsg(db_));
+    }
+    std::string text(int column) const {
+        const auto* p = sqlite3_column_text(stmt_, column);
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string();
+    }
+    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    void reset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement when leaving scope.
+struct ResetOnExit {
+    Stmt& stmt;
+    ~ResetOnExit() { stmt.reset(); }
+};
+
+DecisionRecord read_decision(const Stmt& s) {
+    DecisionRecord r;
+    r.id = s.text(0);
+    r.case_ref = s.text(1);
+    r.policy_id = s.text(2);
+    r.policy_version = s.text(3);
+    r.policy_sha256 = s.text(4);
+    r.as_of = s.text(5);
+    r.created_at = s.text(6);
+    r.outcome = s.text(7);
+    r.total = s.text(8);
+    r.request_json = s.text(9);
+    r.response_json = s.text(10);
+    return r;
+}
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(const std::filesystem::path& path) : writer_db_(path) {
+        writer_db_.exec("PRAGMA journal_mode=WAL");
+        writer_db_.exec("PRAGMA synchronous=FULL");
+        writer_db_.exec("PRAGMA foreign_keys=ON");
+        writer_db_.exec(kSchema);
+        reader_db_ = std::make_unique<Db>(path);
+        reader_db_->exec("PRAGMA foreign_keys=ON");
+        insert_decision_ = std::make_unique<Stmt>(
+            writer_db_, std::string("INSERT INTO decisions (") + kDecisionColumns +
+                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        decision_exists_ = std::make_unique<Stmt>(writer_db_, "SELECT 1 FROM decisions WHERE id = ?1");
+        latest_panel_ = std::make_unique<Stmt>(
+            writer_db_, "SELECT id FROM panel_records WHERE decision_id = ?1 ORDER BY seq DESC LIMIT 1");
+        insert_panel_ = std::make_unique<Stmt>(
+            writer_db_,
+            "INSERT INTO panel_records (id, decision_id, record, supersedes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        get_decision_ = std::make_unique<Stmt>(
+            *reader_db_, std::string("SELECT ") + kDecisionColumns + " FROM decisions WHERE id = ?1");
+        get_panels_ = std::make_unique<Stmt>(
+            *reader_db_,
+            "SELECT id, decision_id, record, supersedes, created_at FROM panel_records WHERE decision_id = ?1 ORDER BY seq");
+        writer_ = std::thread([this] { write_loop(); });
+    }
+
+    ~SqliteStore() override {
+        {
+            std::lock_guard lock(queue_mutex_);
+            stopping_ = true;
+        }
+        queue_cv_.notify_all();
+        if (writer_.joinable()) writer_.join();
+    }
+
+    std::string add_decision(DecisionRecord record) override {
+        record.created_at = now_utc();
+        auto created = record.created_at;
+        submit([this, rec = std::move(record)]() -> std::string {
+            auto& s = *insert_decision_;
+            ResetOnExit guard{s};
+            s.bind(1, rec.id).bind(2, rec.case_ref).bind(3, rec.policy_id).bind(4, rec.policy_version);
+            s.bind(5, rec.policy_sha256).bind(6, rec.as_of).bind(7, rec.created_at).bind(8, rec.outcome);
+            s.bind(9, rec.total).bind(10, rec.request_json).bind(11, rec.response_json);
+            s.step();
+            return {};
+        });
+        return created;
+    }
+
+    std::optional<DecisionRecord> get_decision(const std::string& id) override {
+        std::lock_guard lock(reader_mutex_);
+        auto& s = *get_decision_;
+        ResetOnExit guard{s};
+        s.bind(1, id);
+        if (!s.step()) return std::nullopt;
+        return read_decision(s);
+    }
+
+    std::vector<DecisionRecord> find_decisions(const DecisionQuery& q) override {
+        std::string sql = std::string("SELECT ") + kDecisionColumns + " FROM decisions" + where(q) +
+                          " ORDER BY seq DESC LIMIT ?10 OFFSET ?11";
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_, sql);
+        bind_query(s, q);
+        s.bind(10, static_cast<std::int64_t>(q.limit)).bind(11, static_cast<std::int64_t>(q.offset));
+        std::vector<DecisionRecord> out;
+        while (s.step()) out.push_back(read_decision(s));
+        return out;
+    }
+
+    std::size_t count_decisions(const DecisionQuery& q) override {
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_, "SELECT count(*) FROM decisions" + where(q));
+        bind_query(s, q);
+        s.step();
+        return static_cast<std::size_t>(s.integer(0));
+    }
+
+    std::optional<PanelRecord> add_panel_record(const std::string& decision_id, const std::string& record_json) override {
+        PanelRecord rec;
+        rec.id = "p-" + random_hex16();
+        rec.decision_id = decision_id;
+        rec.record_json = record_json;
+        rec.created_at = now_utc();
+        const std::string supersedes = submit([this, &rec]() -> std::string {
+            {
+                auto& e = *decision_exists_;
+                ResetOnExit guard{e};
+                e.bind(1, rec.decision_id);
+                if (!e.step()) return "\x01missing";
+            }
+            std::string previous;
+            {
+                auto& l = *latest_panel_;
+                ResetOnExit guard{l};
+                l.bind(1, rec.decision_id);
+                if (l.step()) previous = l.text(0);
+            }
+            auto& s = *insert_panel_;
+            ResetOnExit guard{s};
+            s.bind(1, rec.id).bind(2, rec.decision_id).bind(3, rec.record_json).bind(4, previous).bind(5, rec.created_at);
+            s.step();
+            return previous;
+        });
+        if (supersedes == "\x01missing") return std::nullopt;
+        rec.supersedes = supersedes;
+        return rec;
+    }
+
+    std::vector<PanelRecord> panel_records(const std::string& decision_id) override {
+        std::lock_guard lock(reader_mutex_);
+        auto& s = *get_panels_;
+        ResetOnExit guard{s};
+        s.bind(1, decision_id);
+        std::vector<PanelRecord> out;
+        while (s.step()) out.push_back(PanelRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+        return out;
+    }
+
+private:
+    // A write to run on the writer thread inside the group's transaction.
+    struct Job {
+        std::function<std::string()> work;
+        std::promise<std::string> done;
+    };
+
+    static std::string where(const DecisionQuery& q) {
+        std::string out;
+        auto add = [&](const char* clause) { out += (out.empty() ? " WHERE " : " AND ") + std::string(clause); };
+        if (q.case_ref) add("case_ref = ?1");
+        if (q.from) add("substr(created_at, 1, 10) >= ?2");
+        if (q.to) add("substr(created_at, 1, 10) <= ?3");
+        if (q.outcome) add("outcome = ?4");
+        return out;
+    }
+    static void bind_query(Stmt& s, const DecisionQuery& q) {
+        if (q.case_ref) s.bind(1, *q.case_ref);
+        if (q.from) s.bind(2, *q.from);
+        if (q.to) s.bind(3, *q.to);
+        if (q.outcome) s.bind(4, *q.outcome);
+    }
+
+    // Queues `work` and waits until its transaction has committed.
+    std::string submit(std::function<std::string()> work) {
+        auto job = std::make_shared<Job>();
+        job->work = std::move(work);
+        auto future = job->done.get_future();
+        {
+            std::lock_guard lock(queue_mutex_);
+            if (stopping_) throw StoreError("the decision store is closing");
+            queue_.push_back(job);
+        }
+        queue_cv_.notify_one();
+        return future.get();  // rethrows StoreError
+    }
+
+    void write_loop() {
+        constexpr std::size_t kMaxGroup = 256;
+        for (;;) {
+            std::vector<std::shared_ptr<Job>> group;
+            {
+                std::unique_lock lock(queue_mutex_);
+                queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+                if (queue_.empty()) return;  // stopping with nothing left
+                while (!queue_.empty() && group.size() < kMaxGroup) {
+                    group.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+            }
+            run_group(group);
+        }
+    }
+
+    void run_group(std::vector<std::shared_ptr<Job>>& group) {
+        std::vector<std::string> results(group.size());
+        std::vector<std::exception_ptr> errors(group.size());
+        try {
+            writer_db_.exec("BEGIN IMMEDIATE");
+        } catch (...) {
+            for (auto& job : group) job->done.set_exception(std::current_exception());
+            return;
+        }
+        for (std::size_t i = 0; i < group.size(); ++i) {
+            try {
+                writer_db_.exec("SAVEPOINT job");
+                results[i] = group[i]->work();
+                writer_db_.exec("RELEASE job");
+            } catch (...) {
+                errors[i] = std::current_exception();
+                try {
+                    writer_db_.exec("ROLLBACK TO job");
+                    writer_db_.exec("RELEASE job");
+                } catch (...) {
+                }
+            }
+        }
+        try {
+            writer_db_.exec("COMMIT");
+        } catch (...) {
+            auto error = std::current_exception();
+            try {
+                writer_db_.exec("ROLLBACK");
+            } catch (...) {
+            }
+            for (auto& job : group) job->done.set_exception(error);
+            return;
+        }
+        for (std::size_t i = 0; i < group.size(); ++i) {
+            if (errors[i]) group[i]->done.set_exception(errors[i]);
+            else group[i]->done.set_value(std::move(results[i]));
+        }
+    }
+
+    Db writer_db_;  // used only by the writer thread after construction
+    std::unique_ptr<Db> reader_db_;
+    std::mutex reader_mutex_;
+    std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_;
+    std::unique_ptr<Stmt> get_decision_, get_panels_;
+    std::mutex queue_mutex_;
+    std::condition_variable queue_cv_;
+    std::deque<std::shared_ptr<Job>> queue_;
+    bool stopping_ = false;
+    std::thread writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const std::filesystem::path& path) {
+    return std::make_unique<SqliteStore>(path);
+}
+
+std::string Store::new_decision_id() { return "d-" + random_hex16(); }
+
+}  // namespace jointly::server
