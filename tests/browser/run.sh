@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The panel chair's page in a real headless browser (Debian chromium + playwright-core).
+# Usage: tests/browser/run.sh BUILD_DIR [SCREENSHOT.png]
+# Starts BUILD_DIR/app/jointly serve --port 0 on a temporary database with policies/, drives
+# server/web/index.html through a whole panel case, and exits non-zero on any failure.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+build="$(cd "${1:?usage: tests/browser/run.sh BUILD_DIR [SCREENSHOT.png]}" && pwd)"
+bin="$build/app/jointly"
+[ -x "$bin" ] || { echo "run.sh: no jointly executable at $bin" >&2; exit 2; }
+[ -x /usr/bin/chromium ] || { echo "run.sh: needs /usr/bin/chromium (apt-get install -y chromium)" >&2; exit 2; }
+command -v node >/dev/null || { echo "run.sh: needs node (apt-get install -y nodejs npm)" >&2; exit 2; }
+if [ ! -d "$here/node_modules/playwright-core" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+args=(--jointly "$bin" --repo "$repo")
+[ $# -ge 2 ] && args+=(--screenshot "$2")
+exec node "$here/panel.test.mjs" "${args[@]}"
