@@ -86,6 +86,7 @@ async function main() {
         '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=en-GB'],
       viewport: { width: 1280, height: 900 },
       locale: 'en-GB',
+      env: Object.assign({}, process.env, { LANG: 'en_GB.UTF-8', LANGUAGE: 'en_GB' }),
     });
     page = context.pages()[0] || await context.newPage();
     page.setDefaultTimeout(TIMEOUT);
