@@ -23,6 +23,12 @@ struct CompileResult {
 // Parses, checks and compiles one policy source. Never throws.
 CompileResult compile(std::string_view source, std::string file);
 
+// Compiles a module that has already been parsed and checked (the caller owns those
+// findings). `source` is the text it was parsed from: hashed for `sha256()` and kept for
+// `source()`. The result holds only the engine's own E29xx findings (what a checked AST
+// still cannot be built into). Never throws.
+CompileResult compile_module(dsl::Module module, std::string source);
+
 // Declared fact, for decoding requests and publishing a schema.
 struct FactInfo {
     std::string name;

@@ -1,0 +1,252 @@
+// The compiled form of a policy: names resolved to indices, expressions flattened into a node
+// array, splits as exact ratios, exception chains closed transitively. Built once by
+// compile.cpp, then read-only: shared by every thread without locks.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "jointly/dsl/ast.hpp"
+#include "jointly/engine/date.hpp"
+#include "jointly/engine/money.hpp"
+#include "jointly/engine/program.hpp"
+#include "jointly/engine/request.hpp"
+
+namespace jointly::engine::detail {
+
+// The kind of a runtime value. Numbers and money are both exact ratios (money in pence).
+enum class VType : std::uint8_t { Bool, Number, Money, Date, Text, Level, LevelMap, TextList, Service };
+
+// A runtime value. Trivially copyable; text, maps and lists point into the request or the
+// program, which outlive every evaluation.
+struct Val {
+    VType type = VType::Bool;
+    bool b = false;
+    std::int32_t i = 0;  // Date: days; Level: index; Service: interned index (-1 = not named)
+    Ratio r;             // Number; Money in pence
+    const std::string* s = nullptr;
+    const LevelMap* map = nullptr;
+    const TextList* list = nullptr;
+};
+
+// What an expression's value depends on: lower is more cacheable.
+enum class Dep : std::uint8_t { Const = 0, Request = 1, Line = 2, Segment = 3, Outcome = 4 };
+
+enum class Op : std::uint8_t {
+    Const, Fact, Let, Threshold, Event, Service, Total, Age,
+    Not, Neg, And, Or, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div,
+    Count, CountAtLeast, Lookup, TotalOf, Funders, FundersAll, In, InList,
+};
+
+struct Node {
+    Op op = Op::Const;
+    VType type = VType::Bool;
+    Dep dep = Dep::Const;
+    std::int32_t a = -1;      // first operand
+    std::int32_t b = -1;      // second operand
+    std::int32_t index = -1;  // fact / let / threshold / event / table / agency / service
+    std::int32_t scale = -1;  // for Level / LevelMap values
+    std::uint32_t args_begin = 0;  // In: members in Program::args
+    std::uint32_t args_count = 0;
+    bool age = false;         // reads `age`, directly or through a let or threshold
+    Val value;                // Const
+    dsl::Span span;
+};
+
+// One top-level `and` operand of a condition, for the trace.
+struct Conjunct {
+    std::int32_t node = -1;
+    std::string label;        // the operand as written, e.g. "count(dst, priority) >= 1"
+    std::string value_label;  // for a comparison with a computed left side: "count(dst, priority)"
+};
+
+// A reason text with {placeholders} split out once, at compile time.
+enum class Hole : std::uint8_t {
+    Literal, Fact, Let, Threshold, Event, Agency, Cost, Days, From, To, Line, Service, Total,
+};
+struct TemplatePart {
+    Hole hole = Hole::Literal;
+    std::int32_t index = -1;
+    std::string text;  // Literal: the text; otherwise "{name}" as written
+};
+using Template = std::vector<TemplatePart>;
+
+struct CScale {
+    std::string name;
+    std::vector<std::string> levels;
+};
+
+struct CFact {
+    std::string name;
+    dsl::TypeKind type = dsl::TypeKind::Bool;
+    std::int32_t scale = -1;
+    std::optional<Value> default_value;  // absent: required
+};
+
+struct CLet {
+    std::string name;
+    std::int32_t root = -1;
+    dsl::Span span;
+};
+
+struct CThreshold {
+    std::string name;
+    std::int32_t root = -1;
+    std::vector<Conjunct> conjuncts;
+    std::string reason_text;
+    Template reason;
+};
+
+struct CTableRow {
+    Ratio low;
+    std::optional<Ratio> high;  // inclusive; absent: open-ended
+    std::int32_t value = -1;
+};
+
+struct CTable {
+    std::string name;
+    std::vector<CTableRow> rows;
+    VType type = VType::Number;
+    dsl::Span span;
+};
+
+// One end of a window: a date or an event's date (absent event: the window never applies).
+struct CBound {
+    std::optional<Date> date;
+    std::int32_t event = -1;
+    std::int64_t offset = 0;  // days added to the resolved date
+};
+
+// A window as a half-open range [from, to); an absent end is unbounded.
+struct CWindow {
+    std::optional<CBound> from;
+    std::optional<CBound> to;
+    std::string label;  // "within 6 weeks after surgery"
+};
+
+struct CFixed {
+    std::size_t slot = 0;
+    Money amount;  // per week or per line
+    dsl::Per per = dsl::Per::Week;
+};
+
+struct CCap {
+    std::size_t slot = 0;
+    Money amount;
+    dsl::Per per = dsl::Per::Week;
+    std::optional<std::size_t> excess_slot;  // absent: excess to the panel
+};
+
+struct CRule {
+    std::string name;
+    std::string ref;
+    std::int32_t cond = -1;  // -1: always
+    std::vector<Conjunct> conjuncts;
+    std::optional<CWindow> window;
+    // Slots: the split's agencies in order, then any agency named only by `pay` or by a cap's
+    // `excess to`. `agencies[slot]` is the program's agency index.
+    std::vector<std::size_t> agencies;
+    std::vector<Ratio> shares;  // one per split slot (the first shares.size() slots)
+    std::optional<std::size_t> odd_penny;  // a split slot
+    std::optional<CFixed> fixed;
+    std::vector<CCap> caps;
+    bool per_line = false;       // a `per line` pay or cap: needs the line's running totals
+    bool uses_age = false;
+    std::vector<std::int32_t> overrides;  // rules this one is an exception to, transitively
+    std::string reason_text;
+    Template reason;
+};
+
+struct COutcome {
+    dsl::OutcomeKind kind = dsl::OutcomeKind::Decline;
+    std::string authority;
+    std::int32_t cond = -1;
+    std::vector<Conjunct> conjuncts;
+    std::string reason_text;
+    Template reason;
+};
+
+struct CContribution {
+    std::size_t agency = 0;
+    Money amount;
+    bool shares_overspend = true;
+};
+
+struct CPool {
+    std::string name;
+    std::string title;
+    std::optional<std::size_t> host;
+    std::vector<CContribution> contributions;
+    dsl::ShareBasis overspend = dsl::ShareBasis::Unstated;
+    dsl::ShareBasis underspend = dsl::ShareBasis::Unstated;
+    bool carry_forward_allowed = false;
+    bool provisional = false;
+    bool risk_capped = false;
+    std::optional<Ratio> tolerance;  // fraction of the budget
+};
+
+// INVARIANT: immutable after compile_module returns; every index is in range.
+class ProgramImpl final : public Program {
+public:
+    const std::string& id() const override { return id_; }
+    const std::string& title() const override { return title_; }
+    const std::string& version() const override { return version_; }
+    const std::string& sha256() const override { return sha256_; }
+    const std::string& source() const override { return source_; }
+    std::optional<Date> effective_from() const override { return effective_from_; }
+    std::optional<Date> effective_to() const override { return effective_to_; }
+    const std::vector<AgencyInfo>& agencies() const override { return agency_info_; }
+    const std::vector<FactInfo>& facts() const override { return fact_info_; }
+    const std::vector<std::string>& events() const override { return event_names_; }
+    const std::vector<std::string>& pools() const override { return pool_names_; }
+    const dsl::Module& module() const override { return module_; }
+
+    std::string id_, title_, version_, sha256_, source_;
+    std::optional<Date> effective_from_, effective_to_;
+    std::vector<AgencyInfo> agency_info_;
+    std::vector<FactInfo> fact_info_;
+    std::vector<std::string> event_names_;
+    std::vector<std::string> pool_names_;
+    dsl::Module module_;
+
+    Rounding rounding = Rounding::HalfUp;
+    std::string panel;
+    std::string engine_name;  // "jointly 0.1.0"
+
+    std::vector<Node> nodes;
+    std::vector<std::int32_t> args;
+    std::deque<std::string> strings;  // text constants; stable addresses
+
+    std::vector<CScale> scales;
+    std::vector<CFact> facts_c;
+    std::vector<std::size_t> facts_by_name;  // fact indices sorted by name
+    std::int32_t date_of_birth = -1;         // fact index, for `age`
+    std::vector<std::int32_t> age_birthdays;  // birthdays at which a line is cut (sorted)
+    bool age_every_birthday = false;          // `age` used other than against a constant
+    bool uses_funders_by_service = false;     // some `funders(SERVICE)` call
+    std::vector<CLet> lets;
+    std::vector<CThreshold> thresholds;
+    std::vector<CTable> tables;
+    std::vector<CRule> rules;
+    std::vector<COutcome> outcomes;
+    std::vector<CPool> pools_c;
+
+    // Service names the policy mentions (interned in order of first mention), the same
+    // indices sorted by name for lookup, and the rules that can apply to each.
+    std::vector<std::string> services;
+    std::vector<std::int32_t> services_by_name;
+    std::vector<std::vector<std::int32_t>> rules_for_service;  // per service index
+    std::vector<std::int32_t> rules_any_service;  // rules with no `service is X` conjunct
+
+    // Interned service index of a line's service, or -1 when the policy never names it.
+    std::int32_t service_index(std::string_view name) const;
+    // Index of a declared agency, or -1.
+    std::int32_t agency_index(std::string_view name) const;
+};
+
+}  // namespace jointly::engine::detail

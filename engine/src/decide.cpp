@@ -1,0 +1,191 @@
+// decide(): totals, the outcome, and the decision's words.
+#include <string>
+
+#include "eval_state.hpp"
+#include "text.hpp"
+
+namespace jointly::engine::detail {
+namespace {
+
+AgencyAmounts non_zero(const ProgramImpl& p, const Money* amounts) {
+    AgencyAmounts out;
+    for (std::size_t a = 0; a < p.agency_info_.size(); ++a) {
+        if (amounts[a] != Money()) out.emplace_back(p.agency_info_[a].id, amounts[a]);
+    }
+    return out;
+}
+
+void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d,
+                 const HoleValues& base) {
+    d.allocations.reserve(w.allocs.size());
+    for (const AllocRec& a : w.allocs) {
+        const CRule& rule = p.rules[static_cast<std::size_t>(a.rule)];
+        const Line& line = r.lines[a.line];
+        const Money* parts = w.parts.data() + a.parts_begin;
+        Allocation out;
+        out.line = line.id;
+        out.from = a.from;
+        out.to = a.to;
+        out.days = a.days;
+        out.cost = a.cost;
+        out.rule = rule.name;
+        out.ref = rule.ref;
+        out.shares.reserve(rule.agencies.size());
+        for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
+            out.shares.emplace_back(p.agency_info_[rule.agencies[s]].id, parts[s]);
+        }
+        cx.in_line = true;
+        cx.service = a.service;
+        cx.segment_from = a.from;
+        HoleValues h = base;
+        h.line = &line;
+        h.alloc = &a;
+        h.rule = &rule;
+        h.parts = parts;
+        fill(out.reason, rule.reason, cx, h);
+        d.explanation.push_back(allocation_sentence(p, line, a, rule, parts, out.reason));
+        d.allocations.push_back(std::move(out));
+    }
+    cx.in_line = false;
+    cx.service = -1;
+    cx.segment_from.reset();
+}
+
+std::string filled_or(const COutcome& o, EvalContext& cx, const HoleValues& h, const std::string& fallback) {
+    std::string out;
+    fill(out, o.reason, cx, h);
+    return out.empty() ? fallback : out;
+}
+
+}  // namespace
+
+bool trace_conjuncts(EvalContext& cx, const std::vector<Conjunct>& conjuncts, std::vector<std::string>& detail) {
+    bool all = true;
+    for (const Conjunct& c : conjuncts) {
+        if (!all) {
+            detail.push_back(c.label + ": not evaluated");
+            continue;
+        }
+        const bool holds = eval(cx, c.node).b;
+        std::string line = c.label + (holds ? ": true" : ": false");
+        if (!c.value_label.empty()) {
+            const Node& n = cx.program->nodes[static_cast<std::size_t>(c.node)];
+            const Val v = eval(cx, n.a);
+            line += " (" + c.value_label + " is " +
+                    display(*cx.program, v, cx.program->nodes[static_cast<std::size_t>(n.a)].scale) + ")";
+        }
+        detail.push_back(std::move(line));
+        all = holds;
+    }
+    return all;
+}
+
+void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d) {
+    const std::size_t agencies = p.agency_info_.size();
+    Money total;
+    d.by_agency.reserve(agencies);
+    for (std::size_t a = 0; a < agencies; ++a) {
+        total += w.by_agency[a];
+        d.by_agency.emplace_back(p.agency_info_[a].id, w.by_agency[a]);
+    }
+    d.total = total;
+    for (const auto& [year, offset] : w.fy) {
+        d.by_financial_year.emplace(Date::from_civil(year, 4, 1).financial_year(),
+                                    non_zero(p, w.fy_amounts.data() + offset));
+    }
+    for (std::size_t i = 0; i < r.lines.size(); ++i) {
+        d.by_line.emplace(r.lines[i].id, non_zero(p, w.by_line.data() + i * agencies));
+    }
+
+    OutcomeData od;
+    od.total = total;
+    od.by_agency = &w.by_agency;
+    od.by_service_agency = p.uses_funders_by_service ? &w.by_service_agency : nullptr;
+    cx.outcome = &od;
+    cx.in_line = false;
+    cx.segment_from.reset();
+
+    HoleValues base;
+    base.total = total;
+    base.by_agency = &w.by_agency;
+
+    // Outcome rules, each tested in written order (every one, for the reasons and the trace).
+    std::vector<std::size_t> declines;
+    std::vector<std::size_t> refers;
+    for (std::size_t i = 0; i < p.outcomes.size(); ++i) {
+        const COutcome& o = p.outcomes[i];
+        bool holds = false;
+        if (r.explain_full) {
+            TraceStep step;
+            step.subject = "outcome";
+            step.rule = o.kind == dsl::OutcomeKind::Decline ? "decline" : "refer to " + o.authority;
+            holds = trace_conjuncts(cx, o.conjuncts, step.detail);
+            step.detail.push_back("total: " + total.to_string());
+            step.applied = holds;
+            d.trace.push_back(std::move(step));
+        } else {
+            holds = eval_bool(cx, o.cond);
+        }
+        if (holds) (o.kind == dsl::OutcomeKind::Decline ? declines : refers).push_back(i);
+    }
+
+    allocations(p, r, w, cx, d, base);
+
+    d.issues.reserve(w.issues.size());
+    for (const IssueRec& rec : w.issues) {
+        const Line& line = r.lines[rec.line];
+        Issue issue;
+        issue.kind = rec.kind;
+        issue.line = line.id;
+        issue.from = rec.from;
+        issue.to = rec.to;
+        issue.cost = rec.cost;
+        for (std::uint32_t k = 0; k < rec.rules_count; ++k) {
+            issue.rules.push_back(p.rules[static_cast<std::size_t>(w.issue_rules[rec.rules_begin + k])].name);
+        }
+        issue.message = issue_message(p, line, rec, w.issue_rules);
+        d.explanation.push_back(issue_sentence(p, line, rec, w.issue_rules));
+        d.issues.push_back(std::move(issue));
+    }
+
+    auto refer_reason = [&](const COutcome& o) {
+        return filled_or(o, cx, base, "the condition for referral to " + o.authority + " holds");
+    };
+    if (!declines.empty()) {
+        d.outcome = Outcome::Decline;
+        for (const std::size_t i : declines) {
+            const COutcome& o = p.outcomes[i];
+            std::string reason = filled_or(o, cx, base, "a condition for declining holds");
+            d.explanation.push_back("The package is declined because " + reason + ".");
+            d.outcome_reasons.push_back(std::move(reason));
+        }
+    } else if (!d.issues.empty()) {
+        d.outcome = Outcome::Refer;
+        d.referred_to = p.panel.empty() ? std::string("panel") : p.panel;
+        for (const Issue& issue : d.issues) d.outcome_reasons.push_back(issue.message);
+        d.explanation.push_back("The package is referred to " + panel_name(p) +
+                                " because part of it is not settled by the agreed rules.");
+        for (const std::size_t i : refers) {
+            const COutcome& o = p.outcomes[i];
+            std::string reason = refer_reason(o);
+            d.explanation.push_back("It would also go to " + o.authority + " because " + reason + ".");
+            d.outcome_reasons.push_back(std::move(reason));
+        }
+    } else if (!refers.empty()) {
+        d.outcome = Outcome::Refer;
+        d.referred_to = p.outcomes[refers.front()].authority;
+        for (std::size_t k = 0; k < refers.size(); ++k) {
+            const COutcome& o = p.outcomes[refers[k]];
+            std::string reason = refer_reason(o);
+            d.explanation.push_back((k == 0 ? "The package is referred to " : "It would also go to ") +
+                                    o.authority + " because " + reason + ".");
+            d.outcome_reasons.push_back(std::move(reason));
+        }
+    } else {
+        d.outcome = Outcome::Approve;
+        d.explanation.emplace_back("The package is approved.");
+    }
+    cx.outcome = nullptr;
+}
+
+}  // namespace jointly::engine::detail

@@ -1,0 +1,30 @@
+#include "jointly/engine/decision.hpp"
+#include "jointly/engine/program.hpp"
+
+namespace jointly::engine {
+
+const char* to_string(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::Approve: return "approve";
+        case Outcome::Refer: return "refer";
+        case Outcome::Decline: return "decline";
+    }
+    return "approve";
+}
+
+const char* to_string(IssueKind kind) {
+    switch (kind) {
+        case IssueKind::Uncovered: return "uncovered";
+        case IssueKind::Conflict: return "conflict";
+        case IssueKind::CapExcess: return "cap_excess";
+    }
+    return "uncovered";
+}
+
+bool Program::in_effect(Date date) const {
+    const auto from = effective_from();
+    const auto to = effective_to();
+    return (!from || *from <= date) && (!to || date <= *to);
+}
+
+}  // namespace jointly::engine

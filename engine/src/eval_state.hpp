@@ -1,0 +1,122 @@
+// One evaluation's working state: the request bound to the program's indices, the
+// allocations and issues as compact records, running totals. Reused per thread so that the
+// hot path allocates little; every vector is cleared at the start of an evaluation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "compiled.hpp"
+#include "expr_eval.hpp"
+#include "jointly/engine/decision.hpp"
+#include "jointly/engine/evaluate.hpp"
+
+namespace jointly::engine::detail {
+
+struct AllocRec {
+    std::uint32_t line = 0;
+    std::int32_t service = -1;  // the line's interned service
+    std::int32_t rule = -1;
+    Date from;
+    Date to;
+    std::int64_t days = 0;
+    Money cost;
+    std::uint32_t parts_begin = 0;  // into Work::parts, one per rule slot
+};
+
+struct IssueRec {
+    IssueKind kind = IssueKind::Uncovered;
+    std::uint32_t line = 0;
+    Date from;
+    Date to;
+    std::int64_t days = 0;
+    Money cost;                      // CapExcess: the excess
+    std::uint32_t rules_begin = 0;   // into Work::issue_rules
+    std::uint32_t rules_count = 0;
+    std::int32_t agency = -1;        // CapExcess: the capped agency
+    Money limit;                     // CapExcess: the cap for this segment
+};
+
+// A rule's window resolved against the request's events.
+struct WindowRange {
+    std::uint8_t state = 0;  // 0 not yet resolved, 1 resolved, 2 never applies (event absent)
+    std::optional<Date> from;
+    std::optional<Date> to;  // exclusive
+};
+
+// Running totals of one line under one `per line` rule.
+struct LineRuleState {
+    std::int32_t rule = -1;
+    Money fixed_paid;
+    std::uint32_t cum_begin = 0;  // into Work::line_cum, one per rule slot
+};
+
+struct Work {
+    std::vector<Val> facts;
+    std::vector<std::optional<Date>> events;
+    std::vector<Val> let_cache;
+    std::vector<std::uint8_t> let_ready;
+    std::vector<Val> threshold_cache;
+    std::vector<std::uint8_t> threshold_ready;
+    std::vector<WindowRange> windows;
+
+    std::vector<AllocRec> allocs;
+    std::vector<Money> parts;
+    std::vector<IssueRec> issues;
+    std::vector<std::int32_t> issue_rules;
+
+    std::vector<Money> by_agency;
+    std::vector<std::pair<int, std::uint32_t>> fy;  // financial-year start year -> offset in fy_amounts
+    std::vector<Money> fy_amounts;
+    std::vector<Money> by_line;           // line-major, one per agency
+    std::vector<Money> by_service_agency;  // service-major, one per agency (only with `funders(X)`)
+
+    std::vector<Date> cuts;
+    std::vector<std::int32_t> applying;
+    std::vector<std::int32_t> winners;
+    std::vector<LineRuleState> line_rules;
+    std::vector<Money> line_cum;
+
+    std::uint32_t current_line = 0;  // for the path of an overflow error
+    bool in_lines = false;
+};
+
+// Checks the request against the declarations and binds facts and events to indices.
+// Appends every problem (E4xxx, with a JSON pointer) to `errors`; false when there is one.
+bool bind_request(const ProgramImpl& program, const Request& request, Work& work,
+                  std::vector<EvalError>& errors);
+
+// An EvalContext over `work` with nothing line-specific set.
+EvalContext make_context(const ProgramImpl& program, Work& work);
+
+// --- decide.cpp
+
+// From the records in `work`: totals, outcome, allocations and issues with their words,
+// the explanation (and the outcome part of the trace). May throw EvalFailure.
+void decide(const ProgramImpl& program, const Request& request, Work& work, EvalContext& cx,
+            Decision& decision);
+
+// Evaluates a condition conjunct by conjunct for the trace ("label: true"), stopping at the
+// first false one as evaluation does ("label: not evaluated" after it). True when all hold.
+bool trace_conjuncts(EvalContext& cx, const std::vector<Conjunct>& conjuncts,
+                     std::vector<std::string>& detail);
+
+// --- segments.cpp
+
+// The rule's window against this request's events (resolved once per evaluation).
+const WindowRange& window_range(const ProgramImpl& program, Work& work, std::int32_t rule);
+
+// True when a segment starting on `from` lies in the window. Segments are cut at every
+// edge of a window that can apply, so a segment is wholly inside or wholly outside.
+bool in_window(const WindowRange& range, Date from);
+
+// Cuts a periodic line from `start` to `end` (inclusive) into segments: work.cuts holds
+// each segment's first day, ascending, then end + 1. Cuts at every 1 April, at the
+// birthdays that matter when a candidate rule reads `age`, and at the window edges of each
+// candidate rule whose condition (apart from its window) holds. `cx` has the line's service.
+void cut_line(const ProgramImpl& program, EvalContext& cx, Work& work, Date start, Date end,
+              const std::vector<std::int32_t>& candidates);
+
+}  // namespace jointly::engine::detail

@@ -1,0 +1,369 @@
+// evaluate(): lines to segments, segments matched to rules, rules splitting money.
+#include "jointly/engine/evaluate.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "eval_state.hpp"
+#include "jointly/engine/allocate.hpp"
+#include "jointly/engine/codes.hpp"
+#include "text.hpp"
+
+namespace jointly::engine::detail {
+namespace {
+
+std::string segment_subject(const Line& line, Date from, Date to) {
+    return "line " + line.id + " " + from.to_string() + ".." + to.to_string();
+}
+
+class Evaluator {
+public:
+    Evaluator(const ProgramImpl& p, const Request& r, Work& w, Decision& d)
+        : p_(p), r_(r), w_(w), d_(d), cx_(make_context(p, w)), trace_(r.explain_full) {}
+
+    void run();
+
+private:
+    void eligibility();
+    void line(std::uint32_t index);
+    void segment(std::uint32_t li, const Line& line, Date from, Date to, Money cost,
+                 const std::vector<std::int32_t>& candidates);
+    void split(std::uint32_t li, const Line& line, std::int32_t rule, Date from, Date to,
+               std::int64_t days, Money cost, TraceStep* step);
+    LineRuleState& line_state(std::int32_t rule);
+    void add_issue(IssueKind kind, std::uint32_t li, Date from, Date to, Money cost,
+                   const std::int32_t* rules, std::size_t count);
+    std::uint32_t fy_offset(Date from);
+
+    const ProgramImpl& p_;
+    const Request& r_;
+    Work& w_;
+    Decision& d_;
+    EvalContext cx_;
+    bool trace_;
+    std::int32_t service_ = -1;
+};
+
+void Evaluator::run() {
+    const std::size_t agencies = p_.agency_info_.size();
+    w_.windows.assign(p_.rules.size(), WindowRange{});
+    w_.allocs.clear();
+    w_.parts.clear();
+    w_.issues.clear();
+    w_.issue_rules.clear();
+    w_.by_agency.assign(agencies, Money());
+    w_.fy.clear();
+    w_.fy_amounts.clear();
+    w_.by_line.assign(r_.lines.size() * agencies, Money());
+    if (p_.uses_funders_by_service) w_.by_service_agency.assign(p_.services.size() * agencies, Money());
+    w_.in_lines = false;
+
+    d_.policy_id = p_.id_;
+    d_.policy_version = p_.version_;
+    d_.policy_sha256 = p_.sha256_;
+    d_.engine = p_.engine_name;
+    d_.as_of = r_.as_of;
+    d_.case_ref = r_.case_ref;
+
+    eligibility();
+    w_.in_lines = true;
+    for (std::uint32_t i = 0; i < r_.lines.size(); ++i) line(i);
+    w_.in_lines = false;
+    decide(p_, r_, w_, cx_, d_);
+}
+
+void Evaluator::eligibility() {
+    d_.eligibility.reserve(p_.thresholds.size());
+    for (std::size_t i = 0; i < p_.thresholds.size(); ++i) {
+        const CThreshold& t = p_.thresholds[i];
+        Eligibility e;
+        e.name = t.name;
+        if (trace_) {
+            TraceStep step;
+            step.subject = "eligibility";
+            step.rule = t.name;
+            trace_conjuncts(cx_, t.conjuncts, step.detail);
+            d_.trace.push_back(std::move(step));
+        }
+        const Val v = eval(cx_, t.root);
+        if (p_.nodes[static_cast<std::size_t>(t.root)].dep <= Dep::Request) {
+            w_.threshold_cache[i] = v;
+            w_.threshold_ready[i] = 1;
+        }
+        e.met = v.b;
+        if (trace_) d_.trace.back().applied = e.met;
+        fill(e.reason, t.reason, cx_, HoleValues{});
+        d_.eligibility.push_back(std::move(e));
+    }
+}
+
+void Evaluator::line(std::uint32_t li) {
+    const Line& line = r_.lines[li];
+    w_.current_line = li;
+    service_ = p_.service_index(line.service);
+    const auto& candidates = service_ >= 0 ? p_.rules_for_service[static_cast<std::size_t>(service_)]
+                                           : p_.rules_any_service;
+    cx_.in_line = true;
+    cx_.service = service_;
+    w_.line_rules.clear();
+    w_.line_cum.clear();
+    if (line.kind == LineKind::OneOff) {
+        segment(li, line, line.date, line.date, line.amount, candidates);
+    } else {
+        const Ratio rate = line.kind == LineKind::Weekly ? line.weekly.as_ratio()
+                                                         : line.hourly.as_ratio() * line.hours_per_week;
+        cut_line(p_, cx_, w_, line.start, line.end, candidates);
+        for (std::size_t k = 0; k + 1 < w_.cuts.size(); ++k) {
+            const Date from = w_.cuts[k];
+            const Date to = w_.cuts[k + 1].plus_days(-1);
+            const std::int64_t days = from.days_until(to) + 1;
+            const Money cost = round_pence(rate * Ratio(days, 7), p_.rounding);
+            segment(li, line, from, to, cost, candidates);
+        }
+    }
+    cx_.in_line = false;
+    cx_.service = -1;
+    cx_.segment_from.reset();
+}
+
+void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, Money cost,
+                        const std::vector<std::int32_t>& candidates) {
+    cx_.segment_from = from;
+    auto& applying = w_.applying;
+    applying.clear();
+    const std::size_t trace_first = d_.trace.size();
+    for (const std::int32_t r : candidates) {
+        const CRule& rule = p_.rules[static_cast<std::size_t>(r)];
+        if (!trace_) {
+            if (eval_bool(cx_, rule.cond) && (!rule.window || in_window(window_range(p_, w_, r), from))) {
+                applying.push_back(r);
+            }
+            continue;
+        }
+        TraceStep step;
+        step.subject = segment_subject(line, from, to);
+        step.rule = rule.name;
+        bool holds = rule.cond < 0 || trace_conjuncts(cx_, rule.conjuncts, step.detail);
+        if (rule.cond < 0) step.detail.emplace_back("no condition: applies to every line");
+        if (rule.window) {
+            const WindowRange& range = window_range(p_, w_, r);
+            const bool in = in_window(range, from);
+            std::string d = rule.window->label;
+            if (range.state == 2) {
+                d += ": the event has no date, so the window never applies";
+            } else {
+                d += " (";
+                d += range.from ? range.from->to_string() : std::string("any time");
+                d += " to ";
+                d += range.to ? range.to->plus_days(-1).to_string() : std::string("any time");
+                d += in ? "): true" : "): false";
+            }
+            step.detail.push_back(std::move(d));
+            holds = holds && in;
+        }
+        if (holds) applying.push_back(r);
+        d_.trace.push_back(std::move(step));
+    }
+    auto& winners = w_.winners;
+    winners.clear();
+    for (const std::int32_t r : applying) {
+        std::int32_t by = -1;
+        for (const std::int32_t s : applying) {
+            const auto& over = p_.rules[static_cast<std::size_t>(s)].overrides;
+            if (s != r && std::find(over.begin(), over.end(), r) != over.end()) {
+                by = s;
+                break;
+            }
+        }
+        if (by < 0) {
+            winners.push_back(r);
+        } else if (trace_) {
+            for (std::size_t k = trace_first; k < d_.trace.size(); ++k) {
+                if (d_.trace[k].rule == p_.rules[static_cast<std::size_t>(r)].name) {
+                    d_.trace[k].detail.push_back("set aside: `" + p_.rules[static_cast<std::size_t>(by)].name +
+                                                 "` is an exception to it");
+                }
+            }
+        }
+    }
+    if (winners.size() == 1) {
+        TraceStep* step = nullptr;
+        if (trace_) {
+            for (std::size_t k = trace_first; k < d_.trace.size(); ++k) {
+                if (d_.trace[k].rule == p_.rules[static_cast<std::size_t>(winners[0])].name) step = &d_.trace[k];
+            }
+        }
+        if (step != nullptr) step->applied = true;
+        split(li, line, winners[0], from, to, from.days_until(to) + 1, cost, step);
+        return;
+    }
+    const IssueKind kind = winners.empty() ? IssueKind::Uncovered : IssueKind::Conflict;
+    add_issue(kind, li, from, to, cost, winners.data(), winners.size());
+    if (trace_) {
+        TraceStep step;
+        step.subject = segment_subject(line, from, to);
+        step.rule = kind == IssueKind::Uncovered ? "(no rule)" : "(conflict)";
+        step.detail.push_back(std::string(to_string(kind)) + ": cost " + cost.to_string() +
+                              " counted in no total; referred to " + panel_name(p_));
+        d_.trace.push_back(std::move(step));
+    }
+}
+
+LineRuleState& Evaluator::line_state(std::int32_t rule) {
+    for (LineRuleState& s : w_.line_rules) {
+        if (s.rule == rule) return s;
+    }
+    LineRuleState s;
+    s.rule = rule;
+    s.cum_begin = static_cast<std::uint32_t>(w_.line_cum.size());
+    w_.line_cum.resize(w_.line_cum.size() + p_.rules[static_cast<std::size_t>(rule)].agencies.size());
+    w_.line_rules.push_back(s);
+    return w_.line_rules.back();
+}
+
+void Evaluator::add_issue(IssueKind kind, std::uint32_t li, Date from, Date to, Money cost,
+                          const std::int32_t* rules, std::size_t count) {
+    IssueRec issue;
+    issue.kind = kind;
+    issue.line = li;
+    issue.from = from;
+    issue.to = to;
+    issue.days = from.days_until(to) + 1;
+    issue.cost = cost;
+    issue.rules_begin = static_cast<std::uint32_t>(w_.issue_rules.size());
+    issue.rules_count = static_cast<std::uint32_t>(count);
+    w_.issue_rules.insert(w_.issue_rules.end(), rules, rules + count);
+    w_.issues.push_back(issue);
+}
+
+std::uint32_t Evaluator::fy_offset(Date from) {
+    const int year = from.financial_year_start().year();
+    for (const auto& [y, offset] : w_.fy) {
+        if (y == year) return offset;
+    }
+    const auto offset = static_cast<std::uint32_t>(w_.fy_amounts.size());
+    w_.fy_amounts.resize(w_.fy_amounts.size() + p_.agency_info_.size());
+    w_.fy.emplace_back(year, offset);
+    return offset;
+}
+
+void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date from, Date to,
+                      std::int64_t days, Money cost, TraceStep* step) {
+    const CRule& rule = p_.rules[static_cast<std::size_t>(r)];
+    const std::size_t slots = rule.agencies.size();
+    const auto begin = static_cast<std::uint32_t>(w_.parts.size());
+    w_.parts.resize(begin + slots);
+    Money* parts = w_.parts.data() + begin;
+    LineRuleState* state = rule.per_line ? &line_state(r) : nullptr;
+    const Ratio week_share(days, 7);
+
+    Money rest = cost;
+    if (rule.fixed) {
+        const CFixed& f = *rule.fixed;
+        Money amount = f.per == dsl::Per::Week ? round_pence(f.amount.as_ratio() * week_share, Rounding::Down)
+                                               : std::max(Money(), f.amount - state->fixed_paid);
+        amount = std::min(amount, rest);
+        parts[f.slot] += amount;
+        rest -= amount;
+        if (state != nullptr) state->fixed_paid += amount;
+        if (step != nullptr) {
+            step->detail.push_back("fixed: " + p_.agency_info_[rule.agencies[f.slot]].id + " pays " +
+                                   amount.to_string() + " first");
+        }
+    }
+    const std::vector<Money> shares = allocate(rest, rule.shares, rule.odd_penny);
+    for (std::size_t s = 0; s < shares.size(); ++s) parts[s] += shares[s];
+
+    for (const CCap& cap : rule.caps) {
+        const Money limit = cap.per == dsl::Per::Week
+                                ? round_pence(cap.amount.as_ratio() * week_share, Rounding::Down)
+                                : std::max(Money(), cap.amount - w_.line_cum[state->cum_begin + cap.slot]);
+        if (parts[cap.slot] <= limit) continue;
+        const Money excess = parts[cap.slot] - limit;
+        parts[cap.slot] = limit;
+        const std::string& capped = p_.agency_info_[rule.agencies[cap.slot]].id;
+        if (cap.excess_slot) {
+            parts[*cap.excess_slot] += excess;
+            if (step != nullptr) {
+                step->detail.push_back("cap: " + capped + " limited to " + limit.to_string() + "; " +
+                                       excess.to_string() + " to " +
+                                       p_.agency_info_[rule.agencies[*cap.excess_slot]].id);
+            }
+        } else {
+            add_issue(IssueKind::CapExcess, li, from, to, excess, &r, 1);
+            w_.issues.back().agency = static_cast<std::int32_t>(rule.agencies[cap.slot]);
+            w_.issues.back().limit = limit;
+            if (step != nullptr) {
+                step->detail.push_back("cap: " + capped + " limited to " + limit.to_string() + "; " +
+                                       excess.to_string() + " to the panel");
+            }
+        }
+    }
+    if (state != nullptr) {
+        for (std::size_t s = 0; s < slots; ++s) w_.line_cum[state->cum_begin + s] += parts[s];
+    }
+
+    const std::size_t agencies = p_.agency_info_.size();
+    const std::uint32_t fy = fy_offset(from);
+    for (std::size_t s = 0; s < slots; ++s) {
+        const std::size_t a = rule.agencies[s];
+        w_.by_agency[a] += parts[s];
+        w_.fy_amounts[fy + a] += parts[s];
+        w_.by_line[li * agencies + a] += parts[s];
+        if (p_.uses_funders_by_service && service_ >= 0) {
+            w_.by_service_agency[static_cast<std::size_t>(service_) * agencies + a] += parts[s];
+        }
+    }
+    if (step != nullptr) {
+        std::string d = "cost " + cost.to_string() + " for " + std::to_string(days) + " days:";
+        for (std::size_t s = 0; s < slots; ++s) {
+            d += " " + p_.agency_info_[rule.agencies[s]].id + " " + parts[s].to_string();
+        }
+        step->detail.push_back(std::move(d));
+    }
+    AllocRec a;
+    a.line = li;
+    a.service = service_;
+    a.rule = r;
+    a.from = from;
+    a.to = to;
+    a.days = days;
+    a.cost = cost;
+    a.parts_begin = begin;
+    w_.allocs.push_back(a);
+    (void)line;
+}
+
+}  // namespace
+}  // namespace jointly::engine::detail
+
+namespace jointly::engine {
+
+EvalResult evaluate(const Program& program, const Request& request) {
+    EvalResult result;
+    const auto* p = dynamic_cast<const detail::ProgramImpl*>(&program);
+    if (p == nullptr) {
+        result.errors.push_back(EvalError{codes::kInternal, "", "the program was not built by `compile`", std::nullopt});
+        return result;
+    }
+    thread_local detail::Work work;
+    try {
+        if (!detail::bind_request(*p, request, work, result.errors)) return result;
+        Decision decision;
+        detail::Evaluator(*p, request, work, decision).run();
+        result.decision = std::move(decision);
+    } catch (const detail::EvalFailure& f) {
+        result.errors.push_back(EvalError{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",
+                                          f.message, f.span});
+    } catch (const OverflowError& e) {
+        result.errors.push_back(EvalError{
+            codes::kOverflow, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",
+            std::string("an amount is too large to compute exactly (") + e.what() + ")", std::nullopt});
+    } catch (const std::exception& e) {
+        result.errors.push_back(EvalError{codes::kInternal, "", std::string("internal error: ") + e.what(), std::nullopt});
+    }
+    if (!result.errors.empty()) result.decision.reset();
+    return result;
+}
+
+}  // namespace jointly::engine

@@ -1,0 +1,270 @@
+#include "expr_eval.hpp"
+
+#include <string>
+
+#include "jointly/engine/codes.hpp"
+
+namespace jointly::engine::detail {
+namespace {
+
+[[noreturn]] void fail(const char* code, std::string message, const dsl::Span& span) {
+    throw EvalFailure{code, std::move(message), span};
+}
+
+Val make_bool(bool b) {
+    Val v;
+    v.type = VType::Bool;
+    v.b = b;
+    return v;
+}
+
+Val make_ratio(VType type, const Ratio& r) {
+    Val v;
+    v.type = type;
+    v.r = r;
+    return v;
+}
+
+Val make_date(Date d) {
+    Val v;
+    v.type = VType::Date;
+    v.i = d.days();
+    return v;
+}
+
+const ProgramImpl& prog(const EvalContext& cx) { return *cx.program; }
+
+Val eval_let(EvalContext& cx, const Node& n) {
+    const CLet& let = prog(cx).lets[static_cast<std::size_t>(n.index)];
+    const Node& root = prog(cx).nodes[static_cast<std::size_t>(let.root)];
+    if (root.dep <= Dep::Request && cx.let_cache != nullptr) {
+        const auto i = static_cast<std::size_t>(n.index);
+        if ((*cx.let_ready)[i] == 0) {
+            (*cx.let_cache)[i] = eval(cx, let.root);
+            (*cx.let_ready)[i] = 1;
+        }
+        return (*cx.let_cache)[i];
+    }
+    return eval(cx, let.root);
+}
+
+Val eval_threshold(EvalContext& cx, const Node& n) {
+    const CThreshold& t = prog(cx).thresholds[static_cast<std::size_t>(n.index)];
+    const Node& root = prog(cx).nodes[static_cast<std::size_t>(t.root)];
+    if (root.dep <= Dep::Request && cx.threshold_cache != nullptr) {
+        const auto i = static_cast<std::size_t>(n.index);
+        if ((*cx.threshold_ready)[i] == 0) {
+            (*cx.threshold_cache)[i] = eval(cx, t.root);
+            (*cx.threshold_ready)[i] = 1;
+        }
+        return (*cx.threshold_cache)[i];
+    }
+    return eval(cx, t.root);
+}
+
+Val eval_lookup(EvalContext& cx, const Node& n) {
+    const CTable& table = prog(cx).tables[static_cast<std::size_t>(n.index)];
+    const Val x = eval(cx, n.b);
+    for (const CTableRow& row : table.rows) {
+        if (x.r >= row.low && (!row.high || x.r <= *row.high)) return eval(cx, row.value);
+    }
+    fail(codes::kLookupOutside,
+         "`" + x.r.to_string() + "` is outside every row of table `" + table.name + "`",
+         table.span);
+}
+
+Val eval_arith(EvalContext& cx, const Node& n) {
+    const Val x = eval(cx, n.a);
+    const Val y = eval(cx, n.b);
+    if (n.type == VType::Date) {
+        // date + days, date - days
+        const Ratio days = x.type == VType::Date ? y.r : x.r;
+        const Date base = Date::from_days(x.type == VType::Date ? x.i : y.i);
+        if (days.den() != 1) fail(codes::kOverflow, "a number of days must be whole", n.span);
+        return make_date(base.plus_days(n.op == Op::Sub ? -days.num() : days.num()));
+    }
+    if (x.type == VType::Date && y.type == VType::Date) {  // date - date: days
+        return make_ratio(VType::Number, Ratio::whole(std::int64_t{x.i} - y.i));
+    }
+    switch (n.op) {
+        case Op::Add: return make_ratio(n.type, x.r + y.r);
+        case Op::Sub: return make_ratio(n.type, x.r - y.r);
+        case Op::Mul: return make_ratio(n.type, x.r * y.r);
+        case Op::Div:
+            if (y.r.num() == 0) fail(codes::kDivisionByZero, "division by zero", n.span);
+            return make_ratio(n.type, x.r / y.r);
+        default: break;
+    }
+    fail(codes::kInternal, "unexpected arithmetic", n.span);
+}
+
+}  // namespace
+
+int compare(const Val& x, const Val& y) {
+    switch (x.type) {
+        case VType::Bool: return static_cast<int>(x.b) - static_cast<int>(y.b);
+        case VType::Number:
+        case VType::Money: {
+            const auto c = x.r <=> y.r;
+            return c < 0 ? -1 : (c > 0 ? 1 : 0);
+        }
+        case VType::Date:
+        case VType::Level:
+        case VType::Service: return x.i < y.i ? -1 : (x.i > y.i ? 1 : 0);
+        case VType::Text: {
+            const int c = x.s->compare(*y.s);
+            return c < 0 ? -1 : (c > 0 ? 1 : 0);
+        }
+        case VType::LevelMap:
+        case VType::TextList: break;
+    }
+    return 0;
+}
+
+Val to_val(const Value& value) {
+    Val v;
+    switch (value.index()) {
+        case 0: v.type = VType::Bool; v.b = std::get<bool>(value); break;
+        case 1: v.type = VType::Number; v.r = Ratio::whole(std::get<std::int64_t>(value)); break;
+        case 2: v.type = VType::Number; v.r = std::get<Ratio>(value); break;
+        case 3: v.type = VType::Money; v.r = std::get<Money>(value).as_ratio(); break;
+        case 4: v.type = VType::Date; v.i = std::get<Date>(value).days(); break;
+        case 5: v.type = VType::Text; v.s = &std::get<std::string>(value); break;
+        case 6: v.type = VType::Level; v.i = std::get<Level>(value).index; break;
+        case 7: v.type = VType::LevelMap; v.map = &std::get<LevelMap>(value); break;
+        default: v.type = VType::TextList; v.list = &std::get<TextList>(value); break;
+    }
+    return v;
+}
+
+std::int64_t age_on(Date dob, Date on) {
+    std::int64_t years = on.year() - dob.year();
+    const int om = on.month();
+    const int od = on.day();
+    const int bm = dob.month();
+    const int bd = dob.day();
+    if (om < bm || (om == bm && od < bd)) --years;
+    return years;
+}
+
+Date birthday(Date dob, std::int64_t years) {
+    const auto y = static_cast<int>(dob.year() + years);
+    const int m = dob.month();
+    const int d = dob.day();
+    if (m == 2 && d == 29) {
+        const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (!leap) return Date::from_civil(y, 3, 1);
+    }
+    return Date::from_civil(y, m, d);
+}
+
+bool eval_bool(EvalContext& cx, std::int32_t index) {
+    if (index < 0) return true;
+    return eval(cx, index).b;
+}
+
+Val eval(EvalContext& cx, std::int32_t index) {
+    const Node& n = prog(cx).nodes[static_cast<std::size_t>(index)];
+    switch (n.op) {
+        case Op::Const: return n.value;
+        case Op::Fact: return cx.facts[n.index];
+        case Op::Let: return eval_let(cx, n);
+        case Op::Threshold: return eval_threshold(cx, n);
+        case Op::Event: {
+            const auto& e = cx.events[n.index];
+            if (!e) {
+                fail(codes::kEventNotGiven,
+                     "event `" + prog(cx).event_names_[static_cast<std::size_t>(n.index)] +
+                         "` has no date in this request",
+                     n.span);
+            }
+            return make_date(*e);
+        }
+        case Op::Service: {
+            if (!cx.in_line) fail(codes::kNotAvailable, "`service` has a value only inside a rule", n.span);
+            Val v;
+            v.type = VType::Service;
+            v.i = cx.service;
+            return v;
+        }
+        case Op::Age: {
+            if (!cx.segment_from) fail(codes::kNotAvailable, "`age` has a value only inside a rule", n.span);
+            const Val& dob = cx.facts[prog(cx).date_of_birth];
+            return make_ratio(VType::Number,
+                              Ratio::whole(age_on(Date::from_days(dob.i), *cx.segment_from)));
+        }
+        case Op::Total:
+            if (cx.outcome == nullptr) {
+                fail(codes::kNotAvailable, "`total` is known only once the package is split", n.span);
+            }
+            return make_ratio(VType::Money, cx.outcome->total.as_ratio());
+        case Op::TotalOf:
+            if (cx.outcome == nullptr) {
+                fail(codes::kNotAvailable, "`total` is known only once the package is split", n.span);
+            }
+            return make_ratio(VType::Money,
+                              (*cx.outcome->by_agency)[static_cast<std::size_t>(n.index)].as_ratio());
+        case Op::FundersAll:
+        case Op::Funders: {
+            if (cx.outcome == nullptr) {
+                fail(codes::kNotAvailable, "`funders` is known only once the package is split", n.span);
+            }
+            std::int64_t count = 0;
+            const std::size_t agencies = prog(cx).agency_info_.size();
+            for (std::size_t a = 0; a < agencies; ++a) {
+                const Money m = n.op == Op::FundersAll
+                                    ? (*cx.outcome->by_agency)[a]
+                                    : (*cx.outcome->by_service_agency)
+                                          [static_cast<std::size_t>(n.index) * agencies + a];
+                if (m != Money()) ++count;
+            }
+            return make_ratio(VType::Number, Ratio::whole(count));
+        }
+        case Op::Not: return make_bool(!eval(cx, n.a).b);
+        case Op::Neg: {
+            const Val x = eval(cx, n.a);
+            return make_ratio(x.type, Ratio() - x.r);
+        }
+        case Op::And: return make_bool(eval(cx, n.a).b && eval(cx, n.b).b);
+        case Op::Or: return make_bool(eval(cx, n.a).b || eval(cx, n.b).b);
+        case Op::Eq: return make_bool(compare(eval(cx, n.a), eval(cx, n.b)) == 0);
+        case Op::Ne: return make_bool(compare(eval(cx, n.a), eval(cx, n.b)) != 0);
+        case Op::Lt: return make_bool(compare(eval(cx, n.a), eval(cx, n.b)) < 0);
+        case Op::Le: return make_bool(compare(eval(cx, n.a), eval(cx, n.b)) <= 0);
+        case Op::Gt: return make_bool(compare(eval(cx, n.a), eval(cx, n.b)) > 0);
+        case Op::Ge: return make_bool(compare(eval(cx, n.a), eval(cx, n.b)) >= 0);
+        case Op::Add:
+        case Op::Sub:
+        case Op::Mul:
+        case Op::Div: return eval_arith(cx, n);
+        case Op::Count:
+        case Op::CountAtLeast: {
+            const Val map = eval(cx, n.a);
+            const int level = eval(cx, n.b).i;
+            std::int64_t count = 0;
+            for (const auto& [key, lv] : *map.map) {
+                if (n.op == Op::Count ? lv.index == level : lv.index >= level) ++count;
+            }
+            return make_ratio(VType::Number, Ratio::whole(count));
+        }
+        case Op::Lookup: return eval_lookup(cx, n);
+        case Op::In: {
+            const Val needle = eval(cx, n.a);
+            for (std::uint32_t k = 0; k < n.args_count; ++k) {
+                if (compare(needle, eval(cx, prog(cx).args[n.args_begin + k])) == 0) return make_bool(true);
+            }
+            return make_bool(false);
+        }
+        case Op::InList: {
+            const Val needle = eval(cx, n.a);
+            const Val list = eval(cx, n.b);
+            for (const std::string& item : *list.list) {
+                if (item == *needle.s) return make_bool(true);
+            }
+            return make_bool(false);
+        }
+    }
+    fail(codes::kInternal, "unexpected expression", n.span);
+}
+
+}  // namespace jointly::engine::detail

@@ -1,0 +1,64 @@
+// Evaluating compiled expressions (compiled.hpp) against one request.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiled.hpp"
+#include "jointly/dsl/ast.hpp"
+
+namespace jointly::engine::detail {
+
+// An evaluation error with a stable code (E3xxx) and the policy text it points at. Thrown
+// inside the evaluator only; `evaluate` turns it into an EvalError.
+struct EvalFailure {
+    const char* code;
+    std::string message;
+    std::optional<dsl::Span> span;
+};
+
+// What the outcome rules may read once the package is split.
+struct OutcomeData {
+    Money total;
+    const std::vector<Money>* by_agency = nullptr;      // per agency index
+    // Parts summed per (service index, agency index), flattened service-major; filled only
+    // when the policy uses `funders(SERVICE)`.
+    const std::vector<Money>* by_service_agency = nullptr;
+};
+
+// The state one evaluation reads. Lets and thresholds that depend only on the request are
+// computed once and cached here.
+struct EvalContext {
+    const ProgramImpl* program = nullptr;
+    const Val* facts = nullptr;                   // per fact index
+    const std::optional<Date>* events = nullptr;  // per event index; absent: did not happen
+    bool in_line = false;
+    std::int32_t service = -1;                    // interned service of the current line
+    std::optional<Date> segment_from;             // for `age`
+    const OutcomeData* outcome = nullptr;
+    std::vector<Val>* let_cache = nullptr;        // per let (Request-level lets only)
+    std::vector<std::uint8_t>* let_ready = nullptr;
+    std::vector<Val>* threshold_cache = nullptr;
+    std::vector<std::uint8_t>* threshold_ready = nullptr;
+};
+
+// Evaluates node `index`. Throws EvalFailure or OverflowError.
+Val eval(EvalContext& cx, std::int32_t index);
+
+// Evaluates a boolean node; -1 means "no condition" (true).
+bool eval_bool(EvalContext& cx, std::int32_t index);
+
+// Three-way comparison of two values of the same type.
+int compare(const Val& x, const Val& y);
+
+// A fact's request value as a runtime value (the Value outlives the Val).
+Val to_val(const Value& value);
+
+// Whole years from `dob` to `on` (a 29 February birthday falls on 1 March in other years).
+std::int64_t age_on(Date dob, Date on);
+// The date of the `years`th birthday of someone born on `dob`.
+Date birthday(Date dob, std::int64_t years);
+
+}  // namespace jointly::engine::detail

@@ -1,0 +1,194 @@
+// The request against the program's declarations: every problem at once, each with a JSON
+// pointer; then facts and events bound to the program's indices.
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include "eval_state.hpp"
+#include "jointly/engine/codes.hpp"
+
+namespace jointly::engine::detail {
+namespace {
+
+void problem(std::vector<EvalError>& errors, const char* code, std::string path, std::string message) {
+    errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt});
+}
+
+std::string expected(const CFact& f, const ProgramImpl& p) {
+    const std::string scale = f.scale >= 0 ? p.scales[static_cast<std::size_t>(f.scale)].name : "?";
+    switch (f.type) {
+        case dsl::TypeKind::Bool: return "true or false";
+        case dsl::TypeKind::Whole: return "a whole number";
+        case dsl::TypeKind::Decimal: return "a number";
+        case dsl::TypeKind::Money: return "an amount of money";
+        case dsl::TypeKind::Date: return "a date";
+        case dsl::TypeKind::Text: return "text";
+        case dsl::TypeKind::Level: return "a level of `" + scale + "`";
+        case dsl::TypeKind::LevelMap: return "a map of levels of `" + scale + "`";
+        case dsl::TypeKind::TextList: return "a list of text";
+    }
+    return "a value";
+}
+
+// The fact's value as a runtime value, or nullopt when it is of the wrong kind.
+std::optional<Val> checked(const CFact& f, const Value& v) {
+    switch (f.type) {
+        case dsl::TypeKind::Bool:
+            if (std::holds_alternative<bool>(v)) return to_val(v);
+            break;
+        case dsl::TypeKind::Whole:
+            if (std::holds_alternative<std::int64_t>(v)) return to_val(v);
+            if (const auto* r = std::get_if<Ratio>(&v); r != nullptr && r->den() == 1) return to_val(v);
+            break;
+        case dsl::TypeKind::Decimal:
+            if (std::holds_alternative<Ratio>(v) || std::holds_alternative<std::int64_t>(v)) return to_val(v);
+            break;
+        case dsl::TypeKind::Money:
+            if (std::holds_alternative<Money>(v)) return to_val(v);
+            break;
+        case dsl::TypeKind::Date:
+            if (std::holds_alternative<Date>(v)) return to_val(v);
+            break;
+        case dsl::TypeKind::Text:
+            if (std::holds_alternative<std::string>(v)) return to_val(v);
+            break;
+        case dsl::TypeKind::Level:
+            if (std::holds_alternative<Level>(v)) return to_val(v);
+            break;
+        case dsl::TypeKind::LevelMap:
+            if (std::holds_alternative<LevelMap>(v)) return to_val(v);
+            break;
+        case dsl::TypeKind::TextList:
+            if (std::holds_alternative<TextList>(v)) return to_val(v);
+            break;
+    }
+    return std::nullopt;
+}
+
+void check_levels(const ProgramImpl& p, const CFact& f, const Val& v, std::vector<EvalError>& errors) {
+    if (f.scale < 0) return;
+    const auto& levels = p.scales[static_cast<std::size_t>(f.scale)].levels;
+    const auto bad = [&](int index) { return index < 0 || static_cast<std::size_t>(index) >= levels.size(); };
+    if (v.type == VType::Level && bad(v.i)) {
+        problem(errors, codes::kLevelRange, "/facts/" + f.name,
+                "fact `" + f.name + "` is not a level of `" + p.scales[static_cast<std::size_t>(f.scale)].name + "`");
+    }
+    if (v.type == VType::LevelMap) {
+        for (const auto& [key, level] : *v.map) {
+            if (bad(level.index)) {
+                problem(errors, codes::kLevelRange, "/facts/" + f.name + "/" + key,
+                        "`" + key + "` is not a level of `" + p.scales[static_cast<std::size_t>(f.scale)].name + "`");
+            }
+        }
+    }
+}
+
+void check_lines(const Request& r, std::vector<EvalError>& errors) {
+    std::vector<std::string_view> ids;
+    ids.reserve(r.lines.size());
+    for (std::size_t i = 0; i < r.lines.size(); ++i) {
+        const Line& line = r.lines[i];
+        const std::string at = "/lines/" + std::to_string(i);
+        if (line.id.empty()) problem(errors, codes::kLineId, at + "/id", "a line needs an `id`");
+        ids.push_back(line.id);
+        if (line.service.empty()) problem(errors, codes::kLineService, at + "/service", "a line needs a `service`");
+        switch (line.kind) {
+            case LineKind::OneOff:
+                if (line.amount < Money()) problem(errors, codes::kLineAmount, at + "/amount", "`amount` cannot be negative");
+                break;
+            case LineKind::Weekly:
+            case LineKind::Hourly:
+                if (line.kind == LineKind::Weekly && line.weekly < Money()) {
+                    problem(errors, codes::kLineAmount, at + "/weekly", "`weekly` cannot be negative");
+                }
+                if (line.kind == LineKind::Hourly && line.hourly < Money()) {
+                    problem(errors, codes::kLineAmount, at + "/hourly", "`hourly` cannot be negative");
+                }
+                if (line.kind == LineKind::Hourly && line.hours_per_week < Ratio()) {
+                    problem(errors, codes::kLineAmount, at + "/hours_per_week", "`hours_per_week` cannot be negative");
+                }
+                if (line.end < line.start) {
+                    problem(errors, codes::kLineDates, at + "/end",
+                            "`end` " + line.end.to_string() + " is before `start` " + line.start.to_string());
+                }
+                break;
+        }
+    }
+    std::vector<std::size_t> order(ids.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    std::vector<std::size_t> repeated;
+    for (std::size_t k = 1; k < order.size(); ++k) {
+        if (!ids[order[k]].empty() && ids[order[k]] == ids[order[k - 1]]) repeated.push_back(order[k]);
+    }
+    std::sort(repeated.begin(), repeated.end());
+    for (const std::size_t i : repeated) {
+        problem(errors, codes::kLineId, "/lines/" + std::to_string(i) + "/id",
+                "line id `" + std::string(ids[i]) + "` is used twice");
+    }
+}
+
+}  // namespace
+
+bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<EvalError>& errors) {
+    const std::size_t errors_before = errors.size();
+    w.facts.assign(p.facts_c.size(), Val{});
+    // Both sides are sorted by name: one merge finds the missing, the unknown and the given.
+    auto given = r.facts.begin();
+    auto declared = p.facts_by_name.begin();
+    while (given != r.facts.end() || declared != p.facts_by_name.end()) {
+        const int order = given == r.facts.end() ? 1
+                          : declared == p.facts_by_name.end()
+                              ? -1
+                              : given->first.compare(p.facts_c[*declared].name);
+        if (order < 0) {
+            problem(errors, codes::kUnknownFact, "/facts/" + given->first, "unknown fact `" + given->first + "`");
+            ++given;
+            continue;
+        }
+        const CFact& f = p.facts_c[*declared];
+        if (order > 0) {
+            if (f.default_value) w.facts[*declared] = to_val(*f.default_value);
+            else problem(errors, codes::kMissingFact, "/facts/" + f.name, "fact `" + f.name + "` is required");
+            ++declared;
+            continue;
+        }
+        if (const auto v = checked(f, given->second)) {
+            w.facts[*declared] = *v;
+            check_levels(p, f, *v, errors);
+        } else {
+            problem(errors, codes::kFactType, "/facts/" + f.name, "fact `" + f.name + "` must be " + expected(f, p));
+        }
+        ++given;
+        ++declared;
+    }
+    w.events.assign(p.event_names_.size(), std::nullopt);
+    for (const auto& [name, date] : r.events) {
+        const auto it = std::find(p.event_names_.begin(), p.event_names_.end(), name);
+        if (it == p.event_names_.end()) {
+            problem(errors, codes::kUnknownEvent, "/events/" + name, "unknown event `" + name + "`");
+            continue;
+        }
+        w.events[static_cast<std::size_t>(it - p.event_names_.begin())] = date;
+    }
+    check_lines(r, errors);
+    return errors.size() == errors_before;
+}
+
+EvalContext make_context(const ProgramImpl& p, Work& w) {
+    w.let_cache.assign(p.lets.size(), Val{});
+    w.let_ready.assign(p.lets.size(), 0);
+    w.threshold_cache.assign(p.thresholds.size(), Val{});
+    w.threshold_ready.assign(p.thresholds.size(), 0);
+    EvalContext cx;
+    cx.program = &p;
+    cx.facts = w.facts.data();
+    cx.events = w.events.data();
+    cx.let_cache = &w.let_cache;
+    cx.let_ready = &w.let_ready;
+    cx.threshold_cache = &w.threshold_cache;
+    cx.threshold_ready = &w.threshold_ready;
+    return cx;
+}
+
+}  // namespace jointly::engine::detail

@@ -1,0 +1,103 @@
+// Cutting a line into segments.
+#include <algorithm>
+
+#include "eval_state.hpp"
+
+namespace jointly::engine::detail {
+namespace {
+
+// A bound's date, or nullopt when its event did not happen.
+std::optional<Date> resolve(const CBound& b, const Work& w) {
+    if (b.event >= 0) {
+        const auto& e = w.events[static_cast<std::size_t>(b.event)];
+        if (!e) return std::nullopt;
+        return e->plus_days(b.offset);
+    }
+    if (!b.date) return std::nullopt;
+    return b.date->plus_days(b.offset);
+}
+
+void push_edge(std::vector<Date>& cuts, const std::optional<Date>& edge, Date from, Date to) {
+    if (edge && *edge > from && *edge <= to) cuts.push_back(*edge);
+}
+
+void sort_unique(std::vector<Date>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+const WindowRange& window_range(const ProgramImpl& p, Work& w, std::int32_t rule) {
+    WindowRange& range = w.windows[static_cast<std::size_t>(rule)];
+    if (range.state != 0) return range;
+    const CWindow& win = *p.rules[static_cast<std::size_t>(rule)].window;
+    range.state = 1;
+    if (win.from) {
+        range.from = resolve(*win.from, w);
+        if (!range.from) range.state = 2;
+    }
+    if (win.to) {
+        range.to = resolve(*win.to, w);
+        if (!range.to) range.state = 2;
+    }
+    return range;
+}
+
+bool in_window(const WindowRange& range, Date from) {
+    if (range.state == 2) return false;
+    return (!range.from || *range.from <= from) && (!range.to || from < *range.to);
+}
+
+void cut_line(const ProgramImpl& p, EvalContext& cx, Work& w, Date start, Date end,
+              const std::vector<std::int32_t>& candidates) {
+    std::vector<Date>& cuts = w.cuts;
+    cuts.clear();
+    cuts.push_back(start);
+    const int first_year = start.year();
+    const int last_year = end.year();
+    for (int y = first_year; y <= last_year; ++y) {
+        push_edge(cuts, Date::from_civil(y, 4, 1), start, end);
+    }
+    bool any_window = false;
+    bool any_age = false;
+    for (const std::int32_t r : candidates) {
+        const CRule& rule = p.rules[static_cast<std::size_t>(r)];
+        any_window = any_window || rule.window.has_value();
+        any_age = any_age || rule.uses_age;
+    }
+    if (any_age && p.date_of_birth >= 0) {
+        const Date dob = Date::from_days(w.facts[static_cast<std::size_t>(p.date_of_birth)].i);
+        if (p.age_every_birthday) {
+            for (std::int64_t n = std::max<std::int64_t>(age_on(dob, start) + 1, 1);; ++n) {
+                const Date b = birthday(dob, n);
+                if (b > end) break;
+                push_edge(cuts, b, start, end);
+            }
+        } else {
+            for (const std::int32_t n : p.age_birthdays) push_edge(cuts, birthday(dob, n), start, end);
+        }
+    }
+    if (cuts.size() > 1) sort_unique(cuts);
+    if (any_window) {
+        const std::size_t base = cuts.size();
+        for (std::size_t k = 0; k < base; ++k) {
+            const Date from = cuts[k];
+            const Date to = k + 1 < base ? cuts[k + 1].plus_days(-1) : end;
+            cx.segment_from = from;
+            for (const std::int32_t r : candidates) {
+                const CRule& rule = p.rules[static_cast<std::size_t>(r)];
+                if (!rule.window) continue;
+                const WindowRange& range = window_range(p, w, r);
+                if (range.state == 2) continue;
+                if (!eval_bool(cx, rule.cond)) continue;
+                push_edge(cuts, range.from, from, to);
+                push_edge(cuts, range.to, from, to);
+            }
+        }
+        if (cuts.size() > base) sort_unique(cuts);
+    }
+    cuts.push_back(end.plus_days(1));
+}
+
+}  // namespace jointly::engine::detail

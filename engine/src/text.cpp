@@ -1,0 +1,237 @@
+#include "text.hpp"
+
+#include <string>
+
+namespace jointly::engine::detail {
+namespace {
+
+std::string money_display(const Ratio& pence) {
+    return round_pence(pence, Rounding::HalfUp).to_display();
+}
+
+// "`a`", "`a` and `b`", "`a`, `b` and `c`"
+std::string join_names(const ProgramImpl& p, const std::vector<std::int32_t>& rules,
+                       std::uint32_t begin, std::uint32_t count, bool words) {
+    std::string out;
+    for (std::uint32_t k = 0; k < count; ++k) {
+        if (k != 0) out += k + 1 == count ? " and " : ", ";
+        const CRule& r = p.rules[static_cast<std::size_t>(rules[begin + k])];
+        if (words) {
+            out += "\"" + service_words(r.name) + "\"";
+            if (!r.ref.empty()) out += " (clause " + r.ref + ")";
+        } else {
+            out += "`" + r.name + "`";
+        }
+    }
+    return out;
+}
+
+void period(std::string& out, Date from, Date to) {
+    if (from == to) {
+        out += "On ";
+        out += from.to_display();
+    } else {
+        out += "From ";
+        out += from.to_display();
+        out += " to ";
+        out += to.to_display();
+    }
+}
+
+}  // namespace
+
+std::string service_words(std::string_view service) {
+    std::string out(service);
+    for (char& c : out) {
+        if (c == '_') c = ' ';
+    }
+    return out;
+}
+
+std::string panel_name(const ProgramImpl& p) {
+    return p.panel.empty() ? std::string("the panel") : "the " + p.panel;
+}
+
+std::string display(const ProgramImpl& p, const Val& v, std::int32_t scale) {
+    switch (v.type) {
+        case VType::Bool: return v.b ? "yes" : "no";
+        case VType::Number: return v.r.to_string(4);
+        case VType::Money: return money_display(v.r);
+        case VType::Date: return Date::from_days(v.i).to_display();
+        case VType::Text: return v.s != nullptr ? *v.s : std::string();
+        case VType::Level:
+            if (scale >= 0) {
+                const auto& levels = p.scales[static_cast<std::size_t>(scale)].levels;
+                if (v.i >= 0 && static_cast<std::size_t>(v.i) < levels.size()) return levels[static_cast<std::size_t>(v.i)];
+            }
+            return std::to_string(v.i);
+        case VType::LevelMap: {
+            std::string out;
+            if (v.map == nullptr) return out;
+            for (const auto& [key, level] : *v.map) {
+                if (!out.empty()) out += ", ";
+                Val lv;
+                lv.type = VType::Level;
+                lv.i = level.index;
+                out += key + " " + display(p, lv, scale);
+            }
+            return out;
+        }
+        case VType::TextList: {
+            std::string out;
+            if (v.list == nullptr) return out;
+            for (const std::string& s : *v.list) {
+                if (!out.empty()) out += ", ";
+                out += s;
+            }
+            return out;
+        }
+        case VType::Service:
+            return v.i >= 0 ? p.services[static_cast<std::size_t>(v.i)] : std::string("(a service the policy does not name)");
+    }
+    return {};
+}
+
+void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues& h) {
+    const ProgramImpl& p = *cx.program;
+    for (const TemplatePart& part : t) {
+        switch (part.hole) {
+            case Hole::Literal: out += part.text; break;
+            case Hole::Fact: {
+                const CFact& f = p.facts_c[static_cast<std::size_t>(part.index)];
+                out += display(p, cx.facts[part.index], f.scale);
+                break;
+            }
+            case Hole::Let: {
+                const CLet& let = p.lets[static_cast<std::size_t>(part.index)];
+                const Val v = eval(cx, let.root);
+                out += display(p, v, p.nodes[static_cast<std::size_t>(let.root)].scale);
+                break;
+            }
+            case Hole::Threshold: {
+                Val v;
+                const CThreshold& th = p.thresholds[static_cast<std::size_t>(part.index)];
+                v = eval(cx, th.root);
+                out += v.b ? "met" : "not met";
+                break;
+            }
+            case Hole::Event: {
+                const auto& e = cx.events[part.index];
+                out += e ? e->to_display() : std::string("(not given)");
+                break;
+            }
+            case Hole::Agency: {
+                const auto agency = static_cast<std::size_t>(part.index);
+                Money m;
+                if (h.rule != nullptr && h.parts != nullptr) {
+                    for (std::size_t s = 0; s < h.rule->agencies.size(); ++s) {
+                        if (h.rule->agencies[s] == agency) m = h.parts[s];
+                    }
+                } else if (h.by_agency != nullptr) {
+                    m = (*h.by_agency)[agency];
+                }
+                out += m.to_display();
+                break;
+            }
+            case Hole::Cost: out += h.alloc ? h.alloc->cost.to_display() : part.text; break;
+            case Hole::Days: out += h.alloc ? std::to_string(h.alloc->days) : part.text; break;
+            case Hole::From: out += h.alloc ? h.alloc->from.to_display() : part.text; break;
+            case Hole::To: out += h.alloc ? h.alloc->to.to_display() : part.text; break;
+            case Hole::Line: out += h.line ? h.line->id : part.text; break;
+            case Hole::Service: out += h.line ? service_words(h.line->service) : part.text; break;
+            case Hole::Total: out += h.total.to_display(); break;
+        }
+    }
+}
+
+std::string allocation_sentence(const ProgramImpl& p, const Line& line, const AllocRec& a,
+                                const CRule& rule, const Money* parts, const std::string& reason) {
+    std::string out;
+    out.reserve(160 + reason.size());
+    period(out, a.from, a.to);
+    out += ", ";
+    out += service_words(line.service);
+    out += " costs ";
+    out += a.cost.to_display();
+    out += ": ";
+    std::size_t payers = 0;
+    for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
+        if (parts[s] != Money()) ++payers;
+    }
+    if (payers == 0) {
+        out += "nobody pays anything";
+    } else {
+        std::size_t written = 0;
+        for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
+            if (parts[s] == Money()) continue;
+            if (written != 0) out += written + 1 == payers ? " and " : ", ";
+            out += p.agency_info_[rule.agencies[s]].display_name;
+            out += " pays ";
+            out += parts[s].to_display();
+            ++written;
+        }
+    }
+    if (!reason.empty()) {
+        out += ", because ";
+        out += reason;
+    }
+    if (!rule.ref.empty()) {
+        out += " (clause ";
+        out += rule.ref;
+        out += ')';
+    }
+    out += '.';
+    return out;
+}
+
+std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                          const std::vector<std::int32_t>& issue_rules) {
+    const std::string when = "from " + issue.from.to_string() + " to " + issue.to.to_string();
+    switch (issue.kind) {
+        case IssueKind::Uncovered:
+            return "no rule covers line `" + line.id + "` (`" + line.service + "`) " + when;
+        case IssueKind::Conflict:
+            return "rules " + join_names(p, issue_rules, issue.rules_begin, issue.rules_count, false) +
+                   (issue.rules_count == 2 ? " both apply to line `" : " all apply to line `") + line.id +
+                   "` " + when +
+                   (issue.rules_count == 2 ? " and neither is an exception to the other"
+                                           : " and none is an exception to the others");
+        case IssueKind::CapExcess:
+            return "`" + p.agency_info_[static_cast<std::size_t>(issue.agency)].id + "`'s part of line `" +
+                   line.id + "` " + when + " is " + issue.cost.to_string() + " over its cap of " +
+                   issue.limit.to_string() + " under rule " +
+                   join_names(p, issue_rules, issue.rules_begin, issue.rules_count, false) +
+                   "; the excess goes to the panel";
+    }
+    return {};
+}
+
+std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                           const std::vector<std::int32_t>& issue_rules) {
+    std::string out;
+    period(out, issue.from, issue.to);
+    out += ", ";
+    switch (issue.kind) {
+        case IssueKind::Uncovered:
+            out += service_words(line.service) + " costs " + issue.cost.to_display() +
+                   ", but no rule of the policy covers it, so " + panel_name(p) + " will decide who pays.";
+            break;
+        case IssueKind::Conflict:
+            out += service_words(line.service) + " costs " + issue.cost.to_display() + ", but the rules " +
+                   join_names(p, issue_rules, issue.rules_begin, issue.rules_count, true) +
+                   (issue.rules_count == 2 ? " both apply and neither is an exception to the other, so "
+                                           : " all apply and none is an exception to the others, so ") +
+                   panel_name(p) +
+                   " will decide who pays.";
+            break;
+        case IssueKind::CapExcess:
+            out += p.agency_info_[static_cast<std::size_t>(issue.agency)].display_name + "'s part of " +
+                   service_words(line.service) + " is capped at " + issue.limit.to_display() +
+                   ", and the remaining " + issue.cost.to_display() + " goes to " + panel_name(p) +
+                   " to decide.";
+            break;
+    }
+    return out;
+}
+
+}  // namespace jointly::engine::detail

@@ -1,0 +1,47 @@
+// The words of a decision: reasons with their {placeholders} filled, the plain-English
+// explanation a family reads, issue messages and trace values.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eval_state.hpp"
+
+namespace jointly::engine::detail {
+
+// A value as a sentence shows it: "10 June 2025", "£1,350.00", "yes", "severe".
+std::string display(const ProgramImpl& p, const Val& v, std::int32_t scale);
+
+// What a reason's placeholders may read. Line holes need `line` and `alloc`; agency holes
+// read `parts` (per rule slot of `rule`) inside an allocation, else `by_agency`.
+struct HoleValues {
+    const Line* line = nullptr;
+    const AllocRec* alloc = nullptr;
+    const CRule* rule = nullptr;
+    const Money* parts = nullptr;
+    Money total;
+    const std::vector<Money>* by_agency = nullptr;
+};
+
+// Appends the template to `out`. Lets are evaluated in `cx` (may throw EvalFailure).
+void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues& h);
+
+// "personal_care" -> "personal care".
+std::string service_words(std::string_view service);
+
+// "From 10 June 2025 to 21 July 2025, personal care costs £2,700.00: NHS ... pays £1,350.00
+// and ... pays £1,350.00, because <reason> (clause 2)."
+std::string allocation_sentence(const ProgramImpl& p, const Line& line, const AllocRec& a,
+                                const CRule& rule, const Money* parts, const std::string& reason);
+
+// The issue's message for the API (lower case, backticks) and its sentence for a family.
+std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                          const std::vector<std::int32_t>& issue_rules);
+std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                           const std::vector<std::int32_t>& issue_rules);
+
+// "the Joint Funding Panel" (or "the panel" when the policy names none).
+std::string panel_name(const ProgramImpl& p);
+
+}  // namespace jointly::engine::detail
