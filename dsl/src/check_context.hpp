@@ -1,0 +1,137 @@
+// The checker's working state, shared by the check_*.cpp passes. Internal to dsl/src.
+//
+// One `Checker` checks one module on one thread; it owns its diagnostics and symbol
+// tables and never outlives the module it reads.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "codes.hpp"
+#include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/diagnostic.hpp"
+
+namespace jointly::dsl::checker {
+
+// The kinds of names that live in the one value namespace (expressions and placeholders).
+enum class SymbolKind { Agency, Fact, Event, Let, Threshold, Table, Level };
+
+std::string_view kind_word(SymbolKind kind);  // "an agency", "a fact", ...
+
+struct Symbol {
+    SymbolKind kind = SymbolKind::Fact;
+    std::size_t index = 0;  // into the module's vector of that kind (Level: the scale)
+    Span span;
+};
+
+// The static type of an expression. `Error` absorbs further complaints.
+enum class TypeTag {
+    Error, Bool, Whole, Decimal, Percent, Money, Date, Text, Level, LevelMap, TextList,
+    Service,
+};
+
+struct Type {
+    TypeTag tag = TypeTag::Error;
+    std::string scale;  // Level, LevelMap; "" for a level name found in several scales
+
+    bool operator==(const Type&) const = default;
+};
+
+std::string type_name(const Type& type);  // as written in a policy: `money`, `map of need`
+
+// Where an expression is evaluated: what `service` and package totals mean there.
+enum class Context {
+    Rule,       // a rule's condition: `service` is known, totals are not
+    Outcome,    // decline / refer: totals are known, `service` is not
+    Threshold,  // eligibility: neither
+    Let,        // a definition: whatever its uses allow (tracked in LetInfo)
+    Constant,   // a fact default or a table value: no names but scale levels
+};
+
+// What a definition needs from where it is used.
+struct Needs {
+    bool service = false;
+    bool total = false;
+};
+
+enum class DefState { Unvisited, InProgress, Done };
+
+struct DefInfo {
+    DefState state = DefState::Unvisited;
+    Type type;
+    Needs needs;
+};
+
+struct Checker {
+    explicit Checker(const Module& module_in);
+
+    const Module& module;
+    Diagnostics out;
+
+    std::unordered_map<std::string, Symbol> values;  // first declaration of each value name
+    std::unordered_map<std::string, std::size_t> scale_index;
+    std::unordered_map<std::string, std::size_t> rule_index;
+    std::unordered_map<std::string, std::vector<std::size_t>> level_scales;  // level -> scales
+
+    std::vector<DefInfo> lets;
+    std::vector<DefInfo> thresholds;
+    std::vector<Type> table_types;  // what each table gives; Error when unknown or mixed
+    std::vector<bool> agency_used;
+    std::vector<bool> fact_used;
+    bool age_reported = false;
+
+    void emit(Code code, const Span& span, std::string message, std::string help = {});
+
+    // Name lookups. Each returns nullptr/nullopt when absent, without reporting.
+    const Symbol* value(std::string_view name) const;
+    std::optional<std::size_t> level_ordinal(std::string_view scale, std::string_view level) const;
+
+    // Reports E2003 (with did-you-mean) when `id` is not a declared agency; marks it
+    // used when `counts_as_use`. Returns whether it is an agency.
+    bool require_agency(const Ident& id, bool counts_as_use);
+    bool require_event(const Ident& id);
+
+    std::vector<std::string> names_of(SymbolKind kind) const;
+    std::vector<std::string> value_names() const;  // facts, lets, thresholds, events, levels
+    std::string suggestion(std::string_view word, const std::vector<std::string>& candidates) const;
+};
+
+// Passes, in the order `check` runs them.
+void collect_symbols(Checker& c);          // check_names.cpp: duplicates, clashes, reserved
+void check_header(Checker& c);             // check_outcomes.cpp
+void check_facts(Checker& c);              // check_expr.cpp: types of fact defaults
+void check_tables(Checker& c);             // check_tables.cpp (fills table_types)
+void check_definitions(Checker& c);        // check_expr.cpp: lets and thresholds
+void check_rule_conditions(Checker& c);    // check_expr.cpp
+void check_rules(Checker& c);              // check_rules.cpp: splits, caps, pay, exceptions
+void check_windows(Checker& c);            // check_rules.cpp
+void check_outcomes(Checker& c);           // check_outcomes.cpp
+void check_placeholders(Checker& c);       // check_outcomes.cpp
+void check_pools(Checker& c);              // check_pools.cpp
+void check_static_rules(Checker& c);       // check_overlap.cpp: W2001, W2002
+void check_usage(Checker& c);              // check_names.cpp: W2003, W2004
+
+// Expression typing (check_expr.cpp): types `expr` in `context`, reporting every problem.
+// `hint` is the type a bare level name should be read as (e.g. the fact's scale for a
+// default), or nullptr.
+Type type_of(Checker& c, const Expr& expr, Context context, Needs& needs,
+             const Type* hint = nullptr);
+Type fact_type(const Checker& c, const Fact& fact);
+void check_let(Checker& c, std::size_t index);        // memoised; reports E2014 cycles
+void check_threshold(Checker& c, std::size_t index);  // memoised; reports E2014 cycles
+
+// `span` when it points somewhere, else `fallback` (hand-built modules have no spans).
+inline const Span& pick(const Span& span, const Span& fallback) {
+    return span.line > 0 ? span : fallback;
+}
+
+// The exact rational value of a decimal literal, as text "units/10^scale" helpers.
+std::string decimal_text(const Decimal& d);  // `1500.5`
+std::string date_text(const CivilDate& d);   // `2025-04-01`
+bool date_less(const CivilDate& a, const CivilDate& b);
+
+}  // namespace jointly::dsl::checker

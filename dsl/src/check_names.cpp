@@ -1,0 +1,278 @@
+// Checker: the symbol tables, duplicate and clashing declarations, reserved names, and
+// what is declared but never used.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "check_context.hpp"
+
+namespace jointly::dsl::checker {
+namespace {
+
+// Names the language defines itself: in expressions (`service`, `total`, `age`) and in
+// reason placeholders (`cost`, `days`, `line`). Declaring one would hide it.
+constexpr std::array<std::string_view, 6> kReserved = {"service", "total", "age",
+                                                       "cost",    "days",  "line"};
+
+struct Declaration {
+    SymbolKind kind;
+    const Ident* id;
+    std::size_t index;
+};
+
+std::string where(const Span& span) {
+    return span.line > 0 ? " on line " + std::to_string(span.line) : std::string();
+}
+
+// "agency", "fact", ...: kind_word without its article.
+std::string kind_noun(SymbolKind kind) {
+    const std::string_view word = kind_word(kind);
+    return std::string(word.substr(word.find(' ') + 1));
+}
+
+bool before(const Span& a, const Span& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+}
+
+// E2001 for a second declaration of the same name in a namespace of one kind.
+template <typename Items>
+void unique_in(Checker& c, const Items& items, const char* kind,
+               std::unordered_map<std::string, std::size_t>& index) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const Ident& id = items[i].id;
+        auto [it, inserted] = index.emplace(id.name, i);
+        if (!inserted) {
+            c.emit(Code::duplicate_declaration, id.span,
+                   std::string(kind) + " `" + id.name + "` is declared twice",
+                   "the first declaration is" + where(items[it->second].id.span) +
+                       "; remove one or rename it");
+        }
+    }
+}
+
+}  // namespace
+
+std::string_view kind_word(SymbolKind kind) {
+    switch (kind) {
+        case SymbolKind::Agency: return "an agency";
+        case SymbolKind::Fact: return "a fact";
+        case SymbolKind::Event: return "an event";
+        case SymbolKind::Let: return "a definition (`let`)";
+        case SymbolKind::Threshold: return "an eligibility threshold";
+        case SymbolKind::Table: return "a table";
+        case SymbolKind::Level: return "a scale level";
+    }
+    return "a name";
+}
+
+Checker::Checker(const Module& module_in)
+    : module(module_in),
+      lets(module_in.lets.size()),
+      thresholds(module_in.thresholds.size()),
+      table_types(module_in.tables.size()),
+      agency_used(module_in.agencies.size(), false),
+      fact_used(module_in.facts.size(), false) {}
+
+void Checker::emit(Code code, const Span& span, std::string message, std::string help) {
+    const CodeInfo& info = code_info(code);
+    out.push_back(Diagnostic{info.severity, std::string(info.code), std::move(message),
+                             module.file, span, std::move(help)});
+}
+
+const Symbol* Checker::value(std::string_view name) const {
+    const auto it = values.find(std::string(name));
+    return it == values.end() ? nullptr : &it->second;
+}
+
+std::optional<std::size_t> Checker::level_ordinal(std::string_view scale,
+                                                  std::string_view level) const {
+    const auto it = scale_index.find(std::string(scale));
+    if (it == scale_index.end()) return std::nullopt;
+    const std::vector<Ident>& levels = module.scales[it->second].levels;
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+        if (levels[i].name == level) return i;
+    }
+    return std::nullopt;
+}
+
+std::string Checker::suggestion(std::string_view word,
+                                const std::vector<std::string>& candidates) const {
+    const std::string best = did_you_mean(word, candidates);
+    return best.empty() ? std::string() : "did you mean `" + best + "`?";
+}
+
+bool Checker::require_agency(const Ident& id, bool counts_as_use) {
+    const Symbol* symbol = value(id.name);
+    if (symbol != nullptr && symbol->kind == SymbolKind::Agency) {
+        if (counts_as_use) agency_used[symbol->index] = true;
+        return true;
+    }
+    std::string help = suggestion(id.name, names_of(SymbolKind::Agency));
+    if (help.empty()) help = "declare it, e.g. `agency " + id.name + " \"Display name\"`";
+    emit(Code::unknown_agency, id.span, "unknown agency `" + id.name + "`", help);
+    return false;
+}
+
+bool Checker::require_event(const Ident& id) {
+    const Symbol* symbol = value(id.name);
+    if (symbol != nullptr && symbol->kind == SymbolKind::Event) return true;
+    std::string help = suggestion(id.name, names_of(SymbolKind::Event));
+    if (help.empty()) help = "declare it, e.g. `event " + id.name + "`";
+    emit(Code::unknown_event, id.span, "unknown event `" + id.name + "`", help);
+    return false;
+}
+
+std::vector<std::string> Checker::names_of(SymbolKind kind) const {
+    std::vector<std::string> names;
+    auto add = [&](const auto& items) {
+        for (const auto& item : items) names.push_back(item.id.name);
+    };
+    switch (kind) {
+        case SymbolKind::Agency: add(module.agencies); break;
+        case SymbolKind::Fact: add(module.facts); break;
+        case SymbolKind::Event: add(module.events); break;
+        case SymbolKind::Let: add(module.lets); break;
+        case SymbolKind::Threshold: add(module.thresholds); break;
+        case SymbolKind::Table: add(module.tables); break;
+        case SymbolKind::Level:
+            for (const Scale& scale : module.scales) {
+                for (const Ident& level : scale.levels) names.push_back(level.name);
+            }
+            break;
+    }
+    return names;
+}
+
+std::vector<std::string> Checker::value_names() const {
+    std::vector<std::string> names;
+    for (const SymbolKind kind : {SymbolKind::Fact, SymbolKind::Let, SymbolKind::Threshold,
+                                  SymbolKind::Event, SymbolKind::Level}) {
+        const std::vector<std::string> more = names_of(kind);
+        names.insert(names.end(), more.begin(), more.end());
+    }
+    names.emplace_back("service");
+    names.emplace_back("total");
+    names.emplace_back("age");
+    return names;
+}
+
+void collect_symbols(Checker& c) {
+    const Module& m = c.module;
+    std::vector<Declaration> declarations;
+    auto add = [&](SymbolKind kind, const auto& items) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            declarations.push_back({kind, &items[i].id, i});
+        }
+    };
+    add(SymbolKind::Agency, m.agencies);
+    add(SymbolKind::Fact, m.facts);
+    add(SymbolKind::Event, m.events);
+    add(SymbolKind::Let, m.lets);
+    add(SymbolKind::Threshold, m.thresholds);
+    add(SymbolKind::Table, m.tables);
+    for (std::size_t s = 0; s < m.scales.size(); ++s) {
+        const std::vector<Ident>& levels = m.scales[s].levels;
+        for (std::size_t i = 0; i < levels.size(); ++i) {
+            const bool repeated = std::any_of(levels.begin(), levels.begin() + static_cast<std::ptrdiff_t>(i),
+                                              [&](const Ident& l) { return l.name == levels[i].name; });
+            if (repeated) {
+                c.emit(Code::duplicate_level, levels[i].span,
+                       "level `" + levels[i].name + "` appears twice in scale `" +
+                           m.scales[s].id.name + "`",
+                       "each level of a scale has its own place in the order; remove one");
+                continue;
+            }
+            c.level_scales[levels[i].name].push_back(s);
+            declarations.push_back({SymbolKind::Level, &levels[i], s});
+        }
+    }
+    // INVARIANT: "first" means first in the text, so a duplicate is reported where the
+    // reader meets it the second time.
+    std::stable_sort(declarations.begin(), declarations.end(),
+                     [](const Declaration& a, const Declaration& b) {
+                         return before(a.id->span, b.id->span);
+                     });
+    for (const Declaration& d : declarations) {
+        const std::string& name = d.id->name;
+        if (d.kind != SymbolKind::Level &&
+            std::find(kReserved.begin(), kReserved.end(), name) != kReserved.end()) {
+            std::string help = "choose another name";
+            if (name == "age") {
+                help = "`age` is worked out from a `date_of_birth: date` fact; declare that instead";
+            }
+            c.emit(Code::reserved_name, d.id->span,
+                   "`" + name + "` is a builtin name and cannot be declared", help);
+        }
+        const auto it = c.values.find(name);
+        if (it == c.values.end()) {
+            c.values.emplace(name, Symbol{d.kind, d.index, d.id->span});
+            continue;
+        }
+        const Symbol& first = it->second;
+        if (first.kind == SymbolKind::Level && d.kind == SymbolKind::Level) continue;
+        if (first.kind == d.kind) {
+            c.emit(Code::duplicate_declaration, d.id->span,
+                   kind_noun(d.kind) + " `" + name + "` is declared twice",
+                   "the first declaration is" + where(first.span) + "; remove one or rename it");
+        } else {
+            c.emit(Code::name_kind_clash, d.id->span,
+                   "`" + name + "` is declared as " + std::string(kind_word(first.kind)) +
+                       " and as " + std::string(kind_word(d.kind)),
+                   "agencies, facts, events, definitions, thresholds, tables and levels share "
+                   "one set of names; rename one (the first is" + where(first.span) + ")");
+        }
+    }
+    unique_in(c, m.scales, "scale", c.scale_index);
+    unique_in(c, m.rules, "rule", c.rule_index);
+    std::unordered_map<std::string, std::size_t> pools;
+    unique_in(c, m.pools, "pool", pools);
+}
+
+void check_usage(Checker& c) {
+    const Module& m = c.module;
+    for (std::size_t i = 0; i < m.agencies.size(); ++i) {
+        if (c.agency_used[i]) continue;
+        const Symbol* symbol = c.value(m.agencies[i].id.name);
+        if (symbol == nullptr || symbol->index != i || symbol->kind != SymbolKind::Agency) continue;
+        c.emit(Code::agency_unused, m.agencies[i].id.span,
+               "agency `" + m.agencies[i].id.name + "` pays for nothing: no rule or pool names it",
+               "give it a share in a rule, or remove it");
+    }
+    for (std::size_t i = 0; i < m.facts.size(); ++i) {
+        if (c.fact_used[i]) continue;
+        const Symbol* symbol = c.value(m.facts[i].id.name);
+        if (symbol == nullptr || symbol->index != i || symbol->kind != SymbolKind::Fact) continue;
+        c.emit(Code::fact_unused, m.facts[i].id.span,
+               "fact `" + m.facts[i].id.name + "` is never used",
+               "use it in a condition or a reason, or remove it so callers need not supply it");
+    }
+}
+
+std::string decimal_text(const Decimal& d) {
+    const bool negative = d.units < 0;
+    // Work in unsigned magnitude so INT64_MIN is safe.
+    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(d.units)
+                                             : static_cast<std::uint64_t>(d.units);
+    std::string digits = std::to_string(magnitude);
+    const auto scale = static_cast<std::size_t>(std::max(0, d.scale));
+    if (scale > 0) {
+        if (digits.size() <= scale) digits.insert(0, scale - digits.size() + 1, '0');
+        digits.insert(digits.size() - scale, ".");
+        while (digits.back() == '0') digits.pop_back();
+        if (digits.back() == '.') digits.pop_back();
+    }
+    return negative ? "-" + digits : digits;
+}
+
+std::string date_text(const CivilDate& d) {
+    auto two = [](int v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    return std::to_string(d.year) + "-" + two(d.month) + "-" + two(d.day);
+}
+
+bool date_less(const CivilDate& a, const CivilDate& b) {
+    return std::tie(a.year, a.month, a.day) < std::tie(b.year, b.month, b.day);
+}
+
+}  // namespace jointly::dsl::checker

@@ -1,0 +1,137 @@
+// Checker: the header, outcome rules (decline / refer) and `{placeholders}` in reasons.
+#include <algorithm>
+#include <array>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "check_context.hpp"
+
+namespace jointly::dsl::checker {
+namespace {
+
+// Placeholders the evaluator fills from the allocation or the outcome itself.
+constexpr std::array<std::string_view, 9> kBuiltinPlaceholders = {
+    "cost", "days", "from", "to", "line", "service", "total", "rule", "ref"};
+
+bool blank(std::string_view text) {
+    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+bool identifier(std::string_view name) {
+    if (name.empty() || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_')) return false;
+    for (const char ch : name) {
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+    }
+    return true;
+}
+
+void check_reason(Checker& c, std::string_view reason, const Span& span, const std::string& owner) {
+    std::size_t at = 0;
+    while ((at = reason.find('{', at)) != std::string_view::npos) {
+        const std::size_t close = reason.find('}', at + 1);
+        const std::size_t next_open = reason.find('{', at + 1);
+        if (close == std::string_view::npos || (next_open != std::string_view::npos && next_open < close)) {
+            c.emit(Code::malformed_placeholder, span,
+                   "the reason of " + owner + " has a `{` with no closing `}`",
+                   "write a placeholder as `{name}`");
+            at += 1;
+            continue;
+        }
+        const std::string name(reason.substr(at + 1, close - at - 1));
+        at = close + 1;
+        if (!identifier(name)) {
+            c.emit(Code::malformed_placeholder, span,
+                   "`{" + name + "}` in the reason of " + owner + " is not a placeholder name",
+                   "write a placeholder as `{name}`, e.g. `{cost}`");
+            continue;
+        }
+        if (std::find(kBuiltinPlaceholders.begin(), kBuiltinPlaceholders.end(), name) !=
+            kBuiltinPlaceholders.end()) {
+            continue;
+        }
+        const Symbol* symbol = c.value(name);
+        if (symbol != nullptr && symbol->kind != SymbolKind::Table && symbol->kind != SymbolKind::Level) {
+            if (symbol->kind == SymbolKind::Fact) c.fact_used[symbol->index] = true;
+            continue;
+        }
+        std::vector<std::string> allowed;
+        for (const SymbolKind kind : {SymbolKind::Fact, SymbolKind::Let, SymbolKind::Threshold,
+                                      SymbolKind::Event, SymbolKind::Agency}) {
+            const std::vector<std::string> more = c.names_of(kind);
+            allowed.insert(allowed.end(), more.begin(), more.end());
+        }
+        for (const std::string_view builtin : kBuiltinPlaceholders) allowed.emplace_back(builtin);
+        std::string help = c.suggestion(name, allowed);
+        if (help.empty()) {
+            help = "a placeholder names a fact, definition, threshold, event or agency, or one of "
+                   "`cost`, `days`, `from`, `to`, `line`, `service`, `total`, `rule`, `ref`";
+        }
+        c.emit(Code::unknown_placeholder, span,
+               "unknown placeholder `{" + name + "}` in the reason of " + owner, help);
+    }
+}
+
+}  // namespace
+
+void check_header(Checker& c) {
+    const Header& h = c.module.header;
+    const Span& where = pick(h.id.span, h.span);
+    if (blank(h.version)) {
+        c.emit(Code::empty_version, pick(h.version_span, where), "policy `" + h.id.name + "` has an empty version",
+               "e.g. `version \"2025.1\"`");
+    }
+    if (h.effective_from && h.effective_to && date_less(*h.effective_to, *h.effective_from)) {
+        c.emit(Code::effective_reversed, pick(h.effective_span, where),
+               "policy `" + h.id.name + "` takes effect on " + date_text(*h.effective_from) +
+                   ", after it ends on " + date_text(*h.effective_to),
+               "swap the dates, or write `effective from " + date_text(*h.effective_from) + "`");
+    }
+    std::set<std::string> seen;
+    for (const Ident& agency : h.agreed_by) {
+        c.require_agency(agency, false);
+        if (!seen.insert(agency.name).second) {
+            c.emit(Code::agreed_by_duplicate, agency.span,
+                   "`" + agency.name + "` is listed twice in `agreed by`");
+        }
+    }
+}
+
+void check_outcomes(Checker& c) {
+    for (const OutcomeRule& outcome : c.module.outcomes) {
+        const bool decline = outcome.kind == OutcomeKind::Decline;
+        const Span& where = pick(outcome.span, outcome.condition.span);
+        if (decline && blank(outcome.reason)) {
+            c.emit(Code::decline_without_reason, where, "`decline` needs a reason",
+                   "the family is told why: add `because \"...\"`");
+        }
+        if (!decline && blank(outcome.authority)) {
+            c.emit(Code::refer_without_authority, pick(outcome.authority_span, where), "`refer to` names no one",
+                   "name who decides, e.g. `refer to \"Director of Children's Services\"`");
+        }
+        Needs needs;
+        const Type t = type_of(c, outcome.condition, Context::Outcome, needs);
+        if (t.tag != TypeTag::Bool && t.tag != TypeTag::Error) {
+            c.emit(Code::condition_not_bool, outcome.condition.span,
+                   std::string("the condition of this `") + (decline ? "decline" : "refer") +
+                       "` is `" + type_name(t) + "`, not true/false");
+        }
+    }
+}
+
+void check_placeholders(Checker& c) {
+    const Module& m = c.module;
+    for (const Threshold& t : m.thresholds) {
+        check_reason(c, t.reason, pick(t.reason_span, t.id.span), "`" + t.id.name + "`");
+    }
+    for (const Rule& r : m.rules) {
+        check_reason(c, r.reason, pick(r.reason_span, r.id.span), "rule `" + r.id.name + "`");
+    }
+    for (const OutcomeRule& o : m.outcomes) {
+        check_reason(c, o.reason, pick(o.reason_span, pick(o.span, o.condition.span)),
+                     o.kind == OutcomeKind::Decline ? "this `decline`" : "this `refer`");
+    }
+}
+
+}  // namespace jointly::dsl::checker

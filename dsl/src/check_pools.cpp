@@ -1,0 +1,72 @@
+// Checker: pooled budgets (partners, host, who bears an overspend, tolerance).
+#include <set>
+#include <string>
+
+#include "check_context.hpp"
+
+namespace jointly::dsl::checker {
+
+void check_pools(Checker& c) {
+    for (const Pool& pool : c.module.pools) {
+        const std::string name = "`" + pool.id.name + "`";
+        std::set<std::string> partners;
+        bool anyone_shares = false;
+        for (const Contribution& contribution : pool.contributions) {
+            const Span& where = pick(contribution.span, pool.id.span);
+            c.require_agency(contribution.agency, true);
+            if (!partners.insert(contribution.agency.name).second) {
+                c.emit(Code::pool_duplicate_partner, where,
+                       "`" + contribution.agency.name + "` contributes to pool " + name + " twice",
+                       "give each partner one contribution");
+            }
+            if (contribution.amount.units <= 0) {
+                c.emit(Code::pool_contribution_not_positive, where,
+                       "the contribution of `" + contribution.agency.name + "` must be more than £0");
+            }
+            anyone_shares = anyone_shares || contribution.shares_overspend;
+        }
+        if (pool.contributions.empty()) {
+            c.emit(Code::pool_no_contributions, pool.id.span, "pool " + name + " has no contributions",
+                   "add `contribution health £100,000` for each partner");
+        } else if (!anyone_shares) {
+            c.emit(Code::pool_nobody_shares_overspend, pool.id.span,
+                   "no partner of pool " + name + " shares an overspend",
+                   "remove `not sharing overspend` from at least one contribution");
+        }
+        if (pool.host && c.require_agency(*pool.host, true) &&
+            partners.count(pool.host->name) == 0 && !pool.contributions.empty()) {
+            c.emit(Code::pool_host_not_partner, pool.host->span,
+                   "the host `" + pool.host->name + "` does not contribute to pool " + name,
+                   "the host is one of the partners; add its contribution or host the pool elsewhere");
+        }
+        if (pool.overspend == ShareBasis::Unstated) {
+            c.emit(Code::pool_no_overspend_rule, pool.id.span,
+                   "pool " + name + " does not say how an overspend is shared",
+                   "add `overspend shared in proportion to contributions`; until then "
+                   "reconciliation refuses to compute an overspend");
+        }
+        if (pool.underspend == ShareBasis::Unstated) {
+            c.emit(Code::pool_no_underspend_rule, pool.id.span,
+                   "pool " + name + " does not say how an underspend is returned",
+                   "add `underspend returned in proportion to contributions`; until then "
+                   "reconciliation refuses to compute an underspend");
+        }
+        if (pool.tolerance) {
+            const Decimal& t = *pool.tolerance;
+            std::int64_t hundred = 100;
+            bool too_big = false;
+            for (std::int32_t i = 0; i < t.scale && !too_big; ++i) {
+                if (hundred > INT64_MAX / 10) too_big = true;
+                else hundred *= 10;
+            }
+            if (t.units <= 0 || (!too_big && t.units > hundred)) {
+                c.emit(Code::pool_tolerance_range, pick(pool.tolerance_span, pool.id.span),
+                       "the tolerance of pool " + name + " is " + decimal_text(t) +
+                           "%; it must be more than 0% and at most 100%",
+                       "e.g. `tolerance 5%`");
+            }
+        }
+    }
+}
+
+}  // namespace jointly::dsl::checker

@@ -1,0 +1,295 @@
+// Checker: a rule's split, fixed amount, odd penny, caps, exceptions and window.
+#include <boost/multiprecision/cpp_int.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "check_context.hpp"
+
+namespace jointly::dsl::checker {
+namespace {
+
+using boost::multiprecision::cpp_int;
+using boost::multiprecision::cpp_rational;
+
+cpp_int pow10(std::int32_t n) {
+    cpp_int p = 1;
+    for (std::int32_t i = 0; i < n; ++i) p *= 10;
+    return p;
+}
+
+// The share as an exact fraction of the whole (50% is 1/2).
+cpp_rational share_value(const Share& share) {
+    if (share.kind == ShareKind::Fraction) {
+        return cpp_rational(cpp_int(share.numerator), cpp_int(share.denominator));
+    }
+    return cpp_rational(cpp_int(share.percent.units), pow10(share.percent.scale) * 100);
+}
+
+// `r` as a percentage written exactly (`99.99%`), or as a fraction (`5/6`) when no
+// finite decimal is exact.
+std::string as_percent(const cpp_rational& r) {
+    const cpp_rational p = r * 100;
+    cpp_int den = boost::multiprecision::denominator(p);
+    cpp_int rest = den;
+    while (rest % 2 == 0) rest /= 2;
+    while (rest % 5 == 0) rest /= 5;
+    if (rest != 1) {
+        return boost::multiprecision::numerator(r).str() + "/" +
+               boost::multiprecision::denominator(r).str();
+    }
+    std::int32_t places = 0;
+    cpp_int power = 1;
+    while (power % den != 0) {
+        power *= 10;
+        ++places;
+    }
+    cpp_int scaled = boost::multiprecision::numerator(p) * (power / den);
+    const bool negative = scaled < 0;
+    if (negative) scaled = -scaled;
+    std::string digits = scaled.str();
+    const auto n = static_cast<std::size_t>(places);
+    if (n > 0) {
+        if (digits.size() <= n) digits.insert(0, n - digits.size() + 1, '0');
+        digits.insert(digits.size() - n, ".");
+    }
+    return (negative ? "-" : "") + digits + "%";
+}
+
+bool positive(const Decimal& d) { return d.units > 0; }
+
+bool in_split(const Rule& rule, const std::string& agency) {
+    for (const Share& share : rule.split) {
+        if (share.agency.name == agency) return true;
+    }
+    return false;
+}
+
+void check_split(Checker& c, const Rule& rule) {
+    const Span& where = pick(rule.split_span, rule.id.span);
+    if (rule.split.empty()) {
+        if (rule.fixed) {
+            c.emit(Code::no_split, rule.id.span,
+                   "rule `" + rule.id.name + "` pays `" + rule.fixed->agency.name +
+                       "` a fixed amount but does not say who pays the rest",
+                   "state who pays the rest, e.g. `split social_care 100%`");
+        } else {
+            c.emit(Code::no_split, rule.id.span, "rule `" + rule.id.name + "` states no split",
+                   "state each agency's share, e.g. `split health 50%, social_care 50%`");
+        }
+        return;
+    }
+    bool exact = true;
+    bool has_decimal_percent = false;
+    std::set<std::string> seen;
+    cpp_rational total = 0;
+    for (const Share& share : rule.split) {
+        c.require_agency(share.agency, true);
+        if (!seen.insert(share.agency.name).second) {
+            c.emit(Code::split_duplicate_agency, pick(share.span, where),
+                   "`" + share.agency.name + "` is listed twice in the split",
+                   "give each agency one share");
+            exact = false;
+        }
+        if (share.kind == ShareKind::Fraction && share.denominator == 0) {
+            c.emit(Code::zero_denominator, pick(share.span, where),
+                   "the share of `" + share.agency.name + "` divides by zero");
+            exact = false;
+            continue;
+        }
+        const bool not_positive = share.kind == ShareKind::Percent
+                                      ? share.percent.units <= 0
+                                      : share.numerator <= 0 || share.denominator < 0;
+        if (not_positive) {
+            c.emit(Code::share_not_positive, pick(share.span, where),
+                   "the share of `" + share.agency.name + "` must be more than 0%",
+                   "leave out an agency that pays nothing");
+            exact = false;
+            continue;
+        }
+        if (share.kind == ShareKind::Percent && share.percent.scale > 0) has_decimal_percent = true;
+        total += share_value(share);
+    }
+    if (!exact || total == 1) return;
+    const cpp_rational gap = total - 1;
+    const std::string amount = as_percent(gap < 0 ? cpp_rational(-gap) : gap);
+    std::string help = gap < 0 ? "the shares are " + amount + " short of 100%"
+                               : "the shares are " + amount + " over 100%";
+    if (has_decimal_percent && gap < 0 && gap > cpp_rational(-1, 100)) {
+        help += "; write thirds as fractions (`1/3` is exact, `33.33%` is not)";
+    }
+    if (rule.fixed) {
+        c.emit(Code::fixed_split_total, where,
+               "the split beside `pay " + rule.fixed->agency.name + "` totals " + as_percent(total) +
+                   ", not 100%",
+               "after the fixed amount, the split shares the rest, so it must total 100%; " + help);
+    } else {
+        c.emit(Code::split_total, where,
+               "the shares of rule `" + rule.id.name + "` total " + as_percent(total) + ", not 100%",
+               help);
+    }
+}
+
+void check_caps(Checker& c, const Rule& rule) {
+    if (rule.fixed) {
+        c.require_agency(rule.fixed->agency, true);
+        if (!positive(rule.fixed->amount)) {
+            c.emit(Code::amount_not_positive, pick(rule.fixed->span, rule.id.span),
+                   "the fixed amount paid by `" + rule.fixed->agency.name + "` must be more than £0");
+        }
+    }
+    if (rule.odd_penny && c.require_agency(*rule.odd_penny, true) &&
+        !rule.split.empty() && !in_split(rule, rule.odd_penny->name)) {
+        c.emit(Code::odd_penny_not_in_split, rule.odd_penny->span,
+               "the odd penny goes to `" + rule.odd_penny->name + "`, which has no share in the split",
+               "name an agency from the split");
+    }
+    std::set<std::string> capped;
+    for (const Cap& cap : rule.caps) {
+        const Span& where = pick(cap.span, rule.id.span);
+        if (c.require_agency(cap.agency, true) && !rule.split.empty() &&
+            !in_split(rule, cap.agency.name)) {
+            c.emit(Code::cap_not_in_split, pick(cap.agency.span, where),
+                   "`" + cap.agency.name + "` is capped but has no share in the split");
+        }
+        if (!capped.insert(cap.agency.name).second) {
+            c.emit(Code::duplicate_cap, where, "`" + cap.agency.name + "` is capped twice",
+                   "keep one cap per agency");
+        }
+        if (!positive(cap.amount)) {
+            c.emit(Code::amount_not_positive, where,
+                   "the cap on `" + cap.agency.name + "` must be more than £0",
+                   "an agency that pays nothing needs no share");
+        }
+        if (cap.excess_to) {
+            if (c.require_agency(*cap.excess_to, true) && cap.excess_to->name == cap.agency.name) {
+                c.emit(Code::excess_to_self, cap.excess_to->span,
+                       "the excess over `" + cap.agency.name + "`'s cap goes back to `" +
+                           cap.agency.name + "`",
+                       "send the excess to another agency, or to the panel: `excess to panel`");
+            }
+        }
+    }
+    // Caps whose excess goes round in a circle (a -> b -> a) never settle.
+    for (std::size_t start = 0; start < rule.caps.size(); ++start) {
+        std::string path = "`" + rule.caps[start].agency.name + "`";
+        const Cap* at = &rule.caps[start];
+        bool reported = false;
+        for (std::size_t step = 0; step < rule.caps.size() && at->excess_to; ++step) {
+            const std::string& next = at->excess_to->name;
+            if (next == at->agency.name) break;  // E2207
+            path += " -> `" + next + "`";
+            if (next == rule.caps[start].agency.name) {
+                reported = true;
+                break;
+            }
+            const Cap* found = nullptr;
+            for (std::size_t j = 0; j < rule.caps.size(); ++j) {
+                if (rule.caps[j].agency.name == next) {
+                    if (j < start) found = nullptr;  // reported from the earlier cap
+                    else found = &rule.caps[j];
+                    break;
+                }
+            }
+            if (found == nullptr) break;
+            at = found;
+        }
+        if (reported) {
+            c.emit(Code::excess_cycle, pick(rule.caps[start].span, rule.id.span),
+                   "the caps pass their excess round in a circle: " + path,
+                   "end the chain at an uncapped agency or at `excess to panel`");
+        }
+    }
+    if (rule.regardless_of_cost && !rule.caps.empty()) {
+        c.emit(Code::regardless_with_cap, pick(rule.regardless_span, rule.id.span),
+               "rule `" + rule.id.name + "` says `regardless of cost` but caps `" +
+                   rule.caps.front().agency.name + "`",
+               "remove the cap, or remove `regardless of cost`");
+    }
+}
+
+void check_exceptions(Checker& c) {
+    const std::vector<Rule>& rules = c.module.rules;
+    std::vector<std::optional<std::size_t>> parent(rules.size());
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (!rules[i].exception_to) continue;
+        const Ident& target = *rules[i].exception_to;
+        if (target.name == rules[i].id.name) {
+            c.emit(Code::exception_to_self, target.span,
+                   "rule `" + rules[i].id.name + "` is an exception to itself",
+                   "name the rule it overrides");
+            continue;
+        }
+        const auto it = c.rule_index.find(target.name);
+        if (it == c.rule_index.end()) {
+            std::vector<std::string> names;
+            for (const Rule& r : rules) names.push_back(r.id.name);
+            c.emit(Code::unknown_rule, target.span, "unknown rule `" + target.name + "`",
+                   c.suggestion(target.name, names));
+            continue;
+        }
+        parent[i] = it->second;
+    }
+    // Each rule has at most one parent, so a cycle is found by walking up from each rule;
+    // it is reported once, at the rule with the lowest index on it.
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        std::vector<std::size_t> path{i};
+        std::optional<std::size_t> at = parent[i];
+        while (at && *at != i && path.size() <= rules.size()) {
+            path.push_back(*at);
+            at = parent[*at];
+        }
+        if (!at || *at != i) continue;
+        bool lowest = true;
+        for (const std::size_t p : path) lowest = lowest && p >= i;
+        if (!lowest) continue;
+        std::string text;
+        for (const std::size_t p : path) text += "`" + rules[p].id.name + "` -> ";
+        text += "`" + rules[i].id.name + "`";
+        c.emit(Code::exception_cycle, rules[i].exception_to->span,
+               "exceptions form a cycle: " + text,
+               "an exception overrides a more general rule; one of these must not be an exception");
+    }
+}
+
+}  // namespace
+
+void check_rules(Checker& c) {
+    for (const Rule& rule : c.module.rules) {
+        check_split(c, rule);
+        check_caps(c, rule);
+    }
+    check_exceptions(c);
+}
+
+void check_windows(Checker& c) {
+    for (const Rule& rule : c.module.rules) {
+        if (!rule.window) continue;
+        const Window& w = *rule.window;
+        const Span& where = pick(w.span, rule.id.span);
+        if (w.kind != WindowKind::Between) {
+            c.require_event(w.event);
+            if (w.amount <= 0) {
+                c.emit(Code::window_not_positive, where,
+                       "a window of " + std::to_string(w.amount) +
+                           (w.unit == TimeUnit::Days ? " days" : " weeks") + " covers no days",
+                       "give a length of at least 1 day");
+            }
+            continue;
+        }
+        for (const std::optional<WindowBound>* bound : {&w.from, &w.to}) {
+            if (*bound && (*bound)->event) c.require_event(*(*bound)->event);
+        }
+        if (w.from && w.to && w.from->date && w.to->date) {
+            const CivilDate& a = *w.from->date;
+            const CivilDate& b = *w.to->date;
+            if (date_less(b, a) || (w.to_exclusive && a == b)) {
+                c.emit(Code::window_reversed, where,
+                       "the window starts on " + date_text(a) + ", after it ends on " + date_text(b),
+                       "swap the dates");
+            }
+        }
+    }
+}
+
+}  // namespace jointly::dsl::checker

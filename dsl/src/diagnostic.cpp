@@ -1,0 +1,145 @@
+// Diagnostics: GCC-style rendering and "did you mean" suggestions.
+#include "jointly/dsl/diagnostic.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jointly::dsl {
+namespace {
+
+std::string_view severity_word(Severity severity) {
+    switch (severity) {
+        case Severity::Error: return "error";
+        case Severity::Warning: return "warning";
+        case Severity::Note: return "note";
+    }
+    return "error";
+}
+
+// The text of 1-based line `line` (without its line break), or nullopt-like empty
+// with `found` false when the source has fewer lines.
+std::string_view source_line(std::string_view source, std::uint32_t line, bool& found) {
+    found = false;
+    if (line == 0) return {};
+    std::size_t start = 0;
+    for (std::uint32_t current = 1; current < line; ++current) {
+        const std::size_t newline = source.find('\n', start);
+        if (newline == std::string_view::npos) return {};
+        start = newline + 1;
+    }
+    if (start > source.size()) return {};
+    std::size_t end = source.find('\n', start);
+    if (end == std::string_view::npos) end = source.size();
+    std::string_view text = source.substr(start, end - start);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    found = true;
+    return text;
+}
+
+bool is_continuation_byte(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
+}
+
+// Number of code points in `text` (UTF-8; stray bytes count one each).
+std::size_t code_points(std::string_view text) {
+    std::size_t count = 0;
+    for (const char c : text) {
+        if (!is_continuation_byte(c)) ++count;
+    }
+    return count;
+}
+
+// Optimal string alignment distance (insert, delete, substitute, swap neighbours).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    const std::size_t n = a.size();
+    const std::size_t m = b.size();
+    std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1, 0));
+    for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= n; ++i) {
+        for (std::size_t j = 1; j <= m; ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[n][m];
+}
+
+}  // namespace
+
+bool has_errors(const Diagnostics& diagnostics) {
+    return std::any_of(diagnostics.begin(), diagnostics.end(),
+                       [](const Diagnostic& d) { return d.severity == Severity::Error; });
+}
+
+std::string render(const Diagnostic& diagnostic, std::string_view source) {
+    const Span& span = diagnostic.span;
+    std::string out = diagnostic.file.empty() ? std::string("<input>") : diagnostic.file;
+    if (span.line > 0) {
+        out += ':' + std::to_string(span.line) + ':' + std::to_string(span.column);
+    }
+    out += ": ";
+    out += severity_word(diagnostic.severity);
+    out += '[' + diagnostic.code + "]: " + diagnostic.message + '\n';
+
+    bool found = false;
+    const std::string_view line_text = source_line(source, span.line, found);
+    // The gutter is GCC's: the line number right-aligned in at least four columns after
+    // one space, then ` | `.
+    const std::string number = std::to_string(span.line);
+    const std::size_t width = std::max<std::size_t>(4, number.size()) + 1;
+    if (found) {
+        std::string shown(line_text);
+        std::replace(shown.begin(), shown.end(), '\t', ' ');  // keeps code point columns
+        out += std::string(width - number.size(), ' ') + number + " | " + shown + '\n';
+
+        const std::size_t line_length = code_points(line_text);
+        const std::size_t column = span.column == 0 ? 1 : span.column;
+        std::size_t length = 1;
+        if (span.end_line == span.line && span.end_column > column) {
+            length = span.end_column - column;
+        } else if (span.end_line > span.line && line_length + 1 > column) {
+            length = line_length + 1 - column;  // to the end of this line
+        }
+        out += std::string(width, ' ') + " | " + std::string(column - 1, ' ') + '^' +
+               std::string(length - 1, '~') + '\n';
+    }
+    if (!diagnostic.help.empty()) {
+        out += std::string(width - 2, ' ') + "= help: " + diagnostic.help + '\n';
+    }
+    return out;
+}
+
+std::string render_all(const Diagnostics& diagnostics, std::string_view source) {
+    std::string out;
+    for (const Diagnostic& diagnostic : diagnostics) out += render(diagnostic, source);
+    return out;
+}
+
+// A candidate is suggested when it is at most `limit` edits away, where `limit` is a
+// third of the word's length, but at least 1 and, for words of six letters or more, at
+// least 2. The closest wins; ties go to the earliest candidate.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    const std::size_t third = word.size() / 3;
+    const std::size_t limit = word.size() >= 6 ? std::max<std::size_t>(2, third)
+                                               : std::max<std::size_t>(1, third);
+    std::string best;
+    std::size_t best_distance = limit + 1;
+    for (const std::string& candidate : candidates) {
+        if (candidate == word) continue;
+        const std::size_t distance = edit_distance(word, candidate);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+}  // namespace jointly::dsl

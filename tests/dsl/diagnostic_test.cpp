@@ -1,0 +1,166 @@
+// Diagnostics: GCC-style rendering, has_errors, did_you_mean.
+#include "jointly/dsl/diagnostic.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace jointly::dsl {
+namespace {
+
+Span at(std::uint32_t line, std::uint32_t col, std::uint32_t end_line, std::uint32_t end_col) {
+    return Span{line, col, end_line, end_col, 0, 0};
+}
+
+struct RenderCase {
+    const char* name;
+    Diagnostic diagnostic;
+    const char* source;
+    const char* expected;
+};
+
+class Render : public ::testing::TestWithParam<RenderCase> {};
+
+TEST_P(Render, MatchesGccStyle) {
+    const RenderCase& c = GetParam();
+    EXPECT_EQ(render(c.diagnostic, c.source), c.expected);
+}
+
+const char* const kSource =
+    "line one\n"
+    "line two\n"
+    "line three\n"
+    "line four\n"
+    "line five\n"
+    "line six\n"
+    "line seven\n"
+    "line eight\n"
+    "line nine\n"
+    "line ten\n"
+    "line eleven\n"
+    "line twelve\n"
+    "line thirteen\n"
+    "  split heath 50%, social_care 50%\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Diagnostic, Render,
+    ::testing::Values(
+        RenderCase{.name = "brief_example",
+                   .diagnostic = {Severity::Error, "E2003", "unknown agency `heath`",
+                                  "policies/northshire/jfp.jf", at(14, 9, 14, 14),
+                                  "did you mean `health`?"},
+                   .source = kSource,
+                   .expected = "policies/northshire/jfp.jf:14:9: error[E2003]: unknown agency `heath`\n"
+                               "   14 |   split heath 50%, social_care 50%\n"
+                               "      |         ^~~~~\n"
+                               "   = help: did you mean `health`?\n"},
+        RenderCase{.name = "warning_without_help",
+                   .diagnostic = {Severity::Warning, "W2004", "fact `x` is never used", "a.jf",
+                                  at(1, 1, 1, 5), ""},
+                   .source = "fact x: bool\n",
+                   .expected = "a.jf:1:1: warning[W2004]: fact `x` is never used\n"
+                               "    1 | fact x: bool\n"
+                               "      | ^~~~\n"},
+        RenderCase{.name = "note",
+                   .diagnostic = {Severity::Note, "W2003", "agency `a` pays for nothing", "a.jf",
+                                  at(1, 8, 1, 9), ""},
+                   .source = "agency a \"A\"",
+                   .expected = "a.jf:1:8: note[W2003]: agency `a` pays for nothing\n"
+                               "    1 | agency a \"A\"\n"
+                               "      |        ^\n"},
+        RenderCase{.name = "empty_span_is_one_caret",
+                   .diagnostic = {Severity::Error, "E1001", "expected `)`", "a.jf", at(1, 4, 1, 4), ""},
+                   .source = "(a b",
+                   .expected = "a.jf:1:4: error[E1001]: expected `)`\n"
+                               "    1 | (a b\n"
+                               "      |    ^\n"},
+        RenderCase{.name = "multi_line_span_underlines_to_end_of_first_line",
+                   .diagnostic = {Severity::Error, "E2202", "rule `r` states no split", "a.jf",
+                                  at(2, 1, 4, 3), ""},
+                   .source = "x\nrule r\n  when true\n  because \"\"\n",
+                   .expected = "a.jf:2:1: error[E2202]: rule `r` states no split\n"
+                               "    2 | rule r\n"
+                               "      | ^~~~~~\n"},
+        RenderCase{.name = "columns_count_code_points",
+                   .diagnostic = {Severity::Error, "E2212", "bad", "a.jf", at(1, 12, 1, 15), ""},
+                   .source = "cap x at \xC2\xA3" "0 per week",  // "cap x at £0 per week"
+                   .expected = "a.jf:1:12: error[E2212]: bad\n"
+                               "    1 | cap x at \xC2\xA3" "0 per week\n"
+                               "      |            ^~~\n"},
+        RenderCase{.name = "tab_shown_as_space_keeps_columns",
+                   .diagnostic = {Severity::Error, "E2005", "unknown name `y`", "a.jf", at(1, 3, 1, 4), ""},
+                   .source = "\tx y\r\n",
+                   .expected = "a.jf:1:3: error[E2005]: unknown name `y`\n"
+                               "    1 |  x y\n"
+                               "      |   ^\n"},
+        RenderCase{.name = "no_position",
+                   .diagnostic = {Severity::Error, "E2301", "two versions", "b.jf", Span{}, "fix it"},
+                   .source = "",
+                   .expected = "b.jf: error[E2301]: two versions\n"
+                               "   = help: fix it\n"},
+        RenderCase{.name = "line_past_end_of_source",
+                   .diagnostic = {Severity::Error, "E1002", "unexpected end", "", at(9, 1, 9, 1), ""},
+                   .source = "one line",
+                   .expected = "<input>:9:1: error[E1002]: unexpected end\n"}),
+    [](const ::testing::TestParamInfo<RenderCase>& p) { return std::string(p.param.name); });
+
+// Built here because the source is long: line 12345 with a five-digit gutter.
+TEST(RenderWide, FiveDigitLineNumberWidensTheGutter) {
+    std::string source;
+    for (int i = 1; i < 12345; ++i) source += "\n";
+    source += "q\n";
+    const Diagnostic d{Severity::Error, "E2005", "unknown name `q`", "a.jf", at(12345, 1, 12345, 2), ""};
+    EXPECT_EQ(render(d, source),
+              "a.jf:12345:1: error[E2005]: unknown name `q`\n"
+              " 12345 | q\n"
+              "       | ^\n");
+}
+
+TEST(RenderAll, ConcatenatesInOrder) {
+    const Diagnostics ds = {
+        {Severity::Error, "E2005", "first", "a.jf", at(1, 1, 1, 2), ""},
+        {Severity::Warning, "W2004", "second", "a.jf", at(2, 1, 2, 2), ""},
+    };
+    EXPECT_EQ(render_all(ds, "a\nb\n"),
+              "a.jf:1:1: error[E2005]: first\n    1 | a\n      | ^\n"
+              "a.jf:2:1: warning[W2004]: second\n    2 | b\n      | ^\n");
+    EXPECT_EQ(render_all({}, "a"), "");
+}
+
+TEST(HasErrors, OnlyErrorsCount) {
+    EXPECT_FALSE(has_errors({}));
+    EXPECT_FALSE(has_errors({{Severity::Warning, "W2001", "", "", {}, ""},
+                             {Severity::Note, "W2003", "", "", {}, ""}}));
+    EXPECT_TRUE(has_errors({{Severity::Warning, "W2001", "", "", {}, ""},
+                            {Severity::Error, "E2001", "", "", {}, ""}}));
+}
+
+struct MeanCase {
+    const char* word;
+    std::vector<std::string> candidates;
+    const char* expected;
+};
+
+class DidYouMean : public ::testing::TestWithParam<MeanCase> {};
+
+TEST_P(DidYouMean, PicksTheClosestWithinTheLimit) {
+    EXPECT_EQ(did_you_mean(GetParam().word, GetParam().candidates), GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Diagnostic, DidYouMean,
+    ::testing::Values(
+        MeanCase{"heath", {"health", "social_care", "education"}, "health"},
+        MeanCase{"socal_care", {"health", "social_care"}, "social_care"},
+        MeanCase{"eduaction", {"health", "education"}, "education"},  // one swap
+        MeanCase{"xyz", {"health", "social_care"}, ""},
+        MeanCase{"ab", {"xy"}, ""},                                     // 2 edits of 2 letters
+        MeanCase{"helth", {"wealth", "health"}, "health"},              // closest, not first
+        MeanCase{"cat", {"bat", "hat"}, "bat"},                         // tie: first
+        MeanCase{"health", {"health"}, ""},                             // not a misspelling
+        MeanCase{"personal_car", {"personal_care", "personnel"}, "personal_care"},
+        MeanCase{"x", {}, ""}));
+
+}  // namespace
+}  // namespace jointly::dsl
