@@ -45,6 +45,7 @@ struct Literal {
     Rel rel = Rel::Truth;
     bool truth = true;        // Truth
     std::vector<Value> values;  // one for Eq..Ge, the members for In/NotIn
+    bool service_list = false;  // Truth: `service in LIST_FACT` (services known only at run time)
 };
 
 using Term = std::vector<Literal>;
@@ -243,7 +244,9 @@ private:
         } else if (e.args.size() == 2 && e.args[1].kind == ExprKind::Name &&
                    c_.value(e.args[1].text) != nullptr &&
                    c_.value(e.args[1].text)->kind != SymbolKind::Level) {
-            return std::nullopt;  // a list fact: opaque
+            // A list fact: opaque, but remembered as a constraint on the service.
+            Literal lit{canonical(e), Rel::Truth, !negated, {}, is_service(e.args[0])};
+            return std::vector<Term>{Term{lit}};
         } else {
             for (std::size_t i = 1; i < e.args.size(); ++i) members.push_back(&e.args[i]);
         }
@@ -342,12 +345,20 @@ std::optional<std::string> contradiction(const Term& term) {
     return std::nullopt;
 }
 
-// The services a condition allows, or nullopt for "any".
-std::optional<std::set<std::string>> services(const std::vector<Term>& terms) {
-    std::set<std::string> out;
+// The services a condition allows.
+struct Served {
+    bool any = false;      // some branch says nothing about the service
+    bool unknown = false;  // some branch names its services through a list fact
+    std::set<std::string> names;
+};
+
+Served services(const std::vector<Term>& terms) {
+    Served out;
     for (const Term& term : terms) {
         std::optional<std::set<std::string>> here;
+        bool listed = false;
         for (const Literal& lit : term) {
+            if (lit.service_list && lit.truth) listed = true;
             if (lit.subject != "service" || (lit.rel != Rel::Eq && lit.rel != Rel::In)) continue;
             std::set<std::string> s;
             for (const Value& v : lit.values) s.insert(v.text);
@@ -360,8 +371,13 @@ std::optional<std::set<std::string>> services(const std::vector<Term>& terms) {
                 here = both;
             }
         }
-        if (!here) return std::nullopt;
-        out.insert(here->begin(), here->end());
+        if (here) {
+            out.names.insert(here->begin(), here->end());
+        } else if (listed) {
+            out.unknown = true;
+        } else {
+            out.any = true;
+        }
     }
     return out;
 }
@@ -447,20 +463,55 @@ void check_static_rules(Checker& c) {
             at = &rules[it->second];
         }
     }
-    std::vector<std::optional<std::set<std::string>>> served(rules.size());
+    std::vector<Served> served(rules.size());
     for (std::size_t i = 0; i < rules.size(); ++i) {
-        if (forms[i]) served[i] = services(*forms[i]);
+        if (forms[i]) {
+            served[i] = services(*forms[i]);
+        } else {
+            served[i].any = true;
+        }
     }
+    // Candidate pairs share a named service or involve a rule open to any service, so a
+    // policy of many rules on distinct services costs little more than linear time.
+    std::map<std::string, std::vector<std::size_t>> by_service;
+    std::vector<std::size_t> open_rules;
+    std::vector<std::size_t> seen(rules.size(), rules.size());
     for (std::size_t j = 0; j < rules.size(); ++j) {
+        std::vector<std::size_t> candidates;
+        if (served[j].any) {
+            for (std::size_t i = 0; i < j; ++i) candidates.push_back(i);
+        } else {
+            auto add = [&](std::size_t i) {
+                if (seen[i] != j) {
+                    seen[i] = j;
+                    candidates.push_back(i);
+                }
+            };
+            for (const std::size_t i : open_rules) add(i);
+            for (const std::string& service : served[j].names) {
+                for (const std::size_t i : by_service[service]) add(i);
+            }
+            std::sort(candidates.begin(), candidates.end());
+        }
+        if (served[j].any) {
+            open_rules.push_back(j);
+        } else {
+            for (const std::string& service : served[j].names) by_service[service].push_back(j);
+        }
         if (never[j]) continue;
-        for (std::size_t i = 0; i < j; ++i) {
+        for (const std::size_t i : candidates) {
             if (never[i] || ancestors[i].count(j) != 0 || ancestors[j].count(i) != 0) continue;
             if (rules[i].id.name == rules[j].id.name) continue;  // E2001 already
             std::optional<std::string> common;
-            if (served[i] && served[j]) {
+            const Served& a = served[i];
+            const Served& b = served[j];
+            if (!a.any && !b.any) {
+                // Both constrain the service. Through a list fact the services are known
+                // only at run time: no warning (conservative).
+                if (a.unknown || b.unknown) continue;
                 std::set<std::string> both;
-                std::set_intersection(served[i]->begin(), served[i]->end(), served[j]->begin(),
-                                      served[j]->end(), std::inserter(both, both.begin()));
+                std::set_intersection(a.names.begin(), a.names.end(), b.names.begin(),
+                                      b.names.end(), std::inserter(both, both.begin()));
                 if (both.empty()) continue;
                 common = *both.begin();
             }
