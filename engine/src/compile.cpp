@@ -39,13 +39,13 @@ void service_keys(const dsl::Expr& e, std::vector<std::string>& out) {
         else if (is_service(r) && l.kind == dsl::ExprKind::Name) out.push_back(l.text);
         return;
     }
-    if (e.kind == dsl::ExprKind::In && e.args.size() >= 2 && is_service(e.args[0])) {
+    // `service in [a, b]`; `service in list_fact` is keyed on nothing (the list is the request's).
+    if (e.kind == dsl::ExprKind::In && e.args.size() == 2 && is_service(e.args[0]) &&
+        e.args[1].kind == dsl::ExprKind::List) {
         std::vector<std::string> keys;
-        const bool list = e.args.size() == 2 && e.args[1].kind == dsl::ExprKind::List;
-        const auto& members = list ? e.args[1].args : e.args;
-        for (std::size_t i = list ? 0 : 1; i < members.size(); ++i) {
-            if (members[i].kind != dsl::ExprKind::Name) return;
-            keys.push_back(members[i].text);
+        for (const dsl::Expr& m : e.args[1].args) {
+            if (m.kind != dsl::ExprKind::Name) return;
+            keys.push_back(m.text);
         }
         out = std::move(keys);
     }

@@ -190,7 +190,11 @@ std::int32_t Compiler::name(const dsl::Expr& e, std::optional<Hint> hint) {
         Val v;
         v.type = VType::Service;
         v.i = service_literal(n);
-        return constant(e, v);
+        const std::int32_t c = constant(e, v);
+        // The name's storage: interned names live in a deque-like stable list.
+        p_.strings.push_back(n);
+        p_.nodes[static_cast<std::size_t>(c)].value.s = &p_.strings.back();
+        return c;
     }
     if (hint && hint->type == VType::Level && hint->scale >= 0) {
         const CScale& s = p_.scales[static_cast<std::size_t>(hint->scale)];
@@ -397,11 +401,11 @@ std::int32_t Compiler::in(const dsl::Expr& e) {
     std::vector<const dsl::Expr*> members;
     if (e.args.size() == 2 && e.args[1].kind == dsl::ExprKind::List) {
         for (const dsl::Expr& m : e.args[1].args) members.push_back(&m);
-    } else if (e.args.size() == 2 && e.args[1].kind == dsl::ExprKind::Name && resolvable(e.args[1].text)) {
+    } else if (e.args.size() == 2) {
         const std::int32_t list = expr(e.args[1]);
         if (p_.nodes[static_cast<std::size_t>(list)].type != VType::TextList ||
-            needle_node.type != VType::Text) {
-            return bad(codes::kCompileType, "`in " + e.args[1].text + "` needs text and a list of text",
+            (needle_node.type != VType::Text && needle_node.type != VType::Service)) {
+            return bad(codes::kCompileType, "`in " + e.args[1].text + "` needs text (or `service`) and a list of text",
                        e.span);
         }
         Node n;

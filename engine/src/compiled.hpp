@@ -28,6 +28,7 @@ struct Val {
     VType type = VType::Bool;
     bool b = false;
     std::int32_t i = 0;  // Date: days; Level: index; Service: interned index (-1 = not named)
+                         // (a Service also keeps its name in `s`)
     Ratio r;             // Number; Money in pence
     const std::string* s = nullptr;
     const LevelMap* map = nullptr;

@@ -36,6 +36,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         }
         cx.in_line = true;
         cx.service = a.service;
+        cx.service_name = &line.service;
         cx.segment_from = a.from;
         HoleValues h = base;
         h.line = &line;
@@ -48,6 +49,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
     }
     cx.in_line = false;
     cx.service = -1;
+    cx.service_name = nullptr;
     cx.segment_from.reset();
 }
 

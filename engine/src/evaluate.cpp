@@ -105,6 +105,7 @@ void Evaluator::line(std::uint32_t li) {
                                            : p_.rules_any_service;
     cx_.in_line = true;
     cx_.service = service_;
+    cx_.service_name = &line.service;
     w_.line_rules.clear();
     w_.line_cum.clear();
     if (line.kind == LineKind::OneOff) {
@@ -123,6 +124,7 @@ void Evaluator::line(std::uint32_t li) {
     }
     cx_.in_line = false;
     cx_.service = -1;
+    cx_.service_name = nullptr;
     cx_.segment_from.reset();
 }
 

@@ -185,6 +185,7 @@ Val eval(EvalContext& cx, std::int32_t index) {
             Val v;
             v.type = VType::Service;
             v.i = cx.service;
+            v.s = cx.service_name;
             return v;
         }
         case Op::Age: {
@@ -258,6 +259,7 @@ Val eval(EvalContext& cx, std::int32_t index) {
         case Op::InList: {
             const Val needle = eval(cx, n.a);
             const Val list = eval(cx, n.b);
+            if (needle.s == nullptr) return make_bool(false);
             for (const std::string& item : *list.list) {
                 if (item == *needle.s) return make_bool(true);
             }

@@ -36,6 +36,7 @@ struct EvalContext {
     const std::optional<Date>* events = nullptr;  // per event index; absent: did not happen
     bool in_line = false;
     std::int32_t service = -1;                    // interned service of the current line
+    const std::string* service_name = nullptr;    // the current line's service as given
     std::optional<Date> segment_from;             // for `age`
     const OutcomeData* outcome = nullptr;
     std::vector<Val>* let_cache = nullptr;        // per let (Request-level lets only)

@@ -1,0 +1,110 @@
+// Every worked case beside a policy (policies/*/cases/*.json) through the engine: the
+// policy chosen by id and `as_of` among the folder's versions, pools reconciled by the
+// policy's own rules.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "case_support.hpp"
+#include "jointly/engine/evaluate.hpp"
+#include "jointly/engine/pool.hpp"
+
+namespace jointly::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path policies_dir() { return fs::path(JOINTLY_SOURCE_DIR) / "policies"; }
+
+std::vector<std::string> case_paths() {
+    std::vector<std::string> out;
+    for (const auto& folder : fs::directory_iterator(policies_dir())) {
+        const fs::path cases = folder.path() / "cases";
+        if (!fs::exists(cases)) continue;
+        for (const auto& entry : fs::directory_iterator(cases)) {
+            if (entry.path().extension() == ".json") {
+                out.push_back(fs::relative(entry.path(), policies_dir()).string());
+            }
+        }
+    }
+    std::sort(out.begin(), out.end());
+    if (out.empty()) out.emplace_back();
+    return out;
+}
+
+// The folder's policies, compiled once.
+const std::vector<std::shared_ptr<const engine::Program>>& programs_in(const fs::path& folder) {
+    static std::map<std::string, std::vector<std::shared_ptr<const engine::Program>>> cache;
+    auto& list = cache[folder.string()];
+    if (list.empty()) {
+        for (const auto& entry : fs::directory_iterator(folder)) {
+            if (entry.path().extension() != ".jf") continue;
+            std::string problems;
+            auto p = compile_file(entry.path(), problems);
+            EXPECT_TRUE(p) << entry.path() << "\n" << problems;
+            if (p) list.push_back(p);
+        }
+    }
+    return list;
+}
+
+class PolicyCases : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PolicyCases, EngineReproducesTheCase) {
+    if (GetParam().empty()) GTEST_SKIP() << "no policy cases under " << policies_dir();
+    const fs::path path = policies_dir() / GetParam();
+    const nlohmann::json c = read_json(path);
+    const auto& programs = programs_in(path.parent_path().parent_path());
+    ASSERT_FALSE(programs.empty());
+    std::vector<std::string> problems;
+    if (c.contains("pool")) {
+        const std::string pool = c["pool"].get<std::string>();
+        const auto it = std::find_if(programs.begin(), programs.end(), [&](const auto& p) {
+            const auto& pools = p->pools();
+            return std::find(pools.begin(), pools.end(), pool) != pools.end();
+        });
+        ASSERT_NE(it, programs.end()) << "no policy declares pool " << pool;
+        const engine::PoolRequest request = decode_pool_request(c, problems);
+        ASSERT_TRUE(problems.empty()) << problems.front();
+        const engine::PoolResult r = engine::reconcile(**it, pool, request);
+        if (c["expected"].contains("error")) {
+            ASSERT_FALSE(r.reconciliation);
+            return;
+        }
+        ASSERT_TRUE(r.reconciliation) << r.errors.front().code << " " << r.errors.front().message;
+        for (const std::string& d : compare_reconciliation(*r.reconciliation, c.at("expected"))) ADD_FAILURE() << d;
+        return;
+    }
+    const nlohmann::json& body = c.at("request");
+    const auto as_of = engine::parse_date(body.value("as_of", ""));
+    const std::string id = body.value("policy", "");
+    auto it = std::find_if(programs.begin(), programs.end(), [&](const auto& p) {
+        return (id.empty() || p->id() == id) && (!as_of || p->in_effect(*as_of));
+    });
+    // Choosing a version is the registry's job, not the engine's: with a single version, a
+    // case dated outside its range still tests the engine.
+    if (it == programs.end() && programs.size() == 1) it = programs.begin();
+    ASSERT_NE(it, programs.end()) << "no version of " << id << " in effect";
+    const engine::Request request = decode_request(body, **it, problems);
+    ASSERT_TRUE(problems.empty()) << problems.front();
+    const engine::EvalResult r = engine::evaluate(**it, request);
+    ASSERT_TRUE(r.decision) << r.errors.front().code << " " << r.errors.front().path << " " << r.errors.front().message;
+    for (const std::string& d : compare_decision(*r.decision, c.at("expected"))) ADD_FAILURE() << d;
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, PolicyCases, ::testing::ValuesIn(case_paths()),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                             std::string n = param.param.empty() ? "missing" : param.param;
+                             n = n.substr(0, n.find(".json"));
+                             for (char& ch : n) {
+                                 if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                             }
+                             return n;
+                         });
+
+}  // namespace
+}  // namespace jointly::testing
