@@ -66,8 +66,9 @@ enum class ExprKind {
     Binary,    // `a and b`, `a >= b`, `a + b`: `binary_op`, args[0], args[1]
     Call,      // `count(dst, severe)`, `count(dst, at least severe)`, `lookup(table, x)`,
                // `total(health)`: `text` holds the function, args the arguments
-    In,        // `x in [a, b]`, `"x" in list_fact`: args[0] the needle, args[1..] the
-               // set members; a single List arg may also name a list fact
+    In,        // `x in [a, b]`, `"x" in list_fact`: exactly two args: args[0] the needle,
+               // args[1] either a List node holding the members (`[a, b]`, even with one
+               // member) or a Name node naming a list fact
     List,      // `[a, b, c]`: args
     AtLeast,   // `at least severe` inside count(): args[0]
 };
@@ -101,6 +102,13 @@ struct Header {
     std::string panel;                         // `panel "Joint Funding Panel"`
     std::optional<Rounding> rounding;          // `rounding half_even`; absent = half up
     Span span;
+    // Where each clause was written (empty Span when absent): for diagnostics and `fmt`.
+    Span version_span;
+    Span effective_span;
+    Span agreed_span;
+    Span ref_span;
+    Span panel_span;
+    Span rounding_span;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -149,6 +157,7 @@ struct Threshold {
     Ident id;
     Expr condition;
     std::string reason;
+    Span reason_span;  // the quoted reason, quotes included
     Span span;
 };
 
@@ -228,6 +237,8 @@ struct Rule {
     bool regardless_of_cost = false;       // `regardless of cost` (explicitly no cap)
     Span regardless_span;
     std::string reason;                    // `because "..."`, may hold {placeholders}
+    Span reason_span;                      // the quoted reason, quotes included
+    Span ref_span;                         // the quoted clause reference
     Span span;
 };
 
@@ -236,7 +247,8 @@ struct Rule {
 
 struct TableRow {
     Decimal low;   // inclusive
-    Decimal high;  // inclusive
+    Decimal high;  // inclusive; unset ({0, 0}) when `open_ended`
+    bool open_ended = false;  // `from N gives X`: no upper bound (only the last row)
     Expr value;
     Span span;
 };
@@ -258,6 +270,8 @@ struct OutcomeRule {
     std::string authority;  // Refer only
     Expr condition;
     std::string reason;     // optional for Refer
+    Span authority_span;    // Refer only: the quoted authority
+    Span reason_span;       // the quoted reason, when present
     Span span;
 };
 
@@ -290,6 +304,8 @@ struct Pool {
     bool provisional = false;            // `in consultation with partners`
     bool risk_capped = false;            // `risk capped at contribution`
     std::optional<Decimal> tolerance;    // `tolerance 5%`
+    Span risk_span;
+    Span tolerance_span;
     Span span;
 };
 

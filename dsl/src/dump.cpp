@@ -1,0 +1,252 @@
+// `dump`: a span-free, one-node-per-line view of a Module for goldens and AST comparison.
+#include <string>
+
+#include "jointly/dsl/format.hpp"
+#include "print.hpp"
+
+namespace jointly::dsl {
+
+namespace {
+
+using detail::date_text;
+using detail::decimal_text;
+using detail::quote;
+
+class Dumper {
+public:
+    std::string take() { return std::move(out_); }
+
+    void line(int depth, std::string const& text) {
+        out_.append(static_cast<std::size_t>(depth) * 2, ' ');
+        out_ += text;
+        out_ += '\n';
+    }
+
+    void expr(int depth, Expr const& e) {
+        switch (e.kind) {
+        case ExprKind::Bool:
+            line(depth, std::string("bool ") + (e.boolean ? "true" : "false"));
+            break;
+        case ExprKind::Number:
+            line(depth, "number " + decimal_text(e.number));
+            break;
+        case ExprKind::Money:
+            line(depth, "money " + decimal_text(e.number));
+            break;
+        case ExprKind::Percent:
+            line(depth, "percent " + decimal_text(e.number));
+            break;
+        case ExprKind::Date:
+            line(depth, "date " + date_text(e.date));
+            break;
+        case ExprKind::Text:
+            line(depth, "text " + quote(e.text));
+            break;
+        case ExprKind::Name:
+            line(depth, "name " + e.text);
+            break;
+        case ExprKind::Unary:
+            line(depth, e.unary_op == UnaryOp::Not ? "not" : "negate");
+            break;
+        case ExprKind::Binary:
+            line(depth, std::string("binary ") + binary_name(e.binary_op));
+            break;
+        case ExprKind::Call:
+            line(depth, "call " + e.text);
+            break;
+        case ExprKind::In:
+            line(depth, "in");
+            break;
+        case ExprKind::List:
+            line(depth, "list");
+            break;
+        case ExprKind::AtLeast:
+            line(depth, "at_least");
+            break;
+        }
+        for (Expr const& a : e.args) expr(depth + 1, a);
+    }
+
+    void module(Module const& m) {
+        header(m.header);
+        for (Agency const& a : m.agencies) line(0, "agency " + a.id.name + " " + quote(a.display_name));
+        for (Scale const& s : m.scales) {
+            std::string t = "scale " + s.id.name;
+            for (Ident const& l : s.levels) t += " " + l.name;
+            line(0, t);
+        }
+        for (Fact const& f : m.facts) {
+            line(0, "fact " + f.id.name + " " + type_name(f.type));
+            if (f.default_value) {
+                line(1, "default");
+                expr(2, *f.default_value);
+            }
+        }
+        for (Event const& e : m.events) line(0, "event " + e.id.name);
+        for (Let const& l : m.lets) {
+            line(0, "let " + l.id.name);
+            expr(1, l.value);
+        }
+        for (Threshold const& t : m.thresholds) {
+            line(0, "eligible " + t.id.name + " because " + quote(t.reason));
+            expr(1, t.condition);
+        }
+        for (Table const& t : m.tables) {
+            line(0, "table " + t.id.name);
+            for (TableRow const& r : t.rows) {
+                line(1, "row from " + decimal_text(r.low) + " to " +
+                            (r.open_ended ? std::string("open") : decimal_text(r.high)));
+                expr(2, r.value);
+            }
+        }
+        for (Rule const& r : m.rules) rule(r);
+        for (OutcomeRule const& o : m.outcomes) {
+            if (o.kind == OutcomeKind::Decline) {
+                line(0, "decline because " + quote(o.reason));
+            } else {
+                line(0, "refer to " + quote(o.authority) + " because " + quote(o.reason));
+            }
+            expr(1, o.condition);
+        }
+        for (Pool const& p : m.pools) pool(p);
+    }
+
+private:
+    static char const* binary_name(BinaryOp op) {
+        switch (op) {
+        case BinaryOp::Or: return "or";
+        case BinaryOp::And: return "and";
+        case BinaryOp::Eq: return "eq";
+        case BinaryOp::Ne: return "ne";
+        case BinaryOp::Lt: return "lt";
+        case BinaryOp::Le: return "le";
+        case BinaryOp::Gt: return "gt";
+        case BinaryOp::Ge: return "ge";
+        case BinaryOp::Add: return "add";
+        case BinaryOp::Sub: return "sub";
+        case BinaryOp::Mul: return "mul";
+        case BinaryOp::Div: return "div";
+        }
+        return "?";
+    }
+
+    static std::string type_name(TypeRef const& t) {
+        switch (t.kind) {
+        case TypeKind::Bool: return "bool";
+        case TypeKind::Whole: return "whole";
+        case TypeKind::Decimal: return "decimal";
+        case TypeKind::Money: return "money";
+        case TypeKind::Date: return "date";
+        case TypeKind::Text: return "text";
+        case TypeKind::TextList: return "list_of_text";
+        case TypeKind::Level: return "level " + t.scale.name;
+        case TypeKind::LevelMap: return "map " + t.scale.name;
+        }
+        return "?";
+    }
+
+    static std::string basis_name(ShareBasis b) {
+        switch (b) {
+        case ShareBasis::Unstated: return "unstated";
+        case ShareBasis::Contributions: return "contributions";
+        case ShareBasis::Actual: return "actual";
+        }
+        return "?";
+    }
+
+    static std::string per_name(Per p) { return p == Per::Week ? "per_week" : "per_line"; }
+
+    static std::string bound_text(WindowBound const& b) {
+        if (b.date) return "date " + date_text(*b.date);
+        if (b.event) return "event " + b.event->name;
+        return "none";
+    }
+
+    void header(Header const& h) {
+        line(0, "policy " + h.id.name + " " + quote(h.title));
+        line(1, "version " + quote(h.version));
+        line(1, "effective_from " + (h.effective_from ? date_text(*h.effective_from) : "none"));
+        line(1, "effective_to " + (h.effective_to ? date_text(*h.effective_to) : "none"));
+        if (!h.agreed_by.empty() || h.agreed_on) {
+            std::string t = "agreed_by";
+            for (Ident const& a : h.agreed_by) t += " " + a.name;
+            line(1, t);
+            line(1, "agreed_on " + (h.agreed_on ? date_text(*h.agreed_on) : "none"));
+        }
+        if (!h.ref.empty()) line(1, "ref " + quote(h.ref));
+        if (!h.panel.empty()) line(1, "panel " + quote(h.panel));
+        if (h.rounding) {
+            line(1, std::string("rounding ") +
+                        (*h.rounding == Rounding::HalfUp ? "half_up" : "half_even"));
+        }
+    }
+
+    void rule(Rule const& r) {
+        line(0, "rule " + r.id.name);
+        if (!r.ref.empty()) line(1, "ref " + quote(r.ref));
+        if (r.exception_to) line(1, "exception_to " + r.exception_to->name);
+        if (r.condition) {
+            line(1, "when");
+            expr(2, *r.condition);
+        }
+        if (r.window) {
+            Window const& w = *r.window;
+            if (w.kind == WindowKind::Between) {
+                line(1, "window between from " + (w.from ? bound_text(*w.from) : "none") +
+                            " to " + (w.to ? bound_text(*w.to) : "none") +
+                            (w.to_exclusive ? " exclusive" : ""));
+            } else {
+                line(1, std::string("window ") + (w.kind == WindowKind::After ? "after " : "before ") +
+                            std::to_string(w.amount) +
+                            (w.unit == TimeUnit::Days ? " days " : " weeks ") + w.event.name);
+            }
+        }
+        if (r.fixed) {
+            line(1, "pay " + r.fixed->agency.name + " " + decimal_text(r.fixed->amount) + " " +
+                        per_name(r.fixed->per));
+        }
+        line(1, "split");
+        for (Share const& s : r.split) {
+            if (s.kind == ShareKind::Percent) {
+                line(2, "share " + s.agency.name + " percent " + decimal_text(s.percent));
+            } else {
+                line(2, "share " + s.agency.name + " fraction " + std::to_string(s.numerator) +
+                            "/" + std::to_string(s.denominator));
+            }
+        }
+        if (r.odd_penny) line(1, "odd_penny " + r.odd_penny->name);
+        for (Cap const& c : r.caps) {
+            line(1, "cap " + c.agency.name + " " + decimal_text(c.amount) + " " + per_name(c.per) +
+                        " excess " + (c.excess_to ? c.excess_to->name : std::string("panel")));
+        }
+        if (r.regardless_of_cost) line(1, "regardless_of_cost");
+        if (!r.reason.empty()) line(1, "because " + quote(r.reason));
+    }
+
+    void pool(Pool const& p) {
+        line(0, "pool " + p.id.name + " " + quote(p.title));
+        if (p.host) line(1, "host " + p.host->name);
+        for (Contribution const& c : p.contributions) {
+            line(1, "contribution " + c.agency.name + " " + decimal_text(c.amount) +
+                        (c.shares_overspend ? "" : " not_sharing_overspend"));
+        }
+        line(1, "overspend " + basis_name(p.overspend));
+        line(1, "underspend " + basis_name(p.underspend) +
+                    (p.carry_forward_allowed ? " unless_carried_forward" : "") +
+                    (p.provisional ? " in_consultation" : ""));
+        if (p.risk_capped) line(1, "risk_capped");
+        if (p.tolerance) line(1, "tolerance " + decimal_text(*p.tolerance));
+    }
+
+    std::string out_;
+};
+
+}  // namespace
+
+std::string dump(const Module& module) {
+    Dumper d;
+    d.module(module);
+    return d.take();
+}
+
+}  // namespace jointly::dsl

@@ -1,0 +1,221 @@
+// Expressions: `or` < `and` < `not` < comparison / `is` / `in` < `+ -` < `* /` < unary `-`
+// < primary. Private to parse.cpp.
+#pragma once
+
+#include "grammar_actions.hpp"
+
+namespace jointly::dsl::grammar {
+
+// `=`, `!=`, `<`, `<=`, `>`, `>=`, `is`, `is not`. `==` is E1001 with a hint.
+struct compare_op_parser : leaf_parser<compare_op_parser, BinaryOp> {
+    template <typename It, typename Ctx, typename RCtx, typename A>
+    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
+        x3::skip_over(first, last, ctx);
+        const std::string_view rest(first, static_cast<std::size_t>(last - first));
+        struct Op {
+            std::string_view text;
+            BinaryOp op;
+        };
+        static constexpr Op kOps[] = {{">=", BinaryOp::Ge}, {"<=", BinaryOp::Le},
+                                      {"!=", BinaryOp::Ne}, {"=", BinaryOp::Eq},
+                                      {"<", BinaryOp::Lt},  {">", BinaryOp::Gt}};
+        if (rest.starts_with("==")) {
+            throw SyntaxError{"E1001", "`==` is not an operator: compare with `=` or `is`",
+                              first, first + 2, {}};
+        }
+        for (Op const& op : kOps) {
+            if (rest.starts_with(op.text)) {
+                put(attr, op.op);
+                first += static_cast<std::ptrdiff_t>(op.text.size());
+                return true;
+            }
+        }
+        It p = first;
+        if (!kw("is").parse(p, last, ctx, x3::unused, x3::unused)) return false;
+        It after_is = p;
+        if (kw("not").parse(p, last, ctx, x3::unused, x3::unused)) {
+            put(attr, BinaryOp::Ne);
+            first = p;
+        } else {
+            put(attr, BinaryOp::Eq);
+            first = after_is;
+        }
+        return true;
+    }
+};
+inline constexpr compare_op_parser compare_op{};
+
+// Builds `lhs OP rhs` in place of `lhs`.
+inline void combine(ParseState& st, Expr& lhs, BinaryOp op, Expr rhs) {
+    st.count_op(st.begin() + rhs.span.offset);
+    Expr node;
+    node.kind = ExprKind::Binary;
+    node.binary_op = op;
+    node.span = merge(lhs.span, rhs.span);
+    node.args.reserve(2);
+    node.args.push_back(std::move(lhs));
+    node.args.push_back(std::move(rhs));
+    lhs = std::move(node);
+}
+
+template <BinaryOp Op>
+struct binary_t {
+    template <typename Ctx>
+    void operator()(Ctx& ctx) const {
+        combine(state_of(ctx), x3::_val(ctx), Op, std::move(x3::_attr(ctx)));
+    }
+};
+template <BinaryOp Op>
+inline constexpr binary_t<Op> binary{};
+
+// `lhs CMP rhs` from the (operator, rhs) pair.
+inline constexpr auto compare = [](auto& ctx) {
+    auto& pair = x3::_attr(ctx);
+    combine(state_of(ctx), x3::_val(ctx), boost::fusion::at_c<0>(pair),
+            std::move(boost::fusion::at_c<1>(pair)));
+};
+
+// `needle in [a, b]` / `needle in list_fact`
+inline constexpr auto make_in = [](auto& ctx) {
+    ParseState& st = state_of(ctx);
+    Expr& needle = x3::_val(ctx);
+    Expr set = std::move(x3::_attr(ctx));
+    st.count_op(st.begin() + set.span.offset);
+    Expr node;
+    node.kind = ExprKind::In;
+    node.span = merge(needle.span, set.span);
+    node.args.push_back(std::move(needle));
+    node.args.push_back(std::move(set));
+    needle = std::move(node);
+};
+
+template <UnaryOp Op>
+struct unary_t {
+    template <typename Ctx>
+    void operator()(Ctx& ctx) const {
+        ParseState& st = state_of(ctx);
+        Expr operand = std::move(x3::_attr(ctx));
+        st.count_op(st.begin() + operand.span.offset);
+        Expr& v = x3::_val(ctx);
+        v = Expr{};
+        v.kind = ExprKind::Unary;
+        v.unary_op = Op;
+        v.args.push_back(std::move(operand));
+    }
+};
+template <UnaryOp Op>
+inline constexpr unary_t<Op> unary{};
+
+inline constexpr auto make_name = [](auto& ctx) {
+    Ident& id = x3::_attr(ctx);
+    Expr& v = x3::_val(ctx);
+    v = Expr{};
+    v.kind = ExprKind::Name;
+    v.text = std::move(id.name);
+    v.span = id.span;
+};
+inline constexpr auto make_call = [](auto& ctx) {
+    Expr& v = x3::_val(ctx);
+    v.kind = ExprKind::Call;
+    v.args = std::move(x3::_attr(ctx));
+};
+inline constexpr auto make_list = [](auto& ctx) {
+    Expr& v = x3::_val(ctx);
+    v = Expr{};
+    v.kind = ExprKind::List;
+    v.args = std::move(x3::_attr(ctx));
+};
+inline constexpr auto make_at_least = [](auto& ctx) {
+    Expr& v = x3::_val(ctx);
+    v = Expr{};
+    v.kind = ExprKind::AtLeast;
+    v.args.push_back(std::move(x3::_attr(ctx)));
+};
+template <bool B>
+struct make_bool_t {
+    template <typename Ctx>
+    void operator()(Ctx& ctx) const {
+        Expr& v = x3::_val(ctx);
+        v = Expr{};
+        v.kind = ExprKind::Bool;
+        v.boolean = B;
+    }
+};
+template <bool B>
+inline constexpr make_bool_t<B> make_bool{};
+inline constexpr auto make_date = [](auto& ctx) {
+    Expr& v = x3::_val(ctx);
+    v = Expr{};
+    v.kind = ExprKind::Date;
+    v.date = x3::_attr(ctx);
+};
+inline constexpr auto make_money = [](auto& ctx) {
+    Expr& v = x3::_val(ctx);
+    v = Expr{};
+    v.kind = ExprKind::Money;
+    v.number = x3::_attr(ctx);
+};
+inline constexpr auto make_text = [](auto& ctx) {
+    Expr& v = x3::_val(ctx);
+    v = Expr{};
+    v.kind = ExprKind::Text;
+    v.text = std::move(x3::_attr(ctx).value);
+};
+
+struct expr_class {};
+struct or_class {};
+struct and_class {};
+struct not_class {};
+struct compare_class {};
+struct in_set_class {};
+struct sum_class {};
+struct product_class {};
+struct negate_class {};
+struct primary_class {};
+struct items_class {};
+struct arguments_class {};
+struct argument_class {};
+
+x3::rule<expr_class, Expr> const expr = "an expression";
+x3::rule<or_class, Expr> const or_expr = "an expression";
+x3::rule<and_class, Expr> const and_expr = "an expression";
+x3::rule<not_class, Expr> const not_expr = "an expression";
+x3::rule<compare_class, Expr> const compare_expr = "an expression";
+x3::rule<in_set_class, Expr> const in_set = "a list like `[a, b]` or the name of a list fact";
+x3::rule<sum_class, Expr> const sum_expr = "an expression";
+x3::rule<product_class, Expr> const product_expr = "an expression";
+x3::rule<negate_class, Expr> const negate_expr = "an expression";
+x3::rule<primary_class, Expr> const primary = "an expression";
+x3::rule<items_class, std::vector<Expr>> const items = "a list of expressions";
+x3::rule<arguments_class, std::vector<Expr>> const arguments = "a list of arguments";
+x3::rule<argument_class, Expr> const argument = "an argument";
+
+auto const expr_def = node(guarded(or_expr));
+auto const or_expr_def = node(and_expr[pass_up] >> *(kw("or") > and_expr)[binary<BinaryOp::Or>]);
+auto const and_expr_def = node(not_expr[pass_up] >> *(kw("and") > not_expr)[binary<BinaryOp::And>]);
+auto const not_expr_def =
+    node((kw("not") > guarded(not_expr))[unary<UnaryOp::Not>] | compare_expr[pass_up]);
+auto const compare_expr_def =
+    node(sum_expr[pass_up] >> -((compare_op > sum_expr)[compare] | (kw("in") > in_set)[make_in]));
+auto const in_set_def = node((sym("[") > items > sym("]"))[make_list] | name_soft("")[make_name]);
+auto const sum_expr_def = node(product_expr[pass_up] >>
+                          *((sym("+") > product_expr)[binary<BinaryOp::Add>] |
+                            (sym("-") > product_expr)[binary<BinaryOp::Sub>]));
+auto const product_expr_def = node(negate_expr[pass_up] >>
+                              *((sym("*") > negate_expr)[binary<BinaryOp::Mul>] |
+                                (sym("/") > negate_expr)[binary<BinaryOp::Div>]));
+auto const negate_expr_def =
+    node((sym("-") > guarded(negate_expr))[unary<UnaryOp::Negate>] | primary[pass_up]);
+auto const primary_def = node(kw("true")[make_bool<true>] | kw("false")[make_bool<false>] |
+                         date[make_date] | money[make_money] | number[pass_up] |
+                         quoted[make_text] | (sym("(") > expr > sym(")"))[pass_up] |
+                         (sym("[") > items > sym("]"))[make_list] |
+                         (name_soft("")[make_name] >> -(sym("(") > arguments > sym(")"))[make_call]));
+auto const items_def = node(-(expr % sym(",")));
+auto const arguments_def = node(-(argument % sym(",")));
+auto const argument_def = node((kw("at") > kw("least") > expr)[make_at_least] | expr[pass_up]);
+
+BOOST_SPIRIT_DEFINE(expr, or_expr, and_expr, not_expr, compare_expr, in_set, sum_expr,
+                    product_expr, negate_expr, primary, items, arguments, argument)
+
+}  // namespace jointly::dsl::grammar

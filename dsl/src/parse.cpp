@@ -1,0 +1,155 @@
+// `parse`: the one translation unit that instantiates the Spirit X3 grammar
+// (grammar_*.hpp). Turns every way the grammar can fail into an E1xxx Diagnostic.
+#include "jointly/dsl/parse.hpp"
+
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "grammar_decl.hpp"
+#include "source_text.hpp"
+
+namespace jointly::dsl {
+
+namespace {
+
+namespace x3 = boost::spirit::x3;
+using grammar::Iter;
+
+// The extent of the token that starts at `at`, for "found `...`".
+std::size_t token_end(std::string_view text, std::size_t at) {
+    if (at >= text.size()) return at;
+    const auto c = static_cast<unsigned char>(text[at]);
+    std::size_t e = at + 1;
+    if (grammar::is_word_char(text[at])) {
+        while (e < text.size() && grammar::is_word_char(text[e])) ++e;
+    } else if (text[at] == '"') {
+        while (e < text.size() && text[e] != '"' && text[e] != '\n') ++e;
+        if (e < text.size() && text[e] == '"') ++e;
+    } else if (c >= 0x80) {
+        while (e < text.size() && (static_cast<unsigned char>(text[e]) & 0xC0U) == 0x80U) ++e;
+    }
+    return e;
+}
+
+std::string found(std::string_view text, std::size_t at, std::size_t end) {
+    if (at >= text.size()) return "the end of the file";
+    std::string_view tok = text.substr(at, end - at);
+    if (tok.size() > 40) return "`" + std::string(tok.substr(0, 40)) + "...`";
+    if (tok == "`") return "a backtick";
+    return "`" + std::string(tok) + "`";
+}
+
+// What may follow the declaration just parsed, in the user's words.
+std::string expected_after(grammar::DeclKind kind) {
+    using grammar::DeclKind;
+    switch (kind) {
+    case DeclKind::Header:
+        return "a header clause (`version`, `effective`, `agreed by`, `ref`, `panel`, "
+               "`rounding`) or a declaration";
+    case DeclKind::Rule:
+        return "a rule clause (`when`, `within`, `pay`, `split`, `odd penny`, `cap`, "
+               "`because`, ...) or a new declaration";
+    case DeclKind::Pool:
+        return "a pool clause (`host`, `contribution`, `overspend`, `underspend`, `risk`, "
+               "`tolerance`) or a new declaration";
+    case DeclKind::Table:
+        return "another row like `from 70 to 89 gives £500` or a new declaration";
+    default:
+        return "a declaration (`agency`, `scale`, `fact`, `event`, `let`, `eligible`, "
+               "`table`, `rule`, `decline`, `refer` or `pool`)";
+    }
+}
+
+// True when X3 named the expectation in our words (not a C++ type name).
+bool is_description(std::string const& which) {
+    return which.starts_with("a ") || which.starts_with("an ") || which.starts_with("the ") ||
+           which.starts_with("`");
+}
+
+Diagnostic error(std::string code, std::string message, std::string const& file, Span span,
+                 std::string help = {}) {
+    Diagnostic d;
+    d.severity = Severity::Error;
+    d.code = std::move(code);
+    d.message = std::move(message);
+    d.file = file;
+    d.span = span;
+    d.help = std::move(help);
+    return d;
+}
+
+ParseResult parse_checked(std::string_view source, std::string const& file) {
+    ParseResult result;
+    const detail::SourceText text(source);
+    const std::size_t start = text.skip_blank(0);
+    if (start >= source.size()) {
+        result.diagnostics.push_back(error(
+            "E1007", "the file is empty: a policy starts with `policy`, its id and its title",
+            file, text.span(start, start), "begin with a line like `policy northshire_jfp \"Northshire joint funding protocol\"`"));
+        return result;
+    }
+    if (!source.substr(start).starts_with("policy") ||
+        (start + 6 < source.size() && grammar::is_word_char(source[start + 6]))) {
+        const std::size_t end = token_end(source, start);
+        result.diagnostics.push_back(
+            error("E1007",
+                  "expected the policy header `policy` at the start of the file, found " +
+                      found(source, start, end),
+                  file, text.span(start, end),
+                  "begin with a line like `policy northshire_jfp \"Northshire joint funding "
+                  "protocol\"`"));
+        return result;
+    }
+
+    Iter const begin = source.data();
+    Iter first = begin;
+    Iter const last = begin + source.size();
+    grammar::ParseState state(text, begin);
+    Module module;
+    try {
+        auto const parser = x3::with<grammar::state_tag>(state)[grammar::policy_file];
+        if (x3::phrase_parse(first, last, parser, grammar::blank, module)) {
+            module.file = file;
+            result.module = std::move(module);
+            return result;
+        }
+        const std::size_t at = text.skip_blank(state.offset(first));
+        const std::size_t end = token_end(source, at);
+        result.diagnostics.push_back(error(
+            "E1001", "unexpected " + found(source, at, end), file, text.span(at, end)));
+    } catch (grammar::SyntaxError const& e) {
+        result.diagnostics.push_back(
+            error(e.code, e.message, file, state.span(e.where, e.end), e.help));
+    } catch (x3::expectation_failure<Iter> const& e) {
+        const std::size_t at = text.skip_blank(state.offset(e.where()));
+        const std::size_t end = token_end(source, at);
+        std::string which = e.which();
+        std::string message;
+        if (which == grammar::kExpectedDeclaration) {
+            message = "expected " + expected_after(state.last_decl) + ", found " +
+                      found(source, at, end);
+        } else if (is_description(which)) {
+            message = "expected " + which + ", found " + found(source, at, end);
+        } else {
+            message = "unexpected " + found(source, at, end);
+        }
+        result.diagnostics.push_back(error("E1001", std::move(message), file, text.span(at, end)));
+    }
+    return result;
+}
+
+}  // namespace
+
+ParseResult parse(std::string_view source, std::string file) {
+    try {
+        return parse_checked(source, file);
+    } catch (std::exception const& e) {
+        ParseResult result;
+        result.diagnostics.push_back(error(
+            "E1000", std::string("the parser failed: ") + e.what(), file, Span{1, 1, 1, 1, 0, 0}));
+        return result;
+    }
+}
+
+}  // namespace jointly::dsl

@@ -1,0 +1,230 @@
+#include "print.hpp"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace jointly::dsl::detail {
+
+namespace {
+
+std::string magnitude_digits(std::int64_t units) {
+    // INT64_MIN has no positive counterpart in int64: go through unsigned.
+    std::uint64_t m = units < 0 ? 0 - static_cast<std::uint64_t>(units)
+                                : static_cast<std::uint64_t>(units);
+    return std::to_string(m);
+}
+
+struct Parts {
+    bool negative = false;
+    std::string whole;
+    std::string fraction;
+};
+
+Parts split_decimal(Decimal d) {
+    Parts p;
+    p.negative = d.units < 0;
+    std::string digits = magnitude_digits(d.units);
+    const auto scale = static_cast<std::size_t>(d.scale < 0 ? 0 : d.scale);
+    if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
+    p.whole = digits.substr(0, digits.size() - scale);
+    p.fraction = digits.substr(digits.size() - scale);
+    return p;
+}
+
+enum Prec { kOr = 1, kAnd, kNot, kCompare, kSum, kProduct, kNegate, kPrimary };
+
+int precedence(Expr const& e) {
+    switch (e.kind) {
+    case ExprKind::Unary:
+        return e.unary_op == UnaryOp::Not ? kNot : kNegate;
+    case ExprKind::In:
+        return kCompare;
+    case ExprKind::Binary:
+        switch (e.binary_op) {
+        case BinaryOp::Or:
+            return kOr;
+        case BinaryOp::And:
+            return kAnd;
+        case BinaryOp::Add:
+        case BinaryOp::Sub:
+            return kSum;
+        case BinaryOp::Mul:
+        case BinaryOp::Div:
+            return kProduct;
+        default:
+            return kCompare;
+        }
+    default:
+        return kPrimary;
+    }
+}
+
+bool reads_as_word(Expr const& e) {
+    return e.kind == ExprKind::Name || e.kind == ExprKind::Text || e.kind == ExprKind::Bool;
+}
+
+char const* op_text(Expr const& e) {
+    switch (e.binary_op) {
+    case BinaryOp::Or:
+        return "or";
+    case BinaryOp::And:
+        return "and";
+    case BinaryOp::Eq:
+        return reads_as_word(e.args[1]) ? "is" : "=";
+    case BinaryOp::Ne:
+        return reads_as_word(e.args[1]) ? "is not" : "!=";
+    case BinaryOp::Lt:
+        return "<";
+    case BinaryOp::Le:
+        return "<=";
+    case BinaryOp::Gt:
+        return ">";
+    case BinaryOp::Ge:
+        return ">=";
+    case BinaryOp::Add:
+        return "+";
+    case BinaryOp::Sub:
+        return "-";
+    case BinaryOp::Mul:
+        return "*";
+    case BinaryOp::Div:
+        return "/";
+    }
+    return "?";
+}
+
+void print(Expr const& e, int min_prec, std::string& out);
+
+void print_list(std::vector<Expr> const& items, std::size_t from, std::string& out) {
+    for (std::size_t i = from; i < items.size(); ++i) {
+        if (i > from) out += ", ";
+        print(items[i], kOr, out);
+    }
+}
+
+void print(Expr const& e, int min_prec, std::string& out) {
+    const int prec = precedence(e);
+    const bool parens = prec < min_prec;
+    if (parens) out += '(';
+    switch (e.kind) {
+    case ExprKind::Bool:
+        out += e.boolean ? "true" : "false";
+        break;
+    case ExprKind::Number:
+        out += decimal_text(e.number);
+        break;
+    case ExprKind::Money:
+        out += money_text(e.number);
+        break;
+    case ExprKind::Percent:
+        out += decimal_text(e.number) + "%";
+        break;
+    case ExprKind::Date:
+        out += date_text(e.date);
+        break;
+    case ExprKind::Text:
+        out += quote(e.text);
+        break;
+    case ExprKind::Name:
+        out += e.text;
+        break;
+    case ExprKind::Unary:
+        if (e.unary_op == UnaryOp::Not) {
+            out += "not ";
+            if (!e.args.empty()) print(e.args[0], kNot, out);
+        } else {
+            out += '-';
+            if (!e.args.empty()) {
+                // `- -x`, not `--x`; `- -5` stays two negations
+                if (e.args[0].kind == ExprKind::Unary) out += ' ';
+                print(e.args[0], kNegate, out);
+            }
+        }
+        break;
+    case ExprKind::Binary: {
+        if (e.args.size() != 2) break;
+        const bool compare = prec == kCompare;
+        print(e.args[0], compare ? kSum : prec, out);
+        out += ' ';
+        out += op_text(e);
+        out += ' ';
+        print(e.args[1], compare ? kSum : prec + 1, out);
+        break;
+    }
+    case ExprKind::In:
+        if (e.args.size() != 2) break;
+        print(e.args[0], kSum, out);
+        out += " in ";
+        print(e.args[1], kPrimary, out);
+        break;
+    case ExprKind::Call:
+        out += e.text;
+        out += '(';
+        print_list(e.args, 0, out);
+        out += ')';
+        break;
+    case ExprKind::List:
+        out += '[';
+        print_list(e.args, 0, out);
+        out += ']';
+        break;
+    case ExprKind::AtLeast:
+        out += "at least ";
+        if (!e.args.empty()) print(e.args[0], kOr, out);
+        break;
+    }
+    if (parens) out += ')';
+}
+
+}  // namespace
+
+std::string decimal_text(Decimal d) {
+    const Parts p = split_decimal(d);
+    std::string out = p.negative ? "-" : "";
+    out += p.whole;
+    if (!p.fraction.empty()) out += "." + p.fraction;
+    return out;
+}
+
+std::string money_text(Decimal pounds) {
+    const Parts p = split_decimal(pounds);
+    std::string grouped;
+    const std::size_t n = p.whole.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i > 0 && (n - i) % 3 == 0) grouped += ',';
+        grouped += p.whole[i];
+    }
+    std::string out = p.negative ? "-\xC2\xA3" : "\xC2\xA3";
+    out += grouped;
+    if (!p.fraction.empty()) out += "." + p.fraction;
+    return out;
+}
+
+std::string date_text(CivilDate d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+    return buf;
+}
+
+std::string quote(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string expr_text(Expr const& e) {
+    std::string out;
+    print(e, kOr, out);
+    return out;
+}
+
+std::string share_text(Share const& s) {
+    if (s.kind == ShareKind::Percent) return s.agency.name + " " + decimal_text(s.percent) + "%";
+    return s.agency.name + " " + std::to_string(s.numerator) + "/" + std::to_string(s.denominator);
+}
+
+}  // namespace jointly::dsl::detail

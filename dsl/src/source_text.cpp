@@ -1,0 +1,132 @@
+#include "source_text.hpp"
+
+#include <algorithm>
+
+namespace jointly::dsl::detail {
+
+namespace {
+
+std::uint32_t narrow(std::size_t n) {
+    return n > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(n);
+}
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
+
+}  // namespace
+
+SourceText::SourceText(std::string_view text) : text_(text) {
+    line_starts_.push_back(0);
+    for (std::size_t i = 0; i < text_.size(); ++i) {
+        if (text_[i] == '\n') line_starts_.push_back(i + 1);
+    }
+}
+
+std::size_t SourceText::line_start(std::size_t offset) const {
+    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    return *(it - 1);
+}
+
+std::uint32_t SourceText::line_of(std::size_t offset) const {
+    offset = std::min(offset, text_.size());
+    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    return narrow(static_cast<std::size_t>(it - line_starts_.begin()));
+}
+
+std::uint32_t SourceText::column_of(std::size_t offset) const {
+    const std::size_t start = line_start(offset);
+    std::size_t points = 0;
+    for (std::size_t i = start; i < offset; ++i) {
+        if (!is_continuation(text_[i])) ++points;
+    }
+    return narrow(points + 1);
+}
+
+Span SourceText::span(std::size_t begin, std::size_t end) const {
+    begin = std::min(begin, text_.size());
+    end = std::clamp(end, begin, text_.size());
+    Span s;
+    s.line = line_of(begin);
+    s.column = column_of(begin);
+    s.end_line = line_of(end);
+    s.end_column = column_of(end);
+    s.offset = narrow(begin);
+    s.length = narrow(end - begin);
+    return s;
+}
+
+std::size_t comment_start(std::string_view text, std::size_t line_begin, std::size_t line_end) {
+    bool in_string = false;
+    for (std::size_t i = line_begin; i < line_end && i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '#') {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
+std::size_t SourceText::trim_end(std::size_t begin, std::size_t end) const {
+    end = std::min(end, text_.size());
+    for (;;) {
+        while (end > begin && is_blank(text_[end - 1])) --end;
+        if (end == begin) return end;
+        const std::size_t ls = line_start(end - 1);
+        const std::size_t hash = comment_start(text_, ls, end);
+        if (hash == std::string_view::npos || hash < begin) return end;
+        end = hash;
+    }
+}
+
+std::size_t SourceText::skip_blank(std::size_t pos) const {
+    while (pos < text_.size()) {
+        if (is_blank(text_[pos])) {
+            ++pos;
+        } else if (text_[pos] == '#') {
+            while (pos < text_.size() && text_[pos] != '\n') ++pos;
+        } else {
+            break;
+        }
+    }
+    return pos;
+}
+
+std::vector<Comment> scan_comments(std::string_view text) {
+    std::vector<Comment> out;
+    std::size_t line_begin = 0;
+    std::uint32_t line = 1;
+    bool previous_was_full_comment = false;
+    while (line_begin <= text.size()) {
+        std::size_t line_end = text.find('\n', line_begin);
+        if (line_end == std::string_view::npos) line_end = text.size();
+        const std::string_view content = text.substr(line_begin, line_end - line_begin);
+        const bool blank_line = std::all_of(content.begin(), content.end(), is_blank);
+        if (blank_line && previous_was_full_comment) out.back().blank_after = true;
+        previous_was_full_comment = false;
+        const std::size_t hash = comment_start(text, line_begin, line_end);
+        if (hash != std::string_view::npos) {
+            Comment c;
+            c.line = line;
+            c.full_line = std::all_of(text.begin() + static_cast<std::ptrdiff_t>(line_begin),
+                                      text.begin() + static_cast<std::ptrdiff_t>(hash), is_blank);
+            std::string_view body = text.substr(hash, line_end - hash);
+            while (!body.empty() && is_blank(body.back())) body.remove_suffix(1);
+            c.text = std::string(body);
+            previous_was_full_comment = c.full_line;
+            out.push_back(std::move(c));
+        }
+        if (line_end == text.size()) break;
+        line_begin = line_end + 1;
+        ++line;
+    }
+    return out;
+}
+
+}  // namespace jointly::dsl::detail

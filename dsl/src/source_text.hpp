@@ -1,0 +1,62 @@
+// Positions and comments in policy source text: shared by the parser and the formatter.
+// Private to jointly::dsl; no Spirit here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jointly/dsl/ast.hpp"
+
+namespace jointly::dsl::detail {
+
+// Maps byte offsets to 1-based lines and code-point columns. Holds a view: the text must
+// outlive it. Thread-compatible (const after construction).
+class SourceText {
+public:
+    explicit SourceText(std::string_view text);
+
+    std::string_view text() const { return text_; }
+
+    // The span of bytes [begin, end). Offsets past the end are clamped.
+    Span span(std::size_t begin, std::size_t end) const;
+
+    // `end` moved back over whitespace and comments, never before `begin`: a parser that
+    // skipped trailing blanks while looking for an optional part does not stretch a span.
+    std::size_t trim_end(std::size_t begin, std::size_t end) const;
+
+    // `pos` moved forward over whitespace and `#` comments.
+    std::size_t skip_blank(std::size_t pos) const;
+
+    // 1-based line of a byte offset.
+    std::uint32_t line_of(std::size_t offset) const;
+
+private:
+    std::size_t line_start(std::size_t offset) const;
+    std::uint32_t column_of(std::size_t offset) const;
+
+    std::string_view text_;
+    std::vector<std::size_t> line_starts_;
+};
+
+// The byte offset of the `#` that starts a comment on the line [line_begin, line_end), or
+// `npos` when the line has none. Knows that `#` inside a string is text.
+std::size_t comment_start(std::string_view text, std::size_t line_begin, std::size_t line_end);
+
+// A `#` comment, as found in the source.
+struct Comment {
+    std::uint32_t line = 0;      // 1-based
+    bool full_line = false;      // nothing but blanks before it on its line
+    bool blank_after = false;    // full-line only: a blank line follows it in the source
+    std::string text;            // from `#` to the end of the line, trailing blanks removed
+};
+
+// Every comment in source order.
+std::vector<Comment> scan_comments(std::string_view text);
+
+// True for the bytes the language treats as blank: space, tab, CR, LF.
+constexpr bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace jointly::dsl::detail
