@@ -84,6 +84,10 @@ nlohmann::json encode_errors(const std::string& code, const std::string& message
 // "end_column","help"}].
 nlohmann::json encode_diagnostics(const dsl::Diagnostics& diagnostics);
 
+// A JSON Schema (2020-12) of a decision request for `program`: its facts with their types
+// and levels, its events, the three kinds of cost line. For clients that build a form.
+nlohmann::ordered_json request_schema(const engine::Program& program, std::size_t max_lines);
+
 nlohmann::json encode_reconciliation(const engine::PoolReconciliation& reconciliation);
 nlohmann::ordered_json encode_reconciliation_ordered(
     const engine::PoolReconciliation& reconciliation);

@@ -1,0 +1,61 @@
+// The HTTP decision API (PRODUCT.md "The decision API (v1) — contract") on cpp-httplib.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "jointly/server/registry.hpp"
+
+namespace jointly::server {
+
+// Every limit and switch of `jointly serve`; docs/operations.md describes each.
+struct ServeOptions {
+    std::filesystem::path policies = "policies";
+    std::filesystem::path db = "./jointly.db";
+    std::string bind = "127.0.0.1";
+    int port = 8080;                                   // 0: an ephemeral port
+    std::optional<std::filesystem::path> tokens;       // `TOKEN ROLE` per line
+    std::size_t threads = 32;                          // worker threads (one per open connection)
+    std::size_t max_body = 1024 * 1024;                // bytes; larger bodies get 413
+    std::size_t max_lines = 1000;                      // cost lines per request
+    std::size_t max_depth = 64;                        // JSON nesting
+    std::size_t max_policy_bytes = 256 * 1024;         // uploaded policy source
+    std::size_t max_batch = 1000;                      // requests per batch or simulation
+    int request_timeout_seconds = 30;                  // socket read/write timeout
+    bool open_evaluation = true;                       // false: evaluation needs a token
+    // One line per request (method, route, status, duration, decision id). Null: silent.
+    std::function<void(const std::string&)> log;
+};
+
+// Why a server could not start.
+class StartError : public std::runtime_error {
+public:
+    StartError(const std::string& message, LoadResult findings)
+        : std::runtime_error(message), load(std::move(findings)) {}
+    LoadResult load;  // the policy findings, when loading them failed
+};
+
+// The decision service over HTTP. Create, bind, then run on one thread and stop from another.
+class ApiServer {
+public:
+    // Loads the policies, opens the store, reads the tokens. Throws StartError.
+    static std::unique_ptr<ApiServer> create(const ServeOptions& options);
+    virtual ~ApiServer() = default;
+
+    // Binds the address; returns the bound port (useful with port 0). Throws StartError.
+    virtual int bind() = 0;
+    // Serves until stop(); returns when the requests in flight have finished.
+    virtual void run() = 0;
+    // Stops accepting connections; thread-safe; may be called before or during run().
+    virtual void stop() = 0;
+    // Reloads the policy directory (SIGHUP); a failed reload keeps the policies in service.
+    virtual LoadResult reload() = 0;
+    virtual Registry& registry() = 0;
+};
+
+}  // namespace jointly::server

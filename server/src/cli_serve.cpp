@@ -1,0 +1,150 @@
+// `jointly serve`: flags, signals (SIGHUP reloads; SIGTERM/SIGINT stop after the requests in
+// flight), the access log on stderr.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <charconv>
+#include <mutex>
+#include <ostream>
+#include <thread>
+
+#include "cli_common.hpp"
+#include "jointly/server/http.hpp"
+
+namespace jointly::server::cli {
+namespace {
+
+bool parse_count(const std::string& text, std::size_t& out) {
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end;
+}
+
+}  // namespace
+
+int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+    const auto args = parse_args(argv,
+                                 {"policies", "db", "bind", "port", "tokens", "threads", "max-body", "max-lines",
+                                  "max-depth", "max-policy-bytes", "max-batch", "timeout"},
+                                 {"open-evaluation", "client-evaluation", "quiet"});
+    if (!args.error.empty() || !args.positional.empty()) {
+        err << "error: " << (args.error.empty() ? "`serve` takes no file arguments" : args.error)
+            << "\nusage: jointly serve [--policies DIR] [--db FILE] [--bind ADDR] [--port N] [--tokens FILE] ...\n";
+        return kUsage;
+    }
+    ServeOptions options;
+    auto value = [&](const char* name) -> const std::string* {
+        auto it = args.values.find(name);
+        return it == args.values.end() ? nullptr : &it->second;
+    };
+    if (const auto* v = value("policies")) options.policies = *v;
+    if (const auto* v = value("db")) options.db = *v;
+    if (const auto* v = value("bind")) options.bind = *v;
+    if (const auto* v = value("tokens")) options.tokens = *v;
+    struct Count {
+        const char* name;
+        std::size_t* target;
+        std::size_t min;
+        std::size_t max;
+    };
+    std::size_t port = static_cast<std::size_t>(options.port);
+    std::size_t timeout = static_cast<std::size_t>(options.request_timeout_seconds);
+    const Count counts[] = {{"port", &port, 0, 65535},
+                            {"threads", &options.threads, 1, 1024},
+                            {"max-body", &options.max_body, 1, std::size_t{1} << 32},
+                            {"max-lines", &options.max_lines, 1, 1000000},
+                            {"max-depth", &options.max_depth, 2, 10000},
+                            {"max-policy-bytes", &options.max_policy_bytes, 1, std::size_t{1} << 30},
+                            {"max-batch", &options.max_batch, 1, 1000000},
+                            {"timeout", &timeout, 1, 3600}};
+    for (const auto& c : counts) {
+        const auto* v = value(c.name);
+        if (!v) continue;
+        std::size_t n = 0;
+        if (!parse_count(*v, n) || n < c.min || n > c.max) {
+            err << "error: `--" << c.name << " " << *v << "` must be a whole number from " << c.min << " to " << c.max
+                << "\n";
+            return kUsage;
+        }
+        *c.target = n;
+    }
+    options.port = static_cast<int>(port);
+    options.request_timeout_seconds = static_cast<int>(timeout);
+    if (args.flags.count("open-evaluation") && args.flags.count("client-evaluation")) {
+        err << "error: choose one of --open-evaluation and --client-evaluation\n";
+        return kUsage;
+    }
+    options.open_evaluation = !args.flags.count("client-evaluation");
+    auto log_mutex = std::make_shared<std::mutex>();
+    if (!args.flags.count("quiet")) {
+        options.log = [&err, log_mutex](const std::string& line) {
+            std::lock_guard lock(*log_mutex);
+            err << line << "\n" << std::flush;
+        };
+    }
+
+    // Signals are taken by one thread with sigwait; block them everywhere else first.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigset_t previous;
+    pthread_sigmask(SIG_BLOCK, &signals, &previous);
+    struct Restore {
+        sigset_t mask;
+        ~Restore() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+    } restore{previous};
+
+    std::unique_ptr<ApiServer> server;
+    int bound = 0;
+    try {
+        server = ApiServer::create(options);
+        bound = server->bind();
+    } catch (const StartError& e) {
+        render_reports(e.load.files, err);
+        for (const auto& io : e.load.io_errors) err << "error: " << io << "\n";
+        err << "error: " << e.what() << "\n";
+        return kFailed;
+    }
+    if (!options.tokens)
+        err << "warning: no --tokens file: every route is open, including policy upload and panel records\n";
+    out << "listening on " << options.bind << ":" << bound << "\n" << std::flush;
+
+    std::atomic<bool> stopping{false};
+    std::thread signal_thread([&] {
+        for (;;) {
+            int sig = 0;
+            if (sigwait(&signals, &sig) != 0) continue;
+            if (sig == SIGHUP && !stopping) {
+                auto result = server->reload();
+                std::lock_guard lock(*log_mutex);
+                if (result.ok) {
+                    err << "reloaded " << result.policies.size() << " policy versions from " << options.policies.string()
+                        << "\n";
+                } else {
+                    render_reports(result.files, err);
+                    for (const auto& io : result.io_errors) err << "error: " << io << "\n";
+                    err << "error: reload failed; the policies in service are unchanged\n";
+                }
+                err << std::flush;
+                continue;
+            }
+            if (sig == SIGHUP) continue;
+            if (!stopping.exchange(true)) {
+                std::lock_guard lock(*log_mutex);
+                err << "shutting down: finishing the requests in flight\n" << std::flush;
+            }
+            server->stop();
+            return;
+        }
+    });
+    server->run();
+    if (!stopping.exchange(true)) pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+    server.reset();
+    return kOk;
+}
+
+}  // namespace jointly::server::cli

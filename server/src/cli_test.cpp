@@ -1,0 +1,142 @@
+// `jointly test`: every worked case beside the policies (policies/<name>/cases/*.json).
+#include <algorithm>
+#include <map>
+#include <ostream>
+
+#include "cli_common.hpp"
+#include "jointly/server/service.hpp"
+
+namespace jointly::server::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Folder {
+    std::vector<fs::path> policies;
+    std::set<std::string> ids;   // policy ids loaded from this folder
+    bool broken = false;         // a policy here does not compile
+};
+
+// Runs one case; returns its differences (empty: passed).
+std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder, const fs::path& file,
+                                  std::string& name) {
+    const auto text = read_text(file.string());
+    if (!text) return {"cannot read the case"};
+    auto parsed = parse_json(*text);
+    if (!parsed.value) return {"the case is not JSON: " + parsed.error.message};
+    const auto& c = *parsed.value;
+    if (!c.is_object() || !c.contains("request") || !c.contains("expected"))
+        return {"a case needs `request` and `expected`"};
+    if (c.contains("name") && c["name"].is_string()) name = c["name"].get<std::string>();
+    json request = c["request"];
+    if (request.is_object() && !request.contains("policy") && folder.ids.size() == 1)
+        request["policy"] = *folder.ids.begin();
+    const auto& expected = c["expected"];
+    const auto result = evaluate_body(snapshot, request, EvaluateOptions{});
+    if (expected.is_object() && expected.contains("error")) {
+        if (!result.error) return {"expected an error, got a decision (" + result.evaluated->response.value("outcome", "") + ")"};
+        std::vector<std::string> diffs;
+        const auto& want = expected["error"];
+        if (want.contains("status") && want["status"] != result.error->status)
+            diffs.push_back("error.status: expected " + want["status"].dump() + ", got " + std::to_string(result.error->status));
+        if (want.contains("code") && want["code"] != result.error->code)
+            diffs.push_back("error.code: expected " + want["code"].dump() + ", got \"" + result.error->code + "\"");
+        if (want.contains("path")) {
+            const auto path = want["path"].is_string() ? want["path"].get<std::string>() : std::string();
+            const bool found = std::any_of(result.error->details.begin(), result.error->details.end(),
+                                           [&](const engine::EvalError& e) { return e.path == path; });
+            if (!found) diffs.push_back("error.details: no detail at `" + path + "`: " + result.error->message);
+        }
+        return diffs;
+    }
+    if (result.error) return {"evaluation failed: " + result.error->body().dump()};
+    return compare_expected(expected, json(result.evaluated->response));
+}
+
+}  // namespace
+
+int cmd_test(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+    const auto args = parse_args(argv, {}, {});
+    if (!args.error.empty() || args.positional.empty()) {
+        err << "error: " << (args.error.empty() ? "usage: jointly test FILE|DIR..." : args.error) << "\n";
+        return kUsage;
+    }
+    std::map<fs::path, Folder> folders;
+    std::vector<fs::path> all;
+    std::size_t failed = 0;
+    std::size_t passed = 0;
+    for (const auto& a : args.positional) {
+        std::error_code ec;
+        std::vector<fs::path> found;
+        if (fs::is_directory(a, ec)) {
+            for (const auto& entry : fs::recursive_directory_iterator(a, ec))
+                if (entry.is_regular_file() && entry.path().extension() == ".jf") found.push_back(entry.path());
+            if (found.empty()) {
+                out << "FAIL " << a << ": no policy files (*.jf)\n";
+                ++failed;
+            }
+        } else if (fs::is_regular_file(a, ec)) {
+            found.push_back(a);
+        } else {
+            out << "FAIL " << a << ": no such file or directory\n";
+            ++failed;
+        }
+        for (auto& f : found) {
+            if (std::find(all.begin(), all.end(), f) != all.end()) continue;
+            folders[f.parent_path()].policies.push_back(f);
+            all.push_back(f);
+        }
+    }
+    std::sort(all.begin(), all.end());
+    auto load = load_policies(all);
+    render_reports(load.files, err);
+    for (const auto& e : load.io_errors) {
+        out << "FAIL " << e << "\n";
+        ++failed;
+    }
+    for (const auto& f : load.files) {
+        if (!dsl::has_errors(f.diagnostics)) continue;
+        auto it = folders.find(fs::path(f.file).parent_path());
+        if (it != folders.end()) it->second.broken = true;
+    }
+    for (const auto& p : load.policies) {
+        auto it = folders.find(fs::path(p.file).parent_path());
+        if (it != folders.end()) it->second.ids.insert(p.program->id());
+    }
+    const Snapshot snapshot(load.policies, 1);
+    for (const auto& [folder_path, folder] : folders) {
+        if (folder.broken) {
+            out << "FAIL " << folder_path.string() << ": a policy here does not compile (see above)\n";
+            ++failed;
+            continue;
+        }
+        std::vector<fs::path> cases;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(folder_path / "cases", ec))
+            if (entry.is_regular_file() && entry.path().extension() == ".json") cases.push_back(entry.path());
+        std::sort(cases.begin(), cases.end());
+        if (cases.empty()) {
+            out << "FAIL " << folder_path.string() << ": no worked cases (" << (folder_path / "cases").string()
+                << "/*.json)\n";
+            ++failed;
+            continue;
+        }
+        for (const auto& c : cases) {
+            std::string name = c.stem().string();
+            const auto diffs = run_case(snapshot, folder, c, name);
+            if (diffs.empty()) {
+                out << "ok   " << c.string() << "\n";
+                ++passed;
+                continue;
+            }
+            ++failed;
+            out << "FAIL " << c.string() << " (" << name << ")\n";
+            for (const auto& d : diffs) out << "    - " << d << "\n";
+        }
+    }
+    out << passed << " passed, " << failed << " failed\n";
+    return failed == 0 && load.ok ? kOk : kFailed;
+}
+
+}  // namespace jointly::server::cli

@@ -1,0 +1,167 @@
+// compare_expected: a decision against a worked case's expectations, money as exact decimals.
+#include <set>
+#include <string>
+
+#include "jointly/server/service.hpp"
+
+namespace jointly::server {
+namespace {
+
+using nlohmann::json;
+
+std::string show(const json& v) {
+    if (v.is_null()) return "nothing";
+    if (v.is_string()) return v.get<std::string>();
+    return v.dump();
+}
+
+// Money from either side: a decimal string or an integer of pounds.
+std::optional<engine::Money> money_of(const json& v) {
+    std::string ignored;
+    if (v.is_null()) return engine::Money{};
+    return json_money(v, &ignored);
+}
+
+class Comparer {
+public:
+    std::vector<std::string> diffs;
+
+    void money(const std::string& where, const json& expected, const json& actual) {
+        const auto e = money_of(expected);
+        const auto a = money_of(actual);
+        if (!e || !a || *e != *a)
+            diffs.push_back(where + ": expected " + show(expected) + ", got " + show(actual));
+    }
+
+    void value(const std::string& where, const json& expected, const json& actual) {
+        if (expected != actual) diffs.push_back(where + ": expected " + show(expected) + ", got " + show(actual));
+    }
+
+    // Agency -> money maps; a missing agency means 0.00 on either side.
+    void amounts(const std::string& where, const json& expected, const json& actual) {
+        if (!expected.is_object()) {
+            diffs.push_back(where + ": the expectation is not an object");
+            return;
+        }
+        std::set<std::string> keys;
+        for (const auto& [k, v] : expected.items()) keys.insert(k);
+        if (actual.is_object())
+            for (const auto& [k, v] : actual.items()) keys.insert(k);
+        for (const auto& k : keys) {
+            const json e = expected.contains(k) ? expected.at(k) : json("0.00");
+            const json a = actual.is_object() && actual.contains(k) ? actual.at(k) : json("0.00");
+            money(where + "." + k, e, a);
+        }
+    }
+
+    void years(const json& expected, const json& actual) {
+        std::set<std::string> keys;
+        if (expected.is_object())
+            for (const auto& [k, v] : expected.items()) keys.insert(k);
+        if (actual.is_object())
+            for (const auto& [k, v] : actual.items()) keys.insert(k);
+        for (const auto& k : keys) {
+            const json e = expected.is_object() && expected.contains(k) ? expected.at(k) : json::object();
+            const json a = actual.is_object() && actual.contains(k) ? actual.at(k) : json::object();
+            amounts("by_financial_year." + k, e, a);
+        }
+    }
+
+    void allocations(const json& expected, const json& actual) {
+        if (!actual.is_array() || actual.size() != expected.size()) {
+            diffs.push_back("allocations: expected " + std::to_string(expected.size()) + " allocations, got " +
+                            std::to_string(actual.is_array() ? actual.size() : 0) + describe(actual));
+            return;
+        }
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const std::string where = "allocations[" + std::to_string(i) + "]";
+            const auto& e = expected[i];
+            const auto& a = actual[i];
+            for (const auto& [field, v] : e.items()) {
+                const json got = a.contains(field) ? a.at(field) : json();
+                if (field == "shares") amounts(where + ".shares", v, got);
+                else if (field == "cost") money(where + ".cost", v, got);
+                else value(where + "." + field, v, got);
+            }
+        }
+    }
+
+    void issues(const json& expected, const json& actual) {
+        if (!actual.is_array() || actual.size() != expected.size()) {
+            diffs.push_back("issues: expected " + std::to_string(expected.size()) + " issues, got " +
+                            std::to_string(actual.is_array() ? actual.size() : 0) + issue_list(actual));
+            return;
+        }
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const std::string where = "issues[" + std::to_string(i) + "]";
+            for (const auto& [field, v] : expected[i].items()) {
+                const json got = actual[i].contains(field) ? actual[i].at(field) : json();
+                if (field == "cost") money(where + ".cost", v, got);
+                else value(where + "." + field, v, got);
+            }
+        }
+    }
+
+private:
+    static std::string describe(const json& allocations) {
+        if (!allocations.is_array() || allocations.empty()) return "";
+        std::string out = " (";
+        for (const auto& a : allocations) {
+            if (out.size() > 2) out += "; ";
+            out += show(a.value("line", json())) + " " + show(a.value("from", json())) + ".." +
+                   show(a.value("to", json())) + " " + show(a.value("rule", json()));
+        }
+        return out + ")";
+    }
+    static std::string issue_list(const json& issues) {
+        if (!issues.is_array() || issues.empty()) return "";
+        std::string out = " (";
+        for (const auto& i : issues) {
+            if (out.size() > 2) out += "; ";
+            out += show(i.value("kind", json())) + " " + show(i.value("line", json()));
+        }
+        return out + ")";
+    }
+};
+
+void collect_text(const json& v, std::string& out) {
+    if (v.is_string()) {
+        out += v.get<std::string>();
+        out += '\n';
+    } else if (v.is_array() || v.is_object()) {
+        for (const auto& item : v) collect_text(item, out);
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> compare_expected(const json& expected, const json& actual) {
+    Comparer c;
+    if (!expected.is_object()) return {"expected: must be an object"};
+    for (const auto& [field, v] : expected.items()) {
+        const json got = actual.contains(field) ? actual.at(field) : json();
+        if (field == "outcome" || field == "referred_to") c.value(field, v, got);
+        else if (field == "total") c.money("total", v, got);
+        else if (field == "by_agency") c.amounts("by_agency", v, got);
+        else if (field == "by_financial_year") c.years(v, got);
+        else if (field == "allocations") c.allocations(v, got);
+        else if (field == "issues") c.issues(v, got);
+        else if (field == "reasons") {
+            std::string text;
+            collect_text(actual.value("outcome_reasons", json::array()), text);
+            collect_text(actual.value("explanation", json::array()), text);
+            for (const auto& a : actual.value("allocations", json::array())) collect_text(a.value("reason", json()), text);
+            for (const auto& i : actual.value("issues", json::array())) collect_text(i.value("message", json()), text);
+            for (const auto& reason : v) {
+                const auto wanted = reason.is_string() ? reason.get<std::string>() : reason.dump();
+                if (text.find(wanted) == std::string::npos)
+                    c.diffs.push_back("reasons: no reason or explanation mentions \"" + wanted + "\"");
+            }
+        } else {
+            c.value(field, v, got);
+        }
+    }
+    return c.diffs;
+}
+
+}  // namespace jointly::server

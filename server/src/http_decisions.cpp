@@ -1,0 +1,305 @@
+// Routes: evaluate, evaluate/batch, decisions (store, read, list) and panel records.
+#include <string>
+
+#include "http_internal.hpp"
+#include "jointly/engine/codes.hpp"
+
+namespace jointly::server {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+EvaluateOptions evaluate_options(const Context& context, const httplib::Request& request) {
+    EvaluateOptions options;
+    options.limits = context.limits();
+    if (request.has_param("explain")) {
+        const auto explain = request.get_param_value("explain");
+        if (explain != "full" && explain != "none")
+            throw_error(400, "invalid_request", "`explain` must be `full` or `none`",
+                        {{codes::kFieldType, "", "query parameter `explain` must be `full` or `none`", std::nullopt}});
+        options.explain_full = explain == "full";
+    }
+    return options;
+}
+
+Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const EvaluateOptions& options) {
+    const auto snapshot = context.registry.snapshot();
+    auto result = evaluate_body(*snapshot, body, options);
+    if (result.error) throw ApiError{std::move(*result.error)};
+    context.metrics.decision(engine::to_string(result.evaluated->decision.outcome));
+    return std::move(*result.evaluated);
+}
+
+void post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const auto body = json_body(context, request);
+    auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
+    send_json(response, 200, evaluated.response);
+}
+
+void post_batch(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const auto body = json_body(context, request);
+    const nlohmann::json* list = &body;
+    if (body.is_object()) {
+        auto it = body.find("requests");
+        if (it == body.end())
+            throw_error(400, "invalid_request", "a batch needs `requests`, an array of decision requests",
+                        {{codes::kMissingField, "/requests", "a batch needs `requests`", std::nullopt}});
+        list = &*it;
+    }
+    if (!list->is_array())
+        throw_error(400, "invalid_request", "`requests` must be an array",
+                    {{codes::kFieldType, "/requests", "`requests` must be an array of decision requests", std::nullopt}});
+    if (list->size() > context.options.max_batch)
+        throw_error(413, "payload_too_large",
+                    "a batch may hold at most " + std::to_string(context.options.max_batch) + " requests, not " +
+                        std::to_string(list->size()));
+    const auto options = evaluate_options(context, request);
+    const auto snapshot = context.registry.snapshot();
+    ojson results = ojson::array();
+    std::size_t failed = 0;
+    for (const auto& item : *list) {
+        auto r = evaluate_body(*snapshot, item, options);
+        if (r.evaluated) {
+            context.metrics.decision(engine::to_string(r.evaluated->decision.outcome));
+            results.push_back(std::move(r.evaluated->response));
+        } else {
+            ++failed;
+            auto error = ojson(r.error->body());
+            error["status"] = r.error->status;
+            results.push_back(std::move(error));
+        }
+    }
+    ojson out = ojson::object();
+    out["count"] = list->size();
+    out["failed"] = failed;
+    out["results"] = std::move(results);
+    send_json(response, 200, out);
+}
+
+void post_decision(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const auto body = json_body(context, request);
+    auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
+    const auto& d = evaluated.decision;
+    DecisionRecord record;
+    record.id = Store::new_decision_id();
+    ojson out = ojson::object();
+    out["decision_id"] = record.id;
+    for (auto& [key, value] : evaluated.response.items()) out[key] = std::move(value);
+    record.case_ref = d.case_ref;
+    record.policy_id = d.policy_id;
+    record.policy_version = d.policy_version;
+    record.policy_sha256 = d.policy_sha256;
+    record.as_of = d.as_of ? d.as_of->to_string() : std::string();
+    record.outcome = engine::to_string(d.outcome);
+    record.total = d.total.to_string();
+    record.request_json = request.body;
+    record.response_json = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    context.store->add_decision(record);  // returns after the commit: only then acknowledge
+    request_note().decision_id = record.id;
+    response.set_header("Location", "/v1/decisions/" + record.id);
+    response.status = 201;
+    response.set_content(record.response_json, "application/json");
+}
+
+ojson panel_json(const PanelRecord& p) {
+    ojson out = ojson::object();
+    out["panel_record_id"] = p.id;
+    out["decision_id"] = p.decision_id;
+    out["created_at"] = p.created_at;
+    out["supersedes"] = p.supersedes.empty() ? ojson(nullptr) : ojson(p.supersedes);
+    out["record"] = ojson::parse(p.record_json);
+    return out;
+}
+
+void get_decision(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const std::string id = request.matches[1];
+    auto record = context.store->get_decision(id);
+    if (!record) throw_error(404, "not_found", "no decision `" + id + "`");
+    auto out = ojson::parse(record->response_json);
+    out["created_at"] = record->created_at;
+    out["request"] = ojson::parse(record->request_json);
+    ojson panels = ojson::array();
+    for (const auto& p : context.store->panel_records(id)) panels.push_back(panel_json(p));
+    out["panel"] = panels.empty() ? ojson(nullptr) : panels.back();
+    out["panel_records"] = std::move(panels);
+    send_json(response, 200, out);
+}
+
+std::size_t count_param(const httplib::Request& request, const char* name, std::size_t fallback, std::size_t max,
+                        std::vector<engine::EvalError>& errors) {
+    if (!request.has_param(name)) return fallback;
+    const auto text = request.get_param_value(name);
+    std::size_t value = 0;
+    bool ok = !text.empty() && text.size() <= 9;
+    for (char c : text) {
+        if (c < '0' || c > '9') ok = false;
+        else value = value * 10 + static_cast<std::size_t>(c - '0');
+    }
+    if (!ok || value > max) {
+        errors.push_back({codes::kNumber, std::string("?") + name,
+                          std::string("`") + name + "` must be a whole number from 0 to " + std::to_string(max),
+                          std::nullopt});
+        return fallback;
+    }
+    return value;
+}
+
+void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response) {
+    DecisionQuery q;
+    std::vector<engine::EvalError> errors;
+    if (request.has_param("case_ref")) q.case_ref = request.get_param_value("case_ref");
+    for (const char* name : {"from", "to"}) {
+        if (!request.has_param(name)) continue;
+        const auto text = request.get_param_value(name);
+        if (!engine::parse_date(text)) {
+            errors.push_back({codes::kDate, std::string("?") + name,
+                              "`" + text + "` is not a date `YYYY-MM-DD` naming a real day", std::nullopt});
+            continue;
+        }
+        (std::string(name) == "from" ? q.from : q.to) = text;
+    }
+    if (request.has_param("outcome")) {
+        const auto outcome = request.get_param_value("outcome");
+        if (outcome != "approve" && outcome != "refer" && outcome != "decline")
+            errors.push_back({codes::kFieldType, "?outcome", "`outcome` must be approve, refer or decline", std::nullopt});
+        q.outcome = outcome;
+    }
+    q.limit = count_param(request, "limit", 50, 500, errors);
+    q.offset = count_param(request, "offset", 0, 100000000, errors);
+    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    ojson list = ojson::array();
+    for (const auto& r : context.store->find_decisions(q)) {
+        ojson item = ojson::object();
+        item["decision_id"] = r.id;
+        item["case_ref"] = r.case_ref;
+        item["policy"] = {{"id", r.policy_id}, {"version", r.policy_version}, {"sha256", r.policy_sha256}};
+        item["as_of"] = r.as_of.empty() ? ojson(nullptr) : ojson(r.as_of);
+        item["created_at"] = r.created_at;
+        item["outcome"] = r.outcome;
+        item["total"] = r.total;
+        list.push_back(std::move(item));
+    }
+    ojson out = ojson::object();
+    out["total"] = context.store->count_decisions(q);
+    out["limit"] = q.limit;
+    out["offset"] = q.offset;
+    out["decisions"] = std::move(list);
+    send_json(response, 200, out);
+}
+
+// Validates a panel record against the stored decision; every problem at once.
+ojson panel_record(const nlohmann::json& body, const ojson& decision) {
+    std::vector<engine::EvalError> errors;
+    auto add = [&](const char* code, std::string path, std::string message) {
+        errors.push_back({code, std::move(path), std::move(message), std::nullopt});
+    };
+    if (!body.is_object()) throw_error(400, "invalid_request", "a panel record must be a JSON object");
+    static const std::set<std::string> kKnown{"outcome", "date", "members", "notes", "override"};
+    for (const auto& [key, value] : body.items())
+        if (!kKnown.count(key))
+            add(codes::kUnknownField, "/" + pointer_escape(key),
+                "unknown field `" + key + "` (a panel record has outcome, date, members, notes, override)");
+    ojson out = ojson::object();
+    const auto outcome = body.value("outcome", nlohmann::json());
+    if (!outcome.is_string() || (outcome != "approved" && outcome != "deferred" && outcome != "declined" &&
+                                 outcome != "escalated"))
+        add(codes::kFieldType, "/outcome", "`outcome` must be approved, deferred, declined or escalated");
+    out["outcome"] = outcome;
+    const auto date = body.value("date", nlohmann::json());
+    if (!date.is_string() || !engine::parse_date(date.get<std::string>()))
+        add(codes::kDate, "/date", "`date` must be the panel's date `YYYY-MM-DD`");
+    out["date"] = date;
+    const auto members = body.value("members", nlohmann::json());
+    if (!members.is_array() || members.empty()) {
+        add(codes::kFieldType, "/members", "`members` must list the members present");
+    } else {
+        for (std::size_t i = 0; i < members.size(); ++i)
+            if (!members[i].is_string() || members[i].get<std::string>().empty())
+                add(codes::kFieldType, "/members/" + std::to_string(i), "a member must be a non-empty string");
+    }
+    out["members"] = members;
+    const auto notes = body.value("notes", nlohmann::json(""));
+    if (!notes.is_string()) add(codes::kFieldType, "/notes", "`notes` must be a string");
+    out["notes"] = notes;
+    if (auto it = body.find("override"); it != body.end() && !it->is_null()) {
+        const auto& o = *it;
+        ojson override_json = ojson::object();
+        if (!o.is_object()) {
+            add(codes::kFieldType, "/override", "`override` must be an object with `shares` and `reason`");
+        } else {
+            const auto reason = o.value("reason", nlohmann::json());
+            if (!reason.is_string() || reason.get<std::string>().empty())
+                add(codes::kMissingField, "/override/reason", "an override of the split needs a `reason`");
+            const auto shares = o.value("shares", nlohmann::json());
+            ojson shares_out = ojson::object();
+            if (!shares.is_object() || shares.empty()) {
+                add(codes::kMissingField, "/override/shares", "an override needs `shares`, an amount per agency");
+            } else {
+                const auto& agencies = decision.at("by_agency");
+                engine::Money sum;
+                bool ok = true;
+                for (const auto& [agency, amount] : shares.items()) {
+                    const std::string path = "/override/shares/" + pointer_escape(agency);
+                    if (!agencies.contains(agency)) {
+                        add(codes::kFieldType, path, "`" + agency + "` is not an agency of the decision's policy");
+                        ok = false;
+                        continue;
+                    }
+                    std::string message;
+                    auto money = json_money(amount, &message);
+                    if (!money) {
+                        add(codes::kMoney, path, message);
+                        ok = false;
+                        continue;
+                    }
+                    if (money->in_pence() < 0) {
+                        add(engine::codes::kLineAmount, path, "a share must not be negative");
+                        ok = false;
+                        continue;
+                    }
+                    sum += *money;
+                    shares_out[agency] = money->to_string();
+                }
+                const auto total = decision.at("total").get<std::string>();
+                if (ok && sum.to_string() != total)
+                    add(codes::kMoney, "/override/shares",
+                        "the shares sum to " + sum.to_string() + " but the decision's total is " + total);
+            }
+            override_json["shares"] = std::move(shares_out);
+            override_json["reason"] = reason;
+        }
+        out["override"] = std::move(override_json);
+    }
+    if (!errors.empty()) {
+        auto message = errors.size() == 1 ? errors.front().path + ": " + errors.front().message
+                                          : "the panel record has " + std::to_string(errors.size()) + " problems";
+        throw_error(400, "invalid_request", std::move(message), std::move(errors));
+    }
+    return out;
+}
+
+void post_panel(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const std::string id = request.matches[1];
+    const auto body = json_body(context, request);
+    auto stored = context.store->get_decision(id);
+    if (!stored) throw_error(404, "not_found", "no decision `" + id + "`");
+    const auto record = panel_record(body, ojson::parse(stored->response_json));
+    auto added = context.store->add_panel_record(id, record.dump());
+    if (!added) throw_error(404, "not_found", "no decision `" + id + "`");
+    request_note().decision_id = id;
+    send_json(response, 201, panel_json(*added));
+}
+
+}  // namespace
+
+void register_decision_routes(httplib::Server& server, Context& context) {
+    add_route(server, context, "POST", "/v1/evaluate", "/v1/evaluate", Access::Evaluate, post_evaluate);
+    add_route(server, context, "POST", "/v1/evaluate/batch", "/v1/evaluate/batch", Access::Evaluate, post_batch);
+    add_route(server, context, "POST", "/v1/decisions", "/v1/decisions", Access::Evaluate, post_decision);
+    add_route(server, context, "GET", "/v1/decisions", "/v1/decisions", Access::Read, list_decisions);
+    add_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Read, get_decision);
+    add_route(server, context, "POST", R"(/v1/decisions/([^/]+)/panel)", "/v1/decisions/{id}/panel", Access::Panel,
+              post_panel);
+}
+
+}  // namespace jointly::server

@@ -1,0 +1,86 @@
+// Shared by the HTTP route files: the server's context, errors, and small helpers.
+#pragma once
+
+#include <httplib.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auth.hpp"
+#include "jointly/server/http.hpp"
+#include "jointly/server/service.hpp"
+#include "jointly/server/store.hpp"
+#include "metrics.hpp"
+
+namespace jointly::server {
+
+// Thrown by handlers; the wrapper turns it into the contract's error JSON.
+struct ApiError {
+    ServiceError error;
+};
+
+[[noreturn]] void throw_error(int status, std::string code, std::string message,
+                              std::vector<engine::EvalError> details = {});
+
+// What every route needs. Immutable after start except the registry, store and metrics,
+// which are thread-safe.
+struct Context {
+    ServeOptions options;
+    Registry registry;
+    std::unique_ptr<Store> store;
+    Tokens tokens;
+    Metrics metrics;
+    // pattern -> (route template, methods), filled by add_route.
+    std::map<std::string, std::pair<std::string, std::set<std::string>>> patterns;
+
+    explicit Context(const ServeOptions& o) : options(o), registry(o.policies) {}
+    DecodeLimits limits() const {
+        DecodeLimits l;
+        l.max_lines = options.max_lines;
+        return l;
+    }
+};
+
+// Who may call a route.
+enum class Access { Open, Evaluate, Read, Panel, Author };
+
+// Refuses the request (401/403) unless its bearer token allows `access`.
+void authorize(const Context& context, const httplib::Request& request, Access access);
+
+// The body as JSON (400 naming the problem, 413 over the limit).
+nlohmann::json json_body(const Context& context, const httplib::Request& request);
+
+void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body);
+void send_json(httplib::Response& response, int status, const nlohmann::json& body);
+
+// Per-request notes for the access log (set by handlers on the worker thread).
+struct RequestNote {
+    std::string route;
+    std::string decision_id;
+};
+RequestNote& request_note();
+
+using RouteHandler = std::function<void(Context&, const httplib::Request&, httplib::Response&)>;
+
+// Registers a route: `pattern` for httplib, `route` the template for logs and metrics.
+void add_route(httplib::Server& server, Context& context, const std::string& method, const std::string& pattern,
+               const std::string& route, Access access, RouteHandler handler);
+
+// Answers 405 (with `Allow`) for other methods on every registered pattern. Call last.
+void add_method_not_allowed(httplib::Server& server, Context& context);
+
+void register_decision_routes(httplib::Server& server, Context& context);
+void register_policy_routes(httplib::Server& server, Context& context);
+void register_operation_routes(httplib::Server& server, Context& context);
+
+// GET /v1/openapi.json
+nlohmann::ordered_json openapi_document();
+// The panel chair's page (server/web/index.html, embedded at build time).
+std::string_view web_index_html();
+
+}  // namespace jointly::server

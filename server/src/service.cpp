@@ -1,0 +1,129 @@
+// evaluate_body: from a request body to a decision, with the API's errors.
+#include <string>
+
+#include "jointly/server/service.hpp"
+
+namespace jointly::server {
+namespace {
+
+ServiceError make_error(int status, std::string code, std::string message,
+                        std::vector<engine::EvalError> details = {}) {
+    return ServiceError{status, std::move(code), std::move(message), std::move(details)};
+}
+
+engine::EvalError detail(const char* code, std::string path, std::string message) {
+    return engine::EvalError{code, std::move(path), std::move(message), std::nullopt};
+}
+
+std::string problems_message(const std::vector<engine::EvalError>& errors) {
+    if (errors.size() == 1) {
+        const auto& e = errors.front();
+        return e.path.empty() ? e.message : e.path + ": " + e.message;
+    }
+    return "the request has " + std::to_string(errors.size()) + " problems (see details)";
+}
+
+EvaluateResult fail(ServiceError e) {
+    EvaluateResult r;
+    r.error = std::move(e);
+    return r;
+}
+
+EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json& body,
+                                  const EvaluateOptions& options) {
+    if (!body.is_object())
+        return fail(make_error(400, "invalid_request", "the request must be a JSON object",
+                               {detail(codes::kFieldType, "", "the request must be a JSON object")}));
+    std::string policy;
+    if (auto it = body.find("policy"); it != body.end() && !it->is_null()) {
+        if (!it->is_string())
+            return fail(make_error(400, "invalid_request", "`policy` must be a string",
+                                   {detail(codes::kFieldType, "/policy", "`policy` must be a string naming a policy id")}));
+        policy = it->get<std::string>();
+    } else {
+        const auto ids = snapshot.ids();
+        if (ids.empty()) return fail(make_error(404, "not_found", "no policies are loaded"));
+        if (ids.size() > 1) {
+            std::string known;
+            for (const auto& id : ids) known += (known.empty() ? "" : ", ") + id;
+            const std::string message = "`policy` is required: the loaded policies are " + known;
+            return fail(make_error(400, "invalid_request", message, {detail(codes::kMissingField, "/policy", message)}));
+        }
+        policy = ids.front();
+    }
+    std::optional<std::string> version;
+    if (auto it = body.find("version"); it != body.end() && !it->is_null()) {
+        if (!it->is_string())
+            return fail(make_error(400, "invalid_request", "`version` must be a string",
+                                   {detail(codes::kFieldType, "/version", "`version` must be a string such as \"2025.1\"")}));
+        version = it->get<std::string>();
+    }
+    std::optional<engine::Date> as_of = options.as_of;
+    if (!as_of) {
+        if (auto it = body.find("as_of"); it != body.end() && !it->is_null()) {
+            std::optional<engine::Date> parsed;
+            if (it->is_string()) parsed = engine::parse_date(it->get_ref<const std::string&>());
+            if (!parsed) {
+                const std::string message = "`as_of` must be a date `YYYY-MM-DD` naming a real day";
+                return fail(make_error(400, "invalid_request", message, {detail(codes::kDate, "/as_of", message)}));
+            }
+            as_of = parsed;
+        }
+    }
+    const auto selection = snapshot.select(policy, version, as_of, true);
+    switch (selection.status) {
+        case Selection::Status::Ok: break;
+        case Selection::Status::NeedAsOf:
+            return fail(make_error(400, "invalid_request", selection.message,
+                                   {detail(codes::kMissingField, "/as_of", selection.message)}));
+        case Selection::Status::UnknownPolicy:
+        case Selection::Status::UnknownVersion:
+        case Selection::Status::NotInEffect:
+            return fail(make_error(404, "not_found", selection.message));
+    }
+    const auto& program = selection.program;
+    auto decoded = decode_request(body, *program, options.limits);
+    if (!decoded.request) {
+        auto message = problems_message(decoded.errors);
+        return fail(make_error(400, "invalid_request", std::move(message), std::move(decoded.errors)));
+    }
+    auto& request = *decoded.request;
+    if (options.explain_full) request.explain_full = true;
+    if (options.as_of) request.as_of = options.as_of;
+    auto result = engine::evaluate(*program, request);
+    if (!result.decision) {
+        bool caller = false;
+        bool internal = false;
+        for (const auto& e : result.errors) {
+            if (e.code.rfind("E4", 0) == 0) caller = true;
+            if (e.code == "E3099") internal = true;
+        }
+        auto message = problems_message(result.errors);
+        if (internal) return fail(make_error(500, "internal_error", std::move(message), std::move(result.errors)));
+        if (caller) return fail(make_error(400, "invalid_request", std::move(message), std::move(result.errors)));
+        return fail(make_error(422, "evaluation_error",
+                               "the policy cannot give an answer for this request: " + message,
+                               std::move(result.errors)));
+    }
+    EvaluateResult out;
+    Evaluated ev;
+    ev.program = program;
+    ev.response = encode_decision_ordered(*result.decision);
+    ev.decision = std::move(*result.decision);
+    out.evaluated = std::move(ev);
+    return out;
+}
+
+}  // namespace
+
+nlohmann::json ServiceError::body() const { return encode_errors(code, message, details); }
+
+EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& body, const EvaluateOptions& options) {
+    try {
+        return evaluate_unchecked(snapshot, body, options);
+    } catch (const std::exception& e) {
+        return fail(make_error(500, "internal_error", std::string("evaluation failed: ") + e.what()));
+    }
+}
+
+}  // namespace jointly::server

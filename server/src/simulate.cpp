@@ -1,0 +1,213 @@
+// Simulation: a caseload under policy A (and B): totals per agency and per financial year,
+// the difference, and the cases whose outcome or split changed.
+#include <algorithm>
+#include <string>
+
+#include "jointly/server/service.hpp"
+
+namespace jointly::server {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string case_ref_of(const nlohmann::json& request) {
+    if (request.is_object())
+        if (auto it = request.find("case_ref"); it != request.end() && it->is_string()) return it->get<std::string>();
+    return {};
+}
+
+ojson amounts(const std::vector<std::string>& order, const std::map<std::string, engine::Money>& values) {
+    ojson out = ojson::object();
+    for (const auto& agency : order) {
+        auto it = values.find(agency);
+        out[agency] = (it == values.end() ? engine::Money{} : it->second).to_string();
+    }
+    return out;
+}
+
+ojson agency_map(const engine::AgencyAmounts& list) {
+    ojson out = ojson::object();
+    for (const auto& [agency, money] : list) out[agency] = money.to_string();
+    return out;
+}
+
+// Non-zero amounts per agency, for comparing splits.
+std::map<std::string, engine::Money> nonzero(const engine::AgencyAmounts& list) {
+    std::map<std::string, engine::Money> out;
+    for (const auto& [agency, money] : list)
+        if (money != engine::Money{}) out[agency] += money;
+    return out;
+}
+
+}  // namespace
+
+Simulation::Simulation(SimulationInput input) : input_(std::move(input)) {}
+
+std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const std::optional<std::string>& version,
+                                                const nlohmann::json& request, std::size_t number, const char* side) {
+    auto report = [&](const std::string& message, const std::vector<engine::EvalError>& details = {}) {
+        ojson item = ojson::object();
+        item["case"] = number;
+        item["side"] = side;
+        item["message"] = message;
+        ojson list = ojson::array();
+        for (const auto& d : details) list.push_back({{"path", d.path}, {"code", d.code}, {"message", d.message}});
+        item["details"] = std::move(list);
+        errors_.push_back(std::move(item));
+    };
+    if (!request.is_object()) {
+        report("a case must be a JSON object");
+        return std::nullopt;
+    }
+    std::string id;
+    if (auto it = request.find("policy"); it != request.end() && it->is_string()) id = it->get<std::string>();
+    else if (input_.policy) id = *input_.policy;
+    else if (snapshot.ids().size() == 1) id = snapshot.ids().front();
+    else {
+        report("the case names no `policy` and several are loaded");
+        return std::nullopt;
+    }
+    Selection selection;
+    const auto versions = snapshot.versions(id);
+    if (version) {
+        selection = snapshot.select(id, version, std::nullopt, false);
+    } else if (versions.size() == 1) {
+        selection.program = versions.front()->program;
+    } else {
+        std::optional<engine::Date> as_of;
+        if (auto it = request.find("as_of"); it != request.end() && it->is_string())
+            as_of = engine::parse_date(it->get_ref<const std::string&>());
+        selection = snapshot.select(id, std::nullopt, as_of, false);
+    }
+    if (!selection.program) {
+        report(selection.message);
+        return std::nullopt;
+    }
+    auto decoded = decode_request(request, *selection.program, input_.limits);
+    if (!decoded.request) {
+        report("the case is not a valid request", decoded.errors);
+        return std::nullopt;
+    }
+    decoded.request->explain_full = false;
+    auto result = engine::evaluate(*selection.program, *decoded.request);
+    if (!result.decision) {
+        report("the policy cannot evaluate the case", result.errors);
+        return std::nullopt;
+    }
+    return std::move(result.decision);
+}
+
+void Simulation::accumulate(Side& side, const engine::Decision& d) {
+    const std::string label = d.policy_id + " " + d.policy_version;
+    if (std::find(side.policies.begin(), side.policies.end(), label) == side.policies.end())
+        side.policies.push_back(label);
+    for (const auto& [agency, money] : d.by_agency) {
+        if (std::find(side.agencies.begin(), side.agencies.end(), agency) == side.agencies.end())
+            side.agencies.push_back(agency);
+        side.by_agency[agency] += money;
+    }
+    for (const auto& [year, list] : d.by_financial_year)
+        for (const auto& [agency, money] : list) side.by_year[year][agency] += money;
+    side.total += d.total;
+    switch (d.outcome) {
+        case engine::Outcome::Approve: ++side.approve; break;
+        case engine::Outcome::Refer: ++side.refer; break;
+        case engine::Outcome::Decline: ++side.decline; break;
+    }
+}
+
+void Simulation::add(const nlohmann::json& request, std::size_t number) {
+    ++cases_;
+    try {
+        auto a = run(*input_.a, input_.version_a, request, number, "a");
+        if (!a) return;
+        std::optional<engine::Decision> b;
+        if (input_.b) {
+            b = run(*input_.b, input_.version_b, request, number, "b");
+            if (!b) return;
+        }
+        ++evaluated_;
+        accumulate(side_a_, *a);
+        if (!b) return;
+        accumulate(side_b_, *b);
+        const bool outcome_changed = a->outcome != b->outcome;
+        const bool split_changed = nonzero(a->by_agency) != nonzero(b->by_agency);
+        if (outcome_changed) ++outcomes_changed_;
+        if (split_changed) ++splits_changed_;
+        if ((outcome_changed || split_changed) && changed_.size() < input_.max_changed_listed) {
+            ojson item = ojson::object();
+            item["case"] = number;
+            item["case_ref"] = case_ref_of(request);
+            item["outcome_a"] = engine::to_string(a->outcome);
+            item["outcome_b"] = engine::to_string(b->outcome);
+            item["total_a"] = a->total.to_string();
+            item["total_b"] = b->total.to_string();
+            item["by_agency_a"] = agency_map(a->by_agency);
+            item["by_agency_b"] = agency_map(b->by_agency);
+            changed_.push_back(std::move(item));
+        }
+    } catch (const std::exception& e) {
+        add_error(number, std::string("the case could not be evaluated: ") + e.what());
+    }
+}
+
+void Simulation::add_error(std::size_t number, const std::string& message) {
+    ojson item = ojson::object();
+    item["case"] = number;
+    item["side"] = "";
+    item["message"] = message;
+    item["details"] = ojson::array();
+    errors_.push_back(std::move(item));
+}
+
+nlohmann::ordered_json Simulation::result() const {
+    auto side_json = [](const Side& side, const std::vector<std::string>& order) {
+        ojson out = ojson::object();
+        out["policies"] = side.policies;
+        out["total"] = side.total.to_string();
+        out["by_agency"] = amounts(order, side.by_agency);
+        ojson years = ojson::object();
+        for (const auto& [year, values] : side.by_year) years[year] = amounts(order, values);
+        out["by_financial_year"] = std::move(years);
+        out["outcomes"] = {{"approve", side.approve}, {"refer", side.refer}, {"decline", side.decline}};
+        return out;
+    };
+    std::vector<std::string> order = side_a_.agencies;
+    for (const auto& agency : side_b_.agencies)
+        if (std::find(order.begin(), order.end(), agency) == order.end()) order.push_back(agency);
+    ojson out = ojson::object();
+    out["cases"] = cases_;
+    out["evaluated"] = evaluated_;
+    out["skipped"] = cases_ - evaluated_;
+    out["a"] = side_json(side_a_, order);
+    if (input_.b) {
+        out["b"] = side_json(side_b_, order);
+        ojson diff = ojson::object();
+        diff["total"] = (side_b_.total - side_a_.total).to_string();
+        std::map<std::string, engine::Money> by_agency;
+        for (const auto& agency : order) {
+            auto get = [&](const Side& s) {
+                auto it = s.by_agency.find(agency);
+                return it == s.by_agency.end() ? engine::Money{} : it->second;
+            };
+            by_agency[agency] = get(side_b_) - get(side_a_);
+        }
+        diff["by_agency"] = amounts(order, by_agency);
+        std::map<std::string, std::map<std::string, engine::Money>> years;
+        for (const auto& [year, values] : side_a_.by_year)
+            for (const auto& [agency, money] : values) years[year][agency] -= money;
+        for (const auto& [year, values] : side_b_.by_year)
+            for (const auto& [agency, money] : values) years[year][agency] += money;
+        ojson year_json = ojson::object();
+        for (const auto& [year, values] : years) year_json[year] = amounts(order, values);
+        diff["by_financial_year"] = std::move(year_json);
+        out["difference"] = std::move(diff);
+        out["outcomes_changed"] = outcomes_changed_;
+        out["splits_changed"] = splits_changed_;
+        out["changed"] = changed_;
+    }
+    out["errors"] = errors_;
+    return out;
+}
+
+}  // namespace jointly::server
