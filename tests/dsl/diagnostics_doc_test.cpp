@@ -1,0 +1,209 @@
+// docs/diagnostics.md is complete and its examples are true:
+// - every `## CODE` section's ```jointly example, parsed then checked, produces CODE (or,
+//   where the section says `<!-- expect: E1xxx -->`, the parser's code that stops the
+//   mistake first);
+// - every code the parser or the checker can emit (each "E1234"/"W1234" literal in
+//   dsl/src, and the checker's code table) has a section, and every section is such a code.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "codes.hpp"
+#include "jointly/dsl/check.hpp"
+#include "jointly/dsl/parse.hpp"
+
+namespace jointly::dsl {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+struct File {
+    std::string name;
+    std::string text;
+};
+
+struct Section {
+    std::string code;
+    std::string expect;  // the code the example must produce
+    std::vector<File> files;
+    bool untestable = false;  // `<!-- untestable -->`: no policy text can produce it
+};
+
+void PrintTo(const Section& s, std::ostream* os) { *os << s.code; }
+
+// Codes no policy text can produce (an internal failure). Kept short and explicit so that
+// `untestable` cannot hide a missing example.
+const std::set<std::string> kUntestable = {"E1000"};
+
+// Splits an example into files at `# file: NAME` lines (one unnamed file when none).
+std::vector<File> split_files(const std::string& code, const std::string& example) {
+    static const std::regex marker(R"(^# file: (\S+)$)");
+    std::vector<File> files;
+    std::istringstream lines(example);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::smatch m;
+        if (std::regex_match(line, m, marker)) {
+            files.push_back({m[1].str(), ""});
+            continue;
+        }
+        if (files.empty()) files.push_back({code + ".jf", ""});
+        files.back().text += line + "\n";
+    }
+    return files;
+}
+
+std::vector<Section> sections() {
+    const std::string doc = read(fs::path(JOINTLY_SOURCE_DIR) / "docs" / "diagnostics.md");
+    static const std::regex heading(R"(^## ([EW]\d{4}) )");
+    static const std::regex expect(R"(<!-- expect: ([EW]\d{4}) -->)");
+    std::vector<Section> out;
+    std::istringstream lines(doc);
+    std::string line;
+    bool in_example = false;
+    bool have_example = false;
+    std::string example;
+    while (std::getline(lines, line)) {
+        std::smatch m;
+        if (!in_example && std::regex_search(line, m, heading)) {
+            out.push_back({m[1].str(), m[1].str(), {}});
+            have_example = false;
+            continue;
+        }
+        if (out.empty()) continue;
+        if (!in_example && line == "<!-- untestable -->") {
+            out.back().untestable = true;
+        } else if (!in_example && std::regex_search(line, m, expect)) {
+            out.back().expect = m[1].str();
+        } else if (!in_example && line == "```jointly" && !have_example) {
+            in_example = true;
+            example.clear();
+        } else if (in_example && line == "```") {
+            in_example = false;
+            have_example = true;
+            out.back().files = split_files(out.back().code, example);
+        } else if (in_example) {
+            example += line + "\n";
+        }
+    }
+    return out;
+}
+
+// Every "E1234" / "W1234" string literal in the parser's and checker's sources.
+std::set<std::string> emitted_codes() {
+    static const std::regex literal(R"re("([EW]\d{4})")re");
+    std::set<std::string> codes;
+    for (const auto& entry : fs::directory_iterator(fs::path(JOINTLY_SOURCE_DIR) / "dsl" / "src")) {
+        const std::string text = read(entry.path());
+        for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it) {
+            codes.insert((*it)[1].str());
+        }
+    }
+    for (const CodeInfo& info : kCheckCodes) codes.insert(std::string(info.code));
+    return codes;
+}
+
+TEST(DiagnosticsDoc, HasSectionsWithExamples) {
+    const std::vector<Section> all = sections();
+    EXPECT_GE(all.size(), kCheckCodes.size());
+    for (const Section& s : all) {
+        if (s.untestable) {
+            EXPECT_EQ(kUntestable.count(s.code), 1U) << s.code << " may not be marked untestable";
+            continue;
+        }
+        EXPECT_FALSE(s.files.empty()) << s.code << " has no ```jointly example";
+    }
+}
+
+TEST(DiagnosticsDoc, EveryEmittedCodeIsDocumentedOnce) {
+    std::map<std::string, int> documented;
+    for (const Section& s : sections()) ++documented[s.code];
+    for (const std::string& code : emitted_codes()) {
+        EXPECT_EQ(documented[code], 1) << code << " needs exactly one section in docs/diagnostics.md";
+    }
+}
+
+TEST(DiagnosticsDoc, EveryDocumentedCodeCanBeEmitted) {
+    const std::set<std::string> emitted = emitted_codes();
+    for (const Section& s : sections()) {
+        EXPECT_EQ(emitted.count(s.code), 1U) << s.code << " is documented but nothing emits it";
+    }
+}
+
+TEST(DiagnosticsDoc, CheckerCodeTableIsConsistent) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < kCheckCodes.size(); ++i) {
+        const CodeInfo& info = kCheckCodes[i];
+        EXPECT_EQ(static_cast<std::size_t>(info.id), i);
+        EXPECT_TRUE(seen.insert(std::string(info.code)).second) << info.code << " is listed twice";
+        const char want = info.severity == Severity::Error ? 'E' : 'W';
+        EXPECT_EQ(info.code[0], want) << info.code << ": E codes are errors, W codes warnings or notes";
+    }
+}
+
+class DocExample : public ::testing::TestWithParam<Section> {};
+
+TEST_P(DocExample, ProducesItsCode) {
+    const Section& s = GetParam();
+    if (s.expect != s.code) {
+        // Only a syntax error may stand in for a checker code: the parser stops first.
+        ASSERT_EQ(s.expect[1], '1') << s.code << ": `expect` must name a parser (E1xxx) code";
+    }
+    std::vector<ParseResult> parsed;
+    Diagnostics all;
+    std::string rendered;
+    for (const File& f : s.files) {
+        parsed.push_back(parse(f.text, f.name));
+        const ParseResult& p = parsed.back();
+        Diagnostics mine = p.diagnostics;
+        if (p.module) {
+            const Diagnostics checked = check(*p.module);
+            mine.insert(mine.end(), checked.begin(), checked.end());
+        }
+        rendered += render_all(mine, f.text);
+        all.insert(all.end(), mine.begin(), mine.end());
+    }
+    if (s.files.size() > 1) {
+        std::vector<const Module*> modules;
+        for (const ParseResult& p : parsed) {
+            if (p.module) modules.push_back(&*p.module);
+        }
+        const Diagnostics versions = check_versions(modules);
+        all.insert(all.end(), versions.begin(), versions.end());
+    }
+    std::set<std::string> codes;
+    for (const Diagnostic& d : all) codes.insert(d.code);
+    // A parser-first section also accepts its own code: the parser may leave the mistake
+    // to the checker.
+    const bool ok = codes.count(s.expect) == 1 || codes.count(s.code) == 1;
+    EXPECT_TRUE(ok) << s.code << " example did not produce " << s.expect << ":\n" << rendered;
+}
+
+std::vector<Section> testable() {
+    std::vector<Section> out;
+    for (Section& s : sections()) {
+        if (!s.untestable) out.push_back(std::move(s));
+    }
+    return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Docs, DocExample, ::testing::ValuesIn(testable()),
+                         [](const ::testing::TestParamInfo<Section>& p) { return p.param.code; });
+
+}  // namespace
+}  // namespace jointly::dsl
