@@ -45,6 +45,26 @@ struct compare_op_parser : leaf_parser<compare_op_parser, BinaryOp> {
 };
 inline constexpr compare_op_parser compare_op{};
 
+// After a comparison: another comparison (`1 < 2 < 3`) is E1001 with a hint; consumes nothing.
+struct no_chain_parser : leaf_parser<no_chain_parser, x3::unused_type> {
+    template <typename It, typename Ctx, typename RCtx, typename A>
+    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A&) const {
+        It p = first;
+        BinaryOp op{};
+        if (compare_op.parse(p, last, ctx, x3::unused, op) ||
+            kw("in").parse(p, last, ctx, x3::unused, x3::unused)) {
+            It q = first;
+            x3::skip_over(q, last, ctx);
+            throw SyntaxError{"E1001",
+                              "comparisons cannot be chained: join them with `and`, like "
+                              "`a < b and b < c`",
+                              q, p, {}};
+        }
+        return true;
+    }
+};
+inline constexpr no_chain_parser no_chain{};
+
 // Builds `lhs OP rhs` in place of `lhs`.
 inline void combine(ParseState& st, Expr& lhs, BinaryOp op, Expr rhs) {
     st.count_op(st.begin() + rhs.span.offset);
@@ -196,7 +216,8 @@ auto const and_expr_def = node(not_expr[pass_up] >> *(kw("and") > not_expr)[bina
 auto const not_expr_def =
     node((kw("not") > guarded(not_expr))[unary<UnaryOp::Not>] | compare_expr[pass_up]);
 auto const compare_expr_def =
-    node(sum_expr[pass_up] >> -((compare_op > sum_expr)[compare] | (kw("in") > in_set)[make_in]));
+    node(sum_expr[pass_up] >>
+         -(((compare_op > sum_expr)[compare] | (kw("in") > in_set)[make_in]) >> no_chain));
 auto const in_set_def = node((sym("[") > items > sym("]"))[make_list] | name_soft("")[make_name]);
 auto const sum_expr_def = node(product_expr[pass_up] >>
                           *((sym("+") > product_expr)[binary<BinaryOp::Add>] |

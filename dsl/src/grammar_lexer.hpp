@@ -119,6 +119,7 @@ struct ident_parser : leaf_parser<ident_parser, Ident> {
             if (strict) throw_reserved(first, e, word);
             return false;
         }
+        if (e != last && static_cast<unsigned char>(*e) >= 0x80U) throw_not_ascii(first, e, last);
         check_name_case(first, e);
         put(attr, Ident{std::string(word), state_of(ctx).span(first, e)});
         first = e;
@@ -340,6 +341,13 @@ struct get_info<jointly::dsl::grammar::described_parser<Subject>> {
     std::string operator()(jointly::dsl::grammar::described_parser<Subject> const& p) const {
         return p.text;
     }
+};
+
+// An action does not change what a parser expects.
+template <typename Subject, typename Action>
+struct get_info<action<Subject, Action>> {
+    using result_type = std::string;
+    std::string operator()(action<Subject, Action> const& p) const { return what(p.subject); }
 };
 
 template <typename Subject>

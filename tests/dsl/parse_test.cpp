@@ -10,7 +10,9 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "jointly/dsl/format.hpp"
@@ -120,6 +122,238 @@ TEST(ParseGoldenFolder, HasEnoughCasesAndNoOrphans) {
             EXPECT_TRUE(fs::exists(fs::path(p).replace_extension(".jf"))) << p << " has no input";
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Spans: 1-based lines, columns in code points, end one past; offsets and lengths in bytes.
+
+const std::string kHeader =
+    "policy t \"T\"\n  version \"1\"\n  effective 2025-04-01 to 2026-03-31\n";
+
+struct SpanCase {
+    std::string name;
+    std::string body;  // after kHeader (which is 3 lines)
+    std::function<Span(Module const&)> pick;
+    std::uint32_t line, column, end_line, end_column;
+    std::string text;  // the bytes the span covers
+};
+
+void PrintTo(SpanCase const& c, std::ostream* os) { *os << c.name; }
+
+class ParseSpans : public ::testing::TestWithParam<SpanCase> {};
+
+TEST_P(ParseSpans, PointsAtTheText) {
+    SpanCase const& c = GetParam();
+    const std::string source = kHeader + c.body;
+    const ParseResult r = parse(source, "spans.jf");
+    ASSERT_TRUE(r.module) << render_lines(r.diagnostics);
+    const Span s = c.pick(*r.module);
+    EXPECT_EQ(s.line, c.line);
+    EXPECT_EQ(s.column, c.column);
+    EXPECT_EQ(s.end_line, c.end_line);
+    EXPECT_EQ(s.end_column, c.end_column);
+    EXPECT_EQ(source.substr(s.offset, s.length), c.text);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Nodes, ParseSpans,
+    ::testing::Values(
+        SpanCase{.name = "header",
+                 .body = "",
+                 .pick = [](Module const& m) { return m.header.span; },
+                 .line = 1, .column = 1, .end_line = 3, .end_column = 37,
+                 .text = kHeader.substr(0, kHeader.size() - 1)},
+        SpanCase{.name = "agency_trailing_comment_excluded",
+                 .body = "agency health \"NHS\"   # the ICB\n",
+                 .pick = [](Module const& m) { return m.agencies[0].span; },
+                 .line = 4, .column = 1, .end_line = 4, .end_column = 20,
+                 .text = "agency health \"NHS\""},
+        SpanCase{.name = "ident",
+                 .body = "agency  health \"NHS\"\n",
+                 .pick = [](Module const& m) { return m.agencies[0].id.span; },
+                 .line = 4, .column = 9, .end_line = 4, .end_column = 15, .text = "health"},
+        SpanCase{.name = "columns_count_code_points",
+                 .body = "let x = \"\u00a3\u00e9\" + \u00a31,500\n",
+                 .pick = [](Module const& m) { return m.lets[0].value.args[1].span; },
+                 .line = 4, .column = 16, .end_line = 4, .end_column = 22,
+                 .text = "\u00a31,500"},
+        SpanCase{.name = "binary_covers_both_operands",
+                 .body = "let x = 1 +\n  22\n",
+                 .pick = [](Module const& m) { return m.lets[0].value.span; },
+                 .line = 4, .column = 9, .end_line = 5, .end_column = 5, .text = "1 +\n  22"},
+        SpanCase{.name = "call",
+                 .body = "let x = count(dst, at least high)\n",
+                 .pick = [](Module const& m) { return m.lets[0].value.span; },
+                 .line = 4, .column = 9, .end_line = 4, .end_column = 34,
+                 .text = "count(dst, at least high)"},
+        SpanCase{.name = "rule_spans_all_clauses",
+                 .body = "rule r\n  split a 100%\n  because \"x\" # c\n",
+                 .pick = [](Module const& m) { return m.rules[0].span; },
+                 .line = 4, .column = 1, .end_line = 6, .end_column = 14,
+                 .text = "rule r\n  split a 100%\n  because \"x\""},
+        SpanCase{.name = "split_clause",
+                 .body = "rule r\n  split a 50%, b 1/2\n",
+                 .pick = [](Module const& m) { return m.rules[0].split_span; },
+                 .line = 5, .column = 3, .end_line = 5, .end_column = 21,
+                 .text = "split a 50%, b 1/2"},
+        SpanCase{.name = "share",
+                 .body = "rule r\n  split a 50%, b 1/2\n",
+                 .pick = [](Module const& m) { return m.rules[0].split[1].span; },
+                 .line = 5, .column = 16, .end_line = 5, .end_column = 21, .text = "b 1/2"},
+        SpanCase{.name = "window",
+                 .body = "event e\nrule r\n  within 6 weeks after e\n  split a 100%\n",
+                 .pick = [](Module const& m) { return m.rules[0].window->span; },
+                 .line = 6, .column = 3, .end_line = 6, .end_column = 25,
+                 .text = "within 6 weeks after e"},
+        SpanCase{.name = "cap",
+                 .body = "rule r split a 100% cap a at \u00a31 per week, excess to panel\n",
+                 .pick = [](Module const& m) { return m.rules[0].caps[0].span; },
+                 .line = 4, .column = 21, .end_line = 4, .end_column = 58,
+                 .text = "cap a at \u00a31 per week, excess to panel"},
+        SpanCase{.name = "reason",
+                 .body = "decline when true because \"no\"\n",
+                 .pick = [](Module const& m) { return m.outcomes[0].reason_span; },
+                 .line = 4, .column = 27, .end_line = 4, .end_column = 31, .text = "\"no\""},
+        SpanCase{.name = "table_row",
+                 .body = "table t\n  from 0 to 9 gives 1 # c\n",
+                 .pick = [](Module const& m) { return m.tables[0].rows[0].span; },
+                 .line = 5, .column = 3, .end_line = 5, .end_column = 22,
+                 .text = "from 0 to 9 gives 1"},
+        SpanCase{.name = "crlf",
+                 .body = "event a\r\nevent b\r\n",
+                 .pick = [](Module const& m) { return m.events[1].span; },
+                 .line = 5, .column = 1, .end_line = 5, .end_column = 8, .text = "event b"}),
+    [](auto const& param_info) { return param_info.param.name; });
+
+// ---------------------------------------------------------------------------------------
+// Literals are exact.
+
+struct LiteralCase {
+    std::string name;
+    std::string text;
+    ExprKind kind;
+    std::int64_t units;
+    std::int32_t scale;
+};
+
+void PrintTo(LiteralCase const& c, std::ostream* os) { *os << c.name; }
+
+class ParseLiterals : public ::testing::TestWithParam<LiteralCase> {};
+
+TEST_P(ParseLiterals, AreExactDecimals) {
+    LiteralCase const& c = GetParam();
+    const ParseResult r = parse(kHeader + "let x = " + c.text + "\n", "lit.jf");
+    ASSERT_TRUE(r.module) << render_lines(r.diagnostics);
+    Expr const& e = r.module->lets[0].value;
+    EXPECT_EQ(e.kind, c.kind);
+    EXPECT_EQ(e.number.units, c.units);
+    EXPECT_EQ(e.number.scale, c.scale);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Numbers, ParseLiterals,
+    ::testing::Values(
+        LiteralCase{.name = "whole", .text = "12", .kind = ExprKind::Number, .units = 12, .scale = 0},
+        LiteralCase{.name = "decimal", .text = "2.5", .kind = ExprKind::Number, .units = 25, .scale = 1},
+        LiteralCase{.name = "trailing_zero_kept", .text = "2.50", .kind = ExprKind::Number, .units = 250, .scale = 2},
+        LiteralCase{.name = "percent", .text = "33.5%", .kind = ExprKind::Percent, .units = 335, .scale = 1},
+        LiteralCase{.name = "money_grouped", .text = "\u00a31,500.50", .kind = ExprKind::Money, .units = 150050, .scale = 2},
+        LiteralCase{.name = "money_pounds", .text = "\u00a31,500", .kind = ExprKind::Money, .units = 1500, .scale = 0},
+        LiteralCase{.name = "money_one_place", .text = "\u00a30.5", .kind = ExprKind::Money, .units = 5, .scale = 1},
+        LiteralCase{.name = "int64_max", .text = "9223372036854775807", .kind = ExprKind::Number, .units = INT64_MAX, .scale = 0},
+        LiteralCase{.name = "scale_18", .text = "0.123456789012345678", .kind = ExprKind::Number, .units = 123456789012345678, .scale = 18},
+        LiteralCase{.name = "not_float_rounded", .text = "0.1", .kind = ExprKind::Number, .units = 1, .scale = 1}),
+    [](auto const& param_info) { return param_info.param.name; });
+
+// ---------------------------------------------------------------------------------------
+// Never throws, whatever the input; a module exactly when there is no error.
+
+void expect_well_formed(std::string const& source) {
+    ParseResult r;
+    ASSERT_NO_THROW(r = parse(source, "x.jf"));
+    const bool has_error = std::any_of(r.diagnostics.begin(), r.diagnostics.end(),
+                                       [](Diagnostic const& d) { return d.severity == Severity::Error; });
+    EXPECT_EQ(r.module.has_value(), !has_error);
+    for (Diagnostic const& d : r.diagnostics) {
+        EXPECT_LE(std::size_t{d.span.offset} + d.span.length, source.size()) << d.message;
+        EXPECT_GE(d.span.line, 1U);
+    }
+}
+
+TEST(ParseRobustness, EveryPrefixOfTheReferencePolicy) {
+    const std::string ref = read_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf");
+    ASSERT_FALSE(ref.empty());
+    for (std::size_t n = 0; n <= ref.size(); ++n) expect_well_formed(ref.substr(0, n));
+}
+
+TEST(ParseRobustness, RandomBytesAndTokenSoup) {
+    std::mt19937 rng(20250401);
+    const std::vector<std::string> tokens = {
+        "policy", "p", "\"t\"", "version", "effective", "2025-04-01", "to", "from", "rule", "r",
+        "split", "a", "50%", "1/3", ",", "when", "(", ")", "[", "]", "and", "or", "not", "\u00a31,500",
+        "cap", "at", "per", "week", "excess", "panel", "because", "#", "\n", "\"", "\\", "-", "+",
+        "=", "<", "in", "table", "gives", "pool", "contribution", "\xff", "\xc2", "2025-02-30"};
+    for (int i = 0; i < 2000; ++i) {
+        std::string s;
+        const int len = static_cast<int>(rng() % 40);
+        if (i % 2 == 0) {
+            s = kHeader;
+            for (int k = 0; k < len; ++k) s += tokens[rng() % tokens.size()] + " ";
+        } else {
+            for (int k = 0; k < len; ++k) s += static_cast<char>(rng() % 256);
+        }
+        expect_well_formed(s);
+    }
+}
+
+TEST(ParseRobustness, DeepNestingIsAnErrorNotACrash) {
+    const std::string deep = kHeader + "let x = " + std::string(100000, '(') + "1" +
+                             std::string(100000, ')') + "\n";
+    const ParseResult r = parse(deep, "deep.jf");
+    ASSERT_FALSE(r.module);
+    EXPECT_EQ(r.diagnostics.at(0).code, "E1016");
+    std::string negations = kHeader + "let x = ";
+    for (int i = 0; i < 100000; ++i) negations += "- ";
+    const ParseResult r2 = parse(negations + "1\n", "neg.jf");
+    ASSERT_FALSE(r2.module);
+    EXPECT_EQ(r2.diagnostics.at(0).code, "E1016");
+}
+
+TEST(ParseRobustness, LongOperatorChainIsBounded) {
+    std::string chain = kHeader + "let x = 1";
+    for (int i = 0; i < 100000; ++i) chain += " + 1";
+    const ParseResult r = parse(chain + "\n", "chain.jf");
+    ASSERT_FALSE(r.module);
+    EXPECT_EQ(r.diagnostics.at(0).code, "E1016");
+    std::string ok = kHeader + "let x = 1";
+    for (int i = 0; i < 1000; ++i) ok += " + 1";
+    EXPECT_TRUE(parse(ok + "\n", "ok.jf").module);
+}
+
+TEST(ParseConcurrency, ParsesInParallelWithTheSameResult) {
+    const std::string ref = read_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf");
+    const std::string expected = dump(*parse(ref, "r.jf").module);
+    std::vector<std::string> results(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < results.size(); ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                auto r = parse(ref, "r.jf");
+                results[t] = r.module ? dump(*r.module) : "error";
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (auto const& got : results) EXPECT_EQ(got, expected);
+}
+
+TEST(ParseModule, CopiesTheFileName) {
+    const ParseResult r = parse(kHeader, "dir/name.jf");
+    ASSERT_TRUE(r.module);
+    EXPECT_EQ(r.module->file, "dir/name.jf");
+    const ParseResult bad = parse("nope", "dir/bad.jf");
+    ASSERT_EQ(bad.diagnostics.size(), 1U);
+    EXPECT_EQ(bad.diagnostics[0].file, "dir/bad.jf");
 }
 
 }  // namespace
