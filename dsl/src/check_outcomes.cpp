@@ -1,6 +1,7 @@
 // Checker: the header, outcome rules (decline / refer) and `{placeholders}` in reasons.
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -27,19 +28,42 @@ bool identifier(std::string_view name) {
     return true;
 }
 
-void check_reason(Checker& c, std::string_view reason, const Span& span, const std::string& owner) {
+std::uint32_t code_points(std::string_view text) {
+    std::uint32_t n = 0;
+    for (const char ch : text) {
+        if ((static_cast<unsigned char>(ch) & 0xC0U) != 0x80U) ++n;
+    }
+    return n;
+}
+
+// The span of reason[from, to) inside the quoted text at `quoted`, when the text was
+// written without escapes on one line (so positions map one to one); else the whole text.
+Span inner(const Span& quoted, std::string_view reason, std::size_t from, std::size_t to) {
+    if (quoted.line == 0 || quoted.end_line != quoted.line || quoted.length != reason.size() + 2) {
+        return quoted;
+    }
+    Span s = quoted;
+    s.column = quoted.column + 1 + code_points(reason.substr(0, from));
+    s.end_column = s.column + code_points(reason.substr(from, to - from));
+    s.offset = quoted.offset + 1 + static_cast<std::uint32_t>(from);
+    s.length = static_cast<std::uint32_t>(to - from);
+    return s;
+}
+
+void check_reason(Checker& c, std::string_view reason, const Span& quoted, const std::string& owner) {
     std::size_t at = 0;
     while ((at = reason.find('{', at)) != std::string_view::npos) {
         const std::size_t close = reason.find('}', at + 1);
         const std::size_t next_open = reason.find('{', at + 1);
         if (close == std::string_view::npos || (next_open != std::string_view::npos && next_open < close)) {
-            c.emit(Code::malformed_placeholder, span,
+            c.emit(Code::malformed_placeholder, inner(quoted, reason, at, at + 1),
                    "the reason of " + owner + " has a `{` with no closing `}`",
                    "write a placeholder as `{name}`");
             at += 1;
             continue;
         }
         const std::string name(reason.substr(at + 1, close - at - 1));
+        const Span span = inner(quoted, reason, at, close + 1);
         at = close + 1;
         if (!identifier(name)) {
             c.emit(Code::malformed_placeholder, span,
@@ -103,7 +127,8 @@ void check_outcomes(Checker& c) {
         const bool decline = outcome.kind == OutcomeKind::Decline;
         const Span& where = pick(outcome.span, outcome.condition.span);
         if (decline && blank(outcome.reason)) {
-            c.emit(Code::decline_without_reason, where, "`decline` needs a reason",
+            c.emit(Code::decline_without_reason, pick(outcome.reason_span, where),
+                   "`decline` needs a reason",
                    "the family is told why: add `because \"...\"`");
         }
         if (!decline && blank(outcome.authority)) {

@@ -83,7 +83,7 @@ void check_ranges(Checker& c, const Table& table) {
             c.emit(Code::table_row_reversed, pick(row.span, table.id.span),
                    "the range " + row_text(row) + " starts above where it ends",
                    "write the lower number first");
-            ok = false;
+            ranges.push_back({i, *high, *low});  // read as meant, so the other rows are checked
             continue;
         }
         ranges.push_back({i, *low, *high});

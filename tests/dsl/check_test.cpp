@@ -6,9 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "jointly/dsl/parse.hpp"
 
 namespace jointly::dsl {
 namespace {
@@ -524,6 +530,66 @@ TEST(CheckVersions, MessageNamesBothFiles) {
               "versions `2025.1` (v1.jf) and `2026.1` (v2.jf) of policy `reference` are both in effect on some days");
     EXPECT_EQ(ds[0].file, "v2.jf");
 }
+
+
+// ---------------------------------------------------------------------------------------
+// Goldens: tests/golden/check/y_*.jf check clean (no diagnostic at all); n_*.jf produce the
+// rendered diagnostics in the .diag beside them. UPDATE_GOLDEN=1 rewrites the .diag files.
+
+namespace fs = std::filesystem;
+
+const fs::path kGoldenDir = fs::path(JOINTLY_SOURCE_DIR) / "tests" / "golden" / "check";
+
+std::vector<std::string> golden_files() {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(kGoldenDir)) {
+        if (entry.path().extension() == ".jf") names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class CheckGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckGolden, MatchesItsDiagnostics) {
+    const std::string name = GetParam();
+    const std::string source = slurp(kGoldenDir / name);
+    ParseResult parsed = parse(source, "tests/golden/check/" + name);
+    Diagnostics all = parsed.diagnostics;
+    if (parsed.module) {
+        const Diagnostics checked = check(*parsed.module);
+        all.insert(all.end(), checked.begin(), checked.end());
+    }
+    const std::string rendered = render_all(all, source);
+    if (name.starts_with("y_")) {
+        EXPECT_TRUE(all.empty()) << rendered;
+        return;
+    }
+    ASSERT_TRUE(name.starts_with("n_")) << "golden files are y_*.jf or n_*.jf";
+    EXPECT_FALSE(all.empty()) << name << " must produce at least one diagnostic";
+    fs::path expected_path = kGoldenDir / name;
+    expected_path.replace_extension(".diag");
+    const char* update = std::getenv("UPDATE_GOLDEN");
+    if (update != nullptr && std::string(update) == "1") {
+        std::ofstream(expected_path, std::ios::binary) << rendered;
+        return;
+    }
+    ASSERT_TRUE(fs::exists(expected_path)) << expected_path << " is missing; run with UPDATE_GOLDEN=1";
+    EXPECT_EQ(rendered, slurp(expected_path));
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, CheckGolden, ::testing::ValuesIn(golden_files()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                             std::string n = p.param.substr(0, p.param.size() - 3);
+                             return n;
+                         });
 
 }  // namespace
 }  // namespace jointly::dsl
