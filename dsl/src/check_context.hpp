@@ -103,10 +103,10 @@ struct Checker {
 // Passes, in the order `check` runs them.
 void collect_symbols(Checker& c);          // check_names.cpp: duplicates, clashes, reserved
 void check_header(Checker& c);             // check_outcomes.cpp
-void check_facts(Checker& c);              // check_expr.cpp: types of fact defaults
+void check_facts(Checker& c);              // check_definitions.cpp: fact types, defaults
 void check_tables(Checker& c);             // check_tables.cpp (fills table_types)
-void check_definitions(Checker& c);        // check_expr.cpp: lets and thresholds
-void check_rule_conditions(Checker& c);    // check_expr.cpp
+void check_definitions(Checker& c);        // check_definitions.cpp: lets, thresholds
+void check_rule_conditions(Checker& c);    // check_definitions.cpp
 void check_rules(Checker& c);              // check_rules.cpp: splits, caps, pay, exceptions
 void check_windows(Checker& c);            // check_rules.cpp
 void check_outcomes(Checker& c);           // check_outcomes.cpp

@@ -1,0 +1,113 @@
+// Checker: declarations that hold expressions: fact types and defaults, definitions
+// (`let`) and thresholds (memoised, with cycle detection), and rule conditions.
+#include <string>
+#include <vector>
+
+#include "check_context.hpp"
+
+namespace jointly::dsl::checker {
+namespace {
+
+bool is_number(TypeTag t) { return t == TypeTag::Whole || t == TypeTag::Decimal; }
+
+bool assignable(const Type& to, const Type& from) {
+    if (from.tag == TypeTag::Error || to.tag == TypeTag::Error) return true;
+    if (to.tag == TypeTag::Decimal && is_number(from.tag)) return true;
+    if (to.tag == TypeTag::Level) return from.tag == TypeTag::Level && (from.scale.empty() || from.scale == to.scale);
+    if (to.tag == TypeTag::LevelMap) return false;
+    return to.tag == from.tag;
+}
+
+}  // namespace
+
+void check_let(Checker& c, std::size_t index) {
+    DefInfo& def = c.lets[index];
+    const Let& let = c.module.lets[index];
+    if (def.state == DefState::Done) return;
+    if (def.state == DefState::InProgress) {
+        c.emit(Code::definition_cycle, let.id.span, "`" + let.id.name + "` is defined in terms of itself",
+               "a definition may use other definitions, but not in a circle");
+        def.type = {};
+        def.state = DefState::Done;
+        return;
+    }
+    def.state = DefState::InProgress;
+    Needs needs;
+    const Type t = type_of(c, let.value, Context::Let, needs);
+    if (def.state == DefState::InProgress) {  // not cut short by a cycle
+        def.type = t;
+        def.needs = needs;
+        def.state = DefState::Done;
+    }
+}
+
+void check_threshold(Checker& c, std::size_t index) {
+    DefInfo& def = c.thresholds[index];
+    const Threshold& threshold = c.module.thresholds[index];
+    if (def.state == DefState::Done) return;
+    if (def.state == DefState::InProgress) {
+        c.emit(Code::definition_cycle, threshold.id.span,
+               "`" + threshold.id.name + "` is defined in terms of itself",
+               "a threshold may use other thresholds, but not in a circle");
+        def.state = DefState::Done;
+        return;
+    }
+    def.state = DefState::InProgress;
+    Needs needs;
+    const Type t = type_of(c, threshold.condition, Context::Threshold, needs);
+    if (t.tag != TypeTag::Bool && t.tag != TypeTag::Error) {
+        c.emit(Code::condition_not_bool, threshold.condition.span,
+               "the condition of `" + threshold.id.name + "` is `" + type_name(t) +
+                   "`, not true/false");
+    }
+    def.type = {TypeTag::Bool, {}};
+    def.state = DefState::Done;
+}
+
+void check_facts(Checker& c) {
+    for (const Fact& fact : c.module.facts) {
+        const TypeRef& ref = fact.type;
+        if ((ref.kind == TypeKind::Level || ref.kind == TypeKind::LevelMap) &&
+            c.scale_index.count(ref.scale.name) == 0) {
+            std::vector<std::string> scales;
+            for (const Scale& s : c.module.scales) scales.push_back(s.id.name);
+            std::string help = c.suggestion(ref.scale.name, scales);
+            if (help.empty()) help = "declare it, e.g. `scale " + ref.scale.name + ": low < high`";
+            c.emit(Code::unknown_scale, ref.scale.span, "unknown scale `" + ref.scale.name + "`", help);
+            continue;
+        }
+        if (!fact.default_value) continue;
+        const Type want = fact_type(c, fact);
+        Needs needs;
+        const Type got = type_of(c, *fact.default_value, Context::Constant, needs, &want);
+        if (want.tag == TypeTag::LevelMap) {
+            c.emit(Code::bad_default, fact.default_value->span,
+                   "a `" + type_name(want) + "` fact cannot have a default",
+                   "remove the default; the caller gives one level per domain");
+        } else if (!assignable(want, got)) {
+            c.emit(Code::bad_default, fact.default_value->span,
+                   "the default of `" + fact.id.name + "` is `" + type_name(got) +
+                       "`, but the fact is `" + type_name(want) + "`");
+        }
+    }
+}
+
+void check_definitions(Checker& c) {
+    for (std::size_t i = 0; i < c.module.lets.size(); ++i) check_let(c, i);
+    for (std::size_t i = 0; i < c.module.thresholds.size(); ++i) check_threshold(c, i);
+}
+
+void check_rule_conditions(Checker& c) {
+    for (const Rule& rule : c.module.rules) {
+        if (!rule.condition) continue;
+        Needs needs;
+        const Type t = type_of(c, *rule.condition, Context::Rule, needs);
+        if (t.tag != TypeTag::Bool && t.tag != TypeTag::Error) {
+            c.emit(Code::condition_not_bool, rule.condition->span,
+                   "the condition of rule `" + rule.id.name + "` is `" + type_name(t) +
+                       "`, not true/false");
+        }
+    }
+}
+
+}  // namespace jointly::dsl::checker
