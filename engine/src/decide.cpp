@@ -2,6 +2,7 @@
 #include <string>
 
 #include "eval_state.hpp"
+#include "fast_text.hpp"
 #include "text.hpp"
 
 namespace jointly::engine::detail {
@@ -9,6 +10,9 @@ namespace {
 
 AgencyAmounts non_zero(const ProgramImpl& p, const Money* amounts) {
     AgencyAmounts out;
+    std::size_t count = 0;
+    for (std::size_t a = 0; a < p.agency_info_.size(); ++a) count += amounts[a] != Money() ? 1U : 0U;
+    out.reserve(count);
     for (std::size_t a = 0; a < p.agency_info_.size(); ++a) {
         if (amounts[a] != Money()) out.emplace_back(p.agency_info_[a].id, amounts[a]);
     }
@@ -18,6 +22,7 @@ AgencyAmounts non_zero(const ProgramImpl& p, const Money* amounts) {
 void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d,
                  const HoleValues& base) {
     d.allocations.reserve(w.allocs.size());
+    d.explanation.reserve(w.allocs.size() + w.issues.size() + p.outcomes.size() + 1);
     for (const AllocRec& a : w.allocs) {
         const CRule& rule = p.rules[static_cast<std::size_t>(a.rule)];
         const Line& line = r.lines[a.line];
@@ -92,8 +97,13 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     }
     d.total = total;
     for (const auto& [year, offset] : w.fy) {
-        d.by_financial_year.emplace(Date::from_civil(year, 4, 1).financial_year(),
-                                    non_zero(p, w.fy_amounts.data() + offset));
+        std::string name;
+        append_int(name, year);
+        name += '-';
+        const int next = (year + 1) % 100;
+        name += static_cast<char>('0' + next / 10);
+        name += static_cast<char>('0' + next % 10);
+        d.by_financial_year.emplace(std::move(name), non_zero(p, w.fy_amounts.data() + offset));
     }
     for (std::size_t i = 0; i < r.lines.size(); ++i) {
         d.by_line.emplace(r.lines[i].id, non_zero(p, w.by_line.data() + i * agencies));

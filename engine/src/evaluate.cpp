@@ -2,9 +2,13 @@
 #include "jointly/engine/evaluate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <string>
+#include <typeinfo>
 
 #include "eval_state.hpp"
+#include "fast_text.hpp"
+#include "wide.hpp"
 #include "jointly/engine/allocate.hpp"
 #include "jointly/engine/codes.hpp"
 #include "text.hpp"
@@ -13,7 +17,41 @@ namespace jointly::engine::detail {
 namespace {
 
 std::string segment_subject(const Line& line, Date from, Date to) {
-    return "line " + line.id + " " + from.to_string() + ".." + to.to_string();
+    std::string out = "line " + line.id + " ";
+    append_date(out, from);
+    out += "..";
+    append_date(out, to);
+    return out;
+}
+
+// `rate` (pence a week) for `days` days, rounded once: rate x days / 7 without reducing the
+// fraction first. Throws OverflowError when the result does not fit.
+Money prorate(const Ratio& rate, std::int64_t days, Rounding rounding) {
+    Wide num = Wide{rate.num()} * days;  // INVARIANT: |num| < 2^63 * 2^31
+    const Wide den = Wide{rate.den()} * 7;
+    Wide q = 0;
+    Wide r = 0;
+    if (num >= 0 && num <= Wide{INT64_MAX} && den <= Wide{INT64_MAX}) {
+        // The usual case: 64-bit division (128-bit division is a slow library call).
+        const auto n64 = static_cast<std::int64_t>(num);
+        const auto d64 = static_cast<std::int64_t>(den);
+        q = n64 / d64;
+        r = n64 % d64;
+    } else {
+        q = num / den;
+        r = num % den;
+        if (r < 0) {
+            --q;
+            r += den;
+        }
+    }
+    const Wide twice = r * 2;
+    if ((rounding == Rounding::HalfUp && twice >= den) ||
+        (rounding == Rounding::HalfEven && (twice > den || (twice == den && q % 2 != 0)))) {
+        ++q;
+    }
+    if (q > Wide{INT64_MAX} || q < Wide{INT64_MIN}) throw OverflowError("money overflow");
+    return Money::pence(static_cast<std::int64_t>(q));
 }
 
 class Evaluator {
@@ -118,7 +156,7 @@ void Evaluator::line(std::uint32_t li) {
             const Date from = w_.cuts[k];
             const Date to = w_.cuts[k + 1].plus_days(-1);
             const std::int64_t days = from.days_until(to) + 1;
-            const Money cost = round_pence(rate * Ratio(days, 7), p_.rounding);
+            const Money cost = prorate(rate, days, p_.rounding);
             segment(li, line, from, to, cost, candidates);
         }
     }
@@ -239,7 +277,7 @@ void Evaluator::add_issue(IssueKind kind, std::uint32_t li, Date from, Date to, 
 }
 
 std::uint32_t Evaluator::fy_offset(Date from) {
-    const int year = from.financial_year_start().year();
+    const int year = financial_year_of(from);
     for (const auto& [y, offset] : w_.fy) {
         if (y == year) return offset;
     }
@@ -257,12 +295,11 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     w_.parts.resize(begin + slots);
     Money* parts = w_.parts.data() + begin;
     LineRuleState* state = rule.per_line ? &line_state(r) : nullptr;
-    const Ratio week_share(days, 7);
 
     Money rest = cost;
     if (rule.fixed) {
         const CFixed& f = *rule.fixed;
-        Money amount = f.per == dsl::Per::Week ? round_pence(f.amount.as_ratio() * week_share, Rounding::Down)
+        Money amount = f.per == dsl::Per::Week ? prorate(f.amount.as_ratio(), days, Rounding::Down)
                                                : std::max(Money(), f.amount - state->fixed_paid);
         amount = std::min(amount, rest);
         parts[f.slot] += amount;
@@ -273,12 +310,19 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
                                    amount.to_string() + " first");
         }
     }
-    const std::vector<Money> shares = allocate(rest, rule.shares, rule.odd_penny);
-    for (std::size_t s = 0; s < shares.size(); ++s) parts[s] += shares[s];
+    std::array<Money, 8> small{};
+    std::vector<Money> big;
+    Money* split_parts = small.data();
+    if (rule.shares.size() > small.size()) {
+        big.resize(rule.shares.size());
+        split_parts = big.data();
+    }
+    allocate_into(rest, rule.shares.data(), rule.shares.size(), rule.odd_penny, split_parts);
+    for (std::size_t s = 0; s < rule.shares.size(); ++s) parts[s] += split_parts[s];
 
     for (const CCap& cap : rule.caps) {
         const Money limit = cap.per == dsl::Per::Week
-                                ? round_pence(cap.amount.as_ratio() * week_share, Rounding::Down)
+                                ? prorate(cap.amount.as_ratio(), days, Rounding::Down)
                                 : std::max(Money(), cap.amount - w_.line_cum[state->cum_begin + cap.slot]);
         if (parts[cap.slot] <= limit) continue;
         const Money excess = parts[cap.slot] - limit;
@@ -343,7 +387,9 @@ namespace jointly::engine {
 
 EvalResult evaluate(const Program& program, const Request& request) {
     EvalResult result;
-    const auto* p = dynamic_cast<const detail::ProgramImpl*>(&program);
+    // Every Program is built by compile (ProgramImpl is final): typeid is cheaper than dynamic_cast.
+    const auto* p = typeid(program) == typeid(detail::ProgramImpl) ? static_cast<const detail::ProgramImpl*>(&program)
+                                                                   : nullptr;
     if (p == nullptr) {
         result.errors.push_back(EvalError{codes::kInternal, "", "the program was not built by `compile`", std::nullopt});
         return result;
@@ -351,9 +397,7 @@ EvalResult evaluate(const Program& program, const Request& request) {
     thread_local detail::Work work;
     try {
         if (!detail::bind_request(*p, request, work, result.errors)) return result;
-        Decision decision;
-        detail::Evaluator(*p, request, work, decision).run();
-        result.decision = std::move(decision);
+        detail::Evaluator(*p, request, work, result.decision.emplace()).run();
     } catch (const detail::EvalFailure& f) {
         result.errors.push_back(EvalError{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",
                                           f.message, f.span});

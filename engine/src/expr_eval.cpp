@@ -160,6 +160,30 @@ Date birthday(Date dob, std::int64_t years) {
 
 bool eval_bool(EvalContext& cx, std::int32_t index) {
     if (index < 0) return true;
+    // The shapes rule conditions are made of, without building values.
+    const Node& n = prog(cx).nodes[static_cast<std::size_t>(index)];
+    switch (n.op) {
+        case Op::Const: return n.value.b;
+        case Op::Fact: return cx.facts[n.index].b;
+        case Op::And: return eval_bool(cx, n.a) && eval_bool(cx, n.b);
+        case Op::Or: return eval_bool(cx, n.a) || eval_bool(cx, n.b);
+        case Op::Not: return !eval_bool(cx, n.a);
+        case Op::Threshold: {
+            const auto i = static_cast<std::size_t>(n.index);
+            if (cx.threshold_ready != nullptr && (*cx.threshold_ready)[i] != 0) return (*cx.threshold_cache)[i].b;
+            break;
+        }
+        case Op::Eq:
+        case Op::Ne: {
+            const Node& a = prog(cx).nodes[static_cast<std::size_t>(n.a)];
+            const Node& b = prog(cx).nodes[static_cast<std::size_t>(n.b)];
+            if (a.op == Op::Service && b.op == Op::Const && cx.in_line) {
+                return (cx.service == b.value.i) == (n.op == Op::Eq);
+            }
+            break;
+        }
+        default: break;
+    }
     return eval(cx, index).b;
 }
 

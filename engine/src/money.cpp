@@ -55,6 +55,11 @@ Wide floor_div(Wide num, Wide den) {
 
 Ratio::Ratio(std::int64_t num, std::int64_t den) {
     if (den == 0) throw OverflowError("division by zero");
+    if (den == 1) {  // a whole number is already in lowest terms
+        num_ = num;
+        den_ = 1;
+        return;
+    }
     Wide n = num;
     Wide d = den;
     if (d < 0) {

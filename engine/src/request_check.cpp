@@ -84,13 +84,15 @@ void check_levels(const ProgramImpl& p, const CFact& f, const Val& v, std::vecto
 }
 
 void check_lines(const Request& r, std::vector<EvalError>& errors) {
-    std::vector<std::string_view> ids;
-    ids.reserve(r.lines.size());
+    struct Ids {
+        const std::vector<Line>& lines;
+        std::size_t size() const { return lines.size(); }
+        std::string_view operator[](std::size_t i) const { return lines[i].id; }
+    } ids{r.lines};
     for (std::size_t i = 0; i < r.lines.size(); ++i) {
         const Line& line = r.lines[i];
         const std::string at = "/lines/" + std::to_string(i);
         if (line.id.empty()) problem(errors, codes::kLineId, at + "/id", "a line needs an `id`");
-        ids.push_back(line.id);
         if (line.service.empty()) problem(errors, codes::kLineService, at + "/service", "a line needs a `service`");
         switch (line.kind) {
             case LineKind::OneOff:
@@ -114,14 +116,26 @@ void check_lines(const Request& r, std::vector<EvalError>& errors) {
                 break;
         }
     }
-    std::vector<std::size_t> order(ids.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+    // Repeated ids: pairwise for a small package (no allocation), sorted for a large one.
     std::vector<std::size_t> repeated;
-    for (std::size_t k = 1; k < order.size(); ++k) {
-        if (!ids[order[k]].empty() && ids[order[k]] == ids[order[k - 1]]) repeated.push_back(order[k]);
+    if (ids.size() <= 32) {
+        for (std::size_t i = 1; i < ids.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (!ids[i].empty() && ids[i] == ids[j]) {
+                    repeated.push_back(i);
+                    break;
+                }
+            }
+        }
+    } else {
+        std::vector<std::size_t> order(ids.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+        for (std::size_t k = 1; k < order.size(); ++k) {
+            if (!ids[order[k]].empty() && ids[order[k]] == ids[order[k - 1]]) repeated.push_back(order[k]);
+        }
+        std::sort(repeated.begin(), repeated.end());
     }
-    std::sort(repeated.begin(), repeated.end());
     for (const std::size_t i : repeated) {
         problem(errors, codes::kLineId, "/lines/" + std::to_string(i) + "/id",
                 "line id `" + std::string(ids[i]) + "` is used twice");

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "fast_text.hpp"
+
 namespace jointly::engine::detail {
 namespace {
 
@@ -29,12 +31,12 @@ std::string join_names(const ProgramImpl& p, const std::vector<std::int32_t>& ru
 void period(std::string& out, Date from, Date to) {
     if (from == to) {
         out += "On ";
-        out += from.to_display();
+        append_date_display(out, from);
     } else {
         out += "From ";
-        out += from.to_display();
+        append_date_display(out, from);
         out += " to ";
-        out += to.to_display();
+        append_date_display(out, to);
     }
 }
 
@@ -117,7 +119,8 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
             }
             case Hole::Event: {
                 const auto& e = cx.events[part.index];
-                out += e ? e->to_display() : std::string("(not given)");
+                if (e) append_date_display(out, *e);
+                else out += "(not given)";
                 break;
             }
             case Hole::Agency: {
@@ -130,58 +133,77 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
                 } else if (h.by_agency != nullptr) {
                     m = (*h.by_agency)[agency];
                 }
-                out += m.to_display();
+                append_money_display(out, m);
                 break;
             }
-            case Hole::Cost: out += h.alloc ? h.alloc->cost.to_display() : part.text; break;
-            case Hole::Days: out += h.alloc ? std::to_string(h.alloc->days) : part.text; break;
-            case Hole::From: out += h.alloc ? h.alloc->from.to_display() : part.text; break;
-            case Hole::To: out += h.alloc ? h.alloc->to.to_display() : part.text; break;
+            case Hole::Cost:
+                if (h.alloc) append_money_display(out, h.alloc->cost);
+                else out += part.text;
+                break;
+            case Hole::Days:
+                if (h.alloc) append_int(out, h.alloc->days);
+                else out += part.text;
+                break;
+            case Hole::From:
+                if (h.alloc) append_date_display(out, h.alloc->from);
+                else out += part.text;
+                break;
+            case Hole::To:
+                if (h.alloc) append_date_display(out, h.alloc->to);
+                else out += part.text;
+                break;
             case Hole::Line: out += h.line ? h.line->id : part.text; break;
             case Hole::Service: out += h.line ? service_words(h.line->service) : part.text; break;
-            case Hole::Total: out += h.total.to_display(); break;
+            case Hole::Total: append_money_display(out, h.total); break;
         }
     }
 }
 
 std::string allocation_sentence(const ProgramImpl& p, const Line& line, const AllocRec& a,
                                 const CRule& rule, const Money* parts, const std::string& reason) {
-    std::string out;
-    out.reserve(160 + reason.size());
-    period(out, a.from, a.to);
-    out += ", ";
-    out += service_words(line.service);
-    out += " costs ";
-    out += a.cost.to_display();
-    out += ": ";
+    TextBuilder out;
+    if (a.from == a.to) {
+        out.put("On ");
+        out.date(a.from);
+    } else {
+        out.put("From ");
+        out.date(a.from);
+        out.put(" to ");
+        out.date(a.to);
+    }
+    out.put(", ");
+    for (const char c : line.service) out.put(c == '_' ? ' ' : c);
+    out.put(" costs ");
+    out.money(a.cost);
+    out.put(": ");
     std::size_t payers = 0;
     for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
         if (parts[s] != Money()) ++payers;
     }
     if (payers == 0) {
-        out += "nobody pays anything";
+        out.put("nobody pays anything");
     } else {
         std::size_t written = 0;
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
             if (parts[s] == Money()) continue;
-            if (written != 0) out += written + 1 == payers ? " and " : ", ";
-            out += p.agency_info_[rule.agencies[s]].display_name;
-            out += " pays ";
-            out += parts[s].to_display();
+            if (written != 0) out.put(written + 1 == payers ? " and " : ", ");
+            out.put(p.agency_info_[rule.agencies[s]].display_name);
+            out.put(" pays ");
+            out.money(parts[s]);
             ++written;
         }
     }
     if (!reason.empty()) {
-        out += ", because ";
-        out += reason;
+        out.put(", because ");
+        out.put(reason);
     }
     if (!rule.ref.empty()) {
-        out += " (clause ";
-        out += rule.ref;
-        out += ')';
+        out.put(" (clause ");
+        out.put(rule.ref);
+        out.put(')');
     }
-    out += '.';
-    return out;
+    out.put('.');
+    return out.str();
 }
 
 std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,

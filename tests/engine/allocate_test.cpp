@@ -80,7 +80,7 @@ TEST(Allocate, RejectsSharesThatDoNotTotalOne) {
 TEST(AllocateProperty, ManyGeneratedSplits) {
     std::mt19937_64 rng(20250401);
     std::uniform_int_distribution<std::int64_t> total_dist(0, 5'000'000'000LL);
-    std::uniform_int_distribution<int> count_dist(1, 7);
+    std::uniform_int_distribution<int> count_dist(1, 12);  // past 8: the heap path
     std::uniform_int_distribution<std::int64_t> weight_dist(0, 1000);
     std::uniform_int_distribution<int> kind_dist(0, 3);
     for (int iteration = 0; iteration < 20000; ++iteration) {

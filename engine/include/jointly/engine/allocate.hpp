@@ -18,4 +18,9 @@ namespace jointly::engine {
 std::vector<Money> allocate(Money total, const std::vector<Ratio>& shares,
                             std::optional<std::size_t> odd_penny = std::nullopt);
 
+// The same split written into `out` (one part per share, in order) without allocating:
+// for the evaluator's hot path. `out` must hold `count` parts.
+void allocate_into(Money total, const Ratio* shares, std::size_t count,
+                   std::optional<std::size_t> odd_penny, Money* out);
+
 }  // namespace jointly::engine

@@ -1,0 +1,152 @@
+// In-process evaluation and compilation benchmarks (PRODUCT.md "Performance bars"):
+//   - a 3-line package against the reference policy: >= 500,000 decisions/s on one core;
+//   - the same with explain=full: <= 5x that cost;
+//   - compiling a generated 1,000-rule policy: <= 50 ms.
+// The workload is the brief's example package: personal care around surgery, a residential
+// placement across the year end, and one-off equipment.
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "jointly/engine/evaluate.hpp"
+#include "jointly/engine/program.hpp"
+
+namespace {
+
+using namespace jointly::engine;
+
+std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::shared_ptr<const Program> reference() {
+    static const std::shared_ptr<const Program> program = [] {
+        CompileResult r = compile(read(std::string(JOINTLY_SOURCE_DIR) + "/policies/reference/reference.jf"),
+                                  "reference.jf");
+        if (!r.program) throw std::runtime_error("reference policy does not compile");
+        return r.program;
+    }();
+    return program;
+}
+
+Date day(const char* iso) { return *parse_date(iso); }
+Money money(const char* text) { return *parse_money(text); }
+
+Request three_lines() {
+    Request r;
+    r.as_of = day("2025-06-01");
+    r.case_ref = "C-1042";
+    r.facts["has_ehcp"] = Value(true);
+    r.facts["dst"] = Value(LevelMap{{"breathing", Level{3}}, {"seizures", Level{4}}, {"skin", Level{4}}});
+    r.events["surgery"] = day("2025-06-10");
+    Line pc;
+    pc.id = "pc";
+    pc.service = "personal_care";
+    pc.kind = LineKind::Weekly;
+    pc.weekly = money("450.00");
+    pc.start = day("2025-06-01");
+    pc.end = day("2025-08-31");
+    Line res;
+    res.id = "res";
+    res.service = "residential_placement";
+    res.kind = LineKind::Weekly;
+    res.weekly = money("4200.00");
+    res.start = day("2025-06-01");
+    res.end = day("2026-05-31");
+    Line eq;
+    eq.id = "eq";
+    eq.service = "equipment";
+    eq.kind = LineKind::OneOff;
+    eq.amount = money("1250.00");
+    eq.date = day("2025-06-15");
+    r.lines = {pc, res, eq};
+    return r;
+}
+
+void BM_Evaluate3Lines(benchmark::State& state) {
+    const auto program = reference();
+    const Request request = three_lines();
+    for (auto _ : state) {
+        EvalResult r = evaluate(*program, request);
+        benchmark::DoNotOptimize(r);
+        if (!r.decision) state.SkipWithError("evaluation failed");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Evaluate3Lines);
+
+void BM_Evaluate3LinesExplainFull(benchmark::State& state) {
+    const auto program = reference();
+    Request request = three_lines();
+    request.explain_full = true;
+    for (auto _ : state) {
+        EvalResult r = evaluate(*program, request);
+        benchmark::DoNotOptimize(r);
+        if (!r.decision) state.SkipWithError("evaluation failed");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Evaluate3LinesExplainFull);
+
+// A 1,000-rule policy: 250 services, each with a base rule, a windowed exception, a capped
+// three-way split and a fixed-amount rule on a threshold; plus lets, a table and outcomes.
+std::string thousand_rules() {
+    std::ostringstream s;
+    s << "policy generated \"Generated policy\"\n  version \"1\"\n  effective from 2025-04-01\n"
+         "  panel \"Joint Funding Panel\"\n\n"
+         "agency health \"NHS\"\nagency social_care \"Social care\"\nagency education \"SEND\"\n\n"
+         "scale need: none < low < moderate < high < severe < priority\n"
+         "fact has_ehcp: bool default false\nfact dst: map of need\nfact points: whole default 0\n"
+         "event surgery\n\n"
+         "eligible continuing_care when count(dst, priority) >= 1 or count(dst, severe) >= 2\n"
+         "  because \"one priority or two severe needs\"\n\n"
+         "table band\n  from 0 to 99 gives 1\n  from 100 to 199 gives 2\n  from 200 gives 3\n\n"
+         "let tier = lookup(band, points)\n\n";
+    for (int i = 0; i < 250; ++i) {
+        const std::string svc = "service_" + std::to_string(i);
+        s << "rule base_" << i << " ref \"" << i << ".1\"\n  when service is " << svc
+          << " and not has_ehcp\n  split social_care 100%\n  because \"base {cost}\"\n\n";
+        s << "rule post_op_" << i << " ref \"" << i << ".2\"\n  exception to base_" << i << "\n  when service is "
+          << svc << " and not has_ehcp and continuing_care\n  within 6 weeks after surgery\n"
+          << "  split health 50%, social_care 50%\n  odd penny to health\n  regardless of cost\n"
+          << "  because \"after surgery on {surgery}\"\n\n";
+        s << "rule thirds_" << i << " ref \"" << i << ".3\"\n  when service is " << svc
+          << " and has_ehcp and tier < 3\n  split education 1/3, social_care 1/3, health 1/3\n"
+          << "  cap health at £1,500 per week, excess to social_care\n  because \"thirds\"\n\n";
+        s << "rule fixed_" << i << " ref \"" << i << ".4\"\n  when service is " << svc
+          << " and has_ehcp and tier >= 3\n  pay health £254.06 per week\n  split social_care 100%\n"
+          << "  because \"fixed\"\n\n";
+    }
+    s << "decline when not continuing_care and not has_ehcp because \"not eligible\"\n"
+         "refer to \"Director\" when total > £250,000 because \"over {total}\"\n";
+    return s.str();
+}
+
+void BM_Compile1000Rules(benchmark::State& state) {
+    const std::string source = thousand_rules();
+    for (auto _ : state) {
+        CompileResult r = compile(source, "generated.jf");
+        benchmark::DoNotOptimize(r);
+        if (!r.program) state.SkipWithError("the generated policy does not compile");
+    }
+}
+BENCHMARK(BM_Compile1000Rules)->Unit(benchmark::kMillisecond);
+
+void BM_CompileReference(benchmark::State& state) {
+    const std::string source = read(std::string(JOINTLY_SOURCE_DIR) + "/policies/reference/reference.jf");
+    for (auto _ : state) {
+        CompileResult r = compile(source, "reference.jf");
+        benchmark::DoNotOptimize(r);
+    }
+}
+BENCHMARK(BM_CompileReference)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

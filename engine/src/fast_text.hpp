@@ -1,0 +1,90 @@
+// Allocation-free formatting for the evaluation hot path: the same text as Money::to_string,
+// Money::to_display, Date::to_string and Date::to_display (tests hold them equal), appended
+// to a caller's buffer instead of built from temporaries.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "jointly/engine/date.hpp"
+#include "jointly/engine/money.hpp"
+
+namespace jointly::engine::detail {
+
+struct Civil {
+    int y;
+    int m;
+    int d;
+};
+
+// The civil date of a day number (H. Hinnant's algorithm).
+inline Civil civil_of(Date date) {
+    std::int32_t z = date.days() + 719468;
+    const int era = (z >= 0 ? z : z - 146096) / 146097;
+    const int doe = z - era * 146097;
+    const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int mp = (5 * doy + 2) / 153;
+    const int d = doy - (153 * mp + 2) / 5 + 1;
+    const int m = mp + (mp < 10 ? 3 : -9);
+    return {yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
+}
+
+// The calendar year in which the financial year containing `date` starts.
+inline int financial_year_of(Date date) {
+    const Civil c = civil_of(date);
+    return c.m >= 4 ? c.y : c.y - 1;
+}
+
+inline constexpr std::size_t kMoneyChars = 48;  // room for any Money, grouped
+inline constexpr std::size_t kDateChars = 32;   // room for any display date
+
+// Writes into `buf` (kMoneyChars / kDateChars long); returns the length written.
+std::size_t format_money(char* buf, Money m, bool grouped);
+std::size_t format_date_display(char* buf, Date d);
+
+// Text built in a fixed buffer (one exact-size string at the end); spills to the heap when
+// it outgrows the buffer.
+class TextBuilder {
+public:
+    void put(std::string_view s) {
+        if (!spilled_ && len_ + s.size() <= buf_.size()) {
+            if (!s.empty()) std::memcpy(buf_.data() + len_, s.data(), s.size());
+            len_ += s.size();
+        } else {
+            spilled_ = true;
+            heap_ += s;
+        }
+    }
+    void put(char c) { put(std::string_view(&c, 1)); }
+    void money(Money m) {
+        std::array<char, kMoneyChars> b;  // NOLINT: written before read
+        put(std::string_view(b.data(), format_money(b.data(), m, true)));
+    }
+    void date(Date d) {
+        std::array<char, kDateChars> b;  // NOLINT: written before read
+        put(std::string_view(b.data(), format_date_display(b.data(), d)));
+    }
+    std::string str() const {
+        std::string out(buf_.data(), len_);
+        if (spilled_) out += heap_;
+        return out;
+    }
+
+private:
+    std::array<char, 1024> buf_;  // INVARIANT: the first len_ bytes are the text so far
+    std::size_t len_ = 0;
+    bool spilled_ = false;
+    std::string heap_;
+};
+
+void append_int(std::string& out, std::int64_t value);
+void append_money(std::string& out, Money m);          // "1234.56"
+void append_money_display(std::string& out, Money m);  // "£1,234.56"
+void append_date(std::string& out, Date d);            // "2025-06-10"
+void append_date_display(std::string& out, Date d);    // "10 June 2025"
+
+}  // namespace jointly::engine::detail
