@@ -8,8 +8,8 @@
 // meet. Anything else (a let, a threshold, `a > b` between two facts) is an opaque
 // literal that only contradicts its own negation. docs/diagnostics.md states the
 // heuristic for authors; keep the two in step.
-#include <boost/multiprecision/cpp_int.hpp>
 #include <algorithm>
+#include <compare>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,8 +21,29 @@
 namespace jointly::dsl::checker {
 namespace {
 
-using boost::multiprecision::cpp_int;
-using boost::multiprecision::cpp_rational;
+__extension__ typedef __int128 Wide;  // GCC and clang; as engine/src/wide.hpp
+
+// An exact value as units / 10^scale: decimals as written, day numbers and level ordinals
+// with scale 0. INVARIANT: 0 <= scale <= 18 (ast.hpp), so comparing at a common scale
+// multiplies |units| < 2^63 by at most 10^18 and stays below 2^127.
+struct Exact {
+    std::int64_t units = 0;
+    std::int32_t scale = 0;
+
+    static Wide scaled(const Exact& x, std::int32_t to) {
+        Wide v = x.units;
+        for (std::int32_t i = x.scale; i < to; ++i) v *= 10;
+        return v;
+    }
+    friend std::strong_ordering operator<=>(const Exact& a, const Exact& b) {
+        const std::int32_t to = std::max(a.scale, b.scale);
+        const Wide x = scaled(a, to);
+        const Wide y = scaled(b, to);
+        return x < y ? std::strong_ordering::less
+                     : (x > y ? std::strong_ordering::greater : std::strong_ordering::equal);
+    }
+    friend bool operator==(const Exact& a, const Exact& b) { return (a <=> b) == 0; }
+};
 
 constexpr std::size_t kMaxTerms = 64;  // beyond this a condition is "unknown": no warning
 
@@ -30,7 +51,7 @@ enum class Rel { Truth, Eq, Ne, Lt, Le, Gt, Ge, In, NotIn };
 
 struct Value {
     bool numeric = false;
-    cpp_rational number;
+    Exact number;
     std::string text;  // what the author wrote, for messages and text equality
 
     bool operator<(const Value& o) const {
@@ -61,11 +82,7 @@ std::int64_t day_number(const CivilDate& d) {  // days since 1970-01-01, prolept
     return era * 146097 + doe - 719468;
 }
 
-cpp_rational decimal_value(const Decimal& d) {
-    cpp_int p = 1;
-    for (std::int32_t i = 0; i < d.scale; ++i) p *= 10;
-    return cpp_rational(cpp_int(d.units), p);
-}
+Exact decimal_value(const Decimal& d) { return Exact{d.units, std::clamp(d.scale, 0, 18)}; }
 
 Rel flip(Rel r) {
     switch (r) {
@@ -103,11 +120,21 @@ std::string canonical(const Expr& e) {
         case ExprKind::Name: return e.text;
         default: break;
     }
-    std::string out = "(" + std::to_string(static_cast<int>(e.kind)) + ":" + e.text + ":" +
-                      std::to_string(static_cast<int>(e.binary_op)) + ":" +
-                      std::to_string(static_cast<int>(e.unary_op));
-    for (const Expr& arg : e.args) out += " " + canonical(arg);
-    return out + ")";
+    // Built with += only: GCC 12 warns falsely (-Wrestrict) on `"x" + std::string&&`.
+    std::string out = "(";
+    out += std::to_string(static_cast<int>(e.kind));
+    out += ':';
+    out += e.text;
+    out += ':';
+    out += std::to_string(static_cast<int>(e.binary_op));
+    out += ':';
+    out += std::to_string(static_cast<int>(e.unary_op));
+    for (const Expr& arg : e.args) {
+        out += ' ';
+        out += canonical(arg);
+    }
+    out += ')';
+    return out;
 }
 
 class Analyser {
@@ -179,13 +206,13 @@ private:
             case ExprKind::Number:
             case ExprKind::Money:
             case ExprKind::Percent: return Value{true, decimal_value(e.number), canonical(e)};
-            case ExprKind::Date: return Value{true, cpp_rational(day_number(e.date)), date_text(e.date)};
-            case ExprKind::Text: return Value{false, 0, e.text};
-            case ExprKind::Bool: return Value{false, 0, e.boolean ? "true" : "false"};
+            case ExprKind::Date: return Value{true, Exact{day_number(e.date), 0}, date_text(e.date)};
+            case ExprKind::Text: return Value{false, {}, e.text};
+            case ExprKind::Bool: return Value{false, {}, e.boolean ? "true" : "false"};
             case ExprKind::Name: break;
             default: return std::nullopt;
         }
-        if (is_service(other)) return Value{false, 0, e.text};
+        if (is_service(other)) return Value{false, {}, e.text};
         const Symbol* s = c_.value(e.text);
         if (s != nullptr && s->kind != SymbolKind::Level) return std::nullopt;
         std::string scale = scale_of(other);
@@ -196,7 +223,7 @@ private:
         }
         const std::optional<std::size_t> ordinal = c_.level_ordinal(scale, e.text);
         if (!ordinal) return std::nullopt;
-        return Value{true, cpp_rational(static_cast<long long>(*ordinal)), e.text};
+        return Value{true, Exact{static_cast<std::int64_t>(*ordinal), 0}, e.text};
     }
 
     Dnf comparison(const Expr& e, bool negated) const {
@@ -273,76 +300,171 @@ std::string quoted_values(const std::set<Value>& values) {
     return out;
 }
 
-// Why `term` can never hold, or nullopt when it may.
-std::optional<std::string> contradiction(const Term& term) {
-    std::map<std::string, std::vector<const Literal*>> by_subject;
-    for (const Literal& lit : term) by_subject[lit.subject].push_back(&lit);
-    for (const auto& [subject, lits] : by_subject) {
-        std::set<bool> truths;
-        std::optional<std::set<Value>> allowed;
-        std::set<Value> required;  // the `is` values, for the message
-        std::set<Value> excluded;
-        std::optional<std::pair<cpp_rational, bool>> low;   // value, strict
-        std::optional<std::pair<cpp_rational, bool>> high;
-        for (const Literal* lit : lits) {
-            switch (lit->rel) {
-                case Rel::Truth: truths.insert(lit->truth); break;
-                case Rel::Eq:
-                case Rel::In: {
-                    std::set<Value> s(lit->values.begin(), lit->values.end());
-                    if (lit->rel == Rel::Eq) required.insert(s.begin(), s.end());
-                    if (!allowed) {
-                        allowed = s;
-                    } else {
-                        std::set<Value> both;
-                        std::set_intersection(allowed->begin(), allowed->end(), s.begin(), s.end(),
-                                              std::inserter(both, both.begin()));
-                        allowed = both;
-                    }
-                    break;
-                }
-                case Rel::Ne:
-                case Rel::NotIn: excluded.insert(lit->values.begin(), lit->values.end()); break;
-                case Rel::Lt:
-                case Rel::Le:
-                case Rel::Gt:
-                case Rel::Ge: {
-                    const Value& v = lit->values.front();
-                    if (!v.numeric) break;
-                    const bool strict = lit->rel == Rel::Lt || lit->rel == Rel::Gt;
-                    auto& bound = (lit->rel == Rel::Lt || lit->rel == Rel::Le) ? high : low;
-                    const bool is_high = &bound == &high;
-                    if (!bound || (is_high ? v.number < bound->first : v.number > bound->first) ||
-                        (v.number == bound->first && strict)) {
-                        bound = std::make_pair(v.number, strict);
-                    }
-                    break;
-                }
-            }
+// What one branch of a condition requires of one subject.
+struct Constraint {
+    bool needs_true = false;
+    bool needs_false = false;
+    std::optional<std::set<Value>> allowed;  // `is` / `in`: the value is one of these
+    std::set<Value> required;                // the `is` values, for the message
+    std::set<Value> excluded;                // `is not` / `not in`
+    std::optional<std::pair<Exact, bool>> low;   // value, strict
+    std::optional<std::pair<Exact, bool>> high;
+};
+
+void intersect(std::optional<std::set<Value>>& allowed, const std::set<Value>& s) {
+    if (!allowed) {
+        allowed = s;
+        return;
+    }
+    std::set<Value> both;
+    std::set_intersection(allowed->begin(), allowed->end(), s.begin(), s.end(),
+                          std::inserter(both, both.begin()));
+    allowed = std::move(both);
+}
+
+void tighten(std::optional<std::pair<Exact, bool>>& bound,
+             const std::pair<Exact, bool>& by, bool is_high) {
+    if (!bound || (is_high ? by.first < bound->first : by.first > bound->first) ||
+        (by.first == bound->first && by.second)) {
+        bound = by;
+    }
+}
+
+void add(Constraint& c, const Literal& lit) {
+    switch (lit.rel) {
+        case Rel::Truth: (lit.truth ? c.needs_true : c.needs_false) = true; break;
+        case Rel::Eq:
+        case Rel::In: {
+            const std::set<Value> s(lit.values.begin(), lit.values.end());
+            if (lit.rel == Rel::Eq) c.required.insert(s.begin(), s.end());
+            intersect(c.allowed, s);
+            break;
         }
-        if (truths.size() == 2) return "`" + subject + "` cannot be both true and false";
-        if (allowed) {
-            std::set<Value> left;
-            std::set_difference(allowed->begin(), allowed->end(), excluded.begin(), excluded.end(),
-                                std::inserter(left, left.begin()));
-            std::erase_if(left, [&](const Value& v) {
-                if (!v.numeric) return false;
-                if (low && (v.number < low->first || (v.number == low->first && low->second))) return true;
-                return high && (v.number > high->first || (v.number == high->first && high->second));
-            });
-            if (left.empty()) {
-                if (required.size() >= 2) {
-                    return "`" + subject + "` cannot be both " + quoted_values(required);
-                }
-                return "no value of `" + subject + "` meets all of its conditions";
-            }
-        }
-        if (low && high &&
-            (low->first > high->first || (low->first == high->first && (low->second || high->second)))) {
-            return "no value of `" + subject + "` meets all of its bounds";
+        case Rel::Ne:
+        case Rel::NotIn: c.excluded.insert(lit.values.begin(), lit.values.end()); break;
+        case Rel::Lt:
+        case Rel::Le:
+        case Rel::Gt:
+        case Rel::Ge: {
+            const Value& v = lit.values.front();
+            if (!v.numeric) break;
+            const bool strict = lit.rel == Rel::Lt || lit.rel == Rel::Gt;
+            const bool is_high = lit.rel == Rel::Lt || lit.rel == Rel::Le;
+            tighten(is_high ? c.high : c.low, {v.number, strict}, is_high);
+            break;
         }
     }
+}
+
+// Why no value of `subject` meets `c`, or nullopt when one may.
+std::optional<std::string> empty(const Constraint& c, const std::string& subject) {
+    if (c.needs_true && c.needs_false) return "`" + subject + "` cannot be both true and false";
+    if (c.allowed) {
+        std::set<Value> left;
+        std::set_difference(c.allowed->begin(), c.allowed->end(), c.excluded.begin(), c.excluded.end(),
+                            std::inserter(left, left.begin()));
+        std::erase_if(left, [&](const Value& v) {
+            if (!v.numeric) return false;
+            if (c.low && (v.number < c.low->first || (v.number == c.low->first && c.low->second))) return true;
+            return c.high && (v.number > c.high->first || (v.number == c.high->first && c.high->second));
+        });
+        if (left.empty()) {
+            if (c.required.size() >= 2) return "`" + subject + "` cannot be both " + quoted_values(c.required);
+            return "no value of `" + subject + "` meets all of its conditions";
+        }
+    }
+    if (c.low && c.high &&
+        (c.low->first > c.high->first ||
+         (c.low->first == c.high->first && (c.low->second || c.high->second)))) {
+        return "no value of `" + subject + "` meets all of its bounds";
+    }
     return std::nullopt;
+}
+
+// One branch of a condition, by subject (interned ids, sorted).
+using Summary = std::vector<std::pair<std::size_t, Constraint>>;
+
+class Subjects {
+public:
+    std::size_t id(const std::string& subject) {
+        const auto [it, inserted] = ids_.emplace(subject, names_.size());
+        if (inserted) names_.push_back(subject);
+        return it->second;
+    }
+    const std::string& name(std::size_t id) const { return names_[id]; }
+
+private:
+    std::map<std::string, std::size_t> ids_;
+    std::vector<std::string> names_;
+};
+
+Summary summarise(const Term& term, Subjects& subjects) {
+    std::map<std::size_t, Constraint> by;
+    for (const Literal& lit : term) add(by[subjects.id(lit.subject)], lit);
+    return Summary(by.begin(), by.end());
+}
+
+// Why `branch` can never hold, or nullopt when it may.
+std::optional<std::string> contradiction(const Summary& branch, const Subjects& subjects) {
+    for (const auto& [subject, constraint] : branch) {
+        if (auto why = empty(constraint, subjects.name(subject))) return why;
+    }
+    return std::nullopt;
+}
+
+using Bound = std::optional<std::pair<Exact, bool>>;
+
+// The tighter of two bounds, without copying (`is_high`: the smaller wins).
+const Bound& tighter(const Bound& a, const Bound& b, bool is_high) {
+    if (!a) return b;
+    if (!b) return a;
+    if (a->first == b->first) return a->second ? a : b;
+    return (a->first < b->first) == is_high ? a : b;
+}
+
+bool outside(const Value& v, const Bound& low, const Bound& high) {
+    if (!v.numeric) return false;
+    if (low && (v.number < low->first || (v.number == low->first && low->second))) return true;
+    return high && (v.number > high->first || (v.number == high->first && high->second));
+}
+
+// True when no value meets both `a` and `b` (each satisfiable alone). Same verdict as
+// `empty(merged(a, b))`, without building the merged constraint: this runs for every
+// pair of rules that may share a service.
+bool conflicts(const Constraint& a, const Constraint& b) {
+    if ((a.needs_true || b.needs_true) && (a.needs_false || b.needs_false)) return true;
+    const Bound& low = tighter(a.low, b.low, false);
+    const Bound& high = tighter(b.high, a.high, true);
+    if (low && high &&
+        (low->first > high->first || (low->first == high->first && (low->second || high->second)))) {
+        return true;
+    }
+    if (!a.allowed && !b.allowed) return false;
+    const std::set<Value>& first = a.allowed ? *a.allowed : *b.allowed;
+    for (const Value& v : first) {
+        if (a.allowed && b.allowed && &first == &*a.allowed && b.allowed->count(v) == 0) continue;
+        if (a.excluded.count(v) != 0 || b.excluded.count(v) != 0 || outside(v, low, high)) continue;
+        return false;  // `v` meets both
+    }
+    return true;
+}
+
+// Whether two branches, each satisfiable alone, can hold together.
+bool compatible(const Summary& a, const Summary& b) {
+    auto i = a.begin();
+    auto j = b.begin();
+    while (i != a.end() && j != b.end()) {
+        if (i->first < j->first) {
+            ++i;
+        } else if (j->first < i->first) {
+            ++j;
+        } else {
+            if (conflicts(i->second, j->second)) return false;
+            ++i;
+            ++j;
+        }
+    }
+    return true;
 }
 
 // The services a condition allows.
@@ -427,23 +549,27 @@ bool windows_may_overlap(const std::optional<Window>& a, const std::optional<Win
 void check_static_rules(Checker& c) {
     const std::vector<Rule>& rules = c.module.rules;
     Analyser analyser(c);
+    Subjects subjects;
     std::vector<Dnf> forms(rules.size());
+    // The branches of each rule's condition that can hold (nullopt: too large to analyse).
+    std::vector<std::optional<std::vector<Summary>>> branches(rules.size());
     std::vector<bool> never(rules.size(), false);
     for (std::size_t i = 0; i < rules.size(); ++i) {
         forms[i] = rules[i].condition ? analyser.dnf(*rules[i].condition, false)
                                       : Dnf(std::vector<Term>{Term{}});
         if (!forms[i]) continue;
         std::optional<std::string> why;
-        bool all = true;
+        branches[i].emplace();
         for (const Term& term : *forms[i]) {
-            const std::optional<std::string> w = contradiction(term);
+            Summary summary = summarise(term, subjects);
+            const std::optional<std::string> w = contradiction(summary, subjects);
             if (!w) {
-                all = false;
-                break;
+                branches[i]->push_back(std::move(summary));
+            } else if (!why) {
+                why = w;
             }
-            if (!why) why = w;
         }
-        if (!all) continue;
+        if (!branches[i]->empty()) continue;
         never[i] = true;
         std::string help = why ? *why : "the condition is always false";
         if (why && why->rfind("`service` cannot be both", 0) == 0) {
@@ -502,32 +628,35 @@ void check_static_rules(Checker& c) {
         for (const std::size_t i : candidates) {
             if (never[i] || ancestors[i].count(j) != 0 || ancestors[j].count(i) != 0) continue;
             if (rules[i].id.name == rules[j].id.name) continue;  // E2001 already
-            std::optional<std::string> common;
             const Served& a = served[i];
             const Served& b = served[j];
+            const std::string* common = nullptr;  // a service both name, for the message
             if (!a.any && !b.any) {
                 // Both constrain the service. Through a list fact the services are known
                 // only at run time: no warning (conservative).
                 if (a.unknown || b.unknown) continue;
-                std::set<std::string> both;
-                std::set_intersection(a.names.begin(), a.names.end(), b.names.begin(),
-                                      b.names.end(), std::inserter(both, both.begin()));
-                if (both.empty()) continue;
-                common = *both.begin();
+                for (const std::string& name : a.names) {
+                    if (b.names.count(name) != 0) {
+                        common = &name;
+                        break;
+                    }
+                }
+                if (common == nullptr) continue;
             }
             if (!windows_may_overlap(rules[i].window, rules[j].window)) continue;
             bool overlap = true;
-            if (forms[i] && forms[j]) {
-                const Dnf joint = Analyser::product(*forms[i], *forms[j]);
-                if (joint) {
-                    overlap = std::any_of(joint->begin(), joint->end(),
-                                          [](const Term& t) { return !contradiction(t); });
-                }
+            const auto& bi = branches[i];
+            const auto& bj = branches[j];
+            if (bi && bj && bi->size() * bj->size() <= kMaxTerms) {
+                overlap = std::any_of(bi->begin(), bi->end(), [&](const Summary& x) {
+                    return std::any_of(bj->begin(), bj->end(),
+                                       [&](const Summary& y) { return compatible(x, y); });
+                });
             }
             if (!overlap) continue;
             c.emit(Code::rules_overlap, rules[j].id.span,
                    "rules `" + rules[i].id.name + "` and `" + rules[j].id.name + "` can both apply to " +
-                       (common ? "a `" + *common + "` line" : std::string("the same line")) +
+                       (common != nullptr ? "a `" + *common + "` line" : std::string("the same line")) +
                        ", and neither is an exception to the other",
                    "a line they both match is referred to the panel as a conflict; make one an "
                    "`exception to` the other, or make their conditions exclusive");
