@@ -283,7 +283,7 @@ auto const share_def = node(name("an agency's name")[assign_to<&Share::agency>] 
                        share_amount[set_share_amount]);
 auto const split_def = node(clause("split", kRuleSplit) > share[push_value] >
                        *(sym(",") > share[push_value]) >
-                       described("`,` before the next share", !name_soft("")));
+                       described("`,` before the next share", !(name_soft("") >> share_amount)));
 auto const cap_def = node(clause("cap", 7) > agency_name[assign_to<&Cap::agency>] > kw("at") >
                      money_amount[assign_to<&Cap::amount>] > per[assign_to<&Cap::per>] >
                      -sym(",") > described("`excess to` and who pays the excess", kw("excess")) >

@@ -89,8 +89,7 @@ Decimal to_decimal(Iter b, Iter e) {
         if (__builtin_mul_overflow(out.units, std::int64_t{10}, &out.units) ||
             __builtin_add_overflow(out.units, std::int64_t{digit}, &out.units)) {
             fail("E1005", "the number " + quoted(b, e) + " is too large", b, e,
-                 "numbers and amounts must be below 9,223,372,036,854,775,807 in their "
-                 "smallest written unit");
+                 "write at most 18 digits");
         }
         if (fraction) ++out.scale;
     }
@@ -195,7 +194,7 @@ Iter scan_money(Iter b, Iter last, Decimal& pounds) {
         pounds = to_decimal(digits, e);
     } catch (SyntaxError const&) {
         fail("E1005", "the amount " + quoted(b, e) + " is too large", b, e,
-             "amounts must be below £92,233,720,368,547,758.07");
+             "write at most 18 digits");
     }
     return e;
 }

@@ -2,6 +2,7 @@
 // (grammar_*.hpp). Turns every way the grammar can fail into an E1xxx Diagnostic.
 #include "jointly/dsl/parse.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <utility>
@@ -59,6 +60,39 @@ std::string expected_after(grammar::DeclKind kind) {
         return "a declaration (`agency`, `scale`, `fact`, `event`, `let`, `eligible`, "
                "`table`, `rule`, `decline`, `refer` or `pool`)";
     }
+}
+
+// The keywords that could start what is expected next, for "did you mean".
+std::vector<std::string> keywords_expected(std::string const& which, grammar::DeclKind kind) {
+    std::vector<std::string> out;
+    if (which == grammar::kExpectedDeclaration) {
+        out = {"agency", "scale", "fact", "event", "let", "eligible", "table", "rule", "decline",
+               "refer", "pool"};
+        using grammar::DeclKind;
+        if (kind == DeclKind::Header) {
+            out.insert(out.end(), {"version", "effective", "agreed", "ref", "panel", "rounding"});
+        } else if (kind == DeclKind::Rule) {
+            out.insert(out.end(), {"ref", "exception", "when", "within", "from", "before", "pay",
+                                   "split", "odd", "cap", "regardless", "because"});
+        } else if (kind == DeclKind::Pool) {
+            out.insert(out.end(), {"host", "contribution", "overspend", "underspend", "risk",
+                                   "tolerance"});
+        } else if (kind == DeclKind::Table) {
+            out.emplace_back("from");
+        }
+        return out;
+    }
+    // the backticked words of the description: "`after` or `before`"
+    for (std::size_t open = which.find('`'); open != std::string::npos;) {
+        const std::size_t close = which.find('`', open + 1);
+        if (close == std::string::npos) break;
+        std::string word = which.substr(open + 1, close - open - 1);
+        if (!word.empty() && std::all_of(word.begin(), word.end(), grammar::is_word_char)) {
+            out.push_back(std::move(word));
+        }
+        open = which.find('`', close + 1);
+    }
+    return out;
 }
 
 // True when X3 named the expectation in our words (not a C++ type name).
@@ -134,7 +168,14 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
         } else {
             message = "unexpected " + found(source, at, end);
         }
-        result.diagnostics.push_back(error("E1001", std::move(message), file, text.span(at, end)));
+        std::string help;
+        if (at < end && grammar::is_word_char(source[at])) {
+            const std::string suggestion = did_you_mean(source.substr(at, end - at),
+                                                        keywords_expected(which, state.last_decl));
+            if (!suggestion.empty()) help = "did you mean `" + suggestion + "`?";
+        }
+        result.diagnostics.push_back(
+            error("E1001", std::move(message), file, text.span(at, end), std::move(help)));
     }
     return result;
 }

@@ -42,14 +42,15 @@ bool updating() {
     return v != nullptr && std::string(v) == "1";
 }
 
-// `file:line:col: error[CODE]: message`, one line per diagnostic (the test's own simple
-// rendering, independent of the checker's `render`).
+// `file:line:col: error[CODE]: message`, one line per diagnostic, then `   = help: ...` when
+// it has help (the test's own simple rendering, independent of the checker's `render`).
 std::string render_lines(Diagnostics const& ds) {
     std::string out;
     for (Diagnostic const& d : ds) {
         out += d.file + ":" + std::to_string(d.span.line) + ":" + std::to_string(d.span.column) +
                ": " + (d.severity == Severity::Error ? "error" : "warning") + "[" + d.code +
                "]: " + d.message + "\n";
+        if (!d.help.empty()) out += "   = help: " + d.help + "\n";
     }
     return out;
 }
