@@ -1,0 +1,272 @@
+// The decision routes over real loopback HTTP: evaluate, store, read, list, batch, panel
+// records, and every malformed input answered with a 4xx naming the field.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "http_fixture.hpp"
+
+namespace jointly::testing {
+namespace {
+
+using nlohmann::json;
+
+TEST(HttpDecisions, EvaluateGivesTheContractShape) {
+    TestServer s;
+    auto c = s.client();
+    auto r = c.Post("/v1/evaluate", post_op_request().dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+    auto j = body_of(r);
+    EXPECT_FALSE(j.contains("decision_id"));
+    EXPECT_EQ(j["policy"]["id"], "reference");
+    EXPECT_EQ(j["policy"]["version"], "2025.1");
+    EXPECT_EQ(j["policy"]["sha256"].get<std::string>().size(), 64u);
+    EXPECT_EQ(j["outcome"], "approve");
+    EXPECT_EQ(j["total"], "5914.28");
+    EXPECT_EQ(j["by_agency"]["health"], "1350.00");
+    EXPECT_EQ(j["allocations"][1]["rule"], "post_op_personal_care");
+    EXPECT_EQ(j["case_ref"], "C-1042");
+    EXPECT_FALSE(j["explanation"].empty());
+    EXPECT_FALSE(j.contains("trace"));
+}
+
+TEST(HttpDecisions, EvaluateIsByteIdenticalAndExplainFullAddsATrace) {
+    TestServer s;
+    auto c = s.client();
+    auto a = c.Post("/v1/evaluate", post_op_request().dump(), "application/json");
+    auto b = c.Post("/v1/evaluate", post_op_request().dump(), "application/json");
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->body, b->body);
+    auto full = c.Post("/v1/evaluate?explain=full", post_op_request().dump(), "application/json");
+    ASSERT_TRUE(full);
+    ASSERT_EQ(full->status, 200);
+    EXPECT_TRUE(body_of(full).contains("trace")) << full->body.substr(0, 400);
+    auto bad = c.Post("/v1/evaluate?explain=lots", post_op_request().dump(), "application/json");
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400);
+}
+
+TEST(HttpDecisions, StoredDecisionIsReadBackWithItsRequest) {
+    TestServer s;
+    auto c = s.client();
+    auto r = c.Post("/v1/decisions", post_op_request().dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    auto j = body_of(r);
+    const auto id = j["decision_id"].get<std::string>();
+    EXPECT_EQ(id.rfind("d-", 0), 0u);
+    EXPECT_EQ(r->get_header_value("Location"), "/v1/decisions/" + id);
+    EXPECT_EQ(r->body.find("{\"decision_id\""), 0u);  // the id comes first
+
+    auto g = c.Get(("/v1/decisions/" + id).c_str(), bearer(kClientToken));
+    ASSERT_TRUE(g);
+    ASSERT_EQ(g->status, 200);
+    auto stored = body_of(g);
+    EXPECT_EQ(stored["decision_id"], id);
+    EXPECT_EQ(stored["total"], j["total"]);
+    EXPECT_EQ(stored["request"], post_op_request());
+    EXPECT_TRUE(stored["panel"].is_null());
+    EXPECT_EQ(stored["created_at"].get<std::string>().size(), 24u);
+
+    auto missing = c.Get("/v1/decisions/d-0000000000000000", bearer(kClientToken));
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 404);
+    EXPECT_EQ(body_of(missing)["error"]["code"], "not_found");
+}
+
+TEST(HttpDecisions, ListFiltersAndPages) {
+    TestServer s;
+    auto c = s.client();
+    for (int i = 0; i < 3; ++i) {
+        auto req = post_op_request();
+        req["case_ref"] = i < 2 ? "C-A" : "C-B";
+        ASSERT_EQ(c.Post("/v1/decisions", req.dump(), "application/json")->status, 201);
+    }
+    auto all = body_of(c.Get("/v1/decisions", bearer(kClientToken)));
+    EXPECT_EQ(all["total"], 3);
+    auto a = body_of(c.Get("/v1/decisions?case_ref=C-A", bearer(kClientToken)));
+    EXPECT_EQ(a["total"], 2);
+    EXPECT_EQ(a["decisions"][0]["case_ref"], "C-A");
+    EXPECT_EQ(a["decisions"][0]["outcome"], "approve");
+    auto paged = body_of(c.Get("/v1/decisions?limit=1&offset=1", bearer(kClientToken)));
+    EXPECT_EQ(paged["decisions"].size(), 1u);
+    EXPECT_EQ(body_of(c.Get("/v1/decisions?outcome=decline", bearer(kClientToken)))["total"], 0);
+    EXPECT_EQ(body_of(c.Get("/v1/decisions?from=2000-01-01&to=9999-12-31", bearer(kClientToken)))["total"], 3);
+    for (const char* bad : {"/v1/decisions?from=2025-13-01", "/v1/decisions?limit=abc", "/v1/decisions?limit=100000",
+                            "/v1/decisions?outcome=maybe"}) {
+        auto r = c.Get(bad, bearer(kClientToken));
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 400) << bad;
+        EXPECT_FALSE(body_of(r)["error"]["details"].empty()) << bad;
+    }
+}
+
+TEST(HttpDecisions, BatchAnswersEachRequest) {
+    TestServer s;
+    auto c = s.client();
+    auto bad = post_op_request();
+    bad["lines"][0]["weekly"] = 450.5;
+    json batch = {{"requests", {post_op_request(), bad, post_op_request()}}};
+    auto r = c.Post("/v1/evaluate/batch", batch.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    auto j = body_of(r);
+    EXPECT_EQ(j["count"], 3);
+    EXPECT_EQ(j["failed"], 1);
+    EXPECT_EQ(j["results"][0]["total"], "5914.28");
+    EXPECT_EQ(j["results"][1]["status"], 400);
+    EXPECT_EQ(j["results"][1]["error"]["details"][0]["path"], "/lines/0/weekly");
+    auto not_array = c.Post("/v1/evaluate/batch", R"({"requests": 3})", "application/json");
+    EXPECT_EQ(not_array->status, 400);
+}
+
+TEST(HttpDecisions, PanelRecordsNeedThePanelRoleAndSupersede) {
+    TestServer s;
+    auto c = s.client();
+    auto stored = body_of(c.Post("/v1/decisions", post_op_request().dump(), "application/json"));
+    const std::string path = "/v1/decisions/" + stored["decision_id"].get<std::string>() + "/panel";
+    json record = {{"outcome", "deferred"}, {"date", "2025-06-20"}, {"members", {"Chair", "ICB lead"}}, {"notes", "more evidence"}};
+
+    auto none = c.Post(path.c_str(), record.dump(), "application/json");
+    EXPECT_EQ(none->status, 401);
+    auto client = c.Post(path.c_str(), bearer(kClientToken), record.dump(), "application/json");
+    EXPECT_EQ(client->status, 403);
+    EXPECT_EQ(body_of(client)["error"]["code"], "forbidden");
+    auto wrong = c.Post(path.c_str(), bearer("not-a-real-token-at-all"), record.dump(), "application/json");
+    EXPECT_EQ(wrong->status, 401);
+
+    auto first = c.Post(path.c_str(), bearer(kPanelToken), record.dump(), "application/json");
+    ASSERT_EQ(first->status, 201) << first->body;
+    auto first_j = body_of(first);
+    EXPECT_TRUE(first_j["supersedes"].is_null());
+
+    json override_record = {{"outcome", "approved"},
+                            {"date", "2025-07-01"},
+                            {"members", {"Chair"}},
+                            {"override", {{"shares", {{"health", "2957.14"}, {"social_care", "2957.14"}}},
+                                          {"reason", "equal shares agreed at panel"}}}};
+    auto second = c.Post(path.c_str(), bearer(kPanelToken), override_record.dump(), "application/json");
+    ASSERT_EQ(second->status, 201) << second->body;
+    EXPECT_EQ(body_of(second)["supersedes"], first_j["panel_record_id"]);
+
+    auto decision = body_of(c.Get(("/v1/decisions/" + stored["decision_id"].get<std::string>()).c_str(), bearer(kClientToken)));
+    EXPECT_EQ(decision["panel_records"].size(), 2u);
+    EXPECT_EQ(decision["panel"]["record"]["outcome"], "approved");
+    EXPECT_EQ(decision["outcome"], "approve");  // the rules' result is untouched
+    EXPECT_EQ(decision["by_agency"]["health"], "1350.00");
+
+    override_record["override"]["shares"]["health"] = "1.00";
+    auto mismatch = c.Post(path.c_str(), bearer(kPanelToken), override_record.dump(), "application/json");
+    ASSERT_EQ(mismatch->status, 400);
+    EXPECT_EQ(body_of(mismatch)["error"]["details"][0]["path"], "/override/shares");
+
+    json bad = {{"outcome", "maybe"}, {"date", "soon"}, {"members", json::array()}, {"colour", 1}};
+    auto invalid = c.Post(path.c_str(), bearer(kPanelToken), bad.dump(), "application/json");
+    ASSERT_EQ(invalid->status, 400) << invalid->body;
+    const auto invalid_json = body_of(invalid);
+    std::set<std::string> paths;
+    for (const auto& d : invalid_json["error"]["details"]) paths.insert(d["path"].get<std::string>());
+    EXPECT_EQ(paths, (std::set<std::string>{"/outcome", "/date", "/members", "/colour"}));
+
+    auto unknown = c.Post("/v1/decisions/d-ffffffffffffffff/panel", bearer(kPanelToken), record.dump(), "application/json");
+    EXPECT_EQ(unknown->status, 404);
+}
+
+struct Malformed {
+    const char* name;
+    std::string body;
+    int status;
+    const char* path;     // a detail path that must be present ("" = none required)
+    const char* message;  // substring of the error message or a detail message
+};
+
+class HttpMalformed : public ::testing::TestWithParam<Malformed> {};
+
+std::string with(const char* pointer, const json& value) {
+    auto r = post_op_request();
+    r[json::json_pointer(pointer)] = value;
+    return r.dump();
+}
+
+TEST_P(HttpMalformed, AnswersFourHundredNamingTheField) {
+    static TestServer s([](server::ServeOptions& o) { o.max_body = 16 * 1024; });
+    const auto& m = GetParam();
+    auto c = s.client();
+    auto r = c.Post("/v1/evaluate", m.body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, m.status) << r->body;
+    auto j = body_of(r);
+    ASSERT_TRUE(j.contains("error")) << r->body;
+    EXPECT_TRUE(j["error"]["code"].is_string());
+    EXPECT_TRUE(j["error"]["details"].is_array());
+    std::string all = j["error"]["message"].get<std::string>();
+    bool path_found = std::string(m.path).empty();
+    for (const auto& d : j["error"]["details"]) {
+        all += " | " + d["path"].get<std::string>() + ": " + d["message"].get<std::string>();
+        if (d["path"] == m.path) path_found = true;
+    }
+    EXPECT_TRUE(path_found) << m.path << " not in " << all;
+    EXPECT_NE(all.find(m.message), std::string::npos) << all;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inputs, HttpMalformed,
+    ::testing::Values(
+        Malformed{"not_json", "{\"policy\": ", 400, "", "not valid JSON"},
+        Malformed{"empty", "", 400, "", "needs a JSON body"},
+        Malformed{"array", "[]", 400, "", "JSON object"},
+        Malformed{"too_deep", std::string(200, '[') + std::string(200, ']'), 400, "", "nested deeper"},
+        Malformed{"too_large", std::string(20000, ' ') + "{}", 413, "", "larger than the limit"},
+        Malformed{"float_money", with("/lines/0/weekly", 450.5), 400, "/lines/0/weekly", "lost exactness"},
+        Malformed{"bad_date", with("/lines/0/start", "2025-02-29"), 400, "/lines/0/start", "real day"},
+        Malformed{"unknown_fact", with("/facts/has_echp", true), 400, "/facts/has_echp", "unknown fact `has_echp`"},
+        Malformed{"bad_level", with("/facts/dst/skin", "extreme"), 400, "/facts/dst/skin", "`extreme`"},
+        Malformed{"unknown_event", with("/events/surgrey", "2025-06-10"), 400, "/events/surgrey", "unknown event"},
+        Malformed{"policy_number", with("/policy", 7), 400, "/policy", "must be a string"},
+        Malformed{"as_of_bad", with("/as_of", "June"), 400, "/as_of", "as_of"},
+        Malformed{"unknown_policy", with("/policy", "northshire"), 404, "", "no policy `northshire`"},
+        Malformed{"not_in_effect", with("/as_of", "2020-01-01"), 404, "", "in effect on 2020-01-01"},
+        Malformed{"unknown_version", with("/version", "1999.1"), 404, "", "no version `1999.1`"},
+        Malformed{"lines_missing", R"({"policy":"reference","as_of":"2025-06-01","facts":{"dst":{}}})", 400, "/lines",
+                  "needs `lines`"},
+        Malformed{"duplicate_line", with("/lines/1", json::parse(R"({"id":"pc","service":"equipment","amount":"1","date":"2025-06-01"})")),
+                  400, "/lines/1/id", "earlier line"}),
+    [](const ::testing::TestParamInfo<Malformed>& param_info) { return std::string(param_info.param.name); });
+
+TEST(HttpErrors, UnknownRoutesAndMethodsAnswerInTheContractShape) {
+    TestServer s;
+    auto c = s.client();
+    auto r = c.Get("/v1/nothing");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404);
+    EXPECT_EQ(body_of(r)["error"]["code"], "not_found");
+    auto m = c.Delete("/v1/decisions");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->status, 405);
+    EXPECT_EQ(m->get_header_value("Allow"), "GET, POST");
+    EXPECT_EQ(body_of(m)["error"]["code"], "method_not_allowed");
+    auto g = c.Get("/v1/evaluate");
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->status, 405);
+}
+
+TEST(HttpAuth, ClientEvaluationNeedsAToken) {
+    TestServer s([](server::ServeOptions& o) { o.open_evaluation = false; });
+    auto c = s.client();
+    EXPECT_EQ(c.Post("/v1/evaluate", post_op_request().dump(), "application/json")->status, 401);
+    EXPECT_EQ(c.Post("/v1/evaluate", bearer(kClientToken), post_op_request().dump(), "application/json")->status, 200);
+    EXPECT_EQ(c.Get("/healthz")->status, 200);
+    EXPECT_EQ(c.Get("/v1/policies")->status, 200);
+}
+
+TEST(HttpAuth, StoredDecisionsAreReadOnlyWithAToken) {
+    TestServer s;  // evaluation open, reading stored decisions is not
+    auto c = s.client();
+    EXPECT_EQ(c.Get("/v1/decisions")->status, 401);
+    EXPECT_EQ(c.Get("/v1/decisions", bearer(kClientToken))->status, 200);
+}
+
+}  // namespace
+}  // namespace jointly::testing

@@ -1,0 +1,217 @@
+// The policy routes over loopback HTTP: list, detail and schema, upload (201, 409, 422, roles),
+// check, simulate, pool reconciliation, and the shared acceptance cases through /v1/evaluate.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "http_fixture.hpp"
+#include "jointly/server/service.hpp"
+
+namespace jointly::testing {
+namespace {
+
+using nlohmann::json;
+
+const char* kUploaded = R"(policy uploaded_test "Uploaded in a test"
+  version "2025.1"
+  effective from 2025-04-01
+
+agency health "NHS"
+agency social_care "Social care"
+
+rule transport ref "T1"
+  when service is transport
+  split health 50%, social_care 50%
+  odd penny to health
+  because "transport is shared equally"
+)";
+
+TEST(HttpPolicies, ListAndDetail) {
+    TestServer s;
+    auto c = s.client();
+    auto list = body_of(c.Get("/v1/policies"));
+    ASSERT_EQ(list["policies"].size(), 1u);
+    EXPECT_EQ(list["policies"][0]["id"], "reference");
+    EXPECT_EQ(list["policies"][0]["versions"][0]["effective_from"], "2025-04-01");
+    EXPECT_TRUE(list["policies"][0]["versions"][0]["effective_to"].is_null());
+
+    auto r = c.Get("/v1/policies/reference");
+    ASSERT_EQ(r->status, 200);
+    auto detail = body_of(r);
+    const auto& v = detail["versions"][0];
+    EXPECT_EQ(v["version"], "2025.1");
+    EXPECT_EQ(v["sha256"].get<std::string>().size(), 64u);
+    EXPECT_NE(v["source"].get<std::string>().find("policy reference"), std::string::npos);
+    EXPECT_EQ(v["events"], json::array({"surgery"}));
+    const auto& facts = v["schema"]["properties"]["facts"];
+    EXPECT_EQ(facts["properties"]["has_ehcp"]["type"], "boolean");
+    EXPECT_EQ(facts["properties"]["dst"]["additionalProperties"]["enum"][5], "priority");
+    EXPECT_EQ(facts["required"], json::array({"dst"}));
+    EXPECT_EQ(v["agencies"][0]["id"], "health");
+
+    EXPECT_EQ(c.Get("/v1/policies/nope")->status, 404);
+}
+
+TEST(HttpPolicies, UploadCompilesStoresAndServes) {
+    TestServer s;
+    auto c = s.client();
+    const auto generation = body_of(c.Get("/v1/policies"))["generation"];
+
+    EXPECT_EQ(c.Post("/v1/policies", kUploaded, "text/plain")->status, 401);
+    EXPECT_EQ(c.Post("/v1/policies", bearer(kPanelToken), kUploaded, "text/plain")->status, 403);
+
+    auto r = c.Post("/v1/policies", bearer(kAuthorToken), kUploaded, "text/plain");
+    ASSERT_EQ(r->status, 201) << r->body;
+    EXPECT_EQ(body_of(r)["id"], "uploaded_test");
+    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test-2025.1.jf"));
+
+    json req = {{"policy", "uploaded_test"},
+                {"as_of", "2025-06-01"},
+                {"lines", {{{"id", "t"}, {"service", "transport"}, {"amount", "10.01"}, {"date", "2025-06-02"}}}}};
+    auto e = body_of(c.Post("/v1/evaluate", req.dump(), "application/json"));
+    EXPECT_EQ(e["by_agency"]["health"], "5.01") << e.dump();
+
+    auto again = c.Post("/v1/policies", bearer(kAuthorToken), json{{"source", kUploaded}}.dump(), "application/json");
+    EXPECT_EQ(again->status, 409) << again->body;
+    EXPECT_EQ(body_of(again)["error"]["code"], "conflict");
+
+    // a reload finds the stored upload
+    ASSERT_TRUE(s.server->reload().ok);
+    EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 2u);
+    EXPECT_GT(body_of(c.Get("/v1/policies"))["generation"].get<int>(), generation.get<int>());
+}
+
+TEST(HttpPolicies, ABadUploadIsRefusedWithDiagnosticsAndChangesNothing) {
+    TestServer s;
+    auto c = s.client();
+    const auto before = body_of(c.Get("/v1/policies"));
+    std::string broken = kUploaded;
+    broken.replace(broken.find("split health"), 12, "split heath");
+    auto r = c.Post("/v1/policies", bearer(kAuthorToken), broken, "text/plain");
+    ASSERT_EQ(r->status, 422) << r->body;
+    auto j = body_of(r);
+    EXPECT_EQ(j["error"]["code"], "policy_invalid");
+    ASSERT_FALSE(j["error"]["diagnostics"].empty());
+    const auto& d = j["error"]["diagnostics"][0];
+    EXPECT_EQ(d["severity"], "error");
+    EXPECT_EQ(d["line"], 10);
+    EXPECT_GT(d["column"].get<int>(), 0);
+    EXPECT_NE(d["message"].get<std::string>().find("heath"), std::string::npos);
+    EXPECT_EQ(body_of(c.Get("/v1/policies")), before);
+
+    // overlapping the version in service is refused too
+    std::string overlap = body_of(c.Get("/v1/policies/reference"))["versions"][0]["source"].get<std::string>();
+    overlap.replace(overlap.find("version \"2025.1\""), 16, "version \"2026.1\"");
+    auto o = c.Post("/v1/policies", bearer(kAuthorToken), overlap, "text/plain");
+    EXPECT_EQ(o->status, 422) << o->body;
+    EXPECT_EQ(body_of(c.Get("/v1/policies")), before);
+
+    auto big = c.Post("/v1/policies", bearer(kAuthorToken), std::string(300 * 1024, '#'), "text/plain");
+    EXPECT_EQ(big->status, 413);
+}
+
+TEST(HttpPolicies, CheckDoesNotStore) {
+    TestServer s;
+    auto c = s.client();
+    auto ok = c.Post("/v1/policies/check", kUploaded, "text/plain");
+    ASSERT_EQ(ok->status, 200) << ok->body;
+    EXPECT_EQ(body_of(ok)["ok"], true);
+    EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 1u);
+    auto bad = c.Post("/v1/policies/check", "policy x", "text/plain");
+    EXPECT_EQ(bad->status, 422);
+    EXPECT_FALSE(body_of(bad)["error"]["diagnostics"].empty());
+    auto missing = c.Post("/v1/policies/check", R"({"file": "x.jf"})", "application/json");
+    EXPECT_EQ(missing->status, 400);
+}
+
+TEST(HttpSimulate, ComparesAgainstADraft) {
+    TestServer s;
+    auto c = s.client();
+    std::string draft = body_of(c.Get("/v1/policies/reference"))["versions"][0]["source"].get<std::string>();
+    draft.replace(draft.find("split social_care 100%"), 22, "split social_care 50%, health 50%");
+    auto residential = post_op_request();
+    residential["case_ref"] = "C-2";
+    residential["events"] = json::object();
+    residential["lines"][0]["service"] = "residential_placement";
+    json body = {{"policy", "reference"}, {"vs_source", draft}, {"cases", {post_op_request(), residential, 7}}};
+    auto r = c.Post("/v1/simulate", body.dump(), "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    auto j = body_of(r);
+    EXPECT_EQ(j["cases"], 3);
+    EXPECT_EQ(j["evaluated"], 2);
+    EXPECT_EQ(j["errors"].size(), 1u);
+    EXPECT_EQ(j["errors"][0]["case"], 2);
+    EXPECT_EQ(j["a"]["total"], j["b"]["total"]);
+    EXPECT_EQ(j["splits_changed"], 1);
+    EXPECT_EQ(j["changed"][0]["case_ref"], "C-1042");
+    EXPECT_NE(j["difference"]["by_agency"]["health"], "0.00");
+    EXPECT_EQ(j["difference"]["total"], "0.00");
+
+    json broken = {{"vs_source", "policy"}, {"cases", json::array()}};
+    EXPECT_EQ(c.Post("/v1/simulate", broken.dump(), "application/json")->status, 422);
+    EXPECT_EQ(c.Post("/v1/simulate", R"({"cases": 1})", "application/json")->status, 400);
+}
+
+TEST(HttpPools, ReconcilesAdHocContributionsAndRefusesBadInput) {
+    TestServer s;
+    auto c = s.client();
+    json body = {{"contributions", {{"social_care", "3704554.92"}, {"health", "1122592.40"}, {"education", "785814.68"}}},
+                 {"spend", "6000000.00"},
+                 {"carry_forward", false}};
+    auto r = c.Post("/v1/pools/adhoc/reconcile", body.dump(), "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    auto j = body_of(r);
+    EXPECT_EQ(j["overspend"], "387038.00");
+    EXPECT_EQ(j["overspend_shares"]["social_care"], "255445.08");
+    body["spend"] = 12.5;
+    auto bad = c.Post("/v1/pools/adhoc/reconcile", body.dump(), "application/json");
+    EXPECT_EQ(bad->status, 400);
+    EXPECT_EQ(body_of(bad)["error"]["details"][0]["path"], "/spend");
+    EXPECT_EQ(c.Post("/v1/pools/none/reconcile", R"({"spend": "1.00"})", "application/json")->status, 404);
+}
+
+// The shared acceptance cases, through POST /v1/evaluate (and the pool case through
+// /v1/pools/{id}/reconcile), compared field by field.
+std::vector<std::string> acceptance_cases() {
+    std::vector<std::string> out;
+    const fs::path dir = fs::path(JOINTLY_ACCEPTANCE_DIR) / "cases";
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".json") out.push_back(entry.path().filename().string());
+    std::sort(out.begin(), out.end());
+    if (out.empty()) out.push_back("");
+    return out;
+}
+
+class HttpAcceptance : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HttpAcceptance, ReproducesEveryFigure) {
+    if (GetParam().empty()) GTEST_SKIP() << "no acceptance cases under " << JOINTLY_ACCEPTANCE_DIR << "/cases";
+    static TestServer s;
+    auto c = s.client();
+    const auto kase = json::parse(read_file(fs::path(JOINTLY_ACCEPTANCE_DIR) / "cases" / GetParam()));
+    auto request = kase.value("request", json::object());
+    request["policy"] = "reference";
+    const json pool = {{"contributions", kase.value("contributions", json())},
+                       {"spend", kase.value("spend", json())},
+                       {"carry_forward", kase.value("carry_forward", false)}};
+    auto r = kase.contains("request") ? c.Post("/v1/evaluate", request.dump(), "application/json")
+                                      : c.Post("/v1/pools/acceptance/reconcile", pool.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    for (const auto& d : server::compare_expected(kase["expected"], body_of(r))) ADD_FAILURE() << d;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, HttpAcceptance, ::testing::ValuesIn(acceptance_cases()),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                             std::string n = param_info.param.empty() ? "missing" : param_info.param;
+                             n = n.substr(0, n.find(".json"));
+                             for (char& ch : n)
+                                 if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                             return n;
+                         });
+
+}  // namespace
+}  // namespace jointly::testing
