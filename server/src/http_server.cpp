@@ -120,6 +120,7 @@ private:
         server_.set_read_timeout(o.request_timeout_seconds, 0);
         server_.set_write_timeout(o.request_timeout_seconds, 0);
         server_.set_keep_alive_max_count(10000);
+        server_.set_tcp_nodelay(true);
         server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
             t_request_start = Clock::now();
             t_note = RequestNote{};

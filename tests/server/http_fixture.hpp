@@ -74,6 +74,7 @@ public:
         httplib::Client c("127.0.0.1", port);
         c.set_read_timeout(60, 0);
         c.set_connection_timeout(10, 0);
+        c.set_tcp_nodelay(true);
         return c;
     }
 
