@@ -56,8 +56,8 @@ void allocate_into(Money total, const Ratio* shares, std::size_t n, std::optiona
 
     // Small splits (every real rule) stay on the stack.
     constexpr std::size_t kSmall = 8;
-    std::array<Part, kSmall> small_parts{};
-    std::array<std::size_t, kSmall> small_order{};
+    std::array<Part, kSmall> small_parts;         // NOLINT: written before read
+    std::array<std::size_t, kSmall> small_order;  // NOLINT: written before read
     const std::unique_ptr<Part[]> big_parts(n > kSmall ? new Part[n] : nullptr);
     const std::unique_ptr<std::size_t[]> big_order(n > kSmall ? new std::size_t[n] : nullptr);
     Part* parts = n > kSmall ? big_parts.get() : small_parts.data();

@@ -98,6 +98,7 @@ void Compiler::declarations() {
     for (const dsl::Agency& a : m.agencies) {
         agencies_.emplace(a.id.name, static_cast<std::int32_t>(p_.agency_info_.size()));
         p_.agency_info_.push_back(AgencyInfo{a.id.name, a.display_name});
+        p_.agency_pays.push_back(a.display_name + " pays ");
     }
     for (const dsl::Scale& s : m.scales) {
         scales_.emplace(s.id.name, static_cast<std::int32_t>(p_.scales.size()));
@@ -381,6 +382,12 @@ void Compiler::rule(const dsl::Rule& r, CRule& out) {
     }
     out.reason_text = r.reason;
     out.reason = reason_template(r.reason, true);
+    out.reason_fixed = out.reason.empty() || (out.reason.size() == 1 && out.reason[0].hole == Hole::Literal);
+    if (out.reason_fixed) {
+        if (!r.reason.empty()) out.sentence_tail = ", because " + r.reason;
+        if (!r.ref.empty()) out.sentence_tail += " (clause " + r.ref + ")";
+        out.sentence_tail += '.';
+    }
 }
 
 void Compiler::rules() {

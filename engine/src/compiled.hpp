@@ -161,6 +161,10 @@ struct CRule {
     std::vector<std::int32_t> overrides;  // rules this one is an exception to, transitively
     std::string reason_text;
     Template reason;
+    // When the reason has no placeholders: the reason as it reads, and the end of the
+    // explanation sentence (", because <reason> (clause <ref>)."), built once.
+    bool reason_fixed = false;
+    std::string sentence_tail;
 };
 
 struct COutcome {
@@ -210,6 +214,7 @@ public:
     std::string id_, title_, version_, sha256_, source_;
     std::optional<Date> effective_from_, effective_to_;
     std::vector<AgencyInfo> agency_info_;
+    std::vector<std::string> agency_pays;  // "<display name> pays ", per agency
     std::vector<FactInfo> fact_info_;
     std::vector<std::string> event_names_;
     std::vector<std::string> pool_names_;

@@ -27,7 +27,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         const CRule& rule = p.rules[static_cast<std::size_t>(a.rule)];
         const Line& line = r.lines[a.line];
         const Money* parts = w.parts.data() + a.parts_begin;
-        Allocation out;
+        Allocation& out = d.allocations.emplace_back();
         out.line = line.id;
         out.from = a.from;
         out.to = a.to;
@@ -48,9 +48,9 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         h.alloc = &a;
         h.rule = &rule;
         h.parts = parts;
-        fill(out.reason, rule.reason, cx, h);
+        if (rule.reason_fixed) out.reason = rule.reason_text;
+        else fill(out.reason, rule.reason, cx, h);
         d.explanation.push_back(allocation_sentence(p, line, a, rule, parts, out.reason));
-        d.allocations.push_back(std::move(out));
     }
     cx.in_line = false;
     cx.service = -1;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <string_view>
 
 namespace jointly::engine::detail {
@@ -18,7 +19,7 @@ std::uint64_t magnitude(std::int64_t v) {
 }
 
 void append_pence(std::string& out, Money m, bool grouped) {
-    std::array<char, kMoneyChars> buf{};
+    std::array<char, kMoneyChars> buf;  // NOLINT: written before read
     out.append(buf.data(), format_money(buf.data(), m, grouped));
 }
 
@@ -58,23 +59,38 @@ void append_date_display(std::string& out, Date d) {
 
 std::size_t format_money(char* buf, Money m, bool grouped) {
     const std::int64_t p = m.in_pence();
-    const std::uint64_t abs = magnitude(p);
-    std::array<char, 24> digits{};
-    const int n = digits_of(abs / 100, digits);
-    std::size_t k = 0;
-    if (p < 0) buf[k++] = '-';
+    std::uint64_t rest = magnitude(p);
+    std::array<char, kMoneyChars> tmp;  // NOLINT: filled from the end
+    char* const end = tmp.data() + tmp.size();
+    char* b = end;
+    const auto pennies = static_cast<unsigned>(rest % 100);
+    rest /= 100;
+    *--b = static_cast<char>('0' + pennies % 10);
+    *--b = static_cast<char>('0' + pennies / 10);
+    *--b = '.';
+    // Three digits at a time, with a comma between groups when grouped.
+    while (rest >= 1000) {
+        auto group = static_cast<unsigned>(rest % 1000);
+        rest /= 1000;
+        *--b = static_cast<char>('0' + group % 10);
+        group /= 10;
+        *--b = static_cast<char>('0' + group % 10);
+        *--b = static_cast<char>('0' + group / 10);
+        if (grouped) *--b = ',';
+    }
+    auto top = static_cast<unsigned>(rest);
+    do {
+        *--b = static_cast<char>('0' + top % 10);
+        top /= 10;
+    } while (top != 0);
     if (grouped) {
-        for (const char c : std::string_view("£")) buf[k++] = c;
+        *--b = '\xA3';  // "£" in UTF-8: C2 A3
+        *--b = '\xC2';
     }
-    for (int i = 0; i < n; ++i) {
-        if (grouped && i != 0 && (n - i) % 3 == 0) buf[k++] = ',';
-        buf[k++] = digits[static_cast<std::size_t>(i)];
-    }
-    const auto pennies = static_cast<unsigned>(abs % 100);
-    buf[k++] = '.';
-    buf[k++] = static_cast<char>('0' + pennies / 10);
-    buf[k++] = static_cast<char>('0' + pennies % 10);
-    return k;
+    if (p < 0) *--b = '-';
+    const auto n = static_cast<std::size_t>(end - b);
+    std::memcpy(buf, b, n);
+    return n;
 }
 
 std::size_t format_date_display(char* buf, Date d) {
@@ -82,12 +98,21 @@ std::size_t format_date_display(char* buf, Date d) {
         "January", "February", "March",     "April",   "May",      "June",
         "July",    "August",   "September", "October", "November", "December"};
     const Civil c = civil_of(d);
-    char* at = std::to_chars(buf, buf + 4, c.d).ptr;
+    char* at = buf;
+    if (c.d >= 10) *at++ = static_cast<char>('0' + c.d / 10);
+    *at++ = static_cast<char>('0' + c.d % 10);
     *at++ = ' ';
     const std::string_view month = kMonths[static_cast<std::size_t>(c.m - 1)];
     for (const char ch : month) *at++ = ch;
     *at++ = ' ';
-    at = std::to_chars(at, buf + kDateChars, c.y).ptr;
+    if (c.y >= 1000 && c.y <= 9999) {
+        *at++ = static_cast<char>('0' + c.y / 1000);
+        *at++ = static_cast<char>('0' + c.y / 100 % 10);
+        *at++ = static_cast<char>('0' + c.y / 10 % 10);
+        *at++ = static_cast<char>('0' + c.y % 10);
+    } else {
+        at = std::to_chars(at, buf + kDateChars, c.y).ptr;
+    }
     return static_cast<std::size_t>(at - buf);
 }
 

@@ -52,19 +52,38 @@ class TextBuilder {
 public:
     void put(std::string_view s) {
         if (!spilled_ && len_ + s.size() <= buf_.size()) {
-            if (!s.empty()) std::memcpy(buf_.data() + len_, s.data(), s.size());
+            std::memcpy(buf_.data() + len_, s.data(), s.size());
             len_ += s.size();
         } else {
-            spilled_ = true;
-            heap_ += s;
+            spill(s);
         }
     }
-    void put(char c) { put(std::string_view(&c, 1)); }
+    void put(char c) {
+        if (!spilled_ && len_ < buf_.size()) buf_[len_++] = c;
+        else spill(std::string_view(&c, 1));
+    }
+    // A service name as words: "personal_care" -> "personal care".
+    void words(std::string_view s) {
+        const std::size_t start = len_;
+        put(s);
+        if (spilled_) return;
+        for (std::size_t i = start; i < len_; ++i) {
+            if (buf_[i] == '_') buf_[i] = ' ';
+        }
+    }
     void money(Money m) {
+        if (!spilled_ && len_ + kMoneyChars <= buf_.size()) {
+            len_ += format_money(buf_.data() + len_, m, true);
+            return;
+        }
         std::array<char, kMoneyChars> b;  // NOLINT: written before read
         put(std::string_view(b.data(), format_money(b.data(), m, true)));
     }
     void date(Date d) {
+        if (!spilled_ && len_ + kDateChars <= buf_.size()) {
+            len_ += format_date_display(buf_.data() + len_, d);
+            return;
+        }
         std::array<char, kDateChars> b;  // NOLINT: written before read
         put(std::string_view(b.data(), format_date_display(b.data(), d)));
     }
@@ -75,9 +94,13 @@ public:
     }
 
 private:
+    void spill(std::string_view s) {
+        spilled_ = true;
+        heap_ += s;
+    }
     std::array<char, 1024> buf_;  // INVARIANT: the first len_ bytes are the text so far
     std::size_t len_ = 0;
-    bool spilled_ = false;
+    bool spilled_ = false;        // INVARIANT: once spilled, every later piece goes to heap_
     std::string heap_;
 };
 

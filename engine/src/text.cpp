@@ -172,7 +172,7 @@ std::string allocation_sentence(const ProgramImpl& p, const Line& line, const Al
         out.date(a.to);
     }
     out.put(", ");
-    for (const char c : line.service) out.put(c == '_' ? ' ' : c);
+    out.words(line.service);
     out.put(" costs ");
     out.money(a.cost);
     out.put(": ");
@@ -187,11 +187,14 @@ std::string allocation_sentence(const ProgramImpl& p, const Line& line, const Al
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
             if (parts[s] == Money()) continue;
             if (written != 0) out.put(written + 1 == payers ? " and " : ", ");
-            out.put(p.agency_info_[rule.agencies[s]].display_name);
-            out.put(" pays ");
+            out.put(p.agency_pays[rule.agencies[s]]);
             out.money(parts[s]);
             ++written;
         }
+    }
+    if (rule.reason_fixed) {
+        out.put(rule.sentence_tail);
+        return out.str();
     }
     if (!reason.empty()) {
         out.put(", because ");
