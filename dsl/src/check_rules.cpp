@@ -1,5 +1,6 @@
 // Checker: a rule's split, fixed amount, odd penny, caps, exceptions and window.
 #include <boost/multiprecision/cpp_int.hpp>
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -63,6 +64,16 @@ bool in_split(const Rule& rule, const std::string& agency) {
         if (share.agency.name == agency) return true;
     }
     return false;
+}
+
+// Whether "not in the split" can be judged: the split is stated and names only declared
+// agencies (a misspelt share would otherwise cascade into E2206 and E2208).
+bool split_known(const Checker& c, const Rule& rule) {
+    if (rule.split.empty()) return false;
+    return std::all_of(rule.split.begin(), rule.split.end(), [&](const Share& share) {
+        const Symbol* symbol = c.value(share.agency.name);
+        return symbol != nullptr && symbol->kind == SymbolKind::Agency;
+    });
 }
 
 void check_split(Checker& c, const Rule& rule) {
@@ -138,8 +149,9 @@ void check_caps(Checker& c, const Rule& rule) {
                    "the fixed amount paid by `" + rule.fixed->agency.name + "` must be more than £0");
         }
     }
-    if (rule.odd_penny && c.require_agency(*rule.odd_penny, true) &&
-        !rule.split.empty() && !in_split(rule, rule.odd_penny->name)) {
+    const bool judge = split_known(c, rule);
+    if (rule.odd_penny && c.require_agency(*rule.odd_penny, true) && judge &&
+        !in_split(rule, rule.odd_penny->name)) {
         c.emit(Code::odd_penny_not_in_split, rule.odd_penny->span,
                "the odd penny goes to `" + rule.odd_penny->name + "`, which has no share in the split",
                "name an agency from the split");
@@ -147,8 +159,7 @@ void check_caps(Checker& c, const Rule& rule) {
     std::set<std::string> capped;
     for (const Cap& cap : rule.caps) {
         const Span& where = pick(cap.span, rule.id.span);
-        if (c.require_agency(cap.agency, true) && !rule.split.empty() &&
-            !in_split(rule, cap.agency.name)) {
+        if (c.require_agency(cap.agency, true) && judge && !in_split(rule, cap.agency.name)) {
             c.emit(Code::cap_not_in_split, pick(cap.agency.span, where),
                    "`" + cap.agency.name + "` is capped but has no share in the split");
         }

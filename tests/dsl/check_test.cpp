@@ -302,6 +302,16 @@ INSTANTIATE_TEST_SUITE_P(
                   "  underspend returned in proportion to contributions\n  tolerance 100%\n"}),
     [](const ::testing::TestParamInfo<CleanCase>& p) { return std::string(p.param.name); });
 
+TEST(Check, AMisspeltShareDoesNotCascade) {
+    const Diagnostics ds = check_text(kHead + "rule r\n  split heath 50%, social_care 50%\n  odd penny to health\n"
+                                              "  cap health at £5 per week, excess to panel\n");
+    std::vector<std::string> errors;
+    for (const Diagnostic& d : ds) {
+        if (d.severity == Severity::Error) errors.push_back(d.code);
+    }
+    EXPECT_EQ(errors, std::vector<std::string>{"E2003"}) << dump(ds);  // no E2206, no E2208
+}
+
 TEST(Check, DiagnosticsAreInTextOrder) {
     const Diagnostics ds = check_text(kHead + "rule b\n  split heath 100%\nrule a\n  split helth 100%\n");
     ASSERT_GE(ds.size(), 2U) << dump(ds);
