@@ -62,6 +62,7 @@ void send_json(httplib::Response& response, int status, const nlohmann::json& bo
 struct RequestNote {
     std::string route;
     std::string decision_id;
+    bool recorded = false;  // metrics and the access log line are written
 };
 RequestNote& request_note();
 

@@ -47,6 +47,24 @@ std::string default_message(const Context& context, const httplib::Request& requ
     }
 }
 
+// Metrics and the access log line, once per request, before the response is written (so a
+// client that has its answer sees it counted).
+void finish_request(Context& context, const httplib::Request& request, const httplib::Response& response) {
+    if (t_note.recorded) return;
+    t_note.recorded = true;
+    const double seconds = std::chrono::duration<double>(Clock::now() - t_request_start).count();
+    const std::string route = t_note.route.empty() ? "unmatched" : t_note.route;
+    context.metrics.observe(request.method, route, response.status, seconds);
+    if (context.options.log) {
+        char ms[32];
+        std::snprintf(ms, sizeof ms, "%.3fms", seconds * 1000.0);
+        std::string line = request.method + " " + request.path + " route=" + route +
+                           " status=" + std::to_string(response.status) + " duration=" + ms;
+        if (!t_note.decision_id.empty()) line += " decision=" + t_note.decision_id;
+        context.options.log(line);
+    }
+}
+
 class HttpApiServer final : public ApiServer {
 public:
     explicit HttpApiServer(const ServeOptions& options) : context_(options) {
@@ -127,10 +145,12 @@ private:
             return httplib::Server::HandlerResponse::Unhandled;
         });
         server_.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
-            if (!response.body.empty()) return;
-            const int status = response.status;
-            send_json(response, status,
-                      encode_errors(default_code(status), default_message(context_, request, status), {}));
+            if (response.body.empty()) {
+                const int status = response.status;
+                send_json(response, status,
+                          encode_errors(default_code(status), default_message(context_, request, status), {}));
+            }
+            finish_request(context_, request, response);
         });
         server_.set_exception_handler(
             [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
@@ -144,17 +164,7 @@ private:
                 send_json(response, 500, encode_errors("internal_error", message, {}));
             });
         server_.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-            const double seconds = std::chrono::duration<double>(Clock::now() - t_request_start).count();
-            const std::string route = t_note.route.empty() ? "unmatched" : t_note.route;
-            context_.metrics.observe(request.method, route, response.status, seconds);
-            if (context_.options.log) {
-                char ms[32];
-                std::snprintf(ms, sizeof ms, "%.3fms", seconds * 1000.0);
-                std::string line = request.method + " " + request.path + " route=" + route +
-                                   " status=" + std::to_string(response.status) + " duration=" + ms;
-                if (!t_note.decision_id.empty()) line += " decision=" + t_note.decision_id;
-                context_.options.log(line);
-            }
+            finish_request(context_, request, response);
             t_note = RequestNote{};
         });
         register_decision_routes(server_, context_);
@@ -243,6 +253,7 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
         } catch (const std::exception& e) {
             send_json(response, 500, encode_errors("internal_error", std::string("internal error: ") + e.what(), {}));
         }
+        finish_request(context, request, response);
     };
     if (method == "GET") server.Get(pattern, wrapped);
     else if (method == "POST") server.Post(pattern, wrapped);
