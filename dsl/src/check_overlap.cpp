@@ -553,7 +553,7 @@ void check_static_rules(Checker& c) {
     std::vector<Dnf> forms(rules.size());
     // The branches of each rule's condition that can hold (nullopt: too large to analyse).
     std::vector<std::optional<std::vector<Summary>>> branches(rules.size());
-    std::vector<bool> never(rules.size(), false);
+    std::vector<bool> excluded(rules.size(), false);  // W2001, or an unknown `exception to`
     for (std::size_t i = 0; i < rules.size(); ++i) {
         forms[i] = rules[i].condition ? analyser.dnf(*rules[i].condition, false)
                                       : Dnf(std::vector<Term>{Term{}});
@@ -570,7 +570,7 @@ void check_static_rules(Checker& c) {
             }
         }
         if (!branches[i]->empty()) continue;
-        never[i] = true;
+        excluded[i] = true;
         std::string help = why ? *why : "the condition is always false";
         if (why && why->rfind("`service` cannot be both", 0) == 0) {
             help += "; a line has one service: for either, write `service in [a, b]`";
@@ -579,9 +579,11 @@ void check_static_rules(Checker& c) {
                "rule `" + rules[i].id.name + "` can never apply: its condition is always false", help);
     }
 
-    // Ancestors through `exception to` (a chain; cycles were reported as errors).
+    // Ancestors through `exception to` (a chain; cycles were reported as errors). A rule
+    // whose `exception to` names no rule (E2010) is left out: its relation is unknown.
     std::vector<std::set<std::size_t>> ancestors(rules.size());
     for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (rules[i].exception_to && c.rule_index.count(rules[i].exception_to->name) == 0) excluded[i] = true;
         const Rule* at = &rules[i];
         while (at->exception_to) {
             const auto it = c.rule_index.find(at->exception_to->name);
@@ -624,9 +626,9 @@ void check_static_rules(Checker& c) {
         } else {
             for (const std::string& service : served[j].names) by_service[service].push_back(j);
         }
-        if (never[j]) continue;
+        if (excluded[j]) continue;
         for (const std::size_t i : candidates) {
-            if (never[i] || ancestors[i].count(j) != 0 || ancestors[j].count(i) != 0) continue;
+            if (excluded[i] || ancestors[i].count(j) != 0 || ancestors[j].count(i) != 0) continue;
             if (rules[i].id.name == rules[j].id.name) continue;  // E2001 already
             const Served& a = served[i];
             const Served& b = served[j];
