@@ -91,6 +91,17 @@ INSTANTIATE_TEST_SUITE_P(
                  "unknown agency `police`", "declare it, e.g. `agency police \"Display name\"`"},
         TextCase{"duplicate_agency", "agency health \"again\"\nrule r\n" + std::string(kSplit), "E2001",
                  "agency `health` is declared twice", "the first declaration is on line 5; remove one or rename it"},
+        TextCase{"duplicate_event", "event surgery\nrule r\n" + std::string(kSplit), "E2001",
+                 "event `surgery` is declared twice"},
+        TextCase{"duplicate_let", "let a = 1\nlet a = 2\nrule r\n  when a > 0\n" + std::string(kSplit), "E2001",
+                 "definition (`let`) `a` is declared twice"},
+        TextCase{"duplicate_threshold", "eligible continuing_care when has_ehcp because \"x\"\nrule r\n" +
+                                            std::string(kSplit), "E2001",
+                 "eligibility threshold `continuing_care` is declared twice"},
+        TextCase{"duplicate_table", "table bands\n  from 0 gives 1\nrule r\n" + std::string(kSplit), "E2001",
+                 "table `bands` is declared twice"},
+        TextCase{"duplicate_pool", "pool p \"P\"\n  contribution health £1\npool p \"Q\"\n  contribution health £1\n"
+                                       "rule r\n" + std::string(kSplit), "E2001", "pool `p` is declared twice"},
         TextCase{"name_two_kinds", "event has_ehcp\nrule r\n" + std::string(kSplit), "E2002",
                  "`has_ehcp` is declared as a fact and as an event"},
         TextCase{"duplicate_level", "scale grade: a < b < a\nrule r\n" + std::string(kSplit), "E2004"},
