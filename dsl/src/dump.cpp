@@ -27,49 +27,28 @@ public:
         case ExprKind::Bool:
             line(depth, std::string("bool ") + (e.boolean ? "true" : "false"));
             break;
-        case ExprKind::Number:
-            line(depth, "number " + decimal_text(e.number));
-            break;
-        case ExprKind::Money:
-            line(depth, "money " + decimal_text(e.number));
-            break;
-        case ExprKind::Percent:
-            line(depth, "percent " + decimal_text(e.number));
-            break;
-        case ExprKind::Date:
-            line(depth, "date " + date_text(e.date));
-            break;
-        case ExprKind::Text:
-            line(depth, "text " + quote(e.text));
-            break;
-        case ExprKind::Name:
-            line(depth, "name " + e.text);
-            break;
-        case ExprKind::Unary:
-            line(depth, e.unary_op == UnaryOp::Not ? "not" : "negate");
-            break;
+        case ExprKind::Number: line(depth, "number " + decimal_text(e.number)); break;
+        case ExprKind::Money: line(depth, "money " + decimal_text(e.number)); break;
+        case ExprKind::Percent: line(depth, "percent " + decimal_text(e.number)); break;
+        case ExprKind::Date: line(depth, "date " + date_text(e.date)); break;
+        case ExprKind::Text: line(depth, "text " + quote(e.text)); break;
+        case ExprKind::Name: line(depth, "name " + e.text); break;
+        case ExprKind::Unary: line(depth, e.unary_op == UnaryOp::Not ? "not" : "negate"); break;
         case ExprKind::Binary:
             line(depth, std::string("binary ") + binary_name(e.binary_op));
             break;
-        case ExprKind::Call:
-            line(depth, "call " + e.text);
-            break;
-        case ExprKind::In:
-            line(depth, "in");
-            break;
-        case ExprKind::List:
-            line(depth, "list");
-            break;
-        case ExprKind::AtLeast:
-            line(depth, "at_least");
-            break;
+        case ExprKind::Call: line(depth, "call " + e.text); break;
+        case ExprKind::In: line(depth, "in"); break;
+        case ExprKind::List: line(depth, "list"); break;
+        case ExprKind::AtLeast: line(depth, "at_least"); break;
         }
         for (Expr const& a : e.args) expr(depth + 1, a);
     }
 
     void module(Module const& m) {
         header(m.header);
-        for (Agency const& a : m.agencies) line(0, "agency " + a.id.name + " " + quote(a.display_name));
+        for (Agency const& a : m.agencies)
+            line(0, "agency " + a.id.name + " " + quote(a.display_name));
         for (Scale const& s : m.scales) {
             std::string t = "scale " + s.id.name;
             for (Ident const& l : s.levels) t += " " + l.name;
@@ -192,11 +171,12 @@ private:
         if (r.window) {
             Window const& w = *r.window;
             if (w.kind == WindowKind::Between) {
-                line(1, "window between from " + (w.from ? bound_text(*w.from) : "none") +
-                            " to " + (w.to ? bound_text(*w.to) : "none") +
+                line(1, "window between from " + (w.from ? bound_text(*w.from) : "none") + " to " +
+                            (w.to ? bound_text(*w.to) : "none") +
                             (w.to_exclusive ? " exclusive" : ""));
             } else {
-                line(1, std::string("window ") + (w.kind == WindowKind::After ? "after " : "before ") +
+                line(1, std::string("window ") +
+                            (w.kind == WindowKind::After ? "after " : "before ") +
                             std::to_string(w.amount) +
                             (w.unit == TimeUnit::Days ? " days " : " weeks ") + w.event.name);
             }

@@ -38,13 +38,13 @@ struct Line {
 
 // One declaration (or the header) as output lines.
 struct Unit {
-    int kind = 0;                    // for grouping one-line declarations without a source
-    std::uint32_t offset = 0;        // written order
+    int kind = 0;              // for grouping one-line declarations without a source
+    std::uint32_t offset = 0;  // written order
     std::uint32_t start_line = 0;
     std::uint32_t end_line = 0;
     std::vector<Line> lines;
-    std::vector<Comment> leading;    // full-line comments above the declaration
-    std::string agency_id;           // agencies: display names line up in a run
+    std::vector<Comment> leading;  // full-line comments above the declaration
+    std::string agency_id;         // agencies: display names line up in a run
     std::string agency_name;
 };
 
@@ -54,7 +54,9 @@ Line make_line(std::string text, Span const& a) {
 Line make_line(std::string text, std::uint32_t first, std::uint32_t last) {
     return Line{std::move(text), first, last, {}, {}};
 }
-void add(Unit& u, std::string text, Span const& s) { u.lines.push_back(make_line("  " + std::move(text), s)); }
+void add(Unit& u, std::string text, Span const& s) {
+    u.lines.push_back(make_line("  " + std::move(text), s));
+}
 
 // Width on screen: code points, not bytes (`£` is two bytes).
 std::size_t columns(std::string const& s) {
@@ -63,7 +65,9 @@ std::size_t columns(std::string const& s) {
     }));
 }
 
-std::string per_text(Per p) { return p == Per::Week ? "per week" : "per line"; }
+std::string per_text(Per p) {
+    return p == Per::Week ? "per week" : "per line";
+}
 
 std::string bound_text(WindowBound const& b) {
     if (b.date) return date_text(*b.date);
@@ -94,7 +98,8 @@ Unit unit_of(int kind, Span const& span) {
 
 Unit header_unit(Header const& h) {
     Unit u = unit_of(0, h.span);
-    u.lines.push_back(make_line("policy " + h.id.name + " " + quote(h.title), h.span.line, h.id.span.end_line));
+    u.lines.push_back(
+        make_line("policy " + h.id.name + " " + quote(h.title), h.span.line, h.id.span.end_line));
     add(u, "version " + quote(h.version), h.version_span);
     if (h.effective_from && h.effective_to) {
         add(u, "effective " + date_text(*h.effective_from) + " to " + date_text(*h.effective_to),
@@ -114,7 +119,8 @@ Unit header_unit(Header const& h) {
     if (!h.ref.empty()) add(u, "ref " + quote(h.ref), h.ref_span);
     if (!h.panel.empty()) add(u, "panel " + quote(h.panel), h.panel_span);
     if (h.rounding) {
-        add(u, std::string("rounding ") + (*h.rounding == Rounding::HalfUp ? "half_up" : "half_even"),
+        add(u,
+            std::string("rounding ") + (*h.rounding == Rounding::HalfUp ? "half_up" : "half_even"),
             h.rounding_span);
     }
     return u;
@@ -133,8 +139,9 @@ Unit rule_unit(Rule const& r) {
     if (r.condition) add(u, "when " + expr_text(*r.condition), r.condition->span);
     if (r.window) add(u, window_text(*r.window), r.window->span);
     if (r.fixed) {
-        add(u, "pay " + r.fixed->agency.name + " " + money_text(r.fixed->amount) + " " +
-                   per_text(r.fixed->per),
+        add(u,
+            "pay " + r.fixed->agency.name + " " + money_text(r.fixed->amount) + " " +
+                per_text(r.fixed->per),
             r.fixed->span);
     }
     std::string split = "split ";
@@ -145,8 +152,9 @@ Unit rule_unit(Rule const& r) {
     add(u, split, r.split_span);
     if (r.odd_penny) add(u, "odd penny to " + r.odd_penny->name, r.odd_penny->span);
     for (Cap const& c : r.caps) {
-        add(u, "cap " + c.agency.name + " at " + money_text(c.amount) + " " + per_text(c.per) +
-                   ", excess to " + (c.excess_to ? c.excess_to->name : std::string("panel")),
+        add(u,
+            "cap " + c.agency.name + " at " + money_text(c.amount) + " " + per_text(c.per) +
+                ", excess to " + (c.excess_to ? c.excess_to->name : std::string("panel")),
             c.span);
     }
     if (r.regardless_of_cost) add(u, "regardless of cost", r.regardless_span);
@@ -156,11 +164,13 @@ Unit rule_unit(Rule const& r) {
 
 Unit pool_unit(Pool const& p) {
     Unit u = unit_of(10, p.span);
-    u.lines.push_back(make_line("pool " + p.id.name + " " + quote(p.title), p.span.line, p.id.span.end_line));
+    u.lines.push_back(
+        make_line("pool " + p.id.name + " " + quote(p.title), p.span.line, p.id.span.end_line));
     if (p.host) add(u, "host " + p.host->name, p.host->span);
     for (Contribution const& c : p.contributions) {
-        add(u, "contribution " + c.agency.name + " " + money_text(c.amount) +
-                   (c.shares_overspend ? "" : " not sharing overspend"),
+        add(u,
+            "contribution " + c.agency.name + " " + money_text(c.amount) +
+                (c.shares_overspend ? "" : " not sharing overspend"),
             c.span);
     }
     auto basis = [](ShareBasis b) {
@@ -170,9 +180,10 @@ Unit pool_unit(Pool const& p) {
         add(u, "overspend shared in proportion to " + basis(p.overspend), p.overspend_span);
     }
     if (p.underspend != ShareBasis::Unstated) {
-        add(u, "underspend returned in proportion to " + basis(p.underspend) +
-                   (p.carry_forward_allowed ? " unless carried forward" : "") +
-                   (p.provisional ? " in consultation with partners" : ""),
+        add(u,
+            "underspend returned in proportion to " + basis(p.underspend) +
+                (p.carry_forward_allowed ? " unless carried forward" : "") +
+                (p.provisional ? " in consultation with partners" : ""),
             p.underspend_span);
     }
     if (p.risk_capped) add(u, "risk capped at contribution", p.risk_span);
@@ -193,7 +204,8 @@ std::vector<Unit> units_of(Module const& m) {
     for (Scale const& s : m.scales) {
         Unit u = unit_of(2, s.span);
         std::string t = "scale " + s.id.name + ":";
-        for (std::size_t i = 0; i < s.levels.size(); ++i) t += (i > 0 ? " < " : " ") + s.levels[i].name;
+        for (std::size_t i = 0; i < s.levels.size(); ++i)
+            t += (i > 0 ? " < " : " ") + s.levels[i].name;
         u.lines.push_back(make_line(t, s.span));
         units.push_back(std::move(u));
     }
@@ -248,7 +260,8 @@ std::vector<Unit> units_of(Module const& m) {
         std::string first = o.kind == OutcomeKind::Decline
                                 ? "decline when "
                                 : "refer to " + quote(o.authority) + " when ";
-        u.lines.push_back(make_line(first + expr_text(o.condition), o.span.line, o.condition.span.end_line));
+        u.lines.push_back(
+            make_line(first + expr_text(o.condition), o.span.line, o.condition.span.end_line));
         if (o.kind == OutcomeKind::Decline || !o.reason.empty()) {
             add(u, "because " + quote(o.reason), o.reason_span);
         }
@@ -338,8 +351,8 @@ std::string format(const Module& module, std::string_view original_source) {
     for (std::size_t i = 1; i < units.size(); ++i) {
         Unit const& prev = units[i - 1];
         Unit const& u = units[i];
-        blank_before[i] = prev.lines.size() > 1 || u.lines.size() > 1 ||
-                          blank_between(prev, u, original_source);
+        blank_before[i] =
+            prev.lines.size() > 1 || u.lines.size() > 1 || blank_between(prev, u, original_source);
     }
     // a run of agencies with no blank line between them lines up their display names
     for (std::size_t i = 0; i < units.size();) {
@@ -351,8 +364,8 @@ std::string format(const Module& module, std::string_view original_source) {
         }
         for (std::size_t k = i; k < j; ++k) {
             Unit& a = units[k];
-            a.lines[0].text = "agency " + a.agency_id + std::string(width - a.agency_id.size() + 1, ' ') +
-                              a.agency_name;
+            a.lines[0].text = "agency " + a.agency_id +
+                              std::string(width - a.agency_id.size() + 1, ' ') + a.agency_name;
         }
         i = std::max(j, i + 1);
     }

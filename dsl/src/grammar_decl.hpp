@@ -140,9 +140,7 @@ inline constexpr auto set_level = [](auto& ctx) {
     x3::_val(ctx).scale = std::move(x3::_attr(ctx));
 };
 inline constexpr auto set_low = [](auto& ctx) { x3::_val(ctx).low = Decimal{x3::_attr(ctx), 0}; };
-inline constexpr auto set_high = [](auto& ctx) {
-    x3::_val(ctx).high = Decimal{x3::_attr(ctx), 0};
-};
+inline constexpr auto set_high = [](auto& ctx) { x3::_val(ctx).high = Decimal{x3::_attr(ctx), 0}; };
 inline constexpr auto set_share_amount = [](auto& ctx) {
     Share& s = x3::_attr(ctx);
     Share& v = x3::_val(ctx);
@@ -192,168 +190,168 @@ inline constexpr auto set_risk = [](auto& ctx) {
 };
 
 // ---- header
-auto const header_def =
-    node(kw("policy")[begin_decl{&kHeaderClauses, DeclKind::Header}] >
+auto const header_def = node(
+    kw("policy")[begin_decl{&kHeaderClauses, DeclKind::Header}] >
     name("the policy's id, like `northshire_jfp`")[assign_to<&Header::id>] >
     described("the policy's title in quotes", quoted)[text_to<&Header::title>] >
-    *((clause("version", 0) > described("the version in quotes, like \"2025.1\"", quoted)
-                                  [text_to<&Header::version, &Header::version_span>]) |
+    *((clause("version", 0) > described("the version in quotes, like \"2025.1\"",
+                                        quoted)[text_to<&Header::version, &Header::version_span>]) |
       (clause("effective", 1) > effective[set_effective]) |
       (clause("agreed", 2) > agreed[set_agreed]) |
-      (clause("ref", 3) > described("the reference in quotes", quoted)
-                              [text_to<&Header::ref, &Header::ref_span>]) |
-      (clause("panel", 4) > described("the panel's name in quotes", quoted)
-                                [text_to<&Header::panel, &Header::panel_span>]) |
+      (clause("ref", 3) >
+       described("the reference in quotes", quoted)[text_to<&Header::ref, &Header::ref_span>]) |
+      (clause("panel", 4) > described("the panel's name in quotes",
+                                      quoted)[text_to<&Header::panel, &Header::panel_span>]) |
       (clause("rounding", 5) > rounding[spanned_to<&Header::rounding, &Header::rounding_span>])));
 auto const effective_def =
     node((kw("from") > described("a date like `2025-04-01`", date)[set_from] >
-     -(kw("to") > described("a date like `2026-03-31`", date)[set_to])) |
-    (date[set_from] > described("`to` and the last day", kw("to")) >
-     described("a date like `2026-03-31`", date)[set_to]));
-auto const agreed_def = node(kw("by") > agency_name[push_to<&Agreed::by>] >
-                        *(sym(",") > agency_name[push_to<&Agreed::by>]) >
-                        -(kw("on") > described("a date like `2025-03-14`", date)
-                                         [assign_to<&Agreed::on>]));
-auto const rounding_def = node(kw("half_up")[value_to<&Spanned<Rounding>::value, Rounding::HalfUp>] |
-                          kw("half_even")[value_to<&Spanned<Rounding>::value, Rounding::HalfEven>]);
+          -(kw("to") > described("a date like `2026-03-31`", date)[set_to])) |
+         (date[set_from] > described("`to` and the last day", kw("to")) >
+          described("a date like `2026-03-31`", date)[set_to]));
+auto const agreed_def = node(
+    kw("by") > agency_name[push_to<&Agreed::by>] > *(sym(",") > agency_name[push_to<&Agreed::by>]) >
+    -(kw("on") > described("a date like `2025-03-14`", date)[assign_to<&Agreed::on>]));
+auto const rounding_def =
+    node(kw("half_up")[value_to<&Spanned<Rounding>::value, Rounding::HalfUp>] |
+         kw("half_even")[value_to<&Spanned<Rounding>::value, Rounding::HalfEven>]);
 
 // ---- declarations
 auto const agency_def =
     node(kw("agency")[begin_decl{nullptr, DeclKind::Agency}] >
-    name("the agency's id, like `health`")[assign_to<&Agency::id>] >
-    described("the agency's display name in quotes, like \"NHS Northshire ICB\"", quoted)
-        [text_to<&Agency::display_name>]);
+         name("the agency's id, like `health`")[assign_to<&Agency::id>] >
+         described("the agency's display name in quotes, like \"NHS Northshire ICB\"",
+                   quoted)[text_to<&Agency::display_name>]);
 auto const scale_def = node(kw("scale")[begin_decl{nullptr, DeclKind::Scale}] >
-                       name("the scale's name, like `need`")[assign_to<&Scale::id>] > colon >
-                       name("a level's name")[push_to<&Scale::levels>] >
-                       *(sym("<") > name("a level's name")[push_to<&Scale::levels>]));
+                            name("the scale's name, like `need`")[assign_to<&Scale::id>] > colon >
+                            name("a level's name")[push_to<&Scale::levels>] >
+                            *(sym("<") > name("a level's name")[push_to<&Scale::levels>]));
 auto const type_def =
     node(kw("bool")[value_to<&TypeRef::kind, TypeKind::Bool>] |
-    kw("whole")[value_to<&TypeRef::kind, TypeKind::Whole>] |
-    kw("decimal")[value_to<&TypeRef::kind, TypeKind::Decimal>] |
-    kw("money")[value_to<&TypeRef::kind, TypeKind::Money>] |
-    kw("date")[value_to<&TypeRef::kind, TypeKind::Date>] |
-    kw("text")[value_to<&TypeRef::kind, TypeKind::Text>] |
-    (kw("list") > kw("of") > kw("text"))[value_to<&TypeRef::kind, TypeKind::TextList>] |
-    (kw("map") > kw("of") > name("a scale's name"))[set_map] | name_soft("")[set_level]);
-auto const fact_def = node(kw("fact")[begin_decl{nullptr, DeclKind::Fact}] >
-                      name("the fact's name, like `has_ehcp`")[assign_to<&Fact::id>] > colon >
-                      type[assign_to<&Fact::type>] >
-                      -(kw("default") > expr[assign_to<&Fact::default_value>]));
+         kw("whole")[value_to<&TypeRef::kind, TypeKind::Whole>] |
+         kw("decimal")[value_to<&TypeRef::kind, TypeKind::Decimal>] |
+         kw("money")[value_to<&TypeRef::kind, TypeKind::Money>] |
+         kw("date")[value_to<&TypeRef::kind, TypeKind::Date>] |
+         kw("text")[value_to<&TypeRef::kind, TypeKind::Text>] |
+         (kw("list") > kw("of") > kw("text"))[value_to<&TypeRef::kind, TypeKind::TextList>] |
+         (kw("map") > kw("of") > name("a scale's name"))[set_map] | name_soft("")[set_level]);
+auto const fact_def =
+    node(kw("fact")[begin_decl{nullptr, DeclKind::Fact}] >
+         name("the fact's name, like `has_ehcp`")[assign_to<&Fact::id>] > colon >
+         type[assign_to<&Fact::type>] > -(kw("default") > expr[assign_to<&Fact::default_value>]));
 auto const event_def = node(kw("event")[begin_decl{nullptr, DeclKind::Event}] >
-                       name("the event's name, like `surgery`")[assign_to<&Event::id>]);
+                            name("the event's name, like `surgery`")[assign_to<&Event::id>]);
 auto const let_def = node(kw("let")[begin_decl{nullptr, DeclKind::Let}] >
-                     name("the definition's name")[assign_to<&Let::id>] >
-                     described("`=`", sym("=")) > expr[assign_to<&Let::value>]);
+                          name("the definition's name")[assign_to<&Let::id>] >
+                          described("`=`", sym("=")) > expr[assign_to<&Let::value>]);
 auto const eligible_def =
     node(kw("eligible")[begin_decl{nullptr, DeclKind::Eligible}] >
-    name("the threshold's name, like `continuing_care`")[assign_to<&Threshold::id>] > when_kw >
-    expr[assign_to<&Threshold::condition>] > because_kw >
-    reason[text_to<&Threshold::reason, &Threshold::reason_span>]);
+         name("the threshold's name, like `continuing_care`")[assign_to<&Threshold::id>] > when_kw >
+         expr[assign_to<&Threshold::condition>] > because_kw >
+         reason[text_to<&Threshold::reason, &Threshold::reason_span>]);
 auto const row_def =
     node(kw("from") > whole[set_low] >
-    described("`to` or `gives`",
-              (kw("to") > whole[set_high] > described("`gives` and a value", kw("gives")) >
-               expr[assign_to<&TableRow::value>]) |
-                  (kw("gives")[value_to<&TableRow::open_ended, true>] >
-                   expr[assign_to<&TableRow::value>])));
+         described("`to` or `gives`",
+                   (kw("to") > whole[set_high] > described("`gives` and a value", kw("gives")) >
+                    expr[assign_to<&TableRow::value>]) |
+                       (kw("gives")[value_to<&TableRow::open_ended, true>] >
+                        expr[assign_to<&TableRow::value>])));
 auto const table_def = node(kw("table")[begin_decl{nullptr, DeclKind::Table}] >
-                       name("the table's name, like `band`")[assign_to<&Table::id>] >
-                       row[push_to<&Table::rows>] > *row[push_to<&Table::rows>]);
+                            name("the table's name, like `band`")[assign_to<&Table::id>] >
+                            row[push_to<&Table::rows>] > *row[push_to<&Table::rows>]);
 
 // ---- rules
 auto const window_def =
     node((clause("within", 3) > whole[assign_to<&Window::amount>] > unit[assign_to<&Window::unit>] >
-     described("`after` or `before`",
-               kw("after")[value_to<&Window::kind, WindowKind::After>] |
-                   kw("before")[value_to<&Window::kind, WindowKind::Before>]) >
-     name("an event's name")[assign_to<&Window::event>]) |
-    (clause("from", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_from] >
-     -(kw("to") > bound[set_to])) |
-    (clause("before", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_to] >
-     x3::eps[value_to<&Window::to_exclusive, true>]));
-auto const unit_def = node(kw("days")[result<TimeUnit::Days>] | kw("day")[result<TimeUnit::Days>] |
-                      kw("weeks")[result<TimeUnit::Weeks>] | kw("week")[result<TimeUnit::Weeks>]);
+          described("`after` or `before`",
+                    kw("after")[value_to<&Window::kind, WindowKind::After>] |
+                        kw("before")[value_to<&Window::kind, WindowKind::Before>]) >
+          name("an event's name")[assign_to<&Window::event>]) |
+         (clause("from", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_from] >
+          -(kw("to") > bound[set_to])) |
+         (clause("before", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_to] >
+          x3::eps[value_to<&Window::to_exclusive, true>]));
+auto const unit_def =
+    node(kw("days")[result<TimeUnit::Days>] | kw("day")[result<TimeUnit::Days>] |
+         kw("weeks")[result<TimeUnit::Weeks>] | kw("week")[result<TimeUnit::Weeks>]);
 auto const bound_def = node(date[set_date] | name_soft("")[set_event]);
-auto const per_def = node(kw("per") > described("`week` or `line`", kw("week")[result<Per::Week>] |
-                                                                   kw("line")[result<Per::Line>]));
+auto const per_def =
+    node(kw("per") > described("`week` or `line`",
+                               kw("week")[result<Per::Week>] | kw("line")[result<Per::Line>]));
 auto const fixed_def = node(clause("pay", 4) > agency_name[assign_to<&Fixed::agency>] >
-                       money_amount[assign_to<&Fixed::amount>] > per[assign_to<&Fixed::per>]);
-auto const share_def = node(name("an agency's name")[assign_to<&Share::agency>] >
-                       share_amount[set_share_amount]);
-auto const split_def = node(clause("split", kRuleSplit) > share[push_value] >
-                       *(sym(",") > share[push_value]) >
-                       described("`,` before the next share", !(name_soft("") >> share_amount)));
-auto const cap_def = node(clause("cap", 7) > agency_name[assign_to<&Cap::agency>] > kw("at") >
-                     money_amount[assign_to<&Cap::amount>] > per[assign_to<&Cap::per>] >
-                     -sym(",") > described("`excess to` and who pays the excess", kw("excess")) >
-                     kw("to") >
-                     described("an agency's name or `panel`",
-                               kw("panel") | name_soft("")[assign_to<&Cap::excess_to>]));
+                            money_amount[assign_to<&Fixed::amount>] > per[assign_to<&Fixed::per>]);
+auto const share_def =
+    node(name("an agency's name")[assign_to<&Share::agency>] > share_amount[set_share_amount]);
+auto const split_def =
+    node(clause("split", kRuleSplit) > share[push_value] > *(sym(",") > share[push_value]) >
+         described("`,` before the next share", !(name_soft("") >> share_amount)));
+auto const cap_def =
+    node(clause("cap", 7) > agency_name[assign_to<&Cap::agency>] > kw("at") >
+         money_amount[assign_to<&Cap::amount>] > per[assign_to<&Cap::per>] > -sym(",") >
+         described("`excess to` and who pays the excess", kw("excess")) > kw("to") >
+         described("an agency's name or `panel`",
+                   kw("panel") | name_soft("")[assign_to<&Cap::excess_to>]));
 auto const regardless_def = node(clause("regardless", 8) > kw("of") > kw("cost"));
 auto const rule_decl_def =
     node(kw("rule")[begin_decl{&kRuleClauses, DeclKind::Rule}] >
-    name("the rule's name, like `personal_care`")[assign_to<&Rule::id>] >
-    *((clause("ref", 0) > described("the clause reference in quotes, like \"s.4.1\"", quoted)
-                              [text_to<&Rule::ref, &Rule::ref_span>]) |
-      (clause("exception", 1) > kw("to") >
-       name("the name of the rule it is an exception to")[assign_to<&Rule::exception_to>]) |
-      (clause("when", 2) > expr[assign_to<&Rule::condition>]) |
-      window[assign_to<&Rule::window>] | fixed[assign_to<&Rule::fixed>] | split[set_split] |
-      (clause("odd", 6) > kw("penny") > kw("to") > agency_name[assign_to<&Rule::odd_penny>]) |
-      cap[push_to<&Rule::caps>] | regardless[set_regardless] |
-      (clause("because", 9) > reason[text_to<&Rule::reason, &Rule::reason_span>])));
+         name("the rule's name, like `personal_care`")[assign_to<&Rule::id>] >
+         *((clause("ref", 0) > described("the clause reference in quotes, like \"s.4.1\"",
+                                         quoted)[text_to<&Rule::ref, &Rule::ref_span>]) |
+           (clause("exception", 1) > kw("to") >
+            name("the name of the rule it is an exception to")[assign_to<&Rule::exception_to>]) |
+           (clause("when", 2) > expr[assign_to<&Rule::condition>]) |
+           window[assign_to<&Rule::window>] | fixed[assign_to<&Rule::fixed>] | split[set_split] |
+           (clause("odd", 6) > kw("penny") > kw("to") > agency_name[assign_to<&Rule::odd_penny>]) |
+           cap[push_to<&Rule::caps>] | regardless[set_regardless] |
+           (clause("because", 9) > reason[text_to<&Rule::reason, &Rule::reason_span>])));
 
 // ---- outcomes
 auto const decline_def = node(kw("decline")[begin_decl{nullptr, DeclKind::Decline}] > when_kw >
-                         expr[assign_to<&OutcomeRule::condition>] > because_kw >
-                         reason[text_to<&OutcomeRule::reason, &OutcomeRule::reason_span>]);
+                              expr[assign_to<&OutcomeRule::condition>] > because_kw >
+                              reason[text_to<&OutcomeRule::reason, &OutcomeRule::reason_span>]);
 auto const refer_def =
     node(kw("refer")[begin_decl{nullptr, DeclKind::Refer}] >
-    x3::eps[value_to<&OutcomeRule::kind, OutcomeKind::Refer>] > kw("to") >
-    described("the authority in quotes, like \"Director of Children's Services\"", quoted)
-        [text_to<&OutcomeRule::authority, &OutcomeRule::authority_span>] >
-    when_kw > expr[assign_to<&OutcomeRule::condition>] >
-    -(kw("because") > reason[text_to<&OutcomeRule::reason, &OutcomeRule::reason_span>]));
+         x3::eps[value_to<&OutcomeRule::kind, OutcomeKind::Refer>] > kw("to") >
+         described("the authority in quotes, like \"Director of Children's Services\"",
+                   quoted)[text_to<&OutcomeRule::authority, &OutcomeRule::authority_span>] >
+         when_kw > expr[assign_to<&OutcomeRule::condition>] >
+         -(kw("because") > reason[text_to<&OutcomeRule::reason, &OutcomeRule::reason_span>]));
 
 // ---- pools
 auto const contribution_def =
     node(clause("contribution", 1) > agency_name[assign_to<&Contribution::agency>] >
-    money_amount[assign_to<&Contribution::amount>] >
-    -(kw("not") > kw("sharing") >
-      kw("overspend"))[value_to<&Contribution::shares_overspend, false>]);
+         money_amount[assign_to<&Contribution::amount>] >
+         -(kw("not") > kw("sharing") >
+           kw("overspend"))[value_to<&Contribution::shares_overspend, false>]);
 auto const basis_def = node(kw("contributions")[result<ShareBasis::Contributions>] |
-                       (kw("actual") > kw("contributions"))[result<ShareBasis::Actual>]);
-auto const overspend_def = node(clause("overspend", 2) > kw("shared") > kw("in") > kw("proportion") >
-                           kw("to") > basis[set_value]);
-auto const underspend_def =
-    node(clause("underspend", 3) > kw("returned") > kw("in") > kw("proportion") > kw("to") >
+                            (kw("actual") > kw("contributions"))[result<ShareBasis::Actual>]);
+auto const overspend_def = node(clause("overspend", 2) > kw("shared") > kw("in") >
+                                kw("proportion") > kw("to") > basis[set_value]);
+auto const underspend_def = node(
+    clause("underspend", 3) > kw("returned") > kw("in") > kw("proportion") > kw("to") >
     basis[assign_to<&Underspend::basis>] >
     -(kw("unless") > kw("carried") > kw("forward"))[value_to<&Underspend::carry_forward, true>] >
     -(kw("in") > kw("consultation") > kw("with") >
       kw("partners"))[value_to<&Underspend::provisional, true>]);
 auto const risk_def = node(clause("risk", 4) > kw("capped") > kw("at") > kw("contribution"));
 auto const tolerance_def = node(clause("tolerance", 5) > percent[set_value]);
-auto const pool_def =
-    node(kw("pool")[begin_decl{&kPoolClauses, DeclKind::Pool}] >
-    name("the pool's name, like `short_breaks`")[assign_to<&Pool::id>] >
-    described("the pool's title in quotes", quoted)[text_to<&Pool::title>] >
-    *((clause("host", 0) > agency_name[assign_to<&Pool::host>]) |
-      contribution[push_to<&Pool::contributions>] |
-      overspend[spanned_to<&Pool::overspend, &Pool::overspend_span>] |
-      underspend[set_underspend] | risk[set_risk] |
-      tolerance[spanned_to<&Pool::tolerance, &Pool::tolerance_span>]));
+auto const pool_def = node(kw("pool")[begin_decl{&kPoolClauses, DeclKind::Pool}] >
+                           name("the pool's name, like `short_breaks`")[assign_to<&Pool::id>] >
+                           described("the pool's title in quotes", quoted)[text_to<&Pool::title>] >
+                           *((clause("host", 0) > agency_name[assign_to<&Pool::host>]) |
+                             contribution[push_to<&Pool::contributions>] |
+                             overspend[spanned_to<&Pool::overspend, &Pool::overspend_span>] |
+                             underspend[set_underspend] | risk[set_risk] |
+                             tolerance[spanned_to<&Pool::tolerance, &Pool::tolerance_span>]));
 
 // ---- the file
 auto const policy_file_def =
     node(header[assign_to<&Module::header>] >
-    *(agency[push_to<&Module::agencies>] | scale[push_to<&Module::scales>] |
-      fact[push_to<&Module::facts>] | event[push_to<&Module::events>] |
-      let[push_to<&Module::lets>] | eligible[push_to<&Module::thresholds>] |
-      table[push_to<&Module::tables>] | rule_decl[push_to<&Module::rules>] |
-      decline[push_to<&Module::outcomes>] | refer[push_to<&Module::outcomes>] |
-      pool[push_to<&Module::pools>]) >
-    end_of_file);
+         *(agency[push_to<&Module::agencies>] | scale[push_to<&Module::scales>] |
+           fact[push_to<&Module::facts>] | event[push_to<&Module::events>] |
+           let[push_to<&Module::lets>] | eligible[push_to<&Module::thresholds>] |
+           table[push_to<&Module::tables>] | rule_decl[push_to<&Module::rules>] |
+           decline[push_to<&Module::outcomes>] | refer[push_to<&Module::outcomes>] |
+           pool[push_to<&Module::pools>]) > end_of_file);
 
 BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, scale, type, fact, event, let,
                     eligible, row, table, window, unit, bound, per, fixed, share, split, cap)

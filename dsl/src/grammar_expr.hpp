@@ -20,8 +20,8 @@ struct compare_op_parser : leaf_parser<compare_op_parser, BinaryOp> {
                                       {"!=", BinaryOp::Ne}, {"=", BinaryOp::Eq},
                                       {"<", BinaryOp::Lt},  {">", BinaryOp::Gt}};
         if (rest.starts_with("==")) {
-            throw SyntaxError{"E1001", "`==` is not an operator: compare with `=` or `is`",
-                              first, first + 2, {}};
+            throw SyntaxError{
+                "E1001", "`==` is not an operator: compare with `=` or `is`", first, first + 2, {}};
         }
         for (Op const& op : kOps) {
             if (rest.starts_with(op.text)) {
@@ -58,7 +58,9 @@ struct no_chain_parser : leaf_parser<no_chain_parser, x3::unused_type> {
             throw SyntaxError{"E1001",
                               "comparisons cannot be chained: join them with `and`, like "
                               "`a < b and b < c`",
-                              q, p, {}};
+                              q,
+                              p,
+                              {}};
         }
         return true;
     }
@@ -219,24 +221,24 @@ auto const compare_expr_def =
     node(sum_expr[pass_up] >>
          -(((compare_op > sum_expr)[compare] | (kw("in") > in_set)[make_in]) >> no_chain));
 auto const in_set_def = node((sym("[") > items > sym("]"))[make_list] | name_soft("")[make_name]);
-auto const sum_expr_def = node(product_expr[pass_up] >>
-                          *((sym("+") > product_expr)[binary<BinaryOp::Add>] |
-                            (sym("-") > product_expr)[binary<BinaryOp::Sub>]));
-auto const product_expr_def = node(negate_expr[pass_up] >>
-                              *((sym("*") > negate_expr)[binary<BinaryOp::Mul>] |
-                                (sym("/") > negate_expr)[binary<BinaryOp::Div>]));
+auto const sum_expr_def =
+    node(product_expr[pass_up] >> *((sym("+") > product_expr)[binary<BinaryOp::Add>] |
+                                    (sym("-") > product_expr)[binary<BinaryOp::Sub>]));
+auto const product_expr_def =
+    node(negate_expr[pass_up] >> *((sym("*") > negate_expr)[binary<BinaryOp::Mul>] |
+                                   (sym("/") > negate_expr)[binary<BinaryOp::Div>]));
 auto const negate_expr_def =
     node((sym("-") > guarded(negate_expr))[unary<UnaryOp::Negate>] | primary[pass_up]);
-auto const primary_def = node(kw("true")[make_bool<true>] | kw("false")[make_bool<false>] |
-                         date[make_date] | money[make_money] | number[pass_up] |
-                         quoted[make_text] | (sym("(") > expr > sym(")"))[pass_up] |
-                         (sym("[") > items > sym("]"))[make_list] |
-                         (name_soft("")[make_name] >> -(sym("(") > arguments > sym(")"))[make_call]));
+auto const primary_def =
+    node(kw("true")[make_bool<true>] | kw("false")[make_bool<false>] | date[make_date] |
+         money[make_money] | number[pass_up] | quoted[make_text] |
+         (sym("(") > expr > sym(")"))[pass_up] | (sym("[") > items > sym("]"))[make_list] |
+         (name_soft("")[make_name] >> -(sym("(") > arguments > sym(")"))[make_call]));
 auto const items_def = node(-(expr % sym(",")));
 auto const arguments_def = node(-(argument % sym(",")));
 auto const argument_def = node((kw("at") > kw("least") > expr)[make_at_least] | expr[pass_up]);
 
-BOOST_SPIRIT_DEFINE(expr, or_expr, and_expr, not_expr, compare_expr, in_set, sum_expr,
-                    product_expr, negate_expr, primary, items, arguments, argument)
+BOOST_SPIRIT_DEFINE(expr, or_expr, and_expr, not_expr, compare_expr, in_set, sum_expr, product_expr,
+                    negate_expr, primary, items, arguments, argument)
 
 }  // namespace jointly::dsl::grammar

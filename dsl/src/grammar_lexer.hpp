@@ -78,8 +78,12 @@ struct keyword_parser : leaf_parser<keyword_parser, x3::unused_type> {
         return true;
     }
 };
-constexpr keyword_parser kw(char const* word) { return keyword_parser(word); }
-constexpr keyword_parser clause(char const* word, int index) { return keyword_parser(word, index); }
+constexpr keyword_parser kw(char const* word) {
+    return keyword_parser(word);
+}
+constexpr keyword_parser clause(char const* word, int index) {
+    return keyword_parser(word, index);
+}
 
 // Punctuation: `(`, `,`, `>=`, ...
 struct symbol_parser : leaf_parser<symbol_parser, x3::unused_type> {
@@ -97,7 +101,9 @@ struct symbol_parser : leaf_parser<symbol_parser, x3::unused_type> {
         return true;
     }
 };
-constexpr symbol_parser sym(char const* text) { return symbol_parser(text); }
+constexpr symbol_parser sym(char const* text) {
+    return symbol_parser(text);
+}
 
 // A name: [a-z_][a-z0-9_]*, not a keyword. `strict` where only a name can stand (after
 // `rule`, `agency`, `exception to`, ...): a keyword there is E1006, not a mismatch.
@@ -125,10 +131,13 @@ struct ident_parser : leaf_parser<ident_parser, Ident> {
         first = e;
         return true;
     }
-
 };
-constexpr ident_parser name(char const* what) { return ident_parser(what, true); }
-constexpr ident_parser name_soft(char const* what) { return ident_parser(what, false); }
+constexpr ident_parser name(char const* what) {
+    return ident_parser(what, true);
+}
+constexpr ident_parser name_soft(char const* what) {
+    return ident_parser(what, false);
+}
 
 // `12`, `2.5`, `50%`: an Expr of kind Number or Percent.
 struct number_parser : leaf_parser<number_parser, Expr> {
@@ -327,8 +336,7 @@ JOINTLY_X3_INFO(jointly::dsl::grammar::percent_parser, ((void)p, "a percentage l
 JOINTLY_X3_INFO(jointly::dsl::grammar::whole_parser, ((void)p, "a whole number"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::share_amount_parser,
                 ((void)p, "a share like `50%` or `1/3`"))
-JOINTLY_X3_INFO(jointly::dsl::grammar::money_parser,
-                ((void)p, "an amount of money like `£1,500`"))
+JOINTLY_X3_INFO(jointly::dsl::grammar::money_parser, ((void)p, "an amount of money like `£1,500`"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::date_parser, ((void)p, "a date like `2025-04-01`"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::string_parser, ((void)p, "a quoted text like \"...\""))
 JOINTLY_X3_INFO(jointly::dsl::grammar::end_parser,

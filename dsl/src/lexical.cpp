@@ -12,14 +12,16 @@ using namespace std::string_view_literals;
 
 // Sorted: binary-searched.
 constexpr std::array kKeywords = {
-    "after"sv, "agency"sv, "agreed"sv, "and"sv, "at"sv, "because"sv, "before"sv, "bool"sv,
-    "by"sv, "cap"sv, "contribution"sv, "date"sv, "decimal"sv, "decline"sv, "default"sv,
-    "effective"sv, "eligible"sv, "event"sv, "exception"sv, "fact"sv, "false"sv, "from"sv,
-    "host"sv, "in"sv, "is"sv, "let"sv, "list"sv, "map"sv, "money"sv, "not"sv, "odd"sv, "of"sv,
-    "on"sv, "or"sv, "overspend"sv, "panel"sv, "pay"sv, "policy"sv, "pool"sv, "ref"sv, "refer"sv,
-    "regardless"sv, "risk"sv, "rounding"sv, "rule"sv, "scale"sv, "split"sv, "table"sv, "text"sv,
-    "to"sv, "tolerance"sv, "true"sv, "underspend"sv, "version"sv, "when"sv, "whole"sv,
-    "within"sv,
+    "after"sv,     "agency"sv,   "agreed"sv,    "and"sv,       "at"sv,           "because"sv,
+    "before"sv,    "bool"sv,     "by"sv,        "cap"sv,       "contribution"sv, "date"sv,
+    "decimal"sv,   "decline"sv,  "default"sv,   "effective"sv, "eligible"sv,     "event"sv,
+    "exception"sv, "fact"sv,     "false"sv,     "from"sv,      "host"sv,         "in"sv,
+    "is"sv,        "let"sv,      "list"sv,      "map"sv,       "money"sv,        "not"sv,
+    "odd"sv,       "of"sv,       "on"sv,        "or"sv,        "overspend"sv,    "panel"sv,
+    "pay"sv,       "policy"sv,   "pool"sv,      "ref"sv,       "refer"sv,        "regardless"sv,
+    "risk"sv,      "rounding"sv, "rule"sv,      "scale"sv,     "split"sv,        "table"sv,
+    "text"sv,      "to"sv,       "tolerance"sv, "true"sv,      "underspend"sv,   "version"sv,
+    "when"sv,      "whole"sv,    "within"sv,
 };
 static_assert(std::is_sorted(kKeywords.begin(), kKeywords.end()));
 
@@ -52,8 +54,12 @@ bool is_keyword(std::string_view word) {
     return std::binary_search(kKeywords.begin(), kKeywords.end(), word);
 }
 
-std::string_view const* keywords_begin() { return kKeywords.data(); }
-std::string_view const* keywords_end() { return kKeywords.data() + kKeywords.size(); }
+std::string_view const* keywords_begin() {
+    return kKeywords.data();
+}
+std::string_view const* keywords_end() {
+    return kKeywords.data() + kKeywords.size();
+}
 
 void throw_reserved(Iter b, Iter e, std::string_view word) {
     fail("E1006", "`" + std::string(word) + "` is a reserved word and cannot be used as a name", b,
@@ -62,8 +68,8 @@ void throw_reserved(Iter b, Iter e, std::string_view word) {
 
 void throw_not_ascii(Iter b, Iter e, Iter last) {
     while (e != last && (is_word_char(*e) || static_cast<unsigned char>(*e) >= 0x80U)) ++e;
-    fail("E1012", quoted(b, e) + " is not a valid name: names use only `a`-`z`, `0`-`9` and `_`",
-         b, e);
+    fail("E1012", quoted(b, e) + " is not a valid name: names use only `a`-`z`, `0`-`9` and `_`", b,
+         e);
 }
 
 void check_name_case(Iter b, Iter e) {
@@ -137,8 +143,9 @@ Iter scan_share(Iter b, Iter last, Share& share) {
     const Decimal num = to_decimal(b, e);
     const Decimal den = to_decimal(den_begin, den_end);
     if (num.scale != 0 || den.scale != 0) {
-        fail("E1013", "a fraction is written with whole numbers, like `1/3`, found " +
-                          quoted(b, den_end), b, den_end);
+        fail("E1013",
+             "a fraction is written with whole numbers, like `1/3`, found " + quoted(b, den_end), b,
+             den_end);
     }
     if (den.units == 0) {
         fail("E1014", "the fraction " + quoted(b, den_end) + " has a zero denominator", b, den_end);
@@ -175,19 +182,25 @@ Iter scan_money(Iter b, Iter last, Decimal& pounds) {
                  (i + 4 == int_part.size() || int_part[i + 4] == ',');
         }
         if (!ok) {
-            fail("E1004", quoted(b, e) + " is not a valid amount: commas must group the pounds "
-                          "in threes, like `£1,500`", b, e);
+            fail("E1004",
+                 quoted(b, e) +
+                     " is not a valid amount: commas must group the pounds "
+                     "in threes, like `£1,500`",
+                 b, e);
         }
     }
     if (has_point) {
         const auto decimals = e - int_end - 1;
         if (decimals == 0) {
-            fail("E1004", quoted(b, e) + " is not a valid amount: write pence after the point, "
-                          "like `£5.50`, or leave the point out", b, e);
+            fail("E1004",
+                 quoted(b, e) +
+                     " is not a valid amount: write pence after the point, "
+                     "like `£5.50`, or leave the point out",
+                 b, e);
         }
         if (decimals > 2) {
-            fail("E1004", quoted(b, e) + " is not a valid amount: at most two decimal places",
-                 b, e);
+            fail("E1004", quoted(b, e) + " is not a valid amount: at most two decimal places", b,
+                 e);
         }
     }
     try {
@@ -217,8 +230,11 @@ Iter scan_date(Iter b, Iter last, CivilDate& date) {
     Iter d_end = scan_digits(m_end + 1, last);
     if (d_end == m_end + 1) return b;
     if (m_end - y_end != 3 || d_end - m_end != 3) {
-        fail("E1003", quoted(b, d_end) + " is not a date: write dates as `YYYY-MM-DD`, like "
-                      "`2025-04-01`", b, d_end);
+        fail("E1003",
+             quoted(b, d_end) +
+                 " is not a date: write dates as `YYYY-MM-DD`, like "
+                 "`2025-04-01`",
+             b, d_end);
     }
     auto num = [](Iter p, Iter q) {
         std::int32_t v = 0;
@@ -248,8 +264,8 @@ Iter scan_string(Iter b, Iter last, std::string& value) {
                 continue;
             }
             Iter esc_end = (p + 1 == last || p[1] == '\n') ? p + 1 : p + 2;
-            fail("E1008", "unknown escape " + quoted(p, esc_end) + " in a text",
-                 p, esc_end, "only `\\\"` and `\\\\` may follow a backslash");
+            fail("E1008", "unknown escape " + quoted(p, esc_end) + " in a text", p, esc_end,
+                 "only `\\\"` and `\\\\` may follow a backslash");
         }
         value.push_back(c);
     }

@@ -54,8 +54,7 @@ std::string expected_after(grammar::DeclKind kind) {
     case DeclKind::Pool:
         return "a pool clause (`host`, `contribution`, `overspend`, `underspend`, `risk`, "
                "`tolerance`) or a new declaration";
-    case DeclKind::Table:
-        return "another row like `from 70 to 89 gives £500` or a new declaration";
+    case DeclKind::Table: return "another row like `from 70 to 89 gives £500` or a new declaration";
     default:
         return "a declaration (`agency`, `scale`, `fact`, `event`, `let`, `eligible`, "
                "`table`, `rule`, `decline`, `refer` or `pool`)";
@@ -66,8 +65,8 @@ std::string expected_after(grammar::DeclKind kind) {
 std::vector<std::string> keywords_expected(std::string const& which, grammar::DeclKind kind) {
     std::vector<std::string> out;
     if (which == grammar::kExpectedDeclaration) {
-        out = {"agency", "scale", "fact", "event", "let", "eligible", "table", "rule", "decline",
-               "refer", "pool"};
+        out = {"agency", "scale", "fact",    "event", "let", "eligible",
+               "table",  "rule",  "decline", "refer", "pool"};
         using grammar::DeclKind;
         if (kind == DeclKind::Header) {
             out.insert(out.end(), {"version", "effective", "agreed", "ref", "panel", "rounding"});
@@ -75,8 +74,8 @@ std::vector<std::string> keywords_expected(std::string const& which, grammar::De
             out.insert(out.end(), {"ref", "exception", "when", "within", "from", "before", "pay",
                                    "split", "odd", "cap", "regardless", "because"});
         } else if (kind == DeclKind::Pool) {
-            out.insert(out.end(), {"host", "contribution", "overspend", "underspend", "risk",
-                                   "tolerance"});
+            out.insert(out.end(),
+                       {"host", "contribution", "overspend", "underspend", "risk", "tolerance"});
         } else if (kind == DeclKind::Table) {
             out.emplace_back("from");
         }
@@ -118,9 +117,11 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
     const detail::SourceText text(source);
     const std::size_t start = text.skip_blank(0);
     if (start >= source.size()) {
-        result.diagnostics.push_back(error(
-            "E1007", "the file is empty: a policy starts with `policy`, its id and its title",
-            file, text.span(start, start), "begin with a line like `policy northshire_jfp \"Northshire joint funding protocol\"`"));
+        result.diagnostics.push_back(
+            error("E1007", "the file is empty: a policy starts with `policy`, its id and its title",
+                  file, text.span(start, start),
+                  "begin with a line like `policy northshire_jfp \"Northshire joint funding "
+                  "protocol\"`"));
         return result;
     }
     if (!source.substr(start).starts_with("policy") ||
@@ -150,8 +151,8 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
         }
         const std::size_t at = text.skip_blank(state.offset(first));
         const std::size_t end = token_end(source, at);
-        result.diagnostics.push_back(error(
-            "E1001", "unexpected " + found(source, at, end), file, text.span(at, end)));
+        result.diagnostics.push_back(
+            error("E1001", "unexpected " + found(source, at, end), file, text.span(at, end)));
     } catch (grammar::SyntaxError const& e) {
         result.diagnostics.push_back(
             error(e.code, e.message, file, state.span(e.where, e.end), e.help));
@@ -161,8 +162,8 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
         std::string which = e.which();
         std::string message;
         if (which == grammar::kExpectedDeclaration) {
-            message = "expected " + expected_after(state.last_decl) + ", found " +
-                      found(source, at, end);
+            message =
+                "expected " + expected_after(state.last_decl) + ", found " + found(source, at, end);
         } else if (is_description(which)) {
             message = "expected " + which + ", found " + found(source, at, end);
         } else {
@@ -187,8 +188,8 @@ ParseResult parse(std::string_view source, std::string file) {
         return parse_checked(source, file);
     } catch (std::exception const& e) {
         ParseResult result;
-        result.diagnostics.push_back(error(
-            "E1000", std::string("the parser failed: ") + e.what(), file, Span{1, 1, 1, 1, 0, 0}));
+        result.diagnostics.push_back(error("E1000", std::string("the parser failed: ") + e.what(),
+                                           file, Span{1, 1, 1, 1, 0, 0}));
         return result;
     }
 }

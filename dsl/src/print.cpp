@@ -9,8 +9,8 @@ namespace {
 
 std::string magnitude_digits(std::int64_t units) {
     // INT64_MIN has no positive counterpart in int64: go through unsigned.
-    std::uint64_t m = units < 0 ? 0 - static_cast<std::uint64_t>(units)
-                                : static_cast<std::uint64_t>(units);
+    std::uint64_t m =
+        units < 0 ? 0 - static_cast<std::uint64_t>(units) : static_cast<std::uint64_t>(units);
     return std::to_string(m);
 }
 
@@ -35,27 +35,19 @@ enum Prec { kOr = 1, kAnd, kNot, kCompare, kSum, kProduct, kNegate, kPrimary };
 
 int precedence(Expr const& e) {
     switch (e.kind) {
-    case ExprKind::Unary:
-        return e.unary_op == UnaryOp::Not ? kNot : kNegate;
-    case ExprKind::In:
-        return kCompare;
+    case ExprKind::Unary: return e.unary_op == UnaryOp::Not ? kNot : kNegate;
+    case ExprKind::In: return kCompare;
     case ExprKind::Binary:
         switch (e.binary_op) {
-        case BinaryOp::Or:
-            return kOr;
-        case BinaryOp::And:
-            return kAnd;
+        case BinaryOp::Or: return kOr;
+        case BinaryOp::And: return kAnd;
         case BinaryOp::Add:
-        case BinaryOp::Sub:
-            return kSum;
+        case BinaryOp::Sub: return kSum;
         case BinaryOp::Mul:
-        case BinaryOp::Div:
-            return kProduct;
-        default:
-            return kCompare;
+        case BinaryOp::Div: return kProduct;
+        default: return kCompare;
         }
-    default:
-        return kPrimary;
+    default: return kPrimary;
     }
 }
 
@@ -65,30 +57,18 @@ bool reads_as_word(Expr const& e) {
 
 char const* op_text(Expr const& e) {
     switch (e.binary_op) {
-    case BinaryOp::Or:
-        return "or";
-    case BinaryOp::And:
-        return "and";
-    case BinaryOp::Eq:
-        return reads_as_word(e.args[1]) ? "is" : "=";
-    case BinaryOp::Ne:
-        return reads_as_word(e.args[1]) ? "is not" : "!=";
-    case BinaryOp::Lt:
-        return "<";
-    case BinaryOp::Le:
-        return "<=";
-    case BinaryOp::Gt:
-        return ">";
-    case BinaryOp::Ge:
-        return ">=";
-    case BinaryOp::Add:
-        return "+";
-    case BinaryOp::Sub:
-        return "-";
-    case BinaryOp::Mul:
-        return "*";
-    case BinaryOp::Div:
-        return "/";
+    case BinaryOp::Or: return "or";
+    case BinaryOp::And: return "and";
+    case BinaryOp::Eq: return reads_as_word(e.args[1]) ? "is" : "=";
+    case BinaryOp::Ne: return reads_as_word(e.args[1]) ? "is not" : "!=";
+    case BinaryOp::Lt: return "<";
+    case BinaryOp::Le: return "<=";
+    case BinaryOp::Gt: return ">";
+    case BinaryOp::Ge: return ">=";
+    case BinaryOp::Add: return "+";
+    case BinaryOp::Sub: return "-";
+    case BinaryOp::Mul: return "*";
+    case BinaryOp::Div: return "/";
     }
     return "?";
 }
@@ -107,27 +87,13 @@ void print(Expr const& e, int min_prec, std::string& out) {
     const bool parens = prec < min_prec;
     if (parens) out += '(';
     switch (e.kind) {
-    case ExprKind::Bool:
-        out += e.boolean ? "true" : "false";
-        break;
-    case ExprKind::Number:
-        out += decimal_text(e.number);
-        break;
-    case ExprKind::Money:
-        out += money_text(e.number);
-        break;
-    case ExprKind::Percent:
-        out += decimal_text(e.number) + "%";
-        break;
-    case ExprKind::Date:
-        out += date_text(e.date);
-        break;
-    case ExprKind::Text:
-        out += quote(e.text);
-        break;
-    case ExprKind::Name:
-        out += e.text;
-        break;
+    case ExprKind::Bool: out += e.boolean ? "true" : "false"; break;
+    case ExprKind::Number: out += decimal_text(e.number); break;
+    case ExprKind::Money: out += money_text(e.number); break;
+    case ExprKind::Percent: out += decimal_text(e.number) + "%"; break;
+    case ExprKind::Date: out += date_text(e.date); break;
+    case ExprKind::Text: out += quote(e.text); break;
+    case ExprKind::Name: out += e.text; break;
     case ExprKind::Unary:
         if (e.unary_op == UnaryOp::Not) {
             out += "not ";
