@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "cli_common.hpp"
+#include "jointly/engine/pool.hpp"
 #include "jointly/server/service.hpp"
 
 namespace jointly::server::cli {
@@ -18,6 +19,41 @@ struct Folder {
     bool broken = false;         // a policy here does not compile
 };
 
+// A pooled-budget case: {pool, contributions?, spend, carry_forward?, expected}.
+std::vector<std::string> run_pool_case(const Snapshot& snapshot, const Folder& folder, const json& c) {
+    if (!c["pool"].is_string()) return {"`pool` must name a pool"};
+    const auto pool = c["pool"].get<std::string>();
+    std::shared_ptr<const engine::Program> program;
+    for (const auto& p : snapshot.policies()) {
+        if (!folder.ids.count(p.program->id())) continue;
+        const auto& pools = p.program->pools();
+        if (std::find(pools.begin(), pools.end(), pool) != pools.end()) program = p.program;
+    }
+    if (!program) return {"no policy in this folder declares pool `" + pool + "`"};
+    engine::PoolRequest request;
+    std::string message;
+    auto spend = json_money(c.value("spend", json()), &message);
+    if (!spend) return {"spend: " + message};
+    request.spend = *spend;
+    request.carry_forward = c.value("carry_forward", false);
+    if (c.contains("contributions") && c["contributions"].is_object()) {
+        for (const auto& [agency, amount] : c["contributions"].items()) {
+            auto m = json_money(amount, &message);
+            if (!m) return {"contributions/" + agency + ": " + message};
+            request.actual_contributions.emplace_back(agency, *m);
+        }
+    }
+    const auto result = engine::reconcile(*program, pool, request);
+    const auto& expected = c["expected"];
+    if (expected.contains("error")) {
+        if (result.reconciliation) return {"expected an error, got a reconciliation"};
+        return {};
+    }
+    if (!result.reconciliation)
+        return {"reconciliation failed: " + (result.errors.empty() ? std::string("no reason") : result.errors.front().message)};
+    return compare_expected(expected, encode_reconciliation(*result.reconciliation));
+}
+
 // Runs one case; returns its differences (empty: passed).
 std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder, const fs::path& file,
                                   std::string& name) {
@@ -26,9 +62,10 @@ std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder
     auto parsed = parse_json(*text);
     if (!parsed.value) return {"the case is not JSON: " + parsed.error.message};
     const auto& c = *parsed.value;
-    if (!c.is_object() || !c.contains("request") || !c.contains("expected"))
-        return {"a case needs `request` and `expected`"};
+    if (!c.is_object() || (!c.contains("request") && !c.contains("pool")) || !c.contains("expected"))
+        return {"a case needs `request` (or `pool`) and `expected`"};
     if (c.contains("name") && c["name"].is_string()) name = c["name"].get<std::string>();
+    if (c.is_object() && c.contains("pool") && c.contains("expected")) return run_pool_case(snapshot, folder, c);
     json request = c["request"];
     if (request.is_object() && !request.contains("policy") && folder.ids.size() == 1)
         request["policy"] = *folder.ids.begin();

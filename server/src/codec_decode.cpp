@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "jointly/dsl/diagnostic.hpp"
 #include "jointly/engine/codes.hpp"
 #include "jointly/server/codec.hpp"
 
@@ -137,8 +138,10 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
         const auto& name = item.get_ref<const std::string&>();
         const auto it = std::find(fact.levels.begin(), fact.levels.end(), name);
         if (it == fact.levels.end()) {
+            const auto guess = dsl::did_you_mean(name, fact.levels);
             p.add(ec::kLevelRange, item_path,
-                  "`" + name + "` is not a level of `" + fact.scale + "` (" + join(fact.levels) + ")");
+                  "`" + name + "` is not a level of `" + fact.scale + "` (" + join(fact.levels) + ")" +
+                      (guess.empty() ? std::string() : "; did you mean `" + guess + "`?"));
             return std::nullopt;
         }
         return engine::Level{static_cast<int>(it - fact.levels.begin())};
@@ -242,6 +245,8 @@ void decode_facts(const json& body, const engine::Program& program, engine::Requ
                                            [&](const engine::FactInfo& f) { return f.name == key; });
             if (info == program.facts().end()) {
                 std::string message = "unknown fact `" + key + "`";
+                const auto guess = dsl::did_you_mean(key, declared);
+                if (!guess.empty()) message += " (did you mean `" + guess + "`?)";
                 message += declared.empty() ? "; the policy declares no facts"
                                             : "; the policy declares " + join(declared);
                 p.add(ec::kUnknownFact, path, message);
@@ -272,8 +277,9 @@ void decode_events(const json& body, const engine::Program& program, engine::Req
     for (const auto& [key, value] : it->items()) {
         const std::string path = "/events/" + pointer_escape(key);
         if (std::find(events.begin(), events.end(), key) == events.end()) {
+            const auto guess = dsl::did_you_mean(key, events);
             p.add(ec::kUnknownEvent, path,
-                  "unknown event `" + key + "`" +
+                  "unknown event `" + key + "`" + (guess.empty() ? std::string() : " (did you mean `" + guess + "`?)") +
                       (events.empty() ? "; the policy declares no events" : "; the policy declares " + join(events)));
             continue;
         }

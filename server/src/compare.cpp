@@ -157,6 +157,10 @@ std::vector<std::string> compare_expected(const json& expected, const json& actu
                 if (text.find(wanted) == std::string::npos)
                     c.diffs.push_back("reasons: no reason or explanation mentions \"" + wanted + "\"");
             }
+        } else if (v.is_object() && got.is_object()) {
+            c.amounts(field, v, got);
+        } else if (v.is_string() && got.is_string() && money_of(v) && money_of(got)) {
+            c.money(field, v, got);
         } else {
             c.value(field, v, got);
         }

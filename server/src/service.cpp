@@ -64,8 +64,15 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
             std::optional<engine::Date> parsed;
             if (it->is_string()) parsed = engine::parse_date(it->get_ref<const std::string&>());
             if (!parsed) {
-                const std::string message = "`as_of` must be a date `YYYY-MM-DD` naming a real day";
-                return fail(make_error(400, "invalid_request", message, {detail(codes::kDate, "/as_of", message)}));
+                // With a single version (or a named one) decode anyway, to report every problem.
+                const auto only = snapshot.select(policy, version, std::nullopt, false);
+                if (!only.program) {
+                    const std::string message = "`as_of` must be a date `YYYY-MM-DD` naming a real day";
+                    return fail(make_error(400, "invalid_request", message, {detail(codes::kDate, "/as_of", message)}));
+                }
+                auto decoded = decode_request(body, *only.program, options.limits);
+                auto message = problems_message(decoded.errors);
+                return fail(make_error(400, "invalid_request", std::move(message), std::move(decoded.errors)));
             }
             as_of = parsed;
         }

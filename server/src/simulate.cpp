@@ -147,11 +147,13 @@ void Simulation::add(const nlohmann::json& request, std::size_t number) {
             changed_.push_back(std::move(item));
         }
     } catch (const std::exception& e) {
+        --cases_;  // add_error counts it again
         add_error(number, std::string("the case could not be evaluated: ") + e.what());
     }
 }
 
 void Simulation::add_error(std::size_t number, const std::string& message) {
+    ++cases_;
     ojson item = ojson::object();
     item["case"] = number;
     item["side"] = "";
