@@ -16,39 +16,57 @@ bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) ==
 
 SourceText::SourceText(std::string_view text) : text_(text) {
     line_starts_.push_back(0);
+    bool ascii = true;
     for (std::size_t i = 0; i < text_.size(); ++i) {
-        if (text_[i] == '\n') line_starts_.push_back(i + 1);
+        if (static_cast<unsigned char>(text_[i]) >= 0x80U) ascii = false;
+        if (text_[i] == '\n') {
+            line_ascii_.push_back(ascii);
+            line_starts_.push_back(i + 1);
+            ascii = true;
+        }
     }
+    line_ascii_.push_back(ascii);
+    if (std::find(line_ascii_.begin(), line_ascii_.end(), false) != line_ascii_.end()) {
+        continuations_.resize(text_.size() + 1);
+        std::uint32_t count = 0;
+        for (std::size_t i = 0; i < text_.size(); ++i) {
+            continuations_[i] = count;
+            if (is_continuation(text_[i])) ++count;
+        }
+        continuations_[text_.size()] = count;
+    }
+}
+
+std::size_t SourceText::line_index(std::size_t offset) const {
+    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    return static_cast<std::size_t>(it - line_starts_.begin()) - 1;
 }
 
 std::size_t SourceText::line_start(std::size_t offset) const {
-    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    return *(it - 1);
+    return line_starts_[line_index(offset)];
 }
 
 std::uint32_t SourceText::line_of(std::size_t offset) const {
-    offset = std::min(offset, text_.size());
-    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    return narrow(static_cast<std::size_t>(it - line_starts_.begin()));
+    return narrow(line_index(std::min(offset, text_.size())) + 1);
 }
 
-std::uint32_t SourceText::column_of(std::size_t offset) const {
-    const std::size_t start = line_start(offset);
-    std::size_t points = 0;
-    for (std::size_t i = start; i < offset; ++i) {
-        if (!is_continuation(text_[i])) ++points;
-    }
-    return narrow(points + 1);
+std::uint32_t SourceText::column_in(std::size_t line, std::size_t offset) const {
+    const std::size_t start = line_starts_[line];
+    if (line_ascii_[line]) return narrow(offset - start + 1);
+    return narrow(offset - start - (continuations_[offset] - continuations_[start]) + 1);
 }
 
 Span SourceText::span(std::size_t begin, std::size_t end) const {
     begin = std::min(begin, text_.size());
     end = std::clamp(end, begin, text_.size());
+    const std::size_t first = line_index(begin);
+    const bool same_line = first + 1 >= line_starts_.size() || end < line_starts_[first + 1];
+    const std::size_t last = same_line ? first : line_index(end);
     Span s;
-    s.line = line_of(begin);
-    s.column = column_of(begin);
-    s.end_line = line_of(end);
-    s.end_column = column_of(end);
+    s.line = narrow(first + 1);
+    s.column = column_in(first, begin);
+    s.end_line = narrow(last + 1);
+    s.end_column = column_in(last, end);
     s.offset = narrow(begin);
     s.length = narrow(end - begin);
     return s;
@@ -75,6 +93,9 @@ std::size_t comment_start(std::string_view text, std::size_t line_begin, std::si
 
 std::size_t SourceText::trim_end(std::size_t begin, std::size_t end) const {
     end = std::min(end, text_.size());
+    // Fast path: right after a token. (The skipper stops inside a comment only at the end of
+    // the file; elsewhere it also takes the line end that follows.)
+    if (end > begin && end < text_.size() && !is_blank(text_[end - 1])) return end;
     for (;;) {
         while (end > begin && is_blank(text_[end - 1])) --end;
         if (end == begin) return end;

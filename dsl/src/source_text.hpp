@@ -34,11 +34,15 @@ public:
     std::uint32_t line_of(std::size_t offset) const;
 
 private:
+    std::size_t line_index(std::size_t offset) const;  // 0-based
     std::size_t line_start(std::size_t offset) const;
-    std::uint32_t column_of(std::size_t offset) const;
+    std::uint32_t column_in(std::size_t line, std::size_t offset) const;
 
     std::string_view text_;
     std::vector<std::size_t> line_starts_;
+    std::vector<bool> line_ascii_;  // a line of ASCII only: column = byte offset + 1
+    // For text with non-ASCII bytes: UTF-8 continuation bytes before each offset.
+    std::vector<std::uint32_t> continuations_;
 };
 
 // The byte offset of the `#` that starts a comment on the line [line_begin, line_end), or
