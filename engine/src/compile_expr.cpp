@@ -601,7 +601,8 @@ void Compiler::collect_conjuncts(const dsl::Expr& e, std::int32_t node, std::vec
     Conjunct c{node, expr_text(e), {}};
     const bool comparison = n.op == Op::Eq || n.op == Op::Ne || n.op == Op::Lt || n.op == Op::Le ||
                             n.op == Op::Gt || n.op == Op::Ge;
-    if (comparison && e.args.size() == 2 && p_.nodes[static_cast<std::size_t>(n.a)].op != Op::Const) {
+    if (comparison && e.args.size() == 2 && p_.nodes[static_cast<std::size_t>(n.a)].op != Op::Const &&
+        p_.nodes[static_cast<std::size_t>(n.a)].op != Op::Service) {
         c.value_label = expr_text(e.args[0]);
     }
     out.push_back(std::move(c));

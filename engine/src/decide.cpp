@@ -180,7 +180,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         for (const std::size_t i : refers) {
             const COutcome& o = p.outcomes[i];
             std::string reason = refer_reason(o);
-            d.explanation.push_back("It would also go to " + o.authority + " because " + reason + ".");
+            d.explanation.push_back("It would also go to " + with_article(o.authority) + " because " + reason + ".");
             d.outcome_reasons.push_back(std::move(reason));
         }
     } else if (!refers.empty()) {
@@ -190,7 +190,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             const COutcome& o = p.outcomes[refers[k]];
             std::string reason = refer_reason(o);
             d.explanation.push_back((k == 0 ? "The package is referred to " : "It would also go to ") +
-                                    o.authority + " because " + reason + ".");
+                                    with_article(o.authority) + " because " + reason + ".");
             d.outcome_reasons.push_back(std::move(reason));
         }
     } else {

@@ -96,8 +96,12 @@ std::string expr_text(const dsl::Expr& e) {
         case dsl::ExprKind::Binary: {
             if (e.args.size() != 2) return "?";
             const int p = precedence(e);
-            return sub(e.args[0], p, false) + " " + op_text(e.binary_op) + " " +
-                   sub(e.args[1], p, true);
+            // Two names compared for equality read as written: `service is personal_care`.
+            const bool words = e.args[0].kind == dsl::ExprKind::Name && e.args[1].kind == dsl::ExprKind::Name;
+            const char* op = op_text(e.binary_op);
+            if (words && e.binary_op == dsl::BinaryOp::Eq) op = "is";
+            if (words && e.binary_op == dsl::BinaryOp::Ne) op = "is not";
+            return sub(e.args[0], p, false) + " " + op + " " + sub(e.args[1], p, true);
         }
         case dsl::ExprKind::Call: {
             std::string out = e.text + "(";

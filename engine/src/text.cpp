@@ -50,9 +50,13 @@ std::string service_words(std::string_view service) {
     return out;
 }
 
-std::string panel_name(const ProgramImpl& p) {
-    return p.panel.empty() ? std::string("the panel") : "the " + p.panel;
+std::string with_article(const std::string& authority) {
+    if (authority.empty()) return "the panel";
+    const bool has = authority.size() > 4 && (authority.compare(0, 4, "the ") == 0 || authority.compare(0, 4, "The ") == 0);
+    return has ? authority : "the " + authority;
 }
+
+std::string panel_name(const ProgramImpl& p) { return with_article(p.panel); }
 
 std::string display(const ProgramImpl& p, const Val& v, std::int32_t scale) {
     switch (v.type) {

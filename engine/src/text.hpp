@@ -43,5 +43,7 @@ std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRe
 
 // "the Joint Funding Panel" (or "the panel" when the policy names none).
 std::string panel_name(const ProgramImpl& p);
+// "the Director of Children's Services"; a name that starts with "the" is kept as it is.
+std::string with_article(const std::string& authority);
 
 }  // namespace jointly::engine::detail
