@@ -1,0 +1,201 @@
+// The built `jointly` binary as an operator runs it: acknowledged decisions survive SIGKILL
+// and a restart on the same database; SIGHUP reloads; SIGTERM shuts down cleanly (exit 0).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_fixture.hpp"
+
+namespace jointly::testing {
+namespace {
+
+// A `jointly serve --port 0` child process; its stdout and stderr are read line by line.
+class Child {
+public:
+    explicit Child(const std::vector<std::string>& args) {
+        int out[2];
+        int err[2];
+        if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
+        pid_ = fork();
+        if (pid_ == 0) {
+            dup2(out[1], STDOUT_FILENO);
+            dup2(err[1], STDERR_FILENO);
+            close(out[0]);
+            close(err[0]);
+            std::vector<char*> argv;
+            std::string binary = JOINTLY_BINARY;
+            argv.push_back(binary.data());
+            std::vector<std::string> copy = args;
+            for (auto& a : copy) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(binary.c_str(), argv.data());
+            _exit(127);
+        }
+        close(out[1]);
+        close(err[1]);
+        out_ = fdopen(out[0], "r");
+        err_ = fdopen(err[0], "r");
+    }
+    ~Child() {
+        if (pid_ > 0 && !reaped_) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+        if (out_) fclose(out_);
+        if (err_) fclose(err_);
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    // The next line on stdout or stderr; empty at end of file.
+    static std::string line(FILE* f) {
+        std::string s;
+        for (int c = fgetc(f); c != EOF && c != '\n'; c = fgetc(f)) s += static_cast<char>(c);
+        return s;
+    }
+    std::string out_line() { return line(out_); }
+    // Reads stderr until a line contains `needle`; false at end of file.
+    bool wait_err(const std::string& needle) {
+        for (;;) {
+            if (feof(err_)) return false;
+            const auto l = line(err_);
+            if (l.find(needle) != std::string::npos) return true;
+            if (l.empty() && feof(err_)) return false;
+        }
+    }
+    // The port from "listening on 127.0.0.1:PORT".
+    int port() {
+        const auto l = out_line();
+        const auto colon = l.rfind(':');
+        if (l.rfind("listening on ", 0) != 0 || colon == std::string::npos) return -1;
+        return std::stoi(l.substr(colon + 1));
+    }
+    void signal(int sig) const { kill(pid_, sig); }
+    int wait() {
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        reaped_ = true;
+        return status;
+    }
+
+private:
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+    FILE* out_ = nullptr;
+    FILE* err_ = nullptr;
+};
+
+// `quiet`: no access log (nobody reads the child's stderr, and a full pipe would block it).
+std::vector<std::string> serve_args(const fs::path& dir, bool quiet) {
+    std::vector<std::string> args{"serve", "--policies", (dir / "policies").string(), "--db",
+                                  (dir / "decisions.db").string(), "--port", "0"};
+    if (quiet) args.emplace_back("--quiet");
+    return args;
+}
+
+fs::path prepare() {
+    auto dir = make_temp_dir("jointly-durability-");
+    fs::create_directories(dir / "policies");
+    fs::copy_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf", dir / "policies/reference.jf");
+    return dir;
+}
+
+TEST(Durability, AcknowledgedDecisionsSurviveKillNine) {
+    const auto dir = prepare();
+    std::vector<std::string> acked;
+    {
+        Child server(serve_args(dir, true));
+        const int port = server.port();
+        ASSERT_GT(port, 0);
+        std::mutex m;
+        std::condition_variable cv;
+        bool stop = false;
+        std::vector<std::thread> posters;
+        for (int t = 0; t < 4; ++t) {
+            posters.emplace_back([&, t] {
+                httplib::Client c("127.0.0.1", port);
+                c.set_keep_alive(true);
+                c.set_tcp_nodelay(true);
+                auto request = post_op_request();
+                for (int i = 0;; ++i) {
+                    request["case_ref"] = "K-" + std::to_string(t) + "-" + std::to_string(i);
+                    auto r = c.Post("/v1/decisions", request.dump(), "application/json");
+                    if (!r || r->status != 201) return;  // the server is gone
+                    std::lock_guard lock(m);
+                    acked.push_back(body_of(r)["decision_id"].get<std::string>());
+                    cv.notify_all();
+                    if (stop) return;
+                }
+            });
+        }
+        {
+            std::unique_lock lock(m);
+            cv.wait(lock, [&] { return acked.size() >= 300; });
+        }
+        server.signal(SIGKILL);  // while the posters are still streaming
+        const int status = server.wait();
+        EXPECT_TRUE(WIFSIGNALED(status));
+        {
+            std::lock_guard lock(m);
+            stop = true;
+        }
+        for (auto& p : posters) p.join();
+    }
+    ASSERT_GE(acked.size(), 300u);
+    Child again(serve_args(dir, true));
+    const int port = again.port();
+    ASSERT_GT(port, 0);
+    httplib::Client c("127.0.0.1", port);
+    c.set_keep_alive(true);
+    c.set_tcp_nodelay(true);
+    std::size_t missing = 0;
+    for (const auto& id : acked) {
+        auto r = c.Get(("/v1/decisions/" + id).c_str());
+        if (!r || r->status != 200) ++missing;
+    }
+    EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged decisions";
+    auto list = body_of(c.Get("/v1/decisions?limit=1"));
+    EXPECT_GE(list["total"].get<std::size_t>(), acked.size());
+    again.signal(SIGTERM);
+    const int status = again.wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    fs::remove_all(dir);
+}
+
+TEST(Durability, SighupReloadsAndABadReloadKeepsServing) {
+    const auto dir = prepare();
+    Child server(serve_args(dir, false));
+    const int port = server.port();
+    ASSERT_GT(port, 0);
+    httplib::Client c("127.0.0.1", port);
+    EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 1u);
+
+    std::string other = read_file(dir / "policies/reference.jf");
+    other.replace(other.find("policy reference"), 16, "policy reference_copy");
+    write_file(dir / "policies/copy.jf", other);
+    server.signal(SIGHUP);
+    ASSERT_TRUE(server.wait_err("reloaded 2 policy versions"));
+    EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 2u);
+
+    write_file(dir / "policies/broken.jf", "policy broken");
+    server.signal(SIGHUP);
+    ASSERT_TRUE(server.wait_err("reload failed"));
+    EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 2u);
+    EXPECT_EQ(c.Post("/v1/evaluate", post_op_request().dump(), "application/json")->status, 200);
+
+    server.signal(SIGINT);
+    const int status = server.wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace jointly::testing
