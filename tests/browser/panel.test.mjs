@@ -50,11 +50,9 @@ function parseArgs(argv) {
 // Starts `jointly serve --port 0` and resolves with its base URL once it says where it listens.
 function startServer() {
   const tokens = path.join(tmp, 'tokens');
-  fs.writeFileSync(tokens, `panel ${PANEL_TOKEN}\n`);
-  const args = ['serve', '--port', '0', '--db', path.join(tmp, 'decisions.db'), '--policies', 'policies'];
-  if (opt['server-args']) args.push(...opt['server-args'].split(' ').filter(Boolean).map((a) => a.replace('{tokens}', tokens)));
-  const child = spawn(path.resolve(opt.jointly), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'],
-    env: Object.assign({}, process.env, { JOINTLY_PANEL_TOKEN: PANEL_TOKEN }) });
+  fs.writeFileSync(tokens, `# TOKEN ROLE\n${PANEL_TOKEN} panel\n`);
+  const args = ['serve', '--port', '0', '--db', path.join(tmp, 'decisions.db'), '--policies', 'policies', '--tokens', tokens];
+  const child = spawn(path.resolve(opt.jointly), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not say where it listens within 20 s:\n' + log)), 20000);
@@ -169,7 +167,8 @@ async function main() {
     const decisionId = (await page.locator('#decision-id').innerText()).trim();
     expect(decisionId.length > 0, 'no decision id after storing');
     await expectText(page.locator('#by-agency tr[data-agency="health"]'), '£1,350.00', 'stored health total');
-    const fetched = await page.evaluate(async (id) => (await fetch('v1/decisions/' + encodeURIComponent(id))).status, decisionId);
+    const fetched = await page.evaluate(async ([id, token]) => (await fetch('v1/decisions/' + encodeURIComponent(id),
+      { headers: { Authorization: 'Bearer ' + token } })).status, [decisionId, PANEL_TOKEN]);
     expect(fetched === 200, 'GET /v1/decisions/' + decisionId + ' answered ' + fetched);
     ok('storing gives decision ' + decisionId + ', readable at GET /v1/decisions/{id}');
 
