@@ -137,8 +137,11 @@ async function main() {
     await end.fill('2025-08-31');
     ok('an API error is shown with its code and its pointer next to the line');
 
+    await page.check('#explain-full');
     await Promise.all([waitForApi(page, 'POST', '/v1/evaluate'), page.click('#evaluate')]);
     await page.locator('#outcome').waitFor();
+    expect(await page.locator('#trace table tbody tr').count() > 0, 'no rules trace with explain=full');
+    await page.uncheck('#explain-full');
     expect(await page.locator('#errors').isHidden(), 'the error box stayed after a good evaluation');
     expect(await page.getAttribute('#outcome', 'data-outcome') === kase.expected.outcome, 'outcome is not ' + kase.expected.outcome);
     await expectText(page.locator('#outcome'), 'APPROVE', 'outcome banner');
@@ -160,7 +163,7 @@ async function main() {
     expect((await page.locator('#explanation p').count()) >= 1, 'no explanation for the family');
     expect(await page.locator('#decision-id').count() === 0, 'an evaluation claimed a decision id');
     expect(await page.locator('#panel-submit').isDisabled(), 'panel record enabled for an unstored evaluation');
-    ok('evaluation shows approve, £1,350.00 / £4,564.28 per agency and year, chart, 3 allocations, no issues');
+    ok('evaluation shows approve, £1,350.00 / £4,564.28 per agency and year, chart, 3 allocations, no issues, a rules trace');
 
     await Promise.all([waitForApi(page, 'POST', '/v1/decisions'), page.click('#store')]);
     await page.locator('#decision-id').waitFor();
