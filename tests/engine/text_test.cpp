@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine_fixture.hpp"
 #include "fast_text.hpp"  // engine/src: white-box
@@ -165,6 +167,25 @@ TEST(Determinism, SameInputSameDecision) {
     EXPECT_EQ(a.policy_id, "words");
     EXPECT_EQ(a.policy_version, "2025.1");
     EXPECT_EQ(a.policy_sha256, program()->sha256());
+}
+
+TEST(Determinism, ThreadsShareOneProgram) {
+    const Decision expected = decide(*program(), post_op());
+    std::vector<std::thread> threads;
+    std::vector<int> mismatches(4, 0);
+    for (std::size_t t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                const engine::EvalResult r = engine::evaluate(*program(), post_op());
+                if (!r.decision || r.decision->explanation != expected.explanation ||
+                    r.decision->by_agency != expected.by_agency) {
+                    ++mismatches[t];
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 TEST(Sha256, KnownVectors) {
