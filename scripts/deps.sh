@@ -4,6 +4,11 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-dev
           libboost-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
           libssl-dev zlib1g-dev libbrotli-dev googletest libgtest-dev libbenchmark-dev)
+# --browser: also what the panel page's headless-browser test needs.
+if [ "${1:-}" = "--browser" ]; then
+  packages+=(chromium)
+  command -v node >/dev/null || packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

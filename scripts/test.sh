@@ -4,7 +4,7 @@
 # worked cases, the same suite under ASan + UBSan, and a short libFuzzer run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh --browser
 jobs=$(nproc)
 
 echo "== ci preset: build and test"
@@ -15,6 +15,9 @@ ctest --preset ci -j"$jobs"
 echo "== policy library: check and worked cases"
 build/ci/app/jointly check policies
 build/ci/app/jointly test policies
+
+echo "== panel chair's page in headless chromium"
+tests/browser/run.sh build/ci
 
 echo "== asan preset (ASan + UBSan): build and test"
 cmake --preset asan >/dev/null
