@@ -130,7 +130,8 @@ void Evaluator::eligibility() {
         }
         e.met = v.b;
         if (trace_) d_.trace.back().applied = e.met;
-        fill(e.reason, t.reason, cx_, HoleValues{});
+        if (t.reason.size() == 1 && t.reason[0].hole == Hole::Literal) e.reason = t.reason_text;
+        else fill(e.reason, t.reason, cx_, HoleValues{});
         d_.eligibility.push_back(std::move(e));
     }
 }

@@ -14,6 +14,17 @@ int digits_of(std::uint64_t value, std::array<char, 24>& buf) {
     return static_cast<int>(r.ptr - buf.data());
 }
 
+// "000001002...999": the three digits of every group.
+constexpr std::array<char, 3000> kTriples = [] {
+    std::array<char, 3000> t{};
+    for (std::size_t i = 0; i < 1000; ++i) {
+        t[i * 3] = static_cast<char>('0' + i / 100);
+        t[i * 3 + 1] = static_cast<char>('0' + i / 10 % 10);
+        t[i * 3 + 2] = static_cast<char>('0' + i % 10);
+    }
+    return t;
+}();
+
 std::uint64_t magnitude(std::int64_t v) {
     return v < 0 ? static_cast<std::uint64_t>(-(v + 1)) + 1 : static_cast<std::uint64_t>(v);
 }
@@ -68,14 +79,12 @@ std::size_t format_money(char* buf, Money m, bool grouped) {
     *--b = static_cast<char>('0' + pennies % 10);
     *--b = static_cast<char>('0' + pennies / 10);
     *--b = '.';
-    // Three digits at a time, with a comma between groups when grouped.
+    // Three digits at a time from a table, with a comma between groups when grouped.
     while (rest >= 1000) {
-        auto group = static_cast<unsigned>(rest % 1000);
+        const auto group = static_cast<std::size_t>(rest % 1000);
         rest /= 1000;
-        *--b = static_cast<char>('0' + group % 10);
-        group /= 10;
-        *--b = static_cast<char>('0' + group % 10);
-        *--b = static_cast<char>('0' + group / 10);
+        b -= 3;
+        std::memcpy(b, kTriples.data() + group * 3, 3);
         if (grouped) *--b = ',';
     }
     auto top = static_cast<unsigned>(rest);
@@ -94,21 +103,30 @@ std::size_t format_money(char* buf, Money m, bool grouped) {
 }
 
 std::size_t format_date_display(char* buf, Date d) {
-    static constexpr std::array<std::string_view, 12> kMonths{
-        "January", "February", "March",     "April",   "May",      "June",
-        "July",    "August",   "September", "October", "November", "December"};
+    // Month names padded to 9 characters, so each is one fixed-size copy.
+    static constexpr std::array<char, 12 * 9> kMonths = [] {
+        constexpr std::array<std::string_view, 12> names{
+            "January", "February", "March",     "April",   "May",      "June",
+            "July",    "August",   "September", "October", "November", "December"};
+        std::array<char, 12 * 9> t{};
+        for (std::size_t m = 0; m < 12; ++m) {
+            for (std::size_t i = 0; i < names[m].size(); ++i) t[m * 9 + i] = names[m][i];
+        }
+        return t;
+    }();
+    static constexpr std::array<std::uint8_t, 12> kLengths{7, 8, 5, 5, 3, 4, 4, 6, 9, 7, 8, 8};
     const Civil c = civil_of(d);
     char* at = buf;
     if (c.d >= 10) *at++ = static_cast<char>('0' + c.d / 10);
     *at++ = static_cast<char>('0' + c.d % 10);
     *at++ = ' ';
-    const std::string_view month = kMonths[static_cast<std::size_t>(c.m - 1)];
-    for (const char ch : month) *at++ = ch;
+    const auto month = static_cast<std::size_t>(c.m - 1);
+    std::memcpy(at, kMonths.data() + month * 9, 9);
+    at += kLengths[month];
     *at++ = ' ';
     if (c.y >= 1000 && c.y <= 9999) {
-        *at++ = static_cast<char>('0' + c.y / 1000);
-        *at++ = static_cast<char>('0' + c.y / 100 % 10);
-        *at++ = static_cast<char>('0' + c.y / 10 % 10);
+        std::memcpy(at, kTriples.data() + static_cast<std::size_t>(c.y / 10) * 3, 3);
+        at += 3;
         *at++ = static_cast<char>('0' + c.y % 10);
     } else {
         at = std::to_chars(at, buf + kDateChars, c.y).ptr;

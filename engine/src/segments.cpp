@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "eval_state.hpp"
+#include "fast_text.hpp"
 
 namespace jointly::engine::detail {
 namespace {
@@ -54,8 +55,8 @@ void cut_line(const ProgramImpl& p, EvalContext& cx, Work& w, Date start, Date e
     std::vector<Date>& cuts = w.cuts;
     cuts.clear();
     cuts.push_back(start);
-    const int first_year = start.year();
-    const int last_year = end.year();
+    const int first_year = civil_of(start).y;
+    const int last_year = civil_of(end).y;
     for (int y = first_year; y <= last_year; ++y) {
         push_edge(cuts, Date::from_civil(y, 4, 1), start, end);
     }
