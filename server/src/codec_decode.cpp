@@ -241,8 +241,9 @@ void decode_facts(const json& body, const engine::Program& program, engine::Requ
     if (facts) {
         for (const auto& [key, value] : facts->items()) {
             const std::string path = "/facts/" + pointer_escape(key);
+            const std::string& name = key;  // a structured binding cannot be captured (C++20, clang)
             const auto info = std::find_if(program.facts().begin(), program.facts().end(),
-                                           [&](const engine::FactInfo& f) { return f.name == key; });
+                                           [&name](const engine::FactInfo& f) { return f.name == name; });
             if (info == program.facts().end()) {
                 std::string message = "unknown fact `" + key + "`";
                 const auto guess = dsl::did_you_mean(key, declared);
