@@ -1,0 +1,142 @@
+// The registry: picking the version in effect, cross-file version checks, uploads that are
+// refused without touching the snapshot, and bearer tokens.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "auth.hpp"  // server/src: private to the server library
+#include "http_fixture.hpp"
+#include "jointly/server/registry.hpp"
+
+namespace jointly::testing {
+namespace {
+
+std::string reference_source() { return read_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf"); }
+
+std::string with_version(const std::string& version, const std::string& effective) {
+    auto text = reference_source();
+    text.replace(text.find("version \"2025.1\""), 16, "version \"" + version + "\"");
+    text.replace(text.find("effective from 2025-04-01"), 25, effective);
+    return text;
+}
+
+class RegistryTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = make_temp_dir("jointly-registry-");
+        write_file(dir_ / "a/v2025.jf", with_version("2025.1", "effective 2025-04-01 to 2026-03-31"));
+        write_file(dir_ / "b/v2026.jf", with_version("2026.1", "effective from 2026-04-01"));
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+};
+
+struct Pick {
+    const char* name;
+    const char* version;  // "" = none
+    const char* as_of;    // "" = none
+    server::Selection::Status status;
+    const char* chosen;   // expected version when Ok
+    const char* message;  // substring of the message otherwise
+};
+
+class SelectTest : public RegistryTest, public ::testing::WithParamInterface<Pick> {};
+
+TEST_P(SelectTest, PicksTheVersionInEffect) {
+    const auto& p = GetParam();
+    auto load = server::load_policies({dir_});
+    ASSERT_TRUE(load.ok);
+    server::Snapshot snapshot(load.policies, 1);
+    std::optional<std::string> version;
+    if (*p.version) version = p.version;
+    std::optional<engine::Date> as_of;
+    if (*p.as_of) as_of = engine::parse_date(p.as_of);
+    auto s = snapshot.select("reference", version, as_of);
+    EXPECT_EQ(s.status, p.status) << s.message;
+    if (p.status == server::Selection::Status::Ok) {
+        ASSERT_TRUE(s.program);
+        EXPECT_EQ(s.program->version(), p.chosen);
+    } else {
+        EXPECT_FALSE(s.program);
+        EXPECT_NE(s.message.find(p.message), std::string::npos) << s.message;
+    }
+}
+
+using St = server::Selection::Status;
+INSTANTIATE_TEST_SUITE_P(
+    Versions, SelectTest,
+    ::testing::Values(Pick{"first_day", "", "2025-04-01", St::Ok, "2025.1", ""},
+                      Pick{"last_day", "", "2026-03-31", St::Ok, "2025.1", ""},
+                      Pick{"next_version", "", "2026-04-01", St::Ok, "2026.1", ""},
+                      Pick{"far_future", "", "2040-01-01", St::Ok, "2026.1", ""},
+                      Pick{"before_any", "", "2025-03-31", St::NotInEffect, "",
+                           "no version of policy `reference` is in effect on 2025-03-31"},
+                      Pick{"named", "2026.1", "", St::Ok, "2026.1", ""},
+                      Pick{"named_in_range", "2025.1", "2025-06-01", St::Ok, "2025.1", ""},
+                      Pick{"named_out_of_range", "2025.1", "2026-06-01", St::NotInEffect, "", "is not in effect on 2026-06-01"},
+                      Pick{"unknown_version", "1999", "", St::UnknownVersion, "", "no version `1999`"},
+                      Pick{"need_as_of", "", "", St::NeedAsOf, "", "give `as_of`"}),
+    [](const ::testing::TestParamInfo<Pick>& param_info) { return std::string(param_info.param.name); });
+
+TEST_F(RegistryTest, UnknownPolicyNamesTheLoadedOnes) {
+    auto load = server::load_policies({dir_});
+    server::Snapshot snapshot(load.policies, 1);
+    auto s = snapshot.select("northshire", std::nullopt, std::nullopt);
+    EXPECT_EQ(s.status, St::UnknownPolicy);
+    EXPECT_NE(s.message.find("(loaded: reference)"), std::string::npos) << s.message;
+}
+
+TEST_F(RegistryTest, OverlappingVersionsAcrossFilesAreALoadError) {
+    write_file(dir_ / "c/overlap.jf", with_version("2025.2", "effective from 2026-01-01"));
+    auto load = server::load_policies({dir_});
+    EXPECT_FALSE(load.ok);
+    bool found = false;
+    for (const auto& f : load.files)
+        for (const auto& d : f.diagnostics) found = found || d.code == "E2301";
+    EXPECT_TRUE(found);
+    server::Registry registry(dir_);
+    EXPECT_FALSE(registry.reload().ok);
+    EXPECT_EQ(registry.snapshot()->policies().size(), 0u);
+    EXPECT_EQ(registry.reload_failures(), 1u);
+}
+
+TEST_F(RegistryTest, UploadsAreCheckedAgainstTheVersionsInService) {
+    server::Registry registry(dir_);
+    ASSERT_TRUE(registry.reload().ok);
+    const auto before = registry.snapshot();
+    auto overlap = registry.submit(with_version("2026.2", "effective from 2027-01-01"), "x.jf", true);
+    EXPECT_EQ(overlap.status, server::UploadResult::Status::Invalid);
+    auto duplicate = registry.submit(with_version("2026.1", "effective from 2026-04-01"), "y.jf", true);
+    EXPECT_EQ(duplicate.status, server::UploadResult::Status::Duplicate);
+    auto broken = registry.submit("policy", "z.jf", true);
+    EXPECT_EQ(broken.status, server::UploadResult::Status::Invalid);
+    EXPECT_FALSE(broken.report.diagnostics.empty());
+    EXPECT_EQ(registry.snapshot(), before);  // the same snapshot object: nothing was swapped
+    auto checked = registry.submit(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", false);
+    EXPECT_EQ(checked.status, server::UploadResult::Status::Checked);
+    EXPECT_EQ(registry.snapshot(), before);
+    auto added = registry.submit(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", true);
+    EXPECT_EQ(added.status, server::UploadResult::Status::Added);
+    EXPECT_EQ(registry.snapshot()->versions("reference").front()->program->version(), "2024.1");
+    EXPECT_TRUE(fs::exists(dir_ / "uploaded/reference-2024.1.jf"));
+    EXPECT_TRUE(registry.reload().ok);  // the stored upload loads with the rest
+    EXPECT_EQ(registry.snapshot()->versions("reference").size(), 3u);
+}
+
+TEST(Tokens, RolesAndMalformedFiles) {
+    auto tokens = server::Tokens::from_text("# comment\nabcdefghijklmnop author\n\nqrstuvwxyz012345 panel # trailing\n", "t");
+    EXPECT_TRUE(tokens.enabled());
+    EXPECT_EQ(tokens.role_of("abcdefghijklmnop"), server::Role::Author);
+    EXPECT_EQ(tokens.role_of("qrstuvwxyz012345"), server::Role::Panel);
+    EXPECT_FALSE(tokens.role_of("abcdefghijklmno"));
+    EXPECT_FALSE(tokens.role_of("abcdefghijklmnopq"));
+    EXPECT_FALSE(tokens.role_of(""));
+    EXPECT_FALSE(server::Tokens().enabled());
+    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop admin\n", "t"), std::runtime_error);
+    EXPECT_THROW(server::Tokens::from_text("short client\n", "t"), std::runtime_error);
+    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client extra\n", "t"), std::runtime_error);
+    EXPECT_THROW(server::Tokens::load("/nonexistent/tokens"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace jointly::testing
