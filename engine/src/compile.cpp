@@ -555,6 +555,12 @@ Template Compiler::reason_template(const std::string& text, bool in_rule) {
 namespace jointly::engine {
 
 std::int32_t detail::ProgramImpl::service_index(std::string_view name) const {
+    if (services.size() <= 8) {  // a few services: a scan comparing lengths first is quickest
+        for (std::size_t i = 0; i < services.size(); ++i) {
+            if (services[i].size() == name.size() && services[i] == name) return static_cast<std::int32_t>(i);
+        }
+        return -1;
+    }
     const auto it = std::lower_bound(services_by_name.begin(), services_by_name.end(), name,
                                      [&](std::int32_t s, std::string_view n) {
                                          return services[static_cast<std::size_t>(s)] < n;

@@ -100,6 +100,9 @@ std::string display(const ProgramImpl& p, const Val& v, std::int32_t scale) {
 
 void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues& h) {
     const ProgramImpl& p = *cx.program;
+    std::size_t hint = out.size();
+    for (const TemplatePart& part : t) hint += part.hole == Hole::Literal ? part.text.size() : 24;
+    out.reserve(hint);  // one allocation for the usual reason
     for (const TemplatePart& part : t) {
         switch (part.hole) {
             case Hole::Literal: out += part.text; break;
