@@ -2,6 +2,7 @@
 // records, and every malformed input answered with a 4xx naming the field.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "http_fixture.hpp"
@@ -266,6 +267,62 @@ TEST(HttpAuth, StoredDecisionsAreReadOnlyWithAToken) {
     auto c = s.client();
     EXPECT_EQ(c.Get("/v1/decisions")->status, 401);
     EXPECT_EQ(c.Get("/v1/decisions", bearer(kClientToken))->status, 200);
+}
+
+}  // namespace
+}  // namespace jointly::testing
+
+namespace jointly::testing {
+namespace {
+
+// Seeded mutations of a valid request (each value swapped for a value of another kind, or
+// removed): every answer is a decision or a 4xx; never a 5xx, never a dead server.
+TEST(HttpRobustness, MutatedRequestsNeverGiveFiveHundred) {
+    TestServer s;
+    auto c = s.client();
+    c.set_keep_alive(true);
+    const json base = post_op_request();
+    const json flat = base.flatten();
+    std::vector<std::string> pointers;
+    for (const auto& [k, v] : flat.items()) {
+        pointers.push_back(k);
+        auto parent = json::json_pointer(k).parent_pointer();
+        if (!parent.empty()) pointers.push_back(parent.to_string());
+    }
+    const std::vector<json> values = {nullptr, true, 1.5, -1, 1e300, 0, "", "x", json::array(), json::object(),
+                                      std::numeric_limits<std::uint64_t>::max(), "2025-02-29", "-1.00",
+                                      "99999999999999999999.99", std::string(5000, 'a'), json::array({1, "a"}),
+                                      "2025-06-10", "0.00", "1e3", "priority"};
+    std::uint64_t state = 42;
+    auto next = [&] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>(state >> 33);
+    };
+    for (int i = 0; i < 600; ++i) {
+        json body = base;
+        const int edits = 1 + static_cast<int>(next() % 3);
+        for (int e = 0; e < edits; ++e) {
+            const auto pointer = json::json_pointer(pointers[next() % pointers.size()]);
+            if (!body.contains(pointer)) continue;
+            if (next() % 5 == 0 && !pointer.empty()) {
+                auto& parent = body[pointer.parent_pointer()];
+                if (parent.is_object()) parent.erase(pointer.back());
+            } else {
+                body[pointer] = values[next() % values.size()];
+            }
+        }
+        auto r = c.Post("/v1/evaluate", body.dump(), "application/json");
+        ASSERT_TRUE(r) << body.dump();
+        ASSERT_LT(r->status, 500) << body.dump() << "\n" << r->body;
+        if (r->status != 200) {
+            const auto j = body_of(r);
+            ASSERT_TRUE(j.contains("error")) << r->body;
+            if (r->status == 400) {
+                ASSERT_FALSE(j["error"]["details"].empty()) << body.dump() << "\n" << r->body;
+            }
+        }
+    }
+    EXPECT_EQ(c.Get("/healthz")->status, 200);
 }
 
 }  // namespace
