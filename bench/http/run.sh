@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/http/run.sh BUILD_DIR [SECONDS]: loopback load with wrk, 16 keep-alive connections,
-# one wrk thread (the load generator shares the 2 cores), against:
+# one wrk thread (the load generator shares the 2 cores), default server threads, against:
 #   1. jointly  POST /v1/evaluate   (not stored)
 #   2. jointly  POST /v1/decisions  (stored in SQLite, durable)
 #   3. the Node.js http + json-rules-engine baseline (bench/http/node-baseline) on the same body
@@ -23,7 +23,7 @@ wait_port() {  # wait_port LOGFILE -> prints the port once "listening on HOST:PO
   echo "server did not start: $(cat "$1")" >&2; return 1
 }
 
-"$build/app/jointly" serve --policies policies --db "$work/bench.db" --port 0 --threads 2 >"$work/jointly.log" 2>&1 &
+"$build/app/jointly" serve --policies policies --db "$work/bench.db" --port 0 >"$work/jointly.log" 2>&1 &
 pids+=($!)
 port=$(wait_port "$work/jointly.log")
 for path in /v1/evaluate /v1/decisions; do
