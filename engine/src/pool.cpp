@@ -65,11 +65,11 @@ PoolResult reconcile_spec(const PoolSpec& spec, const PoolRequest& req) {
     for (const auto& [id, amount] : req.actual_contributions) {
         const auto it = std::find(spec.ids.begin(), spec.ids.end(), id);
         if (it == spec.ids.end()) {
-            return fail(codes::kPoolContributions, "/actual_contributions/" + id,
+            return fail(codes::kPoolContributions, "/contributions/" + id,
                         "`" + id + "` is not a partner of pool `" + spec.name + "`");
         }
         if (amount < Money()) {
-            return fail(codes::kPoolContributions, "/actual_contributions/" + id, "a contribution cannot be negative");
+            return fail(codes::kPoolContributions, "/contributions/" + id, "a contribution cannot be negative");
         }
         const auto i = static_cast<std::size_t>(it - spec.ids.begin());
         actual[i] = amount;
@@ -77,7 +77,7 @@ PoolResult reconcile_spec(const PoolSpec& spec, const PoolRequest& req) {
     }
     for (std::size_t i = 0; i < n; ++i) {
         if (!given[i]) {
-            return fail(codes::kPoolContributions, "/actual_contributions/" + spec.ids[i],
+            return fail(codes::kPoolContributions, "/contributions/" + spec.ids[i],
                         "the year's contribution of `" + spec.ids[i] + "` is missing");
         }
     }

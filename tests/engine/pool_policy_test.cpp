@@ -124,7 +124,7 @@ TEST(PoolPolicy, RequestProblems) {
     EXPECT_EQ(run("nope", "1.00").errors.at(0).code, "E4101");
     EXPECT_EQ(run("capped", "-1.00").errors.at(0).code, "E4104");
     EXPECT_EQ(run("capped", "1.00", {{"z", m("1.00")}}).errors.at(0).code, "E4103");
-    EXPECT_EQ(run("capped", "1.00", {{"a", m("1.00")}}).errors.at(0).path, "/actual_contributions/b");
+    EXPECT_EQ(run("capped", "1.00", {{"a", m("1.00")}}).errors.at(0).path, "/contributions/b");
 }
 
 }  // namespace
