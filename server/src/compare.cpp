@@ -1,4 +1,5 @@
 // compare_expected: a decision against a worked case's expectations, money as exact decimals.
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -166,6 +167,34 @@ std::vector<std::string> compare_expected(const json& expected, const json& actu
         }
     }
     return c.diffs;
+}
+
+std::vector<std::string> compare_expected_error(const json& expected, int status, const json& error) {
+    const json& e = error.is_object() && error.contains("error") ? error.at("error") : json::object();
+    const json details = e.value("details", json::array());
+    auto has_code = [&](const json& code) {
+        if (e.value("code", json()) == code) return true;
+        return std::any_of(details.begin(), details.end(), [&](const json& d) { return d.value("code", json()) == code; });
+    };
+    const std::string message = e.value("message", std::string());
+    std::vector<std::string> diffs;
+    if (expected.is_string()) {
+        if (!has_code(expected)) diffs.push_back("error: expected code " + show(expected) + ", got " + show(error));
+        return diffs;
+    }
+    if (!expected.is_object()) return {"expected.error: must be a code or an object"};
+    if (expected.contains("status") && expected.at("status") != status)
+        diffs.push_back("error.status: expected " + show(expected.at("status")) + ", got " + std::to_string(status));
+    if (expected.contains("code") && !has_code(expected.at("code")))
+        diffs.push_back("error.code: expected " + show(expected.at("code")) + ", got " + show(e.value("code", json())) +
+                        ": " + message);
+    if (expected.contains("path")) {
+        const json& path = expected.at("path");
+        const bool found =
+            std::any_of(details.begin(), details.end(), [&](const json& d) { return d.value("path", json()) == path; });
+        if (!found) diffs.push_back("error.details: no detail at `" + show(path) + "`: " + message);
+    }
+    return diffs;
 }
 
 }  // namespace jointly::server

@@ -2,6 +2,7 @@
 // pointer, money never through floating point, byte-identical encoding.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct BadCase {
     const char* path;      // expected error path
     const char* message;   // expected substring of the message
 };
+
+// Test names and ctest names show the case's name, not its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
 
 class DecodeBad : public ::testing::TestWithParam<BadCase> {};
 

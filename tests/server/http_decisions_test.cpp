@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <ostream>
 #include <string>
 
 #include "http_fixture.hpp"
@@ -182,6 +183,9 @@ struct Malformed {
     const char* path;     // a detail path that must be present ("" = none required)
     const char* message;  // substring of the error message or a detail message
 };
+
+// Test names and ctest names show the case's name, not its bytes.
+void PrintTo(const Malformed& m, std::ostream* os) { *os << m.name; }
 
 class HttpMalformed : public ::testing::TestWithParam<Malformed> {};
 

@@ -2,6 +2,7 @@
 // refused without touching the snapshot, and bearer tokens.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "auth.hpp"  // server/src: private to the server library
@@ -39,6 +40,9 @@ struct Pick {
     const char* chosen;   // expected version when Ok
     const char* message;  // substring of the message otherwise
 };
+
+// Test names and ctest names show the case's name, not its bytes.
+void PrintTo(const Pick& p, std::ostream* os) { *os << p.name; }
 
 class SelectTest : public RegistryTest, public ::testing::WithParamInterface<Pick> {};
 

@@ -109,4 +109,12 @@ private:
 // per difference (`allocations[1].shares.health: expected 1350.00, got 1349.99`).
 std::vector<std::string> compare_expected(const nlohmann::json& expected, const nlohmann::json& actual);
 
+// Compares a failure with a worked case's `expected.error`: either a code string (`"E4102"`)
+// or an object with any of `status`, `code` and `path`. A code matches the error's own code
+// (`invalid_request`) or any detail's code (`E4102`); `path` must be some detail's JSON
+// pointer. `error` is the contract's error body ({"error": {"code", "message", "details"}}),
+// `status` the HTTP status it was (or would be) sent with. Returns one line per difference.
+std::vector<std::string> compare_expected_error(const nlohmann::json& expected, int status,
+                                                const nlohmann::json& error);
+
 }  // namespace jointly::server
