@@ -89,7 +89,8 @@ void print_simulation(std::ostream& out, const ojson& r) {
     };
     out << "A: " << policies(r["a"]) << "\n";
     if (vs) out << "B: " << policies(r["b"]) << "\n";
-    out << "\n  " << std::left << std::setw(22) << "agency" << std::right << std::setw(16) << (vs ? "A" : "total");
+    out << "\nfunded: approved and referred cases (a referral still allocates under the agreed split)\n";
+    out << "  " << std::left << std::setw(22) << "agency" << std::right << std::setw(16) << (vs ? "A" : "total");
     if (vs) out << std::setw(16) << "B" << std::setw(16) << "difference";
     out << "\n";
     const ojson& keys = r["a"]["by_agency"];
@@ -111,12 +112,27 @@ void print_simulation(std::ostream& out, const ojson& r) {
                       vs ? &at(r["b"], "by_financial_year", year) : nullptr,
                       vs ? &at(r["difference"], "by_financial_year", year) : nullptr);
     }
+    out << "\ndeclined: not funded, counted in no total above\n";
+    auto row = [&](const std::string& label, const ojson& a, const ojson* b) {
+        out << "  " << std::left << std::setw(22) << label << std::right << std::setw(16) << cell(a);
+        if (b) out << std::setw(16) << cell(*b);
+        out << "\n";
+    };
+    row("cases", r["a"]["declined"]["cases"], vs ? &r["b"]["declined"]["cases"] : nullptr);
+    row("would have cost", r["a"]["declined"]["total"], vs ? &r["b"]["declined"]["total"] : nullptr);
     auto outcomes = [](const ojson& o) {
         return "approve " + cell(o["approve"]) + ", refer " + cell(o["refer"]) + ", decline " + cell(o["decline"]);
     };
-    out << "\noutcomes A: " << outcomes(r["a"]["outcomes"]) << "\n";
+    auto print_outcomes = [&](const char* name, const ojson& side) {
+        out << "outcomes " << name << ": " << outcomes(side["outcomes"]) << "\n";
+        if (side["outcomes_by_policy"].size() > 1)
+            for (const auto& [label, o] : side["outcomes_by_policy"].items())
+                out << "  " << label << ": " << outcomes(o) << "\n";
+    };
+    out << "\n";
+    print_outcomes("A", r["a"]);
     if (vs) {
-        out << "outcomes B: " << outcomes(r["b"]["outcomes"]) << "\n";
+        print_outcomes("B", r["b"]);
         out << "outcomes changed: " << cell(r["outcomes_changed"]) << "; splits changed: " << cell(r["splits_changed"])
             << "\n";
     }

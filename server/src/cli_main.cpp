@@ -92,7 +92,12 @@ commands:
   test FILE|DIR...
         run every worked case (cases/*.json beside each policy); ends with `N passed, M failed`
   simulate --policy FILE|DIR [--vs FILE|DIR] [--format text|json] CASELOAD.jsonl|-
-        evaluate a caseload (one request per line): totals per agency and year, and differences
+        evaluate a caseload (one request per line) under --policy (A) and --vs (B): what each
+        would fund per agency and year, and the difference B - A. Funded means the outcome is
+        approve or refer (a referral still allocates under the agreed split, pending the
+        panel); declined cases are counted apart with what they would have cost, so a
+        threshold that turns declines into approvals shows its cost. Outcomes are counted
+        under each side and each policy version
   serve [--policies DIR] [--db FILE] [--bind ADDR] [--port N] [--tokens FILE] [--threads N]
         [--max-body BYTES] [--max-lines N] [--max-depth N] [--max-policy-bytes BYTES]
         [--max-batch N] [--timeout SECONDS] [--open-evaluation|--client-evaluation] [--quiet]

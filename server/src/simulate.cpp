@@ -1,5 +1,6 @@
-// Simulation: a caseload under policy A (and B): totals per agency and per financial year,
-// the difference, and the cases whose outcome or split changed.
+// Simulation: a caseload under policy A (and B): what each would fund (approved and referred
+// cases) per agency and per financial year, what the declined cases would have cost, the
+// difference, and the cases whose outcome or split changed.
 #include <algorithm>
 #include <string>
 
@@ -97,22 +98,38 @@ std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const 
     return std::move(result.decision);
 }
 
+void Simulation::Totals::add(const engine::Decision& d) {
+    ++cases;
+    for (const auto& [agency, money] : d.by_agency) by_agency[agency] += money;
+    for (const auto& [year, list] : d.by_financial_year)
+        for (const auto& [agency, money] : list) by_year[year][agency] += money;
+    total += d.total;
+}
+
 void Simulation::accumulate(Side& side, const engine::Decision& d) {
     const std::string label = d.policy_id + " " + d.policy_version;
     if (std::find(side.policies.begin(), side.policies.end(), label) == side.policies.end())
         side.policies.push_back(label);
-    for (const auto& [agency, money] : d.by_agency) {
+    for (const auto& [agency, money] : d.by_agency)
         if (std::find(side.agencies.begin(), side.agencies.end(), agency) == side.agencies.end())
             side.agencies.push_back(agency);
-        side.by_agency[agency] += money;
-    }
-    for (const auto& [year, list] : d.by_financial_year)
-        for (const auto& [agency, money] : list) side.by_year[year][agency] += money;
-    side.total += d.total;
+    auto& by_policy = side.outcomes_by_policy[label];
     switch (d.outcome) {
-        case engine::Outcome::Approve: ++side.approve; break;
-        case engine::Outcome::Refer: ++side.refer; break;
-        case engine::Outcome::Decline: ++side.decline; break;
+        case engine::Outcome::Approve:
+            ++side.outcomes.approve;
+            ++by_policy.approve;
+            side.funded.add(d);
+            break;
+        case engine::Outcome::Refer:
+            ++side.outcomes.refer;
+            ++by_policy.refer;
+            side.funded.add(d);
+            break;
+        case engine::Outcome::Decline:
+            ++side.outcomes.decline;
+            ++by_policy.decline;
+            side.declined.add(d);
+            break;
     }
 }
 
@@ -163,15 +180,32 @@ void Simulation::add_error(std::size_t number, const std::string& message) {
 }
 
 nlohmann::ordered_json Simulation::result() const {
-    auto side_json = [](const Side& side, const std::vector<std::string>& order) {
+    auto outcomes_json = [](const Outcomes& o) {
+        return ojson{{"approve", o.approve}, {"refer", o.refer}, {"decline", o.decline}};
+    };
+    auto years_json = [](const std::map<std::string, std::map<std::string, engine::Money>>& years,
+                         const std::vector<std::string>& order) {
+        ojson out = ojson::object();
+        for (const auto& [year, values] : years) out[year] = amounts(order, values);
+        return out;
+    };
+    auto side_json = [&](const Side& side, const std::vector<std::string>& order) {
         ojson out = ojson::object();
         out["policies"] = side.policies;
-        out["total"] = side.total.to_string();
-        out["by_agency"] = amounts(order, side.by_agency);
-        ojson years = ojson::object();
-        for (const auto& [year, values] : side.by_year) years[year] = amounts(order, values);
-        out["by_financial_year"] = std::move(years);
-        out["outcomes"] = {{"approve", side.approve}, {"refer", side.refer}, {"decline", side.decline}};
+        out["total"] = side.funded.total.to_string();
+        out["by_agency"] = amounts(order, side.funded.by_agency);
+        out["by_financial_year"] = years_json(side.funded.by_year, order);
+        out["funded_cases"] = side.funded.cases;
+        out["outcomes"] = outcomes_json(side.outcomes);
+        ojson by_policy = ojson::object();
+        for (const auto& label : side.policies) by_policy[label] = outcomes_json(side.outcomes_by_policy.at(label));
+        out["outcomes_by_policy"] = std::move(by_policy);
+        ojson declined = ojson::object();
+        declined["cases"] = side.declined.cases;
+        declined["total"] = side.declined.total.to_string();
+        declined["by_agency"] = amounts(order, side.declined.by_agency);
+        declined["by_financial_year"] = years_json(side.declined.by_year, order);
+        out["declined"] = std::move(declined);
         return out;
     };
     std::vector<std::string> order = side_a_.agencies;
@@ -185,24 +219,22 @@ nlohmann::ordered_json Simulation::result() const {
     if (input_.b) {
         out["b"] = side_json(side_b_, order);
         ojson diff = ojson::object();
-        diff["total"] = (side_b_.total - side_a_.total).to_string();
+        diff["total"] = (side_b_.funded.total - side_a_.funded.total).to_string();
         std::map<std::string, engine::Money> by_agency;
         for (const auto& agency : order) {
             auto get = [&](const Side& s) {
-                auto it = s.by_agency.find(agency);
-                return it == s.by_agency.end() ? engine::Money{} : it->second;
+                auto it = s.funded.by_agency.find(agency);
+                return it == s.funded.by_agency.end() ? engine::Money{} : it->second;
             };
             by_agency[agency] = get(side_b_) - get(side_a_);
         }
         diff["by_agency"] = amounts(order, by_agency);
         std::map<std::string, std::map<std::string, engine::Money>> years;
-        for (const auto& [year, values] : side_a_.by_year)
+        for (const auto& [year, values] : side_a_.funded.by_year)
             for (const auto& [agency, money] : values) years[year][agency] -= money;
-        for (const auto& [year, values] : side_b_.by_year)
+        for (const auto& [year, values] : side_b_.funded.by_year)
             for (const auto& [agency, money] : values) years[year][agency] += money;
-        ojson year_json = ojson::object();
-        for (const auto& [year, values] : years) year_json[year] = amounts(order, values);
-        diff["by_financial_year"] = std::move(year_json);
+        diff["by_financial_year"] = years_json(years, order);
         out["difference"] = std::move(diff);
         out["outcomes_changed"] = outcomes_changed_;
         out["splits_changed"] = splits_changed_;

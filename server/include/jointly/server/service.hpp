@@ -66,6 +66,12 @@ struct SimulationInput {
 };
 
 // Accumulates cases one at a time (so a caseload can be streamed). Not thread-safe.
+//
+// What a side's totals count: the cases the policy would fund, i.e. whose outcome is approve
+// or refer (a referred case still allocates under the pre-agreed split, pending the panel).
+// A declined case is counted apart, with what it would have cost (`declined`), so a change
+// that turns declines into approvals shows as a difference. Outcomes are counted per side and
+// per policy version. A changed case lists its decision's own totals, whatever the outcome.
 class Simulation {
 public:
     explicit Simulation(SimulationInput input);
@@ -77,15 +83,26 @@ public:
     std::size_t errors() const { return errors_.size(); }
 
 private:
-    struct Side {
-        std::vector<std::string> agencies;  // in first-seen declaration order
+    // Sums of decisions' splits: per agency, per financial year and agency, overall.
+    struct Totals {
+        std::size_t cases = 0;
         std::map<std::string, engine::Money> by_agency;
         std::map<std::string, std::map<std::string, engine::Money>> by_year;
         engine::Money total;
+        void add(const engine::Decision& d);
+    };
+    struct Outcomes {
         std::size_t approve = 0;
         std::size_t refer = 0;
         std::size_t decline = 0;
+    };
+    struct Side {
+        std::vector<std::string> agencies;  // in first-seen declaration order
+        Totals funded;                      // approve and refer
+        Totals declined;                    // decline: what the splits would have been
+        Outcomes outcomes;
         std::vector<std::string> policies;  // "id version" seen, in first-seen order
+        std::map<std::string, Outcomes> outcomes_by_policy;  // by "id version"
     };
     std::optional<engine::Decision> run(const Snapshot& snapshot, const std::optional<std::string>& version,
                                         const nlohmann::json& request, std::size_t number, const char* side);

@@ -1,0 +1,173 @@
+// Simulation totals count what the policies would fund (approved and referred cases); declined
+// cases are counted apart with what they would have cost. Figures worked by hand below, run
+// through `jointly simulate` and POST /v1/simulate.
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http_fixture.hpp"
+#include "jointly/server/cli.hpp"
+
+namespace jointly::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kSource = JOINTLY_SOURCE_DIR;
+
+// examples/caseloads/threshold-lowered.jsonl under policies/reference (A) and
+// examples/drafts/reference-one-severe.jf (B, the continuing care threshold lowered to one
+// need at severe). Every case as_of 2025-06-01, every cost in financial year 2025-26.
+//   T-1 one severe, no EHC plan: personal care 350.00 a week, 2-29 June (28 days) = 1,400.00
+//       to social care; equipment 900.00 at 60/40 = health 540.00, social care 360.00.
+//       A: declined (would have cost 2,300.00); B: eligible, approved, funded 2,300.00.
+//   T-2 two severe: personal care 700.00 a week, 1-14 July (14 days) = 1,400.00, within six
+//       weeks of surgery on 1 July: 700.00 / 700.00. Approved under both.
+//   T-3 one high, no EHC plan: equipment 500.00 = 300.00 / 200.00. Declined under both.
+//   T-4 EHC plan: residential 2,100.00 a week, 2-29 June = 8,400.00 in thirds, 2,800.00 each
+//       (health's cap 1,500 x 28 / 7 = 6,000.00 not reached). Approved under both.
+//   T-5 one priority: personal care 5,000.00 a week, 7 April 2025 - 29 March 2026 (357 days)
+//       = 255,000.00 to social care, over £250,000: referred under both, still funded.
+// A funds T-2, T-4, T-5: health 700 + 2,800 = 3,500.00; social care 700 + 2,800 + 255,000 =
+// 258,500.00; education 2,800.00; 264,800.00 in all. Declined: T-1 + T-3 = 2,800.00.
+// B adds T-1: 267,100.00 (health 4,040.00, social care 260,260.00); declined T-3, 500.00.
+// The difference is T-1's 2,300.00: health +540.00, social care +1,760.00. T-1's split is the
+// same under both, so a total that counted declined cases would show 0.00.
+const std::vector<std::pair<const char*, json>> kLoweredThreshold = {
+    {"/a/total", "264800.00"},
+    {"/a/by_agency/health", "3500.00"},
+    {"/a/by_agency/social_care", "258500.00"},
+    {"/a/by_agency/education", "2800.00"},
+    {"/a/by_financial_year/2025-26/social_care", "258500.00"},
+    {"/a/funded_cases", 3},
+    {"/a/outcomes", {{"approve", 2}, {"refer", 1}, {"decline", 2}}},
+    {"/a/declined/cases", 2},
+    {"/a/declined/total", "2800.00"},
+    {"/a/declined/by_agency/health", "840.00"},
+    {"/a/declined/by_agency/social_care", "1960.00"},
+    {"/b/total", "267100.00"},
+    {"/b/by_agency/health", "4040.00"},
+    {"/b/by_agency/social_care", "260260.00"},
+    {"/b/outcomes", {{"approve", 3}, {"refer", 1}, {"decline", 1}}},
+    {"/b/declined/cases", 1},
+    {"/b/declined/total", "500.00"},
+    {"/difference/total", "2300.00"},
+    {"/difference/by_agency", {{"health", "540.00"}, {"social_care", "1760.00"}, {"education", "0.00"}}},
+    {"/difference/by_financial_year/2025-26/social_care", "1760.00"},
+    {"/outcomes_changed", 1},
+    {"/splits_changed", 0},
+    {"/changed/0/case_ref", "T-1"},
+    {"/changed/0/outcome_a", "decline"},
+    {"/changed/0/outcome_b", "approve"},
+};
+
+void expect_fields(const json& result, const std::vector<std::pair<const char*, json>>& fields) {
+    for (const auto& [pointer, value] : fields) {
+        const json::json_pointer at(pointer);
+        if (!result.contains(at)) {
+            ADD_FAILURE() << pointer << ": missing";
+            continue;
+        }
+        EXPECT_EQ(result[at], value) << pointer;
+    }
+}
+
+struct CliSimulation {
+    const char* name;
+    std::vector<std::string> args;  // after `jointly simulate --format json`
+    std::vector<std::pair<const char*, json>> fields;
+};
+
+void PrintTo(const CliSimulation& s, std::ostream* os) { *os << s.name; }
+
+class SimulateCli : public ::testing::TestWithParam<CliSimulation> {};
+
+TEST_P(SimulateCli, TotalsCountWhatThePoliciesWouldFund) {
+    std::vector<std::string> args{"simulate", "--format", "json"};
+    args.insert(args.end(), GetParam().args.begin(), GetParam().args.end());
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_EQ(server::run_cli(args, out, err), 0) << err.str();
+    const auto result = json::parse(out.str());
+    EXPECT_EQ(result["skipped"], 0) << out.str();
+    expect_fields(result, GetParam().fields);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Caseloads, SimulateCli,
+    ::testing::Values(
+        CliSimulation{"lowered_threshold",
+                      {"--policy", kSource + "/policies/reference", "--vs",
+                       kSource + "/examples/drafts/reference-one-severe.jf",
+                       kSource + "/examples/caseloads/threshold-lowered.jsonl"},
+                      kLoweredThreshold},
+        // policies/threshold-change/README.md works these by hand: C-2003 and C-2004 move from
+        // declined to approved, +20,132.88 (social care +15,099.66, health +5,033.22). Their
+        // lines are uncovered while declined, so the declined cases would have cost 0.00.
+        CliSimulation{"threshold_change_versions",
+                      {"--policy", kSource + "/policies/threshold-change/threshold_change_2024.jf", "--vs",
+                       kSource + "/policies/threshold-change/threshold_change_2025.jf",
+                       kSource + "/policies/threshold-change/caseload.jsonl"},
+                      {{"/a/total", "34414.29"},
+                       {"/a/outcomes", {{"approve", 2}, {"refer", 0}, {"decline", 4}}},
+                       {"/a/outcomes_by_policy", {{"threshold_change 2024.1", {{"approve", 2}, {"refer", 0}, {"decline", 4}}}}},
+                       {"/a/declined", {{"cases", 4}, {"total", "0.00"},
+                                        {"by_agency", {{"social_care", "0.00"}, {"health", "0.00"}}},
+                                        {"by_financial_year", json::object()}}},
+                       {"/b/total", "54547.17"},
+                       {"/b/outcomes", {{"approve", 4}, {"refer", 0}, {"decline", 2}}},
+                       {"/b/declined/cases", 2},
+                       {"/difference/total", "20132.88"},
+                       {"/difference/by_agency", {{"social_care", "15099.66"}, {"health", "5033.22"}}},
+                       {"/outcomes_changed", 2}}},
+        // One side holding both versions: each case is decided by the version in effect on its
+        // as_of, and the outcomes are counted per version.
+        CliSimulation{"outcomes_per_version",
+                      {"--policy", kSource + "/policies/threshold-change",
+                       kSource + "/examples/caseloads/threshold-change-as-of.jsonl"},
+                      {{"/a/policies", {"threshold_change 2024.1", "threshold_change 2025.1"}},
+                       {"/a/outcomes", {{"approve", 1}, {"refer", 0}, {"decline", 1}}},
+                       {"/a/outcomes_by_policy",
+                        {{"threshold_change 2024.1", {{"approve", 0}, {"refer", 0}, {"decline", 1}}},
+                         {"threshold_change 2025.1", {{"approve", 1}, {"refer", 0}, {"decline", 0}}}}},
+                       {"/a/funded_cases", 1}}}),
+    [](const ::testing::TestParamInfo<CliSimulation>& param_info) { return std::string(param_info.param.name); });
+
+TEST(SimulateText, ShowsFundedAndDeclinedApart) {
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_EQ(server::run_cli({"simulate", "--policy", kSource + "/policies/reference", "--vs",
+                               kSource + "/examples/drafts/reference-one-severe.jf",
+                               kSource + "/examples/caseloads/threshold-lowered.jsonl"},
+                              out, err),
+              0)
+        << err.str();
+    const auto text = out.str();
+    for (const char* wanted : {"funded: approved and referred cases", "+2300.00", "declined: not funded",
+                               "would have cost                2800.00          500.00",
+                               "outcomes A: approve 2, refer 1, decline 2"})
+        EXPECT_NE(text.find(wanted), std::string::npos) << wanted << "\n" << text;
+}
+
+TEST(SimulateHttp, VsSourceGivesTheSameFigures) {
+    TestServer s;
+    auto c = s.client();
+    json cases = json::array();
+    std::istringstream lines(read_file(kSource + "/examples/caseloads/threshold-lowered.jsonl"));
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) cases.push_back(json::parse(line));
+    const json body = {{"policy", "reference"},
+                       {"vs_source", read_file(kSource + "/examples/drafts/reference-one-severe.jf")},
+                       {"cases", cases}};
+    auto r = c.Post("/v1/simulate", body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    expect_fields(body_of(r), kLoweredThreshold);
+}
+
+}  // namespace
+}  // namespace jointly::testing
