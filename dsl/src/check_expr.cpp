@@ -66,6 +66,7 @@ public:
                 c_.emit(Code::wrong_arguments, e.span, "`at least` is only used inside `count`",
                         "e.g. `count(dst, at least severe) >= 2`");
                 return {};
+            case ExprKind::YearlyTotal: return yearly_total(e);
         }
         return {};
     }
@@ -403,6 +404,18 @@ private:
                 c_.suggestion(e.text, {"count", "lookup", "total", "funders"}));
         for (const Expr& arg : e.args) type(arg);
         return {};
+    }
+
+    // `yearly total` / `yearly total(agency)`: money, known where totals are.
+    Type yearly_total(const Expr& e) {
+        needs_total(e, "`yearly total`");
+        if (e.args.size() > 1 || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
+            c_.emit(Code::wrong_arguments, e.span,
+                    "`yearly total` takes at most one agency, e.g. `yearly total(health)`");
+            return {TypeTag::Money, {}};
+        }
+        if (e.args.size() == 1) c_.require_agency(Ident{e.args[0].text, e.args[0].span}, true);
+        return {TypeTag::Money, {}};
     }
 
     Type count(const Expr& e) {

@@ -41,6 +41,7 @@ public:
         case ExprKind::In: line(depth, "in"); break;
         case ExprKind::List: line(depth, "list"); break;
         case ExprKind::AtLeast: line(depth, "at_least"); break;
+        case ExprKind::YearlyTotal: line(depth, "yearly_total"); break;
         }
         for (Expr const& a : e.args) expr(depth + 1, a);
     }

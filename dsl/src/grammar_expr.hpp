@@ -141,6 +141,13 @@ inline constexpr auto make_call = [](auto& ctx) {
     v.kind = ExprKind::Call;
     v.args = std::move(x3::_attr(ctx));
 };
+// `yearly total`, then optionally `(agency)`
+inline constexpr auto make_yearly = [](auto& ctx) {
+    Expr& v = x3::_val(ctx);
+    v = Expr{};
+    v.kind = ExprKind::YearlyTotal;
+};
+inline constexpr auto set_args = [](auto& ctx) { x3::_val(ctx).args = std::move(x3::_attr(ctx)); };
 inline constexpr auto make_list = [](auto& ctx) {
     Expr& v = x3::_val(ctx);
     v = Expr{};
@@ -233,6 +240,7 @@ auto const primary_def =
     node(kw("true")[make_bool<true>] | kw("false")[make_bool<false>] | date[make_date] |
          money[make_money] | number[pass_up] | quoted[make_text] |
          (sym("(") > expr > sym(")"))[pass_up] | (sym("[") > items > sym("]"))[make_list] |
+         ((kw("yearly") >> kw("total"))[make_yearly] >> -(sym("(") > arguments > sym(")"))[set_args]) |
          (name_soft("")[make_name] >> -(sym("(") > arguments > sym(")"))[make_call]));
 auto const items_def = node(-(expr % sym(",")));
 auto const arguments_def = node(-(argument % sym(",")));

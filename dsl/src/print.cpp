@@ -138,6 +138,14 @@ void print(Expr const& e, int min_prec, std::string& out) {
         out += "at least ";
         if (!e.args.empty()) print(e.args[0], kOr, out);
         break;
+    case ExprKind::YearlyTotal:
+        out += "yearly total";
+        if (!e.args.empty()) {
+            out += '(';
+            print_list(e.args, 0, out);
+            out += ')';
+        }
+        break;
     }
     if (parens) out += ')';
 }

@@ -107,4 +107,23 @@ std::int32_t Compiler::call(const dsl::Expr& e) {
                "unknown function `" + f + "` with " + std::to_string(e.args.size()) + " arguments", e.span);
 }
 
+std::int32_t Compiler::yearly_total(const dsl::Expr& e) {
+    Node n;
+    n.span = e.span;
+    n.type = VType::Money;
+    n.dep = Dep::Outcome;
+    if (e.args.empty()) {
+        n.op = Op::YearlyTotal;
+        return add(n);
+    }
+    const auto it = e.args.size() == 1 && e.args[0].kind == dsl::ExprKind::Name ? agencies_.find(e.args[0].text)
+                                                                                : agencies_.end();
+    if (it == agencies_.end()) {
+        return bad(codes::kCompileUnresolved, "`yearly total` needs one agency, not `" + expr_text(e) + "`", e.span);
+    }
+    n.op = Op::YearlyTotalOf;
+    n.index = it->second;
+    return add(n);
+}
+
 }  // namespace jointly::engine::detail

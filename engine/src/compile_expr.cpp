@@ -498,6 +498,7 @@ std::int32_t Compiler::expr(const dsl::Expr& e, std::optional<Hint> hint) {
             return bad(codes::kCompileType, "a list `[...]` can only follow `in`", e.span);
         case dsl::ExprKind::AtLeast:
             return bad(codes::kCompileType, "`at least` can only be used inside `count`", e.span);
+        case dsl::ExprKind::YearlyTotal: return yearly_total(e);
     }
     return bad(codes::kCompileUnresolved, "malformed expression", e.span);
 }

@@ -42,6 +42,7 @@ enum class Op : std::uint8_t {
     Const, Fact, Let, Threshold, Event, Service, Total, Age,
     Not, Neg, And, Or, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div,
     Count, CountAtLeast, Lookup, TotalOf, Funders, FundersAll, In, InList,
+    YearlyTotal, YearlyTotalOf,  // the largest financial year's total (of agency `index`)
 };
 
 struct Node {

@@ -35,6 +35,7 @@ private:
     std::int32_t comparison(const dsl::Expr& e, Op op);
     std::int32_t in(const dsl::Expr& e);
     std::int32_t call(const dsl::Expr& e);
+    std::int32_t yearly_total(const dsl::Expr& e);
     std::int32_t constant(const dsl::Expr& e, Val v);
     std::int32_t add(Node n);
     std::int32_t bad(const char* code, const std::string& message, const dsl::Span& span);

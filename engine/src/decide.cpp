@@ -113,6 +113,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     od.total = total;
     od.by_agency = &w.by_agency;
     od.by_service_agency = p.uses_funders_by_service ? &w.by_service_agency : nullptr;
+    od.by_year_agency = &w.fy_amounts;
     cx.outcome = &od;
     cx.in_line = false;
     cx.segment_from.reset();

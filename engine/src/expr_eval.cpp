@@ -245,6 +245,25 @@ Val eval(EvalContext& cx, std::int32_t index) {
             }
             return make_ratio(VType::Number, Ratio::whole(count));
         }
+        case Op::YearlyTotal:
+        case Op::YearlyTotalOf: {
+            if (cx.outcome == nullptr || cx.outcome->by_year_agency == nullptr) {
+                fail(codes::kNotAvailable, "`yearly total` is known only once the package is split", n.span);
+            }
+            const std::vector<Money>& years = *cx.outcome->by_year_agency;
+            const std::size_t agencies = prog(cx).agency_info_.size();
+            Money largest;
+            for (std::size_t offset = 0; offset + agencies <= years.size() && agencies > 0; offset += agencies) {
+                Money year;
+                if (n.op == Op::YearlyTotalOf) {
+                    year = years[offset + static_cast<std::size_t>(n.index)];
+                } else {
+                    for (std::size_t a = 0; a < agencies; ++a) year += years[offset + a];
+                }
+                if (year > largest) largest = year;
+            }
+            return make_ratio(VType::Money, largest.as_ratio());
+        }
         case Op::Not: return make_bool(!eval(cx, n.a).b);
         case Op::Neg: {
             const Val x = eval(cx, n.a);

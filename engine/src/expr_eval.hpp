@@ -26,6 +26,9 @@ struct OutcomeData {
     // Parts summed per (service index, agency index), flattened service-major; filled only
     // when the policy uses `funders(SERVICE)`.
     const std::vector<Money>* by_service_agency = nullptr;
+    // Parts summed per (financial year, agency index), flattened year-major, years in no
+    // particular order: for `yearly total`.
+    const std::vector<Money>* by_year_agency = nullptr;
 };
 
 // The state one evaluation reads. Lets and thresholds that depend only on the request are

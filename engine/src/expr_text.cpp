@@ -132,6 +132,8 @@ std::string expr_text(const dsl::Expr& e) {
         }
         case dsl::ExprKind::AtLeast:
             return e.args.empty() ? "at least ?" : "at least " + expr_text(e.args[0]);
+        case dsl::ExprKind::YearlyTotal:
+            return e.args.empty() ? "yearly total" : "yearly total(" + expr_text(e.args[0]) + ")";
     }
     return "?";
 }

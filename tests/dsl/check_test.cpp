@@ -166,6 +166,20 @@ INSTANTIATE_TEST_SUITE_P(
         TextCase{"funders_in_threshold", "eligible e when funders() > 1 because \"x\"\nrule r\n" + std::string(kSplit),
                  "E2110"},
         TextCase{"total_via_let_in_rule", "let big = total > £5\nrule r\n  when big\n" + std::string(kSplit), "E2110"},
+        TextCase{"yearly_total_in_rule", "rule r\n  when yearly total > £5\n" + std::string(kSplit), "E2110",
+                 "`yearly total` is only known in `decline` and `refer` rules"},
+        TextCase{"yearly_total_in_threshold", "eligible big when yearly total(health) > £5 because \"x\"\nrule r\n" +
+                                                  std::string(kSplit), "E2110"},
+        TextCase{"yearly_total_of_two", "refer to \"D\" when yearly total(health, education) > £1\nrule r\n" +
+                                            std::string(kSplit), "E2012",
+                 "`yearly total` takes at most one agency, e.g. `yearly total(health)`"},
+        TextCase{"yearly_total_of_a_number", "refer to \"D\" when yearly total(3) > £1\nrule r\n" + std::string(kSplit),
+                 "E2012"},
+        TextCase{"yearly_total_unknown_agency", "refer to \"D\" when yearly total(heath) > £1\nrule r\n" +
+                                                    std::string(kSplit), "E2003", "unknown agency `heath`",
+                 "did you mean `health`?"},
+        TextCase{"yearly_total_is_money", "refer to \"D\" when yearly total > 5\nrule r\n" + std::string(kSplit),
+                 "E2101", "cannot compare `money` with `whole`"},
         TextCase{"age_without_dob", "rule r\n  when age < 18\n" + std::string(kSplit), "E2111",
                  "`age` needs a `date_of_birth: date` fact", "declare `fact date_of_birth: date`"},
         TextCase{"age_with_text_dob", "fact date_of_birth: text\nrule r\n  when age < 18\n" + std::string(kSplit),
@@ -305,6 +319,9 @@ INSTANTIATE_TEST_SUITE_P(
         CleanCase{"age_with_dob", "fact date_of_birth: date\nrule a\n  when service is y and age < 18\n  split health 100%\n"},
         CleanCase{"outcomes_with_totals", "let yearly = total / 2\nrefer to \"D\" when yearly > £5 and total(health) > £1"
                                           " and funders(y) > 1\n  because \"{total} over {yearly}\"\n"
+                                          "let busiest = yearly total\n"
+                                          "refer to \"E\" when yearly total > £5 or yearly total(education) > £1\n"
+                                          "  because \"{busiest} in one year\"\n"
                                           "decline when not has_ehcp because \"no plan for {school}\"\n"},
         CleanCase{"pool_with_a_non_sharing_partner",
                   "pool p \"P\"\n  host social_care\n  contribution social_care £100\n"

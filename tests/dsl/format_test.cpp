@@ -215,7 +215,13 @@ INSTANTIATE_TEST_SUITE_P(
                                 "  from 6 gives 2\n\npool p \"P\"\n  host a\n"
                                 "  contribution a \xC2\xA3" "10 not sharing overspend\n"
                                 "  overspend shared in proportion to actual contributions\n"
-                                "  risk capped at contribution\n  tolerance 5%\n"}),
+                                "  risk capped at contribution\n  tolerance 5%\n"},
+        LayoutCase{
+            .name = "yearly_totals",
+            .input = kHead + "refer to \"R\" when yearly   total>\xC2\xA3" "1 or (yearly total ( h ))>\xC2\xA3" "2\n"
+                             "let yearly = 1\nlet b = yearly + 1\n",
+            .expected = kHead + "\nrefer to \"R\" when yearly total > \xC2\xA3" "1 or yearly total(h) > \xC2\xA3" "2\n"
+                                "let yearly = 1\nlet b = yearly + 1\n"}),
     [](auto const& param_info) { return param_info.param.name; });
 
 TEST(Format, WithoutSourceGroupsOneLineDeclarationsByKind) {

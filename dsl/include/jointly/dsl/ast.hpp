@@ -71,6 +71,8 @@ enum class ExprKind {
                // member) or a Name node naming a list fact
     List,      // `[a, b, c]`: args
     AtLeast,   // `at least severe` inside count(): args[0]
+    YearlyTotal,  // `yearly total` / `yearly total(health)`: the largest total, of the package
+                  // or of one agency (args[0], a Name), in any one financial year
 };
 
 struct Expr {

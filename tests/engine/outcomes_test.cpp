@@ -1,0 +1,107 @@
+// Outcome rules: per-year totals (`yearly total`), clause references on outcome rules.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine_fixture.hpp"
+
+namespace jointly::testing {
+namespace {
+
+using engine::Decision;
+using engine::Line;
+using engine::Outcome;
+using engine::Request;
+
+// A residential placement at 5,000.00 a week from 1 October 2025 to 30 September 2026 is cut
+// at 1 April: 182 days in 2025-26 (130,000.00 exactly, 26 weeks) and 183 days in 2026-27
+// (183 x 5,000 / 7 = 130,714.2857..., 130,714.29). Halved by largest remainder:
+// 65,000.00 each in 2025-26; 65,357.15 to health (the odd penny: written first) and
+// 65,357.14 to social care in 2026-27. The package total is 260,714.29.
+constexpr const char* kYearly = R"(
+policy yearly "Yearly"
+  version "1"
+  effective from 2025-04-01
+  panel "Panel"
+
+agency health "NHS"
+agency social_care "Social Care"
+
+let busiest = yearly total
+let busiest_social_care = yearly total(social_care)
+
+rule residential
+  when service is residential
+  split health 50%, social_care 50%
+
+rule equipment
+  when service is equipment
+  split social_care 100%
+
+refer to "Director" when yearly total > £200,000
+  because "the package costs {busiest} in its busiest financial year"
+refer to "Finance" when yearly total(social_care) > £65,357.13
+  because "social care pays {busiest_social_care} in one year"
+)";
+
+std::shared_ptr<const engine::Program> yearly() {
+    static const auto program = compile_ok(kYearly);
+    return program;
+}
+
+Decision run(const std::vector<Line>& lines, bool explain = false) {
+    Request r;
+    r.lines = lines;
+    r.explain_full = explain;
+    return decide(*yearly(), r);
+}
+
+Line placement() { return weekly("res", "residential", "5000.00", "2025-10-01", "2026-09-30"); }
+
+TEST(YearlyTotal, IsTheBusiestFinancialYearNotThePackage) {
+    const Decision dec = run({placement()});
+    EXPECT_EQ(dec.total, m("260714.29"));
+    // 130,714.29 in 2026-27 is under the Director's 200,000 a year although the package is over
+    // it; social care's busiest year (65,357.14) is just over Finance's 65,357.13.
+    EXPECT_EQ(dec.outcome, Outcome::Refer);
+    EXPECT_EQ(dec.referred_to, "Finance");
+    ASSERT_EQ(dec.outcome_reasons.size(), 1U);
+    EXPECT_EQ(dec.outcome_reasons[0], "social care pays £65,357.14 in one year");
+}
+
+TEST(YearlyTotal, OneYearOverTheLimitRefers) {
+    // 80,000.00 of equipment in January 2026 makes 2025-26 cost 210,000.00.
+    const Decision dec = run({placement(), one_off("eq", "equipment", "80000.00", "2026-01-15")});
+    EXPECT_EQ(dec.outcome, Outcome::Refer);
+    EXPECT_EQ(dec.referred_to, "Director");
+    ASSERT_EQ(dec.outcome_reasons.size(), 2U);
+    EXPECT_EQ(dec.outcome_reasons[0], "the package costs £210,000.00 in its busiest financial year");
+    EXPECT_EQ(dec.outcome_reasons[1], "social care pays £145,000.00 in one year");
+}
+
+TEST(YearlyTotal, AgencyTotalsAreTakenYearByYear) {
+    // Social care's 2025-26 part alone (65,000.00) is under 65,357.13: no referral.
+    const Decision dec = run({weekly("res", "residential", "5000.00", "2025-10-01", "2026-03-31")});
+    EXPECT_EQ(dec.total, m("130000.00"));
+    EXPECT_EQ(dec.outcome, Outcome::Approve);
+}
+
+TEST(YearlyTotal, EmptyPackageIsZero) {
+    const Decision dec = run({});
+    EXPECT_EQ(dec.outcome, Outcome::Approve);
+}
+
+TEST(YearlyTotal, TraceShowsTheValueCompared) {
+    const Decision dec = run({placement()}, true);
+    bool found = false;
+    for (const engine::TraceStep& step : dec.trace) {
+        for (const std::string& d : step.detail) {
+            found = found || d == "yearly total > £200000: false (yearly total is £130,714.29)";
+        }
+    }
+    EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace jointly::testing
