@@ -1,8 +1,10 @@
-// Routes: evaluate, evaluate/batch, decisions (store, read, list) and panel records.
+// Routes: evaluate, evaluate/batch, decisions (store, read, list), panel records, and the
+// summary report over the stored decisions.
 #include <string>
 
 #include "http_internal.hpp"
 #include "jointly/engine/codes.hpp"
+#include "report.hpp"
 
 namespace jointly::server {
 namespace {
@@ -144,10 +146,8 @@ std::size_t count_param(const httplib::Request& request, const char* name, std::
     return value;
 }
 
-void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response) {
-    DecisionQuery q;
-    std::vector<engine::EvalError> errors;
-    if (request.has_param("case_ref")) q.case_ref = request.get_param_value("case_ref");
+// `from` and `to` (the UTC day a decision was stored, inclusive) into `q`.
+void day_filters(const httplib::Request& request, DecisionQuery& q, std::vector<engine::EvalError>& errors) {
     for (const char* name : {"from", "to"}) {
         if (!request.has_param(name)) continue;
         const auto text = request.get_param_value(name);
@@ -158,6 +158,13 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
         }
         (std::string(name) == "from" ? q.from : q.to) = text;
     }
+}
+
+void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response) {
+    DecisionQuery q;
+    std::vector<engine::EvalError> errors;
+    if (request.has_param("case_ref")) q.case_ref = request.get_param_value("case_ref");
+    day_filters(request, q, errors);
     if (request.has_param("outcome")) {
         const auto outcome = request.get_param_value("outcome");
         if (outcome != "approve" && outcome != "refer" && outcome != "decline")
@@ -184,6 +191,29 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
     out["limit"] = q.limit;
     out["offset"] = q.offset;
     out["decisions"] = std::move(list);
+    send_json(response, 200, out);
+}
+
+// GET /v1/reports/summary: the stored decisions (filtered by `from`, `to`, `policy`) summed.
+void report_summary(Context& context, const httplib::Request& request, httplib::Response& response) {
+    DecisionQuery q;
+    std::vector<engine::EvalError> errors;
+    day_filters(request, q, errors);
+    if (request.has_param("policy")) {
+        q.policy = request.get_param_value("policy");
+        if (q.policy->empty())
+            errors.push_back({codes::kFieldType, "?policy", "`policy` must name a policy id", std::nullopt});
+    }
+    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    SummaryReport report;
+    context.store->scan_decisions(
+        q, [&report](const DecisionRecord& d, const std::optional<PanelRecord>& panel) { report.add(d, panel); });
+    ojson out = ojson::object();
+    out["from"] = q.from ? ojson(*q.from) : ojson(nullptr);
+    out["to"] = q.to ? ojson(*q.to) : ojson(nullptr);
+    out["policy"] = q.policy ? ojson(*q.policy) : ojson(nullptr);
+    auto summary = report.result();
+    for (auto& [key, value] : summary.items()) out[key] = std::move(value);
     send_json(response, 200, out);
 }
 
@@ -300,6 +330,7 @@ void register_decision_routes(httplib::Server& server, Context& context) {
     add_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Read, get_decision);
     add_route(server, context, "POST", R"(/v1/decisions/([^/]+)/panel)", "/v1/decisions/{id}/panel", Access::Panel,
               post_panel);
+    add_route(server, context, "GET", "/v1/reports/summary", "/v1/reports/summary", Access::Read, report_summary);
 }
 
 }  // namespace jointly::server

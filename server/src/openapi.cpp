@@ -119,6 +119,34 @@ ojson schemas() {
                          {"vs_version", {{"type", "string"}}},
                          {"vs_source", {{"type", "string"}, {"description", "a draft policy text to compare with"}}},
                          {"cases", {{"type", "array"}, {"items", ref("DecisionRequest")}}}}}};
+    const ojson counts = {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}};
+    const ojson spend = {
+        {"type", "object"},
+        {"properties",
+         {{"decisions", {{"type", "integer"}}},
+          {"total", ref("Money")},
+          {"by_agency", amounts},
+          {"by_financial_year", {{"type", "object"}, {"additionalProperties", amounts}}},
+          {"by_service",
+           {{"type", "object"},
+            {"additionalProperties",
+             {{"type", "object"},
+              {"properties", {{"decisions", {{"type", "integer"}}}, {"total", ref("Money")}, {"by_agency", amounts}}}}}}}}}};
+    s["Summary"] = {{"type", "object"},
+                    {"properties",
+                     {{"from", date},
+                      {"to", date},
+                      {"policy", {{"type", "string"}}},
+                      {"decisions", {{"type", "integer"}}},
+                      {"outcomes", counts},
+                      {"panel_outcomes", counts},
+                      {"referred_to", counts},
+                      {"funded", spend},
+                      {"declined", spend},
+                      {"overrides",
+                       {{"type", "object"},
+                        {"properties", {{"decisions", {{"type", "integer"}}}, {"by_agency", amounts}}}}},
+                      {"unreadable", {{"type", "integer"}}}}}};
     s["Reconcile"] = {{"type", "object"},
                       {"required", {"spend"}},
                       {"properties",
@@ -176,6 +204,18 @@ nlohmann::ordered_json openapi_document() {
         "record the panel's decision beside the rules' result", "panel",
         {{"201", plain_json}, {"400", bad}, {"401", unauthorized}, {"403", forbidden}, {"404", missing}},
         json_content(ref("PanelRecord")), path_id("decision id"));
+    paths["/v1/reports/summary"]["get"] = operation(
+        "the stored decisions summed: outcomes, referrals, and funded and declined amounts per agency, financial "
+        "year and service (each decision as its latest record says)",
+        "client", {{"200", {{"description", "the summary"}, {"content", json_content(ref("Summary"))}}}, {"400", bad},
+                   {"401", unauthorized}},
+        std::nullopt,
+        ojson::array({{{"name", "from"}, {"in", "query"}, {"description", "first UTC day stored, inclusive"},
+                       {"schema", {{"type", "string"}, {"format", "date"}}}},
+                      {{"name", "to"}, {"in", "query"}, {"description", "last UTC day stored, inclusive"},
+                       {"schema", {{"type", "string"}, {"format", "date"}}}},
+                      {{"name", "policy"}, {"in", "query"}, {"description", "a policy id"},
+                       {"schema", {{"type", "string"}}}}}));
     paths["/v1/policies"]["get"] = operation("policies in service with their versions", "open", {{"200", plain_json}});
     paths["/v1/policies"]["post"] = operation(
         "upload a policy version (compiled, checked, stored, served)", "author",

@@ -300,20 +300,78 @@ public:
         return out;
     }
 
+    void scan_decisions(const DecisionQuery& q, const DecisionVisitor& visit) override {
+        constexpr std::int64_t kPage = 256;
+        const std::string sql =
+            std::string("SELECT d.seq, ") + prefixed("d.") +
+            ", p.id, p.decision_id, p.record, p.supersedes, p.created_at FROM decisions d"
+            " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records WHERE decision_id = d.id)" +
+            where(q, "d.", "d.seq > ?12") + " ORDER BY d.seq LIMIT ?13";
+        std::int64_t last = 0;
+        for (;;) {
+            std::vector<std::pair<DecisionRecord, std::optional<PanelRecord>>> page;
+            {
+                std::lock_guard lock(reader_mutex_);
+                Stmt s(*reader_db_, sql);
+                bind_query(s, q);
+                s.bind(12, last).bind(13, kPage);
+                while (s.step()) {
+                    last = s.integer(0);
+                    DecisionRecord d;
+                    d.id = s.text(1);
+                    d.case_ref = s.text(2);
+                    d.policy_id = s.text(3);
+                    d.policy_version = s.text(4);
+                    d.policy_sha256 = s.text(5);
+                    d.as_of = s.text(6);
+                    d.created_at = s.text(7);
+                    d.outcome = s.text(8);
+                    d.total = s.text(9);
+                    d.request_json = s.text(10);
+                    d.response_json = s.text(11);
+                    std::optional<PanelRecord> panel;
+                    if (!s.text(12).empty()) panel = PanelRecord{s.text(12), s.text(13), s.text(14), s.text(15), s.text(16)};
+                    page.emplace_back(std::move(d), std::move(panel));
+                }
+            }
+            for (const auto& [decision, panel] : page) visit(decision, panel);
+            if (static_cast<std::int64_t>(page.size()) < kPage) return;
+        }
+    }
+
 private:
+    // The decision columns, each qualified (`d.id, d.case_ref, ...`).
+    static std::string prefixed(const std::string& prefix) {
+        std::string out;
+        std::string columns = kDecisionColumns;
+        std::size_t start = 0;
+        while (start < columns.size()) {
+            auto comma = columns.find(',', start);
+            if (comma == std::string::npos) comma = columns.size();
+            auto name = columns.substr(start, comma - start);
+            name.erase(0, name.find_first_not_of(' '));
+            out += (out.empty() ? "" : ", ") + prefix + name;
+            start = comma + 1;
+        }
+        return out;
+    }
+
     // A write to run on the writer thread inside the group's transaction.
     struct Job {
         std::function<std::string()> work;
         std::promise<std::string> done;
     };
 
-    static std::string where(const DecisionQuery& q) {
+    // The WHERE clause for `q`, columns qualified by `prefix`, plus `extra` when given.
+    static std::string where(const DecisionQuery& q, const std::string& prefix = "", const std::string& extra = "") {
         std::string out;
-        auto add = [&](const char* clause) { out += (out.empty() ? " WHERE " : " AND ") + std::string(clause); };
-        if (q.case_ref) add("case_ref = ?1");
-        if (q.from) add("substr(created_at, 1, 10) >= ?2");
-        if (q.to) add("substr(created_at, 1, 10) <= ?3");
-        if (q.outcome) add("outcome = ?4");
+        auto add = [&](const std::string& clause) { out += (out.empty() ? " WHERE " : " AND ") + clause; };
+        if (q.case_ref) add(prefix + "case_ref = ?1");
+        if (q.from) add("substr(" + prefix + "created_at, 1, 10) >= ?2");
+        if (q.to) add("substr(" + prefix + "created_at, 1, 10) <= ?3");
+        if (q.outcome) add(prefix + "outcome = ?4");
+        if (q.policy) add(prefix + "policy_id = ?5");
+        if (!extra.empty()) add(extra);
         return out;
     }
     static void bind_query(Stmt& s, const DecisionQuery& q) {
@@ -321,6 +379,7 @@ private:
         if (q.from) s.bind(2, *q.from);
         if (q.to) s.bind(3, *q.to);
         if (q.outcome) s.bind(4, *q.outcome);
+        if (q.policy) s.bind(5, *q.policy);
     }
 
     // Queues `work` and waits until its transaction has committed.

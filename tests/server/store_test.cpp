@@ -107,6 +107,50 @@ TEST_F(StoreTest, PanelRecordsSupersedeWithoutErasing) {
     EXPECT_FALSE(store_->add_panel_record("d-ffffffffffffffff", "{}"));
 }
 
+TEST_F(StoreTest, ScanVisitsEveryMatchOldestFirstWithItsLatestPanelRecord) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 600; ++i) {  // more than two of the scan's pages
+        auto r = record("C-" + std::to_string(i), "approve");
+        if (i % 3 == 0) r.policy_id = "other";
+        ids.push_back(r.id);
+        store_->add_decision(r);
+    }
+    ASSERT_TRUE(store_->add_panel_record(ids[1], "{\"outcome\":\"deferred\"}"));
+    const auto latest = store_->add_panel_record(ids[1], "{\"outcome\":\"approved\"}");
+    ASSERT_TRUE(latest);
+    std::vector<std::string> seen;
+    std::size_t with_panel = 0;
+    DecisionQuery q;
+    q.limit = 1;  // ignored by a scan
+    store_->scan_decisions(q, [&](const DecisionRecord& d, const std::optional<PanelRecord>& p) {
+        seen.push_back(d.id);
+        if (!p) return;
+        ++with_panel;
+        EXPECT_EQ(d.id, ids[1]);
+        EXPECT_EQ(p->id, latest->id);
+        EXPECT_EQ(p->record_json, "{\"outcome\":\"approved\"}");
+        EXPECT_EQ(p->supersedes, latest->supersedes);
+    });
+    EXPECT_EQ(seen, ids);
+    EXPECT_EQ(with_panel, 1u);
+    EXPECT_EQ(seen.size(), 600u);
+
+    DecisionQuery other;
+    other.policy = "other";
+    other.from = "2000-01-01";
+    std::size_t count = 0;
+    store_->scan_decisions(other, [&](const DecisionRecord& d, const std::optional<PanelRecord>&) {
+        EXPECT_EQ(d.policy_id, "other");
+        ++count;
+    });
+    EXPECT_EQ(count, 200u);
+    EXPECT_EQ(store_->count_decisions(other), 200u);
+    other.to = "1999-12-31";
+    count = 0;
+    store_->scan_decisions(other, [&](const DecisionRecord&, const std::optional<PanelRecord>&) { ++count; });
+    EXPECT_EQ(count, 0u);
+}
+
 TEST_F(StoreTest, RowsCannotBeUpdatedOrDeleted) {
     auto r = record("C-1", "approve");
     store_->add_decision(r);

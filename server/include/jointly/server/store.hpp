@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -48,6 +49,7 @@ struct DecisionQuery {
     std::optional<std::string> from;     // YYYY-MM-DD inclusive
     std::optional<std::string> to;       // YYYY-MM-DD inclusive
     std::optional<std::string> outcome;
+    std::optional<std::string> policy;   // policy id
     std::size_t limit = 50;
     std::size_t offset = 0;
 };
@@ -78,6 +80,14 @@ public:
                                                         const std::string& record_json) = 0;
     // Oldest first.
     virtual std::vector<PanelRecord> panel_records(const std::string& decision_id) = 0;
+
+    // Calls `visit` for every decision matching `query` (its limit and offset are ignored),
+    // oldest first, with the decision's latest panel record (the one no later record
+    // supersedes) or nullopt. Reads in pages and calls `visit` outside the store's lock, so
+    // a long scan never holds up other requests; a decision stored during the scan may or may
+    // not be visited. Throws StoreError (and whatever `visit` throws).
+    using DecisionVisitor = std::function<void(const DecisionRecord&, const std::optional<PanelRecord>&)>;
+    virtual void scan_decisions(const DecisionQuery& query, const DecisionVisitor& visit) = 0;
 };
 
 }  // namespace jointly::server

@@ -1,0 +1,179 @@
+// SummaryReport: stored decisions summed into outcomes, referrals, declines and spend.
+#include "report.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "jointly/server/codec.hpp"
+
+namespace jointly::server {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// Money from a stored response (always a decimal string there); throws when it is not.
+engine::Money money_at(const ojson& value) {
+    std::string message;
+    const auto money = json_money(nlohmann::json(value), &message);
+    if (!money) throw std::runtime_error("not money: " + message);
+    return *money;
+}
+
+// An agency -> money object as (agency, money) pairs, in the object's order.
+std::vector<std::pair<std::string, engine::Money>> amounts_of(const ojson& object) {
+    std::vector<std::pair<std::string, engine::Money>> out;
+    if (!object.is_object()) return out;
+    for (const auto& [agency, value] : object.items()) out.emplace_back(agency, money_at(value));
+    return out;
+}
+
+// What one stored decision contributes, read completely before anything is added.
+struct Reading {
+    std::string outcome;
+    std::string referred_to;
+    std::string panel_outcome = "none";
+    std::vector<std::pair<std::string, engine::Money>> by_agency;
+    std::vector<std::pair<std::string, std::vector<std::pair<std::string, engine::Money>>>> by_year;
+    std::vector<std::pair<std::string, std::vector<std::pair<std::string, engine::Money>>>> by_service;  // per line
+    std::set<std::string> services;
+    engine::Money total;
+    std::optional<std::vector<std::pair<std::string, engine::Money>>> override_shares;
+};
+
+Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& panel) {
+    Reading r;
+    r.outcome = decision.outcome;
+    if (r.outcome != "approve" && r.outcome != "refer" && r.outcome != "decline")
+        throw std::runtime_error("unknown outcome");
+    const auto response = ojson::parse(decision.response_json);
+    const auto request = ojson::parse(decision.request_json);
+    r.total = money_at(response.at("total"));
+    if (r.outcome == "refer") r.referred_to = response.value("referred_to", std::string());
+    r.by_agency = amounts_of(response.at("by_agency"));
+    for (const auto& [year, list] : response.at("by_financial_year").items()) r.by_year.emplace_back(year, amounts_of(list));
+    std::map<std::string, std::string> service_of;
+    for (const auto& line : request.value("lines", ojson::array())) {
+        if (!line.is_object()) continue;
+        const auto id = line.value("id", std::string());
+        const auto service = line.value("service", std::string());
+        service_of[id] = service;
+        r.services.insert(service);
+    }
+    const auto by_line = response.value("by_line", ojson::object());
+    for (const auto& [line, list] : by_line.items()) {
+        auto it = service_of.find(line);
+        const std::string service = it == service_of.end() ? std::string("(unknown)") : it->second;
+        r.services.insert(service);
+        r.by_service.emplace_back(service, amounts_of(list));
+    }
+    if (panel) {
+        const auto record = ojson::parse(panel->record_json);
+        r.panel_outcome = record.value("outcome", std::string());
+        if (r.panel_outcome != "approved" && r.panel_outcome != "deferred" && r.panel_outcome != "declined" &&
+            r.panel_outcome != "escalated")
+            throw std::runtime_error("unknown panel outcome");
+        if (auto o = record.find("override"); o != record.end() && o->is_object())
+            r.override_shares = amounts_of(o->value("shares", ojson::object()));
+    }
+    return r;
+}
+
+}  // namespace
+
+void SummaryReport::note_agency(const std::string& agency) {
+    if (std::find(agencies_.begin(), agencies_.end(), agency) == agencies_.end()) agencies_.push_back(agency);
+}
+
+void SummaryReport::add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel) {
+    Reading r;
+    try {
+        r = read(decision, latest_panel);
+    } catch (const std::exception&) {
+        ++unreadable_;
+        return;
+    }
+    ++decisions_;
+    ++outcomes_[r.outcome];
+    ++panel_outcomes_[r.panel_outcome];
+    if (r.outcome == "refer") ++referred_to_[r.referred_to];
+    const bool funded = r.panel_outcome == "approved" || (r.panel_outcome != "declined" && r.outcome != "decline");
+    Spend& s = funded ? funded_ : declined_;
+    ++s.decisions;
+    s.total += r.total;
+    for (const auto& [agency, money] : r.by_agency) {
+        note_agency(agency);
+        s.by_agency[agency] += money;
+    }
+    for (const auto& [year, list] : r.by_year)
+        for (const auto& [agency, money] : list) s.by_year[year][agency] += money;
+    for (const auto& service : r.services) {
+        ++s.service_decisions[service];
+        s.by_service[service];  // present even when nothing is allocated
+    }
+    for (const auto& [service, list] : r.by_service)
+        for (const auto& [agency, money] : list) s.by_service[service][agency] += money;
+    if (funded && r.override_shares) {
+        ++overrides_;
+        for (const auto& [agency, money] : *r.override_shares) {
+            note_agency(agency);
+            override_change_[agency] += money;
+        }
+        for (const auto& [agency, money] : r.by_agency) override_change_[agency] -= money;
+    }
+}
+
+nlohmann::ordered_json SummaryReport::amounts(const Amounts& values) const {
+    ojson out = ojson::object();
+    for (const auto& agency : agencies_) {
+        auto it = values.find(agency);
+        out[agency] = (it == values.end() ? engine::Money{} : it->second).to_string();
+    }
+    return out;
+}
+
+nlohmann::ordered_json SummaryReport::spend(const Spend& s, bool with_years) const {
+    ojson out = ojson::object();
+    out["decisions"] = s.decisions;
+    out["total"] = s.total.to_string();
+    out["by_agency"] = amounts(s.by_agency);
+    if (with_years) {
+        ojson years = ojson::object();
+        for (const auto& [year, values] : s.by_year) years[year] = amounts(values);
+        out["by_financial_year"] = std::move(years);
+    }
+    ojson services = ojson::object();
+    for (const auto& [service, values] : s.by_service) {
+        engine::Money total;
+        for (const auto& [agency, money] : values) total += money;
+        ojson item = ojson::object();
+        auto count = s.service_decisions.find(service);
+        item["decisions"] = count == s.service_decisions.end() ? 0 : count->second;
+        item["total"] = total.to_string();
+        item["by_agency"] = amounts(values);
+        services[service] = std::move(item);
+    }
+    out["by_service"] = std::move(services);
+    return out;
+}
+
+nlohmann::ordered_json SummaryReport::result() const {
+    ojson out = ojson::object();
+    out["decisions"] = decisions_;
+    out["outcomes"] = {{"approve", outcomes_.at("approve")}, {"refer", outcomes_.at("refer")},
+                       {"decline", outcomes_.at("decline")}};
+    out["panel_outcomes"] = {{"approved", panel_outcomes_.at("approved")},
+                             {"deferred", panel_outcomes_.at("deferred")},
+                             {"declined", panel_outcomes_.at("declined")},
+                             {"escalated", panel_outcomes_.at("escalated")},
+                             {"none", panel_outcomes_.at("none")}};
+    ojson referred = ojson::object();
+    for (const auto& [authority, count] : referred_to_) referred[authority] = count;
+    out["referred_to"] = std::move(referred);
+    out["funded"] = spend(funded_, true);
+    out["declined"] = spend(declined_, true);
+    out["overrides"] = {{"decisions", overrides_}, {"by_agency", amounts(override_change_)}};
+    out["unreadable"] = unreadable_;
+    return out;
+}
+
+}  // namespace jointly::server

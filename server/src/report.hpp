@@ -1,0 +1,66 @@
+// Reports over the stored decisions (GET /v1/reports/summary): outcomes, referrals, declines,
+// and spend per agency, per financial year and per service, as planning evidence.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jointly/engine/money.hpp"
+#include "jointly/server/store.hpp"
+
+namespace jointly::server {
+
+// Accumulates stored decisions, one at a time, into the summary. Not thread-safe.
+//
+// Each decision is counted once, as its latest record says: the rules' outcome, unless the
+// panel's latest record (the one no later record supersedes) approved or declined it. A
+// decision is *funded* when the panel approved it, or when the rules approved or referred it
+// and the panel has not declined it (a referral, deferral or escalation still stands under
+// the pre-agreed split, pending the panel); otherwise it is *declined*. Funded decisions are
+// summed per agency, per financial year and per service (a line's service, from the stored
+// request) under the rules' split, so every total reconciles; declined ones are counted and
+// their would-be split shown apart, never in spend. A panel override of the split is reported
+// as the change it makes to each agency's funded total. A stored record that cannot be read
+// is counted in `unreadable` and otherwise ignored.
+class SummaryReport {
+public:
+    void add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel);
+
+    // {"decisions", "outcomes", "panel_outcomes", "referred_to", "funded", "declined",
+    //  "overrides", "unreadable"}; money as decimal strings, agencies in first-seen order.
+    nlohmann::ordered_json result() const;
+
+private:
+    using Amounts = std::map<std::string, engine::Money>;
+    struct Spend {
+        std::size_t decisions = 0;
+        engine::Money total;
+        Amounts by_agency;
+        std::map<std::string, Amounts> by_year;
+        std::map<std::string, Amounts> by_service;
+        std::map<std::string, std::size_t> service_decisions;  // decisions with a line of the service
+    };
+
+    void note_agency(const std::string& agency);
+    nlohmann::ordered_json amounts(const Amounts& values) const;
+    nlohmann::ordered_json spend(const Spend& s, bool with_years) const;
+
+    std::size_t decisions_ = 0;
+    std::size_t unreadable_ = 0;
+    std::map<std::string, std::size_t> outcomes_{{"approve", 0}, {"refer", 0}, {"decline", 0}};
+    std::map<std::string, std::size_t> panel_outcomes_{
+        {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
+    std::map<std::string, std::size_t> referred_to_;
+    std::vector<std::string> agencies_;  // first-seen order
+    Spend funded_;
+    Spend declined_;
+    std::size_t overrides_ = 0;
+    Amounts override_change_;
+};
+
+}  // namespace jointly::server
