@@ -81,10 +81,11 @@ public:
         }
         for (Rule const& r : m.rules) rule(r);
         for (OutcomeRule const& o : m.outcomes) {
+            const std::string ref = o.ref.empty() ? std::string() : " ref " + quote(o.ref);
             if (o.kind == OutcomeKind::Decline) {
-                line(0, "decline because " + quote(o.reason));
+                line(0, "decline" + ref + " because " + quote(o.reason));
             } else {
-                line(0, "refer to " + quote(o.authority) + " because " + quote(o.reason));
+                line(0, "refer to " + quote(o.authority) + ref + " because " + quote(o.reason));
             }
             expr(1, o.condition);
         }

@@ -257,9 +257,9 @@ std::vector<Unit> units_of(Module const& m) {
     for (Rule const& r : m.rules) units.push_back(rule_unit(r));
     for (OutcomeRule const& o : m.outcomes) {
         Unit u = unit_of(9, o.span);
-        std::string first = o.kind == OutcomeKind::Decline
-                                ? "decline when "
-                                : "refer to " + quote(o.authority) + " when ";
+        std::string first = o.kind == OutcomeKind::Decline ? "decline " : "refer to " + quote(o.authority) + " ";
+        if (!o.ref.empty()) first += "ref " + quote(o.ref) + " ";
+        first += "when ";
         u.lines.push_back(
             make_line(first + expr_text(o.condition), o.span.line, o.condition.span.end_line));
         if (o.kind == OutcomeKind::Decline || !o.reason.empty()) {

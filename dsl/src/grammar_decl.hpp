@@ -305,7 +305,10 @@ auto const rule_decl_def =
            (clause("because", 9) > reason[text_to<&Rule::reason, &Rule::reason_span>])));
 
 // ---- outcomes
-auto const decline_def = node(kw("decline")[begin_decl{nullptr, DeclKind::Decline}] > when_kw >
+auto const outcome_ref = described("the clause reference in quotes, like \"CNP 5.2\"", quoted);
+auto const decline_def = node(kw("decline")[begin_decl{nullptr, DeclKind::Decline}] >
+                              -(kw("ref") > outcome_ref[text_to<&OutcomeRule::ref, &OutcomeRule::ref_span>]) >
+                              when_kw >
                               expr[assign_to<&OutcomeRule::condition>] > because_kw >
                               reason[text_to<&OutcomeRule::reason, &OutcomeRule::reason_span>]);
 auto const refer_def =
@@ -313,6 +316,7 @@ auto const refer_def =
          x3::eps[value_to<&OutcomeRule::kind, OutcomeKind::Refer>] > kw("to") >
          described("the authority in quotes, like \"Director of Children's Services\"",
                    quoted)[text_to<&OutcomeRule::authority, &OutcomeRule::authority_span>] >
+         -(kw("ref") > outcome_ref[text_to<&OutcomeRule::ref, &OutcomeRule::ref_span>]) >
          when_kw > expr[assign_to<&OutcomeRule::condition>] >
          -(kw("because") > reason[text_to<&OutcomeRule::reason, &OutcomeRule::reason_span>]));
 

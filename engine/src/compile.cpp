@@ -436,6 +436,7 @@ void Compiler::outcomes() {
         COutcome c;
         c.kind = o.kind;
         c.authority = o.authority;
+        c.ref = o.ref;
         c.cond = expr(o.condition);
         if (p_.nodes[static_cast<std::size_t>(c.cond)].type != VType::Bool) {
             error(codes::kCompileType, "an outcome condition must be true or false", o.condition.span);

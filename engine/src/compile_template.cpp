@@ -44,7 +44,11 @@ Template Compiler::reason_template(const std::string& text, bool in_rule) {
                 }
             }
         }
-        if (!found && name == "total") {
+        if (!found && name == "rule" && in_rule) {
+            part.hole = Hole::Rule;
+        } else if (!found && name == "ref") {
+            part.hole = Hole::Ref;
+        } else if (!found && name == "total") {
             part.hole = Hole::Total;
         } else if (!found) {
             if (auto it = facts_.find(name); it != facts_.end()) part = {Hole::Fact, it->second, part.text};

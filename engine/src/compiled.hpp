@@ -70,6 +70,7 @@ struct Conjunct {
 // A reason text with {placeholders} split out once, at compile time.
 enum class Hole : std::uint8_t {
     Literal, Fact, Let, Threshold, Event, Agency, Cost, Days, From, To, Line, Service, Total,
+    Rule, Ref,  // the rule's name; the rule's or the outcome rule's clause
 };
 struct TemplatePart {
     Hole hole = Hole::Literal;
@@ -171,6 +172,7 @@ struct CRule {
 struct COutcome {
     dsl::OutcomeKind kind = dsl::OutcomeKind::Decline;
     std::string authority;
+    std::string ref;  // the clause, shown after each reason it gives: "(clause CNP 5.2)"
     std::int32_t cond = -1;
     std::vector<Conjunct> conjuncts;
     std::string reason_text;

@@ -162,6 +162,12 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
             case Hole::Line: out += h.line ? h.line->id : part.text; break;
             case Hole::Service: out += h.line ? service_words(h.line->service) : part.text; break;
             case Hole::Total: append_money_display(out, h.total); break;
+            case Hole::Rule: out += h.rule != nullptr ? h.rule->name : part.text; break;
+            case Hole::Ref:
+                if (h.rule != nullptr) out += h.rule->ref;
+                else if (h.outcome != nullptr) out += h.outcome->ref;
+                else out += part.text;
+                break;
         }
     }
 }

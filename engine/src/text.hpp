@@ -19,6 +19,7 @@ struct HoleValues {
     const Line* line = nullptr;
     const AllocRec* alloc = nullptr;
     const CRule* rule = nullptr;
+    const COutcome* outcome = nullptr;  // `{ref}` in an outcome rule's reason
     const Money* parts = nullptr;
     Money total;
     const std::vector<Money>* by_agency = nullptr;

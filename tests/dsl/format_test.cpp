@@ -221,7 +221,12 @@ INSTANTIATE_TEST_SUITE_P(
             .input = kHead + "refer to \"R\" when yearly   total>\xC2\xA3" "1 or (yearly total ( h ))>\xC2\xA3" "2\n"
                              "let yearly = 1\nlet b = yearly + 1\n",
             .expected = kHead + "\nrefer to \"R\" when yearly total > \xC2\xA3" "1 or yearly total(h) > \xC2\xA3" "2\n"
-                                "let yearly = 1\nlet b = yearly + 1\n"}),
+                                "let yearly = 1\nlet b = yearly + 1\n"},
+        LayoutCase{
+            .name = "outcome_refs",
+            .input = kHead + "decline   ref \"D 1\"  when a because \"d\" refer to \"R\" ref\n\"R 2\" when b\n",
+            .expected = kHead + "\ndecline ref \"D 1\" when a\n  because \"d\"\n\n"
+                                "refer to \"R\" ref \"R 2\" when b\n"}),
     [](auto const& param_info) { return param_info.param.name; });
 
 TEST(Format, WithoutSourceGroupsOneLineDeclarationsByKind) {

@@ -103,5 +103,80 @@ TEST(YearlyTotal, TraceShowsTheValueCompared) {
     EXPECT_TRUE(found);
 }
 
+// Outcome rules with and without a clause reference; `{ref}` and `{rule}` in reasons.
+constexpr const char* kRefs = R"policy(
+policy refs "Refs"
+  version "1"
+  effective from 2025-04-01
+  panel "Panel"
+
+agency health "NHS"
+agency social_care "Social Care"
+fact has_plan: bool default true
+
+rule placement ref "CNP 4.2"
+  when service is placement
+  split health 50%, social_care 50%
+  because "{rule} under clause {ref}"
+
+decline ref "CNP 3.1" when not has_plan
+  because "there is no plan"
+refer to "Complex Needs Funding Panel" ref "CNP 5.2" when funders() > 1
+  because "jointly funded placements are agreed at the panel"
+refer to "Director" ref "CNP 6.1" when total > £1,000
+refer to "Finance" when total > £2,000
+  because "over £2,000, clause [{ref}]"
+)policy";
+
+Decision run_refs(const char* amount, bool has_plan = true) {
+    static const auto program = compile_ok(kRefs);
+    Request r;
+    r.facts["has_plan"] = has_plan;
+    r.lines = {one_off("p", "placement", amount, "2025-06-01")};
+    return decide(*program, r);
+}
+
+TEST(OutcomeRef, ClauseFollowsEachReason) {
+    const Decision dec = run_refs("3000.00");
+    EXPECT_EQ(dec.outcome, Outcome::Refer);
+    EXPECT_EQ(dec.referred_to, "Complex Needs Funding Panel");
+    const std::vector<std::string> reasons = {
+        "jointly funded placements are agreed at the panel (clause CNP 5.2)",
+        "the condition for referral to Director holds (clause CNP 6.1)",
+        "over £2,000, clause []"};
+    EXPECT_EQ(dec.outcome_reasons, reasons);
+    EXPECT_EQ(dec.outcome_reason_refs, (std::vector<std::string>{"CNP 5.2", "CNP 6.1", ""}));
+    EXPECT_EQ(dec.explanation.back(),
+              "It would also go to the Finance because over £2,000, clause [].");
+    EXPECT_EQ(dec.explanation.at(dec.explanation.size() - 3),
+              "The package is referred to the Complex Needs Funding Panel because jointly funded placements are "
+              "agreed at the panel (clause CNP 5.2).");
+}
+
+TEST(OutcomeRef, DeclineCitesItsClause) {
+    const Decision dec = run_refs("100.00", false);
+    EXPECT_EQ(dec.outcome, Outcome::Decline);
+    EXPECT_EQ(dec.outcome_reasons, (std::vector<std::string>{"there is no plan (clause CNP 3.1)"}));
+    EXPECT_EQ(dec.outcome_reason_refs, (std::vector<std::string>{"CNP 3.1"}));
+    EXPECT_EQ(dec.explanation.back(), "The package is declined because there is no plan (clause CNP 3.1).");
+}
+
+TEST(OutcomeRef, RuleReasonFillsRuleAndRef) {
+    const Decision dec = run_refs("100.00");
+    ASSERT_EQ(dec.allocations.size(), 1U);
+    EXPECT_EQ(dec.allocations[0].reason, "placement under clause CNP 4.2");
+    EXPECT_EQ(dec.outcome_reason_refs.size(), dec.outcome_reasons.size());
+}
+
+TEST(OutcomeRef, IssuesHaveNoClause) {
+    static const auto program = compile_ok(kRefs);
+    Request r;
+    r.lines = {one_off("t", "therapy", "100.00", "2025-06-01")};
+    const Decision dec = decide(*program, r);
+    EXPECT_EQ(dec.referred_to, "Panel");
+    ASSERT_EQ(dec.outcome_reasons.size(), 1U);
+    EXPECT_EQ(dec.outcome_reason_refs, (std::vector<std::string>{""}));
+}
+
 }  // namespace
 }  // namespace jointly::testing

@@ -266,13 +266,16 @@ struct Table {
 
 enum class OutcomeKind { Decline, Refer };
 
-// `decline when COND because "..."` / `refer to "Authority" when COND because "..."`
+// `decline [ref "..."] when COND because "..."` /
+// `refer to "Authority" [ref "..."] when COND because "..."`
 struct OutcomeRule {
     OutcomeKind kind = OutcomeKind::Decline;
     std::string authority;  // Refer only
+    std::string ref;        // `ref "CNP 5.2"`: the clause; empty when not written
     Expr condition;
     std::string reason;     // optional for Refer
     Span authority_span;    // Refer only: the quoted authority
+    Span ref_span;          // the quoted clause reference, when present
     Span reason_span;       // the quoted reason, when present
     Span span;
 };
