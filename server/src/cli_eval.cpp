@@ -171,15 +171,7 @@ int cmd_simulate(const std::vector<std::string>& argv, std::ostream& out, std::o
         in = &file;
     }
     Simulation simulation(input);
-    std::string line;
-    std::size_t number = 0;
-    while (std::getline(*in, line)) {
-        ++number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        auto parsed = parse_json(line);
-        if (!parsed.value) simulation.add_error(number, parsed.error.message);
-        else simulation.add(*parsed.value, number);
-    }
+    simulate_stream(*in, simulation);
     const auto result = simulation.result();
     for (const auto& e : result["errors"]) {
         err << "line " << e["case"].get<std::size_t>() << ": skipped: " << e["message"].get<std::string>();

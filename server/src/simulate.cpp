@@ -2,7 +2,10 @@
 // cases) per agency and per financial year, what the declined cases would have cost, the
 // difference, and the cases whose outcome or split changed.
 #include <algorithm>
+#include <istream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "jointly/server/service.hpp"
 
@@ -45,7 +48,8 @@ std::map<std::string, engine::Money> nonzero(const engine::AgencyAmounts& list) 
 Simulation::Simulation(SimulationInput input) : input_(std::move(input)) {}
 
 std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const std::optional<std::string>& version,
-                                                const nlohmann::json& request, std::size_t number, const char* side) {
+                                                const nlohmann::json& request, std::size_t number, const char* side,
+                                                ojson& errors) const {
     auto report = [&](const std::string& message, const std::vector<engine::EvalError>& details = {}) {
         ojson item = ojson::object();
         item["case"] = number;
@@ -54,7 +58,7 @@ std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const 
         ojson list = ojson::array();
         for (const auto& d : details) list.push_back({{"path", d.path}, {"code", d.code}, {"message", d.message}});
         item["details"] = std::move(list);
-        errors_.push_back(std::move(item));
+        errors.push_back(std::move(item));
     };
     if (!request.is_object()) {
         report("a case must be a JSON object");
@@ -133,39 +137,49 @@ void Simulation::accumulate(Side& side, const engine::Decision& d) {
     }
 }
 
-void Simulation::add(const nlohmann::json& request, std::size_t number) {
-    ++cases_;
+Simulation::Evaluated Simulation::evaluate_case(const nlohmann::json& request, std::size_t number) const {
+    Evaluated e;
+    e.number = number;
+    e.case_ref = case_ref_of(request);
     try {
-        auto a = run(*input_.a, input_.version_a, request, number, "a");
-        if (!a) return;
-        std::optional<engine::Decision> b;
-        if (input_.b) {
-            b = run(*input_.b, input_.version_b, request, number, "b");
-            if (!b) return;
-        }
-        ++evaluated_;
-        accumulate(side_a_, *a);
-        if (!b) return;
-        accumulate(side_b_, *b);
-        const bool outcome_changed = a->outcome != b->outcome;
-        const bool split_changed = nonzero(a->by_agency) != nonzero(b->by_agency);
-        if (outcome_changed) ++outcomes_changed_;
-        if (split_changed) ++splits_changed_;
-        if ((outcome_changed || split_changed) && changed_.size() < input_.max_changed_listed) {
-            ojson item = ojson::object();
-            item["case"] = number;
-            item["case_ref"] = case_ref_of(request);
-            item["outcome_a"] = engine::to_string(a->outcome);
-            item["outcome_b"] = engine::to_string(b->outcome);
-            item["total_a"] = a->total.to_string();
-            item["total_b"] = b->total.to_string();
-            item["by_agency_a"] = agency_map(a->by_agency);
-            item["by_agency_b"] = agency_map(b->by_agency);
-            changed_.push_back(std::move(item));
-        }
-    } catch (const std::exception& e) {
-        --cases_;  // add_error counts it again
-        add_error(number, std::string("the case could not be evaluated: ") + e.what());
+        e.a = run(*input_.a, input_.version_a, request, number, "a", e.errors);
+        if (e.a && input_.b) e.b = run(*input_.b, input_.version_b, request, number, "b", e.errors);
+    } catch (const std::exception& ex) {
+        e.a.reset();
+        e.b.reset();
+        e.errors = ojson::array();
+        e.errors.push_back({{"case", number}, {"side", ""},
+                            {"message", std::string("the case could not be evaluated: ") + ex.what()},
+                            {"details", ojson::array()}});
+    }
+    return e;
+}
+
+void Simulation::record(Evaluated e) {
+    ++cases_;
+    for (auto& item : e.errors) errors_.push_back(std::move(item));
+    if (!e.a || (input_.b && !e.b)) return;
+    const engine::Decision& a = *e.a;
+    ++evaluated_;
+    accumulate(side_a_, a);
+    if (!e.b) return;
+    const engine::Decision& b = *e.b;
+    accumulate(side_b_, b);
+    const bool outcome_changed = a.outcome != b.outcome;
+    const bool split_changed = nonzero(a.by_agency) != nonzero(b.by_agency);
+    if (outcome_changed) ++outcomes_changed_;
+    if (split_changed) ++splits_changed_;
+    if ((outcome_changed || split_changed) && changed_.size() < input_.max_changed_listed) {
+        ojson item = ojson::object();
+        item["case"] = e.number;
+        item["case_ref"] = e.case_ref;
+        item["outcome_a"] = engine::to_string(a.outcome);
+        item["outcome_b"] = engine::to_string(b.outcome);
+        item["total_a"] = a.total.to_string();
+        item["total_b"] = b.total.to_string();
+        item["by_agency_a"] = agency_map(a.by_agency);
+        item["by_agency_b"] = agency_map(b.by_agency);
+        changed_.push_back(std::move(item));
     }
 }
 
@@ -242,6 +256,49 @@ nlohmann::ordered_json Simulation::result() const {
     }
     out["errors"] = errors_;
     return out;
+}
+
+// Reads a caseload (one JSON request per line) in batches; each batch is parsed and
+// evaluated on every core, then counted in line order, so the output does not depend on
+// the number of threads.
+void simulate_stream(std::istream& in, Simulation& simulation) {
+    constexpr std::size_t kBatch = 8192;
+    const std::size_t workers = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    struct Slot {
+        std::size_t number = 0;
+        std::string text;
+        std::optional<Simulation::Evaluated> evaluated;
+        std::string parse_error;
+    };
+    std::vector<Slot> batch;
+    batch.reserve(kBatch);
+    auto flush = [&] {
+        auto work = [&](std::size_t first) {
+            for (std::size_t i = first; i < batch.size(); i += workers) {
+                auto parsed = parse_json(batch[i].text);
+                if (!parsed.value) batch[i].parse_error = parsed.error.message;
+                else batch[i].evaluated = simulation.evaluate_case(*parsed.value, batch[i].number);
+            }
+        };
+        std::vector<std::thread> threads;
+        for (std::size_t w = 1; w < workers && w < batch.size(); ++w) threads.emplace_back(work, w);
+        work(0);
+        for (auto& t : threads) t.join();
+        for (auto& slot : batch) {
+            if (slot.evaluated) simulation.record(std::move(*slot.evaluated));
+            else simulation.add_error(slot.number, slot.parse_error);
+        }
+        batch.clear();
+    };
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        batch.push_back({number, std::move(line), std::nullopt, {}});
+        if (batch.size() == kBatch) flush();
+    }
+    flush();
 }
 
 }  // namespace jointly::server

@@ -3,6 +3,8 @@
 // through `jointly simulate` and POST /v1/simulate.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -11,6 +13,8 @@
 
 #include "http_fixture.hpp"
 #include "jointly/server/cli.hpp"
+#include "jointly/server/registry.hpp"
+#include "jointly/server/service.hpp"
 
 namespace jointly::testing {
 namespace {
@@ -167,6 +171,58 @@ TEST(SimulateHttp, VsSourceGivesTheSameFigures) {
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
     expect_fields(body_of(r), kLoweredThreshold);
+}
+
+}  // namespace
+}  // namespace jointly::testing
+
+namespace jointly::testing {
+namespace {
+
+// A caseload longer than one batch (8,192 lines), with bad lines inside, gives exactly the
+// result of adding the cases one by one: parallel evaluation never changes the output.
+TEST(SimulateStream, SameAsOneByOne) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    const auto drafts = std::filesystem::temp_directory_path() / "jointly-simulate-stream";
+    std::filesystem::remove_all(drafts);
+    std::filesystem::create_directories(drafts);
+    std::filesystem::copy_file(kSource + "/examples/drafts/reference-one-severe.jf", drafts / "draft.jf");
+    server::Registry b(drafts);
+    ASSERT_TRUE(b.reload().ok);
+    std::ifstream file(kSource + "/examples/caseloads/reference-200.jsonl");
+    std::vector<std::string> cases;
+    for (std::string line; std::getline(file, line);)
+        if (!line.empty()) cases.push_back(line);
+    ASSERT_GE(cases.size(), 100U);
+    std::string caseload;
+    std::size_t lines = 0;
+    while (lines < 9000) {
+        for (const auto& c : cases) caseload += c + "\n";
+        caseload += "{not json\n\n{\"policy\": \"nope\"}\n";
+        lines += cases.size() + 3;
+    }
+    server::SimulationInput input;
+    input.a = a.snapshot();
+    input.b = b.snapshot();
+    input.policy = "reference";
+    server::Simulation serial(input);
+    std::istringstream serial_in(caseload);
+    std::size_t number = 0;
+    for (std::string line; std::getline(serial_in, line);) {
+        ++number;
+        if (line.empty()) continue;
+        auto parsed = server::parse_json(line);
+        if (parsed.value) serial.add(*parsed.value, number);
+        else serial.add_error(number, parsed.error.message);
+    }
+    server::Simulation streamed(input);
+    std::istringstream stream_in(caseload);
+    server::simulate_stream(stream_in, streamed);
+    const auto expected = serial.result();
+    EXPECT_GT(expected["errors"].size(), 2U);
+    EXPECT_GT(expected["evaluated"].get<std::size_t>(), 8192U);
+    EXPECT_EQ(streamed.result().dump(), expected.dump());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -75,8 +76,23 @@ struct SimulationInput {
 class Simulation {
 public:
     explicit Simulation(SimulationInput input);
+
+    // One case evaluated under A (and B), not yet counted.
+    struct Evaluated {
+        std::size_t number = 0;
+        std::string case_ref;
+        std::optional<engine::Decision> a;
+        std::optional<engine::Decision> b;
+        nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+    };
+    // Evaluates one case without touching the totals. Thread-safe (const; the snapshots
+    // are immutable), so a caseload can be evaluated on several threads and then counted,
+    // in input order, by `record`.
+    Evaluated evaluate_case(const nlohmann::json& request, std::size_t number) const;
+    // Counts an evaluated case. Not thread-safe; call in input order for deterministic output.
+    void record(Evaluated evaluated);
     // `number` names the case in reports (a line number, or an index).
-    void add(const nlohmann::json& request, std::size_t number);
+    void add(const nlohmann::json& request, std::size_t number) { record(evaluate_case(request, number)); }
     // A case that could not even be read (bad JSON line).
     void add_error(std::size_t number, const std::string& message);
     nlohmann::ordered_json result() const;
@@ -105,7 +121,8 @@ private:
         std::map<std::string, Outcomes> outcomes_by_policy;  // by "id version"
     };
     std::optional<engine::Decision> run(const Snapshot& snapshot, const std::optional<std::string>& version,
-                                        const nlohmann::json& request, std::size_t number, const char* side);
+                                        const nlohmann::json& request, std::size_t number, const char* side,
+                                        nlohmann::ordered_json& errors) const;
     static void accumulate(Side& side, const engine::Decision& d);
 
     SimulationInput input_;
@@ -118,6 +135,11 @@ private:
     nlohmann::ordered_json changed_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json errors_ = nlohmann::ordered_json::array();
 };
+
+// Feeds a caseload (one JSON request per line; blank lines skipped, a bad line reported by its
+// line number) to `simulation`. Lines are parsed and evaluated on every core in batches, then
+// counted in line order: the result is the same as adding them one by one.
+void simulate_stream(std::istream& in, Simulation& simulation);
 
 // Compares a decision (as JSON) with a worked case's `expected` object: outcome,
 // referred_to, total, by_agency, by_financial_year, allocations, issues (kind, line) and,
