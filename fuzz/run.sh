@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz/run.sh BUILD_DIR SECONDS: runs each fuzzer for SECONDS on a fresh copy of its seed
+# fuzz/run.sh BUILD_DIR SECONDS: runs each fuzzer (parse + check; the request decoder) for SECONDS on a fresh copy of its seed
 # corpus (the golden policies, the policy library, the example requests). Fails on any
 # crash, hang (>10 s for one input) or leak.
 set -euo pipefail
@@ -10,6 +10,5 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/policies" "$work/requests"
 find "$root/tests/golden" "$root/policies" -name '*.jf' -exec cp {} "$work/policies/" \; 2>/dev/null || true
 find "$root/examples" "$root/policies" -name '*.json' -exec cp {} "$work/requests/" \; 2>/dev/null || true
-half=$(( seconds / 2 > 0 ? seconds / 2 : 1 ))
-"$build/fuzz/parse_check_fuzz" -max_total_time="$half" -timeout=10 -rss_limit_mb=2048 -max_len=8192 "$work/policies"
-"$build/fuzz/request_fuzz" -max_total_time="$half" -timeout=10 -rss_limit_mb=2048 -max_len=8192 "$work/requests"
+"$build/fuzz/parse_check_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 "$work/policies"
+"$build/fuzz/request_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 "$work/requests"

@@ -25,7 +25,7 @@ cmake --build --preset asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j"$jobs"
 
 if [ "${JOINTLY_SKIP_FUZZ:-0}" != "1" ] && command -v clang++ >/dev/null; then
-  echo "== fuzz: parse + check, ${JOINTLY_FUZZ_SECONDS:-60}s under ASan + UBSan"
+  echo "== fuzz: parse + check, and the request decoder, ${JOINTLY_FUZZ_SECONDS:-60}s each under ASan + UBSan"
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j"$jobs"
   fuzz/run.sh build/fuzz "${JOINTLY_FUZZ_SECONDS:-60}"
