@@ -579,16 +579,23 @@ void check_static_rules(Checker& c) {
                "rule `" + rules[i].id.name + "` can never apply: its condition is always false", help);
     }
 
-    // Ancestors through `exception to` (a chain; cycles were reported as errors). A rule
-    // whose `exception to` names no rule (E2010) is left out: its relation is unknown.
+    // Ancestors through `exception to`, each rule naming any number (cycles were reported as
+    // errors). A rule whose `exception to` names an unknown rule (E2010) is left out: its
+    // relation is unknown.
     std::vector<std::set<std::size_t>> ancestors(rules.size());
     for (std::size_t i = 0; i < rules.size(); ++i) {
-        if (rules[i].exception_to && c.rule_index.count(rules[i].exception_to->name) == 0) excluded[i] = true;
-        const Rule* at = &rules[i];
-        while (at->exception_to) {
-            const auto it = c.rule_index.find(at->exception_to->name);
-            if (it == c.rule_index.end() || !ancestors[i].insert(it->second).second) break;
-            at = &rules[it->second];
+        std::vector<std::size_t> todo{i};
+        while (!todo.empty()) {
+            const std::size_t at = todo.back();
+            todo.pop_back();
+            for (const Ident& target : rules[at].exception_to) {
+                const auto it = c.rule_index.find(target.name);
+                if (it == c.rule_index.end()) {
+                    if (at == i) excluded[i] = true;
+                    continue;
+                }
+                if (it->second != i && ancestors[i].insert(it->second).second) todo.push_back(it->second);
+            }
         }
     }
     std::vector<Served> served(rules.size());

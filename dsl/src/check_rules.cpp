@@ -221,44 +221,72 @@ void check_caps(Checker& c, const Rule& rule) {
 
 void check_exceptions(Checker& c) {
     const std::vector<Rule>& rules = c.module.rules;
-    std::vector<std::optional<std::size_t>> parent(rules.size());
+    // parents[i]: the rules rule i is an exception to, in written order.
+    std::vector<std::vector<std::size_t>> parents(rules.size());
+    std::vector<std::vector<const Ident*>> edges(rules.size());  // where each parent was named
     for (std::size_t i = 0; i < rules.size(); ++i) {
-        if (!rules[i].exception_to) continue;
-        const Ident& target = *rules[i].exception_to;
-        if (target.name == rules[i].id.name) {
-            c.emit(Code::exception_to_self, target.span,
-                   "rule `" + rules[i].id.name + "` is an exception to itself",
-                   "name the rule it overrides");
-            continue;
+        std::set<std::string> named;
+        for (const Ident& target : rules[i].exception_to) {
+            if (!named.insert(target.name).second) {
+                c.emit(Code::exception_duplicate, target.span,
+                       "rule `" + rules[i].id.name + "` names `" + target.name + "` twice in `exception to`",
+                       "name each rule it overrides once");
+                continue;
+            }
+            if (target.name == rules[i].id.name) {
+                c.emit(Code::exception_to_self, target.span,
+                       "rule `" + rules[i].id.name + "` is an exception to itself",
+                       "name the rule it overrides");
+                continue;
+            }
+            const auto it = c.rule_index.find(target.name);
+            if (it == c.rule_index.end()) {
+                std::vector<std::string> names;
+                for (const Rule& r : rules) names.push_back(r.id.name);
+                c.emit(Code::unknown_rule, target.span, "unknown rule `" + target.name + "`",
+                       c.suggestion(target.name, names));
+                continue;
+            }
+            parents[i].push_back(it->second);
+            edges[i].push_back(&target);
         }
-        const auto it = c.rule_index.find(target.name);
-        if (it == c.rule_index.end()) {
-            std::vector<std::string> names;
-            for (const Rule& r : rules) names.push_back(r.id.name);
-            c.emit(Code::unknown_rule, target.span, "unknown rule `" + target.name + "`",
-                   c.suggestion(target.name, names));
-            continue;
-        }
-        parent[i] = it->second;
     }
-    // Each rule has at most one parent, so a cycle is found by walking up from each rule;
-    // it is reported once, at the rule with the lowest index on it.
+    // A cycle is reported once, at the rule with the lowest index on it: from each rule i, a
+    // depth-first search through rules of higher index for a way back to i.
     for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (parents[i].empty()) continue;
         std::vector<std::size_t> path{i};
-        std::optional<std::size_t> at = parent[i];
-        while (at && *at != i && path.size() <= rules.size()) {
-            path.push_back(*at);
-            at = parent[*at];
+        std::vector<std::size_t> next_edge{0};
+        std::vector<bool> visited(rules.size(), false);
+        visited[i] = true;
+        bool found = false;
+        while (!path.empty() && !found) {
+            const std::size_t at = path.back();
+            std::size_t& k = next_edge.back();
+            if (k == parents[at].size()) {
+                path.pop_back();
+                next_edge.pop_back();
+                continue;
+            }
+            const std::size_t to = parents[at][k++];
+            if (to == i) {
+                found = true;
+            } else if (to > i && !visited[to]) {
+                visited[to] = true;
+                path.push_back(to);
+                next_edge.push_back(0);
+            }
         }
-        if (!at || *at != i) continue;
-        bool lowest = true;
-        for (const std::size_t p : path) lowest = lowest && p >= i;
-        if (!lowest) continue;
+        if (!found) continue;
         std::string text;
         for (const std::size_t p : path) text += "`" + rules[p].id.name + "` -> ";
         text += "`" + rules[i].id.name + "`";
-        c.emit(Code::exception_cycle, rules[i].exception_to->span,
-               "exceptions form a cycle: " + text,
+        const std::size_t first = path.size() > 1 ? path[1] : i;
+        const Ident* where = edges[i].front();
+        for (std::size_t k = 0; k < parents[i].size(); ++k) {
+            if (parents[i][k] == first) where = edges[i][k];
+        }
+        c.emit(Code::exception_cycle, where->span, "exceptions form a cycle: " + text,
                "an exception overrides a more general rule; one of these must not be an exception");
     }
 }
@@ -294,7 +322,11 @@ void check_windows(Checker& c) {
         if (w.from && w.to && w.from->date && w.to->date) {
             const CivilDate& a = *w.from->date;
             const CivilDate& b = *w.to->date;
-            if (date_less(b, a) || (w.to_exclusive && a == b)) {
+            if (w.to_exclusive && a == b) {
+                c.emit(Code::window_not_positive, where,
+                       "a window from " + date_text(a) + " until " + date_text(b) + " covers no days",
+                       "`until` leaves out its own day: write the day after the last day covered");
+            } else if (date_less(b, a)) {
                 c.emit(Code::window_reversed, where,
                        "the window starts on " + date_text(a) + ", after it ends on " + date_text(b),
                        "swap the dates");

@@ -61,6 +61,7 @@ namespace jointly::dsl {
     X(excess_cycle, "E2213", Error, "caps pass their excess round in a circle")            \
     X(exception_to_self, "E2220", Error, "a rule that is an exception to itself")          \
     X(exception_cycle, "E2221", Error, "exceptions that form a cycle")                     \
+    X(exception_duplicate, "E2222", Error, "a rule named twice in one `exception to`")      \
     X(window_not_positive, "E2230", Error, "a window of zero or negative length")          \
     X(window_reversed, "E2231", Error, "a window that starts after it ends")               \
     X(table_row_reversed, "E2240", Error, "a table row whose low end is above its high end") \

@@ -165,7 +165,11 @@ private:
     void rule(Rule const& r) {
         line(0, "rule " + r.id.name);
         if (!r.ref.empty()) line(1, "ref " + quote(r.ref));
-        if (r.exception_to) line(1, "exception_to " + r.exception_to->name);
+        if (!r.exception_to.empty()) {
+            std::string t = "exception_to";
+            for (Ident const& e : r.exception_to) t += " " + e.name;
+            line(1, t);
+        }
         if (r.condition) {
             line(1, "when");
             expr(2, *r.condition);

@@ -83,7 +83,7 @@ std::string window_text(Window const& w) {
     }
     if (!w.from && w.to) return "before " + bound_text(*w.to);
     std::string out = "from " + (w.from ? bound_text(*w.from) : std::string());
-    if (w.to) out += " to " + bound_text(*w.to);
+    if (w.to) out += (w.to_exclusive ? " until " : " to ") + bound_text(*w.to);
     return out;
 }
 
@@ -135,7 +135,13 @@ Unit rule_unit(Rule const& r) {
         first_last = std::max(first_last, r.ref_span.end_line);
     }
     u.lines.push_back(make_line(first, r.span.line, first_last));
-    if (r.exception_to) add(u, "exception to " + r.exception_to->name, r.exception_to->span);
+    if (!r.exception_to.empty()) {
+        std::string t = "exception to ";
+        for (std::size_t i = 0; i < r.exception_to.size(); ++i) t += (i > 0 ? ", " : "") + r.exception_to[i].name;
+        Span s = r.exception_to.front().span;
+        s.end_line = r.exception_to.back().span.end_line;
+        add(u, t, s);
+    }
     if (r.condition) add(u, "when " + expr_text(*r.condition), r.condition->span);
     if (r.window) add(u, window_text(*r.window), r.window->span);
     if (r.fixed) {

@@ -267,7 +267,8 @@ auto const window_def =
                         kw("before")[value_to<&Window::kind, WindowKind::Before>]) >
           name("an event's name")[assign_to<&Window::event>]) |
          (clause("from", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_from] >
-          -(kw("to") > bound[set_to])) |
+          -((kw("to") > bound[set_to]) |
+            (kw("until")[value_to<&Window::to_exclusive, true>] > bound[set_to]))) |
          (clause("before", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_to] >
           x3::eps[value_to<&Window::to_exclusive, true>]));
 auto const unit_def =
@@ -291,13 +292,14 @@ auto const cap_def =
          described("an agency's name or `panel`",
                    kw("panel") | name_soft("")[assign_to<&Cap::excess_to>]));
 auto const regardless_def = node(clause("regardless", 8) > kw("of") > kw("cost"));
+auto const excepted = name("the name of the rule it is an exception to");
 auto const rule_decl_def =
     node(kw("rule")[begin_decl{&kRuleClauses, DeclKind::Rule}] >
          name("the rule's name, like `personal_care`")[assign_to<&Rule::id>] >
          *((clause("ref", 0) > described("the clause reference in quotes, like \"s.4.1\"",
                                          quoted)[text_to<&Rule::ref, &Rule::ref_span>]) |
-           (clause("exception", 1) > kw("to") >
-            name("the name of the rule it is an exception to")[assign_to<&Rule::exception_to>]) |
+           (clause("exception", 1) > kw("to") > excepted[push_to<&Rule::exception_to>] >
+            *(sym(",") > excepted[push_to<&Rule::exception_to>])) |
            (clause("when", 2) > expr[assign_to<&Rule::condition>]) |
            window[assign_to<&Rule::window>] | fixed[assign_to<&Rule::fixed>] | split[set_split] |
            (clause("odd", 6) > kw("penny") > kw("to") > agency_name[assign_to<&Rule::odd_penny>]) |

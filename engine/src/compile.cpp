@@ -404,29 +404,32 @@ void Compiler::rules() {
 
 void Compiler::exceptions() {
     const auto& rs = p_.module_.rules;
-    std::vector<std::int32_t> parent(rs.size(), -1);
+    std::vector<std::vector<std::int32_t>> parents(rs.size());
     for (std::size_t i = 0; i < rs.size(); ++i) {
-        if (!rs[i].exception_to) continue;
-        const auto it = rules_.find(rs[i].exception_to->name);
-        if (it == rules_.end()) {
-            error(codes::kCompileUnresolved, "unknown rule `" + rs[i].exception_to->name + "`",
-                  rs[i].exception_to->span);
-            continue;
-        }
-        parent[i] = it->second;
-    }
-    for (std::size_t i = 0; i < rs.size(); ++i) {
-        std::int32_t cur = parent[i];
-        while (cur >= 0) {
-            auto& chain = p_.rules[i].overrides;
-            if (static_cast<std::size_t>(cur) == i ||
-                std::find(chain.begin(), chain.end(), cur) != chain.end()) {
-                error(codes::kCompileCycle, "rule `" + rs[i].id.name + "` is, through `exception to`, an exception to itself",
-                      rs[i].span);
-                break;
+        for (const dsl::Ident& target : rs[i].exception_to) {
+            const auto it = rules_.find(target.name);
+            if (it == rules_.end()) {
+                error(codes::kCompileUnresolved, "unknown rule `" + target.name + "`", target.span);
+                continue;
             }
-            chain.push_back(cur);
-            cur = parent[static_cast<std::size_t>(cur)];
+            parents[i].push_back(it->second);
+        }
+    }
+    // overrides: every rule reachable through `exception to`, each once, nearest first.
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        std::vector<std::int32_t>& over = p_.rules[i].overrides;
+        bool cycle = false;
+        auto visit = [&](std::size_t from) {
+            for (const std::int32_t parent : parents[from]) {
+                if (static_cast<std::size_t>(parent) == i) cycle = true;
+                else if (std::find(over.begin(), over.end(), parent) == over.end()) over.push_back(parent);
+            }
+        };
+        visit(i);
+        for (std::size_t k = 0; k < over.size(); ++k) visit(static_cast<std::size_t>(over[k]));
+        if (cycle) {
+            error(codes::kCompileCycle,
+                  "rule `" + rs[i].id.name + "` is, through `exception to`, an exception to itself", rs[i].span);
         }
     }
 }

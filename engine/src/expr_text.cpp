@@ -150,7 +150,7 @@ std::string window_text(const dsl::Window& w) {
             if (!w.from && w.to) return "before " + bound_text(*w.to);
             if (w.from && !w.to) return "from " + bound_text(*w.from);
             if (w.from && w.to) {
-                return "from " + bound_text(*w.from) + (w.to_exclusive ? " before " : " to ") +
+                return "from " + bound_text(*w.from) + (w.to_exclusive ? " until " : " to ") +
                        bound_text(*w.to);
             }
             return "always";

@@ -218,6 +218,22 @@ INSTANTIATE_TEST_SUITE_P(
                                  "  cap social_care at £5 per week, excess to health\n", "E2213",
                  "the caps pass their excess round in a circle: `health` -> `social_care` -> `health`"},
         TextCase{"exception_to_self", "rule r\n  exception to r\n" + std::string(kSplit), "E2220"},
+        TextCase{"exception_to_self_in_a_list", "rule q\n" + std::string(kSplit) + "rule r\n  exception to q, r\n" +
+                                                    std::string(kSplit), "E2220",
+                 "rule `r` is an exception to itself"},
+        TextCase{"exception_to_unknown_in_a_list", "rule q\n" + std::string(kSplit) + "rule r\n  exception to q, qq\n" +
+                                                       std::string(kSplit), "E2010", "unknown rule `qq`"},
+        TextCase{"exception_to_twice", "rule q\n" + std::string(kSplit) + "rule r\n  exception to q, q\n" +
+                                           std::string(kSplit), "E2222",
+                 "rule `r` names `q` twice in `exception to`", "name each rule it overrides once"},
+        TextCase{"exception_cycle_through_a_second_parent",
+                 "rule a\n  exception to c\n" + std::string(kSplit) + "rule b\n  exception to x, a\n" +
+                     std::string(kSplit) + "rule c\n  exception to b\n" + std::string(kSplit) + "rule x\n" +
+                     std::string(kSplit),
+                 "E2221", "exceptions form a cycle: `a` -> `c` -> `b` -> `a`"},
+        TextCase{"window_until_same_day", "rule r\n  from 2025-06-01 until 2025-06-01\n" + std::string(kSplit), "E2230",
+                 "a window from 2025-06-01 until 2025-06-01 covers no days"},
+        TextCase{"window_until_reversed", "rule r\n  from 2025-06-02 until 2025-06-01\n" + std::string(kSplit), "E2231"},
         TextCase{"exception_cycle", "rule a\n  exception to b\n" + std::string(kSplit) + "rule b\n  exception to c\n" +
                                         kSplit + "rule c\n  exception to a\n" + kSplit, "E2221",
                  "exceptions form a cycle: `a` -> `b` -> `c` -> `a`"},
@@ -311,6 +327,14 @@ INSTANTIATE_TEST_SUITE_P(
                                               "rule b\n  when service is y\n  within 6 weeks after surgery\n  split social_care 100%\n"},
         CleanCase{"disjoint_dates", "rule a\n  when service is y\n  from 2025-04-01 to 2025-09-30\n  split health 100%\n"
                                     "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n"},
+        CleanCase{"until_and_from_same_day", "rule a\n  when service is y\n  from 2025-04-01 until 2025-10-01\n  split health 100%\n"
+                                             "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n"},
+        CleanCase{"exception_to_two_rules", "rule a\n  when service is y\n  from 2025-04-01 to 2026-03-31\n  split health 100%\n"
+                                            "rule b\n  when service is y\n  from 2026-04-01\n  split health 100%\n"
+                                            "rule c\n  exception to a, b\n  when service is y and has_ehcp\n"
+                                            "  split social_care 100%\n"
+                                            "rule d\n  exception to c\n  when service is y and has_ehcp and points > 3\n"
+                                            "  split education 100%\n"},
         CleanCase{"before_and_from_same_day", "rule a\n  when service is y\n  before 2025-10-01\n  split health 100%\n"
                                               "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n"},
         CleanCase{"services_from_list_facts", "fact f: list of text\nfact g: list of text\n"

@@ -226,7 +226,12 @@ INSTANTIATE_TEST_SUITE_P(
             .name = "outcome_refs",
             .input = kHead + "decline   ref \"D 1\"  when a because \"d\" refer to \"R\" ref\n\"R 2\" when b\n",
             .expected = kHead + "\ndecline ref \"D 1\" when a\n  because \"d\"\n\n"
-                                "refer to \"R\" ref \"R 2\" when b\n"}),
+                                "refer to \"R\" ref \"R 2\" when b\n"},
+        LayoutCase{
+            .name = "until_and_several_exceptions",
+            .input = kHead + "event e\nrule r exception to a ,b,  c from e   until 2026-01-01 split h 100%\n",
+            .expected = kHead + "\nevent e\n\nrule r\n  exception to a, b, c\n  from e until 2026-01-01\n"
+                                "  split h 100%\n"}),
     [](auto const& param_info) { return param_info.param.name; });
 
 TEST(Format, WithoutSourceGroupsOneLineDeclarationsByKind) {

@@ -168,6 +168,32 @@ rule lead_in ref "7"
   when service is short_break
   within 3 days before review
   split health 50%, social_care 50%
+
+rule plan_base ref "8"
+  when service is plan_care
+  split social_care 100%
+
+rule plan_window ref "9"
+  exception to plan_base
+  when service is plan_care
+  from 2025-06-10 until review
+  split health 100%
+
+rule nursing_early ref "10"
+  when service is nursing
+  before 2025-06-16
+  split social_care 100%
+
+rule nursing_late ref "11"
+  when service is nursing
+  from 2025-06-16
+  split social_care 50%, health 50%
+
+rule chc ref "12"
+  exception to nursing_early, nursing_late
+  when service is nursing
+  within 3 days after review
+  split health 100%
 )";
 
 struct FormCase {
@@ -215,7 +241,19 @@ INSTANTIATE_TEST_SUITE_P(
                  {{"2025-06-01", "2025-06-09", "until", "9.00"},
                   {"2025-06-10", "2025-06-11", "short_break_base", "2.00"},
                   {"2025-06-12", "2025-06-14", "lead_in", "3.00"},
-                  {"2025-06-15", "2025-06-30", "short_break_base", "16.00"}}}),
+                  {"2025-06-15", "2025-06-30", "short_break_base", "16.00"}}},
+        // `from 2025-06-10 until review` (15 June): [10, 15) June, the review day left out.
+        FormCase{"from_until_exclusive", "plan_care",
+                 {{"2025-06-01", "2025-06-09", "plan_base", "9.00"},
+                  {"2025-06-10", "2025-06-14", "plan_window", "5.00"},
+                  {"2025-06-15", "2025-06-30", "plan_base", "16.00"}}},
+        // `chc` is an exception to both nursing rules: within 3 days after review, [15, 18)
+        // June, it wins over `nursing_early` (15 June) and `nursing_late` (16-17 June).
+        FormCase{"exception_to_two_rules", "nursing",
+                 {{"2025-06-01", "2025-06-14", "nursing_early", "14.00"},
+                  {"2025-06-15", "2025-06-15", "chc", "1.00"},
+                  {"2025-06-16", "2025-06-17", "chc", "2.00"},
+                  {"2025-06-18", "2025-06-30", "nursing_late", "13.00"}}}),
     [](const ::testing::TestParamInfo<FormCase>& p) { return p.param.name; });
 
 TEST(Segments, OneOffLineIsOneDay) {

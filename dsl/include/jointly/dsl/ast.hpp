@@ -171,8 +171,8 @@ enum class TimeUnit { Days, Weeks };
 enum class WindowKind {
     After,    // `within N days|weeks after EVENT`: [e, e + N)
     Before,   // `within N days|weeks before EVENT`: [e - N, e)
-    Between,  // `from A to B` (both inclusive), `from A` (open end), `before B` (open start,
-              // B excluded: `to_exclusive`)
+    Between,  // `from A to B` (both inclusive), `from A until B` (B excluded: `to_exclusive`),
+              // `from A` (open end), `before B` (open start, B excluded: `to_exclusive`)
 };
 
 // One end of a `from ... to ...` window: a date literal or an event name.
@@ -189,7 +189,7 @@ struct Window {
     Ident event;              // After/Before
     std::optional<WindowBound> from;  // Between
     std::optional<WindowBound> to;    // Between
-    bool to_exclusive = false;        // `before B`
+    bool to_exclusive = false;        // `before B`, `from A until B`
     Span span;
 };
 
@@ -228,7 +228,7 @@ struct Cap {
 struct Rule {
     Ident id;
     std::string ref;                       // `ref "s.4.2"`
-    std::optional<Ident> exception_to;     // `exception to personal_care`
+    std::vector<Ident> exception_to;       // `exception to personal_care` / `exception to a, b`
     std::optional<Expr> condition;         // `when ...`
     std::optional<Window> window;          // `within 6 weeks after surgery`
     std::optional<Fixed> fixed;            // `pay health £254.06 per week`
