@@ -50,12 +50,14 @@ enum class Context {
     Threshold,  // eligibility: neither
     Let,        // a definition: whatever its uses allow (tracked in LetInfo)
     Constant,   // a fact default or a table value: no names but scale levels
+    Amount,     // a cap's or `pay`'s amount: once per request (the caller reports `Needs`)
 };
 
 // What a definition needs from where it is used.
 struct Needs {
     bool service = false;
     bool total = false;
+    bool age = false;  // `age`: known per segment of a line
 };
 
 enum class DefState { Unvisited, InProgress, Done };

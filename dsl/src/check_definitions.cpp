@@ -61,6 +61,7 @@ void check_threshold(Checker& c, std::size_t index) {
                    "`, not true/false");
     }
     def.type = {TypeTag::Bool, {}};
+    def.needs.age = needs.age;  // service and totals were reported here already
     def.state = DefState::Done;
 }
 

@@ -124,7 +124,7 @@ private:
         if (symbol != nullptr) return declared(e, *symbol);
         if (e.text == "service") {
             needs_.service = true;
-            if (context_ != Context::Rule && context_ != Context::Let) {
+            if (context_ != Context::Rule && context_ != Context::Let && context_ != Context::Amount) {
                 c_.emit(Code::service_outside_rule, e.span,
                         "`service` is only known inside a rule",
                         "a rule is matched to each cost line; this is not");
@@ -146,7 +146,7 @@ private:
 
     void needs_total(const Expr& e, const std::string& what) {
         needs_.total = true;
-        if (context_ != Context::Outcome && context_ != Context::Let) {
+        if (context_ != Context::Outcome && context_ != Context::Let && context_ != Context::Amount) {
             c_.emit(Code::total_outside_outcome, e.span,
                     what + " is only known in `decline` and `refer` rules",
                     "totals exist once every line is split; rules and thresholds come first");
@@ -154,6 +154,7 @@ private:
     }
 
     Type age(const Expr& e) {
+        needs_.age = true;
         const Symbol* dob = c_.value("date_of_birth");
         if (dob != nullptr && dob->kind == SymbolKind::Fact &&
             c_.module.facts[dob->index].type.kind == TypeKind::Date) {
@@ -200,9 +201,10 @@ private:
             check_threshold(c_, index);
         }
         const DefInfo& def = defs[index];
+        if (def.needs.age) needs_.age = true;
         if (def.needs.service) {
             needs_.service = true;
-            if (context_ != Context::Rule && context_ != Context::Let) {
+            if (context_ != Context::Rule && context_ != Context::Let && context_ != Context::Amount) {
                 c_.emit(Code::service_outside_rule, e.span,
                         "`" + e.text + "` uses `service`, which is only known inside a rule");
             }

@@ -141,10 +141,32 @@ void check_split(Checker& c, const Rule& rule) {
     }
 }
 
+// An amount written as an expression (`cap social_care at budget per line`): money, and the
+// same for the whole request (no `service`, `age` or totals), so that it is known before any
+// line is split.
+void check_amount(Checker& c, const Expr& e, const std::string& what) {
+    Needs needs;
+    const Type t = type_of(c, e, Context::Amount, needs);
+    if (t.tag != TypeTag::Money && t.tag != TypeTag::Error) {
+        c.emit(Code::amount_not_money, e.span, what + " is `" + type_name(t) + "`, not money",
+               t.tag == TypeTag::Whole || t.tag == TypeTag::Decimal
+                   ? "write an amount of money with `£`, e.g. `£1,500`"
+                   : "give an amount of money, or the name of a money-valued definition");
+    }
+    const char* varies = needs.service ? "`service`" : needs.age ? "`age`" : needs.total ? "a package total" : nullptr;
+    if (varies != nullptr) {
+        c.emit(Code::amount_varies, e.span, what + " depends on " + varies,
+               "an amount is worked out once for the whole request, from facts, events, definitions "
+               "and tables; write a rule for each case instead");
+    }
+}
+
 void check_caps(Checker& c, const Rule& rule) {
     if (rule.fixed) {
         c.require_agency(rule.fixed->agency, true);
-        if (!positive(rule.fixed->amount)) {
+        if (rule.fixed->amount_expr) {
+            check_amount(c, *rule.fixed->amount_expr, "the fixed amount paid by `" + rule.fixed->agency.name + "`");
+        } else if (!positive(rule.fixed->amount)) {
             c.emit(Code::amount_not_positive, pick(rule.fixed->span, rule.id.span),
                    "the fixed amount paid by `" + rule.fixed->agency.name + "` must be more than £0");
         }
@@ -167,7 +189,9 @@ void check_caps(Checker& c, const Rule& rule) {
             c.emit(Code::duplicate_cap, where, "`" + cap.agency.name + "` is capped twice",
                    "keep one cap per agency");
         }
-        if (!positive(cap.amount)) {
+        if (cap.amount_expr) {
+            check_amount(c, *cap.amount_expr, "the cap on `" + cap.agency.name + "`");
+        } else if (!positive(cap.amount)) {
             c.emit(Code::amount_not_positive, where,
                    "the cap on `" + cap.agency.name + "` must be more than £0",
                    "an agency that pays nothing needs no share");

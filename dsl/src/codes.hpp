@@ -59,6 +59,8 @@ namespace jointly::dsl {
     X(duplicate_cap, "E2211", Error, "an agency capped twice in one rule")                 \
     X(amount_not_positive, "E2212", Error, "a cap or fixed amount of £0 or less")          \
     X(excess_cycle, "E2213", Error, "caps pass their excess round in a circle")            \
+    X(amount_not_money, "E2214", Error, "a cap or `pay` amount that is not money")         \
+    X(amount_varies, "E2215", Error, "a cap or `pay` amount that is not the same for the whole request") \
     X(exception_to_self, "E2220", Error, "a rule that is an exception to itself")          \
     X(exception_cycle, "E2221", Error, "exceptions that form a cycle")                     \
     X(exception_duplicate, "E2222", Error, "a rule named twice in one `exception to`")      \

@@ -137,6 +137,11 @@ private:
 
     static std::string per_name(Per p) { return p == Per::Week ? "per_week" : "per_line"; }
 
+    // A literal amount's digits, or `expr` when the expression follows on the next lines.
+    static std::string amount_text(Decimal const& d, std::optional<Expr> const& e) {
+        return e ? std::string("expr") : decimal_text(d);
+    }
+
     static std::string bound_text(WindowBound const& b) {
         if (b.date) return "date " + date_text(*b.date);
         if (b.event) return "event " + b.event->name;
@@ -188,8 +193,9 @@ private:
             }
         }
         if (r.fixed) {
-            line(1, "pay " + r.fixed->agency.name + " " + decimal_text(r.fixed->amount) + " " +
-                        per_name(r.fixed->per));
+            line(1, "pay " + r.fixed->agency.name + " " + amount_text(r.fixed->amount, r.fixed->amount_expr) +
+                        " " + per_name(r.fixed->per));
+            if (r.fixed->amount_expr) expr(2, *r.fixed->amount_expr);
         }
         line(1, "split");
         for (Share const& s : r.split) {
@@ -202,8 +208,9 @@ private:
         }
         if (r.odd_penny) line(1, "odd_penny " + r.odd_penny->name);
         for (Cap const& c : r.caps) {
-            line(1, "cap " + c.agency.name + " " + decimal_text(c.amount) + " " + per_name(c.per) +
+            line(1, "cap " + c.agency.name + " " + amount_text(c.amount, c.amount_expr) + " " + per_name(c.per) +
                         " excess " + (c.excess_to ? c.excess_to->name : std::string("panel")));
+            if (c.amount_expr) expr(2, *c.amount_expr);
         }
         if (r.regardless_of_cost) line(1, "regardless_of_cost");
         if (!r.reason.empty()) line(1, "because " + quote(r.reason));

@@ -65,6 +65,10 @@ std::size_t columns(std::string const& s) {
     }));
 }
 
+std::string amount_text(Decimal const& d, std::optional<Expr> const& e) {
+    return e ? expr_text(*e) : money_text(d);
+}
+
 std::string per_text(Per p) {
     return p == Per::Week ? "per week" : "per line";
 }
@@ -146,7 +150,7 @@ Unit rule_unit(Rule const& r) {
     if (r.window) add(u, window_text(*r.window), r.window->span);
     if (r.fixed) {
         add(u,
-            "pay " + r.fixed->agency.name + " " + money_text(r.fixed->amount) + " " +
+            "pay " + r.fixed->agency.name + " " + amount_text(r.fixed->amount, r.fixed->amount_expr) + " " +
                 per_text(r.fixed->per),
             r.fixed->span);
     }
@@ -159,7 +163,7 @@ Unit rule_unit(Rule const& r) {
     if (r.odd_penny) add(u, "odd penny to " + r.odd_penny->name, r.odd_penny->span);
     for (Cap const& c : r.caps) {
         add(u,
-            "cap " + c.agency.name + " at " + money_text(c.amount) + " " + per_text(c.per) +
+            "cap " + c.agency.name + " at " + amount_text(c.amount, c.amount_expr) + " " + per_text(c.per) +
                 ", excess to " + (c.excess_to ? c.excess_to->name : std::string("panel")),
             c.span);
     }

@@ -124,6 +124,8 @@ auto const when_kw = described("`when` and a condition", kw("when"));
 auto const because_kw = described("`because` and a quoted reason", kw("because"));
 auto const reason = described("a quoted reason like \"...\"", quoted);
 auto const money_amount = described("an amount of money like `£1,500`", money);
+// (`per` is a name elsewhere; here it means the amount was left out.)
+auto const amount = described("an amount of money like `£1,500`, or the name of one", !kw("per") >> expr);
 auto const agency_name = name("an agency's name");
 auto const colon = described("`:`", sym(":"));
 
@@ -183,6 +185,17 @@ inline constexpr auto set_underspend = [](auto& ctx) {
     p.carry_forward_allowed = u.carry_forward;
     p.provisional = u.provisional;
     p.underspend_span = u.span;
+};
+// A cap's or a fixed payment's amount: a money literal into `amount`, anything else into
+// `amount_expr` (the checker requires money).
+inline constexpr auto set_amount = [](auto& ctx) {
+    Expr& e = x3::_attr(ctx);
+    auto& v = x3::_val(ctx);
+    if (e.kind == ExprKind::Money) {
+        v.amount = e.number;
+    } else {
+        v.amount_expr = std::move(e);
+    }
 };
 inline constexpr auto set_risk = [](auto& ctx) {
     x3::_val(ctx).risk_capped = true;
@@ -279,7 +292,7 @@ auto const per_def =
     node(kw("per") > described("`week` or `line`",
                                kw("week")[result<Per::Week>] | kw("line")[result<Per::Line>]));
 auto const fixed_def = node(clause("pay", 4) > agency_name[assign_to<&Fixed::agency>] >
-                            money_amount[assign_to<&Fixed::amount>] > per[assign_to<&Fixed::per>]);
+                            amount[set_amount] > per[assign_to<&Fixed::per>]);
 auto const share_def =
     node(name("an agency's name")[assign_to<&Share::agency>] > share_amount[set_share_amount]);
 auto const split_def =
@@ -287,7 +300,7 @@ auto const split_def =
          described("`,` before the next share", !(name_soft("") >> share_amount)));
 auto const cap_def =
     node(clause("cap", 7) > agency_name[assign_to<&Cap::agency>] > kw("at") >
-         money_amount[assign_to<&Cap::amount>] > per[assign_to<&Cap::per>] > -sym(",") >
+         amount[set_amount] > per[assign_to<&Cap::per>] > -sym(",") >
          described("`excess to` and who pays the excess", kw("excess")) > kw("to") >
          described("an agency's name or `panel`",
                    kw("panel") | name_soft("")[assign_to<&Cap::excess_to>]));

@@ -358,17 +358,19 @@ void Compiler::rule(const dsl::Rule& r, CRule& out) {
     }
     if (r.fixed) {
         const auto a = agency(r.fixed->agency);
-        const auto amount = pounds(r.fixed->amount, r.fixed->span);
-        if (a && amount) out.fixed = CFixed{slot_of(out, *a), *amount, r.fixed->per};
+        const auto amount = r.fixed->amount_expr ? std::optional<Money>(Money()) : pounds(r.fixed->amount, r.fixed->span);
+        const std::int32_t node = r.fixed->amount_expr ? amount_node(*r.fixed->amount_expr) : -1;
+        if (a && amount) out.fixed = CFixed{slot_of(out, *a), *amount, node, r.fixed->per};
         out.per_line = out.per_line || r.fixed->per == dsl::Per::Line;
     }
     for (const dsl::Cap& cap : r.caps) {
         const auto a = agency(cap.agency);
-        const auto amount = pounds(cap.amount, cap.span);
+        const auto amount = cap.amount_expr ? std::optional<Money>(Money()) : pounds(cap.amount, cap.span);
         if (!a || !amount) continue;
         CCap c;
         c.slot = slot_of(out, *a);
         c.amount = *amount;
+        c.amount_node = cap.amount_expr ? amount_node(*cap.amount_expr) : -1;
         c.per = cap.per;
         if (cap.excess_to) {
             const auto to = agency(*cap.excess_to);
@@ -386,6 +388,17 @@ void Compiler::rule(const dsl::Rule& r, CRule& out) {
         if (!r.ref.empty()) out.sentence_tail += " (clause " + r.ref + ")";
         out.sentence_tail += '.';
     }
+}
+
+std::int32_t Compiler::amount_node(const dsl::Expr& e) {
+    const std::int32_t node = expr(e);
+    const Node& n = p_.nodes[static_cast<std::size_t>(node)];
+    if (n.type != VType::Money) {
+        error(codes::kCompileType, "an amount must be money, not `" + expr_text(e) + "`", e.span);
+    } else if (n.dep > Dep::Request) {
+        error(codes::kCompileType, "the amount `" + expr_text(e) + "` must be the same for the whole request", e.span);
+    }
+    return node;
 }
 
 void Compiler::rules() {

@@ -135,12 +135,14 @@ struct CWindow {
 struct CFixed {
     std::size_t slot = 0;
     Money amount;  // per week or per line
+    std::int32_t amount_node = -1;  // >= 0: the amount is this money node's value (per request)
     dsl::Per per = dsl::Per::Week;
 };
 
 struct CCap {
     std::size_t slot = 0;
     Money amount;
+    std::int32_t amount_node = -1;  // as CFixed
     dsl::Per per = dsl::Per::Week;
     std::optional<std::size_t> excess_slot;  // absent: excess to the panel
 };

@@ -57,6 +57,7 @@ private:
     void fact_defaults();
     void rules();
     void rule(const dsl::Rule& r, CRule& out);
+    std::int32_t amount_node(const dsl::Expr& e);  // a cap's or `pay`'s amount expression
     std::optional<CWindow> window(const dsl::Window& w);
     void exceptions();
     void service_index();

@@ -54,6 +54,23 @@ Money prorate(const Ratio& rate, std::int64_t days, Rounding rounding) {
     return Money::pence(static_cast<std::int64_t>(q));
 }
 
+// The amount of a cap or fixed payment: its literal, or its expression's value for this
+// request in pence, a fraction of a penny kept (a `per week` amount is prorated from it exactly).
+// Throws EvalFailure (E3006) when the value is below zero.
+Ratio amount_of(EvalContext& cx, const Money& literal, std::int32_t node, const char* what) {
+    if (node < 0) return literal.as_ratio();
+    const Val v = eval(cx, node);
+    if (v.r < Ratio()) {
+        const Node& n = cx.program->nodes[static_cast<std::size_t>(node)];
+        throw EvalFailure{codes::kNegativeAmount,
+                          std::string(what) + " works out at " + display(*cx.program, v, -1) + ", below £0", n.span};
+    }
+    return v.r;
+}
+
+// A `per line` amount in whole pence, rounded down like a prorated one.
+Money whole_pence(const Ratio& pence) { return Money::pence(pence.round(Rounding::Down)); }
+
 class Evaluator {
 public:
     Evaluator(const ProgramImpl& p, const Request& r, Work& w, Decision& d)
@@ -300,8 +317,9 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     Money rest = cost;
     if (rule.fixed) {
         const CFixed& f = *rule.fixed;
-        Money amount = f.per == dsl::Per::Week ? prorate(f.amount.as_ratio(), days, Rounding::Down)
-                                               : std::max(Money(), f.amount - state->fixed_paid);
+        const Ratio rate = amount_of(cx_, f.amount, f.amount_node, "a fixed amount");
+        Money amount = f.per == dsl::Per::Week ? prorate(rate, days, Rounding::Down)
+                                               : std::max(Money(), whole_pence(rate) - state->fixed_paid);
         amount = std::min(amount, rest);
         parts[f.slot] += amount;
         rest -= amount;
@@ -322,9 +340,10 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     for (std::size_t s = 0; s < rule.shares.size(); ++s) parts[s] += split_parts[s];
 
     for (const CCap& cap : rule.caps) {
+        const Ratio rate = amount_of(cx_, cap.amount, cap.amount_node, "a cap");
         const Money limit = cap.per == dsl::Per::Week
-                                ? prorate(cap.amount.as_ratio(), days, Rounding::Down)
-                                : std::max(Money(), cap.amount - w_.line_cum[state->cum_begin + cap.slot]);
+                                ? prorate(rate, days, Rounding::Down)
+                                : std::max(Money(), whole_pence(rate) - w_.line_cum[state->cum_begin + cap.slot]);
         if (parts[cap.slot] <= limit) continue;
         const Money excess = parts[cap.slot] - limit;
         parts[cap.slot] = limit;

@@ -231,6 +231,20 @@ INSTANTIATE_TEST_SUITE_P(
                      std::string(kSplit) + "rule c\n  exception to b\n" + std::string(kSplit) + "rule x\n" +
                      std::string(kSplit),
                  "E2221", "exceptions form a cycle: `a` -> `c` -> `b` -> `a`"},
+        TextCase{"cap_amount_a_number", "rule r\n  split health 100%\n  cap health at 1500 per week, excess to panel\n",
+                 "E2214", "the cap on `health` is `whole`, not money",
+                 "write an amount of money with `£`, e.g. `£1,500`"},
+        TextCase{"pay_amount_a_bool", "rule r\n  pay health has_ehcp per week\n" + std::string(kSplit), "E2214",
+                 "the fixed amount paid by `health` is `bool`, not money"},
+        TextCase{"cap_amount_unknown_name", "rule r\n  split health 100%\n  cap health at budgte per line, excess to panel\n",
+                 "E2005", "unknown name `budgte`", "did you mean `budget`?"},
+        TextCase{"cap_amount_by_total", "rule s\n  split health 100%\n  cap health at total per week, excess to panel\n",
+                 "E2215", "the cap on `health` depends on a package total"},
+        TextCase{"pay_amount_by_age", "fact date_of_birth: date\nlet rate = £10 * age\nrule r\n  pay health rate per week\n" +
+                                          std::string(kSplit), "E2215",
+                 "the fixed amount paid by `health` depends on `age`"},
+        TextCase{"pay_amount_by_service", "let rate = £10\nrule r\n  pay health rate * (service is x) per week\n" +
+                                              std::string(kSplit), "E2104"},
         TextCase{"window_until_same_day", "rule r\n  from 2025-06-01 until 2025-06-01\n" + std::string(kSplit), "E2230",
                  "a window from 2025-06-01 until 2025-06-01 covers no days"},
         TextCase{"window_until_reversed", "rule r\n  from 2025-06-02 until 2025-06-01\n" + std::string(kSplit), "E2231"},
@@ -327,6 +341,11 @@ INSTANTIATE_TEST_SUITE_P(
                                               "rule b\n  when service is y\n  within 6 weeks after surgery\n  split social_care 100%\n"},
         CleanCase{"disjoint_dates", "rule a\n  when service is y\n  from 2025-04-01 to 2025-09-30\n  split health 100%\n"
                                     "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n"},
+        CleanCase{"amounts_from_definitions_and_tables",
+                  "let weekly_budget = lookup(bands, points) / 52\n"
+                  "rule a\n  when service is y\n  pay health weekly_budget per week\n  split social_care 100%\n"
+                  "  cap social_care at lookup(bands, points) per line, excess to panel\n"
+                  "rule b\n  when service is z\n  split social_care 100%\n  cap social_care at budget per week, excess to health\n"},
         CleanCase{"until_and_from_same_day", "rule a\n  when service is y\n  from 2025-04-01 until 2025-10-01\n  split health 100%\n"
                                              "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n"},
         CleanCase{"exception_to_two_rules", "rule a\n  when service is y\n  from 2025-04-01 to 2026-03-31\n  split health 100%\n"

@@ -228,6 +228,11 @@ INSTANTIATE_TEST_SUITE_P(
             .expected = kHead + "\ndecline ref \"D 1\" when a\n  because \"d\"\n\n"
                                 "refer to \"R\" ref \"R 2\" when b\n"},
         LayoutCase{
+            .name = "amount_expressions",
+            .input = kHead + "rule r pay h (rate) per week split s 100% cap s at lookup(t,p)*2 per line excess to panel\n",
+            .expected = kHead + "\nrule r\n  pay h rate per week\n  split s 100%\n"
+                                "  cap s at lookup(t, p) * 2 per line, excess to panel\n"},
+        LayoutCase{
             .name = "until_and_several_exceptions",
             .input = kHead + "event e\nrule r exception to a ,b,  c from e   until 2026-01-01 split h 100%\n",
             .expected = kHead + "\nevent e\n\nrule r\n  exception to a, b, c\n  from e until 2026-01-01\n"

@@ -209,17 +209,22 @@ enum class Per { Week, Line };
 
 // `pay health £254.06 per week` — a fixed amount to one agency, prorated by days for
 // `per week`; never more than the segment's cost; the rule's split shares the rest.
+// `pay health weekly_rate per week`: the amount is a money-valued expression (a definition,
+// a table lookup), evaluated once per request.
 struct Fixed {
     Ident agency;
-    Decimal amount;  // pounds
+    Decimal amount;                    // pounds, when written as a money literal
+    std::optional<Expr> amount_expr;   // otherwise the expression (then `amount` is unset)
     Per per = Per::Week;
     Span span;
 };
 
-// `cap health at £1,500 per week, excess to social_care` / `excess to panel`
+// `cap health at £1,500 per week, excess to social_care` / `excess to panel`;
+// `cap social_care at budget per line, excess to panel` (an expression, as for `Fixed`)
 struct Cap {
     Ident agency;
-    Decimal amount;  // pounds
+    Decimal amount;                    // pounds, when written as a money literal
+    std::optional<Expr> amount_expr;   // otherwise the expression (then `amount` is unset)
     Per per = Per::Week;
     std::optional<Ident> excess_to;  // absent: `excess to panel` (refer the decision)
     Span span;
