@@ -453,6 +453,7 @@ void Compiler::outcomes() {
         c.kind = o.kind;
         c.authority = o.authority;
         c.ref = o.ref;
+        p_.outcome_refs = p_.outcome_refs || !o.ref.empty();
         c.cond = expr(o.condition);
         if (p_.nodes[static_cast<std::size_t>(c.cond)].type != VType::Bool) {
             error(codes::kCompileType, "an outcome condition must be true or false", o.condition.span);

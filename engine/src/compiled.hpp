@@ -245,6 +245,7 @@ public:
     std::vector<CTable> tables;
     std::vector<CRule> rules;
     std::vector<COutcome> outcomes;
+    bool outcome_refs = false;  // some outcome rule cites a clause: fill Decision::outcome_reason_refs
     std::vector<CPool> pools_c;
 
     // Service names the policy mentions (interned in order of first mention), the same

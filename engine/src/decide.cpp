@@ -60,11 +60,11 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
 
 // The outcome rule's reason, or `fallback` when it has none, then its clause:
 // "... (clause CNP 5.2)".
-std::string filled_or(const COutcome& o, EvalContext& cx, const HoleValues& base, const std::string& fallback) {
-    HoleValues h = base;
+std::string filled_or(const COutcome& o, EvalContext& cx, HoleValues& h, const std::string& fallback) {
     h.outcome = &o;
     std::string out;
     fill(out, o.reason, cx, h);
+    h.outcome = nullptr;
     if (out.empty()) out = fallback;
     if (!o.ref.empty()) {
         out += " (clause ";
@@ -181,14 +181,14 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             std::string reason = filled_or(o, cx, base, "a condition for declining holds");
             d.explanation.push_back("The package is declined because " + reason + ".");
             d.outcome_reasons.push_back(std::move(reason));
-            d.outcome_reason_refs.push_back(o.ref);
+            if (p.outcome_refs) d.outcome_reason_refs.push_back(o.ref);
         }
     } else if (!d.issues.empty()) {
         d.outcome = Outcome::Refer;
         d.referred_to = p.panel.empty() ? std::string("panel") : p.panel;
         for (const Issue& issue : d.issues) {
             d.outcome_reasons.push_back(issue.message);
-            d.outcome_reason_refs.emplace_back();
+            if (p.outcome_refs) d.outcome_reason_refs.emplace_back();
         }
         d.explanation.push_back("The package is referred to " + panel_name(p) +
                                 " because part of it is not settled by the agreed rules.");
@@ -197,7 +197,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             std::string reason = refer_reason(o);
             d.explanation.push_back("It would also go to " + with_article(o.authority) + " because " + reason + ".");
             d.outcome_reasons.push_back(std::move(reason));
-            d.outcome_reason_refs.push_back(o.ref);
+            if (p.outcome_refs) d.outcome_reason_refs.push_back(o.ref);
         }
     } else if (!refers.empty()) {
         d.outcome = Outcome::Refer;
@@ -208,7 +208,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             d.explanation.push_back((k == 0 ? "The package is referred to " : "It would also go to ") +
                                     with_article(o.authority) + " because " + reason + ".");
             d.outcome_reasons.push_back(std::move(reason));
-            d.outcome_reason_refs.push_back(o.ref);
+            if (p.outcome_refs) d.outcome_reason_refs.push_back(o.ref);
         }
     } else {
         d.outcome = Outcome::Approve;

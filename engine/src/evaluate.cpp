@@ -54,11 +54,10 @@ Money prorate(const Ratio& rate, std::int64_t days, Rounding rounding) {
     return Money::pence(static_cast<std::int64_t>(q));
 }
 
-// The amount of a cap or fixed payment: its literal, or its expression's value for this
-// request in pence, a fraction of a penny kept (a `per week` amount is prorated from it exactly).
-// Throws EvalFailure (E3006) when the value is below zero.
-Ratio amount_of(EvalContext& cx, const Money& literal, std::int32_t node, const char* what) {
-    if (node < 0) return literal.as_ratio();
+// The value of a cap's or fixed payment's amount expression for this request, in pence, a
+// fraction of a penny kept (a `per week` amount is prorated from it exactly). Throws
+// EvalFailure (E3006) when the value is below zero. (Written amounts do not come here.)
+Ratio amount_of(EvalContext& cx, std::int32_t node, const char* what) {
     const Val v = eval(cx, node);
     if (v.r < Ratio()) {
         const Node& n = cx.program->nodes[static_cast<std::size_t>(node)];
@@ -317,9 +316,14 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     Money rest = cost;
     if (rule.fixed) {
         const CFixed& f = *rule.fixed;
-        const Ratio rate = amount_of(cx_, f.amount, f.amount_node, "a fixed amount");
-        Money amount = f.per == dsl::Per::Week ? prorate(rate, days, Rounding::Down)
-                                               : std::max(Money(), whole_pence(rate) - state->fixed_paid);
+        Money amount;
+        if (f.per == dsl::Per::Week) {
+            amount = prorate(f.amount_node < 0 ? f.amount.as_ratio() : amount_of(cx_, f.amount_node, "a fixed amount"),
+                             days, Rounding::Down);
+        } else {
+            const Money whole = f.amount_node < 0 ? f.amount : whole_pence(amount_of(cx_, f.amount_node, "a fixed amount"));
+            amount = std::max(Money(), whole - state->fixed_paid);
+        }
         amount = std::min(amount, rest);
         parts[f.slot] += amount;
         rest -= amount;
@@ -340,10 +344,14 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     for (std::size_t s = 0; s < rule.shares.size(); ++s) parts[s] += split_parts[s];
 
     for (const CCap& cap : rule.caps) {
-        const Ratio rate = amount_of(cx_, cap.amount, cap.amount_node, "a cap");
-        const Money limit = cap.per == dsl::Per::Week
-                                ? prorate(rate, days, Rounding::Down)
-                                : std::max(Money(), whole_pence(rate) - w_.line_cum[state->cum_begin + cap.slot]);
+        Money limit;
+        if (cap.per == dsl::Per::Week) {
+            limit = prorate(cap.amount_node < 0 ? cap.amount.as_ratio() : amount_of(cx_, cap.amount_node, "a cap"), days,
+                            Rounding::Down);
+        } else {
+            const Money whole = cap.amount_node < 0 ? cap.amount : whole_pence(amount_of(cx_, cap.amount_node, "a cap"));
+            limit = std::max(Money(), whole - w_.line_cum[state->cum_begin + cap.slot]);
+        }
         if (parts[cap.slot] <= limit) continue;
         const Money excess = parts[cap.slot] - limit;
         parts[cap.slot] = limit;

@@ -68,6 +68,7 @@ TEST(YearlyTotal, IsTheBusiestFinancialYearNotThePackage) {
     EXPECT_EQ(dec.referred_to, "Finance");
     ASSERT_EQ(dec.outcome_reasons.size(), 1U);
     EXPECT_EQ(dec.outcome_reasons[0], "social care pays £65,357.14 in one year");
+    EXPECT_TRUE(dec.outcome_reason_refs.empty());  // no outcome rule of the policy cites a clause
 }
 
 TEST(YearlyTotal, OneYearOverTheLimitRefers) {

@@ -66,9 +66,10 @@ struct Decision {
     Outcome outcome = Outcome::Approve;
     std::string referred_to;
     std::vector<std::string> outcome_reasons;
-    // Parallel to outcome_reasons: the clause of the outcome rule that gave each reason, ""
-    // for a reason with none (an issue, or a rule written without `ref`). Not in the API's JSON,
-    // where the clause is part of the reason's text.
+    // When any outcome rule of the policy cites a clause (`ref`): parallel to outcome_reasons,
+    // the clause of the outcome rule that gave each reason, "" for a reason with none (an
+    // issue, or a rule written without `ref`). Empty when no outcome rule cites one. Not in the
+    // API's JSON, where the clause is part of the reason's text.
     std::vector<std::string> outcome_reason_refs;
     std::vector<Eligibility> eligibility;
     Money total;
