@@ -1,16 +1,25 @@
 // Checker: pooled budgets (partners, host, who bears an overspend, tolerance).
 #include <set>
 #include <string>
+#include <vector>
 
 #include "check_context.hpp"
 
 namespace jointly::dsl::checker {
 
 void check_pools(Checker& c) {
+    const std::vector<Ident>& parties = c.module.header.agreed_by;
+    auto is_party = [&](const std::string& agency) {
+        for (const Ident& p : parties) {
+            if (p.name == agency) return true;
+        }
+        return false;
+    };
     for (const Pool& pool : c.module.pools) {
         const std::string name = "`" + pool.id.name + "`";
         std::set<std::string> partners;
         bool anyone_shares = false;
+        bool anyone_gets_underspend = false;
         for (const Contribution& contribution : pool.contributions) {
             const Span& where = pick(contribution.span, pool.id.span);
             c.require_agency(contribution.agency, true);
@@ -24,6 +33,19 @@ void check_pools(Checker& c) {
                        "the contribution of `" + contribution.agency.name + "` must be more than £0");
             }
             anyone_shares = anyone_shares || contribution.shares_overspend;
+            anyone_gets_underspend = anyone_gets_underspend || contribution.shares_underspend;
+            // A contributor that did not sign the agreement may or may not bear an overspend:
+            // the author must say which (DOMAIN.md), never leave it to a default.
+            if (!contribution.overspend_stated && contribution.shares_overspend && !is_party(contribution.agency.name)) {
+                const std::string& who = contribution.agency.name;
+                c.emit(Code::pool_contributor_undecided, pick(contribution.agency.span, where),
+                       "`" + who + "` contributes to pool " + name + " but is not a party to the agreement" +
+                           (parties.empty() ? " (the header names no parties: `agreed by`)" : " (`agreed by`)") +
+                           ", and its contribution does not say whether it shares an overspend",
+                       "write `sharing overspend` or `not sharing overspend` after its amount" +
+                           std::string(parties.empty() ? ", or name the parties with `agreed by` in the header"
+                                                       : ""));
+            }
         }
         if (pool.contributions.empty()) {
             c.emit(Code::pool_no_contributions, pool.id.span, "pool " + name + " has no contributions",
@@ -32,6 +54,11 @@ void check_pools(Checker& c) {
             c.emit(Code::pool_nobody_shares_overspend, pool.id.span,
                    "no partner of pool " + name + " shares an overspend",
                    "remove `not sharing overspend` from at least one contribution");
+        }
+        if (!pool.contributions.empty() && !anyone_gets_underspend) {
+            c.emit(Code::pool_nobody_gets_underspend, pool.id.span,
+                   "no partner of pool " + name + " gets a share of an underspend",
+                   "remove `not sharing underspend` from at least one contribution");
         }
         if (pool.host && c.require_agency(*pool.host, true) &&
             partners.count(pool.host->name) == 0 && !pool.contributions.empty()) {

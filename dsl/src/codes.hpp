@@ -83,6 +83,7 @@ namespace jointly::dsl {
     X(pool_nobody_shares_overspend, "E2273", Error, "a pool where no partner shares the overspend") \
     X(pool_contribution_not_positive, "E2274", Error, "a pool contribution of £0 or less") \
     X(pool_no_contributions, "E2275", Error, "a pool with no contributions")               \
+    X(pool_nobody_gets_underspend, "E2276", Error, "a pool where no partner gets an underspend back") \
     X(unknown_placeholder, "E2280", Error, "an unknown `{placeholder}` in a reason")        \
     X(malformed_placeholder, "E2281", Error, "a `{` without a name and `}` in a reason")    \
     X(versions_overlap, "E2301", Error, "two versions of a policy in effect at once")      \
@@ -92,7 +93,8 @@ namespace jointly::dsl {
     X(agency_unused, "W2003", Note, "an agency that pays for nothing")                     \
     X(fact_unused, "W2004", Warning, "a fact that is never used")                          \
     X(pool_no_overspend_rule, "W2005", Warning, "a pool that does not say who bears an overspend") \
-    X(pool_no_underspend_rule, "W2006", Warning, "a pool that does not say who gets an underspend")
+    X(pool_no_underspend_rule, "W2006", Warning, "a pool that does not say who gets an underspend") \
+    X(pool_contributor_undecided, "W2007", Warning, "a contributor outside the agreement that does not say whether it shares an overspend")
 
 enum class Code {
 #define JOINTLY_CODE_ENUM(id, code, severity, summary) id,

@@ -220,8 +220,12 @@ private:
         line(0, "pool " + p.id.name + " " + quote(p.title));
         if (p.host) line(1, "host " + p.host->name);
         for (Contribution const& c : p.contributions) {
-            line(1, "contribution " + c.agency.name + " " + decimal_text(c.amount) +
-                        (c.shares_overspend ? "" : " not_sharing_overspend"));
+            std::string t = "contribution " + c.agency.name + " " + decimal_text(c.amount);
+            if (!c.shares_overspend) t += " not_sharing_overspend";
+            else if (c.overspend_stated) t += " sharing_overspend";
+            if (!c.shares_underspend) t += " not_sharing_underspend";
+            else if (c.underspend_stated) t += " sharing_underspend";
+            line(1, t);
         }
         line(1, "overspend " + basis_name(p.overspend));
         line(1, "underspend " + basis_name(p.underspend) +

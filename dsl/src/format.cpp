@@ -178,10 +178,14 @@ Unit pool_unit(Pool const& p) {
         make_line("pool " + p.id.name + " " + quote(p.title), p.span.line, p.id.span.end_line));
     if (p.host) add(u, "host " + p.host->name, p.host->span);
     for (Contribution const& c : p.contributions) {
-        add(u,
-            "contribution " + c.agency.name + " " + money_text(c.amount) +
-                (c.shares_overspend ? "" : " not sharing overspend"),
-            c.span);
+        std::string t = "contribution " + c.agency.name + " " + money_text(c.amount);
+        const bool overspend = !c.shares_overspend || c.overspend_stated;
+        if (overspend) t += c.shares_overspend ? " sharing overspend" : " not sharing overspend";
+        if (!c.shares_underspend || c.underspend_stated) {
+            t += overspend ? ", " : " ";
+            t += c.shares_underspend ? "sharing underspend" : "not sharing underspend";
+        }
+        add(u, t, c.span);
     }
     auto basis = [](ShareBasis b) {
         return std::string(b == ShareBasis::Actual ? "actual contributions" : "contributions");

@@ -55,6 +55,7 @@ struct risk_class {};
 struct decline_class {};
 struct refer_class {};
 struct contribution_class {};
+struct sharing_class {};
 struct basis_class {};
 struct overspend_class {};
 struct underspend_class {};
@@ -79,6 +80,12 @@ struct Underspend {
     Span span;
 };
 struct Marker {
+    Span span;
+};
+// `[not] sharing overspend` / `[not] sharing underspend` after a contribution
+struct Sharing {
+    bool negated = false;
+    bool underspend = false;
     Span span;
 };
 
@@ -111,6 +118,7 @@ x3::rule<rule_class, Rule> const rule_decl = "a rule";
 x3::rule<decline_class, OutcomeRule> const decline = "a decline rule";
 x3::rule<refer_class, OutcomeRule> const refer = "a refer rule";
 x3::rule<contribution_class, Contribution> const contribution = "a contribution";
+x3::rule<sharing_class, Sharing> const sharing = "`sharing overspend` or `not sharing overspend`";
 x3::rule<basis_class, ShareBasis> const basis = "`contributions` or `actual contributions`";
 x3::rule<overspend_class, Spanned<ShareBasis>> const overspend = "an overspend clause";
 x3::rule<underspend_class, Underspend> const underspend = "an underspend clause";
@@ -196,6 +204,22 @@ inline constexpr auto set_amount = [](auto& ctx) {
     } else {
         v.amount_expr = std::move(e);
     }
+};
+// A contribution's `[not] sharing overspend|underspend`; each at most once (E1011).
+inline constexpr auto add_sharing = [](auto& ctx) {
+    Sharing const& s = x3::_attr(ctx);
+    Contribution& c = x3::_val(ctx);
+    bool& stated = s.underspend ? c.underspend_stated : c.overspend_stated;
+    if (stated) {
+        ParseState& st = state_of(ctx);
+        throw SyntaxError{"E1011",
+                          std::string("a contribution says whether it shares an ") +
+                              (s.underspend ? "underspend" : "overspend") + " twice",
+                          st.begin() + s.span.offset, st.begin() + s.span.offset + s.span.length,
+                          "keep one of them"};
+    }
+    stated = true;
+    (s.underspend ? c.shares_underspend : c.shares_overspend) = !s.negated;
 };
 inline constexpr auto set_risk = [](auto& ctx) {
     x3::_val(ctx).risk_capped = true;
@@ -336,11 +360,14 @@ auto const refer_def =
          -(kw("because") > reason[text_to<&OutcomeRule::reason, &OutcomeRule::reason_span>]));
 
 // ---- pools
+auto const sharing_def =
+    node(-kw("not")[value_to<&Sharing::negated, true>] >> kw("sharing") >
+         described("`overspend` or `underspend`",
+                   kw("overspend") | kw("underspend")[value_to<&Sharing::underspend, true>]));
 auto const contribution_def =
     node(clause("contribution", 1) > agency_name[assign_to<&Contribution::agency>] >
          money_amount[assign_to<&Contribution::amount>] >
-         -(kw("not") > kw("sharing") >
-           kw("overspend"))[value_to<&Contribution::shares_overspend, false>]);
+         -(sharing[add_sharing] >> -(-sym(",") >> sharing[add_sharing])));
 auto const basis_def = node(kw("contributions")[result<ShareBasis::Contributions>] |
                             (kw("actual") > kw("contributions"))[result<ShareBasis::Actual>]);
 auto const overspend_def = node(clause("overspend", 2) > kw("shared") > kw("in") >
@@ -374,7 +401,7 @@ auto const policy_file_def =
 
 BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, scale, type, fact, event, let,
                     eligible, row, table, window, unit, bound, per, fixed, share, split, cap)
-BOOST_SPIRIT_DEFINE(regardless, rule_decl, decline, refer, contribution, basis, overspend,
+BOOST_SPIRIT_DEFINE(regardless, rule_decl, decline, refer, contribution, sharing, basis, overspend,
                     underspend, risk, tolerance, pool, policy_file)
 
 }  // namespace jointly::dsl::grammar

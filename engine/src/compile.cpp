@@ -482,7 +482,10 @@ void Compiler::pools() {
                 error(codes::kCompileUnresolved, "unknown agency `" + k.agency.name + "`", k.agency.span);
                 continue;
             }
-            if (amount) c.contributions.push_back(CContribution{static_cast<std::size_t>(it->second), *amount, k.shares_overspend});
+            if (amount) {
+                c.contributions.push_back(CContribution{static_cast<std::size_t>(it->second), *amount,
+                                                        k.shares_overspend, k.shares_underspend});
+            }
         }
         c.overspend = pool.overspend;
         c.underspend = pool.underspend;

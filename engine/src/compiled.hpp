@@ -185,6 +185,7 @@ struct CContribution {
     std::size_t agency = 0;
     Money amount;
     bool shares_overspend = true;
+    bool shares_underspend = true;
 };
 
 struct CPool {

@@ -18,6 +18,7 @@ struct PoolSpec {
     std::vector<std::string> display;  // partners' names for notes
     std::vector<Money> agreed;
     std::vector<bool> shares_overspend;
+    std::vector<bool> shares_underspend;
     dsl::ShareBasis overspend = dsl::ShareBasis::Unstated;
     dsl::ShareBasis underspend = dsl::ShareBasis::Unstated;
     bool carry_forward_allowed = false;
@@ -158,13 +159,18 @@ PoolResult reconcile_spec(const PoolSpec& spec, const PoolRequest& req) {
                             "pool `" + spec.name + "` does not say how an underspend is returned");
             }
             const std::vector<Money>& basis = spec.underspend == dsl::ShareBasis::Actual ? actual : spec.agreed;
-            const std::vector<Money> parts = share(under, basis, std::vector<bool>(n, true));
+            const std::vector<Money> parts = share(under, basis, spec.shares_underspend);
             if (parts.empty()) {
                 return fail(codes::kPoolNoBasis, "", "pool `" + spec.name + "` has no partner to return an underspend to");
             }
-            for (std::size_t i = 0; i < n; ++i) r.underspend_returned.emplace_back(spec.ids[i], parts[i]);
+            for (std::size_t i = 0; i < n; ++i) {
+                if (spec.shares_underspend[i]) r.underspend_returned.emplace_back(spec.ids[i], parts[i]);
+            }
             r.notes.push_back("The underspend of " + under.to_display() + " is returned in proportion to " +
                               basis_words(spec.underspend) + ".");
+            for (std::size_t i = 0; i < n; ++i) {
+                if (!spec.shares_underspend[i]) r.notes.push_back(spec.display[i] + " does not share an underspend.");
+            }
             if (spec.provisional) {
                 r.provisional = true;
                 r.notes.emplace_back("The return is provisional until the partners have been consulted.");
@@ -217,6 +223,7 @@ PoolResult reconcile(const Program& program, const std::string& pool_id, const P
             spec.display.push_back(p->agency_info_[c.agency].display_name);
             spec.agreed.push_back(c.amount);
             spec.shares_overspend.push_back(c.shares_overspend);
+            spec.shares_underspend.push_back(c.shares_underspend);
         }
         spec.overspend = it->overspend;
         spec.underspend = it->underspend;
@@ -240,6 +247,7 @@ PoolResult reconcile_proportional(const AgencyAmounts& contributions, const Pool
             spec.display.push_back(id);
             spec.agreed.push_back(amount);
             spec.shares_overspend.push_back(true);
+            spec.shares_underspend.push_back(true);
         }
         spec.overspend = dsl::ShareBasis::Contributions;
         spec.underspend = dsl::ShareBasis::Contributions;

@@ -245,6 +245,20 @@ INSTANTIATE_TEST_SUITE_P(
                  "the fixed amount paid by `health` depends on `age`"},
         TextCase{"pay_amount_by_service", "let rate = £10\nrule r\n  pay health rate * (service is x) per week\n" +
                                               std::string(kSplit), "E2104"},
+        TextCase{"pool_contributor_outside_the_agreement",
+                 "pool p \"P\"\n  host social_care\n  contribution social_care £100\n  contribution education £50\n"
+                 "  overspend shared in proportion to contributions\n"
+                 "  underspend returned in proportion to contributions\n",
+                 "W2007",
+                 "`education` contributes to pool `p` but is not a party to the agreement (`agreed by`), and its "
+                 "contribution does not say whether it shares an overspend",
+                 "write `sharing overspend` or `not sharing overspend` after its amount"},
+        TextCase{"pool_nobody_gets_underspend",
+                 "pool p \"P\"\n  host social_care\n  contribution social_care £100 not sharing underspend\n"
+                 "  contribution health £50 not sharing underspend\n"
+                 "  overspend shared in proportion to contributions\n"
+                 "  underspend returned in proportion to contributions\n",
+                 "E2276", "no partner of pool `p` gets a share of an underspend"},
         TextCase{"window_until_same_day", "rule r\n  from 2025-06-01 until 2025-06-01\n" + std::string(kSplit), "E2230",
                  "a window from 2025-06-01 until 2025-06-01 covers no days"},
         TextCase{"window_until_reversed", "rule r\n  from 2025-06-02 until 2025-06-01\n" + std::string(kSplit), "E2231"},
@@ -366,6 +380,12 @@ INSTANTIATE_TEST_SUITE_P(
                                           "refer to \"E\" when yearly total > £5 or yearly total(education) > £1\n"
                                           "  because \"{busiest} in one year\"\n"
                                           "decline when not has_ehcp because \"no plan for {school}\"\n"},
+        CleanCase{"pool_contributors_outside_the_agreement_who_decided",
+                  "pool p \"P\"\n  host social_care\n  contribution social_care £100 not sharing underspend\n"
+                  "  contribution health £70\n"
+                  "  contribution education £50 sharing overspend\n"
+                  "  overspend shared in proportion to contributions\n"
+                  "  underspend returned in proportion to contributions\n  tolerance 100%\n"},
         CleanCase{"pool_with_a_non_sharing_partner",
                   "pool p \"P\"\n  host social_care\n  contribution social_care £100\n"
                   "  contribution education £50 not sharing overspend\n"
@@ -381,6 +401,20 @@ TEST(Check, AMisspeltShareDoesNotCascade) {
         if (d.severity == Severity::Error) errors.push_back(d.code);
     }
     EXPECT_EQ(errors, std::vector<std::string>{"E2003"}) << dump(ds);  // no E2206, no E2208
+}
+
+TEST(Check, WithoutAgreedByEveryContributorMustDecide) {
+    const Diagnostics ds = check_text(
+        "policy p \"P\"\n  version \"1\"\n  effective from 2025-04-01\n"
+        "agency a \"A\"\nagency b \"B\"\nrule r\n  split a 50%, b 50%\n"
+        "pool q \"Q\"\n  contribution a £1 sharing overspend\n  contribution b £1\n"
+        "  overspend shared in proportion to contributions\n  underspend returned in proportion to contributions\n");
+    ASSERT_EQ(ds.size(), 1U) << dump(ds);
+    EXPECT_EQ(ds[0].code, "W2007");
+    EXPECT_EQ(ds[0].span.line, 10U);
+    EXPECT_EQ(ds[0].message,
+              "`b` contributes to pool `q` but is not a party to the agreement (the header names no parties: "
+              "`agreed by`), and its contribution does not say whether it shares an overspend");
 }
 
 TEST(Check, DiagnosticsAreInTextOrder) {

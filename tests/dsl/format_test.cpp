@@ -233,6 +233,13 @@ INSTANTIATE_TEST_SUITE_P(
             .expected = kHead + "\nrule r\n  pay h rate per week\n  split s 100%\n"
                                 "  cap s at lookup(t, p) * 2 per line, excess to panel\n"},
         LayoutCase{
+            .name = "pool_sharing_phrases",
+            .input = kHead + "pool p \"P\" contribution a \xC2\xA3" "1 sharing   overspend contribution b \xC2\xA3" "2 "
+                             "not sharing underspend not sharing overspend contribution c \xC2\xA3" "3 not sharing underspend\n",
+            .expected = kHead + "\npool p \"P\"\n  contribution a \xC2\xA3" "1 sharing overspend\n"
+                                "  contribution b \xC2\xA3" "2 not sharing overspend, not sharing underspend\n"
+                                "  contribution c \xC2\xA3" "3 not sharing underspend\n"},
+        LayoutCase{
             .name = "until_and_several_exceptions",
             .input = kHead + "event e\nrule r exception to a ,b,  c from e   until 2026-01-01 split h 100%\n",
             .expected = kHead + "\nevent e\n\nrule r\n  exception to a, b, c\n  from e until 2026-01-01\n"

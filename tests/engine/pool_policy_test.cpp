@@ -2,6 +2,7 @@
 // forward, tolerance, provisional returns.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "engine_fixture.hpp"
@@ -38,6 +39,13 @@ pool others "Others do not share"
   contribution a £100
   contribution b £100
   contribution c £200 not sharing overspend
+  overspend shared in proportion to contributions
+  underspend returned in proportion to contributions
+
+pool keeps_nothing "C shares an overspend but gets no underspend back"
+  contribution a £100
+  contribution b £300 not sharing underspend
+  contribution c £200 sharing overspend, not sharing underspend
   overspend shared in proportion to contributions
   underspend returned in proportion to contributions
 )";
@@ -118,6 +126,24 @@ TEST(PoolPolicy, PartnersNotSharingOverspend) {
     const PoolResult u = run("others", "200.00");
     ASSERT_TRUE(u.reconciliation);
     EXPECT_EQ(share_of(u.reconciliation->underspend_returned, "c"), m("100.00"));
+}
+
+TEST(PoolPolicy, PartnersNotSharingUnderspend) {
+    // Underspend 60.00 (budget 600.00, spend 540.00) goes back to a alone: b and c do not
+    // share it.
+    const PoolResult u = run("keeps_nothing", "540.00");
+    ASSERT_TRUE(u.reconciliation);
+    ASSERT_EQ(u.reconciliation->underspend_returned.size(), 1U);
+    EXPECT_EQ(share_of(u.reconciliation->underspend_returned, "a"), m("60.00"));
+    EXPECT_NE(std::find(u.reconciliation->notes.begin(), u.reconciliation->notes.end(),
+                        "Partner C does not share an underspend."),
+              u.reconciliation->notes.end());
+    // An overspend of 60.00 is shared by all three, 100 : 300 : 200: 10.00, 30.00, 20.00.
+    const PoolResult o = run("keeps_nothing", "660.00");
+    ASSERT_TRUE(o.reconciliation);
+    EXPECT_EQ(share_of(o.reconciliation->overspend_shares, "a"), m("10.00"));
+    EXPECT_EQ(share_of(o.reconciliation->overspend_shares, "b"), m("30.00"));
+    EXPECT_EQ(share_of(o.reconciliation->overspend_shares, "c"), m("20.00"));
 }
 
 TEST(PoolPolicy, RequestProblems) {

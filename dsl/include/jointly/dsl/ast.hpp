@@ -294,10 +294,14 @@ enum class ShareBasis {
     Actual,          // `in proportion to actual contributions` (the year's, from the request)
 };
 
+// `contribution others £311,515 not sharing overspend, sharing underspend`
 struct Contribution {
     Ident agency;
-    Decimal amount;              // pounds
-    bool shares_overspend = true;   // `not sharing overspend`
+    Decimal amount;                  // pounds
+    bool shares_overspend = true;    // false: `not sharing overspend`
+    bool overspend_stated = false;   // `sharing overspend` or `not sharing overspend` was written
+    bool shares_underspend = true;   // false: `not sharing underspend`
+    bool underspend_stated = false;  // `sharing underspend` or `not sharing underspend` was written
     Span span;
 };
 
