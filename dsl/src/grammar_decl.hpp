@@ -132,8 +132,12 @@ auto const when_kw = described("`when` and a condition", kw("when"));
 auto const because_kw = described("`because` and a quoted reason", kw("because"));
 auto const reason = described("a quoted reason like \"...\"", quoted);
 auto const money_amount = described("an amount of money like `£1,500`", money);
-// (`per` is a name elsewhere; here it means the amount was left out.)
-auto const amount = described("an amount of money like `£1,500`, or the name of one", !kw("per") >> expr);
+// An amount: a money literal straight before `per` (the usual case, read without going
+// through the expression grammar), else an expression. (`per` is a name elsewhere; here it
+// means the amount was left out.)
+struct amount_class {};
+x3::rule<amount_class, Expr> const amount = "an amount of money like `£1,500`, or the name of one";
+auto const amount_def = (money[make_money] >> &kw("per")) | (!kw("per") >> expr[pass_up]);
 auto const agency_name = name("an agency's name");
 auto const colon = described("`:`", sym(":"));
 
@@ -401,6 +405,7 @@ auto const policy_file_def =
 
 BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, scale, type, fact, event, let,
                     eligible, row, table, window, unit, bound, per, fixed, share, split, cap)
+BOOST_SPIRIT_DEFINE(amount)
 BOOST_SPIRIT_DEFINE(regardless, rule_decl, decline, refer, contribution, sharing, basis, overspend,
                     underspend, risk, tolerance, pool, policy_file)
 
