@@ -8,21 +8,6 @@
 namespace jointly::engine::detail {
 namespace {
 
-std::string type_name(VType t) {
-    switch (t) {
-        case VType::Bool: return "a true/false value";
-        case VType::Number: return "a number";
-        case VType::Money: return "money";
-        case VType::Date: return "a date";
-        case VType::Text: return "text";
-        case VType::Level: return "a level";
-        case VType::LevelMap: return "a map of levels";
-        case VType::TextList: return "a list of text";
-        case VType::Service: return "a service";
-    }
-    return "a value";
-}
-
 }  // namespace
 
 std::int32_t Compiler::call(const dsl::Expr& e) {

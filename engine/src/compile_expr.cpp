@@ -7,7 +7,6 @@
 #include "jointly/engine/codes.hpp"
 
 namespace jointly::engine::detail {
-namespace {
 
 std::string type_name(VType t) {
     switch (t) {
@@ -23,6 +22,8 @@ std::string type_name(VType t) {
     }
     return "a value";
 }
+
+namespace {
 
 VType vtype(dsl::TypeKind k) {
     switch (k) {

@@ -83,4 +83,7 @@ private:
     std::vector<std::vector<std::int32_t>> rule_services_;  // per rule: services it is keyed on
 };
 
+// How a type is named in a compile error: "a number", "money", "a map of levels".
+std::string type_name(VType t);
+
 }  // namespace jointly::engine::detail
