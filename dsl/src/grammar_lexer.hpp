@@ -175,64 +175,36 @@ struct percent_parser : leaf_parser<percent_parser, Decimal> {
 };
 inline constexpr percent_parser percent{};
 
-// A whole number (window lengths, table bounds, fraction parts); `2.5` is E1013.
-struct whole_parser : leaf_parser<whole_parser, std::int64_t> {
+// A token read by one lexical scanner (lexical.hpp) into a T; the scanner returns its
+// start when nothing matched, and reports malformed text (E1003, E1004, E1013) itself.
+template <typename T, Iter (*Scan)(Iter, Iter, T&)>
+struct scanned_parser : leaf_parser<scanned_parser<T, Scan>, T> {
     template <typename It, typename Ctx, typename RCtx, typename A>
     bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
         x3::skip_over(first, last, ctx);
-        std::int64_t value = 0;
-        It e = scan_whole(first, last, value);
+        T value{};
+        It e = Scan(first, last, value);
         if (e == first) return false;
-        put(attr, value);
+        put(attr, std::move(value));
         first = e;
         return true;
     }
 };
+
+// A whole number (window lengths, table bounds, fraction parts); `2.5` is E1013.
+using whole_parser = scanned_parser<std::int64_t, scan_whole>;
 inline constexpr whole_parser whole{};
 
 // A share's amount: `50%`, `33.5%` or `1/3` (kind, percent or numerator/denominator set).
-struct share_amount_parser : leaf_parser<share_amount_parser, Share> {
-    template <typename It, typename Ctx, typename RCtx, typename A>
-    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
-        x3::skip_over(first, last, ctx);
-        Share share;
-        It e = scan_share(first, last, share);
-        if (e == first) return false;
-        put(attr, std::move(share));
-        first = e;
-        return true;
-    }
-};
+using share_amount_parser = scanned_parser<Share, scan_share>;
 inline constexpr share_amount_parser share_amount{};
 
 // `£1,500`, `£1,500.00`, `£0.5`: pounds as a Decimal. E1004 for a malformed amount.
-struct money_parser : leaf_parser<money_parser, Decimal> {
-    template <typename It, typename Ctx, typename RCtx, typename A>
-    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
-        x3::skip_over(first, last, ctx);
-        Decimal value;
-        It e = scan_money(first, last, value);
-        if (e == first) return false;
-        put(attr, value);
-        first = e;
-        return true;
-    }
-};
+using money_parser = scanned_parser<Decimal, scan_money>;
 inline constexpr money_parser money{};
 
 // `2025-04-01`. Something date-shaped that is not a real day is E1003.
-struct date_parser : leaf_parser<date_parser, CivilDate> {
-    template <typename It, typename Ctx, typename RCtx, typename A>
-    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
-        x3::skip_over(first, last, ctx);
-        CivilDate value;
-        It e = scan_date(first, last, value);
-        if (e == first) return false;
-        put(attr, value);
-        first = e;
-        return true;
-    }
-};
+using date_parser = scanned_parser<CivilDate, scan_date>;
 inline constexpr date_parser date{};
 
 // A quoted string and where it was written.
