@@ -365,7 +365,7 @@ auto const refer_def =
 
 // ---- pools
 auto const sharing_def =
-    node(-kw("not")[value_to<&Sharing::negated, true>] >> kw("sharing") >
+    node((-kw("not")[value_to<&Sharing::negated, true>] >> kw("sharing")) >
          described("`overspend` or `underspend`",
                    kw("overspend") | kw("underspend")[value_to<&Sharing::underspend, true>]));
 auto const contribution_def =
