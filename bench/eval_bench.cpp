@@ -81,6 +81,22 @@ void BM_Evaluate3Lines(benchmark::State& state) {
 }
 BENCHMARK(BM_Evaluate3Lines);
 
+// The same decision into one reused EvalResult (evaluate_into), as a simulation or any
+// caller evaluating many packages on one thread does: the same words and figures, field for
+// field, without allocating and freeing the decision's memory each time.
+void BM_Evaluate3LinesReused(benchmark::State& state) {
+    const auto program = reference();
+    const Request request = three_lines();
+    EvalResult r;
+    for (auto _ : state) {
+        evaluate_into(*program, request, r);
+        benchmark::DoNotOptimize(r);
+        if (!r.decision) state.SkipWithError("evaluation failed");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Evaluate3LinesReused);
+
 void BM_Evaluate3LinesExplainFull(benchmark::State& state) {
     const auto program = reference();
     Request request = three_lines();

@@ -1,5 +1,6 @@
 // decide(): totals, the outcome, and the decision's words.
 #include <string>
+#include <string_view>
 
 #include "eval_state.hpp"
 #include "fast_text.hpp"
@@ -8,26 +9,36 @@
 namespace jointly::engine::detail {
 namespace {
 
-AgencyAmounts non_zero(const ProgramImpl& p, const Money* amounts) {
-    AgencyAmounts out;
-    std::size_t count = 0;
-    for (std::size_t a = 0; a < p.agency_info_.size(); ++a) count += amounts[a] != Money() ? 1U : 0U;
-    out.reserve(count);
+// The non-zero amounts, in declaration order, into `out` (its memory reused).
+void non_zero(AgencyAmounts& out, const ProgramImpl& p, const Money* amounts) {
+    out.clear();
     for (std::size_t a = 0; a < p.agency_info_.size(); ++a) {
         if (amounts[a] != Money()) out.emplace_back(p.agency_info_[a].id, amounts[a]);
     }
-    return out;
+}
+
+// Empties the map into the pool of nodes, to be filled again by place() without allocating.
+void recycle(AmountsMap& map, std::vector<AmountsMap::node_type>& pool) {
+    while (!map.empty()) pool.push_back(map.extract(map.begin()));
+}
+
+AgencyAmounts& place(AmountsMap& map, std::vector<AmountsMap::node_type>& pool, std::string_view key) {
+    if (pool.empty()) return map.try_emplace(std::string(key)).first->second;
+    AmountsMap::node_type node = std::move(pool.back());
+    pool.pop_back();
+    node.key().assign(key);
+    return map.insert(std::move(node)).position->second;
 }
 
 void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d,
-                 const HoleValues& base) {
+                 const HoleValues& base, Refill<std::string>& explanation) {
     d.allocations.reserve(w.allocs.size());
-    d.explanation.reserve(w.allocs.size() + w.issues.size() + p.outcomes.size() + 1);
+    Refill<Allocation> allocations(d.allocations);
     for (const AllocRec& a : w.allocs) {
         const CRule& rule = p.rules[static_cast<std::size_t>(a.rule)];
         const Line& line = r.lines[a.line];
         const Money* parts = w.parts.data() + a.parts_begin;
-        Allocation& out = d.allocations.emplace_back();
+        Allocation& out = allocations.next();
         out.line = line.id;
         out.from = a.from;
         out.to = a.to;
@@ -35,6 +46,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         out.cost = a.cost;
         out.rule = rule.name;
         out.ref = rule.ref;
+        out.shares.clear();
         out.shares.reserve(rule.agencies.size());
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
             out.shares.emplace_back(p.agency_info_[rule.agencies[s]].id, parts[s]);
@@ -48,10 +60,15 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         h.alloc = &a;
         h.rule = &rule;
         h.parts = parts;
-        if (rule.reason_fixed) out.reason = rule.reason_text;
-        else fill(out.reason, rule.reason, cx, h);
-        d.explanation.push_back(allocation_sentence(p, line, a, rule, parts, out.reason));
+        if (rule.reason_fixed) {
+            out.reason = rule.reason_text;
+        } else {
+            out.reason.clear();
+            fill(out.reason, rule.reason, cx, h);
+        }
+        allocation_sentence(explanation.next(), p, line, a, rule, parts, out.reason);
     }
+    allocations.finish();
     cx.in_line = false;
     cx.service = -1;
     cx.service_name = nullptr;
@@ -100,23 +117,28 @@ bool trace_conjuncts(EvalContext& cx, const std::vector<Conjunct>& conjuncts, st
 void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d) {
     const std::size_t agencies = p.agency_info_.size();
     Money total;
-    d.by_agency.reserve(agencies);
+    d.by_agency.resize(agencies);
     for (std::size_t a = 0; a < agencies; ++a) {
         total += w.by_agency[a];
-        d.by_agency.emplace_back(p.agency_info_[a].id, w.by_agency[a]);
+        d.by_agency[a].first = p.agency_info_[a].id;
+        d.by_agency[a].second = w.by_agency[a];
     }
     d.total = total;
+    d.referred_to.clear();
+    d.trace.reserve(d.trace.size() + (r.explain_full ? p.outcomes.size() : 0));
+    recycle(d.by_financial_year, w.map_nodes);
+    recycle(d.by_line, w.map_nodes);
     for (const auto& [year, offset] : w.fy) {
-        std::string name;
+        std::string name;  // "2025-26": short enough not to allocate
         append_int(name, year);
         name += '-';
         const int next = (year + 1) % 100;
         name += static_cast<char>('0' + next / 10);
         name += static_cast<char>('0' + next % 10);
-        d.by_financial_year.emplace(std::move(name), non_zero(p, w.fy_amounts.data() + offset));
+        non_zero(place(d.by_financial_year, w.map_nodes, name), p, w.fy_amounts.data() + offset);
     }
     for (std::size_t i = 0; i < r.lines.size(); ++i) {
-        d.by_line.emplace(r.lines[i].id, non_zero(p, w.by_line.data() + i * agencies));
+        non_zero(place(d.by_line, w.map_nodes, r.lines[i].id), p, w.by_line.data() + i * agencies);
     }
 
     OutcomeData od;
@@ -152,24 +174,30 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         if (holds) (o.kind == dsl::OutcomeKind::Decline ? declines : refers).push_back(i);
     }
 
-    allocations(p, r, w, cx, d, base);
+    d.explanation.reserve(w.allocs.size() + w.issues.size() + p.outcomes.size() + 1);
+    Refill<std::string> explanation(d.explanation);
+    allocations(p, r, w, cx, d, base, explanation);
 
     d.issues.reserve(w.issues.size());
+    Refill<Issue> issues(d.issues);
     for (const IssueRec& rec : w.issues) {
         const Line& line = r.lines[rec.line];
-        Issue issue;
+        Issue& issue = issues.next();
         issue.kind = rec.kind;
         issue.line = line.id;
         issue.from = rec.from;
         issue.to = rec.to;
         issue.cost = rec.cost;
+        issue.rules.clear();
         for (std::uint32_t k = 0; k < rec.rules_count; ++k) {
             issue.rules.push_back(p.rules[static_cast<std::size_t>(w.issue_rules[rec.rules_begin + k])].name);
         }
         issue.message = issue_message(p, line, rec, w.issue_rules);
-        d.explanation.push_back(issue_sentence(p, line, rec, w.issue_rules));
-        d.issues.push_back(std::move(issue));
+        explanation.next() = issue_sentence(p, line, rec, w.issue_rules);
     }
+    issues.finish();
+    Refill<std::string> reasons(d.outcome_reasons);
+    Refill<std::string> refs(d.outcome_reason_refs);
 
     auto refer_reason = [&](const COutcome& o) {
         return filled_or(o, cx, base, "the condition for referral to " + o.authority + " holds");
@@ -179,25 +207,25 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         for (const std::size_t i : declines) {
             const COutcome& o = p.outcomes[i];
             std::string reason = filled_or(o, cx, base, "a condition for declining holds");
-            d.explanation.push_back("The package is declined because " + reason + ".");
-            d.outcome_reasons.push_back(std::move(reason));
-            if (p.outcome_refs) d.outcome_reason_refs.push_back(o.ref);
+            explanation.next() = "The package is declined because " + reason + ".";
+            reasons.next() = std::move(reason);
+            if (p.outcome_refs) refs.next() = o.ref;
         }
     } else if (!d.issues.empty()) {
         d.outcome = Outcome::Refer;
         d.referred_to = p.panel.empty() ? std::string("panel") : p.panel;
         for (const Issue& issue : d.issues) {
-            d.outcome_reasons.push_back(issue.message);
-            if (p.outcome_refs) d.outcome_reason_refs.emplace_back();
+            reasons.next() = issue.message;
+            if (p.outcome_refs) refs.next().clear();
         }
-        d.explanation.push_back("The package is referred to " + panel_name(p) +
-                                " because part of it is not settled by the agreed rules.");
+        explanation.next() =
+            "The package is referred to " + panel_name(p) + " because part of it is not settled by the agreed rules.";
         for (const std::size_t i : refers) {
             const COutcome& o = p.outcomes[i];
             std::string reason = refer_reason(o);
-            d.explanation.push_back("It would also go to " + with_article(o.authority) + " because " + reason + ".");
-            d.outcome_reasons.push_back(std::move(reason));
-            if (p.outcome_refs) d.outcome_reason_refs.push_back(o.ref);
+            explanation.next() = "It would also go to " + with_article(o.authority) + " because " + reason + ".";
+            reasons.next() = std::move(reason);
+            if (p.outcome_refs) refs.next() = o.ref;
         }
     } else if (!refers.empty()) {
         d.outcome = Outcome::Refer;
@@ -205,14 +233,14 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         for (std::size_t k = 0; k < refers.size(); ++k) {
             const COutcome& o = p.outcomes[refers[k]];
             std::string reason = refer_reason(o);
-            d.explanation.push_back((k == 0 ? "The package is referred to " : "It would also go to ") +
-                                    with_article(o.authority) + " because " + reason + ".");
-            d.outcome_reasons.push_back(std::move(reason));
-            if (p.outcome_refs) d.outcome_reason_refs.push_back(o.ref);
+            explanation.next() = (k == 0 ? "The package is referred to " : "It would also go to ") +
+                                 with_article(o.authority) + " because " + reason + ".";
+            reasons.next() = std::move(reason);
+            if (p.outcome_refs) refs.next() = o.ref;
         }
     } else {
         d.outcome = Outcome::Approve;
-        d.explanation.emplace_back("The package is approved.");
+        explanation.next().assign("The package is approved.");
     }
     cx.outcome = nullptr;
 }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -53,6 +55,34 @@ struct LineRuleState {
     std::uint32_t cum_begin = 0;  // into Work::line_cum, one per rule slot
 };
 
+// Writes a Decision's vector from the front, overwriting the elements (and so reusing the
+// strings' memory) that an earlier decision left in it, then drops what is left over.
+// Every field of an element from next() must be assigned: it holds the old decision's.
+template <class T>
+class Refill {
+public:
+    explicit Refill(std::vector<T>& v) : v_(v) {}
+    Refill(const Refill&) = delete;
+    Refill& operator=(const Refill&) = delete;
+    ~Refill() { finish(); }
+
+    T& next() {
+        if (n_ < v_.size()) return v_[n_++];
+        ++n_;
+        return v_.emplace_back();
+    }
+    // Drops the old elements after the last next(); call before reading the vector.
+    void finish() {
+        if (n_ < v_.size()) v_.erase(v_.begin() + static_cast<std::ptrdiff_t>(n_), v_.end());
+    }
+
+private:
+    std::vector<T>& v_;
+    std::size_t n_ = 0;
+};
+
+using AmountsMap = std::map<std::string, AgencyAmounts>;
+
 struct Work {
     std::vector<Val> facts;
     std::vector<std::optional<Date>> events;
@@ -78,6 +108,9 @@ struct Work {
     std::vector<std::int32_t> winners;
     std::vector<LineRuleState> line_rules;
     std::vector<Money> line_cum;
+
+    // Nodes of the by-year and by-line maps of decisions evaluated into again, for reuse.
+    std::vector<AmountsMap::node_type> map_nodes;
 
     std::uint32_t current_line = 0;  // for the path of an overflow error
     bool in_lines = false;

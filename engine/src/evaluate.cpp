@@ -118,6 +118,7 @@ void Evaluator::run() {
     d_.engine = p_.engine_name;
     d_.as_of = r_.as_of;
     d_.case_ref = r_.case_ref;
+    d_.trace.clear();
 
     eligibility();
     w_.in_lines = true;
@@ -128,9 +129,10 @@ void Evaluator::run() {
 
 void Evaluator::eligibility() {
     d_.eligibility.reserve(p_.thresholds.size());
+    Refill<Eligibility> out(d_.eligibility);
     for (std::size_t i = 0; i < p_.thresholds.size(); ++i) {
         const CThreshold& t = p_.thresholds[i];
-        Eligibility e;
+        Eligibility& e = out.next();
         e.name = t.name;
         if (trace_) {
             TraceStep step;
@@ -146,9 +148,12 @@ void Evaluator::eligibility() {
         }
         e.met = v.b;
         if (trace_) d_.trace.back().applied = e.met;
-        if (t.reason.size() == 1 && t.reason[0].hole == Hole::Literal) e.reason = t.reason_text;
-        else fill(e.reason, t.reason, cx_, HoleValues{});
-        d_.eligibility.push_back(std::move(e));
+        if (t.reason.size() == 1 && t.reason[0].hole == Hole::Literal) {
+            e.reason = t.reason_text;
+        } else {
+            e.reason.clear();
+            fill(e.reason, t.reason, cx_, HoleValues{});
+        }
     }
 }
 
@@ -413,19 +418,22 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
 
 namespace jointly::engine {
 
-EvalResult evaluate(const Program& program, const Request& request) {
-    EvalResult result;
+void evaluate_into(const Program& program, const Request& request, EvalResult& result) {
+    result.errors.clear();
     // Every Program is built by compile (ProgramImpl is final): typeid is cheaper than dynamic_cast.
     const auto* p = typeid(program) == typeid(detail::ProgramImpl) ? static_cast<const detail::ProgramImpl*>(&program)
                                                                    : nullptr;
     if (p == nullptr) {
+        result.decision.reset();
         result.errors.push_back(EvalError{codes::kInternal, "", "the program was not built by `compile`", std::nullopt});
-        return result;
+        return;
     }
     thread_local detail::Work work;
     try {
-        if (!detail::bind_request(*p, request, work, result.errors)) return result;
-        detail::Evaluator(*p, request, work, result.decision.emplace()).run();
+        if (detail::bind_request(*p, request, work, result.errors)) {
+            Decision& decision = result.decision ? *result.decision : result.decision.emplace();
+            detail::Evaluator(*p, request, work, decision).run();
+        }
     } catch (const detail::EvalFailure& f) {
         result.errors.push_back(EvalError{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",
                                           f.message, f.span});
@@ -437,6 +445,11 @@ EvalResult evaluate(const Program& program, const Request& request) {
         result.errors.push_back(EvalError{codes::kInternal, "", std::string("internal error: ") + e.what(), std::nullopt});
     }
     if (!result.errors.empty()) result.decision.reset();
+}
+
+EvalResult evaluate(const Program& program, const Request& request) {
+    EvalResult result;
+    evaluate_into(program, request, result);
     return result;
 }
 

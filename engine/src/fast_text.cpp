@@ -70,24 +70,27 @@ void append_date_display(std::string& out, Date d) {
 
 std::size_t format_money(char* buf, Money m, bool grouped) {
     const std::int64_t p = m.in_pence();
-    std::uint64_t rest = magnitude(p);
-    std::array<char, kMoneyChars> tmp;  // NOLINT: filled from the end
-    char* const end = tmp.data() + tmp.size();
-    char* b = end;
-    const auto pennies = static_cast<unsigned>(rest % 100);
-    rest /= 100;
+    std::uint64_t pounds = magnitude(p) / 100;
+    const auto pennies = static_cast<unsigned>(magnitude(p) % 100);
+    // The length first, then the text written backwards straight into `buf` (a copy of a
+    // variable length would be a library call).
+    std::size_t digits = 1;
+    for (std::uint64_t v = pounds; v >= 10; v /= 10) ++digits;
+    const std::size_t commas = grouped ? (digits - 1) / 3 : 0;
+    const std::size_t n = (p < 0 ? 1U : 0U) + (grouped ? 2U : 0U) + digits + commas + 3;
+    char* b = buf + n;
     *--b = static_cast<char>('0' + pennies % 10);
     *--b = static_cast<char>('0' + pennies / 10);
     *--b = '.';
     // Three digits at a time from a table, with a comma between groups when grouped.
-    while (rest >= 1000) {
-        const auto group = static_cast<std::size_t>(rest % 1000);
-        rest /= 1000;
+    while (pounds >= 1000) {
+        const auto group = static_cast<std::size_t>(pounds % 1000);
+        pounds /= 1000;
         b -= 3;
         std::memcpy(b, kTriples.data() + group * 3, 3);
         if (grouped) *--b = ',';
     }
-    auto top = static_cast<unsigned>(rest);
+    auto top = static_cast<unsigned>(pounds);
     do {
         *--b = static_cast<char>('0' + top % 10);
         top /= 10;
@@ -97,8 +100,6 @@ std::size_t format_money(char* buf, Money m, bool grouped) {
         *--b = '\xC2';
     }
     if (p < 0) *--b = '-';
-    const auto n = static_cast<std::size_t>(end - b);
-    std::memcpy(buf, b, n);
     return n;
 }
 

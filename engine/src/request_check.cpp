@@ -91,26 +91,27 @@ void check_lines(const Request& r, std::vector<EvalError>& errors) {
     } ids{r.lines};
     for (std::size_t i = 0; i < r.lines.size(); ++i) {
         const Line& line = r.lines[i];
-        const std::string at = "/lines/" + std::to_string(i);
-        if (line.id.empty()) problem(errors, codes::kLineId, at + "/id", "a line needs an `id`");
-        if (line.service.empty()) problem(errors, codes::kLineService, at + "/service", "a line needs a `service`");
+        // Built only for a problem: the usual request has none.
+        const auto at = [i] { return "/lines/" + std::to_string(i); };
+        if (line.id.empty()) problem(errors, codes::kLineId, at() + "/id", "a line needs an `id`");
+        if (line.service.empty()) problem(errors, codes::kLineService, at() + "/service", "a line needs a `service`");
         switch (line.kind) {
             case LineKind::OneOff:
-                if (line.amount < Money()) problem(errors, codes::kLineAmount, at + "/amount", "`amount` cannot be negative");
+                if (line.amount < Money()) problem(errors, codes::kLineAmount, at() + "/amount", "`amount` cannot be negative");
                 break;
             case LineKind::Weekly:
             case LineKind::Hourly:
                 if (line.kind == LineKind::Weekly && line.weekly < Money()) {
-                    problem(errors, codes::kLineAmount, at + "/weekly", "`weekly` cannot be negative");
+                    problem(errors, codes::kLineAmount, at() + "/weekly", "`weekly` cannot be negative");
                 }
                 if (line.kind == LineKind::Hourly && line.hourly < Money()) {
-                    problem(errors, codes::kLineAmount, at + "/hourly", "`hourly` cannot be negative");
+                    problem(errors, codes::kLineAmount, at() + "/hourly", "`hourly` cannot be negative");
                 }
                 if (line.kind == LineKind::Hourly && line.hours_per_week < Ratio()) {
-                    problem(errors, codes::kLineAmount, at + "/hours_per_week", "`hours_per_week` cannot be negative");
+                    problem(errors, codes::kLineAmount, at() + "/hours_per_week", "`hours_per_week` cannot be negative");
                 }
                 if (line.end < line.start) {
-                    problem(errors, codes::kLineDates, at + "/end",
+                    problem(errors, codes::kLineDates, at() + "/end",
                             "`end` " + line.end.to_string() + " is before `start` " + line.start.to_string());
                 }
                 break;

@@ -172,8 +172,8 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
     }
 }
 
-std::string allocation_sentence(const ProgramImpl& p, const Line& line, const AllocRec& a,
-                                const CRule& rule, const Money* parts, const std::string& reason) {
+void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Line& line, const AllocRec& a,
+                         const CRule& rule, const Money* parts, const std::string& reason) {
     TextBuilder out;
     if (a.from == a.to) {
         out.put("On ");
@@ -207,7 +207,8 @@ std::string allocation_sentence(const ProgramImpl& p, const Line& line, const Al
     }
     if (rule.reason_fixed) {
         out.put(rule.sentence_tail);
-        return out.str();
+        out.assign_to(sentence);
+        return;
     }
     if (!reason.empty()) {
         out.put(", because ");
@@ -219,7 +220,7 @@ std::string allocation_sentence(const ProgramImpl& p, const Line& line, const Al
         out.put(')');
     }
     out.put('.');
-    return out.str();
+    out.assign_to(sentence);
 }
 
 std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,

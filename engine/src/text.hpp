@@ -32,9 +32,9 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
 std::string service_words(std::string_view service);
 
 // "From 10 June 2025 to 21 July 2025, personal care costs £2,700.00: NHS ... pays £1,350.00
-// and ... pays £1,350.00, because <reason> (clause 2)."
-std::string allocation_sentence(const ProgramImpl& p, const Line& line, const AllocRec& a,
-                                const CRule& rule, const Money* parts, const std::string& reason);
+// and ... pays £1,350.00, because <reason> (clause 2)." Replaces what `out` held.
+void allocation_sentence(std::string& out, const ProgramImpl& p, const Line& line, const AllocRec& a,
+                         const CRule& rule, const Money* parts, const std::string& reason);
 
 // The issue's message for the API (lower case, backticks) and its sentence for a family.
 std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,

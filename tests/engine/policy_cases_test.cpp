@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,66 @@ TEST_P(PolicyCases, EngineReproducesTheCase) {
     const engine::EvalResult r = engine::evaluate(**it, request);
     ASSERT_TRUE(r.decision) << r.errors.front().code << " " << r.errors.front().path << " " << r.errors.front().message;
     for (const std::string& d : compare_decision(*r.decision, c.at("expected"))) ADD_FAILURE() << d;
+}
+
+// One EvalResult reused for every case, forwards then backwards, plain and with
+// explain=full, with a failing request among them: each time the same as a fresh evaluate(),
+// field for field, so nothing of an earlier decision (more allocations, an issue, a
+// referral, a trace) is left in a later one.
+TEST(EvaluateInto, ReusedResultEqualsAFreshOne) {
+    struct Case {
+        std::shared_ptr<const engine::Program> program;
+        engine::Request request;
+    };
+    std::vector<Case> cases;
+    for (const std::string& rel : case_paths()) {
+        if (rel.empty()) GTEST_SKIP() << "no policy cases under " << policies_dir();
+        const fs::path path = policies_dir() / rel;
+        const nlohmann::json c = read_json(path);
+        if (c.contains("pool")) continue;
+        const auto& programs = programs_in(path.parent_path().parent_path());
+        const nlohmann::json& body = c.at("request");
+        const auto as_of = engine::parse_date(body.value("as_of", ""));
+        auto it = std::find_if(programs.begin(), programs.end(), [&](const auto& p) {
+            return (body.value("policy", "").empty() || p->id() == body.value("policy", "")) &&
+                   (!as_of || p->in_effect(*as_of));
+        });
+        if (it == programs.end()) it = programs.begin();
+        std::vector<std::string> problems;
+        cases.push_back(Case{*it, decode_request(body, **it, problems)});
+        ASSERT_TRUE(problems.empty()) << rel << ": " << problems.front();
+    }
+    ASSERT_GT(cases.size(), 20U);
+    // A request the engine refuses, in the middle: the result holds errors, then recovers.
+    Case bad = cases.front();
+    bad.request.facts["no_such_fact"] = engine::Value(true);
+    cases.insert(cases.begin() + static_cast<std::ptrdiff_t>(cases.size() / 2), bad);
+
+    engine::EvalResult reused;
+    std::size_t differing_neighbours = 0;
+    std::optional<engine::Decision> previous;
+    for (int pass = 0; pass < 4; ++pass) {
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            Case& c = cases[pass % 2 == 0 ? k : cases.size() - 1 - k];
+            c.request.explain_full = pass >= 2;
+            const engine::EvalResult fresh = engine::evaluate(*c.program, c.request);
+            engine::evaluate_into(*c.program, c.request, reused);
+            ASSERT_EQ(reused.decision.has_value(), fresh.decision.has_value()) << "case " << k << " pass " << pass;
+            ASSERT_EQ(reused.errors.size(), fresh.errors.size());
+            for (std::size_t e = 0; e < fresh.errors.size(); ++e) {
+                EXPECT_EQ(reused.errors[e].code, fresh.errors[e].code);
+                EXPECT_EQ(reused.errors[e].path, fresh.errors[e].path);
+                EXPECT_EQ(reused.errors[e].message, fresh.errors[e].message);
+            }
+            if (!fresh.decision) continue;
+            EXPECT_TRUE(*reused.decision == *fresh.decision) << "case " << k << " pass " << pass << " ("
+                                                             << fresh.decision->case_ref << ")";
+            if (previous && !(*previous == *fresh.decision)) ++differing_neighbours;
+            previous = fresh.decision;
+        }
+    }
+    // The comparison can tell decisions apart (it is not vacuously true).
+    EXPECT_GT(differing_neighbours, cases.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, PolicyCases, ::testing::ValuesIn(case_paths()),

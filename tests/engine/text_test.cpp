@@ -227,5 +227,24 @@ TEST(FastText, SameAsMoneyAndDate) {
     }
 }
 
+// civil_of's fast form against Date's own calendar (Hinnant's algorithm) on every day from
+// 1 January 1600 to the end of 2400, and at the edges where it hands over to the slow form.
+TEST(FastText, CivilOfEveryDay) {
+    const auto same = [](std::int32_t days) {
+        const engine::Date date = engine::Date::from_days(days);
+        const engine::detail::Civil c = engine::detail::civil_of(date);
+        return c.y == date.year() && c.m == date.month() && c.d == date.day();
+    };
+    const std::int32_t first = engine::Date::from_civil(1600, 1, 1).days();
+    const std::int32_t last = engine::Date::from_civil(2400, 12, 31).days();
+    for (std::int32_t d = first; d <= last; ++d) ASSERT_TRUE(same(d)) << "day " << d;
+    constexpr std::int32_t kHandOver = -(719468 + 146097 * 82);
+    for (const std::int32_t d : {kHandOver - 2, kHandOver - 1, kHandOver, kHandOver + 1, -1, 0, 1,
+                                 1'000'000'000 - 719468 - 146097 * 82 - 1, 1'000'000'000 - 719468 - 146097 * 82,
+                                 400'000'000}) {
+        EXPECT_TRUE(same(d)) << "day " << d;
+    }
+}
+
 }  // namespace
 }  // namespace jointly::testing

@@ -30,6 +30,7 @@ struct Allocation {
     std::string ref;
     AgencyAmounts shares;  // only the agencies of the rule, in the split's order
     std::string reason;    // placeholders filled
+    bool operator==(const Allocation&) const = default;
 };
 
 struct Issue {
@@ -40,12 +41,14 @@ struct Issue {
     Money cost;
     std::vector<std::string> rules;
     std::string message;
+    bool operator==(const Issue&) const = default;
 };
 
 struct Eligibility {
     std::string name;
     bool met = false;
     std::string reason;
+    bool operator==(const Eligibility&) const = default;
 };
 
 // One step of `explain=full`: a rule tried on a segment, or an outcome rule tested.
@@ -54,6 +57,7 @@ struct TraceStep {
     std::string rule;
     bool applied = false;
     std::vector<std::string> detail;  // "service is personal_care: true", "continuing_care: true"
+    bool operator==(const TraceStep&) const = default;
 };
 
 struct Decision {
@@ -80,6 +84,7 @@ struct Decision {
     std::vector<Issue> issues;
     std::vector<std::string> explanation;
     std::vector<TraceStep> trace;  // only with Request::explain_full
+    bool operator==(const Decision&) const = default;
 };
 
 }  // namespace jointly::engine

@@ -32,4 +32,10 @@ struct EvalResult {
 // program and request give the same Decision. Never throws. Thread-safe.
 EvalResult evaluate(const Program& program, const Request& request);
 
+// The same evaluation into `result`, replacing what it held but reusing its memory: a caller
+// that evaluates many packages on one thread (a simulation, a server worker) keeps one
+// EvalResult, and once it is warm a decision allocates almost nothing. The result is the
+// same as evaluate()'s, field for field.
+void evaluate_into(const Program& program, const Request& request, EvalResult& result);
+
 }  // namespace jointly::engine

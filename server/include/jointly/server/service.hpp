@@ -77,7 +77,9 @@ class Simulation {
 public:
     explicit Simulation(SimulationInput input);
 
-    // One case evaluated under A (and B), not yet counted.
+    // One case evaluated under A (and B), not yet counted. A decision here holds what a
+    // simulation counts: policy id and version, case_ref, outcome, total, by_agency and
+    // by_financial_year (not the words, allocations or issues).
     struct Evaluated {
         std::size_t number = 0;
         std::string case_ref;
