@@ -59,14 +59,37 @@ private:
     std::vector<engine::EvalError> errors_;
 };
 
-std::optional<engine::Date> read_date(const json& v, const std::string& path, Problems& p) {
+// A JSON pointer, written out only when a problem needs it: the usual request has none, and
+// building "/lines/2/weekly" for every field would cost more than decoding it.
+class Path {
+public:
+    Path() = default;  // the whole request: ""
+    Path(const Path& parent, std::string_view key) : parent_(&parent), key_(key) {}
+    Path(const Path& parent, std::size_t index) : parent_(&parent), index_(index), is_index_(true) {}
+
+    std::string str() const {
+        if (parent_ == nullptr) return {};
+        std::string out = parent_->str();
+        out += '/';
+        out += is_index_ ? std::to_string(index_) : pointer_escape(key_);
+        return out;
+    }
+
+private:
+    const Path* parent_ = nullptr;
+    std::string_view key_;
+    std::size_t index_ = 0;
+    bool is_index_ = false;
+};
+
+std::optional<engine::Date> read_date(const json& v, const Path& path, Problems& p) {
     if (!v.is_string()) {
-        p.add(codes::kDate, path, std::string("a date must be a string `YYYY-MM-DD`, not ") + kind_name(v));
+        p.add(codes::kDate, path.str(), std::string("a date must be a string `YYYY-MM-DD`, not ") + kind_name(v));
         return std::nullopt;
     }
     const auto& text = v.get_ref<const std::string&>();
     auto date = engine::parse_date(text);
-    if (!date) p.add(codes::kDate, path, "`" + text + "` is not a date `YYYY-MM-DD` naming a real day");
+    if (!date) p.add(codes::kDate, path.str(), "`" + text + "` is not a date `YYYY-MM-DD` naming a real day");
     return date;
 }
 
@@ -120,17 +143,17 @@ std::optional<engine::Ratio> read_decimal(const json& v, bool allow_negative, st
     return r;
 }
 
-std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json& v,
-                                       const std::string& path, Problems& p) {
+std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json& v, const Path& path,
+                                       Problems& p) {
     using dsl::TypeKind;
     auto wrong = [&](const std::string& expected) {
-        p.add(ec::kFactType, path,
+        p.add(ec::kFactType, path.str(),
               "fact `" + fact.name + "` must be " + expected + ", not " + kind_name(v));
         return std::nullopt;
     };
-    auto level_of = [&](const json& item, const std::string& item_path) -> std::optional<engine::Level> {
+    auto level_of = [&](const json& item, const Path& item_path) -> std::optional<engine::Level> {
         if (!item.is_string()) {
-            p.add(ec::kLevelRange, item_path,
+            p.add(ec::kLevelRange, item_path.str(),
                   "a level of `" + fact.scale + "` must be a string (" + join(fact.levels) + "), not " +
                       kind_name(item));
             return std::nullopt;
@@ -139,7 +162,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
         const auto it = std::find(fact.levels.begin(), fact.levels.end(), name);
         if (it == fact.levels.end()) {
             const auto guess = dsl::did_you_mean(name, fact.levels);
-            p.add(ec::kLevelRange, item_path,
+            p.add(ec::kLevelRange, item_path.str(),
                   "`" + name + "` is not a level of `" + fact.scale + "` (" + join(fact.levels) + ")" +
                       (guess.empty() ? std::string() : "; did you mean `" + guess + "`?"));
             return std::nullopt;
@@ -152,7 +175,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             return engine::Value{v.get<bool>()};
         case TypeKind::Whole:
             if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t{INT64_MAX}) {
-                p.add(ec::kFactType, path, "fact `" + fact.name + "` is too large");
+                p.add(ec::kFactType, path.str(), "fact `" + fact.name + "` is too large");
                 return std::nullopt;
             }
             if (!v.is_number_integer()) return wrong("a whole number");
@@ -161,7 +184,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             std::string message;
             auto r = read_decimal(v, true, &message);
             if (!r) {
-                p.add(ec::kFactType, path, "fact `" + fact.name + "`: " + message);
+                p.add(ec::kFactType, path.str(), "fact `" + fact.name + "`: " + message);
                 return std::nullopt;
             }
             return engine::Value{*r};
@@ -170,7 +193,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             std::string message;
             auto m = json_money(v, &message);
             if (!m) {
-                p.add(ec::kFactType, path, "fact `" + fact.name + "`: " + message);
+                p.add(ec::kFactType, path.str(), "fact `" + fact.name + "`: " + message);
                 return std::nullopt;
             }
             return engine::Value{*m};
@@ -179,7 +202,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             if (!v.is_string()) return wrong("a date string `YYYY-MM-DD`");
             auto d = engine::parse_date(v.get_ref<const std::string&>());
             if (!d) {
-                p.add(ec::kFactType, path,
+                p.add(ec::kFactType, path.str(),
                       "fact `" + fact.name + "`: `" + v.get<std::string>() +
                           "` is not a date `YYYY-MM-DD` naming a real day");
                 return std::nullopt;
@@ -199,7 +222,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             engine::LevelMap map;
             bool ok = true;
             for (const auto& [key, item] : v.items()) {
-                auto level = level_of(item, path + "/" + pointer_escape(key));
+                auto level = level_of(item, Path(path, key));
                 if (level) map.emplace(key, *level);
                 else ok = false;
             }
@@ -212,7 +235,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             bool ok = true;
             for (std::size_t i = 0; i < v.size(); ++i) {
                 if (!v[i].is_string()) {
-                    p.add(ec::kFactType, path + "/" + std::to_string(i),
+                    p.add(ec::kFactType, Path(path, i).str(),
                           std::string("an item of `") + fact.name + "` must be a string, not " +
                               kind_name(v[i]));
                     ok = false;
@@ -236,25 +259,27 @@ void decode_facts(const json& body, const engine::Program& program, engine::Requ
         }
         facts = &*it;
     }
-    std::vector<std::string> declared;
-    for (const auto& f : program.facts()) declared.push_back(f.name);
+    const Path root;
+    const Path facts_path(root, "facts");
     if (facts) {
         for (const auto& [key, value] : facts->items()) {
-            const std::string path = "/facts/" + pointer_escape(key);
+            const Path path(facts_path, key);
             const std::string& name = key;  // a structured binding cannot be captured (C++20, clang)
             const auto info = std::find_if(program.facts().begin(), program.facts().end(),
                                            [&name](const engine::FactInfo& f) { return f.name == name; });
             if (info == program.facts().end()) {
+                std::vector<std::string> declared;
+                for (const auto& f : program.facts()) declared.push_back(f.name);
                 std::string message = "unknown fact `" + key + "`";
                 const auto guess = dsl::did_you_mean(key, declared);
                 if (!guess.empty()) message += " (did you mean `" + guess + "`?)";
                 message += declared.empty() ? "; the policy declares no facts"
                                             : "; the policy declares " + join(declared);
-                p.add(ec::kUnknownFact, path, message);
+                p.add(ec::kUnknownFact, path.str(), message);
                 continue;
             }
             if (value.is_null()) {
-                if (info->required) p.add(ec::kMissingFact, path, "fact `" + key + "` is required and may not be null");
+                if (info->required) p.add(ec::kMissingFact, path.str(), "fact `" + key + "` is required and may not be null");
                 continue;
             }
             if (auto decoded = read_fact(*info, value, path, p)) out.facts.emplace(key, std::move(*decoded));
@@ -275,11 +300,13 @@ void decode_events(const json& body, const engine::Program& program, engine::Req
         return;
     }
     const auto& events = program.events();
+    const Path root;
+    const Path events_path(root, "events");
     for (const auto& [key, value] : it->items()) {
-        const std::string path = "/events/" + pointer_escape(key);
+        const Path path(events_path, key);
         if (std::find(events.begin(), events.end(), key) == events.end()) {
             const auto guess = dsl::did_you_mean(key, events);
-            p.add(ec::kUnknownEvent, path,
+            p.add(ec::kUnknownEvent, path.str(),
                   "unknown event `" + key + "`" + (guess.empty() ? std::string() : " (did you mean `" + guess + "`?)") +
                       (events.empty() ? "; the policy declares no events" : "; the policy declares " + join(events)));
             continue;
@@ -289,26 +316,24 @@ void decode_events(const json& body, const engine::Program& program, engine::Req
     }
 }
 
-std::optional<engine::Money> line_money(const json& line, const char* field, const std::string& base, Problems& p) {
-    const std::string path = base + "/" + field;
+std::optional<engine::Money> line_money(const json& line, const char* field, const Path& base, Problems& p) {
     std::string message;
     auto m = json_money(line.at(field), &message);
     if (!m) {
-        p.add(codes::kMoney, path, "`" + std::string(field) + "`: " + message);
+        p.add(codes::kMoney, Path(base, field).str(), "`" + std::string(field) + "`: " + message);
         return std::nullopt;
     }
     if (m->in_pence() < 0) {
-        p.add(ec::kLineAmount, path, "`" + std::string(field) + "` must not be negative");
+        p.add(ec::kLineAmount, Path(base, field).str(), "`" + std::string(field) + "` must not be negative");
         return std::nullopt;
     }
     return m;
 }
 
-void decode_line(const json& line, std::size_t index, std::set<std::string>& ids, engine::Request& out,
+void decode_line(const json& line, const Path& base, std::vector<std::string_view>& ids, engine::Request& out,
                  Problems& p) {
-    const std::string base = "/lines/" + std::to_string(index);
     if (!line.is_object()) {
-        p.add(codes::kFieldType, base, std::string("a line must be an object, not ") + kind_name(line));
+        p.add(codes::kFieldType, base.str(), std::string("a line must be an object, not ") + kind_name(line));
         return;
     }
     static const std::set<std::string> kKnown{"id", "service", "amount", "date", "weekly", "hourly",
@@ -321,29 +346,34 @@ void decode_line(const json& line, std::size_t index, std::set<std::string>& ids
     for (const auto& [key, value] : line.items()) {
         (void)value;
         if (!kKnown.count(key))
-            fail(codes::kUnknownField, base + "/" + pointer_escape(key),
+            fail(codes::kUnknownField, Path(base, key).str(),
                  "unknown field `" + key + "` in a line (id, service, amount, date, weekly, hourly, "
                  "hours_per_week, start, end, description)");
     }
     engine::Line out_line;
     auto text_field = [&](const char* field, const char* empty_code) -> std::string {
         auto it = line.find(field);
-        const std::string path = base + "/" + field;
         if (it == line.end() || it->is_null()) {
-            fail(codes::kMissingField, path, std::string("a line needs `") + field + "`");
+            fail(codes::kMissingField, Path(base, field).str(), std::string("a line needs `") + field + "`");
             return {};
         }
         if (!it->is_string()) {
-            fail(codes::kFieldType, path, std::string("`") + field + "` must be a string, not " + kind_name(*it));
+            fail(codes::kFieldType, Path(base, field).str(),
+                 std::string("`") + field + "` must be a string, not " + kind_name(*it));
             return {};
         }
         auto s = it->get<std::string>();
-        if (s.empty()) fail(empty_code, path, std::string("`") + field + "` must not be empty");
+        if (s.empty()) fail(empty_code, Path(base, field).str(), std::string("`") + field + "` must not be empty");
         return s;
     };
     out_line.id = text_field("id", ec::kLineId);
-    if (!out_line.id.empty() && !ids.insert(out_line.id).second)
-        fail(ec::kLineId, base + "/id", "line id `" + out_line.id + "` is used by an earlier line");
+    if (!out_line.id.empty()) {
+        // The id as the request holds it (alive while decoding), for the later lines to compare.
+        const std::string_view id = line.find("id")->get_ref<const std::string&>();
+        if (std::find(ids.begin(), ids.end(), id) != ids.end())
+            fail(ec::kLineId, Path(base, "id").str(), "line id `" + out_line.id + "` is used by an earlier line");
+        else ids.push_back(id);
+    }
     out_line.service = text_field("service", ec::kLineService);
 
     const bool has_amount = line.contains("amount");
@@ -351,22 +381,22 @@ void decode_line(const json& line, std::size_t index, std::set<std::string>& ids
     const bool has_hourly = line.contains("hourly");
     const int kinds = int{has_amount} + int{has_weekly} + int{has_hourly};
     if (kinds != 1) {
-        fail(codes::kLineKind, base,
+        fail(codes::kLineKind, base.str(),
              kinds == 0 ? "a line needs one of `amount` (with `date`), `weekly` or `hourly` (with "
                           "`hours_per_week`), each with `start` and `end`"
                         : "a line takes only one of `amount`, `weekly` and `hourly`");
         return;
     }
     auto forbid = [&](const char* field, const char* why) {
-        if (line.contains(field)) fail(codes::kUnknownField, base + "/" + field, why);
+        if (line.contains(field)) fail(codes::kUnknownField, Path(base, field).str(), why);
     };
     auto need_date = [&](const char* field) -> std::optional<engine::Date> {
         auto it = line.find(field);
         if (it == line.end()) {
-            fail(codes::kMissingField, base + "/" + field, std::string("a line needs `") + field + "`");
+            fail(codes::kMissingField, Path(base, field).str(), std::string("a line needs `") + field + "`");
             return std::nullopt;
         }
-        auto d = read_date(*it, base + "/" + field, p);
+        auto d = read_date(*it, Path(base, field), p);
         if (!d) ok = false;
         return d;
     };
@@ -394,20 +424,20 @@ void decode_line(const json& line, std::size_t index, std::set<std::string>& ids
         else ok = false;
         auto it = line.find("hours_per_week");
         if (it == line.end()) {
-            fail(codes::kMissingField, base + "/hours_per_week", "an `hourly` line needs `hours_per_week`");
+            fail(codes::kMissingField, Path(base, "hours_per_week").str(), "an `hourly` line needs `hours_per_week`");
         } else {
             std::string message;
             auto r = read_decimal(*it, false, &message);
-            if (!r) fail(codes::kNumber, base + "/hours_per_week", "`hours_per_week`: " + message);
+            if (!r) fail(codes::kNumber, Path(base, "hours_per_week").str(), "`hours_per_week`: " + message);
             else if (r->num() > 168 * r->den())
-                fail(codes::kNumber, base + "/hours_per_week", "`hours_per_week` cannot exceed 168");
+                fail(codes::kNumber, Path(base, "hours_per_week").str(), "`hours_per_week` cannot exceed 168");
             else out_line.hours_per_week = *r;
         }
     }
     auto start = need_date("start");
     auto end = need_date("end");
     if (start && end && *end < *start)
-        fail(ec::kLineDates, base + "/end",
+        fail(ec::kLineDates, Path(base, "end").str(),
              "the line ends (" + end->to_string() + ") before it starts (" + start->to_string() + ")");
     if (!ok) return;
     out_line.start = *start;
@@ -431,8 +461,11 @@ void decode_lines(const json& body, const DecodeLimits& limits, engine::Request&
                   std::to_string(it->size()));
         return;
     }
-    std::set<std::string> ids;
-    for (std::size_t i = 0; i < it->size(); ++i) decode_line((*it)[i], i, ids, out, p);
+    std::vector<std::string_view> ids;  // a package has a handful of lines: a linear search
+    ids.reserve(it->size());
+    const Path root;
+    const Path lines_path(root, "lines");
+    for (std::size_t i = 0; i < it->size(); ++i) decode_line((*it)[i], Path(lines_path, i), ids, out, p);
 }
 
 }  // namespace
@@ -511,7 +544,7 @@ DecodeResult decode_request(const json& body, const engine::Program& program, co
                       std::string("`") + field + "` must be a string, not " + kind_name(*it));
         }
         if (auto it = body.find("case_ref"); it != body.end() && it->is_string()) request.case_ref = it->get<std::string>();
-        if (auto it = body.find("as_of"); it != body.end() && !it->is_null()) request.as_of = read_date(*it, "/as_of", p);
+        if (auto it = body.find("as_of"); it != body.end() && !it->is_null()) request.as_of = read_date(*it, Path(Path(), "as_of"), p);
         if (auto it = body.find("explain"); it != body.end() && !it->is_null()) {
             if (it->is_string() && (*it == "full" || *it == "none")) request.explain_full = *it == "full";
             else if (it->is_boolean()) request.explain_full = it->get<bool>();
