@@ -272,8 +272,9 @@ nlohmann::ordered_json Simulation::result() const {
 }
 
 // Reads a caseload (one JSON request per line) in batches; each batch is parsed and
-// evaluated on every core, then counted in line order, so the output does not depend on
-// the number of threads.
+// evaluated on every core while this thread counts the batch before it and reads the one
+// after, and batches are counted in line order, so the output does not depend on the number
+// of threads.
 void simulate_stream(std::istream& in, Simulation& simulation) {
     constexpr std::size_t kBatch = 8192;
     const std::size_t workers = std::max<std::size_t>(1, std::thread::hardware_concurrency());
@@ -283,35 +284,49 @@ void simulate_stream(std::istream& in, Simulation& simulation) {
         std::optional<Simulation::Evaluated> evaluated;
         std::string parse_error;
     };
-    std::vector<Slot> batch;
-    batch.reserve(kBatch);
-    auto flush = [&] {
-        auto work = [&](std::size_t first) {
-            for (std::size_t i = first; i < batch.size(); i += workers) {
-                auto parsed = parse_json(batch[i].text);
-                if (!parsed.value) batch[i].parse_error = parsed.error.message;
-                else batch[i].evaluated = simulation.evaluate_case(*parsed.value, batch[i].number);
-            }
-        };
-        std::vector<std::thread> threads;
-        for (std::size_t w = 1; w < workers && w < batch.size(); ++w) threads.emplace_back(work, w);
-        work(0);
-        for (auto& t : threads) t.join();
+    std::string line;
+    std::size_t number = 0;
+    auto read = [&](std::vector<Slot>& batch) {
+        batch.clear();
+        while (batch.size() < kBatch && std::getline(in, line)) {
+            ++number;
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            batch.push_back({number, std::move(line), std::nullopt, {}});
+        }
+    };
+    auto work = [&simulation, workers](std::vector<Slot>& batch, std::size_t first) {
+        for (std::size_t i = first; i < batch.size(); i += workers) {
+            auto parsed = parse_json(batch[i].text);
+            if (!parsed.value) batch[i].parse_error = parsed.error.message;
+            else batch[i].evaluated = simulation.evaluate_case(*parsed.value, batch[i].number);
+        }
+    };
+    auto count = [&simulation](std::vector<Slot>& batch) {
         for (auto& slot : batch) {
             if (slot.evaluated) simulation.record(std::move(*slot.evaluated));
             else simulation.add_error(slot.number, slot.parse_error);
         }
         batch.clear();
     };
-    std::string line;
-    std::size_t number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        batch.push_back({number, std::move(line), std::nullopt, {}});
-        if (batch.size() == kBatch) flush();
+    std::vector<Slot> current;
+    std::vector<Slot> next;
+    std::vector<Slot> done;
+    current.reserve(kBatch);
+    next.reserve(kBatch);
+    done.reserve(kBatch);
+    read(current);
+    while (!current.empty()) {
+        // The workers only read `simulation` (evaluate_case is const); counting the batch
+        // before writes only its totals.
+        std::vector<std::thread> threads;
+        for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, std::ref(current), w);
+        count(done);
+        read(next);
+        for (auto& t : threads) t.join();
+        std::swap(done, current);
+        std::swap(current, next);
     }
-    flush();
+    count(done);
 }
 
 }  // namespace jointly::server

@@ -179,7 +179,7 @@ TEST(SimulateHttp, VsSourceGivesTheSameFigures) {
 namespace jointly::testing {
 namespace {
 
-// A caseload longer than one batch (8,192 lines), with bad lines inside, gives exactly the
+// A caseload of three batches (8,192 lines each), with bad lines inside, gives exactly the
 // result of adding the cases one by one: parallel evaluation never changes the output.
 TEST(SimulateStream, SameAsOneByOne) {
     server::Registry a(kSource + "/policies/reference");
@@ -197,7 +197,7 @@ TEST(SimulateStream, SameAsOneByOne) {
     ASSERT_GE(cases.size(), 100U);
     std::string caseload;
     std::size_t lines = 0;
-    while (lines < 9000) {
+    while (lines < 18000) {
         for (const auto& c : cases) caseload += c + "\n";
         caseload += "{not json\n\n{\"policy\": \"nope\"}\n";
         lines += cases.size() + 3;
