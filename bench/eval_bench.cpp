@@ -110,6 +110,21 @@ void BM_Evaluate3LinesExplainFull(benchmark::State& state) {
 }
 BENCHMARK(BM_Evaluate3LinesExplainFull);
 
+// explain=full into a reused result, to compare with BM_Evaluate3LinesReused.
+void BM_Evaluate3LinesExplainFullReused(benchmark::State& state) {
+    const auto program = reference();
+    Request request = three_lines();
+    request.explain_full = true;
+    EvalResult r;
+    for (auto _ : state) {
+        evaluate_into(*program, request, r);
+        benchmark::DoNotOptimize(r);
+        if (!r.decision) state.SkipWithError("evaluation failed");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Evaluate3LinesExplainFullReused);
+
 // A 1,000-rule policy: 250 services, each with a base rule, a windowed exception, a capped
 // three-way split and a fixed-amount rule on a threshold; plus lets, a table and outcomes.
 std::string thousand_rules() {
