@@ -21,7 +21,7 @@ struct Civil {
 };
 
 // The civil date of a day number. Neri and Schneider's Euclidean-affine form (a few
-// multiplications, no signed division) for days from about 32,800 BC to AD 2,900,000;
+// multiplications, no signed division) for days from about 32,800 BC to AD 2,700,000;
 // H. Hinnant's algorithm outside that. Tests hold both equal to Date::year/month/day.
 inline Civil civil_of(Date date) {
     constexpr std::int64_t kShift = 719468 + 146097 * 82;  // 1970-01-01 -> day kShift of 0 March, year -32800

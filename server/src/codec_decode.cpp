@@ -330,7 +330,27 @@ std::optional<engine::Money> line_money(const json& line, const char* field, con
     return m;
 }
 
-void decode_line(const json& line, const Path& base, std::vector<std::string_view>& ids, engine::Request& out,
+// The line ids seen so far (views into the request, alive while decoding): a linear search
+// for a usual package, a set once it has many lines.
+class SeenIds {
+public:
+    // False when `id` was seen before.
+    bool insert(std::string_view id) {
+        if (many_.empty()) {
+            if (std::find(few_.begin(), few_.end(), id) != few_.end()) return false;
+            few_.push_back(id);
+            if (few_.size() > 32) many_.insert(few_.begin(), few_.end());
+            return true;
+        }
+        return many_.insert(id).second;
+    }
+
+private:
+    std::vector<std::string_view> few_;
+    std::set<std::string_view> many_;
+};
+
+void decode_line(const json& line, const Path& base, SeenIds& ids, engine::Request& out,
                  Problems& p) {
     if (!line.is_object()) {
         p.add(codes::kFieldType, base.str(), std::string("a line must be an object, not ") + kind_name(line));
@@ -370,9 +390,8 @@ void decode_line(const json& line, const Path& base, std::vector<std::string_vie
     if (!out_line.id.empty()) {
         // The id as the request holds it (alive while decoding), for the later lines to compare.
         const std::string_view id = line.find("id")->get_ref<const std::string&>();
-        if (std::find(ids.begin(), ids.end(), id) != ids.end())
+        if (!ids.insert(id))
             fail(ec::kLineId, Path(base, "id").str(), "line id `" + out_line.id + "` is used by an earlier line");
-        else ids.push_back(id);
     }
     out_line.service = text_field("service", ec::kLineService);
 
@@ -461,8 +480,7 @@ void decode_lines(const json& body, const DecodeLimits& limits, engine::Request&
                   std::to_string(it->size()));
         return;
     }
-    std::vector<std::string_view> ids;  // a package has a handful of lines: a linear search
-    ids.reserve(it->size());
+    SeenIds ids;
     const Path root;
     const Path lines_path(root, "lines");
     for (std::size_t i = 0; i < it->size(); ++i) decode_line((*it)[i], Path(lines_path, i), ids, out, p);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <istream>
 #include <string>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -318,11 +319,12 @@ void simulate_stream(std::istream& in, Simulation& simulation) {
     while (!current.empty()) {
         // The workers only read `simulation` (evaluate_case is const); counting the batch
         // before writes only its totals.
-        std::vector<std::thread> threads;
+        // jthread: should counting or reading throw, the workers are joined, not abandoned.
+        std::vector<std::jthread> threads;
         for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, std::ref(current), w);
         count(done);
         read(next);
-        for (auto& t : threads) t.join();
+        threads.clear();  // joins
         std::swap(done, current);
         std::swap(current, next);
     }

@@ -156,6 +156,29 @@ TEST(Decode, ReportsEveryProblemAtOnce) {
     EXPECT_EQ(paths, (std::vector<std::string>{"/facts/nope", "/lines/0/weekly", "/lines/1/date"}));
 }
 
+// Repeated line ids among many lines (the decoder switches from a linear search to a set
+// past 32): each repeat is reported at its own index, a distinct id never is.
+TEST(Decode, RepeatedIdsAmongManyLines) {
+    json body = good();
+    const json line = body["lines"][1];
+    json lines = json::array();
+    for (int i = 0; i < 200; ++i) {
+        json l = line;
+        l["id"] = "l" + std::to_string(i);
+        lines.push_back(l);
+    }
+    lines[5]["id"] = "l3";     // while the search is linear
+    lines[120]["id"] = "l10";  // after the switch, an id seen before it
+    lines[150]["id"] = "l40";  // after the switch
+    lines[199]["id"] = "l5";   // line 5 now says "l3", so "l5" is not a repeat
+    body["lines"] = lines;
+    testing::FakeProgram program;
+    auto r = decode_request(body, program);
+    std::vector<std::string> paths;
+    for (const auto& e : r.errors) paths.push_back(e.path);
+    EXPECT_EQ(paths, (std::vector<std::string>{"/lines/5/id", "/lines/120/id", "/lines/150/id"}));
+}
+
 TEST(Decode, OptionalFieldsAndNulls) {
     json body = good();
     body.erase("as_of");
