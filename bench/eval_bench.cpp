@@ -69,60 +69,36 @@ Request three_lines() {
     return r;
 }
 
-void BM_Evaluate3Lines(benchmark::State& state) {
+// The 3-line package evaluated over and over: into a new result each time (evaluate), or
+// into one reused result (evaluate_into, as a simulation or any caller evaluating many
+// packages on one thread does: the same words and figures, field for field, without
+// allocating and freeing the decision's memory each time).
+void evaluate_3_lines(benchmark::State& state, bool explain_full, bool reuse) {
     const auto program = reference();
-    const Request request = three_lines();
+    Request request = three_lines();
+    request.explain_full = explain_full;
+    EvalResult kept;
     for (auto _ : state) {
-        EvalResult r = evaluate(*program, request);
-        benchmark::DoNotOptimize(r);
-        if (!r.decision) state.SkipWithError("evaluation failed");
+        if (reuse) {
+            evaluate_into(*program, request, kept);
+            benchmark::DoNotOptimize(kept);
+            if (!kept.decision) state.SkipWithError("evaluation failed");
+        } else {
+            EvalResult r = evaluate(*program, request);
+            benchmark::DoNotOptimize(r);
+            if (!r.decision) state.SkipWithError("evaluation failed");
+        }
     }
     state.SetItemsProcessed(state.iterations());
 }
+
+void BM_Evaluate3Lines(benchmark::State& state) { evaluate_3_lines(state, false, false); }
 BENCHMARK(BM_Evaluate3Lines);
-
-// The same decision into one reused EvalResult (evaluate_into), as a simulation or any
-// caller evaluating many packages on one thread does: the same words and figures, field for
-// field, without allocating and freeing the decision's memory each time.
-void BM_Evaluate3LinesReused(benchmark::State& state) {
-    const auto program = reference();
-    const Request request = three_lines();
-    EvalResult r;
-    for (auto _ : state) {
-        evaluate_into(*program, request, r);
-        benchmark::DoNotOptimize(r);
-        if (!r.decision) state.SkipWithError("evaluation failed");
-    }
-    state.SetItemsProcessed(state.iterations());
-}
+void BM_Evaluate3LinesReused(benchmark::State& state) { evaluate_3_lines(state, false, true); }
 BENCHMARK(BM_Evaluate3LinesReused);
-
-void BM_Evaluate3LinesExplainFull(benchmark::State& state) {
-    const auto program = reference();
-    Request request = three_lines();
-    request.explain_full = true;
-    for (auto _ : state) {
-        EvalResult r = evaluate(*program, request);
-        benchmark::DoNotOptimize(r);
-        if (!r.decision) state.SkipWithError("evaluation failed");
-    }
-    state.SetItemsProcessed(state.iterations());
-}
+void BM_Evaluate3LinesExplainFull(benchmark::State& state) { evaluate_3_lines(state, true, false); }
 BENCHMARK(BM_Evaluate3LinesExplainFull);
-
-// explain=full into a reused result, to compare with BM_Evaluate3LinesReused.
-void BM_Evaluate3LinesExplainFullReused(benchmark::State& state) {
-    const auto program = reference();
-    Request request = three_lines();
-    request.explain_full = true;
-    EvalResult r;
-    for (auto _ : state) {
-        evaluate_into(*program, request, r);
-        benchmark::DoNotOptimize(r);
-        if (!r.decision) state.SkipWithError("evaluation failed");
-    }
-    state.SetItemsProcessed(state.iterations());
-}
+void BM_Evaluate3LinesExplainFullReused(benchmark::State& state) { evaluate_3_lines(state, true, true); }
 BENCHMARK(BM_Evaluate3LinesExplainFullReused);
 
 // A 1,000-rule policy: 250 services, each with a base rule, a windowed exception, a capped

@@ -125,7 +125,6 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     }
     d.total = total;
     d.referred_to.clear();
-    d.trace.reserve(d.trace.size() + (r.explain_full ? p.outcomes.size() : 0));
     recycle(d.by_financial_year, w.map_nodes);
     recycle(d.by_line, w.map_nodes);
     for (const auto& [year, offset] : w.fy) {

@@ -65,7 +65,7 @@ inline constexpr std::size_t kDateChars = 32;   // room for any display date
 std::size_t format_money(char* buf, Money m, bool grouped);
 std::size_t format_date_display(char* buf, Date d);
 
-// Text built in a fixed buffer (one exact-size string at the end); spills to the heap when
+// Text built in a fixed buffer, then copied into the caller's string; spills to the heap when
 // it outgrows the buffer.
 class TextBuilder {
 public:
@@ -105,11 +105,6 @@ public:
         }
         std::array<char, kDateChars> b;  // NOLINT: written before read
         put(std::string_view(b.data(), format_date_display(b.data(), d)));
-    }
-    std::string str() const {
-        std::string out;
-        assign_to(out);
-        return out;
     }
     // The text into `out`, reusing its memory.
     void assign_to(std::string& out) const {

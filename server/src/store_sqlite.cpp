@@ -164,19 +164,20 @@ struct ResetOnExit {
     ~ResetOnExit() { stmt.reset(); }
 };
 
-DecisionRecord read_decision(const Stmt& s) {
+// The decision columns (kDecisionColumns, in order) starting at result column `first`.
+DecisionRecord read_decision(const Stmt& s, int first = 0) {
     DecisionRecord r;
-    r.id = s.text(0);
-    r.case_ref = s.text(1);
-    r.policy_id = s.text(2);
-    r.policy_version = s.text(3);
-    r.policy_sha256 = s.text(4);
-    r.as_of = s.text(5);
-    r.created_at = s.text(6);
-    r.outcome = s.text(7);
-    r.total = s.text(8);
-    r.request_json = s.text(9);
-    r.response_json = s.text(10);
+    r.id = s.text(first);
+    r.case_ref = s.text(first + 1);
+    r.policy_id = s.text(first + 2);
+    r.policy_version = s.text(first + 3);
+    r.policy_sha256 = s.text(first + 4);
+    r.as_of = s.text(first + 5);
+    r.created_at = s.text(first + 6);
+    r.outcome = s.text(first + 7);
+    r.total = s.text(first + 8);
+    r.request_json = s.text(first + 9);
+    r.response_json = s.text(first + 10);
     return r;
 }
 
@@ -317,18 +318,7 @@ public:
                 s.bind(12, last).bind(13, kPage);
                 while (s.step()) {
                     last = s.integer(0);
-                    DecisionRecord d;
-                    d.id = s.text(1);
-                    d.case_ref = s.text(2);
-                    d.policy_id = s.text(3);
-                    d.policy_version = s.text(4);
-                    d.policy_sha256 = s.text(5);
-                    d.as_of = s.text(6);
-                    d.created_at = s.text(7);
-                    d.outcome = s.text(8);
-                    d.total = s.text(9);
-                    d.request_json = s.text(10);
-                    d.response_json = s.text(11);
+                    DecisionRecord d = read_decision(s, 1);
                     std::optional<PanelRecord> panel;
                     if (!s.text(12).empty()) panel = PanelRecord{s.text(12), s.text(13), s.text(14), s.text(15), s.text(16)};
                     page.emplace_back(std::move(d), std::move(panel));
