@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# tests/hostile/run.sh BUILD_DIR [--quick]: the hostile-request tests of issue 9 against a real
+# `jointly serve` (with a tokens file) and, when nginx is installed, through Debian's nginx in
+# front of it with the shipped site configuration deploy/nginx/jointly.conf.
+#
+#   1. tests/hostile/hostile.py: the corpus (tests/hostile/cases.py), pipelining, slowloris,
+#      header flood, chunked bodies through nginx, a second instance on the same port;
+#   2. tests/hostile/load.py: 64 keep-alive connections for 60 s (10 s with --quick),
+#      POST /v1/evaluate and POST /v1/decisions mixed; p99 and RSS before and after.
+#
+# Everything listens on 127.0.0.1 only, in a temporary directory removed on exit.
+# Exit status: non-zero on any failure.
+set -euo pipefail
+build=${1:?usage: tests/hostile/run.sh BUILD_DIR [--quick]}
+quick=${2:-}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "$build" && pwd)
+cd "$root"
+jointly=$build/app/jointly
+[ -x "$jointly" ] || { echo "run.sh: $jointly not found (build the jointly target)" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do  # bounded: up to 10 s each, then SIGKILL
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+wait_port() {  # wait_port LOGFILE PID -> prints the port once "listening on HOST:PORT" appears
+  local port
+  for _ in $(seq 1 200); do
+    port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$1" 2>/dev/null | head -1 | sed 's/.*://') || true
+    [ -n "${port:-}" ] && { echo "$port"; return 0; }
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "run.sh: the server did not start:" >&2; cat "$1" "$1.err" >&2 2>/dev/null || true; return 1
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_tcp() {  # wait_tcp PORT PID: until something accepts on 127.0.0.1:PORT (at most 10 s)
+  python3 - "$1" "$2" <<'EOF'
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close(); sys.exit(0)
+    except OSError:
+        if not os.path.exists(f"/proc/{pid}"): break
+        time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+# Tokens: one per role, 32 hex characters.
+gen_token() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
+{
+  echo "# hostile test tokens"
+  echo "$(gen_token) author"
+  echo "$(gen_token) panel"
+  echo "$(gen_token) client"
+} >"$tmp/tokens"
+
+# The server under test: default flags apart from the port, the store and the tokens.
+"$jointly" serve --policies policies --db "$tmp/db" --port 0 --tokens "$tmp/tokens" \
+  >"$tmp/jointly.log" 2>"$tmp/jointly.log.err" &
+jpid=$!
+pids+=("$jpid")
+port=$(wait_port "$tmp/jointly.log" "$jpid")
+echo "jointly: pid $jpid on 127.0.0.1:$port"
+
+# nginx in front, if installed.
+nginx_bin=$(command -v nginx || true)
+[ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx
+nginx_args=()
+if [ -n "$nginx_bin" ]; then
+  site=deploy/nginx/jointly.conf
+  [ -f "$site" ] || site=tests/hostile/nginx-standin.conf
+  nport=$(free_port)
+  mkdir -p "$tmp/nginx"
+  # The upstream's `server HOST:PORT;` lines -> jointly; the first `listen` -> our port, any
+  # further `listen` lines dropped (one address is enough here).
+  awk -v up="127.0.0.1:$port" -v ln="127.0.0.1:$nport" '
+    /^[[:space:]]*upstream[[:space:]]/ { in_up = 1 }
+    in_up && /^[[:space:]]*server[[:space:]]+[^;{]+;/ { sub(/server[[:space:]]+[^;[:space:]]+/, "server " up) }
+    in_up && /}/ { in_up = 0 }
+    /^[[:space:]]*listen[[:space:]]/ { if (seen++) next; sub(/listen[[:space:]]+[^;]+;/, "listen " ln ";") }
+    { print }' "$site" >"$tmp/nginx/jointly.conf"
+  user_line=""
+  [ "$(id -u)" = 0 ] && user_line="user $(id -un) $(id -gn);"
+  cat >"$tmp/nginx.conf" <<EOF
+$user_line
+worker_processes 1;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $tmp/access.log;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    include $tmp/nginx/jointly.conf;
+}
+EOF
+  "$nginx_bin" -t -q -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" \
+    || { echo "run.sh: nginx rejects the configuration built from $site" >&2; cat "$tmp/error.log" >&2; exit 1; }
+  "$nginx_bin" -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" &
+  ngpid=$!
+  pids+=("$ngpid")
+  wait_tcp "$nport" "$ngpid" || { echo "run.sh: nginx did not start" >&2; cat "$tmp/error.log" >&2; exit 1; }
+  echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //') pid $ngpid on 127.0.0.1:$nport, site $site"
+  nginx_args=(--nginx-port "$nport")
+else
+  echo "nginx: not installed; the tests through nginx are skipped"
+fi
+
+status=0
+python3 tests/hostile/hostile.py --port "$port" --pid "$jpid" --tokens "$tmp/tokens" "${nginx_args[@]}" \
+  --jointly "$jointly" --policies policies --tmp "$tmp" ${quick:+--quick} || status=1
+
+seconds=60
+[ "$quick" = --quick ] && seconds=10
+python3 tests/hostile/load.py "$port" "$seconds" 64 --pid "$jpid" || status=1
+
+kill -0 "$jpid" 2>/dev/null || { echo "run.sh: jointly is no longer running" >&2; status=1; }
+if [ "$status" != 0 ]; then
+  echo "run.sh: FAILED (jointly's log: last lines of stderr follow)"
+  tail -n 5 "$tmp/jointly.log.err" || true
+fi
+exit "$status"
