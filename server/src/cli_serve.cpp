@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <mutex>
@@ -26,7 +27,9 @@ bool parse_count(const std::string& text, std::size_t& out) {
 int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
     const auto args = parse_args(argv,
                                  {"policies", "db", "bind", "port", "tokens", "threads", "max-body", "max-lines",
-                                  "max-depth", "max-policy-bytes", "max-batch", "timeout"},
+                                  "max-depth", "max-policy-bytes", "max-batch", "timeout", "listen-backlog",
+                                  "max-headers", "max-header-bytes", "max-response", "request-deadline-ms",
+                                  "allow-origin"},
                                  {"open-evaluation", "client-evaluation", "quiet"});
     if (!args.error.empty() || !args.positional.empty()) {
         err << "error: " << (args.error.empty() ? "`serve` takes no file arguments" : args.error)
@@ -42,6 +45,20 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
     if (const auto* v = value("db")) options.db = *v;
     if (const auto* v = value("bind")) options.bind = *v;
     if (const auto* v = value("tokens")) options.tokens = *v;
+    if (const auto* v = value("allow-origin")) {
+        std::size_t start = 0;
+        while (start <= v->size()) {
+            const auto comma = std::min(v->find(',', start), v->size());
+            const auto origin = v->substr(start, comma - start);
+            if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0) {
+                err << "error: `--allow-origin " << *v << "`: each origin must be `http://HOST[:PORT]` or "
+                    << "`https://HOST[:PORT]`, separated by commas\n";
+                return kUsage;
+            }
+            options.allowed_origins.push_back(origin);
+            start = comma + 1;
+        }
+    }
     struct Count {
         const char* name;
         std::size_t* target;
@@ -50,6 +67,8 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
     };
     std::size_t port = static_cast<std::size_t>(options.port);
     std::size_t timeout = static_cast<std::size_t>(options.request_timeout_seconds);
+    std::size_t backlog = static_cast<std::size_t>(options.listen_backlog);
+    std::size_t deadline = static_cast<std::size_t>(options.request_deadline_ms);
     const Count counts[] = {{"port", &port, 0, 65535},
                             {"threads", &options.threads, 1, 1024},
                             {"max-body", &options.max_body, 1, std::size_t{1} << 32},
@@ -57,7 +76,12 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
                             {"max-depth", &options.max_depth, 2, 10000},
                             {"max-policy-bytes", &options.max_policy_bytes, 1, std::size_t{1} << 30},
                             {"max-batch", &options.max_batch, 1, 1000000},
-                            {"timeout", &timeout, 1, 3600}};
+                            {"timeout", &timeout, 1, 3600},
+                            {"listen-backlog", &backlog, 1, 65535},
+                            {"max-headers", &options.max_headers, 1, 10000},
+                            {"max-header-bytes", &options.max_header_bytes, 256, std::size_t{1} << 20},
+                            {"max-response", &options.max_response, 1024, std::size_t{1} << 32},
+                            {"request-deadline-ms", &deadline, 1, 3600000}};
     for (const auto& c : counts) {
         const auto* v = value(c.name);
         if (!v) continue;
@@ -71,6 +95,8 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
     }
     options.port = static_cast<int>(port);
     options.request_timeout_seconds = static_cast<int>(timeout);
+    options.listen_backlog = static_cast<int>(backlog);
+    options.request_deadline_ms = static_cast<int>(deadline);
     if (args.flags.count("open-evaluation") && args.flags.count("client-evaluation")) {
         err << "error: choose one of --open-evaluation and --client-evaluation\n";
         return kUsage;

@@ -1,5 +1,6 @@
 // Routes: evaluate, evaluate/batch, decisions (store, read, list), panel records, and the
 // summary report over the stored decisions.
+#include <chrono>
 #include <string>
 
 #include "http_internal.hpp"
@@ -32,10 +33,23 @@ Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const 
     return std::move(*result.evaluated);
 }
 
+// The answer as text, refused (422) when it is larger than --max-response: what one request
+// may make the server hold, send and store is bounded.
+std::string bounded_text(const Context& context, const ojson& answer) {
+    auto text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > context.options.max_response)
+        throw_error(422, "response_too_large",
+                    "the answer would be " + std::to_string(text.size()) + " bytes; the limit is " +
+                        std::to_string(context.options.max_response) +
+                        " bytes (--max-response): send fewer or shorter lines, or split the package");
+    return text;
+}
+
 void post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto body = json_body(context, request);
     auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
-    send_json(response, 200, evaluated.response);
+    response.status = 200;
+    response.set_content(bounded_text(context, evaluated.response), "application/json");
 }
 
 void post_batch(Context& context, const httplib::Request& request, httplib::Response& response) {
@@ -57,9 +71,15 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
                         std::to_string(list->size()));
     const auto options = evaluate_options(context, request);
     const auto snapshot = context.registry.snapshot();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(context.options.request_deadline_ms);
     ojson results = ojson::array();
     std::size_t failed = 0;
     for (const auto& item : *list) {
+        if (std::chrono::steady_clock::now() > deadline)
+            throw_error(422, "deadline_exceeded",
+                        "the batch was stopped after " + std::to_string(results.size()) + " of " +
+                            std::to_string(list->size()) + " requests: it took longer than " +
+                            std::to_string(context.options.request_deadline_ms) + " ms (--request-deadline-ms)");
         auto r = evaluate_body(*snapshot, item, options);
         if (r.evaluated) {
             context.metrics.decision(engine::to_string(r.evaluated->decision.outcome));
@@ -75,7 +95,8 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
     out["count"] = list->size();
     out["failed"] = failed;
     out["results"] = std::move(results);
-    send_json(response, 200, out);
+    response.status = 200;
+    response.set_content(bounded_text(context, out), "application/json");
 }
 
 void post_decision(Context& context, const httplib::Request& request, httplib::Response& response) {
@@ -95,7 +116,7 @@ void post_decision(Context& context, const httplib::Request& request, httplib::R
     record.outcome = engine::to_string(d.outcome);
     record.total = d.total.to_string();
     record.request_json = request.body;
-    record.response_json = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    record.response_json = bounded_text(context, out);
     context.store->add_decision(record);  // returns after the commit: only then acknowledge
     request_note().decision_id = record.id;
     response.set_header("Location", "/v1/decisions/" + record.id);

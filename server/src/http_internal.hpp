@@ -47,7 +47,9 @@ struct Context {
 };
 
 // Who may call a route.
-enum class Access { Open, Evaluate, Read, Panel, Author };
+// Compile: any valid token (compiling uploaded source, simulating a caseload), even when
+// evaluation is open.
+enum class Access { Open, Evaluate, Compile, Read, Panel, Author };
 
 // Refuses the request (401/403) unless its bearer token allows `access`.
 void authorize(const Context& context, const httplib::Request& request, Access access);

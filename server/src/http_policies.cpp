@@ -269,9 +269,9 @@ void post_reconcile(Context& context, const httplib::Request& request, httplib::
 void register_policy_routes(httplib::Server& server, Context& context) {
     add_route(server, context, "GET", "/v1/policies", "/v1/policies", Access::Open, list_policies);
     add_route(server, context, "POST", "/v1/policies", "/v1/policies", Access::Author, post_policy);
-    add_route(server, context, "POST", "/v1/policies/check", "/v1/policies/check", Access::Evaluate, check_policy);
+    add_route(server, context, "POST", "/v1/policies/check", "/v1/policies/check", Access::Compile, check_policy);
     add_route(server, context, "GET", R"(/v1/policies/([^/]+))", "/v1/policies/{id}", Access::Open, get_policy);
-    add_route(server, context, "POST", "/v1/simulate", "/v1/simulate", Access::Evaluate, post_simulate);
+    add_route(server, context, "POST", "/v1/simulate", "/v1/simulate", Access::Compile, post_simulate);
     add_route(server, context, "POST", R"(/v1/pools/([^/]+)/reconcile)", "/v1/pools/{id}/reconcile", Access::Evaluate,
               post_reconcile);
 }

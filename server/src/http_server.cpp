@@ -1,6 +1,14 @@
 // The HTTP server: start and stop, routing wrapper, auth, errors, access log and metrics.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
+#include <new>
 #include <map>
 #include <mutex>
 #include <cstdio>
@@ -27,10 +35,12 @@ const char* default_code(int status) {
         case 405: return "method_not_allowed";
         case 408: return "request_timeout";
         case 409: return "conflict";
+        case 411: return "length_required";
         case 413: return "payload_too_large";
         case 414: return "uri_too_long";
         case 415: return "unsupported_media_type";
         case 422: return "unprocessable";
+        case 431: return "request_header_fields_too_large";
         case 503: return "unavailable";
         default: return status >= 500 ? "internal_error" : "error";
     }
@@ -65,6 +75,150 @@ void finish_request(Context& context, const httplib::Request& request, const htt
     }
 }
 
+std::string lower(std::string text) {
+    for (auto& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return text;
+}
+
+// The bare media type of a Content-Type value, lower case ("application/json; charset=utf-8"
+// -> "application/json").
+std::string media_type(const std::string& header) {
+    auto type = lower(header.substr(0, header.find(';')));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(type.begin());
+    return type;
+}
+
+bool same_origin(const ServeOptions& options, const httplib::Request& request, const std::string& origin) {
+    for (const auto& allowed : options.allowed_origins)
+        if (origin == allowed) return true;
+    const auto host = request.get_header_value("Host");
+    return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
+}
+
+void refuse(httplib::Response& response, int status, const std::string& code, const std::string& message) {
+    response.set_header("Connection", "close");
+    send_json(response, status, encode_errors(code, message, {}));
+}
+
+// Checks what can be judged from the request line and headers alone, before any body is read
+// (cpp-httplib calls this before reading the body): header limits, ambiguous or unsupported
+// framing, compressed bodies, a declared body over the limit, and cross-site writes. Returns
+// true when it has answered the request.
+bool screen_request(const Context& context, const httplib::Request& request, httplib::Response& response) {
+    const auto& o = context.options;
+    if (request.headers.size() > o.max_headers) {
+        refuse(response, 431, "request_header_fields_too_large",
+               "the request has " + std::to_string(request.headers.size()) + " header fields; the limit is " +
+                   std::to_string(o.max_headers));
+        return true;
+    }
+    std::size_t header_bytes = 0;
+    for (const auto& [name, value] : request.headers) header_bytes += name.size() + value.size() + 4;
+    if (header_bytes > o.max_header_bytes) {
+        refuse(response, 431, "request_header_fields_too_large",
+               "the request's header fields hold " + std::to_string(header_bytes) + " bytes; the limit is " +
+                   std::to_string(o.max_header_bytes));
+        return true;
+    }
+    const bool has_length = request.has_header("Content-Length");
+    const bool has_transfer = request.has_header("Transfer-Encoding");
+    if (has_length && has_transfer) {
+        refuse(response, 400, "ambiguous_framing",
+               "the request has both `Content-Length` and `Transfer-Encoding`; send one (RFC 9112 section 6.3)");
+        return true;
+    }
+    if (request.get_header_value_count("Content-Length") > 1) {
+        refuse(response, 400, "ambiguous_framing", "the request has more than one `Content-Length`");
+        return true;
+    }
+    if (has_transfer) {
+        refuse(response, 411, "length_required",
+               "a request body must be sent with `Content-Length`; `Transfer-Encoding` (chunked bodies) is not "
+               "accepted by jointly serve itself (the nginx front end in docs/operations.md accepts it)");
+        return true;
+    }
+    if (request.has_header("Content-Encoding") && lower(request.get_header_value("Content-Encoding")) != "identity") {
+        refuse(response, 415, "unsupported_media_type",
+               "compressed request bodies (`Content-Encoding: " + request.get_header_value("Content-Encoding") +
+                   "`) are not accepted; send the body uncompressed");
+        return true;
+    }
+    if (has_length) {
+        const auto text = request.get_header_value("Content-Length");
+        std::size_t length = 0;
+        bool ok = !text.empty() && text.size() <= 18;
+        for (char c : text) {
+            if (c < '0' || c > '9') ok = false;
+            else length = length * 10 + static_cast<std::size_t>(c - '0');
+        }
+        if (!ok) {
+            refuse(response, 400, "invalid_request", "`Content-Length` must be a whole number of bytes");
+            return true;
+        }
+        if (length > o.max_body) {
+            refuse(response, 413, "payload_too_large",
+                   "the body is larger than the limit of " + std::to_string(o.max_body) + " bytes (declared as " +
+                       text + " bytes; refused before reading it)");
+            return true;
+        }
+    }
+    const bool writes = request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
+    if (writes) {
+        if (request.has_header("Origin")) {
+            const auto origin = request.get_header_value("Origin");
+            if (!same_origin(o, request, origin)) {
+                refuse(response, 403, "cross_origin",
+                       "a `" + request.method + "` from origin `" + origin +
+                           "` is refused: only the server's own page (or an origin given with --allow-origin) may send "
+                           "requests that change or compute state");
+                return true;
+            }
+        } else if (lower(request.get_header_value("Sec-Fetch-Site")) == "cross-site") {
+            refuse(response, 403, "cross_origin", "a cross-site `" + request.method + "` is refused");
+            return true;
+        }
+    }
+    return false;
+}
+
+// JSON routes take `application/json`; the policy routes also take the policy text itself.
+void check_content_type(const std::string& route, const httplib::Request& request) {
+    const auto type = media_type(request.get_header_value("Content-Type"));
+    if (type == "application/json") return;
+    const bool takes_text = route == "/v1/policies" || route == "/v1/policies/check";
+    if (takes_text && type == "text/plain") return;
+    throw_error(415, "unsupported_media_type",
+                std::string("send the body as `application/json`") + (takes_text ? " (or the policy as `text/plain`)" : "") +
+                    (type.empty() ? "; the request has no `Content-Type`" : "; not `" + type + "`"));
+}
+
+// Why `bind` failed, asked of the kernel with a socket of our own.
+std::string bind_failure(const std::string& host, int port) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return "the address is not an IPv4 address";
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::strerror(errno);
+    const int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    std::string reason = "unknown reason";
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        reason = errno == EADDRINUSE ? "the port is already in use (is another jointly serve running?)"
+                                     : std::strerror(errno);
+    }
+    ::close(fd);
+    return reason;
+}
+
+// cpp-httplib's server with its listening socket visible, so the backlog can be raised
+// (0.11.4 listens with a backlog of 5).
+class Listener : public httplib::Server {
+public:
+    int listening_socket() const { return svr_sock_; }
+};
+
 class HttpApiServer final : public ApiServer {
 public:
     explicit HttpApiServer(const ServeOptions& options) : context_(options) {
@@ -91,8 +245,13 @@ public:
             port = server_.bind_to_any_port(context_.options.bind);
             if (port <= 0) throw StartError("cannot bind " + context_.options.bind + " on an ephemeral port", {});
         } else if (!server_.bind_to_port(context_.options.bind, port)) {
-            throw StartError("cannot bind " + context_.options.bind + ":" + std::to_string(port), {});
+            throw StartError("cannot listen on " + context_.options.bind + ":" + std::to_string(port) + ": " +
+                                 bind_failure(context_.options.bind, port),
+                             {});
         }
+        // Listening again on a listening socket only changes its backlog (Linux).
+        if (::listen(server_.listening_socket(), context_.options.listen_backlog) != 0)
+            throw StartError(std::string("cannot set the listen backlog: ") + std::strerror(errno), {});
         return port;
     }
 
@@ -139,9 +298,21 @@ private:
         server_.set_write_timeout(o.request_timeout_seconds, 0);
         server_.set_keep_alive_max_count(10000);
         server_.set_tcp_nodelay(true);
-        server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+        // SO_REUSEADDR only: cpp-httplib's default also sets SO_REUSEPORT, which lets a second
+        // server bind the same port and take a share of its connections.
+        server_.set_socket_options([](int sock) {
+            const int yes = 1;
+            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        });
+        server_.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+        server_.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
             t_request_start = Clock::now();
             t_note = RequestNote{};
+            if (screen_request(context_, request, response)) {
+                t_note.route = "screened";
+                finish_request(context_, request, response);
+                return httplib::Server::HandlerResponse::Handled;
+            }
             return httplib::Server::HandlerResponse::Unhandled;
         });
         server_.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
@@ -174,7 +345,7 @@ private:
     }
 
     Context context_;
-    httplib::Server server_;
+    Listener server_;
     std::mutex state_mutex_;
     std::condition_variable state_cv_;
     bool stop_requested_ = false;
@@ -200,13 +371,15 @@ RequestNote& request_note() { return t_note; }
 
 void authorize(const Context& context, const httplib::Request& request, Access access) {
     if (access == Access::Open || !context.tokens.enabled()) return;
+    // Compiling source or simulating a caseload costs far more than one evaluation: it needs a
+    // token even when evaluation is open.
     if (access == Access::Evaluate && context.options.open_evaluation) return;
     const auto token = bearer_token(request);
     if (token.empty())
         throw_error(401, "unauthorized", "this route needs a bearer token (`Authorization: Bearer TOKEN`)");
     const auto role = context.tokens.role_of(token);
     if (!role) throw_error(401, "unauthorized", "the bearer token is not recognised");
-    const bool allowed = access == Access::Evaluate || access == Access::Read ||
+    const bool allowed = access == Access::Evaluate || access == Access::Compile || access == Access::Read ||
                          (access == Access::Panel && *role == Role::Panel) ||
                          (access == Access::Author && *role == Role::Author);
     if (!allowed) {
@@ -245,11 +418,17 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
         t_note.route = route;
         try {
             authorize(context, request, access);
+            if (request.method == "POST") check_content_type(route, request);
             handler(context, request, response);
         } catch (const ApiError& e) {
             send_json(response, e.error.status, e.error.body());
         } catch (const StoreError& e) {
             send_json(response, 503, encode_errors("store_unavailable", e.what(), {}));
+        } catch (const std::bad_alloc&) {
+            response.body.clear();
+            response.body.shrink_to_fit();
+            send_json(response, 503,
+                      encode_errors("insufficient_memory", "the server ran out of memory for this request", {}));
         } catch (const std::exception& e) {
             send_json(response, 500, encode_errors("internal_error", std::string("internal error: ") + e.what(), {}));
         }
@@ -267,6 +446,14 @@ void add_method_not_allowed(httplib::Server& server, Context& context) {
         const auto& [route, methods] = entry;
         std::string allow;
         for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+        allow += ", OPTIONS";
+        // OPTIONS says what the route takes. No CORS headers: other origins are not served, so
+        // a browser's preflight from another site fails.
+        server.Options(pattern, [route = route, allow](const httplib::Request&, httplib::Response& response) {
+            t_note.route = route;
+            response.set_header("Allow", allow);
+            response.status = 204;
+        });
         auto not_allowed = [route = route, allow](const httplib::Request& request, httplib::Response& response) {
             t_note.route = route;
             response.set_header("Allow", allow);

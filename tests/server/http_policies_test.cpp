@@ -65,7 +65,7 @@ TEST(HttpPolicies, UploadCompilesStoresAndServes) {
     auto r = c.Post("/v1/policies", bearer(kAuthorToken), kUploaded, "text/plain");
     ASSERT_EQ(r->status, 201) << r->body;
     EXPECT_EQ(body_of(r)["id"], "uploaded_test");
-    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test-2025.1.jf"));
+    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test@2025.1.jf"));
 
     json req = {{"policy", "uploaded_test"},
                 {"as_of", "2025-06-01"},
@@ -81,6 +81,33 @@ TEST(HttpPolicies, UploadCompilesStoresAndServes) {
     ASSERT_TRUE(s.server->reload().ok);
     EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 2u);
     EXPECT_GT(body_of(c.Get("/v1/policies"))["generation"].get<int>(), generation.get<int>());
+}
+
+// Versions whose names differ only in characters a file name cannot hold never share a file:
+// both uploads are kept, and a reload (or restart) serves both.
+TEST(HttpPolicies, VersionsThatLookAlikeAsFileNamesAreBothKept) {
+    TestServer s;
+    auto c = s.client();
+    auto version_of = [](const std::string& version, const std::string& from, const std::string& to) {
+        std::string text = kUploaded;
+        text.replace(text.find("version \"2025.1\""), 16, "version \"" + version + "\"");
+        text.replace(text.find("effective from 2025-04-01"), 25, "effective " + from + " to " + to);
+        return text;
+    };
+    auto slash = c.Post("/v1/policies", bearer(kAuthorToken), version_of("2031/1", "2031-04-01", "2032-03-31"),
+                        "text/plain");
+    ASSERT_EQ(slash->status, 201) << slash->body;
+    auto underscore = c.Post("/v1/policies", bearer(kAuthorToken),
+                             version_of("2031_1", "2032-04-01", "2033-03-31"), "text/plain");
+    ASSERT_EQ(underscore->status, 201) << underscore->body;
+    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test@2031%2F1.jf"));
+    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test@2031_1.jf"));
+
+    ASSERT_TRUE(s.server->reload().ok);
+    const auto detail = body_of(c.Get("/v1/policies/uploaded_test"));
+    std::vector<std::string> versions;
+    for (const auto& v : detail["versions"]) versions.push_back(v["version"]);
+    EXPECT_EQ(versions, (std::vector<std::string>{"2031/1", "2031_1"})) << detail.dump();
 }
 
 TEST(HttpPolicies, ABadUploadIsRefusedWithDiagnosticsAndChangesNothing) {
@@ -115,14 +142,14 @@ TEST(HttpPolicies, ABadUploadIsRefusedWithDiagnosticsAndChangesNothing) {
 TEST(HttpPolicies, CheckDoesNotStore) {
     TestServer s;
     auto c = s.client();
-    auto ok = c.Post("/v1/policies/check", kUploaded, "text/plain");
+    auto ok = c.Post("/v1/policies/check", bearer(kClientToken), kUploaded, "text/plain");
     ASSERT_EQ(ok->status, 200) << ok->body;
     EXPECT_EQ(body_of(ok)["ok"], true);
     EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 1u);
-    auto bad = c.Post("/v1/policies/check", "policy x", "text/plain");
+    auto bad = c.Post("/v1/policies/check", bearer(kClientToken), "policy x", "text/plain");
     EXPECT_EQ(bad->status, 422);
     EXPECT_FALSE(body_of(bad)["error"]["diagnostics"].empty());
-    auto missing = c.Post("/v1/policies/check", R"({"file": "x.jf"})", "application/json");
+    auto missing = c.Post("/v1/policies/check", bearer(kClientToken), R"({"file": "x.jf"})", "application/json");
     EXPECT_EQ(missing->status, 400);
 }
 
@@ -136,7 +163,7 @@ TEST(HttpSimulate, ComparesAgainstADraft) {
     residential["events"] = json::object();
     residential["lines"][0]["service"] = "residential_placement";
     json body = {{"policy", "reference"}, {"vs_source", draft}, {"cases", {post_op_request(), residential, 7}}};
-    auto r = c.Post("/v1/simulate", body.dump(), "application/json");
+    auto r = c.Post("/v1/simulate", bearer(kClientToken), body.dump(), "application/json");
     ASSERT_EQ(r->status, 200) << r->body;
     auto j = body_of(r);
     EXPECT_EQ(j["cases"], 3);
@@ -150,8 +177,8 @@ TEST(HttpSimulate, ComparesAgainstADraft) {
     EXPECT_EQ(j["difference"]["total"], "0.00");
 
     json broken = {{"vs_source", "policy"}, {"cases", json::array()}};
-    EXPECT_EQ(c.Post("/v1/simulate", broken.dump(), "application/json")->status, 422);
-    EXPECT_EQ(c.Post("/v1/simulate", R"({"cases": 1})", "application/json")->status, 400);
+    EXPECT_EQ(c.Post("/v1/simulate", bearer(kClientToken), broken.dump(), "application/json")->status, 422);
+    EXPECT_EQ(c.Post("/v1/simulate", bearer(kClientToken), R"({"cases": 1})", "application/json")->status, 400);
 }
 
 TEST(HttpPools, ReconcilesAdHocContributionsAndRefusesBadInput) {

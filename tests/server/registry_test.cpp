@@ -122,7 +122,7 @@ TEST_F(RegistryTest, UploadsAreCheckedAgainstTheVersionsInService) {
     auto added = registry.submit(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", true);
     EXPECT_EQ(added.status, server::UploadResult::Status::Added);
     EXPECT_EQ(registry.snapshot()->versions("reference").front()->program->version(), "2024.1");
-    EXPECT_TRUE(fs::exists(dir_ / "uploaded/reference-2024.1.jf"));
+    EXPECT_TRUE(fs::exists(dir_ / "uploaded/reference@2024.1.jf"));
     EXPECT_TRUE(registry.reload().ok);  // the stored upload loads with the rest
     EXPECT_EQ(registry.snapshot()->versions("reference").size(), 3u);
 }

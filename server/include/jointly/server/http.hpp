@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "jointly/server/registry.hpp"
 
@@ -20,13 +21,20 @@ struct ServeOptions {
     std::string bind = "127.0.0.1";
     int port = 8080;                                   // 0: an ephemeral port
     std::optional<std::filesystem::path> tokens;       // `TOKEN ROLE` per line
-    std::size_t threads = 32;                          // worker threads (one per open connection)
+    std::size_t threads = 128;                         // worker threads (one per open connection)
+    int listen_backlog = 1024;                         // connections waiting to be accepted
     std::size_t max_body = 1024 * 1024;                // bytes; larger bodies get 413
     std::size_t max_lines = 1000;                      // cost lines per request
     std::size_t max_depth = 64;                        // JSON nesting
     std::size_t max_policy_bytes = 256 * 1024;         // uploaded policy source
     std::size_t max_batch = 1000;                      // requests per batch or simulation
+    std::size_t max_headers = 100;                     // header fields per request (431 beyond)
+    std::size_t max_header_bytes = 32 * 1024;          // all header names and values (431 beyond)
+    std::size_t max_response = 8 * 1024 * 1024;        // bytes of one evaluation's answer (422 beyond)
+    int request_deadline_ms = 10000;                   // a batch stops with 422 past this
     int request_timeout_seconds = 30;                  // socket read/write timeout
+    // Origins (`scheme://host[:port]`) besides the server's own that may send POSTs.
+    std::vector<std::string> allowed_origins;
     bool open_evaluation = true;                       // false: evaluation needs a token
     // One line per request (method, route, status, duration, decision id). Null: silent.
     std::function<void(const std::string&)> log;

@@ -1,0 +1,258 @@
+// What `jointly serve` refuses from the headers alone, before reading a body (framing, limits,
+// compressed bodies, cross-site writes), content types, OPTIONS, the bounded answer and
+// batch, and the exclusive port. Raw sockets where cpp-httplib's client would not send it.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+
+#include "http_fixture.hpp"
+
+namespace jointly::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct RawReply {
+    int status = 0;
+    std::string text;     // status line, headers and whatever body arrived
+    double seconds = 0;   // until the first complete header section arrived
+};
+
+// Sends `bytes` on a fresh connection and reads until the header section and the declared
+// body have arrived, the peer closes, or 10 s pass.
+RawReply raw_exchange(int port, const std::string& bytes) {
+    RawReply reply;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return reply;
+    }
+    const auto start = Clock::now();
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+        const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;  // the server may close before reading everything
+        sent += static_cast<std::size_t>(n);
+    }
+    char buffer[4096];
+    for (;;) {
+        const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        if (elapsed > 10) break;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 200) <= 0) continue;
+        const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        reply.text.append(buffer, static_cast<std::size_t>(n));
+        const auto end = reply.text.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        if (reply.seconds == 0) reply.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        const auto length_at = reply.text.find("Content-Length: ");
+        if (length_at != std::string::npos && length_at < end) {
+            const auto length = std::stoul(reply.text.substr(length_at + 16));
+            if (reply.text.size() >= end + 4 + length) break;
+        }
+    }
+    ::close(fd);
+    if (reply.text.rfind("HTTP/1.1 ", 0) == 0) reply.status = std::stoi(reply.text.substr(9, 3));
+    return reply;
+}
+
+std::string error_code(const std::string& text) {
+    const auto body = text.find("\r\n\r\n");
+    if (body == std::string::npos) return {};
+    const auto j = json::parse(text.substr(body + 4), nullptr, false);
+    return j.is_discarded() ? std::string() : j["error"]["code"].get<std::string>();
+}
+
+std::string post_head(const std::string& extra) {
+    return "POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra;
+}
+
+TEST(HttpHardening, ADeclaredBodyOverTheLimitIsRefusedBeforeItIsSent) {
+    TestServer s;
+    // 50 MB declared, nothing sent: answered at once, not after the read timeout.
+    const auto r = raw_exchange(s.port, post_head("Content-Length: 50000000\r\n\r\n"));
+    EXPECT_EQ(r.status, 413) << r.text;
+    EXPECT_EQ(error_code(r.text), "payload_too_large");
+    EXPECT_NE(r.text.find("1048576"), std::string::npos) << "names the limit: " << r.text;
+    EXPECT_LT(r.seconds, 2.0);
+}
+
+TEST(HttpHardening, AmbiguousOrUnsupportedFramingIsRefused) {
+    TestServer s;
+    const std::string body = post_op_request().dump();
+    const std::string length = "Content-Length: " + std::to_string(body.size()) + "\r\n";
+
+    auto both = raw_exchange(s.port, post_head(length + "Transfer-Encoding: chunked\r\n\r\n") + body);
+    EXPECT_EQ(both.status, 400) << both.text;
+    EXPECT_EQ(error_code(both.text), "ambiguous_framing");
+
+    auto twice = raw_exchange(s.port, post_head(length + length + "\r\n") + body);
+    EXPECT_EQ(twice.status, 400) << twice.text;
+
+    std::ostringstream chunk;
+    chunk << std::hex << body.size() << "\r\n" << body << "\r\n0\r\n\r\n";
+    auto chunked = raw_exchange(s.port, post_head("Transfer-Encoding: chunked\r\n\r\n") + chunk.str());
+    EXPECT_EQ(chunked.status, 411) << chunked.text;
+    EXPECT_EQ(error_code(chunked.text), "length_required");
+
+    auto gzip = raw_exchange(s.port, post_head(length + "Content-Encoding: gzip\r\n\r\n") + body);
+    EXPECT_EQ(gzip.status, 415) << gzip.text;
+    EXPECT_EQ(error_code(gzip.text), "unsupported_media_type");
+
+    auto bad_length = raw_exchange(s.port, post_head("Content-Length: 12x\r\n\r\n"));
+    EXPECT_EQ(bad_length.status, 400) << bad_length.text;
+
+    // the same body, framed plainly, is answered
+    auto fine = raw_exchange(s.port, post_head(length + "\r\n") + body);
+    EXPECT_EQ(fine.status, 200) << fine.text;
+}
+
+TEST(HttpHardening, TooManyOrTooLargeHeadersAreRefused) {
+    TestServer s;
+    std::string many;
+    for (int i = 0; i < 150; ++i) many += "X-Filler-" + std::to_string(i) + ": x\r\n";
+    auto r = raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + "\r\n");
+    EXPECT_EQ(r.status, 431) << r.text;
+    EXPECT_NE(r.text.find("the limit is 100"), std::string::npos) << r.text;
+
+    std::string large;
+    for (int i = 0; i < 8; ++i) large += "X-Large-" + std::to_string(i) + ": " + std::string(5000, 'a') + "\r\n";
+    auto big = raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + large + "\r\n");
+    EXPECT_EQ(big.status, 431) << big.text;
+}
+
+TEST(HttpHardening, JsonRoutesTakeOnlyJson) {
+    TestServer s;
+    auto c = s.client();
+    const auto body = post_op_request().dump();
+    for (const char* path : {"/v1/evaluate", "/v1/decisions", "/v1/evaluate/batch"}) {
+        auto r = c.Post(path, body, "text/plain");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 415) << path << " " << r->body;
+        EXPECT_EQ(body_of(r)["error"]["code"], "unsupported_media_type");
+    }
+    auto form = c.Post("/v1/evaluate", body, "application/x-www-form-urlencoded");
+    EXPECT_EQ(form->status, 415);
+    // parameters and case do not matter
+    EXPECT_EQ(c.Post("/v1/evaluate", body, "Application/JSON; charset=utf-8")->status, 200);
+    // nothing was stored by the refused writes
+    EXPECT_EQ(body_of(c.Get("/v1/decisions", bearer(kClientToken)))["total"], 0);
+    // the policy routes also take the policy text
+    auto text = c.Post("/v1/policies/check", bearer(kAuthorToken), "policy x", "text/plain");
+    EXPECT_EQ(text->status, 422) << text->body;
+    auto html = c.Post("/v1/policies/check", bearer(kAuthorToken), "policy x", "text/html");
+    EXPECT_EQ(html->status, 415) << html->body;
+}
+
+TEST(HttpHardening, CrossSiteWritesAreRefused) {
+    TestServer s;
+    auto c = s.client();
+    const auto body = post_op_request().dump();
+    auto foreign = c.Post("/v1/decisions", {{"Origin", "http://evil.example"}}, body, "application/json");
+    EXPECT_EQ(foreign->status, 403) << foreign->body;
+    EXPECT_EQ(body_of(foreign)["error"]["code"], "cross_origin");
+    auto fetch_site = c.Post("/v1/decisions", {{"Sec-Fetch-Site", "cross-site"}}, body, "application/json");
+    EXPECT_EQ(fetch_site->status, 403);
+    EXPECT_EQ(body_of(c.Get("/v1/decisions", bearer(kClientToken)))["total"], 0);
+
+    // the server's own page sends its own origin
+    const std::string own = "http://127.0.0.1:" + std::to_string(s.port);
+    auto mine = c.Post("/v1/decisions", {{"Origin", own}}, body, "application/json");
+    EXPECT_EQ(mine->status, 201) << mine->body;
+    // reads are not refused for their origin
+    EXPECT_EQ(c.Get("/healthz", {{"Origin", "http://evil.example"}})->status, 200);
+}
+
+TEST(HttpHardening, AnAllowedOriginMayWrite) {
+    TestServer s([](server::ServeOptions& o) { o.allowed_origins = {"https://panel.example.org"}; });
+    auto c = s.client();
+    auto r = c.Post("/v1/evaluate", {{"Origin", "https://panel.example.org"}}, post_op_request().dump(),
+                    "application/json");
+    EXPECT_EQ(r->status, 200) << r->body;
+    auto other = c.Post("/v1/evaluate", {{"Origin", "https://panel.example.org.evil"}}, post_op_request().dump(),
+                        "application/json");
+    EXPECT_EQ(other->status, 403);
+}
+
+TEST(HttpHardening, OptionsSaysWhatARouteTakesWithoutCors) {
+    TestServer s;
+    auto c = s.client();
+    auto r = c.Options("/v1/evaluate", {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 204);
+    EXPECT_EQ(r->get_header_value("Allow"), "POST, OPTIONS");
+    EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
+    auto decisions = c.Options("/v1/decisions");
+    EXPECT_EQ(decisions->get_header_value("Allow"), "GET, POST, OPTIONS");
+    EXPECT_EQ(c.Get("/healthz")->get_header_value("X-Content-Type-Options"), "nosniff");
+}
+
+TEST(HttpHardening, CompilingAndSimulatingNeedAToken) {
+    TestServer s;  // evaluation is open by default
+    auto c = s.client();
+    EXPECT_EQ(c.Post("/v1/evaluate", post_op_request().dump(), "application/json")->status, 200);
+    auto check = c.Post("/v1/policies/check", "policy x", "text/plain");
+    EXPECT_EQ(check->status, 401) << check->body;
+    auto simulate = c.Post("/v1/simulate", R"({"policy": "reference", "cases": []})", "application/json");
+    EXPECT_EQ(simulate->status, 401) << simulate->body;
+    auto wrong = c.Post("/v1/policies/check", bearer("not-a-token-at-all"), "policy x", "text/plain");
+    EXPECT_EQ(wrong->status, 401);
+}
+
+TEST(HttpHardening, AnAnswerOverTheResponseLimitIsRefusedAndNotStored) {
+    TestServer s([](server::ServeOptions& o) { o.max_response = 512; });
+    auto c = s.client();
+    auto r = c.Post("/v1/decisions", post_op_request().dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 422) << r->body;
+    EXPECT_EQ(body_of(r)["error"]["code"], "response_too_large");
+    EXPECT_NE(body_of(r)["error"]["message"].get<std::string>().find("512"), std::string::npos);
+    EXPECT_EQ(body_of(c.Get("/v1/decisions", bearer(kClientToken)))["total"], 0);
+    EXPECT_EQ(c.Post("/v1/evaluate", post_op_request().dump(), "application/json")->status, 422);
+}
+
+TEST(HttpHardening, ABatchPastItsDeadlineStops) {
+    TestServer s([](server::ServeOptions& o) { o.request_deadline_ms = 1; });
+    auto c = s.client();
+    json batch = json::array();
+    for (int i = 0; i < 1000; ++i) batch.push_back(post_op_request());
+    auto r = c.Post("/v1/evaluate/batch", json{{"requests", batch}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 422) << r->body.substr(0, 300);
+    EXPECT_EQ(body_of(r)["error"]["code"], "deadline_exceeded");
+}
+
+TEST(HttpHardening, ASecondServerCannotTakeTheSamePort) {
+    TestServer first;
+    server::ServeOptions options = first.options;
+    options.port = first.port;
+    options.db = first.dir / "second.db";
+    auto second = server::ApiServer::create(options);
+    try {
+        second->bind();
+        FAIL() << "a second server bound port " << first.port;
+    } catch (const server::StartError& e) {
+        EXPECT_NE(std::string(e.what()).find("already in use"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(std::to_string(first.port)), std::string::npos) << e.what();
+    }
+    // the first still answers every request
+    auto c = first.client();
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(c.Get("/healthz")->status, 200);
+}
+
+}  // namespace
+}  // namespace jointly::testing
