@@ -83,9 +83,11 @@ echo "jointly: pid $jpid on 127.0.0.1:$port"
 nginx_bin=$(command -v nginx || true)
 [ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx
 nginx_args=()
+site=deploy/nginx/jointly.conf
+if [ -n "$nginx_bin" ] && [ ! -f "$site" ]; then
+  echo "run.sh: nginx is installed but $site is missing" >&2; exit 1
+fi
 if [ -n "$nginx_bin" ]; then
-  site=deploy/nginx/jointly.conf
-  [ -f "$site" ] || site=tests/hostile/nginx-standin.conf
   nport=$(free_port)
   mkdir -p "$tmp/nginx"
   # The upstream's `server HOST:PORT;` lines -> jointly; the first `listen` -> our port, any
