@@ -101,6 +101,49 @@ BENCHMARK(BM_Evaluate3LinesExplainFull);
 void BM_Evaluate3LinesExplainFullReused(benchmark::State& state) { evaluate_3_lines(state, true, true); }
 BENCHMARK(BM_Evaluate3LinesExplainFullReused);
 
+// A chain of `n` window rules on one service (issue 9: "a `vs_source` that chains 1,000
+// windows takes 15 s per line"): `w_i` applies within i days after surgery and is an exception
+// to `w_(i-1)`, so on the k-th day after surgery n - k rules apply and the last one wins.
+// One weekly line of 50 years: 1,000 one-day segments after surgery, then the years.
+std::shared_ptr<const Program> window_chain(int n) {
+    std::ostringstream s;
+    s << "policy chain \"Window chain\"\n  version \"1\"\n  effective from 2025-04-01\n"
+         "  panel \"Joint Funding Panel\"\n\n"
+         "agency health \"NHS\"\nagency social_care \"Social care\"\n\nevent surgery\n\n"
+         "rule base\n  when service is personal_care\n  split social_care 100%\n  because \"base\"\n\n";
+    for (int i = 1; i <= n; ++i) {
+        s << "rule w_" << i << "\n  exception to " << (i == 1 ? std::string("base") : "w_" + std::to_string(i - 1))
+          << "\n  when service is personal_care\n  within " << i << " days after surgery\n"
+          << "  split health 50%, social_care 50%\n  odd penny to health\n  because \"window " << i << "\"\n\n";
+    }
+    CompileResult r = compile(s.str(), "chain.jf");
+    if (!r.program) throw std::runtime_error("the window chain does not compile");
+    return r.program;
+}
+
+void BM_EvaluateWindowChain(benchmark::State& state) {
+    const auto program = window_chain(static_cast<int>(state.range(0)));
+    Request r;
+    r.as_of = day("2025-06-01");
+    r.events["surgery"] = day("2025-06-10");
+    Line pc;
+    pc.id = "pc";
+    pc.service = "personal_care";
+    pc.kind = LineKind::Weekly;
+    pc.weekly = money("450.00");
+    pc.start = day("2025-04-01");
+    pc.end = day("2075-03-31");
+    r.lines = {pc};
+    EvalResult kept;
+    for (auto _ : state) {
+        evaluate_into(*program, r, kept);
+        benchmark::DoNotOptimize(kept);
+        if (!kept.decision) state.SkipWithError("evaluation failed");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateWindowChain)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+
 // A 1,000-rule policy: 250 services, each with a base rule, a windowed exception, a capped
 // three-way split and a fixed-amount rule on a threshold; plus lets, a table and outcomes.
 std::string thousand_rules() {

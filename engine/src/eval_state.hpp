@@ -106,6 +106,10 @@ struct Work {
     std::vector<Date> cuts;
     std::vector<std::int32_t> applying;
     std::vector<std::int32_t> winners;
+    // Per rule, while one segment's winners are found among many applying rules: 0 not
+    // applying, 1 applying, 2 set aside by an exception. All 0 between segments.
+    std::vector<std::uint8_t> rule_marks;
+    std::vector<std::int32_t> set_aside_by;  // per rule marked 2: the first exception to it
     std::vector<LineRuleState> line_rules;
     std::vector<Money> line_cum;
 
@@ -149,7 +153,12 @@ bool in_window(const WindowRange& range, Date from);
 // each segment's first day, ascending, then end + 1. Cuts at every 1 April, at the
 // birthdays that matter when a candidate rule reads `age`, and at the window edges of each
 // candidate rule whose condition (apart from its window) holds. `cx` has the line's service.
+// Throws EvalFailure (E3007) as soon as the line needs more than `max_segments` segments,
+// before any is matched; `limit` is the request's limit, for the message.
 void cut_line(const ProgramImpl& program, EvalContext& cx, Work& work, Date start, Date end,
-              const std::vector<std::int32_t>& candidates);
+              const std::vector<std::int32_t>& candidates, std::size_t max_segments, std::size_t limit);
+
+// The E3007 failure: the request needs more than `limit` segments.
+[[noreturn]] void too_many_segments(std::size_t limit);
 
 }  // namespace jointly::engine::detail

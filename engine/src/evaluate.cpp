@@ -72,8 +72,8 @@ Money whole_pence(const Ratio& pence) { return Money::pence(pence.round(Rounding
 
 class Evaluator {
 public:
-    Evaluator(const ProgramImpl& p, const Request& r, Work& w, Decision& d)
-        : p_(p), r_(r), w_(w), d_(d), cx_(make_context(p, w)), trace_(r.explain_full) {}
+    Evaluator(const ProgramImpl& p, const Request& r, Work& w, Decision& d, const EvalLimits& limits)
+        : p_(p), r_(r), w_(w), d_(d), cx_(make_context(p, w)), trace_(r.explain_full), limits_(limits) {}
 
     void run();
 
@@ -82,6 +82,7 @@ private:
     void line(std::uint32_t index);
     void segment(std::uint32_t li, const Line& line, Date from, Date to, Money cost,
                  const std::vector<std::int32_t>& candidates);
+    void find_winners();
     void split(std::uint32_t li, const Line& line, std::int32_t rule, Date from, Date to,
                std::int64_t days, Money cost, TraceStep* step);
     LineRuleState& line_state(std::int32_t rule);
@@ -95,6 +96,8 @@ private:
     Decision& d_;
     EvalContext cx_;
     bool trace_;
+    const EvalLimits& limits_;
+    std::size_t segments_ = 0;  // over the lines so far
     std::int32_t service_ = -1;
 };
 
@@ -111,6 +114,8 @@ void Evaluator::run() {
     w_.by_line.assign(r_.lines.size() * agencies, Money());
     if (p_.uses_funders_by_service) w_.by_service_agency.assign(p_.services.size() * agencies, Money());
     w_.in_lines = false;
+    // INVARIANT (segment): all 0 between segments; an exception thrown mid-segment may leave marks.
+    std::fill(w_.rule_marks.begin(), w_.rule_marks.end(), std::uint8_t{0});
 
     d_.policy_id = p_.id_;
     d_.policy_version = p_.version_;
@@ -169,11 +174,14 @@ void Evaluator::line(std::uint32_t li) {
     w_.line_rules.clear();
     w_.line_cum.clear();
     if (line.kind == LineKind::OneOff) {
+        if (++segments_ > limits_.max_segments) too_many_segments(limits_.max_segments);
         segment(li, line, line.date, line.date, line.amount, candidates);
     } else {
         const Ratio rate = line.kind == LineKind::Weekly ? line.weekly.as_ratio()
                                                          : line.hourly.as_ratio() * line.hours_per_week;
-        cut_line(p_, cx_, w_, line.start, line.end, candidates);
+        const std::size_t left = limits_.max_segments - std::min(segments_, limits_.max_segments);
+        cut_line(p_, cx_, w_, line.start, line.end, candidates, left, limits_.max_segments);
+        segments_ += w_.cuts.size() - 1;
         for (std::size_t k = 0; k + 1 < w_.cuts.size(); ++k) {
             const Date from = w_.cuts[k];
             const Date to = w_.cuts[k + 1].plus_days(-1);
@@ -228,13 +236,22 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
     }
     auto& winners = w_.winners;
     winners.clear();
+    // Few rules apply to a segment as a rule: compare each pair. Many (a policy of hundreds of
+    // windows on one service): mark them, then each applying rule sets aside what it overrides,
+    // linear in the rules and their `exception to` lists instead of quadratic.
+    const bool many = applying.size() > 16;
+    if (many) find_winners();
     for (const std::int32_t r : applying) {
         std::int32_t by = -1;
-        for (const std::int32_t s : applying) {
-            const auto& over = p_.rules[static_cast<std::size_t>(s)].overrides;
-            if (s != r && std::find(over.begin(), over.end(), r) != over.end()) {
-                by = s;
-                break;
+        if (many) {
+            if (w_.rule_marks[static_cast<std::size_t>(r)] == 2) by = w_.set_aside_by[static_cast<std::size_t>(r)];
+        } else {
+            for (const std::int32_t s : applying) {
+                const auto& over = p_.rules[static_cast<std::size_t>(s)].overrides;
+                if (s != r && std::find(over.begin(), over.end(), r) != over.end()) {
+                    by = s;
+                    break;
+                }
             }
         }
         if (by < 0) {
@@ -247,6 +264,9 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
                 }
             }
         }
+    }
+    if (many) {
+        for (const std::int32_t r : applying) w_.rule_marks[static_cast<std::size_t>(r)] = 0;
     }
     if (winners.size() == 1) {
         TraceStep* step = nullptr;
@@ -268,6 +288,24 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
         step.detail.push_back(std::string(to_string(kind)) + ": cost " + cost.to_string() +
                               " counted in no total; referred to " + panel_name(p_));
         d_.trace.push_back(std::move(step));
+    }
+}
+
+// Marks w_.applying's rules 1, then those an applying rule overrides 2, with the first (in
+// applying order) that overrides each in set_aside_by: the pairwise search's answer.
+void Evaluator::find_winners() {
+    if (w_.rule_marks.size() != p_.rules.size()) {
+        w_.rule_marks.assign(p_.rules.size(), 0);
+        w_.set_aside_by.assign(p_.rules.size(), -1);
+    }
+    for (const std::int32_t r : w_.applying) w_.rule_marks[static_cast<std::size_t>(r)] = 1;
+    for (const std::int32_t s : w_.applying) {
+        for (const std::int32_t r : p_.rules[static_cast<std::size_t>(s)].overrides) {
+            auto& mark = w_.rule_marks[static_cast<std::size_t>(r)];
+            if (r == s || mark != 1) continue;
+            mark = 2;
+            w_.set_aside_by[static_cast<std::size_t>(r)] = s;
+        }
     }
 }
 
@@ -418,7 +456,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
 
 namespace jointly::engine {
 
-void evaluate_into(const Program& program, const Request& request, EvalResult& result) {
+void evaluate_into(const Program& program, const Request& request, EvalResult& result, const EvalLimits& limits) {
     result.errors.clear();
     // Every Program is built by compile (ProgramImpl is final): typeid is cheaper than dynamic_cast.
     const auto* p = typeid(program) == typeid(detail::ProgramImpl) ? static_cast<const detail::ProgramImpl*>(&program)
@@ -432,7 +470,7 @@ void evaluate_into(const Program& program, const Request& request, EvalResult& r
     try {
         if (detail::bind_request(*p, request, work, result.errors)) {
             Decision& decision = result.decision ? *result.decision : result.decision.emplace();
-            detail::Evaluator(*p, request, work, decision).run();
+            detail::Evaluator(*p, request, work, decision, limits).run();
         }
     } catch (const detail::EvalFailure& f) {
         result.errors.push_back(EvalError{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",
@@ -447,9 +485,9 @@ void evaluate_into(const Program& program, const Request& request, EvalResult& r
     if (!result.errors.empty()) result.decision.reset();
 }
 
-EvalResult evaluate(const Program& program, const Request& request) {
+EvalResult evaluate(const Program& program, const Request& request, const EvalLimits& limits) {
     EvalResult result;
-    evaluate_into(program, request, result);
+    evaluate_into(program, request, result, limits);
     return result;
 }
 

@@ -1,5 +1,8 @@
 // Cutting a line into segments.
 #include <algorithm>
+#include <string>
+
+#include "jointly/engine/codes.hpp"
 
 #include "eval_state.hpp"
 #include "fast_text.hpp"
@@ -50,8 +53,20 @@ bool in_window(const WindowRange& range, Date from) {
     return (!range.from || *range.from <= from) && (!range.to || from < *range.to);
 }
 
+void too_many_segments(std::size_t limit) {
+    throw EvalFailure{codes::kTooManySegments,
+                      "the request needs more than " + std::to_string(limit) +
+                          " segments (a segment is a stretch of a line between 1 April, a birthday that "
+                          "matters or a window edge); shorten the lines or send fewer",
+                      std::nullopt};
+}
+
 void cut_line(const ProgramImpl& p, EvalContext& cx, Work& w, Date start, Date end,
-              const std::vector<std::int32_t>& candidates) {
+              const std::vector<std::int32_t>& candidates, std::size_t max_segments, std::size_t limit) {
+    // cuts holds each segment's first day: more than max_segments of them is too many.
+    auto check = [&] {
+        if (w.cuts.size() > max_segments) too_many_segments(limit);
+    };
     std::vector<Date>& cuts = w.cuts;
     cuts.clear();
     cuts.push_back(start);
@@ -80,6 +95,7 @@ void cut_line(const ProgramImpl& p, EvalContext& cx, Work& w, Date start, Date e
         }
     }
     if (cuts.size() > 1) sort_unique(cuts);
+    check();
     if (any_window) {
         const std::size_t base = cuts.size();
         for (std::size_t k = 0; k < base; ++k) {
@@ -91,12 +107,18 @@ void cut_line(const ProgramImpl& p, EvalContext& cx, Work& w, Date start, Date e
                 if (!rule.window) continue;
                 const WindowRange& range = window_range(p, w, r);
                 if (range.state == 2) continue;
+                // Each edge lies in one base segment: the condition is evaluated (on that
+                // segment's first day) only where an edge falls, not on every segment.
+                const bool cuts_from = range.from && *range.from > from && *range.from <= to;
+                const bool cuts_to = range.to && *range.to > from && *range.to <= to;
+                if (!cuts_from && !cuts_to) continue;
                 if (!eval_bool(cx, rule.cond)) continue;
-                push_edge(cuts, range.from, from, to);
-                push_edge(cuts, range.to, from, to);
+                if (cuts_from) cuts.push_back(*range.from);
+                if (cuts_to) cuts.push_back(*range.to);
             }
         }
         if (cuts.size() > base) sort_unique(cuts);
+        check();
     }
     cuts.push_back(end.plus_days(1));
 }

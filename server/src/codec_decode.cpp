@@ -37,6 +37,33 @@ const char* kind_name(const json& v) {
     }
 }
 
+// "£100,000,000.00": pounds with thousands grouped, for a message naming a limit.
+std::string pounds(engine::Money m) {
+    const std::string plain = m.to_string();  // "-1234567.89"
+    const bool negative = !plain.empty() && plain.front() == '-';
+    const std::string digits = plain.substr(negative ? 1 : 0, plain.find('.') - (negative ? 1 : 0));
+    std::string out = negative ? "-£" : "£";
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out + plain.substr(plain.find('.'));
+}
+
+// An amount the caller sent, at most `limits.max_amount` either side of zero; else E4213 at
+// `path` naming the maximum.
+bool within_max(engine::Money m, const DecodeLimits& limits, const std::string& what, const std::string& path,
+                std::vector<engine::EvalError>& errors) {
+    const std::int64_t p = m.in_pence();
+    const std::int64_t max = limits.max_amount.in_pence();
+    if (p <= max && p >= -max) return true;
+    errors.push_back(engine::EvalError{codes::kAmountTooLarge, path,
+                                       what + " is " + pounds(m) + "; an amount may be at most " +
+                                           pounds(limits.max_amount),
+                                       std::nullopt});
+    return false;
+}
+
 std::string join(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) {
@@ -53,6 +80,7 @@ public:
         errors_.push_back(engine::EvalError{code, std::move(path), std::move(message), std::nullopt});
     }
     bool empty() const { return errors_.empty(); }
+    std::vector<engine::EvalError>& list() { return errors_; }
     std::vector<engine::EvalError> take() { return std::move(errors_); }
 
 private:
@@ -144,7 +172,7 @@ std::optional<engine::Ratio> read_decimal(const json& v, bool allow_negative, st
 }
 
 std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json& v, const Path& path,
-                                       Problems& p) {
+                                       const DecodeLimits& limits, Problems& p) {
     using dsl::TypeKind;
     auto wrong = [&](const std::string& expected) {
         p.add(ec::kFactType, path.str(),
@@ -196,6 +224,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
                 p.add(ec::kFactType, path.str(), "fact `" + fact.name + "`: " + message);
                 return std::nullopt;
             }
+            if (!within_max(*m, limits, "fact `" + fact.name + "`", path.str(), p.list())) return std::nullopt;
             return engine::Value{*m};
         }
         case TypeKind::Date: {
@@ -250,7 +279,8 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
     return std::nullopt;
 }
 
-void decode_facts(const json& body, const engine::Program& program, engine::Request& out, Problems& p) {
+void decode_facts(const json& body, const engine::Program& program, const DecodeLimits& limits,
+                  engine::Request& out, Problems& p) {
     const json* facts = nullptr;
     if (auto it = body.find("facts"); it != body.end() && !it->is_null()) {
         if (!it->is_object()) {
@@ -282,7 +312,7 @@ void decode_facts(const json& body, const engine::Program& program, engine::Requ
                 if (info->required) p.add(ec::kMissingFact, path.str(), "fact `" + key + "` is required and may not be null");
                 continue;
             }
-            if (auto decoded = read_fact(*info, value, path, p)) out.facts.emplace(key, std::move(*decoded));
+            if (auto decoded = read_fact(*info, value, path, limits, p)) out.facts.emplace(key, std::move(*decoded));
         }
     }
     for (const auto& f : program.facts()) {
@@ -316,7 +346,8 @@ void decode_events(const json& body, const engine::Program& program, engine::Req
     }
 }
 
-std::optional<engine::Money> line_money(const json& line, const char* field, const Path& base, Problems& p) {
+std::optional<engine::Money> line_money(const json& line, const char* field, const Path& base,
+                                        const DecodeLimits& limits, Problems& p) {
     std::string message;
     auto m = json_money(line.at(field), &message);
     if (!m) {
@@ -327,6 +358,7 @@ std::optional<engine::Money> line_money(const json& line, const char* field, con
         p.add(ec::kLineAmount, Path(base, field).str(), "`" + std::string(field) + "` must not be negative");
         return std::nullopt;
     }
+    if (!within_max(*m, limits, "`" + std::string(field) + "`", Path(base, field).str(), p.list())) return std::nullopt;
     return m;
 }
 
@@ -350,8 +382,8 @@ private:
     std::set<std::string_view> many_;
 };
 
-void decode_line(const json& line, const Path& base, SeenIds& ids, engine::Request& out,
-                 Problems& p) {
+void decode_line(const json& line, const Path& base, const DecodeLimits& limits, SeenIds& ids,
+                 engine::Request& out, Problems& p) {
     if (!line.is_object()) {
         p.add(codes::kFieldType, base.str(), std::string("a line must be an object, not ") + kind_name(line));
         return;
@@ -424,7 +456,7 @@ void decode_line(const json& line, const Path& base, SeenIds& ids, engine::Reque
         forbid("start", "a one-off line (`amount`) takes `date`, not `start`");
         forbid("end", "a one-off line (`amount`) takes `date`, not `end`");
         forbid("hours_per_week", "`hours_per_week` belongs to an `hourly` line");
-        if (auto m = line_money(line, "amount", base, p)) out_line.amount = *m;
+        if (auto m = line_money(line, "amount", base, limits, p)) out_line.amount = *m;
         else ok = false;
         if (auto d = need_date("date")) out_line.date = *d;
         if (!ok) return;
@@ -435,11 +467,11 @@ void decode_line(const json& line, const Path& base, SeenIds& ids, engine::Reque
     if (has_weekly) {
         out_line.kind = engine::LineKind::Weekly;
         forbid("hours_per_week", "`hours_per_week` belongs to an `hourly` line");
-        if (auto m = line_money(line, "weekly", base, p)) out_line.weekly = *m;
+        if (auto m = line_money(line, "weekly", base, limits, p)) out_line.weekly = *m;
         else ok = false;
     } else {
         out_line.kind = engine::LineKind::Hourly;
-        if (auto m = line_money(line, "hourly", base, p)) out_line.hourly = *m;
+        if (auto m = line_money(line, "hourly", base, limits, p)) out_line.hourly = *m;
         else ok = false;
         auto it = line.find("hours_per_week");
         if (it == line.end()) {
@@ -458,6 +490,11 @@ void decode_line(const json& line, const Path& base, SeenIds& ids, engine::Reque
     if (start && end && *end < *start)
         fail(ec::kLineDates, Path(base, "end").str(),
              "the line ends (" + end->to_string() + ") before it starts (" + start->to_string() + ")");
+    else if (start && end && start->days_until(*end) >= limits.max_line_days)
+        fail(codes::kLineTooLong, Path(base, "end").str(),
+             "the line runs " + std::to_string(start->days_until(*end) + 1) + " days (" + start->to_string() +
+                 " to " + end->to_string() + "); a line may run at most " + std::to_string(limits.max_line_days) +
+                 " days: split it into shorter lines");
     if (!ok) return;
     out_line.start = *start;
     out_line.end = *end;
@@ -483,7 +520,7 @@ void decode_lines(const json& body, const DecodeLimits& limits, engine::Request&
     SeenIds ids;
     const Path root;
     const Path lines_path(root, "lines");
-    for (std::size_t i = 0; i < it->size(); ++i) decode_line((*it)[i], Path(lines_path, i), ids, out, p);
+    for (std::size_t i = 0; i < it->size(); ++i) decode_line((*it)[i], Path(lines_path, i), limits, ids, out, p);
 }
 
 }  // namespace
@@ -568,7 +605,7 @@ DecodeResult decode_request(const json& body, const engine::Program& program, co
             else if (it->is_boolean()) request.explain_full = it->get<bool>();
             else p.add(codes::kFieldType, "/explain", "`explain` must be \"full\" or \"none\"");
         }
-        decode_facts(body, program, request, p);
+        decode_facts(body, program, limits, request, p);
         decode_events(body, program, request, p);
         decode_lines(body, limits, request, p);
         if (p.empty()) result.request = std::move(request);

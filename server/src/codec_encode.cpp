@@ -1,5 +1,8 @@
-// Decisions, errors, diagnostics and reconciliations as JSON; the depth-limited body parser.
+// Decisions, errors, diagnostics and reconciliations as JSON; the depth-limited body parser
+// that refuses a repeated key.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "jointly/server/codec.hpp"
 
@@ -26,6 +29,105 @@ const char* severity_name(dsl::Severity s) {
     }
     return "error";
 }
+
+// Builds the document from nlohmann's SAX events, as its own DOM builder does, but refuses an
+// object that names a key twice (nlohmann keeps the last silently, so `"breathing":
+// "priority", "breathing": "low"` would read as `low`). The stack holds each open container;
+// an array's open element is its last, an object's is the key read last (kept as a pointer
+// to the key in the object's own map node), so the JSON pointer of the repeated key is
+// written out only when there is one.
+class StrictBuilder {
+public:
+    using json = nlohmann::json;
+
+    json root;
+    std::optional<engine::EvalError> duplicate;
+    std::string error_text;  // nlohmann's message when the text is not JSON
+
+    bool null() { return value(nullptr); }
+    bool boolean(bool v) { return value(v); }
+    bool number_integer(json::number_integer_t v) { return value(v); }
+    bool number_unsigned(json::number_unsigned_t v) { return value(v); }
+    bool number_float(json::number_float_t v, const json::string_t&) { return value(v); }
+    bool string(json::string_t& v) { return value(std::move(v)); }
+    bool binary(json::binary_t& v) { return value(std::move(v)); }
+    bool start_object(std::size_t) { return open(json::value_t::object); }
+    bool start_array(std::size_t) { return open(json::value_t::array); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+
+    bool key(json::string_t& name) {
+        Open& top = stack_.back();
+        auto& object = top.container->get_ref<json::object_t&>();
+        const auto [it, inserted] = object.emplace(std::move(name), nullptr);
+        if (!inserted) {
+            std::string path = pointer_to_top();
+            path += '/';
+            path += pointer_escape(it->first);
+            duplicate = engine::EvalError{codes::kDuplicateKey, std::move(path),
+                                          "the key `" + it->first + "` appears twice in one object", std::nullopt};
+            return false;  // stops the parse
+        }
+        top.key = &it->first;
+        element_ = &it->second;
+        return true;
+    }
+
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+        error_text = e.what();
+        return false;
+    }
+
+private:
+    struct Open {
+        json* container;
+        const std::string* key = nullptr;  // object: the key whose value is being read
+    };
+
+    template <class V>
+    json* place(V&& v) {
+        if (stack_.empty()) {
+            root = json(std::forward<V>(v));
+            return &root;
+        }
+        json& top = *stack_.back().container;
+        if (top.is_array()) {
+            auto& array = top.get_ref<json::array_t&>();
+            array.emplace_back(std::forward<V>(v));
+            return &array.back();
+        }
+        *element_ = json(std::forward<V>(v));
+        return element_;
+    }
+    template <class V>
+    bool value(V&& v) {
+        place(std::forward<V>(v));
+        return true;
+    }
+    bool open(json::value_t kind) {
+        stack_.push_back(Open{place(kind)});
+        return true;
+    }
+    bool close() {
+        stack_.pop_back();
+        return true;
+    }
+
+    // The pointer of the innermost open container.
+    std::string pointer_to_top() const {
+        std::string out;
+        for (std::size_t i = 0; i + 1 < stack_.size(); ++i) {
+            const Open& o = stack_[i];
+            out += '/';
+            if (o.container->is_array()) out += std::to_string(o.container->size() - 1);
+            else out += pointer_escape(*o.key);
+        }
+        return out;
+    }
+
+    std::vector<Open> stack_;
+    json* element_ = nullptr;  // in an object: the value of the key read last
+};
 
 }  // namespace
 
@@ -165,13 +267,18 @@ ParsedJson parse_json(std::string_view text, std::size_t max_depth) {
         }
     }
     try {
-        result.value = nlohmann::json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::parse_error& e) {
-        std::string what = e.what();
-        // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> after "] "
-        const auto bracket = what.find("] ");
-        if (bracket != std::string::npos) what = what.substr(bracket + 2);
-        result.error = {codes::kBadJson, "", "the body is not valid JSON: " + what, std::nullopt};
+        StrictBuilder builder;
+        if (nlohmann::json::sax_parse(text.begin(), text.end(), &builder)) {
+            result.value = std::move(builder.root);
+        } else if (builder.duplicate) {
+            result.error = std::move(*builder.duplicate);
+        } else {
+            std::string what = builder.error_text;
+            // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> after "] "
+            const auto bracket = what.find("] ");
+            if (bracket != std::string::npos) what = what.substr(bracket + 2);
+            result.error = {codes::kBadJson, "", "the body is not valid JSON: " + what, std::nullopt};
+        }
     } catch (const std::exception& e) {
         result.error = {codes::kBadJson, "", std::string("the body is not valid JSON: ") + e.what(), std::nullopt};
     }

@@ -126,7 +126,7 @@ nlohmann::ordered_json SummaryReport::amounts(const Amounts& values) const {
     ojson out = ojson::object();
     for (const auto& agency : agencies_) {
         auto it = values.find(agency);
-        out[agency] = (it == values.end() ? engine::Money{} : it->second).to_string();
+        out[agency] = (it == values.end() ? MoneyTotal{} : it->second).to_string();
     }
     return out;
 }
@@ -143,7 +143,7 @@ nlohmann::ordered_json SummaryReport::spend(const Spend& s, bool with_years) con
     }
     ojson services = ojson::object();
     for (const auto& [service, values] : s.by_service) {
-        engine::Money total;
+        MoneyTotal total;
         for (const auto& [agency, money] : values) total += money;
         ojson item = ojson::object();
         auto count = s.service_decisions.find(service);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jointly/engine/money.hpp"
+#include "jointly/server/money_total.hpp"
 #include "jointly/server/store.hpp"
 
 namespace jointly::server {
@@ -26,7 +27,8 @@ namespace jointly::server {
 // request) under the rules' split, so every total reconciles; declined ones are counted and
 // their would-be split shown apart, never in spend. A panel override of the split is reported
 // as the change it makes to each agency's funded total. A stored record that cannot be read
-// is counted in `unreadable` and otherwise ignored.
+// is counted in `unreadable` and otherwise ignored. Sums are kept in 128 bits (MoneyTotal), so
+// no number of stored decisions, whatever their amounts, can overflow them.
 class SummaryReport {
 public:
     void add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel);
@@ -36,10 +38,10 @@ public:
     nlohmann::ordered_json result() const;
 
 private:
-    using Amounts = std::map<std::string, engine::Money>;
+    using Amounts = std::map<std::string, MoneyTotal>;
     struct Spend {
         std::size_t decisions = 0;
-        engine::Money total;
+        MoneyTotal total;
         Amounts by_agency;
         std::map<std::string, Amounts> by_year;
         std::map<std::string, Amounts> by_service;

@@ -22,11 +22,11 @@ std::string case_ref_of(const nlohmann::json& request) {
     return {};
 }
 
-ojson amounts(const std::vector<std::string>& order, const std::map<std::string, engine::Money>& values) {
+ojson amounts(const std::vector<std::string>& order, const std::map<std::string, MoneyTotal>& values) {
     ojson out = ojson::object();
     for (const auto& agency : order) {
         auto it = values.find(agency);
-        out[agency] = (it == values.end() ? engine::Money{} : it->second).to_string();
+        out[agency] = (it == values.end() ? MoneyTotal{} : it->second).to_string();
     }
     return out;
 }
@@ -211,7 +211,7 @@ nlohmann::ordered_json Simulation::result() const {
     auto outcomes_json = [](const Outcomes& o) {
         return ojson{{"approve", o.approve}, {"refer", o.refer}, {"decline", o.decline}};
     };
-    auto years_json = [](const std::map<std::string, std::map<std::string, engine::Money>>& years,
+    auto years_json = [](const std::map<std::string, std::map<std::string, MoneyTotal>>& years,
                          const std::vector<std::string>& order) {
         ojson out = ojson::object();
         for (const auto& [year, values] : years) out[year] = amounts(order, values);
@@ -248,16 +248,16 @@ nlohmann::ordered_json Simulation::result() const {
         out["b"] = side_json(side_b_, order);
         ojson diff = ojson::object();
         diff["total"] = (side_b_.funded.total - side_a_.funded.total).to_string();
-        std::map<std::string, engine::Money> by_agency;
+        std::map<std::string, MoneyTotal> by_agency;
         for (const auto& agency : order) {
             auto get = [&](const Side& s) {
                 auto it = s.funded.by_agency.find(agency);
-                return it == s.funded.by_agency.end() ? engine::Money{} : it->second;
+                return it == s.funded.by_agency.end() ? MoneyTotal{} : it->second;
             };
             by_agency[agency] = get(side_b_) - get(side_a_);
         }
         diff["by_agency"] = amounts(order, by_agency);
-        std::map<std::string, std::map<std::string, engine::Money>> years;
+        std::map<std::string, std::map<std::string, MoneyTotal>> years;
         for (const auto& [year, values] : side_a_.funded.by_year)
             for (const auto& [agency, money] : values) years[year][agency] -= money;
         for (const auto& [year, values] : side_b_.funded.by_year)

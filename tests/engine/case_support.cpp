@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
+#include <utility>
 
 #include "jointly/dsl/diagnostic.hpp"
 #include "jointly/engine/date.hpp"
 #include "jointly/engine/money.hpp"
+#include "jointly/server/codec.hpp"
 
 namespace jointly::testing {
 namespace {
@@ -108,7 +111,14 @@ std::string read_text(const std::filesystem::path& path) {
     return s.str();
 }
 
-nlohmann::json read_json(const std::filesystem::path& path) { return nlohmann::json::parse(read_text(path)); }
+nlohmann::json read_json(const std::filesystem::path& path) {
+    // As `jointly test` and the API read them: a repeated key or deep nesting is an error.
+    auto parsed = server::parse_json(read_text(path));
+    if (!parsed.value)
+        throw std::runtime_error(path.string() + ": " + parsed.error.message +
+                                 (parsed.error.path.empty() ? std::string() : " at " + parsed.error.path));
+    return std::move(*parsed.value);
+}
 
 std::shared_ptr<const engine::Program> compile_file(const std::filesystem::path& path, std::string& problems) {
     const std::string source = read_text(path);

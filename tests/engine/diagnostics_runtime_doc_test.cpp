@@ -11,7 +11,8 @@
 //          `POST /v1/evaluate` reads it (parse_json, decode_request, evaluate), or with
 //          `<!-- reconcile: POOL -->` as `POST /v1/pools/POOL/reconcile` reads it;
 //          `<!-- limit: max_lines N -->` / `<!-- limit: max_depth N -->` set the server's
-//          limits as `jointly serve --max-lines N` / `--max-depth N` would.
+//          limits as `jointly serve --max-lines N` / `--max-depth N` would, and
+//          `<!-- limit: max_segments N -->` the engine's EvalLimits::max_segments.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -53,6 +54,7 @@ struct Section {
     std::string reconcile;  // `<!-- reconcile: POOL -->`
     std::size_t max_lines = server::DecodeLimits{}.max_lines;
     std::size_t max_depth = 64;
+    std::size_t max_segments = engine::EvalLimits{}.max_segments;
     bool untestable = false;
 };
 
@@ -98,6 +100,7 @@ std::vector<Section> sections() {
             if (kind == "reconcile") out.back().reconcile = m[2].str();
             if (kind == "limit" && m[2].str() == "max_lines") out.back().max_lines = std::stoul(m[3].str());
             if (kind == "limit" && m[2].str() == "max_depth") out.back().max_depth = std::stoul(m[3].str());
+            if (kind == "limit" && m[2].str() == "max_segments") out.back().max_segments = std::stoul(m[3].str());
         }
     }
     return out;
@@ -162,10 +165,13 @@ std::vector<engine::EvalError> run_request(const Section& s, const engine::Progr
         EXPECT_TRUE(problems.empty()) << s.code << ": " << (problems.empty() ? "" : problems.front());
         return engine::reconcile(program, s.reconcile, request).errors;
     }
-    const server::DecodeResult decoded =
-        server::decode_request(*parsed.value, program, server::DecodeLimits{s.max_lines});
+    server::DecodeLimits limits;
+    limits.max_lines = s.max_lines;
+    const server::DecodeResult decoded = server::decode_request(*parsed.value, program, limits);
     if (!decoded.request) return decoded.errors;
-    return engine::evaluate(program, *decoded.request).errors;
+    engine::EvalLimits eval_limits;
+    eval_limits.max_segments = s.max_segments;
+    return engine::evaluate(program, *decoded.request, eval_limits).errors;
 }
 
 class RuntimeExample : public ::testing::TestWithParam<Section> {};

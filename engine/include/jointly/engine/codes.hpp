@@ -22,6 +22,7 @@ inline constexpr const char* kLookupOutside = "E3003";       // `lookup` outside
 inline constexpr const char* kEventNotGiven = "E3004";       // an expression reads an event the request lacks
 inline constexpr const char* kNotAvailable = "E3005";        // `total` in a rule, `service` outside one
 inline constexpr const char* kNegativeAmount = "E3006";      // a cap or `pay` amount worked out below £0
+inline constexpr const char* kTooManySegments = "E3007";     // more segments than EvalLimits::max_segments
 inline constexpr const char* kInternal = "E3099";            // a bug: reported, never a crash
 inline constexpr const char* kPoolOverspendUnstated = "E3101";   // the pool does not say how an overspend is shared
 inline constexpr const char* kPoolUnderspendUnstated = "E3102";  // ... nor how an underspend is returned

@@ -1,6 +1,7 @@
 // Evaluating a package against a compiled policy.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,15 +28,24 @@ struct EvalResult {
     std::vector<EvalError> errors;
 };
 
+// Bounds on the work one evaluation may do, whatever the request.
+struct EvalLimits {
+    // Segments over all the request's lines (a one-off line is one; a periodic line is cut at
+    // every 1 April, birthday that matters and window edge). Past it, evaluation stops as
+    // soon as a line's cuts are known, before any of its segments is matched, with E3007.
+    std::size_t max_segments = 100000;
+};
+
 // Checks the request against the program's declarations (every problem at once, each
 // with a JSON pointer) and evaluates it. Deterministic: never reads the clock; the same
 // program and request give the same Decision. Never throws. Thread-safe.
-EvalResult evaluate(const Program& program, const Request& request);
+EvalResult evaluate(const Program& program, const Request& request, const EvalLimits& limits = {});
 
 // The same evaluation into `result`, replacing what it held but reusing its memory: a caller
 // that evaluates many packages on one thread (a simulation, a server worker) keeps one
 // EvalResult, and once it is warm a decision allocates almost nothing. The result is the
 // same as evaluate()'s, field for field.
-void evaluate_into(const Program& program, const Request& request, EvalResult& result);
+void evaluate_into(const Program& program, const Request& request, EvalResult& result,
+                   const EvalLimits& limits = {});
 
 }  // namespace jointly::engine

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ inline constexpr const char* kNumber = "E4208";         // not a decimal number
 inline constexpr const char* kTooManyLines = "E4209";   // more lines than the limit
 inline constexpr const char* kLineKind = "E4210";       // none or several of amount/weekly/hourly
 inline constexpr const char* kTooLarge = "E4211";       // body larger than the limit
+inline constexpr const char* kDuplicateKey = "E4212";   // an object names one key twice
+inline constexpr const char* kAmountTooLarge = "E4213"; // money over DecodeLimits::max_amount
+inline constexpr const char* kLineTooLong = "E4214";    // a line spanning more than max_line_days
 }  // namespace codes
 
 // INVARIANT: `request` is present exactly when `errors` is empty.
@@ -39,9 +43,18 @@ struct DecodeResult {
     std::vector<engine::EvalError> errors;  // E4xxx, each with a JSON pointer path
 };
 
-// Limits a caller's request must stay within.
+// Limits a caller's request must stay within (docs/api.md "Limits"). With them, no request
+// can overflow the engine's 64-bit pence: 1,000 lines of £100,000,000.00 an hour for 168
+// hours a week over 50 years is 4.4 x 10^18 pence, under 2^63.
 struct DecodeLimits {
     std::size_t max_lines = 1000;
+    // A periodic line's inclusive `start`..`end` spans at most this many days (E4214):
+    // 50 years of 365.25 days.
+    std::int64_t max_line_days = 18263;
+    // Every amount a caller sends (`amount`, `weekly`, `hourly`, a money fact) is at most
+    // this (E4213): £100,000,000.00, far above any care package.
+    engine::Money max_amount = engine::Money::pence(10'000'000'000);
+    // `hours_per_week` is at most 168, the hours in a week (E4208).
 };
 
 // Decodes a request body against the program's declared facts and events. Reports every
@@ -54,8 +67,11 @@ DecodeResult decode_request(const nlohmann::json& body, const engine::Program& p
                             const DecodeLimits& limits);
 
 // Parses a body as JSON, refusing nesting deeper than `max_depth` (checked on the raw
-// text before parsing, so a hostile body cannot exhaust the stack). On failure `error`
-// holds E4201 (with the byte position) or E4202. Never throws.
+// text before parsing, so a hostile body cannot exhaust the stack) and any object that
+// names a key twice, at any depth (nlohmann would keep the last one silently). On failure
+// `error` holds E4201 (with the byte position), E4202, or E4212 with the JSON pointer of
+// the key's second occurrence (`/facts/dst/breathing`). Every request, case file and
+// caseload line is read through it. Never throws.
 struct ParsedJson {
     std::optional<nlohmann::json> value;
     engine::EvalError error;

@@ -16,6 +16,7 @@
 #include "jointly/engine/decision.hpp"
 #include "jointly/engine/evaluate.hpp"
 #include "jointly/server/codec.hpp"
+#include "jointly/server/money_total.hpp"
 #include "jointly/server/registry.hpp"
 
 namespace jointly::server {
@@ -101,12 +102,13 @@ public:
     std::size_t errors() const { return errors_.size(); }
 
 private:
-    // Sums of decisions' splits: per agency, per financial year and agency, overall.
+    // Sums of decisions' splits: per agency, per financial year and agency, overall. In 128
+    // bits: no caseload, whatever its amounts, overflows them.
     struct Totals {
         std::size_t cases = 0;
-        std::map<std::string, engine::Money> by_agency;
-        std::map<std::string, std::map<std::string, engine::Money>> by_year;
-        engine::Money total;
+        std::map<std::string, MoneyTotal> by_agency;
+        std::map<std::string, std::map<std::string, MoneyTotal>> by_year;
+        MoneyTotal total;
         void add(const engine::Decision& d);
     };
     struct Outcomes {
