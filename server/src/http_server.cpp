@@ -370,7 +370,16 @@ void throw_error(int status, std::string code, std::string message, std::vector<
 RequestNote& request_note() { return t_note; }
 
 void authorize(const Context& context, const httplib::Request& request, Access access) {
-    if (access == Access::Open || !context.tokens.enabled()) return;
+    if (!context.tokens.enabled()) return;
+    // A credential that is sent is checked on every route, open ones included: a client with a
+    // wrong or malformed token learns it at once instead of being served as anonymous.
+    if (request.has_header("Authorization")) {
+        const auto sent = bearer_token(request);
+        if (sent.empty())
+            throw_error(401, "unauthorized", "the `Authorization` header must be `Bearer TOKEN`");
+        if (!context.tokens.role_of(sent)) throw_error(401, "unauthorized", "the bearer token is not recognised");
+    }
+    if (access == Access::Open) return;
     // Compiling source or simulating a caseload costs far more than one evaluation: it needs a
     // token even when evaluation is open.
     if (access == Access::Evaluate && context.options.open_evaluation) return;
@@ -421,6 +430,7 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
             if (request.method == "POST") check_content_type(route, request);
             handler(context, request, response);
         } catch (const ApiError& e) {
+            if (e.error.status == 401) response.set_header("WWW-Authenticate", "Bearer realm=\"jointly\"");
             send_json(response, e.error.status, e.error.body());
         } catch (const StoreError& e) {
             send_json(response, 503, encode_errors("store_unavailable", e.what(), {}));

@@ -211,6 +211,19 @@ TEST(HttpHardening, CompilingAndSimulatingNeedAToken) {
     EXPECT_EQ(simulate->status, 401) << simulate->body;
     auto wrong = c.Post("/v1/policies/check", bearer("not-a-token-at-all"), "policy x", "text/plain");
     EXPECT_EQ(wrong->status, 401);
+    EXPECT_EQ(wrong->get_header_value("WWW-Authenticate"), "Bearer realm=\"jointly\"");
+}
+
+// A token that is sent is checked even where none is needed: never silently ignored.
+TEST(HttpHardening, AWrongOrMalformedTokenIsRefusedOnOpenRoutesToo) {
+    TestServer s;
+    auto c = s.client();
+    const auto body = post_op_request().dump();
+    EXPECT_EQ(c.Post("/v1/evaluate", bearer("not-a-token-at-all"), body, "application/json")->status, 401);
+    EXPECT_EQ(c.Get("/v1/policies", bearer("not-a-token-at-all"))->status, 401);
+    EXPECT_EQ(c.Get("/healthz", {{"Authorization", "Basic dXNlcjpwYXNz"}})->status, 401);
+    EXPECT_EQ(c.Post("/v1/evaluate", bearer(kClientToken), body, "application/json")->status, 200);
+    EXPECT_EQ(c.Get("/healthz")->status, 200);
 }
 
 TEST(HttpHardening, AnAnswerOverTheResponseLimitIsRefusedAndNotStored) {
