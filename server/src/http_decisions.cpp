@@ -1,6 +1,5 @@
 // Routes: evaluate, evaluate/batch, decisions (store, read, list), panel records, and the
 // summary report over the stored decisions.
-#include <chrono>
 #include <string>
 
 #include "http_internal.hpp"
@@ -33,18 +32,6 @@ Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const 
     return std::move(*result.evaluated);
 }
 
-// The answer as text, refused (422) when it is larger than --max-response: what one request
-// may make the server hold, send and store is bounded.
-std::string bounded_text(const Context& context, const ojson& answer) {
-    auto text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (text.size() > context.options.max_response)
-        throw_error(422, "response_too_large",
-                    "the answer would be " + std::to_string(text.size()) + " bytes; the limit is " +
-                        std::to_string(context.options.max_response) +
-                        " bytes (--max-response): send fewer or shorter lines, or split the package");
-    return text;
-}
-
 void post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto body = json_body(context, request);
     auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
@@ -71,15 +58,11 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
                         std::to_string(list->size()));
     const auto options = evaluate_options(context, request);
     const auto snapshot = context.registry.snapshot();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(context.options.request_deadline_ms);
+    const Deadline deadline(context);
     ojson results = ojson::array();
     std::size_t failed = 0;
     for (const auto& item : *list) {
-        if (std::chrono::steady_clock::now() > deadline)
-            throw_error(422, "deadline_exceeded",
-                        "the batch was stopped after " + std::to_string(results.size()) + " of " +
-                            std::to_string(list->size()) + " requests: it took longer than " +
-                            std::to_string(context.options.request_deadline_ms) + " ms (--request-deadline-ms)");
+        deadline.check("the batch", results.size(), list->size());
         auto r = evaluate_body(*snapshot, item, options);
         if (r.evaluated) {
             context.metrics.decision(engine::to_string(r.evaluated->decision.outcome));

@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -56,6 +57,22 @@ void authorize(const Context& context, const httplib::Request& request, Access a
 
 // The body as JSON (400 naming the problem, 413 over the limit).
 nlohmann::json json_body(const Context& context, const httplib::Request& request);
+
+// The answer as text, refused (422 `response_too_large`) when it is larger than
+// --max-response: what one request may make the server hold, send and store is bounded.
+std::string bounded_text(const Context& context, const nlohmann::ordered_json& answer);
+
+// --request-deadline-ms from construction; check() throws 422 `deadline_exceeded` once past
+// it, saying how far the work got.
+class Deadline {
+public:
+    explicit Deadline(const Context& context);
+    void check(const char* what, std::size_t done, std::size_t total) const;
+
+private:
+    std::chrono::steady_clock::time_point at_;
+    int milliseconds_;
+};
 
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body);
 void send_json(httplib::Response& response, int status, const nlohmann::json& body);

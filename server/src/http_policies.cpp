@@ -194,8 +194,13 @@ void post_simulate(Context& context, const httplib::Request& request, httplib::R
         input.version_b = vs_version;
     }
     Simulation simulation(input);
-    for (std::size_t i = 0; i < cases->size(); ++i) simulation.add((*cases)[i], i);
-    send_json(response, 200, simulation.result());
+    const Deadline deadline(context);
+    for (std::size_t i = 0; i < cases->size(); ++i) {
+        deadline.check("the simulation", i, cases->size());
+        simulation.add((*cases)[i], i);
+    }
+    response.status = 200;
+    response.set_content(bounded_text(context, simulation.result()), "application/json");
 }
 
 void post_reconcile(Context& context, const httplib::Request& request, httplib::Response& response) {

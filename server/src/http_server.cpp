@@ -410,6 +410,27 @@ nlohmann::json json_body(const Context& context, const httplib::Request& request
     return std::move(*parsed.value);
 }
 
+std::string bounded_text(const Context& context, const nlohmann::ordered_json& answer) {
+    auto text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > context.options.max_response)
+        throw_error(422, "response_too_large",
+                    "the answer would be " + std::to_string(text.size()) + " bytes; the limit is " +
+                        std::to_string(context.options.max_response) +
+                        " bytes (--max-response): send fewer or shorter lines or cases, or split the work");
+    return text;
+}
+
+Deadline::Deadline(const Context& context)
+    : at_(Clock::now() + std::chrono::milliseconds(context.options.request_deadline_ms)),
+      milliseconds_(context.options.request_deadline_ms) {}
+
+void Deadline::check(const char* what, std::size_t done, std::size_t total) const {
+    if (Clock::now() <= at_) return;
+    throw_error(422, "deadline_exceeded",
+                std::string(what) + " was stopped after " + std::to_string(done) + " of " + std::to_string(total) +
+                    ": it took longer than " + std::to_string(milliseconds_) + " ms (--request-deadline-ms)");
+}
+
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
     response.status = status;
     response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");

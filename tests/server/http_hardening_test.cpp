@@ -247,6 +247,14 @@ TEST(HttpHardening, ABatchPastItsDeadlineStops) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 422) << r->body.substr(0, 300);
     EXPECT_EQ(body_of(r)["error"]["code"], "deadline_exceeded");
+
+    auto simulate = c.Post("/v1/simulate", bearer(kClientToken), json{{"policy", "reference"}, {"cases", batch}}.dump(),
+                           "application/json");
+    ASSERT_TRUE(simulate);
+    EXPECT_EQ(simulate->status, 422) << simulate->body.substr(0, 300);
+    EXPECT_EQ(body_of(simulate)["error"]["code"], "deadline_exceeded");
+    EXPECT_NE(body_of(simulate)["error"]["message"].get<std::string>().find("the simulation was stopped after"),
+              std::string::npos);
 }
 
 TEST(HttpHardening, ASecondServerCannotTakeTheSamePort) {
