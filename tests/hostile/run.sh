@@ -8,6 +8,8 @@
 #   2. tests/hostile/load.py: 64 keep-alive connections for 60 s (10 s with --quick),
 #      POST /v1/evaluate and POST /v1/decisions mixed; p99 and RSS before and after.
 #
+# For working on one part: HOSTILE_ONLY=corpus,slowloris (hostile.py --only) and
+# HOSTILE_LOAD=0 (no load test).
 # Everything listens on 127.0.0.1 only, in a temporary directory removed on exit.
 # Exit status: non-zero on any failure.
 set -euo pipefail
@@ -131,11 +133,14 @@ fi
 
 status=0
 python3 tests/hostile/hostile.py --port "$port" --pid "$jpid" --tokens "$tmp/tokens" "${nginx_args[@]}" \
-  --jointly "$jointly" --policies policies --tmp "$tmp" ${quick:+--quick} || status=1
+  --jointly "$jointly" --policies policies --tmp "$tmp" ${quick:+--quick} ${HOSTILE_ONLY:+--only "$HOSTILE_ONLY"} \
+  || status=1
 
 seconds=60
 [ "$quick" = --quick ] && seconds=10
-python3 tests/hostile/load.py "$port" "$seconds" 64 --pid "$jpid" || status=1
+if [ "${HOSTILE_LOAD:-1}" != 0 ]; then
+  python3 tests/hostile/load.py "$port" "$seconds" 64 --pid "$jpid" || status=1
+fi
 
 kill -0 "$jpid" 2>/dev/null || { echo "run.sh: jointly is no longer running" >&2; status=1; }
 if [ "$status" != 0 ]; then
