@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases as corpus  # noqa: E402
 from httpraw import alive, build, exchange, read_tokens, rss_kib, HOST  # noqa: E402

@@ -13,6 +13,7 @@
 # Everything listens on 127.0.0.1 only, in a temporary directory removed on exit.
 # Exit status: non-zero on any failure.
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1  # nothing written into the source tree
 build=${1:?usage: tests/hostile/run.sh BUILD_DIR [--quick]}
 quick=${2:-}
 root=$(cd "$(dirname "$0")/../.." && pwd)
