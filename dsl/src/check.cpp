@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <new>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -11,14 +12,6 @@
 
 namespace jointly::dsl {
 namespace {
-
-void sort_by_position(Diagnostics& diagnostics) {
-    std::stable_sort(diagnostics.begin(), diagnostics.end(),
-                     [](const Diagnostic& a, const Diagnostic& b) {
-                         return std::tie(a.span.line, a.span.column) <
-                                std::tie(b.span.line, b.span.column);
-                     });
-}
 
 Diagnostic make(Code code, const Module& m, std::string message, std::string help) {
     const CodeInfo& info = code_info(code);
@@ -35,23 +28,50 @@ std::string file_of(const Module& m) { return m.file.empty() ? "<input>" : m.fil
 
 }  // namespace
 
-Diagnostics check(const Module& module) {
-    checker::Checker c(module);
-    checker::collect_symbols(c);
-    checker::check_header(c);
-    checker::check_facts(c);
-    checker::check_tables(c);
-    checker::check_definitions(c);
-    checker::check_rule_conditions(c);
-    checker::check_rules(c);
-    checker::check_windows(c);
-    checker::check_outcomes(c);
-    checker::check_placeholders(c);
-    checker::check_pools(c);
-    checker::check_static_rules(c);
-    checker::check_usage(c);
-    sort_by_position(c.out);
-    return std::move(c.out);
+Diagnostics check(const Module& module, const Limits& limits) {
+    try {
+        checker::Checker c(module, limits);
+        const Span& where = checker::pick(module.header.id.span, module.header.span);
+        try {
+            for (void (*pass)(checker::Checker&) :
+                 {checker::collect_symbols, checker::check_header, checker::check_facts,
+                  checker::check_tables, checker::check_definitions, checker::check_rule_conditions,
+                  checker::check_rules, checker::check_windows, checker::check_outcomes,
+                  checker::check_placeholders, checker::check_pools, checker::check_static_rules,
+                  checker::check_usage}) {
+                c.check_time();
+                pass(c);
+            }
+        } catch (const checker::OutOfTime&) {
+            c.out.push_back(time_limit_diagnostic(limits, module.file, where));
+        }
+        return c.finish();
+    } catch (const std::bad_alloc&) {
+        // The checker's own state has been freed by now; one diagnostic still fits.
+        return Diagnostics{out_of_memory_diagnostic(
+            module.file, checker::pick(module.header.id.span, module.header.span))};
+    }
+}
+
+Diagnostic time_limit_diagnostic(const Limits& limits, std::string file, Span span) {
+    const CodeInfo& info = code_info(Code::time_limit);
+    const auto ms = limits.time_limit.count();
+    const std::string amount = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s"
+                                              : std::to_string(ms) + " ms";
+    return Diagnostic{info.severity, std::string(info.code),
+                      "the policy took longer than " + amount + " to check; checking stopped",
+                      std::move(file), span,
+                      "a policy this costly is usually many rules on one service or a very long "
+                      "condition: split it, or give the rules on one service exclusive conditions"};
+}
+
+Diagnostic out_of_memory_diagnostic(std::string file, Span span) {
+    const CodeInfo& info = code_info(Code::out_of_memory);
+    return Diagnostic{info.severity, std::string(info.code),
+                      "memory ran out while checking the policy; checking stopped", std::move(file),
+                      span,
+                      "try again later; if it happens again, the policy is too large to check: "
+                      "split it"};
 }
 
 Diagnostics check_versions(const std::vector<const Module*>& modules) {

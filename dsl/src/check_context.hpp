@@ -4,7 +4,10 @@
 // tables and never outlives the module it reads.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +16,7 @@
 
 #include "codes.hpp"
 #include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/check.hpp"
 #include "jointly/dsl/diagnostic.hpp"
 
 namespace jointly::dsl::checker {
@@ -68,10 +72,15 @@ struct DefInfo {
     Needs needs;
 };
 
+// Thrown by `Checker::tick` when the time limit has passed; caught by `check` (never
+// leaves the checker), which reports E2290.
+struct OutOfTime {};
+
 struct Checker {
-    explicit Checker(const Module& module_in);
+    explicit Checker(const Module& module_in, const Limits& limits_in = {});
 
     const Module& module;
+    const Limits limits;
     Diagnostics out;
 
     std::unordered_map<std::string, Symbol> values;  // first declaration of each value name
@@ -86,7 +95,22 @@ struct Checker {
     std::vector<bool> fact_used;
     bool age_reported = false;
 
+    // Adds a diagnostic, unless its code (or the whole list) is at its cap (Limits), when
+    // it is only counted for the "and N more" summary that `finish` adds.
     void emit(Code code, const Span& span, std::string message, std::string help = {});
+    // Whether a diagnostic of `code` would be kept; when not, counts it as left out. For a
+    // caller whose message is costly to build: `if (c.keep(code, span)) c.add(...)`.
+    bool keep(Code code, const Span& span);
+    // Adds a diagnostic without the caps (after `keep`, or for the one-off W2008/E2290/E2291).
+    void add(Code code, const Span& span, std::string message, std::string help = {});
+    // Sorts the kept diagnostics by position and appends one "and N more" summary per code
+    // that was capped. Called once, by `check`.
+    Diagnostics finish();
+
+    // Throws OutOfTime once the time limit has passed (looks at the clock every few calls).
+    void tick();
+    // As `tick`, looking at the clock now (between passes).
+    void check_time();
 
     // Name lookups. Each returns nullptr/nullopt when absent, without reporting.
     const Symbol* value(std::string_view name) const;
@@ -97,9 +121,25 @@ struct Checker {
     bool require_agency(const Ident& id, bool counts_as_use);
     bool require_event(const Ident& id);
 
+    // Names to suggest from: empty once `suggesting()` is false (they serve nothing else).
     std::vector<std::string> names_of(SymbolKind kind) const;
     std::vector<std::string> value_names() const;  // facts, lets, thresholds, events, levels
-    std::string suggestion(std::string_view word, const std::vector<std::string>& candidates) const;
+    bool suggesting() const { return limits.total == 0 || suggestions_ < limits.total; }
+    // "did you mean `x`?" or "". Only the first `Limits::total` requests are answered (a
+    // suggestion costs an edit distance per candidate; more could never be shown).
+    std::string suggestion(std::string_view word, const std::vector<std::string>& candidates);
+
+private:
+    struct Omitted {
+        std::size_t count = 0;
+        Span first;  // where the first left-out diagnostic of the code pointed
+    };
+    std::array<std::size_t, kCheckCodes.size()> kept_{};
+    std::array<Omitted, kCheckCodes.size()> omitted_{};
+    std::size_t kept_total_ = 0;
+    std::size_t suggestions_ = 0;
+    std::uint32_t ticks_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 // Passes, in the order `check` runs them.

@@ -71,7 +71,9 @@ void check_facts(Checker& c) {
         if ((ref.kind == TypeKind::Level || ref.kind == TypeKind::LevelMap) &&
             c.scale_index.count(ref.scale.name) == 0) {
             std::vector<std::string> scales;
-            for (const Scale& s : c.module.scales) scales.push_back(s.id.name);
+            if (c.suggesting()) {
+                for (const Scale& s : c.module.scales) scales.push_back(s.id.name);
+            }
             std::string help = c.suggestion(ref.scale.name, scales);
             if (help.empty()) help = "declare it, e.g. `scale " + ref.scale.name + ": low < high`";
             c.emit(Code::unknown_scale, ref.scale.span, "unknown scale `" + ref.scale.name + "`", help);

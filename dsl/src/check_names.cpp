@@ -67,18 +67,72 @@ std::string_view kind_word(SymbolKind kind) {
     return "a name";
 }
 
-Checker::Checker(const Module& module_in)
+Checker::Checker(const Module& module_in, const Limits& limits_in)
     : module(module_in),
+      limits(limits_in),
       lets(module_in.lets.size()),
       thresholds(module_in.thresholds.size()),
       table_types(module_in.tables.size()),
       agency_used(module_in.agencies.size(), false),
-      fact_used(module_in.facts.size(), false) {}
+      fact_used(module_in.facts.size(), false) {
+    if (limits.time_limit.count() > 0) {
+        deadline_ = limits.since.value_or(std::chrono::steady_clock::now()) + limits.time_limit;
+    }
+}
 
 void Checker::emit(Code code, const Span& span, std::string message, std::string help) {
+    if (keep(code, span)) add(code, span, std::move(message), std::move(help));
+}
+
+bool Checker::keep(Code code, const Span& span) {
+    const auto at = static_cast<std::size_t>(code);
+    const bool code_full = limits.per_code != 0 && kept_[at] >= limits.per_code;
+    const bool list_full = limits.total != 0 && kept_total_ >= limits.total;
+    if (!code_full && !list_full) {
+        ++kept_[at];
+        ++kept_total_;
+        return true;
+    }
+    Omitted& o = omitted_[at];
+    if (o.count++ == 0) o.first = span;
+    return false;
+}
+
+void Checker::add(Code code, const Span& span, std::string message, std::string help) {
     const CodeInfo& info = code_info(code);
     out.push_back(Diagnostic{info.severity, std::string(info.code), std::move(message),
                              module.file, span, std::move(help)});
+}
+
+Diagnostics Checker::finish() {
+    std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.span.line, a.span.column) < std::tie(b.span.line, b.span.column);
+    });
+    for (const CodeInfo& info : kCheckCodes) {
+        const Omitted& o = omitted_[static_cast<std::size_t>(info.id)];
+        if (o.count == 0) continue;
+        const std::string kind = info.severity == Severity::Error
+                                     ? "error"
+                                     : (info.severity == Severity::Warning ? "warning" : "note");
+        const bool code_full = limits.per_code != 0 && kept_[static_cast<std::size_t>(info.id)] >= limits.per_code;
+        add(info.id, o.first,
+            "and " + std::to_string(o.count) + " more `" + std::string(info.code) + "` " + kind +
+                (o.count == 1 ? "" : "s") + " (" + std::string(info.summary) + ") not listed",
+            code_full ? "at most " + std::to_string(limits.per_code) +
+                            " of one code are listed; this points at the first one left out"
+                      : "at most " + std::to_string(limits.total) +
+                            " diagnostics are listed in all; this points at the first one left out");
+    }
+    return std::move(out);
+}
+
+void Checker::tick() {
+    if (!deadline_ || (++ticks_ & 1023U) != 0) return;
+    check_time();
+}
+
+void Checker::check_time() {
+    if (deadline_ && std::chrono::steady_clock::now() > *deadline_) throw OutOfTime{};
 }
 
 const Symbol* Checker::value(std::string_view name) const {
@@ -98,7 +152,9 @@ std::optional<std::size_t> Checker::level_ordinal(std::string_view scale,
 }
 
 std::string Checker::suggestion(std::string_view word,
-                                const std::vector<std::string>& candidates) const {
+                                const std::vector<std::string>& candidates) {
+    if (!suggesting()) return {};
+    ++suggestions_;
     const std::string best = did_you_mean(word, candidates);
     return best.empty() ? std::string() : "did you mean `" + best + "`?";
 }
@@ -126,6 +182,7 @@ bool Checker::require_event(const Ident& id) {
 
 std::vector<std::string> Checker::names_of(SymbolKind kind) const {
     std::vector<std::string> names;
+    if (!suggesting()) return names;
     auto add = [&](const auto& items) {
         for (const auto& item : items) names.push_back(item.id.name);
     };
@@ -147,6 +204,7 @@ std::vector<std::string> Checker::names_of(SymbolKind kind) const {
 
 std::vector<std::string> Checker::value_names() const {
     std::vector<std::string> names;
+    if (!suggesting()) return names;
     for (const SymbolKind kind : {SymbolKind::Fact, SymbolKind::Let, SymbolKind::Threshold,
                                   SymbolKind::Event, SymbolKind::Level}) {
         const std::vector<std::string> more = names_of(kind);

@@ -10,6 +10,7 @@
 // heuristic for authors; keep the two in step.
 #include <algorithm>
 #include <compare>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -544,6 +545,79 @@ bool windows_may_overlap(const std::optional<Window>& a, const std::optional<Win
     return true;
 }
 
+// The overlap analysis's work, counted in steps against Limits::overlap_steps.
+class Steps {
+public:
+    explicit Steps(std::uint64_t limit) : limit_(limit) {}
+
+    // Spends `n` steps; false once more than the budget has been spent.
+    bool spend(std::uint64_t n) {
+        used_ += n;
+        return limit_ == 0 || used_ <= limit_;
+    }
+    std::uint64_t limit() const { return limit_; }
+
+private:
+    std::uint64_t limit_;
+    std::uint64_t used_ = 0;
+};
+
+// Which rules are related to one rule through `exception to`, found by walking the
+// relation from that rule on demand: memory linear in the rules, and the walk is paid for
+// in steps (a chain of N exceptions costs N per rule, N * N in all, which the budget bounds).
+class Relations {
+public:
+    explicit Relations(const Checker& c) : up_(c.module.rules.size()), down_(c.module.rules.size()),
+                                           above_(c.module.rules.size(), kNone),
+                                           below_(c.module.rules.size(), kNone) {
+        const std::vector<Rule>& rules = c.module.rules;
+        for (std::size_t i = 0; i < rules.size(); ++i) {
+            for (const Ident& target : rules[i].exception_to) {
+                const auto it = c.rule_index.find(target.name);
+                if (it == c.rule_index.end() || it->second == i) continue;
+                up_[i].push_back(it->second);
+                down_[it->second].push_back(i);
+            }
+        }
+    }
+
+    // Marks every rule `j` is an exception to (above) and every rule that is an exception
+    // to `j` (below), directly or through a chain. Returns the steps taken.
+    std::uint64_t walk(std::size_t j) {
+        return mark(j, up_, above_) + mark(j, down_, below_);
+    }
+    // After walk(j): whether `i` and `j` are related (either is an exception to the other).
+    bool related(std::size_t i, std::size_t j) const { return above_[i] == j || below_[i] == j; }
+
+private:
+    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+    std::uint64_t mark(std::size_t j, const std::vector<std::vector<std::size_t>>& edges,
+                       std::vector<std::size_t>& seen) {
+        std::uint64_t steps = 0;
+        todo_.assign(1, j);
+        seen[j] = j;
+        while (!todo_.empty()) {
+            const std::size_t at = todo_.back();
+            todo_.pop_back();
+            for (const std::size_t next : edges[at]) {
+                ++steps;
+                if (seen[next] != j) {
+                    seen[next] = j;
+                    todo_.push_back(next);
+                }
+            }
+        }
+        return steps;
+    }
+
+    std::vector<std::vector<std::size_t>> up_;    // the rules each rule is an exception to
+    std::vector<std::vector<std::size_t>> down_;  // the rules that are exceptions to each rule
+    std::vector<std::size_t> above_;              // == j: an ancestor of j (after walk(j))
+    std::vector<std::size_t> below_;              // == j: a descendant of j
+    std::vector<std::size_t> todo_;
+};
+
 }  // namespace
 
 void check_static_rules(Checker& c) {
@@ -555,6 +629,7 @@ void check_static_rules(Checker& c) {
     std::vector<std::optional<std::vector<Summary>>> branches(rules.size());
     std::vector<bool> excluded(rules.size(), false);  // W2001, or an unknown `exception to`
     for (std::size_t i = 0; i < rules.size(); ++i) {
+        c.tick();
         forms[i] = rules[i].condition ? analyser.dnf(*rules[i].condition, false)
                                       : Dnf(std::vector<Term>{Term{}});
         if (!forms[i]) continue;
@@ -579,25 +654,14 @@ void check_static_rules(Checker& c) {
                "rule `" + rules[i].id.name + "` can never apply: its condition is always false", help);
     }
 
-    // Ancestors through `exception to`, each rule naming any number (cycles were reported as
-    // errors). A rule whose `exception to` names an unknown rule (E2010) is left out: its
-    // relation is unknown.
-    std::vector<std::set<std::size_t>> ancestors(rules.size());
+    // A rule whose `exception to` names an unknown rule (E2010) is left out: its relation
+    // is unknown. (Cycles were reported as errors.)
     for (std::size_t i = 0; i < rules.size(); ++i) {
-        std::vector<std::size_t> todo{i};
-        while (!todo.empty()) {
-            const std::size_t at = todo.back();
-            todo.pop_back();
-            for (const Ident& target : rules[at].exception_to) {
-                const auto it = c.rule_index.find(target.name);
-                if (it == c.rule_index.end()) {
-                    if (at == i) excluded[i] = true;
-                    continue;
-                }
-                if (it->second != i && ancestors[i].insert(it->second).second) todo.push_back(it->second);
-            }
+        for (const Ident& target : rules[i].exception_to) {
+            if (c.rule_index.count(target.name) == 0) excluded[i] = true;
         }
     }
+    Relations relations(c);
     std::vector<Served> served(rules.size());
     for (std::size_t i = 0; i < rules.size(); ++i) {
         if (forms[i]) {
@@ -607,16 +671,24 @@ void check_static_rules(Checker& c) {
         }
     }
     // Candidate pairs share a named service or involve a rule open to any service, so a
-    // policy of many rules on distinct services costs little more than linear time.
+    // policy of many rules on distinct services costs little more than linear time. Many
+    // rules on one service cost a step per pair: the budget (Limits::overlap_steps) bounds
+    // them, and once it is spent the analysis stops with one W2008.
+    Steps steps(c.limits.overlap_steps);
     std::map<std::string, std::vector<std::size_t>> by_service;
     std::vector<std::size_t> open_rules;
     std::vector<std::size_t> seen(rules.size(), rules.size());
+    std::vector<std::size_t> candidates;
     for (std::size_t j = 0; j < rules.size(); ++j) {
-        std::vector<std::size_t> candidates;
+        c.tick();
+        candidates.clear();
+        std::uint64_t gathered = 0;
         if (served[j].any) {
             for (std::size_t i = 0; i < j; ++i) candidates.push_back(i);
+            gathered = j;
         } else {
             auto add = [&](std::size_t i) {
+                ++gathered;
                 if (seen[i] != j) {
                     seen[i] = j;
                     candidates.push_back(i);
@@ -633,10 +705,12 @@ void check_static_rules(Checker& c) {
         } else {
             for (const std::string& service : served[j].names) by_service[service].push_back(j);
         }
-        if (excluded[j]) continue;
-        for (const std::size_t i : candidates) {
-            if (excluded[i] || ancestors[i].count(j) != 0 || ancestors[j].count(i) != 0) continue;
-            if (rules[i].id.name == rules[j].id.name) continue;  // E2001 already
+        bool within = steps.spend(gathered);
+        bool walked = false;
+        for (std::size_t k = 0; within && !excluded[j] && k < candidates.size(); ++k) {
+            const std::size_t i = candidates[k];
+            within = steps.spend(1);
+            if (excluded[i] || rules[i].id.name == rules[j].id.name) continue;  // E2001 already
             const Served& a = served[i];
             const Served& b = served[j];
             const std::string* common = nullptr;  // a service both name, for the message
@@ -653,23 +727,37 @@ void check_static_rules(Checker& c) {
                 if (common == nullptr) continue;
             }
             if (!windows_may_overlap(rules[i].window, rules[j].window)) continue;
+            if (!walked) {
+                within = steps.spend(relations.walk(j)) && within;
+                walked = true;
+            }
+            if (relations.related(i, j)) continue;
             bool overlap = true;
             const auto& bi = branches[i];
             const auto& bj = branches[j];
             if (bi && bj && bi->size() * bj->size() <= kMaxTerms) {
+                within = steps.spend(bi->size() * bj->size()) && within;
                 overlap = std::any_of(bi->begin(), bi->end(), [&](const Summary& x) {
                     return std::any_of(bj->begin(), bj->end(),
                                        [&](const Summary& y) { return compatible(x, y); });
                 });
             }
-            if (!overlap) continue;
-            c.emit(Code::rules_overlap, rules[j].id.span,
-                   "rules `" + rules[i].id.name + "` and `" + rules[j].id.name + "` can both apply to " +
-                       (common != nullptr ? "a `" + *common + "` line" : std::string("the same line")) +
-                       ", and neither is an exception to the other",
-                   "a line they both match is referred to the panel as a conflict; make one an "
-                   "`exception to` the other, or make their conditions exclusive");
+            if (!overlap || !c.keep(Code::rules_overlap, rules[j].id.span)) continue;
+            c.add(Code::rules_overlap, rules[j].id.span,
+                  "rules `" + rules[i].id.name + "` and `" + rules[j].id.name + "` can both apply to " +
+                      (common != nullptr ? "a `" + *common + "` line" : std::string("the same line")) +
+                      ", and neither is an exception to the other",
+                  "a line they both match is referred to the panel as a conflict; make one an "
+                  "`exception to` the other, or make their conditions exclusive");
         }
+        if (within) continue;
+        c.add(Code::overlap_cut_short, rules[j].id.span,
+              "the check for overlapping rules (W2002) stopped at rule `" + rules[j].id.name +
+                  "` after " + std::to_string(steps.limit()) +
+                  " steps, its limit: later pairs of rules were not compared",
+              "many rules can apply to one service; make the rules on a service exceptions to "
+              "one another or split the policy, so that each can be checked");
+        return;
     }
 }
 

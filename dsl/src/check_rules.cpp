@@ -266,7 +266,9 @@ void check_exceptions(Checker& c) {
             const auto it = c.rule_index.find(target.name);
             if (it == c.rule_index.end()) {
                 std::vector<std::string> names;
-                for (const Rule& r : rules) names.push_back(r.id.name);
+                if (c.suggesting()) {
+                    for (const Rule& r : rules) names.push_back(r.id.name);
+                }
                 c.emit(Code::unknown_rule, target.span, "unknown rule `" + target.name + "`",
                        c.suggestion(target.name, names));
                 continue;

@@ -2,7 +2,8 @@
 // documentation test (to prove docs/diagnostics.md documents every code).
 //
 // A code is stable once released: never renumber, never reuse a retired number.
-// E20xx names, E21xx types, E22xx rules/tables/outcomes/header/pools/placeholders,
+// E20xx names, E21xx types, E22xx rules/tables/outcomes/header/pools/placeholders
+// (E229x: the limits on checking itself),
 // E23xx loading several versions, W20xx warnings and notes. The parser's E1xxx codes
 // live with the parser (dsl/src/parse*).
 #pragma once
@@ -86,6 +87,8 @@ namespace jointly::dsl {
     X(pool_nobody_gets_underspend, "E2276", Error, "a pool where no partner gets an underspend back") \
     X(unknown_placeholder, "E2280", Error, "an unknown `{placeholder}` in a reason")        \
     X(malformed_placeholder, "E2281", Error, "a `{` without a name and `}` in a reason")    \
+    X(time_limit, "E2290", Error, "the policy took too long to check")                  \
+    X(out_of_memory, "E2291", Error, "memory ran out while checking the policy")           \
     X(versions_overlap, "E2301", Error, "two versions of a policy in effect at once")      \
     X(version_twice, "E2302", Error, "the same policy version loaded twice")               \
     X(rule_never_applies, "W2001", Warning, "a rule that can never apply")                 \
@@ -94,7 +97,8 @@ namespace jointly::dsl {
     X(fact_unused, "W2004", Warning, "a fact that is never used")                          \
     X(pool_no_overspend_rule, "W2005", Warning, "a pool that does not say who bears an overspend") \
     X(pool_no_underspend_rule, "W2006", Warning, "a pool that does not say who gets an underspend") \
-    X(pool_contributor_undecided, "W2007", Warning, "a contributor outside the agreement that does not say whether it shares an overspend")
+    X(pool_contributor_undecided, "W2007", Warning, "a contributor outside the agreement that does not say whether it shares an overspend") \
+    X(overlap_cut_short, "W2008", Warning, "the overlap analysis was cut short")
 
 enum class Code {
 #define JOINTLY_CODE_ENUM(id, code, severity, summary) id,

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace jointly::dsl {
@@ -52,23 +53,27 @@ std::size_t code_points(std::string_view text) {
     return count;
 }
 
-// Optimal string alignment distance (insert, delete, substitute, swap neighbours).
+// Optimal string alignment distance (insert, delete, substitute, swap neighbours), in
+// three rows of the table (memory linear in `b`).
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    const std::size_t n = a.size();
     const std::size_t m = b.size();
-    std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1, 0));
-    for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-    for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-    for (std::size_t i = 1; i <= n; ++i) {
+    std::vector<std::size_t> before(m + 1, 0);  // row i - 2
+    std::vector<std::size_t> last(m + 1, 0);    // row i - 1
+    std::vector<std::size_t> row(m + 1, 0);     // row i
+    for (std::size_t j = 0; j <= m; ++j) last[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        row[0] = i;
         for (std::size_t j = 1; j <= m; ++j) {
             const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            row[j] = std::min({last[j] + 1, row[j - 1] + 1, last[j - 1] + cost});
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+                row[j] = std::min(row[j], before[j - 2] + 1);
             }
         }
+        std::swap(before, last);
+        std::swap(last, row);
     }
-    return d[n][m];
+    return last[m];
 }
 
 }  // namespace
@@ -126,6 +131,9 @@ std::string render_all(const Diagnostics& diagnostics, std::string_view source) 
 // third of the word's length, but at least 1 and, for words of six letters or more, at
 // least 2. The closest wins; ties go to the earliest candidate.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    // Longer words get no suggestion: the table costs length x length, and nobody misspells
+    // a 65-letter name one letter at a time.
+    if (word.size() > kMaxSuggestedLength) return {};
     const std::size_t third = word.size() / 3;
     const std::size_t limit = word.size() >= 6 ? std::max<std::size_t>(2, third)
                                                : std::max<std::size_t>(1, third);
@@ -133,6 +141,10 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
     std::size_t best_distance = limit + 1;
     for (const std::string& candidate : candidates) {
         if (candidate == word) continue;
+        // The distance is at least the difference in length.
+        const std::size_t apart = candidate.size() > word.size() ? candidate.size() - word.size()
+                                                                 : word.size() - candidate.size();
+        if (apart >= best_distance) continue;
         const std::size_t distance = edit_distance(word, candidate);
         if (distance < best_distance) {
             best_distance = distance;

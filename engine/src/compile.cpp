@@ -1,10 +1,13 @@
 // Declarations: header, names, rules, exceptions, outcomes, pools; compile_module.
 #include <algorithm>
+#include <chrono>
+#include <new>
 #include <string>
 
 #include "compiler.hpp"
 #include "expr_eval.hpp"
 #include "expr_text.hpp"
+#include "jointly/dsl/check.hpp"
 #include "jointly/engine/codes.hpp"
 #include "sha256.hpp"
 
@@ -401,11 +404,18 @@ std::int32_t Compiler::amount_node(const dsl::Expr& e) {
     return node;
 }
 
+void Compiler::tick() {
+    if (deadline_ && (++ticks_ & 63U) == 0 && std::chrono::steady_clock::now() > *deadline_) {
+        throw CompileOutOfTime{};
+    }
+}
+
 void Compiler::rules() {
     const auto& rs = p_.module_.rules;
     p_.rules.resize(rs.size());
     rule_services_.resize(rs.size());
     for (std::size_t i = 0; i < rs.size(); ++i) {
+        tick();
         rule(rs[i], p_.rules[i]);
         if (rs[i].condition) {
             std::vector<std::string> keys;
@@ -429,13 +439,21 @@ void Compiler::exceptions() {
         }
     }
     // overrides: every rule reachable through `exception to`, each once, nearest first.
+    // `listed[r] == i`: r is already in rule i's overrides (one pass per rule, no search).
+    std::vector<std::size_t> listed(rs.size(), rs.size());
     for (std::size_t i = 0; i < rs.size(); ++i) {
+        tick();
         std::vector<std::int32_t>& over = p_.rules[i].overrides;
         bool cycle = false;
         auto visit = [&](std::size_t from) {
             for (const std::int32_t parent : parents[from]) {
-                if (static_cast<std::size_t>(parent) == i) cycle = true;
-                else if (std::find(over.begin(), over.end(), parent) == over.end()) over.push_back(parent);
+                const auto at = static_cast<std::size_t>(parent);
+                if (at == i) {
+                    cycle = true;
+                } else if (listed[at] != i) {
+                    listed[at] = i;
+                    over.push_back(parent);
+                }
             }
         };
         visit(i);
@@ -503,6 +521,7 @@ void Compiler::service_index() {
     const std::size_t n = p_.services.size();
     p_.rules_for_service.assign(n, {});
     for (std::size_t r = 0; r < p_.rules.size(); ++r) {
+        tick();
         if (rule_services_[r].empty()) {
             p_.rules_any_service.push_back(static_cast<std::int32_t>(r));
             for (auto& list : p_.rules_for_service) list.push_back(static_cast<std::int32_t>(r));
@@ -545,31 +564,48 @@ std::int32_t detail::ProgramImpl::agency_index(std::string_view name) const {
     return -1;
 }
 
-CompileResult compile_module(dsl::Module module, std::string source) {
-    auto program = std::make_shared<detail::ProgramImpl>();
-    program->module_ = std::move(module);
-    program->sha256_ = detail::sha256_hex(source);
-    program->source_ = std::move(source);
+CompileResult compile_module(dsl::Module module, std::string source, const dsl::Limits& limits) {
     CompileResult result;
+    const std::string file = module.file;
+    const dsl::Span where = module.header.id.span.line > 0 ? module.header.id.span : module.header.span;
     try {
-        detail::Compiler(*program, result.diagnostics).run();
-    } catch (const OverflowError&) {
-        dsl::Diagnostic d;
-        d.code = codes::kCompileOverflow;
-        d.message = "a number in the policy is too large to hold exactly";
-        d.file = program->module_.file;
-        result.diagnostics.push_back(std::move(d));
-    } catch (const detail::EvalFailure& f) {
-        dsl::Diagnostic d;
-        d.code = f.code;
-        d.message = f.message;
-        d.file = program->module_.file;
-        if (f.span) d.span = *f.span;
-        result.diagnostics.push_back(std::move(d));
+        detail::Compiler::Deadline deadline;
+        if (limits.time_limit.count() > 0) {
+            deadline = limits.since.value_or(std::chrono::steady_clock::now()) + limits.time_limit;
+        }
+        auto program = std::make_shared<detail::ProgramImpl>();
+        program->module_ = std::move(module);
+        program->sha256_ = detail::sha256_hex(source);
+        program->source_ = std::move(source);
+        try {
+            detail::Compiler(*program, result.diagnostics, deadline).run();
+        } catch (const OverflowError&) {
+            dsl::Diagnostic d;
+            d.code = codes::kCompileOverflow;
+            d.message = "a number in the policy is too large to hold exactly";
+            d.file = program->module_.file;
+            result.diagnostics.push_back(std::move(d));
+        } catch (const detail::EvalFailure& f) {
+            dsl::Diagnostic d;
+            d.code = f.code;
+            d.message = f.message;
+            d.file = program->module_.file;
+            if (f.span) d.span = *f.span;
+            result.diagnostics.push_back(std::move(d));
+        } catch (const detail::CompileOutOfTime&) {
+            result.diagnostics.push_back(dsl::time_limit_diagnostic(limits, file, where));
+            result.stopped = CompileResult::Stopped::TimeLimit;
+        }
+        const bool failed = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
+                                        [](const dsl::Diagnostic& d) { return d.severity == dsl::Severity::Error; });
+        if (!failed) result.program = std::move(program);
+    } catch (const std::bad_alloc&) {
+        // Whatever the compiler held is freed by now: one diagnostic fits.
+        result.program.reset();
+        result.diagnostics.clear();
+        result.diagnostics.push_back(dsl::out_of_memory_diagnostic(file, where));
+        result.stopped = CompileResult::Stopped::OutOfMemory;
     }
-    const bool failed = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
-                                    [](const dsl::Diagnostic& d) { return d.severity == dsl::Severity::Error; });
-    if (!failed) result.program = std::move(program);
     return result;
 }
 

@@ -2,6 +2,7 @@
 // compile_expr.cpp holds the expression half, compile.cpp the declarations.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -19,12 +20,19 @@ struct Hint {
     std::int32_t scale = -1;
 };
 
+// Thrown by `Compiler::tick` once the deadline has passed; caught by compile_module, which
+// reports E2290. Never leaves the compiler.
+struct CompileOutOfTime {};
+
 class Compiler {
 public:
-    Compiler(ProgramImpl& program, dsl::Diagnostics& diagnostics)
-        : p_(program), diags_(diagnostics) {}
+    using Deadline = std::optional<std::chrono::steady_clock::time_point>;
 
-    // Builds everything from p_.module_. Reports problems into the diagnostics.
+    Compiler(ProgramImpl& program, dsl::Diagnostics& diagnostics, Deadline deadline = std::nullopt)
+        : p_(program), diags_(diagnostics), deadline_(deadline) {}
+
+    // Builds everything from p_.module_. Reports problems into the diagnostics. Throws
+    // CompileOutOfTime once the deadline has passed (looked at every few rules).
     void run();
 
 private:
@@ -69,8 +77,12 @@ public:
     void error(const char* code, const std::string& message, const dsl::Span& span);
 
 private:
+    void tick();
+
     ProgramImpl& p_;
     dsl::Diagnostics& diags_;
+    Deadline deadline_;
+    std::uint32_t ticks_ = 0;
     std::map<std::string, std::int32_t> facts_, lets_, thresholds_, events_, tables_, agencies_,
         scales_, rules_, services_;
     std::vector<std::uint8_t> let_state_;        // 0 new, 1 compiling, 2 done

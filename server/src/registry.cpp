@@ -78,7 +78,7 @@ std::string safe_name(const std::string& text) {
 
 }  // namespace
 
-LoadResult load_policies(const std::vector<fs::path>& paths) {
+LoadResult load_policies(const std::vector<fs::path>& paths, const dsl::Limits& limits) {
     LoadResult result;
     std::vector<fs::path> files;
     for (const auto& path : paths) {
@@ -106,7 +106,7 @@ LoadResult load_policies(const std::vector<fs::path>& paths) {
             result.io_errors.push_back("cannot read `" + report.file + "`");
             continue;
         }
-        auto compiled = engine::compile(report.source, report.file);
+        auto compiled = engine::compile(report.source, report.file, limits);
         report.diagnostics = std::move(compiled.diagnostics);
         if (compiled.program && !dsl::has_errors(report.diagnostics)) {
             result.policies.push_back(LoadedPolicy{std::move(compiled.program), report.file});
@@ -227,8 +227,16 @@ UploadResult Registry::submit(const std::string& source, const std::string& file
     UploadResult out;
     out.report.file = file;
     out.report.source = source;
-    auto compiled = engine::compile(source, file);
+    auto compiled = engine::compile(source, file, dsl::Limits::for_upload());
     out.report.diagnostics = std::move(compiled.diagnostics);
+    out.stopped = compiled.stopped;
+    if (compiled.stopped != engine::CompileResult::Stopped::None) {
+        out.status = UploadResult::Status::Invalid;
+        out.message = compiled.stopped == engine::CompileResult::Stopped::TimeLimit
+                          ? "the policy took too long to check"
+                          : "memory ran out while checking the policy; try again later";
+        return out;
+    }
     if (!compiled.program || dsl::has_errors(out.report.diagnostics)) {
         out.status = UploadResult::Status::Invalid;
         out.message = "the policy does not compile";

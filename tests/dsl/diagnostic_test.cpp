@@ -162,5 +162,15 @@ INSTANTIATE_TEST_SUITE_P(
         MeanCase{"personal_car", {"personal_care", "personnel"}, "personal_care"},
         MeanCase{"x", {}, ""}));
 
+TEST(DidYouMean, LongWordsGetNoSuggestion) {
+    // Up to kMaxSuggestedLength letters a misspelling is found; beyond, none is looked for
+    // (the table would cost length squared).
+    const std::string longest(kMaxSuggestedLength, 'a');
+    EXPECT_EQ(did_you_mean(longest.substr(1) + "b", {longest}), longest);
+    const std::string longer(kMaxSuggestedLength + 1, 'a');
+    EXPECT_EQ(did_you_mean(longer.substr(1) + "b", {longer}), "");
+    EXPECT_EQ(did_you_mean("heath", {std::string(100000, 'h'), "health"}), "health");
+}
+
 }  // namespace
 }  // namespace jointly::dsl

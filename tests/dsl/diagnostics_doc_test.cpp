@@ -5,9 +5,13 @@
 // - every code the parser or the checker can emit (each "E1234"/"W1234" literal in
 //   dsl/src, and the checker's code table) has a section, and every section is such a code.
 // Only the sections before `<!-- runtime codes -->` are the parser's and the checker's.
+// A section may set the checker's limits (dsl::Limits) for its example with
+// `<!-- limit: NAME N -->`: `per_code`, `total`, `overlap_steps`, or `time_limit_ms` (the
+// example is then checked as if that time had already passed).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -43,13 +47,34 @@ struct Section {
     std::string expect;  // the code the example must produce
     std::vector<File> files;
     bool untestable = false;  // `<!-- untestable -->`: no policy text can produce it
+    std::map<std::string, long> limits;  // `<!-- limit: NAME N -->`
 };
+
+Limits limits_of(const Section& s) {
+    Limits limits;
+    for (const auto& [name, value] : s.limits) {
+        const auto n = static_cast<std::size_t>(value);
+        if (name == "per_code") {
+            limits.per_code = n;
+        } else if (name == "total") {
+            limits.total = n;
+        } else if (name == "overlap_steps") {
+            limits.overlap_steps = n;
+        } else if (name == "time_limit_ms") {
+            limits.time_limit = std::chrono::milliseconds(value);
+            limits.since = std::chrono::steady_clock::now() - limits.time_limit - std::chrono::seconds(1);
+        } else {
+            ADD_FAILURE() << s.code << ": unknown limit `" << name << "`";
+        }
+    }
+    return limits;
+}
 
 void PrintTo(const Section& s, std::ostream* os) { *os << s.code; }
 
-// Codes no policy text can produce (an internal failure). Kept short and explicit so that
-// `untestable` cannot hide a missing example.
-const std::set<std::string> kUntestable = {"E1000"};
+// Codes no policy text can produce (an internal failure, memory running out). Kept short
+// and explicit so that `untestable` cannot hide a missing example.
+const std::set<std::string> kUntestable = {"E1000", "E2291"};
 
 // Splits an example into files at `# file: NAME` lines (one unnamed file when none).
 std::vector<File> split_files(const std::string& code, const std::string& example) {
@@ -73,6 +98,7 @@ std::vector<Section> sections() {
     const std::string doc = read(fs::path(JOINTLY_SOURCE_DIR) / "docs" / "diagnostics.md");
     static const std::regex heading(R"(^## ([EW]\d{4}) )");
     static const std::regex expect(R"(<!-- expect: ([EW]\d{4}) -->)");
+    static const std::regex limit(R"(<!-- limit: ([a-z_]+) (\d+) -->)");
     std::vector<Section> out;
     std::istringstream lines(doc);
     std::string line;
@@ -84,13 +110,15 @@ std::vector<Section> sections() {
         // The engine's and the server's codes follow (tests/engine/diagnostics_runtime_doc_test.cpp).
         if (!in_example && line == "<!-- runtime codes -->") break;
         if (!in_example && std::regex_search(line, m, heading)) {
-            out.push_back({m[1].str(), m[1].str(), {}});
+            out.push_back({m[1].str(), m[1].str(), {}, false, {}});
             have_example = false;
             continue;
         }
         if (out.empty()) continue;
         if (!in_example && line == "<!-- untestable -->") {
             out.back().untestable = true;
+        } else if (!in_example && std::regex_search(line, m, limit)) {
+            out.back().limits[m[1].str()] = std::stol(m[2].str());
         } else if (!in_example && std::regex_search(line, m, expect)) {
             out.back().expect = m[1].str();
         } else if (!in_example && line == "```jointly" && !have_example) {
@@ -175,7 +203,7 @@ TEST_P(DocExample, ProducesItsCode) {
         const ParseResult& p = parsed.back();
         Diagnostics mine = p.diagnostics;
         if (p.module) {
-            const Diagnostics checked = check(*p.module);
+            const Diagnostics checked = check(*p.module, limits_of(s));
             mine.insert(mine.end(), checked.begin(), checked.end());
         }
         rendered += render_all(mine, f.text);

@@ -5,6 +5,7 @@
 // W2xxx checker warnings. docs/diagnostics.md lists every code.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,8 @@ std::string render(const Diagnostic& diagnostic, std::string_view source);
 std::string render_all(const Diagnostics& diagnostics, std::string_view source);
 
 // Closest candidate by edit distance (at most 2 edits, or a third of the length), or "".
+// A word longer than kMaxSuggestedLength bytes gets "" (the cost is length squared).
+inline constexpr std::size_t kMaxSuggestedLength = 64;
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace jointly::dsl

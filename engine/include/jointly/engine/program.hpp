@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/check.hpp"
 #include "jointly/dsl/diagnostic.hpp"
 #include "jointly/engine/date.hpp"
 
@@ -18,16 +19,26 @@ class Program;
 struct CompileResult {
     std::shared_ptr<const Program> program;  // present exactly when no error
     dsl::Diagnostics diagnostics;            // parse + check findings (warnings too)
+    // Why compiling gave no verdict on the policy: a limit stopped it (E2290: the time
+    // limit in dsl::Limits; E2291: memory ran out). None when it ran to the end (the
+    // policy may still have errors). A caller may report these as "too costly to check"
+    // (HTTP 422) and "try later" (503) rather than as a wrong policy.
+    enum class Stopped { None, TimeLimit, OutOfMemory };
+    Stopped stopped = Stopped::None;
 };
 
-// Parses, checks and compiles one policy source. Never throws.
-CompileResult compile(std::string_view source, std::string file);
+// Parses, checks and compiles one policy source, within `limits` (dsl::Limits: diagnostics
+// capped per code and in all, a bounded overlap analysis, and the time limit, which counts
+// from the call unless `limits.since` says otherwise and covers all three stages). Never
+// throws: running out of time or memory is a diagnostic (E2290, E2291) and `stopped`.
+CompileResult compile(std::string_view source, std::string file, const dsl::Limits& limits = {});
 
 // Compiles a module that has already been parsed and checked (the caller owns those
 // findings). `source` is the text it was parsed from: hashed for `sha256()` and kept for
 // `source()`. The result holds only the engine's own E29xx findings (what a checked AST
-// still cannot be built into). Never throws.
-CompileResult compile_module(dsl::Module module, std::string source);
+// still cannot be built into), or E2290/E2291 when `limits.time_limit` passes or memory
+// runs out. Never throws.
+CompileResult compile_module(dsl::Module module, std::string source, const dsl::Limits& limits = {});
 
 // Declared fact, for decoding requests and publishing a schema.
 struct FactInfo {

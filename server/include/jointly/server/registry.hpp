@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "jointly/dsl/check.hpp"
 #include "jointly/dsl/diagnostic.hpp"
 #include "jointly/engine/date.hpp"
 #include "jointly/engine/program.hpp"
@@ -38,8 +39,10 @@ struct LoadResult {
 
 // Loads FILEs and DIRs (recursively, every *.jf, in path order), compiles each and checks
 // the versions across all of them (dsl::check_versions: overlapping ranges, a repeated id
-// and version). Cross-file findings are attached to the file they name. Never throws.
-LoadResult load_policies(const std::vector<std::filesystem::path>& paths);
+// and version). Cross-file findings are attached to the file they name. Each file is
+// compiled within `limits` (by default no time limit: the files are the operator's; a
+// file stopped by a limit reports E2290/E2291 and does not load). Never throws.
+LoadResult load_policies(const std::vector<std::filesystem::path>& paths, const dsl::Limits& limits = {});
 
 // The result of picking a policy version for a request.
 struct Selection {
@@ -80,6 +83,11 @@ struct UploadResult {
     std::shared_ptr<const engine::Program> program;  // Added/Checked
     FileReport report;                               // diagnostics (warnings too)
     std::string message;
+    // With status Invalid, why checking gave no verdict: TimeLimit when it stopped at the
+    // time limit of dsl::Limits::for_upload (E2290: the caller's policy is too costly to
+    // check, HTTP 422); OutOfMemory when memory ran out (E2291: the server's state, not the
+    // policy's fault, HTTP 503). None otherwise.
+    engine::CompileResult::Stopped stopped = engine::CompileResult::Stopped::None;
 };
 
 // Holds the snapshot in service. Readers call `snapshot()` (a shared_ptr copy under a short
@@ -96,8 +104,10 @@ public:
 
     std::shared_ptr<const Snapshot> snapshot() const;
 
-    // Compiles and checks `source` (also against the versions in service). With `store`, a
-    // good policy is written to disk and served; a repeated id and version is Duplicate.
+    // Compiles and checks `source` (also against the versions in service) within
+    // dsl::Limits::for_upload() (5 s; Invalid with `stopped` set when a limit stops it). With
+    // `store`, a good policy is written to disk and served; a repeated id and version is
+    // Duplicate.
     UploadResult submit(const std::string& source, const std::string& file, bool store);
 
     std::uint64_t reload_failures() const;
