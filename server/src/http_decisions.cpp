@@ -18,7 +18,7 @@ EvaluateOptions evaluate_options(const Context& context, const httplib::Request&
         const auto explain = request.get_param_value("explain");
         if (explain != "full" && explain != "none")
             throw_error(400, "invalid_request", "`explain` must be `full` or `none`",
-                        {{codes::kFieldType, "", "query parameter `explain` must be `full` or `none`", std::nullopt}});
+                        {{codes::kFieldType, "?explain", "query parameter `explain` must be `full` or `none`", std::nullopt}});
         options.explain_full = explain == "full";
     }
     return options;
@@ -270,6 +270,8 @@ ojson panel_record(const nlohmann::json& body, const ojson& decision) {
                 add(codes::kMissingField, "/override/shares", "an override needs `shares`, an amount per agency");
             } else {
                 const auto& agencies = decision.at("by_agency");
+                const auto total = decision.at("total").get<std::string>();
+                const auto total_money = engine::parse_money(total).value_or(engine::Money{});
                 engine::Money sum;
                 bool ok = true;
                 for (const auto& [agency, amount] : shares.items()) {
@@ -291,10 +293,16 @@ ojson panel_record(const nlohmann::json& body, const ojson& decision) {
                         ok = false;
                         continue;
                     }
+                    // No share exceeds the total, so the running sum cannot overflow.
+                    if (*money > total_money) {
+                        add(codes::kMoney, path, "a share of " + money->to_string() + " is more than the decision's total " +
+                                                     total);
+                        ok = false;
+                        continue;
+                    }
                     sum += *money;
                     shares_out[agency] = money->to_string();
                 }
-                const auto total = decision.at("total").get<std::string>();
                 if (ok && sum.to_string() != total)
                     add(codes::kMoney, "/override/shares",
                         "the shares sum to " + sum.to_string() + " but the decision's total is " + total);

@@ -162,9 +162,45 @@ std::optional<std::string> optional_string(const nlohmann::json& body, const cha
     return it->get<std::string>();
 }
 
+// Refuses (400, E4204 each) any top-level field not in `known`: a misspelt option must not
+// silently fall back to its default.
+void refuse_unknown_fields(const nlohmann::json& body, std::initializer_list<const char*> known) {
+    std::vector<engine::EvalError> errors;
+    std::string names;
+    for (const char* k : known) names += std::string(names.empty() ? "" : ", ") + k;
+    for (const auto& [key, value] : body.items()) {
+        bool found = false;
+        for (const char* k : known) found = found || key == k;
+        if (!found)
+            errors.push_back({codes::kUnknownField, "/" + pointer_escape(key),
+                              "unknown field `" + key + "` (known: " + names + ")", std::nullopt});
+    }
+    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+}
+
+// A pool amount: money, at most £10,000,000,000.00 either side of zero (E4213), far above
+// any pooled budget, so no reconciliation can overflow.
+std::optional<engine::Money> pool_amount(const nlohmann::json& value, const std::string& path,
+                                         std::vector<engine::EvalError>& errors) {
+    std::string message;
+    auto money = json_money(value, &message);
+    if (!money) {
+        errors.push_back({codes::kMoney, path, message, std::nullopt});
+        return std::nullopt;
+    }
+    constexpr std::int64_t kMax = 1'000'000'000'000;  // pence
+    if (money->in_pence() > kMax || money->in_pence() < -kMax) {
+        errors.push_back({codes::kAmountTooLarge, path,
+                          "a pool amount may be at most £10,000,000,000.00, not " + money->to_string(), std::nullopt});
+        return std::nullopt;
+    }
+    return money;
+}
+
 void post_simulate(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto body = json_body(context, request);
     if (!body.is_object()) throw_error(400, "invalid_request", "the body must be a JSON object");
+    refuse_unknown_fields(body, {"policy", "version", "vs_source", "vs_version", "cases"});
     auto cases = body.find("cases");
     if (cases == body.end() || !cases->is_array())
         throw_error(400, "invalid_request", "a simulation needs `cases`, an array of decision requests",
@@ -207,11 +243,11 @@ void post_reconcile(Context& context, const httplib::Request& request, httplib::
     const std::string pool = request.matches[1];
     const auto body = json_body(context, request);
     if (!body.is_object()) throw_error(400, "invalid_request", "the body must be a JSON object");
+    refuse_unknown_fields(body, {"policy", "version", "as_of", "spend", "carry_forward", "contributions"});
     std::vector<engine::EvalError> errors;
     engine::PoolRequest pr;
-    std::string message;
-    if (auto m = body.contains("spend") ? json_money(body["spend"], &message) : std::nullopt) pr.spend = *m;
-    else errors.push_back({codes::kMoney, "/spend", body.contains("spend") ? message : "`spend` is required", std::nullopt});
+    if (!body.contains("spend")) errors.push_back({codes::kMoney, "/spend", "`spend` is required", std::nullopt});
+    else if (auto m = pool_amount(body["spend"], "/spend", errors)) pr.spend = *m;
     if (auto it = body.find("carry_forward"); it != body.end() && !it->is_null()) {
         if (it->is_boolean()) pr.carry_forward = it->get<bool>();
         else errors.push_back({codes::kFieldType, "/carry_forward", "`carry_forward` must be true or false", std::nullopt});
@@ -220,10 +256,9 @@ void post_reconcile(Context& context, const httplib::Request& request, httplib::
         if (!it->is_object()) {
             errors.push_back({codes::kFieldType, "/contributions", "`contributions` must map agencies to money", std::nullopt});
         } else {
-            for (const auto& [agency, amount] : it->items()) {
-                if (auto m = json_money(amount, &message)) pr.actual_contributions.emplace_back(agency, *m);
-                else errors.push_back({codes::kMoney, "/contributions/" + pointer_escape(agency), message, std::nullopt});
-            }
+            for (const auto& [agency, amount] : it->items())
+                if (auto m = pool_amount(amount, "/contributions/" + pointer_escape(agency), errors))
+                    pr.actual_contributions.emplace_back(agency, *m);
         }
     }
     std::optional<engine::Date> as_of;

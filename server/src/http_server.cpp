@@ -138,6 +138,11 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
                "accepted by jointly serve itself (the nginx front end in docs/operations.md accepts it)");
         return true;
     }
+    if (!has_length && (request.method == "POST" || request.method == "PUT" || request.method == "PATCH")) {
+        // Without a length cpp-httplib would read the body until the client closes.
+        refuse(response, 411, "length_required", "a `" + request.method + "` must say its body's `Content-Length`");
+        return true;
+    }
     if (request.has_header("Content-Encoding") && lower(request.get_header_value("Content-Encoding")) != "identity") {
         refuse(response, 415, "unsupported_media_type",
                "compressed request bodies (`Content-Encoding: " + request.get_header_value("Content-Encoding") +

@@ -163,6 +163,12 @@ TEST(HttpDecisions, PanelRecordsNeedThePanelRoleAndSupersede) {
     auto mismatch = c.Post(path.c_str(), bearer(kPanelToken), override_record.dump(), "application/json");
     ASSERT_EQ(mismatch->status, 400);
     EXPECT_EQ(body_of(mismatch)["error"]["details"][0]["path"], "/override/shares");
+    // shares that would overflow a sum are refused, never a 500
+    override_record["override"]["shares"]["health"] = "92233720368547758.07";
+    override_record["override"]["shares"]["social_care"] = "92233720368547758.07";
+    auto overflow = c.Post(path.c_str(), bearer(kPanelToken), override_record.dump(), "application/json");
+    ASSERT_EQ(overflow->status, 400) << overflow->body;
+    EXPECT_EQ(body_of(overflow)["error"]["details"][0]["path"], "/override/shares/health");
 
     json bad = {{"outcome", "maybe"}, {"date", "soon"}, {"members", json::array()}, {"colour", 1}};
     auto invalid = c.Post(path.c_str(), bearer(kPanelToken), bad.dump(), "application/json");

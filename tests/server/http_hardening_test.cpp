@@ -113,6 +113,13 @@ TEST(HttpHardening, AmbiguousOrUnsupportedFramingIsRefused) {
     EXPECT_EQ(gzip.status, 415) << gzip.text;
     EXPECT_EQ(error_code(gzip.text), "unsupported_media_type");
 
+    // no length at all: cpp-httplib would read until the client closes
+    auto no_length = raw_exchange(s.port, post_head("\r\n") + body);
+    EXPECT_EQ(no_length.status, 411) << no_length.text;
+    EXPECT_LT(no_length.seconds, 2.0);
+    auto spaced = raw_exchange(s.port, post_head("Content-Length : " + std::to_string(body.size()) + "\r\n\r\n") + body);
+    EXPECT_EQ(spaced.status, 411) << spaced.text;
+
     auto bad_length = raw_exchange(s.port, post_head("Content-Length: 12x\r\n\r\n"));
     EXPECT_EQ(bad_length.status, 400) << bad_length.text;
 

@@ -197,6 +197,30 @@ TEST(HttpPools, ReconcilesAdHocContributionsAndRefusesBadInput) {
     EXPECT_EQ(bad->status, 400);
     EXPECT_EQ(body_of(bad)["error"]["details"][0]["path"], "/spend");
     EXPECT_EQ(c.Post("/v1/pools/none/reconcile", R"({"spend": "1.00"})", "application/json")->status, 404);
+
+    // an absurd amount and a misspelt field are refused, each naming its path
+    body["spend"] = "92233720368547758.07";
+    body["carry_froward"] = true;
+    auto absurd = c.Post("/v1/pools/adhoc/reconcile", body.dump(), "application/json");
+    ASSERT_EQ(absurd->status, 400) << absurd->body;
+    const auto details = body_of(absurd)["error"]["details"];
+    ASSERT_EQ(details.size(), 1u) << details.dump();
+    EXPECT_EQ(details[0]["path"], "/carry_froward");
+    EXPECT_EQ(details[0]["code"], "E4204");
+    body.erase("carry_froward");
+    auto spend = c.Post("/v1/pools/adhoc/reconcile", body.dump(), "application/json");
+    ASSERT_EQ(spend->status, 400) << spend->body;
+    EXPECT_EQ(body_of(spend)["error"]["details"][0]["path"], "/spend");
+    EXPECT_EQ(body_of(spend)["error"]["details"][0]["code"], "E4213");
+}
+
+TEST(HttpPolicies, SimulateRefusesUnknownFields) {
+    TestServer s;
+    auto c = s.client();
+    auto r = c.Post("/v1/simulate", bearer(kClientToken), R"({"cases": [], "vs_sauce": "policy x"})", "application/json");
+    ASSERT_EQ(r->status, 400) << r->body;
+    EXPECT_EQ(body_of(r)["error"]["details"][0]["path"], "/vs_sauce");
+    EXPECT_EQ(body_of(r)["error"]["details"][0]["code"], "E4204");
 }
 
 // The shared acceptance cases, through POST /v1/evaluate (and the pool case through
