@@ -4,6 +4,10 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-dev
           libboost-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
           libssl-dev zlib1g-dev libbrotli-dev googletest libgtest-dev libbenchmark-dev)
+# --hostile: what the hostile-request tests need (tests/hostile/run.sh): nginx in front, python3.
+if [ "${1:-}" = "--browser" ] || [ "${1:-}" = "--hostile" ] || [ "${2:-}" = "--hostile" ]; then
+  packages+=(nginx-light python3)
+fi
 # --browser: also what the panel page's headless-browser test needs.
 if [ "${1:-}" = "--browser" ]; then
   packages+=(chromium)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start 2: install what is missing, build, and run every test: the unit, golden,
 # acceptance and HTTP suites (warnings are errors), the policy library's own checks and
-# worked cases, the same suite under ASan + UBSan, and a short libFuzzer run.
+# worked cases, the hostile-request corpus and load test against a real server (directly and
+# through nginx), the same suite under ASan + UBSan, and a short libFuzzer run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --browser
@@ -15,6 +16,9 @@ ctest --preset ci -j"$jobs"
 echo "== policy library: check and worked cases"
 build/ci/app/jointly check policies
 build/ci/app/jointly test policies
+
+echo "== hostile requests against jointly serve, directly and through nginx (tests/hostile)"
+tests/hostile/run.sh build/ci
 
 echo "== panel chair's page in headless chromium"
 tests/browser/run.sh build/ci

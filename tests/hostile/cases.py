@@ -273,18 +273,22 @@ def build_cases(ctx):
         status=431, code="request_header_fields_too_large")
     add("headers-40KiB-in-10", method="GET", path="/healthz",
         headers=[(f"X-Big{i}", "a" * 4096) for i in range(10)], status=431, code="request_header_fields_too_large")
+    # One header line over 8 KiB: cpp-httplib 0.11.4 stops reading it and answers 400 itself,
+    # before jointly sees the request (docs/operations.md); nginx refuses it in front.
     add("headers-40KiB-one-line", method="GET", path="/healthz", headers=[("X-Big", "a" * 40960)],
-        status=431, code="request_header_fields_too_large")
+        status=(400, 431))
     add("headers-1MiB-one-line", method="GET", path="/healthz", headers=[("X-Big", "a" * (1 << 20))],
-        status=431, code="request_header_fields_too_large")
+        status=(400, 431))
     add("cookie-33KiB", method="GET", path="/healthz", headers=[("Cookie", "c=" + "a" * (33 * 1024))],
-        status=431, code="request_header_fields_too_large")
+        status=(400, 431))
     raw("request-line-100KiB", f"GET /v1/policies/{'a' * 100 * 1024} HTTP/1.1\r\n{host}Connection: close\r\n\r\n",
         status=(400, 404, 414, 431))
     raw("garbage-request-line", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n", status=ANY4XX)
     raw("no-version", "GET /healthz\r\n\r\n", status=ANY4XX)
+    # cpp-httplib 0.11.4 skips a header line without a colon (it never reaches jointly); nginx
+    # refuses it with 400. Either way the line is not read as anything.
     raw("header-without-colon", f"GET /healthz HTTP/1.1\r\n{host}NoColonHere\r\nConnection: close\r\n\r\n",
-        status=400)
+        status=(200, 400))
     raw("header-space-before-colon",
         f"POST /v1/evaluate HTTP/1.1\r\n{host}Content-Type: application/json\r\n"
         f"Content-Length : {len(T)}\r\nConnection: close\r\n\r\n" + T, status=(400, 411))
@@ -384,10 +388,10 @@ def build_cases(ctx):
     # 7. Wrong types, one field at a time (evaluate).
     wrong = [
         ("/policy", 1, E_TYPE), ("/policy", [], E_TYPE), ("/policy", {}, E_TYPE), ("/policy", None, (E_TYPE, E_MISSING)),
-        ("/as_of", 20250601, E_DATE), ("/as_of", None, E_DATE), ("/as_of", {}, E_DATE),
+        ("/as_of", 20250601, E_DATE), ("/as_of", {}, E_DATE),
         ("/case_ref", 123, E_TYPE), ("/case_ref", ["C"], E_TYPE), ("/case_ref", {"a": 1}, E_TYPE),
         ("/facts", "x", E_TYPE), ("/facts", [], E_TYPE), ("/facts", 1, E_TYPE), ("/facts", True, E_TYPE),
-        ("/facts/has_ehcp", "yes", "E4003"), ("/facts/has_ehcp", 1, "E4003"), ("/facts/has_ehcp", None, "E4003"),
+        ("/facts/has_ehcp", "yes", "E4003"), ("/facts/has_ehcp", 1, "E4003"),
         ("/facts/dst", "high", "E4003"), ("/facts/dst", ["high"], "E4003"),
         ("/facts/dst/breathing", 3, ("E4003", "E4004")), ("/facts/dst/breathing", True, ("E4003", "E4004")),
         ("/facts/dst/breathing", {"x": 1}, ("E4003", "E4004")),
@@ -411,6 +415,12 @@ def build_cases(ctx):
     for ptr, value, code in wrong:
         add(f"type {ptr}={json.dumps(value)[:24]}", body=mutate(BASE, ptr, value), status=400,
             code="invalid_request", detail=(code, ptr))
+    # null is read one way, documented in docs/api.md: the same as leaving the field out (an
+    # optional fact takes its default, an event did not happen); a required fact is E4001.
+    for ptr in ("/as_of", "/facts/has_ehcp", "/events/surgery", "/case_ref"):
+        add(f"null-is-absent {ptr}", body=mutate(BASE, ptr, None), status=200)
+    add("null-required-fact", body=mutate(BASE, "/facts/dst", None), code="invalid_request",
+        detail=("E4001", "/facts/dst"))
     # a fraction as money in every money field of every route
     add("money-fraction@decisions", path="/v1/decisions", body=mutate(ONE_LINE, "/lines/0/amount", 100.5),
         code="invalid_request", detail=(E_MONEY, "/lines/0/amount"))
