@@ -109,7 +109,8 @@ struct Work {
     // Per rule, while one segment's winners are found among many applying rules: 0 not
     // applying, 1 applying, 2 set aside by an exception. All 0 between segments.
     std::vector<std::uint8_t> rule_marks;
-    std::vector<std::int32_t> set_aside_by;  // per rule marked 2: the first exception to it
+    std::vector<std::int32_t> set_aside_by;  // per rule marked 2: an applying exception to it
+    std::vector<std::int32_t> by_reach;      // the line's candidates, widest `overrides` first
     std::vector<LineRuleState> line_rules;
     std::vector<Money> line_cum;
 
