@@ -1,7 +1,12 @@
 // Loading policy files, picking the version in effect, reload and upload.
 #include "jointly/server/registry.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -66,14 +71,93 @@ void check_across(std::vector<LoadedPolicy>& policies, std::vector<FileReport>& 
     }
 }
 
-std::string safe_name(const std::string& text) {
+// A name or version as one file-name component, reversibly: letters, digits, `-`, `_` and
+// `.` (not leading) stay, every other byte becomes `%XX` (hex), so two different versions
+// can never share a file ("2031/1" -> "2031%2F1", "2031_1" stays).
+std::string file_component(const std::string& text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
-    for (char c : text) {
-        const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                          c == '.' || c == '-' || c == '_';
-        out += keep ? c : '_';
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                          c == '_' || (c == '.' && i > 0);
+        if (keep) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
     }
-    return out.empty() ? std::string("policy") : out;
+    return out.empty() ? std::string("%") : out;
+}
+
+enum class WriteOutcome { Written, Exists, Failed };
+
+bool write_all(int fd, const std::string& data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const auto n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool fsync_path(const fs::path& path, int flags) {
+    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// Writes `text` to `target` only if no file of that name exists: a temporary file is written
+// and fsynced, then hard-linked to the target (which fails if it exists, so an accepted
+// version is never overwritten), and the folder is fsynced so the name survives a crash.
+WriteOutcome write_new_file(const fs::path& folder, const fs::path& target, const std::string& text,
+                            std::string& failure) {
+    std::error_code ec;
+    const bool created = fs::create_directories(folder, ec);
+    if (ec) {
+        failure = ec.message();
+        return WriteOutcome::Failed;
+    }
+    if (created && !fsync_path(folder.parent_path(), O_RDONLY | O_DIRECTORY)) {
+        failure = std::string("fsync of the policy folder failed: ") + std::strerror(errno);
+        return WriteOutcome::Failed;
+    }
+    if (fs::exists(target, ec)) return WriteOutcome::Exists;
+    const fs::path temp = folder / ("." + target.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        failure = std::strerror(errno);
+        return WriteOutcome::Failed;
+    }
+    const bool written = write_all(fd, text) && ::fsync(fd) == 0;
+    const int write_errno = errno;
+    ::close(fd);
+    if (!written) {
+        ::unlink(temp.c_str());
+        failure = std::strerror(write_errno);
+        return WriteOutcome::Failed;
+    }
+    const int linked = ::link(temp.c_str(), target.c_str());
+    const int link_errno = errno;
+    ::unlink(temp.c_str());
+    if (linked != 0) {
+        if (link_errno == EEXIST) return WriteOutcome::Exists;
+        failure = std::strerror(link_errno);
+        return WriteOutcome::Failed;
+    }
+    if (!fsync_path(folder, O_RDONLY | O_DIRECTORY)) {
+        failure = std::string("fsync of the folder failed: ") + std::strerror(errno);
+        return WriteOutcome::Failed;
+    }
+    return WriteOutcome::Written;
 }
 
 }  // namespace
@@ -276,22 +360,20 @@ UploadResult Registry::submit(const std::string& source, const std::string& file
         return out;
     }
     const fs::path folder = dir_ / "uploaded";
-    const fs::path target = folder / (safe_name(program->id()) + "-" + safe_name(program->version()) + ".jf");
-    const fs::path temp = folder / ("." + target.filename().string() + ".tmp");
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    {
-        std::ofstream outfile(temp, std::ios::binary | std::ios::trunc);
-        outfile << source;
-        outfile.flush();
-        if (!outfile) ec = std::make_error_code(std::errc::io_error);
-    }
-    if (!ec) fs::rename(temp, target, ec);
-    if (ec) {
-        fs::remove(temp, ec);
-        out.status = UploadResult::Status::StorageFailed;
-        out.message = "the policy could not be stored under `" + folder.string() + "`";
-        return out;
+    const fs::path target = folder / (file_component(program->id()) + "@" + file_component(program->version()) + ".jf");
+    std::string failure;
+    switch (write_new_file(folder, target, source, failure)) {
+        case WriteOutcome::Written: break;
+        case WriteOutcome::Exists:
+            out.status = UploadResult::Status::Duplicate;
+            out.program = program;
+            out.message = "version `" + program->version() + "` of policy `" + program->id() +
+                          "` is already stored as `" + target.filename().string() + "` (reload to serve it)";
+            return out;
+        case WriteOutcome::Failed:
+            out.status = UploadResult::Status::StorageFailed;
+            out.message = "the policy could not be stored under `" + folder.string() + "`: " + failure;
+            return out;
     }
     auto policies = current->policies();
     policies.push_back(LoadedPolicy{program, target.string()});
