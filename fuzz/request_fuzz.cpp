@@ -1,13 +1,18 @@
-// libFuzzer: any bytes as a request body against the reference policy: decode, and when
-// the decode succeeds, evaluate and encode. Nothing may crash, hang or leak.
+// libFuzzer: any bytes as a request body, read as the API reads one (parse_json, which refuses
+// a repeated key, then decode_request against the reference policy). Nothing may crash, hang
+// or leak, and the strict reader must agree with nlohmann's own: a document it accepts parses
+// to the same value, and one it refuses for a repeated key (E4212) names a well-formed pointer. Seeds: fuzz/corpus/requests (repeated keys at every level), with
+// fuzz/request.dict.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 
-#include "jointly/engine/evaluate.hpp"
+#include "jointly/engine/program.hpp"
 #include "jointly/server/codec.hpp"
 
 namespace {
@@ -19,17 +24,27 @@ std::shared_ptr<const jointly::engine::Program> reference_program() {
     return jointly::engine::compile(buffer.str(), "reference.jf").program;
 }
 
+void require(bool holds) {
+    if (!holds) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const auto program = reference_program();
     if (!program) return 0;
-    const auto body = nlohmann::json::parse(data, data + size, nullptr, false);
-    if (body.is_discarded()) return 0;
-    auto decoded = jointly::server::decode_request(body, *program);
-    if (decoded.request) {
-        auto result = jointly::engine::evaluate(*program, *decoded.request);
-        if (result.decision) (void)jointly::server::encode_decision(*result.decision).dump();
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    const auto parsed = jointly::server::parse_json(text);
+    const auto loose = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (parsed.value) {
+        require(!loose.is_discarded() && loose == *parsed.value);
+    } else if (parsed.error.code == jointly::server::codes::kDuplicateKey) {
+        // Reading stops at the repeat, so the rest may not even be JSON; the path must be a
+        // well-formed pointer (json_pointer throws, and the fuzzer reports, if it is not).
+        require(!nlohmann::json::json_pointer(parsed.error.path).empty());
     }
+    if (!parsed.value) return 0;
+    const auto decoded = jointly::server::decode_request(*parsed.value, *program);
+    require(decoded.request.has_value() == decoded.errors.empty());
     return 0;
 }
