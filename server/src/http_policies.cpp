@@ -110,6 +110,12 @@ ojson policy_summary(const engine::Program& program, const FileReport& report) {
     return out;
 }
 
+// Checking ran out of memory: the server's state, not the caller's policy (503, retry later).
+void refuse_if_out_of_memory(engine::CompileResult::Stopped stopped) {
+    if (stopped == engine::CompileResult::Stopped::OutOfMemory)
+        throw_error(503, "insufficient_memory", "the server ran out of memory while checking the policy; try again later");
+}
+
 void send_invalid(httplib::Response& response, const UploadResult& r) {
     std::vector<engine::EvalError> details;
     for (const auto& d : r.report.diagnostics) {
@@ -127,6 +133,7 @@ void send_invalid(httplib::Response& response, const UploadResult& r) {
 void post_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto source = policy_source(context, request);
     const auto r = context.registry.submit(source.text, source.file, true);
+    refuse_if_out_of_memory(r.stopped);
     switch (r.status) {
         case UploadResult::Status::Added:
         case UploadResult::Status::Checked: {
@@ -143,6 +150,7 @@ void post_policy(Context& context, const httplib::Request& request, httplib::Res
 void check_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto source = policy_source(context, request);
     const auto r = context.registry.submit(source.text, source.file, false);
+    refuse_if_out_of_memory(r.stopped);
     if (r.status == UploadResult::Status::Invalid) {
         send_invalid(response, r);
         return;
@@ -215,7 +223,8 @@ void post_simulate(Context& context, const httplib::Request& request, httplib::R
     if (input.policy && input.a->versions(*input.policy).empty())
         throw_error(404, "not_found", input.a->select(*input.policy, std::nullopt, std::nullopt).message);
     if (auto vs_source = optional_string(body, "vs_source")) {
-        auto compiled = engine::compile(*vs_source, "vs_source.jf");
+        auto compiled = engine::compile(*vs_source, "vs_source.jf", dsl::Limits::for_upload());
+        refuse_if_out_of_memory(compiled.stopped);
         if (!compiled.program || dsl::has_errors(compiled.diagnostics)) {
             UploadResult r;
             r.report = FileReport{"vs_source.jf", *vs_source, compiled.diagnostics};

@@ -167,7 +167,7 @@ TEST(SimulateHttp, VsSourceGivesTheSameFigures) {
     const json body = {{"policy", "reference"},
                        {"vs_source", read_file(kSource + "/examples/drafts/reference-one-severe.jf")},
                        {"cases", cases}};
-    auto r = c.Post("/v1/simulate", body.dump(), "application/json");
+    auto r = c.Post("/v1/simulate", bearer(kClientToken), body.dump(), "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
     expect_fields(body_of(r), kLoweredThreshold);
