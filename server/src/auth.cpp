@@ -1,22 +1,20 @@
 #include "auth.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
 namespace jointly::server {
 namespace {
 
-// Constant time in the length of the longer input; no early exit.
-bool same(std::string_view a, std::string_view b) {
-    const std::size_t n = a.size() > b.size() ? a.size() : b.size();
-    unsigned diff = a.size() == b.size() ? 0u : 1u;
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0u;
-        const auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0u;
-        diff |= x ^ y;
-    }
-    return diff == 0;
+std::array<unsigned char, 32> digest_of(std::string_view text) {
+    std::array<unsigned char, 32> out{};
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
+    return out;
 }
 
 }  // namespace
@@ -26,6 +24,7 @@ const char* to_string(Role role) {
         case Role::Client: return "client";
         case Role::Panel: return "panel";
         case Role::Author: return "author";
+        case Role::Auditor: return "auditor";
     }
     return "client";
 }
@@ -44,33 +43,43 @@ Tokens Tokens::from_text(std::string_view text, const std::string& origin) {
     std::istringstream lines{std::string(text)};
     std::string line;
     int number = 0;
+    std::set<std::string> names;
+    std::set<std::array<unsigned char, 32>> digests;
     while (std::getline(lines, line)) {
         ++number;
         if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
         std::istringstream words(line);
         std::string token;
         std::string role;
+        std::string name;
         std::string extra;
         if (!(words >> token)) continue;
         const std::string where = origin + ":" + std::to_string(number) + ": ";
-        if (!(words >> role) || (words >> extra))
-            throw std::runtime_error(where + "expected `TOKEN ROLE` (role client, panel or author)");
+        if (!(words >> role) || ((words >> name) && (words >> extra)))
+            throw std::runtime_error(where + "expected `TOKEN ROLE [NAME]` (role client, panel, author or auditor)");
         Role r;
         if (role == "client") r = Role::Client;
         else if (role == "panel") r = Role::Panel;
         else if (role == "author") r = Role::Author;
-        else throw std::runtime_error(where + "unknown role `" + role + "` (client, panel or author)");
+        else if (role == "auditor") r = Role::Auditor;
+        else throw std::runtime_error(where + "unknown role `" + role + "` (client, panel, author or auditor)");
         if (token.size() < 16) throw std::runtime_error(where + "a token must be at least 16 characters");
-        out.tokens_.emplace_back(token, r);
+        if (name.empty()) name = role + "-" + std::to_string(number);
+        if (!names.insert(name).second) throw std::runtime_error(where + "the name `" + name + "` is used twice");
+        const auto digest = digest_of(token);
+        if (!digests.insert(digest).second) throw std::runtime_error(where + "this token is listed twice");
+        out.tokens_.push_back({digest, Principal{name, r}});
     }
     return out;
 }
 
-std::optional<Role> Tokens::role_of(std::string_view token) const {
-    std::optional<Role> found;
-    for (const auto& [known, role] : tokens_)
-        if (same(known, token) && !found) found = role;
-    return found;
+std::optional<Principal> Tokens::principal_of(std::string_view token) const {
+    const auto digest = digest_of(token);
+    const Entry* found = nullptr;
+    for (const auto& entry : tokens_)
+        if (CRYPTO_memcmp(entry.digest.data(), digest.data(), digest.size()) == 0 && !found) found = &entry;
+    if (!found) return std::nullopt;
+    return found->principal;
 }
 
 }  // namespace jointly::server

@@ -50,7 +50,8 @@ struct Context {
 // Who may call a route.
 // Compile: any valid token (compiling uploaded source, simulating a caseload), even when
 // evaluation is open.
-enum class Access { Open, Evaluate, Compile, Read, Panel, Author };
+// Audit: the `auditor` role only (the audit trail).
+enum class Access { Open, Evaluate, Compile, Read, Panel, Author, Audit };
 
 // Refuses the request (401/403) unless its bearer token allows `access`.
 void authorize(const Context& context, const httplib::Request& request, Access access);
@@ -81,6 +82,9 @@ void send_json(httplib::Response& response, int status, const nlohmann::json& bo
 struct RequestNote {
     std::string route;
     std::string decision_id;
+    std::string principal = "anonymous";  // the token's name (never the token), set by authorize
+    std::string client;                   // the peer's address
+    std::string request_id;               // X-Request-Id (or traceparent's trace id), or one made up
     bool recorded = false;  // metrics and the access log line are written
 };
 RequestNote& request_note();

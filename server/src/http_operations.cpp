@@ -1,5 +1,9 @@
 // Routes: health, metrics, the OpenAPI document and the panel chair's page.
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include <string>
+#include <string_view>
 
 #include "http_internal.hpp"
 
@@ -28,8 +32,35 @@ void openapi(Context&, const httplib::Request&, httplib::Response& response) {
     send_json(response, 200, openapi_document());
 }
 
+// 'sha256-BASE64' of the text between the first `open` and `close` tag of the page.
+std::string inline_hash(std::string_view page, std::string_view open, std::string_view close) {
+    const auto start = page.find(open);
+    const auto end = start == std::string_view::npos ? start : page.find(close, start);
+    if (end == std::string_view::npos) return "'none'";
+    const auto body = page.substr(start + open.size(), end - start - open.size());
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+    unsigned char encoded[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
+    EVP_EncodeBlock(encoded, digest, SHA256_DIGEST_LENGTH);
+    return "'sha256-" + std::string(reinterpret_cast<const char*>(encoded)) + "'";
+}
+
+// The page may run only its own inline script and style (by hash), talk only to this server,
+// and may not be framed.
+const std::string& page_policy() {
+    static const std::string policy = [] {
+        const auto page = web_index_html();
+        return "default-src 'none'; script-src " + inline_hash(page, "<script>", "</script>") +
+               "; style-src " + inline_hash(page, "<style>", "</style>") +
+               "; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+               "frame-ancestors 'none'";
+    }();
+    return policy;
+}
+
 void index(Context&, const httplib::Request&, httplib::Response& response) {
     response.status = 200;
+    response.set_header("Content-Security-Policy", page_policy());
     const auto page = web_index_html();
     response.set_content(page.data(), page.size(), "text/html; charset=utf-8");
 }

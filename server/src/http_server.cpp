@@ -1,14 +1,19 @@
 // The HTTP server: start and stop, routing wrapper, auth, errors, access log and metrics.
 #include <arpa/inet.h>
+#include <openssl/rand.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <ctime>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <cstdio>
@@ -57,8 +62,49 @@ std::string default_message(const Context& context, const httplib::Request& requ
     }
 }
 
+// "2026-12-02T13:41:17.123Z"
+std::string utc_now() {
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char text[96];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return text;
+}
+
+bool id_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == ':';
+}
+
+// The caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]), else the trace id of a W3C
+// `traceparent`, else 16 random hex digits.
+std::string request_id_of(const httplib::Request& request) {
+    const auto given = request.get_header_value("X-Request-Id");
+    if (!given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), id_char)) return given;
+    const auto trace = request.get_header_value("traceparent");  // 00-<32 hex>-<16 hex>-<2 hex>
+    if (trace.size() == 55 && trace[2] == '-' && trace[35] == '-') {
+        const auto id = trace.substr(3, 32);
+        if (std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+            return id;
+    }
+    unsigned char bytes[8];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) return "unavailable";
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) {
+        out += kHex[b >> 4];
+        out += kHex[b & 0xF];
+    }
+    return out;
+}
+
 // Metrics and the access log line, once per request, before the response is written (so a
-// client that has its answer sees it counted).
+// client that has its answer sees it counted). The line is JSON: never a fact, a body or a
+// token; the principal is the token's name.
 void finish_request(Context& context, const httplib::Request& request, const httplib::Response& response) {
     if (t_note.recorded) return;
     t_note.recorded = true;
@@ -66,12 +112,19 @@ void finish_request(Context& context, const httplib::Request& request, const htt
     const std::string route = t_note.route.empty() ? "unmatched" : t_note.route;
     context.metrics.observe(request.method, route, response.status, seconds);
     if (context.options.log) {
-        char ms[32];
-        std::snprintf(ms, sizeof ms, "%.3fms", seconds * 1000.0);
-        std::string line = request.method + " " + request.path + " route=" + route +
-                           " status=" + std::to_string(response.status) + " duration=" + ms;
-        if (!t_note.decision_id.empty()) line += " decision=" + t_note.decision_id;
-        context.options.log(line);
+        nlohmann::ordered_json line = nlohmann::ordered_json::object();
+        line["ts"] = utc_now();
+        line["level"] = response.status >= 500 ? "error" : (response.status >= 400 ? "warn" : "info");
+        line["request_id"] = t_note.request_id;
+        line["principal"] = t_note.principal;
+        line["client"] = t_note.client;
+        line["method"] = request.method;
+        line["route"] = route;
+        line["path"] = request.path;
+        line["status"] = response.status;
+        line["duration_ms"] = std::round(seconds * 1e6) / 1e3;
+        if (!t_note.decision_id.empty()) line["decision_id"] = t_note.decision_id;
+        context.options.log(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
 }
 
@@ -309,10 +362,14 @@ private:
             const int yes = 1;
             ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
         });
-        server_.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+        // Every answer may hold a child's data or depend on who asked: never cached.
+        server_.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
         server_.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
             t_request_start = Clock::now();
             t_note = RequestNote{};
+            t_note.request_id = request_id_of(request);
+            t_note.client = request.remote_addr;
+            response.set_header("X-Request-Id", t_note.request_id);
             if (screen_request(context_, request, response)) {
                 t_note.route = "screened";
                 finish_request(context_, request, response);
@@ -378,28 +435,30 @@ void authorize(const Context& context, const httplib::Request& request, Access a
     if (!context.tokens.enabled()) return;
     // A credential that is sent is checked on every route, open ones included: a client with a
     // wrong or malformed token learns it at once instead of being served as anonymous.
+    std::optional<Principal> principal;
     if (request.has_header("Authorization")) {
         const auto sent = bearer_token(request);
         if (sent.empty())
             throw_error(401, "unauthorized", "the `Authorization` header must be `Bearer TOKEN`");
-        if (!context.tokens.role_of(sent)) throw_error(401, "unauthorized", "the bearer token is not recognised");
+        principal = context.tokens.principal_of(sent);
+        if (!principal) throw_error(401, "unauthorized", "the bearer token is not recognised");
+        t_note.principal = principal->name;
     }
     if (access == Access::Open) return;
     // Compiling source or simulating a caseload costs far more than one evaluation: it needs a
     // token even when evaluation is open.
     if (access == Access::Evaluate && context.options.open_evaluation) return;
-    const auto token = bearer_token(request);
-    if (token.empty())
+    if (!principal)
         throw_error(401, "unauthorized", "this route needs a bearer token (`Authorization: Bearer TOKEN`)");
-    const auto role = context.tokens.role_of(token);
-    if (!role) throw_error(401, "unauthorized", "the bearer token is not recognised");
+    const auto role = principal->role;
     const bool allowed = access == Access::Evaluate || access == Access::Compile || access == Access::Read ||
-                         (access == Access::Panel && *role == Role::Panel) ||
-                         (access == Access::Author && *role == Role::Author);
+                         (access == Access::Panel && role == Role::Panel) ||
+                         (access == Access::Author && role == Role::Author) ||
+                         (access == Access::Audit && role == Role::Auditor);
     if (!allowed) {
-        const char* needed = access == Access::Panel ? "panel" : "author";
+        const char* needed = access == Access::Panel ? "panel" : access == Access::Author ? "author" : "auditor";
         throw_error(403, "forbidden",
-                    std::string("this route needs the `") + needed + "` role; the token has `" + to_string(*role) + "`");
+                    std::string("this route needs the `") + needed + "` role; the token has `" + to_string(role) + "`");
     }
 }
 

@@ -10,6 +10,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
+#include <mutex>
+#include <vector>
 #include <sstream>
 #include <string>
 
@@ -280,6 +283,67 @@ TEST(HttpHardening, ASecondServerCannotTakeTheSamePort) {
     // the first still answers every request
     auto c = first.client();
     for (int i = 0; i < 10; ++i) EXPECT_EQ(c.Get("/healthz")->status, 200);
+}
+
+// One JSON line per request: who (the token's name, never the token), from where, which
+// request id, route, status and duration; the id is echoed to the caller.
+TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
+    auto lines = std::make_shared<std::vector<std::string>>();
+    auto mutex = std::make_shared<std::mutex>();
+    TestServer s([&](server::ServeOptions& o) {
+        o.log = [lines, mutex](const std::string& line) {
+            std::lock_guard lock(*mutex);
+            lines->push_back(line);
+        };
+    });
+    auto c = s.client();
+    auto r = c.Get("/v1/decisions", {{"Authorization", std::string("Bearer ") + kClientToken},
+                                     {"X-Request-Id", "case-system-42"}});
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(r->get_header_value("X-Request-Id"), "case-system-42");
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store");
+    auto traced = c.Get("/healthz", {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+    EXPECT_EQ(traced->get_header_value("X-Request-Id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+    auto made_up = c.Get("/healthz", {{"X-Request-Id", "not allowed; spaces"}});
+    EXPECT_EQ(made_up->get_header_value("X-Request-Id").size(), 16u);
+    EXPECT_EQ(c.Post("/v1/policies", bearer(kPanelToken), "policy x", "text/plain")->status, 403);
+
+    std::vector<json> parsed;
+    {
+        std::lock_guard lock(*mutex);
+        for (const auto& line : *lines) {
+            EXPECT_EQ(line.find(kClientToken), std::string::npos) << line;
+            EXPECT_EQ(line.find(kPanelToken), std::string::npos) << line;
+            parsed.push_back(json::parse(line));
+        }
+    }
+    ASSERT_EQ(parsed.size(), 4u);
+    const auto& read = parsed[0];
+    EXPECT_EQ(read["request_id"], "case-system-42");
+    EXPECT_EQ(read["principal"], "client-4");  // the fixture's tokens file: ROLE-LINE
+    EXPECT_EQ(read["client"], "127.0.0.1");
+    EXPECT_EQ(read["method"], "GET");
+    EXPECT_EQ(read["route"], "/v1/decisions");
+    EXPECT_EQ(read["status"], 200);
+    EXPECT_EQ(read["level"], "info");
+    EXPECT_TRUE(read["duration_ms"].is_number());
+    EXPECT_EQ(read["ts"].get<std::string>().size(), 24u);
+    EXPECT_EQ(parsed[1]["principal"], "anonymous");
+    EXPECT_EQ(parsed[3]["principal"], "panel-3");
+    EXPECT_EQ(parsed[3]["status"], 403);
+    EXPECT_EQ(parsed[3]["level"], "warn");
+}
+
+TEST(HttpPage, ServedWithAPolicyAllowingOnlyItsOwnScriptAndStyle) {
+    TestServer s;
+    auto page = s.client().Get("/");
+    ASSERT_EQ(page->status, 200);
+    const auto policy = page->get_header_value("Content-Security-Policy");
+    EXPECT_EQ(policy.rfind("default-src 'none'; script-src 'sha256-", 0), 0u) << policy;
+    EXPECT_NE(policy.find("style-src 'sha256-"), std::string::npos) << policy;
+    EXPECT_NE(policy.find("connect-src 'self'"), std::string::npos) << policy;
+    EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << policy;
+    EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
 }
 
 }  // namespace

@@ -127,18 +127,32 @@ TEST_F(RegistryTest, UploadsAreCheckedAgainstTheVersionsInService) {
     EXPECT_EQ(registry.snapshot()->versions("reference").size(), 3u);
 }
 
-TEST(Tokens, RolesAndMalformedFiles) {
-    auto tokens = server::Tokens::from_text("# comment\nabcdefghijklmnop author\n\nqrstuvwxyz012345 panel # trailing\n", "t");
+TEST(Tokens, RolesNamesAndMalformedFiles) {
+    auto tokens = server::Tokens::from_text(
+        "# comment\nabcdefghijklmnop author\n\nqrstuvwxyz012345 panel chair-smith # trailing\n"
+        "0123456789abcdef auditor\n",
+        "t");
     EXPECT_TRUE(tokens.enabled());
-    EXPECT_EQ(tokens.role_of("abcdefghijklmnop"), server::Role::Author);
-    EXPECT_EQ(tokens.role_of("qrstuvwxyz012345"), server::Role::Panel);
-    EXPECT_FALSE(tokens.role_of("abcdefghijklmno"));
-    EXPECT_FALSE(tokens.role_of("abcdefghijklmnopq"));
-    EXPECT_FALSE(tokens.role_of(""));
+    const auto author = tokens.principal_of("abcdefghijklmnop");
+    ASSERT_TRUE(author);
+    EXPECT_EQ(author->role, server::Role::Author);
+    EXPECT_EQ(author->name, "author-2");  // ROLE-LINE when no name is given
+    const auto panel = tokens.principal_of("qrstuvwxyz012345");
+    ASSERT_TRUE(panel);
+    EXPECT_EQ(panel->role, server::Role::Panel);
+    EXPECT_EQ(panel->name, "chair-smith");
+    EXPECT_EQ(tokens.principal_of("0123456789abcdef")->role, server::Role::Auditor);
+    EXPECT_FALSE(tokens.principal_of("abcdefghijklmno"));
+    EXPECT_FALSE(tokens.principal_of("abcdefghijklmnopq"));
+    EXPECT_FALSE(tokens.principal_of(""));
     EXPECT_FALSE(server::Tokens().enabled());
     EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop admin\n", "t"), std::runtime_error);
     EXPECT_THROW(server::Tokens::from_text("short client\n", "t"), std::runtime_error);
-    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client extra\n", "t"), std::runtime_error);
+    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client name extra\n", "t"), std::runtime_error);
+    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client a\nqrstuvwxyz012345 panel a\n", "t"),
+                 std::runtime_error);  // a name twice
+    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client\nabcdefghijklmnop panel\n", "t"),
+                 std::runtime_error);  // a token twice
     EXPECT_THROW(server::Tokens::load("/nonexistent/tokens"), std::runtime_error);
 }
 
