@@ -1,4 +1,5 @@
-// The SQLite decision store: one writer thread committing in groups, one reader connection.
+// The SQLite decision store and audit trail: one writer thread committing in groups, one
+// reader connection.
 #include <sqlite3.h>
 
 #include <array>
@@ -10,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -51,7 +53,29 @@ CREATE TRIGGER IF NOT EXISTS panel_no_update BEFORE UPDATE ON panel_records
   BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS panel_no_delete BEFORE DELETE ON panel_records
   BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
+CREATE TABLE IF NOT EXISTS audit (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  at              TEXT NOT NULL,
+  principal       TEXT NOT NULL,
+  client          TEXT NOT NULL,
+  request_id      TEXT NOT NULL,
+  action          TEXT NOT NULL,
+  route           TEXT NOT NULL,
+  decision_id     TEXT,
+  panel_record_id TEXT,
+  detail          TEXT,
+  status          INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_decision ON audit(decision_id);
+CREATE INDEX IF NOT EXISTS audit_principal ON audit(principal);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql";
+
+constexpr const char* kAuditColumns =
+    "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status";
 
 constexpr const char* kDecisionColumns =
     "id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, request, response";
@@ -135,6 +159,12 @@ public:
         sqlite3_bind_int64(stmt_, index, value);
         return *this;
     }
+    // NULL when absent.
+    Stmt& bind(int index, const std::optional<std::string>& text) {
+        if (text) return bind(index, *text);
+        sqlite3_bind_null(stmt_, index);
+        return *this;
+    }
     // True while there is a row.
     bool step() {
         const int rc = sqlite3_step(stmt_);
@@ -148,6 +178,10 @@ public:
                  : std::string();
     }
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    std::optional<std::string> optional_text(int column) const {
+        if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+        return text(column);
+    }
     void reset() {
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
@@ -181,6 +215,23 @@ DecisionRecord read_decision(const Stmt& s, int first = 0) {
     return r;
 }
 
+// The audit columns (kAuditColumns, in order).
+AuditEntry read_audit(const Stmt& s) {
+    AuditEntry e;
+    e.id = s.integer(0);
+    e.at = s.text(1);
+    e.principal = s.text(2);
+    e.client = s.text(3);
+    e.request_id = s.text(4);
+    e.action = s.text(5);
+    e.route = s.text(6);
+    e.decision_id = s.optional_text(7);
+    e.panel_record_id = s.optional_text(8);
+    e.detail = s.optional_text(9);
+    e.status = static_cast<int>(s.integer(10));
+    return e;
+}
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(const std::filesystem::path& path) : writer_db_(path) {
@@ -199,6 +250,10 @@ public:
         insert_panel_ = std::make_unique<Stmt>(
             writer_db_,
             "INSERT INTO panel_records (id, decision_id, record, supersedes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        insert_audit_ = std::make_unique<Stmt>(
+            writer_db_,
+            "INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
+            "detail, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         get_decision_ = std::make_unique<Stmt>(
             *reader_db_, std::string("SELECT ") + kDecisionColumns + " FROM decisions WHERE id = ?1");
         get_panels_ = std::make_unique<Stmt>(
@@ -329,6 +384,39 @@ public:
         }
     }
 
+    void add_audit(const AuditEntry& entry) override {
+        AuditEntry e = entry;
+        e.at = now_utc();
+        submit([this, e = std::move(e)]() -> std::string {
+            auto& s = *insert_audit_;
+            ResetOnExit guard{s};
+            s.bind(1, e.at).bind(2, e.principal).bind(3, e.client).bind(4, e.request_id).bind(5, e.action);
+            s.bind(6, e.route).bind(7, e.decision_id).bind(8, e.panel_record_id).bind(9, e.detail);
+            s.bind(10, static_cast<std::int64_t>(e.status));
+            s.step();
+            return {};
+        });
+    }
+
+    std::vector<AuditEntry> find_audit(const AuditQuery& q) override {
+        std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit WHERE id > ?5";
+        if (q.decision) sql += " AND decision_id = ?1";
+        if (q.principal) sql += " AND principal = ?2";
+        if (q.from) sql += " AND substr(at, 1, 10) >= ?3";
+        if (q.to) sql += " AND substr(at, 1, 10) <= ?4";
+        sql += " ORDER BY id LIMIT ?6";
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_, sql);
+        if (q.decision) s.bind(1, *q.decision);
+        if (q.principal) s.bind(2, *q.principal);
+        if (q.from) s.bind(3, *q.from);
+        if (q.to) s.bind(4, *q.to);
+        s.bind(5, q.after).bind(6, static_cast<std::int64_t>(q.limit));
+        std::vector<AuditEntry> out;
+        while (s.step()) out.push_back(read_audit(s));
+        return out;
+    }
+
 private:
     // The decision columns, each qualified (`d.id, d.case_ref, ...`).
     static std::string prefixed(const std::string& prefix) {
@@ -446,7 +534,7 @@ private:
     Db writer_db_;  // used only by the writer thread after construction
     std::unique_ptr<Db> reader_db_;
     std::mutex reader_mutex_;
-    std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_;
+    std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_, insert_audit_;
     std::unique_ptr<Stmt> get_decision_, get_panels_;
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;

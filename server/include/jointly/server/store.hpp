@@ -54,6 +54,32 @@ struct DecisionQuery {
     std::size_t offset = 0;
 };
 
+// One line of the audit trail: who read or wrote a child's record, when, and how it ended.
+struct AuditEntry {
+    std::int64_t id = 0;        // set by the store: increasing, the order of the trail
+    std::string at;             // set by the store (UTC, ISO 8601 with milliseconds)
+    std::string principal;      // the token's name (never the token), or `anonymous`
+    std::string client;         // the peer's address
+    std::string request_id;
+    std::string action;         // read | write | list | report
+    std::string route;          // the route template, e.g. `/v1/decisions/{id}`
+    std::optional<std::string> decision_id;
+    std::optional<std::string> panel_record_id;
+    std::optional<std::string> detail;  // e.g. a list's query `case_ref=C-1042`
+    int status = 0;             // the HTTP status answered
+};
+
+// find_audit filters. Dates compare with the UTC day of `at`. Entries come oldest first
+// (by id); `after` continues from an entry's id.
+struct AuditQuery {
+    std::optional<std::string> decision;   // decision id
+    std::optional<std::string> principal;  // token name
+    std::optional<std::string> from;       // YYYY-MM-DD inclusive
+    std::optional<std::string> to;         // YYYY-MM-DD inclusive
+    std::int64_t after = 0;                // only entries with a larger id
+    std::size_t limit = 100;
+};
+
 // Thread-safe. Writes go through one writer thread that commits in groups: each call
 // returns only after the transaction holding its row has committed (and, with
 // synchronous=FULL, been synced), so an acknowledged write survives kill -9 and, on storage
@@ -88,6 +114,14 @@ public:
     // not be visited. Throws StoreError (and whatever `visit` throws).
     using DecisionVisitor = std::function<void(const DecisionRecord&, const std::optional<PanelRecord>&)>;
     virtual void scan_decisions(const DecisionQuery& query, const DecisionVisitor& visit) = 0;
+
+    // Appends `entry` to the audit trail (its id and at are set here); returns after the
+    // commit, like add_decision. The trail is append-only: there is no way to change or
+    // remove an entry (triggers refuse UPDATE and DELETE). Throws StoreError.
+    virtual void add_audit(const AuditEntry& entry) = 0;
+    // The entries matching `query`, oldest first (increasing id), at most query.limit.
+    // Throws StoreError.
+    virtual std::vector<AuditEntry> find_audit(const AuditQuery& query) = 0;
 };
 
 }  // namespace jointly::server
