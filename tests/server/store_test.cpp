@@ -1,9 +1,10 @@
 // The SQLite decision store: append-only rows, filters, panel records that supersede
-// without erasing, and concurrent writers each acknowledged after commit.
+// without erasing, concurrent writers each acknowledged after commit, and the audit trail.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -189,6 +190,123 @@ TEST_F(StoreTest, ReopenKeepsEverything) {
     store_.reset();
     store_ = Store::open(dir_ / "test.db");
     EXPECT_TRUE(store_->get_decision(r.id));
+}
+
+AuditEntry audit_entry(const std::string& principal, const std::string& action, std::optional<std::string> decision) {
+    AuditEntry e;
+    e.principal = principal;
+    e.client = "127.0.0.1";
+    e.request_id = "req-" + principal;
+    e.action = action;
+    e.route = decision ? "/v1/decisions/{id}" : "/v1/decisions";
+    e.decision_id = std::move(decision);
+    e.status = 200;
+    return e;
+}
+
+TEST_F(StoreTest, AuditTrailFiltersAndContinuesAfterAnId) {
+    store_->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
+    store_->add_audit(audit_entry("writer", "write", "d-0000000000000002"));
+    auto listed = audit_entry("reader", "list", std::nullopt);
+    listed.detail = "case_ref=C-1042";
+    store_->add_audit(listed);
+    auto panel = audit_entry("panel-2", "write", "d-0000000000000001");
+    panel.panel_record_id = "p-0000000000000009";
+    panel.status = 404;
+    store_->add_audit(panel);
+
+    const auto all = store_->find_audit({});
+    ASSERT_EQ(all.size(), 4u);
+    for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].id, all[i].id);  // oldest first
+    EXPECT_EQ(all[0].principal, "reader");
+    EXPECT_EQ(all[0].client, "127.0.0.1");
+    EXPECT_EQ(all[0].request_id, "req-reader");
+    EXPECT_EQ(all[0].route, "/v1/decisions/{id}");
+    EXPECT_EQ(all[0].at.size(), 24u) << all[0].at;  // 2025-06-01T12:00:00.000Z
+    EXPECT_EQ(all[0].at.back(), 'Z');
+    EXPECT_EQ(all[2].decision_id, std::nullopt);
+    EXPECT_EQ(all[2].detail, "case_ref=C-1042");
+    EXPECT_EQ(all[3].panel_record_id, "p-0000000000000009");
+    EXPECT_EQ(all[3].status, 404);
+
+    AuditQuery by_decision;
+    by_decision.decision = "d-0000000000000001";
+    EXPECT_EQ(store_->find_audit(by_decision).size(), 2u);
+    AuditQuery by_principal;
+    by_principal.principal = "reader";
+    const auto reader = store_->find_audit(by_principal);
+    ASSERT_EQ(reader.size(), 2u);
+    EXPECT_EQ(reader[1].action, "list");
+    AuditQuery page;
+    page.limit = 2;
+    const auto first = store_->find_audit(page);
+    ASSERT_EQ(first.size(), 2u);
+    page.after = first.back().id;
+    const auto second = store_->find_audit(page);
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_EQ(second[0].id, all[2].id);
+    const auto today = all[0].at.substr(0, 10);
+    AuditQuery days;
+    days.from = today;
+    days.to = today;
+    EXPECT_EQ(store_->find_audit(days).size(), 4u);
+    days.from = "1999-01-01";
+    days.to = "1999-12-31";
+    EXPECT_TRUE(store_->find_audit(days).empty());
+}
+
+TEST_F(StoreTest, AuditEntriesCannotBeUpdatedOrDeleted) {
+    store_->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &db), SQLITE_OK);
+    for (const char* sql : {"UPDATE audit SET principal = 'someone else'", "DELETE FROM audit",
+                            "UPDATE audit SET status = 500 WHERE id = 1"}) {
+        char* error = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_CONSTRAINT) << sql;
+        ASSERT_NE(error, nullptr) << sql;
+        EXPECT_NE(std::string(error).find("append-only"), std::string::npos) << error;
+        sqlite3_free(error);
+    }
+    sqlite3_close(db);
+    const auto entries = store_->find_audit({});
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].principal, "reader");
+}
+
+TEST_F(StoreTest, AuditTrailSurvivesReopen) {
+    store_->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
+    store_.reset();
+    store_ = Store::open(dir_ / "test.db");
+    store_->add_audit(audit_entry("writer", "write", "d-0000000000000002"));
+    const auto entries = store_->find_audit({});
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].principal, "reader");
+    EXPECT_LT(entries[0].id, entries[1].id);
+}
+
+// A database made before the audit trail existed gains it (and its triggers) when opened.
+TEST(StoreOpen, AnOlderDatabaseGainsTheAuditTable) {
+    const auto dir = fs::temp_directory_path() / ("jointly-store-" + Store::new_decision_id());
+    fs::create_directories(dir);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "old.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+                           "case_ref TEXT NOT NULL, policy_id TEXT NOT NULL, policy_version TEXT NOT NULL, "
+                           "policy_sha256 TEXT NOT NULL, as_of TEXT NOT NULL, created_at TEXT NOT NULL, "
+                           "outcome TEXT NOT NULL, total TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    {
+        auto store = Store::open(dir / "old.db");
+        store->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
+        EXPECT_EQ(store->find_audit({}).size(), 1u);
+    }
+    ASSERT_EQ(sqlite3_open((dir / "old.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_CONSTRAINT);
+    sqlite3_close(db);
+    fs::remove_all(dir);
 }
 
 TEST(StoreOpen, UnwritablePathThrows) {
