@@ -1,7 +1,9 @@
 // Routes: evaluate, evaluate/batch, decisions (store, read, list), panel records, and the
-// summary report over the stored decisions.
+// summary report over the stored decisions. Every route that stores or reads a child's record
+// is audited (http_audit.hpp).
 #include <string>
 
+#include "http_audit.hpp"
 #include "http_internal.hpp"
 #include "jointly/engine/codes.hpp"
 #include "report.hpp"
@@ -82,7 +84,7 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
     response.set_content(bounded_text(context, out), "application/json");
 }
 
-void post_decision(Context& context, const httplib::Request& request, httplib::Response& response) {
+void post_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const auto body = json_body(context, request);
     auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
     const auto& d = evaluated.decision;
@@ -102,6 +104,7 @@ void post_decision(Context& context, const httplib::Request& request, httplib::R
     record.response_json = bounded_text(context, out);
     context.store->add_decision(record);  // returns after the commit: only then acknowledge
     request_note().decision_id = record.id;
+    audit.decision_id = record.id;
     response.set_header("Location", "/v1/decisions/" + record.id);
     response.status = 201;
     response.set_content(record.response_json, "application/json");
@@ -117,8 +120,9 @@ ojson panel_json(const PanelRecord& p) {
     return out;
 }
 
-void get_decision(Context& context, const httplib::Request& request, httplib::Response& response) {
+void get_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const std::string id = request.matches[1];
+    audit.decision_id = id;
     auto record = context.store->get_decision(id);
     if (!record) throw_error(404, "not_found", "no decision `" + id + "`");
     auto out = ojson::parse(record->response_json);
@@ -164,7 +168,9 @@ void day_filters(const httplib::Request& request, DecisionQuery& q, std::vector<
     }
 }
 
-void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response) {
+void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response,
+                    AuditEntry& audit) {
+    audit.detail = query_detail(request);
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
     if (request.has_param("case_ref")) q.case_ref = request.get_param_value("case_ref");
@@ -199,7 +205,9 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
 }
 
 // GET /v1/reports/summary: the stored decisions (filtered by `from`, `to`, `policy`) summed.
-void report_summary(Context& context, const httplib::Request& request, httplib::Response& response) {
+void report_summary(Context& context, const httplib::Request& request, httplib::Response& response,
+                    AuditEntry& audit) {
+    audit.detail = query_detail(request);
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
     day_filters(request, q, errors);
@@ -320,8 +328,9 @@ ojson panel_record(const nlohmann::json& body, const ojson& decision) {
     return out;
 }
 
-void post_panel(Context& context, const httplib::Request& request, httplib::Response& response) {
+void post_panel(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const std::string id = request.matches[1];
+    audit.decision_id = id;
     const auto body = json_body(context, request);
     auto stored = context.store->get_decision(id);
     if (!stored) throw_error(404, "not_found", "no decision `" + id + "`");
@@ -329,6 +338,7 @@ void post_panel(Context& context, const httplib::Request& request, httplib::Resp
     auto added = context.store->add_panel_record(id, record.dump());
     if (!added) throw_error(404, "not_found", "no decision `" + id + "`");
     request_note().decision_id = id;
+    audit.panel_record_id = added->id;
     send_json(response, 201, panel_json(*added));
 }
 
@@ -337,12 +347,15 @@ void post_panel(Context& context, const httplib::Request& request, httplib::Resp
 void register_decision_routes(httplib::Server& server, Context& context) {
     add_route(server, context, "POST", "/v1/evaluate", "/v1/evaluate", Access::Evaluate, post_evaluate);
     add_route(server, context, "POST", "/v1/evaluate/batch", "/v1/evaluate/batch", Access::Evaluate, post_batch);
-    add_route(server, context, "POST", "/v1/decisions", "/v1/decisions", Access::Evaluate, post_decision);
-    add_route(server, context, "GET", "/v1/decisions", "/v1/decisions", Access::Read, list_decisions);
-    add_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Read, get_decision);
+    add_route(server, context, "POST", "/v1/decisions", "/v1/decisions", Access::Evaluate,
+              audited("write", post_decision));
+    add_route(server, context, "GET", "/v1/decisions", "/v1/decisions", Access::Read, audited("list", list_decisions));
+    add_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Read,
+              audited("read", get_decision));
     add_route(server, context, "POST", R"(/v1/decisions/([^/]+)/panel)", "/v1/decisions/{id}/panel", Access::Panel,
-              post_panel);
-    add_route(server, context, "GET", "/v1/reports/summary", "/v1/reports/summary", Access::Read, report_summary);
+              audited("write", post_panel));
+    add_route(server, context, "GET", "/v1/reports/summary", "/v1/reports/summary", Access::Read,
+              audited("report", report_summary));
 }
 
 }  // namespace jointly::server

@@ -101,6 +101,7 @@ void add_method_not_allowed(httplib::Server& server, Context& context);
 void register_decision_routes(httplib::Server& server, Context& context);
 void register_policy_routes(httplib::Server& server, Context& context);
 void register_operation_routes(httplib::Server& server, Context& context);
+void register_audit_routes(httplib::Server& server, Context& context);
 
 // GET /v1/openapi.json
 nlohmann::ordered_json openapi_document();

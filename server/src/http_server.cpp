@@ -403,6 +403,7 @@ private:
         register_decision_routes(server_, context_);
         register_policy_routes(server_, context_);
         register_operation_routes(server_, context_);
+        register_audit_routes(server_, context_);
         add_method_not_allowed(server_, context_);
     }
 

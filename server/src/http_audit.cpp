@@ -1,0 +1,158 @@
+// Routes: GET /v1/audit, the audit trail for the `auditor` role; and the wrapper that writes
+// an audit entry for each audited route.
+#include "http_audit.hpp"
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jointly::server {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr std::size_t kDefaultLimit = 100;
+constexpr std::size_t kMaxLimit = 1000;
+
+ojson optional_json(const std::optional<std::string>& text) { return text ? ojson(*text) : ojson(nullptr); }
+
+ojson entry_json(const AuditEntry& e) {
+    ojson out = ojson::object();
+    out["id"] = e.id;
+    out["at"] = e.at;
+    out["principal"] = e.principal;
+    out["client"] = e.client;
+    out["request_id"] = e.request_id;
+    out["action"] = e.action;
+    out["route"] = e.route;
+    out["decision_id"] = optional_json(e.decision_id);
+    out["panel_record_id"] = optional_json(e.panel_record_id);
+    out["detail"] = optional_json(e.detail);
+    out["status"] = e.status;
+    return out;
+}
+
+// A whole number from `min` to `max` (at most 18 digits), or an error naming `?name`.
+std::optional<std::int64_t> number_param(const httplib::Request& request, const char* name, std::int64_t min,
+                                         std::int64_t max, std::vector<engine::EvalError>& errors) {
+    if (!request.has_param(name)) return std::nullopt;
+    const auto text = request.get_param_value(name);
+    std::int64_t value = 0;
+    bool ok = !text.empty() && text.size() <= 18;
+    for (char c : text) {
+        if (c < '0' || c > '9') ok = false;
+        else if (ok) value = value * 10 + (c - '0');
+    }
+    if (!ok || value < min || value > max) {
+        errors.push_back({codes::kNumber, std::string("?") + name,
+                          std::string("`") + name + "` must be a whole number from " + std::to_string(min) + " to " +
+                              std::to_string(max),
+                          std::nullopt});
+        return std::nullopt;
+    }
+    return value;
+}
+
+// The query for GET /v1/audit; 400 naming every problem (unknown parameters first).
+AuditQuery audit_query(const httplib::Request& request) {
+    static const std::set<std::string> kKnown{"decision", "principal", "from", "to", "limit", "after"};
+    std::vector<engine::EvalError> errors;
+    std::set<std::string> seen;
+    for (const auto& [name, value] : request.params) {
+        if (!kKnown.count(name) && seen.insert(name).second)
+            errors.push_back({codes::kUnknownField, "?" + name,
+                              "unknown query parameter `" + name +
+                                  "` (the audit trail takes decision, principal, from, to, limit, after)",
+                              std::nullopt});
+        else if (kKnown.count(name) && request.get_param_value_count(name.c_str()) > 1 && seen.insert(name).second)
+            errors.push_back({codes::kFieldType, "?" + name, "query parameter `" + name + "` is given more than once",
+                              std::nullopt});
+    }
+    AuditQuery q;
+    if (request.has_param("decision")) q.decision = request.get_param_value("decision");
+    if (request.has_param("principal")) q.principal = request.get_param_value("principal");
+    for (const char* name : {"from", "to"}) {
+        if (!request.has_param(name)) continue;
+        const auto text = request.get_param_value(name);
+        if (!engine::parse_date(text)) {
+            errors.push_back({codes::kDate, std::string("?") + name,
+                              "`" + text + "` is not a date `YYYY-MM-DD` naming a real day", std::nullopt});
+            continue;
+        }
+        (std::string(name) == "from" ? q.from : q.to) = text;
+    }
+    q.limit = static_cast<std::size_t>(
+        number_param(request, "limit", 1, static_cast<std::int64_t>(kMaxLimit), errors).value_or(kDefaultLimit));
+    q.after = number_param(request, "after", 0, 999999999999999999, errors).value_or(0);
+    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    return q;
+}
+
+// GET /v1/audit: the trail oldest first; `next` continues it (as `after`) when there may be
+// more.
+void get_audit(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& entry) {
+    entry.detail = query_detail(request);
+    auto q = audit_query(request);
+    const std::size_t limit = q.limit;
+    q.limit = limit + 1;  // one more says whether there is a next page
+    auto found = context.store->find_audit(q);
+    const bool more = found.size() > limit;
+    if (more) found.resize(limit);
+    ojson entries = ojson::array();
+    for (const auto& e : found) entries.push_back(entry_json(e));
+    ojson out = ojson::object();
+    out["entries"] = std::move(entries);
+    out["next"] = more ? ojson(std::to_string(found.back().id)) : ojson(nullptr);
+    response.status = 200;
+    response.set_content(bounded_text(context, out), "application/json");
+}
+
+void append(Context& context, AuditEntry& entry) {
+    const auto& note = request_note();
+    entry.principal = note.principal.empty() ? "anonymous" : note.principal;
+    entry.client = note.client;
+    entry.request_id = note.request_id;
+    entry.route = note.route;
+    context.store->add_audit(entry);
+}
+
+}  // namespace
+
+std::optional<std::string> query_detail(const httplib::Request& request) {
+    if (request.params.empty()) return std::nullopt;
+    std::string out;
+    for (const auto& [name, value] : request.params) out += (out.empty() ? "" : "&") + name + "=" + value;
+    return out;
+}
+
+RouteHandler audited(std::string action, AuditedHandler handler) {
+    return [action = std::move(action), handler = std::move(handler)](
+               Context& context, const httplib::Request& request, httplib::Response& response) {
+        AuditEntry entry;
+        entry.action = action;
+        try {
+            handler(context, request, response, entry);
+        } catch (const ApiError& e) {
+            if (e.error.status < 400 || e.error.status >= 500) throw;
+            entry.status = e.error.status;
+            append(context, entry);  // a StoreError here replaces the 4xx with 503
+            throw;
+        }
+        entry.status = response.status;
+        try {
+            append(context, entry);
+        } catch (...) {
+            // Nothing of the handler's answer may leave unaudited.
+            response.headers.erase("Location");
+            response.body.clear();
+            throw;
+        }
+    };
+}
+
+void register_audit_routes(httplib::Server& server, Context& context) {
+    add_route(server, context, "GET", "/v1/audit", "/v1/audit", Access::Audit, audited("read", get_audit));
+}
+
+}  // namespace jointly::server
