@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 inline constexpr const char* kAuthorToken = "author-token-0123456789";
 inline constexpr const char* kPanelToken = "panel-token-0123456789";
 inline constexpr const char* kClientToken = "client-token-0123456789";
+inline constexpr const char* kAuditorToken = "auditor-token-0123456789";
 
 inline std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -49,7 +50,7 @@ public:
         fs::copy_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf",
                       dir / "policies/reference/reference.jf");
         write_file(dir / "tokens", std::string("# test tokens\n") + kAuthorToken + " author\n" + kPanelToken +
-                                       " panel\n" + kClientToken + " client\n");
+                                       " panel\n" + kClientToken + " client\n" + kAuditorToken + " auditor\n");
         options.policies = dir / "policies";
         options.db = dir / "decisions.db";
         options.port = 0;
