@@ -23,7 +23,8 @@ wait_port() {  # wait_port LOGFILE -> prints the port once "listening on HOST:PO
   echo "server did not start: $(cat "$1")" >&2; return 1
 }
 
-"$build/app/jointly" serve --policies policies --db "$work/bench.db" --port 0 >"$work/jointly.log" 2>&1 &
+"$build/app/jointly" serve --policies policies --db "$work/bench.db" --port 0 --insecure-dev --open-evaluation --quiet \
+  >"$work/jointly.log" 2>&1 &
 pids+=($!)
 port=$(wait_port "$work/jointly.log")
 for path in /v1/evaluate /v1/decisions; do

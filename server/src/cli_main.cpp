@@ -100,7 +100,7 @@ commands:
         under each side and each policy version
   serve [--policies DIR] [--db FILE] [--bind ADDR] [--port N] [--tokens FILE] [--threads N]
         [--max-body BYTES] [--max-lines N] [--max-depth N] [--max-policy-bytes BYTES]
-        [--max-batch N] [--timeout SECONDS] [--open-evaluation|--client-evaluation] [--quiet]
+        [--max-batch N] [--timeout SECONDS] [--open-evaluation] [--insecure-dev] [--quiet]
         [--listen-backlog N] [--max-headers N] [--max-header-bytes BYTES] [--max-response BYTES]
         [--request-deadline-ms MS] [--allow-origin ORIGIN[,ORIGIN...]]
         serve the decision API (docs/api.md, docs/operations.md)

@@ -30,7 +30,7 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
                                   "max-depth", "max-policy-bytes", "max-batch", "timeout", "listen-backlog",
                                   "max-headers", "max-header-bytes", "max-response", "request-deadline-ms",
                                   "allow-origin"},
-                                 {"open-evaluation", "client-evaluation", "quiet"});
+                                 {"open-evaluation", "client-evaluation", "insecure-dev", "quiet"});
     if (!args.error.empty() || !args.positional.empty()) {
         err << "error: " << (args.error.empty() ? "`serve` takes no file arguments" : args.error)
             << "\nusage: jointly serve [--policies DIR] [--db FILE] [--bind ADDR] [--port N] [--tokens FILE] ...\n";
@@ -101,7 +101,8 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
         err << "error: choose one of --open-evaluation and --client-evaluation\n";
         return kUsage;
     }
-    options.open_evaluation = !args.flags.count("client-evaluation");
+    options.open_evaluation = args.flags.count("open-evaluation") > 0;
+    options.insecure_dev = args.flags.count("insecure-dev") > 0;
     auto log_mutex = std::make_shared<std::mutex>();
     if (!args.flags.count("quiet")) {
         options.log = [&err, log_mutex](const std::string& line) {
@@ -135,7 +136,8 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
         return kFailed;
     }
     if (!options.tokens)
-        err << "warning: no --tokens file: every route is open, including policy upload and panel records\n";
+        err << "warning: --insecure-dev without --tokens: every route is open, including children's records, "
+               "policy upload and panel records; never expose this instance\n";
     out << "listening on " << options.bind << ":" << bound << "\n" << std::flush;
 
     std::atomic<bool> stopping{false};

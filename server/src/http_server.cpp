@@ -282,6 +282,10 @@ public:
     explicit HttpApiServer(const ServeOptions& options) : context_(options) {
         auto load = context_.registry.reload();
         if (!load.ok) throw StartError("the policies under `" + options.policies.string() + "` do not load", std::move(load));
+        if (!options.tokens && !options.insecure_dev)
+            throw StartError("no tokens file: give --tokens FILE (lines `TOKEN ROLE [NAME]`), or --insecure-dev for a "
+                             "development instance where every route is open",
+                             {});
         if (options.tokens) {
             try {
                 context_.tokens = Tokens::load(*options.tokens);

@@ -51,7 +51,7 @@ function parseArgs(argv) {
 function startServer() {
   const tokens = path.join(tmp, 'tokens');
   fs.writeFileSync(tokens, `# TOKEN ROLE\n${PANEL_TOKEN} panel\n`);
-  const args = ['serve', '--port', '0', '--db', path.join(tmp, 'decisions.db'), '--policies', 'policies', '--tokens', tokens];
+  const args = ['serve', '--port', '0', '--db', path.join(tmp, 'decisions.db'), '--policies', 'policies', '--tokens', tokens, '--open-evaluation'];
   const child = spawn(path.resolve(opt.jointly), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = new Promise((resolve, reject) => {

@@ -75,7 +75,7 @@ gen_token() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
 } >"$tmp/tokens"
 
 # The server under test: default flags apart from the port, the store and the tokens.
-"$jointly" serve --policies policies --db "$tmp/db" --port 0 --tokens "$tmp/tokens" \
+"$jointly" serve --policies policies --db "$tmp/db" --port 0 --tokens "$tmp/tokens" --open-evaluation \
   >"$tmp/jointly.log" 2>"$tmp/jointly.log.err" &
 jpid=$!
 pids+=("$jpid")

@@ -2,6 +2,8 @@
 // (every example request and caseload is run here, so the examples stay true).
 #include <gtest/gtest.h>
 
+#include "jointly/server/http.hpp"
+
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -196,6 +198,20 @@ TEST(Cli, ServeRefusesBadFlags) {
     auto missing = run({"serve", "--policies", "/nonexistent-policies", "--port", "0"});
     EXPECT_EQ(missing.code, 1);
     EXPECT_NE(missing.err.find("/nonexistent-policies"), std::string::npos) << missing.err;
+}
+
+// Secure by default: no tokens file, no server (unless it is said to be a development one).
+TEST(Cli, ServeRefusesToStartWithoutTokens) {
+    auto open = run({"serve", "--policies", kReference, "--port", "0"});
+    EXPECT_EQ(open.code, 1);
+    EXPECT_NE(open.err.find("no tokens file"), std::string::npos) << open.err;
+    EXPECT_NE(open.err.find("--insecure-dev"), std::string::npos) << open.err;
+    EXPECT_EQ(open.out.find("listening"), std::string::npos) << open.out;
+    server::ServeOptions defaults;
+    EXPECT_FALSE(defaults.open_evaluation);
+    EXPECT_FALSE(defaults.insecure_dev);
+    defaults.policies = kReference;
+    EXPECT_THROW(server::ApiServer::create(defaults), server::StartError);
 }
 
 }  // namespace

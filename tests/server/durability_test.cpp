@@ -96,7 +96,8 @@ private:
 // `quiet`: no access log (nobody reads the child's stderr, and a full pipe would block it).
 std::vector<std::string> serve_args(const fs::path& dir, bool quiet) {
     std::vector<std::string> args{"serve", "--policies", (dir / "policies").string(), "--db",
-                                  (dir / "decisions.db").string(), "--port", "0"};
+                                  (dir / "decisions.db").string(), "--port", "0", "--insecure-dev",
+                                  "--open-evaluation"};
     if (quiet) args.emplace_back("--quiet");
     return args;
 }

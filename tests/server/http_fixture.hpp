@@ -56,6 +56,9 @@ public:
         options.port = 0;
         options.tokens = dir / "tokens";
         options.threads = 8;
+        // Most tests evaluate without a token; the secure default (a token for evaluation
+        // too) is tested with `o.open_evaluation = false`.
+        options.open_evaluation = true;
         if (tweak) tweak(options);
         server = server::ApiServer::create(options);
         port = server->bind();

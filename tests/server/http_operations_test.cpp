@@ -135,6 +135,7 @@ TEST(HttpOperations, StopBeforeRunReturnsAtOnce) {
     o.policies = dir / "p";
     o.db = dir / "d.db";
     o.port = 0;
+    o.insecure_dev = true;
     auto server = server::ApiServer::create(o);
     server->bind();
     server->stop();

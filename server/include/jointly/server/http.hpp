@@ -35,7 +35,10 @@ struct ServeOptions {
     int request_timeout_seconds = 30;                  // socket read/write timeout
     // Origins (`scheme://host[:port]`) besides the server's own that may send POSTs.
     std::vector<std::string> allowed_origins;
-    bool open_evaluation = true;                       // false: evaluation needs a token
+    bool open_evaluation = false;                      // true: evaluation needs no token
+    // Without `tokens` the server refuses to start unless this is set (a development
+    // instance: every route open, a warning printed).
+    bool insecure_dev = false;
     // One line per request (method, route, status, duration, decision id). Null: silent.
     std::function<void(const std::string&)> log;
 };
