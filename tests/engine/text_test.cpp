@@ -200,6 +200,14 @@ TEST(Sha256, KnownVectors) {
     EXPECT_NE(engine::detail::sha256_hex(std::string(55, 'x')), engine::detail::sha256_hex(std::string(56, 'x')));
 }
 
+// A policy's hash is the SHA-256 of its text, pinned: a stored decision's `policy.sha256` must
+// keep naming the same text whichever library computes it.
+TEST(Sha256, PolicyHashIsPinned) {
+    ASSERT_TRUE(program());
+    EXPECT_EQ(program()->sha256(), "14491449cfe5e36858179d9d06471f9895931f9aab5c1f378194996b07bb34bd");
+    EXPECT_EQ(engine::detail::sha256_hex(kPolicy), program()->sha256());
+}
+
 TEST(FastText, SameAsMoneyAndDate) {
     std::mt19937_64 rng(7);
     std::uniform_int_distribution<std::int64_t> pence(-2'000'000'000'000LL, 2'000'000'000'000LL);
