@@ -155,6 +155,28 @@ ojson schemas() {
                         {"spend", ref("Money")},
                         {"carry_forward", {{"type", "boolean"}}},
                         {"contributions", amounts}}}};
+    ojson nullable_text = {{"type", "string"}, {"nullable", true}};
+    s["Audit"] = {
+        {"type", "object"},
+        {"required", {"entries", "next"}},
+        {"properties",
+         {{"entries",
+           {{"type", "array"},
+            {"items",
+             {{"type", "object"},
+              {"properties",
+               {{"id", {{"type", "integer"}}},
+                {"at", {{"type", "string"}, {"format", "date-time"}}},
+                {"principal", {{"type", "string"}, {"description", "the token's name, or anonymous"}}},
+                {"client", {{"type", "string"}}},
+                {"request_id", {{"type", "string"}}},
+                {"action", {{"enum", {"read", "write", "list", "report"}}}},
+                {"route", {{"type", "string"}}},
+                {"decision_id", nullable_text},
+                {"panel_record_id", nullable_text},
+                {"detail", nullable_text},
+                {"status", {{"type", "integer"}}}}}}}}},
+          {"next", nullable_text}}}};
     return s;
 }
 
@@ -215,6 +237,25 @@ nlohmann::ordered_json openapi_document() {
                       {{"name", "to"}, {"in", "query"}, {"description", "last UTC day stored, inclusive"},
                        {"schema", {{"type", "string"}, {"format", "date"}}}},
                       {{"name", "policy"}, {"in", "query"}, {"description", "a policy id"},
+                       {"schema", {{"type", "string"}}}}}));
+    paths["/v1/audit"]["get"] = operation(
+        "the audit trail: who read or wrote which decision, when, and the answer's status; oldest first (this read "
+        "is audited too)",
+        "auditor",
+        {{"200", {{"description", "entries, and `next` (pass as `after`) or null"}, {"content", json_content(ref("Audit"))}}},
+         {"400", bad}, {"401", unauthorized}, {"403", forbidden}, {"503", error_response("the store failed")}},
+        std::nullopt,
+        ojson::array({{{"name", "decision"}, {"in", "query"}, {"description", "a decision id"},
+                       {"schema", {{"type", "string"}}}},
+                      {{"name", "principal"}, {"in", "query"}, {"description", "a token's name"},
+                       {"schema", {{"type", "string"}}}},
+                      {{"name", "from"}, {"in", "query"}, {"description", "first UTC day, inclusive"},
+                       {"schema", {{"type", "string"}, {"format", "date"}}}},
+                      {{"name", "to"}, {"in", "query"}, {"description", "last UTC day, inclusive"},
+                       {"schema", {{"type", "string"}, {"format", "date"}}}},
+                      {{"name", "limit"}, {"in", "query"},
+                       {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}}},
+                      {{"name", "after"}, {"in", "query"}, {"description", "the `next` of the previous page"},
                        {"schema", {{"type", "string"}}}}}));
     paths["/v1/policies"]["get"] = operation("policies in service with their versions", "open", {{"200", plain_json}});
     paths["/v1/policies"]["post"] = operation(

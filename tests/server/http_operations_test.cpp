@@ -78,7 +78,7 @@ TEST(HttpOperations, EveryRouteInTheOpenApiDocumentExists) {
             EXPECT_TRUE(op.contains("responses")) << path;
         }
     }
-    EXPECT_EQ(operations, 17u);
+    EXPECT_EQ(operations, 18u);
 }
 
 TEST(HttpOperations, ReloadUnderConcurrentRequestsNeverFailsARequest) {
