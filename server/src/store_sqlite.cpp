@@ -1,5 +1,6 @@
 // The SQLite decision store and audit trail: one writer thread committing in groups, one
 // reader connection.
+#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include <array>
@@ -549,6 +550,18 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& path) {
     return std::make_unique<SqliteStore>(path);
 }
 
-std::string Store::new_decision_id() { return "d-" + random_hex16(); }
+// An id is a capability to guess at: 64 bits from libcrypto's CSPRNG, never a seeded engine.
+std::string Store::new_decision_id() {
+    std::array<unsigned char, 8> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+        throw StoreError("cannot draw a random decision id (the system's random source failed)");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id = "d-";
+    for (const unsigned char b : bytes) {
+        id += kHex[b >> 4];
+        id += kHex[b & 0xFU];
+    }
+    return id;
+}
 
 }  // namespace jointly::server
