@@ -9,6 +9,7 @@
 
 #include "grammar_decl.hpp"
 #include "source_text.hpp"
+#include "utf8.hpp"
 
 namespace jointly::dsl {
 
@@ -112,9 +113,23 @@ Diagnostic error(std::string code, std::string message, std::string const& file,
     return d;
 }
 
+// "0xff": a byte as the message names it.
+std::string hex_byte(char c) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto b = static_cast<unsigned char>(c);
+    return std::string("0x") + kHex[b >> 4U] + kHex[b & 0xFU];
+}
+
 ParseResult parse_checked(std::string_view source, std::string const& file) {
     ParseResult result;
     const detail::SourceText text(source);
+    // Before anything reads the text: every column after this is a count of characters.
+    if (const auto bad = detail::first_invalid_utf8(source)) {
+        result.diagnostics.push_back(
+            error("E1017", "the policy text is not valid UTF-8 (byte " + hex_byte(source[*bad]) + ")", file,
+                  text.span(*bad, *bad + 1), "save the policy as UTF-8 text"));
+        return result;
+    }
     const std::size_t start = text.skip_blank(0);
     if (start >= source.size()) {
         result.diagnostics.push_back(

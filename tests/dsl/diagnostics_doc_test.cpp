@@ -8,6 +8,9 @@
 // A section may set the checker's limits (dsl::Limits) for its example with
 // `<!-- limit: NAME N -->`: `per_code`, `total`, `overlap_steps`, or `time_limit_ms` (the
 // example is then checked as if that time had already passed).
+// A section whose example must hold bytes that are not UTF-8 (which Markdown cannot) writes
+// each as a stand-in character and says so with `<!-- byte: CHAR 0xHH -->`: every CHAR in the
+// example is that byte when it is parsed.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,6 +22,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codes.hpp"
@@ -48,7 +52,17 @@ struct Section {
     std::vector<File> files;
     bool untestable = false;  // `<!-- untestable -->`: no policy text can produce it
     std::map<std::string, long> limits;  // `<!-- limit: NAME N -->`
+    std::vector<std::pair<std::string, char>> bytes;  // `<!-- byte: CHAR 0xHH -->`
 };
+
+// The example's text with each stand-in replaced by its byte.
+std::string with_bytes(std::string text, const std::vector<std::pair<std::string, char>>& bytes) {
+    for (const auto& [stand_in, byte] : bytes) {
+        for (std::size_t at = text.find(stand_in); at != std::string::npos; at = text.find(stand_in, at + 1))
+            text.replace(at, stand_in.size(), 1, byte);
+    }
+    return text;
+}
 
 Limits limits_of(const Section& s) {
     Limits limits;
@@ -99,6 +113,7 @@ std::vector<Section> sections() {
     static const std::regex heading(R"(^## ([EW]\d{4}) )");
     static const std::regex expect(R"(<!-- expect: ([EW]\d{4}) -->)");
     static const std::regex limit(R"(<!-- limit: ([a-z_]+) (\d+) -->)");
+    static const std::regex byte(R"(<!-- byte: (\S+) 0x([0-9a-f]{2}) -->)");
     std::vector<Section> out;
     std::istringstream lines(doc);
     std::string line;
@@ -110,7 +125,7 @@ std::vector<Section> sections() {
         // The engine's and the server's codes follow (tests/engine/diagnostics_runtime_doc_test.cpp).
         if (!in_example && line == "<!-- runtime codes -->") break;
         if (!in_example && std::regex_search(line, m, heading)) {
-            out.push_back({m[1].str(), m[1].str(), {}, false, {}});
+            out.push_back({m[1].str(), m[1].str(), {}, false, {}, {}});
             have_example = false;
             continue;
         }
@@ -119,6 +134,8 @@ std::vector<Section> sections() {
             out.back().untestable = true;
         } else if (!in_example && std::regex_search(line, m, limit)) {
             out.back().limits[m[1].str()] = std::stol(m[2].str());
+        } else if (!in_example && std::regex_search(line, m, byte)) {
+            out.back().bytes.emplace_back(m[1].str(), static_cast<char>(std::stoi(m[2].str(), nullptr, 16)));
         } else if (!in_example && std::regex_search(line, m, expect)) {
             out.back().expect = m[1].str();
         } else if (!in_example && line == "```jointly" && !have_example) {
@@ -127,7 +144,7 @@ std::vector<Section> sections() {
         } else if (in_example && line == "```") {
             in_example = false;
             have_example = true;
-            out.back().files = split_files(out.back().code, example);
+            out.back().files = split_files(out.back().code, with_bytes(example, out.back().bytes));
         } else if (in_example) {
             example += line + "\n";
         }

@@ -348,6 +348,74 @@ TEST(ParseConcurrency, ParsesInParallelWithTheSameResult) {
     for (auto const& got : results) EXPECT_EQ(got, expected);
 }
 
+// Text that is not UTF-8 is E1017 at the first byte of the first bad sequence, the column
+// counted in characters; the expectations agree with Python's `bytes.decode("utf-8")`.
+struct Utf8Case {
+    std::string name;
+    std::string body;  // after kHeader (which is 3 lines)
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    std::string byte;  // as the message names it
+};
+
+void PrintTo(Utf8Case const& c, std::ostream* os) { *os << c.name; }
+
+class ParseUtf8 : public ::testing::TestWithParam<Utf8Case> {};
+
+TEST_P(ParseUtf8, RefusesInvalidTextAtItsFirstBadByte) {
+    const Utf8Case& c = GetParam();
+    const ParseResult r = parse(kHeader + c.body, "u.jf");
+    EXPECT_FALSE(r.module);
+    ASSERT_EQ(r.diagnostics.size(), 1U) << render_lines(r.diagnostics);
+    const Diagnostic& d = r.diagnostics[0];
+    EXPECT_EQ(d.code, "E1017");
+    EXPECT_EQ(d.message, "the policy text is not valid UTF-8 (byte " + c.byte + ")");
+    EXPECT_EQ(d.span.line, c.line);
+    EXPECT_EQ(d.span.column, c.column);
+    EXPECT_EQ(d.span.length, 1U);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ParseUtf8,
+    ::testing::Values(
+        Utf8Case{.name = "ff_in_a_title", .body = "agency health \"NHS \xff\"\n", .line = 4, .column = 20,
+                 .byte = "0xff"},
+        Utf8Case{.name = "after_multibyte", .body = "agency health \"\xc2\xa3\xe2\x82\xac\xf0\x9f\x98\x80\xfe\"\n",
+                 .line = 4, .column = 19, .byte = "0xfe"},
+        Utf8Case{.name = "stray_continuation", .body = "# caf\xc3\xa9\x80\n", .line = 4, .column = 7,
+                 .byte = "0x80"},
+        Utf8Case{.name = "overlong_slash", .body = "agency a\xc0\xaf \"A\"\n", .line = 4, .column = 9,
+                 .byte = "0xc0"},
+        Utf8Case{.name = "surrogate", .body = "# \xed\xa0\x80\n", .line = 4, .column = 3, .byte = "0xed"},
+        Utf8Case{.name = "cut_short_mid_line", .body = "# \xe2\x82 euro\n", .line = 4, .column = 3,
+                 .byte = "0xe2"},
+        Utf8Case{.name = "cut_short_at_end_of_file", .body = "# \xf0\x9f\x98", .line = 4, .column = 3,
+                 .byte = "0xf0"},
+        Utf8Case{.name = "above_u10ffff", .body = "# \xf4\x90\x80\x80\n", .line = 4, .column = 3, .byte = "0xf4"},
+        Utf8Case{.name = "on_a_later_line", .body = "# \xc3\xa9\n\n# ok\n\t\xff\n", .line = 7, .column = 2,
+                 .byte = "0xff"},
+        Utf8Case{.name = "first_of_several", .body = "# \x80\n# \xff\n", .line = 4, .column = 3, .byte = "0x80"},
+        Utf8Case{.name = "nul_is_valid_but_ff_is_not", .body = std::string("# \0\xff\n", 5), .line = 4,
+                 .column = 4, .byte = "0xff"}),
+    [](::testing::TestParamInfo<Utf8Case> const& p) { return p.param.name; });
+
+TEST(ParseUtf8Valid, FourByteCharactersAndEveryPlaneParse) {
+    const std::string text = kHeader + "agency health \"NHS \xc2\xa3 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"\n";
+    const ParseResult r = parse(text, "ok.jf");
+    EXPECT_TRUE(r.module) << render_lines(r.diagnostics);
+}
+
+TEST(ParseUtf8Valid, ALongInvalidLineIsPlacedExactly) {
+    // The position is found by halving a 1 MB line of two- and three-byte characters.
+    std::string line = "# ";
+    for (int i = 0; i < 200000; ++i) line += "\xc3\xa9\xe2\x82\xac";
+    const ParseResult r = parse(kHeader + line + "\xff\n", "long.jf");
+    ASSERT_EQ(r.diagnostics.size(), 1U);
+    EXPECT_EQ(r.diagnostics[0].code, "E1017");
+    EXPECT_EQ(r.diagnostics[0].span.line, 4U);
+    EXPECT_EQ(r.diagnostics[0].span.column, 2U + 400000U + 1U);
+}
+
 TEST(ParseModule, CopiesTheFileName) {
     const ParseResult r = parse(kHeader, "dir/name.jf");
     ASSERT_TRUE(r.module);
