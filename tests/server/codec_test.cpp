@@ -208,6 +208,30 @@ TEST(ParseJson, RejectsDeepAndBrokenBodies) {
     EXPECT_NE(broken.error.message.find("column"), std::string::npos) << broken.error.message;
 }
 
+// A JSON text is UTF-8 (RFC 8259 section 8.1): nlohmann refuses a string, key or escape that
+// is not, as E4201, like a policy's E1017. Well-formed characters of every length pass.
+TEST(ParseJson, RejectsTextThatIsNotUtf8) {
+    const std::vector<std::string> bad = {
+        "{\"case_ref\": \"NHS \xff\"}",              // a byte never in UTF-8
+        "{\"case_ref\": \"caf\xc3\xa9\x80\"}",       // a stray continuation byte
+        "{\"case_ref\": \"\xc0\xaf\"}",              // an overlong `/`
+        "{\"case_ref\": \"\xed\xa0\x80\"}",          // a surrogate, encoded
+        "{\"case_ref\": \"\xe2\x82\"}",              // a character cut short
+        "{\"case_ref\": \"\xf4\x90\x80\x80\"}",      // above U+10FFFF
+        "{\"case\xff\": \"x\"}",                     // in a key
+        "{\"case_ref\": \"\\ud800\"}",               // a lone surrogate, escaped
+    };
+    for (const std::string& text : bad) {
+        const auto parsed = parse_json(text);
+        EXPECT_FALSE(parsed.value) << text;
+        EXPECT_EQ(parsed.error.code, codes::kBadJson) << text;
+    }
+    const auto good = parse_json("{\"case_ref\": \"\xc2\xa3 \xe2\x82\xac \xf0\x9f\x98\x80 \\u00e9 \\ud83d\\ude00\"}");
+    ASSERT_TRUE(good.value) << good.error.message;
+    EXPECT_EQ((*good.value)["case_ref"].get<std::string>(),
+              "\xc2\xa3 \xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa9 \xf0\x9f\x98\x80");
+}
+
 engine::Decision sample_decision() {
     engine::Decision d;
     d.policy_id = "reference";
