@@ -72,16 +72,7 @@ AuditQuery audit_query(const httplib::Request& request) {
     AuditQuery q;
     if (request.has_param("decision")) q.decision = request.get_param_value("decision");
     if (request.has_param("principal")) q.principal = request.get_param_value("principal");
-    for (const char* name : {"from", "to"}) {
-        if (!request.has_param(name)) continue;
-        const auto text = request.get_param_value(name);
-        if (!engine::parse_date(text)) {
-            errors.push_back({codes::kDate, std::string("?") + name,
-                              "`" + text + "` is not a date `YYYY-MM-DD` naming a real day", std::nullopt});
-            continue;
-        }
-        (std::string(name) == "from" ? q.from : q.to) = text;
-    }
+    day_filters(request, q.from, q.to, errors);
     q.limit = static_cast<std::size_t>(
         number_param(request, "limit", 1, static_cast<std::int64_t>(kMaxLimit), errors).value_or(kDefaultLimit));
     q.after = number_param(request, "after", 0, 999999999999999999, errors).value_or(0);

@@ -154,19 +154,6 @@ std::size_t count_param(const httplib::Request& request, const char* name, std::
     return value;
 }
 
-// `from` and `to` (the UTC day a decision was stored, inclusive) into `q`.
-void day_filters(const httplib::Request& request, DecisionQuery& q, std::vector<engine::EvalError>& errors) {
-    for (const char* name : {"from", "to"}) {
-        if (!request.has_param(name)) continue;
-        const auto text = request.get_param_value(name);
-        if (!engine::parse_date(text)) {
-            errors.push_back({codes::kDate, std::string("?") + name,
-                              "`" + text + "` is not a date `YYYY-MM-DD` naming a real day", std::nullopt});
-            continue;
-        }
-        (std::string(name) == "from" ? q.from : q.to) = text;
-    }
-}
 
 void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response,
                     AuditEntry& audit) {
@@ -174,7 +161,7 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
     if (request.has_param("case_ref")) q.case_ref = request.get_param_value("case_ref");
-    day_filters(request, q, errors);
+    day_filters(request, q.from, q.to, errors);
     if (request.has_param("outcome")) {
         const auto outcome = request.get_param_value("outcome");
         if (outcome != "approve" && outcome != "refer" && outcome != "decline")
@@ -210,7 +197,7 @@ void report_summary(Context& context, const httplib::Request& request, httplib::
     audit.detail = query_detail(request);
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
-    day_filters(request, q, errors);
+    day_filters(request, q.from, q.to, errors);
     if (request.has_param("policy")) {
         q.policy = request.get_param_value("policy");
         if (q.policy->empty())

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -74,6 +75,11 @@ private:
     std::chrono::steady_clock::time_point at_;
     int milliseconds_;
 };
+
+// The query parameters `from` and `to` (UTC days, inclusive) into `from` and `to`; a value
+// that is not a real day adds an E4207 detail at `?from`/`?to` to `errors`.
+void day_filters(const httplib::Request& request, std::optional<std::string>& from, std::optional<std::string>& to,
+                 std::vector<engine::EvalError>& errors);
 
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body);
 void send_json(httplib::Response& response, int status, const nlohmann::json& body);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "http_internal.hpp"
+#include "jointly/engine/date.hpp"
 
 namespace jointly::server {
 namespace {
@@ -498,6 +499,20 @@ void Deadline::check(const char* what, std::size_t done, std::size_t total) cons
     throw_error(422, "deadline_exceeded",
                 std::string(what) + " was stopped after " + std::to_string(done) + " of " + std::to_string(total) +
                     ": it took longer than " + std::to_string(milliseconds_) + " ms (--request-deadline-ms)");
+}
+
+void day_filters(const httplib::Request& request, std::optional<std::string>& from, std::optional<std::string>& to,
+                 std::vector<engine::EvalError>& errors) {
+    for (const char* name : {"from", "to"}) {
+        if (!request.has_param(name)) continue;
+        const auto text = request.get_param_value(name);
+        if (!engine::parse_date(text)) {
+            errors.push_back({codes::kDate, std::string("?") + name,
+                              "`" + text + "` is not a date `YYYY-MM-DD` naming a real day", std::nullopt});
+            continue;
+        }
+        (std::string(name) == "from" ? from : to) = text;
+    }
 }
 
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {

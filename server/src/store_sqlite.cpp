@@ -13,7 +13,6 @@
 #include <future>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <utility>
 
@@ -95,18 +94,17 @@ std::string now_utc() {
     return std::string(buf.data(), n) + ms.data();
 }
 
+// 16 lowercase hex digits from libcrypto's CSPRNG: ids are unguessable. Throws StoreError (a
+// 503) when the random source fails.
 std::string random_hex16() {
-    thread_local std::mt19937_64 engine{[] {
-        std::random_device device;
-        std::seed_seq seq{device(), device(), device(), device(), device(), device(), device(), device()};
-        return std::mt19937_64(seq);
-    }()};
+    std::array<unsigned char, 8> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+        throw StoreError("cannot draw a random id (the system's random source failed)");
     static constexpr char kHex[] = "0123456789abcdef";
-    std::uint64_t v = engine();
-    std::string out(16, '0');
-    for (std::size_t i = 0; i < 16; ++i) {
-        out[15 - i] = kHex[v & 0xF];
-        v >>= 4;
+    std::string out;
+    for (const unsigned char b : bytes) {
+        out += kHex[b >> 4];
+        out += kHex[b & 0xFU];
     }
     return out;
 }
@@ -551,17 +549,6 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& path) {
 }
 
 // An id is a capability to guess at: 64 bits from libcrypto's CSPRNG, never a seeded engine.
-std::string Store::new_decision_id() {
-    std::array<unsigned char, 8> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-        throw StoreError("cannot draw a random decision id (the system's random source failed)");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id = "d-";
-    for (const unsigned char b : bytes) {
-        id += kHex[b >> 4];
-        id += kHex[b & 0xFU];
-    }
-    return id;
-}
+std::string Store::new_decision_id() { return "d-" + random_hex16(); }
 
 }  // namespace jointly::server

@@ -90,7 +90,8 @@ public:
     static std::unique_ptr<Store> open(const std::filesystem::path& path);
     virtual ~Store() = default;
 
-    // "d-" + 16 lowercase hex digits from a random source.
+    // "d-" + 16 lowercase hex digits from libcrypto's RAND_bytes (panel records: "p-" and the
+    // same). Throws StoreError when the random source fails.
     static std::string new_decision_id();
 
     // Stores a decision; returns its created_at. Throws StoreError.
