@@ -7,7 +7,7 @@ packages=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-
           libbenchmark-dev)
 # --hostile: what the hostile-request tests need (tests/hostile/run.sh): nginx in front, python3.
 if [ "${1:-}" = "--browser" ] || [ "${1:-}" = "--hostile" ] || [ "${2:-}" = "--hostile" ]; then
-  packages+=(nginx-light python3)
+  packages+=(nginx-light python3 openssl)
 fi
 # --browser: also what the panel page's headless-browser test needs.
 if [ "${1:-}" = "--browser" ]; then

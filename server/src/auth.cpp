@@ -25,6 +25,7 @@ const char* to_string(Role role) {
         case Role::Panel: return "panel";
         case Role::Author: return "author";
         case Role::Auditor: return "auditor";
+        case Role::Admin: return "admin";
     }
     return "client";
 }
@@ -56,13 +57,14 @@ Tokens Tokens::from_text(std::string_view text, const std::string& origin) {
         if (!(words >> token)) continue;
         const std::string where = origin + ":" + std::to_string(number) + ": ";
         if (!(words >> role) || ((words >> name) && (words >> extra)))
-            throw std::runtime_error(where + "expected `TOKEN ROLE [NAME]` (role client, panel, author or auditor)");
+            throw std::runtime_error(where + "expected `TOKEN ROLE [NAME]` (role client, panel, author, auditor or admin)");
         Role r;
         if (role == "client") r = Role::Client;
         else if (role == "panel") r = Role::Panel;
         else if (role == "author") r = Role::Author;
         else if (role == "auditor") r = Role::Auditor;
-        else throw std::runtime_error(where + "unknown role `" + role + "` (client, panel, author or auditor)");
+        else if (role == "admin") r = Role::Admin;
+        else throw std::runtime_error(where + "unknown role `" + role + "` (client, panel, author, auditor or admin)");
         if (token.size() < 16) throw std::runtime_error(where + "a token must be at least 16 characters");
         if (name.empty()) name = role + "-" + std::to_string(number);
         if (!names.insert(name).second) throw std::runtime_error(where + "the name `" + name + "` is used twice");

@@ -10,7 +10,7 @@
 
 namespace jointly::server {
 
-enum class Role { Client, Panel, Author, Auditor };
+enum class Role { Client, Panel, Author, Auditor, Admin };
 const char* to_string(Role role);
 
 // Who a token belongs to: its name (for logs and the audit trail; never the token) and role.

@@ -100,15 +100,19 @@ void get_audit(Context& context, const httplib::Request& request, httplib::Respo
 }
 
 void append(Context& context, AuditEntry& entry) {
+    fill_audit_origin(entry);
+    context.store->add_audit(entry);
+}
+
+}  // namespace
+
+void fill_audit_origin(AuditEntry& entry) {
     const auto& note = request_note();
     entry.principal = note.principal.empty() ? "anonymous" : note.principal;
     entry.client = note.client;
     entry.request_id = note.request_id;
     entry.route = note.route;
-    context.store->add_audit(entry);
 }
-
-}  // namespace
 
 std::optional<std::string> query_detail(const httplib::Request& request) {
     if (request.params.empty()) return std::nullopt;
@@ -130,6 +134,7 @@ RouteHandler audited(std::string action, AuditedHandler handler) {
             append(context, entry);  // a StoreError here replaces the 4xx with 503
             throw;
         }
+        if (entry.committed_with_write) return;  // it went in with the write, in one transaction
         entry.status = response.status;
         try {
             append(context, entry);
@@ -142,8 +147,35 @@ RouteHandler audited(std::string action, AuditedHandler handler) {
     };
 }
 
+void add_audited_route(httplib::Server& server, Context& context, const std::string& method,
+                       const std::string& pattern, const std::string& route, Access access, std::string action,
+                       AuditedHandler handler) {
+    context.audit_actions[route] = action;
+    add_route(server, context, method, pattern, route, access, audited(std::move(action), std::move(handler)));
+}
+
+void audit_refusal(Context& context, const std::string& route, const httplib::Request& request, int status) {
+    const auto it = context.audit_actions.find(route);
+    if (it == context.audit_actions.end()) return;
+    AuditEntry entry;
+    entry.action = it->second;
+    entry.status = status;
+    // Every audited route with an {id} names a decision.
+    if (route.find("{id}") != std::string::npos && request.matches.size() > 1) entry.decision_id = request.matches[1];
+    try {
+        append(context, entry);
+    } catch (const std::exception& e) {
+        if (context.options.log)
+            context.options.log(nlohmann::ordered_json{{"level", "error"},
+                                                       {"request_id", request_note().request_id},
+                                                       {"message", std::string("cannot audit a refused request: ") +
+                                                                       e.what()}}
+                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+}
+
 void register_audit_routes(httplib::Server& server, Context& context) {
-    add_route(server, context, "GET", "/v1/audit", "/v1/audit", Access::Audit, audited("read", get_audit));
+    add_audited_route(server, context, "GET", "/v1/audit", "/v1/audit", Access::Audit, "read", get_audit);
 }
 
 }  // namespace jointly::server

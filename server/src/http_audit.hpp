@@ -22,6 +22,22 @@ using AuditedHandler =
 // handler committed stays committed. 5xx failures of the handler are not audited.
 RouteHandler audited(std::string action, AuditedHandler handler);
 
+// add_route with audited(action, handler), and the route noted as audited: a request refused
+// before the handler runs (401, 403, 415) also leaves an entry (audit_refusal).
+void add_audited_route(httplib::Server& server, Context& context, const std::string& method,
+                       const std::string& pattern, const std::string& route, Access access, std::string action,
+                       AuditedHandler handler);
+
+// Called by add_route when a request to an audited route is refused before its handler runs:
+// appends an entry with the status. Best effort: when the store cannot take it, the refusal
+// is still answered (nothing was read or written) and the failure goes to the log.
+void audit_refusal(Context& context, const std::string& route, const httplib::Request& request, int status);
+
+// Fills `entry`'s principal, client, request id and route from request_note(). A handler that
+// stores its entry with its write (WriteExtras::audit) calls this first and then sets
+// entry.committed_with_write, so the wrapper does not append it again.
+void fill_audit_origin(AuditEntry& entry);
+
 // The query string as `key=value` pairs joined by `&`, keys sorted (for AuditEntry::detail);
 // nullopt when there is none.
 std::optional<std::string> query_detail(const httplib::Request& request);

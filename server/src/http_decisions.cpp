@@ -3,13 +3,16 @@
 // is audited (http_audit.hpp).
 #include <string>
 
+#include <openssl/evp.h>
+
 #include "http_audit.hpp"
 #include "http_internal.hpp"
+#include "http_records.hpp"
 #include "jointly/engine/codes.hpp"
+#include "csv.hpp"
 #include "report.hpp"
 
 namespace jointly::server {
-namespace {
 
 using ojson = nlohmann::ordered_json;
 
@@ -33,6 +36,43 @@ Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const 
     context.metrics.decision(engine::to_string(result.evaluated->decision.outcome));
     return std::move(*result.evaluated);
 }
+
+DecisionRecord decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
+                               const std::string& supersedes) {
+    const auto& d = evaluated.decision;
+    DecisionRecord record;
+    record.id = Store::new_decision_id();
+    ojson out = ojson::object();
+    out["decision_id"] = record.id;
+    if (!supersedes.empty()) out["supersedes"] = supersedes;
+    for (auto& [key, value] : evaluated.response.items()) out[key] = std::move(value);
+    record.case_ref = d.case_ref;
+    record.policy_id = d.policy_id;
+    record.policy_version = d.policy_version;
+    record.policy_sha256 = d.policy_sha256;
+    record.as_of = d.as_of ? d.as_of->to_string() : std::string();
+    record.outcome = engine::to_string(d.outcome);
+    record.total = d.total.to_string();
+    record.request_json = std::move(request_text);
+    record.response_json = bounded_text(context, out);
+    return record;
+}
+
+std::string body_sha256(std::string_view bytes) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+        throw StoreError("cannot hash the request body (libcrypto failed)");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 0xFU];
+    }
+    return out;
+}
+
+namespace {
 
 void post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto body = json_body(context, request);
@@ -84,27 +124,65 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
     response.set_content(bounded_text(context, out), "application/json");
 }
 
+// The `Idempotency-Key` of a write, scoped to the caller and `scope_route`; nullopt when none
+// is sent. 400 when it is malformed.
+std::optional<IdempotencyKey> idempotency_key(const httplib::Request& request, const std::string& scope_route) {
+    if (!request.has_header("Idempotency-Key")) return std::nullopt;
+    if (request.get_header_value_count("Idempotency-Key") > 1)
+        throw_error(400, "invalid_request", "the `Idempotency-Key` header is given more than once");
+    const auto key = request.get_header_value("Idempotency-Key");
+    bool ok = !key.empty() && key.size() <= 255;
+    for (const char c : key) ok = ok && c > 0x20 && c < 0x7f;
+    if (!ok)
+        throw_error(400, "invalid_request",
+                    "`Idempotency-Key` must be 1 to 255 visible ASCII characters (a UUID is a good choice)");
+    const auto& note = request_note();
+    return IdempotencyKey{(note.principal.empty() ? "anonymous" : note.principal) + "\x1f" + scope_route, key,
+                          body_sha256(request.body)};
+}
+
+// A replay's answer, or 409 when the key was first used with another body.
+void check_replay(const IdempotencyKey& key, const IdempotentUse& earlier) {
+    if (earlier.body_sha256 != key.body_sha256)
+        throw_error(409, "idempotency_conflict",
+                    "the `Idempotency-Key` `" + key.key + "` was used before with a different body (it created `" +
+                        earlier.target + "`); use a new key for a new request");
+}
+
+void replay_decision(Context& context, const std::string& id, httplib::Response& response, AuditEntry& audit) {
+    auto record = context.store->get_decision(id);
+    if (!record) throw StoreError("the decision `" + id + "` an idempotency key names is missing");
+    request_note().decision_id = id;
+    audit.decision_id = id;
+    audit.detail = "idempotent replay";
+    response.set_header("Location", "/v1/decisions/" + id);
+    response.set_header("Idempotent-Replayed", "true");
+    response.status = 201;
+    response.set_content(record->response_json, "application/json");
+}
+
 void post_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
+    const auto key = idempotency_key(request, "/v1/decisions");
+    if (key) {
+        if (auto earlier = context.store->find_idempotent(key->scope, key->key)) {
+            check_replay(*key, *earlier);
+            return replay_decision(context, earlier->target, response, audit);
+        }
+    }
     const auto body = json_body(context, request);
     auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
-    const auto& d = evaluated.decision;
-    DecisionRecord record;
-    record.id = Store::new_decision_id();
-    ojson out = ojson::object();
-    out["decision_id"] = record.id;
-    for (auto& [key, value] : evaluated.response.items()) out[key] = std::move(value);
-    record.case_ref = d.case_ref;
-    record.policy_id = d.policy_id;
-    record.policy_version = d.policy_version;
-    record.policy_sha256 = d.policy_sha256;
-    record.as_of = d.as_of ? d.as_of->to_string() : std::string();
-    record.outcome = engine::to_string(d.outcome);
-    record.total = d.total.to_string();
-    record.request_json = request.body;
-    record.response_json = bounded_text(context, out);
-    context.store->add_decision(record);  // returns after the commit: only then acknowledge
-    request_note().decision_id = record.id;
+    auto record = decision_record(context, evaluated, request.body);
     audit.decision_id = record.id;
+    audit.status = 201;
+    fill_audit_origin(audit);
+    const auto written = context.store->write_decision(record, WriteExtras{audit, key});
+    if (written.earlier) {  // the same key raced this request and committed first
+        check_replay(*key, *written.earlier);
+        return replay_decision(context, written.earlier->target, response, audit);
+    }
+    // Committed, with its audit entry: only now acknowledge.
+    audit.committed_with_write = true;
+    request_note().decision_id = record.id;
     response.set_header("Location", "/v1/decisions/" + record.id);
     response.status = 201;
     response.set_content(record.response_json, "application/json");
@@ -120,6 +198,15 @@ ojson panel_json(const PanelRecord& p) {
     return out;
 }
 
+ojson erasure_json(const Erasure& e) {
+    ojson out = ojson::object();
+    out["at"] = e.at;
+    out["principal"] = e.principal;
+    out["reason"] = e.reason;
+    out["superseded_by"] = e.superseded_by ? ojson(*e.superseded_by) : ojson(nullptr);
+    return out;
+}
+
 void get_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const std::string id = request.matches[1];
     audit.decision_id = id;
@@ -127,11 +214,12 @@ void get_decision(Context& context, const httplib::Request& request, httplib::Re
     if (!record) throw_error(404, "not_found", "no decision `" + id + "`");
     auto out = ojson::parse(record->response_json);
     out["created_at"] = record->created_at;
-    out["request"] = ojson::parse(record->request_json);
+    out["request"] = record->erased ? ojson(nullptr) : ojson::parse(record->request_json);
     ojson panels = ojson::array();
     for (const auto& p : context.store->panel_records(id)) panels.push_back(panel_json(p));
     out["panel"] = panels.empty() ? ojson(nullptr) : panels.back();
     out["panel_records"] = std::move(panels);
+    out["erasure"] = record->erased ? erasure_json(*record->erased) : ojson(nullptr);
     send_json(response, 200, out);
 }
 
@@ -154,12 +242,64 @@ std::size_t count_param(const httplib::Request& request, const char* name, std::
     return value;
 }
 
+// 400 naming every query parameter that `known` does not list or that is given twice.
+void known_params(const httplib::Request& request, const std::set<std::string>& known, const char* route,
+                  std::vector<engine::EvalError>& errors) {
+    std::set<std::string> seen;
+    std::string list;
+    for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+    for (const auto& [name, value] : request.params) {
+        if (!seen.insert(name).second) continue;
+        if (!known.count(name))
+            errors.push_back({codes::kUnknownField, "?" + name,
+                              "unknown query parameter `" + name + "` (" + route + " takes " + list + ")",
+                              std::nullopt});
+        else if (request.get_param_value_count(name.c_str()) > 1)
+            errors.push_back({codes::kFieldType, "?" + name, "query parameter `" + name + "` is given more than once",
+                              std::nullopt});
+    }
+}
+
+// A cursor (`after`): the decimal seq of the last item seen.
+std::optional<std::int64_t> cursor_param(const httplib::Request& request, const char* name,
+                                         std::vector<engine::EvalError>& errors) {
+    if (!request.has_param(name)) return std::nullopt;
+    const auto text = request.get_param_value(name);
+    std::int64_t value = 0;
+    bool ok = !text.empty() && text.size() <= 18;
+    for (char c : text) {
+        if (c < '0' || c > '9') ok = false;
+        else if (ok) value = value * 10 + (c - '0');
+    }
+    if (!ok) {
+        errors.push_back({codes::kNumber, std::string("?") + name,
+                          std::string("`") + name + "` must be a cursor from a previous answer's `next`", std::nullopt});
+        return std::nullopt;
+    }
+    return value;
+}
+
+// True when the caller asked for CSV (`?format=csv` or `Accept: text/csv`); 400 for another
+// format.
+bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& errors) {
+    if (request.has_param("format")) {
+        const auto format = request.get_param_value("format");
+        if (format == "csv") return true;
+        if (format != "json")
+            errors.push_back({codes::kFieldType, "?format", "`format` must be `json` or `csv`", std::nullopt});
+        return false;
+    }
+    const auto accept = request.get_header_value("Accept");
+    return accept.find("text/csv") != std::string::npos && accept.find("application/json") == std::string::npos;
+}
 
 void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response,
                     AuditEntry& audit) {
     audit.detail = query_detail(request);
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
+    known_params(request, {"case_ref", "from", "to", "outcome", "policy", "limit", "offset", "after", "format"},
+                 "GET /v1/decisions", errors);
     if (request.has_param("case_ref")) q.case_ref = request.get_param_value("case_ref");
     day_filters(request, q.from, q.to, errors);
     if (request.has_param("outcome")) {
@@ -168,26 +308,95 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
             errors.push_back({codes::kFieldType, "?outcome", "`outcome` must be approve, refer or decline", std::nullopt});
         q.outcome = outcome;
     }
-    q.limit = count_param(request, "limit", 50, 500, errors);
+    if (request.has_param("policy")) q.policy = request.get_param_value("policy");
+    const bool csv = wants_csv(request, errors);
+    q.limit = count_param(request, "limit", 50, csv ? 10000 : 500, errors);
     q.offset = count_param(request, "offset", 0, 100000000, errors);
+    q.before = cursor_param(request, "after", errors);
+    if (q.before && request.has_param("offset"))
+        errors.push_back({codes::kFieldType, "?offset", "`offset` and `after` cannot be used together (use `after`)",
+                          std::nullopt});
     if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    const std::size_t limit = q.limit;
+    ++q.limit;  // one more says whether there is a next page
+    auto found = context.store->find_decisions(q);
+    const bool more = found.size() > limit;
+    if (more) found.resize(limit);
+    std::optional<std::string> next;
+    if (more && !found.empty()) {
+        std::string link = "/v1/decisions?";
+        for (const auto& [name, value] : request.params)
+            if (name != "after" && name != "offset")
+                link += name + "=" + httplib::detail::encode_query_param(value) + "&";
+        next = link + "after=" + std::to_string(found.back().seq);
+    }
+    if (csv) {
+        response.status = 200;
+        if (next) response.set_header("Link", "<" + *next + ">; rel=\"next\"");
+        response.set_content(decisions_csv(found), "text/csv; charset=utf-8");
+        return;
+    }
     ojson list = ojson::array();
-    for (const auto& r : context.store->find_decisions(q)) {
+    for (const auto& r : found) {
         ojson item = ojson::object();
         item["decision_id"] = r.id;
-        item["case_ref"] = r.case_ref;
+        item["case_ref"] = r.erased ? ojson(nullptr) : ojson(r.case_ref);
         item["policy"] = {{"id", r.policy_id}, {"version", r.policy_version}, {"sha256", r.policy_sha256}};
         item["as_of"] = r.as_of.empty() ? ojson(nullptr) : ojson(r.as_of);
         item["created_at"] = r.created_at;
         item["outcome"] = r.outcome;
         item["total"] = r.total;
+        item["erased"] = r.erased.has_value();
+        list.push_back(std::move(item));
+    }
+    q.limit = limit;
+    ojson out = ojson::object();
+    out["total"] = context.store->count_decisions(q);
+    out["limit"] = limit;
+    out["offset"] = q.offset;
+    out["decisions"] = std::move(list);
+    out["next"] = next ? ojson(*next) : ojson(nullptr);
+    send_json(response, 200, out);
+}
+
+// GET /v1/changes: the change feed, oldest first from `after`; with `wait`, a long poll that
+// answers as soon as there is something (or after `wait` seconds with nothing).
+void get_changes(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
+    audit.detail = query_detail(request);
+    std::vector<engine::EvalError> errors;
+    known_params(request, {"after", "limit", "wait"}, "GET /v1/changes", errors);
+    const auto after = cursor_param(request, "after", errors).value_or(0);
+    const auto limit = count_param(request, "limit", 100, 1000, errors);
+    const auto wait = count_param(request, "wait", 0, kMaxChangeWaitSeconds, errors);
+    if (limit == 0) errors.push_back({codes::kNumber, "?limit", "`limit` must be at least 1", std::nullopt});
+    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    auto changes = context.store->changes_after(after, limit);
+    if (changes.empty() && wait > 0) {
+        // A bounded number of waiters: beyond it the poll answers at once (empty), so long
+        // polls never take all the worker threads.
+        const auto waiting = ++context.long_polls;
+        if (waiting <= context.options.threads / 4) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+            while (!context.stopping && std::chrono::steady_clock::now() < until) {
+                if (context.store->wait_for_change(after, std::chrono::milliseconds(250))) break;
+            }
+            changes = context.store->changes_after(after, limit);
+        }
+        --context.long_polls;
+    }
+    ojson list = ojson::array();
+    for (const auto& c : changes) {
+        ojson item = ojson::object();
+        item["seq"] = std::to_string(c.seq);
+        item["at"] = c.at;
+        item["kind"] = c.kind;
+        item["decision_id"] = c.decision_id;
+        item["panel_record_id"] = c.panel_record_id ? ojson(*c.panel_record_id) : ojson(nullptr);
         list.push_back(std::move(item));
     }
     ojson out = ojson::object();
-    out["total"] = context.store->count_decisions(q);
-    out["limit"] = q.limit;
-    out["offset"] = q.offset;
-    out["decisions"] = std::move(list);
+    out["changes"] = std::move(list);
+    out["next"] = std::to_string(changes.empty() ? after : changes.back().seq);
     send_json(response, 200, out);
 }
 
@@ -197,7 +406,9 @@ void report_summary(Context& context, const httplib::Request& request, httplib::
     audit.detail = query_detail(request);
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
+    known_params(request, {"from", "to", "policy", "format"}, "GET /v1/reports/summary", errors);
     day_filters(request, q.from, q.to, errors);
+    const bool csv = wants_csv(request, errors);
     if (request.has_param("policy")) {
         q.policy = request.get_param_value("policy");
         if (q.policy->empty())
@@ -213,6 +424,11 @@ void report_summary(Context& context, const httplib::Request& request, httplib::
     out["policy"] = q.policy ? ojson(*q.policy) : ojson(nullptr);
     auto summary = report.result();
     for (auto& [key, value] : summary.items()) out[key] = std::move(value);
+    if (csv) {
+        response.status = 200;
+        response.set_content(summary_csv(out), "text/csv; charset=utf-8");
+        return;
+    }
     send_json(response, 200, out);
 }
 
@@ -318,15 +534,42 @@ ojson panel_record(const nlohmann::json& body, const ojson& decision) {
 void post_panel(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const std::string id = request.matches[1];
     audit.decision_id = id;
+    const auto key = idempotency_key(request, "/v1/decisions/" + id + "/panel");
+    auto replay = [&](const IdempotentUse& earlier) {
+        check_replay(*key, earlier);
+        for (const auto& p : context.store->panel_records(id)) {
+            if (p.id != earlier.target) continue;
+            request_note().decision_id = id;
+            audit.panel_record_id = p.id;
+            audit.detail = "idempotent replay";
+            response.set_header("Idempotent-Replayed", "true");
+            send_json(response, 201, panel_json(p));
+            return;
+        }
+        throw StoreError("the panel record `" + earlier.target + "` an idempotency key names is missing");
+    };
+    if (key) {
+        if (auto earlier = context.store->find_idempotent(key->scope, key->key)) return replay(*earlier);
+    }
     const auto body = json_body(context, request);
     auto stored = context.store->get_decision(id);
     if (!stored) throw_error(404, "not_found", "no decision `" + id + "`");
+    if (stored->erased)
+        throw_error(409, "erased", "the decision `" + id + "` was erased" +
+                                       (stored->erased->superseded_by
+                                            ? "; record the panel's decision on `" + *stored->erased->superseded_by + "`"
+                                            : std::string()));
     const auto record = panel_record(body, ojson::parse(stored->response_json));
-    auto added = context.store->add_panel_record(id, record.dump());
-    if (!added) throw_error(404, "not_found", "no decision `" + id + "`");
+    audit.status = 201;
+    fill_audit_origin(audit);
+    const auto written = context.store->write_panel_record(id, record.dump(), WriteExtras{audit, key});
+    if (!written.decision_found) throw_error(404, "not_found", "no decision `" + id + "`");
+    if (written.earlier) return replay(*written.earlier);
+    audit.committed_with_write = true;
     request_note().decision_id = id;
-    audit.panel_record_id = added->id;
-    send_json(response, 201, panel_json(*added));
+    audit.panel_record_id = written.record->id;
+    response.set_header("Location", "/v1/decisions/" + id);
+    send_json(response, 201, panel_json(*written.record));
 }
 
 }  // namespace
@@ -334,15 +577,17 @@ void post_panel(Context& context, const httplib::Request& request, httplib::Resp
 void register_decision_routes(httplib::Server& server, Context& context) {
     add_route(server, context, "POST", "/v1/evaluate", "/v1/evaluate", Access::Evaluate, post_evaluate);
     add_route(server, context, "POST", "/v1/evaluate/batch", "/v1/evaluate/batch", Access::Evaluate, post_batch);
-    add_route(server, context, "POST", "/v1/decisions", "/v1/decisions", Access::Evaluate,
-              audited("write", post_decision));
-    add_route(server, context, "GET", "/v1/decisions", "/v1/decisions", Access::Read, audited("list", list_decisions));
-    add_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Read,
-              audited("read", get_decision));
-    add_route(server, context, "POST", R"(/v1/decisions/([^/]+)/panel)", "/v1/decisions/{id}/panel", Access::Panel,
-              audited("write", post_panel));
-    add_route(server, context, "GET", "/v1/reports/summary", "/v1/reports/summary", Access::Read,
-              audited("report", report_summary));
+    add_audited_route(server, context, "POST", "/v1/decisions", "/v1/decisions", Access::Evaluate, "write",
+                      post_decision);
+    add_audited_route(server, context, "GET", "/v1/decisions", "/v1/decisions", Access::Read, "list", list_decisions);
+    add_audited_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Read, "read",
+                      get_decision);
+    add_audited_route(server, context, "POST", R"(/v1/decisions/([^/]+)/panel)", "/v1/decisions/{id}/panel",
+                      Access::Panel, "write", post_panel);
+    register_erasure_routes(server, context);
+    add_audited_route(server, context, "GET", "/v1/changes", "/v1/changes", Access::Read, "list", get_changes);
+    add_audited_route(server, context, "GET", "/v1/reports/summary", "/v1/reports/summary", Access::Read, "report",
+                      report_summary);
 }
 
 }  // namespace jointly::server

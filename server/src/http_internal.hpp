@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -39,6 +40,12 @@ struct Context {
     Metrics metrics;
     // pattern -> (route template, methods), filled by add_route.
     std::map<std::string, std::pair<std::string, std::set<std::string>>> patterns;
+    // route template -> audit action, for the audited routes (add_audited_route).
+    std::map<std::string, std::string> audit_actions;
+    // Change-feed long polls now waiting (at most a quarter of the threads wait).
+    std::atomic<std::size_t> long_polls{0};
+    // Set when the server stops: long polls answer at once.
+    std::atomic<bool> stopping{false};
 
     explicit Context(const ServeOptions& o) : options(o), registry(o.policies) {}
     DecodeLimits limits() const {
@@ -48,11 +55,15 @@ struct Context {
     }
 };
 
+// The longest a change-feed poll may wait (`GET /v1/changes?wait=`), seconds.
+constexpr std::size_t kMaxChangeWaitSeconds = 25;
+
 // Who may call a route.
 // Compile: any valid token (compiling uploaded source, simulating a caseload), even when
 // evaluation is open.
 // Audit: the `auditor` role only (the audit trail).
-enum class Access { Open, Evaluate, Compile, Read, Panel, Author, Audit };
+// Admin: the `admin` role only (erasure and rectification of a child's data).
+enum class Access { Open, Evaluate, Compile, Read, Panel, Author, Audit, Admin };
 
 // Refuses the request (401/403) unless its bearer token allows `access`.
 void authorize(const Context& context, const httplib::Request& request, Access access);

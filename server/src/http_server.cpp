@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "http_audit.hpp"
 #include "http_internal.hpp"
 #include "jointly/engine/date.hpp"
 
@@ -331,6 +332,7 @@ public:
     }
 
     void stop() override {
+        context_.stopping = true;  // change-feed long polls answer at once
         {
             std::lock_guard lock(state_mutex_);
             stop_requested_ = true;
@@ -460,9 +462,13 @@ void authorize(const Context& context, const httplib::Request& request, Access a
     const bool allowed = access == Access::Evaluate || access == Access::Compile || access == Access::Read ||
                          (access == Access::Panel && role == Role::Panel) ||
                          (access == Access::Author && role == Role::Author) ||
-                         (access == Access::Audit && role == Role::Auditor);
+                         (access == Access::Audit && role == Role::Auditor) ||
+                         (access == Access::Admin && role == Role::Admin);
     if (!allowed) {
-        const char* needed = access == Access::Panel ? "panel" : access == Access::Author ? "author" : "auditor";
+        const char* needed = access == Access::Panel    ? "panel"
+                             : access == Access::Author ? "author"
+                             : access == Access::Audit  ? "auditor"
+                                                        : "admin";
         throw_error(403, "forbidden",
                     std::string("this route needs the `") + needed + "` role; the token has `" + to_string(role) + "`");
     }
@@ -530,11 +536,14 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
     auto wrapped = [&context, route, access, handler = std::move(handler)](const httplib::Request& request,
                                                                            httplib::Response& response) {
         t_note.route = route;
+        bool handled = false;
         try {
             authorize(context, request, access);
             if (request.method == "POST") check_content_type(route, request);
+            handled = true;
             handler(context, request, response);
         } catch (const ApiError& e) {
+            if (!handled) audit_refusal(context, route, request, e.error.status);
             if (e.error.status == 401) response.set_header("WWW-Authenticate", "Bearer realm=\"jointly\"");
             send_json(response, e.error.status, e.error.body());
         } catch (const StoreError& e) {

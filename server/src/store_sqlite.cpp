@@ -45,14 +45,55 @@ CREATE TABLE IF NOT EXISTS panel_records (
   supersedes   TEXT NOT NULL,
   created_at   TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS panel_records_decision ON panel_records(decision_id);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TABLE IF NOT EXISTS erasures (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  decision_id    TEXT NOT NULL UNIQUE REFERENCES decisions(id),
+  at             TEXT NOT NULL,
+  principal      TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  request_id     TEXT NOT NULL,
+  superseded_by  TEXT);
+CREATE TRIGGER IF NOT EXISTS erasures_no_update BEFORE UPDATE ON erasures
+  BEGIN SELECT RAISE(ABORT, 'erasure records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS erasures_no_delete BEFORE DELETE ON erasures
+  BEGIN SELECT RAISE(ABORT, 'erasure records are append-only'); END;
+DROP TRIGGER IF EXISTS decisions_no_update;
+DROP TRIGGER IF EXISTS panel_no_update;
+CREATE TRIGGER IF NOT EXISTS decisions_update_only_erasure BEFORE UPDATE ON decisions
+  WHEN NOT (EXISTS (SELECT 1 FROM erasures WHERE decision_id = OLD.id)
+            AND NEW.seq = OLD.seq AND NEW.id = OLD.id AND NEW.policy_id = OLD.policy_id
+            AND NEW.policy_version = OLD.policy_version AND NEW.policy_sha256 = OLD.policy_sha256
+            AND NEW.as_of = OLD.as_of AND NEW.created_at = OLD.created_at AND NEW.outcome = OLD.outcome
+            AND NEW.total = OLD.total AND NEW.case_ref = '' AND NEW.request = '')
+  BEGIN SELECT RAISE(ABORT, 'decisions are append-only (only an erasure may blank personal data)'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
   BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS panel_no_update BEFORE UPDATE ON panel_records
-  BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS panel_update_only_erasure BEFORE UPDATE ON panel_records
+  WHEN NOT (EXISTS (SELECT 1 FROM erasures WHERE decision_id = OLD.decision_id)
+            AND NEW.seq = OLD.seq AND NEW.id = OLD.id AND NEW.decision_id = OLD.decision_id
+            AND NEW.supersedes = OLD.supersedes AND NEW.created_at = OLD.created_at)
+  BEGIN SELECT RAISE(ABORT, 'panel records are append-only (only an erasure may blank personal data)'); END;
 CREATE TRIGGER IF NOT EXISTS panel_no_delete BEFORE DELETE ON panel_records
   BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
+CREATE TABLE IF NOT EXISTS idempotency (
+  scope        TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  body_sha256  TEXT NOT NULL,
+  target       TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  PRIMARY KEY (scope, key));
+CREATE TRIGGER IF NOT EXISTS idempotency_no_update BEFORE UPDATE ON idempotency
+  BEGIN SELECT RAISE(ABORT, 'idempotency keys are append-only'); END;
+CREATE TABLE IF NOT EXISTS changes (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  at              TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  decision_id     TEXT NOT NULL,
+  panel_record_id TEXT);
+CREATE TRIGGER IF NOT EXISTS changes_no_update BEFORE UPDATE ON changes
+  BEGIN SELECT RAISE(ABORT, 'the change feed is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS changes_no_delete BEFORE DELETE ON changes
+  BEGIN SELECT RAISE(ABORT, 'the change feed is append-only'); END;
 CREATE TABLE IF NOT EXISTS audit (
   id              INTEGER PRIMARY KEY AUTOINCREMENT,
   at              TEXT NOT NULL,
@@ -74,11 +115,32 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql";
 
+// A store made before the change feed existed gets its history, in the order of storing.
+constexpr const char* kBackfillChanges = R"sql(
+INSERT INTO changes (at, kind, decision_id, panel_record_id)
+  SELECT at, kind, decision_id, panel_record_id FROM (
+    SELECT created_at AS at, 'decision' AS kind, id AS decision_id, NULL AS panel_record_id, 0 AS k, seq
+      FROM decisions
+    UNION ALL
+    SELECT created_at, 'panel_record', decision_id, id, 1, seq FROM panel_records)
+  ORDER BY at, k, seq;
+)sql";
+
 constexpr const char* kAuditColumns =
     "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status";
 
+constexpr const char* kErasureColumns = "decision_id, at, principal, reason, request_id, superseded_by";
+
 constexpr const char* kDecisionColumns =
     "id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, request, response";
+
+// A decision as read: its seq, its columns (kDecisionColumns) and its erasure's columns
+// (kErasureColumns, NULL when not erased); read_decision() reads them. 18 columns.
+constexpr const char* kDecisionSelect =
+    "SELECT d.seq, d.id, d.case_ref, d.policy_id, d.policy_version, d.policy_sha256, d.as_of, d.created_at, "
+    "d.outcome, d.total, d.request, d.response, e.decision_id, e.at, e.principal, e.reason, e.request_id, "
+    "e.superseded_by FROM decisions d LEFT JOIN erasures e ON e.decision_id = d.id";
+constexpr int kDecisionSelectColumns = 18;
 
 std::string now_utc() {
     const auto now = std::chrono::system_clock::now();
@@ -197,20 +259,31 @@ struct ResetOnExit {
     ~ResetOnExit() { stmt.reset(); }
 };
 
-// The decision columns (kDecisionColumns, in order) starting at result column `first`.
+// The columns of kDecisionSelect, starting at result column `first`.
 DecisionRecord read_decision(const Stmt& s, int first = 0) {
     DecisionRecord r;
-    r.id = s.text(first);
-    r.case_ref = s.text(first + 1);
-    r.policy_id = s.text(first + 2);
-    r.policy_version = s.text(first + 3);
-    r.policy_sha256 = s.text(first + 4);
-    r.as_of = s.text(first + 5);
-    r.created_at = s.text(first + 6);
-    r.outcome = s.text(first + 7);
-    r.total = s.text(first + 8);
-    r.request_json = s.text(first + 9);
-    r.response_json = s.text(first + 10);
+    r.seq = s.integer(first);
+    r.id = s.text(first + 1);
+    r.case_ref = s.text(first + 2);
+    r.policy_id = s.text(first + 3);
+    r.policy_version = s.text(first + 4);
+    r.policy_sha256 = s.text(first + 5);
+    r.as_of = s.text(first + 6);
+    r.created_at = s.text(first + 7);
+    r.outcome = s.text(first + 8);
+    r.total = s.text(first + 9);
+    r.request_json = s.text(first + 10);
+    r.response_json = s.text(first + 11);
+    if (s.optional_text(first + 12)) {
+        Erasure e;
+        e.decision_id = s.text(first + 12);
+        e.at = s.text(first + 13);
+        e.principal = s.text(first + 14);
+        e.reason = s.text(first + 15);
+        e.request_id = s.text(first + 16);
+        e.superseded_by = s.optional_text(first + 17);
+        r.erased = std::move(e);
+    }
     return r;
 }
 
@@ -237,7 +310,19 @@ public:
         writer_db_.exec("PRAGMA journal_mode=WAL");
         writer_db_.exec("PRAGMA synchronous=FULL");
         writer_db_.exec("PRAGMA foreign_keys=ON");
-        writer_db_.exec(kSchema);
+        // Erased text is overwritten with zeros in the database file, not left in free pages.
+        writer_db_.exec("PRAGMA secure_delete=ON");
+        writer_db_.exec("BEGIN IMMEDIATE");
+        try {
+            writer_db_.exec(kSchema);
+            Stmt empty(writer_db_, "SELECT (SELECT count(*) FROM changes) = 0 AND "
+                                   "((SELECT count(*) FROM decisions) > 0)");
+            if (empty.step() && empty.integer(0) == 1) writer_db_.exec(kBackfillChanges);
+            writer_db_.exec("COMMIT");
+        } catch (...) {
+            writer_db_.exec("ROLLBACK");
+            throw;
+        }
         reader_db_ = std::make_unique<Db>(path);
         reader_db_->exec("PRAGMA foreign_keys=ON");
         insert_decision_ = std::make_unique<Stmt>(
@@ -253,11 +338,22 @@ public:
             writer_db_,
             "INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
             "detail, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        get_decision_ = std::make_unique<Stmt>(
-            *reader_db_, std::string("SELECT ") + kDecisionColumns + " FROM decisions WHERE id = ?1");
+        find_key_ = std::make_unique<Stmt>(writer_db_,
+                                           "SELECT target, body_sha256 FROM idempotency WHERE scope = ?1 AND key = ?2");
+        insert_key_ = std::make_unique<Stmt>(
+            writer_db_,
+            "INSERT INTO idempotency (scope, key, body_sha256, target, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        insert_change_ = std::make_unique<Stmt>(
+            writer_db_, "INSERT INTO changes (at, kind, decision_id, panel_record_id) VALUES (?1, ?2, ?3, ?4)");
+        get_decision_ = std::make_unique<Stmt>(*reader_db_, std::string(kDecisionSelect) + " WHERE d.id = ?1");
         get_panels_ = std::make_unique<Stmt>(
             *reader_db_,
             "SELECT id, decision_id, record, supersedes, created_at FROM panel_records WHERE decision_id = ?1 ORDER BY seq");
+        {
+            Stmt last(writer_db_, "SELECT coalesce(max(seq), 0) FROM changes");
+            last.step();
+            last_change_ = last.integer(0);
+        }
         writer_ = std::thread([this] { write_loop(); });
     }
 
@@ -267,22 +363,31 @@ public:
             stopping_ = true;
         }
         queue_cv_.notify_all();
+        change_cv_.notify_all();
         if (writer_.joinable()) writer_.join();
     }
 
-    std::string add_decision(DecisionRecord record) override {
+    WriteResult write_decision(DecisionRecord record, const WriteExtras& extras) override {
         record.created_at = now_utc();
-        auto created = record.created_at;
-        submit([this, rec = std::move(record)]() -> std::string {
-            auto& s = *insert_decision_;
-            ResetOnExit guard{s};
-            s.bind(1, rec.id).bind(2, rec.case_ref).bind(3, rec.policy_id).bind(4, rec.policy_version);
-            s.bind(5, rec.policy_sha256).bind(6, rec.as_of).bind(7, rec.created_at).bind(8, rec.outcome);
-            s.bind(9, rec.total).bind(10, rec.request_json).bind(11, rec.response_json);
-            s.step();
+        WriteResult result;
+        result.created_at = record.created_at;
+        std::optional<IdempotentUse> earlier;
+        submit([this, &record, &extras, &earlier]() -> std::string {
+            if (extras.idempotency && (earlier = find_key(*extras.idempotency))) return {};
+            insert_decision(record);
+            if (extras.idempotency) insert_key(*extras.idempotency, record.id, record.created_at);
+            if (extras.audit) {
+                AuditEntry audit = *extras.audit;
+                audit.decision_id = record.id;
+                insert_audit(audit);
+            }
             return {};
         });
-        return created;
+        if (earlier) {
+            result.created_at.clear();
+            result.earlier = std::move(earlier);
+        }
+        return result;
     }
 
     std::optional<DecisionRecord> get_decision(const std::string& id) override {
@@ -295,8 +400,7 @@ public:
     }
 
     std::vector<DecisionRecord> find_decisions(const DecisionQuery& q) override {
-        std::string sql = std::string("SELECT ") + kDecisionColumns + " FROM decisions" + where(q) +
-                          " ORDER BY seq DESC LIMIT ?10 OFFSET ?11";
+        std::string sql = std::string(kDecisionSelect) + where(q, "d.") + " ORDER BY d.seq DESC LIMIT ?10 OFFSET ?11";
         std::lock_guard lock(reader_mutex_);
         Stmt s(*reader_db_, sql);
         bind_query(s, q);
@@ -308,41 +412,54 @@ public:
 
     std::size_t count_decisions(const DecisionQuery& q) override {
         std::lock_guard lock(reader_mutex_);
-        Stmt s(*reader_db_, "SELECT count(*) FROM decisions" + where(q));
-        bind_query(s, q);
+        DecisionQuery all = q;
+        all.before.reset();  // the count is of every match, not of what is left after a cursor
+        Stmt s(*reader_db_, "SELECT count(*) FROM decisions d" + where(all, "d."));
+        bind_query(s, all);
         s.step();
         return static_cast<std::size_t>(s.integer(0));
     }
 
-    std::optional<PanelRecord> add_panel_record(const std::string& decision_id, const std::string& record_json) override {
+    PanelWrite write_panel_record(const std::string& decision_id, const std::string& record_json,
+                                  const WriteExtras& extras) override {
+        PanelWrite out;
         PanelRecord rec;
         rec.id = "p-" + random_hex16();
         rec.decision_id = decision_id;
         rec.record_json = record_json;
         rec.created_at = now_utc();
-        const std::string supersedes = submit([this, &rec]() -> std::string {
+        submit([this, &rec, &extras, &out]() -> std::string {
             {
                 auto& e = *decision_exists_;
                 ResetOnExit guard{e};
                 e.bind(1, rec.decision_id);
-                if (!e.step()) return "\x01missing";
+                if (!e.step()) return {};
             }
-            std::string previous;
+            out.decision_found = true;
+            if (extras.idempotency && (out.earlier = find_key(*extras.idempotency))) return {};
             {
                 auto& l = *latest_panel_;
                 ResetOnExit guard{l};
                 l.bind(1, rec.decision_id);
-                if (l.step()) previous = l.text(0);
+                if (l.step()) rec.supersedes = l.text(0);
             }
             auto& s = *insert_panel_;
             ResetOnExit guard{s};
-            s.bind(1, rec.id).bind(2, rec.decision_id).bind(3, rec.record_json).bind(4, previous).bind(5, rec.created_at);
+            s.bind(1, rec.id).bind(2, rec.decision_id).bind(3, rec.record_json).bind(4, rec.supersedes);
+            s.bind(5, rec.created_at);
             s.step();
-            return previous;
+            insert_change(rec.created_at, "panel_record", rec.decision_id, rec.id);
+            if (extras.idempotency) insert_key(*extras.idempotency, rec.id, rec.created_at);
+            if (extras.audit) {
+                AuditEntry audit = *extras.audit;
+                audit.decision_id = rec.decision_id;
+                audit.panel_record_id = rec.id;
+                insert_audit(audit);
+            }
+            out.record = rec;
+            return {};
         });
-        if (supersedes == "\x01missing") return std::nullopt;
-        rec.supersedes = supersedes;
-        return rec;
+        return out;
     }
 
     std::vector<PanelRecord> panel_records(const std::string& decision_id) override {
@@ -355,26 +472,78 @@ public:
         return out;
     }
 
+    std::optional<IdempotentUse> find_idempotent(const std::string& scope, const std::string& key) override {
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_, "SELECT target, body_sha256 FROM idempotency WHERE scope = ?1 AND key = ?2");
+        s.bind(1, scope).bind(2, key);
+        if (!s.step()) return std::nullopt;
+        return IdempotentUse{s.text(0), s.text(1)};
+    }
+
+    EraseResult erase_decision(Erasure erasure, const Redaction& redact,
+                               const std::optional<AuditEntry>& audit) override {
+        erasure.at = now_utc();
+        EraseResult result;
+        submit([this, &erasure, &redact, &audit, &result]() -> std::string {
+            erase_in_transaction(erasure, redact, audit, result);
+            return {};
+        });
+        return result;
+    }
+
+    EraseResult rectify_decision(DecisionRecord replacement, Erasure erasure, const Redaction& redact,
+                                 const std::optional<AuditEntry>& audit) override {
+        replacement.created_at = now_utc();
+        erasure.at = replacement.created_at;
+        erasure.superseded_by = replacement.id;
+        EraseResult result;
+        submit([this, &replacement, &erasure, &redact, &audit, &result]() -> std::string {
+            if (!find_erasure(erasure.decision_id, result)) return {};
+            if (result.already) return {};
+            insert_decision(replacement);
+            erase_in_transaction(erasure, redact, audit, result);
+            return {};
+        });
+        return result;
+    }
+
+    std::vector<Change> changes_after(std::int64_t after, std::size_t limit) override {
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_,
+               "SELECT seq, at, kind, decision_id, panel_record_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        s.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<Change> out;
+        while (s.step()) out.push_back(Change{s.integer(0), s.text(1), s.text(2), s.text(3), s.optional_text(4)});
+        return out;
+    }
+
+    bool wait_for_change(std::int64_t after, std::chrono::milliseconds timeout) override {
+        std::unique_lock lock(queue_mutex_);
+        return change_cv_.wait_for(lock, timeout, [this, after] { return stopping_ || last_change_ > after; }) &&
+               last_change_ > after;
+    }
+
     void scan_decisions(const DecisionQuery& q, const DecisionVisitor& visit) override {
         constexpr std::int64_t kPage = 256;
-        const std::string sql =
-            std::string("SELECT d.seq, ") + prefixed("d.") +
-            ", p.id, p.decision_id, p.record, p.supersedes, p.created_at FROM decisions d"
-            " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records WHERE decision_id = d.id)" +
-            where(q, "d.", "d.seq > ?12") + " ORDER BY d.seq LIMIT ?13";
+        // The panel record's 5 columns, then kDecisionSelect's.
+        const std::string full = "SELECT p.id, p.decision_id, p.record, p.supersedes, p.created_at, " +
+                                 std::string(kDecisionSelect).substr(7) +
+                                 " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records WHERE "
+                                 "decision_id = d.id)" +
+                                 where(q, "d.", "d.seq > ?12") + " ORDER BY d.seq LIMIT ?13";
         std::int64_t last = 0;
         for (;;) {
             std::vector<std::pair<DecisionRecord, std::optional<PanelRecord>>> page;
             {
                 std::lock_guard lock(reader_mutex_);
-                Stmt s(*reader_db_, sql);
+                Stmt s(*reader_db_, full);
                 bind_query(s, q);
                 s.bind(12, last).bind(13, kPage);
                 while (s.step()) {
-                    last = s.integer(0);
-                    DecisionRecord d = read_decision(s, 1);
+                    DecisionRecord d = read_decision(s, 5);
+                    last = d.seq;
                     std::optional<PanelRecord> panel;
-                    if (!s.text(12).empty()) panel = PanelRecord{s.text(12), s.text(13), s.text(14), s.text(15), s.text(16)};
+                    if (!s.text(0).empty()) panel = PanelRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)};
                     page.emplace_back(std::move(d), std::move(panel));
                 }
             }
@@ -384,15 +553,8 @@ public:
     }
 
     void add_audit(const AuditEntry& entry) override {
-        AuditEntry e = entry;
-        e.at = now_utc();
-        submit([this, e = std::move(e)]() -> std::string {
-            auto& s = *insert_audit_;
-            ResetOnExit guard{s};
-            s.bind(1, e.at).bind(2, e.principal).bind(3, e.client).bind(4, e.request_id).bind(5, e.action);
-            s.bind(6, e.route).bind(7, e.decision_id).bind(8, e.panel_record_id).bind(9, e.detail);
-            s.bind(10, static_cast<std::int64_t>(e.status));
-            s.step();
+        submit([this, &entry]() -> std::string {
+            insert_audit(entry);
             return {};
         });
     }
@@ -417,20 +579,108 @@ public:
     }
 
 private:
-    // The decision columns, each qualified (`d.id, d.case_ref, ...`).
-    static std::string prefixed(const std::string& prefix) {
-        std::string out;
-        std::string columns = kDecisionColumns;
-        std::size_t start = 0;
-        while (start < columns.size()) {
-            auto comma = columns.find(',', start);
-            if (comma == std::string::npos) comma = columns.size();
-            auto name = columns.substr(start, comma - start);
-            name.erase(0, name.find_first_not_of(' '));
-            out += (out.empty() ? "" : ", ") + prefix + name;
-            start = comma + 1;
+    // Writer-thread helpers, run inside a job's savepoint.
+    void insert_decision(const DecisionRecord& rec) {
+        auto& s = *insert_decision_;
+        ResetOnExit guard{s};
+        s.bind(1, rec.id).bind(2, rec.case_ref).bind(3, rec.policy_id).bind(4, rec.policy_version);
+        s.bind(5, rec.policy_sha256).bind(6, rec.as_of).bind(7, rec.created_at).bind(8, rec.outcome);
+        s.bind(9, rec.total).bind(10, rec.request_json).bind(11, rec.response_json);
+        s.step();
+        insert_change(rec.created_at, "decision", rec.id, std::nullopt);
+    }
+
+    void insert_change(const std::string& at, const char* kind, const std::string& decision_id,
+                       const std::optional<std::string>& panel_record_id) {
+        auto& s = *insert_change_;
+        ResetOnExit guard{s};
+        s.bind(1, at).bind(2, std::string(kind)).bind(3, decision_id).bind(4, panel_record_id);
+        s.step();
+        changed_ = true;
+    }
+
+    void insert_audit(const AuditEntry& entry) {
+        auto& s = *insert_audit_;
+        ResetOnExit guard{s};
+        s.bind(1, now_utc()).bind(2, entry.principal).bind(3, entry.client).bind(4, entry.request_id);
+        s.bind(5, entry.action).bind(6, entry.route).bind(7, entry.decision_id).bind(8, entry.panel_record_id);
+        s.bind(9, entry.detail).bind(10, static_cast<std::int64_t>(entry.status));
+        s.step();
+    }
+
+    std::optional<IdempotentUse> find_key(const IdempotencyKey& key) {
+        auto& s = *find_key_;
+        ResetOnExit guard{s};
+        s.bind(1, key.scope).bind(2, key.key);
+        if (!s.step()) return std::nullopt;
+        return IdempotentUse{s.text(0), s.text(1)};
+    }
+
+    void insert_key(const IdempotencyKey& key, const std::string& target, const std::string& at) {
+        auto& s = *insert_key_;
+        ResetOnExit guard{s};
+        s.bind(1, key.scope).bind(2, key.key).bind(3, key.body_sha256).bind(4, target).bind(5, at);
+        s.step();
+    }
+
+    // Whether decision `id` exists (result.found); result.already and result.erasure when it
+    // was erased before.
+    bool find_erasure(const std::string& id, EraseResult& result) {
+        Stmt s(writer_db_, std::string(kDecisionSelect) + " WHERE d.id = ?1");
+        s.bind(1, id);
+        if (!s.step()) return false;
+        result.found = true;
+        auto record = read_decision(s);
+        if (record.erased) {
+            result.already = true;
+            result.erasure = *record.erased;
         }
-        return out;
+        return true;
+    }
+
+    void erase_in_transaction(const Erasure& erasure, const Redaction& redact,
+                              const std::optional<AuditEntry>& audit, EraseResult& result) {
+        Stmt read(writer_db_, std::string(kDecisionSelect) + " WHERE d.id = ?1");
+        read.bind(1, erasure.decision_id);
+        if (!read.step()) return;
+        result.found = true;
+        const auto record = read_decision(read);
+        if (record.erased) {
+            result.already = true;
+            result.erasure = *record.erased;
+            return;
+        }
+        {
+            Stmt tomb(writer_db_, std::string("INSERT INTO erasures (") + kErasureColumns +
+                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            tomb.bind(1, erasure.decision_id).bind(2, erasure.at).bind(3, erasure.principal).bind(4, erasure.reason);
+            tomb.bind(5, erasure.request_id).bind(6, erasure.superseded_by);
+            tomb.step();
+        }
+        {
+            Stmt blank(writer_db_, "UPDATE decisions SET case_ref = '', request = '', response = ?2 WHERE id = ?1");
+            blank.bind(1, erasure.decision_id).bind(2, redact.response(record));
+            blank.step();
+        }
+        std::vector<std::pair<std::string, std::string>> panels;
+        {
+            Stmt list(writer_db_, "SELECT id, record FROM panel_records WHERE decision_id = ?1");
+            list.bind(1, erasure.decision_id);
+            while (list.step()) panels.emplace_back(list.text(0), list.text(1));
+        }
+        for (const auto& [id, text] : panels) {
+            Stmt blank(writer_db_, "UPDATE panel_records SET record = ?2 WHERE id = ?1");
+            blank.bind(1, id).bind(2, redact.panel(text));
+            blank.step();
+        }
+        insert_change(erasure.at, "erasure", erasure.decision_id, std::nullopt);
+        if (audit) {
+            AuditEntry entry = *audit;
+            entry.decision_id = erasure.decision_id;
+            insert_audit(entry);
+        }
+        result.erasure = erasure;
+        checkpoint_wanted_ = true;
     }
 
     // A write to run on the writer thread inside the group's transaction.
@@ -440,7 +690,7 @@ private:
     };
 
     // The WHERE clause for `q`, columns qualified by `prefix`, plus `extra` when given.
-    static std::string where(const DecisionQuery& q, const std::string& prefix = "", const std::string& extra = "") {
+    static std::string where(const DecisionQuery& q, const std::string& prefix, const std::string& extra = "") {
         std::string out;
         auto add = [&](const std::string& clause) { out += (out.empty() ? " WHERE " : " AND ") + clause; };
         if (q.case_ref) add(prefix + "case_ref = ?1");
@@ -448,6 +698,7 @@ private:
         if (q.to) add("substr(" + prefix + "created_at, 1, 10) <= ?3");
         if (q.outcome) add(prefix + "outcome = ?4");
         if (q.policy) add(prefix + "policy_id = ?5");
+        if (q.before) add(prefix + "seq < ?6");
         if (!extra.empty()) add(extra);
         return out;
     }
@@ -457,6 +708,7 @@ private:
         if (q.to) s.bind(3, *q.to);
         if (q.outcome) s.bind(4, *q.outcome);
         if (q.policy) s.bind(5, *q.policy);
+        if (q.before) s.bind(6, *q.before);
     }
 
     // Queues `work` and waits until its transaction has committed.
@@ -490,12 +742,35 @@ private:
         }
     }
 
+    // On the writer thread after a commit: wakes the change feed's waiters, and after an
+    // erasure folds the WAL's copies of the old pages into the database (whose freed space
+    // secure_delete zeroes) and truncates the WAL. The checkpoint is best effort: a reader
+    // holding an old snapshot keeps the WAL, and the next checkpoint finishes the work.
+    void after_commit() {
+        if (checkpoint_wanted_) {
+            checkpoint_wanted_ = false;
+            sqlite3_wal_checkpoint_v2(writer_db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        }
+        if (!changed_) return;
+        changed_ = false;
+        Stmt last(writer_db_, "SELECT coalesce(max(seq), 0) FROM changes");
+        last.step();
+        {
+            std::lock_guard lock(queue_mutex_);
+            last_change_ = last.integer(0);
+        }
+        change_cv_.notify_all();
+    }
+
     void run_group(std::vector<std::shared_ptr<Job>>& group) {
         std::vector<std::string> results(group.size());
         std::vector<std::exception_ptr> errors(group.size());
+        const auto started = std::chrono::steady_clock::now();
+        const auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
         try {
             writer_db_.exec("BEGIN IMMEDIATE");
         } catch (...) {
+            observe_commit(elapsed(), false);
             for (auto& job : group) job->done.set_exception(std::current_exception());
             return;
         }
@@ -521,9 +796,14 @@ private:
                 writer_db_.exec("ROLLBACK");
             } catch (...) {
             }
+            changed_ = false;
+            checkpoint_wanted_ = false;
+            observe_commit(elapsed(), false);
             for (auto& job : group) job->done.set_exception(error);
             return;
         }
+        observe_commit(elapsed(), true);
+        after_commit();
         for (std::size_t i = 0; i < group.size(); ++i) {
             if (errors[i]) group[i]->done.set_exception(errors[i]);
             else group[i]->done.set_value(std::move(results[i]));
@@ -534,7 +814,12 @@ private:
     std::unique_ptr<Db> reader_db_;
     std::mutex reader_mutex_;
     std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_, insert_audit_;
+    std::unique_ptr<Stmt> find_key_, insert_key_, insert_change_;
     std::unique_ptr<Stmt> get_decision_, get_panels_;
+    bool changed_ = false;            // writer thread: a change row went into this group
+    bool checkpoint_wanted_ = false;  // writer thread: an erasure went into this group
+    std::condition_variable change_cv_;
+    std::int64_t last_change_ = 0;    // guarded by queue_mutex_: the newest committed change
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
     std::deque<std::shared_ptr<Job>> queue_;

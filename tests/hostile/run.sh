@@ -128,6 +128,65 @@ EOF
   wait_tcp "$nport" "$ngpid" || { echo "run.sh: nginx did not start" >&2; cat "$tmp/error.log" >&2; exit 1; }
   echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //') pid $ngpid on 127.0.0.1:$nport, site $site"
   nginx_args=(--nginx-port "$nport")
+
+  # The TLS site file: a throwaway self-signed certificate, our ports, `nginx -t`, then one
+  # request over TLS 1.2+ to jointly through it.
+  tls_site=deploy/nginx/jointly-tls.conf
+  [ -f "$tls_site" ] || { echo "run.sh: $tls_site is missing" >&2; exit 1; }
+  tport=$(free_port)
+  hport=$(free_port)
+  mkdir -p "$tmp/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$tmp/tls/key.pem" -out "$tmp/tls/cert.pem" 2>/dev/null
+  awk -v up="127.0.0.1:$port" -v tls="127.0.0.1:$tport ssl" -v plain="127.0.0.1:$hport" \
+      -v cert="$tmp/tls/cert.pem" -v key="$tmp/tls/key.pem" '
+    /^[[:space:]]*upstream[[:space:]]/ { in_up = 1 }
+    in_up && /^[[:space:]]*server[[:space:]]+[^;{]+;/ { sub(/server[[:space:]]+[^;[:space:]]+/, "server " up) }
+    in_up && /}/ { in_up = 0 }
+    /^[[:space:]]*listen[[:space:]]+443/ { sub(/listen[[:space:]]+[^;]+;/, "listen " tls ";") }
+    /^[[:space:]]*listen[[:space:]]+80;/ { sub(/listen[[:space:]]+[^;]+;/, "listen " plain ";") }
+    /^[[:space:]]*ssl_certificate[[:space:]]/ { sub(/ssl_certificate[[:space:]]+[^;]+;/, "ssl_certificate " cert ";") }
+    /^[[:space:]]*ssl_certificate_key[[:space:]]/ { sub(/ssl_certificate_key[[:space:]]+[^;]+;/, "ssl_certificate_key " key ";") }
+    { print }' "$tls_site" >"$tmp/nginx/jointly-tls.conf"
+  sed -e "s|include $tmp/nginx/jointly.conf;|include $tmp/nginx/jointly-tls.conf;|" -e "s|$tmp/nginx.pid|$tmp/nginx-tls.pid|" \
+    -e "s|$tmp/error.log|$tmp/error-tls.log|" "$tmp/nginx.conf" >"$tmp/nginx-tls.conf"
+  "$nginx_bin" -t -q -p "$tmp/" -c "$tmp/nginx-tls.conf" -e "$tmp/error-tls.log" \
+    || { echo "run.sh: nginx rejects the configuration built from $tls_site" >&2; cat "$tmp/error-tls.log" >&2; exit 1; }
+  "$nginx_bin" -p "$tmp/" -c "$tmp/nginx-tls.conf" -e "$tmp/error-tls.log" &
+  tlspid=$!
+  pids+=("$tlspid")
+  wait_tcp "$tport" "$tlspid" || { echo "run.sh: nginx (TLS) did not start" >&2; cat "$tmp/error-tls.log" >&2; exit 1; }
+  python3 - "$tport" "$hport" <<'PY' || { echo "run.sh: the TLS site does not serve jointly" >&2; exit 1; }
+import http.client, ssl, sys
+tls_port, plain_port = int(sys.argv[1]), int(sys.argv[2])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+c = http.client.HTTPSConnection("127.0.0.1", tls_port, context=ctx, timeout=10)
+c.request("GET", "/healthz")
+r = c.getresponse()
+body = r.read()
+assert r.status == 200, (r.status, body)
+assert r.getheader("Strict-Transport-Security"), "no HSTS header"
+assert c.sock.version() in ("TLSv1.2", "TLSv1.3"), c.sock.version()
+old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+old.check_hostname = False
+old.verify_mode = ssl.CERT_NONE
+old.maximum_version = ssl.TLSVersion.TLSv1_1
+try:
+    o = http.client.HTTPSConnection("127.0.0.1", tls_port, context=old, timeout=10)
+    o.request("GET", "/healthz")
+    o.getresponse()
+    raise SystemExit("TLS 1.1 was accepted")
+except (ssl.SSLError, ConnectionError, OSError):
+    pass
+p = http.client.HTTPConnection("127.0.0.1", plain_port, timeout=10)
+p.request("GET", "/v1/decisions")
+r = p.getresponse()
+assert r.status == 301 and r.getheader("Location", "").startswith("https://"), (r.status, r.getheader("Location"))
+print("nginx TLS site: /healthz over", c.sock.version(), "with HSTS; TLS 1.1 refused; plain HTTP redirected")
+PY
+  kill "$tlspid" 2>/dev/null || true
 else
   echo "nginx: not installed; the tests through nginx are skipped"
 fi

@@ -25,6 +25,7 @@ inline constexpr const char* kAuthorToken = "author-token-0123456789";
 inline constexpr const char* kPanelToken = "panel-token-0123456789";
 inline constexpr const char* kClientToken = "client-token-0123456789";
 inline constexpr const char* kAuditorToken = "auditor-token-0123456789";
+inline constexpr const char* kAdminToken = "admin-token-0123456789";
 
 inline std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -50,7 +51,8 @@ public:
         fs::copy_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf",
                       dir / "policies/reference/reference.jf");
         write_file(dir / "tokens", std::string("# test tokens\n") + kAuthorToken + " author\n" + kPanelToken +
-                                       " panel\n" + kClientToken + " client\n" + kAuditorToken + " auditor\n");
+                                       " panel\n" + kClientToken + " client\n" + kAuditorToken + " auditor\n" +
+                                       kAdminToken + " admin records-officer\n");
         options.policies = dir / "policies";
         options.db = dir / "decisions.db";
         options.port = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -307,6 +308,83 @@ TEST(StoreOpen, AnOlderDatabaseGainsTheAuditTable) {
     EXPECT_EQ(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_CONSTRAINT);
     sqlite3_close(db);
     fs::remove_all(dir);
+}
+
+TEST(StoreOpen, AnOlderDatabaseGainsTheChangeFeedWithItsHistoryAndTheNewTriggers) {
+    const auto dir = fs::temp_directory_path() / ("jointly-store-" + Store::new_decision_id());
+    fs::create_directories(dir);
+    std::string first;
+    std::string panel;
+    {
+        auto store = Store::open(dir / "old.db");
+        DecisionRecord r;
+        r.id = first = Store::new_decision_id();
+        r.case_ref = "C-OLD";
+        r.outcome = "approve";
+        r.total = "1.00";
+        store->add_decision(r);
+        r.id = Store::new_decision_id();
+        store->add_decision(r);
+        panel = store->add_panel_record(first, "{}")->id;
+    }
+    // What a database from before the feed looks like: no `changes`, the old triggers.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "old.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "DROP TABLE changes; DROP TRIGGER decisions_update_only_erasure; "
+                           "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions "
+                           "BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    {
+        auto store = Store::open(dir / "old.db");
+        const auto feed = store->changes_after(0, 10);
+        ASSERT_EQ(feed.size(), 3u);
+        EXPECT_EQ(feed[0].decision_id, first);
+        EXPECT_EQ(feed[0].kind, "decision");
+        EXPECT_EQ(feed[2].kind, "panel_record");
+        EXPECT_EQ(feed[2].panel_record_id, panel);
+        // The old blanket trigger is gone: an erasure can go through.
+        const auto erased = store->erase_decision(
+            Erasure{first, "", "records-officer", "ER-1", "req-1", std::nullopt},
+            Redaction{[](const DecisionRecord&) { return std::string("{}"); },
+                      [](const std::string&) { return std::string("{}"); }},
+            std::nullopt);
+        EXPECT_TRUE(erased.found);
+        EXPECT_FALSE(erased.already);
+        EXPECT_EQ(store->get_decision(first)->case_ref, "");
+        ASSERT_TRUE(store->get_decision(first)->erased);
+        EXPECT_EQ(store->get_decision(first)->erased->reason, "ER-1");
+        EXPECT_EQ(store->changes_after(feed.back().seq, 10).at(0).kind, "erasure");
+    }
+    fs::remove_all(dir);
+}
+
+TEST_F(StoreTest, AWaitForAChangeWakesOnTheCommit) {
+    const auto before = store_->changes_after(0, 100);
+    EXPECT_FALSE(store_->wait_for_change(0, std::chrono::milliseconds(50)));
+    std::thread writer([this] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        store_->add_decision(record("C-WAIT", "approve"));
+    });
+    EXPECT_TRUE(store_->wait_for_change(0, std::chrono::seconds(20)));
+    writer.join();
+    EXPECT_EQ(store_->changes_after(0, 100).size(), before.size() + 1);
+}
+
+TEST_F(StoreTest, AKeyUsedBeforeWritesNothing) {
+    const IdempotencyKey key{"client\x1f/v1/decisions", "k-1", "hash-1"};
+    auto first = record("C-1", "approve");
+    const auto written = store_->write_decision(first, WriteExtras{std::nullopt, key});
+    EXPECT_FALSE(written.earlier);
+    const auto again = store_->write_decision(record("C-1", "approve"), WriteExtras{std::nullopt, key});
+    ASSERT_TRUE(again.earlier);
+    EXPECT_EQ(again.earlier->target, first.id);
+    EXPECT_EQ(again.earlier->body_sha256, "hash-1");
+    EXPECT_EQ(store_->count_decisions({}), 1u);
+    EXPECT_EQ(store_->find_idempotent(key.scope, key.key)->target, first.id);
+    EXPECT_FALSE(store_->find_idempotent("other\x1f/v1/decisions", key.key));
 }
 
 TEST(StoreOpen, UnwritablePathThrows) {

@@ -1,6 +1,7 @@
 // The decision store: SQLite (WAL, synchronous=FULL), append-only.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -19,8 +20,21 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// What is stored for one decision. JSON texts are stored exactly as sent and answered.
+// The tombstone left where a decision's personal data was erased (UK GDPR art. 17) or
+// rectified (art. 16: a new decision supersedes it). Kept for good; append-only.
+struct Erasure {
+    std::string decision_id;
+    std::string at;                           // set by the store (UTC, ISO 8601)
+    std::string principal;                    // the admin token's name
+    std::string reason;
+    std::string request_id;
+    std::optional<std::string> superseded_by; // rectification: the decision that replaces it
+};
+
+// What is stored for one decision. JSON texts are stored exactly as sent and answered; after
+// an erasure, case_ref and request_json are empty and response_json holds only the figures.
 struct DecisionRecord {
+    std::int64_t seq = 0;       // set by the store: the order of storing (a paging cursor)
     std::string id;             // from Store::new_decision_id()
     std::string case_ref;
     std::string policy_id;
@@ -32,6 +46,7 @@ struct DecisionRecord {
     std::string request_json;
     std::string response_json;
     std::string created_at;     // set by the store (UTC, ISO 8601)
+    std::optional<Erasure> erased;  // read from the store: the tombstone, when erased
 };
 
 // A panel's recorded decision, kept beside the rules' result.
@@ -50,6 +65,7 @@ struct DecisionQuery {
     std::optional<std::string> to;       // YYYY-MM-DD inclusive
     std::optional<std::string> outcome;
     std::optional<std::string> policy;   // policy id
+    std::optional<std::int64_t> before;  // only decisions with a smaller seq (paging newest first)
     std::size_t limit = 50;
     std::size_t offset = 0;
 };
@@ -67,6 +83,66 @@ struct AuditEntry {
     std::optional<std::string> panel_record_id;
     std::optional<std::string> detail;  // e.g. a list's query `case_ref=C-1042`
     int status = 0;             // the HTTP status answered
+    // Not stored: set when the entry went into the store in its write's own transaction (so
+    // the audit wrapper does not append it again).
+    bool committed_with_write = false;
+};
+
+// An `Idempotency-Key` as used for one write. Keys are scoped: the same key from another
+// caller or for another route never meets this one.
+struct IdempotencyKey {
+    std::string scope;          // principal name and route (`ops:/v1/decisions`)
+    std::string key;            // as sent
+    std::string body_sha256;    // of the body's exact bytes
+};
+
+// An earlier use of an idempotency key: what it created.
+struct IdempotentUse {
+    std::string target;         // the decision id or panel record id created
+    std::string body_sha256;
+};
+
+// What goes into a write's transaction beside the row itself.
+struct WriteExtras {
+    std::optional<AuditEntry> audit;            // its decision_id / panel_record_id are filled in
+    std::optional<IdempotencyKey> idempotency;  // the row is written only if the key is new
+};
+
+// What a write did: wrote the row (created_at set), or found the key used before (nothing
+// written; `earlier` says what the first use created).
+struct WriteResult {
+    std::string created_at;
+    std::optional<IdempotentUse> earlier;
+};
+
+// A panel record write: decision_found false when the decision does not exist.
+struct PanelWrite {
+    bool decision_found = false;
+    std::optional<PanelRecord> record;
+    std::optional<IdempotentUse> earlier;
+};
+
+// How an erasure rewrites what it keeps (called inside the erasure's transaction).
+struct Redaction {
+    std::function<std::string(const DecisionRecord&)> response;        // the response_json to keep
+    std::function<std::string(const std::string& record_json)> panel;  // a panel record's record_json
+};
+
+// An erasure's outcome: found false when there is no such decision; already true (and
+// nothing changed) when it was erased before, `erasure` then being the first tombstone.
+struct EraseResult {
+    bool found = false;
+    bool already = false;
+    Erasure erasure;
+};
+
+// One entry of the change feed: a decision, panel record or erasure stored, in commit order.
+struct Change {
+    std::int64_t seq = 0;       // increasing; the feed's cursor
+    std::string at;
+    std::string kind;           // decision | panel_record | erasure
+    std::string decision_id;
+    std::optional<std::string> panel_record_id;
 };
 
 // find_audit filters. Dates compare with the UTC day of `at`. Entries come oldest first
@@ -83,7 +159,8 @@ struct AuditQuery {
 // Thread-safe. Writes go through one writer thread that commits in groups: each call
 // returns only after the transaction holding its row has committed (and, with
 // synchronous=FULL, been synced), so an acknowledged write survives kill -9 and, on storage
-// that honours fsync, a power loss. Rows are never updated or deleted (triggers refuse).
+// that honours fsync, a power loss. Rows are never deleted, and never updated except by an
+// erasure blanking a decision's personal data (triggers refuse anything else).
 class Store {
 public:
     // Opens or creates the database. Throws StoreError when it cannot.
@@ -94,8 +171,12 @@ public:
     // same). Throws StoreError when the random source fails.
     static std::string new_decision_id();
 
-    // Stores a decision; returns its created_at. Throws StoreError.
-    virtual std::string add_decision(DecisionRecord record) = 0;
+    // Stores a decision with, in the same transaction, the audit entry and the idempotency key
+    // of `extras`; when the key was used before nothing is written and `earlier` says what the
+    // first use created. Returns after the commit. Throws StoreError.
+    virtual WriteResult write_decision(DecisionRecord record, const WriteExtras& extras) = 0;
+    // write_decision without extras; returns created_at.
+    std::string add_decision(DecisionRecord record) { return write_decision(std::move(record), {}).created_at; }
     virtual std::optional<DecisionRecord> get_decision(const std::string& id) = 0;
     // Newest first. Request and response texts are included.
     virtual std::vector<DecisionRecord> find_decisions(const DecisionQuery& query) = 0;
@@ -103,10 +184,36 @@ public:
 
     // Stores a panel record for an existing decision; it supersedes the latest earlier
     // record for that decision. nullopt when the decision does not exist. Throws StoreError.
-    virtual std::optional<PanelRecord> add_panel_record(const std::string& decision_id,
-                                                        const std::string& record_json) = 0;
+    // With `extras` as for write_decision.
+    virtual PanelWrite write_panel_record(const std::string& decision_id, const std::string& record_json,
+                                          const WriteExtras& extras) = 0;
+    std::optional<PanelRecord> add_panel_record(const std::string& decision_id, const std::string& record_json) {
+        return write_panel_record(decision_id, record_json, {}).record;
+    }
     // Oldest first.
     virtual std::vector<PanelRecord> panel_records(const std::string& decision_id) = 0;
+
+    // The earlier use of an idempotency key, if any.
+    virtual std::optional<IdempotentUse> find_idempotent(const std::string& scope, const std::string& key) = 0;
+
+    // Erases the personal data of decision `erasure.decision_id` in one transaction: case_ref
+    // and the request become empty, the response becomes redact.response(record), each panel
+    // record's text becomes redact.panel(text); the tombstone `erasure` (at set here) and
+    // `audit` are appended. The only change to a stored decision the store allows (triggers
+    // refuse any other UPDATE, and any DELETE). Throws StoreError.
+    virtual EraseResult erase_decision(Erasure erasure, const Redaction& redact,
+                                       const std::optional<AuditEntry>& audit) = 0;
+    // Rectification: stores `replacement` and erases `erasure.decision_id` with superseded_by
+    // set to the replacement's id, in one transaction. found false: no such decision (nothing
+    // stored); already true: it was erased or superseded before (nothing stored).
+    virtual EraseResult rectify_decision(DecisionRecord replacement, Erasure erasure, const Redaction& redact,
+                                         const std::optional<AuditEntry>& audit) = 0;
+
+    // The change feed: entries with seq > after, oldest first, at most `limit`.
+    virtual std::vector<Change> changes_after(std::int64_t after, std::size_t limit) = 0;
+    // Waits until an entry with seq > after has committed or `timeout` passes (or the store
+    // closes); true when there is one.
+    virtual bool wait_for_change(std::int64_t after, std::chrono::milliseconds timeout) = 0;
 
     // Calls `visit` for every decision matching `query` (its limit and offset are ignored),
     // oldest first, with the decision's latest panel record (the one no later record
@@ -123,6 +230,20 @@ public:
     // The entries matching `query`, oldest first (increasing id), at most query.limit.
     // Throws StoreError.
     virtual std::vector<AuditEntry> find_audit(const AuditQuery& query) = 0;
+
+    // Called on the writer thread after every group commit with how long the transaction took
+    // (BEGIN to COMMIT, fsync included) and whether it committed. For metrics; set it before
+    // the first write. It must not throw or call back into the store.
+    using CommitObserver = std::function<void(std::chrono::nanoseconds elapsed, bool committed)>;
+    void set_commit_observer(CommitObserver observer) { commit_observer_ = std::move(observer); }
+
+protected:
+    void observe_commit(std::chrono::nanoseconds elapsed, bool committed) const {
+        if (commit_observer_) commit_observer_(elapsed, committed);
+    }
+
+private:
+    CommitObserver commit_observer_;
 };
 
 }  // namespace jointly::server

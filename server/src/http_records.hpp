@@ -1,0 +1,30 @@
+// What the decision routes (http_decisions.cpp) share with erasure and rectification
+// (http_erasure.cpp): evaluating a request body and making the record that stores it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http_internal.hpp"
+
+namespace jointly::server {
+
+// `explain` from the query string (400 when it is not full or none).
+EvaluateOptions evaluate_options(const Context& context, const httplib::Request& request);
+
+// Evaluates a decision request against the current policies; the ApiError of a failure.
+Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const EvaluateOptions& options);
+
+// The record storing `evaluated` under a new id: its response carries `decision_id` first
+// and, for a rectification, `supersedes`. `request_text` is stored as the request.
+DecisionRecord decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
+                               const std::string& supersedes = {});
+
+// SHA-256 of `bytes`, lowercase hex (libcrypto).
+std::string body_sha256(std::string_view bytes);
+
+// POST /v1/decisions/{id}/erasure and /rectification (http_erasure.cpp), registered by
+// register_decision_routes.
+void register_erasure_routes(httplib::Server& server, Context& context);
+
+}  // namespace jointly::server
