@@ -169,22 +169,20 @@ body = r.read()
 assert r.status == 200, (r.status, body)
 assert r.getheader("Strict-Transport-Security"), "no HSTS header"
 assert c.sock.version() in ("TLSv1.2", "TLSv1.3"), c.sock.version()
-old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-old.check_hostname = False
-old.verify_mode = ssl.CERT_NONE
-old.maximum_version = ssl.TLSVersion.TLSv1_1
-try:
-    o = http.client.HTTPSConnection("127.0.0.1", tls_port, context=old, timeout=10)
-    o.request("GET", "/healthz")
-    o.getresponse()
-    raise SystemExit("TLS 1.1 was accepted")
-except (ssl.SSLError, ConnectionError, OSError):
-    pass
+# TLS 1.2 clients are served too (older ones cannot be tested here: this OpenSSL refuses them
+# itself, so the site's `ssl_protocols` line is what keeps them out).
+v12 = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+v12.check_hostname = False
+v12.verify_mode = ssl.CERT_NONE
+v12.maximum_version = ssl.TLSVersion.TLSv1_2
+o = http.client.HTTPSConnection("127.0.0.1", tls_port, context=v12, timeout=10)
+o.request("GET", "/healthz")
+assert o.getresponse().status == 200 and o.sock.version() == "TLSv1.2", o.sock.version()
 p = http.client.HTTPConnection("127.0.0.1", plain_port, timeout=10)
 p.request("GET", "/v1/decisions")
 r = p.getresponse()
 assert r.status == 301 and r.getheader("Location", "").startswith("https://"), (r.status, r.getheader("Location"))
-print("nginx TLS site: /healthz over", c.sock.version(), "with HSTS; TLS 1.1 refused; plain HTTP redirected")
+print("nginx TLS site: /healthz over", c.sock.version(), "and TLSv1.2, with HSTS; plain HTTP redirected")
 PY
   kill "$tlspid" 2>/dev/null || true
 else
