@@ -435,5 +435,52 @@ TEST(HttpAuditGaps, EveryStoredDecisionHasItsAuditEntry) {
     EXPECT_EQ(count_rows(s.options.db, "SELECT count(*) FROM audit WHERE action = 'write'"), 5);
 }
 
+// --- CSV -----------------------------------------------------------------------------------
+
+TEST(HttpCsv, ListsAndReportsAnswerCsvWhenAsked) {
+    TestServer s;
+    auto c = s.client();
+    const auto a = store(c, request_for("C-CSV-1"));
+    store(c, request_for("C-CSV-2"));
+    auto r = c.Get("/v1/decisions?format=csv&limit=1", bearer(kClientToken));
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+    // The columns are docs/csv.md's.
+    const auto docs = read_file(fs::path(JOINTLY_SOURCE_DIR) / "docs/csv.md");
+    const auto header = r->body.substr(0, r->body.find("\r\n"));
+    EXPECT_EQ(header.rfind("decision_id,", 0), 0u) << header;
+    EXPECT_NE(docs.find("\n" + header + "\n"), std::string::npos) << header;
+    // One decision (the newest) in long form: a row per agency, each with its case reference.
+    EXPECT_NE(r->body.find(",C-CSV-2,"), std::string::npos);
+    EXPECT_EQ(r->body.find(",C-CSV-1,"), std::string::npos);
+    const auto link = r->get_header_value("Link");
+    ASSERT_NE(link.find("rel=\"next\""), std::string::npos) << link;
+    const auto next = link.substr(1, link.find('>') - 1);
+    auto second = c.Get(next.c_str(), bearer(kClientToken));
+    ASSERT_EQ(second->status, 200);
+    EXPECT_NE(second->body.find(a), std::string::npos);
+    EXPECT_FALSE(second->has_header("Link"));
+    // The Accept header asks for it too; JSON stays the default.
+    auto accept = c.Get("/v1/decisions", httplib::Headers{{"Authorization", std::string("Bearer ") + kClientToken},
+                                                          {"Accept", "text/csv"}});
+    EXPECT_EQ(accept->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+    EXPECT_EQ(c.Get("/v1/decisions", bearer(kClientToken))->get_header_value("Content-Type"), "application/json");
+    EXPECT_EQ(c.Get("/v1/decisions?format=xml", bearer(kClientToken))->status, 400);
+    // The summary: funded money by agency, in long form.
+    auto report = c.Get("/v1/reports/summary?format=csv", bearer(kClientToken));
+    ASSERT_EQ(report->status, 200);
+    const auto report_header = report->body.substr(0, report->body.find("\r\n"));
+    EXPECT_NE(docs.find("\n" + report_header + "\n"), std::string::npos) << report_header;
+    const auto json_report = body_of(c.Get("/v1/reports/summary", bearer(kClientToken)));
+    std::size_t found = 0;
+    for (const auto& [agency, amount] : json_report["funded"]["by_agency"].items()) {
+        // The first row of the agency in the funded section is its total.
+        const auto row = report->body.find(",funded,");
+        const auto at = report->body.find("," + agency + "," + amount.get<std::string>() + "\r\n", row);
+        if (row != std::string::npos && at != std::string::npos) ++found;
+    }
+    EXPECT_EQ(found, json_report["funded"]["by_agency"].size()) << report->body;
+}
+
 }  // namespace
 }  // namespace jointly::testing
