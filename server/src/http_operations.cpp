@@ -22,10 +22,13 @@ void healthz(Context& context, const httplib::Request&, httplib::Response& respo
 
 void metrics(Context& context, const httplib::Request&, httplib::Response& response) {
     const auto snapshot = context.registry.snapshot();
+    PolicyState policies;
+    policies.versions_loaded = snapshot->policies().size();
+    policies.generation = snapshot->generation();
+    policies.reload_failures = context.registry.reload_failures();
+    policies.reloads = context.registry.reload_stats();
     response.status = 200;
-    response.set_content(context.metrics.render(snapshot->policies().size(), context.registry.reload_failures(),
-                                                snapshot->generation()),
-                         "text/plain; version=0.0.4");
+    response.set_content(context.metrics.render(policies), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void openapi(Context&, const httplib::Request&, httplib::Response& response) {

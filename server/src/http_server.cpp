@@ -104,15 +104,26 @@ std::string request_id_of(const httplib::Request& request) {
     return out;
 }
 
+// The request being handled on this worker thread, from the pre-routing handler to
+// finish_request (or, if it never finishes, to the end of its connection).
+thread_local std::optional<Metrics::Hold> t_in_flight;
+
 // Metrics and the access log line, once per request, before the response is written (so a
 // client that has its answer sees it counted). The line is JSON: never a fact, a body or a
-// token; the principal is the token's name.
+// token; the principal is the token's name. A request cpp-httplib refused before the
+// pre-routing handler (an unreadable request line) is counted with duration 0.
 void finish_request(Context& context, const httplib::Request& request, const httplib::Response& response) {
     if (t_note.recorded) return;
     t_note.recorded = true;
-    const double seconds = std::chrono::duration<double>(Clock::now() - t_request_start).count();
+    const double seconds =
+        t_in_flight ? std::chrono::duration<double>(Clock::now() - t_request_start).count() : 0.0;
+    t_in_flight.reset();
     const std::string route = t_note.route.empty() ? "unmatched" : t_note.route;
-    context.metrics.observe(request.method, route, response.status, seconds);
+    // A request answered before routing (screened, or refused by cpp-httplib while reading its
+    // body) is counted under the route its path would have reached.
+    const bool routed = !t_note.route.empty() && t_note.route != "screened";
+    context.metrics.observe(request.method, routed ? route : context.metrics.route_of(request.path),
+                            response.status, seconds);
     if (context.options.log) {
         nlohmann::ordered_json line = nlohmann::ordered_json::object();
         line["ts"] = utc_now();
@@ -279,6 +290,30 @@ public:
     int listening_socket() const { return svr_sock_; }
 };
 
+// cpp-httplib's thread pool (one connection per task), counting the connections waiting for a
+// thread and the threads serving one.
+class CountingPool final : public httplib::TaskQueue {
+public:
+    CountingPool(std::size_t threads, Metrics& metrics) : pool_(threads), metrics_(metrics) {}
+
+    void enqueue(std::function<void()> fn) override {
+        // Shared so that the wait ends however the task ends (run, or dropped unrun).
+        auto waiting = std::make_shared<std::optional<Metrics::Hold>>();
+        waiting->emplace(metrics_, Metrics::Gauge::ConnectionsWaiting);
+        pool_.enqueue([this, waiting, fn = std::move(fn)] {
+            waiting->reset();
+            Metrics::Hold busy(metrics_, Metrics::Gauge::ThreadsBusy);
+            fn();
+            t_in_flight.reset();  // a request whose answer could not be written never finished
+        });
+    }
+    void shutdown() override { pool_.shutdown(); }
+
+private:
+    httplib::ThreadPool pool_;
+    Metrics& metrics_;
+};
+
 class HttpApiServer final : public ApiServer {
 public:
     explicit HttpApiServer(const ServeOptions& options) : context_(options) {
@@ -300,7 +335,14 @@ public:
         } catch (const std::exception& e) {
             throw StartError(e.what(), {});
         }
+        context_.store->set_commit_observer([&metrics = context_.metrics](std::chrono::nanoseconds elapsed,
+                                                                           bool committed) {
+            metrics.store_commit(elapsed, committed);
+        });
         configure();
+        std::vector<std::pair<std::string, std::string>> routes;
+        for (const auto& [pattern, entry] : context_.patterns) routes.emplace_back(pattern, entry.first);
+        context_.metrics.set_routes(routes);
     }
 
     int bind() override {
@@ -357,7 +399,8 @@ private:
     void configure() {
         const auto& o = context_.options;
         const std::size_t threads = o.threads == 0 ? 1 : o.threads;
-        server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        context_.metrics.set_threads(threads);
+        server_.new_task_queue = [this, threads] { return new CountingPool(threads, context_.metrics); };
         server_.set_payload_max_length(o.max_body);
         server_.set_read_timeout(o.request_timeout_seconds, 0);
         server_.set_write_timeout(o.request_timeout_seconds, 0);
@@ -373,6 +416,7 @@ private:
         server_.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Cache-Control", "no-store"}});
         server_.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
             t_request_start = Clock::now();
+            t_in_flight.emplace(context_.metrics, Metrics::Gauge::RequestsInFlight);
             t_note = RequestNote{};
             t_note.request_id = request_id_of(request);
             t_note.client = request.remote_addr;
@@ -383,6 +427,11 @@ private:
                 return httplib::Server::HandlerResponse::Handled;
             }
             return httplib::Server::HandlerResponse::Unhandled;
+        });
+        // Every answer passes here just before it is written, whoever made it (a route, the
+        // error handler, cpp-httplib itself, the OPTIONS answers): each request is finished.
+        server_.set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+            finish_request(context_, request, response);
         });
         server_.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
             if (response.body.empty()) {

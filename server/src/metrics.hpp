@@ -1,38 +1,110 @@
-// Prometheus counters and a latency histogram for the HTTP API. Thread-safe.
+// Prometheus metrics of the HTTP API, the decision store, policy reloads and the process,
+// rendered in the text exposition format 0.0.4. docs/operations.md lists every series.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <regex>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
+
+#include "jointly/server/registry.hpp"
 
 namespace jointly::server {
 
+// The policy state read from the registry at scrape time.
+struct PolicyState {
+    std::size_t versions_loaded = 0;
+    std::uint64_t generation = 0;
+    std::uint64_t reload_failures = 0;  // directory reloads refused (Registry::reload_failures)
+    ReloadStats reloads;
+};
+
+// What /proc/self says about this process; a field is nullopt when it could not be read
+// (no /proc). Never throws.
+struct ProcessStats {
+    std::optional<double> cpu_seconds;            // user + system
+    std::optional<double> resident_bytes;
+    std::optional<double> virtual_bytes;
+    std::optional<double> open_fds;
+    std::optional<double> max_fds;                // the soft RLIMIT_NOFILE; +Inf when unlimited
+    std::optional<double> start_time_seconds;     // since the Unix epoch
+};
+ProcessStats read_process_stats();
+
+// Thread-safe: every member may be called from any thread, concurrently.
 class Metrics {
 public:
-    // One finished request: its route template (`/v1/decisions/{id}`), status and duration.
-    void observe(const std::string& method, const std::string& route, int status, double seconds);
-    void decision(const std::string& outcome);
-    // Renders the Prometheus text exposition format; gauges are passed in.
-    std::string render(std::size_t policy_versions, std::uint64_t reload_failures,
-                       std::uint64_t snapshot_generation) const;
+    // Upper bounds (seconds) of the request and store-commit histograms' buckets.
+    static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                                     0.1,    0.25,  0.5,   1.0,   2.5,  5.0,  10.0};
 
-    static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
-                                                     0.05,   0.1,   0.25,  0.5,   1.0,  2.5};
+    enum class Gauge { RequestsInFlight, ThreadsBusy, ConnectionsWaiting };
+
+    // Holds one unit of a gauge from construction to destruction (a request being handled, a
+    // worker thread serving a connection). The Metrics must outlive it.
+    class Hold {
+    public:
+        Hold(Metrics& metrics, Gauge gauge);
+        ~Hold();
+        Hold(const Hold&) = delete;
+        Hold& operator=(const Hold&) = delete;
+
+    private:
+        std::atomic<std::int64_t>& value_;
+    };
+
+    // One finished request: its method, route label (the template, e.g. `/v1/decisions/{id}`,
+    // or `unmatched`), status and duration. An empty method is counted as `unknown`.
+    void observe(const std::string& method, const std::string& route, int status, double seconds);
+    // One evaluation's outcome (`approve`, `refer`, `decline`).
+    void decision(const std::string& outcome);
+    // One group commit of the store (its writer thread): how long, and whether it committed.
+    // Never throws.
+    void store_commit(std::chrono::nanoseconds elapsed, bool committed) noexcept;
+    // The configured number of worker threads.
+    void set_threads(std::size_t threads);
+
+    // The routes a request path is matched against by route_of: (cpp-httplib pattern, route
+    // template). Call once before serving; an invalid pattern is skipped.
+    void set_routes(const std::vector<std::pair<std::string, std::string>>& routes);
+    // The template of the first route whose pattern matches all of `path`, else `unmatched`:
+    // the route label of a request answered before (or without) routing.
+    std::string route_of(const std::string& path) const;
+
+    // The whole exposition, `policies` and the process's figures (read now) included.
+    std::string render(const PolicyState& policies) const;
+    // The same with given process figures (for tests).
+    std::string render(const PolicyState& policies, const ProcessStats& process) const;
 
 private:
     struct Histogram {
-        std::array<std::uint64_t, kBuckets.size()> buckets{};
+        std::array<std::uint64_t, kBuckets.size()> buckets{};  // cumulative: observations <= kBuckets[i]
         std::uint64_t count = 0;
         double sum = 0;
+        void add(double value);
     };
+
     mutable std::mutex mutex_;
-    std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-    std::map<std::string, Histogram> latency_;  // by route
+    std::map<std::tuple<std::string, std::string, int>, Histogram> requests_;  // (method, route, status)
     std::map<std::string, std::uint64_t> decisions_;
+    Histogram commits_;
+    std::uint64_t commit_errors_ = 0;
+
+    std::atomic<std::int64_t> in_flight_{0};
+    std::atomic<std::int64_t> threads_busy_{0};
+    std::atomic<std::int64_t> connections_waiting_{0};
+    std::atomic<std::size_t> threads_{0};
+
+    // INVARIANT: written only by set_routes, before serving; read-only afterwards.
+    std::vector<std::pair<std::regex, std::string>> routes_;
 };
 
 }  // namespace jointly::server

@@ -288,10 +288,17 @@ std::uint64_t Registry::reload_failures() const {
     return reload_failures_;
 }
 
+ReloadStats Registry::reload_stats() const {
+    std::lock_guard lock(snapshot_mutex_);
+    return stats_;
+}
+
 void Registry::install(std::vector<LoadedPolicy> policies) {
     auto next = std::make_shared<const Snapshot>(std::move(policies), ++generation_);
     std::lock_guard lock(snapshot_mutex_);
     snapshot_ = std::move(next);
+    ++stats_.successes;
+    stats_.last_success = std::chrono::system_clock::now();
 }
 
 LoadResult Registry::reload() {
@@ -302,12 +309,22 @@ LoadResult Registry::reload() {
     } else {
         std::lock_guard lock(snapshot_mutex_);
         ++reload_failures_;
+        ++stats_.failures;
     }
     return result;
 }
 
 UploadResult Registry::submit(const std::string& source, const std::string& file, bool store) {
     std::lock_guard writer(write_mutex_);
+    auto out = submit_locked(source, file, store);
+    if (store && out.status != UploadResult::Status::Added) {
+        std::lock_guard lock(snapshot_mutex_);
+        ++stats_.failures;
+    }
+    return out;
+}
+
+UploadResult Registry::submit_locked(const std::string& source, const std::string& file, bool store) {
     UploadResult out;
     out.report.file = file;
     out.report.source = source;

@@ -43,7 +43,8 @@ TEST(HttpOperations, MetricsCountRequestsDecisionsAndPolicies) {
           "jointly_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1",
           "jointly_decisions_total{outcome=\"approve\"} 1", "jointly_policy_versions_loaded 1",
           "jointly_policy_reload_failures_total 0",
-          "jointly_http_request_duration_seconds_count{route=\"/v1/evaluate\"} 2"})
+          "jointly_http_request_duration_seconds_count{method=\"POST\",route=\"/v1/evaluate\",status=\"200\"} 1",
+          "jointly_http_request_duration_seconds_count{method=\"POST\",route=\"/v1/evaluate\",status=\"400\"} 1"})
         EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
 }
 

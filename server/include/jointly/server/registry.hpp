@@ -2,6 +2,7 @@
 // swapped atomically on reload and upload.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -90,6 +91,15 @@ struct UploadResult {
     engine::CompileResult::Stopped stopped = engine::CompileResult::Stopped::None;
 };
 
+// Attempts to change the policies in service: directory reloads (the load at start and every
+// SIGHUP) and stored uploads (POST /v1/policies); checks alone are not counted.
+struct ReloadStats {
+    std::uint64_t successes = 0;  // the snapshot was swapped
+    std::uint64_t failures = 0;   // the snapshot was kept: a reload or upload was refused
+    // When the snapshot in service was installed; nullopt before the first success.
+    std::optional<std::chrono::system_clock::time_point> last_success;
+};
+
 // Holds the snapshot in service. Readers call `snapshot()` (a shared_ptr copy under a short
 // lock) and keep it for a whole request, so every request sees exactly one complete set.
 // Reload and upload are serialised; a failed one leaves the snapshot in service untouched.
@@ -110,17 +120,22 @@ public:
     // Duplicate.
     UploadResult submit(const std::string& source, const std::string& file, bool store);
 
+    // Directory reloads refused (uploads not included).
     std::uint64_t reload_failures() const;
+    // Reloads and uploads, successful and refused. Thread-safe.
+    ReloadStats reload_stats() const;
 
 private:
     void install(std::vector<LoadedPolicy> policies);
+    UploadResult submit_locked(const std::string& source, const std::string& file, bool store);
 
     std::filesystem::path dir_;
     mutable std::mutex snapshot_mutex_;  // guards snapshot_ (the pointer only)
     std::shared_ptr<const Snapshot> snapshot_;
     std::mutex write_mutex_;             // serialises reload and submit
     std::uint64_t generation_ = 0;
-    std::uint64_t reload_failures_ = 0;
+    std::uint64_t reload_failures_ = 0;  // guarded by snapshot_mutex_, like stats_
+    ReloadStats stats_;
 };
 
 }  // namespace jointly::server
