@@ -122,6 +122,7 @@ Diagnostics Checker::finish() {
                             " of one code are listed; this points at the first one left out"
                       : "at most " + std::to_string(limits.total) +
                             " diagnostics are listed in all; this points at the first one left out");
+        out.back().not_listed = o.count;
     }
     return std::move(out);
 }

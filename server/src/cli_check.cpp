@@ -21,12 +21,21 @@ int cmd_check(const std::vector<std::string>& argv, std::ostream& out, std::ostr
     }
     std::vector<fs::path> paths(args.positional.begin(), args.positional.end());
     const auto load = load_policies(paths);
+    // Problems, not lines: an "and N more" summary counts as the N it stands for, which are
+    // also counted apart as not listed.
     std::size_t errors = 0;
     std::size_t warnings = 0;
+    std::size_t errors_not_listed = 0;
+    std::size_t warnings_not_listed = 0;
     for (const auto& f : load.files)
         for (const auto& d : f.diagnostics) {
-            if (d.severity == dsl::Severity::Error) ++errors;
-            else if (d.severity == dsl::Severity::Warning) ++warnings;
+            if (d.severity == dsl::Severity::Error) {
+                errors += dsl::problems(d);
+                errors_not_listed += d.not_listed;
+            } else if (d.severity == dsl::Severity::Warning) {
+                warnings += dsl::problems(d);
+                warnings_not_listed += d.not_listed;
+            }
         }
     errors += load.io_errors.size();
     if (format == "json") {
@@ -37,14 +46,18 @@ int cmd_check(const std::vector<std::string>& argv, std::ostream& out, std::ostr
                                          {"files", files},
                                          {"errors", errors},
                                          {"warnings", warnings},
+                                         {"not_listed",
+                                          {{"errors", errors_not_listed}, {"warnings", warnings_not_listed}}},
                                          {"io_errors", load.io_errors}};
         out << report.dump(2) << "\n";
     } else {
         render_reports(load.files, err);
         for (const auto& e : load.io_errors) err << "error: " << e << "\n";
         out << "checked " << load.files.size() << (load.files.size() == 1 ? " file" : " files") << ": " << errors
-            << (errors == 1 ? " error, " : " errors, ") << warnings << (warnings == 1 ? " warning" : " warnings")
-            << "\n";
+            << (errors == 1 ? " error, " : " errors, ") << warnings << (warnings == 1 ? " warning" : " warnings");
+        if (const std::size_t hidden = errors_not_listed + warnings_not_listed; hidden != 0)
+            out << " (" << hidden << " not listed)";
+        out << "\n";
     }
     return load.ok ? kOk : kFailed;
 }

@@ -89,6 +89,57 @@ TEST_F(CliTest, CheckFindsOverlappingVersionsAcrossFiles) {
     EXPECT_NE(r.err.find("E2301"), std::string::npos) << r.err;
 }
 
+// 30 rules on one service whose conditions all overlap (435 pairs, W2002) and 25 rules that
+// split to undeclared agencies (E2003): past the checker's cap of 20 per code, each code is
+// listed 20 times plus one "and N more" summary.
+std::string capped_policy() {
+    std::string text = "policy capped \"Capped\"\n  version \"1\"\n  effective from 2025-04-01\n\n"
+                       "agency social_care \"Social care\"\n\nfact points: whole default 0\n\n";
+    for (int i = 0; i < 30; ++i)
+        text += "rule r_" + std::to_string(i) + "\n  when service is personal_care and points >= " +
+                std::to_string(i) + "\n  split social_care 100%\n\n";
+    for (int i = 0; i < 25; ++i)
+        text += "rule u_" + std::to_string(i) + "\n  when service is s_" + std::to_string(i) + "\n  split nobody_" +
+                std::to_string(i) + " 100%\n\n";
+    return text;
+}
+
+TEST_F(CliTest, CheckCountsProblemsACappedListLeftOut) {
+    write_file(dir_ / "capped.jf", capped_policy());
+    auto r = run({"check", (dir_ / "capped.jf").string()});
+    EXPECT_EQ(r.code, 1);
+    // 20 listed + 5 not listed errors, 20 listed + 415 not listed warnings.
+    EXPECT_EQ(r.out, "checked 1 file: 25 errors, 435 warnings (420 not listed)\n");
+    EXPECT_NE(r.err.find("and 5 more `E2003` errors (unknown agency) not listed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("and 415 more `W2002` warnings"), std::string::npos) << r.err;
+
+    auto j = run({"check", "--format", "json", (dir_ / "capped.jf").string()});
+    EXPECT_EQ(j.code, 1);
+    const auto report = json::parse(j.out);
+    EXPECT_EQ(report["errors"], 25);
+    EXPECT_EQ(report["warnings"], 435);
+    EXPECT_EQ(report["not_listed"], json::parse(R"({"errors": 5, "warnings": 415})"));
+    ASSERT_EQ(report["files"].size(), 1U);
+    std::size_t listed_errors = 0;
+    std::size_t listed_warnings = 0;
+    for (const auto& d : report["files"][0]["diagnostics"]) {
+        listed_errors += d["severity"] == "error" ? 1U : 0U;
+        listed_warnings += d["severity"] == "warning" ? 1U : 0U;
+    }
+    EXPECT_EQ(listed_errors, 21U);    // 20 and the summary
+    EXPECT_EQ(listed_warnings, 21U);
+}
+
+TEST_F(CliTest, CheckWithNothingLeftOutPrintsNoNotListed) {
+    std::string text = read_file(kReference + "/reference.jf");
+    write_file(dir_ / "ok.jf", text);
+    auto r = run({"check", (dir_ / "ok.jf").string()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("not listed"), std::string::npos) << r.out;
+    auto j = run({"check", "--format", "json", (dir_ / "ok.jf").string()});
+    EXPECT_EQ(json::parse(j.out)["not_listed"], json::parse(R"({"errors": 0, "warnings": 0})"));
+}
+
 TEST_F(CliTest, FmtCheckAndRewrite) {
     EXPECT_EQ(run({"fmt", "--check", kSource + "/policies"}).code, 0);
     std::string text = read_file(kReference + "/reference.jf");

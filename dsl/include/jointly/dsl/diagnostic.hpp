@@ -23,12 +23,22 @@ struct Diagnostic {
     std::string file;
     Span span;
     std::string help;     // optional `= help:` line, e.g. "did you mean `health`?"
+    // A checker's "and N more" summary (dsl::Limits): N, the diagnostics of its code it stands
+    // for, none of them listed. 0 for every other diagnostic. A count of problems takes a
+    // summary as `not_listed` of its severity, not as one (see `problems`).
+    std::size_t not_listed = 0;
 };
 
 using Diagnostics = std::vector<Diagnostic>;
 
 // True when any diagnostic is an error.
 bool has_errors(const Diagnostics& diagnostics);
+
+// How many problems a diagnostic stands for: `not_listed` for an "and N more" summary, 1 for
+// any other.
+inline std::size_t problems(const Diagnostic& diagnostic) {
+    return diagnostic.not_listed != 0 ? diagnostic.not_listed : 1;
+}
 
 // GCC-style rendering: `file:line:col: error[E2003]: message`, the source line, a caret
 // under the span, and `= help:` when present. `source` is the file's text.
