@@ -171,8 +171,15 @@ void Metrics::Histogram::add(double value) {
 }
 
 void Metrics::observe(const std::string& method, const std::string& route, int status, double seconds) {
+    // The client chooses the method: only the standard ones become label values, so that no
+    // request can add series without bound.
+    static constexpr const char* kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                               "OPTIONS", "CONNECT", "TRACE", "PATCH"};
+    std::string label_value = "other";
+    for (const char* known : kMethods)
+        if (method == known) label_value = known;
     std::lock_guard lock(mutex_);
-    requests_[std::make_tuple(method.empty() ? std::string("unknown") : method, route, status)].add(seconds);
+    requests_[std::make_tuple(std::move(label_value), route, status)].add(seconds);
 }
 
 void Metrics::decision(const std::string& outcome) {

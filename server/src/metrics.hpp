@@ -62,7 +62,8 @@ public:
     };
 
     // One finished request: its method, route label (the template, e.g. `/v1/decisions/{id}`,
-    // or `unmatched`), status and duration. An empty method is counted as `unknown`.
+    // or `unmatched`), status and duration. A method other than the nine of RFC 9110 and
+    // RFC 5789 (or none, when the request line could not be read) is counted as `other`.
     void observe(const std::string& method, const std::string& route, int status, double seconds);
     // One evaluation's outcome (`approve`, `refer`, `decline`).
     void decision(const std::string& outcome);

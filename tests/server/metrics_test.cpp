@@ -66,6 +66,8 @@ TEST(Metrics, RequestsAreCountedAndTimedByMethodRouteAndStatus) {
         {.method = "GET", .route = "/v1/decisions/{id}", .status = 404, .seconds = 0.3},
         {.method = "POST", .route = "/v1/decisions", .status = 201, .seconds = 12.0},
         {.method = "", .route = "unmatched", .status = 414, .seconds = 0},
+        {.method = "BREW", .route = "unmatched", .status = 400, .seconds = 0},
+        {.method = "get", .route = "unmatched", .status = 400, .seconds = 0},
     };
     for (const auto& o : observations) m.observe(o.method, o.route, o.status, o.seconds);
     const auto text = render(m);
@@ -79,7 +81,8 @@ TEST(Metrics, RequestsAreCountedAndTimedByMethodRouteAndStatus) {
         {"jointly_http_requests_total{" + ok + "}", "3"},
         {"jointly_http_requests_total{" + missing + "}", "1"},
         {"jointly_http_requests_total{" + stored + "}", "1"},
-        {R"(jointly_http_requests_total{method="unknown",route="unmatched",status="414"})", "1"},
+        {R"(jointly_http_requests_total{method="other",route="unmatched",status="414"})", "1"},
+        {R"(jointly_http_requests_total{method="other",route="unmatched",status="400"})", "2"},
         {"jointly_http_request_duration_seconds_bucket{" + ok + ",le=\"0.0005\"}", "1"},
         {"jointly_http_request_duration_seconds_bucket{" + ok + ",le=\"0.001\"}", "2"},
         {"jointly_http_request_duration_seconds_bucket{" + ok + ",le=\"0.01\"}", "2"},
@@ -287,6 +290,10 @@ struct Exercised {
         EXPECT_EQ(raw_status(server.port, "POST /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                                           "application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
                   411);
+        // Refused by cpp-httplib before the pre-routing handler: a request line too long, or not one.
+        EXPECT_EQ(raw_status(server.port, "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+                  414);
+        EXPECT_EQ(raw_status(server.port, "NOT A REQUEST LINE\r\n\r\n"), 400);
         EXPECT_EQ(c.Put("/v1/evaluate", "{}", "application/json")->status, 405);
         EXPECT_EQ(c.Options("/v1/evaluate")->status, 204);
     }
@@ -319,6 +326,8 @@ TEST(MetricsHttp, EveryRequestIsCountedUnderItsRouteMethodAndStatus) {
         {.method = "POST", .route = "/v1/decisions", .status = 411},
         {.method = "PUT", .route = "/v1/evaluate", .status = 405},
         {.method = "OPTIONS", .route = "/v1/evaluate", .status = 204},
+        {.method = "other", .route = "unmatched", .status = 414},  // no method read
+        {.method = "other", .route = "unmatched", .status = 400},  // `NOT`: never a label value
     };
     for (const auto& x : expected) {
         const auto labels = std::string("{method=\"") + x.method + "\",route=\"" + x.route + "\",status=\"" +
