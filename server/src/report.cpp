@@ -40,17 +40,12 @@ struct Reading {
     std::optional<std::vector<std::pair<std::string, engine::Money>>> override_shares;
 };
 
-Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& panel) {
-    Reading r;
-    r.outcome = decision.outcome;
-    if (r.outcome != "approve" && r.outcome != "refer" && r.outcome != "decline")
-        throw std::runtime_error("unknown outcome");
-    const auto response = ojson::parse(decision.response_json);
+constexpr const char* kErasedService = "(erased)";
+
+// A decision's spend per service: each line's allocation under the service the stored request
+// gives it.
+void read_services(const DecisionRecord& decision, const ojson& response, Reading& r) {
     const auto request = ojson::parse(decision.request_json);
-    r.total = money_at(response.at("total"));
-    if (r.outcome == "refer") r.referred_to = response.value("referred_to", std::string());
-    r.by_agency = amounts_of(response.at("by_agency"));
-    for (const auto& [year, list] : response.at("by_financial_year").items()) r.by_year.emplace_back(year, amounts_of(list));
     std::map<std::string, std::string> service_of;
     for (const auto& line : request.value("lines", ojson::array())) {
         if (!line.is_object()) continue;
@@ -65,6 +60,26 @@ Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& p
         const std::string service = it == service_of.end() ? std::string("(unknown)") : it->second;
         r.services.insert(service);
         r.by_service.emplace_back(service, amounts_of(list));
+    }
+}
+
+Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& panel) {
+    Reading r;
+    r.outcome = decision.outcome;
+    if (r.outcome != "approve" && r.outcome != "refer" && r.outcome != "decline")
+        throw std::runtime_error("unknown outcome");
+    const auto response = ojson::parse(decision.response_json);
+    r.total = money_at(response.at("total"));
+    if (r.outcome == "refer") r.referred_to = response.value("referred_to", std::string());
+    r.by_agency = amounts_of(response.at("by_agency"));
+    for (const auto& [year, list] : response.at("by_financial_year").items()) r.by_year.emplace_back(year, amounts_of(list));
+    if (decision.erased) {
+        // Its lines went with the child's data: its money is counted under one service,
+        // `(erased)`, so the services still sum to the total.
+        r.services.insert(kErasedService);
+        r.by_service.emplace_back(kErasedService, r.by_agency);
+    } else {
+        read_services(decision, response, r);
     }
     if (panel) {
         const auto record = ojson::parse(panel->record_json);

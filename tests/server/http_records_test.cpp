@@ -374,6 +374,34 @@ TEST(HttpErasure, TheStoreRefusesAnyOtherChangeToADecision) {
     sqlite3_close(db);
 }
 
+TEST(HttpErasure, TheSummaryKeepsAnErasedDecisionsMoney) {
+    TestServer s;
+    auto c = s.client();
+    const auto id = store(c, request_for("C-SUM-1"));
+    store(c, request_for("C-SUM-2", "300.00"));
+    const auto before = body_of(c.Get("/v1/reports/summary", bearer(kClientToken)));
+    ASSERT_EQ(c.Post(("/v1/decisions/" + id + "/erasure").c_str(), bearer(kAdminToken), R"({"reason":"r"})",
+                     "application/json")
+                  ->status,
+              200);
+    const auto after = body_of(c.Get("/v1/reports/summary", bearer(kClientToken)));
+    EXPECT_EQ(after["unreadable"], 0);
+    EXPECT_EQ(after["decisions"], 2);
+    EXPECT_EQ(after["funded"]["total"], before["funded"]["total"]);
+    EXPECT_EQ(after["funded"]["by_agency"], before["funded"]["by_agency"]);
+    EXPECT_EQ(after["funded"]["by_financial_year"], before["funded"]["by_financial_year"]);
+    // Its lines are gone, so its money is under `(erased)`; the services still sum to the total.
+    ASSERT_TRUE(after["funded"]["by_service"].contains("(erased)")) << after.dump();
+    EXPECT_EQ(after["funded"]["by_service"]["(erased)"]["decisions"], 1);
+    std::int64_t pence = 0;
+    for (const auto& [service, item] : after["funded"]["by_service"].items()) {
+        const auto total = item["total"].get<std::string>();
+        pence += std::stoll(total.substr(0, total.size() - 3)) * 100 + std::stoll(total.substr(total.size() - 2));
+    }
+    const auto total = after["funded"]["total"].get<std::string>();
+    EXPECT_EQ(pence, std::stoll(total.substr(0, total.size() - 3)) * 100 + std::stoll(total.substr(total.size() - 2)));
+}
+
 TEST(HttpErasure, RectificationSupersedesWithANewDecisionAndStopsServingTheOldFacts) {
     TestServer s;
     auto c = s.client();
