@@ -1,298 +1,382 @@
-// GET /v1/openapi.json: a hand-written OpenAPI 3.0 description of every route. A test calls
-// each route listed here and fails if any is missing from the server.
+// GET /v1/openapi.json: an OpenAPI 3.1 description of every route, every status each can
+// answer, and the exact shape of every body (openapi_schemas.cpp). To document a route, add
+// an Operation to operations() below; tests/openapi calls every operation of the document
+// against a real server and fails on any answer the document does not describe.
 #include <string>
+#include <utility>
 
 #include "http_internal.hpp"
+#include "openapi.hpp"
 
 namespace jointly::server {
+namespace openapi {
 namespace {
 
-using ojson = nlohmann::ordered_json;
+const char* const kRoles[] = {"client", "panel", "author", "auditor"};
 
-ojson ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+// What every route of `jointly serve` may answer whatever it does: the request screen
+// (http_server.cpp) refuses framing, lengths, encodings and headers before routing; a token
+// that is sent is checked on every route; the other methods of a path are refused; and a
+// fault or exhausted memory is answered, not dropped.
+constexpr int kCommonErrors[] = {400, 401, 405, 411, 413, 414, 415, 431, 500, 503};
 
-ojson json_content(const ojson& schema) { return {{"application/json", {{"schema", schema}}}}; }
-
-ojson error_response(const char* description) {
-    return {{"description", description}, {"content", json_content(ref("Error"))}};
+ojson response_ref(const std::string& name, const std::string& description) {
+    ojson out = {{"$ref", "#/components/responses/" + name}};
+    if (!description.empty()) out["description"] = description;
+    return out;
 }
 
-ojson path_id(const char* description) {
-    return ojson::array({{{"name", "id"}, {"in", "path"}, {"required", true}, {"description", description},
-                          {"schema", {{"type", "string"}}}}});
+ojson header_ref(const std::string& name) { return {{"$ref", "#/components/headers/" + name}}; }
+
+std::string who_may_call(Caller caller) {
+    if (caller == Caller::Anyone) return "Open: no token needed (a token that is sent is checked).";
+    if (caller == Caller::Evaluator)
+        return "Needs a token of any role, unless the server runs with `--open-evaluation`.";
+    if (caller == Caller::AnyToken) return "Needs a token of any role.";
+    if (caller == Caller::Panel) return "Needs a token with the `panel` role.";
+    if (caller == Caller::Author) return "Needs a token with the `author` role.";
+    return "Needs a token with the `auditor` role.";
 }
 
-ojson operation(const std::string& summary, const std::string& security, ojson responses,
-                std::optional<ojson> body = std::nullopt, ojson parameters = ojson::array()) {
-    ojson op = ojson::object();
-    op["summary"] = summary;
-    if (!parameters.empty()) op["parameters"] = std::move(parameters);
-    if (body) op["requestBody"] = {{"required", true}, {"content", *body}};
-    op["responses"] = std::move(responses);
-    if (security == "open") op["security"] = ojson::array();
-    else op["security"] = ojson::array({{{"bearer", ojson::array()}}});
-    if (security != "open") op["x-role"] = security;
-    return op;
-}
-
-ojson schemas() {
-    ojson money = {{"type", "string"}, {"pattern", "^-?[0-9]+(\\.[0-9]{1,2})?$"}, {"example", "1234.56"}};
-    ojson date = {{"type", "string"}, {"format", "date"}};
-    ojson amounts = {{"type", "object"}, {"additionalProperties", ref("Money")}};
-    ojson s = ojson::object();
-    s["Money"] = money;
-    s["Error"] = {
-        {"type", "object"},
-        {"required", {"error"}},
-        {"properties",
-         {{"error",
-           {{"type", "object"},
-            {"required", {"code", "message", "details"}},
-            {"properties",
-             {{"code", {{"type", "string"}}},
-              {"message", {{"type", "string"}}},
-              {"details",
-               {{"type", "array"},
-                {"items",
-                 {{"type", "object"},
-                  {"properties",
-                   {{"path", {{"type", "string"}, {"description", "JSON pointer into the request"}}},
-                    {"message", {{"type", "string"}}},
-                    {"code", {{"type", "string"}}}}}}}}}}}}}}}};
-    s["Line"] = {{"type", "object"},
-                 {"required", {"id", "service"}},
-                 {"properties",
-                  {{"id", {{"type", "string"}}},
-                   {"service", {{"type", "string"}}},
-                   {"amount", ref("Money")},
-                   {"date", date},
-                   {"weekly", ref("Money")},
-                   {"hourly", ref("Money")},
-                   {"hours_per_week", {{"type", "string"}}},
-                   {"start", date},
-                   {"end", date}}}};
-    s["DecisionRequest"] = {
-        {"type", "object"},
-        {"required", {"lines"}},
-        {"properties",
-         {{"policy", {{"type", "string"}}},
-          {"version", {{"type", "string"}}},
-          {"as_of", date},
-          {"case_ref", {{"type", "string"}}},
-          {"facts", {{"type", "object"}, {"description", "see GET /v1/policies/{id} for each policy's schema"}}},
-          {"events", {{"type", "object"}, {"additionalProperties", date}}},
-          {"lines", {{"type", "array"}, {"items", ref("Line")}}}}}};
-    s["Decision"] = {{"type", "object"},
-                     {"properties",
-                      {{"decision_id", {{"type", "string"}}},
-                       {"policy", {{"type", "object"}}},
-                       {"engine", {{"type", "string"}}},
-                       {"as_of", date},
-                       {"case_ref", {{"type", "string"}}},
-                       {"outcome", {{"type", "string"}, {"enum", {"approve", "refer", "decline"}}}},
-                       {"referred_to", {{"type", "string"}}},
-                       {"outcome_reasons", {{"type", "array"}, {"items", {{"type", "string"}}}}},
-                       {"eligibility", {{"type", "object"}}},
-                       {"total", ref("Money")},
-                       {"by_agency", amounts},
-                       {"by_financial_year", {{"type", "object"}, {"additionalProperties", amounts}}},
-                       {"allocations", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-                       {"issues", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-                       {"explanation", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
-    s["PanelRecord"] = {
-        {"type", "object"},
-        {"required", {"outcome", "date", "members"}},
-        {"properties",
-         {{"outcome", {{"type", "string"}, {"enum", {"approved", "deferred", "declined", "escalated"}}}},
-          {"date", date},
-          {"members", {{"type", "array"}, {"items", {{"type", "string"}}}}},
-          {"notes", {{"type", "string"}}},
-          {"override",
-           {{"type", "object"},
-            {"required", {"shares", "reason"}},
-            {"properties", {{"shares", amounts}, {"reason", {{"type", "string"}}}}}}}}}};
-    s["Simulation"] = {{"type", "object"},
-                       {"required", {"cases"}},
-                       {"properties",
-                        {{"policy", {{"type", "string"}}},
-                         {"version", {{"type", "string"}}},
-                         {"vs_version", {{"type", "string"}}},
-                         {"vs_source", {{"type", "string"}, {"description", "a draft policy text to compare with"}}},
-                         {"cases", {{"type", "array"}, {"items", ref("DecisionRequest")}}}}}};
-    const ojson counts = {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}};
-    const ojson spend = {
-        {"type", "object"},
-        {"properties",
-         {{"decisions", {{"type", "integer"}}},
-          {"total", ref("Money")},
-          {"by_agency", amounts},
-          {"by_financial_year", {{"type", "object"}, {"additionalProperties", amounts}}},
-          {"by_service",
-           {{"type", "object"},
-            {"additionalProperties",
-             {{"type", "object"},
-              {"properties", {{"decisions", {{"type", "integer"}}}, {"total", ref("Money")}, {"by_agency", amounts}}}}}}}}}};
-    s["Summary"] = {{"type", "object"},
-                    {"properties",
-                     {{"from", date},
-                      {"to", date},
-                      {"policy", {{"type", "string"}}},
-                      {"decisions", {{"type", "integer"}}},
-                      {"outcomes", counts},
-                      {"panel_outcomes", counts},
-                      {"referred_to", counts},
-                      {"funded", spend},
-                      {"declined", spend},
-                      {"overrides",
-                       {{"type", "object"},
-                        {"properties", {{"decisions", {{"type", "integer"}}}, {"by_agency", amounts}}}}},
-                      {"unreadable", {{"type", "integer"}}}}}};
-    s["Reconcile"] = {{"type", "object"},
-                      {"required", {"spend"}},
-                      {"properties",
-                       {{"policy", {{"type", "string"}}},
-                        {"as_of", date},
-                        {"spend", ref("Money")},
-                        {"carry_forward", {{"type", "boolean"}}},
-                        {"contributions", amounts}}}};
-    ojson nullable_text = {{"type", "string"}, {"nullable", true}};
-    s["Audit"] = {
-        {"type", "object"},
-        {"required", {"entries", "next"}},
-        {"properties",
-         {{"entries",
-           {{"type", "array"},
-            {"items",
-             {{"type", "object"},
-              {"properties",
-               {{"id", {{"type", "integer"}}},
-                {"at", {{"type", "string"}, {"format", "date-time"}}},
-                {"principal", {{"type", "string"}, {"description", "the token's name, or anonymous"}}},
-                {"client", {{"type", "string"}}},
-                {"request_id", {{"type", "string"}}},
-                {"action", {{"enum", {"read", "write", "list", "report"}}}},
-                {"route", {{"type", "string"}}},
-                {"decision_id", nullable_text},
-                {"panel_record_id", nullable_text},
-                {"detail", nullable_text},
-                {"status", {{"type", "integer"}}}}}}}}},
-          {"next", nullable_text}}}};
-    return s;
+ojson roles(Caller caller) {
+    ojson out = ojson::array();
+    if (caller == Caller::Panel) out.push_back("panel");
+    else if (caller == Caller::Author) out.push_back("author");
+    else if (caller == Caller::Auditor) out.push_back("auditor");
+    else
+        for (const char* role : kRoles) out.push_back(role);
+    return out;
 }
 
 }  // namespace
 
+Operation::Operation(std::string operation_id, std::string summary, Caller caller)
+    : operation_id_(std::move(operation_id)), summary_(std::move(summary)), caller_(caller) {}
+
+Operation& Operation::tag(std::string name) {
+    tags_.push_back(std::move(name));
+    return *this;
+}
+
+Operation& Operation::describe(std::string text) {
+    description_ = std::move(text);
+    return *this;
+}
+
+Operation& Operation::path_id(std::string description) {
+    parameters_.push_back({{"name", "id"},
+                           {"in", "path"},
+                           {"required", true},
+                           {"description", std::move(description)},
+                           {"schema", {{"type", "string"}}}});
+    return *this;
+}
+
+Operation& Operation::query(std::string name, ojson schema, std::string description) {
+    parameters_.push_back(
+        {{"name", std::move(name)}, {"in", "query"}, {"description", std::move(description)}, {"schema", std::move(schema)}});
+    return *this;
+}
+
+Operation& Operation::body(std::map<std::string, ojson> media) {
+    ojson content = ojson::object();
+    for (auto& [type, schema] : media) content[type] = {{"schema", std::move(schema)}};
+    request_body_ = {{"required", true}, {"content", std::move(content)}};
+    return *this;
+}
+
+Operation& Operation::json_body(ojson schema) { return body({{"application/json", std::move(schema)}}); }
+
+Operation& Operation::ok(int status, std::string description, ojson schema) {
+    return ok_media(status, std::move(description), "application/json", std::move(schema));
+}
+
+Operation& Operation::ok_media(int status, std::string description, std::string media_type, ojson schema,
+                               std::vector<std::string> headers) {
+    ojson response = {{"description", std::move(description)},
+                      {"headers", {{"X-Request-Id", header_ref("X-Request-Id")}, {"Cache-Control", header_ref("Cache-Control")}}},
+                      {"content", {{std::move(media_type), {{"schema", std::move(schema)}}}}}};
+    for (const auto& name : headers) response["headers"][name] = header_ref(name);
+    responses_[status] = std::move(response);
+    return *this;
+}
+
+Operation& Operation::header(int status, std::string name) {
+    responses_.at(status)["headers"][name] = header_ref(name);
+    return *this;
+}
+
+Operation& Operation::error(int status, std::string description) {
+    responses_[status] = response_ref(response_name(status), description);
+    return *this;
+}
+
+Operation& Operation::error_response(int status, std::string response_name, std::string description) {
+    responses_[status] = response_ref(response_name, description);
+    return *this;
+}
+
+ojson Operation::build(const std::string& method) const {
+    auto responses = responses_;
+    for (int status : kCommonErrors)
+        if (!responses.count(status)) responses[status] = response_ref(response_name(status), "");
+    const bool role_limited = caller_ == Caller::Panel || caller_ == Caller::Author || caller_ == Caller::Auditor;
+    if ((method == "post" || role_limited) && !responses.count(403))
+        responses[403] = response_ref(response_name(403), role_limited && method == "post"
+                                                               ? "the token's role may not use the route, or a POST "
+                                                                 "from another origin (cross_origin)"
+                                                           : role_limited ? "the token's role may not use the route"
+                                                                          : "a POST from another origin (cross_origin)");
+    ojson op = ojson::object();
+    op["operationId"] = operation_id_;
+    op["summary"] = summary_;
+    op["description"] = (description_.empty() ? "" : description_ + "\n\n") + who_may_call(caller_);
+    op["tags"] = tags_;
+    if (!parameters_.empty()) op["parameters"] = parameters_;
+    if (!request_body_.is_null()) op["requestBody"] = request_body_;
+    ojson answers = ojson::object();
+    for (const auto& [status, response] : responses) answers[std::to_string(status)] = response;
+    op["responses"] = std::move(answers);
+    if (caller_ == Caller::Anyone) {
+        op["security"] = ojson::array({ojson::object(), {{"bearer", ojson::array()}}});
+    } else {
+        op["security"] = ojson::array({{{"bearer", ojson::array()}}});
+        op["x-roles"] = roles(caller_);
+    }
+    return op;
+}
+
+void Paths::add(const std::string& method, const std::string& path, const Operation& operation) {
+    paths_[path][method] = operation.build(method);
+}
+
+namespace {
+
+ojson date_param() { return {{"type", "string"}, {"format", "date"}}; }
+
+ojson explain_param() { return {{"type", "string"}, {"enum", ojson::array({"full", "none"})}, {"default", "none"}}; }
+
+std::map<std::string, ojson> policy_text_body() {
+    return {{"text/plain", {{"type", "string"}, {"minLength", 1}, {"description", "the policy text"}}},
+            {"application/json", ref("PolicySource")}};
+}
+
+void decision_operations(Paths& paths) {
+    const char* request_problems = "the body is not JSON or a field is wrong: every problem in `details`, each at its "
+                                   "JSON pointer";
+    const char* no_policy = "no such policy or version, or no version in effect on `as_of`";
+    paths.add("post", "/v1/evaluate",
+              Operation("evaluate", "evaluate a package without storing it", Caller::Evaluator)
+                  .tag("decisions")
+                  .describe("The same policy version and request always give byte-identical output.")
+                  .query("explain", explain_param(), "`full` adds `trace`")
+                  .json_body(ref("DecisionRequest"))
+                  .ok(200, "the decision", ref("Decision"))
+                  .error(400, request_problems)
+                  .error(404, no_policy)
+                  .error(422, "the policy cannot answer this request (evaluation_error, E3xxx), or the answer would "
+                              "be over --max-response (response_too_large)"));
+    paths.add("post", "/v1/evaluate/batch",
+              Operation("evaluateBatch", "evaluate many packages; each result is a decision or an error",
+                        Caller::Evaluator)
+                  .tag("decisions")
+                  .describe("A request that fails is an error object with its `status` in `results`; the call "
+                            "itself answers 200.")
+                  .query("explain", explain_param(), "`full` adds `trace` to every decision")
+                  .json_body(ref("BatchRequest"))
+                  .ok(200, "a result per request", ref("BatchResult"))
+                  .error(400, "the body is not JSON, or `requests` is missing or not an array")
+                  .error(413, "more requests than --max-batch, or the body over --max-body")
+                  .error(422, "the batch took longer than --request-deadline-ms (deadline_exceeded), or the answer "
+                              "would be over --max-response (response_too_large)"));
+    paths.add("post", "/v1/decisions",
+              Operation("createDecision", "evaluate and store a decision", Caller::Evaluator)
+                  .tag("decisions")
+                  .describe("Answered only after the row is committed: an acknowledged decision survives a crash. "
+                            "Audited.")
+                  .query("explain", explain_param(), "`full` adds `trace`")
+                  .json_body(ref("DecisionRequest"))
+                  .ok(201, "the decision as stored; `Location` is its URL", ref("StoredDecision"))
+                  .header(201, "Location")
+                  .error(400, request_problems)
+                  .error(404, no_policy)
+                  .error(422, "the policy cannot answer this request (evaluation_error), or the answer would be over "
+                              "--max-response (response_too_large): nothing is stored")
+                  .error(503, "the store (or the audit trail) failed: nothing was acknowledged"));
+    paths.add("get", "/v1/decisions",
+              Operation("listDecisions", "list stored decisions, newest first", Caller::AnyToken)
+                  .tag("decisions")
+                  .describe("Audited.")
+                  .query("case_ref", {{"type", "string"}}, "only this case")
+                  .query("from", date_param(), "first UTC day stored, inclusive")
+                  .query("to", date_param(), "last UTC day stored, inclusive")
+                  .query("outcome", {{"type", "string"}, {"enum", ojson::array({"approve", "refer", "decline"})}},
+                         "only this outcome")
+                  .query("limit", {{"type", "integer"}, {"minimum", 0}, {"maximum", 500}, {"default", 50}}, "page size")
+                  .query("offset", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100000000}, {"default", 0}},
+                         "decisions to skip")
+                  .ok(200, "a page of decisions and the count of every match", ref("DecisionList"))
+                  .error(400, "a query parameter is wrong (`details` name it as `?name`)"));
+    paths.add("get", "/v1/decisions/{id}",
+              Operation("getDecision", "a stored decision with its request and panel records", Caller::AnyToken)
+                  .tag("decisions")
+                  .describe("The stored response byte for byte, plus `created_at`, the `request` as sent, "
+                            "`panel_records` (oldest first) and `panel` (the latest, or null). Audited.")
+                  .path_id("decision id")
+                  .ok(200, "the stored decision", ref("DecisionRecord"))
+                  .error(404, "no decision with that id"));
+    paths.add("post", "/v1/decisions/{id}/panel",
+              Operation("recordPanelDecision", "record the panel's decision beside the rules' result", Caller::Panel)
+                  .tag("decisions")
+                  .describe("A later record for the same decision supersedes the earlier one, which stays. The 201 "
+                            "has no `Location`: the record is part of GET /v1/decisions/{id}. Audited.")
+                  .path_id("decision id")
+                  .json_body(ref("PanelRecordRequest"))
+                  .ok(201, "the record as stored", ref("PanelRecordEntry"))
+                  .error(400, "a field of the record is wrong, or the override's shares do not sum to the total")
+                  .error(404, "no decision with that id")
+                  .error(503, "the store (or the audit trail) failed: nothing was acknowledged"));
+    paths.add("get", "/v1/reports/summary",
+              Operation("getSummaryReport", "the stored decisions summed", Caller::AnyToken)
+                  .tag("decisions")
+                  .describe("Outcomes, referrals, panel outcomes, and funded and declined amounts per agency, "
+                            "financial year and service; each decision as its latest record says. Audited.")
+                  .query("from", date_param(), "first UTC day stored, inclusive")
+                  .query("to", date_param(), "last UTC day stored, inclusive")
+                  .query("policy", {{"type", "string"}, {"minLength", 1}}, "a policy id")
+                  .ok(200, "the summary; `from`, `to` and `policy` echo the filters (null when not given)",
+                      ref("Summary"))
+                  .error(400, "a query parameter is wrong (`details` name it as `?name`)"));
+    paths.add("get", "/v1/audit",
+              Operation("listAuditEntries", "the audit trail, oldest first", Caller::Auditor)
+                  .tag("audit")
+                  .describe("Who stored, read, listed or summed children's records, when, from where, and the "
+                            "answer's status. This read is audited too.")
+                  .query("decision", {{"type", "string"}}, "a decision id")
+                  .query("principal", {{"type", "string"}}, "a token's name")
+                  .query("from", date_param(), "first UTC day, inclusive")
+                  .query("to", date_param(), "last UTC day, inclusive")
+                  .query("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}, "page size")
+                  .query("after", {{"type", "string"}, {"pattern", "^[0-9]{1,18}$"}}, "the `next` of the previous page")
+                  .ok(200, "a page of entries, and `next` (pass it as `after`) or null", ref("AuditPage"))
+                  .error(400, "a query parameter is wrong, unknown or repeated (`details` name it as `?name`)")
+                  .error(422, "the page would be over --max-response (response_too_large)")
+                  .error(503, "the audit trail could not be read or this read could not be recorded"));
+}
+
+void policy_operations(Paths& paths) {
+    paths.add("get", "/v1/policies",
+              Operation("listPolicies", "policies in service with their versions", Caller::Anyone)
+                  .tag("policies")
+                  .ok(200, "every policy in service", ref("PolicyList")));
+    paths.add("post", "/v1/policies",
+              Operation("uploadPolicy", "upload a policy version", Caller::Author)
+                  .tag("policies")
+                  .describe("Compiled, checked (also against the versions in service), written under the policies "
+                            "folder and served from the next request on. A refused upload changes nothing.")
+                  .body(policy_text_body())
+                  .ok(201, "the version as loaded; `Location` is the policy's URL", ref("PolicyUploaded"))
+                  .header(201, "Location")
+                  .error(400, "the policy text is empty, or the JSON body has no `source`")
+                  .error(409, "that policy id and version are already loaded")
+                  .error(413, "the policy is over --max-policy-bytes, or the body over --max-body")
+                  .error_response(422, "PolicyInvalid", "")
+                  .error(503, "the policy could not be written (store_unavailable), or checking ran out of memory"));
+    paths.add("post", "/v1/policies/check",
+              Operation("checkPolicy", "check a policy without storing it", Caller::AnyToken)
+                  .tag("policies")
+                  .describe("Also against the versions in service, so an overlapping version is reported.")
+                  .body(policy_text_body())
+                  .ok(200, "it compiles: the version and its warnings", ref("PolicyChecked"))
+                  .error(400, "the policy text is empty, or the JSON body has no `source`")
+                  .error(413, "the policy is over --max-policy-bytes, or the body over --max-body")
+                  .error_response(422, "PolicyInvalid", "")
+                  .error(503, "checking ran out of memory"));
+    paths.add("get", "/v1/policies/{id}",
+              Operation("getPolicy", "a policy's versions with their source and request schema", Caller::Anyone)
+                  .tag("policies")
+                  .path_id("policy id")
+                  .ok(200, "every version of the policy", ref("PolicyDetail"))
+                  .error(404, "no policy with that id"));
+    paths.add("post", "/v1/simulate",
+              Operation("simulate", "a caseload under one version, or two compared", Caller::AnyToken)
+                  .tag("policies")
+                  .describe("Totals per side, their difference and the changed cases; a case that cannot be "
+                            "evaluated is listed in `errors` and skipped.")
+                  .json_body(ref("SimulationRequest"))
+                  .ok(200, "the simulation", ref("SimulationResult"))
+                  .error(400, "the body is not JSON, a field is wrong or unknown, or `cases` is missing")
+                  .error(404, "no such policy")
+                  .error(413, "too many cases (over 100 x --max-batch), or the body over --max-body")
+                  .error(422, "`vs_source` does not compile (policy_invalid, with `diagnostics`), the simulation took "
+                              "longer than --request-deadline-ms (deadline_exceeded), or the answer would be over "
+                              "--max-response (response_too_large)"));
+    paths.add("post", "/v1/pools/{id}/reconcile",
+              Operation("reconcilePool", "reconcile a pooled budget at year end", Caller::Evaluator)
+                  .tag("pools")
+                  .describe("As the loaded policy defining the pool says; without one, `contributions` alone "
+                            "reconcile in proportion.")
+                  .path_id("pool id")
+                  .json_body(ref("ReconcileRequest"))
+                  .ok(200, "the reconciliation", ref("Reconciliation"))
+                  .error(400, "a field is wrong or unknown, or several policies define the pool")
+                  .error(404, "no policy in service defines the pool (and no `contributions`), or the named policy "
+                              "does not")
+                  .error(422, "the policy cannot reconcile it (evaluation_error, e.g. E3101: a rule the policy does "
+                              "not state)"));
+}
+
+void operation_operations(Paths& paths) {
+    paths.add("get", "/v1/openapi.json",
+              Operation("getOpenApi", "this document", Caller::Anyone)
+                  .tag("operations")
+                  .ok(200, "OpenAPI 3.1", object({{"openapi", {{"const", "3.1.0"}}},
+                                                  {"info", map_of(true)},
+                                                  {"servers", array_of(map_of(true))},
+                                                  {"tags", array_of(map_of(true))},
+                                                  {"paths", map_of(true)},
+                                                  {"components", map_of(true)}})));
+    paths.add("get", "/healthz",
+              Operation("getHealth", "liveness", Caller::Anyone).tag("operations").ok(200, "serving", ref("Health")));
+    paths.add("get", "/metrics",
+              Operation("getMetrics", "Prometheus metrics", Caller::Anyone)
+                  .tag("operations")
+                  .ok_media(200, "the Prometheus text format (version 0.0.4)", "text/plain", {{"type", "string"}}));
+    paths.add("get", "/",
+              Operation("getPanelPage", "the panel chair's page", Caller::Anyone)
+                  .tag("operations")
+                  .ok_media(200, "HTML", "text/html", {{"type", "string"}}, {"Content-Security-Policy"}));
+}
+
+}  // namespace
+}  // namespace openapi
+
 nlohmann::ordered_json openapi_document() {
-    const ojson decision = {{"description", "the decision"}, {"content", json_content(ref("Decision"))}};
-    const ojson plain_json = {{"description", "JSON"}, {"content", json_content({{"type", "object"}})}};
-    const ojson bad = error_response("a field is malformed (each detail names it by JSON pointer)");
-    const ojson missing = error_response("no such policy, version in effect, or decision");
-    const ojson unauthorized = error_response("no or unknown bearer token");
-    const ojson forbidden = error_response("the token lacks the role");
-    const ojson policy_text = {{"text/plain", {{"schema", {{"type", "string"}}}}},
-                               {"application/json",
-                                {{"schema",
-                                  {{"type", "object"},
-                                   {"properties", {{"source", {{"type", "string"}}}, {"file", {{"type", "string"}}}}}}}}}};
-    ojson paths = ojson::object();
-    paths["/v1/evaluate"]["post"] = operation(
-        "evaluate a package without storing it", "client",
-        {{"200", decision}, {"400", bad}, {"404", missing}, {"413", error_response("body too large")},
-         {"422", error_response("the policy cannot answer (E3xxx)")}},
-        json_content(ref("DecisionRequest")),
-        ojson::array({{{"name", "explain"}, {"in", "query"}, {"schema", {{"enum", {"full", "none"}}}}}}));
-    paths["/v1/evaluate/batch"]["post"] =
-        operation("evaluate many packages; each result is a decision or an error", "client",
-                  {{"200", plain_json}, {"400", bad}, {"413", error_response("too many requests")}},
-                  json_content({{"type", "object"},
-                                {"properties", {{"requests", {{"type", "array"}, {"items", ref("DecisionRequest")}}}}}}));
-    paths["/v1/decisions"]["post"] = operation(
-        "evaluate and store a decision (acknowledged after commit)", "client",
-        {{"201", decision}, {"400", bad}, {"404", missing}, {"503", error_response("the store failed")}},
-        json_content(ref("DecisionRequest")));
-    paths["/v1/decisions"]["get"] = operation(
-        "list stored decisions, newest first", "client", {{"200", plain_json}, {"400", bad}, {"401", unauthorized}},
-        std::nullopt,
-        ojson::array({{{"name", "case_ref"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
-                      {{"name", "from"}, {"in", "query"}, {"schema", {{"type", "string"}, {"format", "date"}}}},
-                      {{"name", "to"}, {"in", "query"}, {"schema", {{"type", "string"}, {"format", "date"}}}},
-                      {{"name", "outcome"}, {"in", "query"}, {"schema", {{"enum", {"approve", "refer", "decline"}}}}},
-                      {{"name", "limit"}, {"in", "query"}, {"schema", {{"type", "integer"}, {"maximum", 500}}}},
-                      {{"name", "offset"}, {"in", "query"}, {"schema", {{"type", "integer"}}}}}));
-    paths["/v1/decisions/{id}"]["get"] =
-        operation("a stored decision with its request and panel records", "client",
-                  {{"200", decision}, {"404", missing}, {"401", unauthorized}}, std::nullopt, path_id("decision id"));
-    paths["/v1/decisions/{id}/panel"]["post"] = operation(
-        "record the panel's decision beside the rules' result", "panel",
-        {{"201", plain_json}, {"400", bad}, {"401", unauthorized}, {"403", forbidden}, {"404", missing}},
-        json_content(ref("PanelRecord")), path_id("decision id"));
-    paths["/v1/reports/summary"]["get"] = operation(
-        "the stored decisions summed: outcomes, referrals, and funded and declined amounts per agency, financial "
-        "year and service (each decision as its latest record says)",
-        "client", {{"200", {{"description", "the summary"}, {"content", json_content(ref("Summary"))}}}, {"400", bad},
-                   {"401", unauthorized}},
-        std::nullopt,
-        ojson::array({{{"name", "from"}, {"in", "query"}, {"description", "first UTC day stored, inclusive"},
-                       {"schema", {{"type", "string"}, {"format", "date"}}}},
-                      {{"name", "to"}, {"in", "query"}, {"description", "last UTC day stored, inclusive"},
-                       {"schema", {{"type", "string"}, {"format", "date"}}}},
-                      {{"name", "policy"}, {"in", "query"}, {"description", "a policy id"},
-                       {"schema", {{"type", "string"}}}}}));
-    paths["/v1/audit"]["get"] = operation(
-        "the audit trail: who read or wrote which decision, when, and the answer's status; oldest first (this read "
-        "is audited too)",
-        "auditor",
-        {{"200", {{"description", "entries, and `next` (pass as `after`) or null"}, {"content", json_content(ref("Audit"))}}},
-         {"400", bad}, {"401", unauthorized}, {"403", forbidden}, {"503", error_response("the store failed")}},
-        std::nullopt,
-        ojson::array({{{"name", "decision"}, {"in", "query"}, {"description", "a decision id"},
-                       {"schema", {{"type", "string"}}}},
-                      {{"name", "principal"}, {"in", "query"}, {"description", "a token's name"},
-                       {"schema", {{"type", "string"}}}},
-                      {{"name", "from"}, {"in", "query"}, {"description", "first UTC day, inclusive"},
-                       {"schema", {{"type", "string"}, {"format", "date"}}}},
-                      {{"name", "to"}, {"in", "query"}, {"description", "last UTC day, inclusive"},
-                       {"schema", {{"type", "string"}, {"format", "date"}}}},
-                      {{"name", "limit"}, {"in", "query"},
-                       {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}}},
-                      {{"name", "after"}, {"in", "query"}, {"description", "the `next` of the previous page"},
-                       {"schema", {{"type", "string"}}}}}));
-    paths["/v1/policies"]["get"] = operation("policies in service with their versions", "open", {{"200", plain_json}});
-    paths["/v1/policies"]["post"] = operation(
-        "upload a policy version (compiled, checked, stored, served)", "author",
-        {{"201", plain_json}, {"401", unauthorized}, {"403", forbidden},
-         {"409", error_response("that id and version are already loaded")},
-         {"413", error_response("policy too large")}, {"422", error_response("the policy does not compile")}},
-        policy_text);
-    paths["/v1/policies/check"]["post"] =
-        operation("check a policy without storing it", "client",
-                  {{"200", plain_json}, {"422", error_response("the policy does not compile")}}, policy_text);
-    paths["/v1/policies/{id}"]["get"] =
-        operation("a policy's versions, ranges, hashes, source and request schema", "open",
-                  {{"200", plain_json}, {"404", missing}}, std::nullopt, path_id("policy id"));
-    paths["/v1/simulate"]["post"] =
-        operation("a caseload under two versions: totals, differences, changed cases", "client",
-                  {{"200", plain_json}, {"400", bad}, {"404", missing}, {"422", error_response("vs_source does not compile")}},
-                  json_content(ref("Simulation")));
-    paths["/v1/pools/{id}/reconcile"]["post"] =
-        operation("reconcile a pooled budget at year end", "client",
-                  {{"200", plain_json}, {"400", bad}, {"404", missing}, {"422", error_response("the pool cannot be reconciled")}},
-                  json_content(ref("Reconcile")), path_id("pool id"));
-    paths["/v1/openapi.json"]["get"] = operation("this document", "open", {{"200", plain_json}});
-    paths["/healthz"]["get"] = operation("liveness", "open", {{"200", plain_json}});
-    paths["/metrics"]["get"] = operation(
-        "Prometheus metrics", "open", {{"200", {{"description", "text format"}, {"content", {{"text/plain", ojson::object()}}}}}});
-    paths["/"]["get"] = operation("the panel chair's page", "open",
-                                  {{"200", {{"description", "HTML"}, {"content", {{"text/html", ojson::object()}}}}}});
+    using openapi::ojson;
+    openapi::Paths paths;
+    openapi::decision_operations(paths);
+    openapi::policy_operations(paths);
+    openapi::operation_operations(paths);
     ojson doc = ojson::object();
-    doc["openapi"] = "3.0.3";
-    doc["info"] = {{"title", "jointly decision API"},
-                   {"version", JOINTLY_VERSION},
-                   {"description", "Multi-agency funding decisions: who pays what, why, and the outcome."}};
-    doc["servers"] = ojson::array({{{"url", "/"}}});
-    doc["paths"] = std::move(paths);
-    doc["components"] = {{"schemas", schemas()},
-                         {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}};
+    doc["openapi"] = "3.1.0";
+    doc["info"] = {
+        {"title", "jointly decision API"},
+        {"version", JOINTLY_VERSION},
+        {"summary", "Multi-agency funding decisions: who pays what, why, and the outcome."},
+        {"description",
+         "Every body is JSON except policy text (also `text/plain`), the metrics and the page. Money is a decimal "
+         "string (`\"1234.56\"`); dates are `YYYY-MM-DD`. Every error has one shape (`Error`) and a status that says "
+         "whose problem it is. Response schemas are closed (`additionalProperties: false`): they list every field "
+         "this version sends; a client should still ignore fields it does not know. `OPTIONS` on any path answers 204 "
+         "with `Allow`. See docs/api.md."}};
+    doc["servers"] = ojson::array({{{"url", "http://127.0.0.1:8080"}, {"description", "jointly serve's default"}}});
+    doc["tags"] = ojson::array({{{"name", "decisions"}, {"description", "evaluate, store, read and sum decisions"}},
+                                {{"name", "policies"}, {"description", "the policies in service, uploads and simulation"}},
+                                {{"name", "pools"}, {"description", "pooled budgets"}},
+                                {{"name", "audit"}, {"description", "who read or wrote a child's record"}},
+                                {{"name", "operations"}, {"description", "health, metrics, this document, the page"}}});
+    doc["paths"] = paths.json();
+    doc["components"] = openapi::components();
     return doc;
 }
 
