@@ -23,6 +23,9 @@ tests/hostile/run.sh build/ci
 echo "== panel chair's page in headless chromium"
 tests/browser/run.sh build/ci
 
+echo "== OpenAPI document: every operation against jointly serve, redocly lint, TypeScript client (tests/openapi)"
+tests/openapi/run.sh build/ci
+
 echo "== asan preset (ASan + UBSan): build and test"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$jobs"
