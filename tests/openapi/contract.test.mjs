@@ -460,7 +460,12 @@ async function main() {
     }
     for (const s of REPRESENTATIVE) if (!seenStatuses.has(s)) failures.push(`no request produced a ${s}`);
   } finally {
-    server.child.kill('SIGTERM');
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
+    if (server.child.exitCode === null && server.child.pid) {
+      server.child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    }
+    if (out !== tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }
   if (failures.length) {
     console.error(`not ok - ${failures.length} contract failure(s) in ${calls} requests:\n` + failures.map((f) => '  - ' + f).join('\n'));
