@@ -109,7 +109,7 @@ export interface paths {
         put?: never;
         /**
          * record the panel's decision beside the rules' result
-         * @description A later record for the same decision supersedes the earlier one, which stays. The 201 has no `Location`: the record is part of GET /v1/decisions/{id}. Audited.
+         * @description A later record for the same decision supersedes the earlier one, which stays. `Location` is the decision's URL (the record is part of it). Audited.
          *
          *     Needs a token with the `panel` role.
          */
@@ -136,6 +136,72 @@ export interface paths {
         get: operations["getSummaryReport"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * the change feed: decisions, panel records and erasures in commit order
+         * @description Ids only, never a child's facts. With `wait`, a long poll: when nothing follows the cursor the answer waits until something is stored or `wait` seconds pass. Audited.
+         *
+         *     Needs a token of any role.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/decisions/{id}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * erase a child's personal data from a stored decision
+         * @description The figures stay (policy, outcome, total, by agency, by financial year); the request, case reference, reasons, lines and explanation go, and panel notes are blanked. A tombstone records when, who and why. Erasing an erased decision changes nothing. Audited.
+         *
+         *     Needs a token with the `admin` role.
+         */
+        post: operations["eraseDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/decisions/{id}/rectification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * replace a stored decision whose facts were wrong
+         * @description The corrected request is evaluated and stored as a new decision that `supersedes` this one, which is erased (its tombstone names the new one), in one transaction. Audited.
+         *
+         *     Needs a token with the `admin` role.
+         */
+        post: operations["rectifyDecision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -632,6 +698,8 @@ export interface components {
         /** @description a decision as stored (POST /v1/decisions) */
         StoredDecision: components["schemas"]["DecisionFields"] & {
             decision_id: string;
+            /** @description a rectification: the decision this one replaces */
+            supersedes?: string;
         };
         BatchError: {
             error: components["schemas"]["ErrorBody"];
@@ -684,10 +752,86 @@ export interface components {
             panel: components["schemas"]["PanelRecordEntry"] | null;
             /** @description oldest first */
             panel_records: components["schemas"]["PanelRecordEntry"][];
+            /** @description a rectification: the decision this one replaces */
+            supersedes?: string;
+            /** @description null: not erased */
+            erasure: null;
+        };
+        /** @description the tombstone of an erasure or rectification */
+        Erasure: {
+            /**
+             * Format: date-time
+             * @description UTC
+             */
+            at: string;
+            /** @description the admin token's name */
+            principal: string;
+            reason: string;
+            /** @description a rectification: the decision that replaces it */
+            superseded_by: string | null;
+        };
+        /** @description an erased decision: its figures and the tombstone, nothing of the child */
+        ErasedDecisionRecord: {
+            decision_id: string;
+            supersedes?: string;
+            policy: components["schemas"]["PolicyRef"];
+            engine: string;
+            /** Format: date */
+            as_of: string | null;
+            case_ref: null;
+            outcome: components["schemas"]["Outcome"];
+            referred_to?: string;
+            total: components["schemas"]["Money"];
+            by_agency: components["schemas"]["Amounts"];
+            by_financial_year: components["schemas"]["YearAmounts"];
+            /**
+             * Format: date-time
+             * @description UTC, when it was stored
+             */
+            created_at: string;
+            request: null;
+            panel: components["schemas"]["PanelRecordEntry"] | null;
+            /** @description oldest first */
+            panel_records: components["schemas"]["PanelRecordEntry"][];
+            erasure: components["schemas"]["Erasure"];
+        };
+        ErasureRequest: {
+            reason: string;
+        };
+        RectificationRequest: {
+            reason: string;
+            request: components["schemas"]["DecisionRequest"];
+        };
+        ErasureResult: {
+            decision_id: string;
+            /** @description true: it was erased before and nothing changed */
+            already_erased: boolean;
+            erasure: components["schemas"]["Erasure"];
+        };
+        Change: {
+            /** @description increasing; a cursor */
+            seq: string;
+            /**
+             * Format: date-time
+             * @description UTC
+             */
+            at: string;
+            /** @enum {string} */
+            kind: "decision" | "panel_record" | "erasure";
+            decision_id: string;
+            panel_record_id: string | null;
+        };
+        ChangeFeed: {
+            /** @description oldest first */
+            changes: components["schemas"]["Change"][];
+            /** @description pass as `after` for what follows */
+            next: string;
         };
         DecisionSummary: {
             decision_id: string;
-            case_ref: string;
+            /** @description null when erased */
+            case_ref: string | null;
+            erased: boolean;
             policy: components["schemas"]["PolicyRef"];
             /** Format: date */
             as_of: string | null;
@@ -706,6 +850,8 @@ export interface components {
             offset: number;
             /** @description newest first */
             decisions: components["schemas"]["DecisionSummary"][];
+            /** @description the next page's URL (with `after`); null on the last */
+            next: string | null;
         };
         ServiceSpend: {
             decisions: number;
@@ -769,7 +915,7 @@ export interface components {
             client: string;
             request_id: string;
             /** @enum {string} */
-            action: "read" | "write" | "list" | "report";
+            action: "read" | "write" | "list" | "report" | "erase" | "rectify";
             /** @description the route template */
             route: string;
             decision_id: string | null;
@@ -1107,6 +1253,10 @@ export interface components {
         "Cache-Control": string;
         /** @description the created resource */
         Location: string;
+        /** @description `true` when the answer replays an earlier request with the same Idempotency-Key (nothing new was stored) */
+        "Idempotent-Replayed": string;
+        /** @description `<URL>; rel="next"`: the next page of a CSV list */
+        Link: string;
         /** @description `Bearer realm="jointly"` */
         "WWW-Authenticate": string;
         /** @description the methods the path takes */
@@ -1220,10 +1370,16 @@ export interface operations {
                 to?: string;
                 /** @description only this outcome */
                 outcome?: "approve" | "refer" | "decline";
-                /** @description page size */
+                /** @description only this policy id */
+                policy?: string;
+                /** @description page size: at most 500 for JSON, 10,000 for CSV */
                 limit?: number;
-                /** @description decisions to skip */
+                /** @description the cursor from the previous page's `next` (not with `offset`) */
+                after?: string;
+                /** @description decisions to skip (shifts when decisions are stored between pages: prefer `after`) */
                 offset?: number;
+                /** @description `csv` for CSV (docs/csv.md); `Accept: text/csv` does the same */
+                format?: "json" | "csv";
             };
             header?: never;
             path?: never;
@@ -1231,18 +1387,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of decisions and the count of every match */
+            /** @description a page of decisions, the count of every match and `next` */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DecisionList"];
+                    "text/csv": string;
                 };
             };
-            /** @description a query parameter is wrong (`details` name it as `?name`) */
+            /** @description a query parameter is wrong, unknown or repeated (`details` name it as `?name`) */
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
@@ -1261,7 +1419,10 @@ export interface operations {
                 /** @description `full` adds `trace` */
                 explain?: "full" | "none";
             };
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the same key and byte-identical body from the same caller answer the first 201 again (with `Idempotent-Replayed: true`) and store nothing; another body is 409 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1271,12 +1432,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the decision as stored; `Location` is its URL */
+            /** @description the decision as stored (or, for a replayed Idempotency-Key, as first stored); `Location` is its URL */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1291,6 +1453,8 @@ export interface operations {
             /** @description no such policy or version, or no version in effect on `as_of` */
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            /** @description the Idempotency-Key was used before by this caller with another body (idempotency_conflict) */
+            409: components["responses"]["Conflict"];
             411: components["responses"]["LengthRequired"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -1315,7 +1479,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the stored decision */
+            /** @description the stored decision, or an erased one's figures and tombstone */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1323,7 +1487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DecisionRecord"];
+                    "application/json": components["schemas"]["DecisionRecord"] | components["schemas"]["ErasedDecisionRecord"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1343,7 +1507,10 @@ export interface operations {
     recordPanelDecision: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description makes a retry safe: the same key and byte-identical body from the same caller answer the first 201 again (with `Idempotent-Replayed: true`) and store nothing; another body is 409 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description decision id */
                 id: string;
@@ -1356,11 +1523,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the record as stored */
+            /** @description the record as stored (or, for a replayed Idempotency-Key, as first stored) */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1375,6 +1544,8 @@ export interface operations {
             /** @description no decision with that id */
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            /** @description the Idempotency-Key was used before with another body (idempotency_conflict), or the decision was erased (erased) */
+            409: components["responses"]["Conflict"];
             411: components["responses"]["LengthRequired"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -1394,6 +1565,8 @@ export interface operations {
                 to?: string;
                 /** @description a policy id */
                 policy?: string;
+                /** @description `csv` for CSV (docs/csv.md); `Accept: text/csv` does the same */
+                format?: "json" | "csv";
             };
             header?: never;
             path?: never;
@@ -1410,6 +1583,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                    "text/csv": string;
                 };
             };
             /** @description a query parameter is wrong (`details` name it as `?name`) */
@@ -1420,6 +1594,142 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /** @description the previous answer's `next` */
+                after?: string;
+                /** @description page size */
+                limit?: number;
+                /** @description seconds to wait when there is nothing new */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the changes after the cursor, and `next` (pass it as `after`) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeFeed"];
+                };
+            };
+            /** @description a query parameter is wrong, unknown or repeated (`details` name it as `?name`) */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            411: components["responses"]["LengthRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    eraseDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description decision id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description the tombstone */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureResult"];
+                };
+            };
+            /** @description `reason` is missing or too long, or an unknown field */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description the token's role may not use the route, or a POST from another origin (cross_origin) */
+            403: components["responses"]["Forbidden"];
+            /** @description no decision with that id */
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            411: components["responses"]["LengthRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rectifyDecision: {
+        parameters: {
+            query?: {
+                /** @description `full` adds `trace` */
+                explain?: "full" | "none";
+            };
+            header?: never;
+            path: {
+                /** @description decision id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RectificationRequest"];
+            };
+        };
+        responses: {
+            /** @description the new decision; `Location` is its URL */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredDecision"];
+                };
+            };
+            /** @description `reason` or `request` is missing, or the corrected request is wrong (pointers under `/request`) */
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description the token's role may not use the route, or a POST from another origin (cross_origin) */
+            403: components["responses"]["Forbidden"];
+            /** @description no decision with that id, or no policy for the corrected request */
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            /** @description the decision was erased or rectified before (erased) */
+            409: components["responses"]["Conflict"];
+            411: components["responses"]["LengthRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description the policy cannot answer the corrected request */
+            422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -12,7 +12,7 @@ namespace jointly::server {
 namespace openapi {
 namespace {
 
-const char* const kRoles[] = {"client", "panel", "author", "auditor"};
+const char* const kRoles[] = {"client", "panel", "author", "auditor", "admin"};
 
 // What every route of `jointly serve` may answer whatever it does: the request screen
 // (http_server.cpp) refuses framing, lengths, encodings and headers before routing; a token
@@ -35,6 +35,7 @@ std::string who_may_call(Caller caller) {
     if (caller == Caller::AnyToken) return "Needs a token of any role.";
     if (caller == Caller::Panel) return "Needs a token with the `panel` role.";
     if (caller == Caller::Author) return "Needs a token with the `author` role.";
+    if (caller == Caller::Admin) return "Needs a token with the `admin` role.";
     return "Needs a token with the `auditor` role.";
 }
 
@@ -43,6 +44,7 @@ ojson roles(Caller caller) {
     if (caller == Caller::Panel) out.push_back("panel");
     else if (caller == Caller::Author) out.push_back("author");
     else if (caller == Caller::Auditor) out.push_back("auditor");
+    else if (caller == Caller::Admin) out.push_back("admin");
     else
         for (const char* role : kRoles) out.push_back(role);
     return out;
@@ -75,6 +77,19 @@ Operation& Operation::path_id(std::string description) {
 Operation& Operation::query(std::string name, ojson schema, std::string description) {
     parameters_.push_back(
         {{"name", std::move(name)}, {"in", "query"}, {"description", std::move(description)}, {"schema", std::move(schema)}});
+    return *this;
+}
+
+Operation& Operation::request_header(std::string name, ojson schema, std::string description) {
+    parameters_.push_back({{"name", std::move(name)},
+                           {"in", "header"},
+                           {"description", std::move(description)},
+                           {"schema", std::move(schema)}});
+    return *this;
+}
+
+Operation& Operation::also(int status, std::string media_type, ojson schema) {
+    responses_.at(status)["content"][std::move(media_type)] = {{"schema", std::move(schema)}};
     return *this;
 }
 
@@ -120,7 +135,8 @@ ojson Operation::build(const std::string& method) const {
     auto responses = responses_;
     for (int status : kCommonErrors)
         if (!responses.count(status)) responses[status] = response_ref(response_name(status), "");
-    const bool role_limited = caller_ == Caller::Panel || caller_ == Caller::Author || caller_ == Caller::Auditor;
+    const bool role_limited =
+        caller_ == Caller::Panel || caller_ == Caller::Author || caller_ == Caller::Auditor || caller_ == Caller::Admin;
     if ((method == "post" || role_limited) && !responses.count(403))
         responses[403] = response_ref(response_name(403), role_limited && method == "post"
                                                                ? "the token's role may not use the route, or a POST "
@@ -161,6 +177,12 @@ std::map<std::string, ojson> policy_text_body() {
             {"application/json", ref("PolicySource")}};
 }
 
+ojson idempotency_key() { return {{"type", "string"}, {"pattern", "^[!-~]{1,255}$"}}; }
+
+constexpr const char* idempotency_text =
+    "makes a retry safe: the same key and byte-identical body from the same caller answer the first 201 again "
+    "(with `Idempotent-Replayed: true`) and store nothing; another body is 409";
+
 void decision_operations(Paths& paths) {
     const char* request_problems = "the body is not JSON or a field is wrong: every problem in `details`, each at its "
                                    "JSON pointer";
@@ -195,9 +217,15 @@ void decision_operations(Paths& paths) {
                   .describe("Answered only after the row is committed: an acknowledged decision survives a crash. "
                             "Audited.")
                   .query("explain", explain_param(), "`full` adds `trace`")
+                  .request_header("Idempotency-Key", idempotency_key(), idempotency_text)
                   .json_body(ref("DecisionRequest"))
-                  .ok(201, "the decision as stored; `Location` is its URL", ref("StoredDecision"))
+                  .ok(201, "the decision as stored (or, for a replayed Idempotency-Key, as first stored); `Location` "
+                           "is its URL",
+                      ref("StoredDecision"))
                   .header(201, "Location")
+                  .header(201, "Idempotent-Replayed")
+                  .error(409, "the Idempotency-Key was used before by this caller with another body "
+                              "(idempotency_conflict)")
                   .error(400, request_problems)
                   .error(404, no_policy)
                   .error(422, "the policy cannot answer this request (evaluation_error), or the answer would be over "
@@ -212,27 +240,42 @@ void decision_operations(Paths& paths) {
                   .query("to", date_param(), "last UTC day stored, inclusive")
                   .query("outcome", {{"type", "string"}, {"enum", ojson::array({"approve", "refer", "decline"})}},
                          "only this outcome")
-                  .query("limit", {{"type", "integer"}, {"minimum", 0}, {"maximum", 500}, {"default", 50}}, "page size")
+                  .query("policy", {{"type", "string"}}, "only this policy id")
+                  .query("limit", {{"type", "integer"}, {"minimum", 0}, {"maximum", 10000}, {"default", 50}},
+                         "page size: at most 500 for JSON, 10,000 for CSV")
+                  .query("after", {{"type", "string"}, {"pattern", "^[0-9]{1,18}$"}},
+                         "the cursor from the previous page's `next` (not with `offset`)")
                   .query("offset", {{"type", "integer"}, {"minimum", 0}, {"maximum", 100000000}, {"default", 0}},
-                         "decisions to skip")
-                  .ok(200, "a page of decisions and the count of every match", ref("DecisionList"))
-                  .error(400, "a query parameter is wrong (`details` name it as `?name`)"));
+                         "decisions to skip (shifts when decisions are stored between pages: prefer `after`)")
+                  .query("format", {{"type", "string"}, {"enum", ojson::array({"json", "csv"})}},
+                         "`csv` for CSV (docs/csv.md); `Accept: text/csv` does the same")
+                  .ok(200, "a page of decisions, the count of every match and `next`", ref("DecisionList"))
+                  .also(200, "text/csv", {{"type", "string"}, {"description", "docs/csv.md; the next page in `Link`"}})
+                  .header(200, "Link")
+                  .error(400, "a query parameter is wrong, unknown or repeated (`details` name it as `?name`)"));
     paths.add("get", "/v1/decisions/{id}",
               Operation("getDecision", "a stored decision with its request and panel records", Caller::AnyToken)
                   .tag("decisions")
                   .describe("The stored response byte for byte, plus `created_at`, the `request` as sent, "
                             "`panel_records` (oldest first) and `panel` (the latest, or null). Audited.")
                   .path_id("decision id")
-                  .ok(200, "the stored decision", ref("DecisionRecord"))
+                  .ok(200, "the stored decision, or an erased one's figures and tombstone",
+                      {{"oneOf", ojson::array({ref("DecisionRecord"), ref("ErasedDecisionRecord")})}})
                   .error(404, "no decision with that id"));
     paths.add("post", "/v1/decisions/{id}/panel",
               Operation("recordPanelDecision", "record the panel's decision beside the rules' result", Caller::Panel)
                   .tag("decisions")
-                  .describe("A later record for the same decision supersedes the earlier one, which stays. The 201 "
-                            "has no `Location`: the record is part of GET /v1/decisions/{id}. Audited.")
+                  .describe("A later record for the same decision supersedes the earlier one, which stays. "
+                            "`Location` is the decision's URL (the record is part of it). Audited.")
                   .path_id("decision id")
+                  .request_header("Idempotency-Key", idempotency_key(), idempotency_text)
                   .json_body(ref("PanelRecordRequest"))
-                  .ok(201, "the record as stored", ref("PanelRecordEntry"))
+                  .ok(201, "the record as stored (or, for a replayed Idempotency-Key, as first stored)",
+                      ref("PanelRecordEntry"))
+                  .header(201, "Location")
+                  .header(201, "Idempotent-Replayed")
+                  .error(409, "the Idempotency-Key was used before with another body (idempotency_conflict), or the "
+                              "decision was erased (erased)")
                   .error(400, "a field of the record is wrong, or the override's shares do not sum to the total")
                   .error(404, "no decision with that id")
                   .error(503, "the store (or the audit trail) failed: nothing was acknowledged"));
@@ -244,9 +287,51 @@ void decision_operations(Paths& paths) {
                   .query("from", date_param(), "first UTC day stored, inclusive")
                   .query("to", date_param(), "last UTC day stored, inclusive")
                   .query("policy", {{"type", "string"}, {"minLength", 1}}, "a policy id")
+                  .query("format", {{"type", "string"}, {"enum", ojson::array({"json", "csv"})}},
+                         "`csv` for CSV (docs/csv.md); `Accept: text/csv` does the same")
                   .ok(200, "the summary; `from`, `to` and `policy` echo the filters (null when not given)",
                       ref("Summary"))
+                  .also(200, "text/csv", {{"type", "string"}, {"description", "docs/csv.md"}})
                   .error(400, "a query parameter is wrong (`details` name it as `?name`)"));
+    paths.add("get", "/v1/changes",
+              Operation("listChanges", "the change feed: decisions, panel records and erasures in commit order",
+                        Caller::AnyToken)
+                  .tag("decisions")
+                  .describe("Ids only, never a child's facts. With `wait`, a long poll: when nothing follows the "
+                            "cursor the answer waits until something is stored or `wait` seconds pass. Audited.")
+                  .query("after", {{"type", "string"}, {"pattern", "^[0-9]{1,18}$"}}, "the previous answer's `next`")
+                  .query("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}, "page size")
+                  .query("wait", {{"type", "integer"}, {"minimum", 0}, {"maximum", 25}, {"default", 0}},
+                         "seconds to wait when there is nothing new")
+                  .ok(200, "the changes after the cursor, and `next` (pass it as `after`)", ref("ChangeFeed"))
+                  .error(400, "a query parameter is wrong, unknown or repeated (`details` name it as `?name`)"));
+    paths.add("post", "/v1/decisions/{id}/erasure",
+              Operation("eraseDecision", "erase a child's personal data from a stored decision", Caller::Admin)
+                  .tag("decisions")
+                  .describe("The figures stay (policy, outcome, total, by agency, by financial year); the request, "
+                            "case reference, reasons, lines and explanation go, and panel notes are blanked. A "
+                            "tombstone records when, who and why. Erasing an erased decision changes nothing. "
+                            "Audited.")
+                  .path_id("decision id")
+                  .json_body(ref("ErasureRequest"))
+                  .ok(200, "the tombstone", ref("ErasureResult"))
+                  .error(400, "`reason` is missing or too long, or an unknown field")
+                  .error(404, "no decision with that id"));
+    paths.add("post", "/v1/decisions/{id}/rectification",
+              Operation("rectifyDecision", "replace a stored decision whose facts were wrong", Caller::Admin)
+                  .tag("decisions")
+                  .describe("The corrected request is evaluated and stored as a new decision that `supersedes` this "
+                            "one, which is erased (its tombstone names the new one), in one transaction. Audited.")
+                  .path_id("decision id")
+                  .query("explain", explain_param(), "`full` adds `trace`")
+                  .json_body(ref("RectificationRequest"))
+                  .ok(201, "the new decision; `Location` is its URL", ref("StoredDecision"))
+                  .header(201, "Location")
+                  .error(400, "`reason` or `request` is missing, or the corrected request is wrong (pointers under "
+                              "`/request`)")
+                  .error(404, "no decision with that id, or no policy for the corrected request")
+                  .error(409, "the decision was erased or rectified before (erased)")
+                  .error(422, "the policy cannot answer the corrected request"));
     paths.add("get", "/v1/audit",
               Operation("listAuditEntries", "the audit trail, oldest first", Caller::Auditor)
                   .tag("audit")

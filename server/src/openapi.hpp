@@ -43,6 +43,7 @@ enum class Caller {
     Panel,
     Author,
     Auditor,
+    Admin,      // the `admin` role: erasure and rectification
 };
 
 // One operation of the document:
@@ -62,6 +63,10 @@ public:
     Operation& query(std::string name, ojson schema, std::string description);
     // A required request body: media type -> schema.
     Operation& body(std::map<std::string, ojson> media);
+    // A request header parameter.
+    Operation& request_header(std::string name, ojson schema, std::string description);
+    // Another media type for a success status already given with ok().
+    Operation& also(int status, std::string media_type, ojson schema);
     Operation& json_body(ojson schema);
     // A success answer with a JSON body (`content` the schema), or another media type.
     Operation& ok(int status, std::string description, ojson schema);

@@ -291,8 +291,10 @@ void schemas_decisions(ojson& s) {
           {"explanation", strings},
           {"trace", array_of(ref("TraceStep"), "only with explain=full")}}}};
     s["Decision"] = extend("DecisionFields", ojson::object(), {}, "a decision (POST /v1/evaluate)");
-    s["StoredDecision"] =
-        extend("DecisionFields", {{"decision_id", string()}}, {}, "a decision as stored (POST /v1/decisions)");
+    s["StoredDecision"] = extend("DecisionFields",
+                                 {{"decision_id", string()},
+                                  {"supersedes", string("a rectification: the decision this one replaces")}},
+                                 {"supersedes"}, "a decision as stored (POST /v1/decisions)");
     s["BatchError"] = object({{"error", ref("ErrorBody")}, {"status", integer("the status it would have alone")}});
     s["BatchResult"] = object({{"count", integer()},
                                {"failed", integer()},
@@ -314,10 +316,49 @@ void schemas_decisions(ojson& s) {
                                   {"created_at", date_time("UTC, when it was stored")},
                                   {"request", map_of(true, "the request as sent")},
                                   {"panel", nullable(ref("PanelRecordEntry"))},
-                                  {"panel_records", array_of(ref("PanelRecordEntry"), "oldest first")}},
-                                 {}, "a stored decision with its request and panel records");
+                                  {"panel_records", array_of(ref("PanelRecordEntry"), "oldest first")},
+                                  {"supersedes", string("a rectification: the decision this one replaces")},
+                                  {"erasure", {{"type", "null"}, {"description", "null: not erased"}}}},
+                                 {"supersedes"}, "a stored decision with its request and panel records");
+    s["Erasure"] = object({{"at", date_time("UTC")},
+                           {"principal", string("the admin token's name")},
+                           {"reason", string()},
+                           {"superseded_by", nullable(string("a rectification: the decision that replaces it"))}},
+                          {}, "the tombstone of an erasure or rectification");
+    s["ErasedDecisionRecord"] = object({{"decision_id", string()},
+                                        {"supersedes", string()},
+                                        {"policy", ref("PolicyRef")},
+                                        {"engine", string()},
+                                        {"as_of", nullable(date())},
+                                        {"case_ref", {{"type", "null"}}},
+                                        {"outcome", ref("Outcome")},
+                                        {"referred_to", string()},
+                                        {"total", ref("Money")},
+                                        {"by_agency", ref("Amounts")},
+                                        {"by_financial_year", ref("YearAmounts")},
+                                        {"created_at", date_time("UTC, when it was stored")},
+                                        {"request", {{"type", "null"}}},
+                                        {"panel", nullable(ref("PanelRecordEntry"))},
+                                        {"panel_records", array_of(ref("PanelRecordEntry"), "oldest first")},
+                                        {"erasure", ref("Erasure")}},
+                                       {"supersedes", "referred_to"},
+                                       "an erased decision: its figures and the tombstone, nothing of the child");
+    s["ErasureRequest"] = object({{"reason", {{"type", "string"}, {"minLength", 1}, {"maxLength", 2000}}}});
+    s["RectificationRequest"] = object({{"reason", {{"type", "string"}, {"minLength", 1}, {"maxLength", 2000}}},
+                                        {"request", ref("DecisionRequest")}});
+    s["ErasureResult"] = object({{"decision_id", string()},
+                                 {"already_erased", boolean("true: it was erased before and nothing changed")},
+                                 {"erasure", ref("Erasure")}});
+    s["Change"] = object({{"seq", pattern("^[0-9]+$", "increasing; a cursor")},
+                          {"at", date_time("UTC")},
+                          {"kind", enum_of({"decision", "panel_record", "erasure"})},
+                          {"decision_id", string()},
+                          {"panel_record_id", nullable(string())}});
+    s["ChangeFeed"] = object({{"changes", array_of(ref("Change"), "oldest first")},
+                              {"next", pattern("^[0-9]+$", "pass as `after` for what follows")}});
     s["DecisionSummary"] = object({{"decision_id", string()},
-                                   {"case_ref", string()},
+                                   {"case_ref", nullable(string("null when erased"))},
+                                   {"erased", boolean()},
                                    {"policy", ref("PolicyRef")},
                                    {"as_of", nullable(date())},
                                    {"created_at", date_time("UTC")},
@@ -326,7 +367,8 @@ void schemas_decisions(ojson& s) {
     s["DecisionList"] = object({{"total", integer("every match")},
                                 {"limit", integer()},
                                 {"offset", integer()},
-                                {"decisions", array_of(ref("DecisionSummary"), "newest first")}});
+                                {"decisions", array_of(ref("DecisionSummary"), "newest first")},
+                                {"next", nullable(string("the next page's URL (with `after`); null on the last"))}});
 }
 
 void schemas_reports(ojson& s) {
@@ -357,7 +399,7 @@ void schemas_reports(ojson& s) {
                               {"principal", string("the token's name, or anonymous")},
                               {"client", string("the peer's address")},
                               {"request_id", string()},
-                              {"action", enum_of({"read", "write", "list", "report"})},
+                              {"action", enum_of({"read", "write", "list", "report", "erase", "rectify"})},
                               {"route", string("the route template")},
                               {"decision_id", nullable(string())},
                               {"panel_record_id", nullable(string())},
@@ -486,6 +528,10 @@ ojson headers() {
     h["X-Request-Id-If-Read"] = header("X-Request-Id, absent when cpp-httplib could not read the request", false);
     h["Cache-Control"] = header("`no-store`: every answer may hold a child's data or depend on who asked");
     h["Location"] = header("the created resource");
+    h["Idempotent-Replayed"] = header("`true` when the answer replays an earlier request with the same "
+                                      "Idempotency-Key (nothing new was stored)",
+                                      false);
+    h["Link"] = header("`<URL>; rel=\"next\"`: the next page of a CSV list", false);
     h["WWW-Authenticate"] = header("`Bearer realm=\"jointly\"`");
     h["Allow"] = header("the methods the path takes");
     h["Content-Security-Policy"] = header("the page may run only its own inline script and style");

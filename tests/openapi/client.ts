@@ -58,13 +58,26 @@ const readSuccess: { [Op in keyof operations]: (body: Body<Op, Success<Op>>) => 
     b.results.map((r) => ('outcome' in r ? decision(r) : `${r.status} ${r.error.code}: ${r.error.message}`)).join('\n'),
   createDecision: (d) => `${d.decision_id}\n${decision(d)}`,
   listDecisions: (l) =>
-    `${l.total} (from ${l.offset}, ${l.limit} a page)\n` +
-    l.decisions.map((d) => `${d.decision_id} ${d.case_ref} ${d.policy.id} ${d.as_of ?? '-'} ${d.outcome} ${money(d.total)} ${d.created_at}`).join('\n'),
+    typeof l === 'string'
+      ? l.split('\r\n')[0] ?? ''
+      : `${l.total} (from ${l.offset}, ${l.limit} a page${l.next === null ? '' : ', next ' + l.next})\n` +
+        l.decisions.map((d) => `${d.decision_id} ${d.case_ref ?? '(erased)'} ${d.erased ? 'erased ' : ''}${d.policy.id} ` +
+          `${d.as_of ?? '-'} ${d.outcome} ${money(d.total)} ${d.created_at}`).join('\n'),
   getDecision: (d) =>
-    `${d.decision_id} stored ${d.created_at} (${Object.keys(d.request).length} request fields)\n${decision(d)}\n` +
-    `panel: ${d.panel === null ? 'none' : panelEntry(d.panel)}\n${d.panel_records.map(panelEntry).join('\n')}`,
+    d.erasure === null
+      ? `${d.decision_id} stored ${d.created_at} (${Object.keys(d.request).length} request fields)\n${decision(d)}\n` +
+        `panel: ${d.panel === null ? 'none' : panelEntry(d.panel)}\n${d.panel_records.map(panelEntry).join('\n')}`
+      : `${d.decision_id} erased ${d.erasure.at} by ${d.erasure.principal}: ${d.erasure.reason}` +
+        `${d.erasure.superseded_by === null ? '' : ', superseded by ' + d.erasure.superseded_by} ` +
+        `${d.outcome} ${money(d.total)} (${amounts(d.by_agency)})`,
+  listChanges: (f) =>
+    f.changes.map((c) => `${c.seq} ${c.at} ${c.kind} ${c.decision_id} ${c.panel_record_id ?? ''}`).join('\n') + `\nnext ${f.next}`,
+  eraseDecision: (e) =>
+    `${e.decision_id} ${e.already_erased ? 'was already erased' : 'erased'} ${e.erasure.at} by ${e.erasure.principal}: ${e.erasure.reason}`,
+  rectifyDecision: (d) => `${d.decision_id} supersedes ${d.supersedes ?? '?'}\n${decision(d)}`,
   recordPanelDecision: (p) => panelEntry(p),
   getSummaryReport: (s) =>
+    typeof s === 'string' ? s.split('\r\n')[0] ?? '' :
     `${s.from ?? 'start'}..${s.to ?? 'now'} ${s.policy ?? 'every policy'}: ${s.decisions} decisions, ` +
     `approve ${s.outcomes.approve}, panel none ${s.panel_outcomes.none}, unreadable ${s.unreadable}\n` +
     `funded ${spend(s.funded)}\ndeclined ${spend(s.declined)}\noverrides ${s.overrides.decisions} ${amounts(s.overrides.by_agency)}\n` +
@@ -106,6 +119,7 @@ function errorText(e: Schemas['Error']): string {
 const readUnauthorized: { [Op in keyof operations]: (body: Body<Op, 401>) => string } = {
   evaluate: errorText, evaluateBatch: errorText, createDecision: errorText, listDecisions: errorText,
   getDecision: errorText, recordPanelDecision: errorText, getSummaryReport: errorText, listAuditEntries: errorText,
+  listChanges: errorText, eraseDecision: errorText, rectifyDecision: errorText,
   listPolicies: errorText, uploadPolicy: errorText, checkPolicy: errorText, getPolicy: errorText, simulate: errorText,
   reconcilePool: errorText, getOpenApi: errorText, getHealth: errorText, getMetrics: errorText, getPanelPage: errorText,
 };

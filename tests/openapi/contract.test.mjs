@@ -28,6 +28,7 @@ const TOKENS = {
   panel: 'openapi-test-panel-token',
   author: 'openapi-test-author-token',
   auditor: 'openapi-test-auditor-token',
+  admin: 'openapi-test-admin-token',
 };
 const MAX_BATCH = 3;
 // Statuses the test must have seen answered (somewhere) and found documented.
@@ -405,6 +406,45 @@ async function main() {
     if (page.json && page.json.next === null) failures.push('GET /v1/audit?limit=2: expected a next page');
     await call('GET', `/v1/audit?after=${page.json?.next}&decision=${id}&principal=openapi-client`, { token: 'auditor', expect: 200 });
     await call('GET', '/v1/audit?bogus=1', { token: 'auditor', expect: 400 });
+
+    // Retry safety, paging, CSV and the change feed.
+    const keyed = { ...approve, case_ref: 'OA-key' };
+    const first = await call('POST', '/v1/decisions', { token: 'client', json: keyed, headers: [['Idempotency-Key', 'oa-key-1']], expect: 201 });
+    const replay = await call('POST', '/v1/decisions', { token: 'client', json: keyed, headers: [['Idempotency-Key', 'oa-key-1']], expect: 201 });
+    if (replay.headers['idempotent-replayed'] !== 'true' || replay.json?.decision_id !== first.json?.decision_id) failures.push('POST /v1/decisions: a replayed Idempotency-Key did not answer the first decision');
+    await call('POST', '/v1/decisions', { token: 'client', json: { ...keyed, case_ref: 'OA-key-2' }, headers: [['Idempotency-Key', 'oa-key-1']], expect: 409 });
+    await call('POST', '/v1/decisions', { token: 'client', json: keyed, headers: [['Idempotency-Key', 'has space']], expect: 400 });
+    const firstPage = await call('GET', '/v1/decisions?limit=1&policy=reference', { token: 'client', expect: 200 });
+    if (!firstPage.json?.next) failures.push('GET /v1/decisions?limit=1: expected a next page');
+    else await call('GET', firstPage.json.next, { token: 'client', expect: 200 });
+    await call('GET', '/v1/decisions?after=1&offset=2', { token: 'client', expect: 400 });
+    await call('GET', '/v1/decisions?format=csv&limit=1', { token: 'client', expect: 200 });
+    await call('GET', '/v1/decisions', { token: 'client', headers: [['Accept', 'text/csv']], expect: 200 });
+    await call('GET', '/v1/reports/summary?format=csv', { token: 'client', expect: 200 });
+    const feed = await call('GET', '/v1/changes?limit=5', { token: 'client', expect: 200 });
+    await call('GET', `/v1/changes?after=${feed.json?.next}&wait=1`, { token: 'client', expect: 200 });
+    await call('GET', '/v1/changes?wait=99', { token: 'client', expect: 400 });
+
+    // Erasure and rectification.
+    const toErase = await call('POST', '/v1/decisions', { token: 'client', json: { ...approve, case_ref: 'OA-erase' }, expect: 201 });
+    const eraseId = toErase.json?.decision_id;
+    await call('POST', `/v1/decisions/${eraseId}/panel`, { token: 'panel', json: { outcome: 'approved', date: '2025-06-20', members: ['Chair'], notes: 'private' }, expect: 201 });
+    await call('POST', `/v1/decisions/${eraseId}/erasure`, { token: 'admin', json: {}, expect: 400 });
+    await call('POST', `/v1/decisions/${eraseId}/erasure`, { token: 'admin', json: { reason: 'ER-1' }, expect: 200 });
+    await call('POST', `/v1/decisions/${eraseId}/erasure`, { token: 'admin', json: { reason: 'ER-1 again' }, expect: 200 });
+    await call('GET', `/v1/decisions/${eraseId}`, { token: 'client', expect: 200 });
+    await call('POST', `/v1/decisions/${eraseId}/panel`, { token: 'panel', json: { outcome: 'approved', date: '2025-06-20', members: ['Chair'] }, expect: 409 });
+    await call('POST', '/v1/decisions/d-0000000000000000/erasure', { token: 'admin', json: { reason: 'r' }, expect: 404 });
+    const toRectify = await call('POST', '/v1/decisions', { token: 'client', json: { ...approve, case_ref: 'OA-rect' }, expect: 201 });
+    const rectifyId = toRectify.json?.decision_id;
+    await call('POST', `/v1/decisions/${rectifyId}/rectification`, { token: 'admin', json: { reason: 'r' }, expect: 400 });
+    await call('POST', `/v1/decisions/${rectifyId}/rectification`, { token: 'admin', json: { reason: 'r', request: noEvent }, expect: 422 });
+    await call('POST', `/v1/decisions/${rectifyId}/rectification`, { token: 'admin', json: { reason: 'r', request: { ...approve, as_of: '2020-01-01' } }, expect: 404 });
+    const rectified = await call('POST', `/v1/decisions/${rectifyId}/rectification`, { token: 'admin', json: { reason: 'cost keyed wrongly', request: { ...approve, case_ref: 'OA-rect' } }, expect: 201 });
+    if (rectified.json?.supersedes !== rectifyId) failures.push('POST rectification: the new decision does not name the one it supersedes');
+    await call('GET', `/v1/decisions/${rectified.json?.decision_id}`, { token: 'client', expect: 200 });
+    await call('POST', `/v1/decisions/${rectifyId}/rectification`, { token: 'admin', json: { reason: 'again', request: approve }, expect: 409 });
+    await call('POST', '/v1/decisions/d-0000000000000000/rectification', { token: 'admin', json: { reason: 'r', request: approve }, expect: 404 });
 
     // Policies.
     await call('POST', '/v1/policies/check', { token: 'client', text: TRANSPORT_POLICY, expect: 200 });

@@ -62,7 +62,8 @@ TEST(HttpOperations, EveryRouteInTheOpenApiDocumentExists) {
     auto stored = body_of(c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json"));
     const std::string decision_id = stored["decision_id"];
     const std::map<std::string, const char*> tokens{
-        {"client", kClientToken}, {"panel", kPanelToken}, {"author", kAuthorToken}, {"auditor", kAuditorToken}};
+        {"client", kClientToken}, {"panel", kPanelToken}, {"author", kAuthorToken}, {"auditor", kAuditorToken},
+        {"admin", kAdminToken}};
     std::size_t operations = 0;
     std::set<std::string> ids;
     for (const auto& [path, methods] : doc["paths"].items()) {
@@ -89,7 +90,7 @@ TEST(HttpOperations, EveryRouteInTheOpenApiDocumentExists) {
                 << method << " " << concrete << " answered " << res->status << ", not documented";
         }
     }
-    EXPECT_EQ(operations, 18u);
+    EXPECT_EQ(operations, 21u);
 }
 
 TEST(HttpOperations, ReloadUnderConcurrentRequestsNeverFailsARequest) {

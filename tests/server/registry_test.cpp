@@ -146,7 +146,9 @@ TEST(Tokens, RolesNamesAndMalformedFiles) {
     EXPECT_FALSE(tokens.principal_of("abcdefghijklmnopq"));
     EXPECT_FALSE(tokens.principal_of(""));
     EXPECT_FALSE(server::Tokens().enabled());
-    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop admin\n", "t"), std::runtime_error);
+    EXPECT_EQ(server::Tokens::from_text("abcdefghijklmnop admin dpo\n", "t").principal_of("abcdefghijklmnop")->role,
+              server::Role::Admin);
+    EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop superuser\n", "t"), std::runtime_error);
     EXPECT_THROW(server::Tokens::from_text("short client\n", "t"), std::runtime_error);
     EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client name extra\n", "t"), std::runtime_error);
     EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client a\nqrstuvwxyz012345 panel a\n", "t"),
