@@ -140,7 +140,6 @@ constexpr const char* kDecisionSelect =
     "SELECT d.seq, d.id, d.case_ref, d.policy_id, d.policy_version, d.policy_sha256, d.as_of, d.created_at, "
     "d.outcome, d.total, d.request, d.response, e.decision_id, e.at, e.principal, e.reason, e.request_id, "
     "e.superseded_by FROM decisions d LEFT JOIN erasures e ON e.decision_id = d.id";
-constexpr int kDecisionSelectColumns = 18;
 
 std::string now_utc() {
     const auto now = std::chrono::system_clock::now();
