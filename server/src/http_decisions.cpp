@@ -85,6 +85,11 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
     const auto body = json_body(context, request);
     const nlohmann::json* list = &body;
     if (body.is_object()) {
+        for (const auto& [key, value] : body.items())
+            if (key != "requests")
+                throw_error(400, "invalid_request", "unknown field `" + key + "` (a batch has requests)",
+                            {{codes::kUnknownField, "/" + pointer_escape(key),
+                              "unknown field `" + key + "` (a batch has requests)", std::nullopt}});
         auto it = body.find("requests");
         if (it == body.end())
             throw_error(400, "invalid_request", "a batch needs `requests`, an array of decision requests",

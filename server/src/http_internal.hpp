@@ -65,6 +65,13 @@ constexpr std::size_t kMaxChangeWaitSeconds = 25;
 // Admin: the `admin` role only (erasure and rectification of a child's data).
 enum class Access { Open, Evaluate, Compile, Read, Panel, Author, Audit, Admin };
 
+// The request's Content-Type without parameters, lower case (`application/json`).
+std::string content_media_type(const httplib::Request& request);
+
+// Answers 500 `internal_error` with the request id and logs `detail` under it; the caller
+// never sees the detail.
+void internal_error(const Context& context, httplib::Response& response, const std::string& detail);
+
 // Refuses the request (401/403) unless its bearer token allows `access`.
 void authorize(const Context& context, const httplib::Request& request, Access access);
 

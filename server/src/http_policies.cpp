@@ -78,12 +78,16 @@ Source policy_source(const Context& context, const httplib::Request& request) {
         throw_error(413, "payload_too_large",
                     "a policy may be at most " + std::to_string(context.options.max_policy_bytes) + " bytes");
     Source out{request.body, "upload.jf"};
-    const auto type = request.get_header_value("Content-Type");
-    if (type.rfind("application/json", 0) == 0) {
+    if (content_media_type(request) == "application/json") {
         const auto body = json_body(context, request);
         if (!body.is_object() || !body.contains("source") || !body["source"].is_string())
             throw_error(400, "invalid_request", "a JSON upload needs `source`, the policy text",
                         {{codes::kMissingField, "/source", "`source` must be the policy text", std::nullopt}});
+        for (const auto& [key, value] : body.items())
+            if (key != "source" && key != "file")
+                throw_error(400, "invalid_request", "unknown field `" + key + "` (a JSON upload has source, file)",
+                            {{codes::kUnknownField, "/" + pointer_escape(key),
+                              "unknown field `" + key + "` (a JSON upload has source, file)", std::nullopt}});
         out.text = body["source"].get<std::string>();
         if (auto it = body.find("file"); it != body.end()) {
             if (!it->is_string() || it->get<std::string>().empty())

@@ -173,14 +173,24 @@ void refuse(httplib::Response& response, int status, const std::string& code, co
 // true when it has answered the request.
 bool screen_request(const Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto& o = context.options;
-    if (request.headers.size() > o.max_headers) {
+    // cpp-httplib adds the peer's and our own address and port as four pseudo-headers; only
+    // what the client sent counts.
+    const auto added = [](const std::string& name) {
+        return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT";
+    };
+    std::size_t header_count = 0;
+    std::size_t header_bytes = 0;
+    for (const auto& [name, value] : request.headers) {
+        if (added(name)) continue;
+        ++header_count;
+        header_bytes += name.size() + value.size() + 4;
+    }
+    if (header_count > o.max_headers) {
         refuse(response, 431, "request_header_fields_too_large",
-               "the request has " + std::to_string(request.headers.size()) + " header fields; the limit is " +
+               "the request has " + std::to_string(header_count) + " header fields; the limit is " +
                    std::to_string(o.max_headers));
         return true;
     }
-    std::size_t header_bytes = 0;
-    for (const auto& [name, value] : request.headers) header_bytes += name.size() + value.size() + 4;
     if (header_bytes > o.max_header_bytes) {
         refuse(response, 431, "request_header_fields_too_large",
                "the request's header fields hold " + std::to_string(header_bytes) + " bytes; the limit is " +
@@ -434,6 +444,12 @@ private:
             finish_request(context_, request, response);
         });
         server_.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
+            // A request cpp-httplib refused before the pre-routing handler (a request target or
+            // header line over 8 KiB) still gets a request id, as every answer does.
+            if (!response.has_header("X-Request-Id")) {
+                t_note.request_id = request_id_of(request);
+                response.set_header("X-Request-Id", t_note.request_id);
+            }
             if (response.body.empty()) {
                 const int status = response.status;
                 send_json(response, status,
@@ -442,15 +458,15 @@ private:
             finish_request(context_, request, response);
         });
         server_.set_exception_handler(
-            [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
-                std::string message = "internal error";
+            [this](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
+                std::string detail = "an exception that is not a std::exception";
                 try {
                     if (error) std::rethrow_exception(error);
                 } catch (const std::exception& e) {
-                    message = std::string("internal error: ") + e.what();
+                    detail = e.what();
                 } catch (...) {
                 }
-                send_json(response, 500, encode_errors("internal_error", message, {}));
+                internal_error(context_, response, detail);
             });
         server_.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
             finish_request(context_, request, response);
@@ -481,6 +497,25 @@ std::string bearer_token(const httplib::Request& request) {
 }
 
 }  // namespace
+
+void internal_error(const Context& context, httplib::Response& response, const std::string& detail) {
+    // The caller learns that it failed and the request id to quote, never the detail (which
+    // may name internals); the log has the detail under the same id.
+    send_json(response, 500,
+              encode_errors("internal_error", "internal error (request id " + t_note.request_id +
+                                                  "): the detail is in the server's log under that id",
+                            {}));
+    if (context.options.log)
+        context.options.log(nlohmann::ordered_json{{"ts", utc_now()},
+                                                   {"level", "error"},
+                                                   {"request_id", t_note.request_id},
+                                                   {"message", "internal error: " + detail}}
+                                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::string content_media_type(const httplib::Request& request) {
+    return media_type(request.get_header_value("Content-Type"));
+}
 
 void throw_error(int status, std::string code, std::string message, std::vector<engine::EvalError> details) {
     throw ApiError{ServiceError{status, std::move(code), std::move(message), std::move(details)}};
@@ -603,7 +638,7 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
             send_json(response, 503,
                       encode_errors("insufficient_memory", "the server ran out of memory for this request", {}));
         } catch (const std::exception& e) {
-            send_json(response, 500, encode_errors("internal_error", std::string("internal error: ") + e.what(), {}));
+            internal_error(context, response, e.what());
         }
         finish_request(context, request, response);
     };
@@ -615,7 +650,14 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
 }
 
 void add_method_not_allowed(httplib::Server& server, Context& context) {
-    for (const auto& [pattern, entry] : context.patterns) {
+    // cpp-httplib tries a method's handlers in the order they were added: a literal path
+    // (`/v1/policies/check`) goes before a pattern that would also match it
+    // (`/v1/policies/([^/]+)`), so a wrong method on it names its own methods.
+    std::vector<std::pair<std::string, std::pair<std::string, std::set<std::string>>>> ordered(
+        context.patterns.begin(), context.patterns.end());
+    std::stable_partition(ordered.begin(), ordered.end(),
+                          [](const auto& p) { return p.first.find('(') == std::string::npos; });
+    for (const auto& [pattern, entry] : ordered) {
         const auto& [route, methods] = entry;
         std::string allow;
         for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;

@@ -346,5 +346,54 @@ TEST(HttpPage, ServedWithAPolicyAllowingOnlyItsOwnScriptAndStyle) {
     EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
 }
 
+TEST(HttpHardening, TheHeaderLimitCountsOnlyWhatTheClientSent) {
+    TestServer s;
+    // Host plus 99 fields is 100: at the limit, served. One more is refused.
+    std::string fields;
+    for (int i = 0; i < 99; ++i) fields += "X-Filler-" + std::to_string(i) + ": x\r\n";
+    auto at = raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                                       fields.substr(fields.find("\r\n") + 2) + "\r\n");
+    EXPECT_EQ(at.status, 200) << at.text;
+    auto over = raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + fields +
+                                         "\r\n");
+    EXPECT_EQ(over.status, 431) << over.text;
+    EXPECT_NE(over.text.find("has 101 header fields"), std::string::npos) << over.text;
+}
+
+TEST(HttpHardening, ARequestCppHttplibRefusesStillGetsARequestId) {
+    TestServer s;
+    auto r = raw_exchange(s.port, "GET /healthz?" + std::string(9000, 'q') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_EQ(r.status, 414) << r.text.substr(0, 200);
+    EXPECT_NE(r.text.find("X-Request-Id: "), std::string::npos) << r.text.substr(0, 400);
+}
+
+TEST(HttpHardening, AWrongMethodOnALiteralPathNamesItsOwnMethods) {
+    TestServer s;
+    auto c = s.client();
+    auto r = c.Put("/v1/policies/check", bearer(kClientToken), "{}", "application/json");
+    ASSERT_EQ(r->status, 405);
+    EXPECT_EQ(r->get_header_value("Allow"), "POST, OPTIONS");
+    auto pattern = c.Put("/v1/policies/reference", bearer(kClientToken), "{}", "application/json");
+    ASSERT_EQ(pattern->status, 405);
+    EXPECT_EQ(pattern->get_header_value("Allow"), "GET, OPTIONS");
+}
+
+TEST(HttpHardening, MediaTypesAreReadCaseInsensitivelyAndJsonBodiesHaveNoUnknownFields) {
+    TestServer s;
+    auto c = s.client();
+    const auto source = read_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf");
+    // The same media type whatever its case: read as JSON, so `source` is the policy.
+    auto upper = c.Post("/v1/policies/check", bearer(kClientToken), json{{"source", source}}.dump(), "Application/JSON");
+    EXPECT_EQ(upper->status, 200) << upper->body;
+    auto unknown = c.Post("/v1/policies/check", bearer(kClientToken), json{{"source", source}, {"fiel", "x.jf"}}.dump(),
+                          "application/json");
+    ASSERT_EQ(unknown->status, 400) << unknown->body;
+    EXPECT_EQ(body_of(unknown)["error"]["details"][0]["path"], "/fiel");
+    auto batch = c.Post("/v1/evaluate/batch", json{{"requests", json::array({post_op_request()})}, {"explain", "full"}}.dump(),
+                        "application/json");
+    ASSERT_EQ(batch->status, 400) << batch->body;
+    EXPECT_EQ(body_of(batch)["error"]["details"][0]["path"], "/explain");
+}
+
 }  // namespace
 }  // namespace jointly::testing
