@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <map>
 #include <regex>
 #include <set>
@@ -149,9 +151,24 @@ TEST(HttpOperations, StopBeforeRunReturnsAtOnce) {
     o.port = 0;
     o.insecure_dev = true;
     auto server = server::ApiServer::create(o);
-    server->bind();
+    ASSERT_GT(server->bind(), 0);
     server->stop();
-    server->run();  // returns immediately
+    // run() on a thread of its own, so a run() that missed the stop fails the test instead of
+    // hanging the suite.
+    std::packaged_task<void()> task([raw = server.get()] { raw->run(); });
+    auto returned = task.get_future();
+    std::thread runner(std::move(task));
+    if (returned.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+        ADD_FAILURE() << "run() did not return within 5 s of a stop() called before it";
+        server->stop();  // a second chance to end it, so the test can clean up
+        if (returned.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+            runner.detach();    // still running: leak the server and its folder rather than hang
+            (void)server.release();
+            return;
+        }
+    }
+    runner.join();
+    EXPECT_NO_THROW(returned.get());
     server.reset();
     fs::remove_all(dir);
 }
