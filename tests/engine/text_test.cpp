@@ -188,6 +188,7 @@ TEST(Determinism, ThreadsShareOneProgram) {
     EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
+// The FIPS 180-2 examples (appendix B) and NIST's million-`a` message.
 TEST(Sha256, KnownVectors) {
     EXPECT_EQ(engine::detail::sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     EXPECT_EQ(engine::detail::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -196,8 +197,20 @@ TEST(Sha256, KnownVectors) {
     // 1,000,000 x 'a' crosses many blocks.
     EXPECT_EQ(engine::detail::sha256_hex(std::string(1000000, 'a')),
               "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-    // Lengths around the 55/56/64-byte padding edges agree with a two-step reference.
-    EXPECT_NE(engine::detail::sha256_hex(std::string(55, 'x')), engine::detail::sha256_hex(std::string(56, 'x')));
+}
+
+// Lengths around the padding edges: 55 bytes leave room for the length in one block, 56 need a
+// second, 63 and 64 fill a block. Expected values from GNU coreutils `sha256sum`, an
+// implementation independent of libcrypto.
+TEST(Sha256, PaddingEdges) {
+    EXPECT_EQ(engine::detail::sha256_hex(std::string(55, 'x')),
+              "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072");
+    EXPECT_EQ(engine::detail::sha256_hex(std::string(56, 'x')),
+              "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e");
+    EXPECT_EQ(engine::detail::sha256_hex(std::string(63, 'x')),
+              "75220b47218278e656f2013bb8f0c455a25eaf01e86c64924e9d48d89776d6f2");
+    EXPECT_EQ(engine::detail::sha256_hex(std::string(64, 'x')),
+              "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
 }
 
 // A policy's hash is the SHA-256 of its text, pinned: a stored decision's `policy.sha256` must
