@@ -73,7 +73,18 @@ TEST_P(PolicyCases, EngineReproducesTheCase) {
         ASSERT_TRUE(problems.empty()) << problems.front();
         const engine::PoolResult r = engine::reconcile(**it, pool, request);
         if (c["expected"].contains("error")) {
-            ASSERT_FALSE(r.reconciliation);
+            ASSERT_FALSE(r.reconciliation) << "expected an error, got a reconciliation";
+            // The refusal the case states, detail for detail (`path`, `code`); the status and the
+            // error's own code belong to the API and are checked by the server's corpus test.
+            const nlohmann::json& error = c["expected"]["error"];
+            ASSERT_TRUE(error.is_object() && error.contains("details") && error["details"].is_array())
+                << "expected.error must state its `details`: " << error.dump();
+            nlohmann::json got = nlohmann::json::array();
+            for (const auto& e : r.errors) got.push_back({{"path", e.path}, {"code", e.code}});
+            nlohmann::json wanted = nlohmann::json::array();
+            for (const auto& d : error["details"])
+                wanted.push_back({{"path", d.value("path", "")}, {"code", d.value("code", "")}});
+            EXPECT_EQ(got, wanted);
             return;
         }
         ASSERT_TRUE(r.reconciliation) << r.errors.front().code << " " << r.errors.front().message;

@@ -2,7 +2,8 @@
 // in-process server loaded with the whole policies/ directory. Decision cases go through
 // POST /v1/evaluate, pool cases through POST /v1/pools/{id}/reconcile, and both are compared
 // by the same code `jointly test` uses (compare_expected, compare_expected_error), so the
-// engine test, the CLI and the API all answer every case alike.
+// engine test, the CLI and the API all answer every case alike. A case that expects an error
+// is held to more here: its status, its error code and every detail's path and code.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -72,6 +73,32 @@ TestServer& corpus_server() {
     return server;
 }
 
+// What the corpus requires of a case that expects a failure, beyond what `jointly test` checks:
+// `expected.error` states the status, the error's own code and every detail's `path` and
+// `code`, in order (`{"status": 422, "code": "evaluation_error", "details": [{"path": "",
+// "code": "E3101"}]}`); details' messages are prose and not compared. Returns one line per
+// difference.
+std::vector<std::string> stated_error_differences(const json& expected, int status, const json& actual) {
+    if (!expected.is_object() || !expected.contains("status") || !expected.contains("code") ||
+        !expected.contains("details") || !expected.at("details").is_array())
+        return {"expected.error: must state `status`, `code` and `details` ([{\"path\", \"code\"}]), got " +
+                expected.dump()};
+    std::vector<std::string> diffs;
+    if (expected.at("status") != status)
+        diffs.push_back("error.status: expected " + expected.at("status").dump() + ", got " + std::to_string(status));
+    const json& e = actual.is_object() && actual.contains("error") ? actual.at("error") : json::object();
+    if (e.value("code", json()) != expected.at("code"))
+        diffs.push_back("error.code: expected " + expected.at("code").dump() + ", got " + e.value("code", json()).dump());
+    json got = json::array();
+    for (const auto& d : e.value("details", json::array()))
+        got.push_back({{"path", d.value("path", json())}, {"code", d.value("code", json())}});
+    json wanted = json::array();
+    for (const auto& d : expected.at("details"))
+        wanted.push_back({{"path", d.value("path", json())}, {"code", d.value("code", json())}});
+    if (got != wanted) diffs.push_back("error.details: expected " + wanted.dump() + ", got " + got.dump());
+    return diffs;
+}
+
 class HttpPolicyCases : public ::testing::TestWithParam<CaseFile> {};
 
 TEST_P(HttpPolicyCases, ServerReproducesTheCase) {
@@ -106,6 +133,7 @@ TEST_P(HttpPolicyCases, ServerReproducesTheCase) {
     if (expected.is_object() && expected.contains("error")) {
         ASSERT_NE(r->status, 200) << "expected an error, got " << r->body.substr(0, 500);
         diffs = server::compare_expected_error(expected["error"], r->status, actual);
+        for (auto& d : stated_error_differences(expected["error"], r->status, actual)) diffs.push_back(std::move(d));
     } else {
         ASSERT_EQ(r->status, 200) << r->body;
         diffs = server::compare_expected(expected, actual);
@@ -144,6 +172,48 @@ INSTANTIATE_TEST_SUITE_P(
                       ErrorRow{"wrong_path_and_code", R"({"code": "evaluation_error", "path": "/spend"})", 2},
                       ErrorRow{"not_a_code", "3", 1}),
     [](const ::testing::TestParamInfo<ErrorRow>& param_info) { return std::string(param_info.param.name); });
+
+// The corpus's own, stricter comparison: every stated field must match, and a stated detail
+// list must be the answer's, no more and no fewer.
+struct StatedErrorRow {
+    const char* name;
+    const char* expected;  // the case's `expected.error`, as JSON
+    std::size_t diffs;
+};
+
+void PrintTo(const StatedErrorRow& row, std::ostream* os) { *os << row.name; }
+
+class StatedError : public ::testing::TestWithParam<StatedErrorRow> {};
+
+TEST_P(StatedError, ComparesStatusCodeAndEveryDetail) {
+    const json error = json::parse(R"({"error": {"code": "invalid_request", "message": "m", "details": [
+        {"path": "/carry_forward", "code": "E4102", "message": "not allowed"}]}})");
+    const auto diffs = stated_error_differences(json::parse(GetParam().expected), 400, error);
+    std::string all;
+    for (const auto& d : diffs) all += d + "\n";
+    EXPECT_EQ(diffs.size(), GetParam().diffs) << all;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, StatedError,
+    ::testing::Values(
+        StatedErrorRow{"all_match",
+                       R"({"status": 400, "code": "invalid_request", "details": [{"path": "/carry_forward", "code": "E4102"}]})", 0},
+        StatedErrorRow{"code_only", R"("E4102")", 1},
+        StatedErrorRow{"no_details", R"({"status": 400, "code": "invalid_request"})", 1},
+        StatedErrorRow{"detail_code_as_error_code",
+                       R"({"status": 400, "code": "E4102", "details": [{"path": "/carry_forward", "code": "E4102"}]})", 1},
+        StatedErrorRow{"wrong_status",
+                       R"({"status": 422, "code": "invalid_request", "details": [{"path": "/carry_forward", "code": "E4102"}]})", 1},
+        StatedErrorRow{"wrong_path",
+                       R"({"status": 400, "code": "invalid_request", "details": [{"path": "/spend", "code": "E4102"}]})", 1},
+        StatedErrorRow{"wrong_detail_code",
+                       R"({"status": 400, "code": "invalid_request", "details": [{"path": "/carry_forward", "code": "E4101"}]})", 1},
+        StatedErrorRow{"a_detail_too_many",
+                       R"({"status": 400, "code": "invalid_request", "details": [{"path": "/carry_forward", "code": "E4102"},
+                          {"path": "/spend", "code": "E4101"}]})", 1},
+        StatedErrorRow{"no_detail_stated", R"({"status": 400, "code": "invalid_request", "details": []})", 1}),
+    [](const ::testing::TestParamInfo<StatedErrorRow>& param_info) { return std::string(param_info.param.name); });
 
 }  // namespace
 }  // namespace jointly::testing
