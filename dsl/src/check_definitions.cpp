@@ -18,6 +18,32 @@ bool assignable(const Type& to, const Type& from) {
     return to.tag == from.tag;
 }
 
+bool whole_number(const Expr& e) {
+    if (e.kind == ExprKind::Unary && e.unary_op == UnaryOp::Negate && !e.args.empty()) {
+        return whole_number(e.args[0]);
+    }
+    return e.kind == ExprKind::Number && e.number.scale == 0;
+}
+
+// Whether a money default is sure to be a whole number of pence without working it out:
+// amounts added, subtracted, negated or multiplied by a whole number. A division or a
+// decimal or percentage factor may leave a fraction of a penny, which a fact cannot hold.
+bool whole_pence(const Expr& e) {
+    if (e.kind == ExprKind::Money) return true;
+    if (e.kind == ExprKind::Unary && e.unary_op == UnaryOp::Negate && !e.args.empty()) {
+        return whole_pence(e.args[0]);
+    }
+    if (e.kind != ExprKind::Binary || e.args.size() != 2) return false;
+    const Expr& a = e.args[0];
+    const Expr& b = e.args[1];
+    switch (e.binary_op) {
+        case BinaryOp::Add:
+        case BinaryOp::Sub: return whole_pence(a) && whole_pence(b);
+        case BinaryOp::Mul: return (whole_pence(a) && whole_number(b)) || (whole_number(a) && whole_pence(b));
+        default: return false;
+    }
+}
+
 }  // namespace
 
 void check_let(Checker& c, std::size_t index) {
@@ -61,7 +87,8 @@ void check_threshold(Checker& c, std::size_t index) {
                    "`, not true/false");
     }
     def.type = {TypeTag::Bool, {}};
-    def.needs.age = needs.age;  // service and totals were reported here already
+    // `service`, totals and `age` were reported here already (none is known where a
+    // threshold is decided): its uses need not report them again.
     def.state = DefState::Done;
 }
 
@@ -91,6 +118,11 @@ void check_facts(Checker& c) {
             c.emit(Code::bad_default, fact.default_value->span,
                    "the default of `" + fact.id.name + "` is `" + type_name(got) +
                        "`, but the fact is `" + type_name(want) + "`");
+        } else if (want.tag == TypeTag::Money && got.tag == TypeTag::Money &&
+                   !whole_pence(*fact.default_value)) {
+            c.emit(Code::bad_default, fact.default_value->span,
+                   "the default of `" + fact.id.name + "` may not be a whole number of pence",
+                   "write the amount out, e.g. `£3.33`");
         }
     }
 }

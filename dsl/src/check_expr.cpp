@@ -61,7 +61,7 @@ public:
             case ExprKind::Binary: return binary(e);
             case ExprKind::Call: return call(e);
             case ExprKind::In: return membership(e);
-            case ExprKind::List: return list(e);
+            case ExprKind::List: return list(e, hint);
             case ExprKind::AtLeast:
                 c_.emit(Code::wrong_arguments, e.span, "`at least` is only used inside `count`",
                         "e.g. `count(dst, at least severe) >= 2`");
@@ -121,6 +121,22 @@ private:
                     "a default or a table row gives a literal such as `£500`, `12` or `true`");
             return {};
         }
+        if (symbol != nullptr && symbol->kind == SymbolKind::Level && hint == nullptr) {
+            const Scale& scale = c_.module.scales[c_.level_scales[e.text].front()];
+            std::string example = "a fact of scale `" + scale.id.name + "`";
+            for (const Fact& fact : c_.module.facts) {
+                if (fact.type.kind == TypeKind::Level && fact.type.scale.name == scale.id.name) {
+                    example = "`" + fact.id.name + "`";
+                    break;
+                }
+            }
+            c_.emit(Code::not_a_value, e.span,
+                    "`" + e.text + "` is a level of `" + scale.id.name + "`, with nothing here to compare it with",
+                    "a level has a value only beside " + example + ", e.g. `" +
+                        (example.front() == '`' ? example.substr(1, example.size() - 2) : std::string("x")) +
+                        " >= " + e.text + "`");
+            return {};
+        }
         if (symbol != nullptr) return declared(e, *symbol);
         if (e.text == "service") {
             needs_.service = true;
@@ -153,8 +169,23 @@ private:
         }
     }
 
+    // `age` is known per segment of a line: in a rule's condition, or in a definition
+    // whose uses are checked where they are (thresholds and outcomes are decided once).
+    bool age_unknown_here() const {
+        return context_ == Context::Threshold || context_ == Context::Outcome;
+    }
+
+    void age_outside_rule(const Expr& e, const std::string& what) {
+        c_.emit(Code::age_outside_rule, e.span,
+                what + " is only known inside a rule",
+                std::string(context_ == Context::Threshold ? "a threshold is decided once per request"
+                                                           : "`decline` and `refer` judge the whole package") +
+                    ", not per line: compare `date_of_birth` with a date, e.g. `date_of_birth <= 2007-04-01`");
+    }
+
     Type age(const Expr& e) {
         needs_.age = true;
+        if (age_unknown_here()) age_outside_rule(e, "`age`");
         const Symbol* dob = c_.value("date_of_birth");
         if (dob != nullptr && dob->kind == SymbolKind::Fact &&
             c_.module.facts[dob->index].type.kind == TypeKind::Date) {
@@ -201,7 +232,10 @@ private:
             check_threshold(c_, index);
         }
         const DefInfo& def = defs[index];
-        if (def.needs.age) needs_.age = true;
+        if (def.needs.age) {
+            needs_.age = true;
+            if (age_unknown_here()) age_outside_rule(e, "`" + e.text + "` uses `age`, which");
+        }
         if (def.needs.service) {
             needs_.service = true;
             if (context_ != Context::Rule && context_ != Context::Let && context_ != Context::Amount) {
@@ -258,8 +292,15 @@ private:
     }
 
     // `service is personal_care`: the other side is a service name, never looked up.
-    bool service_literal(const Expr& e) const {
-        return e.kind == ExprKind::Name || e.kind == ExprKind::Text;
+    bool service_literal(const Expr& e) const { return e.kind == ExprKind::Name; }
+
+    // E2101 (`service is "x"`) or E2113 (`service in ["x"]`): a service is a name, not text.
+    bool service_text(const Expr& e, Code code) {
+        if (e.kind != ExprKind::Text) return false;
+        c_.emit(code, e.span, "a service is named, not quoted: `\"" + e.text + "\"` is text",
+                "write the name without quotes: `service is " +
+                    (e.text.empty() ? std::string("personal_care") : e.text) + "`");
+        return true;
     }
 
     Type compare(const Expr& e) {
@@ -273,9 +314,9 @@ private:
                 c_.emit(Code::not_orderable, e.span,
                         "cannot order services with `" + op_text(e.binary_op) + "`",
                         "use `service is x` or `service in [x, y]`");
-            } else if (!service_literal(other)) {
+            } else if (!service_literal(other) && !service_text(other, Code::compare_mismatch)) {
                 const Type t = type(other);
-                if (t.tag != TypeTag::Text && t.tag != TypeTag::Error) {
+                if (t.tag != TypeTag::Error) {
                     c_.emit(Code::compare_mismatch, other.span,
                             "cannot compare `service` with `" + type_name(t) + "`",
                             "name the service: `service is personal_care`");
@@ -435,7 +476,8 @@ private:
             c_.emit(Code::count_not_map, e.args[0].span,
                     "`count` counts the levels in a map, but this is `" + type_name(map) + "`",
                     "declare the fact as a map, e.g. `fact dst: map of need`");
-            type(level);
+            const Symbol* symbol = level.kind == ExprKind::Name ? c_.value(level.text) : nullptr;
+            if (symbol == nullptr || symbol->kind != SymbolKind::Level) type(level);  // a level: no scale to read it in
             return {TypeTag::Whole, {}};
         }
         const Type want{TypeTag::Level, map.scale};
@@ -457,6 +499,11 @@ private:
         }
         Type result;
         const Expr& table = e.args[0];
+        if (context_ == Context::Constant) {
+            c_.emit(Code::not_a_value, e.span, "`lookup` cannot be used here: write the value out",
+                    "a default or a table row gives a literal such as `£500`, `12` or `true`");
+            return {};
+        }
         const Symbol* symbol = table.kind == ExprKind::Name ? c_.value(table.text) : nullptr;
         if (symbol != nullptr && symbol->kind == SymbolKind::Table) {
             result = c_.table_types[symbol->index];
@@ -506,7 +553,7 @@ private:
         const Type n = type(needle);
         for (const Expr* member : members) {
             if (n.tag == TypeTag::Service) {
-                if (!service_literal(*member)) {
+                if (!service_literal(*member) && !service_text(*member, Code::bad_membership)) {
                     c_.emit(Code::bad_membership, member->span,
                             "services are listed by name, e.g. `service in [respite, personal_care]`");
                 }
@@ -526,7 +573,13 @@ private:
         return {TypeTag::Bool, {}};
     }
 
-    Type list(const Expr& e) {
+    Type list(const Expr& e, const Type* hint) {
+        if (context_ != Context::Constant || hint == nullptr) {
+            c_.emit(Code::list_outside_in, e.span, "a list `[...]` has a value only after `in`",
+                    "test membership where it is needed: `x in [a, b]`; a `list of text` fact may "
+                    "have a list as its default");
+            return {};
+        }
         for (const Expr& member : e.args) {
             const Type t = type(member);
             if (t.tag != TypeTag::Text && t.tag != TypeTag::Error) {

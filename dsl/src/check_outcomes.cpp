@@ -50,7 +50,29 @@ Span inner(const Span& quoted, std::string_view reason, std::size_t from, std::s
     return s;
 }
 
-void check_reason(Checker& c, std::string_view reason, const Span& quoted, const std::string& owner) {
+// A definition named by a placeholder is worked out where the reason is given: `service`
+// and `age` are known only in a rule's reason, the package totals only in an outcome's.
+void check_placeholder_needs(Checker& c, const Needs& needs, Context context, const Span& span,
+                             const std::string& name, const std::string& owner) {
+    const std::string what = "`{" + name + "}` in the reason of " + owner;
+    if (needs.service && context != Context::Rule) {
+        c.emit(Code::service_outside_rule, span,
+               what + " uses `service`, which is only known inside a rule",
+               "show `service` only in a rule's reason");
+    }
+    if (needs.age && context != Context::Rule) {
+        c.emit(Code::age_outside_rule, span, what + " uses `age`, which is only known inside a rule",
+               "show `age` only in a rule's reason, or show `{date_of_birth}`");
+    }
+    if (needs.total && context != Context::Outcome) {
+        c.emit(Code::total_outside_outcome, span,
+               what + " uses a package total, which is only known in `decline` and `refer` rules",
+               "show totals only in the reason of a `decline` or `refer`");
+    }
+}
+
+void check_reason(Checker& c, std::string_view reason, const Span& quoted, const std::string& owner,
+                  Context context) {
     std::size_t at = 0;
     while ((at = reason.find('{', at)) != std::string_view::npos) {
         const std::size_t close = reason.find('}', at + 1);
@@ -78,6 +100,10 @@ void check_reason(Checker& c, std::string_view reason, const Span& quoted, const
         const Symbol* symbol = c.value(name);
         if (symbol != nullptr && symbol->kind != SymbolKind::Table && symbol->kind != SymbolKind::Level) {
             if (symbol->kind == SymbolKind::Fact) c.fact_used[symbol->index] = true;
+            if (symbol->kind == SymbolKind::Let) {
+                check_let(c, symbol->index);
+                check_placeholder_needs(c, c.lets[symbol->index].needs, context, span, name, owner);
+            }
             continue;
         }
         std::vector<std::string> allowed;
@@ -148,14 +174,17 @@ void check_outcomes(Checker& c) {
 void check_placeholders(Checker& c) {
     const Module& m = c.module;
     for (const Threshold& t : m.thresholds) {
-        check_reason(c, t.reason, pick(t.reason_span, t.id.span), "`" + t.id.name + "`");
+        check_reason(c, t.reason, pick(t.reason_span, t.id.span), "`" + t.id.name + "`",
+                     Context::Threshold);
     }
     for (const Rule& r : m.rules) {
-        check_reason(c, r.reason, pick(r.reason_span, r.id.span), "rule `" + r.id.name + "`");
+        check_reason(c, r.reason, pick(r.reason_span, r.id.span), "rule `" + r.id.name + "`",
+                     Context::Rule);
     }
     for (const OutcomeRule& o : m.outcomes) {
         check_reason(c, o.reason, pick(o.reason_span, pick(o.span, o.condition.span)),
-                     o.kind == OutcomeKind::Decline ? "this `decline`" : "this `refer`");
+                     o.kind == OutcomeKind::Decline ? "this `decline`" : "this `refer`",
+                     Context::Outcome);
     }
 }
 

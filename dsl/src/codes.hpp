@@ -47,6 +47,8 @@ namespace jointly::dsl {
     X(bad_membership, "E2113", Error, "`in` with members of the wrong type")               \
     X(lookup_key_not_whole, "E2114", Error, "a table looked up by something not a whole number") \
     X(division_by_zero, "E2115", Error, "division by zero")                                \
+    X(age_outside_rule, "E2116", Error, "`age` used outside a rule")                       \
+    X(list_outside_in, "E2117", Error, "a list `[...]` that does not follow `in`")         \
     X(split_total, "E2201", Error, "split shares do not total exactly 100%")               \
     X(no_split, "E2202", Error, "a rule with no split")                                    \
     X(split_duplicate_agency, "E2203", Error, "an agency listed twice in a split")         \
