@@ -194,6 +194,18 @@ std::vector<std::string> compare_expected_error(const json& expected, int status
             std::any_of(details.begin(), details.end(), [&](const json& d) { return d.value("path", json()) == path; });
         if (!found) diffs.push_back("error.details: no detail at `" + show(path) + "`: " + message);
     }
+    if (expected.contains("details")) {
+        // A stated list is the answer's, detail for detail (path and code), no more, no fewer.
+        const json& stated = expected.at("details");
+        if (!stated.is_array()) return {"expected.error.details: must be a list of {\"path\", \"code\"}"};
+        json got = json::array();
+        for (const auto& d : details) got.push_back({{"path", d.value("path", json())}, {"code", d.value("code", json())}});
+        json wanted = json::array();
+        for (const auto& d : stated)
+            wanted.push_back({{"path", d.is_object() ? d.value("path", json()) : json()},
+                              {"code", d.is_object() ? d.value("code", json()) : json()}});
+        if (got != wanted) diffs.push_back("error.details: expected " + show(wanted) + ", got " + show(got));
+    }
     return diffs;
 }
 

@@ -170,7 +170,12 @@ INSTANTIATE_TEST_SUITE_P(
                       ErrorRow{"object_all_match", R"({"status": 400, "code": "E4102", "path": "/carry_forward"})", 0},
                       ErrorRow{"wrong_status", R"({"status": 422})", 1},
                       ErrorRow{"wrong_path_and_code", R"({"code": "evaluation_error", "path": "/spend"})", 2},
-                      ErrorRow{"not_a_code", "3", 1}),
+                      ErrorRow{"not_a_code", "3", 1},
+                      ErrorRow{"details_match", R"({"details": [{"path": "/carry_forward", "code": "E4102"}]})", 0},
+                      ErrorRow{"details_wrong_path", R"({"details": [{"path": "/spend", "code": "E4102"}]})", 1},
+                      ErrorRow{"details_one_too_many", R"({"details": [{"path": "/carry_forward", "code": "E4102"},
+                                                                       {"path": "/spend", "code": "E4101"}]})", 1},
+                      ErrorRow{"details_not_a_list", R"({"details": "E4102"})", 1}),
     [](const ::testing::TestParamInfo<ErrorRow>& param_info) { return std::string(param_info.param.name); });
 
 // The corpus's own, stricter comparison: every stated field must match, and a stated detail
