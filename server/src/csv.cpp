@@ -91,12 +91,12 @@ std::string csv_number(std::string_view number) {
 std::string decisions_csv(const std::vector<DecisionRecord>& records) {
     std::string out;
     row(out, {"decision_id", "created_at", "case_ref", "policy_id", "policy_version", "policy_sha256", "as_of",
-              "outcome", "total", "agency", "amount"});
+              "outcome", "total", "erased", "agency", "amount"});
     for (const auto& r : records) {
         const std::string head = csv_text(r.id) + ',' + csv_text(r.created_at) + ',' + csv_text(r.case_ref) + ',' +
                                  csv_text(r.policy_id) + ',' + csv_text(r.policy_version) + ',' +
                                  csv_text(r.policy_sha256) + ',' + csv_text(r.as_of) + ',' + csv_text(r.outcome) +
-                                 ',' + csv_number(r.total);
+                                 ',' + csv_number(r.total) + ',' + (r.erased ? "true" : "false");
         const auto response = ojson::parse(r.response_json, nullptr, false);
         const ojson* by_agency = object_at(response, "by_agency");
         if (by_agency == nullptr || by_agency->empty()) {

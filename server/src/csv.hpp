@@ -25,7 +25,7 @@ std::string csv_number(std::string_view number);
 
 // The decisions, in the given order, one row per decision and agency of its `by_agency`
 // (read from the stored response, amounts exactly as stored). Columns: decision_id,
-// created_at, case_ref, policy_id, policy_version, policy_sha256, as_of, outcome, total,
+// created_at, case_ref, policy_id, policy_version, policy_sha256, as_of, outcome, total, erased,
 // agency, amount. A decision whose response has no agencies or cannot be read has one row
 // with agency and amount empty. Never throws but for std::bad_alloc.
 std::string decisions_csv(const std::vector<DecisionRecord>& records);

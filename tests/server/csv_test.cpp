@@ -78,7 +78,8 @@ DecisionRecord decision(std::string id, std::string case_ref, std::string outcom
 }
 
 const char* const kDecisionsHeader =
-    "decision_id,created_at,case_ref,policy_id,policy_version,policy_sha256,as_of,outcome,total,agency,amount\r\n";
+    "decision_id,created_at,case_ref,policy_id,policy_version,policy_sha256,as_of,outcome,total,erased,agency,"
+    "amount\r\n";
 
 TEST(Csv, ADecisionWithTwoAgenciesIsTwoRowsExactly) {
     const auto csv = decisions_csv({decision(
@@ -87,9 +88,9 @@ TEST(Csv, ADecisionWithTwoAgenciesIsTwoRowsExactly) {
             "by_agency": {"health": "600.00", "social_care": "400.00"}})")});
     EXPECT_EQ(csv, std::string(kDecisionsHeader) +
                        "d-0123456789abcdef,2026-12-02T14:08:02Z,C-1042,reference,2025.1,ab12,2025-06-01,approve,"
-                       "1000.00,health,600.00\r\n"
+                       "1000.00,false,health,600.00\r\n"
                        "d-0123456789abcdef,2026-12-02T14:08:02Z,C-1042,reference,2025.1,ab12,2025-06-01,approve,"
-                       "1000.00,social_care,400.00\r\n");
+                       "1000.00,false,social_care,400.00\r\n");
 }
 
 TEST(Csv, DecisionsKeepTheirOrderAgenciesTheirsAndAmountsAsStored) {
@@ -100,12 +101,20 @@ TEST(Csv, DecisionsKeepTheirOrderAgenciesTheirsAndAmountsAsStored) {
     });
     EXPECT_EQ(csv, std::string(kDecisionsHeader) +
                        // amounts exactly as stored, never reformatted
-                       "d-2,2026-12-02T14:08:02Z,'=cmd(),reference,2025.1,ab12,2025-06-01,refer,0.10,education,0.1\r\n"
-                       "d-2,2026-12-02T14:08:02Z,'=cmd(),reference,2025.1,ab12,2025-06-01,refer,0.10,health,-0.00\r\n"
+                       "d-2,2026-12-02T14:08:02Z,'=cmd(),reference,2025.1,ab12,2025-06-01,refer,0.10,false,education,0.1\r\n"
+                       "d-2,2026-12-02T14:08:02Z,'=cmd(),reference,2025.1,ab12,2025-06-01,refer,0.10,false,health,-0.00\r\n"
                        // no agencies: one row, agency and amount empty
-                       "d-1,2026-12-02T14:08:02Z,\"Zoë, \"\"Z\"\"\",reference,2025.1,ab12,2025-06-01,decline,12.00,,\r\n"
+                       "d-1,2026-12-02T14:08:02Z,\"Zoë, \"\"Z\"\"\",reference,2025.1,ab12,2025-06-01,decline,12.00,false,,\r\n"
                        // a response that cannot be read: the same
-                       "d-0,2026-12-02T14:08:02Z,,reference,2025.1,ab12,2025-06-01,approve,5.00,,\r\n");
+                       "d-0,2026-12-02T14:08:02Z,,reference,2025.1,ab12,2025-06-01,approve,5.00,false,,\r\n");
+}
+
+TEST(Csv, AnErasedDecisionSaysSoWithItsFiguresAndNoCaseReference) {
+    auto erased = decision("d-e", "", "approve", "10.00", R"({"by_agency": {"health": "10.00"}})");
+    erased.erased = Erasure{"d-e", "2026-12-03T09:00:00Z", "records-officer", "ER-1", "req-1", std::nullopt};
+    EXPECT_EQ(decisions_csv({erased}),
+              std::string(kDecisionsHeader) + "d-e,2026-12-02T14:08:02Z,,reference,2025.1,ab12,2025-06-01,approve,10.00,true,"
+                                               "health,10.00\r\n");
 }
 
 TEST(Csv, NoDecisionsIsTheHeaderAlone) { EXPECT_EQ(decisions_csv({}), kDecisionsHeader); }
