@@ -72,6 +72,15 @@ std::string body_sha256(std::string_view bytes) {
     return out;
 }
 
+nlohmann::ordered_json erasure_json(const Erasure& e) {
+    ojson out = ojson::object();
+    out["at"] = e.at;
+    out["principal"] = e.principal;
+    out["reason"] = e.reason;
+    out["superseded_by"] = e.superseded_by ? ojson(*e.superseded_by) : ojson(nullptr);
+    return out;
+}
+
 namespace {
 
 void post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
@@ -200,15 +209,6 @@ ojson panel_json(const PanelRecord& p) {
     out["created_at"] = p.created_at;
     out["supersedes"] = p.supersedes.empty() ? ojson(nullptr) : ojson(p.supersedes);
     out["record"] = ojson::parse(p.record_json);
-    return out;
-}
-
-ojson erasure_json(const Erasure& e) {
-    ojson out = ojson::object();
-    out["at"] = e.at;
-    out["principal"] = e.principal;
-    out["reason"] = e.reason;
-    out["superseded_by"] = e.superseded_by ? ojson(*e.superseded_by) : ojson(nullptr);
     return out;
 }
 

@@ -84,15 +84,6 @@ Erasure tombstone(const std::string& id, std::string reason) {
     return e;
 }
 
-ojson tombstone_json(const Erasure& e) {
-    ojson out = ojson::object();
-    out["at"] = e.at;
-    out["principal"] = e.principal;
-    out["reason"] = e.reason;
-    out["superseded_by"] = e.superseded_by ? ojson(*e.superseded_by) : ojson(nullptr);
-    return out;
-}
-
 // POST /v1/decisions/{id}/erasure {"reason": "..."}: blanks the decision's personal data.
 // Erasing an erased decision changes nothing and answers the first tombstone.
 void post_erasure(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
@@ -111,7 +102,7 @@ void post_erasure(Context& context, const httplib::Request& request, httplib::Re
     ojson out = ojson::object();
     out["decision_id"] = id;
     out["already_erased"] = result.already;
-    out["erasure"] = tombstone_json(result.erasure);
+    out["erasure"] = erasure_json(result.erasure);
     send_json(response, 200, out);
 }
 

@@ -20,6 +20,9 @@ Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const 
 DecisionRecord decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
                                const std::string& supersedes = {});
 
+// An erasure's tombstone as answered: at, principal, reason, superseded_by.
+nlohmann::ordered_json erasure_json(const Erasure& erasure);
+
 // SHA-256 of `bytes`, lowercase hex (libcrypto).
 std::string body_sha256(std::string_view bytes);
 
