@@ -33,49 +33,18 @@ ojson entry_json(const AuditEntry& e) {
     return out;
 }
 
-// A whole number from `min` to `max` (at most 18 digits), or an error naming `?name`.
-std::optional<std::int64_t> number_param(const httplib::Request& request, const char* name, std::int64_t min,
-                                         std::int64_t max, std::vector<engine::EvalError>& errors) {
-    if (!request.has_param(name)) return std::nullopt;
-    const auto text = request.get_param_value(name);
-    std::int64_t value = 0;
-    bool ok = !text.empty() && text.size() <= 18;
-    for (char c : text) {
-        if (c < '0' || c > '9') ok = false;
-        else if (ok) value = value * 10 + (c - '0');
-    }
-    if (!ok || value < min || value > max) {
-        errors.push_back({codes::kNumber, std::string("?") + name,
-                          std::string("`") + name + "` must be a whole number from " + std::to_string(min) + " to " +
-                              std::to_string(max),
-                          std::nullopt});
-        return std::nullopt;
-    }
-    return value;
-}
-
 // The query for GET /v1/audit; 400 naming every problem (unknown parameters first).
 AuditQuery audit_query(const httplib::Request& request) {
     static const std::set<std::string> kKnown{"decision", "principal", "from", "to", "limit", "after"};
     std::vector<engine::EvalError> errors;
-    std::set<std::string> seen;
-    for (const auto& [name, value] : request.params) {
-        if (!kKnown.count(name) && seen.insert(name).second)
-            errors.push_back({codes::kUnknownField, "?" + name,
-                              "unknown query parameter `" + name +
-                                  "` (the audit trail takes decision, principal, from, to, limit, after)",
-                              std::nullopt});
-        else if (kKnown.count(name) && request.get_param_value_count(name.c_str()) > 1 && seen.insert(name).second)
-            errors.push_back({codes::kFieldType, "?" + name, "query parameter `" + name + "` is given more than once",
-                              std::nullopt});
-    }
+    known_params(request, kKnown, "the audit trail", errors);
     AuditQuery q;
     if (request.has_param("decision")) q.decision = request.get_param_value("decision");
     if (request.has_param("principal")) q.principal = request.get_param_value("principal");
     day_filters(request, q.from, q.to, errors);
     q.limit = static_cast<std::size_t>(
-        number_param(request, "limit", 1, static_cast<std::int64_t>(kMaxLimit), errors).value_or(kDefaultLimit));
-    q.after = number_param(request, "after", 0, 999999999999999999, errors).value_or(0);
+        query_number(request, "limit", 1, static_cast<std::int64_t>(kMaxLimit), errors).value_or(kDefaultLimit));
+    q.after = query_number(request, "after", 0, 999999999999999999, errors).value_or(0);
     if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
     return q;
 }

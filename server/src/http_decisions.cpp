@@ -228,60 +228,9 @@ void get_decision(Context& context, const httplib::Request& request, httplib::Re
     send_json(response, 200, out);
 }
 
-std::size_t count_param(const httplib::Request& request, const char* name, std::size_t fallback, std::size_t max,
-                        std::vector<engine::EvalError>& errors) {
-    if (!request.has_param(name)) return fallback;
-    const auto text = request.get_param_value(name);
-    std::size_t value = 0;
-    bool ok = !text.empty() && text.size() <= 9;
-    for (char c : text) {
-        if (c < '0' || c > '9') ok = false;
-        else value = value * 10 + static_cast<std::size_t>(c - '0');
-    }
-    if (!ok || value > max) {
-        errors.push_back({codes::kNumber, std::string("?") + name,
-                          std::string("`") + name + "` must be a whole number from 0 to " + std::to_string(max),
-                          std::nullopt});
-        return fallback;
-    }
-    return value;
-}
-
-// 400 naming every query parameter that `known` does not list or that is given twice.
-void known_params(const httplib::Request& request, const std::set<std::string>& known, const char* route,
-                  std::vector<engine::EvalError>& errors) {
-    std::set<std::string> seen;
-    std::string list;
-    for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
-    for (const auto& [name, value] : request.params) {
-        if (!seen.insert(name).second) continue;
-        if (!known.count(name))
-            errors.push_back({codes::kUnknownField, "?" + name,
-                              "unknown query parameter `" + name + "` (" + route + " takes " + list + ")",
-                              std::nullopt});
-        else if (request.get_param_value_count(name.c_str()) > 1)
-            errors.push_back({codes::kFieldType, "?" + name, "query parameter `" + name + "` is given more than once",
-                              std::nullopt});
-    }
-}
-
 // A cursor (`after`): the decimal seq of the last item seen.
-std::optional<std::int64_t> cursor_param(const httplib::Request& request, const char* name,
-                                         std::vector<engine::EvalError>& errors) {
-    if (!request.has_param(name)) return std::nullopt;
-    const auto text = request.get_param_value(name);
-    std::int64_t value = 0;
-    bool ok = !text.empty() && text.size() <= 18;
-    for (char c : text) {
-        if (c < '0' || c > '9') ok = false;
-        else if (ok) value = value * 10 + (c - '0');
-    }
-    if (!ok) {
-        errors.push_back({codes::kNumber, std::string("?") + name,
-                          std::string("`") + name + "` must be a cursor from a previous answer's `next`", std::nullopt});
-        return std::nullopt;
-    }
-    return value;
+std::optional<std::int64_t> cursor_param(const httplib::Request& request, std::vector<engine::EvalError>& errors) {
+    return query_number(request, "after", 0, 999999999999999999, errors, "a cursor from a previous answer's `next`");
 }
 
 // True when the caller asked for CSV (`?format=csv` or `Accept: text/csv`); 400 for another
@@ -315,9 +264,9 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
     }
     if (request.has_param("policy")) q.policy = request.get_param_value("policy");
     const bool csv = wants_csv(request, errors);
-    q.limit = count_param(request, "limit", 50, csv ? 10000 : 500, errors);
-    q.offset = count_param(request, "offset", 0, 100000000, errors);
-    q.before = cursor_param(request, "after", errors);
+    q.limit = static_cast<std::size_t>(query_number(request, "limit", 0, csv ? 10000 : 500, errors).value_or(50));
+    q.offset = static_cast<std::size_t>(query_number(request, "offset", 0, 100000000, errors).value_or(0));
+    q.before = cursor_param(request, errors);
     if (q.before && request.has_param("offset"))
         errors.push_back({codes::kFieldType, "?offset", "`offset` and `after` cannot be used together (use `after`)",
                           std::nullopt});
@@ -370,10 +319,10 @@ void get_changes(Context& context, const httplib::Request& request, httplib::Res
     audit.detail = query_detail(request);
     std::vector<engine::EvalError> errors;
     known_params(request, {"after", "limit", "wait"}, "GET /v1/changes", errors);
-    const auto after = cursor_param(request, "after", errors).value_or(0);
-    const auto limit = count_param(request, "limit", 100, 1000, errors);
-    const auto wait = count_param(request, "wait", 0, kMaxChangeWaitSeconds, errors);
-    if (limit == 0) errors.push_back({codes::kNumber, "?limit", "`limit` must be at least 1", std::nullopt});
+    const auto after = cursor_param(request, errors).value_or(0);
+    const auto limit = static_cast<std::size_t>(query_number(request, "limit", 1, 1000, errors).value_or(100));
+    const auto wait = static_cast<std::size_t>(
+        query_number(request, "wait", 0, static_cast<std::int64_t>(kMaxChangeWaitSeconds), errors).value_or(0));
     if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
     auto changes = context.store->changes_after(after, limit);
     if (changes.empty() && wait > 0) {

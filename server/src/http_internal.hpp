@@ -65,6 +65,18 @@ constexpr std::size_t kMaxChangeWaitSeconds = 25;
 // Admin: the `admin` role only (erasure and rectification of a child's data).
 enum class Access { Open, Evaluate, Compile, Read, Panel, Author, Audit, Admin };
 
+// Query parameter `name` as a whole number from `min` to `max` (at most 18 digits); nullopt
+// when absent. When it is not, an error at `?name` joins `errors` ("`name` must be " and
+// `expected`, or the range) and the answer is nullopt.
+std::optional<std::int64_t> query_number(const httplib::Request& request, const char* name, std::int64_t min,
+                                         std::int64_t max, std::vector<engine::EvalError>& errors,
+                                         const std::string& expected = {});
+
+// An error at `?name` for every query parameter `known` does not list (naming what `route`
+// takes), and for every one given more than once.
+void known_params(const httplib::Request& request, const std::set<std::string>& known, const std::string& route,
+                  std::vector<engine::EvalError>& errors);
+
 // The request's Content-Type without parameters, lower case (`application/json`).
 std::string content_media_type(const httplib::Request& request);
 

@@ -605,6 +605,46 @@ void day_filters(const httplib::Request& request, std::optional<std::string>& fr
     }
 }
 
+std::optional<std::int64_t> query_number(const httplib::Request& request, const char* name, std::int64_t min,
+                                         std::int64_t max, std::vector<engine::EvalError>& errors,
+                                         const std::string& expected) {
+    if (!request.has_param(name)) return std::nullopt;
+    const auto text = request.get_param_value(name);
+    std::int64_t value = 0;
+    bool ok = !text.empty() && text.size() <= 18;
+    for (const char c : text) {
+        if (c < '0' || c > '9') ok = false;
+        else if (ok) value = value * 10 + (c - '0');
+    }
+    if (!ok || value < min || value > max) {
+        errors.push_back({codes::kNumber, std::string("?") + name,
+                          std::string("`") + name + "` must be " +
+                              (expected.empty() ? "a whole number from " + std::to_string(min) + " to " +
+                                                      std::to_string(max)
+                                                : expected),
+                          std::nullopt});
+        return std::nullopt;
+    }
+    return value;
+}
+
+void known_params(const httplib::Request& request, const std::set<std::string>& known, const std::string& route,
+                  std::vector<engine::EvalError>& errors) {
+    std::set<std::string> seen;
+    std::string list;
+    for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+    for (const auto& [name, value] : request.params) {
+        if (!seen.insert(name).second) continue;
+        if (!known.count(name))
+            errors.push_back({codes::kUnknownField, "?" + name,
+                              "unknown query parameter `" + name + "` (" + route + " takes " + list + ")",
+                              std::nullopt});
+        else if (request.get_param_value_count(name.c_str()) > 1)
+            errors.push_back({codes::kFieldType, "?" + name, "query parameter `" + name + "` is given more than once",
+                              std::nullopt});
+    }
+}
+
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
     response.status = status;
     response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
