@@ -81,6 +81,18 @@ nlohmann::ordered_json erasure_json(const Erasure& e) {
     return out;
 }
 
+DecisionRecord live_decision(Context& context, const std::string& id, const std::string& erased_what,
+                             const std::string& next_step) {
+    auto stored = context.store->get_decision(id);
+    if (!stored) throw_error(404, "not_found", "no decision `" + id + "`");
+    if (stored->erased)
+        throw_error(409, "erased",
+                    "the decision `" + id + "` was " + erased_what +
+                        (stored->erased->superseded_by ? "; " + next_step + " `" + *stored->erased->superseded_by + "`"
+                                                       : std::string()));
+    return std::move(*stored);
+}
+
 namespace {
 
 void post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
@@ -506,14 +518,8 @@ void post_panel(Context& context, const httplib::Request& request, httplib::Resp
         if (auto earlier = context.store->find_idempotent(key->scope, key->key)) return replay(*earlier);
     }
     const auto body = json_body(context, request);
-    auto stored = context.store->get_decision(id);
-    if (!stored) throw_error(404, "not_found", "no decision `" + id + "`");
-    if (stored->erased)
-        throw_error(409, "erased", "the decision `" + id + "` was erased" +
-                                       (stored->erased->superseded_by
-                                            ? "; record the panel's decision on `" + *stored->erased->superseded_by + "`"
-                                            : std::string()));
-    const auto record = panel_record(body, ojson::parse(stored->response_json));
+    const auto stored = live_decision(context, id, "erased", "record the panel's decision on");
+    const auto record = panel_record(body, ojson::parse(stored.response_json));
     audit.status = 201;
     fill_audit_origin(audit);
     const auto written = context.store->write_panel_record(id, record.dump(), WriteExtras{audit, key});

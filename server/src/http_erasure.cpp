@@ -120,13 +120,7 @@ void post_rectification(Context& context, const httplib::Request& request, httpl
         throw_error(400, "invalid_request", "/request: a rectification needs `request`, the corrected decision request",
                     {{codes::kMissingField, "/request", "a rectification needs `request`, the corrected decision request",
                       std::nullopt}});
-    const auto stored = context.store->get_decision(id);
-    if (!stored) throw_error(404, "not_found", "no decision `" + id + "`");
-    if (stored->erased)
-        throw_error(409, "erased", "the decision `" + id + "` was erased or rectified before" +
-                                       (stored->erased->superseded_by
-                                            ? "; rectify `" + *stored->erased->superseded_by + "` instead"
-                                            : std::string()));
+    live_decision(context, id, "erased or rectified before", "rectify");
     std::optional<Evaluated> evaluated;
     try {
         evaluated = evaluate_or_throw(context, body["request"], evaluate_options(context, request));

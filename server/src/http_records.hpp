@@ -20,6 +20,12 @@ Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const 
 DecisionRecord decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
                                const std::string& supersedes = {});
 
+// The stored decision `id` for a write that needs its facts: 404 when there is none, 409
+// `erased` when it was erased ("the decision `id` was " + `erased_what`, and, when a
+// rectification replaced it, "; " + `next_step` + " `NEW-ID`").
+DecisionRecord live_decision(Context& context, const std::string& id, const std::string& erased_what,
+                             const std::string& next_step);
+
 // An erasure's tombstone as answered: at, principal, reason, superseded_by.
 nlohmann::ordered_json erasure_json(const Erasure& erasure);
 
