@@ -27,7 +27,7 @@ std::string read(const std::string& path) {
 
 std::shared_ptr<const Program> reference() {
     static const std::shared_ptr<const Program> program = [] {
-        CompileResult r = compile(read(std::string(JOINTLY_SOURCE_DIR) + "/policies/reference/reference.jf"),
+        CheckResult r = compile(read(std::string(JOINTLY_SOURCE_DIR) + "/policies/reference/reference.jf"),
                                   "reference.jf");
         if (!r.program) throw std::runtime_error("reference policy does not compile");
         return r.program;
@@ -116,7 +116,7 @@ std::shared_ptr<const Program> window_chain(int n) {
           << "\n  when service is personal_care\n  within " << i << " days after surgery\n"
           << "  split health 50%, social_care 50%\n  odd penny to health\n  because \"window " << i << "\"\n\n";
     }
-    CompileResult r = compile(s.str(), "chain.jf");
+    CheckResult r = compile(s.str(), "chain.jf");
     if (!r.program) throw std::runtime_error("the window chain does not compile");
     return r.program;
 }
@@ -181,7 +181,7 @@ std::string thousand_rules() {
 void BM_Compile1000Rules(benchmark::State& state) {
     const std::string source = thousand_rules();
     for (auto _ : state) {
-        CompileResult r = compile(source, "generated.jf");
+        CheckResult r = compile(source, "generated.jf");
         benchmark::DoNotOptimize(r);
         if (!r.program) state.SkipWithError("the generated policy does not compile");
     }
@@ -191,7 +191,7 @@ BENCHMARK(BM_Compile1000Rules)->Unit(benchmark::kMillisecond);
 void BM_CompileReference(benchmark::State& state) {
     const std::string source = read(std::string(JOINTLY_SOURCE_DIR) + "/policies/reference/reference.jf");
     for (auto _ : state) {
-        CompileResult r = compile(source, "reference.jf");
+        CheckResult r = compile(source, "reference.jf");
         benchmark::DoNotOptimize(r);
     }
 }

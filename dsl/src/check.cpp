@@ -1,4 +1,5 @@
-// The checker's entry points: one module (`check`) and a set of versions (`check_versions`).
+// Checks over a set of modules (`check_versions`) and the diagnostics every stage shares
+// (the time limit, memory). One module's meaning is worked out by engine::check.
 #include "jointly/dsl/check.hpp"
 
 #include <algorithm>
@@ -8,50 +9,28 @@
 #include <tuple>
 #include <vector>
 
-#include "check_context.hpp"
+#include "jointly/dsl/codes.hpp"
+#include "print.hpp"
 
 namespace jointly::dsl {
 namespace {
 
+const Span& pick(const Span& span, const Span& fallback) { return span.line > 0 ? span : fallback; }
+
 Diagnostic make(Code code, const Module& m, std::string message, std::string help) {
     const CodeInfo& info = code_info(code);
     return Diagnostic{info.severity, std::string(info.code), std::move(message), m.file,
-                      checker::pick(m.header.id.span, m.header.span), std::move(help)};
+                      pick(m.header.id.span, m.header.span), std::move(help)};
 }
 
 std::string range_text(const Header& h) {
-    const std::string from = h.effective_from ? checker::date_text(*h.effective_from) : "the start";
-    return h.effective_to ? from + " to " + checker::date_text(*h.effective_to) : "from " + from;
+    const std::string from = h.effective_from ? detail::date_text(*h.effective_from) : "the start";
+    return h.effective_to ? from + " to " + detail::date_text(*h.effective_to) : "from " + from;
 }
 
 std::string file_of(const Module& m) { return m.file.empty() ? "<input>" : m.file; }
 
 }  // namespace
-
-Diagnostics check(const Module& module, const Limits& limits) {
-    try {
-        checker::Checker c(module, limits);
-        const Span& where = checker::pick(module.header.id.span, module.header.span);
-        try {
-            for (void (*pass)(checker::Checker&) :
-                 {checker::collect_symbols, checker::check_header, checker::check_facts,
-                  checker::check_tables, checker::check_definitions, checker::check_rule_conditions,
-                  checker::check_rules, checker::check_windows, checker::check_outcomes,
-                  checker::check_placeholders, checker::check_pools, checker::check_static_rules,
-                  checker::check_usage}) {
-                c.check_time();
-                pass(c);
-            }
-        } catch (const checker::OutOfTime&) {
-            c.out.push_back(time_limit_diagnostic(limits, module.file, where));
-        }
-        return c.finish();
-    } catch (const std::bad_alloc&) {
-        // The checker's own state has been freed by now; one diagnostic still fits.
-        return Diagnostics{out_of_memory_diagnostic(
-            module.file, checker::pick(module.header.id.span, module.header.span))};
-    }
-}
 
 Diagnostic time_limit_diagnostic(const Limits& limits, std::string file, Span span) {
     const CodeInfo& info = code_info(Code::time_limit);
@@ -95,9 +74,9 @@ Diagnostics check_versions(const std::vector<const Module*>& modules) {
                 }
                 // Inclusive ranges [from, to]; an absent end is open.
                 const bool a_before_b = a.effective_to && b.effective_from &&
-                                        checker::date_less(*a.effective_to, *b.effective_from);
+                                        *a.effective_to < *b.effective_from;
                 const bool b_before_a = b.effective_to && a.effective_from &&
-                                        checker::date_less(*b.effective_to, *a.effective_from);
+                                        *b.effective_to < *a.effective_from;
                 if (a_before_b || b_before_a) continue;
                 out.push_back(make(Code::versions_overlap, *versions[j],
                                    "versions `" + a.version + "` (" + file_of(*versions[i]) +

@@ -201,7 +201,7 @@ struct CPool {
     std::optional<Ratio> tolerance;  // fraction of the budget
 };
 
-// INVARIANT: immutable after compile_module returns; every index is in range.
+// INVARIANT: immutable after the semantic pass (engine::check) returns; every index is in range.
 class ProgramImpl final : public Program {
 public:
     const std::string& id() const override { return id_; }

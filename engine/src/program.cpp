@@ -1,12 +1,11 @@
-// compile(): parse, check, build. Kept apart from compile.cpp so that code building a
-// Module by hand can link without the parser.
+// compile(): parse, then check (which builds the program). Kept apart from the semantic
+// pass so that code building a Module by hand can link without the parser.
 #include <algorithm>
 #include <chrono>
 #include <iterator>
 #include <new>
 #include <string>
 
-#include "jointly/dsl/check.hpp"
 #include "jointly/dsl/parse.hpp"
 #include "jointly/engine/program.hpp"
 
@@ -14,32 +13,23 @@ namespace jointly::engine {
 
 namespace {
 
-CompileResult stages(std::string_view source, std::string file, const dsl::Limits& limits) {
-    CompileResult result;
+CheckResult stages(std::string_view source, std::string file, const dsl::Limits& limits) {
     dsl::ParseResult parsed = dsl::parse(source, std::move(file));
-    result.diagnostics = std::move(parsed.diagnostics);
-    if (!parsed.module) return result;
-    dsl::Diagnostics checked = dsl::check(*parsed.module, limits);
-    result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(checked.begin()),
-                              std::make_move_iterator(checked.end()));
-    for (const dsl::Diagnostic& d : result.diagnostics) {
-        if (d.code == "E2290") result.stopped = CompileResult::Stopped::TimeLimit;
-        if (d.code == "E2291") result.stopped = CompileResult::Stopped::OutOfMemory;
+    if (!parsed.module) return CheckResult{nullptr, std::move(parsed.diagnostics), {}};
+    CheckResult result = check(std::move(*parsed.module), std::string(source), limits);
+    for (const dsl::Diagnostic& d : parsed.diagnostics) {
+        if (d.severity == dsl::Severity::Error) result.program.reset();  // value iff no error
+        if (d.code == "E2290") result.stopped = CheckResult::Stopped::TimeLimit;
+        if (d.code == "E2291") result.stopped = CheckResult::Stopped::OutOfMemory;
     }
-    const bool failed = std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
-                                    [](const dsl::Diagnostic& d) { return d.severity == dsl::Severity::Error; });
-    if (failed) return result;
-    CompileResult built = compile_module(std::move(*parsed.module), std::string(source), limits);
-    result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(built.diagnostics.begin()),
-                              std::make_move_iterator(built.diagnostics.end()));
-    result.program = std::move(built.program);
-    result.stopped = built.stopped;
+    result.diagnostics.insert(result.diagnostics.begin(), std::make_move_iterator(parsed.diagnostics.begin()),
+                              std::make_move_iterator(parsed.diagnostics.end()));
     return result;
 }
 
 }  // namespace
 
-CompileResult compile(std::string_view source, std::string file, const dsl::Limits& limits) {
+CheckResult compile(std::string_view source, std::string file, const dsl::Limits& limits) {
     dsl::Limits timed = limits;
     if (!timed.since) timed.since = std::chrono::steady_clock::now();
     const std::string name = file;
@@ -47,9 +37,9 @@ CompileResult compile(std::string_view source, std::string file, const dsl::Limi
         return stages(source, std::move(file), timed);
     } catch (const std::bad_alloc&) {
         // Parsing, checking and compiling each catch their own; this is the glue between.
-        CompileResult result;
+        CheckResult result;
         result.diagnostics.push_back(dsl::out_of_memory_diagnostic(name, dsl::Span{}));
-        result.stopped = CompileResult::Stopped::OutOfMemory;
+        result.stopped = CheckResult::Stopped::OutOfMemory;
         return result;
     }
 }

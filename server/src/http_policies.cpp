@@ -115,8 +115,8 @@ ojson policy_summary(const engine::Program& program, const FileReport& report) {
 }
 
 // Checking ran out of memory: the server's state, not the caller's policy (503, retry later).
-void refuse_if_out_of_memory(engine::CompileResult::Stopped stopped) {
-    if (stopped == engine::CompileResult::Stopped::OutOfMemory)
+void refuse_if_out_of_memory(engine::CheckResult::Stopped stopped) {
+    if (stopped == engine::CheckResult::Stopped::OutOfMemory)
         throw_error(503, "insufficient_memory", "the server ran out of memory while checking the policy; try again later");
 }
 

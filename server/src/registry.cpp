@@ -331,9 +331,9 @@ UploadResult Registry::submit_locked(const std::string& source, const std::strin
     auto compiled = engine::compile(source, file, dsl::Limits::for_upload());
     out.report.diagnostics = std::move(compiled.diagnostics);
     out.stopped = compiled.stopped;
-    if (compiled.stopped != engine::CompileResult::Stopped::None) {
+    if (compiled.stopped != engine::CheckResult::Stopped::None) {
         out.status = UploadResult::Status::Invalid;
-        out.message = compiled.stopped == engine::CompileResult::Stopped::TimeLimit
+        out.message = compiled.stopped == engine::CheckResult::Stopped::TimeLimit
                           ? "the policy took too long to check"
                           : "memory ran out while checking the policy; try again later";
         return out;

@@ -2,6 +2,7 @@
 // produce (and, where it matters, the exact message and help). Hand-built modules cover
 // what the parser stops first. Goldens: tests/golden/check (one TEST_P over the folder).
 #include "jointly/dsl/check.hpp"
+#include "jointly/engine/program.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,11 @@
 
 namespace jointly::dsl {
 namespace {
+
+// What the semantic pass finds in a module (the program it builds is not needed here).
+Diagnostics check(const Module& module, const Limits& limits = {}) {
+    return engine::check(module, {}, limits).diagnostics;
+}
 
 namespace fs = std::filesystem;
 

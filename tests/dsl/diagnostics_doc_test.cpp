@@ -25,12 +25,18 @@
 #include <utility>
 #include <vector>
 
-#include "codes.hpp"
+#include "jointly/dsl/codes.hpp"
 #include "jointly/dsl/check.hpp"
+#include "jointly/engine/program.hpp"
 #include "jointly/dsl/parse.hpp"
 
 namespace jointly::dsl {
 namespace {
+
+// What the semantic pass finds in a module (the program it builds is not needed here).
+Diagnostics check(const Module& module, const Limits& limits = {}) {
+    return engine::check(module, {}, limits).diagnostics;
+}
 
 namespace fs = std::filesystem;
 

@@ -1,4 +1,4 @@
-// Hostile policies for the checker's and the compiler's limits (issue 9, item 3): the same
+// Hostile policies for the semantic pass's limits (issue 9, item 3): the same
 // texts as bench/hostile_policy.py, which measures them with `jointly check`. Keep the two
 // in step.
 #pragma once

@@ -163,7 +163,7 @@ TEST(Amounts, ExpressionsAreMoneyKnownPerRequest) {
     for (const char* amount : {"points", "total"}) {
         const std::string source = std::string(kAmounts) + "\nrule bad\n  when service is bad\n  pay health " + amount +
                                    " per week\n  split social_care 100%\n";
-        const engine::CompileResult r = engine::compile(source, "bad.jf");
+        const engine::CheckResult r = engine::compile(source, "bad.jf");
         EXPECT_FALSE(r.program) << amount;
     }
 }

@@ -122,7 +122,7 @@ nlohmann::json read_json(const std::filesystem::path& path) {
 
 std::shared_ptr<const engine::Program> compile_file(const std::filesystem::path& path, std::string& problems) {
     const std::string source = read_text(path);
-    engine::CompileResult r = engine::compile(source, path.filename().string());
+    engine::CheckResult r = engine::compile(source, path.filename().string());
     for (const dsl::Diagnostic& d : r.diagnostics) {
         if (d.severity == dsl::Severity::Error) problems += dsl::render(d, source) + "\n";
     }

@@ -5,8 +5,7 @@
 // first level of a scale, an empty map or list, a date, "none"), every event on the first day
 // in effect, and no lines or one weekly line of each service the policy names.
 //
-// What must not come back is an error every request would hit: an E29xx (the compiler
-// refusing a policy the checker passed), E3005 (a value asked for where it has none), E3099
+// What must not come back is an error every request would hit: E3005 (a value asked for where it has none), E3099
 // (an internal error), or an E4xxx (the test's own request is not well formed). An error
 // that depends on the request (an overflow, a lookup outside every row, an event not given)
 // and any outcome (a referral, a decline) are fine.
@@ -22,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "jointly/dsl/check.hpp"
 #include "jointly/dsl/parse.hpp"
 #include "jointly/engine/evaluate.hpp"
 #include "jointly/engine/program.hpp"
@@ -46,9 +44,7 @@ std::string slurp(const fs::path& path) {
 }
 
 bool checks_clean(const std::string& source, const std::string& label) {
-    const dsl::ParseResult parsed = dsl::parse(source, label);
-    if (!parsed.module || dsl::has_errors(parsed.diagnostics)) return false;
-    return !dsl::has_errors(dsl::check(*parsed.module));
+    return !dsl::has_errors(compile(source, label).diagnostics);
 }
 
 // Paths relative to the source root: policies/**.jf, tests/golden/{parse,check}/*.jf, those
@@ -141,7 +137,7 @@ class ChecksClean : public ::testing::TestWithParam<std::string> {};
 TEST_P(ChecksClean, CompilesAndAnswersAMinimalRequest) {
     const std::string label = GetParam();
     const std::string source = slurp(kRoot / label);
-    const CompileResult compiled = compile(source, label);
+    const CheckResult compiled = compile(source, label);
     std::string problems;
     for (const dsl::Diagnostic& d : compiled.diagnostics) {
         if (d.severity == dsl::Severity::Error) problems += dsl::render(d, source) + "\n";

@@ -63,7 +63,7 @@ namespace {
 using jointly::testing::overlapping_rules;
 using jointly::testing::window_rules;
 
-bool has(const CompileResult& r, const std::string& code) {
+bool has(const CheckResult& r, const std::string& code) {
     for (const dsl::Diagnostic& d : r.diagnostics) {
         if (d.code == code) return true;
     }
@@ -74,16 +74,16 @@ TEST(CompileLimits, AChainOfExceptionsCompilesQuickly) {
     // 2,400 window rules, each an exception to the one before (overrides: 2.9 million
     // entries). Used to take cubic time.
     const auto start = std::chrono::steady_clock::now();
-    const CompileResult r = compile(window_rules(2400, true), "chain.jf");
+    const CheckResult r = compile(window_rules(2400, true), "chain.jf");
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
     ASSERT_TRUE(r.program) << r.diagnostics.front().message;
-    EXPECT_EQ(r.stopped, CompileResult::Stopped::None);
+    EXPECT_EQ(r.stopped, CheckResult::Stopped::None);
     EXPECT_TRUE(has(r, "W2008"));  // the overlap analysis follows 2.9 million relations at most
 }
 
 TEST(CompileLimits, HostilePoliciesCompileWithABoundedList) {
     for (const std::string& text : {overlapping_rules(1000), window_rules(2400, false)}) {
-        const CompileResult r = compile(text, "hostile.jf");
+        const CheckResult r = compile(text, "hostile.jf");
         EXPECT_TRUE(r.program);
         EXPECT_LE(r.diagnostics.size(), 300U);
     }
@@ -92,30 +92,30 @@ TEST(CompileLimits, HostilePoliciesCompileWithABoundedList) {
 TEST(CompileLimits, APassedTimeLimitStopsWithE2290) {
     dsl::Limits limits = dsl::Limits::for_upload();
     limits.since = std::chrono::steady_clock::now() - std::chrono::seconds(6);
-    const CompileResult r = compile(overlapping_rules(5), "late.jf", limits);
+    const CheckResult r = compile(overlapping_rules(5), "late.jf", limits);
     EXPECT_FALSE(r.program);
     EXPECT_TRUE(has(r, "E2290"));
-    EXPECT_EQ(r.stopped, CompileResult::Stopped::TimeLimit);
+    EXPECT_EQ(r.stopped, CheckResult::Stopped::TimeLimit);
     EXPECT_TRUE(dsl::has_errors(r.diagnostics));
 }
 
 TEST(CompileLimits, ATimeLimitNotReachedChangesNothing) {
-    const CompileResult r = compile(overlapping_rules(50), "timed.jf", dsl::Limits::for_upload());
+    const CheckResult r = compile(overlapping_rules(50), "timed.jf", dsl::Limits::for_upload());
     EXPECT_TRUE(r.program);
-    EXPECT_EQ(r.stopped, CompileResult::Stopped::None);
+    EXPECT_EQ(r.stopped, CheckResult::Stopped::None);
 }
 
-TEST(CompileLimits, TheCompilerAloneStopsAtItsTimeLimit) {
-    // A module the checker has passed, compiled after the deadline: E2290 from the engine.
+TEST(CompileLimits, TheSemanticPassAloneStopsAtItsTimeLimit) {
+    // A parsed module given to the semantic pass after the deadline: E2290, no program.
     const std::string text = window_rules(200, true);
-    const CompileResult checked = compile(text, "chain.jf");
+    const CheckResult checked = compile(text, "chain.jf");
     ASSERT_TRUE(checked.program);
     dsl::Limits limits = dsl::Limits::for_upload();
     limits.since = std::chrono::steady_clock::now() - std::chrono::seconds(6);
-    const CompileResult r = compile_module(checked.program->module(), text, limits);
+    const CheckResult r = check(checked.program->module(), text, limits);
     EXPECT_FALSE(r.program);
     EXPECT_TRUE(has(r, "E2290"));
-    EXPECT_EQ(r.stopped, CompileResult::Stopped::TimeLimit);
+    EXPECT_EQ(r.stopped, CheckResult::Stopped::TimeLimit);
 }
 
 TEST(CompileLimits, NoAllocationFailureEscapes) {
@@ -128,7 +128,7 @@ TEST(CompileLimits, NoAllocationFailureEscapes) {
     g_allocations = 0;
     g_fail_at = -1;
     g_armed = true;
-    const CompileResult clean = compile(text, "clean.jf");
+    const CheckResult clean = compile(text, "clean.jf");
     g_armed = false;
     ASSERT_TRUE(clean.program) << clean.diagnostics.front().code << " " << clean.diagnostics.front().message;
     const long total = g_allocations.load();
@@ -141,7 +141,7 @@ TEST(CompileLimits, NoAllocationFailureEscapes) {
         g_fail_at = at;
         g_failed = false;
         g_armed = true;
-        CompileResult r;
+        CheckResult r;
         bool threw = false;
         try {
             r = compile(text, "failing.jf");
@@ -159,7 +159,7 @@ TEST(CompileLimits, NoAllocationFailureEscapes) {
             continue;
         }
         EXPECT_TRUE(dsl::has_errors(r.diagnostics)) << "allocation " << at;
-        if (r.stopped == CompileResult::Stopped::OutOfMemory) {
+        if (r.stopped == CheckResult::Stopped::OutOfMemory) {
             ++out_of_memory;
             EXPECT_TRUE(has(r, "E2291")) << "allocation " << at;
         }

@@ -3,16 +3,13 @@
 // - every "E1234" literal in engine/include/jointly/engine/codes.hpp and
 //   server/include/jointly/server/codec.hpp has exactly one `## CODE` section after the
 //   `<!-- runtime codes -->` marker, and every such section is one of those codes;
-// - each section's example produces its code the way a caller meets it:
-//   E29xx: the ```jointly policy parsed and given to the engine's compiler unchecked (the
-//          checker reports its own code first: `<!-- checker: E2xxx -->` names it, or
-//          `<!-- checker: none -->` says the checker passes it);
-//   E3xxx, E4xxx: the policy compiled (it must load), then the ```json body read as
-//          `POST /v1/evaluate` reads it (parse_json, decode_request, evaluate), or with
-//          `<!-- reconcile: POOL -->` as `POST /v1/pools/POOL/reconcile` reads it;
-//          `<!-- limit: max_lines N -->` / `<!-- limit: max_depth N -->` set the server's
-//          limits as `jointly serve --max-lines N` / `--max-depth N` would, and
-//          `<!-- limit: max_segments N -->` the engine's EvalLimits::max_segments.
+// - each section's example produces its code the way a caller meets it: the ```jointly
+//   policy checked (it must load), then the ```json body read as `POST /v1/evaluate` reads
+//   it (parse_json, decode_request, evaluate), or with `<!-- reconcile: POOL -->` as
+//   `POST /v1/pools/POOL/reconcile` reads it; `<!-- limit: max_lines N -->` /
+//   `<!-- limit: max_depth N -->` set the server's limits as `jointly serve --max-lines N` /
+//   `--max-depth N` would, and `<!-- limit: max_segments N -->` the engine's
+//   EvalLimits::max_segments.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -27,7 +24,6 @@
 #include <vector>
 
 #include "case_support.hpp"
-#include "jointly/dsl/check.hpp"
 #include "jointly/dsl/parse.hpp"
 #include "jointly/engine/evaluate.hpp"
 #include "jointly/engine/pool.hpp"
@@ -52,7 +48,6 @@ struct Section {
     std::string code;
     std::string policy;
     std::string request;
-    std::string checker;    // `<!-- checker: E2xxx -->`
     std::string reconcile;  // `<!-- reconcile: POOL -->`
     std::size_t max_lines = server::DecodeLimits{}.max_lines;
     std::size_t max_depth = 64;
@@ -68,7 +63,7 @@ std::vector<Section> sections() {
     EXPECT_NE(start, std::string::npos) << "docs/diagnostics.md has no " << kMarker << " marker";
     if (start == std::string::npos) return {};
     static const std::regex heading(R"(^## (E\d{4}) )");
-    static const std::regex annotation(R"(^<!-- (checker|reconcile|limit): ([^ ]+)(?: (\d+))? -->$)");
+    static const std::regex annotation(R"(^<!-- (reconcile|limit): ([^ ]+)(?: (\d+))? -->$)");
     std::vector<Section> out;
     std::istringstream lines(doc.substr(start));
     std::string line;
@@ -88,7 +83,7 @@ std::vector<Section> sections() {
             continue;
         }
         if (std::regex_search(line, m, heading)) {
-            out.push_back(Section{m[1].str(), {}, {}, {}, {}});
+            out.push_back(Section{m[1].str(), {}, {}, {}});
         } else if (out.empty()) {
             continue;
         } else if (line == "```jointly" || line == "```json") {
@@ -98,7 +93,6 @@ std::vector<Section> sections() {
             out.back().untestable = true;
         } else if (std::regex_match(line, m, annotation)) {
             const std::string kind = m[1].str();
-            if (kind == "checker") out.back().checker = m[2].str();
             if (kind == "reconcile") out.back().reconcile = m[2].str();
             if (kind == "limit" && m[2].str() == "max_lines") out.back().max_lines = std::stoul(m[3].str());
             if (kind == "limit" && m[2].str() == "max_depth") out.back().max_depth = std::stoul(m[3].str());
@@ -124,7 +118,7 @@ std::set<std::string> defined_codes() {
 
 TEST(RuntimeDiagnosticsDoc, EveryDefinedCodeIsDocumentedOnce) {
     const std::set<std::string> defined = defined_codes();
-    EXPECT_GE(defined.size(), 40U);
+    EXPECT_GE(defined.size(), 35U);
     std::map<std::string, int> documented;
     for (const Section& s : sections()) ++documented[s.code];
     for (const std::string& code : defined) {
@@ -143,11 +137,7 @@ TEST(RuntimeDiagnosticsDoc, EverySectionHasItsExamples) {
             continue;
         }
         EXPECT_FALSE(s.policy.empty()) << s.code << " has no ```jointly policy";
-        if (s.code.starts_with("E29")) {
-            EXPECT_FALSE(s.checker.empty()) << s.code << " should name the checker's code";
-        } else {
-            EXPECT_FALSE(s.request.empty()) << s.code << " has no ```json request";
-        }
+        EXPECT_FALSE(s.request.empty()) << s.code << " has no ```json request";
     }
 }
 
@@ -180,29 +170,7 @@ class RuntimeExample : public ::testing::TestWithParam<Section> {};
 
 TEST_P(RuntimeExample, ProducesItsCode) {
     const Section& s = GetParam();
-    if (s.code.starts_with("E29")) {
-        dsl::ParseResult parsed = dsl::parse(s.policy, s.code + ".jf");
-        ASSERT_TRUE(parsed.module) << s.code << ": the example must parse";
-        std::set<std::string> checked;
-        for (const dsl::Diagnostic& d : dsl::check(*parsed.module)) {
-            if (d.severity == dsl::Severity::Error) checked.insert(d.code);
-        }
-        if (s.checker == "none") {
-            EXPECT_TRUE(checked.empty()) << s.code << ": the checker should pass the example";
-        } else {
-            EXPECT_EQ(checked.count(s.checker), 1U) << s.code << ": the checker does not report " << s.checker;
-        }
-        const engine::CompileResult compiled = engine::compile_module(std::move(*parsed.module), s.policy);
-        std::string got;
-        bool found = false;
-        for (const dsl::Diagnostic& d : compiled.diagnostics) {
-            got += d.code + ": " + d.message + "\n";
-            found = found || d.code == s.code;
-        }
-        EXPECT_TRUE(found) << s.code << " not among the compiler's findings:\n" << got;
-        return;
-    }
-    const engine::CompileResult compiled = engine::compile(s.policy, s.code + ".jf");
+    const engine::CheckResult compiled = engine::compile(s.policy, s.code + ".jf");
     std::string problems;
     for (const dsl::Diagnostic& d : compiled.diagnostics) problems += dsl::render(d, s.policy) + "\n";
     ASSERT_TRUE(compiled.program) << s.code << ": the example policy must load:\n" << problems;

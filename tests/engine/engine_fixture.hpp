@@ -27,7 +27,7 @@ inline engine::Money m(const char* text) {
 
 // Compiles policy text; a compile error fails the test (and returns null).
 inline std::shared_ptr<const engine::Program> compile_ok(std::string_view source) {
-    engine::CompileResult r = engine::compile(source, "test.jf");
+    engine::CheckResult r = engine::compile(source, "test.jf");
     std::string rendered;
     for (const dsl::Diagnostic& diag : r.diagnostics) {
         if (diag.severity == dsl::Severity::Error) rendered += dsl::render(diag, source) + "\n";

@@ -210,7 +210,7 @@ TEST(Program, ForeignProgramIsAnErrorNotACrash) {
 
 TEST(Compile, SplitNotTotalling100IsRefused) {
     // The checker refuses it first; either way there is no program and an error names it.
-    const engine::CompileResult r = engine::compile(R"(
+    const engine::CheckResult r = engine::compile(R"(
 policy bad "Bad"
   version "1"
   effective from 2025-04-01

@@ -1,11 +1,12 @@
 // The policy language's abstract syntax tree.
 //
-// Produced by `parse` (parse.hpp), read by the checker (check.hpp), the formatter
-// (format.hpp) and the engine's compiler. Plain values: copyable, no Spirit, Fusion or
-// Boost types. Every node keeps the span of the text it came from so that a diagnostic
+// Produced by `parse` (parse.hpp), read by the formatter (format.hpp) and the engine's
+// semantic pass (engine/src/semantic, docs/adr/0008-one-semantic-pass.md). Plain values:
+// copyable, no Spirit, Fusion or Boost types. Every node keeps the span of the text it came from so that a diagnostic
 // (or, later, a runtime error) can point at the policy.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,7 +48,8 @@ struct CivilDate {
     std::int32_t month = 0;
     std::int32_t day = 0;
 
-    bool operator==(const CivilDate&) const = default;
+    // Field by field: year, then month, then day, which is the calendar's order.
+    auto operator<=>(const CivilDate&) const = default;
 };
 
 enum class UnaryOp { Not, Negate };

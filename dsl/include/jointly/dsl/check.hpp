@@ -1,4 +1,6 @@
-// The checker: what a policy means, before it can cost anyone anything.
+// What checking a policy shares across stages: the limits on its cost, the diagnostics a
+// limit produces, and the check over several loaded versions. What one module means (names,
+// types, splits, ...) is worked out, once, by engine::check, which builds the program.
 #pragma once
 
 #include <chrono>
@@ -13,7 +15,7 @@
 
 namespace jointly::dsl {
 
-// Bounds on the work of checking (and, through engine::compile, compiling) one policy, so
+// Bounds on the work of checking (engine::check, engine::compile) one policy, so
 // that a hostile policy costs bounded time and memory and answers a bounded list.
 // docs/diagnostics.md ("Limits") describes them for authors.
 struct Limits {
@@ -51,15 +53,7 @@ struct Limits {
     }
 };
 
-// Checks one parsed module: names, types, splits, caps, exceptions, tables, pools, and
-// (as warnings) rules that can never apply and overlapping rules with no exception
-// relation. Returns the findings within `limits` (see Limits: capped per code and in all,
-// W2008 when the overlap analysis is cut short, E2290 when time runs out, E2291 when memory
-// runs out); never throws. Thread-safe.
-Diagnostics check(const Module& module, const Limits& limits = {});
-
-// The error E2290 (the time limit in `limits` has passed), as `check` reports it; for the
-// compiler (engine::compile), which shares the limit.
+// The error E2290 (the time limit in `limits` has passed), as engine::check reports it.
 Diagnostic time_limit_diagnostic(const Limits& limits, std::string file, Span span);
 // The error E2291 (memory ran out while checking or compiling).
 Diagnostic out_of_memory_diagnostic(std::string file, Span span);

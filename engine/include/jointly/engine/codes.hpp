@@ -1,19 +1,10 @@
-// Stable error codes the engine reports (E3xxx evaluation, E4xxx request, E29xx compile).
+// Stable error codes the engine reports (E3xxx evaluation, E4xxx request).
 // The server's request decoder reports the same code for the same problem, so a caller sees
 // one vocabulary whether a problem is caught at the JSON edge or in the engine.
 // docs/diagnostics.md lists every code with a failing example.
 #pragma once
 
 namespace jointly::engine::codes {
-
-// --- compile (a checked AST the engine still cannot build; the checker should catch these)
-inline constexpr const char* kCompileUnresolved = "E2901";   // a name or call the engine cannot resolve
-inline constexpr const char* kCompileType = "E2902";         // operands of the wrong kind
-inline constexpr const char* kCompileSplit = "E2903";        // split shares do not total 100%
-inline constexpr const char* kCompileCycle = "E2904";        // `let` or `exception to` cycle
-inline constexpr const char* kCompileDefault = "E2905";      // a default that is not a constant of the fact's type
-inline constexpr const char* kCompileAge = "E2906";          // `age` without a `date_of_birth: date` fact
-inline constexpr const char* kCompileOverflow = "E2907";     // a literal too large to hold exactly
 
 // --- evaluation (the request is valid, the policy cannot give an answer for it)
 inline constexpr const char* kOverflow = "E3001";            // arithmetic overflow

@@ -16,10 +16,12 @@ namespace jointly::engine {
 
 class Program;
 
-struct CompileResult {
-    std::shared_ptr<const Program> program;  // present exactly when no error
-    dsl::Diagnostics diagnostics;            // parse + check findings (warnings too)
-    // Why compiling gave no verdict on the policy: a limit stopped it (E2290: the time
+// What checking a policy found, and the program it built: the program is present exactly
+// when no diagnostic is an error ("value iff no error").
+struct CheckResult {
+    std::shared_ptr<const Program> program;
+    dsl::Diagnostics diagnostics;  // parse and check findings, warnings too
+    // Why checking gave no verdict on the policy: a limit stopped it (E2290: the time
     // limit in dsl::Limits; E2291: memory ran out). None when it ran to the end (the
     // policy may still have errors). A caller may report these as "too costly to check"
     // (HTTP 422) and "try later" (503) rather than as a wrong policy.
@@ -27,18 +29,18 @@ struct CompileResult {
     Stopped stopped = Stopped::None;
 };
 
-// Parses, checks and compiles one policy source, within `limits` (dsl::Limits: diagnostics
-// capped per code and in all, a bounded overlap analysis, and the time limit, which counts
-// from the call unless `limits.since` says otherwise and covers all three stages). Never
-// throws: running out of time or memory is a diagnostic (E2290, E2291) and `stopped`.
-CompileResult compile(std::string_view source, std::string file, const dsl::Limits& limits = {});
+// Parses one policy source and checks it (engine::check), within `limits` (dsl::Limits:
+// diagnostics capped per code and in all, a bounded overlap analysis, and the time limit,
+// which counts from the call unless `limits.since` says otherwise and covers both stages).
+// Never throws: running out of time or memory is a diagnostic (E2290, E2291) and `stopped`.
+CheckResult compile(std::string_view source, std::string file, const dsl::Limits& limits = {});
 
-// Compiles a module that has already been parsed and checked (the caller owns those
-// findings). `source` is the text it was parsed from: hashed for `sha256()` and kept for
-// `source()`. The result holds only the engine's own E29xx findings (what a checked AST
-// still cannot be built into), or E2290/E2291 when `limits.time_limit` passes or memory
-// runs out. Never throws.
-CompileResult compile_module(dsl::Module module, std::string source, const dsl::Limits& limits = {});
+// The semantic pass, in one walk from AST to program (docs/adr/0008-one-semantic-pass.md):
+// resolves names, types every expression, checks splits, caps, windows, tables, outcome
+// rules, pools and placeholders, runs the overlap analysis (W2001, W2002), and builds the
+// program as it goes. `source` is the text the module was parsed from: hashed for
+// `sha256()` and kept for `source()`. Never throws; thread-safe.
+CheckResult check(dsl::Module module, std::string source, const dsl::Limits& limits = {});
 
 // Declared fact, for decoding requests and publishing a schema.
 struct FactInfo {

@@ -88,7 +88,7 @@ struct UploadResult {
     // time limit of dsl::Limits::for_upload (E2290: the caller's policy is too costly to
     // check, HTTP 422); OutOfMemory when memory ran out (E2291: the server's state, not the
     // policy's fault, HTTP 503). None otherwise.
-    engine::CompileResult::Stopped stopped = engine::CompileResult::Stopped::None;
+    engine::CheckResult::Stopped stopped = engine::CheckResult::Stopped::None;
 };
 
 // Attempts to change the policies in service: directory reloads (the load at start and every

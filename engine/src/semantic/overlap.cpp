@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "check_context.hpp"
+#include "context.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
 namespace {
 
 __extension__ typedef __int128 Wide;  // GCC and clang; as engine/src/wide.hpp
@@ -761,4 +761,4 @@ void check_static_rules(Checker& c) {
     }
 }
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic

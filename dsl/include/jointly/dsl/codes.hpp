@@ -49,6 +49,7 @@ namespace jointly::dsl {
     X(division_by_zero, "E2115", Error, "division by zero")                                \
     X(age_outside_rule, "E2116", Error, "`age` used outside a rule")                       \
     X(list_outside_in, "E2117", Error, "a list `[...]` that does not follow `in`")         \
+    X(number_too_large, "E2118", Error, "a number too large or too precise to hold exactly") \
     X(split_total, "E2201", Error, "split shares do not total exactly 100%")               \
     X(no_split, "E2202", Error, "a rule with no split")                                    \
     X(split_duplicate_agency, "E2203", Error, "an agency listed twice in a split")         \

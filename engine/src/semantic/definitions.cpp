@@ -1,11 +1,15 @@
-// Checker: declarations that hold expressions: fact types and defaults, definitions
-// (`let`) and thresholds (memoised, with cycle detection), and rule conditions.
+// The semantic pass on declarations that hold expressions: fact types and defaults (worked
+// out once, here), definitions (`let`) and thresholds (memoised, with cycle detection), and
+// rule conditions.
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "check_context.hpp"
+#include "context.hpp"
+#include "expr_eval.hpp"
+#include "jointly/engine/codes.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
 namespace {
 
 bool is_number(TypeTag t) { return t == TypeTag::Whole || t == TypeTag::Decimal; }
@@ -44,6 +48,55 @@ bool whole_pence(const Expr& e) {
     }
 }
 
+// The value of a fact's default, worked out once: a constant without errors. Working it
+// out can still fail (a divisor that comes to zero, a result too large): an error here.
+void default_value(Checker& c, std::size_t index, const Typed& typed) {
+    const Fact& fact = c.module.facts[index];
+    const Expr& e = *fact.default_value;
+    detail::CFact& built = c.program.facts_c[index];
+    if (built.type == TypeKind::TextList) {
+        TextList list;
+        for (const Expr& item : e.args) list.push_back(item.text);
+        built.default_value = Value(std::move(list));
+        return;
+    }
+    if (typed.node < 0) return;
+    detail::EvalContext cx;
+    cx.program = &c.program;
+    Val v;
+    try {
+        v = detail::eval(cx, typed.node);
+    } catch (const detail::EvalFailure& failure) {
+        const bool zero = failure.code == std::string_view(codes::kDivisionByZero);
+        c.emit(zero ? Code::division_by_zero : Code::number_too_large, e.span,
+               "the default of `" + fact.id.name + "` cannot be worked out: " + failure.message,
+               "write the value out");
+        return;
+    } catch (const OverflowError&) {
+        c.emit(Code::number_too_large, e.span,
+               "the default of `" + fact.id.name + "` is too large to hold exactly", "write a smaller value");
+        return;
+    }
+    if ((built.type == TypeKind::Money || built.type == TypeKind::Whole) && v.r.den() != 1) {
+        c.emit(Code::bad_default, e.span,
+               "the default of `" + fact.id.name + "` is not a whole number" +
+                   (built.type == TypeKind::Money ? " of pence" : ""),
+               "write the value out");
+        return;
+    }
+    switch (built.type) {
+        case TypeKind::Bool: built.default_value = Value(v.b); break;
+        case TypeKind::Whole: built.default_value = Value(v.r.num()); break;
+        case TypeKind::Decimal: built.default_value = Value(v.r); break;
+        case TypeKind::Money: built.default_value = Value(Money::pence(v.r.num())); break;
+        case TypeKind::Date: built.default_value = Value(Date::from_days(v.i)); break;
+        case TypeKind::Text: built.default_value = Value(*v.s); break;
+        case TypeKind::Level: built.default_value = Value(Level{v.i}); break;
+        case TypeKind::LevelMap:
+        case TypeKind::TextList: break;
+    }
+}
+
 }  // namespace
 
 void check_let(Checker& c, std::size_t index) {
@@ -59,11 +112,13 @@ void check_let(Checker& c, std::size_t index) {
     }
     def.state = DefState::InProgress;
     Needs needs;
-    const Type t = type_of(c, let.value, Context::Let, needs);
+    const Typed t = type_of(c, let.value, Context::Let, needs);
     if (def.state == DefState::InProgress) {  // not cut short by a cycle
-        def.type = t;
+        def.type = t.type;
         def.needs = needs;
+        def.node = t.node;
         def.state = DefState::Done;
+        c.program.lets[index].root = t.node;
     }
 }
 
@@ -80,13 +135,19 @@ void check_threshold(Checker& c, std::size_t index) {
     }
     def.state = DefState::InProgress;
     Needs needs;
-    const Type t = type_of(c, threshold.condition, Context::Threshold, needs);
-    if (t.tag != TypeTag::Bool && t.tag != TypeTag::Error) {
+    const Typed t = type_of(c, threshold.condition, Context::Threshold, needs);
+    if (t.type.tag != TypeTag::Bool && t.type.tag != TypeTag::Error) {
         c.emit(Code::condition_not_bool, threshold.condition.span,
-               "the condition of `" + threshold.id.name + "` is `" + type_name(t) +
+               "the condition of `" + threshold.id.name + "` is `" + type_name(t.type) +
                    "`, not true/false");
     }
     def.type = {TypeTag::Bool, {}};
+    if (t.type.tag == TypeTag::Bool && t.node >= 0 && def.state == DefState::InProgress) {
+        def.node = t.node;
+        detail::CThreshold& built = c.program.thresholds[index];
+        built.root = t.node;
+        built.conjuncts = conjuncts(c, threshold.condition, t.node);
+    }
     // `service`, totals and `age` were reported here already (none is known where a
     // threshold is decided): its uses need not report them again.
     def.state = DefState::Done;
@@ -109,7 +170,9 @@ void check_facts(Checker& c) {
         if (!fact.default_value) continue;
         const Type want = fact_type(c, fact);
         Needs needs;
-        const Type got = type_of(c, *fact.default_value, Context::Constant, needs, &want);
+        const std::size_t errors_before = c.error_count();
+        const Typed typed = type_of(c, *fact.default_value, Context::Constant, needs, &want);
+        const Type& got = typed.type;
         if (want.tag == TypeTag::LevelMap) {
             c.emit(Code::bad_default, fact.default_value->span,
                    "a `" + type_name(want) + "` fact cannot have a default",
@@ -123,6 +186,8 @@ void check_facts(Checker& c) {
             c.emit(Code::bad_default, fact.default_value->span,
                    "the default of `" + fact.id.name + "` may not be a whole number of pence",
                    "write the amount out, e.g. `£3.33`");
+        } else if (c.error_count() == errors_before) {
+            default_value(c, static_cast<std::size_t>(&fact - c.module.facts.data()), typed);
         }
     }
 }
@@ -136,13 +201,14 @@ void check_rule_conditions(Checker& c) {
     for (const Rule& rule : c.module.rules) {
         if (!rule.condition) continue;
         Needs needs;
-        const Type t = type_of(c, *rule.condition, Context::Rule, needs);
-        if (t.tag != TypeTag::Bool && t.tag != TypeTag::Error) {
+        const Typed t = type_of(c, *rule.condition, Context::Rule, needs);
+        if (t.type.tag != TypeTag::Bool && t.type.tag != TypeTag::Error) {
             c.emit(Code::condition_not_bool, rule.condition->span,
-                   "the condition of rule `" + rule.id.name + "` is `" + type_name(t) +
+                   "the condition of rule `" + rule.id.name + "` is `" + type_name(t.type) +
                        "`, not true/false");
         }
+        c.rule_conditions[static_cast<std::size_t>(&rule - c.module.rules.data())] = t.node;
     }
 }
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic

@@ -6,9 +6,9 @@
 #include <tuple>
 #include <vector>
 
-#include "check_context.hpp"
+#include "context.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
 namespace {
 
 // Names the language defines itself: in expressions (`service`, `total`, `age`) and in
@@ -67,14 +67,20 @@ std::string_view kind_word(SymbolKind kind) {
     return "a name";
 }
 
-Checker::Checker(const Module& module_in, const Limits& limits_in)
-    : module(module_in),
+Checker::Checker(ProgramImpl& program_in, const Limits& limits_in)
+    : program(program_in),
+      module(program_in.module_),
       limits(limits_in),
-      lets(module_in.lets.size()),
-      thresholds(module_in.thresholds.size()),
-      table_types(module_in.tables.size()),
-      agency_used(module_in.agencies.size(), false),
-      fact_used(module_in.facts.size(), false) {
+      lets(module.lets.size()),
+      thresholds(module.thresholds.size()),
+      table_types(module.tables.size()),
+      agency_used(module.agencies.size(), false),
+      fact_used(module.facts.size(), false),
+      rule_conditions(module.rules.size(), -1),
+      outcome_conditions(module.outcomes.size(), -1),
+      rule_reasons(module.rules.size()),
+      outcome_reasons(module.outcomes.size()),
+      threshold_reasons(module.thresholds.size()) {
     if (limits.time_limit.count() > 0) {
         deadline_ = limits.since.value_or(std::chrono::steady_clock::now()) + limits.time_limit;
     }
@@ -86,6 +92,7 @@ void Checker::emit(Code code, const Span& span, std::string message, std::string
 
 bool Checker::keep(Code code, const Span& span) {
     const auto at = static_cast<std::size_t>(code);
+    if (code_info(code).severity == Severity::Error) ++errors_;
     const bool code_full = limits.per_code != 0 && kept_[at] >= limits.per_code;
     const bool list_full = limits.total != 0 && kept_total_ >= limits.total;
     if (!code_full && !list_full) {
@@ -334,4 +341,4 @@ bool date_less(const CivilDate& a, const CivilDate& b) {
     return std::tie(a.year, a.month, a.day) < std::tie(b.year, b.month, b.day);
 }
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic

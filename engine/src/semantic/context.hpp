@@ -1,7 +1,9 @@
-// The checker's working state, shared by the check_*.cpp passes. Internal to dsl/src.
+// The semantic pass's working state, shared by the files of engine/src/semantic. Internal.
 //
-// One `Checker` checks one module on one thread; it owns its diagnostics and symbol
-// tables and never outlives the module it reads.
+// One pass from AST to program (docs/adr/0008-one-semantic-pass.md): one `Checker` checks one
+// module on one thread and, as it types each expression, builds that expression's nodes in
+// the program it is making. It owns its diagnostics and symbol tables and never outlives
+// the program whose module it reads.
 #pragma once
 
 #include <array>
@@ -14,12 +16,24 @@
 #include <unordered_map>
 #include <vector>
 
-#include "codes.hpp"
+#include "compiled.hpp"
 #include "jointly/dsl/ast.hpp"
 #include "jointly/dsl/check.hpp"
+#include "jointly/dsl/codes.hpp"
 #include "jointly/dsl/diagnostic.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
+
+// The AST's vocabulary (Module, Expr, Rule, Span, Code, ...) is read throughout the pass.
+// Of its names only `Rounding` is also an engine name; the pass means the engine's.
+using namespace jointly::dsl;
+using detail::Dep;
+using detail::Node;
+using detail::Op;
+using detail::ProgramImpl;
+using detail::Template;
+using detail::Val;
+using detail::VType;
 
 // The kinds of names that live in the one value namespace (expressions and placeholders).
 enum class SymbolKind { Agency, Fact, Event, Let, Threshold, Table, Level };
@@ -70,6 +84,14 @@ struct DefInfo {
     DefState state = DefState::Unvisited;
     Type type;
     Needs needs;
+    std::int32_t node = -1;  // the definition's root node; -1 after an error
+};
+
+// An expression's type and the node built for it (-1 once an error has been reported:
+// a module with an error never becomes a program, so nothing reads a missing node).
+struct Typed {
+    Type type;
+    std::int32_t node = -1;
 };
 
 // Thrown by `Checker::tick` when the time limit has passed; caught by `check` (never
@@ -77,8 +99,10 @@ struct DefInfo {
 struct OutOfTime {};
 
 struct Checker {
-    explicit Checker(const Module& module_in, const Limits& limits_in = {});
+    // Checks `program.module_` and builds `program` from it.
+    Checker(ProgramImpl& program_in, const Limits& limits_in = {});
 
+    ProgramImpl& program;
     const Module& module;
     const Limits limits;
     Diagnostics out;
@@ -94,6 +118,21 @@ struct Checker {
     std::vector<bool> agency_used;
     std::vector<bool> fact_used;
     bool age_reported = false;
+
+    // What the passes built, for `lower` (only read when there is no error).
+    std::vector<std::int32_t> rule_conditions;     // per rule; -1: no condition
+    std::vector<std::int32_t> outcome_conditions;  // per outcome rule
+    std::unordered_map<const Expr*, std::int32_t> amounts;  // a cap's or `pay`'s amount
+    std::vector<Template> rule_reasons, outcome_reasons, threshold_reasons;
+    std::int32_t age_uses = 0;          // `age` nodes
+    std::int32_t age_uses_handled = 0;  // ... compared with a constant (cut at those birthdays)
+
+    // Node building (expr.cpp). `add` folds the operands' dependence and `age` into `n`.
+    std::int32_t add(Node n);
+    std::int32_t constant(const Span& span, Val v);
+    std::int32_t service_literal(const std::string& name);  // interned service index
+    std::size_t error_count() const { return errors_; }  // errors emitted, kept or not
+    bool has_errors() const { return errors_ > 0; }
 
     // Adds a diagnostic, unless its code (or the whole list) is at its cap (Limits), when
     // it is only counted for the "and N more" summary that `finish` adds.
@@ -137,31 +176,41 @@ private:
     std::array<std::size_t, kCheckCodes.size()> kept_{};
     std::array<Omitted, kCheckCodes.size()> omitted_{};
     std::size_t kept_total_ = 0;
+    std::size_t errors_ = 0;  // errors emitted, kept or not
+    std::unordered_map<std::string, std::int32_t> services_;
     std::size_t suggestions_ = 0;
     std::uint32_t ticks_ = 0;
     std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 // Passes, in the order `check` runs them.
-void collect_symbols(Checker& c);          // check_names.cpp: duplicates, clashes, reserved
-void check_header(Checker& c);             // check_outcomes.cpp
-void check_facts(Checker& c);              // check_definitions.cpp: fact types, defaults
-void check_tables(Checker& c);             // check_tables.cpp (fills table_types)
-void check_definitions(Checker& c);        // check_definitions.cpp: lets, thresholds
-void check_rule_conditions(Checker& c);    // check_definitions.cpp
-void check_rules(Checker& c);              // check_rules.cpp: splits, caps, pay, exceptions
-void check_windows(Checker& c);            // check_rules.cpp
-void check_outcomes(Checker& c);           // check_outcomes.cpp
-void check_placeholders(Checker& c);       // check_outcomes.cpp
-void check_pools(Checker& c);              // check_pools.cpp
-void check_static_rules(Checker& c);       // check_overlap.cpp: W2001, W2002
-void check_usage(Checker& c);              // check_names.cpp: W2003, W2004
+void collect_symbols(Checker& c);          // names.cpp: duplicates, clashes, reserved
+void declare(Checker& c);                  // lower.cpp: the program's header and name tables
+void check_header(Checker& c);             // outcomes.cpp
+void check_facts(Checker& c);              // definitions.cpp: fact types, defaults
+void check_tables(Checker& c);             // tables.cpp (fills table_types)
+void check_definitions(Checker& c);        // definitions.cpp: lets, thresholds
+void check_rule_conditions(Checker& c);    // definitions.cpp
+void check_rules(Checker& c);              // rules.cpp: splits, caps, pay, exceptions
+void check_windows(Checker& c);            // rules.cpp
+void check_outcomes(Checker& c);           // outcomes.cpp
+void check_placeholders(Checker& c);       // outcomes.cpp
+void check_pools(Checker& c);              // pools.cpp
+void check_static_rules(Checker& c);       // overlap.cpp: W2001, W2002
+void check_usage(Checker& c);              // names.cpp: W2003, W2004
+void lower(Checker& c);                    // lower.cpp: rules, exceptions, outcomes, pools
+                                           // (only when there is no error)
 
 // Expression typing (check_expr.cpp): types `expr` in `context`, reporting every problem.
 // `hint` is the type a bare level name should be read as (e.g. the fact's scale for a
 // default), or nullptr.
-Type type_of(Checker& c, const Expr& expr, Context context, Needs& needs,
-             const Type* hint = nullptr);
+// Builds the expression's nodes as it types it.
+Typed type_of(Checker& c, const Expr& expr, Context context, Needs& needs,
+              const Type* hint = nullptr);
+// The runtime kind of a static type (numbers and percentages are both exact ratios).
+VType vtype(const Type& type);
+// Splits a condition's top-level `and`s into the trace's conjuncts.
+std::vector<detail::Conjunct> conjuncts(const Checker& c, const Expr& e, std::int32_t root);
 Type fact_type(const Checker& c, const Fact& fact);
 void check_let(Checker& c, std::size_t index);        // memoised; reports E2014 cycles
 void check_threshold(Checker& c, std::size_t index);  // memoised; reports E2014 cycles
@@ -176,4 +225,4 @@ std::string decimal_text(const Decimal& d);  // `1500.5`
 std::string date_text(const CivilDate& d);   // `2025-04-01`
 bool date_less(const CivilDate& a, const CivilDate& b);
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic

@@ -1,15 +1,18 @@
-// Checker: the header, outcome rules (decline / refer) and `{placeholders}` in reasons.
+// The semantic pass on the header, outcome rules (decline / refer) and `{placeholders}` in
+// reasons (each reason split at its placeholders once, here).
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "check_context.hpp"
+#include "context.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
 namespace {
 
 // Placeholders the evaluator fills from the allocation or the outcome itself.
@@ -71,9 +74,49 @@ void check_placeholder_needs(Checker& c, const Needs& needs, Context context, co
     }
 }
 
-void check_reason(Checker& c, std::string_view reason, const Span& quoted, const std::string& owner,
-                  Context context) {
+// The hole a builtin placeholder fills in a reason given in `context`, if it fills one there:
+// the line's own words only in a rule's reason.
+std::optional<detail::Hole> builtin_hole(std::string_view name, Context context) {
+    using detail::Hole;
+    static constexpr std::pair<std::string_view, Hole> kLineHoles[] = {
+        {"cost", Hole::Cost}, {"days", Hole::Days}, {"from", Hole::From},
+        {"to", Hole::To},     {"line", Hole::Line}, {"service", Hole::Service}};
+    if (context == Context::Rule) {
+        for (const auto& [word, hole] : kLineHoles) {
+            if (name == word) return hole;
+        }
+        if (name == "rule") return Hole::Rule;
+    }
+    if (name == "ref") return Hole::Ref;
+    if (name == "total") return Hole::Total;
+    return std::nullopt;
+}
+
+std::optional<detail::Hole> symbol_hole(SymbolKind kind) {
+    switch (kind) {
+        case SymbolKind::Fact: return detail::Hole::Fact;
+        case SymbolKind::Let: return detail::Hole::Let;
+        case SymbolKind::Threshold: return detail::Hole::Threshold;
+        case SymbolKind::Event: return detail::Hole::Event;
+        case SymbolKind::Agency: return detail::Hole::Agency;
+        case SymbolKind::Table:
+        case SymbolKind::Level: break;
+    }
+    return std::nullopt;
+}
+
+// Checks a reason's placeholders and returns the reason split at them, each resolved once
+// (a builtin the context does not fill stays as written).
+Template check_reason(Checker& c, std::string_view reason, const Span& quoted, const std::string& owner,
+                      Context context) {
+    Template out;
+    auto literal = [&](std::string_view text) {
+        if (text.empty()) return;
+        if (!out.empty() && out.back().hole == detail::Hole::Literal) out.back().text += text;
+        else out.push_back(detail::TemplatePart{detail::Hole::Literal, -1, std::string(text)});
+    };
     std::size_t at = 0;
+    std::size_t done = 0;  // reason[0, done) is in `out`
     while ((at = reason.find('{', at)) != std::string_view::npos) {
         const std::size_t close = reason.find('}', at + 1);
         const std::size_t next_open = reason.find('{', at + 1);
@@ -86,6 +129,7 @@ void check_reason(Checker& c, std::string_view reason, const Span& quoted, const
         }
         const std::string name(reason.substr(at + 1, close - at - 1));
         const Span span = inner(quoted, reason, at, close + 1);
+        const std::size_t open = at;
         at = close + 1;
         if (!identifier(name)) {
             c.emit(Code::malformed_placeholder, span,
@@ -93,18 +137,28 @@ void check_reason(Checker& c, std::string_view reason, const Span& quoted, const
                    "write a placeholder as `{name}`, e.g. `{cost}`");
             continue;
         }
-        if (std::find(kBuiltinPlaceholders.begin(), kBuiltinPlaceholders.end(), name) !=
-            kBuiltinPlaceholders.end()) {
+        literal(reason.substr(done, open - done));
+        done = at;
+        const std::string written(reason.substr(open, at - open));
+        if (const auto hole = builtin_hole(name, context)) {
+            out.push_back(detail::TemplatePart{*hole, -1, written});
             continue;
         }
         const Symbol* symbol = c.value(name);
-        if (symbol != nullptr && symbol->kind != SymbolKind::Table && symbol->kind != SymbolKind::Level) {
+        const std::optional<detail::Hole> hole = symbol != nullptr ? symbol_hole(symbol->kind) : std::nullopt;
+        if (hole) {
             if (symbol->kind == SymbolKind::Fact) c.fact_used[symbol->index] = true;
             if (symbol->kind == SymbolKind::Let) {
                 check_let(c, symbol->index);
                 check_placeholder_needs(c, c.lets[symbol->index].needs, context, span, name, owner);
             }
+            out.push_back(detail::TemplatePart{*hole, static_cast<std::int32_t>(symbol->index), written});
             continue;
+        }
+        literal(written);
+        if (std::find(kBuiltinPlaceholders.begin(), kBuiltinPlaceholders.end(), name) !=
+            kBuiltinPlaceholders.end()) {
+            continue;  // a line's word outside a rule: shown as written
         }
         std::vector<std::string> allowed;
         for (const SymbolKind kind : {SymbolKind::Fact, SymbolKind::Let, SymbolKind::Threshold,
@@ -121,6 +175,8 @@ void check_reason(Checker& c, std::string_view reason, const Span& quoted, const
         c.emit(Code::unknown_placeholder, span,
                "unknown placeholder `{" + name + "}` in the reason of " + owner, help);
     }
+    literal(reason.substr(std::min(done, reason.size())));
+    return out;
 }
 
 }  // namespace
@@ -162,30 +218,34 @@ void check_outcomes(Checker& c) {
                    "name who decides, e.g. `refer to \"Director of Children's Services\"`");
         }
         Needs needs;
-        const Type t = type_of(c, outcome.condition, Context::Outcome, needs);
-        if (t.tag != TypeTag::Bool && t.tag != TypeTag::Error) {
+        const Typed t = type_of(c, outcome.condition, Context::Outcome, needs);
+        if (t.type.tag != TypeTag::Bool && t.type.tag != TypeTag::Error) {
             c.emit(Code::condition_not_bool, outcome.condition.span,
                    std::string("the condition of this `") + (decline ? "decline" : "refer") +
-                       "` is `" + type_name(t) + "`, not true/false");
+                       "` is `" + type_name(t.type) + "`, not true/false");
         }
+        c.outcome_conditions[static_cast<std::size_t>(&outcome - c.module.outcomes.data())] = t.node;
     }
 }
 
 void check_placeholders(Checker& c) {
     const Module& m = c.module;
-    for (const Threshold& t : m.thresholds) {
-        check_reason(c, t.reason, pick(t.reason_span, t.id.span), "`" + t.id.name + "`",
-                     Context::Threshold);
+    for (std::size_t i = 0; i < m.thresholds.size(); ++i) {
+        const Threshold& t = m.thresholds[i];
+        c.threshold_reasons[i] = check_reason(c, t.reason, pick(t.reason_span, t.id.span),
+                                              "`" + t.id.name + "`", Context::Threshold);
     }
-    for (const Rule& r : m.rules) {
-        check_reason(c, r.reason, pick(r.reason_span, r.id.span), "rule `" + r.id.name + "`",
-                     Context::Rule);
+    for (std::size_t i = 0; i < m.rules.size(); ++i) {
+        const Rule& r = m.rules[i];
+        c.rule_reasons[i] = check_reason(c, r.reason, pick(r.reason_span, r.id.span),
+                                         "rule `" + r.id.name + "`", Context::Rule);
     }
-    for (const OutcomeRule& o : m.outcomes) {
-        check_reason(c, o.reason, pick(o.reason_span, pick(o.span, o.condition.span)),
-                     o.kind == OutcomeKind::Decline ? "this `decline`" : "this `refer`",
-                     Context::Outcome);
+    for (std::size_t i = 0; i < m.outcomes.size(); ++i) {
+        const OutcomeRule& o = m.outcomes[i];
+        c.outcome_reasons[i] = check_reason(c, o.reason, pick(o.reason_span, pick(o.span, o.condition.span)),
+                                            o.kind == OutcomeKind::Decline ? "this `decline`" : "this `refer`",
+                                            Context::Outcome);
     }
 }
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic

@@ -1,4 +1,5 @@
-// Checker: tables (whole-number ranges that neither overlap nor leave gaps, one value type).
+// The semantic pass on tables (whole-number ranges that neither overlap nor leave gaps, one
+// value type), building each table as it is checked.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -6,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "check_context.hpp"
+#include "context.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
 namespace {
 
 // The whole number a bound holds, or nullopt when it has a fraction.
@@ -35,12 +36,15 @@ struct Range {
     std::int64_t high;
 };
 
-Type table_value_type(Checker& c, const Table& table) {
+// The type every row gives, building each row's value as it goes (`values`).
+Type table_value_type(Checker& c, const Table& table, std::vector<std::int32_t>& values) {
     Type first;
     bool mixed = false;
     for (const TableRow& row : table.rows) {
         Needs needs;
-        const Type t = type_of(c, row.value, Context::Constant, needs);
+        const Typed typed = type_of(c, row.value, Context::Constant, needs);
+        const Type& t = typed.type;
+        values.push_back(typed.node);
         if (t.tag == TypeTag::Error) continue;
         if (first.tag == TypeTag::Error) {
             first = t;
@@ -126,9 +130,22 @@ void check_tables(Checker& c) {
                    "add rows such as `from 0 to 69 gives £0`");
             continue;
         }
-        c.table_types[i] = table_value_type(c, table);
+        std::vector<std::int32_t> values;
+        const std::size_t errors_before = c.error_count();
+        c.table_types[i] = table_value_type(c, table, values);
         check_ranges(c, table);
+        if (c.error_count() != errors_before) continue;
+        detail::CTable& built = c.program.tables[i];
+        built.type = vtype(c.table_types[i]);
+        for (std::size_t r = 0; r < table.rows.size(); ++r) {
+            const TableRow& row = table.rows[r];
+            detail::CTableRow out;
+            out.low = Ratio::whole(*whole(row.low));
+            if (!open_ended(row)) out.high = Ratio::whole(*whole(row.high));
+            out.value = values[r];
+            built.rows.push_back(out);
+        }
     }
 }
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic

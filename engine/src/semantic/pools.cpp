@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "check_context.hpp"
+#include "context.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
 
 void check_pools(Checker& c) {
     const std::vector<Ident>& parties = c.module.header.agreed_by;
@@ -96,4 +96,4 @@ void check_pools(Checker& c) {
     }
 }
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic

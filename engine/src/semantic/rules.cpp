@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "check_context.hpp"
+#include "context.hpp"
 
-namespace jointly::dsl::checker {
+namespace jointly::engine::semantic {
 namespace {
 
 using boost::multiprecision::cpp_int;
@@ -146,7 +146,9 @@ void check_split(Checker& c, const Rule& rule) {
 // line is split.
 void check_amount(Checker& c, const Expr& e, const std::string& what) {
     Needs needs;
-    const Type t = type_of(c, e, Context::Amount, needs);
+    const Typed typed = type_of(c, e, Context::Amount, needs);
+    const Type& t = typed.type;
+    c.amounts[&e] = typed.node;
     if (t.tag != TypeTag::Money && t.tag != TypeTag::Error) {
         c.emit(Code::amount_not_money, e.span, what + " is `" + type_name(t) + "`, not money",
                t.tag == TypeTag::Whole || t.tag == TypeTag::Decimal
@@ -361,4 +363,4 @@ void check_windows(Checker& c) {
     }
 }
 
-}  // namespace jointly::dsl::checker
+}  // namespace jointly::engine::semantic
