@@ -19,7 +19,7 @@ const Span& pick(const Span& span, const Span& fallback) { return span.line > 0 
 
 Diagnostic make(Code code, const Module& m, std::string message, std::string help) {
     const CodeInfo& info = code_info(code);
-    return Diagnostic{info.severity, std::string(info.code), std::move(message), m.file,
+    return Diagnostic{info.severity, info.id, std::move(message), m.file,
                       pick(m.header.id.span, m.header.span), std::move(help)};
 }
 
@@ -37,7 +37,7 @@ Diagnostic time_limit_diagnostic(const Limits& limits, std::string file, Span sp
     const auto ms = limits.time_limit.count();
     const std::string amount = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s"
                                               : std::to_string(ms) + " ms";
-    return Diagnostic{info.severity, std::string(info.code),
+    return Diagnostic{info.severity, info.id,
                       "the policy took longer than " + amount + " to check; checking stopped",
                       std::move(file), span,
                       "a policy this costly is usually many rules on one service or a very long "
@@ -46,7 +46,7 @@ Diagnostic time_limit_diagnostic(const Limits& limits, std::string file, Span sp
 
 Diagnostic out_of_memory_diagnostic(std::string file, Span span) {
     const CodeInfo& info = code_info(Code::out_of_memory);
-    return Diagnostic{info.severity, std::string(info.code),
+    return Diagnostic{info.severity, info.id,
                       "memory ran out while checking the policy; checking stopped", std::move(file),
                       span,
                       "try again later; if it happens again, the policy is too large to check: "

@@ -3,12 +3,16 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace jointly::dsl {
+
+std::ostream& operator<<(std::ostream& out, Code code) { return out << code_text(code); }
+
 namespace {
 
 std::string_view severity_word(Severity severity) {
@@ -91,7 +95,9 @@ std::string render(const Diagnostic& diagnostic, std::string_view source) {
     }
     out += ": ";
     out += severity_word(diagnostic.severity);
-    out += '[' + diagnostic.code + "]: " + diagnostic.message + '\n';
+    out += '[';
+    out += code_text(diagnostic.code);
+    out += "]: " + diagnostic.message + '\n';
 
     bool found = false;
     const std::string_view line_text = source_line(source, span.line, found);

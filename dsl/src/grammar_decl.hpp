@@ -216,7 +216,7 @@ inline constexpr auto add_sharing = [](auto& ctx) {
     bool& stated = s.underspend ? c.underspend_stated : c.overspend_stated;
     if (stated) {
         ParseState& st = state_of(ctx);
-        throw SyntaxError{"E1011",
+        throw SyntaxError{Code::clause_twice,
                           std::string("a contribution says whether it shares an ") +
                               (s.underspend ? "underspend" : "overspend") + " twice",
                           st.begin() + s.span.offset, st.begin() + s.span.offset + s.span.length,

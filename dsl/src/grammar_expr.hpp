@@ -21,7 +21,7 @@ struct compare_op_parser : leaf_parser<compare_op_parser, BinaryOp> {
                                       {"<", BinaryOp::Lt},  {">", BinaryOp::Gt}};
         if (rest.starts_with("==")) {
             throw SyntaxError{
-                "E1001", "`==` is not an operator: compare with `=` or `is`", first, first + 2, {}};
+                Code::unexpected_text, "`==` is not an operator: compare with `=` or `is`", first, first + 2, {}};
         }
         for (Op const& op : kOps) {
             if (rest.starts_with(op.text)) {
@@ -55,7 +55,7 @@ struct no_chain_parser : leaf_parser<no_chain_parser, x3::unused_type> {
             kw("in").parse(p, last, ctx, x3::unused, x3::unused)) {
             It q = first;
             x3::skip_over(q, last, ctx);
-            throw SyntaxError{"E1001",
+            throw SyntaxError{Code::unexpected_text,
                               "comparisons cannot be chained: join them with `and`, like "
                               "`a < b and b < c`",
                               q,

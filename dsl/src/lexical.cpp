@@ -36,7 +36,7 @@ std::string quoted(Iter b, Iter e, std::size_t max = 40) {
     return "`" + s + "`";
 }
 
-[[noreturn]] void fail(char const* code, std::string message, Iter b, Iter e,
+[[noreturn]] void fail(Code code, std::string message, Iter b, Iter e,
                        std::string help = {}) {
     throw SyntaxError{code, std::move(message), b, e, std::move(help)};
 }
@@ -62,13 +62,13 @@ std::string_view const* keywords_end() {
 }
 
 void throw_reserved(Iter b, Iter e, std::string_view word) {
-    fail("E1006", "`" + std::string(word) + "` is a reserved word and cannot be used as a name", b,
+    fail(Code::reserved_word, "`" + std::string(word) + "` is a reserved word and cannot be used as a name", b,
          e, "choose another name, for example `" + std::string(word) + "_1`");
 }
 
 void throw_not_ascii(Iter b, Iter e, Iter last) {
     while (e != last && (is_word_char(*e) || static_cast<unsigned char>(*e) >= 0x80U)) ++e;
-    fail("E1012", quoted(b, e) + " is not a valid name: names use only `a`-`z`, `0`-`9` and `_`", b,
+    fail(Code::not_a_name, quoted(b, e) + " is not a valid name: names use only `a`-`z`, `0`-`9` and `_`", b,
          e);
 }
 
@@ -78,7 +78,7 @@ void check_name_case(Iter b, Iter e) {
     for (char& c : lower) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
-    fail("E1012", quoted(b, e) + " is not a valid name: names are lower case", b, e,
+    fail(Code::not_a_name, quoted(b, e) + " is not a valid name: names are lower case", b, e,
          "write `" + lower + "`");
 }
 
@@ -94,13 +94,13 @@ Decimal to_decimal(Iter b, Iter e) {
         const int digit = *p - '0';
         if (__builtin_mul_overflow(out.units, std::int64_t{10}, &out.units) ||
             __builtin_add_overflow(out.units, std::int64_t{digit}, &out.units)) {
-            fail("E1005", "the number " + quoted(b, e) + " is too large", b, e,
+            fail(Code::literal_too_large, "the number " + quoted(b, e) + " is too large", b, e,
                  "write at most 18 digits");
         }
         if (fraction) ++out.scale;
     }
     if (out.scale > 18) {
-        fail("E1005", "the number " + quoted(b, e) + " has more than 18 decimal places", b, e);
+        fail(Code::literal_too_large, "the number " + quoted(b, e) + " has more than 18 decimal places", b, e);
     }
     return out;
 }
@@ -116,7 +116,7 @@ Iter scan_whole(Iter b, Iter last, std::int64_t& value) {
     Iter e = scan_digits(b, last);
     if (e == b) return b;
     Iter full = scan_decimal(b, last);
-    if (full != e) fail("E1013", "expected a whole number, found " + quoted(b, full), b, full);
+    if (full != e) fail(Code::not_whole, "expected a whole number, found " + quoted(b, full), b, full);
     const Decimal d = to_decimal(b, e);
     value = d.units;
     return e;
@@ -137,18 +137,18 @@ Iter scan_share(Iter b, Iter last, Share& share) {
     while (den_begin != last && (*den_begin == ' ' || *den_begin == '\t')) ++den_begin;
     Iter den_end = scan_decimal(den_begin, last);
     if (den_end == den_begin) {
-        fail("E1001", "expected a whole number after `/`, like `1/3`", den_begin,
+        fail(Code::unexpected_text, "expected a whole number after `/`, like `1/3`", den_begin,
              den_begin == last ? den_begin : den_begin + 1);
     }
     const Decimal num = to_decimal(b, e);
     const Decimal den = to_decimal(den_begin, den_end);
     if (num.scale != 0 || den.scale != 0) {
-        fail("E1013",
+        fail(Code::not_whole,
              "a fraction is written with whole numbers, like `1/3`, found " + quoted(b, den_end), b,
              den_end);
     }
     if (den.units == 0) {
-        fail("E1014", "the fraction " + quoted(b, den_end) + " has a zero denominator", b, den_end);
+        fail(Code::literal_zero_denominator, "the fraction " + quoted(b, den_end) + " has a zero denominator", b, den_end);
     }
     share.kind = ShareKind::Fraction;
     share.numerator = num.units;
@@ -164,7 +164,7 @@ Iter scan_money(Iter b, Iter last, Decimal& pounds) {
     // integer part: digits, with a comma allowed only between digits
     while (e != last && (is_digit(*e) || (*e == ',' && e + 1 != last && is_digit(e[1])))) ++e;
     if (e == digits) {
-        fail("E1004", "expected digits after `£`, like `£1,500`", b, e == last ? e : e + 1);
+        fail(Code::not_an_amount, "expected digits after `£`, like `£1,500`", b, e == last ? e : e + 1);
     }
     Iter int_end = e;
     bool has_point = false;
@@ -182,7 +182,7 @@ Iter scan_money(Iter b, Iter last, Decimal& pounds) {
                  (i + 4 == int_part.size() || int_part[i + 4] == ',');
         }
         if (!ok) {
-            fail("E1004",
+            fail(Code::not_an_amount,
                  quoted(b, e) +
                      " is not a valid amount: commas must group the pounds "
                      "in threes, like `£1,500`",
@@ -192,21 +192,21 @@ Iter scan_money(Iter b, Iter last, Decimal& pounds) {
     if (has_point) {
         const auto decimals = e - int_end - 1;
         if (decimals == 0) {
-            fail("E1004",
+            fail(Code::not_an_amount,
                  quoted(b, e) +
                      " is not a valid amount: write pence after the point, "
                      "like `£5.50`, or leave the point out",
                  b, e);
         }
         if (decimals > 2) {
-            fail("E1004", quoted(b, e) + " is not a valid amount: at most two decimal places", b,
+            fail(Code::not_an_amount, quoted(b, e) + " is not a valid amount: at most two decimal places", b,
                  e);
         }
     }
     try {
         pounds = to_decimal(digits, e);
     } catch (SyntaxError const&) {
-        fail("E1005", "the amount " + quoted(b, e) + " is too large", b, e,
+        fail(Code::literal_too_large, "the amount " + quoted(b, e) + " is too large", b, e,
              "write at most 18 digits");
     }
     return e;
@@ -230,7 +230,7 @@ Iter scan_date(Iter b, Iter last, CivilDate& date) {
     Iter d_end = scan_digits(m_end + 1, last);
     if (d_end == m_end + 1) return b;
     if (m_end - y_end != 3 || d_end - m_end != 3) {
-        fail("E1003",
+        fail(Code::not_a_date,
              quoted(b, d_end) +
                  " is not a date: write dates as `YYYY-MM-DD`, like "
                  "`2025-04-01`",
@@ -245,7 +245,7 @@ Iter scan_date(Iter b, Iter last, CivilDate& date) {
     date.month = num(y_end + 1, m_end);
     date.day = num(m_end + 1, d_end);
     if (!is_real_day(date.year, date.month, date.day)) {
-        fail("E1003", quoted(b, d_end) + " is not a real date", b, d_end);
+        fail(Code::not_a_date, quoted(b, d_end) + " is not a real date", b, d_end);
     }
     return d_end;
 }
@@ -264,14 +264,14 @@ Iter scan_string(Iter b, Iter last, std::string& value) {
                 continue;
             }
             Iter esc_end = (p + 1 == last || p[1] == '\n') ? p + 1 : p + 2;
-            fail("E1008", "unknown escape " + quoted(p, esc_end) + " in a text", p, esc_end,
+            fail(Code::unknown_escape, "unknown escape " + quoted(p, esc_end) + " in a text", p, esc_end,
                  "only `\\\"` and `\\\\` may follow a backslash");
         }
         value.push_back(c);
     }
     Iter line_end = b;
     while (line_end != last && *line_end != '\n' && *line_end != '\r') ++line_end;
-    fail("E1002", "unterminated text: the closing `\"` is missing", b, line_end,
+    fail(Code::unterminated_text, "unterminated text: the closing `\"` is missing", b, line_end,
          "a text must end with `\"` on the line where it starts");
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/codes.hpp"
 
 namespace jointly::dsl::grammar {
 
@@ -18,7 +19,7 @@ using Iter = char const*;
 // A syntax error with its own code and words, thrown inside the grammar and caught only
 // by `parse` (never crosses the stage boundary).
 struct SyntaxError {
-    std::string code;
+    Code code = Code::unexpected_text;
     std::string message;
     Iter where = nullptr;
     Iter end = nullptr;

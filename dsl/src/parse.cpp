@@ -101,7 +101,7 @@ bool is_description(std::string const& which) {
            which.starts_with("`");
 }
 
-Diagnostic error(std::string code, std::string message, std::string const& file, Span span,
+Diagnostic error(Code code, std::string message, std::string const& file, Span span,
                  std::string help = {}) {
     Diagnostic d;
     d.severity = Severity::Error;
@@ -126,14 +126,14 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
     // Before anything reads the text: every column after this is a count of characters.
     if (const auto bad = detail::first_invalid_utf8(source)) {
         result.diagnostics.push_back(
-            error("E1017", "the policy text is not valid UTF-8 (byte " + hex_byte(source[*bad]) + ")", file,
+            error(Code::not_utf8, "the policy text is not valid UTF-8 (byte " + hex_byte(source[*bad]) + ")", file,
                   text.span(*bad, *bad + 1), "save the policy as UTF-8 text"));
         return result;
     }
     const std::size_t start = text.skip_blank(0);
     if (start >= source.size()) {
         result.diagnostics.push_back(
-            error("E1007", "the file is empty: a policy starts with `policy`, its id and its title",
+            error(Code::no_header, "the file is empty: a policy starts with `policy`, its id and its title",
                   file, text.span(start, start),
                   "begin with a line like `policy northshire_jfp \"Northshire joint funding "
                   "protocol\"`"));
@@ -143,7 +143,7 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
         (start + 6 < source.size() && grammar::is_word_char(source[start + 6]))) {
         const std::size_t end = token_end(source, start);
         result.diagnostics.push_back(
-            error("E1007",
+            error(Code::no_header,
                   "expected the policy header `policy` at the start of the file, found " +
                       found(source, start, end),
                   file, text.span(start, end),
@@ -167,7 +167,7 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
         const std::size_t at = text.skip_blank(state.offset(first));
         const std::size_t end = token_end(source, at);
         result.diagnostics.push_back(
-            error("E1001", "unexpected " + found(source, at, end), file, text.span(at, end)));
+            error(Code::unexpected_text, "unexpected " + found(source, at, end), file, text.span(at, end)));
     } catch (grammar::SyntaxError const& e) {
         result.diagnostics.push_back(
             error(e.code, e.message, file, state.span(e.where, e.end), e.help));
@@ -191,7 +191,7 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
             if (!suggestion.empty()) help = "did you mean `" + suggestion + "`?";
         }
         result.diagnostics.push_back(
-            error("E1001", std::move(message), file, text.span(at, end), std::move(help)));
+            error(Code::unexpected_text, std::move(message), file, text.span(at, end), std::move(help)));
     }
     return result;
 }
@@ -203,7 +203,7 @@ ParseResult parse(std::string_view source, std::string file) {
         return parse_checked(source, file);
     } catch (std::exception const& e) {
         ParseResult result;
-        result.diagnostics.push_back(error("E1000", std::string("the parser failed: ") + e.what(),
+        result.diagnostics.push_back(error(Code::parser_failed, std::string("the parser failed: ") + e.what(),
                                            file, Span{1, 1, 1, 1, 0, 0}));
         return result;
     }

@@ -7,7 +7,7 @@
 namespace jointly::engine::detail {
 namespace {
 
-[[noreturn]] void fail(const char* code, std::string message, const dsl::Span& span) {
+[[noreturn]] void fail(dsl::Code code, std::string message, const dsl::Span& span) {
     throw EvalFailure{code, std::move(message), span};
 }
 

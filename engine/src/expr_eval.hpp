@@ -14,7 +14,7 @@ namespace jointly::engine::detail {
 // An evaluation error with a stable code (E3xxx) and the policy text it points at. Thrown
 // inside the evaluator only; `evaluate` turns it into an EvalError.
 struct EvalFailure {
-    const char* code;
+    dsl::Code code;
     std::string message;
     std::optional<dsl::Span> span;
 };

@@ -27,7 +27,7 @@ struct PoolSpec {
     std::optional<Ratio> tolerance;
 };
 
-PoolResult fail(const char* code, std::string path, std::string message) {
+PoolResult fail(dsl::Code code, std::string path, std::string message) {
     PoolResult r;
     r.errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt});
     return r;

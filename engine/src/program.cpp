@@ -19,8 +19,8 @@ CheckResult stages(std::string_view source, std::string file, const dsl::Limits&
     CheckResult result = check(std::move(*parsed.module), std::string(source), limits);
     for (const dsl::Diagnostic& d : parsed.diagnostics) {
         if (d.severity == dsl::Severity::Error) result.program.reset();  // value iff no error
-        if (d.code == "E2290") result.stopped = CheckResult::Stopped::TimeLimit;
-        if (d.code == "E2291") result.stopped = CheckResult::Stopped::OutOfMemory;
+        if (d.code == dsl::Code::time_limit) result.stopped = CheckResult::Stopped::TimeLimit;
+        if (d.code == dsl::Code::out_of_memory) result.stopped = CheckResult::Stopped::OutOfMemory;
     }
     result.diagnostics.insert(result.diagnostics.begin(), std::make_move_iterator(parsed.diagnostics.begin()),
                               std::make_move_iterator(parsed.diagnostics.end()));

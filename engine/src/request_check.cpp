@@ -10,7 +10,7 @@
 namespace jointly::engine::detail {
 namespace {
 
-void problem(std::vector<EvalError>& errors, const char* code, std::string path, std::string message) {
+void problem(std::vector<EvalError>& errors, dsl::Code code, std::string path, std::string message) {
     errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt});
 }
 

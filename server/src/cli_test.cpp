@@ -51,12 +51,10 @@ std::vector<std::string> run_pool_case(const Snapshot& snapshot, const Folder& f
     const auto& expected = c["expected"];
     if (expected.contains("error")) {
         if (result.reconciliation) return {"expected an error, got a reconciliation"};
-        // The status POST /v1/pools/{id}/reconcile answers: the caller's mistake or the policy's.
-        const bool caller = std::any_of(result.errors.begin(), result.errors.end(),
-                                        [](const engine::EvalError& e) { return e.code.rfind("E4", 0) == 0; });
+        // The status POST /v1/pools/{id}/reconcile answers.
+        const ErrorStatus answer = error_status(result.errors);
         const auto why = result.errors.empty() ? std::string("the pool cannot be reconciled") : result.errors.front().message;
-        return compare_expected_error(expected["error"], caller ? 400 : 422,
-                                      encode_errors(caller ? "invalid_request" : "evaluation_error", why, result.errors));
+        return compare_expected_error(expected["error"], answer.status, encode_errors(answer.code, why, result.errors));
     }
     if (!result.reconciliation)
         return {"reconciliation failed: " + (result.errors.empty() ? std::string("no reason") : result.errors.front().message)};

@@ -76,7 +76,7 @@ std::string join(const std::vector<std::string>& items) {
 // Collects problems; each one has a code, a JSON pointer and a message.
 class Problems {
 public:
-    void add(const char* code, std::string path, std::string message) {
+    void add(dsl::Code code, std::string path, std::string message) {
         errors_.push_back(engine::EvalError{code, std::move(path), std::move(message), std::nullopt});
     }
     bool empty() const { return errors_.empty(); }
@@ -391,7 +391,7 @@ void decode_line(const json& line, const Path& base, const DecodeLimits& limits,
     static const std::set<std::string> kKnown{"id", "service", "amount", "date", "weekly", "hourly",
                                               "hours_per_week", "start", "end", "description"};
     bool ok = true;
-    auto fail = [&](const char* code, const std::string& path, std::string message) {
+    auto fail = [&](dsl::Code code, const std::string& path, std::string message) {
         p.add(code, path, std::move(message));
         ok = false;
     };
@@ -403,7 +403,7 @@ void decode_line(const json& line, const Path& base, const DecodeLimits& limits,
                  "hours_per_week, start, end, description)");
     }
     engine::Line out_line;
-    auto text_field = [&](const char* field, const char* empty_code) -> std::string {
+    auto text_field = [&](const char* field, dsl::Code empty_code) -> std::string {
         auto it = line.find(field);
         if (it == line.end() || it->is_null()) {
             fail(codes::kMissingField, Path(base, field).str(), std::string("a line needs `") + field + "`");

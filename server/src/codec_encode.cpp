@@ -189,11 +189,25 @@ nlohmann::json encode_decision(const engine::Decision& decision) {
     return nlohmann::json(encode_decision_ordered(decision));
 }
 
+ErrorStatus error_status(const std::vector<engine::EvalError>& errors) {
+    bool caller = false;
+    for (const engine::EvalError& e : errors) {
+        switch (dsl::category_of(e.code)) {
+            case dsl::Category::Internal: return {500, "internal_error"};
+            case dsl::Category::CallerInput: caller = true; break;
+            case dsl::Category::Syntax:
+            case dsl::Category::Semantic:
+            case dsl::Category::Evaluation: break;
+        }
+    }
+    return caller ? ErrorStatus{400, "invalid_request"} : ErrorStatus{422, "evaluation_error"};
+}
+
 nlohmann::json encode_errors(const std::string& code, const std::string& message,
                              const std::vector<engine::EvalError>& details) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& d : details) {
-        nlohmann::json item{{"path", d.path}, {"message", d.message}, {"code", d.code}};
+        nlohmann::json item{{"path", d.path}, {"message", d.message}, {"code", dsl::code_text(d.code)}};
         if (d.policy_span)
             item["policy_span"] = {{"line", d.policy_span->line}, {"column", d.policy_span->column}};
         list.push_back(std::move(item));
@@ -205,7 +219,7 @@ nlohmann::json encode_diagnostics(const dsl::Diagnostics& diagnostics) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : diagnostics) {
         out.push_back({{"severity", severity_name(d.severity)},
-                       {"code", d.code},
+                       {"code", dsl::code_text(d.code)},
                        {"message", d.message},
                        {"file", d.file},
                        {"line", d.span.line},

@@ -401,7 +401,7 @@ void report_summary(Context& context, const httplib::Request& request, httplib::
 // Validates a panel record against the stored decision; every problem at once.
 ojson panel_record(const nlohmann::json& body, const ojson& decision) {
     std::vector<engine::EvalError> errors;
-    auto add = [&](const char* code, std::string path, std::string message) {
+    auto add = [&](dsl::Code code, std::string path, std::string message) {
         errors.push_back({code, std::move(path), std::move(message), std::nullopt});
     };
     if (!body.is_object()) throw_error(400, "invalid_request", "a panel record must be a JSON object");

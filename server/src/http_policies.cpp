@@ -307,9 +307,8 @@ void post_reconcile(Context& context, const httplib::Request& request, httplib::
     else if (!pr.actual_contributions.empty()) result = engine::reconcile_proportional(pr.actual_contributions, pr);
     else throw_error(404, "not_found", "no policy in service defines pool `" + pool + "` (or give `contributions`)");
     if (!result.reconciliation) {
-        bool caller = false;
-        for (const auto& e : result.errors) caller = caller || e.code.rfind("E4", 0) == 0;
-        throw_error(caller ? 400 : 422, caller ? "invalid_request" : "evaluation_error",
+        const ErrorStatus answer = error_status(result.errors);
+        throw_error(answer.status, answer.code,
                     result.errors.empty() ? "the pool cannot be reconciled" : result.errors.front().message, result.errors);
     }
     auto out = encode_reconciliation_ordered(*result.reconciliation);

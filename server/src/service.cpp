@@ -11,7 +11,7 @@ ServiceError make_error(int status, std::string code, std::string message,
     return ServiceError{status, std::move(code), std::move(message), std::move(details)};
 }
 
-engine::EvalError detail(const char* code, std::string path, std::string message) {
+engine::EvalError detail(dsl::Code code, std::string path, std::string message) {
     return engine::EvalError{code, std::move(path), std::move(message), std::nullopt};
 }
 
@@ -99,18 +99,10 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
     if (options.as_of) request.as_of = options.as_of;
     auto result = engine::evaluate(*program, request);
     if (!result.decision) {
-        bool caller = false;
-        bool internal = false;
-        for (const auto& e : result.errors) {
-            if (e.code.rfind("E4", 0) == 0) caller = true;
-            if (e.code == "E3099") internal = true;
-        }
         auto message = problems_message(result.errors);
-        if (internal) return fail(make_error(500, "internal_error", std::move(message), std::move(result.errors)));
-        if (caller) return fail(make_error(400, "invalid_request", std::move(message), std::move(result.errors)));
-        return fail(make_error(422, "evaluation_error",
-                               "the policy cannot give an answer for this request: " + message,
-                               std::move(result.errors)));
+        const ErrorStatus answer = error_status(result.errors);
+        if (answer.status == 422) message = "the policy cannot give an answer for this request: " + message;
+        return fail(make_error(answer.status, answer.code, std::move(message), std::move(result.errors)));
     }
     EvaluateResult out;
     Evaluated ev;

@@ -58,7 +58,7 @@ std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const 
         item["side"] = side;
         item["message"] = message;
         ojson list = ojson::array();
-        for (const auto& d : details) list.push_back({{"path", d.path}, {"code", d.code}, {"message", d.message}});
+        for (const auto& d : details) list.push_back({{"path", d.path}, {"code", dsl::code_text(d.code)}, {"message", d.message}});
         item["details"] = std::move(list);
         errors.push_back(std::move(item));
     };

@@ -34,12 +34,12 @@ Diagnostics check_text(const std::string& text, const Limits& limits = {}) {
 
 std::size_t count(const Diagnostics& ds, const std::string& code) {
     return static_cast<std::size_t>(
-        std::count_if(ds.begin(), ds.end(), [&](const Diagnostic& d) { return d.code == code; }));
+        std::count_if(ds.begin(), ds.end(), [&](const Diagnostic& d) { return code_text(d.code) == code; }));
 }
 
 const Diagnostic* find_message(const Diagnostics& ds, const std::string& code, const std::string& start) {
     for (const Diagnostic& d : ds) {
-        if (d.code == code && d.message.rfind(start, 0) == 0) return &d;
+        if (code_text(d.code) == code && d.message.rfind(start, 0) == 0) return &d;
     }
     return nullptr;
 }

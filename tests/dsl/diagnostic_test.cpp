@@ -47,7 +47,7 @@ INSTANTIATE_TEST_SUITE_P(
     Diagnostic, Render,
     ::testing::Values(
         RenderCase{.name = "brief_example",
-                   .diagnostic = {Severity::Error, "E2003", "unknown agency `heath`",
+                   .diagnostic = {Severity::Error, Code::unknown_agency, "unknown agency `heath`",
                                   "policies/northshire/jfp.jf", at(14, 9, 14, 14),
                                   "did you mean `health`?"},
                    .source = kSource,
@@ -56,51 +56,51 @@ INSTANTIATE_TEST_SUITE_P(
                                "      |         ^~~~~\n"
                                "   = help: did you mean `health`?\n"},
         RenderCase{.name = "warning_without_help",
-                   .diagnostic = {Severity::Warning, "W2004", "fact `x` is never used", "a.jf",
+                   .diagnostic = {Severity::Warning, Code::fact_unused, "fact `x` is never used", "a.jf",
                                   at(1, 1, 1, 5), ""},
                    .source = "fact x: bool\n",
                    .expected = "a.jf:1:1: warning[W2004]: fact `x` is never used\n"
                                "    1 | fact x: bool\n"
                                "      | ^~~~\n"},
         RenderCase{.name = "note",
-                   .diagnostic = {Severity::Note, "W2003", "agency `a` pays for nothing", "a.jf",
+                   .diagnostic = {Severity::Note, Code::agency_unused, "agency `a` pays for nothing", "a.jf",
                                   at(1, 8, 1, 9), ""},
                    .source = "agency a \"A\"",
                    .expected = "a.jf:1:8: note[W2003]: agency `a` pays for nothing\n"
                                "    1 | agency a \"A\"\n"
                                "      |        ^\n"},
         RenderCase{.name = "empty_span_is_one_caret",
-                   .diagnostic = {Severity::Error, "E1001", "expected `)`", "a.jf", at(1, 4, 1, 4), ""},
+                   .diagnostic = {Severity::Error, Code::unexpected_text, "expected `)`", "a.jf", at(1, 4, 1, 4), ""},
                    .source = "(a b",
                    .expected = "a.jf:1:4: error[E1001]: expected `)`\n"
                                "    1 | (a b\n"
                                "      |    ^\n"},
         RenderCase{.name = "multi_line_span_underlines_to_end_of_first_line",
-                   .diagnostic = {Severity::Error, "E2202", "rule `r` states no split", "a.jf",
+                   .diagnostic = {Severity::Error, Code::no_split, "rule `r` states no split", "a.jf",
                                   at(2, 1, 4, 3), ""},
                    .source = "x\nrule r\n  when true\n  because \"\"\n",
                    .expected = "a.jf:2:1: error[E2202]: rule `r` states no split\n"
                                "    2 | rule r\n"
                                "      | ^~~~~~\n"},
         RenderCase{.name = "columns_count_code_points",
-                   .diagnostic = {Severity::Error, "E2212", "bad", "a.jf", at(1, 12, 1, 15), ""},
+                   .diagnostic = {Severity::Error, Code::amount_not_positive, "bad", "a.jf", at(1, 12, 1, 15), ""},
                    .source = "cap x at \xC2\xA3" "0 per week",  // "cap x at £0 per week"
                    .expected = "a.jf:1:12: error[E2212]: bad\n"
                                "    1 | cap x at \xC2\xA3" "0 per week\n"
                                "      |            ^~~\n"},
         RenderCase{.name = "tab_shown_as_space_keeps_columns",
-                   .diagnostic = {Severity::Error, "E2005", "unknown name `y`", "a.jf", at(1, 3, 1, 4), ""},
+                   .diagnostic = {Severity::Error, Code::unknown_name, "unknown name `y`", "a.jf", at(1, 3, 1, 4), ""},
                    .source = "\tx y\r\n",
                    .expected = "a.jf:1:3: error[E2005]: unknown name `y`\n"
                                "    1 |  x y\n"
                                "      |   ^\n"},
         RenderCase{.name = "no_position",
-                   .diagnostic = {Severity::Error, "E2301", "two versions", "b.jf", Span{}, "fix it"},
+                   .diagnostic = {Severity::Error, Code::versions_overlap, "two versions", "b.jf", Span{}, "fix it"},
                    .source = "",
                    .expected = "b.jf: error[E2301]: two versions\n"
                                "   = help: fix it\n"},
         RenderCase{.name = "line_past_end_of_source",
-                   .diagnostic = {Severity::Error, "E1002", "unexpected end", "", at(9, 1, 9, 1), ""},
+                   .diagnostic = {Severity::Error, Code::unterminated_text, "unexpected end", "", at(9, 1, 9, 1), ""},
                    .source = "one line",
                    .expected = "<input>:9:1: error[E1002]: unexpected end\n"}),
     [](const ::testing::TestParamInfo<RenderCase>& p) { return std::string(p.param.name); });
@@ -110,7 +110,7 @@ TEST(RenderWide, FiveDigitLineNumberWidensTheGutter) {
     std::string source;
     for (int i = 1; i < 12345; ++i) source += "\n";
     source += "q\n";
-    const Diagnostic d{Severity::Error, "E2005", "unknown name `q`", "a.jf", at(12345, 1, 12345, 2), ""};
+    const Diagnostic d{Severity::Error, Code::unknown_name, "unknown name `q`", "a.jf", at(12345, 1, 12345, 2), ""};
     EXPECT_EQ(render(d, source),
               "a.jf:12345:1: error[E2005]: unknown name `q`\n"
               " 12345 | q\n"
@@ -119,8 +119,8 @@ TEST(RenderWide, FiveDigitLineNumberWidensTheGutter) {
 
 TEST(RenderAll, ConcatenatesInOrder) {
     const Diagnostics ds = {
-        {Severity::Error, "E2005", "first", "a.jf", at(1, 1, 1, 2), ""},
-        {Severity::Warning, "W2004", "second", "a.jf", at(2, 1, 2, 2), ""},
+        {Severity::Error, Code::unknown_name, "first", "a.jf", at(1, 1, 1, 2), ""},
+        {Severity::Warning, Code::fact_unused, "second", "a.jf", at(2, 1, 2, 2), ""},
     };
     EXPECT_EQ(render_all(ds, "a\nb\n"),
               "a.jf:1:1: error[E2005]: first\n    1 | a\n      | ^\n"
@@ -130,10 +130,10 @@ TEST(RenderAll, ConcatenatesInOrder) {
 
 TEST(HasErrors, OnlyErrorsCount) {
     EXPECT_FALSE(has_errors({}));
-    EXPECT_FALSE(has_errors({{Severity::Warning, "W2001", "", "", {}, ""},
-                             {Severity::Note, "W2003", "", "", {}, ""}}));
-    EXPECT_TRUE(has_errors({{Severity::Warning, "W2001", "", "", {}, ""},
-                            {Severity::Error, "E2001", "", "", {}, ""}}));
+    EXPECT_FALSE(has_errors({{Severity::Warning, Code::rule_never_applies, "", "", {}, ""},
+                             {Severity::Note, Code::agency_unused, "", "", {}, ""}}));
+    EXPECT_TRUE(has_errors({{Severity::Warning, Code::rule_never_applies, "", "", {}, ""},
+                            {Severity::Error, Code::duplicate_declaration, "", "", {}, ""}}));
 }
 
 struct MeanCase {

@@ -2,8 +2,8 @@
 // - every `## CODE` section's ```jointly example, parsed then checked, produces CODE (or,
 //   where the section says `<!-- expect: E1xxx -->`, the parser's code that stops the
 //   mistake first);
-// - every code the parser or the checker can emit (each "E1234"/"W1234" literal in
-//   dsl/src, and the checker's code table) has a section, and every section is such a code.
+// - every parser and semantic-pass code in the one code table (jointly/dsl/codes.hpp) has a
+//   section headed by its code and the table's title, and every section is such a code.
 // Only the sections before `<!-- runtime codes -->` are the parser's and the checker's.
 // A section may set the checker's limits (dsl::Limits) for its example with
 // `<!-- limit: NAME N -->`: `per_code`, `total`, `overlap_steps`, or `time_limit_ms` (the
@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -59,6 +60,7 @@ struct Section {
     bool untestable = false;  // `<!-- untestable -->`: no policy text can produce it
     std::map<std::string, long> limits;  // `<!-- limit: NAME N -->`
     std::vector<std::pair<std::string, char>> bytes;  // `<!-- byte: CHAR 0xHH -->`
+    std::string title;  // the heading after the code: the table's title
 };
 
 // The example's text with each stand-in replaced by its byte.
@@ -116,7 +118,7 @@ std::vector<File> split_files(const std::string& code, const std::string& exampl
 
 std::vector<Section> sections() {
     const std::string doc = read(fs::path(JOINTLY_SOURCE_DIR) / "docs" / "diagnostics.md");
-    static const std::regex heading(R"(^## ([EW]\d{4}) )");
+    static const std::regex heading(R"(^## ([EW]\d{4}) (.*)$)");
     static const std::regex expect(R"(<!-- expect: ([EW]\d{4}) -->)");
     static const std::regex limit(R"(<!-- limit: ([a-z_]+) (\d+) -->)");
     static const std::regex byte(R"(<!-- byte: (\S+) 0x([0-9a-f]{2}) -->)");
@@ -131,7 +133,7 @@ std::vector<Section> sections() {
         // The engine's and the server's codes follow (tests/engine/diagnostics_runtime_doc_test.cpp).
         if (!in_example && line == "<!-- runtime codes -->") break;
         if (!in_example && std::regex_search(line, m, heading)) {
-            out.push_back({m[1].str(), m[1].str(), {}, false, {}, {}});
+            out.push_back({m[1].str(), m[1].str(), {}, false, {}, {}, m[2].str()});
             have_example = false;
             continue;
         }
@@ -158,23 +160,18 @@ std::vector<Section> sections() {
     return out;
 }
 
-// Every "E1234" / "W1234" string literal in the parser's and checker's sources.
-std::set<std::string> emitted_codes() {
-    static const std::regex literal(R"re("([EW]\d{4})")re");
+// The parser's (E1xxx) and the semantic pass's (E2xxx, W2xxx) codes in the one table.
+std::set<std::string> policy_codes() {
     std::set<std::string> codes;
-    for (const auto& entry : fs::directory_iterator(fs::path(JOINTLY_SOURCE_DIR) / "dsl" / "src")) {
-        const std::string text = read(entry.path());
-        for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it) {
-            codes.insert((*it)[1].str());
-        }
+    for (const CodeInfo& info : kCodes) {
+        if (info.code[1] == '1' || info.code[1] == '2') codes.insert(std::string(info.code));
     }
-    for (const CodeInfo& info : kCheckCodes) codes.insert(std::string(info.code));
     return codes;
 }
 
 TEST(DiagnosticsDoc, HasSectionsWithExamples) {
     const std::vector<Section> all = sections();
-    EXPECT_GE(all.size(), kCheckCodes.size());
+    EXPECT_EQ(all.size(), policy_codes().size());
     for (const Section& s : all) {
         if (s.untestable) {
             EXPECT_EQ(kUntestable.count(s.code), 1U) << s.code << " may not be marked untestable";
@@ -184,30 +181,39 @@ TEST(DiagnosticsDoc, HasSectionsWithExamples) {
     }
 }
 
-TEST(DiagnosticsDoc, EveryEmittedCodeIsDocumentedOnce) {
+TEST(DiagnosticsDoc, EveryPolicyCodeIsDocumentedOnce) {
     std::map<std::string, int> documented;
     for (const Section& s : sections()) ++documented[s.code];
-    for (const std::string& code : emitted_codes()) {
+    for (const std::string& code : policy_codes()) {
         EXPECT_EQ(documented[code], 1) << code << " needs exactly one section in docs/diagnostics.md";
     }
 }
 
-TEST(DiagnosticsDoc, EveryDocumentedCodeCanBeEmitted) {
-    const std::set<std::string> emitted = emitted_codes();
+TEST(DiagnosticsDoc, EveryDocumentedCodeIsInTheTable) {
+    const std::set<std::string> codes = policy_codes();
     for (const Section& s : sections()) {
-        EXPECT_EQ(emitted.count(s.code), 1U) << s.code << " is documented but nothing emits it";
+        EXPECT_EQ(codes.count(s.code), 1U) << s.code << " is documented but not a policy code in jointly/dsl/codes.hpp";
+        const std::optional<Code> code = code_from_text(s.code);
+        if (code) {
+            EXPECT_EQ(s.title, code_info(*code).title) << s.code << ": the heading and the table's title differ";
+        }
     }
 }
 
-TEST(DiagnosticsDoc, CheckerCodeTableIsConsistent) {
+TEST(DiagnosticsDoc, CodeTableIsConsistent) {
     std::set<std::string> seen;
-    for (std::size_t i = 0; i < kCheckCodes.size(); ++i) {
-        const CodeInfo& info = kCheckCodes[i];
+    for (std::size_t i = 0; i < kCodes.size(); ++i) {
+        const CodeInfo& info = kCodes[i];
         EXPECT_EQ(static_cast<std::size_t>(info.id), i);
         EXPECT_TRUE(seen.insert(std::string(info.code)).second) << info.code << " is listed twice";
         const char want = info.severity == Severity::Error ? 'E' : 'W';
         EXPECT_EQ(info.code[0], want) << info.code << ": E codes are errors, W codes warnings or notes";
+        EXPECT_EQ(code_from_text(info.code), info.id) << info.code;
+        EXPECT_EQ(code_text(info.id), info.code);
+        EXPECT_FALSE(info.title.empty()) << info.code;
     }
+    EXPECT_FALSE(code_from_text("E9999"));
+    EXPECT_FALSE(code_from_text("e2003"));
 }
 
 class DocExample : public ::testing::TestWithParam<Section> {};
@@ -241,7 +247,7 @@ TEST_P(DocExample, ProducesItsCode) {
         all.insert(all.end(), versions.begin(), versions.end());
     }
     std::set<std::string> codes;
-    for (const Diagnostic& d : all) codes.insert(d.code);
+    for (const Diagnostic& d : all) codes.insert(std::string(code_text(d.code)));
     // A parser-first section also accepts its own code: the parser may leave the mistake
     // to the checker.
     const bool ok = codes.count(s.expect) == 1 || codes.count(s.code) == 1;

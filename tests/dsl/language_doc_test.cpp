@@ -102,13 +102,13 @@ TEST_P(LanguageDocExamples, Parse) {
         const std::string code = b.info.substr(error + 6, 5);
         ASSERT_FALSE(r.module) << "docs/language.md:" << b.line << " should fail with " << code;
         ASSERT_FALSE(r.diagnostics.empty());
-        EXPECT_EQ(r.diagnostics[0].code, code) << r.diagnostics[0].message;
+        EXPECT_EQ(code_text(r.diagnostics[0].code), code) << r.diagnostics[0].message;
         return;
     }
     std::string errors;
     for (Diagnostic const& d : r.diagnostics) {
         errors += std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " +
-                  d.code + " " + d.message + "\n";
+                  std::string(code_text(d.code)) + " " + d.message + "\n";
     }
     EXPECT_TRUE(r.module) << "docs/language.md:" << b.line << " does not parse:\n"
                           << errors << source;

@@ -1,8 +1,8 @@
 // docs/diagnostics.md documents every code the engine and the server's request decoder
 // define, and its examples are true:
-// - every "E1234" literal in engine/include/jointly/engine/codes.hpp and
-//   server/include/jointly/server/codec.hpp has exactly one `## CODE` section after the
-//   `<!-- runtime codes -->` marker, and every such section is one of those codes;
+// - every E3xxx and E4xxx code in the one code table (jointly/dsl/codes.hpp) has exactly one
+//   `## CODE title` section after the `<!-- runtime codes -->` marker, with the table's
+//   title, and every such section is one of those codes;
 // - each section's example produces its code the way a caller meets it: the ```jointly
 //   policy checked (it must load), then the ```json body read as `POST /v1/evaluate` reads
 //   it (parse_json, decode_request, evaluate), or with `<!-- reconcile: POOL -->` as
@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -46,6 +47,7 @@ const std::set<std::string> kUntestable = {"E3005", "E3099", "E4211"};
 
 struct Section {
     std::string code;
+    std::string title;  // the heading after the code: the table's title
     std::string policy;
     std::string request;
     std::string reconcile;  // `<!-- reconcile: POOL -->`
@@ -62,7 +64,7 @@ std::vector<Section> sections() {
     const auto start = doc.find(kMarker);
     EXPECT_NE(start, std::string::npos) << "docs/diagnostics.md has no " << kMarker << " marker";
     if (start == std::string::npos) return {};
-    static const std::regex heading(R"(^## (E\d{4}) )");
+    static const std::regex heading(R"(^## (E\d{4}) (.*)$)");
     static const std::regex annotation(R"(^<!-- (reconcile|limit): ([^ ]+)(?: (\d+))? -->$)");
     std::vector<Section> out;
     std::istringstream lines(doc.substr(start));
@@ -83,7 +85,7 @@ std::vector<Section> sections() {
             continue;
         }
         if (std::regex_search(line, m, heading)) {
-            out.push_back(Section{m[1].str(), {}, {}, {}});
+            out.push_back(Section{m[1].str(), m[2].str(), {}, {}, {}});
         } else if (out.empty()) {
             continue;
         } else if (line == "```jointly" || line == "```json") {
@@ -102,22 +104,17 @@ std::vector<Section> sections() {
     return out;
 }
 
-// Every "E1234" literal in the engine's and the server decoder's code headers.
-std::set<std::string> defined_codes() {
-    static const std::regex literal(R"re("(E\d{4})")re");
+// The evaluation (E3xxx) and request (E4xxx) codes in the one table (jointly/dsl/codes.hpp).
+std::set<std::string> runtime_codes() {
     std::set<std::string> codes;
-    for (const char* header : {"engine/include/jointly/engine/codes.hpp", "server/include/jointly/server/codec.hpp"}) {
-        const std::string text = read_text(kRoot / header);
-        EXPECT_FALSE(text.empty()) << header;
-        for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it) {
-            codes.insert((*it)[1].str());
-        }
+    for (const dsl::CodeInfo& info : dsl::kCodes) {
+        if (info.code[1] == '3' || info.code[1] == '4') codes.insert(std::string(info.code));
     }
     return codes;
 }
 
-TEST(RuntimeDiagnosticsDoc, EveryDefinedCodeIsDocumentedOnce) {
-    const std::set<std::string> defined = defined_codes();
+TEST(RuntimeDiagnosticsDoc, EveryRuntimeCodeIsDocumentedOnce) {
+    const std::set<std::string> defined = runtime_codes();
     EXPECT_GE(defined.size(), 35U);
     std::map<std::string, int> documented;
     for (const Section& s : sections()) ++documented[s.code];
@@ -126,7 +123,13 @@ TEST(RuntimeDiagnosticsDoc, EveryDefinedCodeIsDocumentedOnce) {
                                        << " in docs/diagnostics.md";
     }
     for (const auto& [code, count] : documented) {
-        EXPECT_EQ(defined.count(code), 1U) << code << " is documented but neither header defines it";
+        EXPECT_EQ(defined.count(code), 1U) << code << " is documented but is not a runtime code in the table";
+    }
+    for (const Section& s : sections()) {
+        const std::optional<dsl::Code> code = dsl::code_from_text(s.code);
+        if (code) {
+            EXPECT_EQ(s.title, dsl::code_info(*code).title) << s.code << ": the heading and the table's title differ";
+        }
     }
 }
 
@@ -143,7 +146,7 @@ TEST(RuntimeDiagnosticsDoc, EverySectionHasItsExamples) {
 
 std::string codes_of(const std::vector<engine::EvalError>& errors) {
     std::string out;
-    for (const engine::EvalError& e : errors) out += e.code + " " + e.path + ": " + e.message + "\n";
+    for (const engine::EvalError& e : errors) out += std::string(dsl::code_text(e.code)) + " " + e.path + ": " + e.message + "\n";
     return out;
 }
 
@@ -177,7 +180,7 @@ TEST_P(RuntimeExample, ProducesItsCode) {
     const std::vector<engine::EvalError> errors = run_request(s, *compiled.program);
     if (std::getenv("JOINTLY_SHOW_ERRORS") != nullptr) std::cout << s.code << "\n" << codes_of(errors);
     bool found = false;
-    for (const engine::EvalError& e : errors) found = found || e.code == s.code;
+    for (const engine::EvalError& e : errors) found = found || dsl::code_text(e.code) == s.code;
     EXPECT_TRUE(found) << s.code << " not produced; got:\n" << codes_of(errors);
 }
 

@@ -82,8 +82,8 @@ TEST_P(DecodeBad, NamesTheField) {
     bool found = false;
     std::string all;
     for (const auto& e : r.errors) {
-        all += e.code + " " + e.path + ": " + e.message + "\n";
-        EXPECT_EQ(e.code.substr(0, 2), "E4") << e.code;
+        all += std::string(dsl::code_text(e.code)) + " " + e.path + ": " + e.message + "\n";
+        EXPECT_EQ(dsl::code_text(e.code).substr(0, 2), "E4") << e.code;
         if (e.path == c.path && e.message.find(c.message) != std::string::npos) found = true;
     }
     EXPECT_TRUE(found) << "wanted " << c.path << ": " << c.message << "\ngot:\n" << all;
@@ -304,14 +304,22 @@ TEST(Encode, ApproveHasNoReferredTo) {
     EXPECT_FALSE(encode_decision(d).contains("referred_to"));
 }
 
+TEST(Encode, ACodeIsItsTextInJson) {
+    // Not the enum's number: case files and callers compare codes as text.
+    const nlohmann::json one = dsl::Code::carry_forward_not_allowed;
+    EXPECT_EQ(one, "E4102");
+    const nlohmann::json object{{"code", dsl::Code::rules_overlap}};
+    EXPECT_EQ(object.dump(), R"({"code":"W2002"})");
+}
+
 TEST(Encode, ErrorsAndDiagnostics) {
     auto e = encode_errors("invalid_request", "the request has 1 problem",
-                           {{"E4206", "/lines/2/weekly", "money must be a decimal string", std::nullopt}});
+                           {{dsl::Code::not_money, "/lines/2/weekly", "money must be a decimal string", std::nullopt}});
     EXPECT_EQ(e["error"]["code"], "invalid_request");
     EXPECT_EQ(e["error"]["details"][0]["path"], "/lines/2/weekly");
     EXPECT_EQ(e["error"]["details"][0]["code"], "E4206");
     dsl::Diagnostic diag;
-    diag.code = "E2003";
+    diag.code = dsl::Code::unknown_agency;
     diag.message = "unknown agency `heath`";
     diag.file = "p.jf";
     diag.span.line = 14;

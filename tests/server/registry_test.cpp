@@ -96,7 +96,7 @@ TEST_F(RegistryTest, OverlappingVersionsAcrossFilesAreALoadError) {
     EXPECT_FALSE(load.ok);
     bool found = false;
     for (const auto& f : load.files)
-        for (const auto& d : f.diagnostics) found = found || d.code == "E2301";
+        for (const auto& d : f.diagnostics) found = found || d.code == dsl::Code::versions_overlap;
     EXPECT_TRUE(found);
     server::Registry registry(dir_);
     EXPECT_FALSE(registry.reload().ok);

@@ -173,8 +173,8 @@ private:
         std::size_t count = 0;
         Span first;  // where the first left-out diagnostic of the code pointed
     };
-    std::array<std::size_t, kCheckCodes.size()> kept_{};
-    std::array<Omitted, kCheckCodes.size()> omitted_{};
+    std::array<std::size_t, kCodes.size()> kept_{};
+    std::array<Omitted, kCodes.size()> omitted_{};
     std::size_t kept_total_ = 0;
     std::size_t errors_ = 0;  // errors emitted, kept or not
     std::unordered_map<std::string, std::int32_t> services_;

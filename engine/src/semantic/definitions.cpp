@@ -67,7 +67,7 @@ void default_value(Checker& c, std::size_t index, const Typed& typed) {
     try {
         v = detail::eval(cx, typed.node);
     } catch (const detail::EvalFailure& failure) {
-        const bool zero = failure.code == std::string_view(codes::kDivisionByZero);
+        const bool zero = failure.code == codes::kDivisionByZero;
         c.emit(zero ? Code::division_by_zero : Code::number_too_large, e.span,
                "the default of `" + fact.id.name + "` cannot be worked out: " + failure.message,
                "write the value out");

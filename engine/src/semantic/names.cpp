@@ -107,7 +107,7 @@ bool Checker::keep(Code code, const Span& span) {
 
 void Checker::add(Code code, const Span& span, std::string message, std::string help) {
     const CodeInfo& info = code_info(code);
-    out.push_back(Diagnostic{info.severity, std::string(info.code), std::move(message),
+    out.push_back(Diagnostic{info.severity, info.id, std::move(message),
                              module.file, span, std::move(help)});
 }
 
@@ -115,7 +115,7 @@ Diagnostics Checker::finish() {
     std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
         return std::tie(a.span.line, a.span.column) < std::tie(b.span.line, b.span.column);
     });
-    for (const CodeInfo& info : kCheckCodes) {
+    for (const CodeInfo& info : kCodes) {
         const Omitted& o = omitted_[static_cast<std::size_t>(info.id)];
         if (o.count == 0) continue;
         const std::string kind = info.severity == Severity::Error
@@ -124,7 +124,7 @@ Diagnostics Checker::finish() {
         const bool code_full = limits.per_code != 0 && kept_[static_cast<std::size_t>(info.id)] >= limits.per_code;
         add(info.id, o.first,
             "and " + std::to_string(o.count) + " more `" + std::string(info.code) + "` " + kind +
-                (o.count == 1 ? "" : "s") + " (" + std::string(info.summary) + ") not listed",
+                (o.count == 1 ? "" : "s") + " (" + std::string(info.title) + ") not listed",
             code_full ? "at most " + std::to_string(limits.per_code) +
                             " of one code are listed; this points at the first one left out"
                       : "at most " + std::to_string(limits.total) +

@@ -1,8 +1,8 @@
 // Diagnostics: what is wrong with a policy and where.
 //
 // Stages return them as values; they are rendered only at the edge (CLI, HTTP).
-// Codes are stable: E1xxx syntax, E2xxx meaning, E3xxx evaluation, E4xxx request,
-// W2xxx checker warnings. docs/diagnostics.md lists every code.
+// Codes (codes.hpp) are stable: E1xxx syntax, E2xxx meaning, E3xxx evaluation, E4xxx
+// request, W2xxx checker warnings. docs/diagnostics.md lists every code.
 #pragma once
 
 #include <cstddef>
@@ -11,14 +11,13 @@
 #include <vector>
 
 #include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/codes.hpp"
 
 namespace jointly::dsl {
 
-enum class Severity { Error, Warning, Note };
-
 struct Diagnostic {
     Severity severity = Severity::Error;
-    std::string code;     // "E2003"
+    Code code = Code::parser_failed;  // written `E2003` by code_text (codes.hpp)
     std::string message;  // lower case, no final period, user's words in backticks
     std::string file;
     Span span;

@@ -16,7 +16,7 @@ namespace jointly::engine {
 // into the request when the problem is the caller's (`/lines/2/weekly`), else empty;
 // `policy_span`, when set, points at the policy text whose evaluation failed.
 struct EvalError {
-    std::string code;
+    dsl::Code code = dsl::Code::internal_error;  // E3xxx or E4xxx
     std::string path;
     std::string message;
     std::optional<dsl::Span> policy_span;

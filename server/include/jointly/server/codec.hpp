@@ -21,20 +21,20 @@ namespace jointly::server {
 
 // Request codes the decoder reports beyond the engine's (jointly/engine/codes.hpp, E4001..).
 namespace codes {
-inline constexpr const char* kBadJson = "E4201";        // the body is not JSON
-inline constexpr const char* kTooDeep = "E4202";        // JSON nested deeper than the limit
-inline constexpr const char* kFieldType = "E4203";      // a field holds the wrong kind of value
-inline constexpr const char* kUnknownField = "E4204";   // a field the contract does not know
-inline constexpr const char* kMissingField = "E4205";   // a required field is absent
-inline constexpr const char* kMoney = "E4206";          // not a decimal string of money
-inline constexpr const char* kDate = "E4207";           // not an ISO date naming a real day
-inline constexpr const char* kNumber = "E4208";         // not a decimal number
-inline constexpr const char* kTooManyLines = "E4209";   // more lines than the limit
-inline constexpr const char* kLineKind = "E4210";       // none or several of amount/weekly/hourly
-inline constexpr const char* kTooLarge = "E4211";       // body larger than the limit
-inline constexpr const char* kDuplicateKey = "E4212";   // an object names one key twice
-inline constexpr const char* kAmountTooLarge = "E4213"; // money over DecodeLimits::max_amount
-inline constexpr const char* kLineTooLong = "E4214";    // a line spanning more than max_line_days
+inline constexpr dsl::Code kBadJson = dsl::Code::bad_json;  // the body is not JSON
+inline constexpr dsl::Code kTooDeep = dsl::Code::json_too_deep;  // JSON nested deeper than the limit
+inline constexpr dsl::Code kFieldType = dsl::Code::field_type;  // a field holds the wrong kind of value
+inline constexpr dsl::Code kUnknownField = dsl::Code::unknown_field;  // a field the contract does not know
+inline constexpr dsl::Code kMissingField = dsl::Code::missing_field;  // a required field is absent
+inline constexpr dsl::Code kMoney = dsl::Code::not_money;  // not a decimal string of money
+inline constexpr dsl::Code kDate = dsl::Code::not_a_request_date;  // not an ISO date naming a real day
+inline constexpr dsl::Code kNumber = dsl::Code::not_a_number;  // not a decimal number
+inline constexpr dsl::Code kTooManyLines = dsl::Code::too_many_lines;  // more lines than the limit
+inline constexpr dsl::Code kLineKind = dsl::Code::line_kind;  // none or several of amount/weekly/hourly
+inline constexpr dsl::Code kTooLarge = dsl::Code::body_too_large;  // body larger than the limit
+inline constexpr dsl::Code kDuplicateKey = dsl::Code::duplicate_key;  // an object names one key twice
+inline constexpr dsl::Code kAmountTooLarge = dsl::Code::amount_too_large;  // money over DecodeLimits::max_amount
+inline constexpr dsl::Code kLineTooLong = dsl::Code::line_too_long;  // a line spanning more than max_line_days
 }  // namespace codes
 
 // INVARIANT: `request` is present exactly when `errors` is empty.
@@ -91,6 +91,16 @@ std::string pointer_escape(std::string_view key);
 // same content with nlohmann's sorted keys.
 nlohmann::ordered_json encode_decision_ordered(const engine::Decision& decision);
 nlohmann::json encode_decision(const engine::Decision& decision);
+
+// How the API answers a request that gave errors instead of an answer, by the codes'
+// categories (jointly/dsl/codes.hpp): 500 `internal_error` when any is internal (a bug, never
+// the caller's fault), else 400 `invalid_request` when any is the caller's input, else 422
+// `evaluation_error` (a well-formed request the policy cannot answer).
+struct ErrorStatus {
+    int status;
+    const char* code;
+};
+ErrorStatus error_status(const std::vector<engine::EvalError>& errors);
 
 // {"error": {"code", "message", "details": [{"path", "message", "code"}]}}
 nlohmann::json encode_errors(const std::string& code, const std::string& message,
