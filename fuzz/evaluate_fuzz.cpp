@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!program) return 0;
     const auto parsed = jointly::server::parse_json(std::string_view(reinterpret_cast<const char*>(data), size));
     if (!parsed.value) return 0;
-    const auto decoded = jointly::server::decode_request(*parsed.value, *program);
+    const auto decoded = jointly::server::decode_request(*parsed.value, program->schema());
     if (!decoded.request) return 0;
     const auto result = jointly::engine::evaluate(*program, *decoded.request);
     require(result.decision.has_value() == result.errors.empty());

@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         require(!nlohmann::json::json_pointer(parsed.error.path).empty());
     }
     if (!parsed.value) return 0;
-    const auto decoded = jointly::server::decode_request(*parsed.value, *program);
+    const auto decoded = jointly::server::decode_request(*parsed.value, program->schema());
     require(decoded.request.has_value() == decoded.errors.empty());
     return 0;
 }

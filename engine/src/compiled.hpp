@@ -1,6 +1,6 @@
 // The compiled form of a policy: names resolved to indices, expressions flattened into a node
-// array, splits as exact ratios, exception chains closed transitively. Built once by
-// compile.cpp, then read-only: shared by every thread without locks.
+// array, splits as exact ratios, exception chains closed transitively. Built once by the
+// semantic pass (engine/src/semantic), then read-only: shared by every thread without locks.
 #pragma once
 
 #include <cstdint>
@@ -201,28 +201,14 @@ struct CPool {
     std::optional<Ratio> tolerance;  // fraction of the budget
 };
 
+// What a Program holds: the header, the declarations and the compiled rules.
 // INVARIANT: immutable after the semantic pass (engine::check) returns; every index is in range.
-class ProgramImpl final : public Program {
+class ProgramImpl {
 public:
-    const std::string& id() const override { return id_; }
-    const std::string& title() const override { return title_; }
-    const std::string& version() const override { return version_; }
-    const std::string& sha256() const override { return sha256_; }
-    const std::string& source() const override { return source_; }
-    std::optional<Date> effective_from() const override { return effective_from_; }
-    std::optional<Date> effective_to() const override { return effective_to_; }
-    const std::vector<AgencyInfo>& agencies() const override { return agency_info_; }
-    const std::vector<FactInfo>& facts() const override { return fact_info_; }
-    const std::vector<std::string>& events() const override { return event_names_; }
-    const std::vector<std::string>& pools() const override { return pool_names_; }
-    const dsl::Module& module() const override { return module_; }
-
     std::string id_, title_, version_, sha256_, source_;
     std::optional<Date> effective_from_, effective_to_;
-    std::vector<AgencyInfo> agency_info_;
+    Schema schema;  // agencies in the order every agency index below refers to
     std::vector<std::string> agency_pays;  // "<display name> pays ", per agency
-    std::vector<FactInfo> fact_info_;
-    std::vector<std::string> event_names_;
     std::vector<std::string> pool_names_;
     dsl::Module module_;
 

@@ -12,8 +12,8 @@ namespace {
 // The non-zero amounts, in declaration order, into `out` (its memory reused).
 void non_zero(AgencyAmounts& out, const ProgramImpl& p, const Money* amounts) {
     out.clear();
-    for (std::size_t a = 0; a < p.agency_info_.size(); ++a) {
-        if (amounts[a] != Money()) out.emplace_back(p.agency_info_[a].id, amounts[a]);
+    for (std::size_t a = 0; a < p.schema.agencies.size(); ++a) {
+        if (amounts[a] != Money()) out.emplace_back(p.schema.agencies[a].id, amounts[a]);
     }
 }
 
@@ -49,7 +49,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         out.shares.clear();
         out.shares.reserve(rule.agencies.size());
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
-            out.shares.emplace_back(p.agency_info_[rule.agencies[s]].id, parts[s]);
+            out.shares.emplace_back(p.schema.agencies[rule.agencies[s]].id, parts[s]);
         }
         cx.in_line = true;
         cx.service = a.service;
@@ -115,12 +115,12 @@ bool trace_conjuncts(EvalContext& cx, const std::vector<Conjunct>& conjuncts, st
 }
 
 void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d) {
-    const std::size_t agencies = p.agency_info_.size();
+    const std::size_t agencies = p.schema.agencies.size();
     Money total;
     d.by_agency.resize(agencies);
     for (std::size_t a = 0; a < agencies; ++a) {
         total += w.by_agency[a];
-        d.by_agency[a].first = p.agency_info_[a].id;
+        d.by_agency[a].first = p.schema.agencies[a].id;
         d.by_agency[a].second = w.by_agency[a];
     }
     d.total = total;

@@ -1,5 +1,4 @@
 #include "jointly/engine/decision.hpp"
-#include "jointly/engine/program.hpp"
 
 namespace jointly::engine {
 
@@ -19,12 +18,6 @@ const char* to_string(IssueKind kind) {
         case IssueKind::CapExcess: return "cap_excess";
     }
     return "uncovered";
-}
-
-bool Program::in_effect(Date date) const {
-    const auto from = effective_from();
-    const auto to = effective_to();
-    return (!from || *from <= date) && (!to || date <= *to);
 }
 
 }  // namespace jointly::engine

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <string>
-#include <typeinfo>
 
 #include "eval_state.hpp"
 #include "fast_text.hpp"
@@ -102,7 +101,7 @@ private:
 };
 
 void Evaluator::run() {
-    const std::size_t agencies = p_.agency_info_.size();
+    const std::size_t agencies = p_.schema.agencies.size();
     w_.windows.assign(p_.rules.size(), WindowRange{});
     w_.allocs.clear();
     w_.parts.clear();
@@ -356,7 +355,7 @@ std::uint32_t Evaluator::fy_offset(Date from) {
         if (y == year) return offset;
     }
     const auto offset = static_cast<std::uint32_t>(w_.fy_amounts.size());
-    w_.fy_amounts.resize(w_.fy_amounts.size() + p_.agency_info_.size());
+    w_.fy_amounts.resize(w_.fy_amounts.size() + p_.schema.agencies.size());
     w_.fy.emplace_back(year, offset);
     return offset;
 }
@@ -386,7 +385,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
         rest -= amount;
         if (state != nullptr) state->fixed_paid += amount;
         if (step != nullptr) {
-            step->detail.push_back("fixed: " + p_.agency_info_[rule.agencies[f.slot]].id + " pays " +
+            step->detail.push_back("fixed: " + p_.schema.agencies[rule.agencies[f.slot]].id + " pays " +
                                    amount.to_string() + " first");
         }
     }
@@ -412,13 +411,13 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
         if (parts[cap.slot] <= limit) continue;
         const Money excess = parts[cap.slot] - limit;
         parts[cap.slot] = limit;
-        const std::string& capped = p_.agency_info_[rule.agencies[cap.slot]].id;
+        const std::string& capped = p_.schema.agencies[rule.agencies[cap.slot]].id;
         if (cap.excess_slot) {
             parts[*cap.excess_slot] += excess;
             if (step != nullptr) {
                 step->detail.push_back("cap: " + capped + " limited to " + limit.to_string() + "; " +
                                        excess.to_string() + " to " +
-                                       p_.agency_info_[rule.agencies[*cap.excess_slot]].id);
+                                       p_.schema.agencies[rule.agencies[*cap.excess_slot]].id);
             }
         } else {
             add_issue(IssueKind::CapExcess, li, from, to, excess, &r, 1);
@@ -434,7 +433,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
         for (std::size_t s = 0; s < slots; ++s) w_.line_cum[state->cum_begin + s] += parts[s];
     }
 
-    const std::size_t agencies = p_.agency_info_.size();
+    const std::size_t agencies = p_.schema.agencies.size();
     const std::uint32_t fy = fy_offset(from);
     for (std::size_t s = 0; s < slots; ++s) {
         const std::size_t a = rule.agencies[s];
@@ -448,7 +447,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     if (step != nullptr) {
         std::string d = "cost " + cost.to_string() + " for " + std::to_string(days) + " days:";
         for (std::size_t s = 0; s < slots; ++s) {
-            d += " " + p_.agency_info_[rule.agencies[s]].id + " " + parts[s].to_string();
+            d += " " + p_.schema.agencies[rule.agencies[s]].id + " " + parts[s].to_string();
         }
         step->detail.push_back(std::move(d));
     }
@@ -472,19 +471,12 @@ namespace jointly::engine {
 
 void evaluate_into(const Program& program, const Request& request, EvalResult& result, const EvalLimits& limits) {
     result.errors.clear();
-    // Every Program is built by compile (ProgramImpl is final): typeid is cheaper than dynamic_cast.
-    const auto* p = typeid(program) == typeid(detail::ProgramImpl) ? static_cast<const detail::ProgramImpl*>(&program)
-                                                                   : nullptr;
-    if (p == nullptr) {
-        result.decision.reset();
-        result.errors.push_back(EvalError{codes::kInternal, "", "the program was not built by `compile`", std::nullopt});
-        return;
-    }
+    const detail::ProgramImpl& p = program.impl();
     thread_local detail::Work work;
     try {
-        if (detail::bind_request(*p, request, work, result.errors)) {
+        if (detail::bind_request(p, request, work, result.errors)) {
             Decision& decision = result.decision ? *result.decision : result.decision.emplace();
-            detail::Evaluator(*p, request, work, decision, limits).run();
+            detail::Evaluator(p, request, work, decision, limits).run();
         }
     } catch (const detail::EvalFailure& f) {
         result.errors.push_back(EvalError{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",

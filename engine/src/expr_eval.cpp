@@ -198,7 +198,7 @@ Val eval(EvalContext& cx, std::int32_t index) {
             const auto& e = cx.events[n.index];
             if (!e) {
                 fail(codes::kEventNotGiven,
-                     "event `" + prog(cx).event_names_[static_cast<std::size_t>(n.index)] +
+                     "event `" + prog(cx).schema.events[static_cast<std::size_t>(n.index)] +
                          "` has no date in this request",
                      n.span);
             }
@@ -235,7 +235,7 @@ Val eval(EvalContext& cx, std::int32_t index) {
                 fail(codes::kNotAvailable, "`funders` is known only once the package is split", n.span);
             }
             std::int64_t count = 0;
-            const std::size_t agencies = prog(cx).agency_info_.size();
+            const std::size_t agencies = prog(cx).schema.agencies.size();
             for (std::size_t a = 0; a < agencies; ++a) {
                 const Money m = n.op == Op::FundersAll
                                     ? (*cx.outcome->by_agency)[a]
@@ -251,7 +251,7 @@ Val eval(EvalContext& cx, std::int32_t index) {
                 fail(codes::kNotAvailable, "`yearly total` is known only once the package is split", n.span);
             }
             const std::vector<Money>& years = *cx.outcome->by_year_agency;
-            const std::size_t agencies = prog(cx).agency_info_.size();
+            const std::size_t agencies = prog(cx).schema.agencies.size();
             Money largest;
             for (std::size_t offset = 0; offset + agencies <= years.size() && agencies > 0; offset += agencies) {
                 Money year;

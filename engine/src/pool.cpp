@@ -209,18 +209,17 @@ PoolResult guarded(F&& f) {
 
 PoolResult reconcile(const Program& program, const std::string& pool_id, const PoolRequest& request) {
     return guarded([&]() -> PoolResult {
-        const auto* p = dynamic_cast<const detail::ProgramImpl*>(&program);
-        if (p == nullptr) return fail(codes::kInternal, "", "the program was not built by `compile`");
-        const auto it = std::find_if(p->pools_c.begin(), p->pools_c.end(),
+        const detail::ProgramImpl& p = program.impl();
+        const auto it = std::find_if(p.pools_c.begin(), p.pools_c.end(),
                                      [&](const detail::CPool& c) { return c.name == pool_id; });
-        if (it == p->pools_c.end()) {
-            return fail(codes::kUnknownPool, "/pool", "policy `" + p->id() + "` has no pool `" + pool_id + "`");
+        if (it == p.pools_c.end()) {
+            return fail(codes::kUnknownPool, "/pool", "policy `" + program.id() + "` has no pool `" + pool_id + "`");
         }
         PoolSpec spec;
         spec.name = it->name;
         for (const detail::CContribution& c : it->contributions) {
-            spec.ids.push_back(p->agency_info_[c.agency].id);
-            spec.display.push_back(p->agency_info_[c.agency].display_name);
+            spec.ids.push_back(p.schema.agencies[c.agency].id);
+            spec.display.push_back(p.schema.agencies[c.agency].display_name);
             spec.agreed.push_back(c.amount);
             spec.shares_overspend.push_back(c.shares_overspend);
             spec.shares_underspend.push_back(c.shares_underspend);

@@ -177,14 +177,14 @@ bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<E
         ++given;
         ++declared;
     }
-    w.events.assign(p.event_names_.size(), std::nullopt);
+    w.events.assign(p.schema.events.size(), std::nullopt);
     for (const auto& [name, date] : r.events) {
-        const auto it = std::find(p.event_names_.begin(), p.event_names_.end(), name);
-        if (it == p.event_names_.end()) {
+        const auto it = std::find(p.schema.events.begin(), p.schema.events.end(), name);
+        if (it == p.schema.events.end()) {
             problem(errors, codes::kUnknownEvent, "/events/" + name, "unknown event `" + name + "`");
             continue;
         }
-        w.events[static_cast<std::size_t>(it - p.event_names_.begin())] = date;
+        w.events[static_cast<std::size_t>(it - p.schema.events.begin())] = date;
     }
     check_lines(r, errors);
     return errors.size() == errors_before;

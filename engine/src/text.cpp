@@ -236,7 +236,7 @@ std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec
                    (issue.rules_count == 2 ? " and neither is an exception to the other"
                                            : " and none is an exception to the others");
         case IssueKind::CapExcess:
-            return "`" + p.agency_info_[static_cast<std::size_t>(issue.agency)].id + "`'s part of line `" +
+            return "`" + p.schema.agencies[static_cast<std::size_t>(issue.agency)].id + "`'s part of line `" +
                    line.id + "` " + when + " is " + issue.cost.to_string() + " over its cap of " +
                    issue.limit.to_string() + " under rule " +
                    join_names(p, issue_rules, issue.rules_begin, issue.rules_count, false) +
@@ -264,7 +264,7 @@ std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRe
                    " will decide who pays.";
             break;
         case IssueKind::CapExcess:
-            out += p.agency_info_[static_cast<std::size_t>(issue.agency)].display_name + "'s part of " +
+            out += p.schema.agencies[static_cast<std::size_t>(issue.agency)].display_name + "'s part of " +
                    service_words(line.service) + " is capped at " + issue.limit.to_display() +
                    ", and the remaining " + issue.cost.to_display() + " goes to " + panel_name(p) +
                    " to decide.";

@@ -1,5 +1,5 @@
-// decode_request: a request body checked against the program's declarations, every problem
-// reported at once with a JSON pointer.
+// decode_request: a request body checked against a policy's declarations (engine::Schema),
+// every problem reported at once with a JSON pointer.
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -279,7 +279,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
     return std::nullopt;
 }
 
-void decode_facts(const json& body, const engine::Program& program, const DecodeLimits& limits,
+void decode_facts(const json& body, const engine::Schema& schema, const DecodeLimits& limits,
                   engine::Request& out, Problems& p) {
     const json* facts = nullptr;
     if (auto it = body.find("facts"); it != body.end() && !it->is_null()) {
@@ -295,11 +295,11 @@ void decode_facts(const json& body, const engine::Program& program, const Decode
         for (const auto& [key, value] : facts->items()) {
             const Path path(facts_path, key);
             const std::string& name = key;  // a structured binding cannot be captured (C++20, clang)
-            const auto info = std::find_if(program.facts().begin(), program.facts().end(),
+            const auto info = std::find_if(schema.facts.begin(), schema.facts.end(),
                                            [&name](const engine::FactInfo& f) { return f.name == name; });
-            if (info == program.facts().end()) {
+            if (info == schema.facts.end()) {
                 std::vector<std::string> declared;
-                for (const auto& f : program.facts()) declared.push_back(f.name);
+                for (const auto& f : schema.facts) declared.push_back(f.name);
                 std::string message = "unknown fact `" + key + "`";
                 const auto guess = dsl::did_you_mean(key, declared);
                 if (!guess.empty()) message += " (did you mean `" + guess + "`?)";
@@ -315,21 +315,21 @@ void decode_facts(const json& body, const engine::Program& program, const Decode
             if (auto decoded = read_fact(*info, value, path, limits, p)) out.facts.emplace(key, std::move(*decoded));
         }
     }
-    for (const auto& f : program.facts()) {
+    for (const auto& f : schema.facts) {
         if (!f.required) continue;
         if (facts && facts->contains(f.name)) continue;
         p.add(ec::kMissingFact, "/facts/" + pointer_escape(f.name), "missing required fact `" + f.name + "`");
     }
 }
 
-void decode_events(const json& body, const engine::Program& program, engine::Request& out, Problems& p) {
+void decode_events(const json& body, const engine::Schema& schema, engine::Request& out, Problems& p) {
     auto it = body.find("events");
     if (it == body.end() || it->is_null()) return;
     if (!it->is_object()) {
         p.add(codes::kFieldType, "/events", std::string("`events` must be an object of dates, not ") + kind_name(*it));
         return;
     }
-    const auto& events = program.events();
+    const auto& events = schema.events;
     const Path root;
     const Path events_path(root, "events");
     for (const auto& [key, value] : it->items()) {
@@ -569,11 +569,11 @@ std::optional<engine::Money> json_money(const json& value, std::string* message)
     return m;
 }
 
-DecodeResult decode_request(const json& body, const engine::Program& program) {
-    return decode_request(body, program, DecodeLimits{});
+DecodeResult decode_request(const json& body, const engine::Schema& schema) {
+    return decode_request(body, schema, DecodeLimits{});
 }
 
-DecodeResult decode_request(const json& body, const engine::Program& program, const DecodeLimits& limits) {
+DecodeResult decode_request(const json& body, const engine::Schema& schema, const DecodeLimits& limits) {
     DecodeResult result;
     Problems p;
     try {
@@ -605,8 +605,8 @@ DecodeResult decode_request(const json& body, const engine::Program& program, co
             else if (it->is_boolean()) request.explain_full = it->get<bool>();
             else p.add(codes::kFieldType, "/explain", "`explain` must be \"full\" or \"none\"");
         }
-        decode_facts(body, program, limits, request, p);
-        decode_events(body, program, request, p);
+        decode_facts(body, schema, limits, request, p);
+        decode_events(body, schema, request, p);
         decode_lines(body, limits, request, p);
         if (p.empty()) result.request = std::move(request);
     } catch (const std::exception& e) {

@@ -70,7 +70,7 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
                     const std::string message = "`as_of` must be a date `YYYY-MM-DD` naming a real day";
                     return fail(make_error(400, "invalid_request", message, {detail(codes::kDate, "/as_of", message)}));
                 }
-                auto decoded = decode_request(body, *only.program, options.limits);
+                auto decoded = decode_request(body, only.program->schema(), options.limits);
                 auto message = problems_message(decoded.errors);
                 return fail(make_error(400, "invalid_request", std::move(message), std::move(decoded.errors)));
             }
@@ -89,7 +89,7 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
             return fail(make_error(404, "not_found", selection.message));
     }
     const auto& program = selection.program;
-    auto decoded = decode_request(body, *program, options.limits);
+    auto decoded = decode_request(body, program->schema(), options.limits);
     if (!decoded.request) {
         auto message = problems_message(decoded.errors);
         return fail(make_error(400, "invalid_request", std::move(message), std::move(decoded.errors)));

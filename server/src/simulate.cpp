@@ -90,7 +90,7 @@ std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const 
         report(selection.message);
         return std::nullopt;
     }
-    auto decoded = decode_request(request, *selection.program, input_.limits);
+    auto decoded = decode_request(request, selection.program->schema(), input_.limits);
     if (!decoded.request) {
         report("the case is not a valid request", decoded.errors);
         return std::nullopt;

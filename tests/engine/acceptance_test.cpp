@@ -65,7 +65,7 @@ TEST_P(Acceptance, ReproducesEveryFigure) {
         return;
     }
     const engine::Program& program = reference();
-    const engine::Request request = decode_request(c.at("request"), program, problems);
+    const engine::Request request = decode_request(c.at("request"), program.schema(), problems);
     ASSERT_TRUE(problems.empty()) << problems.front();
     const engine::EvalResult r = engine::evaluate(program, request);
     ASSERT_TRUE(r.decision) << r.errors.front().code << " " << r.errors.front().path << " " << r.errors.front().message;

@@ -129,15 +129,16 @@ std::shared_ptr<const engine::Program> compile_file(const std::filesystem::path&
     return r.program;
 }
 
-engine::Request decode_request(const nlohmann::json& body, const engine::Program& program,
+engine::Request decode_request(const nlohmann::json& body, const engine::Schema& schema,
                                std::vector<std::string>& problems) {
     engine::Request r;
     if (body.contains("as_of")) r.as_of = date_or(body["as_of"], "as_of", problems);
     r.case_ref = str(body, "case_ref");
     if (body.contains("facts")) {
         for (const auto& [name, value] : body["facts"].items()) {
-            const auto& facts = program.facts();
-            const auto it = std::find_if(facts.begin(), facts.end(), [&](const auto& f) { return f.name == name; });
+            const auto& facts = schema.facts;
+            const std::string& key = name;  // a structured binding cannot be captured (C++20, clang)
+            const auto it = std::find_if(facts.begin(), facts.end(), [&](const auto& f) { return f.name == key; });
             if (it == facts.end()) {
                 // Let the engine report it: pass it through as text.
                 r.facts[name] = engine::Value(value.dump());

@@ -24,7 +24,7 @@ std::shared_ptr<const engine::Program> compile_file(const std::filesystem::path&
 
 // A `POST /v1/evaluate` body as an engine Request. Problems (a malformed case) are appended
 // to `problems`.
-engine::Request decode_request(const nlohmann::json& body, const engine::Program& program,
+engine::Request decode_request(const nlohmann::json& body, const engine::Schema& schema,
                                std::vector<std::string>& problems);
 
 // Every difference between a decision and a case's `expected` object: outcome,

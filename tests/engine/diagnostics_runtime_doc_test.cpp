@@ -162,7 +162,7 @@ std::vector<engine::EvalError> run_request(const Section& s, const engine::Progr
     }
     server::DecodeLimits limits;
     limits.max_lines = s.max_lines;
-    const server::DecodeResult decoded = server::decode_request(*parsed.value, program, limits);
+    const server::DecodeResult decoded = server::decode_request(*parsed.value, program.schema(), limits);
     if (!decoded.request) return decoded.errors;
     engine::EvalLimits eval_limits;
     eval_limits.max_segments = s.max_segments;

@@ -179,35 +179,6 @@ TEST(Facts, LetsAndTablesFillReasons) {
     EXPECT_EQ(dec.outcome_reasons[0], "over the allowance of £200.00");
 }
 
-TEST(Program, ForeignProgramIsAnErrorNotACrash) {
-    class Other final : public engine::Program {
-    public:
-        const std::string& id() const override { return s_; }
-        const std::string& title() const override { return s_; }
-        const std::string& version() const override { return s_; }
-        const std::string& sha256() const override { return s_; }
-        const std::string& source() const override { return s_; }
-        std::optional<engine::Date> effective_from() const override { return std::nullopt; }
-        std::optional<engine::Date> effective_to() const override { return std::nullopt; }
-        const std::vector<engine::AgencyInfo>& agencies() const override { return a_; }
-        const std::vector<engine::FactInfo>& facts() const override { return f_; }
-        const std::vector<std::string>& events() const override { return e_; }
-        const std::vector<std::string>& pools() const override { return e_; }
-        const dsl::Module& module() const override { return m_; }
-
-    private:
-        std::string s_;
-        std::vector<engine::AgencyInfo> a_;
-        std::vector<engine::FactInfo> f_;
-        std::vector<std::string> e_;
-        dsl::Module m_;
-    } other;
-    const engine::EvalResult result = engine::evaluate(other, base());
-    EXPECT_FALSE(result.decision.has_value());
-    ASSERT_EQ(result.errors.size(), 1U);
-    EXPECT_EQ(result.errors[0].code, "E3099");
-}
-
 TEST(Compile, SplitNotTotalling100IsRefused) {
     // The checker refuses it first; either way there is no program and an error names it.
     const engine::CheckResult r = engine::compile(R"(

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_program.hpp"
+#include "fake_schema.hpp"
 #include "jointly/server/codec.hpp"
 
 namespace jointly::server {
@@ -27,8 +27,8 @@ const char* kGood = R"({
 json good() { return json::parse(kGood); }
 
 TEST(Decode, GoodRequestDecodesEveryField) {
-    testing::FakeProgram program;
-    auto r = decode_request(good(), program);
+    const engine::Schema schema = testing::fake_schema();
+    auto r = decode_request(good(), schema);
     ASSERT_TRUE(r.errors.empty()) << r.errors.front().path << ": " << r.errors.front().message;
     ASSERT_TRUE(r.request);
     const auto& q = *r.request;
@@ -73,10 +73,10 @@ TEST_P(DecodeBad, NamesTheField) {
     } else {
         body[json::json_pointer(c.pointer)] = json::parse(c.value);
     }
-    testing::FakeProgram program;
+    const engine::Schema schema = testing::fake_schema();
     DecodeLimits limits;
     limits.max_lines = 3;
-    auto r = decode_request(body, program, limits);
+    auto r = decode_request(body, schema, limits);
     EXPECT_FALSE(r.request);
     ASSERT_FALSE(r.errors.empty());
     bool found = false;
@@ -149,8 +149,8 @@ TEST(Decode, ReportsEveryProblemAtOnce) {
     body["lines"][0]["weekly"] = 1.5;
     body["lines"][1]["date"] = "2025-02-30";
     body["facts"]["nope"] = 1;
-    testing::FakeProgram program;
-    auto r = decode_request(body, program);
+    const engine::Schema schema = testing::fake_schema();
+    auto r = decode_request(body, schema);
     std::vector<std::string> paths;
     for (const auto& e : r.errors) paths.push_back(e.path);
     EXPECT_EQ(paths, (std::vector<std::string>{"/facts/nope", "/lines/0/weekly", "/lines/1/date"}));
@@ -172,8 +172,8 @@ TEST(Decode, RepeatedIdsAmongManyLines) {
     lines[150]["id"] = "l40";  // after the switch
     lines[199]["id"] = "l5";   // line 5 now says "l3", so "l5" is not a repeat
     body["lines"] = lines;
-    testing::FakeProgram program;
-    auto r = decode_request(body, program);
+    const engine::Schema schema = testing::fake_schema();
+    auto r = decode_request(body, schema);
     std::vector<std::string> paths;
     for (const auto& e : r.errors) paths.push_back(e.path);
     EXPECT_EQ(paths, (std::vector<std::string>{"/lines/5/id", "/lines/120/id", "/lines/150/id"}));
@@ -186,8 +186,8 @@ TEST(Decode, OptionalFieldsAndNulls) {
     body["facts"].erase("has_ehcp");  // has a default
     body["case_ref"] = nullptr;
     body["explain"] = "full";
-    testing::FakeProgram program;
-    auto r = decode_request(body, program);
+    const engine::Schema schema = testing::fake_schema();
+    auto r = decode_request(body, schema);
     ASSERT_TRUE(r.request) << r.errors.front().message;
     EXPECT_FALSE(r.request->as_of);
     EXPECT_TRUE(r.request->explain_full);

@@ -128,7 +128,7 @@ class InputBound : public ::testing::TestWithParam<Bound> {};
 TEST_P(InputBound, IsEnforcedAtItsField) {
     const Bound& c = GetParam();
     const json body = {{"facts", {{"has_ehcp", true}, {"dst", json::object()}}}, {"lines", {c.line}}};
-    const auto decoded = server::decode_request(body, *reference());
+    const auto decoded = server::decode_request(body, reference()->schema());
     if (std::string(c.code).empty()) {
         EXPECT_TRUE(decoded.request) << decoded.errors.front().path << ": " << decoded.errors.front().message;
         return;
@@ -197,12 +197,13 @@ rule everything
                                          "demo.jf")
                              .program;
     ASSERT_TRUE(program);
+    const engine::Schema& schema = program->schema();
     const json line = {{"id", "eq"}, {"service", "equipment"}, {"amount", "1.00"}, {"date", "2025-06-01"}};
     for (const char* budget : {"100000000.00", "-100000000.00"}) {
-        EXPECT_TRUE(server::decode_request({{"facts", {{"budget", budget}}}, {"lines", {line}}}, *program).request)
+        EXPECT_TRUE(server::decode_request({{"facts", {{"budget", budget}}}, {"lines", {line}}}, schema).request)
             << budget;
     }
-    const auto over = server::decode_request({{"facts", {{"budget", "-100000000.01"}}}, {"lines", {line}}}, *program);
+    const auto over = server::decode_request({{"facts", {{"budget", "-100000000.01"}}}, {"lines", {line}}}, schema);
     ASSERT_EQ(over.errors.size(), 1U);
     EXPECT_EQ(over.errors[0].code, "E4213");
     EXPECT_EQ(over.errors[0].path, "/facts/budget");
@@ -214,9 +215,9 @@ TEST(DecodeLimits, TheLineLengthIsTheCallers) {
     limits.max_line_days = 7;
     const json facts = {{"has_ehcp", true}, {"dst", json::object()}};
     const json week = {{"facts", facts}, {"lines", {weekly_line("450.00", "2025-06-01", "2025-06-07")}}};
-    EXPECT_TRUE(server::decode_request(week, *reference(), limits).request);
+    EXPECT_TRUE(server::decode_request(week, reference()->schema(), limits).request);
     const json eight = {{"facts", facts}, {"lines", {weekly_line("450.00", "2025-06-01", "2025-06-08")}}};
-    const auto decoded = server::decode_request(eight, *reference(), limits);
+    const auto decoded = server::decode_request(eight, reference()->schema(), limits);
     ASSERT_EQ(decoded.errors.size(), 1U);
     EXPECT_EQ(decoded.errors[0].code, "E4214");
     EXPECT_EQ(decoded.errors[0].message,

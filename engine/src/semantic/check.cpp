@@ -15,7 +15,7 @@ CheckResult check(dsl::Module module, std::string source, const dsl::Limits& lim
     const std::string file = module.file;
     const dsl::Span where = semantic::pick(module.header.id.span, module.header.span);
     try {
-        auto program = std::make_shared<detail::ProgramImpl>();
+        auto program = std::make_unique<detail::ProgramImpl>();
         program->module_ = std::move(module);
         program->sha256_ = detail::sha256_hex(source);
         program->source_ = std::move(source);
@@ -36,7 +36,7 @@ CheckResult check(dsl::Module module, std::string source, const dsl::Limits& lim
         }
         const bool failed = c.has_errors() || result.stopped != CheckResult::Stopped::None;
         result.diagnostics = c.finish();
-        if (!failed) result.program = std::move(program);
+        if (!failed) result.program = std::make_shared<const Program>(std::move(program));
     } catch (const std::bad_alloc&) {
         // Whatever the pass held is freed by now: one diagnostic fits.
         result.program.reset();

@@ -263,7 +263,7 @@ void declare(Checker& c) {
     p.engine_name = "jointly";
 #endif
     for (const Agency& a : m.agencies) {
-        p.agency_info_.push_back(AgencyInfo{a.id.name, a.display_name});
+        p.schema.agencies.push_back(AgencyInfo{a.id.name, a.display_name});
         p.agency_pays.push_back(a.display_name + " pays ");
     }
     for (const Scale& s : m.scales) {
@@ -291,13 +291,13 @@ void declare(Checker& c) {
         const auto index = static_cast<std::int32_t>(p.facts_c.size());
         if (f.id.name == "date_of_birth" && f.type.kind == TypeKind::Date) p.date_of_birth = index;
         p.facts_c.push_back(std::move(built));
-        p.fact_info_.push_back(std::move(info));
+        p.schema.facts.push_back(std::move(info));
     }
     for (std::size_t i = 0; i < p.facts_c.size(); ++i) p.facts_by_name.push_back(i);
     std::sort(p.facts_by_name.begin(), p.facts_by_name.end(), [&](std::size_t a, std::size_t b) {
         return p.facts_c[a].name < p.facts_c[b].name;
     });
-    for (const Event& e : m.events) p.event_names_.push_back(e.id.name);
+    for (const Event& e : m.events) p.schema.events.push_back(e.id.name);
     for (const Let& l : m.lets) p.lets.push_back(detail::CLet{l.id.name, -1, l.span});
     for (const Threshold& t : m.thresholds) {
         detail::CThreshold built;
@@ -363,8 +363,8 @@ std::int32_t detail::ProgramImpl::service_index(std::string_view name) const {
 }
 
 std::int32_t detail::ProgramImpl::agency_index(std::string_view name) const {
-    for (std::size_t i = 0; i < agency_info_.size(); ++i) {
-        if (agency_info_[i].id == name) return static_cast<std::int32_t>(i);
+    for (std::size_t i = 0; i < schema.agencies.size(); ++i) {
+        if (schema.agencies[i].id == name) return static_cast<std::int32_t>(i);
     }
     return -1;
 }

@@ -56,25 +56,53 @@ struct AgencyInfo {
     std::string display_name;
 };
 
+// What a policy declares for its callers: everything a request is decoded against. A plain
+// value, so that code which only reads requests (the server's decoder, its tests) can be
+// given one without compiling a policy.
+struct Schema {
+    std::vector<FactInfo> facts;        // in declaration order
+    std::vector<std::string> events;    // in declaration order
+    std::vector<AgencyInfo> agencies;   // in declaration order, as indexed by the program
+};
+
+namespace detail {
+class ProgramImpl;
+}
+
+// A compiled policy: its header, its declarations and the compiled rules, built only by the
+// semantic pass (engine::check, through compile) and immutable from then on. Shared as
+// `std::shared_ptr<const Program>`; the compiled rules live behind `impl()`, which only the
+// engine's sources can read (the type is defined in engine/src/compiled.hpp).
 class Program {
 public:
-    virtual ~Program() = default;
+    // For the semantic pass, which alone can build a ProgramImpl.
+    explicit Program(std::unique_ptr<const detail::ProgramImpl> impl);
+    ~Program();
+    Program(const Program&) = delete;
+    Program& operator=(const Program&) = delete;
 
-    virtual const std::string& id() const = 0;
-    virtual const std::string& title() const = 0;
-    virtual const std::string& version() const = 0;
-    virtual const std::string& sha256() const = 0;     // of the source text, hex
-    virtual const std::string& source() const = 0;
-    virtual std::optional<Date> effective_from() const = 0;
-    virtual std::optional<Date> effective_to() const = 0;  // inclusive; nullopt = open
-    virtual const std::vector<AgencyInfo>& agencies() const = 0;
-    virtual const std::vector<FactInfo>& facts() const = 0;
-    virtual const std::vector<std::string>& events() const = 0;
-    virtual const std::vector<std::string>& pools() const = 0;
-    virtual const dsl::Module& module() const = 0;
+    const std::string& id() const;
+    const std::string& title() const;
+    const std::string& version() const;
+    const std::string& sha256() const;     // of the source text, hex
+    const std::string& source() const;
+    std::optional<Date> effective_from() const;
+    std::optional<Date> effective_to() const;  // inclusive; nullopt = open
+    const Schema& schema() const;
+    const std::vector<AgencyInfo>& agencies() const { return schema().agencies; }
+    const std::vector<FactInfo>& facts() const { return schema().facts; }
+    const std::vector<std::string>& events() const { return schema().events; }
+    const std::vector<std::string>& pools() const;
+    const dsl::Module& module() const;
 
     // True when `date` lies in the effective range.
     bool in_effect(Date date) const;
+
+    // The compiled rules, for the evaluator and pool reconciliation. Never null.
+    const detail::ProgramImpl& impl() const { return *impl_; }
+
+private:
+    std::unique_ptr<const detail::ProgramImpl> impl_;
 };
 
 }  // namespace jointly::engine

@@ -57,13 +57,14 @@ struct DecodeLimits {
     // `hours_per_week` is at most 168, the hours in a week (E4208).
 };
 
-// Decodes a request body against the program's declared facts and events. Reports every
-// problem at once (`/lines/2/weekly: money must be a decimal string`). Money: a decimal
-// string, or a JSON integer taken as pounds; a JSON number with a fraction is rejected.
-// Top-level fields `policy` and `version` are accepted and ignored (the caller uses them to
-// pick the program); `explain: "full"` sets Request::explain_full. Never throws.
-DecodeResult decode_request(const nlohmann::json& body, const engine::Program& program);
-DecodeResult decode_request(const nlohmann::json& body, const engine::Program& program,
+// Decodes a request body against a policy's declared facts and events (a program's
+// `schema()`). Reports every problem at once (`/lines/2/weekly: money must be a decimal
+// string`). Money: a decimal string, or a JSON integer taken as pounds; a JSON number with a
+// fraction is rejected. Top-level fields `policy` and `version` are accepted and ignored (the
+// caller uses them to pick the program); `explain: "full"` sets Request::explain_full. Never
+// throws.
+DecodeResult decode_request(const nlohmann::json& body, const engine::Schema& schema);
+DecodeResult decode_request(const nlohmann::json& body, const engine::Schema& schema,
                             const DecodeLimits& limits);
 
 // Parses a body as JSON, refusing nesting deeper than `max_depth` (checked on the raw

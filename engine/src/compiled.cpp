@@ -1,0 +1,29 @@
+// Program: the public face of ProgramImpl (compiled.hpp), which the semantic pass fills in.
+#include <utility>
+
+#include "compiled.hpp"
+#include "jointly/engine/program.hpp"
+
+namespace jointly::engine {
+
+Program::Program(std::unique_ptr<const detail::ProgramImpl> impl) : impl_(std::move(impl)) {}
+Program::~Program() = default;
+
+const std::string& Program::id() const { return impl_->id_; }
+const std::string& Program::title() const { return impl_->title_; }
+const std::string& Program::version() const { return impl_->version_; }
+const std::string& Program::sha256() const { return impl_->sha256_; }
+const std::string& Program::source() const { return impl_->source_; }
+std::optional<Date> Program::effective_from() const { return impl_->effective_from_; }
+std::optional<Date> Program::effective_to() const { return impl_->effective_to_; }
+const Schema& Program::schema() const { return impl_->schema; }
+const std::vector<std::string>& Program::pools() const { return impl_->pool_names_; }
+const dsl::Module& Program::module() const { return impl_->module_; }
+
+bool Program::in_effect(Date date) const {
+    const auto from = effective_from();
+    const auto to = effective_to();
+    return (!from || *from <= date) && (!to || date <= *to);
+}
+
+}  // namespace jointly::engine
