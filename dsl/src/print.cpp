@@ -1,9 +1,9 @@
-#include "print.hpp"
+#include "jointly/dsl/print.hpp"
 
 #include <cstdint>
 #include <cstdio>
 
-namespace jointly::dsl::detail {
+namespace jointly::dsl {
 
 namespace {
 
@@ -55,22 +55,17 @@ bool reads_as_word(Expr const& e) {
     return e.kind == ExprKind::Name || e.kind == ExprKind::Text || e.kind == ExprKind::Bool;
 }
 
-char const* op_text(Expr const& e) {
-    switch (e.binary_op) {
-    case BinaryOp::Or: return "or";
-    case BinaryOp::And: return "and";
-    case BinaryOp::Eq: return reads_as_word(e.args[1]) ? "is" : "=";
-    case BinaryOp::Ne: return reads_as_word(e.args[1]) ? "is not" : "!=";
-    case BinaryOp::Lt: return "<";
-    case BinaryOp::Le: return "<=";
-    case BinaryOp::Gt: return ">";
-    case BinaryOp::Ge: return ">=";
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::Div: return "/";
+std::string op_text(Expr const& e) {
+    if (reads_as_word(e.args[1])) {
+        if (e.binary_op == BinaryOp::Eq) return "is";
+        if (e.binary_op == BinaryOp::Ne) return "is not";
     }
-    return "?";
+    return operator_text(e.binary_op);
+}
+
+std::string bound_text(WindowBound const& b) {
+    if (b.date) return date_text(*b.date);
+    return b.event ? b.event->name : std::string();
 }
 
 void print(Expr const& e, int min_prec, std::string& out);
@@ -180,6 +175,24 @@ std::string date_text(CivilDate d) {
     return buf;
 }
 
+std::string operator_text(BinaryOp op) {
+    switch (op) {
+    case BinaryOp::Or: return "or";
+    case BinaryOp::And: return "and";
+    case BinaryOp::Eq: return "=";
+    case BinaryOp::Ne: return "!=";
+    case BinaryOp::Lt: return "<";
+    case BinaryOp::Le: return "<=";
+    case BinaryOp::Gt: return ">";
+    case BinaryOp::Ge: return ">=";
+    case BinaryOp::Add: return "+";
+    case BinaryOp::Sub: return "-";
+    case BinaryOp::Mul: return "*";
+    case BinaryOp::Div: return "/";
+    }
+    return "?";
+}
+
 std::string quote(std::string_view s) {
     std::string out = "\"";
     for (char c : s) {
@@ -201,4 +214,17 @@ std::string share_text(Share const& s) {
     return s.agency.name + " " + std::to_string(s.numerator) + "/" + std::to_string(s.denominator);
 }
 
-}  // namespace jointly::dsl::detail
+std::string window_text(Window const& w) {
+    if (w.kind != WindowKind::Between) {
+        std::string unit = w.unit == TimeUnit::Days ? "day" : "week";
+        if (w.amount != 1) unit += "s";
+        return "within " + std::to_string(w.amount) + " " + unit +
+               (w.kind == WindowKind::After ? " after " : " before ") + w.event.name;
+    }
+    if (!w.from && w.to) return "before " + bound_text(*w.to);
+    std::string out = "from " + (w.from ? bound_text(*w.from) : std::string());
+    if (w.to) out += (w.to_exclusive ? " until " : " to ") + bound_text(*w.to);
+    return out;
+}
+
+}  // namespace jointly::dsl

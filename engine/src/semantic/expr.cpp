@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "context.hpp"
-#include "expr_text.hpp"
 
 namespace jointly::engine::semantic {
 namespace {
@@ -22,24 +21,6 @@ bool is_zero_literal(const Expr& e) {
     return (e.kind == ExprKind::Number || e.kind == ExprKind::Money ||
             e.kind == ExprKind::Percent) &&
            e.number.units == 0;
-}
-
-std::string op_text(BinaryOp op) {
-    switch (op) {
-        case BinaryOp::Or: return "or";
-        case BinaryOp::And: return "and";
-        case BinaryOp::Eq: return "is";
-        case BinaryOp::Ne: return "is not";
-        case BinaryOp::Lt: return "<";
-        case BinaryOp::Le: return "<=";
-        case BinaryOp::Gt: return ">";
-        case BinaryOp::Ge: return ">=";
-        case BinaryOp::Add: return "+";
-        case BinaryOp::Sub: return "-";
-        case BinaryOp::Mul: return "*";
-        case BinaryOp::Div: return "/";
-    }
-    return "?";
 }
 
 bool is_comparison(BinaryOp op) {
@@ -423,7 +404,7 @@ private:
                 ok = false;
                 if (t.type.tag != TypeTag::Error) {
                     c_.emit(Code::not_bool_operand, e.args[i].span,
-                            "`" + op_text(e.binary_op) + "` needs true/false on both sides, but the " +
+                            "`" + operator_text(e.binary_op) + "` needs true/false on both sides, but the " +
                                 sides[i] + " side is `" + type_name(t.type) + "`",
                             "compare it to something, e.g. `x > £0`");
                 }
@@ -487,7 +468,7 @@ private:
             const Typed service = type(service_left ? left : right);
             if (ordering) {
                 c_.emit(Code::not_orderable, e.span,
-                        "cannot order services with `" + op_text(e.binary_op) + "`",
+                        "cannot order services with `" + operator_text(e.binary_op) + "`",
                         "use `service is x` or `service in [x, y]`");
                 return {boolean, -1};
             }
@@ -519,7 +500,7 @@ private:
         if (ordering && (!is_orderable(lt.type.tag) || !is_orderable(rt.type.tag))) {
             const Type& bad = is_orderable(lt.type.tag) ? rt.type : lt.type;
             c_.emit(Code::not_orderable, e.span,
-                    "cannot order `" + type_name(bad) + "` values with `" + op_text(e.binary_op) + "`",
+                    "cannot order `" + type_name(bad) + "` values with `" + operator_text(e.binary_op) + "`",
                     bad.tag == TypeTag::LevelMap ? "count its levels: `count(map, at least severe) >= 1`"
                                                  : "use `is` or `is not`");
             return {boolean, -1};
@@ -598,7 +579,7 @@ private:
         }
         if (!result) {
             c_.emit(Code::bad_arithmetic, e.span,
-                    "cannot apply `" + op_text(e.binary_op) + "` to `" + type_name(a.type) + "` and `" +
+                    "cannot apply `" + operator_text(e.binary_op) + "` to `" + type_name(a.type) + "` and `" +
                         type_name(b.type) + "`",
                     x == TypeTag::Money || y == TypeTag::Money
                         ? "money adds to money, and multiplies or divides by a number or a percentage"
@@ -949,13 +930,13 @@ std::vector<detail::Conjunct> conjuncts(const Checker& c, const Expr& e, std::in
             self(self, x.args[1], n.b);
             return;
         }
-        detail::Conjunct conjunct{at, detail::expr_text(x), {}};
+        detail::Conjunct conjunct{at, expr_text(x), {}};
         const bool comparison = n.op == Op::Eq || n.op == Op::Ne || n.op == Op::Lt || n.op == Op::Le ||
                                 n.op == Op::Gt || n.op == Op::Ge;
         if (comparison && x.args.size() == 2 &&
             c.program.nodes[static_cast<std::size_t>(n.a)].op != Op::Const &&
             c.program.nodes[static_cast<std::size_t>(n.a)].op != Op::Service) {
-            conjunct.value_label = detail::expr_text(x.args[0]);
+            conjunct.value_label = expr_text(x.args[0]);
         }
         out.push_back(std::move(conjunct));
     };

@@ -316,27 +316,6 @@ void check_usage(Checker& c) {
     }
 }
 
-std::string decimal_text(const Decimal& d) {
-    const bool negative = d.units < 0;
-    // Work in unsigned magnitude so INT64_MIN is safe.
-    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(d.units)
-                                             : static_cast<std::uint64_t>(d.units);
-    std::string digits = std::to_string(magnitude);
-    const auto scale = static_cast<std::size_t>(std::max(0, d.scale));
-    if (scale > 0) {
-        if (digits.size() <= scale) digits.insert(0, scale - digits.size() + 1, '0');
-        digits.insert(digits.size() - scale, ".");
-        while (digits.back() == '0') digits.pop_back();
-        if (digits.back() == '.') digits.pop_back();
-    }
-    return negative ? "-" + digits : digits;
-}
-
-std::string date_text(const CivilDate& d) {
-    auto two = [](int v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-    return std::to_string(d.year) + "-" + two(d.month) + "-" + two(d.day);
-}
-
 bool date_less(const CivilDate& a, const CivilDate& b) {
     return std::tie(a.year, a.month, a.day) < std::tie(b.year, b.month, b.day);
 }
