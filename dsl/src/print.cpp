@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "jointly/dsl/builtins.hpp"
+
 namespace jointly::dsl {
 
 namespace {
@@ -77,6 +79,16 @@ void print_list(std::vector<Expr> const& items, std::size_t from, std::string& o
     }
 }
 
+// `count(dst, severe)`, `funders()`; a phrase has parentheses only around arguments:
+// `yearly total`, `yearly total(health)`.
+void print_call(std::string_view name, BuiltinForm form, std::vector<Expr> const& args, std::string& out) {
+    out += name;
+    if (form == BuiltinForm::Phrase && args.empty()) return;
+    out += '(';
+    print_list(args, 0, out);
+    out += ')';
+}
+
 void print(Expr const& e, int min_prec, std::string& out) {
     const int prec = precedence(e);
     const bool parens = prec < min_prec;
@@ -118,12 +130,7 @@ void print(Expr const& e, int min_prec, std::string& out) {
         out += " in ";
         print(e.args[1], kPrimary, out);
         break;
-    case ExprKind::Call:
-        out += e.text;
-        out += '(';
-        print_list(e.args, 0, out);
-        out += ')';
-        break;
+    case ExprKind::Call: print_call(e.text, BuiltinForm::Call, e.args, out); break;
     case ExprKind::List:
         out += '[';
         print_list(e.args, 0, out);
@@ -133,14 +140,11 @@ void print(Expr const& e, int min_prec, std::string& out) {
         out += "at least ";
         if (!e.args.empty()) print(e.args[0], kOr, out);
         break;
-    case ExprKind::YearlyTotal:
-        out += "yearly total";
-        if (!e.args.empty()) {
-            out += '(';
-            print_list(e.args, 0, out);
-            out += ')';
-        }
+    case ExprKind::YearlyTotal: {
+        Builtin const& yearly = builtin("yearly total", BuiltinForm::Phrase);
+        print_call(yearly.name, yearly.form, e.args, out);
         break;
+    }
     }
     if (parens) out += ')';
 }

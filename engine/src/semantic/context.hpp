@@ -18,6 +18,7 @@
 
 #include "compiled.hpp"
 #include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/builtins.hpp"
 #include "jointly/dsl/check.hpp"
 #include "jointly/dsl/codes.hpp"
 #include "jointly/dsl/diagnostic.hpp"

@@ -23,6 +23,15 @@ bool is_zero_literal(const Expr& e) {
            e.number.units == 0;
 }
 
+// What an unknown function may have meant.
+std::vector<std::string> function_names() {
+    std::vector<std::string> names;
+    for (const Builtin& b : kBuiltins) {
+        if (b.form == BuiltinForm::Call) names.emplace_back(b.name);
+    }
+    return names;
+}
+
 bool is_comparison(BinaryOp op) {
     return op == BinaryOp::Eq || op == BinaryOp::Ne || op == BinaryOp::Lt ||
            op == BinaryOp::Le || op == BinaryOp::Gt || op == BinaryOp::Ge;
@@ -589,14 +598,20 @@ private:
         return node({*result, {}}, arithmetic_op(e.binary_op), e.span, a.node, b.node);
     }
 
+    // E2012 for a builtin given the wrong number or kind of arguments.
+    void wrong_arguments(const Builtin& b, const Span& span) {
+        c_.emit(Code::wrong_arguments, span, "`" + std::string(b.name) + "` takes " + std::string(b.takes));
+    }
+
     Typed call(const Expr& e) {
         if (e.text == "count") return count(e);
         if (e.text == "lookup") return lookup(e);
         const Type money{TypeTag::Money, {}};
         if (e.text == "total") {
             needs_total(e, "`total(...)`");
-            if (e.args.size() != 1 || e.args[0].kind != ExprKind::Name) {
-                c_.emit(Code::wrong_arguments, e.span, "`total` takes one agency, e.g. `total(health)`");
+            const Builtin& total = builtin("total", BuiltinForm::Call);
+            if (!total.accepts(e.args.size()) || e.args[0].kind != ExprKind::Name) {
+                wrong_arguments(total, e.span);
                 return {money, -1};
             }
             if (!c_.require_agency(Ident{e.args[0].text, e.args[0].span}, true)) return {money, -1};
@@ -605,9 +620,9 @@ private:
         if (e.text == "funders") {
             needs_total(e, "`funders(...)`");
             const Type whole{TypeTag::Whole, {}};
-            if (e.args.size() > 1 || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
-                c_.emit(Code::wrong_arguments, e.span,
-                        "`funders` takes at most one service, e.g. `funders(personal_care)`");
+            const Builtin& funders = builtin("funders", BuiltinForm::Call);
+            if (!funders.accepts(e.args.size()) || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
+                wrong_arguments(funders, e.span);
                 return {whole, -1};
             }
             if (e.args.empty()) return leaf(whole, Op::FundersAll, Dep::Outcome, e.span);
@@ -615,7 +630,7 @@ private:
             return leaf(whole, Op::Funders, Dep::Outcome, e.span, c_.service_literal(e.args[0].text));
         }
         c_.emit(Code::unknown_function, e.span, "unknown function `" + e.text + "`",
-                c_.suggestion(e.text, {"count", "lookup", "total", "funders"}));
+                c_.suggestion(e.text, function_names()));
         for (const Expr& arg : e.args) type(arg);
         return {};
     }
@@ -628,9 +643,9 @@ private:
     Typed yearly_total(const Expr& e) {
         needs_total(e, "`yearly total`");
         const Type money{TypeTag::Money, {}};
-        if (e.args.size() > 1 || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
-            c_.emit(Code::wrong_arguments, e.span,
-                    "`yearly total` takes at most one agency, e.g. `yearly total(health)`");
+        const Builtin& yearly = builtin("yearly total", BuiltinForm::Phrase);
+        if (!yearly.accepts(e.args.size()) || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
+            wrong_arguments(yearly, e.span);
             return {money, -1};
         }
         if (e.args.empty()) return leaf(money, Op::YearlyTotal, Dep::Outcome, e.span);
@@ -640,9 +655,8 @@ private:
 
     Typed count(const Expr& e) {
         const Type whole{TypeTag::Whole, {}};
-        if (e.args.size() != 2) {
-            c_.emit(Code::wrong_arguments, e.span,
-                    "`count` takes a map and a level, e.g. `count(dst, severe)`");
+        if (!builtin("count", BuiltinForm::Call).accepts(e.args.size())) {
+            wrong_arguments(builtin("count", BuiltinForm::Call), e.span);
             return {whole, -1};
         }
         const Typed map = type(e.args[0]);
@@ -672,9 +686,8 @@ private:
     }
 
     Typed lookup(const Expr& e) {
-        if (e.args.size() != 2) {
-            c_.emit(Code::wrong_arguments, e.span,
-                    "`lookup` takes a table and a whole number, e.g. `lookup(band, points)`");
+        if (!builtin("lookup", BuiltinForm::Call).accepts(e.args.size())) {
+            wrong_arguments(builtin("lookup", BuiltinForm::Call), e.span);
             return {};
         }
         Type result;
