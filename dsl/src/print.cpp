@@ -125,10 +125,16 @@ void print(Expr const& e, int min_prec, std::string& out) {
         break;
     }
     case ExprKind::In:
-        if (e.args.size() != 2) break;
+        if (e.args.size() < 2) break;
         print(e.args[0], kSum, out);
         out += " in ";
-        print(e.args[1], kPrimary, out);
+        if (e.args.size() == 2) {
+            print(e.args[1], kPrimary, out);
+        } else {  // a module built by hand may list the members flat: `x in [a, b]`
+            out += '[';
+            print_list(e.args, 1, out);
+            out += ']';
+        }
         break;
     case ExprKind::Call: print_call(e.text, BuiltinForm::Call, e.args, out); break;
     case ExprKind::List:
