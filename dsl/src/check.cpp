@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "jointly/dsl/codes.hpp"
-#include "print.hpp"
+#include "jointly/dsl/print.hpp"
 
 namespace jointly::dsl {
 namespace {
@@ -24,8 +24,8 @@ Diagnostic make(Code code, const Module& m, std::string message, std::string hel
 }
 
 std::string range_text(const Header& h) {
-    const std::string from = h.effective_from ? detail::date_text(*h.effective_from) : "the start";
-    return h.effective_to ? from + " to " + detail::date_text(*h.effective_to) : "from " + from;
+    const std::string from = h.effective_from ? date_text(*h.effective_from) : "the start";
+    return h.effective_to ? from + " to " + date_text(*h.effective_to) : "from " + from;
 }
 
 std::string file_of(const Module& m) { return m.file.empty() ? "<input>" : m.file; }

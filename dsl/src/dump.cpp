@@ -2,15 +2,11 @@
 #include <string>
 
 #include "jointly/dsl/format.hpp"
-#include "print.hpp"
+#include "jointly/dsl/print.hpp"
 
 namespace jointly::dsl {
 
 namespace {
-
-using detail::date_text;
-using detail::decimal_text;
-using detail::quote;
 
 class Dumper {
 public:

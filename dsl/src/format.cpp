@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "jointly/dsl/format.hpp"
-#include "print.hpp"
+#include "jointly/dsl/print.hpp"
 #include "source_text.hpp"
 
 namespace jointly::dsl {
@@ -20,12 +20,6 @@ namespace jointly::dsl {
 namespace {
 
 using detail::Comment;
-using detail::date_text;
-using detail::decimal_text;
-using detail::expr_text;
-using detail::money_text;
-using detail::quote;
-using detail::share_text;
 
 // One output line and the source lines it stands for (0: none).
 struct Line {
@@ -71,24 +65,6 @@ std::string amount_text(Decimal const& d, std::optional<Expr> const& e) {
 
 std::string per_text(Per p) {
     return p == Per::Week ? "per week" : "per line";
-}
-
-std::string bound_text(WindowBound const& b) {
-    if (b.date) return date_text(*b.date);
-    return b.event ? b.event->name : std::string();
-}
-
-std::string window_text(Window const& w) {
-    if (w.kind != WindowKind::Between) {
-        std::string unit = w.unit == TimeUnit::Days ? "day" : "week";
-        if (w.amount != 1) unit += "s";
-        return "within " + std::to_string(w.amount) + " " + unit +
-               (w.kind == WindowKind::After ? " after " : " before ") + w.event.name;
-    }
-    if (!w.from && w.to) return "before " + bound_text(*w.to);
-    std::string out = "from " + (w.from ? bound_text(*w.from) : std::string());
-    if (w.to) out += (w.to_exclusive ? " until " : " to ") + bound_text(*w.to);
-    return out;
 }
 
 Unit unit_of(int kind, Span const& span) {

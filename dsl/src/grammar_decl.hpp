@@ -5,28 +5,42 @@
 
 namespace jointly::dsl::grammar {
 
-// Clause tables: the order the syntax contract fixes for each kind of declaration.
-inline const ClauseTable kHeaderClauses{
-    "in the policy header",
-    {"`version`", "`effective`", "`agreed by`", "`ref`", "`panel`", "`rounding`"},
-    0,
-    "the header's clauses go in this order: `version`, `effective`, `agreed by`, `ref`, "
-    "`panel`, `rounding`"};
-inline const ClauseTable kRuleClauses{
-    "in a rule",
-    {"`ref`", "`exception to`", "`when`", "the time window", "`pay`", "`split`", "`odd penny`",
-     "`cap`", "`regardless of cost`", "`because`"},
-    1U << 7U,
-    "a rule's clauses go in this order: `ref`, `exception to`, `when`, the time window "
-    "(`within`, `from`, `before`), `pay`, `split`, `odd penny`, `cap`, `regardless of cost`, "
-    "`because`"};
-inline const ClauseTable kPoolClauses{
-    "in a pool",
-    {"`host`", "`contribution`", "`overspend`", "`underspend`", "`risk capped at contribution`",
-     "`tolerance`"},
-    1U << 1U,
-    "a pool's clauses go in this order: `host`, `contribution`, `overspend`, `underspend`, "
-    "`risk capped at contribution`, `tolerance`"};
+// How messages name each clause, in the order of the enumerations (grammar_state.hpp).
+inline constexpr std::array<ClauseName<HeaderClause>, 6> kHeaderClauseNames{{
+    {HeaderClause::version, "`version`"},
+    {HeaderClause::effective, "`effective`"},
+    {HeaderClause::agreed_by, "`agreed by`"},
+    {HeaderClause::ref, "`ref`"},
+    {HeaderClause::panel, "`panel`"},
+    {HeaderClause::rounding, "`rounding`"},
+}};
+inline constexpr std::array<ClauseName<RuleClause>, 10> kRuleClauseNames{{
+    {RuleClause::ref, "`ref`"},
+    {RuleClause::exception_to, "`exception to`"},
+    {RuleClause::when, "`when`"},
+    {RuleClause::window, "the time window", "the time window (`within`, `from`, `before`)"},
+    {RuleClause::pay, "`pay`"},
+    {RuleClause::split, "`split`"},
+    {RuleClause::odd_penny, "`odd penny`"},
+    {RuleClause::cap, "`cap`"},
+    {RuleClause::regardless_of_cost, "`regardless of cost`"},
+    {RuleClause::because, "`because`"},
+}};
+inline constexpr std::array<ClauseName<PoolClause>, 6> kPoolClauseNames{{
+    {PoolClause::host, "`host`"},
+    {PoolClause::contribution, "`contribution`"},
+    {PoolClause::overspend, "`overspend`"},
+    {PoolClause::underspend, "`underspend`"},
+    {PoolClause::risk_capped, "`risk capped at contribution`"},
+    {PoolClause::tolerance, "`tolerance`"},
+}};
+static_assert(in_order(kHeaderClauseNames) && in_order(kRuleClauseNames) && in_order(kPoolClauseNames));
+
+inline const ClauseTable kHeaderClauses =
+    clause_table("in the policy header", "the header's", kHeaderClauseNames, {});
+inline const ClauseTable kRuleClauses = clause_table("in a rule", "a rule's", kRuleClauseNames, {RuleClause::cap});
+inline const ClauseTable kPoolClauses =
+    clause_table("in a pool", "a pool's", kPoolClauseNames, {PoolClause::contribution});
 
 struct header_class {};
 struct rule_class {};
@@ -235,15 +249,15 @@ auto const header_def = node(
     kw("policy")[begin_decl{&kHeaderClauses, DeclKind::Header}] >
     name("the policy's id, like `northshire_jfp`")[assign_to<&Header::id>] >
     described("the policy's title in quotes", quoted)[text_to<&Header::title>] >
-    *((clause("version", 0) > described("the version in quotes, like \"2025.1\"",
+    *((clause("version", HeaderClause::version) > described("the version in quotes, like \"2025.1\"",
                                         quoted)[text_to<&Header::version, &Header::version_span>]) |
-      (clause("effective", 1) > effective[set_effective]) |
-      (clause("agreed", 2) > agreed[set_agreed]) |
-      (clause("ref", 3) >
+      (clause("effective", HeaderClause::effective) > effective[set_effective]) |
+      (clause("agreed", HeaderClause::agreed_by) > agreed[set_agreed]) |
+      (clause("ref", HeaderClause::ref) >
        described("the reference in quotes", quoted)[text_to<&Header::ref, &Header::ref_span>]) |
-      (clause("panel", 4) > described("the panel's name in quotes",
+      (clause("panel", HeaderClause::panel) > described("the panel's name in quotes",
                                       quoted)[text_to<&Header::panel, &Header::panel_span>]) |
-      (clause("rounding", 5) > rounding[spanned_to<&Header::rounding, &Header::rounding_span>])));
+      (clause("rounding", HeaderClause::rounding) > rounding[spanned_to<&Header::rounding, &Header::rounding_span>])));
 auto const effective_def =
     node((kw("from") > described("a date like `2025-04-01`", date)[set_from] >
           -(kw("to") > described("a date like `2026-03-31`", date)[set_to])) |
@@ -302,15 +316,15 @@ auto const table_def = node(kw("table")[begin_decl{nullptr, DeclKind::Table}] >
 
 // ---- rules
 auto const window_def =
-    node((clause("within", 3) > whole[assign_to<&Window::amount>] > unit[assign_to<&Window::unit>] >
+    node((clause("within", RuleClause::window) > whole[assign_to<&Window::amount>] > unit[assign_to<&Window::unit>] >
           described("`after` or `before`",
                     kw("after")[value_to<&Window::kind, WindowKind::After>] |
                         kw("before")[value_to<&Window::kind, WindowKind::Before>]) >
           name("an event's name")[assign_to<&Window::event>]) |
-         (clause("from", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_from] >
+         (clause("from", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] > bound[set_from] >
           -((kw("to") > bound[set_to]) |
             (kw("until")[value_to<&Window::to_exclusive, true>] > bound[set_to]))) |
-         (clause("before", 3)[value_to<&Window::kind, WindowKind::Between>] > bound[set_to] >
+         (clause("before", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] > bound[set_to] >
           x3::eps[value_to<&Window::to_exclusive, true>]));
 auto const unit_def =
     node(kw("days")[result<TimeUnit::Days>] | kw("day")[result<TimeUnit::Days>] |
@@ -319,33 +333,33 @@ auto const bound_def = node(date[set_date] | name_soft("")[set_event]);
 auto const per_def =
     node(kw("per") > described("`week` or `line`",
                                kw("week")[result<Per::Week>] | kw("line")[result<Per::Line>]));
-auto const fixed_def = node(clause("pay", 4) > agency_name[assign_to<&Fixed::agency>] >
+auto const fixed_def = node(clause("pay", RuleClause::pay) > agency_name[assign_to<&Fixed::agency>] >
                             amount[set_amount] > per[assign_to<&Fixed::per>]);
 auto const share_def =
     node(name("an agency's name")[assign_to<&Share::agency>] > share_amount[set_share_amount]);
 auto const split_def =
-    node(clause("split", kRuleSplit) > share[push_value] > *(sym(",") > share[push_value]) >
+    node(clause("split", RuleClause::split) > share[push_value] > *(sym(",") > share[push_value]) >
          described("`,` before the next share", !(name_soft("") >> share_amount)));
 auto const cap_def =
-    node(clause("cap", 7) > agency_name[assign_to<&Cap::agency>] > kw("at") >
+    node(clause("cap", RuleClause::cap) > agency_name[assign_to<&Cap::agency>] > kw("at") >
          amount[set_amount] > per[assign_to<&Cap::per>] > -sym(",") >
          described("`excess to` and who pays the excess", kw("excess")) > kw("to") >
          described("an agency's name or `panel`",
                    kw("panel") | name_soft("")[assign_to<&Cap::excess_to>]));
-auto const regardless_def = node(clause("regardless", 8) > kw("of") > kw("cost"));
+auto const regardless_def = node(clause("regardless", RuleClause::regardless_of_cost) > kw("of") > kw("cost"));
 auto const excepted = name("the name of the rule it is an exception to");
 auto const rule_decl_def =
     node(kw("rule")[begin_decl{&kRuleClauses, DeclKind::Rule}] >
          name("the rule's name, like `personal_care`")[assign_to<&Rule::id>] >
-         *((clause("ref", 0) > described("the clause reference in quotes, like \"s.4.1\"",
+         *((clause("ref", RuleClause::ref) > described("the clause reference in quotes, like \"s.4.1\"",
                                          quoted)[text_to<&Rule::ref, &Rule::ref_span>]) |
-           (clause("exception", 1) > kw("to") > excepted[push_to<&Rule::exception_to>] >
+           (clause("exception", RuleClause::exception_to) > kw("to") > excepted[push_to<&Rule::exception_to>] >
             *(sym(",") > excepted[push_to<&Rule::exception_to>])) |
-           (clause("when", 2) > expr[assign_to<&Rule::condition>]) |
+           (clause("when", RuleClause::when) > expr[assign_to<&Rule::condition>]) |
            window[assign_to<&Rule::window>] | fixed[assign_to<&Rule::fixed>] | split[set_split] |
-           (clause("odd", 6) > kw("penny") > kw("to") > agency_name[assign_to<&Rule::odd_penny>]) |
+           (clause("odd", RuleClause::odd_penny) > kw("penny") > kw("to") > agency_name[assign_to<&Rule::odd_penny>]) |
            cap[push_to<&Rule::caps>] | regardless[set_regardless] |
-           (clause("because", 9) > reason[text_to<&Rule::reason, &Rule::reason_span>])));
+           (clause("because", RuleClause::because) > reason[text_to<&Rule::reason, &Rule::reason_span>])));
 
 // ---- outcomes
 auto const outcome_ref = described("the clause reference in quotes, like \"CNP 5.2\"", quoted);
@@ -369,25 +383,25 @@ auto const sharing_def =
          described("`overspend` or `underspend`",
                    kw("overspend") | kw("underspend")[value_to<&Sharing::underspend, true>]));
 auto const contribution_def =
-    node(clause("contribution", 1) > agency_name[assign_to<&Contribution::agency>] >
+    node(clause("contribution", PoolClause::contribution) > agency_name[assign_to<&Contribution::agency>] >
          money_amount[assign_to<&Contribution::amount>] >
          -(sharing[add_sharing] >> -(-sym(",") >> sharing[add_sharing])));
 auto const basis_def = node(kw("contributions")[result<ShareBasis::Contributions>] |
                             (kw("actual") > kw("contributions"))[result<ShareBasis::Actual>]);
-auto const overspend_def = node(clause("overspend", 2) > kw("shared") > kw("in") >
+auto const overspend_def = node(clause("overspend", PoolClause::overspend) > kw("shared") > kw("in") >
                                 kw("proportion") > kw("to") > basis[set_value]);
 auto const underspend_def = node(
-    clause("underspend", 3) > kw("returned") > kw("in") > kw("proportion") > kw("to") >
+    clause("underspend", PoolClause::underspend) > kw("returned") > kw("in") > kw("proportion") > kw("to") >
     basis[assign_to<&Underspend::basis>] >
     -(kw("unless") > kw("carried") > kw("forward"))[value_to<&Underspend::carry_forward, true>] >
     -(kw("in") > kw("consultation") > kw("with") >
       kw("partners"))[value_to<&Underspend::provisional, true>]);
-auto const risk_def = node(clause("risk", 4) > kw("capped") > kw("at") > kw("contribution"));
-auto const tolerance_def = node(clause("tolerance", 5) > percent[set_value]);
+auto const risk_def = node(clause("risk", PoolClause::risk_capped) > kw("capped") > kw("at") > kw("contribution"));
+auto const tolerance_def = node(clause("tolerance", PoolClause::tolerance) > percent[set_value]);
 auto const pool_def = node(kw("pool")[begin_decl{&kPoolClauses, DeclKind::Pool}] >
                            name("the pool's name, like `short_breaks`")[assign_to<&Pool::id>] >
                            described("the pool's title in quotes", quoted)[text_to<&Pool::title>] >
-                           *((clause("host", 0) > agency_name[assign_to<&Pool::host>]) |
+                           *((clause("host", PoolClause::host) > agency_name[assign_to<&Pool::host>]) |
                              contribution[push_to<&Pool::contributions>] |
                              overspend[spanned_to<&Pool::overspend, &Pool::overspend_span>] |
                              underspend[set_underspend] | risk[set_risk] |

@@ -81,8 +81,10 @@ struct keyword_parser : leaf_parser<keyword_parser, x3::unused_type> {
 constexpr keyword_parser kw(char const* word) {
     return keyword_parser(word);
 }
-constexpr keyword_parser clause(char const* word, int index) {
-    return keyword_parser(word, index);
+// A keyword that starts the clause `which` (a HeaderClause, RuleClause or PoolClause).
+template <typename Clause>
+constexpr keyword_parser clause(char const* word, Clause which) {
+    return keyword_parser(word, static_cast<int>(which));
 }
 
 // Punctuation: `(`, `,`, `>=`, ...

@@ -48,11 +48,11 @@ void ParseState::count_op(Iter where) {
 void check_required(Header const& header, ParseState const& st) {
     Iter b = st.begin() + header.id.span.offset;
     Iter e = b + header.id.span.length;
-    if (!st.clauses.seen(kHeaderVersion)) {
+    if (!st.clauses.seen(HeaderClause::version)) {
         throw SyntaxError{Code::missing_clause, "the policy header has no `version`", b, e,
                           "add a line like `version \"2025.1\"` after the title"};
     }
-    if (!st.clauses.seen(kHeaderEffective)) {
+    if (!st.clauses.seen(HeaderClause::effective)) {
         throw SyntaxError{Code::missing_clause, "the policy header has no `effective` dates", b, e,
                           "add a line like `effective 2025-04-01 to 2026-03-31` or "
                           "`effective from 2025-04-01`"};
@@ -60,7 +60,7 @@ void check_required(Header const& header, ParseState const& st) {
 }
 
 void check_required(Rule const& rule, ParseState const& st) {
-    if (st.clauses.seen(kRuleSplit)) return;
+    if (st.clauses.seen(RuleClause::split)) return;
     Iter b = st.begin() + rule.id.span.offset;
     throw SyntaxError{Code::missing_clause, "rule `" + rule.id.name + "` has no `split`", b,
                       b + rule.id.span.length,

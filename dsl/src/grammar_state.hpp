@@ -3,7 +3,10 @@
 // objects themselves are immutable and shared, so parsing is thread-safe.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -13,13 +16,52 @@
 
 namespace jointly::dsl::grammar {
 
+// The clauses of each kind of declaration, in the order the syntax contract fixes: an
+// enumerator's value is its place, so each order is written once, here.
+enum class HeaderClause { version, effective, agreed_by, ref, panel, rounding };
+enum class RuleClause { ref, exception_to, when, window, pay, split, odd_penny, cap, regardless_of_cost, because };
+enum class PoolClause { host, contribution, overspend, underspend, risk_capped, tolerance };
+
+// How messages name one clause: `name` in "`cap` must come before `because`", `listed` (when
+// it says more) in the order a help lists.
+template <typename Clause>
+struct ClauseName {
+    Clause clause;
+    char const* name;
+    char const* listed = nullptr;
+};
+
+// True when the names are given in the enumeration's order, one for each clause.
+template <typename Clause, std::size_t N>
+constexpr bool in_order(std::array<ClauseName<Clause>, N> const& names) {
+    for (std::size_t i = 0; i < N; ++i) {
+        if (static_cast<std::size_t>(names[i].clause) != i) return false;
+    }
+    return true;
+}
+
 // The clauses one kind of declaration may hold, in their required order.
 struct ClauseTable {
     char const* in_words;              // "in a rule"
-    std::vector<char const*> names;    // by index, in the user's words
+    std::vector<char const*> names;    // by place, in the user's words
     unsigned repeatable = 0;           // bit i: clause i may appear more than once
-    char const* order_help;            // "a rule's clauses go in this order: ..."
+    std::string order_help;            // "a rule's clauses go in this order: ..."
 };
+
+// The table for `names` (in_order), its help listing them: "<whose> clauses go in this order: ...".
+template <typename Clause, std::size_t N>
+ClauseTable clause_table(char const* in_words, char const* whose,
+                         std::array<ClauseName<Clause>, N> const& names,
+                         std::initializer_list<Clause> repeatable) {
+    ClauseTable table{in_words, {}, 0, std::string(whose) + " clauses go in this order: "};
+    for (ClauseName<Clause> const& n : names) {
+        if (!table.names.empty()) table.order_help += ", ";
+        table.order_help += n.listed != nullptr ? n.listed : n.name;
+        table.names.push_back(n.name);
+    }
+    for (Clause c : repeatable) table.repeatable |= 1U << static_cast<unsigned>(c);
+    return table;
+}
 
 // Checks that the clauses of the declaration being parsed come in order, once each.
 class ClauseTracker {
@@ -31,7 +73,10 @@ public:
     }
     // Records clause `index`, written at [b, e). Throws E1010 (out of order) or E1011 (twice).
     void visit(int index, Iter b, Iter e);
-    bool seen(int index) const { return (seen_ >> index) & 1U; }
+    template <typename Clause>
+    bool seen(Clause clause) const {
+        return (seen_ >> static_cast<unsigned>(clause)) & 1U;
+    }
 
 private:
     ClauseTable const* table_ = nullptr;
@@ -71,11 +116,6 @@ private:
     detail::SourceText const& text_;
     Iter begin_;
 };
-
-// Clause indices the required-clause checks use.
-inline constexpr int kHeaderVersion = 0;
-inline constexpr int kHeaderEffective = 1;
-inline constexpr int kRuleSplit = 5;
 
 // E1009 when a finished header lacks `version` or `effective`, or a rule lacks `split`.
 void check_required(Header const& header, ParseState const& st);

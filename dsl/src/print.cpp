@@ -1,9 +1,11 @@
-#include "print.hpp"
+#include "jointly/dsl/print.hpp"
 
 #include <cstdint>
 #include <cstdio>
 
-namespace jointly::dsl::detail {
+#include "jointly/dsl/builtins.hpp"
+
+namespace jointly::dsl {
 
 namespace {
 
@@ -55,22 +57,17 @@ bool reads_as_word(Expr const& e) {
     return e.kind == ExprKind::Name || e.kind == ExprKind::Text || e.kind == ExprKind::Bool;
 }
 
-char const* op_text(Expr const& e) {
-    switch (e.binary_op) {
-    case BinaryOp::Or: return "or";
-    case BinaryOp::And: return "and";
-    case BinaryOp::Eq: return reads_as_word(e.args[1]) ? "is" : "=";
-    case BinaryOp::Ne: return reads_as_word(e.args[1]) ? "is not" : "!=";
-    case BinaryOp::Lt: return "<";
-    case BinaryOp::Le: return "<=";
-    case BinaryOp::Gt: return ">";
-    case BinaryOp::Ge: return ">=";
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::Div: return "/";
+std::string op_text(Expr const& e) {
+    if (reads_as_word(e.args[1])) {
+        if (e.binary_op == BinaryOp::Eq) return "is";
+        if (e.binary_op == BinaryOp::Ne) return "is not";
     }
-    return "?";
+    return operator_text(e.binary_op);
+}
+
+std::string bound_text(WindowBound const& b) {
+    if (b.date) return date_text(*b.date);
+    return b.event ? b.event->name : std::string();
 }
 
 void print(Expr const& e, int min_prec, std::string& out);
@@ -80,6 +77,16 @@ void print_list(std::vector<Expr> const& items, std::size_t from, std::string& o
         if (i > from) out += ", ";
         print(items[i], kOr, out);
     }
+}
+
+// `count(dst, severe)`, `funders()`; a phrase has parentheses only around arguments:
+// `yearly total`, `yearly total(health)`.
+void print_call(std::string_view name, BuiltinForm form, std::vector<Expr> const& args, std::string& out) {
+    out += name;
+    if (form == BuiltinForm::Phrase && args.empty()) return;
+    out += '(';
+    print_list(args, 0, out);
+    out += ')';
 }
 
 void print(Expr const& e, int min_prec, std::string& out) {
@@ -118,17 +125,18 @@ void print(Expr const& e, int min_prec, std::string& out) {
         break;
     }
     case ExprKind::In:
-        if (e.args.size() != 2) break;
+        if (e.args.size() < 2) break;
         print(e.args[0], kSum, out);
         out += " in ";
-        print(e.args[1], kPrimary, out);
+        if (e.args.size() == 2) {
+            print(e.args[1], kPrimary, out);
+        } else {  // a module built by hand may list the members flat: `x in [a, b]`
+            out += '[';
+            print_list(e.args, 1, out);
+            out += ']';
+        }
         break;
-    case ExprKind::Call:
-        out += e.text;
-        out += '(';
-        print_list(e.args, 0, out);
-        out += ')';
-        break;
+    case ExprKind::Call: print_call(e.text, BuiltinForm::Call, e.args, out); break;
     case ExprKind::List:
         out += '[';
         print_list(e.args, 0, out);
@@ -138,14 +146,11 @@ void print(Expr const& e, int min_prec, std::string& out) {
         out += "at least ";
         if (!e.args.empty()) print(e.args[0], kOr, out);
         break;
-    case ExprKind::YearlyTotal:
-        out += "yearly total";
-        if (!e.args.empty()) {
-            out += '(';
-            print_list(e.args, 0, out);
-            out += ')';
-        }
+    case ExprKind::YearlyTotal: {
+        Builtin const& yearly = builtin("yearly total", BuiltinForm::Phrase);
+        print_call(yearly.name, yearly.form, e.args, out);
         break;
+    }
     }
     if (parens) out += ')';
 }
@@ -180,6 +185,24 @@ std::string date_text(CivilDate d) {
     return buf;
 }
 
+std::string operator_text(BinaryOp op) {
+    switch (op) {
+    case BinaryOp::Or: return "or";
+    case BinaryOp::And: return "and";
+    case BinaryOp::Eq: return "=";
+    case BinaryOp::Ne: return "!=";
+    case BinaryOp::Lt: return "<";
+    case BinaryOp::Le: return "<=";
+    case BinaryOp::Gt: return ">";
+    case BinaryOp::Ge: return ">=";
+    case BinaryOp::Add: return "+";
+    case BinaryOp::Sub: return "-";
+    case BinaryOp::Mul: return "*";
+    case BinaryOp::Div: return "/";
+    }
+    return "?";
+}
+
 std::string quote(std::string_view s) {
     std::string out = "\"";
     for (char c : s) {
@@ -201,4 +224,17 @@ std::string share_text(Share const& s) {
     return s.agency.name + " " + std::to_string(s.numerator) + "/" + std::to_string(s.denominator);
 }
 
-}  // namespace jointly::dsl::detail
+std::string window_text(Window const& w) {
+    if (w.kind != WindowKind::Between) {
+        std::string unit = w.unit == TimeUnit::Days ? "day" : "week";
+        if (w.amount != 1) unit += "s";
+        return "within " + std::to_string(w.amount) + " " + unit +
+               (w.kind == WindowKind::After ? " after " : " before ") + w.event.name;
+    }
+    if (!w.from && w.to) return "before " + bound_text(*w.to);
+    std::string out = "from " + (w.from ? bound_text(*w.from) : std::string());
+    if (w.to) out += (w.to_exclusive ? " until " : " to ") + bound_text(*w.to);
+    return out;
+}
+
+}  // namespace jointly::dsl

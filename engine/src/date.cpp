@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "jointly/dsl/print.hpp"
 #include "jointly/engine/money.hpp"
 
 namespace jointly::engine {
@@ -67,13 +68,7 @@ Date Date::plus_days(std::int64_t n) const {
 
 std::string Date::to_string() const {
     const Civil c = civil_from_days(days_);
-    std::string out;
-    append_padded(out, c.y, 4);
-    out += '-';
-    append_padded(out, c.m, 2);
-    out += '-';
-    append_padded(out, c.d, 2);
-    return out;
+    return dsl::date_text(dsl::CivilDate{c.y, c.m, c.d});
 }
 
 std::string Date::to_display() const {

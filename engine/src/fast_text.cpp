@@ -56,7 +56,9 @@ void append_money_display(std::string& out, Money m) { append_pence(out, m, true
 
 void append_date(std::string& out, Date d) {
     const Civil c = civil_of(d);
-    append_padded(out, c.y, 4);
+    // At least four characters, a sign counting as one (`-005`), as dsl::date_text's `%04d`.
+    if (c.y < 0) out += '-';
+    append_padded(out, c.y, c.y < 0 ? 3 : 4);
     out += '-';
     append_padded(out, c.m, 2);
     out += '-';

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "jointly/dsl/print.hpp"
 #include "wide.hpp"
 #include <numeric>
 
@@ -147,32 +148,10 @@ Money Money::operator-() const {
     return Money(-pence_);
 }
 
-std::string Money::to_string() const {
-    const bool negative = pence_ < 0;
-    const Wide abs = negative ? -Wide{pence_} : Wide{pence_};
-    const auto pounds = static_cast<std::uint64_t>(abs / 100);
-    const auto pennies = static_cast<unsigned>(abs % 100);
-    std::string out = negative ? "-" : "";
-    out += std::to_string(pounds);
-    out += '.';
-    out += static_cast<char>('0' + pennies / 10);
-    out += static_cast<char>('0' + pennies % 10);
-    return out;
-}
+// Pence are a Decimal with two places, so money reads the same here as in a policy.
+std::string Money::to_string() const { return dsl::decimal_text(dsl::Decimal{pence_, 2}); }
 
-std::string Money::to_display() const {
-    const std::string plain = to_string();
-    const bool negative = plain.front() == '-';
-    const std::string body = negative ? plain.substr(1) : plain;
-    const auto dot = body.find('.');
-    const std::string pounds = body.substr(0, dot);
-    std::string grouped;
-    for (std::size_t i = 0; i < pounds.size(); ++i) {
-        if (i != 0 && (pounds.size() - i) % 3 == 0) grouped += ',';
-        grouped += pounds[i];
-    }
-    return std::string(negative ? "-" : "") + "£" + grouped + body.substr(dot);
-}
+std::string Money::to_display() const { return dsl::money_text(dsl::Decimal{pence_, 2}); }
 
 namespace {
 

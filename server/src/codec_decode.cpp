@@ -37,19 +37,6 @@ const char* kind_name(const json& v) {
     }
 }
 
-// "£100,000,000.00": pounds with thousands grouped, for a message naming a limit.
-std::string pounds(engine::Money m) {
-    const std::string plain = m.to_string();  // "-1234567.89"
-    const bool negative = !plain.empty() && plain.front() == '-';
-    const std::string digits = plain.substr(negative ? 1 : 0, plain.find('.') - (negative ? 1 : 0));
-    std::string out = negative ? "-£" : "£";
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return out + plain.substr(plain.find('.'));
-}
-
 // An amount the caller sent, at most `limits.max_amount` either side of zero; else E4213 at
 // `path` naming the maximum.
 bool within_max(engine::Money m, const DecodeLimits& limits, const std::string& what, const std::string& path,
@@ -58,8 +45,8 @@ bool within_max(engine::Money m, const DecodeLimits& limits, const std::string& 
     const std::int64_t max = limits.max_amount.in_pence();
     if (p <= max && p >= -max) return true;
     errors.push_back(engine::EvalError{codes::kAmountTooLarge, path,
-                                       what + " is " + pounds(m) + "; an amount may be at most " +
-                                           pounds(limits.max_amount),
+                                       what + " is " + m.to_display() + "; an amount may be at most " +
+                                           limits.max_amount.to_display(),
                                        std::nullopt});
     return false;
 }

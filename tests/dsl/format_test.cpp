@@ -10,6 +10,7 @@
 
 #include "jointly/dsl/format.hpp"
 #include "jointly/dsl/parse.hpp"
+#include "jointly/dsl/print.hpp"
 
 namespace fs = std::filesystem;
 using namespace jointly::dsl;
@@ -252,6 +253,39 @@ TEST(Format, WithoutSourceGroupsOneLineDeclarationsByKind) {
     ASSERT_TRUE(r.module);
     EXPECT_EQ(format(*r.module, ""),
               kHead + "\nagency a \"A\"\nagency b \"B\"\n\nevent e\n");
+}
+
+// The one printer on what only a hand-built module or the engine's messages give it.
+TEST(Print, LiteralsOperatorsAndHandBuiltExpressions) {
+    EXPECT_EQ(money_text(Decimal{-123456789, 2}), "-\xC2\xA3" "1,234,567.89");
+    EXPECT_EQ(money_text(Decimal{0, 0}), "\xC2\xA3" "0");
+    EXPECT_EQ(decimal_text(Decimal{-5, 3}), "-0.005");
+    EXPECT_EQ(date_text(CivilDate{987, 6, 5}), "0987-06-05");
+    EXPECT_EQ(quote(R"(a "b" \)"), R"("a \"b\" \\")");
+    EXPECT_EQ(operator_text(BinaryOp::Eq), "=");
+    EXPECT_EQ(operator_text(BinaryOp::Le), "<=");
+
+    Expr x;
+    x.kind = ExprKind::Name;
+    x.text = "x";
+    Expr a = x;
+    a.text = "a";
+    Expr b = x;
+    b.text = "b";
+    Expr in;
+    in.kind = ExprKind::In;
+    in.args = {x, a, b};
+    EXPECT_EQ(expr_text(in), "x in [a, b]");
+
+    Expr yearly;
+    yearly.kind = ExprKind::YearlyTotal;
+    EXPECT_EQ(expr_text(yearly), "yearly total");
+    yearly.args = {a};
+    EXPECT_EQ(expr_text(yearly), "yearly total(a)");
+    Expr funders;
+    funders.kind = ExprKind::Call;
+    funders.text = "funders";
+    EXPECT_EQ(expr_text(funders), "funders()");
 }
 
 }  // namespace

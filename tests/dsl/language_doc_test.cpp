@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "jointly/dsl/builtins.hpp"
 #include "jointly/dsl/parse.hpp"
 #include "lexical.hpp"
 
@@ -151,6 +152,34 @@ TEST(LanguageDoc, ListsExactlyTheReservedWords) {
     std::set<std::string> reserved;
     for (auto const* k = grammar::keywords_begin(); k != grammar::keywords_end(); ++k) {
         reserved.insert(std::string(*k));
+    }
+    EXPECT_EQ(listed, reserved);
+}
+
+// The functions table lists every builtin that takes arguments, and the sentence on names
+// the checker reserves names exactly the reserved builtins.
+TEST(LanguageDoc, ListsTheBuiltins) {
+    const std::string text = doc();
+    const auto table = text.find("Functions (there are no others");
+    const auto names = text.find("\nNames: ", table);
+    ASSERT_NE(table, std::string::npos);
+    ASSERT_NE(names, std::string::npos);
+    const std::string functions = text.substr(table, names - table);
+    for (Builtin const& b : kBuiltins) {
+        if (b.form != BuiltinForm::Call && b.form != BuiltinForm::Phrase) continue;
+        EXPECT_NE(functions.find("| `" + std::string(b.name) + "("), std::string::npos) << b.name;
+    }
+    const auto begin = text.find("The checker reserves a few more names");
+    ASSERT_NE(begin, std::string::npos);
+    const std::string sentence = text.substr(begin, text.find("E2013", begin) - begin);
+    std::set<std::string> listed;
+    const std::regex word("`([a-z_]+)`");
+    for (auto it = std::sregex_iterator(sentence.begin(), sentence.end(), word); it != std::sregex_iterator(); ++it) {
+        listed.insert((*it)[1].str());
+    }
+    std::set<std::string> reserved;
+    for (Builtin const& b : kBuiltins) {
+        if (b.reserved()) reserved.insert(std::string(b.name));
     }
     EXPECT_EQ(listed, reserved);
 }

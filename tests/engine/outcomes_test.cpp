@@ -98,7 +98,7 @@ TEST(YearlyTotal, TraceShowsTheValueCompared) {
     bool found = false;
     for (const engine::TraceStep& step : dec.trace) {
         for (const std::string& d : step.detail) {
-            found = found || d == "yearly total > £200000: false (yearly total is £130,714.29)";
+            found = found || d == "yearly total > £200,000: false (yearly total is £130,714.29)";
         }
     }
     EXPECT_TRUE(found);

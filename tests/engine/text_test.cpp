@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine_fixture.hpp"
+#include "jointly/dsl/print.hpp"
 #include "fast_text.hpp"  // engine/src: white-box
 #include "sha256.hpp"     // engine/src: white-box
 
@@ -245,6 +246,41 @@ TEST(FastText, SameAsMoneyAndDate) {
         ASSERT_EQ(iso, date.to_string());
         ASSERT_EQ(words, date.to_display());
         ASSERT_EQ(engine::detail::financial_year_of(date), date.financial_year_start().year());
+    }
+}
+
+// The hot path against the one printer (jointly/dsl/print.hpp) directly, at the edges: zero,
+// single pence, each grouping boundary either side of zero, the extremes of int64, and dates
+// with negative and five-digit years.
+TEST(FastText, SameAsTheOnePrinter) {
+    std::vector<std::int64_t> pence{0, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    for (std::int64_t p = 1; p <= INT64_MAX / 10; p *= 10) {
+        for (const std::int64_t q : {p - 1, p, p + 1, 5 * p}) {
+            pence.push_back(q);
+            pence.push_back(-q);
+        }
+    }
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<std::int64_t> any(INT64_MIN, INT64_MAX);
+    for (int i = 0; i < 5000; ++i) pence.push_back(any(rng) >> (i % 60));
+    for (const std::int64_t p : pence) {
+        const engine::Money money = engine::Money::pence(p);
+        std::string plain;
+        std::string display;
+        engine::detail::append_money(plain, money);
+        engine::detail::append_money_display(display, money);
+        ASSERT_EQ(plain, dsl::decimal_text(dsl::Decimal{p, 2})) << p;
+        ASSERT_EQ(display, dsl::money_text(dsl::Decimal{p, 2})) << p;
+    }
+    std::vector<engine::Date> dates{engine::Date::from_civil(-5, 3, 1), engine::Date::from_civil(-1234, 12, 31),
+                                    engine::Date::from_civil(0, 1, 1), engine::Date::from_civil(999, 7, 4),
+                                    engine::Date::from_civil(12345, 6, 7)};
+    std::uniform_int_distribution<std::int32_t> days(-1'200'000, 3'000'000);
+    for (int i = 0; i < 20000; ++i) dates.push_back(engine::Date::from_days(days(rng)));
+    for (const engine::Date date : dates) {
+        std::string iso;
+        engine::detail::append_date(iso, date);
+        ASSERT_EQ(iso, dsl::date_text(dsl::CivilDate{date.year(), date.month(), date.day()}));
     }
 }
 

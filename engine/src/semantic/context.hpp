@@ -18,9 +18,11 @@
 
 #include "compiled.hpp"
 #include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/builtins.hpp"
 #include "jointly/dsl/check.hpp"
 #include "jointly/dsl/codes.hpp"
 #include "jointly/dsl/diagnostic.hpp"
+#include "jointly/dsl/print.hpp"
 
 namespace jointly::engine::semantic {
 
@@ -220,9 +222,6 @@ inline const Span& pick(const Span& span, const Span& fallback) {
     return span.line > 0 ? span : fallback;
 }
 
-// The exact rational value of a decimal literal, as text "units/10^scale" helpers.
-std::string decimal_text(const Decimal& d);  // `1500.5`
-std::string date_text(const CivilDate& d);   // `2025-04-01`
 bool date_less(const CivilDate& a, const CivilDate& b);
 
 }  // namespace jointly::engine::semantic

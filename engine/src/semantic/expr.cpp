@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "context.hpp"
-#include "expr_text.hpp"
 
 namespace jointly::engine::semantic {
 namespace {
@@ -24,22 +23,13 @@ bool is_zero_literal(const Expr& e) {
            e.number.units == 0;
 }
 
-std::string op_text(BinaryOp op) {
-    switch (op) {
-        case BinaryOp::Or: return "or";
-        case BinaryOp::And: return "and";
-        case BinaryOp::Eq: return "is";
-        case BinaryOp::Ne: return "is not";
-        case BinaryOp::Lt: return "<";
-        case BinaryOp::Le: return "<=";
-        case BinaryOp::Gt: return ">";
-        case BinaryOp::Ge: return ">=";
-        case BinaryOp::Add: return "+";
-        case BinaryOp::Sub: return "-";
-        case BinaryOp::Mul: return "*";
-        case BinaryOp::Div: return "/";
+// What an unknown function may have meant.
+std::vector<std::string> function_names() {
+    std::vector<std::string> names;
+    for (const Builtin& b : kBuiltins) {
+        if (b.form == BuiltinForm::Call) names.emplace_back(b.name);
     }
-    return "?";
+    return names;
 }
 
 bool is_comparison(BinaryOp op) {
@@ -423,7 +413,7 @@ private:
                 ok = false;
                 if (t.type.tag != TypeTag::Error) {
                     c_.emit(Code::not_bool_operand, e.args[i].span,
-                            "`" + op_text(e.binary_op) + "` needs true/false on both sides, but the " +
+                            "`" + operator_text(e.binary_op) + "` needs true/false on both sides, but the " +
                                 sides[i] + " side is `" + type_name(t.type) + "`",
                             "compare it to something, e.g. `x > £0`");
                 }
@@ -487,7 +477,7 @@ private:
             const Typed service = type(service_left ? left : right);
             if (ordering) {
                 c_.emit(Code::not_orderable, e.span,
-                        "cannot order services with `" + op_text(e.binary_op) + "`",
+                        "cannot order services with `" + operator_text(e.binary_op) + "`",
                         "use `service is x` or `service in [x, y]`");
                 return {boolean, -1};
             }
@@ -519,7 +509,7 @@ private:
         if (ordering && (!is_orderable(lt.type.tag) || !is_orderable(rt.type.tag))) {
             const Type& bad = is_orderable(lt.type.tag) ? rt.type : lt.type;
             c_.emit(Code::not_orderable, e.span,
-                    "cannot order `" + type_name(bad) + "` values with `" + op_text(e.binary_op) + "`",
+                    "cannot order `" + type_name(bad) + "` values with `" + operator_text(e.binary_op) + "`",
                     bad.tag == TypeTag::LevelMap ? "count its levels: `count(map, at least severe) >= 1`"
                                                  : "use `is` or `is not`");
             return {boolean, -1};
@@ -598,7 +588,7 @@ private:
         }
         if (!result) {
             c_.emit(Code::bad_arithmetic, e.span,
-                    "cannot apply `" + op_text(e.binary_op) + "` to `" + type_name(a.type) + "` and `" +
+                    "cannot apply `" + operator_text(e.binary_op) + "` to `" + type_name(a.type) + "` and `" +
                         type_name(b.type) + "`",
                     x == TypeTag::Money || y == TypeTag::Money
                         ? "money adds to money, and multiplies or divides by a number or a percentage"
@@ -608,14 +598,20 @@ private:
         return node({*result, {}}, arithmetic_op(e.binary_op), e.span, a.node, b.node);
     }
 
+    // E2012 for a builtin given the wrong number or kind of arguments.
+    void wrong_arguments(const Builtin& b, const Span& span) {
+        c_.emit(Code::wrong_arguments, span, "`" + std::string(b.name) + "` takes " + std::string(b.takes));
+    }
+
     Typed call(const Expr& e) {
         if (e.text == "count") return count(e);
         if (e.text == "lookup") return lookup(e);
         const Type money{TypeTag::Money, {}};
         if (e.text == "total") {
             needs_total(e, "`total(...)`");
-            if (e.args.size() != 1 || e.args[0].kind != ExprKind::Name) {
-                c_.emit(Code::wrong_arguments, e.span, "`total` takes one agency, e.g. `total(health)`");
+            const Builtin& total = builtin("total", BuiltinForm::Call);
+            if (!total.accepts(e.args.size()) || e.args[0].kind != ExprKind::Name) {
+                wrong_arguments(total, e.span);
                 return {money, -1};
             }
             if (!c_.require_agency(Ident{e.args[0].text, e.args[0].span}, true)) return {money, -1};
@@ -624,9 +620,9 @@ private:
         if (e.text == "funders") {
             needs_total(e, "`funders(...)`");
             const Type whole{TypeTag::Whole, {}};
-            if (e.args.size() > 1 || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
-                c_.emit(Code::wrong_arguments, e.span,
-                        "`funders` takes at most one service, e.g. `funders(personal_care)`");
+            const Builtin& funders = builtin("funders", BuiltinForm::Call);
+            if (!funders.accepts(e.args.size()) || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
+                wrong_arguments(funders, e.span);
                 return {whole, -1};
             }
             if (e.args.empty()) return leaf(whole, Op::FundersAll, Dep::Outcome, e.span);
@@ -634,7 +630,7 @@ private:
             return leaf(whole, Op::Funders, Dep::Outcome, e.span, c_.service_literal(e.args[0].text));
         }
         c_.emit(Code::unknown_function, e.span, "unknown function `" + e.text + "`",
-                c_.suggestion(e.text, {"count", "lookup", "total", "funders"}));
+                c_.suggestion(e.text, function_names()));
         for (const Expr& arg : e.args) type(arg);
         return {};
     }
@@ -647,9 +643,9 @@ private:
     Typed yearly_total(const Expr& e) {
         needs_total(e, "`yearly total`");
         const Type money{TypeTag::Money, {}};
-        if (e.args.size() > 1 || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
-            c_.emit(Code::wrong_arguments, e.span,
-                    "`yearly total` takes at most one agency, e.g. `yearly total(health)`");
+        const Builtin& yearly = builtin("yearly total", BuiltinForm::Phrase);
+        if (!yearly.accepts(e.args.size()) || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
+            wrong_arguments(yearly, e.span);
             return {money, -1};
         }
         if (e.args.empty()) return leaf(money, Op::YearlyTotal, Dep::Outcome, e.span);
@@ -659,9 +655,8 @@ private:
 
     Typed count(const Expr& e) {
         const Type whole{TypeTag::Whole, {}};
-        if (e.args.size() != 2) {
-            c_.emit(Code::wrong_arguments, e.span,
-                    "`count` takes a map and a level, e.g. `count(dst, severe)`");
+        if (!builtin("count", BuiltinForm::Call).accepts(e.args.size())) {
+            wrong_arguments(builtin("count", BuiltinForm::Call), e.span);
             return {whole, -1};
         }
         const Typed map = type(e.args[0]);
@@ -691,9 +686,8 @@ private:
     }
 
     Typed lookup(const Expr& e) {
-        if (e.args.size() != 2) {
-            c_.emit(Code::wrong_arguments, e.span,
-                    "`lookup` takes a table and a whole number, e.g. `lookup(band, points)`");
+        if (!builtin("lookup", BuiltinForm::Call).accepts(e.args.size())) {
+            wrong_arguments(builtin("lookup", BuiltinForm::Call), e.span);
             return {};
         }
         Type result;
@@ -949,13 +943,13 @@ std::vector<detail::Conjunct> conjuncts(const Checker& c, const Expr& e, std::in
             self(self, x.args[1], n.b);
             return;
         }
-        detail::Conjunct conjunct{at, detail::expr_text(x), {}};
+        detail::Conjunct conjunct{at, expr_text(x), {}};
         const bool comparison = n.op == Op::Eq || n.op == Op::Ne || n.op == Op::Lt || n.op == Op::Le ||
                                 n.op == Op::Gt || n.op == Op::Ge;
         if (comparison && x.args.size() == 2 &&
             c.program.nodes[static_cast<std::size_t>(n.a)].op != Op::Const &&
             c.program.nodes[static_cast<std::size_t>(n.a)].op != Op::Service) {
-            conjunct.value_label = detail::expr_text(x.args[0]);
+            conjunct.value_label = expr_text(x.args[0]);
         }
         out.push_back(std::move(conjunct));
     };

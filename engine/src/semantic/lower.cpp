@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "context.hpp"
-#include "expr_text.hpp"
 
 namespace jointly::engine::semantic {
 namespace {
@@ -67,7 +66,7 @@ void service_keys(const Expr& e, std::vector<std::string>& out) {
 
 detail::CWindow window(const Checker& c, const Window& w) {
     detail::CWindow out;
-    out.label = detail::window_text(w);
+    out.label = window_text(w);
     auto event = [&](const Ident& id) { return static_cast<std::int32_t>(index_of(c, id.name)); };
     const std::int64_t days = w.unit == TimeUnit::Weeks ? w.amount * 7 : w.amount;
     switch (w.kind) {

@@ -1,7 +1,6 @@
 // Checker: the symbol tables, duplicate and clashing declarations, reserved names, and
 // what is declared but never used.
 #include <algorithm>
-#include <array>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -13,9 +12,6 @@ namespace {
 
 // Names the language defines itself: in expressions (`service`, `total`, `age`) and in
 // reason placeholders (`cost`, `days`, `line`). Declaring one would hide it.
-constexpr std::array<std::string_view, 6> kReserved = {"service", "total", "age",
-                                                       "cost",    "days",  "line"};
-
 struct Declaration {
     SymbolKind kind;
     const Ident* id;
@@ -218,9 +214,9 @@ std::vector<std::string> Checker::value_names() const {
         const std::vector<std::string> more = names_of(kind);
         names.insert(names.end(), more.begin(), more.end());
     }
-    names.emplace_back("service");
-    names.emplace_back("total");
-    names.emplace_back("age");
+    for (const Builtin& b : kBuiltins) {
+        if (b.form == BuiltinForm::Name) names.emplace_back(b.name);
+    }
     return names;
 }
 
@@ -262,8 +258,7 @@ void collect_symbols(Checker& c) {
                      });
     for (const Declaration& d : declarations) {
         const std::string& name = d.id->name;
-        if (d.kind != SymbolKind::Level &&
-            std::find(kReserved.begin(), kReserved.end(), name) != kReserved.end()) {
+        if (d.kind != SymbolKind::Level && is_reserved_name(name)) {
             std::string help = "choose another name";
             if (name == "age") {
                 help = "`age` is worked out from a `date_of_birth: date` fact; declare that instead";
@@ -314,27 +309,6 @@ void check_usage(Checker& c) {
                "fact `" + m.facts[i].id.name + "` is never used",
                "use it in a condition or a reason, or remove it so callers need not supply it");
     }
-}
-
-std::string decimal_text(const Decimal& d) {
-    const bool negative = d.units < 0;
-    // Work in unsigned magnitude so INT64_MIN is safe.
-    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(d.units)
-                                             : static_cast<std::uint64_t>(d.units);
-    std::string digits = std::to_string(magnitude);
-    const auto scale = static_cast<std::size_t>(std::max(0, d.scale));
-    if (scale > 0) {
-        if (digits.size() <= scale) digits.insert(0, scale - digits.size() + 1, '0');
-        digits.insert(digits.size() - scale, ".");
-        while (digits.back() == '0') digits.pop_back();
-        if (digits.back() == '.') digits.pop_back();
-    }
-    return negative ? "-" + digits : digits;
-}
-
-std::string date_text(const CivilDate& d) {
-    auto two = [](int v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-    return std::to_string(d.year) + "-" + two(d.month) + "-" + two(d.day);
 }
 
 bool date_less(const CivilDate& a, const CivilDate& b) {

@@ -110,14 +110,23 @@ Rel negate(Rel r) {
     return r;
 }
 
+// `1.50` as `1.5`: equal literals written with different decimal places get one key.
+Decimal without_trailing_zeros(Decimal d) {
+    while (d.scale > 0 && d.units % 10 == 0) {
+        d.units /= 10;
+        --d.scale;
+    }
+    return d;
+}
+
 std::string canonical(const Expr& e) {
     switch (e.kind) {
         case ExprKind::Bool: return e.boolean ? "true" : "false";
-        case ExprKind::Number: return decimal_text(e.number);
-        case ExprKind::Money: return "£" + decimal_text(e.number);
-        case ExprKind::Percent: return decimal_text(e.number) + "%";
+        case ExprKind::Number: return decimal_text(without_trailing_zeros(e.number));
+        case ExprKind::Money: return money_text(without_trailing_zeros(e.number));
+        case ExprKind::Percent: return decimal_text(without_trailing_zeros(e.number)) + "%";
         case ExprKind::Date: return date_text(e.date);
-        case ExprKind::Text: return "\"" + e.text + "\"";
+        case ExprKind::Text: return quote(e.text);
         case ExprKind::Name: return e.text;
         default: break;
     }

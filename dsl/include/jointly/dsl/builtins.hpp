@@ -1,0 +1,75 @@
+// The language's builtins: the one table the checker reads for reserved names, suggestions
+// and argument counts, the printer for how a builtin is written, and the documentation test
+// for the list in docs/language.md.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace jointly::dsl {
+
+enum class BuiltinForm {
+    Name,         // a bare name standing for a value: `service`
+    Call,         // a function, always with parentheses: `count(dst, severe)`, `funders()`
+    Phrase,       // keywords, parentheses only around arguments: `yearly total`, `yearly total(health)`
+    Placeholder,  // only in a reason's `{...}`: `{cost}`
+};
+
+struct Builtin {
+    std::string_view name;
+    BuiltinForm form;
+    std::size_t min_args;
+    std::size_t max_args;
+    std::string_view takes;        // "`count` takes ...": what its arguments are, with an example
+    std::string_view description;  // one line
+
+    bool accepts(std::size_t args) const { return args >= min_args && args <= max_args; }
+    // A name that stands for a value cannot be declared: the declaration would hide it. A
+    // function's name can, since a call is told apart by its parentheses.
+    bool reserved() const { return form == BuiltinForm::Name || form == BuiltinForm::Placeholder; }
+};
+
+inline constexpr std::array<Builtin, 11> kBuiltins{{
+    {"count", BuiltinForm::Call, 2, 2, "a map and a level, e.g. `count(dst, severe)`",
+     "how many domains of a `map of` fact are at a level (or `at least` it)"},
+    {"lookup", BuiltinForm::Call, 2, 2, "a table and a whole number, e.g. `lookup(band, points)`",
+     "the value of the table's row that holds the number"},
+    {"total", BuiltinForm::Call, 1, 1, "one agency, e.g. `total(health)`",
+     "in outcomes: that agency's part of the package"},
+    {"funders", BuiltinForm::Call, 0, 1, "at most one service, e.g. `funders(personal_care)`",
+     "in outcomes: how many agencies pay for the service (or for anything)"},
+    {"yearly total", BuiltinForm::Phrase, 0, 1, "at most one agency, e.g. `yearly total(health)`",
+     "in outcomes: the package's (or the agency's) largest total in one financial year"},
+    {"service", BuiltinForm::Name, 0, 0, "", "in rules: the service of the cost line"},
+    {"total", BuiltinForm::Name, 0, 0, "", "in outcomes: the package total"},
+    {"age", BuiltinForm::Name, 0, 0, "", "in rules: whole years, from the `date_of_birth` fact"},
+    {"cost", BuiltinForm::Placeholder, 0, 0, "", "in a rule's reason: the line's cost"},
+    {"days", BuiltinForm::Placeholder, 0, 0, "", "in a rule's reason: the days the line covers"},
+    {"line", BuiltinForm::Placeholder, 0, 0, "", "in a rule's reason: the line's id"},
+}};
+
+// The builtin of that name and form; nullptr when there is none.
+constexpr Builtin const* find_builtin(std::string_view name, BuiltinForm form) {
+    for (Builtin const& b : kBuiltins) {
+        if (b.name == name && b.form == form) return &b;
+    }
+    return nullptr;
+}
+
+// The builtin of that name and form, found while compiling: a name not in the table does
+// not compile.
+consteval Builtin const& builtin(std::string_view name, BuiltinForm form) {
+    Builtin const* b = find_builtin(name, form);
+    if (b == nullptr) throw "no such builtin";
+    return *b;
+}
+
+constexpr bool is_reserved_name(std::string_view name) {
+    for (Builtin const& b : kBuiltins) {
+        if (b.reserved() && b.name == name) return true;
+    }
+    return false;
+}
+
+}  // namespace jointly::dsl
