@@ -416,7 +416,7 @@ TEST(Check, WithoutAgreedByEveryContributorMustDecide) {
         "pool q \"Q\"\n  contribution a £1 sharing overspend\n  contribution b £1\n"
         "  overspend shared in proportion to contributions\n  underspend returned in proportion to contributions\n");
     ASSERT_EQ(ds.size(), 1U) << dump(ds);
-    EXPECT_EQ(ds[0].code, "W2007");
+    EXPECT_EQ(code_text(ds[0].code), "W2007");
     EXPECT_EQ(ds[0].span.line, 10U);
     EXPECT_EQ(ds[0].message,
               "`b` contributes to pool `q` but is not a party to the agreement (the header names no parties: "

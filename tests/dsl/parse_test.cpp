@@ -312,12 +312,12 @@ TEST(ParseRobustness, DeepNestingIsAnErrorNotACrash) {
                              std::string(100000, ')') + "\n";
     const ParseResult r = parse(deep, "deep.jf");
     ASSERT_FALSE(r.module);
-    EXPECT_EQ(r.diagnostics.at(0).code, "E1016");
+    EXPECT_EQ(code_text(r.diagnostics.at(0).code), "E1016");
     std::string negations = kHeader + "let x = ";
     for (int i = 0; i < 100000; ++i) negations += "- ";
     const ParseResult r2 = parse(negations + "1\n", "neg.jf");
     ASSERT_FALSE(r2.module);
-    EXPECT_EQ(r2.diagnostics.at(0).code, "E1016");
+    EXPECT_EQ(code_text(r2.diagnostics.at(0).code), "E1016");
 }
 
 TEST(ParseRobustness, LongOperatorChainIsBounded) {
@@ -325,7 +325,7 @@ TEST(ParseRobustness, LongOperatorChainIsBounded) {
     for (int i = 0; i < 100000; ++i) chain += " + 1";
     const ParseResult r = parse(chain + "\n", "chain.jf");
     ASSERT_FALSE(r.module);
-    EXPECT_EQ(r.diagnostics.at(0).code, "E1016");
+    EXPECT_EQ(code_text(r.diagnostics.at(0).code), "E1016");
     std::string ok = kHeader + "let x = 1";
     for (int i = 0; i < 1000; ++i) ok += " + 1";
     EXPECT_TRUE(parse(ok + "\n", "ok.jf").module);
@@ -368,7 +368,7 @@ TEST_P(ParseUtf8, RefusesInvalidTextAtItsFirstBadByte) {
     EXPECT_FALSE(r.module);
     ASSERT_EQ(r.diagnostics.size(), 1U) << render_lines(r.diagnostics);
     const Diagnostic& d = r.diagnostics[0];
-    EXPECT_EQ(d.code, "E1017");
+    EXPECT_EQ(code_text(d.code), "E1017");
     EXPECT_EQ(d.message, "the policy text is not valid UTF-8 (byte " + c.byte + ")");
     EXPECT_EQ(d.span.line, c.line);
     EXPECT_EQ(d.span.column, c.column);
@@ -411,7 +411,7 @@ TEST(ParseUtf8Valid, ALongInvalidLineIsPlacedExactly) {
     for (int i = 0; i < 200000; ++i) line += "\xc3\xa9\xe2\x82\xac";
     const ParseResult r = parse(kHeader + line + "\xff\n", "long.jf");
     ASSERT_EQ(r.diagnostics.size(), 1U);
-    EXPECT_EQ(r.diagnostics[0].code, "E1017");
+    EXPECT_EQ(code_text(r.diagnostics[0].code), "E1017");
     EXPECT_EQ(r.diagnostics[0].span.line, 4U);
     EXPECT_EQ(r.diagnostics[0].span.column, 2U + 400000U + 1U);
 }

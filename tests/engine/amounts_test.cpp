@@ -151,7 +151,7 @@ TEST(Amounts, NegativeIsAnEvaluationError) {
     const engine::EvalResult result = engine::evaluate(program(), r);
     EXPECT_FALSE(result.decision);
     ASSERT_EQ(result.errors.size(), 1U);
-    EXPECT_EQ(result.errors[0].code, "E3006");
+    EXPECT_EQ(code_text(result.errors[0].code), "E3006");
     EXPECT_EQ(result.errors[0].path, "/lines/0");
     EXPECT_EQ(result.errors[0].message, "a cap works out at -£200.00, below £0");
     ASSERT_TRUE(result.errors[0].policy_span);

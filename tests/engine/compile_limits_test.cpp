@@ -65,7 +65,7 @@ using jointly::testing::window_rules;
 
 bool has(const CheckResult& r, const std::string& code) {
     for (const dsl::Diagnostic& d : r.diagnostics) {
-        if (dsl::code_text(d.code) == code) return true;
+        if (code_text(d.code) == code) return true;
     }
     return false;
 }

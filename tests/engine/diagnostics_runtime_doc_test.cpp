@@ -146,7 +146,7 @@ TEST(RuntimeDiagnosticsDoc, EverySectionHasItsExamples) {
 
 std::string codes_of(const std::vector<engine::EvalError>& errors) {
     std::string out;
-    for (const engine::EvalError& e : errors) out += std::string(dsl::code_text(e.code)) + " " + e.path + ": " + e.message + "\n";
+    for (const engine::EvalError& e : errors) out += std::string(code_text(e.code)) + " " + e.path + ": " + e.message + "\n";
     return out;
 }
 
@@ -180,7 +180,7 @@ TEST_P(RuntimeExample, ProducesItsCode) {
     const std::vector<engine::EvalError> errors = run_request(s, *compiled.program);
     if (std::getenv("JOINTLY_SHOW_ERRORS") != nullptr) std::cout << s.code << "\n" << codes_of(errors);
     bool found = false;
-    for (const engine::EvalError& e : errors) found = found || dsl::code_text(e.code) == s.code;
+    for (const engine::EvalError& e : errors) found = found || code_text(e.code) == s.code;
     EXPECT_TRUE(found) << s.code << " not produced; got:\n" << codes_of(errors);
 }
 

@@ -77,7 +77,7 @@ TEST_P(RequestErrors, ReportedWithCodeAndPointer) {
     EXPECT_FALSE(result.decision.has_value());
     ASSERT_FALSE(result.errors.empty());
     const auto it = std::find_if(result.errors.begin(), result.errors.end(),
-                                 [&](const engine::EvalError& e) { return dsl::code_text(e.code) == c.code && e.path == c.path; });
+                                 [&](const engine::EvalError& e) { return code_text(e.code) == c.code && e.path == c.path; });
     EXPECT_NE(it, result.errors.end()) << "first error: " << result.errors[0].code << " " << result.errors[0].path
                                        << " " << result.errors[0].message;
     for (const engine::EvalError& e : result.errors) {

@@ -50,7 +50,7 @@ TEST_P(SegmentLimit, CountsEverySegmentOfTheRequest) {
     ASSERT_FALSE(r.decision);
     ASSERT_EQ(r.errors.size(), 1U);
     EXPECT_EQ(r.errors[0].code, engine::codes::kTooManySegments);
-    EXPECT_EQ(r.errors[0].code, "E3007");
+    EXPECT_EQ(code_text(r.errors[0].code), "E3007");
     EXPECT_EQ(r.errors[0].path, c.path);
     EXPECT_EQ(r.errors[0].message,
               "the request needs more than " + std::to_string(c.max_segments) +

@@ -126,7 +126,7 @@ TEST(Proportional, NegativeSpendIsARequestError) {
     request.spend = Money::pence(-1);
     const PoolResult result = reconcile_proportional({{"health", Money::pence(100)}}, request);
     ASSERT_FALSE(result.reconciliation.has_value());
-    EXPECT_EQ(result.errors.at(0).code, "E4104");
+    EXPECT_EQ(code_text(result.errors.at(0).code), "E4104");
     EXPECT_EQ(result.errors.at(0).path, "/spend");
 }
 
@@ -135,7 +135,7 @@ TEST(Proportional, NoContributionsCannotShareAnOverspend) {
     request.spend = Money::pence(100);
     const PoolResult result = reconcile_proportional({{"health", Money()}}, request);
     ASSERT_FALSE(result.reconciliation.has_value());
-    EXPECT_EQ(result.errors.at(0).code, "E3103");
+    EXPECT_EQ(code_text(result.errors.at(0).code), "E3103");
 }
 
 }  // namespace

@@ -82,8 +82,8 @@ TEST_P(DecodeBad, NamesTheField) {
     bool found = false;
     std::string all;
     for (const auto& e : r.errors) {
-        all += std::string(dsl::code_text(e.code)) + " " + e.path + ": " + e.message + "\n";
-        EXPECT_EQ(dsl::code_text(e.code).substr(0, 2), "E4") << e.code;
+        all += std::string(code_text(e.code)) + " " + e.path + ": " + e.message + "\n";
+        EXPECT_EQ(code_text(e.code).substr(0, 2), "E4") << e.code;
         if (e.path == c.path && e.message.find(c.message) != std::string::npos) found = true;
     }
     EXPECT_TRUE(found) << "wanted " << c.path << ": " << c.message << "\ngot:\n" << all;

@@ -37,7 +37,7 @@ TEST_P(RepeatedKey, IsRefusedWithItsPointer) {
     const Duplicate& c = GetParam();
     const auto parsed = server::parse_json(c.text);
     ASSERT_FALSE(parsed.value) << c.text;
-    EXPECT_EQ(parsed.error.code, "E4212");
+    EXPECT_EQ(code_text(parsed.error.code), "E4212");
     EXPECT_EQ(parsed.error.code, server::codes::kDuplicateKey);
     EXPECT_EQ(parsed.error.path, c.path);
     EXPECT_EQ(parsed.error.message, std::string("the key `") + c.key + "` appears twice in one object");
@@ -94,13 +94,13 @@ TEST(ParseJson, BuildsWhatNlohmannBuilds) {
 
 TEST(ParseJson, KeepsItsOtherErrors) {
     const auto deep = server::parse_json(R"({"a": [[[["deep"]]]]})", 4);
-    EXPECT_EQ(deep.error.code, "E4202");
+    EXPECT_EQ(code_text(deep.error.code), "E4202");
     const auto bad = server::parse_json(R"({"a": 1,)");
-    EXPECT_EQ(bad.error.code, "E4201");
+    EXPECT_EQ(code_text(bad.error.code), "E4201");
     EXPECT_EQ(bad.error.message.rfind("the body is not valid JSON: parse error at line 1, column 9", 0), 0U)
         << bad.error.message;
     const auto trailing = server::parse_json(R"({"a": 1} {"a": 1})");
-    EXPECT_EQ(trailing.error.code, "E4201");
+    EXPECT_EQ(code_text(trailing.error.code), "E4201");
 }
 
 // --- decode_request: amounts at most £100,000,000.00, lines at most 18,263 days, 168 hours
@@ -134,7 +134,7 @@ TEST_P(InputBound, IsEnforcedAtItsField) {
         return;
     }
     ASSERT_EQ(decoded.errors.size(), 1U);
-    EXPECT_EQ(decoded.errors[0].code, c.code);
+    EXPECT_EQ(code_text(decoded.errors[0].code), c.code);
     EXPECT_EQ(decoded.errors[0].path, c.path);
     EXPECT_EQ(decoded.errors[0].message, c.message);
 }
@@ -205,7 +205,7 @@ rule everything
     }
     const auto over = server::decode_request({{"facts", {{"budget", "-100000000.01"}}}, {"lines", {line}}}, schema);
     ASSERT_EQ(over.errors.size(), 1U);
-    EXPECT_EQ(over.errors[0].code, "E4213");
+    EXPECT_EQ(code_text(over.errors[0].code), "E4213");
     EXPECT_EQ(over.errors[0].path, "/facts/budget");
     EXPECT_EQ(over.errors[0].message, "fact `budget` is -£100,000,000.01; an amount may be at most £100,000,000.00");
 }
@@ -219,7 +219,7 @@ TEST(DecodeLimits, TheLineLengthIsTheCallers) {
     const json eight = {{"facts", facts}, {"lines", {weekly_line("450.00", "2025-06-01", "2025-06-08")}}};
     const auto decoded = server::decode_request(eight, reference()->schema(), limits);
     ASSERT_EQ(decoded.errors.size(), 1U);
-    EXPECT_EQ(decoded.errors[0].code, "E4214");
+    EXPECT_EQ(code_text(decoded.errors[0].code), "E4214");
     EXPECT_EQ(decoded.errors[0].message,
               "the line runs 8 days (2025-06-01 to 2025-06-08); a line may run at most 7 days: split it into "
               "shorter lines");
