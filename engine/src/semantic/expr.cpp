@@ -431,6 +431,20 @@ private:
     // `service is personal_care`: the other side is a service name, never looked up.
     bool service_literal(const Expr& e) const { return e.kind == ExprKind::Name; }
 
+    // E2002: `service is school` where `school` is a fact, definition or threshold. The
+    // name would be read as a service called `school`, never as the value the author
+    // declared: one name, two meanings.
+    bool declared_as_value(const Expr& e) {
+        const Symbol* symbol = c_.value(e.text);
+        if (symbol == nullptr || symbol->kind == SymbolKind::Level) return false;
+        c_.emit(Code::name_kind_clash, e.span,
+                "`" + e.text + "` is declared as " + std::string(kind_word(symbol->kind)) +
+                    ", so it cannot also name a service here",
+                "a service is named by a word the policy does not declare: rename the " +
+                    std::string(symbol->kind == SymbolKind::Fact ? "fact" : "definition") + " or the service");
+        return true;
+    }
+
     // The constant for a service named in a condition (interned: compared by index).
     Typed service_name(const Expr& e) {
         Val v;
@@ -492,6 +506,7 @@ private:
                 }
                 return {boolean, -1};
             }
+            if (declared_as_value(other)) return {boolean, -1};
             const Typed named = service_name(other);
             return service_left ? node(boolean, comparison_op(e.binary_op), e.span, service.node, named.node)
                                 : node(boolean, comparison_op(e.binary_op), e.span, named.node, service.node);
@@ -771,6 +786,10 @@ private:
                         c_.emit(Code::bad_membership, member->span,
                                 "services are listed by name, e.g. `service in [respite, personal_care]`");
                     }
+                    ok = false;
+                    continue;
+                }
+                if (declared_as_value(*member)) {
                     ok = false;
                     continue;
                 }
