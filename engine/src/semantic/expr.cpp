@@ -777,6 +777,14 @@ private:
             for (std::size_t i = 1; i < e.args.size(); ++i) members.push_back(&e.args[i]);
         }
         const Typed n = type(needle);
+        if (n.type.tag == TypeTag::LevelMap || n.type.tag == TypeTag::TextList) {
+            // Lists and maps have no equality here: `tags in [tags]` would test nothing.
+            c_.emit(Code::bad_membership, needle.span,
+                    "`in` tests one value, but this is `" + type_name(n.type) + "`",
+                    n.type.tag == TypeTag::TextList ? "test whether the list holds a value: `\"x\" in list`"
+                                                    : "count the map's levels: `count(dst, severe) >= 1`");
+            return {boolean, -1};
+        }
         bool ok = n.node >= 0;
         std::vector<std::int32_t> built;
         for (const Expr* member : members) {

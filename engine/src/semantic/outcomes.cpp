@@ -158,7 +158,15 @@ Template check_reason(Checker& c, std::string_view reason, const Span& quoted, c
         literal(written);
         if (std::find(kBuiltinPlaceholders.begin(), kBuiltinPlaceholders.end(), name) !=
             kBuiltinPlaceholders.end()) {
-            continue;  // a line's word outside a rule: shown as written
+            // A line's word outside a rule has no value: it would be shown as written, `{cost}`
+            // in a family's letter.
+            c.emit(name == "service" ? Code::service_outside_rule : Code::unknown_placeholder, span,
+                   "`{" + name + "}` in the reason of " + owner + " has no value there: it is known only "
+                   "in a rule's reason, where a line is split",
+                   context == Context::Threshold
+                       ? "a threshold is decided once per request: show a fact or definition instead"
+                       : "a `decline` or `refer` judges the whole package: show `{total}` or a fact instead");
+            continue;
         }
         std::vector<std::string> allowed;
         for (const SymbolKind kind : {SymbolKind::Fact, SymbolKind::Let, SymbolKind::Threshold,
