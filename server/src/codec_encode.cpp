@@ -226,7 +226,8 @@ nlohmann::json encode_diagnostics(const dsl::Diagnostics& diagnostics) {
                        {"column", d.span.column},
                        {"end_line", d.span.end_line},
                        {"end_column", d.span.end_column},
-                       {"help", d.help}});
+                       {"help", d.help},
+                       {"not_listed", d.not_listed}});
     }
     return out;
 }

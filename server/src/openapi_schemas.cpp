@@ -157,7 +157,10 @@ void schemas_errors(ojson& s) {
                               {"column", integer()},
                               {"end_line", integer()},
                               {"end_column", integer()},
-                              {"help", string("a suggestion, or empty")}});
+                              {"help", string("a suggestion, or empty")},
+                              {"not_listed", integer("for an `and N more` summary (the checker's limits): the "
+                                                     "findings of its code it stands for, none of them listed; "
+                                                     "0 for every other diagnostic")}});
     s["ErrorBody"] = object(
         {{"code", string("stable: invalid_request, ambiguous_framing, unauthorized, forbidden, cross_origin, not_found, "
                          "method_not_allowed, conflict, length_required, payload_too_large, unsupported_media_type, "

@@ -395,5 +395,32 @@ TEST(HttpHardening, MediaTypesAreReadCaseInsensitivelyAndJsonBodiesHaveNoUnknown
     EXPECT_EQ(body_of(batch)["error"]["details"][0]["path"], "/explain");
 }
 
+
+TEST(HttpHardening, ACheckListsAtMostTwentyOfACodeAndCountsTheRest) {
+    TestServer s;
+    auto c = s.client();
+    // 25 rules naming an undeclared agency: 20 listed, then one "and 5 more" summary.
+    std::string policy = "policy many \"Many\"\n  version \"1\"\n  effective from 2025-04-01\n\n"
+                         "agency health \"NHS\"\n\n";
+    for (int i = 0; i < 25; ++i) {
+        policy += "rule r" + std::to_string(i) + "\n  when service is s" + std::to_string(i) +
+                  "\n  split nobody 100%\n\n";
+    }
+    auto r = c.Post("/v1/policies/check", bearer(kAuthorToken), policy, "text/plain");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 422) << r->body;
+    std::size_t listed = 0;
+    std::size_t counted = 0;
+    const auto body = body_of(r);
+    for (const auto& d : body["error"]["diagnostics"]) {
+        if (d["code"] != "E2003") continue;
+        const auto not_listed = d["not_listed"].get<std::size_t>();
+        listed += not_listed == 0 ? 1 : 0;
+        counted += not_listed == 0 ? 1 : not_listed;
+    }
+    EXPECT_EQ(listed, 20U);
+    EXPECT_EQ(counted, 25U);
+}
+
 }  // namespace
 }  // namespace jointly::testing
