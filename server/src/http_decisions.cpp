@@ -137,7 +137,7 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
             results.push_back(std::move(r.evaluated->response));
         } else {
             ++failed;
-            auto error = ojson(r.error->body());
+            auto error = ojson(caller_view(context, *r.error));
             error["status"] = r.error->status;
             results.push_back(std::move(error));
         }

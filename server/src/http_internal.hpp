@@ -84,6 +84,11 @@ std::string content_media_type(const httplib::Request& request);
 // never sees the detail.
 void internal_error(const Context& context, httplib::Response& response, const std::string& detail);
 
+// What a caller may see of an error: a 500's message and details can name internals (an
+// exception's text), so they go to the log under the request id and the caller gets only
+// that id. Every other error is the caller's to read, whole.
+nlohmann::json caller_view(const Context& context, const ServiceError& error);
+
 // Refuses the request (401/403) unless its bearer token allows `access`.
 void authorize(const Context& context, const httplib::Request& request, Access access);
 

@@ -498,19 +498,33 @@ std::string bearer_token(const httplib::Request& request) {
 
 }  // namespace
 
-void internal_error(const Context& context, httplib::Response& response, const std::string& detail) {
+nlohmann::json internal_error_body(const Context& context, const std::string& detail) {
     // The caller learns that it failed and the request id to quote, never the detail (which
     // may name internals); the log has the detail under the same id.
-    send_json(response, 500,
-              encode_errors("internal_error", "internal error (request id " + t_note.request_id +
-                                                  "): the detail is in the server's log under that id",
-                            {}));
     if (context.options.log)
         context.options.log(nlohmann::ordered_json{{"ts", utc_now()},
                                                    {"level", "error"},
                                                    {"request_id", t_note.request_id},
                                                    {"message", "internal error: " + detail}}
                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return encode_errors("internal_error", "internal error (request id " + t_note.request_id +
+                                               "): the detail is in the server's log under that id",
+                         {});
+}
+
+void internal_error(const Context& context, httplib::Response& response, const std::string& detail) {
+    send_json(response, 500, internal_error_body(context, detail));
+}
+
+nlohmann::json caller_view(const Context& context, const ServiceError& error) {
+    if (error.status != 500) return error.body();
+    std::string detail = error.message;
+    for (const engine::EvalError& d : error.details) {
+        detail += "; ";
+        detail += dsl::code_text(d.code);
+        detail += " " + d.path + ": " + d.message;
+    }
+    return internal_error_body(context, detail);
 }
 
 std::string content_media_type(const httplib::Request& request) {
@@ -669,7 +683,7 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
         } catch (const ApiError& e) {
             if (!handled) audit_refusal(context, route, request, e.error.status);
             if (e.error.status == 401) response.set_header("WWW-Authenticate", "Bearer realm=\"jointly\"");
-            send_json(response, e.error.status, e.error.body());
+            send_json(response, e.error.status, caller_view(context, e.error));
         } catch (const StoreError& e) {
             send_json(response, 503, encode_errors("store_unavailable", e.what(), {}));
         } catch (const std::bad_alloc&) {
