@@ -478,6 +478,8 @@ export interface components {
             end_column: number;
             /** @description a suggestion, or empty */
             help: string;
+            /** @description for an `and N more` summary (the checker's limits): the findings of its code it stands for, none of them listed; 0 for every other diagnostic */
+            not_listed: number;
         };
         ErrorBody: {
             /** @description stable: invalid_request, ambiguous_framing, unauthorized, forbidden, cross_origin, not_found, method_not_allowed, conflict, length_required, payload_too_large, unsupported_media_type, policy_invalid, evaluation_error, response_too_large, deadline_exceeded, request_header_fields_too_large, store_unavailable, insufficient_memory, internal_error */

@@ -330,5 +330,63 @@ TEST(Encode, ErrorsAndDiagnostics) {
     EXPECT_EQ(j[0]["column"], 9);
 }
 
+
+// --- panel records (POST /v1/decisions/{id}/panel), read against the stored decision
+
+nlohmann::ordered_json stored_decision() {
+    return nlohmann::ordered_json::parse(R"({"total": "100.00", "by_agency": {"health": "60.00", "social_care": "40.00"}})");
+}
+
+std::vector<std::string> paths_of(const PanelRecordResult& r) {
+    std::vector<std::string> out;
+    for (const auto& e : r.errors) out.push_back(e.path + " " + std::string(code_text(e.code)));
+    return out;
+}
+
+TEST(PanelRecord, AValidRecordIsNormalisedInTheContractsOrder) {
+    const auto r = decode_panel_record(nlohmann::json::parse(R"({"notes": "n", "members": ["A. Chair"],
+        "override": {"reason": "agreed at panel", "shares": {"health": 70, "social_care": "30"}},
+        "date": "2025-06-01", "outcome": "approved"})"), stored_decision());
+    ASSERT_TRUE(r.record) << (r.errors.empty() ? "" : r.errors.front().message);
+    EXPECT_TRUE(r.errors.empty());
+    EXPECT_EQ(r.record->dump(),
+              R"({"outcome":"approved","date":"2025-06-01","members":["A. Chair"],"notes":"n",)"
+              R"("override":{"shares":{"health":"70.00","social_care":"30.00"},"reason":"agreed at panel"}})");
+}
+
+TEST(PanelRecord, EveryProblemIsReportedAtOnceWithItsPointer) {
+    const auto r = decode_panel_record(
+        nlohmann::json::parse(R"({"outcome": "maybe", "date": "2025-02-30", "members": [], "colour": 1})"),
+        stored_decision());
+    EXPECT_FALSE(r.record);
+    EXPECT_EQ(paths_of(r), (std::vector<std::string>{"/colour E4204", "/outcome E4203", "/date E4207", "/members E4203"}));
+}
+
+TEST(PanelRecord, AnOverrideMustShareExactlyTheDecisionsTotalAmongItsAgencies) {
+    const auto short_by_a_penny = decode_panel_record(nlohmann::json::parse(R"({"outcome": "approved",
+        "date": "2025-06-01", "members": ["A"], "override": {"reason": "r",
+        "shares": {"health": "59.99", "social_care": "40.00"}}})"), stored_decision());
+    EXPECT_EQ(paths_of(short_by_a_penny), (std::vector<std::string>{"/override/shares E4206"}));
+    const auto stranger = decode_panel_record(nlohmann::json::parse(R"({"outcome": "declined",
+        "date": "2025-06-01", "members": ["A"], "override": {"shares": {"education": "100.00"}}})"), stored_decision());
+    EXPECT_EQ(paths_of(stranger),
+              (std::vector<std::string>{"/override/reason E4205", "/override/shares/education E4203"}));
+}
+
+TEST(PanelRecord, NotAnObjectIsOneProblem) {
+    const auto r = decode_panel_record(nlohmann::json::array(), stored_decision());
+    EXPECT_FALSE(r.record);
+    EXPECT_EQ(paths_of(r), (std::vector<std::string>{" E4203"}));
+}
+
+TEST(PanelRecord, OutcomesReadBackAsWritten) {
+    for (const PanelOutcome o : {PanelOutcome::Approved, PanelOutcome::Deferred, PanelOutcome::Declined,
+                                 PanelOutcome::Escalated}) {
+        EXPECT_EQ(parse_panel_outcome(to_string(o)), o);
+    }
+    EXPECT_FALSE(parse_panel_outcome("Approved"));
+    EXPECT_FALSE(parse_panel_outcome(""));
+}
+
 }  // namespace
 }  // namespace jointly::server

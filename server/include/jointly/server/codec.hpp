@@ -103,6 +103,22 @@ struct ErrorStatus {
 };
 ErrorStatus error_status(const std::vector<engine::EvalError>& errors);
 
+// What a panel decided on a stored decision (POST /v1/decisions/{id}/panel).
+enum class PanelOutcome { Approved, Deferred, Declined, Escalated };
+std::string_view to_string(PanelOutcome outcome);  // "approved", ...
+std::optional<PanelOutcome> parse_panel_outcome(std::string_view text);
+
+// A panel record read against the stored decision it is about (`decision`: the decision's
+// JSON answer): the record to store, in the contract's field order with an override's
+// amounts normalised (`1500` -> "1500.00"), or every problem at once with its JSON pointer.
+// An override's shares must name the decision's agencies and sum exactly to its total.
+// INVARIANT: `record` is present exactly when `errors` is empty.
+struct PanelRecordResult {
+    std::optional<nlohmann::ordered_json> record;
+    std::vector<engine::EvalError> errors;
+};
+PanelRecordResult decode_panel_record(const nlohmann::json& body, const nlohmann::ordered_json& decision);
+
 // {"error": {"code", "message", "details": [{"path", "message", "code"}]}}
 nlohmann::json encode_errors(const std::string& code, const std::string& message,
                              const std::vector<engine::EvalError>& details);
