@@ -1,5 +1,7 @@
 // `dump`: a span-free, one-node-per-line view of a Module for goldens and AST comparison.
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include "jointly/dsl/format.hpp"
 #include "jointly/dsl/print.hpp"
@@ -18,28 +20,35 @@ public:
         out_ += '\n';
     }
 
+    // The node's own line: its kind and, for a leaf, its value.
+    static std::string label(Expr const& e) {
+        return std::visit(
+            [](auto const& n) -> std::string {
+                using T = std::decay_t<decltype(n)>;
+                if constexpr (std::is_same_v<T, BoolLit>) return std::string("bool ") + (n.value ? "true" : "false");
+                else if constexpr (std::is_same_v<T, NumberLit>) return "number " + decimal_text(n.value);
+                else if constexpr (std::is_same_v<T, MoneyLit>) return "money " + decimal_text(n.pounds);
+                else if constexpr (std::is_same_v<T, PercentLit>) return "percent " + decimal_text(n.value);
+                else if constexpr (std::is_same_v<T, DateLit>) return "date " + date_text(n.value);
+                else if constexpr (std::is_same_v<T, TextLit>) return "text " + quote(n.value);
+                else if constexpr (std::is_same_v<T, NameRef>) return "name " + n.name;
+                else if constexpr (std::is_same_v<T, Unary>) return n.op == UnaryOp::Not ? "not" : "negate";
+                else if constexpr (std::is_same_v<T, Binary>) return std::string("binary ") + binary_name(n.op);
+                else if constexpr (std::is_same_v<T, Call>) return "call " + n.function;
+                else if constexpr (std::is_same_v<T, In>) return "in";
+                else if constexpr (std::is_same_v<T, List>) return "list";
+                else if constexpr (std::is_same_v<T, AtLeast>) return "at_least";
+                else {
+                    static_assert(std::is_same_v<T, YearlyTotal>);
+                    return "yearly_total";
+                }
+            },
+            e.node);
+    }
+
     void expr(int depth, Expr const& e) {
-        switch (e.kind) {
-        case ExprKind::Bool:
-            line(depth, std::string("bool ") + (e.boolean ? "true" : "false"));
-            break;
-        case ExprKind::Number: line(depth, "number " + decimal_text(e.number)); break;
-        case ExprKind::Money: line(depth, "money " + decimal_text(e.number)); break;
-        case ExprKind::Percent: line(depth, "percent " + decimal_text(e.number)); break;
-        case ExprKind::Date: line(depth, "date " + date_text(e.date)); break;
-        case ExprKind::Text: line(depth, "text " + quote(e.text)); break;
-        case ExprKind::Name: line(depth, "name " + e.text); break;
-        case ExprKind::Unary: line(depth, e.unary_op == UnaryOp::Not ? "not" : "negate"); break;
-        case ExprKind::Binary:
-            line(depth, std::string("binary ") + binary_name(e.binary_op));
-            break;
-        case ExprKind::Call: line(depth, "call " + e.text); break;
-        case ExprKind::In: line(depth, "in"); break;
-        case ExprKind::List: line(depth, "list"); break;
-        case ExprKind::AtLeast: line(depth, "at_least"); break;
-        case ExprKind::YearlyTotal: line(depth, "yearly_total"); break;
-        }
-        for (Expr const& a : e.args) expr(depth + 1, a);
+        line(depth, label(e));
+        for_each_child(e, [&](Expr const& a) { expr(depth + 1, a); });
     }
 
     void module(Module const& m) {

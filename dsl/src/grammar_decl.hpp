@@ -217,8 +217,8 @@ inline constexpr auto set_underspend = [](auto& ctx) {
 inline constexpr auto set_amount = [](auto& ctx) {
     Expr& e = x3::_attr(ctx);
     auto& v = x3::_val(ctx);
-    if (e.kind == ExprKind::Money) {
-        v.amount = e.number;
+    if (const MoneyLit* m = e.as<MoneyLit>()) {
+        v.amount = m->pounds;
     } else {
         v.amount_expr = std::move(e);
     }

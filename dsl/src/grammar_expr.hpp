@@ -71,12 +71,8 @@ inline constexpr no_chain_parser no_chain{};
 inline void combine(ParseState& st, Expr& lhs, BinaryOp op, Expr rhs) {
     st.count_op(st.begin() + rhs.span.offset);
     Expr node;
-    node.kind = ExprKind::Binary;
-    node.binary_op = op;
     node.span = merge(lhs.span, rhs.span);
-    node.args.reserve(2);
-    node.args.push_back(std::move(lhs));
-    node.args.push_back(std::move(rhs));
+    node.node = Binary{op, std::move(lhs), std::move(rhs)};
     lhs = std::move(node);
 }
 
@@ -104,10 +100,8 @@ inline constexpr auto make_in = [](auto& ctx) {
     Expr set = std::move(x3::_attr(ctx));
     st.count_op(st.begin() + set.span.offset);
     Expr node;
-    node.kind = ExprKind::In;
     node.span = merge(needle.span, set.span);
-    node.args.push_back(std::move(needle));
-    node.args.push_back(std::move(set));
+    node.node = In{std::move(needle), std::move(set)};
     needle = std::move(node);
 };
 
@@ -120,9 +114,7 @@ struct unary_t {
         st.count_op(st.begin() + operand.span.offset);
         Expr& v = x3::_val(ctx);
         v = Expr{};
-        v.kind = ExprKind::Unary;
-        v.unary_op = Op;
-        v.args.push_back(std::move(operand));
+        v.node = Unary{Op, std::move(operand)};
     }
 };
 template <UnaryOp Op>
@@ -132,33 +124,33 @@ inline constexpr auto make_name = [](auto& ctx) {
     Ident& id = x3::_attr(ctx);
     Expr& v = x3::_val(ctx);
     v = Expr{};
-    v.kind = ExprKind::Name;
-    v.text = std::move(id.name);
+    v.node = NameRef{std::move(id.name)};
     v.span = id.span;
 };
 inline constexpr auto make_call = [](auto& ctx) {
+    // `v` holds the NameRef built by make_name: the function's name.
     Expr& v = x3::_val(ctx);
-    v.kind = ExprKind::Call;
-    v.args = std::move(x3::_attr(ctx));
+    std::string function = std::move(std::get<NameRef>(v.node).name);
+    v.node = Call{std::move(function), std::move(x3::_attr(ctx))};
 };
 // `yearly total`, then optionally `(agency)`
 inline constexpr auto make_yearly = [](auto& ctx) {
     Expr& v = x3::_val(ctx);
     v = Expr{};
-    v.kind = ExprKind::YearlyTotal;
+    v.node = YearlyTotal{};
 };
-inline constexpr auto set_args = [](auto& ctx) { x3::_val(ctx).args = std::move(x3::_attr(ctx)); };
+inline constexpr auto set_args = [](auto& ctx) {
+    std::get<YearlyTotal>(x3::_val(ctx).node).args = std::move(x3::_attr(ctx));
+};
 inline constexpr auto make_list = [](auto& ctx) {
     Expr& v = x3::_val(ctx);
     v = Expr{};
-    v.kind = ExprKind::List;
-    v.args = std::move(x3::_attr(ctx));
+    v.node = List{std::move(x3::_attr(ctx))};
 };
 inline constexpr auto make_at_least = [](auto& ctx) {
     Expr& v = x3::_val(ctx);
     v = Expr{};
-    v.kind = ExprKind::AtLeast;
-    v.args.push_back(std::move(x3::_attr(ctx)));
+    v.node = AtLeast{std::move(x3::_attr(ctx))};
 };
 template <bool B>
 struct make_bool_t {
@@ -166,8 +158,7 @@ struct make_bool_t {
     void operator()(Ctx& ctx) const {
         Expr& v = x3::_val(ctx);
         v = Expr{};
-        v.kind = ExprKind::Bool;
-        v.boolean = B;
+        v.node = BoolLit{B};
     }
 };
 template <bool B>
@@ -175,20 +166,17 @@ inline constexpr make_bool_t<B> make_bool{};
 inline constexpr auto make_date = [](auto& ctx) {
     Expr& v = x3::_val(ctx);
     v = Expr{};
-    v.kind = ExprKind::Date;
-    v.date = x3::_attr(ctx);
+    v.node = DateLit{x3::_attr(ctx)};
 };
 inline constexpr auto make_money = [](auto& ctx) {
     Expr& v = x3::_val(ctx);
     v = Expr{};
-    v.kind = ExprKind::Money;
-    v.number = x3::_attr(ctx);
+    v.node = MoneyLit{x3::_attr(ctx)};
 };
 inline constexpr auto make_text = [](auto& ctx) {
     Expr& v = x3::_val(ctx);
     v = Expr{};
-    v.kind = ExprKind::Text;
-    v.text = std::move(x3::_attr(ctx).value);
+    v.node = TextLit{std::move(x3::_attr(ctx).value)};
 };
 
 struct expr_class {};

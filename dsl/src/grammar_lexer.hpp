@@ -149,11 +149,12 @@ struct number_parser : leaf_parser<number_parser, Expr> {
         It e = scan_decimal(first, last);
         if (e == first) return false;
         Expr out;
-        out.number = to_decimal(first, e);
-        out.kind = ExprKind::Number;
+        const Decimal value = to_decimal(first, e);
         if (e != last && *e == '%') {
             ++e;
-            out.kind = ExprKind::Percent;
+            out.node = PercentLit{value};
+        } else {
+            out.node = NumberLit{value};
         }
         out.span = state_of(ctx).span(first, e);
         put(attr, std::move(out));

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <type_traits>
+#include <variant>
 
 #include "jointly/dsl/builtins.hpp"
 
@@ -36,11 +38,10 @@ Parts split_decimal(Decimal d) {
 enum Prec { kOr = 1, kAnd, kNot, kCompare, kSum, kProduct, kNegate, kPrimary };
 
 int precedence(Expr const& e) {
-    switch (e.kind) {
-    case ExprKind::Unary: return e.unary_op == UnaryOp::Not ? kNot : kNegate;
-    case ExprKind::In: return kCompare;
-    case ExprKind::Binary:
-        switch (e.binary_op) {
+    if (Unary const* u = e.as<Unary>()) return u->op == UnaryOp::Not ? kNot : kNegate;
+    if (e.is<In>()) return kCompare;
+    if (Binary const* b = e.as<Binary>()) {
+        switch (b->op) {
         case BinaryOp::Or: return kOr;
         case BinaryOp::And: return kAnd;
         case BinaryOp::Add:
@@ -49,20 +50,20 @@ int precedence(Expr const& e) {
         case BinaryOp::Div: return kProduct;
         default: return kCompare;
         }
-    default: return kPrimary;
     }
+    return kPrimary;
 }
 
 bool reads_as_word(Expr const& e) {
-    return e.kind == ExprKind::Name || e.kind == ExprKind::Text || e.kind == ExprKind::Bool;
+    return e.is<NameRef>() || e.is<TextLit>() || e.is<BoolLit>();
 }
 
-std::string op_text(Expr const& e) {
-    if (reads_as_word(e.args[1])) {
-        if (e.binary_op == BinaryOp::Eq) return "is";
-        if (e.binary_op == BinaryOp::Ne) return "is not";
+std::string op_text(Binary const& b) {
+    if (reads_as_word(*b.right)) {
+        if (b.op == BinaryOp::Eq) return "is";
+        if (b.op == BinaryOp::Ne) return "is not";
     }
-    return operator_text(e.binary_op);
+    return operator_text(b.op);
 }
 
 std::string bound_text(WindowBound const& b) {
@@ -93,65 +94,60 @@ void print(Expr const& e, int min_prec, std::string& out) {
     const int prec = precedence(e);
     const bool parens = prec < min_prec;
     if (parens) out += '(';
-    switch (e.kind) {
-    case ExprKind::Bool: out += e.boolean ? "true" : "false"; break;
-    case ExprKind::Number: out += decimal_text(e.number); break;
-    case ExprKind::Money: out += money_text(e.number); break;
-    case ExprKind::Percent: out += decimal_text(e.number) + "%"; break;
-    case ExprKind::Date: out += date_text(e.date); break;
-    case ExprKind::Text: out += quote(e.text); break;
-    case ExprKind::Name: out += e.text; break;
-    case ExprKind::Unary:
-        if (e.unary_op == UnaryOp::Not) {
-            out += "not ";
-            if (!e.args.empty()) print(e.args[0], kNot, out);
-        } else {
-            out += '-';
-            if (!e.args.empty()) {
-                // `- -x`, not `--x`; `- -5` stays two negations
-                if (e.args[0].kind == ExprKind::Unary) out += ' ';
-                print(e.args[0], kNegate, out);
+    std::visit(
+        [&](auto const& n) {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (std::is_same_v<T, BoolLit>) {
+                out += n.value ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, NumberLit>) {
+                out += decimal_text(n.value);
+            } else if constexpr (std::is_same_v<T, MoneyLit>) {
+                out += money_text(n.pounds);
+            } else if constexpr (std::is_same_v<T, PercentLit>) {
+                out += decimal_text(n.value) + "%";
+            } else if constexpr (std::is_same_v<T, DateLit>) {
+                out += date_text(n.value);
+            } else if constexpr (std::is_same_v<T, TextLit>) {
+                out += quote(n.value);
+            } else if constexpr (std::is_same_v<T, NameRef>) {
+                out += n.name;
+            } else if constexpr (std::is_same_v<T, Unary>) {
+                if (n.op == UnaryOp::Not) {
+                    out += "not ";
+                    print(*n.operand, kNot, out);
+                } else {
+                    out += '-';
+                    // `- -x`, not `--x`; `- -5` stays two negations
+                    if (n.operand->template is<Unary>()) out += ' ';
+                    print(*n.operand, kNegate, out);
+                }
+            } else if constexpr (std::is_same_v<T, Binary>) {
+                const bool compare = prec == kCompare;
+                print(*n.left, compare ? kSum : prec, out);
+                out += ' ';
+                out += op_text(n);
+                out += ' ';
+                print(*n.right, compare ? kSum : prec + 1, out);
+            } else if constexpr (std::is_same_v<T, In>) {
+                print(*n.needle, kSum, out);
+                out += " in ";
+                print(*n.set, kPrimary, out);
+            } else if constexpr (std::is_same_v<T, Call>) {
+                print_call(n.function, BuiltinForm::Call, n.args, out);
+            } else if constexpr (std::is_same_v<T, List>) {
+                out += '[';
+                print_list(n.items, 0, out);
+                out += ']';
+            } else if constexpr (std::is_same_v<T, AtLeast>) {
+                out += "at least ";
+                print(*n.level, kOr, out);
+            } else {
+                static_assert(std::is_same_v<T, YearlyTotal>);
+                Builtin const& yearly = builtin("yearly total", BuiltinForm::Phrase);
+                print_call(yearly.name, yearly.form, n.args, out);
             }
-        }
-        break;
-    case ExprKind::Binary: {
-        if (e.args.size() != 2) break;
-        const bool compare = prec == kCompare;
-        print(e.args[0], compare ? kSum : prec, out);
-        out += ' ';
-        out += op_text(e);
-        out += ' ';
-        print(e.args[1], compare ? kSum : prec + 1, out);
-        break;
-    }
-    case ExprKind::In:
-        if (e.args.size() < 2) break;
-        print(e.args[0], kSum, out);
-        out += " in ";
-        if (e.args.size() == 2) {
-            print(e.args[1], kPrimary, out);
-        } else {  // a module built by hand may list the members flat: `x in [a, b]`
-            out += '[';
-            print_list(e.args, 1, out);
-            out += ']';
-        }
-        break;
-    case ExprKind::Call: print_call(e.text, BuiltinForm::Call, e.args, out); break;
-    case ExprKind::List:
-        out += '[';
-        print_list(e.args, 0, out);
-        out += ']';
-        break;
-    case ExprKind::AtLeast:
-        out += "at least ";
-        if (!e.args.empty()) print(e.args[0], kOr, out);
-        break;
-    case ExprKind::YearlyTotal: {
-        Builtin const& yearly = builtin("yearly total", BuiltinForm::Phrase);
-        print_call(yearly.name, yearly.form, e.args, out);
-        break;
-    }
-    }
+        },
+        e.node);
     if (parens) out += ')';
 }
 

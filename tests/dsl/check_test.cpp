@@ -495,7 +495,7 @@ INSTANTIATE_TEST_SUITE_P(
                       TableRow row;
                       row.low = Decimal{5, 1};
                       row.high = Decimal{9, 0};
-                      row.value.kind = ExprKind::Number;
+                      row.value.node = NumberLit{};
                       m.tables.push_back(Table{Ident{"t", {}}, {row}, {}});
                   }, "E2244"},
         BuiltCase{"table_empty", [](Module& m) { m.tables.push_back(Table{Ident{"t", {}}, {}, {}}); }, "E2245"},

@@ -266,25 +266,27 @@ TEST(Print, LiteralsOperatorsAndHandBuiltExpressions) {
     EXPECT_EQ(operator_text(BinaryOp::Le), "<=");
 
     Expr x;
-    x.kind = ExprKind::Name;
-    x.text = "x";
-    Expr a = x;
-    a.text = "a";
-    Expr b = x;
-    b.text = "b";
+    x.node = NameRef{"x"};
+    Expr a;
+    a.node = NameRef{"a"};
+    Expr b;
+    b.node = NameRef{"b"};
+    Expr list;
+    list.node = List{{a, b}};
     Expr in;
-    in.kind = ExprKind::In;
-    in.args = {x, a, b};
+    in.node = In{x, list};
     EXPECT_EQ(expr_text(in), "x in [a, b]");
+    Expr nested;
+    nested.node = Unary{UnaryOp::Negate, Expr{{}, Unary{UnaryOp::Negate, x}}};
+    EXPECT_EQ(expr_text(nested), "- -x");
 
     Expr yearly;
-    yearly.kind = ExprKind::YearlyTotal;
+    yearly.node = YearlyTotal{};
     EXPECT_EQ(expr_text(yearly), "yearly total");
-    yearly.args = {a};
+    std::get<YearlyTotal>(yearly.node).args = {a};
     EXPECT_EQ(expr_text(yearly), "yearly total(a)");
     Expr funders;
-    funders.kind = ExprKind::Call;
-    funders.text = "funders";
+    funders.node = Call{"funders", {}};
     EXPECT_EQ(expr_text(funders), "funders()");
 }
 

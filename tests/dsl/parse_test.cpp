@@ -175,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
                  .line = 4, .column = 9, .end_line = 4, .end_column = 15, .text = "health"},
         SpanCase{.name = "columns_count_code_points",
                  .body = "let x = \"\u00a3\u00e9\" + \u00a31,500\n",
-                 .pick = [](Module const& m) { return m.lets[0].value.args[1].span; },
+                 .pick = [](Module const& m) { return std::get<Binary>(m.lets[0].value.node).right->span; },
                  .line = 4, .column = 16, .end_line = 4, .end_column = 22,
                  .text = "\u00a31,500"},
         SpanCase{.name = "binary_covers_both_operands",
@@ -229,10 +229,12 @@ INSTANTIATE_TEST_SUITE_P(
 // ---------------------------------------------------------------------------------------
 // Literals are exact.
 
+enum class LiteralKind { Number, Percent, Money, Other };
+
 struct LiteralCase {
     std::string name;
     std::string text;
-    ExprKind kind;
+    LiteralKind kind;
     std::int64_t units;
     std::int32_t scale;
 };
@@ -246,24 +248,36 @@ TEST_P(ParseLiterals, AreExactDecimals) {
     const ParseResult r = parse(kHeader + "let x = " + c.text + "\n", "lit.jf");
     ASSERT_TRUE(r.module) << render_lines(r.diagnostics);
     Expr const& e = r.module->lets[0].value;
-    EXPECT_EQ(e.kind, c.kind);
-    EXPECT_EQ(e.number.units, c.units);
-    EXPECT_EQ(e.number.scale, c.scale);
+    LiteralKind kind = LiteralKind::Other;
+    Decimal value;
+    if (auto const* n = e.as<NumberLit>()) {
+        kind = LiteralKind::Number;
+        value = n->value;
+    } else if (auto const* p = e.as<PercentLit>()) {
+        kind = LiteralKind::Percent;
+        value = p->value;
+    } else if (auto const* m = e.as<MoneyLit>()) {
+        kind = LiteralKind::Money;
+        value = m->pounds;
+    }
+    EXPECT_EQ(kind, c.kind);
+    EXPECT_EQ(value.units, c.units);
+    EXPECT_EQ(value.scale, c.scale);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Numbers, ParseLiterals,
     ::testing::Values(
-        LiteralCase{.name = "whole", .text = "12", .kind = ExprKind::Number, .units = 12, .scale = 0},
-        LiteralCase{.name = "decimal", .text = "2.5", .kind = ExprKind::Number, .units = 25, .scale = 1},
-        LiteralCase{.name = "trailing_zero_kept", .text = "2.50", .kind = ExprKind::Number, .units = 250, .scale = 2},
-        LiteralCase{.name = "percent", .text = "33.5%", .kind = ExprKind::Percent, .units = 335, .scale = 1},
-        LiteralCase{.name = "money_grouped", .text = "\u00a31,500.50", .kind = ExprKind::Money, .units = 150050, .scale = 2},
-        LiteralCase{.name = "money_pounds", .text = "\u00a31,500", .kind = ExprKind::Money, .units = 1500, .scale = 0},
-        LiteralCase{.name = "money_one_place", .text = "\u00a30.5", .kind = ExprKind::Money, .units = 5, .scale = 1},
-        LiteralCase{.name = "int64_max", .text = "9223372036854775807", .kind = ExprKind::Number, .units = INT64_MAX, .scale = 0},
-        LiteralCase{.name = "scale_18", .text = "0.123456789012345678", .kind = ExprKind::Number, .units = 123456789012345678, .scale = 18},
-        LiteralCase{.name = "not_float_rounded", .text = "0.1", .kind = ExprKind::Number, .units = 1, .scale = 1}),
+        LiteralCase{.name = "whole", .text = "12", .kind = LiteralKind::Number, .units = 12, .scale = 0},
+        LiteralCase{.name = "decimal", .text = "2.5", .kind = LiteralKind::Number, .units = 25, .scale = 1},
+        LiteralCase{.name = "trailing_zero_kept", .text = "2.50", .kind = LiteralKind::Number, .units = 250, .scale = 2},
+        LiteralCase{.name = "percent", .text = "33.5%", .kind = LiteralKind::Percent, .units = 335, .scale = 1},
+        LiteralCase{.name = "money_grouped", .text = "\u00a31,500.50", .kind = LiteralKind::Money, .units = 150050, .scale = 2},
+        LiteralCase{.name = "money_pounds", .text = "\u00a31,500", .kind = LiteralKind::Money, .units = 1500, .scale = 0},
+        LiteralCase{.name = "money_one_place", .text = "\u00a30.5", .kind = LiteralKind::Money, .units = 5, .scale = 1},
+        LiteralCase{.name = "int64_max", .text = "9223372036854775807", .kind = LiteralKind::Number, .units = INT64_MAX, .scale = 0},
+        LiteralCase{.name = "scale_18", .text = "0.123456789012345678", .kind = LiteralKind::Number, .units = 123456789012345678, .scale = 18},
+        LiteralCase{.name = "not_float_rounded", .text = "0.1", .kind = LiteralKind::Number, .units = 1, .scale = 1}),
     [](auto const& param_info) { return param_info.param.name; });
 
 // ---------------------------------------------------------------------------------------

@@ -66,19 +66,20 @@ std::vector<std::string> clean_inputs() {
 
 // The services the policy's rule conditions name (`service is x`, `service in [x, y]`).
 void services_in(const dsl::Expr& e, std::set<std::string>& out) {
-    auto is_service = [](const dsl::Expr& x) { return x.kind == dsl::ExprKind::Name && x.text == "service"; };
-    if (e.kind == dsl::ExprKind::Binary && e.args.size() == 2 &&
-        (e.binary_op == dsl::BinaryOp::Eq || e.binary_op == dsl::BinaryOp::Ne)) {
-        if (is_service(e.args[0]) && e.args[1].kind == dsl::ExprKind::Name) out.insert(e.args[1].text);
-        if (is_service(e.args[1]) && e.args[0].kind == dsl::ExprKind::Name) out.insert(e.args[0].text);
+    auto is_service = [](const dsl::Expr& x) { return x.name() != nullptr && *x.name() == "service"; };
+    if (const auto* b = e.as<dsl::Binary>();
+        b != nullptr && (b->op == dsl::BinaryOp::Eq || b->op == dsl::BinaryOp::Ne)) {
+        if (is_service(*b->left) && b->right->name() != nullptr) out.insert(*b->right->name());
+        if (is_service(*b->right) && b->left->name() != nullptr) out.insert(*b->left->name());
     }
-    if (e.kind == dsl::ExprKind::In && e.args.size() == 2 && is_service(e.args[0]) &&
-        e.args[1].kind == dsl::ExprKind::List) {
-        for (const dsl::Expr& m : e.args[1].args) {
-            if (m.kind == dsl::ExprKind::Name) out.insert(m.text);
+    if (const auto* in = e.as<dsl::In>(); in != nullptr && is_service(*in->needle)) {
+        if (const auto* list = in->set->as<dsl::List>()) {
+            for (const dsl::Expr& m : list->items) {
+                if (m.name() != nullptr) out.insert(*m.name());
+            }
         }
     }
-    for (const dsl::Expr& arg : e.args) services_in(arg, out);
+    dsl::for_each_child(e, [&](const dsl::Expr& arg) { services_in(arg, out); });
 }
 
 Value lowest(const FactInfo& fact) {

@@ -23,24 +23,26 @@ bool assignable(const Type& to, const Type& from) {
 }
 
 bool whole_number(const Expr& e) {
-    if (e.kind == ExprKind::Unary && e.unary_op == UnaryOp::Negate && !e.args.empty()) {
-        return whole_number(e.args[0]);
+    if (const Unary* u = e.as<Unary>(); u != nullptr && u->op == UnaryOp::Negate) {
+        return whole_number(*u->operand);
     }
-    return e.kind == ExprKind::Number && e.number.scale == 0;
+    const NumberLit* n = e.as<NumberLit>();
+    return n != nullptr && n->value.scale == 0;
 }
 
 // Whether a money default is sure to be a whole number of pence without working it out:
 // amounts added, subtracted, negated or multiplied by a whole number. A division or a
 // decimal or percentage factor may leave a fraction of a penny, which a fact cannot hold.
 bool whole_pence(const Expr& e) {
-    if (e.kind == ExprKind::Money) return true;
-    if (e.kind == ExprKind::Unary && e.unary_op == UnaryOp::Negate && !e.args.empty()) {
-        return whole_pence(e.args[0]);
+    if (e.is<MoneyLit>()) return true;
+    if (const Unary* u = e.as<Unary>(); u != nullptr && u->op == UnaryOp::Negate) {
+        return whole_pence(*u->operand);
     }
-    if (e.kind != ExprKind::Binary || e.args.size() != 2) return false;
-    const Expr& a = e.args[0];
-    const Expr& b = e.args[1];
-    switch (e.binary_op) {
+    const Binary* binary = e.as<Binary>();
+    if (binary == nullptr) return false;
+    const Expr& a = *binary->left;
+    const Expr& b = *binary->right;
+    switch (binary->op) {
         case BinaryOp::Add:
         case BinaryOp::Sub: return whole_pence(a) && whole_pence(b);
         case BinaryOp::Mul: return (whole_pence(a) && whole_number(b)) || (whole_number(a) && whole_pence(b));
@@ -56,7 +58,12 @@ void default_value(Checker& c, std::size_t index, const Typed& typed) {
     detail::CFact& built = c.program.facts_c[index];
     if (built.type == TypeKind::TextList) {
         TextList list;
-        for (const Expr& item : e.args) list.push_back(item.text);
+        if (const List* items = e.as<List>()) {
+            for (const Expr& item : items->items) {
+                const TextLit* text = item.as<TextLit>();
+                list.push_back(text != nullptr ? text->value : item.name() != nullptr ? *item.name() : std::string());
+            }
+        }
         built.default_value = Value(std::move(list));
         return;
     }

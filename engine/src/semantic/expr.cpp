@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "context.hpp"
@@ -18,9 +20,20 @@ bool is_orderable(TypeTag t) {
 }
 
 bool is_zero_literal(const Expr& e) {
-    return (e.kind == ExprKind::Number || e.kind == ExprKind::Money ||
-            e.kind == ExprKind::Percent) &&
-           e.number.units == 0;
+    if (const auto* n = e.as<NumberLit>()) return n->value.units == 0;
+    if (const auto* m = e.as<MoneyLit>()) return m->pounds.units == 0;
+    if (const auto* p = e.as<PercentLit>()) return p->value.units == 0;
+    return false;
+}
+
+// The text an expression spells, for a message about a name expected in its place: a name,
+// a text's value, a call's function; nothing for the others.
+const std::string& spelling(const Expr& e) {
+    static const std::string kNone;
+    if (const std::string* name = e.name()) return *name;
+    if (const auto* t = e.as<TextLit>()) return t->value;
+    if (const auto* c = e.as<Call>()) return c->function;
+    return kNone;
 }
 
 // What an unknown function may have meant.
@@ -71,43 +84,54 @@ public:
 
     Typed type(const Expr& e, const Type* hint = nullptr) {
         c_.tick();
-        switch (e.kind) {
-            case ExprKind::Bool: {
-                Val v;
-                v.type = VType::Bool;
-                v.b = e.boolean;
-                return {{TypeTag::Bool, {}}, c_.constant(e.span, v)};
-            }
-            case ExprKind::Number:
-                return number(e, e.number.scale == 0 ? TypeTag::Whole : TypeTag::Decimal, 1, 1);
-            case ExprKind::Money: return number(e, TypeTag::Money, 100, 1);
-            case ExprKind::Percent: return number(e, TypeTag::Percent, 1, 100);
-            case ExprKind::Date: {
-                Val v;
-                v.type = VType::Date;
-                v.i = Date::from_civil(e.date.year, e.date.month, e.date.day).days();
-                return {{TypeTag::Date, {}}, c_.constant(e.span, v)};
-            }
-            case ExprKind::Text: return text(e);
-            case ExprKind::Name: return name(e, hint);
-            case ExprKind::Unary: return unary(e);
-            case ExprKind::Binary: return binary(e);
-            case ExprKind::Call: return call(e);
-            case ExprKind::In: return membership(e);
-            case ExprKind::List: return list(e, hint);
-            case ExprKind::AtLeast:
-                c_.emit(Code::wrong_arguments, e.span, "`at least` is only used inside `count`",
-                        "e.g. `count(dst, at least severe) >= 2`");
-                return {};
-            case ExprKind::YearlyTotal: return yearly_total(e);
-        }
-        return {};
+        return std::visit(
+            [&](const auto& n) -> Typed {
+                using T = std::decay_t<decltype(n)>;
+                if constexpr (std::is_same_v<T, BoolLit>) {
+                    Val v;
+                    v.type = VType::Bool;
+                    v.b = n.value;
+                    return {{TypeTag::Bool, {}}, c_.constant(e.span, v)};
+                } else if constexpr (std::is_same_v<T, NumberLit>) {
+                    return number(e, n.value, n.value.scale == 0 ? TypeTag::Whole : TypeTag::Decimal, 1, 1);
+                } else if constexpr (std::is_same_v<T, MoneyLit>) {
+                    return number(e, n.pounds, TypeTag::Money, 100, 1);
+                } else if constexpr (std::is_same_v<T, PercentLit>) {
+                    return number(e, n.value, TypeTag::Percent, 1, 100);
+                } else if constexpr (std::is_same_v<T, DateLit>) {
+                    Val v;
+                    v.type = VType::Date;
+                    v.i = Date::from_civil(n.value.year, n.value.month, n.value.day).days();
+                    return {{TypeTag::Date, {}}, c_.constant(e.span, v)};
+                } else if constexpr (std::is_same_v<T, TextLit>) {
+                    return text(e, n);
+                } else if constexpr (std::is_same_v<T, NameRef>) {
+                    return name(e, hint);
+                } else if constexpr (std::is_same_v<T, Unary>) {
+                    return unary(e, n);
+                } else if constexpr (std::is_same_v<T, Binary>) {
+                    return binary(e, n);
+                } else if constexpr (std::is_same_v<T, Call>) {
+                    return call(e, n);
+                } else if constexpr (std::is_same_v<T, In>) {
+                    return membership(e, n);
+                } else if constexpr (std::is_same_v<T, List>) {
+                    return list(e, n, hint);
+                } else if constexpr (std::is_same_v<T, AtLeast>) {
+                    c_.emit(Code::wrong_arguments, e.span, "`at least` is only used inside `count`",
+                            "e.g. `count(dst, at least severe) >= 2`");
+                    return {};
+                } else {
+                    static_assert(std::is_same_v<T, YearlyTotal>);
+                    return yearly_total(e, n);
+                }
+            },
+            e.node);
     }
 
 private:
     // A literal number, amount (in pence: `times` 100) or percentage (`per` 100), exactly.
-    Typed number(const Expr& e, TypeTag tag, std::int64_t times, std::int64_t per) {
-        const Decimal& d = e.number;
+    Typed number(const Expr& e, const Decimal& d, TypeTag tag, std::int64_t times, std::int64_t per) {
         std::optional<Ratio> exact;
         if (d.scale >= 0 && d.scale <= 18) {
             try {
@@ -128,8 +152,8 @@ private:
         return {{tag, {}}, c_.constant(e.span, v)};
     }
 
-    Typed text(const Expr& e) {
-        c_.program.strings.push_back(e.text);
+    Typed text(const Expr& e, const TextLit& t) {
+        c_.program.strings.push_back(t.value);
         Val v;
         v.type = VType::Text;
         v.s = &c_.program.strings.back();
@@ -159,15 +183,16 @@ private:
 
     // A bare name that may be read as a scale level (it is not a fact, let, ...).
     bool level_candidate(const Expr& e) const {
-        if (e.kind != ExprKind::Name) return false;
-        const Symbol* symbol = c_.value(e.text);
+        if (e.name() == nullptr) return false;
+        const Symbol* symbol = c_.value(*e.name());
         return symbol == nullptr || symbol->kind == SymbolKind::Level;
     }
 
     // `name` read as a level of `scale`: E2102 when it belongs to other scales only,
     // E2009 when it is no level at all.
     Typed level_in(const Expr& e, const std::string& scale) {
-        if (const auto ordinal = c_.level_ordinal(scale, e.text)) {
+        const std::string& word = std::get<NameRef>(e.node).name;
+        if (const auto ordinal = c_.level_ordinal(scale, word)) {
             Val v;
             v.type = VType::Level;
             v.i = static_cast<std::int32_t>(*ordinal);
@@ -176,16 +201,16 @@ private:
             c_.program.nodes[static_cast<std::size_t>(n)].scale = scale_of(t);
             return {t, n};
         }
-        const auto found = c_.level_scales.find(e.text);
+        const auto found = c_.level_scales.find(word);
         if (found != c_.level_scales.end()) {
             const std::string& other = c_.module.scales[found->second.front()].id.name;
             c_.emit(Code::wrong_scale, e.span,
-                    "`" + e.text + "` is a level of `" + other + "`, not of `" + scale + "`",
-                    level_help(e.text, scale));
+                    "`" + word + "` is a level of `" + other + "`, not of `" + scale + "`",
+                    level_help(word, scale));
             return {};
         }
         c_.emit(Code::unknown_level, e.span,
-                "`" + e.text + "` is not a level of `" + scale + "`", level_help(e.text, scale));
+                "`" + word + "` is not a level of `" + scale + "`", level_help(word, scale));
         return {};
     }
 
@@ -203,19 +228,20 @@ private:
     }
 
     Typed name(const Expr& e, const Type* hint) {
+        const std::string& word = std::get<NameRef>(e.node).name;
         if (hint != nullptr && hint->tag == TypeTag::Level && !hint->scale.empty() &&
             level_candidate(e)) {
             return level_in(e, hint->scale);
         }
-        const Symbol* symbol = c_.value(e.text);
+        const Symbol* symbol = c_.value(word);
         if (context_ == Context::Constant && (symbol == nullptr || symbol->kind != SymbolKind::Level)) {
             c_.emit(Code::not_a_value, e.span,
-                    "`" + e.text + "` cannot be used here: write the value out",
+                    "`" + word + "` cannot be used here: write the value out",
                     "a default or a table row gives a literal such as `£500`, `12` or `true`");
             return {};
         }
         if (symbol != nullptr && symbol->kind == SymbolKind::Level && hint == nullptr) {
-            const Scale& scale = c_.module.scales[c_.level_scales[e.text].front()];
+            const Scale& scale = c_.module.scales[c_.level_scales[word].front()];
             std::string example = "a fact of scale `" + scale.id.name + "`";
             for (const Fact& fact : c_.module.facts) {
                 if (fact.type.kind == TypeKind::Level && fact.type.scale.name == scale.id.name) {
@@ -224,14 +250,14 @@ private:
                 }
             }
             c_.emit(Code::not_a_value, e.span,
-                    "`" + e.text + "` is a level of `" + scale.id.name + "`, with nothing here to compare it with",
+                    "`" + word + "` is a level of `" + scale.id.name + "`, with nothing here to compare it with",
                     "a level has a value only beside " + example + ", e.g. `" +
                         (example.front() == '`' ? example.substr(1, example.size() - 2) : std::string("x")) +
-                        " >= " + e.text + "`");
+                        " >= " + word + "`");
             return {};
         }
         if (symbol != nullptr) return declared(e, *symbol);
-        if (e.text == "service") {
+        if (word == "service") {
             needs_.service = true;
             if (context_ != Context::Rule && context_ != Context::Let && context_ != Context::Amount) {
                 c_.emit(Code::service_outside_rule, e.span,
@@ -240,16 +266,16 @@ private:
             }
             return leaf({TypeTag::Service, {}}, Op::Service, Dep::Line, e.span);
         }
-        if (e.text == "total") {
+        if (word == "total") {
             needs_total(e, "the package `total`");
             return leaf({TypeTag::Money, {}}, Op::Total, Dep::Outcome, e.span);
         }
-        if (e.text == "age") return age(e);
-        std::string help = c_.suggestion(e.text, c_.value_names());
+        if (word == "age") return age(e);
+        std::string help = c_.suggestion(word, c_.value_names());
         if (help.empty() && context_ == Context::Rule) {
-            help = "if `" + e.text + "` is a service, compare it: `service is " + e.text + "`";
+            help = "if `" + word + "` is a service, compare it: `service is " + word + "`";
         }
-        c_.emit(Code::unknown_name, e.span, "unknown name `" + e.text + "`", help);
+        c_.emit(Code::unknown_name, e.span, "unknown name `" + word + "`", help);
         return {};
     }
 
@@ -308,6 +334,7 @@ private:
     }
 
     Typed declared(const Expr& e, const Symbol& symbol) {
+        const std::string& word = std::get<NameRef>(e.node).name;
         const auto index = static_cast<std::int32_t>(symbol.index);
         switch (symbol.kind) {
             case SymbolKind::Fact: {
@@ -320,26 +347,27 @@ private:
             case SymbolKind::Level: {
                 // Only beside a value that is not a level of one scale (the caller reports
                 // the mismatch); as a value it has one scale or none.
-                const std::vector<std::size_t>& scales = c_.level_scales[e.text];
+                const std::vector<std::size_t>& scales = c_.level_scales[word];
                 if (scales.size() == 1) return level_in(e, c_.module.scales[scales[0]].id.name);
                 return {{TypeTag::Level, {}}, -1};
             }
             case SymbolKind::Let: return definition(e, c_.lets, symbol.index, true);
             case SymbolKind::Threshold: return definition(e, c_.thresholds, symbol.index, false);
             case SymbolKind::Agency:
-                c_.emit(Code::not_a_value, e.span, "`" + e.text + "` is an agency, not a value",
-                        "an agency's share of the package is `total(" + e.text +
+                c_.emit(Code::not_a_value, e.span, "`" + word + "` is an agency, not a value",
+                        "an agency's share of the package is `total(" + word +
                             ")`, known in `decline` and `refer` rules");
                 return {};
             case SymbolKind::Table:
-                c_.emit(Code::not_a_value, e.span, "`" + e.text + "` is a table, not a value",
-                        "look a value up with `lookup(" + e.text + ", points)`");
+                c_.emit(Code::not_a_value, e.span, "`" + word + "` is a table, not a value",
+                        "look a value up with `lookup(" + word + ", points)`");
                 return {};
         }
         return {};
     }
 
     Typed definition(const Expr& e, std::vector<DefInfo>& defs, std::size_t index, bool is_let) {
+        const std::string& word = std::get<NameRef>(e.node).name;
         if (is_let) {
             check_let(c_, index);
         } else {
@@ -348,16 +376,16 @@ private:
         const DefInfo& def = defs[index];
         if (def.needs.age) {
             needs_.age = true;
-            if (age_unknown_here()) age_outside_rule(e, "`" + e.text + "` uses `age`, which");
+            if (age_unknown_here()) age_outside_rule(e, "`" + word + "` uses `age`, which");
         }
         if (def.needs.service) {
             needs_.service = true;
             if (context_ != Context::Rule && context_ != Context::Let && context_ != Context::Amount) {
                 c_.emit(Code::service_outside_rule, e.span,
-                        "`" + e.text + "` uses `service`, which is only known inside a rule");
+                        "`" + word + "` uses `service`, which is only known inside a rule");
             }
         }
-        if (def.needs.total) needs_total(e, "`" + e.text + "` uses a package total, which");
+        if (def.needs.total) needs_total(e, "`" + word + "` uses a package total, which");
         if (def.node < 0) return {def.type, -1};
         // A reference to the definition's root: its value is cached per request, line or
         // segment, as the root's dependence allows.
@@ -373,13 +401,12 @@ private:
         return {def.type, c_.add(n)};
     }
 
-    Typed unary(const Expr& e) {
-        if (e.args.empty()) return {};
-        const Typed operand = type(e.args[0]);
-        if (e.unary_op == UnaryOp::Not) {
+    Typed unary(const Expr& e, const Unary& u) {
+        const Typed operand = type(*u.operand);
+        if (u.op == UnaryOp::Not) {
             if (operand.type.tag != TypeTag::Bool) {
                 if (operand.type.tag != TypeTag::Error) {
-                    c_.emit(Code::not_bool_operand, e.args[0].span,
+                    c_.emit(Code::not_bool_operand, u.operand->span,
                             "`not` needs a true/false value, but this is `" + type_name(operand.type) + "`");
                 }
                 return {{TypeTag::Bool, {}}, -1};
@@ -395,25 +422,25 @@ private:
         return node(operand.type, Op::Neg, e.span, operand.node);
     }
 
-    Typed binary(const Expr& e) {
-        if (e.args.size() != 2) return {};
-        if (e.binary_op == BinaryOp::And || e.binary_op == BinaryOp::Or) return logical(e);
-        if (is_comparison(e.binary_op)) return compare(e);
-        return arithmetic(e);
+    Typed binary(const Expr& e, const Binary& b) {
+        if (b.op == BinaryOp::And || b.op == BinaryOp::Or) return logical(e, b);
+        if (is_comparison(b.op)) return compare(e, b);
+        return arithmetic(e, b);
     }
 
-    Typed logical(const Expr& e) {
+    Typed logical(const Expr& e, const Binary& b) {
+        const Expr* operands[] = {&*b.left, &*b.right};
         const char* sides[] = {"left", "right"};
         std::int32_t nodes[2] = {-1, -1};
         bool ok = true;
         for (std::size_t i = 0; i < 2; ++i) {
-            const Typed t = type(e.args[i]);
+            const Typed t = type(*operands[i]);
             nodes[i] = t.node;
             if (t.type.tag != TypeTag::Bool) {
                 ok = false;
                 if (t.type.tag != TypeTag::Error) {
-                    c_.emit(Code::not_bool_operand, e.args[i].span,
-                            "`" + operator_text(e.binary_op) + "` needs true/false on both sides, but the " +
+                    c_.emit(Code::not_bool_operand, operands[i]->span,
+                            "`" + operator_text(b.op) + "` needs true/false on both sides, but the " +
                                 sides[i] + " side is `" + type_name(t.type) + "`",
                             "compare it to something, e.g. `x > £0`");
                 }
@@ -421,15 +448,15 @@ private:
         }
         const Type boolean{TypeTag::Bool, {}};
         if (!ok) return {boolean, -1};
-        return node(boolean, e.binary_op == BinaryOp::And ? Op::And : Op::Or, e.span, nodes[0], nodes[1]);
+        return node(boolean, b.op == BinaryOp::And ? Op::And : Op::Or, e.span, nodes[0], nodes[1]);
     }
 
     bool is_service(const Expr& e) const {
-        return e.kind == ExprKind::Name && e.text == "service" && c_.value("service") == nullptr;
+        return e.name() != nullptr && *e.name() == "service" && c_.value("service") == nullptr;
     }
 
     // `service is personal_care`: the other side is a service name, never looked up.
-    bool service_literal(const Expr& e) const { return e.kind == ExprKind::Name; }
+    bool service_literal(const Expr& e) const { return e.is<NameRef>(); }
 
     // E2002: `service is school` where `school` is a fact, definition or threshold. The
     // name would be read as a service called `school`, never as the value the author
@@ -449,18 +476,20 @@ private:
     Typed service_name(const Expr& e) {
         Val v;
         v.type = VType::Service;
-        v.i = c_.service_literal(e.text);
-        c_.program.strings.push_back(e.text);
+        const std::string& name = std::get<NameRef>(e.node).name;  // service_literal(e)
+        v.i = c_.service_literal(name);
+        c_.program.strings.push_back(name);
         v.s = &c_.program.strings.back();
         return {{TypeTag::Service, {}}, c_.constant(e.span, v)};
     }
 
     // E2101 (`service is "x"`) or E2113 (`service in ["x"]`): a service is a name, not text.
     bool service_text(const Expr& e, Code code) {
-        if (e.kind != ExprKind::Text) return false;
-        c_.emit(code, e.span, "a service is named, not quoted: `\"" + e.text + "\"` is text",
+        const TextLit* text = e.as<TextLit>();
+        if (text == nullptr) return false;
+        c_.emit(code, e.span, "a service is named, not quoted: `\"" + text->value + "\"` is text",
                 "write the name without quotes: `service is " +
-                    (e.text.empty() ? std::string("personal_care") : e.text) + "`");
+                    (text->value.empty() ? std::string("personal_care") : text->value) + "`");
         return true;
     }
 
@@ -480,18 +509,18 @@ private:
         }
     }
 
-    Typed compare(const Expr& e) {
-        const Expr& left = e.args[0];
-        const Expr& right = e.args[1];
+    Typed compare(const Expr& e, const Binary& b) {
+        const Expr& left = *b.left;
+        const Expr& right = *b.right;
         const Type boolean{TypeTag::Bool, {}};
-        const bool ordering = e.binary_op != BinaryOp::Eq && e.binary_op != BinaryOp::Ne;
+        const bool ordering = b.op != BinaryOp::Eq && b.op != BinaryOp::Ne;
         if (is_service(left) || is_service(right)) {
             const bool service_left = is_service(left);
             const Expr& other = service_left ? right : left;
             const Typed service = type(service_left ? left : right);
             if (ordering) {
                 c_.emit(Code::not_orderable, e.span,
-                        "cannot order services with `" + operator_text(e.binary_op) + "`",
+                        "cannot order services with `" + operator_text(b.op) + "`",
                         "use `service is x` or `service in [x, y]`");
                 return {boolean, -1};
             }
@@ -508,8 +537,8 @@ private:
             }
             if (declared_as_value(other)) return {boolean, -1};
             const Typed named = service_name(other);
-            return service_left ? node(boolean, comparison_op(e.binary_op), e.span, service.node, named.node)
-                                : node(boolean, comparison_op(e.binary_op), e.span, named.node, service.node);
+            return service_left ? node(boolean, comparison_op(b.op), e.span, service.node, named.node)
+                                : node(boolean, comparison_op(b.op), e.span, named.node, service.node);
         }
         Typed lt;
         Typed rt;
@@ -524,7 +553,7 @@ private:
         if (ordering && (!is_orderable(lt.type.tag) || !is_orderable(rt.type.tag))) {
             const Type& bad = is_orderable(lt.type.tag) ? rt.type : lt.type;
             c_.emit(Code::not_orderable, e.span,
-                    "cannot order `" + type_name(bad) + "` values with `" + operator_text(e.binary_op) + "`",
+                    "cannot order `" + type_name(bad) + "` values with `" + operator_text(b.op) + "`",
                     bad.tag == TypeTag::LevelMap ? "count its levels: `count(map, at least severe) >= 1`"
                                                  : "use `is` or `is not`");
             return {boolean, -1};
@@ -532,7 +561,7 @@ private:
         if (mismatch(e.span, lt.type, rt.type) || lt.node < 0 || rt.node < 0) return {boolean, -1};
         note_age_comparison(lt.node, rt.node);
         note_age_comparison(rt.node, lt.node);
-        return node(boolean, comparison_op(e.binary_op), e.span, lt.node, rt.node);
+        return node(boolean, comparison_op(b.op), e.span, lt.node, rt.node);
     }
 
     // E2101/E2102 when `a` and `b` cannot be compared; true when they can.
@@ -559,14 +588,14 @@ private:
         return true;
     }
 
-    Typed arithmetic(const Expr& e) {
-        const Typed a = type(e.args[0]);
-        const Typed b = type(e.args[1]);
+    Typed arithmetic(const Expr& e, const Binary& binary) {
+        const Typed a = type(*binary.left);
+        const Typed b = type(*binary.right);
         if (a.type.tag == TypeTag::Error || b.type.tag == TypeTag::Error) return {};
         const TypeTag x = a.type.tag;
         const TypeTag y = b.type.tag;
         std::optional<TypeTag> result;
-        switch (e.binary_op) {
+        switch (binary.op) {
             case BinaryOp::Add:
             case BinaryOp::Sub:
                 if (is_number(x) && is_number(y)) {
@@ -594,8 +623,8 @@ private:
                 } else if (x == TypeTag::Money && y == TypeTag::Money) {
                     result = TypeTag::Decimal;
                 }
-                if (is_zero_literal(e.args[1])) {
-                    c_.emit(Code::division_by_zero, e.args[1].span, "division by zero");
+                if (is_zero_literal(*binary.right)) {
+                    c_.emit(Code::division_by_zero, binary.right->span, "division by zero");
                     return {};
                 }
                 break;
@@ -603,14 +632,14 @@ private:
         }
         if (!result) {
             c_.emit(Code::bad_arithmetic, e.span,
-                    "cannot apply `" + operator_text(e.binary_op) + "` to `" + type_name(a.type) + "` and `" +
+                    "cannot apply `" + operator_text(binary.op) + "` to `" + type_name(a.type) + "` and `" +
                         type_name(b.type) + "`",
                     x == TypeTag::Money || y == TypeTag::Money
                         ? "money adds to money, and multiplies or divides by a number or a percentage"
                         : std::string());
             return {};
         }
-        return node({*result, {}}, arithmetic_op(e.binary_op), e.span, a.node, b.node);
+        return node({*result, {}}, arithmetic_op(binary.op), e.span, a.node, b.node);
     }
 
     // E2012 for a builtin given the wrong number or kind of arguments.
@@ -618,35 +647,37 @@ private:
         c_.emit(Code::wrong_arguments, span, "`" + std::string(b.name) + "` takes " + std::string(b.takes));
     }
 
-    Typed call(const Expr& e) {
-        if (e.text == "count") return count(e);
-        if (e.text == "lookup") return lookup(e);
+    Typed call(const Expr& e, const Call& call) {
+        if (call.function == "count") return count(e, call);
+        if (call.function == "lookup") return lookup(e, call);
         const Type money{TypeTag::Money, {}};
-        if (e.text == "total") {
+        if (call.function == "total") {
             needs_total(e, "`total(...)`");
             const Builtin& total = builtin("total", BuiltinForm::Call);
-            if (!total.accepts(e.args.size()) || e.args[0].kind != ExprKind::Name) {
+            if (!total.accepts(call.args.size()) || !call.args[0].is<NameRef>()) {
                 wrong_arguments(total, e.span);
                 return {money, -1};
             }
-            if (!c_.require_agency(Ident{e.args[0].text, e.args[0].span}, true)) return {money, -1};
-            return leaf(money, Op::TotalOf, Dep::Outcome, e.span, agency_index(e.args[0].text));
+            const std::string& agency = std::get<NameRef>(call.args[0].node).name;
+            if (!c_.require_agency(Ident{agency, call.args[0].span}, true)) return {money, -1};
+            return leaf(money, Op::TotalOf, Dep::Outcome, e.span, agency_index(agency));
         }
-        if (e.text == "funders") {
+        if (call.function == "funders") {
             needs_total(e, "`funders(...)`");
             const Type whole{TypeTag::Whole, {}};
             const Builtin& funders = builtin("funders", BuiltinForm::Call);
-            if (!funders.accepts(e.args.size()) || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
+            if (!funders.accepts(call.args.size()) || (call.args.size() == 1 && !call.args[0].is<NameRef>())) {
                 wrong_arguments(funders, e.span);
                 return {whole, -1};
             }
-            if (e.args.empty()) return leaf(whole, Op::FundersAll, Dep::Outcome, e.span);
+            if (call.args.empty()) return leaf(whole, Op::FundersAll, Dep::Outcome, e.span);
             c_.program.uses_funders_by_service = true;
-            return leaf(whole, Op::Funders, Dep::Outcome, e.span, c_.service_literal(e.args[0].text));
+            const std::string& service = std::get<NameRef>(call.args[0].node).name;
+            return leaf(whole, Op::Funders, Dep::Outcome, e.span, c_.service_literal(service));
         }
-        c_.emit(Code::unknown_function, e.span, "unknown function `" + e.text + "`",
-                c_.suggestion(e.text, function_names()));
-        for (const Expr& arg : e.args) type(arg);
+        c_.emit(Code::unknown_function, e.span, "unknown function `" + call.function + "`",
+                c_.suggestion(call.function, function_names()));
+        for (const Expr& arg : call.args) type(arg);
         return {};
     }
 
@@ -655,34 +686,36 @@ private:
     }
 
     // `yearly total` / `yearly total(agency)`: money, known where totals are.
-    Typed yearly_total(const Expr& e) {
+    Typed yearly_total(const Expr& e, const YearlyTotal& phrase) {
         needs_total(e, "`yearly total`");
         const Type money{TypeTag::Money, {}};
         const Builtin& yearly = builtin("yearly total", BuiltinForm::Phrase);
-        if (!yearly.accepts(e.args.size()) || (e.args.size() == 1 && e.args[0].kind != ExprKind::Name)) {
+        if (!yearly.accepts(phrase.args.size()) ||
+            (phrase.args.size() == 1 && !phrase.args[0].is<NameRef>())) {
             wrong_arguments(yearly, e.span);
             return {money, -1};
         }
-        if (e.args.empty()) return leaf(money, Op::YearlyTotal, Dep::Outcome, e.span);
-        if (!c_.require_agency(Ident{e.args[0].text, e.args[0].span}, true)) return {money, -1};
-        return leaf(money, Op::YearlyTotalOf, Dep::Outcome, e.span, agency_index(e.args[0].text));
+        if (phrase.args.empty()) return leaf(money, Op::YearlyTotal, Dep::Outcome, e.span);
+        const std::string& agency = std::get<NameRef>(phrase.args[0].node).name;
+        if (!c_.require_agency(Ident{agency, phrase.args[0].span}, true)) return {money, -1};
+        return leaf(money, Op::YearlyTotalOf, Dep::Outcome, e.span, agency_index(agency));
     }
 
-    Typed count(const Expr& e) {
+    Typed count(const Expr& e, const Call& call) {
         const Type whole{TypeTag::Whole, {}};
-        if (!builtin("count", BuiltinForm::Call).accepts(e.args.size())) {
+        if (!builtin("count", BuiltinForm::Call).accepts(call.args.size())) {
             wrong_arguments(builtin("count", BuiltinForm::Call), e.span);
             return {whole, -1};
         }
-        const Typed map = type(e.args[0]);
-        const bool at_least = e.args[1].kind == ExprKind::AtLeast && !e.args[1].args.empty();
-        const Expr& level = at_least ? e.args[1].args[0] : e.args[1];
+        const Typed map = type(call.args[0]);
+        const AtLeast* at_least = call.args[1].as<AtLeast>();
+        const Expr& level = at_least != nullptr ? *at_least->level : call.args[1];
         if (map.type.tag == TypeTag::Error) return {whole, -1};
         if (map.type.tag != TypeTag::LevelMap) {
-            c_.emit(Code::count_not_map, e.args[0].span,
+            c_.emit(Code::count_not_map, call.args[0].span,
                     "`count` counts the levels in a map, but this is `" + type_name(map.type) + "`",
                     "declare the fact as a map, e.g. `fact dst: map of need`");
-            const Symbol* symbol = level.kind == ExprKind::Name ? c_.value(level.text) : nullptr;
+            const Symbol* symbol = level.name() != nullptr ? c_.value(*level.name()) : nullptr;
             if (symbol == nullptr || symbol->kind != SymbolKind::Level) type(level);  // a level: no scale to read it in
             return {whole, -1};
         }
@@ -697,41 +730,42 @@ private:
             return {whole, -1};
         }
         if (mismatch(level.span, want, got.type)) return {whole, -1};
-        return node(whole, at_least ? Op::CountAtLeast : Op::Count, e.span, map.node, got.node);
+        return node(whole, at_least != nullptr ? Op::CountAtLeast : Op::Count, e.span, map.node, got.node);
     }
 
-    Typed lookup(const Expr& e) {
-        if (!builtin("lookup", BuiltinForm::Call).accepts(e.args.size())) {
+    Typed lookup(const Expr& e, const Call& call) {
+        if (!builtin("lookup", BuiltinForm::Call).accepts(call.args.size())) {
             wrong_arguments(builtin("lookup", BuiltinForm::Call), e.span);
             return {};
         }
         Type result;
         std::int32_t table_index = -1;
-        const Expr& table = e.args[0];
+        const Expr& table = call.args[0];
         if (context_ == Context::Constant) {
             c_.emit(Code::not_a_value, e.span, "`lookup` cannot be used here: write the value out",
                     "a default or a table row gives a literal such as `£500`, `12` or `true`");
             return {};
         }
-        const Symbol* symbol = table.kind == ExprKind::Name ? c_.value(table.text) : nullptr;
+        const std::string& table_name = spelling(table);
+        const Symbol* symbol = table.is<NameRef>() ? c_.value(table_name) : nullptr;
         if (symbol != nullptr && symbol->kind == SymbolKind::Table) {
             result = c_.table_types[symbol->index];
             table_index = static_cast<std::int32_t>(symbol->index);
-        } else if (symbol != nullptr || table.kind != ExprKind::Name) {
-            const std::string what = symbol != nullptr ? "`" + table.text + "` is " +
+        } else if (symbol != nullptr || !table.is<NameRef>()) {
+            const std::string what = symbol != nullptr ? "`" + table_name + "` is " +
                                                              std::string(kind_word(symbol->kind))
                                                        : "this is not a name";
             c_.emit(Code::lookup_not_table, table.span, "`lookup` needs a table, but " + what,
-                    c_.suggestion(table.text, c_.names_of(SymbolKind::Table)));
+                    c_.suggestion(table_name, c_.names_of(SymbolKind::Table)));
         } else {
-            std::string help = c_.suggestion(table.text, c_.names_of(SymbolKind::Table));
-            if (help.empty()) help = "declare it: `table " + table.text + "` with rows `from 0 to 9 gives £0`";
-            c_.emit(Code::unknown_table, table.span, "unknown table `" + table.text + "`", help);
+            std::string help = c_.suggestion(table_name, c_.names_of(SymbolKind::Table));
+            if (help.empty()) help = "declare it: `table " + table_name + "` with rows `from 0 to 9 gives £0`";
+            c_.emit(Code::unknown_table, table.span, "unknown table `" + table_name + "`", help);
         }
-        const Typed key = type(e.args[1]);
+        const Typed key = type(call.args[1]);
         if (key.type.tag != TypeTag::Whole) {
             if (key.type.tag != TypeTag::Error) {
-                c_.emit(Code::lookup_key_not_whole, e.args[1].span,
+                c_.emit(Code::lookup_key_not_whole, call.args[1].span,
                         "tables are looked up by a whole number, but this is `" + type_name(key.type) + "`");
             }
             return {result, -1};
@@ -748,22 +782,21 @@ private:
         return {result, c_.add(n)};
     }
 
-    Typed membership(const Expr& e) {
+    Typed membership(const Expr& e, const In& test) {
         const Type boolean{TypeTag::Bool, {}};
-        if (e.args.empty()) return {boolean, -1};
-        const Expr& needle = e.args[0];
+        const Expr& needle = *test.needle;
+        const std::string* set_name = test.set->name();
         std::vector<const Expr*> members;
-        if (e.args.size() == 2 && e.args[1].kind == ExprKind::List) {
-            for (const Expr& m : e.args[1].args) members.push_back(&m);
-        } else if (e.args.size() == 2 && e.args[1].kind == ExprKind::Name &&
-                   c_.value(e.args[1].text) != nullptr &&
-                   c_.value(e.args[1].text)->kind != SymbolKind::Level) {
-            const Typed list_type = type(e.args[1]);
+        if (const List* list = test.set->as<List>()) {
+            for (const Expr& m : list->items) members.push_back(&m);
+        } else if (set_name != nullptr && c_.value(*set_name) != nullptr &&
+                   c_.value(*set_name)->kind != SymbolKind::Level) {
+            const Typed list_type = type(*test.set);
             const Typed n = type(needle);
             if (list_type.type.tag == TypeTag::Error || n.type.tag == TypeTag::Error) return {boolean, -1};
             if (list_type.type.tag != TypeTag::TextList) {
-                c_.emit(Code::bad_membership, e.args[1].span,
-                        "`in` needs a list, but `" + e.args[1].text + "` is `" + type_name(list_type.type) + "`",
+                c_.emit(Code::bad_membership, test.set->span,
+                        "`in` needs a list, but `" + *set_name + "` is `" + type_name(list_type.type) + "`",
                         "write the members out: `x in [a, b]`");
                 return {boolean, -1};
             }
@@ -774,7 +807,7 @@ private:
             }
             return node(boolean, Op::InList, e.span, n.node, list_type.node);
         } else {
-            for (std::size_t i = 1; i < e.args.size(); ++i) members.push_back(&e.args[i]);
+            members.push_back(&*test.set);
         }
         const Typed n = type(needle);
         if (n.type.tag == TypeTag::LevelMap || n.type.tag == TypeTag::TextList) {
@@ -835,14 +868,14 @@ private:
         return {boolean, c_.add(in)};
     }
 
-    Typed list(const Expr& e, const Type* hint) {
+    Typed list(const Expr& e, const List& list, const Type* hint) {
         if (context_ != Context::Constant || hint == nullptr) {
             c_.emit(Code::list_outside_in, e.span, "a list `[...]` has a value only after `in`",
                     "test membership where it is needed: `x in [a, b]`; a `list of text` fact may "
                     "have a list as its default");
             return {};
         }
-        for (const Expr& member : e.args) {
+        for (const Expr& member : list.items) {
             const Typed t = type(member);
             if (t.type.tag != TypeTag::Text && t.type.tag != TypeTag::Error) {
                 c_.emit(Code::bad_membership, member.span,
@@ -964,19 +997,19 @@ std::vector<detail::Conjunct> conjuncts(const Checker& c, const Expr& e, std::in
     std::vector<detail::Conjunct> out;
     auto collect = [&](auto& self, const Expr& x, std::int32_t at) -> void {
         const Node& n = c.program.nodes[static_cast<std::size_t>(at)];
-        if (x.kind == ExprKind::Binary && x.binary_op == BinaryOp::And && n.op == Op::And &&
-            x.args.size() == 2) {
-            self(self, x.args[0], n.a);
-            self(self, x.args[1], n.b);
+        const Binary* binary = x.as<Binary>();
+        if (binary != nullptr && binary->op == BinaryOp::And && n.op == Op::And) {
+            self(self, *binary->left, n.a);
+            self(self, *binary->right, n.b);
             return;
         }
         detail::Conjunct conjunct{at, expr_text(x), {}};
         const bool comparison = n.op == Op::Eq || n.op == Op::Ne || n.op == Op::Lt || n.op == Op::Le ||
                                 n.op == Op::Gt || n.op == Op::Ge;
-        if (comparison && x.args.size() == 2 &&
+        if (comparison && binary != nullptr &&
             c.program.nodes[static_cast<std::size_t>(n.a)].op != Op::Const &&
             c.program.nodes[static_cast<std::size_t>(n.a)].op != Op::Service) {
-            conjunct.value_label = expr_text(x.args[0]);
+            conjunct.value_label = expr_text(*binary->left);
         }
         out.push_back(std::move(conjunct));
     };

@@ -39,26 +39,27 @@ std::size_t slot_of(detail::CRule& r, std::size_t agency) {
 // Service names a condition requires through a top-level `service is X` or `service in [..]`
 // conjunct; empty when none (the rule may apply to any service).
 void service_keys(const Expr& e, std::vector<std::string>& out) {
-    if (e.kind == ExprKind::Binary && e.binary_op == BinaryOp::And && e.args.size() == 2) {
-        service_keys(e.args[0], out);
-        if (out.empty()) service_keys(e.args[1], out);
+    const Binary* binary = e.as<Binary>();
+    if (binary != nullptr && binary->op == BinaryOp::And) {
+        service_keys(*binary->left, out);
+        if (out.empty()) service_keys(*binary->right, out);
         return;
     }
-    auto is_service = [](const Expr& x) { return x.kind == ExprKind::Name && x.text == "service"; };
-    if (e.kind == ExprKind::Binary && e.binary_op == BinaryOp::Eq && e.args.size() == 2) {
-        const Expr& l = e.args[0];
-        const Expr& r = e.args[1];
-        if (is_service(l) && r.kind == ExprKind::Name) out.push_back(r.text);
-        else if (is_service(r) && l.kind == ExprKind::Name) out.push_back(l.text);
+    auto is_service = [](const Expr& x) { return x.name() != nullptr && *x.name() == "service"; };
+    if (binary != nullptr && binary->op == BinaryOp::Eq) {
+        const Expr& l = *binary->left;
+        const Expr& r = *binary->right;
+        if (is_service(l) && r.name() != nullptr) out.push_back(*r.name());
+        else if (is_service(r) && l.name() != nullptr) out.push_back(*l.name());
         return;
     }
     // `service in [a, b]`; `service in list_fact` is keyed on nothing (the list is the request's).
-    if (e.kind == ExprKind::In && e.args.size() == 2 && is_service(e.args[0]) &&
-        e.args[1].kind == ExprKind::List) {
+    const In* in = e.as<In>();
+    if (in != nullptr && is_service(*in->needle) && in->set->is<List>()) {
         std::vector<std::string> keys;
-        for (const Expr& m : e.args[1].args) {
-            if (m.kind != ExprKind::Name) return;
-            keys.push_back(m.text);
+        for (const Expr& m : in->set->as<List>()->items) {
+            if (m.name() == nullptr) return;
+            keys.push_back(*m.name());
         }
         out = std::move(keys);
     }

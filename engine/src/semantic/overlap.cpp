@@ -120,29 +120,31 @@ Decimal without_trailing_zeros(Decimal d) {
 }
 
 std::string canonical(const Expr& e) {
-    switch (e.kind) {
-        case ExprKind::Bool: return e.boolean ? "true" : "false";
-        case ExprKind::Number: return decimal_text(without_trailing_zeros(e.number));
-        case ExprKind::Money: return money_text(without_trailing_zeros(e.number));
-        case ExprKind::Percent: return decimal_text(without_trailing_zeros(e.number)) + "%";
-        case ExprKind::Date: return date_text(e.date);
-        case ExprKind::Text: return quote(e.text);
-        case ExprKind::Name: return e.text;
-        default: break;
-    }
+    if (const auto* b = e.as<BoolLit>()) return b->value ? "true" : "false";
+    if (const auto* n = e.as<NumberLit>()) return decimal_text(without_trailing_zeros(n->value));
+    if (const auto* m = e.as<MoneyLit>()) return money_text(without_trailing_zeros(m->pounds));
+    if (const auto* p = e.as<PercentLit>()) return decimal_text(without_trailing_zeros(p->value)) + "%";
+    if (const auto* d = e.as<DateLit>()) return date_text(d->value);
+    if (const auto* t = e.as<TextLit>()) return quote(t->value);
+    if (const std::string* name = e.name()) return *name;
     // Built with += only: GCC 12 warns falsely (-Wrestrict) on `"x" + std::string&&`.
+    // The kind is the node's index in ExprNode; a call adds its function, a binary or
+    // unary expression its operator (the other nodes the first operator, as they always have).
+    const Binary* binary = e.as<Binary>();
+    const Unary* unary = e.as<Unary>();
+    const Call* call = e.as<Call>();
     std::string out = "(";
-    out += std::to_string(static_cast<int>(e.kind));
+    out += std::to_string(e.node.index());
     out += ':';
-    out += e.text;
+    if (call != nullptr) out += call->function;
     out += ':';
-    out += std::to_string(static_cast<int>(e.binary_op));
+    out += std::to_string(static_cast<int>(binary != nullptr ? binary->op : BinaryOp::And));
     out += ':';
-    out += std::to_string(static_cast<int>(e.unary_op));
-    for (const Expr& arg : e.args) {
+    out += std::to_string(static_cast<int>(unary != nullptr ? unary->op : UnaryOp::Not));
+    for_each_child(e, [&](const Expr& arg) {
         out += ' ';
         out += canonical(arg);
-    }
+    });
     out += ')';
     return out;
 }
@@ -152,15 +154,15 @@ public:
     explicit Analyser(const Checker& c) : c_(c) {}
 
     Dnf dnf(const Expr& e, bool negated) {
-        if (e.kind == ExprKind::Bool) return constant(e.boolean != negated);
-        if (e.kind == ExprKind::Unary && e.unary_op == UnaryOp::Not && !e.args.empty()) {
-            return dnf(e.args[0], !negated);
+        if (const BoolLit* literal = e.as<BoolLit>()) return constant(literal->value != negated);
+        if (const Unary* unary = e.as<Unary>(); unary != nullptr && unary->op == UnaryOp::Not) {
+            return dnf(*unary->operand, !negated);
         }
-        if (e.kind == ExprKind::Binary && e.args.size() == 2 &&
-            (e.binary_op == BinaryOp::And || e.binary_op == BinaryOp::Or)) {
-            const bool conjunction = (e.binary_op == BinaryOp::And) != negated;
-            Dnf a = dnf(e.args[0], negated);
-            Dnf b = dnf(e.args[1], negated);
+        const Binary* binary = e.as<Binary>();
+        if (binary != nullptr && (binary->op == BinaryOp::And || binary->op == BinaryOp::Or)) {
+            const bool conjunction = (binary->op == BinaryOp::And) != negated;
+            Dnf a = dnf(*binary->left, negated);
+            Dnf b = dnf(*binary->right, negated);
             if (!a || !b) return std::nullopt;
             if (!conjunction) {
                 a->insert(a->end(), b->begin(), b->end());
@@ -169,11 +171,11 @@ public:
             }
             return product(*a, *b);
         }
-        if (e.kind == ExprKind::Binary && e.args.size() == 2) {
-            if (auto lit = comparison(e, negated)) return lit;
+        if (binary != nullptr) {
+            if (auto lit = comparison(*binary, negated)) return lit;
         }
-        if (e.kind == ExprKind::In) {
-            if (auto lit = membership(e, negated)) return lit;
+        if (const In* in = e.as<In>()) {
+            if (auto lit = membership(e, *in, negated)) return lit;
         }
         Literal opaque{canonical(e), Rel::Truth, !negated, {}};
         return std::vector<Term>{Term{opaque}};
@@ -198,13 +200,13 @@ private:
     }
 
     bool is_service(const Expr& e) const {
-        return e.kind == ExprKind::Name && e.text == "service" && c_.value("service") == nullptr;
+        return e.name() != nullptr && *e.name() == "service" && c_.value("service") == nullptr;
     }
 
     // The scale a level-valued expression belongs to, when it is a level fact.
     std::string scale_of(const Expr& e) const {
-        if (e.kind != ExprKind::Name) return {};
-        const Symbol* s = c_.value(e.text);
+        if (e.name() == nullptr) return {};
+        const Symbol* s = c_.value(*e.name());
         if (s == nullptr || s->kind != SymbolKind::Fact) return {};
         const Fact& fact = c_.module.facts[s->index];
         return fact.type.kind == TypeKind::Level ? fact.type.scale.name : std::string();
@@ -212,33 +214,32 @@ private:
 
     // The constant an expression denotes, read against the other side of a comparison.
     std::optional<Value> value_of(const Expr& e, const Expr& other) const {
-        switch (e.kind) {
-            case ExprKind::Number:
-            case ExprKind::Money:
-            case ExprKind::Percent: return Value{true, decimal_value(e.number), canonical(e)};
-            case ExprKind::Date: return Value{true, Exact{day_number(e.date), 0}, date_text(e.date)};
-            case ExprKind::Text: return Value{false, {}, e.text};
-            case ExprKind::Bool: return Value{false, {}, e.boolean ? "true" : "false"};
-            case ExprKind::Name: break;
-            default: return std::nullopt;
-        }
-        if (is_service(other)) return Value{false, {}, e.text};
-        const Symbol* s = c_.value(e.text);
+        if (const auto* n = e.as<NumberLit>()) return Value{true, decimal_value(n->value), canonical(e)};
+        if (const auto* m = e.as<MoneyLit>()) return Value{true, decimal_value(m->pounds), canonical(e)};
+        if (const auto* p = e.as<PercentLit>()) return Value{true, decimal_value(p->value), canonical(e)};
+        if (const auto* d = e.as<DateLit>()) return Value{true, Exact{day_number(d->value), 0}, date_text(d->value)};
+        if (const auto* t = e.as<TextLit>()) return Value{false, {}, t->value};
+        if (const auto* b = e.as<BoolLit>()) return Value{false, {}, b->value ? "true" : "false"};
+        const NameRef* name = e.as<NameRef>();
+        if (name == nullptr) return std::nullopt;
+        const std::string& text = name->name;
+        if (is_service(other)) return Value{false, {}, text};
+        const Symbol* s = c_.value(text);
         if (s != nullptr && s->kind != SymbolKind::Level) return std::nullopt;
         std::string scale = scale_of(other);
         if (scale.empty()) {
-            const auto it = c_.level_scales.find(e.text);
+            const auto it = c_.level_scales.find(text);
             if (it == c_.level_scales.end() || it->second.size() != 1) return std::nullopt;
             scale = c_.module.scales[it->second.front()].id.name;
         }
-        const std::optional<std::size_t> ordinal = c_.level_ordinal(scale, e.text);
+        const std::optional<std::size_t> ordinal = c_.level_ordinal(scale, text);
         if (!ordinal) return std::nullopt;
-        return Value{true, Exact{static_cast<std::int64_t>(*ordinal), 0}, e.text};
+        return Value{true, Exact{static_cast<std::int64_t>(*ordinal), 0}, text};
     }
 
-    Dnf comparison(const Expr& e, bool negated) const {
+    Dnf comparison(const Binary& e, bool negated) const {
         Rel rel;
-        switch (e.binary_op) {
+        switch (e.op) {
             case BinaryOp::Eq: rel = Rel::Eq; break;
             case BinaryOp::Ne: rel = Rel::Ne; break;
             case BinaryOp::Lt: rel = Rel::Lt; break;
@@ -247,8 +248,8 @@ private:
             case BinaryOp::Ge: rel = Rel::Ge; break;
             default: return std::nullopt;
         }
-        const Expr& left = e.args[0];
-        const Expr& right = e.args[1];
+        const Expr& left = *e.left;
+        const Expr& right = *e.right;
         const std::optional<Value> lv = is_service(left) ? std::nullopt : value_of(left, right);
         const std::optional<Value> rv = is_service(right) ? std::nullopt : value_of(right, left);
         if (negated) rel = negate(rel);
@@ -273,23 +274,22 @@ private:
         return std::nullopt;
     }
 
-    Dnf membership(const Expr& e, bool negated) const {
-        if (e.args.empty()) return std::nullopt;
+    Dnf membership(const Expr& e, const In& in, bool negated) const {
         std::vector<const Expr*> members;
-        if (e.args.size() == 2 && e.args[1].kind == ExprKind::List) {
-            for (const Expr& m : e.args[1].args) members.push_back(&m);
-        } else if (e.args.size() == 2 && e.args[1].kind == ExprKind::Name &&
-                   c_.value(e.args[1].text) != nullptr &&
-                   c_.value(e.args[1].text)->kind != SymbolKind::Level) {
+        const std::string* set_name = in.set->name();
+        if (const List* list = in.set->as<List>()) {
+            for (const Expr& m : list->items) members.push_back(&m);
+        } else if (set_name != nullptr && c_.value(*set_name) != nullptr &&
+                   c_.value(*set_name)->kind != SymbolKind::Level) {
             // A list fact: opaque, but remembered as a constraint on the service.
-            Literal lit{canonical(e), Rel::Truth, !negated, {}, is_service(e.args[0])};
+            Literal lit{canonical(e), Rel::Truth, !negated, {}, is_service(*in.needle)};
             return std::vector<Term>{Term{lit}};
         } else {
-            for (std::size_t i = 1; i < e.args.size(); ++i) members.push_back(&e.args[i]);
+            members.push_back(&*in.set);
         }
-        Literal lit{canonical(e.args[0]), negated ? Rel::NotIn : Rel::In, true, {}};
+        Literal lit{canonical(*in.needle), negated ? Rel::NotIn : Rel::In, true, {}};
         for (const Expr* m : members) {
-            const std::optional<Value> v = value_of(*m, e.args[0]);
+            const std::optional<Value> v = value_of(*m, *in.needle);
             if (!v) return std::nullopt;
             lit.values.push_back(*v);
         }

@@ -8,8 +8,12 @@
 
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace jointly::dsl {
@@ -55,39 +59,145 @@ struct CivilDate {
 enum class UnaryOp { Not, Negate };
 enum class BinaryOp { Or, And, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div };
 
-enum class ExprKind {
-    Bool,      // `true` / `false`: `boolean`
-    Number,    // `12`, `2.5`: `number` (scale 0 is a whole number)
-    Money,     // `£1,500.00`: `number` holds pounds, e.g. {150000, 2}
-    Percent,   // `5%`: `number` holds the percentage
-    Date,      // `2025-04-01`: `date`
-    Text,      // `"text"`: `text`
-    Name,      // a fact, let, threshold, scale level, agency, service or builtin (`service`,
-               // `total`, `age`): `text` holds the name
-    Unary,     // `not x`, `-x`: `unary_op`, args[0]
-    Binary,    // `a and b`, `a >= b`, `a + b`: `binary_op`, args[0], args[1]
-    Call,      // `count(dst, severe)`, `count(dst, at least severe)`, `lookup(table, x)`,
-               // `total(health)`: `text` holds the function, args the arguments
-    In,        // `x in [a, b]`, `"x" in list_fact`: exactly two args: args[0] the needle,
-               // args[1] either a List node holding the members (`[a, b]`, even with one
-               // member) or a Name node naming a list fact
-    List,      // `[a, b, c]`: args
-    AtLeast,   // `at least severe` inside count(): args[0]
-    YearlyTotal,  // `yearly total` / `yearly total(health)`: the largest total, of the package
-                  // or of one agency (args[0], a Name), in any one financial year
+// A single child of an expression node. The expression tree is recursive (an Expr holds a
+// node that holds Exprs), so a child that is not in a vector needs indirection; `Box` is a
+// heap-allocated T with value semantics: copying a Box deep-copies the T, moving it moves
+// the pointer. This keeps the AST plain copyable values (a `Module` is copied). A Box is
+// never empty except after it has been moved from.
+template <class T>
+class Box {
+public:
+    Box() : p_(std::make_unique<T>()) {}
+    Box(T value) : p_(std::make_unique<T>(std::move(value))) {}  // NOLINT: implicit by design
+    Box(const Box& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
+    Box(Box&&) noexcept = default;
+    Box& operator=(const Box& other) {
+        if (this != &other) p_ = other.p_ ? std::make_unique<T>(*other.p_) : nullptr;
+        return *this;
+    }
+    Box& operator=(Box&&) noexcept = default;
+    ~Box() = default;
+
+    T& operator*() { return *p_; }
+    const T& operator*() const { return *p_; }
+    T* operator->() { return p_.get(); }
+    const T* operator->() const { return p_.get(); }
+
+private:
+    std::unique_ptr<T> p_;
 };
 
-struct Expr {
-    ExprKind kind = ExprKind::Bool;
-    Span span;
-    bool boolean = false;
-    Decimal number;
-    CivilDate date;
-    std::string text;
-    UnaryOp unary_op = UnaryOp::Not;
-    BinaryOp binary_op = BinaryOp::And;
+struct Expr;
+
+// One struct per kind of expression, each with only its own fields.
+struct BoolLit {  // `true` / `false`
+    bool value = false;
+};
+struct NumberLit {  // `12`, `2.5` (scale 0 is a whole number)
+    Decimal value;
+};
+struct MoneyLit {  // `£1,500.00`: pounds, e.g. {150000, 2}
+    Decimal pounds;
+};
+struct PercentLit {  // `5%`: the percentage
+    Decimal value;
+};
+struct DateLit {  // `2025-04-01`
+    CivilDate value;
+};
+struct TextLit {  // `"text"`
+    std::string value;
+};
+// A fact, let, threshold, scale level, agency, service or builtin (`service`, `total`, `age`).
+struct NameRef {
+    std::string name;
+};
+struct Unary {  // `not x`, `-x`
+    UnaryOp op = UnaryOp::Not;
+    Box<Expr> operand;
+};
+struct Binary {  // `a and b`, `a >= b`, `a + b`
+    BinaryOp op = BinaryOp::And;
+    Box<Expr> left;
+    Box<Expr> right;
+};
+// `count(dst, severe)`, `count(dst, at least severe)`, `lookup(table, x)`, `total(health)`:
+// as written, any number of arguments (the checker checks them).
+struct Call {
+    std::string function;
     std::vector<Expr> args;
 };
+// `x in [a, b]`, `"x" in list_fact`: `set` is either a List (`[a, b]`, even with one member)
+// or a NameRef naming a list fact.
+struct In {
+    Box<Expr> needle;
+    Box<Expr> set;
+};
+struct List {  // `[a, b, c]`
+    std::vector<Expr> items;
+};
+struct AtLeast {  // `at least severe` inside count()
+    Box<Expr> level;
+};
+// `yearly total` / `yearly total(health)`: the largest total, of the package or of one agency
+// (a NameRef), in any one financial year. The arguments as written (the checker checks them).
+struct YearlyTotal {
+    std::vector<Expr> args;
+};
+
+// The order of the alternatives is part of the checker's canonical keys (overlap.cpp): add
+// new kinds at the end.
+using ExprNode = std::variant<BoolLit, NumberLit, MoneyLit, PercentLit, DateLit, TextLit, NameRef, Unary,
+                              Binary, Call, In, List, AtLeast, YearlyTotal>;
+
+struct Expr {
+    Span span;
+    ExprNode node;
+
+    // The node when it is a T, else null: `if (const auto* b = e.as<Binary>()) ...`.
+    template <class T>
+    const T* as() const {
+        return std::get_if<T>(&node);
+    }
+    template <class T>
+    T* as() {
+        return std::get_if<T>(&node);
+    }
+    template <class T>
+    bool is() const {
+        return std::holds_alternative<T>(node);
+    }
+    // The name when this is a NameRef, else null.
+    const std::string* name() const {
+        const NameRef* n = as<NameRef>();
+        return n != nullptr ? &n->name : nullptr;
+    }
+};
+
+// Calls f on each child expression of `e`, in source order.
+template <class F>
+void for_each_child(const Expr& e, F&& f) {
+    std::visit(
+        [&](const auto& n) {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (std::is_same_v<T, Unary>) {
+                f(*n.operand);
+            } else if constexpr (std::is_same_v<T, Binary>) {
+                f(*n.left);
+                f(*n.right);
+            } else if constexpr (std::is_same_v<T, In>) {
+                f(*n.needle);
+                f(*n.set);
+            } else if constexpr (std::is_same_v<T, AtLeast>) {
+                f(*n.level);
+            } else if constexpr (std::is_same_v<T, Call> || std::is_same_v<T, YearlyTotal>) {
+                for (const Expr& a : n.args) f(a);
+            } else if constexpr (std::is_same_v<T, List>) {
+                for (const Expr& a : n.items) f(a);
+            }
+        },
+        e.node);
+}
 
 // ---------------------------------------------------------------------------------------
 // Header
