@@ -462,10 +462,11 @@ private:
     // name would be read as a service called `school`, never as the value the author
     // declared: one name, two meanings.
     bool declared_as_value(const Expr& e) {
-        const Symbol* symbol = c_.value(e.text);
+        const std::string* word = e.name();
+        const Symbol* symbol = word != nullptr ? c_.value(*word) : nullptr;
         if (symbol == nullptr || symbol->kind == SymbolKind::Level) return false;
         c_.emit(Code::name_kind_clash, e.span,
-                "`" + e.text + "` is declared as " + std::string(kind_word(symbol->kind)) +
+                "`" + *word + "` is declared as " + std::string(kind_word(symbol->kind)) +
                     ", so it cannot also name a service here",
                 "a service is named by a word the policy does not declare: rename the " +
                     std::string(symbol->kind == SymbolKind::Fact ? "fact" : "definition") + " or the service");

@@ -59,10 +59,13 @@ constexpr Builtin const* find_builtin(std::string_view name, BuiltinForm form) {
 
 // The builtin of that name and form, found while compiling: a name not in the table does
 // not compile.
+// (By index, not through find_builtin's pointer: GCC with -fsanitize cannot compare an
+// address with nullptr in a constant expression.)
 consteval Builtin const& builtin(std::string_view name, BuiltinForm form) {
-    Builtin const* b = find_builtin(name, form);
-    if (b == nullptr) throw "no such builtin";
-    return *b;
+    std::size_t i = 0;
+    while (i < kBuiltins.size() && !(kBuiltins[i].name == name && kBuiltins[i].form == form)) ++i;
+    if (i == kBuiltins.size()) throw "no such builtin";
+    return kBuiltins[i];
 }
 
 constexpr bool is_reserved_name(std::string_view name) {
