@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "http_audit.hpp"
 #include "http_internal.hpp"
@@ -390,15 +389,14 @@ public:
             stop_requested_ = true;
             if (!started_ || finished_) return;
         }
-        // run() has begun: wait until the listener is up (or gave up), then stop it.
-        for (;;) {
-            {
-                std::lock_guard lock(state_mutex_);
-                if (finished_) return;
-            }
-            if (server_.is_running()) break;
-            std::this_thread::yield();
-        }
+        // run() has begun: wait until the listener is up (or gave up), then stop it. httplib
+        // 0.11 tells that the listener is up only through is_running() (a stop() before then
+        // is lost), so wait on the condition variable run() notifies when it ends, looking
+        // again every millisecond, instead of spinning.
+        std::unique_lock lock(state_mutex_);
+        while (!finished_ && !server_.is_running()) state_cv_.wait_for(lock, std::chrono::milliseconds(1));
+        if (finished_) return;
+        lock.unlock();
         server_.stop();
     }
 
