@@ -165,14 +165,20 @@ private:
     Typed node(const Type& type, Op op, const Span& span, std::int32_t a, std::int32_t b = -1) {
         const bool unary = op == Op::Not || op == Op::Neg;
         if (a < 0 || (!unary && b < 0)) return {type, -1};
+        Node n = shell(type, op, span);
+        n.a = a;
+        n.b = b;
+        return {type, c_.add(n)};
+    }
+
+    // The fields every node of a value of `type` has.
+    Node shell(const Type& type, Op op, const Span& span) const {
         Node n;
         n.op = op;
         n.type = vtype(type);
         n.scale = scale_of(type);
-        n.a = a;
-        n.b = b;
         n.span = span;
-        return {type, c_.add(n)};
+        return n;
     }
 
     std::int32_t scale_of(const Type& type) const {
@@ -281,13 +287,9 @@ private:
 
     // A node with no operands whose value comes from where it is evaluated.
     Typed leaf(const Type& type, Op op, Dep dep, const Span& span, std::int32_t index = -1) {
-        Node n;
-        n.op = op;
-        n.type = vtype(type);
-        n.scale = scale_of(type);
+        Node n = shell(type, op, span);
         n.dep = dep;
         n.index = index;
-        n.span = span;
         return {type, c_.add(n)};
     }
 
