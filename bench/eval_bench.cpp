@@ -44,7 +44,7 @@ Request three_lines() {
     r.case_ref = "C-1042";
     r.facts["has_ehcp"] = Value(true);
     r.facts["dst"] = Value(LevelMap{{"breathing", Level{3}}, {"seizures", Level{4}}, {"skin", Level{4}}});
-    r.events["surgery"] = day("2025-06-10");
+    r.events["surgery"] = {day("2025-06-10")};
     Line pc;
     pc.id = "pc";
     pc.service = "personal_care";
@@ -125,7 +125,7 @@ void BM_EvaluateWindowChain(benchmark::State& state) {
     const auto program = window_chain(static_cast<int>(state.range(0)));
     Request r;
     r.as_of = day("2025-06-01");
-    r.events["surgery"] = day("2025-06-10");
+    r.events["surgery"] = {day("2025-06-10")};
     Line pc;
     pc.id = "pc";
     pc.service = "personal_care";

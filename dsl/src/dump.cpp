@@ -67,7 +67,7 @@ public:
                 expr(2, *f.default_value);
             }
         }
-        for (Event const& e : m.events) line(0, "event " + e.id.name);
+        for (Event const& e : m.events) line(0, "event " + e.id.name + (e.repeats ? " repeats" : ""));
         for (Let const& l : m.lets) {
             line(0, "let " + l.id.name);
             expr(1, l.value);

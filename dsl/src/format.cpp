@@ -219,7 +219,7 @@ std::vector<Unit> units_of(Module const& m) {
     }
     for (Event const& e : m.events) {
         Unit u = unit_of(4, e.span);
-        u.lines.push_back(make_line("event " + e.id.name, e.span));
+        u.lines.push_back(make_line("event " + e.id.name + (e.repeats ? " repeats" : ""), e.span));
         units.push_back(std::move(u));
     }
     for (Let const& l : m.lets) {

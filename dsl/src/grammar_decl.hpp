@@ -294,7 +294,8 @@ auto const fact_def =
          name("the fact's name, like `has_ehcp`")[assign_to<&Fact::id>] > colon >
          type[assign_to<&Fact::type>] > -(kw("default") > expr[assign_to<&Fact::default_value>]));
 auto const event_def = node(kw("event")[begin_decl{nullptr, DeclKind::Event}] >
-                            name("the event's name, like `surgery`")[assign_to<&Event::id>]);
+                            name("the event's name, like `surgery`")[assign_to<&Event::id>] >
+                            -kw("repeats")[value_to<&Event::repeats, true>]);
 auto const let_def = node(kw("let")[begin_decl{nullptr, DeclKind::Let}] >
                           name("the definition's name")[assign_to<&Let::id>] >
                           described("`=`", sym("=")) > expr[assign_to<&Let::value>]);

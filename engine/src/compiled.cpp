@@ -1,4 +1,5 @@
 // Program: the public face of ProgramImpl (compiled.hpp), which the semantic pass fills in.
+#include <algorithm>
 #include <utility>
 
 #include "compiled.hpp"
@@ -19,6 +20,10 @@ std::optional<Date> Program::effective_to() const { return impl_->effective_to_;
 const Schema& Program::schema() const { return impl_->schema; }
 const std::vector<std::string>& Program::pools() const { return impl_->pool_names_; }
 const dsl::Module& Program::module() const { return impl_->module_; }
+
+bool Schema::repeats(const std::string& event) const {
+    return std::find(repeating_events.begin(), repeating_events.end(), event) != repeating_events.end();
+}
 
 bool Program::in_effect(Date date) const {
     const auto from = effective_from();

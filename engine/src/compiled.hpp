@@ -125,10 +125,13 @@ struct CBound {
     std::int64_t offset = 0;  // days added to the resolved date
 };
 
-// A window as a half-open range [from, to); an absent end is unbounded.
+// A window as a half-open range [from, to); an absent end is unbounded. When `repeats`, both
+// ends are offsets from the same repeating event, and the window is the union of the ranges
+// around each of its dates, overlapping ones merged into one stretch.
 struct CWindow {
     std::optional<CBound> from;
     std::optional<CBound> to;
+    bool repeats = false;
     std::string label;  // "within 6 weeks after surgery"
 };
 

@@ -41,11 +41,21 @@ struct IssueRec {
     Money limit;                     // CapExcess: the cap for this segment
 };
 
+// A stretch of days [from, to) covered by a window over a repeating event: the ranges around
+// the dates `first` .. `first + count - 1` (in the event's sorted dates) merged.
+struct Stretch {
+    Date from;
+    Date to;  // exclusive
+    std::uint32_t first = 0;
+    std::uint32_t count = 0;
+};
+
 // A rule's window resolved against the request's events.
 struct WindowRange {
     std::uint8_t state = 0;  // 0 not yet resolved, 1 resolved, 2 never applies (event absent)
     std::optional<Date> from;
     std::optional<Date> to;  // exclusive
+    std::vector<Stretch> stretches;  // a window over a repeating event: ascending, disjoint
 };
 
 // Running totals of one line under one `per line` rule.
@@ -85,7 +95,8 @@ using AmountsMap = std::map<std::string, AgencyAmounts>;
 
 struct Work {
     std::vector<Val> facts;
-    std::vector<std::optional<Date>> events;
+    std::vector<std::optional<Date>> events;    // an event's date (a repeating event's first)
+    std::vector<std::vector<Date>> event_dates;  // every date of each event, ascending, each once
     std::vector<Val> let_cache;
     std::vector<std::uint8_t> let_ready;
     std::vector<Val> threshold_cache;
@@ -149,6 +160,11 @@ const WindowRange& window_range(const ProgramImpl& program, Work& work, std::int
 // True when a segment starting on `from` lies in the window. Segments are cut at every
 // edge of a window that can apply, so a segment is wholly inside or wholly outside.
 bool in_window(const WindowRange& range, Date from);
+
+// The stretches of a window [date + from_offset, date + to_offset) around each of `dates`
+// (ascending): ranges that overlap or touch are merged into one stretch.
+void merge_stretches(const std::vector<Date>& dates, std::int64_t from_offset, std::int64_t to_offset,
+                     std::vector<Stretch>& out);
 
 // Cuts a periodic line from `start` to `end` (inclusive) into segments: work.cuts holds
 // each segment's first day, ascending, then end + 1. Cuts at every 1 April, at the

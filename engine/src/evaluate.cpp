@@ -228,6 +228,14 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
             std::string d = rule.window->label;
             if (range.state == 2) {
                 d += ": the event has no date, so the window never applies";
+            } else if (!range.stretches.empty()) {
+                d += " (";
+                for (std::size_t k = 0; k < range.stretches.size(); ++k) {
+                    if (k > 0) d += ", ";
+                    d += range.stretches[k].from.to_string() + " to " +
+                         range.stretches[k].to.plus_days(-1).to_string();
+                }
+                d += in ? "): true" : "): false";
             } else {
                 d += " (";
                 d += range.from ? range.from->to_string() : std::string("any time");

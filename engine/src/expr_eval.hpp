@@ -37,6 +37,7 @@ struct EvalContext {
     const ProgramImpl* program = nullptr;
     const Val* facts = nullptr;                   // per fact index
     const std::optional<Date>* events = nullptr;  // per event index; absent: did not happen
+    const std::vector<Date>* event_dates = nullptr;  // per event index: every date, ascending
     bool in_line = false;
     std::int32_t service = -1;                    // interned service of the current line
     const std::string* service_name = nullptr;    // the current line's service as given

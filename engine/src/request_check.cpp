@@ -14,6 +14,35 @@ void problem(std::vector<EvalError>& errors, dsl::Code code, std::string path, s
     errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt});
 }
 
+// An event's dates, ascending, into `out`: one at most for an event that does not repeat, at
+// most kMaxEventDates for one that does, none given twice.
+void bind_event_dates(const Schema& schema, const std::string& name, const std::vector<Date>& dates,
+                      std::vector<Date>& out, std::vector<EvalError>& errors) {
+    const std::string path = "/events/" + name;
+    if (dates.size() > 1 && !schema.repeats(name)) {
+        problem(errors, codes::kEventDates, path,
+                "event `" + name + "` does not repeat, so it takes one date, not " + std::to_string(dates.size()) +
+                    " (a policy declares `event " + name + " repeats` for an event that may happen more than once)");
+        return;
+    }
+    if (dates.size() > kMaxEventDates) {
+        problem(errors, codes::kEventDates, path,
+                "event `" + name + "` has " + std::to_string(dates.size()) + " dates; the limit is " +
+                    std::to_string(kMaxEventDates));
+        return;
+    }
+    out.assign(dates.begin(), dates.end());
+    std::sort(out.begin(), out.end());
+    const auto twice = std::adjacent_find(out.begin(), out.end());
+    if (twice != out.end()) {
+        const auto at = std::find(dates.begin(), dates.end(), *twice);
+        const auto again = std::find(at + 1, dates.end(), *twice);
+        problem(errors, codes::kEventDates, path + "/" + std::to_string(again - dates.begin()),
+                "event `" + name + "` has the date " + twice->to_string() + " twice");
+        out.clear();
+    }
+}
+
 std::string expected(const CFact& f, const ProgramImpl& p) {
     const std::string scale = f.scale >= 0 ? p.scales[static_cast<std::size_t>(f.scale)].name : "?";
     switch (f.type) {
@@ -178,13 +207,17 @@ bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<E
         ++declared;
     }
     w.events.assign(p.schema.events.size(), std::nullopt);
-    for (const auto& [name, date] : r.events) {
+    w.event_dates.resize(p.schema.events.size());
+    for (auto& dates : w.event_dates) dates.clear();
+    for (const auto& [name, dates] : r.events) {
         const auto it = std::find(p.schema.events.begin(), p.schema.events.end(), name);
         if (it == p.schema.events.end()) {
             problem(errors, codes::kUnknownEvent, "/events/" + name, "unknown event `" + name + "`");
             continue;
         }
-        w.events[static_cast<std::size_t>(it - p.schema.events.begin())] = date;
+        const auto index = static_cast<std::size_t>(it - p.schema.events.begin());
+        bind_event_dates(p.schema, name, dates, w.event_dates[index], errors);
+        if (!w.event_dates[index].empty()) w.events[index] = w.event_dates[index].front();
     }
     check_lines(r, errors);
     return errors.size() == errors_before;
@@ -199,6 +232,7 @@ EvalContext make_context(const ProgramImpl& p, Work& w) {
     cx.program = &p;
     cx.facts = w.facts.data();
     cx.events = w.events.data();
+    cx.event_dates = w.event_dates.data();
     cx.let_cache = &w.let_cache;
     cx.let_ready = &w.let_ready;
     cx.threshold_cache = &w.threshold_cache;

@@ -1,5 +1,6 @@
 // Cutting a line into segments.
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "jointly/engine/codes.hpp"
@@ -30,13 +31,56 @@ void sort_unique(std::vector<Date>& v) {
     v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+// Cuts base segment [from, to] at the edges of a repeating event's stretches that fall in it,
+// when the rule's condition holds there.
+void cut_stretches(EvalContext& cx, const CRule& rule, const WindowRange& range, Date from, Date to,
+                   std::vector<Date>& cuts) {
+    bool evaluated = false;
+    bool holds = false;
+    auto edge = [&](Date d) {
+        if (d <= from || d > to) return;
+        if (!evaluated) {
+            holds = eval_bool(cx, rule.cond);
+            evaluated = true;
+        }
+        if (holds) cuts.push_back(d);
+    };
+    for (const Stretch& s : range.stretches) {
+        if (s.from > to) break;
+        edge(s.from);
+        edge(s.to);
+    }
+}
+
 }  // namespace
+
+void merge_stretches(const std::vector<Date>& dates, std::int64_t from_offset, std::int64_t to_offset,
+                     std::vector<Stretch>& out) {
+    out.clear();
+    for (std::size_t k = 0; k < dates.size(); ++k) {
+        const Date from = dates[k].plus_days(from_offset);
+        const Date to = dates[k].plus_days(to_offset);
+        if (!out.empty() && from <= out.back().to) {
+            out.back().to = std::max(out.back().to, to);
+            ++out.back().count;
+        } else {
+            out.push_back(Stretch{from, to, static_cast<std::uint32_t>(k), 1});
+        }
+    }
+}
 
 const WindowRange& window_range(const ProgramImpl& p, Work& w, std::int32_t rule) {
     WindowRange& range = w.windows[static_cast<std::size_t>(rule)];
     if (range.state != 0) return range;
     const CWindow& win = *p.rules[static_cast<std::size_t>(rule)].window;
     range.state = 1;
+    range.stretches.clear();
+    if (win.repeats) {
+        const auto& dates = w.event_dates[static_cast<std::size_t>(win.from->event)];
+        merge_stretches(dates, win.from->offset, win.to->offset, range.stretches);
+        if (range.stretches.empty()) range.state = 2;
+        return range;
+    }
     if (win.from) {
         range.from = resolve(*win.from, w);
         if (!range.from) range.state = 2;
@@ -50,6 +94,11 @@ const WindowRange& window_range(const ProgramImpl& p, Work& w, std::int32_t rule
 
 bool in_window(const WindowRange& range, Date from) {
     if (range.state == 2) return false;
+    if (!range.stretches.empty()) {
+        const auto after = std::upper_bound(range.stretches.begin(), range.stretches.end(), from,
+                                            [](Date d, const Stretch& s) { return d < s.from; });
+        return after != range.stretches.begin() && from < std::prev(after)->to;
+    }
     return (!range.from || *range.from <= from) && (!range.to || from < *range.to);
 }
 
@@ -107,6 +156,10 @@ void cut_line(const ProgramImpl& p, EvalContext& cx, Work& w, Date start, Date e
                 if (!rule.window) continue;
                 const WindowRange& range = window_range(p, w, r);
                 if (range.state == 2) continue;
+                if (!range.stretches.empty()) {
+                    cut_stretches(cx, rule, range, from, to, cuts);
+                    continue;
+                }
                 // Each edge lies in one base segment: the condition is evaluated (on that
                 // segment's first day) only where an edge falls, not on every segment.
                 const bool cuts_from = range.from && *range.from > from && *range.from <= to;

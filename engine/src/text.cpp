@@ -28,6 +28,28 @@ std::string join_names(const ProgramImpl& p, const std::vector<std::int32_t>& ru
     return out;
 }
 
+// A repeating event's dates: in a rule's reason whose window is over the event, those that
+// opened the stretch the allocation lies in; elsewhere all of them. "10 June 2025 and 1 July 2025".
+void event_dates(std::string& out, const std::vector<Date>& dates, std::int32_t event, const HoleValues& h) {
+    std::size_t first = 0;
+    std::size_t count = dates.size();
+    const CWindow* window = h.rule != nullptr && h.rule->window ? &*h.rule->window : nullptr;
+    if (window != nullptr && window->repeats && window->from->event == event && h.alloc != nullptr) {
+        std::vector<Stretch> stretches;
+        merge_stretches(dates, window->from->offset, window->to->offset, stretches);
+        for (const Stretch& s : stretches) {
+            if (s.from <= h.alloc->from && h.alloc->from < s.to) {
+                first = s.first;
+                count = s.count;
+            }
+        }
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+        if (k != 0) out += k + 1 == count ? " and " : ", ";
+        append_date_display(out, dates[first + k]);
+    }
+}
+
 void period(std::string& out, Date from, Date to) {
     if (from == to) {
         out += "On ";
@@ -126,8 +148,9 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
             }
             case Hole::Event: {
                 const auto& e = cx.events[part.index];
-                if (e) append_date_display(out, *e);
-                else out += "(not given)";
+                if (!e) out += "(not given)";
+                else if (cx.event_dates[part.index].size() > 1) event_dates(out, cx.event_dates[part.index], part.index, h);
+                else append_date_display(out, *e);
                 break;
             }
             case Hole::Agency: {

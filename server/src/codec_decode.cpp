@@ -329,7 +329,28 @@ void decode_events(const json& body, const engine::Schema& schema, engine::Reque
             continue;
         }
         if (value.is_null()) continue;  // did not happen
-        if (auto d = read_date(value, path, p)) out.events.emplace(key, *d);
+        if (!value.is_array() || !schema.repeats(key)) {
+            if (value.is_array()) {
+                p.add(codes::kDate, path.str(),
+                      "event `" + key + "` does not repeat: give one date `YYYY-MM-DD`, not a list (a policy declares `event " +
+                          key + " repeats` for an event that may happen more than once)");
+            } else if (auto d = read_date(value, path, p)) {
+                out.events[key] = {*d};
+            }
+            continue;
+        }
+        // A repeating event: a list of dates, each once (checked when the request is bound).
+        if (value.size() > engine::kMaxEventDates) {
+            p.add(ec::kEventDates, path.str(),
+                  "event `" + key + "` has " + std::to_string(value.size()) + " dates; the limit is " +
+                      std::to_string(engine::kMaxEventDates));
+            continue;
+        }
+        std::vector<engine::Date> dates;
+        for (std::size_t k = 0; k < value.size(); ++k) {
+            if (auto d = read_date(value[k], Path(path, k), p)) dates.push_back(*d);
+        }
+        out.events[key] = std::move(dates);
     }
 }
 

@@ -55,6 +55,7 @@ void get_policy(Context& context, const httplib::Request& request, httplib::Resp
         for (const auto& a : program.agencies()) agencies.push_back({{"id", a.id}, {"name", a.display_name}});
         item["agencies"] = std::move(agencies);
         item["events"] = program.events();
+        item["repeating_events"] = program.schema().repeating_events;
         item["pools"] = program.pools();
         item["schema"] = request_schema(program, context.options.max_lines);
         item["source"] = program.source();

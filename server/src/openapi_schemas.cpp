@@ -208,7 +208,9 @@ void schemas_requests(ojson& s) {
          {"facts", with_description(nullable(map_of(ojson::object())),
                                     "the facts the policy declares (GET /v1/policies/{id} publishes each version's "
                                     "schema)")},
-         {"events", with_description(nullable(map_of(nullable(date()))), "event name -> the day it happened, or null")},
+         {"events", with_description(nullable(map_of(nullable({{"oneOf", ojson::array({date(), array_of(date())})}}))),
+                                     "event name -> the day it happened, or null; an event the policy declares `repeats` "
+                                     "takes a list of the days it happened, each once")},
          {"lines", array_of(ref("Line"), "the package's cost lines (at most --max-lines)")},
          {"explain", {{"description", "`full` adds `trace` (as does `?explain=full`)"},
                       {"enum", ojson::array({"full", "none", true, false, nullptr})}}}},
@@ -482,6 +484,7 @@ void schemas_policies(ojson& s) {
         "PolicyVersionFields",
         {{"agencies", array_of(object({{"id", string()}, {"name", string()}}))},
          {"events", array_of(string())},
+         {"repeating_events", array_of(string(), "the events declared `repeats`: a request gives each a list of dates")},
          {"pools", array_of(string())},
          {"schema", map_of(true, "JSON Schema 2020-12 of a request for this version")},
          {"source", string("the policy text")}});

@@ -52,7 +52,19 @@ nlohmann::ordered_json request_schema(const engine::Program& program, std::size_
         if (f.required) required_facts.push_back(f.name);
     }
     ojson events = ojson::object();
-    for (const auto& e : program.events()) events[e] = date_schema("the date of the event; absent if it did not happen");
+    for (const auto& e : program.events()) {
+        if (!program.schema().repeats(e)) {
+            events[e] = date_schema("the date of the event; absent if it did not happen");
+            continue;
+        }
+        events[e] = {{"description", "the event repeats: every date it happened, each once (one date may be given alone); "
+                                     "absent or empty if it did not happen"},
+                     {"oneOf", ojson::array({date_schema("the one date it happened"),
+                                             {{"type", "array"},
+                                              {"maxItems", engine::kMaxEventDates},
+                                              {"uniqueItems", true},
+                                              {"items", date_schema("a date it happened")}}})}};
+    }
     const ojson common = {{"id", {{"type", "string"}, {"minLength", 1}}},
                           {"service", {{"type", "string"}, {"minLength", 1}}},
                           {"description", {{"type", "string"}}}};

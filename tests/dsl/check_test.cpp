@@ -500,7 +500,7 @@ INSTANTIATE_TEST_SUITE_P(
                   }, "E2244"},
         BuiltCase{"table_empty", [](Module& m) { m.tables.push_back(Table{Ident{"t", {}}, {}, {}}); }, "E2245"},
         BuiltCase{"negative_window", [](Module& m) {
-                      m.events.push_back(Event{Ident{"e", {}}, {}});
+                      m.events.push_back(Event{Ident{"e", {}}, false, {}});
                       Window w;
                       w.amount = -3;
                       w.event = Ident{"e", {}};

@@ -149,7 +149,11 @@ engine::Request decode_request(const nlohmann::json& body, const engine::Schema&
     }
     if (body.contains("events")) {
         for (const auto& [name, value] : body["events"].items()) {
-            r.events[name] = date_or(value, "events/" + name, problems);
+            auto& dates = r.events[name];
+            if (!value.is_array()) dates.push_back(date_or(value, "events/" + name, problems));
+            for (std::size_t k = 0; value.is_array() && k < value.size(); ++k) {
+                dates.push_back(date_or(value[k], "events/" + name + "/" + std::to_string(k), problems));
+            }
         }
     }
     if (body.contains("lines")) {

@@ -104,7 +104,7 @@ std::vector<Request> minimal_requests(const Program& program) {
     for (const FactInfo& fact : program.facts()) {
         if (fact.required) base.facts.emplace(fact.name, lowest(fact));
     }
-    for (const std::string& event : program.events()) base.events.emplace(event, *base.as_of);
+    for (const std::string& event : program.events()) base.events.emplace(event, std::vector<Date>{*base.as_of});
     std::vector<Request> out{base};
     std::set<std::string> services;
     for (const dsl::Rule& rule : program.module().rules) {

@@ -101,7 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
                       r.facts["dst"] = engine::Value(engine::LevelMap{{"skin", engine::Level{-1}}});
                   },
                   "E4004", "/facts/dst/skin"},
-        ErrorCase{"unknown_event", [](Request& r) { r.events["birthday"] = d("2025-06-01"); }, "E4005",
+        ErrorCase{"unknown_event", [](Request& r) { r.events["birthday"] = {d("2025-06-01")}; }, "E4005",
                   "/events/birthday"},
         ErrorCase{"repeated_line_id",
                   [](Request& r) { r.lines.push_back(one_off("c", "care", "1.00", "2025-06-01")); }, "E4006",

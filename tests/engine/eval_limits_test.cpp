@@ -126,7 +126,7 @@ rule base
 
 engine::Request chain_request(bool explain) {
     engine::Request r;
-    r.events["surgery"] = d("2025-06-10");
+    r.events["surgery"] = {d("2025-06-10")};
     r.lines = {weekly("pc", "personal_care", "700.00", "2025-06-01", "2025-08-31")};
     r.explain_full = explain;
     return r;

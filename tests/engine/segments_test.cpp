@@ -67,7 +67,7 @@ TEST_P(PostOpWindow, CutsAndMatches) {
     ASSERT_TRUE(program);
     Request r;
     r.facts["dst"] = engine::Value(engine::LevelMap{{"breathing", engine::Level{c.continuing_care ? 5 : 3}}});
-    if (std::string(c.surgery).size() != 0) r.events["surgery"] = d(c.surgery);
+    if (std::string(c.surgery).size() != 0) r.events["surgery"] = {d(c.surgery)};
     r.lines = {weekly("pc", "personal_care", "70.00", c.start, c.end)};
     const Decision dec = decide(*program, r);
     ASSERT_EQ(dec.allocations.size(), c.pieces.size());
@@ -209,7 +209,7 @@ TEST_P(WindowForms, BoundsAreExact) {
     const auto program = compile_ok(kForms);
     ASSERT_TRUE(program);
     Request r;
-    r.events["review"] = d("2025-06-15");
+    r.events["review"] = {d("2025-06-15")};
     r.lines = {weekly("l", c.service, "7.00", "2025-06-01", "2025-06-30")};
     const Decision dec = decide(*program, r);
     ASSERT_EQ(dec.allocations.size(), c.pieces.size()) << c.name;

@@ -68,7 +68,7 @@ Request post_op() {
     Request r;
     r.facts["dst"] = engine::Value(engine::LevelMap{{"breathing", engine::Level{3}}, {"seizures", engine::Level{4}},
                                                     {"skin", engine::Level{4}}});
-    r.events["surgery"] = d("2025-06-10");
+    r.events["surgery"] = {d("2025-06-10")};
     r.lines = {weekly("pc", "personal_care", "450.00", "2025-06-01", "2025-08-31")};
     return r;
 }

@@ -45,7 +45,8 @@ TEST(Decode, GoodRequestDecodesEveryField) {
     const auto& dst = std::get<engine::LevelMap>(q.facts.at("dst"));
     EXPECT_EQ(dst.at("breathing").index, 3);
     EXPECT_EQ(dst.at("skin").index, 4);
-    EXPECT_EQ(q.events.at("surgery").to_string(), "2025-06-10");
+    ASSERT_EQ(q.events.at("surgery").size(), 1U);
+    EXPECT_EQ(q.events.at("surgery")[0].to_string(), "2025-06-10");
     EXPECT_FALSE(q.explain_full);
 }
 

@@ -345,7 +345,15 @@ private:
                 if (t.tag == TypeTag::Error) return {};
                 return leaf(t, Op::Fact, Dep::Request, e.span, index);
             }
-            case SymbolKind::Event: return leaf({TypeTag::Date, {}}, Op::Event, Dep::Request, e.span, index);
+            case SymbolKind::Event:
+                if (c_.module.events[symbol.index].repeats) {
+                    c_.emit(Code::repeating_event_as_date, e.span,
+                            "`" + word + "` repeats, so it has no single date to use in an expression",
+                            "use it in a `within N days|weeks after|before " + word +
+                                "` window, or in a reason as `{" + word + "}`");
+                    return {};
+                }
+                return leaf({TypeTag::Date, {}}, Op::Event, Dep::Request, e.span, index);
             case SymbolKind::Level: {
                 // Only beside a value that is not a level of one scale (the caller reports
                 // the mismatch); as a value it has one scale or none.

@@ -65,6 +65,11 @@ void service_keys(const Expr& e, std::vector<std::string>& out) {
     }
 }
 
+bool repeats(const Checker& c, const Ident& event) {
+    const Symbol* symbol = c.value(event.name);
+    return symbol != nullptr && symbol->kind == SymbolKind::Event && c.module.events[symbol->index].repeats;
+}
+
 detail::CWindow window(const Checker& c, const Window& w) {
     detail::CWindow out;
     out.label = window_text(w);
@@ -75,12 +80,14 @@ detail::CWindow window(const Checker& c, const Window& w) {
             const std::int32_t e = event(w.event);
             out.from = detail::CBound{std::nullopt, e, 0};
             out.to = detail::CBound{std::nullopt, e, days};
+            out.repeats = repeats(c, w.event);
             break;
         }
         case WindowKind::Before: {
             const std::int32_t e = event(w.event);
             out.from = detail::CBound{std::nullopt, e, -days};
             out.to = detail::CBound{std::nullopt, e, 0};
+            out.repeats = repeats(c, w.event);
             break;
         }
         case WindowKind::Between: {
@@ -297,7 +304,10 @@ void declare(Checker& c) {
     std::sort(p.facts_by_name.begin(), p.facts_by_name.end(), [&](std::size_t a, std::size_t b) {
         return p.facts_c[a].name < p.facts_c[b].name;
     });
-    for (const Event& e : m.events) p.schema.events.push_back(e.id.name);
+    for (const Event& e : m.events) {
+        p.schema.events.push_back(e.id.name);
+        if (e.repeats) p.schema.repeating_events.push_back(e.id.name);
+    }
     for (const Let& l : m.lets) p.lets.push_back(detail::CLet{l.id.name, -1, l.span});
     for (const Threshold& t : m.thresholds) {
         detail::CThreshold built;

@@ -345,7 +345,15 @@ void check_windows(Checker& c) {
             continue;
         }
         for (const std::optional<WindowBound>* bound : {&w.from, &w.to}) {
-            if (*bound && (*bound)->event) c.require_event(*(*bound)->event);
+            if (!*bound || !(*bound)->event) continue;
+            const Ident& event = *(*bound)->event;
+            if (!c.require_event(event)) continue;
+            if (c.module.events[c.value(event.name)->index].repeats) {
+                c.emit(Code::repeating_event_as_date, event.span,
+                       "`" + event.name + "` repeats, so it cannot start or end a `from`/`until`/`to`/`before` window",
+                       "a repeating event opens a window after or before each of its dates: `within N weeks after " +
+                           event.name + "`");
+            }
         }
         if (w.from && w.to && w.from->date && w.to->date) {
             const CivilDate& a = *w.from->date;

@@ -255,8 +255,11 @@ struct Fact {
     Span span;
 };
 
+// `event surgery` / `event surgery repeats`: a repeating event may happen several times, and
+// a request gives it a list of dates.
 struct Event {
     Ident id;
+    bool repeats = false;
     Span span;
 };
 

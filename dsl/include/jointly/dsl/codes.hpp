@@ -107,6 +107,7 @@ enum class Category : std::uint8_t {
     X(exception_duplicate, "E2222", Error, Semantic, "a rule named twice in one `exception to`") \
     X(window_not_positive, "E2230", Error, Semantic, "a window of zero or negative length") \
     X(window_reversed, "E2231", Error, Semantic, "a window that starts after it ends") \
+    X(repeating_event_as_date, "E2232", Error, Semantic, "a repeating event used where one date is needed") \
     X(table_row_reversed, "E2240", Error, Semantic, "a table row whose low end is above its high end") \
     X(table_overlap, "E2241", Error, Semantic, "table rows whose ranges overlap") \
     X(table_gap, "E2242", Error, Semantic, "a gap between table rows") \
@@ -176,7 +177,8 @@ enum class Category : std::uint8_t {
     X(body_too_large, "E4211", Error, CallerInput, "the body is larger than the limit") \
     X(duplicate_key, "E4212", Error, CallerInput, "a key written twice in one object") \
     X(amount_too_large, "E4213", Error, CallerInput, "an amount over the maximum") \
-    X(line_too_long, "E4214", Error, CallerInput, "a line longer than the limit")
+    X(line_too_long, "E4214", Error, CallerInput, "a line longer than the limit") \
+    X(event_dates, "E4215", Error, CallerInput, "an event's dates: several for an event that does not repeat, one twice, or too many")
 
 enum class Code : std::uint16_t {
 #define JOINTLY_CODE_ENUM(id, code, severity, category, title) id,

@@ -29,6 +29,7 @@ inline constexpr dsl::Code kUnknownFact = dsl::Code::request_unknown_fact;  // /
 inline constexpr dsl::Code kFactType = dsl::Code::fact_type;  // /facts/<name>: wrong kind of value
 inline constexpr dsl::Code kLevelRange = dsl::Code::level_range;  // /facts/<name>[/<key>]: not a level of the scale
 inline constexpr dsl::Code kUnknownEvent = dsl::Code::request_unknown_event;  // /events/<name>: not declared
+inline constexpr dsl::Code kEventDates = dsl::Code::event_dates;  // /events/<name>[/k]: several dates for an event that does not repeat, a date twice, too many
 inline constexpr dsl::Code kLineId = dsl::Code::line_id;  // /lines/i/id: empty or repeated
 inline constexpr dsl::Code kLineDates = dsl::Code::line_dates;  // /lines/i/end: before the start
 inline constexpr dsl::Code kLineAmount = dsl::Code::line_amount;  // /lines/i/<field>: negative

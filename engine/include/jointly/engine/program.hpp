@@ -62,7 +62,11 @@ struct AgencyInfo {
 struct Schema {
     std::vector<FactInfo> facts;        // in declaration order
     std::vector<std::string> events;    // in declaration order
+    std::vector<std::string> repeating_events;  // those declared `repeats`, in declaration order
     std::vector<AgencyInfo> agencies;   // in declaration order, as indexed by the program
+
+    // True when `event` is declared `repeats` (a request may give it several dates).
+    bool repeats(const std::string& event) const;
 };
 
 namespace detail {

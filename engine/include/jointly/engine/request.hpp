@@ -42,11 +42,16 @@ struct Line {
     Date end;                // Weekly/Hourly, inclusive
 };
 
+// The most dates a request may give one repeating event.
+inline constexpr std::size_t kMaxEventDates = 1000;
+
 struct Request {
     std::optional<Date> as_of;  // absent: the caller must pick the policy version itself
     std::string case_ref;
     std::map<std::string, Value> facts;   // missing facts take their declared default
-    std::map<std::string, Date> events;   // events that did not happen are absent
+    // Each event's dates: one for an event, any number (each once, in any order) for one
+    // declared `repeats`. An event that did not happen is absent or has no dates.
+    std::map<std::string, std::vector<Date>> events;
     std::vector<Line> lines;
     bool explain_full = false;
 };
