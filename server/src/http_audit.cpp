@@ -34,7 +34,7 @@ ojson entry_json(const AuditEntry& e) {
 }
 
 // The query for GET /v1/audit; 400 naming every problem (unknown parameters first).
-AuditQuery audit_query(const httplib::Request& request) {
+Checked<AuditQuery> audit_query(const httplib::Request& request) {
     static const std::set<std::string> kKnown{"decision", "principal", "from", "to", "limit", "after"};
     std::vector<engine::EvalError> errors;
     known_params(request, kKnown, "the audit trail", errors);
@@ -45,15 +45,17 @@ AuditQuery audit_query(const httplib::Request& request) {
     q.limit = static_cast<std::size_t>(
         query_number(request, "limit", 1, static_cast<std::int64_t>(kMaxLimit), errors).value_or(kDefaultLimit));
     q.after = query_number(request, "after", 0, 999999999999999999, errors).value_or(0);
-    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     return q;
 }
 
 // GET /v1/audit: the trail oldest first; `next` continues it (as `after`) when there may be
 // more.
-void get_audit(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& entry) {
+Reply get_audit(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& entry) {
     entry.detail = query_detail(request);
-    auto q = audit_query(request);
+    auto checked = audit_query(request);
+    if (!checked.ok()) return checked.error();
+    auto& q = checked.value();
     const std::size_t limit = q.limit;
     q.limit = limit + 1;  // one more says whether there is a next page
     auto found = context.store->find_audit(q);
@@ -64,8 +66,11 @@ void get_audit(Context& context, const httplib::Request& request, httplib::Respo
     ojson out = ojson::object();
     out["entries"] = std::move(entries);
     out["next"] = more ? ojson(std::to_string(found.back().id)) : ojson(nullptr);
+    auto text = bounded_text(context, out);
+    if (!text.ok()) return text.error();
     response.status = 200;
-    response.set_content(bounded_text(context, out), "application/json");
+    response.set_content(text.value(), "application/json");
+    return {};
 }
 
 void append(Context& context, AuditEntry& entry) {
@@ -95,15 +100,16 @@ RouteHandler audited(std::string action, AuditedHandler handler) {
                Context& context, const httplib::Request& request, httplib::Response& response) {
         AuditEntry entry;
         entry.action = action;
-        try {
-            handler(context, request, response, entry);
-        } catch (const ApiError& e) {
-            if (e.error.status < 400 || e.error.status >= 500) throw;
-            entry.status = e.error.status;
-            append(context, entry);  // a StoreError here replaces the 4xx with 503
-            throw;
+        Reply reply = handler(context, request, response, entry);
+        if (!reply.ok()) {
+            const int status = reply.error().status;
+            if (status >= 400 && status < 500) {
+                entry.status = status;
+                append(context, entry);  // a StoreError here replaces the 4xx with 503
+            }
+            return reply;
         }
-        if (entry.committed_with_write) return;  // it went in with the write, in one transaction
+        if (entry.committed_with_write) return reply;  // it went in with the write, in one transaction
         entry.status = response.status;
         try {
             append(context, entry);
@@ -113,6 +119,7 @@ RouteHandler audited(std::string action, AuditedHandler handler) {
             response.body.clear();
             throw;
         }
+        return reply;
     };
 }
 

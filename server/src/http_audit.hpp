@@ -12,7 +12,7 @@ namespace jointly::server {
 // A handler that also says what it touched: it fills `entry`'s decision_id, panel_record_id
 // and detail (as early as it knows them, so an entry for a 404 names the id asked for).
 using AuditedHandler =
-    std::function<void(Context&, const httplib::Request&, httplib::Response&, AuditEntry& entry)>;
+    std::function<Reply(Context&, const httplib::Request&, httplib::Response&, AuditEntry& entry)>;
 
 // Wraps `handler` so that every call answered 2xx or 4xx by the handler leaves one audit entry
 // (`action`, the route template, the principal, client and request id from request_note(),

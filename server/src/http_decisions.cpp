@@ -16,29 +16,29 @@ namespace jointly::server {
 
 using ojson = nlohmann::ordered_json;
 
-EvaluateOptions evaluate_options(const Context& context, const httplib::Request& request) {
+Checked<EvaluateOptions> evaluate_options(const Context& context, const httplib::Request& request) {
     EvaluateOptions options;
     options.limits = context.limits();
     if (request.has_param("explain")) {
         const auto explain = request.get_param_value("explain");
         if (explain != "full" && explain != "none")
-            throw_error(400, "invalid_request", "`explain` must be `full` or `none`",
+            return fail(400, "invalid_request", "`explain` must be `full` or `none`",
                         {{codes::kFieldType, "?explain", "query parameter `explain` must be `full` or `none`", std::nullopt}});
         options.explain_full = explain == "full";
     }
     return options;
 }
 
-Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const EvaluateOptions& options) {
+Checked<Evaluated> evaluate_decision(Context& context, const nlohmann::json& body, const EvaluateOptions& options) {
     const auto snapshot = context.registry.snapshot();
     auto result = evaluate_body(*snapshot, body, options);
-    if (result.error) throw ApiError{std::move(*result.error)};
+    if (result.error) return std::move(*result.error);
     context.metrics.decision(engine::to_string(result.evaluated->decision.outcome));
     return std::move(*result.evaluated);
 }
 
-DecisionRecord decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
-                               const std::string& supersedes) {
+Checked<DecisionRecord> decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
+                                        const std::string& supersedes) {
     const auto& d = evaluated.decision;
     DecisionRecord record;
     record.id = Store::new_decision_id();
@@ -54,7 +54,9 @@ DecisionRecord decision_record(const Context& context, Evaluated& evaluated, std
     record.outcome = engine::to_string(d.outcome);
     record.total = d.total.to_string();
     record.request_json = std::move(request_text);
-    record.response_json = bounded_text(context, out);
+    auto response_text = bounded_text(context, out);
+    if (!response_text.ok()) return response_text.error();
+    record.response_json = std::move(response_text.value());
     return record;
 }
 
@@ -81,12 +83,12 @@ nlohmann::ordered_json erasure_json(const Erasure& e) {
     return out;
 }
 
-DecisionRecord live_decision(Context& context, const std::string& id, const std::string& erased_what,
-                             const std::string& next_step) {
+Checked<DecisionRecord> live_decision(Context& context, const std::string& id, const std::string& erased_what,
+                                      const std::string& next_step) {
     auto stored = context.store->get_decision(id);
-    if (!stored) throw_error(404, "not_found", "no decision `" + id + "`");
+    if (!stored) return fail(404, "not_found", "no decision `" + id + "`");
     if (stored->erased)
-        throw_error(409, "erased",
+        return fail(409, "erased",
                     "the decision `" + id + "` was " + erased_what +
                         (stored->erased->superseded_by ? "; " + next_step + " `" + *stored->erased->superseded_by + "`"
                                                        : std::string()));
@@ -95,43 +97,54 @@ DecisionRecord live_decision(Context& context, const std::string& id, const std:
 
 namespace {
 
-void post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
+Reply post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto body = json_body(context, request);
-    auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
+    if (!body.ok()) return body.error();
+    const auto options = evaluate_options(context, request);
+    if (!options.ok()) return options.error();
+    const auto evaluated = evaluate_decision(context, body.value(), options.value());
+    if (!evaluated.ok()) return evaluated.error();
+    const auto text = bounded_text(context, evaluated.value().response);
+    if (!text.ok()) return text.error();
     response.status = 200;
-    response.set_content(bounded_text(context, evaluated.response), "application/json");
+    response.set_content(text.value(), "application/json");
+    return {};
 }
 
-void post_batch(Context& context, const httplib::Request& request, httplib::Response& response) {
-    const auto body = json_body(context, request);
+Reply post_batch(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const auto parsed = json_body(context, request);
+    if (!parsed.ok()) return parsed.error();
+    const auto& body = parsed.value();
     const nlohmann::json* list = &body;
     if (body.is_object()) {
         for (const auto& [key, value] : body.items())
             if (key != "requests")
-                throw_error(400, "invalid_request", "unknown field `" + key + "` (a batch has requests)",
+                return fail(400, "invalid_request", "unknown field `" + key + "` (a batch has requests)",
                             {{codes::kUnknownField, "/" + pointer_escape(key),
                               "unknown field `" + key + "` (a batch has requests)", std::nullopt}});
         auto it = body.find("requests");
         if (it == body.end())
-            throw_error(400, "invalid_request", "a batch needs `requests`, an array of decision requests",
+            return fail(400, "invalid_request", "a batch needs `requests`, an array of decision requests",
                         {{codes::kMissingField, "/requests", "a batch needs `requests`", std::nullopt}});
         list = &*it;
     }
     if (!list->is_array())
-        throw_error(400, "invalid_request", "`requests` must be an array",
+        return fail(400, "invalid_request", "`requests` must be an array",
                     {{codes::kFieldType, "/requests", "`requests` must be an array of decision requests", std::nullopt}});
     if (list->size() > context.options.max_batch)
-        throw_error(413, "payload_too_large",
+        return fail(413, "payload_too_large",
                     "a batch may hold at most " + std::to_string(context.options.max_batch) + " requests, not " +
                         std::to_string(list->size()));
     const auto options = evaluate_options(context, request);
+    if (!options.ok()) return options.error();
     const auto snapshot = context.registry.snapshot();
     const Deadline deadline(context);
     ojson results = ojson::array();
     std::size_t failed = 0;
     for (const auto& item : *list) {
-        deadline.check("the batch", results.size(), list->size());
-        auto r = evaluate_body(*snapshot, item, options);
+        if (auto in_time = deadline.check("the batch", results.size(), list->size()); !in_time.ok())
+            return in_time.error();
+        auto r = evaluate_body(*snapshot, item, options.value());
         if (r.evaluated) {
             context.metrics.decision(engine::to_string(r.evaluated->decision.outcome));
             results.push_back(std::move(r.evaluated->response));
@@ -146,33 +159,38 @@ void post_batch(Context& context, const httplib::Request& request, httplib::Resp
     out["count"] = list->size();
     out["failed"] = failed;
     out["results"] = std::move(results);
+    const auto text = bounded_text(context, out);
+    if (!text.ok()) return text.error();
     response.status = 200;
-    response.set_content(bounded_text(context, out), "application/json");
+    response.set_content(text.value(), "application/json");
+    return {};
 }
 
 // The `Idempotency-Key` of a write, scoped to the caller and `scope_route`; nullopt when none
 // is sent. 400 when it is malformed.
-std::optional<IdempotencyKey> idempotency_key(const httplib::Request& request, const std::string& scope_route) {
-    if (!request.has_header("Idempotency-Key")) return std::nullopt;
+Checked<std::optional<IdempotencyKey>> idempotency_key(const httplib::Request& request,
+                                                       const std::string& scope_route) {
+    if (!request.has_header("Idempotency-Key")) return std::optional<IdempotencyKey>();
     if (request.get_header_value_count("Idempotency-Key") > 1)
-        throw_error(400, "invalid_request", "the `Idempotency-Key` header is given more than once");
+        return fail(400, "invalid_request", "the `Idempotency-Key` header is given more than once");
     const auto key = request.get_header_value("Idempotency-Key");
     bool ok = !key.empty() && key.size() <= 255;
     for (const char c : key) ok = ok && c > 0x20 && c < 0x7f;
     if (!ok)
-        throw_error(400, "invalid_request",
+        return fail(400, "invalid_request",
                     "`Idempotency-Key` must be 1 to 255 visible ASCII characters (a UUID is a good choice)");
     const auto& note = request_note();
-    return IdempotencyKey{(note.principal.empty() ? "anonymous" : note.principal) + "\x1f" + scope_route, key,
-                          body_sha256(request.body)};
+    const auto scope = (note.principal.empty() ? "anonymous" : note.principal) + "\x1f" + scope_route;
+    return std::optional<IdempotencyKey>(IdempotencyKey{scope, key, body_sha256(request.body)});
 }
 
-// A replay's answer, or 409 when the key was first used with another body.
-void check_replay(const IdempotencyKey& key, const IdempotentUse& earlier) {
+// Passes a replay, or refuses it (409) when the key was first used with another body.
+Checked<void> check_replay(const IdempotencyKey& key, const IdempotentUse& earlier) {
     if (earlier.body_sha256 != key.body_sha256)
-        throw_error(409, "idempotency_conflict",
+        return fail(409, "idempotency_conflict",
                     "the `Idempotency-Key` `" + key.key + "` was used before with a different body (it created `" +
                         earlier.target + "`); use a new key for a new request");
+    return {};
 }
 
 void replay_decision(Context& context, const std::string& id, httplib::Response& response, AuditEntry& audit) {
@@ -187,24 +205,34 @@ void replay_decision(Context& context, const std::string& id, httplib::Response&
     response.set_content(record->response_json, "application/json");
 }
 
-void post_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
-    const auto key = idempotency_key(request, "/v1/decisions");
+Reply post_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
+    const auto checked_key = idempotency_key(request, "/v1/decisions");
+    if (!checked_key.ok()) return checked_key.error();
+    const auto& key = checked_key.value();
+    // The answer for a key used before: the first answer again, or 409 for another body.
+    const auto replay = [&](const IdempotentUse& earlier) -> Reply {
+        if (auto same = check_replay(*key, earlier); !same.ok()) return same;
+        replay_decision(context, earlier.target, response, audit);
+        return {};
+    };
     if (key) {
-        if (auto earlier = context.store->find_idempotent(key->scope, key->key)) {
-            check_replay(*key, *earlier);
-            return replay_decision(context, earlier->target, response, audit);
-        }
+        if (auto earlier = context.store->find_idempotent(key->scope, key->key)) return replay(*earlier);
     }
     const auto body = json_body(context, request);
-    auto evaluated = evaluate_or_throw(context, body, evaluate_options(context, request));
-    auto record = decision_record(context, evaluated, request.body);
+    if (!body.ok()) return body.error();
+    const auto options = evaluate_options(context, request);
+    if (!options.ok()) return options.error();
+    auto evaluated = evaluate_decision(context, body.value(), options.value());
+    if (!evaluated.ok()) return evaluated.error();
+    auto checked_record = decision_record(context, evaluated.value(), request.body);
+    if (!checked_record.ok()) return checked_record.error();
+    const auto& record = checked_record.value();
     audit.decision_id = record.id;
     audit.status = 201;
     fill_audit_origin(audit);
     const auto written = context.store->write_decision(record, WriteExtras{audit, key});
     if (written.earlier) {  // the same key raced this request and committed first
-        check_replay(*key, *written.earlier);
-        return replay_decision(context, written.earlier->target, response, audit);
+        return replay(*written.earlier);
     }
     // Committed, with its audit entry: only now acknowledge.
     audit.committed_with_write = true;
@@ -212,6 +240,7 @@ void post_decision(Context& context, const httplib::Request& request, httplib::R
     response.set_header("Location", "/v1/decisions/" + record.id);
     response.status = 201;
     response.set_content(record.response_json, "application/json");
+    return {};
 }
 
 ojson panel_json(const PanelRecord& p) {
@@ -224,11 +253,11 @@ ojson panel_json(const PanelRecord& p) {
     return out;
 }
 
-void get_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
+Reply get_decision(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const std::string id = request.matches[1];
     audit.decision_id = id;
     auto record = context.store->get_decision(id);
-    if (!record) throw_error(404, "not_found", "no decision `" + id + "`");
+    if (!record) return fail(404, "not_found", "no decision `" + id + "`");
     auto out = ojson::parse(record->response_json);
     out["created_at"] = record->created_at;
     out["request"] = record->erased ? ojson(nullptr) : ojson::parse(record->request_json);
@@ -238,6 +267,7 @@ void get_decision(Context& context, const httplib::Request& request, httplib::Re
     out["panel_records"] = std::move(panels);
     out["erasure"] = record->erased ? erasure_json(*record->erased) : ojson(nullptr);
     send_json(response, 200, out);
+    return {};
 }
 
 // A cursor (`after`): the decimal seq of the last item seen.
@@ -259,8 +289,8 @@ bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& 
     return accept.find("text/csv") != std::string::npos && accept.find("application/json") == std::string::npos;
 }
 
-void list_decisions(Context& context, const httplib::Request& request, httplib::Response& response,
-                    AuditEntry& audit) {
+Reply list_decisions(Context& context, const httplib::Request& request, httplib::Response& response,
+                     AuditEntry& audit) {
     audit.detail = query_detail(request);
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
@@ -282,7 +312,7 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
     if (q.before && request.has_param("offset"))
         errors.push_back({codes::kFieldType, "?offset", "`offset` and `after` cannot be used together (use `after`)",
                           std::nullopt});
-    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     const std::size_t limit = q.limit;
     ++q.limit;  // one more says whether there is a next page
     auto found = context.store->find_decisions(q);
@@ -300,7 +330,7 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
         response.status = 200;
         if (next) response.set_header("Link", "<" + *next + ">; rel=\"next\"");
         response.set_content(decisions_csv(found), "text/csv; charset=utf-8");
-        return;
+        return {};
     }
     ojson list = ojson::array();
     for (const auto& r : found) {
@@ -323,11 +353,12 @@ void list_decisions(Context& context, const httplib::Request& request, httplib::
     out["decisions"] = std::move(list);
     out["next"] = next ? ojson(*next) : ojson(nullptr);
     send_json(response, 200, out);
+    return {};
 }
 
 // GET /v1/changes: the change feed, oldest first from `after`; with `wait`, a long poll that
 // answers as soon as there is something (or after `wait` seconds with nothing).
-void get_changes(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
+Reply get_changes(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     audit.detail = query_detail(request);
     std::vector<engine::EvalError> errors;
     known_params(request, {"after", "limit", "wait"}, "GET /v1/changes", errors);
@@ -335,7 +366,7 @@ void get_changes(Context& context, const httplib::Request& request, httplib::Res
     const auto limit = static_cast<std::size_t>(query_number(request, "limit", 1, 1000, errors).value_or(100));
     const auto wait = static_cast<std::size_t>(
         query_number(request, "wait", 0, static_cast<std::int64_t>(kMaxChangeWaitSeconds), errors).value_or(0));
-    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     auto changes = context.store->changes_after(after, limit);
     if (changes.empty() && wait > 0) {
         // A bounded number of waiters: beyond it the poll answers at once (empty), so long
@@ -364,11 +395,12 @@ void get_changes(Context& context, const httplib::Request& request, httplib::Res
     out["changes"] = std::move(list);
     out["next"] = std::to_string(changes.empty() ? after : changes.back().seq);
     send_json(response, 200, out);
+    return {};
 }
 
 // GET /v1/reports/summary: the stored decisions (filtered by `from`, `to`, `policy`) summed.
-void report_summary(Context& context, const httplib::Request& request, httplib::Response& response,
-                    AuditEntry& audit) {
+Reply report_summary(Context& context, const httplib::Request& request, httplib::Response& response,
+                     AuditEntry& audit) {
     audit.detail = query_detail(request);
     DecisionQuery q;
     std::vector<engine::EvalError> errors;
@@ -380,7 +412,7 @@ void report_summary(Context& context, const httplib::Request& request, httplib::
         if (q.policy->empty())
             errors.push_back({codes::kFieldType, "?policy", "`policy` must name a policy id", std::nullopt});
     }
-    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     SummaryReport report;
     context.store->scan_decisions(
         q, [&report](const DecisionRecord& d, const std::optional<PanelRecord>& panel) { report.add(d, panel); });
@@ -393,17 +425,20 @@ void report_summary(Context& context, const httplib::Request& request, httplib::
     if (csv) {
         response.status = 200;
         response.set_content(summary_csv(out), "text/csv; charset=utf-8");
-        return;
+        return {};
     }
     send_json(response, 200, out);
+    return {};
 }
 
-void post_panel(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
+Reply post_panel(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const std::string id = request.matches[1];
     audit.decision_id = id;
-    const auto key = idempotency_key(request, "/v1/decisions/" + id + "/panel");
-    auto replay = [&](const IdempotentUse& earlier) {
-        check_replay(*key, earlier);
+    const auto checked_key = idempotency_key(request, "/v1/decisions/" + id + "/panel");
+    if (!checked_key.ok()) return checked_key.error();
+    const auto& key = checked_key.value();
+    const auto replay = [&](const IdempotentUse& earlier) -> Reply {
+        if (auto same = check_replay(*key, earlier); !same.ok()) return same;
         for (const auto& p : context.store->panel_records(id)) {
             if (p.id != earlier.target) continue;
             request_note().decision_id = id;
@@ -411,7 +446,7 @@ void post_panel(Context& context, const httplib::Request& request, httplib::Resp
             audit.detail = "idempotent replay";
             response.set_header("Idempotent-Replayed", "true");
             send_json(response, 201, panel_json(p));
-            return;
+            return {};
         }
         throw StoreError("the panel record `" + earlier.target + "` an idempotency key names is missing");
     };
@@ -419,25 +454,28 @@ void post_panel(Context& context, const httplib::Request& request, httplib::Resp
         if (auto earlier = context.store->find_idempotent(key->scope, key->key)) return replay(*earlier);
     }
     const auto body = json_body(context, request);
+    if (!body.ok()) return body.error();
     const auto stored = live_decision(context, id, "erased", "record the panel's decision on");
-    auto decoded = decode_panel_record(body, ojson::parse(stored.response_json));
+    if (!stored.ok()) return stored.error();
+    auto decoded = decode_panel_record(body.value(), ojson::parse(stored.value().response_json));
     if (!decoded.record) {
         auto& errors = decoded.errors;
         auto message = errors.size() == 1 ? errors.front().path + ": " + errors.front().message
                                           : "the panel record has " + std::to_string(errors.size()) + " problems";
-        throw_error(400, "invalid_request", std::move(message), std::move(errors));
+        return fail(400, "invalid_request", std::move(message), std::move(errors));
     }
     const auto& record = *decoded.record;
     audit.status = 201;
     fill_audit_origin(audit);
     const auto written = context.store->write_panel_record(id, record.dump(), WriteExtras{audit, key});
-    if (!written.decision_found) throw_error(404, "not_found", "no decision `" + id + "`");
+    if (!written.decision_found) return fail(404, "not_found", "no decision `" + id + "`");
     if (written.earlier) return replay(*written.earlier);
     audit.committed_with_write = true;
     request_note().decision_id = id;
     audit.panel_record_id = written.record->id;
     response.set_header("Location", "/v1/decisions/" + id);
     send_json(response, 201, panel_json(*written.record));
+    return {};
 }
 
 }  // namespace

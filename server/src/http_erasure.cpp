@@ -55,9 +55,9 @@ Redaction redaction() {
 
 // The body's `reason` (required, 1 to kMaxReason bytes); 400 naming every problem with the
 // body's fields, `allowed` listing the ones it may have.
-std::string reason_of(const nlohmann::json& body, const std::set<std::string>& allowed, const char* what) {
+Checked<std::string> reason_of(const nlohmann::json& body, const std::set<std::string>& allowed, const char* what) {
     std::vector<engine::EvalError> errors;
-    if (!body.is_object()) throw_error(400, "invalid_request", std::string("the body of ") + what + " must be a JSON object");
+    if (!body.is_object()) return fail(400, "invalid_request", std::string("the body of ") + what + " must be a JSON object");
     std::string list;
     for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
     for (const auto& [key, value] : body.items())
@@ -70,7 +70,7 @@ std::string reason_of(const nlohmann::json& body, const std::set<std::string>& a
                           std::string(what) + " needs a `reason` (text, 1 to " + std::to_string(kMaxReason) +
                               " bytes): the legal ground, e.g. an erasure request's reference",
                           std::nullopt});
-    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().path + ": " + errors.front().message, errors);
+    if (!errors.empty()) return fail(400, "invalid_request", errors.front().path + ": " + errors.front().message, errors);
     return reason.get<std::string>();
 }
 
@@ -86,16 +86,19 @@ Erasure tombstone(const std::string& id, std::string reason) {
 
 // POST /v1/decisions/{id}/erasure {"reason": "..."}: blanks the decision's personal data.
 // Erasing an erased decision changes nothing and answers the first tombstone.
-void post_erasure(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
+Reply post_erasure(Context& context, const httplib::Request& request, httplib::Response& response, AuditEntry& audit) {
     const std::string id = request.matches[1];
     audit.decision_id = id;
     const auto body = json_body(context, request);
-    auto erasure = tombstone(id, reason_of(body, {"reason"}, "an erasure"));
+    if (!body.ok()) return body.error();
+    auto reason = reason_of(body.value(), {"reason"}, "an erasure");
+    if (!reason.ok()) return reason.error();
+    auto erasure = tombstone(id, std::move(reason.value()));
     audit.status = 200;
     audit.detail = "erasure";
     fill_audit_origin(audit);
     const auto result = context.store->erase_decision(std::move(erasure), redaction(), audit);
-    if (!result.found) throw_error(404, "not_found", "no decision `" + id + "`");
+    if (!result.found) return fail(404, "not_found", "no decision `" + id + "`");
     if (result.already) audit.detail = "erasure (already erased)";
     else audit.committed_with_write = true;
     request_note().decision_id = id;
@@ -104,41 +107,48 @@ void post_erasure(Context& context, const httplib::Request& request, httplib::Re
     out["already_erased"] = result.already;
     out["erasure"] = erasure_json(result.erasure);
     send_json(response, 200, out);
+    return {};
 }
 
 // POST /v1/decisions/{id}/rectification {"reason": "...", "request": {...}}: evaluates the
 // corrected request, stores it as a new decision that supersedes this one, and erases this
 // one's personal data, in one transaction.
-void post_rectification(Context& context, const httplib::Request& request, httplib::Response& response,
-                        AuditEntry& audit) {
+Reply post_rectification(Context& context, const httplib::Request& request, httplib::Response& response,
+                         AuditEntry& audit) {
     const std::string id = request.matches[1];
     audit.decision_id = id;
-    const auto body = json_body(context, request);
-    std::vector<engine::EvalError> missing;
+    const auto parsed = json_body(context, request);
+    if (!parsed.ok()) return parsed.error();
+    const auto& body = parsed.value();
     auto reason = reason_of(body, {"reason", "request"}, "a rectification");
+    if (!reason.ok()) return reason.error();
     if (!body.contains("request") || !body["request"].is_object())
-        throw_error(400, "invalid_request", "/request: a rectification needs `request`, the corrected decision request",
+        return fail(400, "invalid_request", "/request: a rectification needs `request`, the corrected decision request",
                     {{codes::kMissingField, "/request", "a rectification needs `request`, the corrected decision request",
                       std::nullopt}});
-    live_decision(context, id, "erased or rectified before", "rectify");
-    std::optional<Evaluated> evaluated;
-    try {
-        evaluated = evaluate_or_throw(context, body["request"], evaluate_options(context, request));
-    } catch (ApiError& e) {
-        // The corrected request sits at /request of the body: say so in every pointer.
-        for (auto& detail : e.error.details)
+    if (const auto live = live_decision(context, id, "erased or rectified before", "rectify"); !live.ok())
+        return live.error();
+    // The corrected request sits at /request of the body: its errors say so in every pointer.
+    const auto at_request = [](ServiceError error) {
+        for (auto& detail : error.details)
             if (detail.path.empty() || detail.path.front() == '/') detail.path = "/request" + detail.path;
-        throw;
-    }
-    auto record = decision_record(context, *evaluated, body["request"].dump(), id);
+        return error;
+    };
+    const auto options = evaluate_options(context, request);
+    if (!options.ok()) return at_request(options.error());
+    auto evaluated = evaluate_decision(context, body["request"], options.value());
+    if (!evaluated.ok()) return at_request(evaluated.error());
+    auto checked_record = decision_record(context, evaluated.value(), body["request"].dump(), id);
+    if (!checked_record.ok()) return checked_record.error();
+    auto& record = checked_record.value();
     const auto new_id = record.id;
     audit.status = 201;
     audit.detail = "superseded by " + new_id;
     fill_audit_origin(audit);
-    const auto result =
-        context.store->rectify_decision(std::move(record), tombstone(id, std::move(reason)), redaction(), audit);
-    if (!result.found) throw_error(404, "not_found", "no decision `" + id + "`");
-    if (result.already) throw_error(409, "erased", "the decision `" + id + "` was erased or rectified before");
+    auto erasure = tombstone(id, std::move(reason.value()));
+    const auto result = context.store->rectify_decision(std::move(record), std::move(erasure), redaction(), audit);
+    if (!result.found) return fail(404, "not_found", "no decision `" + id + "`");
+    if (result.already) return fail(409, "erased", "the decision `" + id + "` was erased or rectified before");
     audit.committed_with_write = true;
     request_note().decision_id = new_id;
     const auto created = context.store->get_decision(new_id);
@@ -146,6 +156,7 @@ void post_rectification(Context& context, const httplib::Request& request, httpl
     response.set_header("Location", "/v1/decisions/" + new_id);
     response.status = 201;
     response.set_content(created->response_json, "application/json");
+    return {};
 }
 
 }  // namespace

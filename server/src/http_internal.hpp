@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,13 +24,49 @@
 
 namespace jointly::server {
 
-// Thrown by handlers; the wrapper turns it into the contract's error JSON.
-struct ApiError {
-    ServiceError error;
+// What a step that can refuse the request gives back: a `T`, or the ServiceError that
+// refuses it. The caller must look (`[[nodiscard]]`) and, on an error, return it at once;
+// add_route turns a route's error into the contract's error JSON. No API error is thrown.
+// INVARIANT: exactly one of the value and the error is present; value() on an error and
+// error() on a value are bugs (std::bad_variant_access, answered 500).
+template <typename T>
+class [[nodiscard]] Checked {
+public:
+    Checked(T value) : state_(std::in_place_index<0>, std::move(value)) {}
+    Checked(ServiceError error) : state_(std::in_place_index<1>, std::move(error)) {}
+
+    bool ok() const { return state_.index() == 0; }
+    const T& value() const& { return std::get<0>(state_); }
+    T& value() & { return std::get<0>(state_); }
+    T value() && { return std::get<0>(std::move(state_)); }
+    const ServiceError& error() const { return std::get<1>(state_); }
+    ServiceError& error() { return std::get<1>(state_); }
+
+private:
+    std::variant<T, ServiceError> state_;
 };
 
-[[noreturn]] void throw_error(int status, std::string code, std::string message,
-                              std::vector<engine::EvalError> details = {});
+// A step that gives back nothing but may refuse: a default-constructed one passed.
+template <>
+class [[nodiscard]] Checked<void> {
+public:
+    Checked() = default;
+    Checked(ServiceError error) : error_(std::move(error)) {}
+
+    bool ok() const { return !error_; }
+    const ServiceError& error() const { return error_.value(); }
+    ServiceError& error() { return error_.value(); }
+
+private:
+    std::optional<ServiceError> error_;
+};
+
+// A route handler's answer: ok when the handler has filled the response (`return {};`), else
+// the error add_route answers.
+using Reply = Checked<void>;
+
+// The ServiceError a step returns to refuse the request.
+ServiceError fail(int status, std::string code, std::string message, std::vector<engine::EvalError> details = {});
 
 // What every route needs. Immutable after start except the registry, store and metrics,
 // which are thread-safe.
@@ -90,21 +128,21 @@ void internal_error(const Context& context, httplib::Response& response, const s
 nlohmann::json caller_view(const Context& context, const ServiceError& error);
 
 // Refuses the request (401/403) unless its bearer token allows `access`.
-void authorize(const Context& context, const httplib::Request& request, Access access);
+Checked<void> authorize(const Context& context, const httplib::Request& request, Access access);
 
 // The body as JSON (400 naming the problem, 413 over the limit).
-nlohmann::json json_body(const Context& context, const httplib::Request& request);
+Checked<nlohmann::json> json_body(const Context& context, const httplib::Request& request);
 
 // The answer as text, refused (422 `response_too_large`) when it is larger than
 // --max-response: what one request may make the server hold, send and store is bounded.
-std::string bounded_text(const Context& context, const nlohmann::ordered_json& answer);
+Checked<std::string> bounded_text(const Context& context, const nlohmann::ordered_json& answer);
 
-// --request-deadline-ms from construction; check() throws 422 `deadline_exceeded` once past
-// it, saying how far the work got.
+// --request-deadline-ms from construction; check() refuses with 422 `deadline_exceeded` once
+// past it, saying how far the work got.
 class Deadline {
 public:
     explicit Deadline(const Context& context);
-    void check(const char* what, std::size_t done, std::size_t total) const;
+    Checked<void> check(const char* what, std::size_t done, std::size_t total) const;
 
 private:
     std::chrono::steady_clock::time_point at_;
@@ -130,9 +168,12 @@ struct RequestNote {
 };
 RequestNote& request_note();
 
-using RouteHandler = std::function<void(Context&, const httplib::Request&, httplib::Response&)>;
+using RouteHandler = std::function<Reply(Context&, const httplib::Request&, httplib::Response&)>;
 
-// Registers a route: `pattern` for httplib, `route` the template for logs and metrics.
+// Registers a route: `pattern` for httplib, `route` the template for logs and metrics. A
+// handler's error reply is answered as the contract's error JSON (caller_view); a StoreError
+// it throws is 503 `store_unavailable`, std::bad_alloc 503 `insufficient_memory`, any other
+// exception 500 `internal_error`.
 void add_route(httplib::Server& server, Context& context, const std::string& method, const std::string& pattern,
                const std::string& route, Access access, RouteHandler handler);
 

@@ -10,7 +10,7 @@
 namespace jointly::server {
 namespace {
 
-void healthz(Context& context, const httplib::Request&, httplib::Response& response) {
+Reply healthz(Context& context, const httplib::Request&, httplib::Response& response) {
     const auto snapshot = context.registry.snapshot();
     nlohmann::ordered_json out = nlohmann::ordered_json::object();
     out["status"] = "ok";
@@ -18,9 +18,10 @@ void healthz(Context& context, const httplib::Request&, httplib::Response& respo
     out["policy_versions"] = snapshot->policies().size();
     out["generation"] = snapshot->generation();
     send_json(response, 200, out);
+    return {};
 }
 
-void metrics(Context& context, const httplib::Request&, httplib::Response& response) {
+Reply metrics(Context& context, const httplib::Request&, httplib::Response& response) {
     const auto snapshot = context.registry.snapshot();
     PolicyState policies;
     policies.versions_loaded = snapshot->policies().size();
@@ -29,10 +30,12 @@ void metrics(Context& context, const httplib::Request&, httplib::Response& respo
     policies.reloads = context.registry.reload_stats();
     response.status = 200;
     response.set_content(context.metrics.render(policies), "text/plain; version=0.0.4; charset=utf-8");
+    return {};
 }
 
-void openapi(Context&, const httplib::Request&, httplib::Response& response) {
+Reply openapi(Context&, const httplib::Request&, httplib::Response& response) {
     send_json(response, 200, openapi_document());
+    return {};
 }
 
 // 'sha256-BASE64' of the text between the first `open` and `close` tag of the page.
@@ -61,11 +64,12 @@ const std::string& page_policy() {
     return policy;
 }
 
-void index(Context&, const httplib::Request&, httplib::Response& response) {
+Reply index(Context&, const httplib::Request&, httplib::Response& response) {
     response.status = 200;
     response.set_header("Content-Security-Policy", page_policy());
     const auto page = web_index_html();
     response.set_content(page.data(), page.size(), "text/html; charset=utf-8");
+    return {};
 }
 
 }  // namespace

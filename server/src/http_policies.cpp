@@ -23,7 +23,7 @@ ojson version_summary(const LoadedPolicy& p) {
     return out;
 }
 
-void list_policies(Context& context, const httplib::Request&, httplib::Response& response) {
+Reply list_policies(Context& context, const httplib::Request&, httplib::Response& response) {
     const auto snapshot = context.registry.snapshot();
     ojson list = ojson::array();
     for (const auto& id : snapshot->ids()) {
@@ -40,13 +40,14 @@ void list_policies(Context& context, const httplib::Request&, httplib::Response&
     out["generation"] = snapshot->generation();
     out["policies"] = std::move(list);
     send_json(response, 200, out);
+    return {};
 }
 
-void get_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
+Reply get_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
     const std::string id = request.matches[1];
     const auto snapshot = context.registry.snapshot();
     const auto versions = snapshot->versions(id);
-    if (versions.empty()) throw_error(404, "not_found", snapshot->select(id, std::nullopt, std::nullopt).message);
+    if (versions.empty()) return fail(404, "not_found", snapshot->select(id, std::nullopt, std::nullopt).message);
     ojson vs = ojson::array();
     for (const auto* v : versions) {
         const auto& program = *v->program;
@@ -66,6 +67,7 @@ void get_policy(Context& context, const httplib::Request& request, httplib::Resp
     out["title"] = versions.back()->program->title();
     out["versions"] = std::move(vs);
     send_json(response, 200, out);
+    return {};
 }
 
 struct Source {
@@ -74,31 +76,33 @@ struct Source {
 };
 
 // The policy text: a raw body (text/plain) or {"source": "...", "file": "name.jf"}.
-Source policy_source(const Context& context, const httplib::Request& request) {
+Checked<Source> policy_source(const Context& context, const httplib::Request& request) {
     if (request.body.size() > context.options.max_policy_bytes)
-        throw_error(413, "payload_too_large",
+        return fail(413, "payload_too_large",
                     "a policy may be at most " + std::to_string(context.options.max_policy_bytes) + " bytes");
     Source out{request.body, "upload.jf"};
     if (content_media_type(request) == "application/json") {
-        const auto body = json_body(context, request);
+        const auto parsed = json_body(context, request);
+        if (!parsed.ok()) return parsed.error();
+        const auto& body = parsed.value();
         if (!body.is_object() || !body.contains("source") || !body["source"].is_string())
-            throw_error(400, "invalid_request", "a JSON upload needs `source`, the policy text",
+            return fail(400, "invalid_request", "a JSON upload needs `source`, the policy text",
                         {{codes::kMissingField, "/source", "`source` must be the policy text", std::nullopt}});
         for (const auto& [key, value] : body.items())
             if (key != "source" && key != "file")
-                throw_error(400, "invalid_request", "unknown field `" + key + "` (a JSON upload has source, file)",
+                return fail(400, "invalid_request", "unknown field `" + key + "` (a JSON upload has source, file)",
                             {{codes::kUnknownField, "/" + pointer_escape(key),
                               "unknown field `" + key + "` (a JSON upload has source, file)", std::nullopt}});
         out.text = body["source"].get<std::string>();
         if (auto it = body.find("file"); it != body.end()) {
             if (!it->is_string() || it->get<std::string>().empty())
-                throw_error(400, "invalid_request", "`file` must be a file name",
+                return fail(400, "invalid_request", "`file` must be a file name",
                             {{codes::kFieldType, "/file", "`file` must be a non-empty string", std::nullopt}});
             out.file = it->get<std::string>();
         }
     }
     if (out.text.empty())
-        throw_error(400, "invalid_request", "the policy text is empty",
+        return fail(400, "invalid_request", "the policy text is empty",
                     {{codes::kMissingField, "/source", "the policy text is empty", std::nullopt}});
     return out;
 }
@@ -116,9 +120,10 @@ ojson policy_summary(const engine::Program& program, const FileReport& report) {
 }
 
 // Checking ran out of memory: the server's state, not the caller's policy (503, retry later).
-void refuse_if_out_of_memory(engine::CheckResult::Stopped stopped) {
+Checked<void> refuse_if_out_of_memory(engine::CheckResult::Stopped stopped) {
     if (stopped == engine::CheckResult::Stopped::OutOfMemory)
-        throw_error(503, "insufficient_memory", "the server ran out of memory while checking the policy; try again later");
+        return fail(503, "insufficient_memory", "the server ran out of memory while checking the policy; try again later");
+    return {};
 }
 
 void send_invalid(httplib::Response& response, const UploadResult& r) {
@@ -135,49 +140,53 @@ void send_invalid(httplib::Response& response, const UploadResult& r) {
     send_json(response, 422, body);
 }
 
-void post_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
+Reply post_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto source = policy_source(context, request);
-    const auto r = context.registry.submit(source.text, source.file, true);
-    refuse_if_out_of_memory(r.stopped);
+    if (!source.ok()) return source.error();
+    const auto r = context.registry.submit(source.value().text, source.value().file, true);
+    if (auto checked = refuse_if_out_of_memory(r.stopped); !checked.ok()) return checked;
     switch (r.status) {
         case UploadResult::Status::Added:
         case UploadResult::Status::Checked: {
             response.set_header("Location", "/v1/policies/" + r.program->id());
             send_json(response, 201, policy_summary(*r.program, r.report));
-            return;
+            return {};
         }
-        case UploadResult::Status::Invalid: send_invalid(response, r); return;
-        case UploadResult::Status::Duplicate: throw_error(409, "conflict", r.message);
-        case UploadResult::Status::StorageFailed: throw_error(503, "store_unavailable", r.message);
+        case UploadResult::Status::Invalid: send_invalid(response, r); return {};
+        case UploadResult::Status::Duplicate: return fail(409, "conflict", r.message);
+        case UploadResult::Status::StorageFailed: return fail(503, "store_unavailable", r.message);
     }
+    return {};
 }
 
-void check_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
+Reply check_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto source = policy_source(context, request);
-    const auto r = context.registry.submit(source.text, source.file, false);
-    refuse_if_out_of_memory(r.stopped);
+    if (!source.ok()) return source.error();
+    const auto r = context.registry.submit(source.value().text, source.value().file, false);
+    if (auto checked = refuse_if_out_of_memory(r.stopped); !checked.ok()) return checked;
     if (r.status == UploadResult::Status::Invalid) {
         send_invalid(response, r);
-        return;
+        return {};
     }
     auto out = policy_summary(*r.program, r.report);
     out["ok"] = true;
     out["already_loaded"] = r.status == UploadResult::Status::Duplicate;
     send_json(response, 200, out);
+    return {};
 }
 
-std::optional<std::string> optional_string(const nlohmann::json& body, const char* field) {
+Checked<std::optional<std::string>> optional_string(const nlohmann::json& body, const char* field) {
     auto it = body.find(field);
-    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (it == body.end() || it->is_null()) return std::optional<std::string>();
     if (!it->is_string())
-        throw_error(400, "invalid_request", std::string("`") + field + "` must be a string",
+        return fail(400, "invalid_request", std::string("`") + field + "` must be a string",
                     {{codes::kFieldType, std::string("/") + field, "must be a string", std::nullopt}});
-    return it->get<std::string>();
+    return std::optional<std::string>(it->get<std::string>());
 }
 
 // Refuses (400, E4204 each) any top-level field not in `known`: a misspelt option must not
 // silently fall back to its default.
-void refuse_unknown_fields(const nlohmann::json& body, std::initializer_list<const char*> known) {
+Checked<void> refuse_unknown_fields(const nlohmann::json& body, std::initializer_list<const char*> known) {
     std::vector<engine::EvalError> errors;
     std::string names;
     for (const char* k : known) names += std::string(names.empty() ? "" : ", ") + k;
@@ -188,7 +197,8 @@ void refuse_unknown_fields(const nlohmann::json& body, std::initializer_list<con
             errors.push_back({codes::kUnknownField, "/" + pointer_escape(key),
                               "unknown field `" + key + "` (known: " + names + ")", std::nullopt});
     }
-    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().message, errors);
+    if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
+    return {};
 }
 
 // A pool amount: money, at most £10,000,000,000.00 either side of zero (E4213), far above
@@ -210,54 +220,74 @@ std::optional<engine::Money> pool_amount(const nlohmann::json& value, const std:
     return money;
 }
 
-void post_simulate(Context& context, const httplib::Request& request, httplib::Response& response) {
-    const auto body = json_body(context, request);
-    if (!body.is_object()) throw_error(400, "invalid_request", "the body must be a JSON object");
-    refuse_unknown_fields(body, {"policy", "version", "vs_source", "vs_version", "cases"});
+Reply post_simulate(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const auto parsed = json_body(context, request);
+    if (!parsed.ok()) return parsed.error();
+    const auto& body = parsed.value();
+    if (!body.is_object()) return fail(400, "invalid_request", "the body must be a JSON object");
+    const auto known = refuse_unknown_fields(body, {"policy", "version", "vs_source", "vs_version", "cases"});
+    if (!known.ok()) return known;
     auto cases = body.find("cases");
     if (cases == body.end() || !cases->is_array())
-        throw_error(400, "invalid_request", "a simulation needs `cases`, an array of decision requests",
+        return fail(400, "invalid_request", "a simulation needs `cases`, an array of decision requests",
                     {{codes::kMissingField, "/cases", "`cases` must be an array of decision requests", std::nullopt}});
     if (cases->size() > context.options.max_batch * 100)
-        throw_error(413, "payload_too_large", "too many cases in one simulation");
+        return fail(413, "payload_too_large", "too many cases in one simulation");
     SimulationInput input;
     input.a = context.registry.snapshot();
-    input.policy = optional_string(body, "policy");
-    input.version_a = optional_string(body, "version");
+    const auto policy = optional_string(body, "policy");
+    if (!policy.ok()) return policy.error();
+    input.policy = policy.value();
+    const auto version = optional_string(body, "version");
+    if (!version.ok()) return version.error();
+    input.version_a = version.value();
     input.limits = context.limits();
     if (input.policy && input.a->versions(*input.policy).empty())
-        throw_error(404, "not_found", input.a->select(*input.policy, std::nullopt, std::nullopt).message);
-    if (auto vs_source = optional_string(body, "vs_source")) {
-        auto compiled = engine::compile(*vs_source, "vs_source.jf", dsl::Limits::for_upload());
-        refuse_if_out_of_memory(compiled.stopped);
+        return fail(404, "not_found", input.a->select(*input.policy, std::nullopt, std::nullopt).message);
+    const auto vs_source = optional_string(body, "vs_source");
+    if (!vs_source.ok()) return vs_source.error();
+    if (const auto& source = vs_source.value()) {
+        auto compiled = engine::compile(*source, "vs_source.jf", dsl::Limits::for_upload());
+        if (auto checked = refuse_if_out_of_memory(compiled.stopped); !checked.ok()) return checked;
         if (!compiled.program || dsl::has_errors(compiled.diagnostics)) {
             UploadResult r;
-            r.report = FileReport{"vs_source.jf", *vs_source, compiled.diagnostics};
+            r.report = FileReport{"vs_source.jf", *source, compiled.diagnostics};
             r.message = "`vs_source` does not compile";
             send_invalid(response, r);
-            return;
+            return {};
         }
         input.b = std::make_shared<const Snapshot>(std::vector<LoadedPolicy>{{compiled.program, "vs_source.jf"}}, 0);
         input.version_b = compiled.program->version();
-    } else if (auto vs_version = optional_string(body, "vs_version")) {
-        input.b = input.a;
-        input.version_b = vs_version;
+    } else {
+        const auto vs_version = optional_string(body, "vs_version");
+        if (!vs_version.ok()) return vs_version.error();
+        if (vs_version.value()) {
+            input.b = input.a;
+            input.version_b = vs_version.value();
+        }
     }
     Simulation simulation(input);
     const Deadline deadline(context);
     for (std::size_t i = 0; i < cases->size(); ++i) {
-        deadline.check("the simulation", i, cases->size());
+        if (auto in_time = deadline.check("the simulation", i, cases->size()); !in_time.ok()) return in_time;
         simulation.add((*cases)[i], i);
     }
+    const auto text = bounded_text(context, simulation.result());
+    if (!text.ok()) return text.error();
     response.status = 200;
-    response.set_content(bounded_text(context, simulation.result()), "application/json");
+    response.set_content(text.value(), "application/json");
+    return {};
 }
 
-void post_reconcile(Context& context, const httplib::Request& request, httplib::Response& response) {
+Reply post_reconcile(Context& context, const httplib::Request& request, httplib::Response& response) {
     const std::string pool = request.matches[1];
-    const auto body = json_body(context, request);
-    if (!body.is_object()) throw_error(400, "invalid_request", "the body must be a JSON object");
-    refuse_unknown_fields(body, {"policy", "version", "as_of", "spend", "carry_forward", "contributions"});
+    const auto parsed = json_body(context, request);
+    if (!parsed.ok()) return parsed.error();
+    const auto& body = parsed.value();
+    if (!body.is_object()) return fail(400, "invalid_request", "the body must be a JSON object");
+    const auto known =
+        refuse_unknown_fields(body, {"policy", "version", "as_of", "spend", "carry_forward", "contributions"});
+    if (!known.ok()) return known;
     std::vector<engine::EvalError> errors;
     engine::PoolRequest pr;
     if (!body.contains("spend")) errors.push_back({codes::kMoney, "/spend", "`spend` is required", std::nullopt});
@@ -280,41 +310,47 @@ void post_reconcile(Context& context, const httplib::Request& request, httplib::
         as_of = it->is_string() ? engine::parse_date(it->get<std::string>()) : std::nullopt;
         if (!as_of) errors.push_back({codes::kDate, "/as_of", "`as_of` must be a date `YYYY-MM-DD`", std::nullopt});
     }
-    const auto policy = optional_string(body, "policy");
-    const auto version = optional_string(body, "version");
-    if (!errors.empty()) throw_error(400, "invalid_request", errors.front().path + ": " + errors.front().message, errors);
+    const auto checked_policy = optional_string(body, "policy");
+    if (!checked_policy.ok()) return checked_policy.error();
+    const auto& policy = checked_policy.value();
+    const auto checked_version = optional_string(body, "version");
+    if (!checked_version.ok()) return checked_version.error();
+    const auto& version = checked_version.value();
+    if (!errors.empty()) return fail(400, "invalid_request", errors.front().path + ": " + errors.front().message, errors);
     const auto snapshot = context.registry.snapshot();
     std::shared_ptr<const engine::Program> program;
     if (policy) {
         auto selection = snapshot->select(*policy, version, as_of, true);
-        if (!selection.program) throw_error(selection.status == Selection::Status::NeedAsOf ? 400 : 404,
-                                            selection.status == Selection::Status::NeedAsOf ? "invalid_request" : "not_found",
-                                            selection.message);
+        if (!selection.program)
+            return fail(selection.status == Selection::Status::NeedAsOf ? 400 : 404,
+                        selection.status == Selection::Status::NeedAsOf ? "invalid_request" : "not_found",
+                        selection.message);
         program = selection.program;
         const auto& pools = program->pools();
         if (std::find(pools.begin(), pools.end(), pool) == pools.end())
-            throw_error(404, "not_found", "policy `" + *policy + "` " + program->version() + " has no pool `" + pool + "`");
+            return fail(404, "not_found", "policy `" + *policy + "` " + program->version() + " has no pool `" + pool + "`");
     } else {
         for (const auto& p : snapshot->policies()) {
             const auto& pools = p.program->pools();
             if (std::find(pools.begin(), pools.end(), pool) == pools.end()) continue;
             if (as_of && !p.program->in_effect(*as_of)) continue;
-            if (program) throw_error(400, "invalid_request", "several policies define pool `" + pool + "`: name `policy`");
+            if (program) return fail(400, "invalid_request", "several policies define pool `" + pool + "`: name `policy`");
             program = p.program;
         }
     }
     engine::PoolResult result;
     if (program) result = engine::reconcile(*program, pool, pr);
     else if (!pr.actual_contributions.empty()) result = engine::reconcile_proportional(pr.actual_contributions, pr);
-    else throw_error(404, "not_found", "no policy in service defines pool `" + pool + "` (or give `contributions`)");
+    else return fail(404, "not_found", "no policy in service defines pool `" + pool + "` (or give `contributions`)");
     if (!result.reconciliation) {
         const ErrorStatus answer = error_status(result.errors);
-        throw_error(answer.status, answer.code,
+        return fail(answer.status, answer.code,
                     result.errors.empty() ? "the pool cannot be reconciled" : result.errors.front().message, result.errors);
     }
     auto out = encode_reconciliation_ordered(*result.reconciliation);
     if (program) out["policy"] = {{"id", program->id()}, {"version", program->version()}, {"sha256", program->sha256()}};
     send_json(response, 200, out);
+    return {};
 }
 
 }  // namespace

@@ -10,21 +10,23 @@
 namespace jointly::server {
 
 // `explain` from the query string (400 when it is not full or none).
-EvaluateOptions evaluate_options(const Context& context, const httplib::Request& request);
+Checked<EvaluateOptions> evaluate_options(const Context& context, const httplib::Request& request);
 
-// Evaluates a decision request against the current policies; the ApiError of a failure.
-Evaluated evaluate_or_throw(Context& context, const nlohmann::json& body, const EvaluateOptions& options);
+// Evaluates a decision request against the current policies and counts its outcome; the
+// ServiceError of a failure.
+Checked<Evaluated> evaluate_decision(Context& context, const nlohmann::json& body, const EvaluateOptions& options);
 
 // The record storing `evaluated` under a new id: its response carries `decision_id` first
-// and, for a rectification, `supersedes`. `request_text` is stored as the request.
-DecisionRecord decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
-                               const std::string& supersedes = {});
+// and, for a rectification, `supersedes`. `request_text` is stored as the request. 422
+// `response_too_large` when the response is over --max-response (bounded_text).
+Checked<DecisionRecord> decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
+                                        const std::string& supersedes = {});
 
 // The stored decision `id` for a write that needs its facts: 404 when there is none, 409
 // `erased` when it was erased ("the decision `id` was " + `erased_what`, and, when a
 // rectification replaced it, "; " + `next_step` + " `NEW-ID`").
-DecisionRecord live_decision(Context& context, const std::string& id, const std::string& erased_what,
-                             const std::string& next_step);
+Checked<DecisionRecord> live_decision(Context& context, const std::string& id, const std::string& erased_what,
+                                      const std::string& next_step);
 
 // An erasure's tombstone as answered: at, principal, reason, superseded_by.
 nlohmann::ordered_json erasure_json(const Erasure& erasure);

@@ -263,12 +263,12 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
 }
 
 // JSON routes take `application/json`; the policy routes also take the policy text itself.
-void check_content_type(const std::string& route, const httplib::Request& request) {
+Checked<void> check_content_type(const std::string& route, const httplib::Request& request) {
     const auto type = media_type(request.get_header_value("Content-Type"));
-    if (type == "application/json") return;
+    if (type == "application/json") return {};
     const bool takes_text = route == "/v1/policies" || route == "/v1/policies/check";
-    if (takes_text && type == "text/plain") return;
-    throw_error(415, "unsupported_media_type",
+    if (takes_text && type == "text/plain") return {};
+    return fail(415, "unsupported_media_type",
                 std::string("send the body as `application/json`") + (takes_text ? " (or the policy as `text/plain`)" : "") +
                     (type.empty() ? "; the request has no `Content-Type`" : "; not `" + type + "`"));
 }
@@ -529,31 +529,30 @@ std::string content_media_type(const httplib::Request& request) {
     return media_type(request.get_header_value("Content-Type"));
 }
 
-void throw_error(int status, std::string code, std::string message, std::vector<engine::EvalError> details) {
-    throw ApiError{ServiceError{status, std::move(code), std::move(message), std::move(details)}};
+ServiceError fail(int status, std::string code, std::string message, std::vector<engine::EvalError> details) {
+    return ServiceError{status, std::move(code), std::move(message), std::move(details)};
 }
 
 RequestNote& request_note() { return t_note; }
 
-void authorize(const Context& context, const httplib::Request& request, Access access) {
-    if (!context.tokens.enabled()) return;
+Checked<void> authorize(const Context& context, const httplib::Request& request, Access access) {
+    if (!context.tokens.enabled()) return {};
     // A credential that is sent is checked on every route, open ones included: a client with a
     // wrong or malformed token learns it at once instead of being served as anonymous.
     std::optional<Principal> principal;
     if (request.has_header("Authorization")) {
         const auto sent = bearer_token(request);
-        if (sent.empty())
-            throw_error(401, "unauthorized", "the `Authorization` header must be `Bearer TOKEN`");
+        if (sent.empty()) return fail(401, "unauthorized", "the `Authorization` header must be `Bearer TOKEN`");
         principal = context.tokens.principal_of(sent);
-        if (!principal) throw_error(401, "unauthorized", "the bearer token is not recognised");
+        if (!principal) return fail(401, "unauthorized", "the bearer token is not recognised");
         t_note.principal = principal->name;
     }
-    if (access == Access::Open) return;
+    if (access == Access::Open) return {};
     // Compiling source or simulating a caseload costs far more than one evaluation: it needs a
     // token even when evaluation is open.
-    if (access == Access::Evaluate && context.options.open_evaluation) return;
+    if (access == Access::Evaluate && context.options.open_evaluation) return {};
     if (!principal)
-        throw_error(401, "unauthorized", "this route needs a bearer token (`Authorization: Bearer TOKEN`)");
+        return fail(401, "unauthorized", "this route needs a bearer token (`Authorization: Bearer TOKEN`)");
     const auto role = principal->role;
     const bool allowed = access == Access::Evaluate || access == Access::Compile || access == Access::Read ||
                          (access == Access::Panel && role == Role::Panel) ||
@@ -565,27 +564,28 @@ void authorize(const Context& context, const httplib::Request& request, Access a
                              : access == Access::Author ? "author"
                              : access == Access::Audit  ? "auditor"
                                                         : "admin";
-        throw_error(403, "forbidden",
+        return fail(403, "forbidden",
                     std::string("this route needs the `") + needed + "` role; the token has `" + to_string(role) + "`");
     }
+    return {};
 }
 
-nlohmann::json json_body(const Context& context, const httplib::Request& request) {
+Checked<nlohmann::json> json_body(const Context& context, const httplib::Request& request) {
     if (request.body.size() > context.options.max_body)
-        throw_error(413, "payload_too_large",
+        return fail(413, "payload_too_large",
                     "the body is larger than the limit of " + std::to_string(context.options.max_body) + " bytes");
     if (request.body.empty())
-        throw_error(400, "invalid_request", "the request needs a JSON body",
+        return fail(400, "invalid_request", "the request needs a JSON body",
                     {{codes::kBadJson, "", "the body is empty", std::nullopt}});
     auto parsed = parse_json(request.body, context.options.max_depth);
-    if (!parsed.value) throw_error(400, "invalid_request", parsed.error.message, {parsed.error});
+    if (!parsed.value) return fail(400, "invalid_request", parsed.error.message, {parsed.error});
     return std::move(*parsed.value);
 }
 
-std::string bounded_text(const Context& context, const nlohmann::ordered_json& answer) {
+Checked<std::string> bounded_text(const Context& context, const nlohmann::ordered_json& answer) {
     auto text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (text.size() > context.options.max_response)
-        throw_error(422, "response_too_large",
+        return fail(422, "response_too_large",
                     "the answer would be " + std::to_string(text.size()) + " bytes; the limit is " +
                         std::to_string(context.options.max_response) +
                         " bytes (--max-response): send fewer or shorter lines or cases, or split the work");
@@ -596,9 +596,9 @@ Deadline::Deadline(const Context& context)
     : at_(Clock::now() + std::chrono::milliseconds(context.options.request_deadline_ms)),
       milliseconds_(context.options.request_deadline_ms) {}
 
-void Deadline::check(const char* what, std::size_t done, std::size_t total) const {
-    if (Clock::now() <= at_) return;
-    throw_error(422, "deadline_exceeded",
+Checked<void> Deadline::check(const char* what, std::size_t done, std::size_t total) const {
+    if (Clock::now() <= at_) return {};
+    return fail(422, "deadline_exceeded",
                 std::string(what) + " was stopped after " + std::to_string(done) + " of " + std::to_string(total) +
                     ": it took longer than " + std::to_string(milliseconds_) + " ms (--request-deadline-ms)");
 }
@@ -672,16 +672,18 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
     auto wrapped = [&context, route, access, handler = std::move(handler)](const httplib::Request& request,
                                                                            httplib::Response& response) {
         t_note.route = route;
+        // The error answered instead of the handler's response, if any. It is answered after
+        // the try, so an exception while answering it goes to cpp-httplib's exception handler.
+        std::optional<ServiceError> failed;
         bool handled = false;
         try {
-            authorize(context, request, access);
-            if (request.method == "POST") check_content_type(route, request);
-            handled = true;
-            handler(context, request, response);
-        } catch (const ApiError& e) {
-            if (!handled) audit_refusal(context, route, request, e.error.status);
-            if (e.error.status == 401) response.set_header("WWW-Authenticate", "Bearer realm=\"jointly\"");
-            send_json(response, e.error.status, caller_view(context, e.error));
+            Reply reply = authorize(context, request, access);
+            if (reply.ok() && request.method == "POST") reply = check_content_type(route, request);
+            if (reply.ok()) {
+                handled = true;
+                reply = handler(context, request, response);
+            }
+            if (!reply.ok()) failed = std::move(reply.error());
         } catch (const StoreError& e) {
             send_json(response, 503, encode_errors("store_unavailable", e.what(), {}));
         } catch (const std::bad_alloc&) {
@@ -691,6 +693,11 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
                       encode_errors("insufficient_memory", "the server ran out of memory for this request", {}));
         } catch (const std::exception& e) {
             internal_error(context, response, e.what());
+        }
+        if (failed) {
+            if (!handled) audit_refusal(context, route, request, failed->status);
+            if (failed->status == 401) response.set_header("WWW-Authenticate", "Bearer realm=\"jointly\"");
+            send_json(response, failed->status, caller_view(context, *failed));
         }
         finish_request(context, request, response);
     };

@@ -3,14 +3,17 @@
 # Usage: tests/browser/run.sh BUILD_DIR [SCREENSHOT.png]
 # Starts BUILD_DIR/app/jointly serve --port 0 on a temporary database with policies/, drives
 # server/web/index.html through a whole panel case, and exits non-zero on any failure.
+# Exits 77 (ctest's skip, label `browser`) when chromium or node is missing, unless CI is set.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 build="$(cd "${1:?usage: tests/browser/run.sh BUILD_DIR [SCREENSHOT.png]}" && pwd)"
 bin="$build/app/jointly"
 [ -x "$bin" ] || { echo "run.sh: no jointly executable at $bin" >&2; exit 2; }
-[ -x /usr/bin/chromium ] || { echo "run.sh: needs /usr/bin/chromium (apt-get install -y chromium)" >&2; exit 2; }
-command -v node >/dev/null || { echo "run.sh: needs node (apt-get install -y nodejs npm)" >&2; exit 2; }
+missing=77
+[ -n "${CI:-}" ] && missing=2
+[ -x /usr/bin/chromium ] || { echo "run.sh: needs /usr/bin/chromium (apt-get install -y chromium)" >&2; exit "$missing"; }
+command -v node >/dev/null || { echo "run.sh: needs node (apt-get install -y nodejs npm)" >&2; exit "$missing"; }
 if [ ! -d "$here/node_modules/playwright-core" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi

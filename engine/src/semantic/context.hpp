@@ -217,6 +217,15 @@ Type fact_type(const Checker& c, const Fact& fact);
 void check_let(Checker& c, std::size_t index);        // memoised; reports E2014 cycles
 void check_threshold(Checker& c, std::size_t index);  // memoised; reports E2014 cycles
 
+// The right side of `needle in set`, as the typing (expr.cpp) and the overlap analysis
+// (overlap.cpp) both read it: a list fact (`x in tags`: `list_fact`, no members), else the
+// members written out (`x in [a, b]`) or the one member (`x in a`). Pointers into `test`.
+struct InSet {
+    bool list_fact = false;
+    std::vector<const Expr*> members;
+};
+InSet in_set(const Checker& c, const In& test);  // names.cpp
+
 // `span` when it points somewhere, else `fallback` (hand-built modules have no spans).
 inline const Span& pick(const Span& span, const Span& fallback) {
     return span.line > 0 ? span : fallback;

@@ -796,18 +796,14 @@ private:
     Typed membership(const Expr& e, const In& test) {
         const Type boolean{TypeTag::Bool, {}};
         const Expr& needle = *test.needle;
-        const std::string* set_name = test.set->name();
-        std::vector<const Expr*> members;
-        if (const List* list = test.set->as<List>()) {
-            for (const Expr& m : list->items) members.push_back(&m);
-        } else if (set_name != nullptr && c_.value(*set_name) != nullptr &&
-                   c_.value(*set_name)->kind != SymbolKind::Level) {
+        const auto [list_fact, members] = in_set(c_, test);
+        if (list_fact) {
             const Typed list_type = type(*test.set);
             const Typed n = type(needle);
             if (list_type.type.tag == TypeTag::Error || n.type.tag == TypeTag::Error) return {boolean, -1};
             if (list_type.type.tag != TypeTag::TextList) {
                 c_.emit(Code::bad_membership, test.set->span,
-                        "`in` needs a list, but `" + *set_name + "` is `" + type_name(list_type.type) + "`",
+                        "`in` needs a list, but `" + *test.set->name() + "` is `" + type_name(list_type.type) + "`",
                         "write the members out: `x in [a, b]`");
                 return {boolean, -1};
             }
@@ -817,8 +813,6 @@ private:
                 return {boolean, -1};
             }
             return node(boolean, Op::InList, e.span, n.node, list_type.node);
-        } else {
-            members.push_back(&*test.set);
         }
         const Typed n = type(needle);
         if (n.type.tag == TypeTag::LevelMap || n.type.tag == TypeTag::TextList) {

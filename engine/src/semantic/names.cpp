@@ -144,6 +144,20 @@ const Symbol* Checker::value(std::string_view name) const {
     return it == values.end() ? nullptr : &it->second;
 }
 
+InSet in_set(const Checker& c, const In& test) {
+    InSet out;
+    const std::string* set_name = test.set->name();
+    if (const List* list = test.set->as<List>()) {
+        for (const Expr& m : list->items) out.members.push_back(&m);
+    } else if (set_name != nullptr && c.value(*set_name) != nullptr &&
+               c.value(*set_name)->kind != SymbolKind::Level) {
+        out.list_fact = true;
+    } else {
+        out.members.push_back(&*test.set);
+    }
+    return out;
+}
+
 std::optional<std::size_t> Checker::level_ordinal(std::string_view scale,
                                                   std::string_view level) const {
     const auto it = scale_index.find(std::string(scale));

@@ -275,20 +275,14 @@ private:
     }
 
     Dnf membership(const Expr& e, const In& in, bool negated) const {
-        std::vector<const Expr*> members;
-        const std::string* set_name = in.set->name();
-        if (const List* list = in.set->as<List>()) {
-            for (const Expr& m : list->items) members.push_back(&m);
-        } else if (set_name != nullptr && c_.value(*set_name) != nullptr &&
-                   c_.value(*set_name)->kind != SymbolKind::Level) {
+        const InSet set = in_set(c_, in);
+        if (set.list_fact) {
             // A list fact: opaque, but remembered as a constraint on the service.
             Literal lit{canonical(e), Rel::Truth, !negated, {}, is_service(*in.needle)};
             return std::vector<Term>{Term{lit}};
-        } else {
-            members.push_back(&*in.set);
         }
         Literal lit{canonical(*in.needle), negated ? Rel::NotIn : Rel::In, true, {}};
-        for (const Expr* m : members) {
+        for (const Expr* m : set.members) {
             const std::optional<Value> v = value_of(*m, *in.needle);
             if (!v) return std::nullopt;
             lit.values.push_back(*v);
