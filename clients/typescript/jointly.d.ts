@@ -558,9 +558,9 @@ export interface components {
             facts?: {
                 [key: string]: unknown;
             } | null;
-            /** @description event name -> the day it happened, or null */
+            /** @description event name -> the day it happened, or null; an event the policy declares `repeats` takes a list of the days it happened, each once */
             events?: {
-                [key: string]: string | null;
+                [key: string]: (string | string[]) | null;
             } | null;
             /** @description the package's cost lines (at most --max-lines) */
             lines: components["schemas"]["Line"][];
@@ -1033,6 +1033,8 @@ export interface components {
                 name: string;
             }[];
             events: string[];
+            /** @description the events declared `repeats`: a request gives each a list of dates */
+            repeating_events: string[];
             pools: string[];
             /** @description JSON Schema 2020-12 of a request for this version */
             schema: {
