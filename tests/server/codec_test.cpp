@@ -145,6 +145,34 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"slash_key", "/facts/a~1b", "1", "/facts/a~1b", "unknown fact `a/b`"}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) { return std::string(param_info.param.name); });
 
+// `event review repeats`: a list of dates (or one date alone); an event that does not repeat
+// given a list is refused at its path, as is a bad date inside a list.
+TEST(Decode, RepeatingEventTakesAListOfDates) {
+    engine::Schema schema = testing::fake_schema();
+    schema.events.push_back("review");
+    schema.repeating_events = {"review"};
+    json body = good();
+    body["events"] = {{"surgery", "2025-06-10"}, {"review", {"2025-07-01", "2025-06-01"}}};
+    auto ok = decode_request(body, schema);
+    ASSERT_TRUE(ok.request);
+    ASSERT_EQ(ok.request->events.at("review").size(), 2U);
+    EXPECT_EQ(ok.request->events.at("review")[1].to_string(), "2025-06-01");
+    body["events"] = {{"review", "2025-07-01"}};
+    auto alone = decode_request(body, schema);
+    ASSERT_TRUE(alone.request);
+    EXPECT_EQ(alone.request->events.at("review").size(), 1U);
+
+    body["events"] = {{"surgery", {"2025-06-10", "2025-06-20"}}, {"review", {"2025-07-01", "1 July"}}};
+    auto bad = decode_request(body, schema);
+    EXPECT_FALSE(bad.request);
+    ASSERT_EQ(bad.errors.size(), 2U);
+    EXPECT_EQ(bad.errors[0].path, "/events/review/1");
+    EXPECT_EQ(dsl::code_text(bad.errors[0].code), "E4207");
+    EXPECT_EQ(bad.errors[1].path, "/events/surgery");
+    EXPECT_EQ(dsl::code_text(bad.errors[1].code), "E4207");
+    EXPECT_NE(bad.errors[1].message.find("does not repeat"), std::string::npos) << bad.errors[1].message;
+}
+
 TEST(Decode, ReportsEveryProblemAtOnce) {
     json body = good();
     body["lines"][0]["weekly"] = 1.5;
