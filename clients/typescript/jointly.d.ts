@@ -639,10 +639,10 @@ export interface components {
             shares: components["schemas"]["Amounts"];
             reason: string;
         };
-        /** @description a segment the panel must decide; counted in no total */
+        /** @description a segment nobody pays by the rules: the panel decides it (uncovered, conflict, cap_excess), a rule refuses it, or a rule refers it to someone; counted in no total */
         Issue: {
             /** @enum {string} */
-            kind: "uncovered" | "conflict" | "cap_excess";
+            kind: "uncovered" | "conflict" | "cap_excess" | "refused" | "referred";
             line: string;
             /** Format: date */
             from: string;
@@ -654,6 +654,25 @@ export interface components {
             cost: components["schemas"]["Money"];
             rules: string[];
             message: string;
+            /** @description cap_excess, refused, referred: the rule behind it */
+            rule: string | null;
+            /** @description that rule's clause */
+            ref: string | null;
+            /** @description refused, referred: the rule's reason */
+            reason?: string;
+            /** @description referred: who decides */
+            referred_to?: string;
+        };
+        /** @description where an outcome reason comes from */
+        Reason: {
+            /** @enum {string} */
+            kind: "decline" | "refer" | "issue" | "line_refer";
+            /** @description the rule's name (outcome rules have none) */
+            rule: string | null;
+            /** @description the clause of the agreement */
+            ref: string | null;
+            /** @description the same sentence as in outcome_reasons */
+            text: string;
         };
         TraceStep: {
             subject: string;
@@ -674,6 +693,8 @@ export interface components {
             /** @description only when the outcome is `refer` */
             referred_to?: string;
             outcome_reasons: string[];
+            /** @description parallel to outcome_reasons: the kind, rule and clause of each (absent from decisions stored before it was added) */
+            reasons?: components["schemas"]["Reason"][];
             /** @description every threshold the policy declares */
             eligibility: {
                 [key: string]: {

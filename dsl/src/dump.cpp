@@ -202,7 +202,10 @@ private:
                         " " + per_name(r.fixed->per));
             if (r.fixed->amount_expr) expr(2, *r.fixed->amount_expr);
         }
-        line(1, "split");
+        if (r.action) {
+            line(1, r.action->kind == RuleAction::Refuse ? std::string("refuse") : "refer " + quote(r.action->authority));
+        }
+        if (!r.action || !r.split.empty()) line(1, "split");
         for (Share const& s : r.split) {
             if (s.kind == ShareKind::Percent) {
                 line(2, "share " + s.agency.name + " percent " + decimal_text(s.percent));

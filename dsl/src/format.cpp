@@ -130,12 +130,18 @@ Unit rule_unit(Rule const& r) {
                 per_text(r.fixed->per),
             r.fixed->span);
     }
-    std::string split = "split ";
-    for (std::size_t i = 0; i < r.split.size(); ++i) {
-        if (i > 0) split += ", ";
-        split += share_text(r.split[i]);
+    if (r.action) {
+        add(u, r.action->kind == RuleAction::Refuse ? std::string("refuse") : "refer to " + quote(r.action->authority),
+            r.action->span);
     }
-    add(u, split, r.split_span);
+    if (!r.action || !r.split.empty()) {
+        std::string split = "split ";
+        for (std::size_t i = 0; i < r.split.size(); ++i) {
+            if (i > 0) split += ", ";
+            split += share_text(r.split[i]);
+        }
+        add(u, split, r.split_span);
+    }
     if (r.odd_penny) add(u, "odd penny to " + r.odd_penny->name, r.odd_penny->span);
     for (Cap const& c : r.caps) {
         add(u,

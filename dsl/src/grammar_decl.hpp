@@ -14,11 +14,13 @@ inline constexpr std::array<ClauseName<HeaderClause>, 6> kHeaderClauseNames{{
     {HeaderClause::panel, "`panel`"},
     {HeaderClause::rounding, "`rounding`"},
 }};
-inline constexpr std::array<ClauseName<RuleClause>, 10> kRuleClauseNames{{
+inline constexpr std::array<ClauseName<RuleClause>, 12> kRuleClauseNames{{
     {RuleClause::ref, "`ref`"},
     {RuleClause::exception_to, "`exception to`"},
     {RuleClause::when, "`when`"},
     {RuleClause::window, "the time window", "the time window (`within`, `from`, `before`)"},
+    {RuleClause::refuse, "`refuse`"},
+    {RuleClause::refer, "`refer to`"},
     {RuleClause::pay, "`pay`"},
     {RuleClause::split, "`split`"},
     {RuleClause::odd_penny, "`odd penny`"},
@@ -65,6 +67,7 @@ struct share_class {};
 struct split_class {};
 struct cap_class {};
 struct regardless_class {};
+struct line_action_class {};
 struct risk_class {};
 struct decline_class {};
 struct refer_class {};
@@ -128,6 +131,7 @@ x3::rule<share_class, Share> const share = "a share like `health 50%` or `health
 x3::rule<split_class, Spanned<std::vector<Share>>> const split = "a split";
 x3::rule<cap_class, Cap> const cap = "a cap";
 x3::rule<regardless_class, Marker> const regardless = "`regardless of cost`";
+x3::rule<line_action_class, LineAction> const line_action = "`refuse` or `refer to`";
 x3::rule<rule_class, Rule> const rule_decl = "a rule";
 x3::rule<decline_class, OutcomeRule> const decline = "a decline rule";
 x3::rule<refer_class, OutcomeRule> const refer = "a refer rule";
@@ -348,6 +352,13 @@ auto const cap_def =
          described("an agency's name or `panel`",
                    kw("panel") | name_soft("")[assign_to<&Cap::excess_to>]));
 auto const regardless_def = node(clause("regardless", RuleClause::regardless_of_cost) > kw("of") > kw("cost"));
+// `refer to "X"` inside a rule stands alone; the outcome rule `refer to "X" [ref "..."] when`
+// that may follow the rule has `ref` or `when` after the authority.
+auto const line_action_def =
+    node(clause("refuse", RuleClause::refuse)[value_to<&LineAction::kind, RuleAction::Refuse>] |
+         (&(kw("refer") >> kw("to") >> quoted >> !(kw("ref") | kw("when"))) >>
+          clause("refer", RuleClause::refer)[value_to<&LineAction::kind, RuleAction::Refer>] > kw("to") >
+          quoted[text_to<&LineAction::authority, &LineAction::authority_span>]));
 auto const excepted = name("the name of the rule it is an exception to");
 auto const rule_decl_def =
     node(kw("rule")[begin_decl{&kRuleClauses, DeclKind::Rule}] >
@@ -357,7 +368,8 @@ auto const rule_decl_def =
            (clause("exception", RuleClause::exception_to) > kw("to") > excepted[push_to<&Rule::exception_to>] >
             *(sym(",") > excepted[push_to<&Rule::exception_to>])) |
            (clause("when", RuleClause::when) > expr[assign_to<&Rule::condition>]) |
-           window[assign_to<&Rule::window>] | fixed[assign_to<&Rule::fixed>] | split[set_split] |
+           window[assign_to<&Rule::window>] | line_action[assign_to<&Rule::action>] |
+           fixed[assign_to<&Rule::fixed>] | split[set_split] |
            (clause("odd", RuleClause::odd_penny) > kw("penny") > kw("to") > agency_name[assign_to<&Rule::odd_penny>]) |
            cap[push_to<&Rule::caps>] | regardless[set_regardless] |
            (clause("because", RuleClause::because) > reason[text_to<&Rule::reason, &Rule::reason_span>])));
@@ -421,7 +433,7 @@ auto const policy_file_def =
 BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, scale, type, fact, event, let,
                     eligible, row, table, window, unit, bound, per, fixed, share, split, cap)
 BOOST_SPIRIT_DEFINE(amount)
-BOOST_SPIRIT_DEFINE(regardless, rule_decl, decline, refer, contribution, sharing, basis, overspend,
+BOOST_SPIRIT_DEFINE(regardless, line_action, rule_decl, decline, refer, contribution, sharing, basis, overspend,
                     underspend, risk, tolerance, pool, policy_file)
 
 }  // namespace jointly::dsl::grammar

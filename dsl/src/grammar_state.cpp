@@ -60,11 +60,15 @@ void check_required(Header const& header, ParseState const& st) {
 }
 
 void check_required(Rule const& rule, ParseState const& st) {
-    if (st.clauses.seen(RuleClause::split)) return;
+    if (st.clauses.seen(RuleClause::split) || st.clauses.seen(RuleClause::refuse) ||
+        st.clauses.seen(RuleClause::refer)) {
+        return;
+    }
     Iter b = st.begin() + rule.id.span.offset;
     throw SyntaxError{Code::missing_clause, "rule `" + rule.id.name + "` has no `split`", b,
                       b + rule.id.span.length,
-                      "say how the cost is shared, e.g. `split health 50%, social_care 50%`"};
+                      "say how the cost is shared, e.g. `split health 50%, social_care 50%`, or that the "
+                      "line is refused (`refuse`) or referred (`refer to \"Authority\"`)"};
 }
 
 }  // namespace jointly::dsl::grammar

@@ -19,7 +19,7 @@ namespace jointly::dsl::grammar {
 // The clauses of each kind of declaration, in the order the syntax contract fixes: an
 // enumerator's value is its place, so each order is written once, here.
 enum class HeaderClause { version, effective, agreed_by, ref, panel, rounding };
-enum class RuleClause { ref, exception_to, when, window, pay, split, odd_penny, cap, regardless_of_cost, because };
+enum class RuleClause { ref, exception_to, when, window, refuse, refer, pay, split, odd_penny, cap, regardless_of_cost, because };
 enum class PoolClause { host, contribution, overspend, underspend, risk_capped, tolerance };
 
 // How messages name one clause: `name` in "`cap` must come before `because`", `listed` (when

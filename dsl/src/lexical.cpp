@@ -18,7 +18,7 @@ constexpr std::array kKeywords = {
     "exception"sv, "fact"sv,     "false"sv,     "from"sv,      "host"sv,         "in"sv,
     "is"sv,        "let"sv,      "list"sv,      "map"sv,       "money"sv,        "not"sv,
     "odd"sv,       "of"sv,       "on"sv,        "or"sv,        "overspend"sv,    "panel"sv,
-    "pay"sv,       "policy"sv,   "pool"sv,      "ref"sv,       "refer"sv,        "regardless"sv,
+    "pay"sv,       "policy"sv,   "pool"sv,      "ref"sv,       "refer"sv,        "refuse"sv,       "regardless"sv,
     "risk"sv,      "rounding"sv, "rule"sv,      "scale"sv,     "split"sv,        "table"sv,
     "text"sv,      "to"sv,       "tolerance"sv, "true"sv,      "underspend"sv,   "version"sv,
     "when"sv,      "whole"sv,    "within"sv,

@@ -153,6 +153,9 @@ struct CCap {
 struct CRule {
     std::string name;
     std::string ref;
+    dsl::RuleAction action = dsl::RuleAction::Split;  // Refuse / Refer: the winner's segments are issues
+    std::string authority;                            // Refer: who decides
+    std::uint32_t order = 0;                          // where it is written (source offset)
     std::int32_t cond = -1;  // -1: always
     std::vector<Conjunct> conjuncts;
     std::optional<CWindow> window;
@@ -177,6 +180,7 @@ struct CRule {
 struct COutcome {
     dsl::OutcomeKind kind = dsl::OutcomeKind::Decline;
     std::string authority;
+    std::uint32_t order = 0;  // where it is written (source offset)
     std::string ref;  // the clause, shown after each reason it gives: "(clause CNP 5.2)"
     std::int32_t cond = -1;
     std::vector<Conjunct> conjuncts;
@@ -235,7 +239,6 @@ public:
     std::vector<CTable> tables;
     std::vector<CRule> rules;
     std::vector<COutcome> outcomes;
-    bool outcome_refs = false;  // some outcome rule cites a clause: fill Decision::outcome_reason_refs
     std::vector<CPool> pools_c;
 
     // Service names the policy mentions (interned in order of first mention), the same

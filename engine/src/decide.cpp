@@ -1,4 +1,5 @@
 // decide(): totals, the outcome, and the decision's words.
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -91,6 +92,45 @@ std::string filled_or(const COutcome& o, EvalContext& cx, HoleValues& h, const s
     return out;
 }
 
+// A refusing or referring rule's reason for one of its segments, placeholders filled as in an
+// allocation's reason ("" when the rule gives none).
+std::string line_reason(const ProgramImpl& p, const Line& line, const IssueRec& rec, std::int32_t rule_index,
+                        EvalContext& cx, const HoleValues& base) {
+    const CRule& rule = p.rules[static_cast<std::size_t>(rule_index)];
+    if (rule.reason_fixed) return rule.reason_text;
+    AllocRec a;
+    a.line = rec.line;
+    a.service = p.service_index(line.service);
+    a.rule = rule_index;
+    a.from = rec.from;
+    a.to = rec.to;
+    a.days = rec.days;
+    a.cost = rec.cost;
+    cx.in_line = true;
+    cx.service = a.service;
+    cx.service_name = &line.service;
+    cx.segment_from = a.from;
+    HoleValues h = base;
+    h.line = &line;
+    h.alloc = &a;
+    h.rule = &rule;
+    std::string out;
+    fill(out, rule.reason, cx, h);
+    cx.in_line = false;
+    cx.service = -1;
+    cx.service_name = nullptr;
+    cx.segment_from.reset();
+    return out;
+}
+
+// A referral to someone other than the policy's panel: a refer rule that holds, or a rule's
+// `refer to` that won a segment. Ordered as written.
+struct Referral {
+    std::uint32_t order = 0;
+    std::string authority;
+    Reason reason;
+};
+
 }  // namespace
 
 bool trace_conjuncts(EvalContext& cx, const std::vector<Conjunct>& conjuncts, std::vector<std::string>& detail) {
@@ -179,6 +219,9 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
 
     d.issues.reserve(w.issues.size());
     Refill<Issue> issues(d.issues);
+    bool to_panel = false;  // an uncovered, conflicting or over-cap segment
+    bool refused = false;
+    std::vector<Referral> referrals;
     for (const IssueRec& rec : w.issues) {
         const Line& line = r.lines[rec.line];
         Issue& issue = issues.next();
@@ -191,55 +234,87 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         for (std::uint32_t k = 0; k < rec.rules_count; ++k) {
             issue.rules.push_back(p.rules[static_cast<std::size_t>(w.issue_rules[rec.rules_begin + k])].name);
         }
-        issue.message = issue_message(p, line, rec, w.issue_rules);
-        explanation.next() = issue_sentence(p, line, rec, w.issue_rules);
+        issue.rule.clear();
+        issue.ref.clear();
+        issue.reason.clear();
+        issue.referred_to.clear();
+        const bool one_rule = rec.kind != IssueKind::Uncovered && rec.kind != IssueKind::Conflict;
+        const std::int32_t rule_index = one_rule ? w.issue_rules[rec.rules_begin] : -1;
+        if (one_rule) {
+            const CRule& rule = p.rules[static_cast<std::size_t>(rule_index)];
+            issue.rule = rule.name;
+            issue.ref = rule.ref;
+        }
+        if (rec.kind == IssueKind::Refused || rec.kind == IssueKind::Referred) {
+            issue.reason = line_reason(p, line, rec, rule_index, cx, base);
+        }
+        issue.message = issue_message(p, line, rec, w.issue_rules, issue.reason);
+        explanation.next() = issue_sentence(p, line, rec, w.issue_rules, issue.reason);
+        refused = refused || rec.kind == IssueKind::Refused;
+        if (rec.kind != IssueKind::Referred) {
+            to_panel = to_panel || rec.kind != IssueKind::Refused;
+            continue;
+        }
+        // A referring rule is one referral, however many segments it won: the first one's reason.
+        const CRule& rule = p.rules[static_cast<std::size_t>(rule_index)];
+        issue.referred_to = rule.authority;
+        bool listed = false;
+        for (const Referral& known : referrals) listed = listed || known.reason.rule == rule.name;
+        if (listed) continue;
+        std::string text = issue.reason.empty() ? issue.message : issue.reason;
+        if (!rule.ref.empty()) text += " (clause " + rule.ref + ")";
+        referrals.push_back(Referral{rule.order, rule.authority, Reason{ReasonKind::LineRefer, rule.name, rule.ref, text}});
     }
     issues.finish();
-    Refill<std::string> reasons(d.outcome_reasons);
-    Refill<std::string> refs(d.outcome_reason_refs);
+    for (const std::size_t i : refers) {
+        const COutcome& o = p.outcomes[i];
+        std::string text = filled_or(o, cx, base, "the condition for referral to " + o.authority + " holds");
+        referrals.push_back(Referral{o.order, o.authority, Reason{ReasonKind::Refer, {}, o.ref, std::move(text)}});
+    }
+    std::stable_sort(referrals.begin(), referrals.end(),
+                     [](const Referral& a, const Referral& b) { return a.order < b.order; });
 
-    auto refer_reason = [&](const COutcome& o) {
-        return filled_or(o, cx, base, "the condition for referral to " + o.authority + " holds");
+    Refill<std::string> reasons(d.outcome_reasons);
+    Refill<Reason> detail(d.reasons);
+    auto give = [&](Reason reason) {
+        reasons.next() = reason.text;
+        detail.next() = std::move(reason);
     };
     if (!declines.empty()) {
         d.outcome = Outcome::Decline;
         for (const std::size_t i : declines) {
             const COutcome& o = p.outcomes[i];
-            std::string reason = filled_or(o, cx, base, "a condition for declining holds");
-            explanation.next() = "The package is declined because " + reason + ".";
-            reasons.next() = std::move(reason);
-            if (p.outcome_refs) refs.next() = o.ref;
+            std::string text = filled_or(o, cx, base, "a condition for declining holds");
+            explanation.next() = "The package is declined because " + text + ".";
+            give(Reason{ReasonKind::Decline, {}, o.ref, std::move(text)});
         }
-    } else if (!d.issues.empty()) {
+    } else if (to_panel) {
         d.outcome = Outcome::Refer;
         d.referred_to = p.panel.empty() ? std::string("panel") : p.panel;
         for (const Issue& issue : d.issues) {
-            reasons.next() = issue.message;
-            if (p.outcome_refs) refs.next().clear();
+            if (issue.kind == IssueKind::Refused || issue.kind == IssueKind::Referred) continue;
+            give(Reason{ReasonKind::Issue, issue.rule, issue.ref, issue.message});
         }
         explanation.next() =
             "The package is referred to " + panel_name(p) + " because part of it is not settled by the agreed rules.";
-        for (const std::size_t i : refers) {
-            const COutcome& o = p.outcomes[i];
-            std::string reason = refer_reason(o);
-            explanation.next() = "It would also go to " + with_article(o.authority) + " because " + reason + ".";
-            reasons.next() = std::move(reason);
-            if (p.outcome_refs) refs.next() = o.ref;
+        for (Referral& referral : referrals) {
+            explanation.next() =
+                "It would also go to " + with_article(referral.authority) + " because " + referral.reason.text + ".";
+            give(std::move(referral.reason));
         }
-    } else if (!refers.empty()) {
+    } else if (!referrals.empty()) {
         d.outcome = Outcome::Refer;
-        d.referred_to = p.outcomes[refers.front()].authority;
-        for (std::size_t k = 0; k < refers.size(); ++k) {
-            const COutcome& o = p.outcomes[refers[k]];
-            std::string reason = refer_reason(o);
+        d.referred_to = referrals.front().authority;
+        for (std::size_t k = 0; k < referrals.size(); ++k) {
             explanation.next() = (k == 0 ? "The package is referred to " : "It would also go to ") +
-                                 with_article(o.authority) + " because " + reason + ".";
-            reasons.next() = std::move(reason);
-            if (p.outcome_refs) refs.next() = o.ref;
+                                 with_article(referrals[k].authority) + " because " + referrals[k].reason.text + ".";
+            give(std::move(referrals[k].reason));
         }
     } else {
         d.outcome = Outcome::Approve;
-        explanation.next().assign("The package is approved.");
+        explanation.next().assign(refused ? "The rest of the package is approved; what is refused above is paid by "
+                                            "no agency."
+                                          : "The package is approved.");
     }
     cx.outcome = nullptr;
 }

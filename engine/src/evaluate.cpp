@@ -291,7 +291,18 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
             }
         }
         if (step != nullptr) step->applied = true;
-        split(li, line, winners[0], from, to, from.days_until(to) + 1, cost, step);
+        const CRule& rule = p_.rules[static_cast<std::size_t>(winners[0])];
+        if (rule.action == dsl::RuleAction::Split) {
+            split(li, line, winners[0], from, to, from.days_until(to) + 1, cost, step);
+            return;
+        }
+        // `refuse` / `refer to`: nobody pays the segment; it is an issue naming the rule.
+        const bool refused = rule.action == dsl::RuleAction::Refuse;
+        add_issue(refused ? IssueKind::Refused : IssueKind::Referred, li, from, to, cost, winners.data(), 1);
+        if (step != nullptr) {
+            step->detail.push_back(std::string(refused ? "refused" : "referred to " + rule.authority) + ": cost " +
+                                   cost.to_string() + " counted in no total");
+        }
         return;
     }
     const IssueKind kind = winners.empty() ? IssueKind::Uncovered : IssueKind::Conflict;

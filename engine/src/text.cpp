@@ -247,7 +247,7 @@ void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Line
 }
 
 std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                          const std::vector<std::int32_t>& issue_rules) {
+                          const std::vector<std::int32_t>& issue_rules, const std::string& reason) {
     const std::string when = "from " + issue.from.to_string() + " to " + issue.to.to_string();
     switch (issue.kind) {
         case IssueKind::Uncovered:
@@ -264,12 +264,20 @@ std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec
                    issue.limit.to_string() + " under rule " +
                    join_names(p, issue_rules, issue.rules_begin, issue.rules_count, false) +
                    "; the excess goes to the panel";
+        case IssueKind::Refused:
+            return "rule " + join_names(p, issue_rules, issue.rules_begin, 1, false) + " refuses line `" + line.id +
+                   "` (`" + line.service + "`) " + when + ": " + reason;
+        case IssueKind::Referred: {
+            const CRule& rule = p.rules[static_cast<std::size_t>(issue_rules[issue.rules_begin])];
+            return "rule " + join_names(p, issue_rules, issue.rules_begin, 1, false) + " refers line `" + line.id +
+                   "` (`" + line.service + "`) " + when + " to " + rule.authority + (reason.empty() ? "" : ": " + reason);
+        }
     }
     return {};
 }
 
 std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                           const std::vector<std::int32_t>& issue_rules) {
+                           const std::vector<std::int32_t>& issue_rules, const std::string& reason) {
     std::string out;
     period(out, issue.from, issue.to);
     out += ", ";
@@ -292,6 +300,19 @@ std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRe
                    ", and the remaining " + issue.cost.to_display() + " goes to " + panel_name(p) +
                    " to decide.";
             break;
+        case IssueKind::Refused:
+            out += service_words(line.service) + " costs " + issue.cost.to_display() + ", which is refused under " +
+                   join_names(p, issue_rules, issue.rules_begin, 1, true) + ", because " + reason +
+                   ": no agency pays it.";
+            break;
+        case IssueKind::Referred: {
+            const CRule& rule = p.rules[static_cast<std::size_t>(issue_rules[issue.rules_begin])];
+            out += service_words(line.service) + " costs " + issue.cost.to_display() + ", which goes to " +
+                   with_article(rule.authority) + " to decide under " +
+                   join_names(p, issue_rules, issue.rules_begin, 1, true) +
+                   (reason.empty() ? std::string() : ", because " + reason) + ".";
+            break;
+        }
     }
     return out;
 }

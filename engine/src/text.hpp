@@ -37,10 +37,11 @@ void allocation_sentence(std::string& out, const ProgramImpl& p, const Line& lin
                          const CRule& rule, const Money* parts, const std::string& reason);
 
 // The issue's message for the API (lower case, backticks) and its sentence for a family.
+// `reason` is a refusing or referring rule's reason, filled (else unused).
 std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                          const std::vector<std::int32_t>& issue_rules);
+                          const std::vector<std::int32_t>& issue_rules, const std::string& reason);
 std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                           const std::vector<std::int32_t>& issue_rules);
+                           const std::vector<std::int32_t>& issue_rules, const std::string& reason);
 
 // "the Joint Funding Panel" (or "the panel" when the policy names none).
 std::string panel_name(const ProgramImpl& p);

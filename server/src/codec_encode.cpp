@@ -17,6 +17,8 @@ ojson amounts(const engine::AgencyAmounts& list) {
     return out;
 }
 
+ojson text_or_null(const std::string& text) { return text.empty() ? ojson(nullptr) : ojson(text); }
+
 ojson date_or_null(const std::optional<engine::Date>& d) {
     return d ? ojson(d->to_string()) : ojson(nullptr);
 }
@@ -140,6 +142,14 @@ ojson encode_decision_ordered(const engine::Decision& d) {
     out["outcome"] = engine::to_string(d.outcome);
     if (d.outcome == engine::Outcome::Refer) out["referred_to"] = d.referred_to;
     out["outcome_reasons"] = d.outcome_reasons;
+    ojson reasons = ojson::array();
+    for (const auto& r : d.reasons) {
+        reasons.push_back({{"kind", engine::to_string(r.kind)},
+                           {"rule", text_or_null(r.rule)},
+                           {"ref", text_or_null(r.ref)},
+                           {"text", r.text}});
+    }
+    out["reasons"] = std::move(reasons);
     ojson eligibility = ojson::object();
     for (const auto& e : d.eligibility) eligibility[e.name] = {{"met", e.met}, {"reason", e.reason}};
     out["eligibility"] = std::move(eligibility);
@@ -172,7 +182,13 @@ ojson encode_decision_ordered(const engine::Decision& d) {
                           {"to", i.to.to_string()},
                           {"cost", i.cost.to_string()},
                           {"rules", i.rules},
-                          {"message", i.message}});
+                          {"message", i.message},
+                          {"rule", text_or_null(i.rule)},
+                          {"ref", text_or_null(i.ref)}});
+        if (i.kind == engine::IssueKind::Refused || i.kind == engine::IssueKind::Referred) {
+            issues.back()["reason"] = i.reason;
+        }
+        if (i.kind == engine::IssueKind::Referred) issues.back()["referred_to"] = i.referred_to;
     }
     out["issues"] = std::move(issues);
     out["explanation"] = d.explanation;

@@ -263,14 +263,25 @@ void schemas_decisions(ojson& s) {
                               {"shares", ref("Amounts")},
                               {"reason", string()}},
                              {}, "one segment of a line and who pays it");
-    s["Issue"] = object({{"kind", enum_of({"uncovered", "conflict", "cap_excess"})},
+    s["Issue"] = object({{"kind", enum_of({"uncovered", "conflict", "cap_excess", "refused", "referred"})},
                          {"line", string()},
                          {"from", date()},
                          {"to", date("inclusive")},
                          {"cost", ref("Money")},
                          {"rules", strings},
-                         {"message", string()}},
-                        {}, "a segment the panel must decide; counted in no total");
+                         {"message", string()},
+                         {"rule", nullable(string("cap_excess, refused, referred: the rule behind it"))},
+                         {"ref", nullable(string("that rule's clause"))},
+                         {"reason", string("refused, referred: the rule's reason")},
+                         {"referred_to", string("referred: who decides")}},
+                        {"reason", "referred_to"},
+                        "a segment nobody pays by the rules: the panel decides it (uncovered, conflict, "
+                        "cap_excess), a rule refuses it, or a rule refers it to someone; counted in no total");
+    s["Reason"] = object({{"kind", enum_of({"decline", "refer", "issue", "line_refer"})},
+                          {"rule", nullable(string("the rule's name (outcome rules have none)"))},
+                          {"ref", nullable(string("the clause of the agreement"))},
+                          {"text", string("the same sentence as in outcome_reasons")}},
+                         {}, "where an outcome reason comes from");
     s["TraceStep"] = object({{"subject", string()}, {"rule", string()}, {"applied", boolean()}, {"detail", strings}});
     s["DecisionFields"] = {
         {"type", "object"},
@@ -286,6 +297,8 @@ void schemas_decisions(ojson& s) {
           {"outcome", ref("Outcome")},
           {"referred_to", string("only when the outcome is `refer`")},
           {"outcome_reasons", strings},
+          {"reasons", array_of(ref("Reason"), "parallel to outcome_reasons: the kind, rule and clause of each "
+                                              "(absent from decisions stored before it was added)")},
           {"eligibility", map_of(object({{"met", boolean()}, {"reason", string()}}), "every threshold the policy declares")},
           {"total", ref("Money")},
           {"by_agency", with_description(ref("Amounts"), "every agency, zeros included")},

@@ -68,7 +68,10 @@ TEST(YearlyTotal, IsTheBusiestFinancialYearNotThePackage) {
     EXPECT_EQ(dec.referred_to, "Finance");
     ASSERT_EQ(dec.outcome_reasons.size(), 1U);
     EXPECT_EQ(dec.outcome_reasons[0], "social care pays £65,357.14 in one year");
-    EXPECT_TRUE(dec.outcome_reason_refs.empty());  // no outcome rule of the policy cites a clause
+    ASSERT_EQ(dec.reasons.size(), 1U);
+    EXPECT_EQ(dec.reasons[0].kind, engine::ReasonKind::Refer);
+    EXPECT_EQ(dec.reasons[0].ref, "");  // no outcome rule of the policy cites a clause
+    EXPECT_EQ(dec.reasons[0].text, dec.outcome_reasons[0]);
 }
 
 TEST(YearlyTotal, OneYearOverTheLimitRefers) {
@@ -146,7 +149,14 @@ TEST(OutcomeRef, ClauseFollowsEachReason) {
         "the condition for referral to Director holds (clause CNP 6.1)",
         "over £2,000, clause []"};
     EXPECT_EQ(dec.outcome_reasons, reasons);
-    EXPECT_EQ(dec.outcome_reason_refs, (std::vector<std::string>{"CNP 5.2", "CNP 6.1", ""}));
+    ASSERT_EQ(dec.reasons.size(), 3U);
+    for (std::size_t k = 0; k < 3; ++k) {
+        EXPECT_EQ(dec.reasons[k].kind, engine::ReasonKind::Refer);
+        EXPECT_EQ(dec.reasons[k].text, reasons[k]);
+    }
+    EXPECT_EQ(dec.reasons[0].ref, "CNP 5.2");
+    EXPECT_EQ(dec.reasons[1].ref, "CNP 6.1");
+    EXPECT_EQ(dec.reasons[2].ref, "");
     EXPECT_EQ(dec.explanation.back(),
               "It would also go to the Finance because over £2,000, clause [].");
     EXPECT_EQ(dec.explanation.at(dec.explanation.size() - 3),
@@ -158,7 +168,9 @@ TEST(OutcomeRef, DeclineCitesItsClause) {
     const Decision dec = run_refs("100.00", false);
     EXPECT_EQ(dec.outcome, Outcome::Decline);
     EXPECT_EQ(dec.outcome_reasons, (std::vector<std::string>{"there is no plan (clause CNP 3.1)"}));
-    EXPECT_EQ(dec.outcome_reason_refs, (std::vector<std::string>{"CNP 3.1"}));
+    ASSERT_EQ(dec.reasons.size(), 1U);
+    EXPECT_EQ(dec.reasons[0].kind, engine::ReasonKind::Decline);
+    EXPECT_EQ(dec.reasons[0].ref, "CNP 3.1");
     EXPECT_EQ(dec.explanation.back(), "The package is declined because there is no plan (clause CNP 3.1).");
 }
 
@@ -166,7 +178,7 @@ TEST(OutcomeRef, RuleReasonFillsRuleAndRef) {
     const Decision dec = run_refs("100.00");
     ASSERT_EQ(dec.allocations.size(), 1U);
     EXPECT_EQ(dec.allocations[0].reason, "placement under clause CNP 4.2");
-    EXPECT_EQ(dec.outcome_reason_refs.size(), dec.outcome_reasons.size());
+    EXPECT_EQ(dec.reasons.size(), dec.outcome_reasons.size());
 }
 
 TEST(OutcomeRef, IssuesHaveNoClause) {
@@ -176,7 +188,10 @@ TEST(OutcomeRef, IssuesHaveNoClause) {
     const Decision dec = decide(*program, r);
     EXPECT_EQ(dec.referred_to, "Panel");
     ASSERT_EQ(dec.outcome_reasons.size(), 1U);
-    EXPECT_EQ(dec.outcome_reason_refs, (std::vector<std::string>{""}));
+    ASSERT_EQ(dec.reasons.size(), 1U);
+    EXPECT_EQ(dec.reasons[0].kind, engine::ReasonKind::Issue);
+    EXPECT_EQ(dec.reasons[0].rule, "");
+    EXPECT_EQ(dec.reasons[0].ref, "");
 }
 
 }  // namespace

@@ -110,6 +110,11 @@ void rule(Checker& c, std::size_t index, detail::CRule& out) {
     const Rule& r = c.module.rules[index];
     out.name = r.id.name;
     out.ref = r.ref;
+    out.order = r.span.offset;
+    if (r.action) {
+        out.action = r.action->kind;
+        out.authority = r.action->authority;
+    }
     if (r.condition) {
         out.cond = c.rule_conditions[index];
         out.uses_age = c.program.nodes[static_cast<std::size_t>(out.cond)].age;
@@ -188,8 +193,8 @@ void outcomes(Checker& c) {
         detail::COutcome built;
         built.kind = o.kind;
         built.authority = o.authority;
+        built.order = o.span.offset;
         built.ref = o.ref;
-        c.program.outcome_refs = c.program.outcome_refs || !o.ref.empty();
         built.cond = c.outcome_conditions[i];
         built.conjuncts = conjuncts(c, o.condition, built.cond);
         built.reason_text = o.reason;

@@ -196,7 +196,8 @@ void check_caps(Checker& c, const Rule& rule) {
         } else if (!positive(cap.amount)) {
             c.emit(Code::amount_not_positive, where,
                    "the cap on `" + cap.agency.name + "` must be more than £0",
-                   "an agency that pays nothing needs no share");
+                   "an agency that pays nothing needs no share; to refuse the line, write a rule with "
+                   "`refuse` and its reason");
         }
         if (cap.excess_to) {
             if (c.require_agency(*cap.excess_to, true) && cap.excess_to->name == cap.agency.name) {
@@ -321,8 +322,43 @@ void check_exceptions(Checker& c) {
 
 }  // namespace
 
+// A rule that refuses or refers a line pays nobody: no `pay`, split, odd penny, cap or
+// `regardless of cost` beside it (E2252). A refusal must say why (E2253); a referral names
+// who decides (E2251).
+void check_line_action(Checker& c, const Rule& rule) {
+    const LineAction& action = *rule.action;
+    const bool refuse = action.kind == RuleAction::Refuse;
+    const std::string verb = refuse ? "refuses" : "refers";
+    const Span& where = pick(action.span, rule.id.span);
+    std::string also;
+    if (rule.fixed) also = "`pay`";
+    else if (!rule.split.empty()) also = "`split`";
+    else if (rule.odd_penny) also = "`odd penny`";
+    else if (!rule.caps.empty()) also = "`cap`";
+    else if (rule.regardless_of_cost) also = "`regardless of cost`";
+    if (!also.empty()) {
+        c.emit(Code::line_action_with_split, where,
+               "rule `" + rule.id.name + "` " + verb + " the line, so nobody pays for it, but also has " + also,
+               "a rule either shares the cost (`split`, with `pay`, caps and `odd penny`) or " +
+                   std::string(refuse ? "refuses it" : "refers it") + "; write two rules if both can happen");
+    }
+    if (refuse && rule.reason.empty()) {
+        c.emit(Code::refusal_without_reason, where, "rule `" + rule.id.name + "` refuses the line without a reason",
+               "add `because \"...\"`: the family reads why this part of the package is refused");
+    }
+    if (!refuse && action.authority.find_first_not_of(" \t") == std::string::npos) {
+        c.emit(Code::refer_without_authority, pick(action.authority_span, where),
+               "rule `" + rule.id.name + "` refers the line to an empty authority",
+               "name who decides, e.g. `refer to \"Director of Children's Services\"`");
+    }
+}
+
 void check_rules(Checker& c) {
     for (const Rule& rule : c.module.rules) {
+        if (rule.action) {
+            check_line_action(c, rule);
+            continue;
+        }
         check_split(c, rule);
         check_caps(c, rule);
     }

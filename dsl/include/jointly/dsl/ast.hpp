@@ -345,12 +345,26 @@ struct Cap {
     Span span;
 };
 
+// What a rule does with the segments it wins: shares them (`split`), refuses them (`refuse`:
+// nobody pays), or refers them to an authority (`refer to "Director"`: nobody pays until the
+// authority decides).
+enum class RuleAction { Split, Refuse, Refer };
+
+// `refuse` / `refer to "Authority"` in a rule, in place of `pay` and `split`.
+struct LineAction {
+    RuleAction kind = RuleAction::Refuse;
+    std::string authority;  // Refer only
+    Span authority_span;
+    Span span;
+};
+
 struct Rule {
     Ident id;
     std::string ref;                       // `ref "s.4.2"`
     std::vector<Ident> exception_to;       // `exception to personal_care` / `exception to a, b`
     std::optional<Expr> condition;         // `when ...`
     std::optional<Window> window;          // `within 6 weeks after surgery`
+    std::optional<LineAction> action;      // `refuse` / `refer to "..."`; absent: the split
     std::optional<Fixed> fixed;            // `pay health £254.06 per week`
     std::vector<Share> split;              // `split health 50%, social_care 50%`
     Span split_span;
@@ -362,6 +376,8 @@ struct Rule {
     Span reason_span;                      // the quoted reason, quotes included
     Span ref_span;                         // the quoted clause reference
     Span span;
+
+    RuleAction action_kind() const { return action ? action->kind : RuleAction::Split; }
 };
 
 // ---------------------------------------------------------------------------------------

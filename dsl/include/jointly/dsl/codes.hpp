@@ -116,6 +116,8 @@ enum class Category : std::uint8_t {
     X(table_empty, "E2245", Error, Semantic, "a table with no rows") \
     X(decline_without_reason, "E2250", Error, Semantic, "`decline` without a reason") \
     X(refer_without_authority, "E2251", Error, Semantic, "`refer to` an empty authority") \
+    X(line_action_with_split, "E2252", Error, Semantic, "a rule that refuses or refers a line and also shares its cost") \
+    X(refusal_without_reason, "E2253", Error, Semantic, "`refuse` without a reason") \
     X(effective_reversed, "E2260", Error, Semantic, "effective from a date after effective to") \
     X(agreed_by_duplicate, "E2261", Error, Semantic, "an agency listed twice in `agreed by`") \
     X(empty_version, "E2262", Error, Semantic, "an empty version") \

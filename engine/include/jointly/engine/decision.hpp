@@ -14,8 +14,9 @@ namespace jointly::engine {
 enum class Outcome { Approve, Refer, Decline };
 const char* to_string(Outcome outcome);  // "approve", "refer", "decline"
 
-enum class IssueKind { Uncovered, Conflict, CapExcess };
-const char* to_string(IssueKind kind);  // "uncovered", "conflict", "cap_excess"
+// Refused and Referred: a rule's `refuse` / `refer to` won the segment.
+enum class IssueKind { Uncovered, Conflict, CapExcess, Refused, Referred };
+const char* to_string(IssueKind kind);  // "uncovered", "conflict", "cap_excess", "refused", "referred"
 
 // Agency amounts in the policy's declaration order (agency id, amount).
 using AgencyAmounts = std::vector<std::pair<std::string, Money>>;
@@ -41,7 +42,29 @@ struct Issue {
     Money cost;
     std::vector<std::string> rules;
     std::string message;
+    // CapExcess, Refused, Referred: the one rule behind the issue and its clause ("" if none).
+    std::string rule;
+    std::string ref;
+    std::string reason;       // Refused, Referred: the rule's reason, placeholders filled
+    std::string referred_to;  // Referred: who decides
     bool operator==(const Issue&) const = default;
+};
+
+// Where an outcome reason comes from, so that reports can count decisions by reason.
+enum class ReasonKind {
+    Decline,    // a `decline` outcome rule
+    Refer,      // a `refer to` outcome rule
+    Issue,      // an uncovered, conflicting or over-cap segment, which goes to the policy's panel
+    LineRefer,  // a rule's `refer to` won a segment of a line
+};
+const char* to_string(ReasonKind kind);  // "decline", "refer", "issue", "line_refer"
+
+struct Reason {
+    ReasonKind kind = ReasonKind::Decline;
+    std::string rule;  // LineRefer, Issue of one rule: the rule's name; otherwise ""
+    std::string ref;   // the clause of the rule that gave it; "" when none
+    std::string text;  // the sentence: the same text as in outcome_reasons
+    bool operator==(const Reason&) const = default;
 };
 
 struct Eligibility {
@@ -70,11 +93,8 @@ struct Decision {
     Outcome outcome = Outcome::Approve;
     std::string referred_to;
     std::vector<std::string> outcome_reasons;
-    // When any outcome rule of the policy cites a clause (`ref`): parallel to outcome_reasons,
-    // the clause of the outcome rule that gave each reason, "" for a reason with none (an
-    // issue, or a rule written without `ref`). Empty when no outcome rule cites one. Not in the
-    // API's JSON, where the clause is part of the reason's text.
-    std::vector<std::string> outcome_reason_refs;
+    // Parallel to outcome_reasons: where each reason comes from (its kind, rule and clause).
+    std::vector<Reason> reasons;
     std::vector<Eligibility> eligibility;
     Money total;
     AgencyAmounts by_agency;  // every declared agency, zeros included
