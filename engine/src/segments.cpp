@@ -13,6 +13,11 @@ namespace {
 
 // A bound's date, or nullopt when its event did not happen.
 std::optional<Date> resolve(const CBound& b, const Work& w) {
+    if (b.let >= 0) {
+        const auto& d = w.let_dates[static_cast<std::size_t>(b.let)];
+        if (!d) return std::nullopt;
+        return d->plus_days(b.offset);
+    }
     if (b.event >= 0) {
         const auto& e = w.events[static_cast<std::size_t>(b.event)];
         if (!e) return std::nullopt;
