@@ -192,7 +192,7 @@ private:
             if (w.kind == WindowKind::Between) {
                 line(1, "window between from " + (w.from ? bound_text(*w.from) : "none") + " to " +
                             (w.to ? bound_text(*w.to) : "none") +
-                            (w.to_exclusive ? " exclusive" : ""));
+                            (w.to_exclusive ? " exclusive" : "") + (w.through ? " through" : ""));
             } else {
                 line(1, std::string("window ") +
                             (w.kind == WindowKind::After ? "after " : "before ") +
