@@ -127,6 +127,7 @@ struct CBound {
     std::int32_t event = -1;
     std::int64_t offset = 0;  // days added to the resolved date
     std::int32_t let = -1;    // >= 0: a date definition's value, worked out once per request
+    std::int32_t fact = -1;   // >= 0: a date fact's value
 };
 
 // A window as a half-open range [from, to); an absent end is unbounded. When `repeats`, both

@@ -100,6 +100,8 @@ detail::CWindow window(const Checker& c, const Window& w) {
                     const Symbol* symbol = c.value(b.event->name);
                     if (symbol != nullptr && symbol->kind == SymbolKind::Let) {
                         at.let = static_cast<std::int32_t>(symbol->index);
+                    } else if (symbol != nullptr && symbol->kind == SymbolKind::Fact) {
+                        at.fact = static_cast<std::int32_t>(symbol->index);
                     } else {
                         at.event = event(*b.event);
                     }

@@ -381,6 +381,16 @@ void check_windows(Checker& c) {
             if (const Symbol* s = c.value(event.name); s != nullptr && s->kind == SymbolKind::Let) {
                 check_bound_let(c, event, s->index);
                 continue;
+            } else if (s != nullptr && s->kind == SymbolKind::Fact) {
+                c.fact_used[s->index] = true;
+                const TypeKind kind = c.module.facts[s->index].type.kind;
+                if (kind != TypeKind::Date) {
+                    c.emit(Code::window_bound_not_date, event.span,
+                           "`" + event.name + "` is a fact that is not a date: a window starts and ends on a day",
+                           "a window's bound is a date like `2025-04-01`, an event, a date fact or a definition "
+                           "whose value is a date");
+                }
+                continue;
             }
             if (!c.require_event(event)) continue;
             if (c.module.events[c.value(event.name)->index].repeats) {
