@@ -42,7 +42,7 @@ INSTANTIATE_TEST_SUITE_P(
         MonthsCase{.name = "back_over_the_year_end", .from = "2025-01-15", .months = -1, .to = "2024-12-15"},
         MonthsCase{.name = "twenty_five_years", .from = "2000-06-15", .months = 300, .to = "2025-06-15"},
         MonthsCase{.name = "aug31_plus_six", .from = "2025-08-31", .months = 6, .to = "2026-02-28"}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& param_info) { return param_info.param.name; });
 
 struct YearEndCase {
     std::string name;
@@ -64,7 +64,7 @@ INSTANTIATE_TEST_SUITE_P(
                       YearEndCase{.name = "first_of_september", .date = "2025-09-01", .end = "2026-08-31"},
                       YearEndCase{.name = "new_years_eve", .date = "2025-12-31", .end = "2026-08-31"},
                       YearEndCase{.name = "new_year", .date = "2026-01-01", .end = "2026-08-31"}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& param_info) { return param_info.param.name; });
 
 // 70.00 a week is exactly 10.00 a day.
 constexpr const char* kDates = R"(
