@@ -18,7 +18,7 @@ inline constexpr std::array<ClauseName<RuleClause>, 10> kRuleClauseNames{{
     {RuleClause::ref, "`ref`"},
     {RuleClause::exception_to, "`exception to`"},
     {RuleClause::when, "`when`"},
-    {RuleClause::window, "the time window", "the time window (`within`, `from`, `before`, `on or before`)"},
+    {RuleClause::window, "the time window", "the time window (`within`, `from`, `before`)"},
     {RuleClause::pay, "`pay`"},
     {RuleClause::split, "`split`"},
     {RuleClause::odd_penny, "`odd penny`"},
