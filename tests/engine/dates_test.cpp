@@ -147,6 +147,21 @@ TEST(Dates, AgeOutsideARuleIsTheAgeOnAsOf) {
     EXPECT_EQ(dec.allocations[1].cost, m("280.00"));
 }
 
+TEST(Dates, AnAgeInAnOutcomeDoesNotCutLines) {
+    const auto program = compile_ok(kDates);
+    ASSERT_TRUE(program);
+    Request r;
+    // 25 on 2025-06-15, inside the line: only `refer` reads `age >= 25`, on as_of, so the
+    // line stays one segment: 1-30 Jun, 30 days, 300.00 to health (care_adult).
+    r.facts["date_of_birth"] = engine::Value(d("2000-06-15"));
+    r.as_of = d("2025-06-01");
+    r.lines = {weekly("pc", "personal_care", "70.00", "2025-06-01", "2025-06-30")};
+    const Decision dec = decide(*program, r);
+    ASSERT_EQ(dec.allocations.size(), 1U);
+    EXPECT_EQ(dec.allocations[0].rule, "care_adult");
+    EXPECT_EQ(dec.allocations[0].cost, m("300.00"));
+}
+
 TEST(Dates, DateMinusDateIsWholeDays) {
     const auto program = compile_ok(kDates);
     ASSERT_TRUE(program);

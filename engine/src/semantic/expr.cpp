@@ -325,7 +325,8 @@ private:
             c_.fact_used[dob->index] = true;
             Typed t = leaf({TypeTag::Whole, {}}, Op::Age, Dep::Segment, e.span);
             c_.program.nodes[static_cast<std::size_t>(t.node)].age = true;
-            ++c_.age_uses;
+            // `decline` and `refer` take the age on `as_of`: no line is cut for them.
+            if (context_ != Context::Outcome) ++c_.age_uses;
             return t;
         }
         c_.emit(Code::age_without_dob, e.span,
@@ -510,6 +511,7 @@ private:
         const Node& a = c_.program.nodes[static_cast<std::size_t>(age_side)];
         const Node& o = c_.program.nodes[static_cast<std::size_t>(other)];
         if (a.op != Op::Age || o.op != Op::Const || o.type != VType::Number) return;
+        if (context_ == Context::Outcome) return;  // not counted in age(): no cut
         ++c_.age_uses_handled;
         const Ratio bound = o.value.r;
         if (bound < Ratio()) return;
