@@ -38,7 +38,10 @@ public:
                 else if constexpr (std::is_same_v<T, In>) return "in";
                 else if constexpr (std::is_same_v<T, List>) return "list";
                 else if constexpr (std::is_same_v<T, AtLeast>) return "at_least";
-                else {
+                else if constexpr (std::is_same_v<T, Duration>) {
+                    static constexpr const char* kUnits[] = {"days", "weeks", "months", "years"};
+                    return "duration " + decimal_text(n.amount) + " " + kUnits[static_cast<int>(n.unit)];
+                } else {
                     static_assert(std::is_same_v<T, YearlyTotal>);
                     return "yearly_total";
                 }
@@ -189,7 +192,7 @@ private:
             if (w.kind == WindowKind::Between) {
                 line(1, "window between from " + (w.from ? bound_text(*w.from) : "none") + " to " +
                             (w.to ? bound_text(*w.to) : "none") +
-                            (w.to_exclusive ? " exclusive" : ""));
+                            (w.to_exclusive ? " exclusive" : "") + (w.through ? " through" : ""));
             } else {
                 line(1, std::string("window ") +
                             (w.kind == WindowKind::After ? "after " : "before ") +

@@ -328,9 +328,12 @@ auto const window_def =
           name("an event's name")[assign_to<&Window::event>]) |
          (clause("from", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] > bound[set_from] >
           -((kw("to") > bound[set_to]) |
+            (kw("through")[value_to<&Window::through, true>] > bound[set_to]) |
             (kw("until")[value_to<&Window::to_exclusive, true>] > bound[set_to]))) |
          (clause("before", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] > bound[set_to] >
-          x3::eps[value_to<&Window::to_exclusive, true>]));
+          x3::eps[value_to<&Window::to_exclusive, true>]) |
+         (clause("on", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] >
+          described("`or before`", kw("or") > kw("before")) > bound[set_to]));
 auto const unit_def =
     node(kw("days")[result<TimeUnit::Days>] | kw("day")[result<TimeUnit::Days>] |
          kw("weeks")[result<TimeUnit::Weeks>] | kw("week")[result<TimeUnit::Weeks>]);

@@ -179,6 +179,43 @@ inline constexpr auto make_text = [](auto& ctx) {
     v.node = TextLit{std::move(x3::_attr(ctx).value)};
 };
 
+// `6 weeks`, `1 month`, `25 years`: a number, blanks on the same line, then a unit of time.
+// Tried before a plain number; a number followed by anything else is left to `number`.
+struct duration_parser : leaf_parser<duration_parser, Expr> {
+    template <typename It, typename Ctx, typename RCtx, typename A>
+    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
+        x3::skip_over(first, last, ctx);
+        const It e = scan_decimal(first, last);
+        if (e == first || (e != last && *e == '%')) return false;
+        It w = e;
+        while (w != last && (*w == ' ' || *w == '\t')) ++w;
+        if (w == e) return false;
+        It end = w;
+        while (end != last && is_word_char(*end)) ++end;
+        const std::string_view word(w, static_cast<std::size_t>(end - w));
+        struct Unit {
+            std::string_view text;
+            DurationUnit unit;
+        };
+        static constexpr Unit kUnits[] = {
+            {"day", DurationUnit::Days},     {"days", DurationUnit::Days},
+            {"week", DurationUnit::Weeks},   {"weeks", DurationUnit::Weeks},
+            {"month", DurationUnit::Months}, {"months", DurationUnit::Months},
+            {"year", DurationUnit::Years},   {"years", DurationUnit::Years}};
+        for (Unit const& u : kUnits) {
+            if (word != u.text) continue;
+            Expr out;
+            out.node = Duration{to_decimal(first, e), u.unit};
+            out.span = state_of(ctx).span(first, end);
+            put(attr, std::move(out));
+            first = end;
+            return true;
+        }
+        return false;
+    }
+};
+inline constexpr duration_parser duration{};
+
 struct expr_class {};
 struct or_class {};
 struct and_class {};
@@ -226,7 +263,7 @@ auto const negate_expr_def =
     node((sym("-") > guarded(negate_expr))[unary<UnaryOp::Negate>] | primary[pass_up]);
 auto const primary_def =
     node(kw("true")[make_bool<true>] | kw("false")[make_bool<false>] | date[make_date] |
-         money[make_money] | number[pass_up] | quoted[make_text] |
+         money[make_money] | duration[pass_up] | number[pass_up] | quoted[make_text] |
          (sym("(") > expr > sym(")"))[pass_up] | (sym("[") > items > sym("]"))[make_list] |
          ((kw("yearly") >> kw("total"))[make_yearly] >> -(sym("(") > arguments > sym(")"))[set_args]) |
          (name_soft("")[make_name] >> -(sym("(") > arguments > sym(")"))[make_call]));
@@ -238,3 +275,13 @@ BOOST_SPIRIT_DEFINE(expr, or_expr, and_expr, not_expr, compare_expr, in_set, sum
                     negate_expr, primary, items, arguments, argument)
 
 }  // namespace jointly::dsl::grammar
+
+namespace boost::spirit::x3 {
+template <>
+struct get_info<jointly::dsl::grammar::duration_parser> {
+    using result_type = std::string;
+    std::string operator()(jointly::dsl::grammar::duration_parser const&) const {
+        return "a length of time like `6 weeks`";
+    }
+};
+}  // namespace boost::spirit::x3

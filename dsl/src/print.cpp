@@ -73,6 +73,17 @@ std::string bound_text(WindowBound const& b) {
 
 void print(Expr const& e, int min_prec, std::string& out);
 
+char const* duration_unit_text(Duration const& d) {
+    const bool one = d.amount.units == 1 && d.amount.scale == 0;
+    switch (d.unit) {
+        case DurationUnit::Days: return one ? "day" : "days";
+        case DurationUnit::Weeks: return one ? "week" : "weeks";
+        case DurationUnit::Months: return one ? "month" : "months";
+        case DurationUnit::Years: break;
+    }
+    return one ? "year" : "years";
+}
+
 void print_list(std::vector<Expr> const& items, std::size_t from, std::string& out) {
     for (std::size_t i = from; i < items.size(); ++i) {
         if (i > from) out += ", ";
@@ -141,6 +152,10 @@ void print(Expr const& e, int min_prec, std::string& out) {
             } else if constexpr (std::is_same_v<T, AtLeast>) {
                 out += "at least ";
                 print(*n.level, kOr, out);
+            } else if constexpr (std::is_same_v<T, Duration>) {
+                out += decimal_text(n.amount);
+                out += ' ';
+                out += duration_unit_text(n);
             } else {
                 static_assert(std::is_same_v<T, YearlyTotal>);
                 Builtin const& yearly = builtin("yearly total", BuiltinForm::Phrase);
@@ -227,9 +242,9 @@ std::string window_text(Window const& w) {
         return "within " + std::to_string(w.amount) + " " + unit +
                (w.kind == WindowKind::After ? " after " : " before ") + w.event.name;
     }
-    if (!w.from && w.to) return "before " + bound_text(*w.to);
+    if (!w.from && w.to) return (w.to_exclusive ? "before " : "on or before ") + bound_text(*w.to);
     std::string out = "from " + (w.from ? bound_text(*w.from) : std::string());
-    if (w.to) out += (w.to_exclusive ? " until " : " to ") + bound_text(*w.to);
+    if (w.to) out += (w.to_exclusive ? " until " : (w.through ? " through " : " to ")) + bound_text(*w.to);
     return out;
 }
 

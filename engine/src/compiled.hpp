@@ -43,6 +43,9 @@ enum class Op : std::uint8_t {
     Not, Neg, And, Or, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div,
     Count, CountAtLeast, Lookup, TotalOf, Funders, FundersAll, In, InList,
     YearlyTotal, YearlyTotalOf,  // the largest financial year's total (of agency `index`)
+    AsOf,              // the request's `as_of`
+    DateShift,         // date `a` moved by `index` days (`scale` 0) or calendar months (`scale` 1)
+    AcademicYearEnd,   // the first 31 August on or after date `a`
 };
 
 struct Node {
@@ -123,6 +126,8 @@ struct CBound {
     std::optional<Date> date;
     std::int32_t event = -1;
     std::int64_t offset = 0;  // days added to the resolved date
+    std::int32_t let = -1;    // >= 0: a date definition's value, worked out once per request
+    std::int32_t fact = -1;   // >= 0: a date fact's value
 };
 
 // A window as a half-open range [from, to); an absent end is unbounded. When `repeats`, both
@@ -233,6 +238,8 @@ public:
     std::int32_t date_of_birth = -1;         // fact index, for `age`
     std::vector<std::int32_t> age_birthdays;  // birthdays at which a line is cut (sorted)
     bool age_every_birthday = false;          // `age` used other than against a constant
+    std::vector<std::int32_t> bound_lets;     // definitions some window starts or ends at (let indices)
+    bool needs_as_of = false;                 // `as_of`, or `age` outside a rule: a request must give `as_of`
     bool uses_funders_by_service = false;     // some `funders(SERVICE)` call
     std::vector<CLet> lets;
     std::vector<CThreshold> thresholds;

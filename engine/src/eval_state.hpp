@@ -102,6 +102,7 @@ struct Work {
     std::vector<Val> threshold_cache;
     std::vector<std::uint8_t> threshold_ready;
     std::vector<WindowRange> windows;
+    std::vector<std::optional<Date>> let_dates;  // per let index: a window bound's date (ProgramImpl::bound_lets)
 
     std::vector<AllocRec> allocs;
     std::vector<Money> parts;

@@ -121,6 +121,18 @@ void Evaluator::run() {
     d_.policy_sha256 = p_.sha256_;
     d_.engine = p_.engine_name;
     d_.as_of = r_.as_of;
+    cx_.as_of = r_.as_of;
+    w_.let_dates.assign(p_.lets.size(), std::nullopt);
+    for (const std::int32_t let : p_.bound_lets) {
+        // A bound whose definition reads an event the request does not give leaves the
+        // window's rule out, as an event bound does.
+        const auto i = static_cast<std::size_t>(let);
+        try {
+            w_.let_dates[i] = Date::from_days(eval(cx_, p_.lets[i].root).i);
+        } catch (const EvalFailure& f) {
+            if (f.code != codes::kEventNotGiven) throw;
+        }
+    }
     d_.case_ref = r_.case_ref;
     d_.trace.clear();
 

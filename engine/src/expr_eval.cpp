@@ -1,5 +1,6 @@
 #include "expr_eval.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "jointly/engine/codes.hpp"
@@ -158,6 +159,23 @@ Date birthday(Date dob, std::int64_t years) {
     return Date::from_civil(y, m, d);
 }
 
+Date add_months(Date d, std::int64_t months) {
+    const std::int64_t index = std::int64_t{d.year()} * 12 + (d.month() - 1) + months;
+    const std::int64_t year = index >= 0 ? index / 12 : -((-index + 11) / 12);
+    const auto month = static_cast<int>(index - year * 12) + 1;
+    if (year < 1900 || year > 9999) throw OverflowError("a date outside the years 1900 to 9999");
+    const auto y = static_cast<int>(year);
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    const int last = month == 2 && leap ? 29 : kDays[month - 1];
+    return Date::from_civil(y, month, std::min(d.day(), last));
+}
+
+Date academic_year_end(Date d) {
+    const bool before_september = d.month() <= 8;
+    return Date::from_civil(before_september ? d.year() : d.year() + 1, 8, 31);
+}
+
 bool eval_bool(EvalContext& cx, std::int32_t index) {
     if (index < 0) return true;
     // The shapes rule conditions are made of, without building values.
@@ -213,11 +231,22 @@ Val eval(EvalContext& cx, std::int32_t index) {
             return v;
         }
         case Op::Age: {
-            if (!cx.segment_from) fail(codes::kNotAvailable, "`age` has a value only inside a rule", n.span);
+            const std::optional<Date>& on = cx.segment_from ? cx.segment_from : cx.as_of;
+            if (!on) fail(codes::kNotAvailable, "`age` needs the request's `as_of` outside a rule", n.span);
             const Val& dob = cx.facts[prog(cx).date_of_birth];
-            return make_ratio(VType::Number,
-                              Ratio::whole(age_on(Date::from_days(dob.i), *cx.segment_from)));
+            return make_ratio(VType::Number, Ratio::whole(age_on(Date::from_days(dob.i), *on)));
         }
+        case Op::AsOf:
+            if (!cx.as_of) fail(codes::kNotAvailable, "`as_of` has no value: the request gives none", n.span);
+            return make_date(*cx.as_of);
+        case Op::DateShift: {
+            const Date base = Date::from_days(eval(cx, n.a).i);
+            if (n.scale == 1) return make_date(add_months(base, n.index));
+            const Date moved = base.plus_days(n.index);
+            if (moved.year() < 1900 || moved.year() > 9999) throw OverflowError("a date outside the years 1900 to 9999");
+            return make_date(moved);
+        }
+        case Op::AcademicYearEnd: return make_date(academic_year_end(Date::from_days(eval(cx, n.a).i)));
         case Op::Total:
             if (cx.outcome == nullptr) {
                 fail(codes::kNotAvailable, "`total` is known only once the package is split", n.span);

@@ -41,7 +41,8 @@ struct EvalContext {
     bool in_line = false;
     std::int32_t service = -1;                    // interned service of the current line
     const std::string* service_name = nullptr;    // the current line's service as given
-    std::optional<Date> segment_from;             // for `age`
+    std::optional<Date> segment_from;             // for `age` inside a rule
+    std::optional<Date> as_of;                    // the request's; `age` outside a rule is on this day
     const OutcomeData* outcome = nullptr;
     std::vector<Val>* let_cache = nullptr;        // per let (Request-level lets only)
     std::vector<std::uint8_t>* let_ready = nullptr;
@@ -65,5 +66,12 @@ Val to_val(const Value& value);
 std::int64_t age_on(Date dob, Date on);
 // The date of the `years`th birthday of someone born on `dob`.
 Date birthday(Date dob, std::int64_t years);
+// `d` moved by whole calendar months, the day kept or, in a shorter month, clamped to its
+// last day (31 January + 1 month = 28 or 29 February). Throws OverflowError past year 9999 or
+// before year 1900.
+Date add_months(Date d, std::int64_t months);
+// The first 31 August on or after `d`: the last day of the academic year (1 September to
+// 31 August) that holds `d`.
+Date academic_year_end(Date d);
 
 }  // namespace jointly::engine::detail

@@ -219,6 +219,10 @@ bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<E
         bind_event_dates(p.schema, name, dates, w.event_dates[index], errors);
         if (!w.event_dates[index].empty()) w.events[index] = w.event_dates[index].front();
     }
+    if (p.needs_as_of && !r.as_of) {
+        problem(errors, dsl::Code::missing_field, "/as_of",
+                "this policy uses the decision's date (`as_of`, or `age` outside a rule): the request must give `as_of`");
+    }
     check_lines(r, errors);
     return errors.size() == errors_before;
 }

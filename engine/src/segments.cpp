@@ -13,6 +13,12 @@ namespace {
 
 // A bound's date, or nullopt when its event did not happen.
 std::optional<Date> resolve(const CBound& b, const Work& w) {
+    if (b.fact >= 0) return Date::from_days(w.facts[static_cast<std::size_t>(b.fact)].i).plus_days(b.offset);
+    if (b.let >= 0) {
+        const auto& d = w.let_dates[static_cast<std::size_t>(b.let)];
+        if (!d) return std::nullopt;
+        return d->plus_days(b.offset);
+    }
     if (b.event >= 0) {
         const auto& e = w.events[static_cast<std::size_t>(b.event)];
         if (!e) return std::nullopt;

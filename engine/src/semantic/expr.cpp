@@ -121,6 +121,9 @@ public:
                     c_.emit(Code::wrong_arguments, e.span, "`at least` is only used inside `count`",
                             "e.g. `count(dst, at least severe) >= 2`");
                     return {};
+                } else if constexpr (std::is_same_v<T, Duration>) {
+                    misplaced_duration(e);
+                    return {};
                 } else {
                     static_assert(std::is_same_v<T, YearlyTotal>);
                     return yearly_total(e, n);
@@ -277,6 +280,10 @@ private:
             return leaf({TypeTag::Money, {}}, Op::Total, Dep::Outcome, e.span);
         }
         if (word == "age") return age(e);
+        if (word == "as_of") {
+            c_.program.needs_as_of = true;
+            return leaf({TypeTag::Date, {}}, Op::AsOf, Dep::Request, e.span);
+        }
         std::string help = c_.suggestion(word, c_.value_names());
         if (help.empty() && context_ == Context::Rule) {
             help = "if `" + word + "` is a service, compare it: `service is " + word + "`";
@@ -302,30 +309,24 @@ private:
         }
     }
 
-    // `age` is known per segment of a line: in a rule's condition, or in a definition
-    // whose uses are checked where they are (thresholds and outcomes are decided once).
-    bool age_unknown_here() const {
-        return context_ == Context::Threshold || context_ == Context::Outcome;
-    }
-
-    void age_outside_rule(const Expr& e, const std::string& what) {
-        c_.emit(Code::age_outside_rule, e.span,
-                what + " is only known inside a rule",
-                std::string(context_ == Context::Threshold ? "a threshold is decided once per request"
-                                                           : "`decline` and `refer` judge the whole package") +
-                    ", not per line: compare `date_of_birth` with a date, e.g. `date_of_birth <= 2007-04-01`");
+    // `age` is the age on a segment's first day in a rule's condition, and the age on the
+    // request's `as_of` in thresholds and outcomes (decided once per request): there the
+    // request must give `as_of`. A definition's uses are checked where they are.
+    void age_on_as_of() {
+        if (context_ == Context::Threshold || context_ == Context::Outcome) c_.program.needs_as_of = true;
     }
 
     Typed age(const Expr& e) {
         needs_.age = true;
-        if (age_unknown_here()) age_outside_rule(e, "`age`");
+        age_on_as_of();
         const Symbol* dob = c_.value("date_of_birth");
         if (dob != nullptr && dob->kind == SymbolKind::Fact &&
             c_.module.facts[dob->index].type.kind == TypeKind::Date) {
             c_.fact_used[dob->index] = true;
             Typed t = leaf({TypeTag::Whole, {}}, Op::Age, Dep::Segment, e.span);
             c_.program.nodes[static_cast<std::size_t>(t.node)].age = true;
-            ++c_.age_uses;
+            // `decline` and `refer` take the age on `as_of`: no line is cut for them.
+            if (context_ != Context::Outcome) ++c_.age_uses;
             return t;
         }
         c_.emit(Code::age_without_dob, e.span,
@@ -386,7 +387,7 @@ private:
         const DefInfo& def = defs[index];
         if (def.needs.age) {
             needs_.age = true;
-            if (age_unknown_here()) age_outside_rule(e, "`" + word + "` uses `age`, which");
+            age_on_as_of();
         }
         if (def.needs.service) {
             needs_.service = true;
@@ -510,6 +511,7 @@ private:
         const Node& a = c_.program.nodes[static_cast<std::size_t>(age_side)];
         const Node& o = c_.program.nodes[static_cast<std::size_t>(other)];
         if (a.op != Op::Age || o.op != Op::Const || o.type != VType::Number) return;
+        if (context_ == Context::Outcome) return;  // not counted in age(): no cut
         ++c_.age_uses_handled;
         const Ratio bound = o.value.r;
         if (bound < Ratio()) return;
@@ -599,7 +601,56 @@ private:
         return true;
     }
 
+    void misplaced_duration(const Expr& e) {
+        c_.emit(Code::misplaced_duration, e.span,
+                "`" + expr_text(e) + "` is a length of time, which is only added to or taken from a date",
+                "e.g. `date_of_birth + 25 years`, `as_of - 6 weeks`");
+    }
+
+    // `DATE + N days|weeks|months|years`, `DATE - N ...`: the date moved by whole days, or by
+    // calendar months with the day clamped to the month's last (see add_months).
+    Typed shift_date(const Expr& e, const Binary& binary, const Duration& d) {
+        const Typed a = type(*binary.left);
+        if (a.type.tag == TypeTag::Error) return {};
+        if (d.amount.scale != 0) {
+            c_.emit(Code::misplaced_duration, binary.right->span,
+                    "`" + expr_text(*binary.right) + "` is not a whole number of " +
+                        (d.unit == DurationUnit::Days ? "days" : d.unit == DurationUnit::Weeks ? "weeks"
+                         : d.unit == DurationUnit::Months ? "months" : "years"),
+                    "write a whole number, e.g. `6 weeks` or `42 days`");
+            return {};
+        }
+        if (a.type.tag != TypeTag::Date) {
+            c_.emit(Code::misplaced_duration, e.span,
+                    "`" + expr_text(*binary.right) + "` is a length of time, added here to `" +
+                        type_name(a.type) + "`: only a date moves by a length of time",
+                    "e.g. `date_of_birth + 25 years`");
+            return {};
+        }
+        // INVARIANT: the parser holds at most 18 digits; a shift beyond 9999 years fails at
+        // evaluation, not here.
+        const std::int64_t limit = 10000 * 366;
+        if (d.amount.units > limit) {
+            c_.emit(Code::number_too_large, binary.right->span, "`" + expr_text(*binary.right) + "` is too long");
+            return {};
+        }
+        std::int64_t amount = d.amount.units;
+        if (d.unit == DurationUnit::Weeks) amount *= 7;
+        if (d.unit == DurationUnit::Years) amount *= 12;
+        if (binary.op == BinaryOp::Sub) amount = -amount;
+        Node n = shell({TypeTag::Date, {}}, Op::DateShift, e.span);
+        n.a = a.node;
+        n.index = static_cast<std::int32_t>(amount);
+        n.scale = d.unit == DurationUnit::Days || d.unit == DurationUnit::Weeks ? 0 : 1;
+        if (a.node < 0) return {{TypeTag::Date, {}}, -1};
+        return {{TypeTag::Date, {}}, c_.add(n)};
+    }
+
     Typed arithmetic(const Expr& e, const Binary& binary) {
+        if (const auto* d = binary.right->as<Duration>();
+            d != nullptr && (binary.op == BinaryOp::Add || binary.op == BinaryOp::Sub)) {
+            return shift_date(e, binary, *d);
+        }
         const Typed a = type(*binary.left);
         const Typed b = type(*binary.right);
         if (a.type.tag == TypeTag::Error || b.type.tag == TypeTag::Error) return {};
@@ -609,7 +660,9 @@ private:
         switch (binary.op) {
             case BinaryOp::Add:
             case BinaryOp::Sub:
-                if (is_number(x) && is_number(y)) {
+                if (binary.op == BinaryOp::Sub && x == TypeTag::Date && y == TypeTag::Date) {
+                    result = TypeTag::Whole;  // whole days from the right date to the left
+                } else if (is_number(x) && is_number(y)) {
                     result = x == TypeTag::Whole && y == TypeTag::Whole ? TypeTag::Whole : TypeTag::Decimal;
                 } else if (x == y && (x == TypeTag::Money || x == TypeTag::Percent)) {
                     result = x;
@@ -660,6 +713,26 @@ private:
 
     Typed call(const Expr& e, const Call& call) {
         if (call.function == "count") return count(e, call);
+        if (call.function == "academic_year_end") {
+            const Type date{TypeTag::Date, {}};
+            const Builtin& end = builtin("academic_year_end", BuiltinForm::Call);
+            if (!end.accepts(call.args.size())) {
+                wrong_arguments(end, e.span);
+                return {date, -1};
+            }
+            const Typed arg = type(call.args[0]);
+            if (arg.type.tag == TypeTag::Error) return {date, -1};
+            if (arg.type.tag != TypeTag::Date) {
+                c_.emit(Code::wrong_arguments, call.args[0].span,
+                        "`academic_year_end` takes a date, but this is `" + type_name(arg.type) + "`",
+                        std::string(end.takes));
+                return {date, -1};
+            }
+            if (arg.node < 0) return {date, -1};
+            Node n = shell(date, Op::AcademicYearEnd, e.span);
+            n.a = arg.node;
+            return {date, c_.add(n)};
+        }
         if (call.function == "lookup") return lookup(e, call);
         const Type money{TypeTag::Money, {}};
         if (call.function == "total") {

@@ -94,8 +94,18 @@ detail::CWindow window(const Checker& c, const Window& w) {
             auto bound = [&](const WindowBound& b, std::int64_t offset) {
                 detail::CBound at;
                 at.offset = offset;
-                if (b.date) at.date = civil(*b.date);
-                else if (b.event) at.event = event(*b.event);
+                if (b.date) {
+                    at.date = civil(*b.date);
+                } else if (b.event) {
+                    const Symbol* symbol = c.value(b.event->name);
+                    if (symbol != nullptr && symbol->kind == SymbolKind::Let) {
+                        at.let = static_cast<std::int32_t>(symbol->index);
+                    } else if (symbol != nullptr && symbol->kind == SymbolKind::Fact) {
+                        at.fact = static_cast<std::int32_t>(symbol->index);
+                    } else {
+                        at.event = event(*b.event);
+                    }
+                }
                 return at;
             };
             if (w.from) out.from = bound(*w.from, 0);

@@ -63,10 +63,8 @@ void check_placeholder_needs(Checker& c, const Needs& needs, Context context, co
                what + " uses `service`, which is only known inside a rule",
                "show `service` only in a rule's reason");
     }
-    if (needs.age && context != Context::Rule) {
-        c.emit(Code::age_outside_rule, span, what + " uses `age`, which is only known inside a rule",
-               "show `age` only in a rule's reason, or show `{date_of_birth}`");
-    }
+    // Outside a rule's reason, `age` is the age on the request's `as_of`.
+    if (needs.age && context != Context::Rule) c.program.needs_as_of = true;
     if (needs.total && context != Context::Outcome) {
         c.emit(Code::total_outside_outcome, span,
                what + " uses a package total, which is only known in `decline` and `refer` rules",

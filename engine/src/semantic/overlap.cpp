@@ -127,6 +127,7 @@ std::string canonical(const Expr& e) {
     if (const auto* d = e.as<DateLit>()) return date_text(d->value);
     if (const auto* t = e.as<TextLit>()) return quote(t->value);
     if (const std::string* name = e.name()) return *name;
+    if (e.is<Duration>()) return expr_text(e);
     // Built with += only: GCC 12 warns falsely (-Wrestrict) on `"x" + std::string&&`.
     // The kind is the node's index in ExprNode; a call adds its function, a binary or
     // unary expression its operator (the other nodes the first operator, as they always have).

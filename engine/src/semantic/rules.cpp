@@ -365,6 +365,37 @@ void check_rules(Checker& c) {
     check_exceptions(c);
 }
 
+namespace {
+
+// A window's bound named by a definition: a date, known once per request before any line
+// is split (no `service`, no `age`, no package total).
+void check_bound_let(Checker& c, const Ident& name, std::size_t index) {
+    check_let(c, index);
+    const DefInfo& def = c.lets[index];
+    if (def.type.tag != TypeTag::Date && def.type.tag != TypeTag::Error) {
+        c.emit(Code::window_bound_not_date, name.span,
+               "`" + name.name + "` is `" + type_name(def.type) + "`, not a date: a window starts and ends on a day",
+               "a window's bound is a date like `2025-04-01`, an event, or a definition whose value is a date");
+        return;
+    }
+    if (def.needs.age) {
+        c.emit(Code::age_outside_rule, name.span,
+               "`" + name.name + "` uses `age`, which has no day to be taken on in a window's bound",
+               "a window is fixed once per request, before lines are cut at birthdays: use `date_of_birth + N years`");
+        return;
+    }
+    if (def.needs.service || def.needs.total) {
+        c.emit(Code::window_bound_varies, name.span,
+               "`" + name.name + "` depends on " + (def.needs.service ? "`service`" : "a package total") +
+                   ", so it cannot start or end a window",
+               "a window's bound is worked out once per request, from facts, events and `as_of`");
+        return;
+    }
+    c.program.bound_lets.push_back(static_cast<std::int32_t>(index));
+}
+
+}  // namespace
+
 void check_windows(Checker& c) {
     for (const Rule& rule : c.module.rules) {
         if (!rule.window) continue;
@@ -383,6 +414,20 @@ void check_windows(Checker& c) {
         for (const std::optional<WindowBound>* bound : {&w.from, &w.to}) {
             if (!*bound || !(*bound)->event) continue;
             const Ident& event = *(*bound)->event;
+            if (const Symbol* s = c.value(event.name); s != nullptr && s->kind == SymbolKind::Let) {
+                check_bound_let(c, event, s->index);
+                continue;
+            } else if (s != nullptr && s->kind == SymbolKind::Fact) {
+                c.fact_used[s->index] = true;
+                const TypeKind kind = c.module.facts[s->index].type.kind;
+                if (kind != TypeKind::Date) {
+                    c.emit(Code::window_bound_not_date, event.span,
+                           "`" + event.name + "` is a fact that is not a date: a window starts and ends on a day",
+                           "a window's bound is a date like `2025-04-01`, an event, a date fact or a definition "
+                           "whose value is a date");
+                }
+                continue;
+            }
             if (!c.require_event(event)) continue;
             if (c.module.events[c.value(event.name)->index].repeats) {
                 c.emit(Code::repeating_event_as_date, event.span,

@@ -144,11 +144,18 @@ struct AtLeast {  // `at least severe` inside count()
 struct YearlyTotal {
     std::vector<Expr> args;
 };
+enum class DurationUnit { Days, Weeks, Months, Years };
+// `6 weeks`, `1 month`, `25 years`: a length of time, only added to or taken from a date
+// (the checker says so). `amount` as written: the checker requires it whole.
+struct Duration {
+    Decimal amount;
+    DurationUnit unit = DurationUnit::Days;
+};
 
 // The order of the alternatives is part of the checker's canonical keys (overlap.cpp): add
 // new kinds at the end.
 using ExprNode = std::variant<BoolLit, NumberLit, MoneyLit, PercentLit, DateLit, TextLit, NameRef, Unary,
-                              Binary, Call, In, List, AtLeast, YearlyTotal>;
+                              Binary, Call, In, List, AtLeast, YearlyTotal, Duration>;
 
 struct Expr {
     Span span;
@@ -286,11 +293,13 @@ enum class TimeUnit { Days, Weeks };
 enum class WindowKind {
     After,    // `within N days|weeks after EVENT`: [e, e + N)
     Before,   // `within N days|weeks before EVENT`: [e - N, e)
-    Between,  // `from A to B` (both inclusive), `from A until B` (B excluded: `to_exclusive`),
-              // `from A` (open end), `before B` (open start, B excluded: `to_exclusive`)
+    Between,  // `from A to B` / `from A through B` (both inclusive), `from A until B` (B
+              // excluded: `to_exclusive`), `from A` (open end), `before B` (open start, B
+              // excluded: `to_exclusive`), `on or before B` (open start, B included)
 };
 
-// One end of a `from ... to ...` window: a date literal or an event name.
+// One end of a `from ... to ...` window: a date literal or a name, which is an event or a
+// definition (`let`) whose value is a date known once per request.
 struct WindowBound {
     std::optional<CivilDate> date;
     std::optional<Ident> event;
@@ -305,6 +314,7 @@ struct Window {
     std::optional<WindowBound> from;  // Between
     std::optional<WindowBound> to;    // Between
     bool to_exclusive = false;        // `before B`, `from A until B`
+    bool through = false;             // `from A through B`: as `to`, spelt `through`
     Span span;
 };
 

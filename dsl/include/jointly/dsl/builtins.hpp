@@ -30,7 +30,7 @@ struct Builtin {
     bool reserved() const { return form == BuiltinForm::Name || form == BuiltinForm::Placeholder; }
 };
 
-inline constexpr std::array<Builtin, 11> kBuiltins{{
+inline constexpr std::array<Builtin, 13> kBuiltins{{
     {"count", BuiltinForm::Call, 2, 2, "a map and a level, e.g. `count(dst, severe)`",
      "how many domains of a `map of` fact are at a level (or `at least` it)"},
     {"lookup", BuiltinForm::Call, 2, 2, "a table and a whole number, e.g. `lookup(band, points)`",
@@ -41,9 +41,13 @@ inline constexpr std::array<Builtin, 11> kBuiltins{{
      "in outcomes: how many agencies pay for the service (or for anything)"},
     {"yearly total", BuiltinForm::Phrase, 0, 1, "at most one agency, e.g. `yearly total(health)`",
      "in outcomes: the package's (or the agency's) largest total in one financial year"},
+    {"academic_year_end", BuiltinForm::Call, 1, 1, "one date, e.g. `academic_year_end(date_of_birth + 25 years)`",
+     "the first 31 August on or after the date: the last day of its academic year"},
     {"service", BuiltinForm::Name, 0, 0, "", "in rules: the service of the cost line"},
     {"total", BuiltinForm::Name, 0, 0, "", "in outcomes: the package total"},
-    {"age", BuiltinForm::Name, 0, 0, "", "in rules: whole years, from the `date_of_birth` fact"},
+    {"age", BuiltinForm::Name, 0, 0, "",
+     "whole years, from the `date_of_birth` fact: in rules on the segment's first day, elsewhere on `as_of`"},
+    {"as_of", BuiltinForm::Name, 0, 0, "", "the decision's date, from the request's `as_of`"},
     {"cost", BuiltinForm::Placeholder, 0, 0, "", "in a rule's reason: the line's cost"},
     {"days", BuiltinForm::Placeholder, 0, 0, "", "in a rule's reason: the days the line covers"},
     {"line", BuiltinForm::Placeholder, 0, 0, "", "in a rule's reason: the line's id"},

@@ -84,9 +84,10 @@ enum class Category : std::uint8_t {
     X(bad_membership, "E2113", Error, Semantic, "`in` with members of the wrong type") \
     X(lookup_key_not_whole, "E2114", Error, Semantic, "a table looked up by something not a whole number") \
     X(division_by_zero, "E2115", Error, Semantic, "division by zero") \
-    X(age_outside_rule, "E2116", Error, Semantic, "`age` used outside a rule") \
+    X(age_outside_rule, "E2116", Error, Semantic, "`age` where there is no day to take it on") \
     X(list_outside_in, "E2117", Error, Semantic, "a list `[...]` that does not follow `in`") \
     X(number_too_large, "E2118", Error, Semantic, "a number too large or too precise to hold exactly") \
+    X(misplaced_duration, "E2119", Error, Semantic, "a length of time not added to or taken from a date") \
     X(split_total, "E2201", Error, Semantic, "split shares do not total exactly 100%") \
     X(no_split, "E2202", Error, Semantic, "a rule with no split") \
     X(split_duplicate_agency, "E2203", Error, Semantic, "an agency listed twice in a split") \
@@ -108,6 +109,8 @@ enum class Category : std::uint8_t {
     X(window_not_positive, "E2230", Error, Semantic, "a window of zero or negative length") \
     X(window_reversed, "E2231", Error, Semantic, "a window that starts after it ends") \
     X(repeating_event_as_date, "E2232", Error, Semantic, "a repeating event used where one date is needed") \
+    X(window_bound_not_date, "E2233", Error, Semantic, "a window's bound that is not a date") \
+    X(window_bound_varies, "E2234", Error, Semantic, "a window's bound that depends on the line or the package") \
     X(table_row_reversed, "E2240", Error, Semantic, "a table row whose low end is above its high end") \
     X(table_overlap, "E2241", Error, Semantic, "table rows whose ranges overlap") \
     X(table_gap, "E2242", Error, Semantic, "a gap between table rows") \
