@@ -199,7 +199,8 @@ TEST(LanguageDoc, GrammarNamesEveryKeyword) {
         "actual", "capped", "carried", "consultation", "contributions", "cost", "day", "days",
         "excess", "forward", "gives", "half_even", "half_up", "least", "line", "partners",
         "penny", "per", "proportion", "returned", "shared", "sharing", "unless", "week",
-        "weeks", "with", "yearly", "total", "until"};
+        "weeks", "with", "yearly", "total", "until",
+        "service", "group", "weekly", "hourly", "one_off"};  // a service declaration
     const std::regex quoted("\"([a-z_]+)\"");
     for (auto it = std::sregex_iterator(ebnf.begin(), ebnf.end(), quoted);
          it != std::sregex_iterator(); ++it) {
