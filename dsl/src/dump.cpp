@@ -58,6 +58,15 @@ public:
         header(m.header);
         for (Agency const& a : m.agencies)
             line(0, "agency " + a.id.name + " " + quote(a.display_name));
+        for (Service const& s : m.services) {
+            std::string t = (s.group ? "service group " : "service ") + s.id.name;
+            if (!s.group) t += " " + quote(s.display_name);
+            if (s.kind == LineKindDecl::OneOff) t += " one_off";
+            if (s.kind == LineKindDecl::Weekly) t += " weekly";
+            if (s.kind == LineKindDecl::Hourly) t += " hourly";
+            for (Ident const& member : s.members) t += " " + member.name;
+            line(0, t);
+        }
         for (Scale const& s : m.scales) {
             std::string t = "scale " + s.id.name;
             for (Ident const& l : s.levels) t += " " + l.name;

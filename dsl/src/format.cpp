@@ -67,6 +67,23 @@ std::string per_text(Per p) {
     return p == Per::Week ? "per week" : "per line";
 }
 
+// `service respite "respite care" weekly`, `service group placements: a, b`
+std::string service_text(Service const& s) {
+    if (s.group) {
+        std::string t = "service group " + s.id.name + ":";
+        for (std::size_t i = 0; i < s.members.size(); ++i) t += (i > 0 ? ", " : " ") + s.members[i].name;
+        return t;
+    }
+    std::string t = "service " + s.id.name + " " + quote(s.display_name);
+    switch (s.kind) {
+    case LineKindDecl::Any: break;
+    case LineKindDecl::OneOff: t += " one_off"; break;
+    case LineKindDecl::Weekly: t += " weekly"; break;
+    case LineKindDecl::Hourly: t += " hourly"; break;
+    }
+    return t;
+}
+
 Unit unit_of(int kind, Span const& span) {
     Unit u;
     u.kind = kind;
@@ -195,6 +212,11 @@ std::vector<Unit> units_of(Module const& m) {
         u.agency_id = a.id.name;
         u.agency_name = quote(a.display_name);
         u.lines.push_back(make_line("agency " + a.id.name + " " + u.agency_name, a.span));
+        units.push_back(std::move(u));
+    }
+    for (Service const& s : m.services) {
+        Unit u = unit_of(12, s.span);
+        u.lines.push_back(make_line(service_text(s), s.span));
         units.push_back(std::move(u));
     }
     for (Scale const& s : m.scales) {

@@ -50,6 +50,7 @@ struct effective_class {};
 struct agreed_class {};
 struct rounding_class {};
 struct agency_class {};
+struct service_class {};
 struct scale_class {};
 struct type_class {};
 struct fact_class {};
@@ -112,6 +113,7 @@ x3::rule<effective_class, Effective> const effective =
 x3::rule<agreed_class, Agreed> const agreed = "`by` and the agencies that agreed";
 x3::rule<rounding_class, Spanned<Rounding>> const rounding = "`half_up` or `half_even`";
 x3::rule<agency_class, Agency> const agency = "an agency";
+x3::rule<service_class, Service> const service = "a service";
 x3::rule<scale_class, Scale> const scale = "a scale";
 x3::rule<type_class, TypeRef> const type =
     "a type (`bool`, `whole`, `decimal`, `money`, `date`, `text`, `list of text`, a scale's "
@@ -280,6 +282,18 @@ auto const agency_def =
          name("the agency's id, like `health`")[assign_to<&Agency::id>] >
          described("the agency's display name in quotes, like \"NHS Northshire ICB\"",
                    quoted)[text_to<&Agency::display_name>]);
+auto const service_member = name("a declared service's name");
+auto const line_kind = kw("weekly")[value_to<&Service::kind, LineKindDecl::Weekly>] |
+                       kw("hourly")[value_to<&Service::kind, LineKindDecl::Hourly>] |
+                       kw("one_off")[value_to<&Service::kind, LineKindDecl::OneOff>];
+auto const service_def =
+    node(kw("service")[begin_decl{nullptr, DeclKind::Service}] >
+         (((kw("group") >> name_soft("")[assign_to<&Service::id>] >> colon)[value_to<&Service::group, true>] >
+           service_member[push_to<&Service::members>] > *(sym(",") > service_member[push_to<&Service::members>])) |
+          (name("the service's id, like `personal_care`")[assign_to<&Service::id>] >
+           described("the service's display name in quotes, like \"personal care\"",
+                     quoted)[text_to<&Service::display_name>] >
+           -line_kind)));
 auto const scale_def = node(kw("scale")[begin_decl{nullptr, DeclKind::Scale}] >
                             name("the scale's name, like `need`")[assign_to<&Scale::id>] > colon >
                             name("a level's name")[push_to<&Scale::levels>] >
@@ -426,14 +440,14 @@ auto const pool_def = node(kw("pool")[begin_decl{&kPoolClauses, DeclKind::Pool}]
 // ---- the file
 auto const policy_file_def =
     node(header[assign_to<&Module::header>] >
-         *(agency[push_to<&Module::agencies>] | scale[push_to<&Module::scales>] |
+         *(agency[push_to<&Module::agencies>] | service[push_to<&Module::services>] | scale[push_to<&Module::scales>] |
            fact[push_to<&Module::facts>] | event[push_to<&Module::events>] |
            let[push_to<&Module::lets>] | eligible[push_to<&Module::thresholds>] |
            table[push_to<&Module::tables>] | rule_decl[push_to<&Module::rules>] |
            decline[push_to<&Module::outcomes>] | refer[push_to<&Module::outcomes>] |
            pool[push_to<&Module::pools>]) > end_of_file);
 
-BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, scale, type, fact, event, let,
+BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, service, scale, type, fact, event, let,
                     eligible, row, table, window, unit, bound, per, fixed, share, split, cap)
 BOOST_SPIRIT_DEFINE(amount)
 BOOST_SPIRIT_DEFINE(regardless, line_action, rule_decl, decline, refer, contribution, sharing, basis, overspend,

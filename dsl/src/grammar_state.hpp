@@ -84,7 +84,7 @@ private:
     unsigned seen_ = 0;
 };
 
-enum class DeclKind { Header, Agency, Scale, Fact, Event, Let, Eligible, Table, Rule, Decline, Refer, Pool };
+enum class DeclKind { Header, Agency, Service, Scale, Fact, Event, Let, Eligible, Table, Rule, Decline, Refer, Pool };
 
 // INVARIANT: `begin` is the first byte of `text`; every Iter handed around points into it.
 class ParseState {

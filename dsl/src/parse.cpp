@@ -57,7 +57,7 @@ std::string expected_after(grammar::DeclKind kind) {
                "`tolerance`) or a new declaration";
     case DeclKind::Table: return "another row like `from 70 to 89 gives £500` or a new declaration";
     default:
-        return "a declaration (`agency`, `scale`, `fact`, `event`, `let`, `eligible`, "
+        return "a declaration (`agency`, `service`, `scale`, `fact`, `event`, `let`, `eligible`, "
                "`table`, `rule`, `decline`, `refer` or `pool`)";
     }
 }
@@ -66,7 +66,7 @@ std::string expected_after(grammar::DeclKind kind) {
 std::vector<std::string> keywords_expected(std::string const& which, grammar::DeclKind kind) {
     std::vector<std::string> out;
     if (which == grammar::kExpectedDeclaration) {
-        out = {"agency", "scale", "fact",    "event", "let", "eligible",
+        out = {"agency", "service", "scale", "fact",    "event", "let", "eligible",
                "table",  "rule",  "decline", "refer", "pool"};
         using grammar::DeclKind;
         if (kind == DeclKind::Header) {

@@ -255,6 +255,13 @@ public:
     std::vector<std::vector<std::int32_t>> rules_for_service;  // per service index
     std::vector<std::int32_t> rules_any_service;  // rules with no `service is X` conjunct
 
+    // Declared services (`service x "X" weekly`): interned first, so indices below
+    // `declared_services` are declared, each with its display name and line kind. When the
+    // policy declares none, `declared_services` is 0 and a line may name any service.
+    std::size_t declared_services = 0;
+    std::vector<std::string> service_display;      // per declared index
+    std::vector<dsl::LineKindDecl> service_kinds;  // per declared index
+
     // Interned service index of a line's service, or -1 when the policy never names it.
     std::int32_t service_index(std::string_view name) const;
     // Index of a declared agency, or -1.

@@ -266,6 +266,15 @@ Val eval(EvalContext& cx, std::int32_t index) {
             std::int64_t count = 0;
             const std::size_t agencies = prog(cx).schema.agencies.size();
             for (std::size_t a = 0; a < agencies; ++a) {
+                if (n.op == Op::Funders && n.index < 0) {  // a service group: its members in args
+                    bool pays = false;
+                    for (std::uint32_t k = 0; k < n.args_count; ++k) {
+                        const auto s = static_cast<std::size_t>(prog(cx).args[n.args_begin + k]);
+                        pays = pays || (*cx.outcome->by_service_agency)[s * agencies + a] != Money();
+                    }
+                    if (pays) ++count;
+                    continue;
+                }
                 const Money m = n.op == Op::FundersAll
                                     ? (*cx.outcome->by_agency)[a]
                                     : (*cx.outcome->by_service_agency)

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "eval_state.hpp"
+#include "jointly/dsl/diagnostic.hpp"
 #include "jointly/engine/codes.hpp"
 
 namespace jointly::engine::detail {
@@ -172,6 +173,62 @@ void check_lines(const Request& r, std::vector<EvalError>& errors) {
     }
 }
 
+const char* kind_field(LineKind kind) {
+    switch (kind) {
+        case LineKind::OneOff: return "amount";
+        case LineKind::Weekly: return "weekly";
+        case LineKind::Hourly: return "hourly";
+    }
+    return "amount";
+}
+
+const char* kind_words(dsl::LineKindDecl kind) {
+    switch (kind) {
+        case dsl::LineKindDecl::OneOff: return "as a one-off payment, so its line gives `amount`";
+        case dsl::LineKindDecl::Weekly: return "weekly, so its line gives `weekly`";
+        case dsl::LineKindDecl::Hourly: return "by the hour, so its line gives `hourly` and `hours_per_week`";
+        case dsl::LineKindDecl::Any: break;
+    }
+    return "";
+}
+
+bool kind_fits(dsl::LineKindDecl declared, LineKind kind) {
+    switch (declared) {
+        case dsl::LineKindDecl::Any: return true;
+        case dsl::LineKindDecl::OneOff: return kind == LineKind::OneOff;
+        case dsl::LineKindDecl::Weekly: return kind == LineKind::Weekly;
+        case dsl::LineKindDecl::Hourly: return kind == LineKind::Hourly;
+    }
+    return true;
+}
+
+// When the policy declares services: E4216 for a line whose service it does not declare,
+// E4217 for a line of another kind than its service is declared as.
+void check_services(const ProgramImpl& p, const Request& r, std::vector<EvalError>& errors) {
+    if (p.declared_services == 0) return;
+    for (std::size_t i = 0; i < r.lines.size(); ++i) {
+        const Line& line = r.lines[i];
+        if (line.service.empty()) continue;  // E4205 already
+        const std::int32_t s = p.service_index(line.service);
+        const std::string at = "/lines/" + std::to_string(i);
+        if (s < 0 || static_cast<std::size_t>(s) >= p.declared_services) {
+            const auto declared_end = p.services.begin() + static_cast<std::ptrdiff_t>(p.declared_services);
+            const std::string best = dsl::did_you_mean(line.service, std::vector<std::string>(p.services.begin(), declared_end));
+            problem(errors, codes::kUndeclaredService, at + "/service",
+                    "unknown service `" + line.service + "`: " +
+                        (best.empty() ? "the policy declares the services it covers"
+                                      : "did you mean `" + best + "`?"));
+            continue;
+        }
+        const dsl::LineKindDecl declared = p.service_kinds[static_cast<std::size_t>(s)];
+        if (!kind_fits(declared, line.kind)) {
+            problem(errors, codes::kServiceLineKind, at + "/" + kind_field(line.kind),
+                    "service `" + line.service + "` is bought " + kind_words(declared) + ", not `" +
+                        kind_field(line.kind) + "`");
+        }
+    }
+}
+
 }  // namespace
 
 bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<EvalError>& errors) {
@@ -224,6 +281,7 @@ bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<E
                 "this policy uses the decision's date (`as_of`, or `age` outside a rule): the request must give `as_of`");
     }
     check_lines(r, errors);
+    check_services(p, r, errors);
     return errors.size() == errors_before;
 }
 

@@ -72,6 +72,15 @@ std::string service_words(std::string_view service) {
     return out;
 }
 
+std::string service_display(const ProgramImpl& p, std::string_view service) {
+    if (p.declared_services == 0) return service_words(service);
+    const std::int32_t index = p.service_index(service);
+    if (index >= 0 && static_cast<std::size_t>(index) < p.declared_services) {
+        return p.service_display[static_cast<std::size_t>(index)];
+    }
+    return service_words(service);
+}
+
 std::string with_article(const std::string& authority) {
     if (authority.empty()) return "the panel";
     const bool has = authority.size() > 4 && (authority.compare(0, 4, "the ") == 0 || authority.compare(0, 4, "The ") == 0);
@@ -183,7 +192,7 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
                 else out += part.text;
                 break;
             case Hole::Line: out += h.line ? h.line->id : part.text; break;
-            case Hole::Service: out += h.line ? service_words(h.line->service) : part.text; break;
+            case Hole::Service: out += h.line ? service_display(p, h.line->service) : part.text; break;
             case Hole::Total: append_money_display(out, h.total); break;
             case Hole::Rule: out += h.rule != nullptr ? h.rule->name : part.text; break;
             case Hole::Ref:
@@ -208,7 +217,11 @@ void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Line
         out.date(a.to);
     }
     out.put(", ");
-    out.words(line.service);
+    if (a.service >= 0 && static_cast<std::size_t>(a.service) < p.declared_services) {
+        out.put(p.service_display[static_cast<std::size_t>(a.service)]);
+    } else {
+        out.words(line.service);
+    }
     out.put(" costs ");
     out.money(a.cost);
     out.put(": ");
@@ -283,11 +296,11 @@ std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRe
     out += ", ";
     switch (issue.kind) {
         case IssueKind::Uncovered:
-            out += service_words(line.service) + " costs " + issue.cost.to_display() +
+            out += service_display(p, line.service) + " costs " + issue.cost.to_display() +
                    ", but no rule of the policy covers it, so " + panel_name(p) + " will decide who pays.";
             break;
         case IssueKind::Conflict:
-            out += service_words(line.service) + " costs " + issue.cost.to_display() + ", but the rules " +
+            out += service_display(p, line.service) + " costs " + issue.cost.to_display() + ", but the rules " +
                    join_names(p, issue_rules, issue.rules_begin, issue.rules_count, true) +
                    (issue.rules_count == 2 ? " both apply and neither is an exception to the other, so "
                                            : " all apply and none is an exception to the others, so ") +
@@ -296,7 +309,7 @@ std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRe
             break;
         case IssueKind::CapExcess:
             out += p.schema.agencies[static_cast<std::size_t>(issue.agency)].display_name + "'s part of " +
-                   service_words(line.service) + " is capped at " + issue.limit.to_display() +
+                   service_display(p, line.service) + " is capped at " + issue.limit.to_display() +
                    ", and the remaining " + issue.cost.to_display() + " goes to " + panel_name(p) +
                    " to decide.";
             break;

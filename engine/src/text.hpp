@@ -30,6 +30,9 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
 
 // "personal_care" -> "personal care".
 std::string service_words(std::string_view service);
+// A service as sentences name it: its declared display name ("speech and language therapy"),
+// else its words ("personal care").
+std::string service_display(const ProgramImpl& p, std::string_view service);
 
 // "From 10 June 2025 to 21 July 2025, personal care costs £2,700.00: NHS ... pays £1,350.00
 // and ... pays £1,350.00, because <reason> (clause 2)." Replaces what `out` held.

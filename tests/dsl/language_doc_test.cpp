@@ -200,7 +200,8 @@ TEST(LanguageDoc, GrammarNamesEveryKeyword) {
         "excess", "forward", "gives", "half_even", "half_up", "least", "line", "partners",
         "penny", "per", "proportion", "returned", "shared", "sharing", "unless", "week",
         "weeks", "with", "yearly", "total", "until", "through", "month", "months", "year",
-        "years", "repeats"};
+        "years", "repeats",
+        "service", "group", "weekly", "hourly", "one_off"};  // a service declaration
     const std::regex quoted("\"([a-z_]+)\"");
     for (auto it = std::sregex_iterator(ebnf.begin(), ebnf.end(), quoted);
          it != std::sregex_iterator(); ++it) {

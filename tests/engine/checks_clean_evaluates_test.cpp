@@ -110,6 +110,15 @@ std::vector<Request> minimal_requests(const Program& program) {
     for (const dsl::Rule& rule : program.module().rules) {
         if (rule.condition) services_in(*rule.condition, services);
     }
+    // A policy that declares its services takes only those, each as the kind it declares.
+    std::map<std::string, dsl::LineKindDecl> declared;
+    for (const dsl::Service& s : program.module().services) {
+        if (!s.group) declared.emplace(s.id.name, s.kind);
+    }
+    if (!declared.empty()) {
+        services.clear();
+        for (const auto& [name, kind] : declared) services.insert(name);
+    }
     if (services.empty()) services.insert("personal_care");
     std::size_t n = 0;
     for (const std::string& service : services) {
@@ -122,6 +131,16 @@ std::vector<Request> minimal_requests(const Program& program) {
         line.weekly = Money::pence(70000);
         line.start = *base.as_of;
         line.end = base.as_of->plus_days(27);
+        const auto kind = declared.find(service);
+        if (kind != declared.end() && kind->second == dsl::LineKindDecl::Hourly) {
+            line.kind = LineKind::Hourly;
+            line.hourly = Money::pence(7000);
+            line.hours_per_week = Ratio::whole(10);
+        } else if (kind != declared.end() && kind->second == dsl::LineKindDecl::OneOff) {
+            line.kind = LineKind::OneOff;
+            line.amount = Money::pence(70000);
+            line.date = *base.as_of;
+        }
         r.lines.push_back(line);
         out.push_back(std::move(r));
     }

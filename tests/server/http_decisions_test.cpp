@@ -337,3 +337,59 @@ TEST(HttpRobustness, MutatedRequestsNeverGiveFiveHundred) {
 
 }  // namespace
 }  // namespace jointly::testing
+
+namespace jointly::testing {
+namespace {
+
+// A policy that declares its services: a line of an undeclared service, or of another kind
+// than its service is declared as, is a 400 naming the line's field (E4216, E4217).
+constexpr const char* kServicesPolicy = R"(policy declared_services "Declared services"
+  version "2025.1"
+  effective from 2025-04-01
+
+agency health "NHS Integrated Care Board"
+service slt "speech and language therapy" hourly
+service respite "respite care" weekly
+
+rule everything
+  split health 100%
+)";
+
+TEST(HttpDecisions, DeclaredServicesRefuseOtherLinesWith400) {
+    TestServer s;
+    auto c = s.client();
+    auto up = c.Post("/v1/policies", bearer(kAuthorToken), kServicesPolicy, "text/plain");
+    ASSERT_EQ(up->status, 201) << up->body;
+    auto request = [](nlohmann::json line) {
+        return nlohmann::json{{"policy", "declared_services"}, {"as_of", "2025-06-01"}, {"lines", {std::move(line)}}}
+            .dump();
+    };
+    auto unknown = c.Post("/v1/evaluate",
+                          request({{"id", "r"}, {"service", "respit"}, {"weekly", "100.00"},
+                                   {"start", "2025-06-01"}, {"end", "2025-06-07"}}),
+                          "application/json");
+    ASSERT_EQ(unknown->status, 400) << unknown->body;
+    const auto detail = body_of(unknown)["error"]["details"][0];
+    EXPECT_EQ(detail["path"], "/lines/0/service");
+    EXPECT_EQ(detail["code"], "E4216");
+    EXPECT_EQ(detail["message"], "unknown service `respit`: did you mean `respite`?");
+
+    auto kind = c.Post("/v1/evaluate",
+                       request({{"id", "r"}, {"service", "respite"}, {"amount", "100.00"}, {"date", "2025-06-01"}}),
+                       "application/json");
+    ASSERT_EQ(kind->status, 400) << kind->body;
+    EXPECT_EQ(body_of(kind)["error"]["details"][0]["path"], "/lines/0/amount");
+    EXPECT_EQ(body_of(kind)["error"]["details"][0]["code"], "E4217");
+
+    auto fine = c.Post("/v1/evaluate",
+                       request({{"id", "r"}, {"service", "respite"}, {"weekly", "700.00"},
+                                {"start", "2025-06-01"}, {"end", "2025-06-07"}}),
+                       "application/json");
+    ASSERT_EQ(fine->status, 200) << fine->body;
+    EXPECT_EQ(body_of(fine)["explanation"][0],
+              "From 1 June 2025 to 7 June 2025, respite care costs £700.00: NHS Integrated Care Board pays "
+              "£700.00.");
+}
+
+}  // namespace
+}  // namespace jointly::testing

@@ -133,6 +133,13 @@ struct Checker {
     std::int32_t add(Node n);
     std::int32_t constant(const Span& span, Val v);
     std::int32_t service_literal(const std::string& name);  // interned service index
+    // Declared service groups (services.cpp): group name -> its members' interned indices.
+    std::unordered_map<std::string, std::vector<std::int32_t>> service_groups;
+    // When the policy declares services: E2016 (with did-you-mean) unless `name` is a
+    // declared service or group. Always true when it declares none.
+    bool require_service(const std::string& name, const Span& span);
+    // The interned indices `name` stands for: a group's members, else the one service.
+    std::vector<std::int32_t> service_indices(const std::string& name);
     std::size_t error_count() const { return errors_; }  // errors emitted, kept or not
     bool has_errors() const { return errors_ > 0; }
 
@@ -188,6 +195,11 @@ private:
 // Passes, in the order `check` runs them.
 void collect_symbols(Checker& c);          // names.cpp: duplicates, clashes, reserved
 void declare(Checker& c);                  // lower.cpp: the program's header and name tables
+void declare_services(Checker& c);         // services.cpp: services, groups (E2016, E2017)
+void check_weekly_on_one_off(Checker& c);  // services.cpp: W2009
+// Service names a condition requires through a top-level `service is X` or `service in [..]`
+// conjunct (a group's name as written); empty when none (the rule may apply to any service).
+void service_keys(const Expr& e, std::vector<std::string>& out);
 void check_header(Checker& c);             // outcomes.cpp
 void check_facts(Checker& c);              // definitions.cpp: fact types, defaults
 void check_tables(Checker& c);             // tables.cpp (fills table_types)

@@ -486,13 +486,39 @@ private:
 
     // The constant for a service named in a condition (interned: compared by index).
     Typed service_name(const Expr& e) {
+        const std::string& name = std::get<NameRef>(e.node).name;  // service_literal(e)
+        return service_constant(c_.service_literal(name), e.span);
+    }
+    Typed service_constant(std::int32_t index, const Span& span) {
         Val v;
         v.type = VType::Service;
-        const std::string& name = std::get<NameRef>(e.node).name;  // service_literal(e)
-        v.i = c_.service_literal(name);
-        c_.program.strings.push_back(name);
+        v.i = index;
+        c_.program.strings.push_back(c_.program.services[static_cast<std::size_t>(index)]);
         v.s = &c_.program.strings.back();
-        return {{TypeTag::Service, {}}, c_.constant(e.span, v)};
+        return {{TypeTag::Service, {}}, c_.constant(span, v)};
+    }
+    // The constants for a declared service or each member of a service group.
+    std::vector<std::int32_t> service_members(const Expr& e) {
+        std::vector<std::int32_t> out;
+        for (const std::int32_t index : c_.service_indices(std::get<NameRef>(e.node).name)) {
+            out.push_back(service_constant(index, e.span).node);
+        }
+        return out;
+    }
+    // `service is placements` for a group: membership in its members.
+    Typed service_group_test(const Expr& e, const Typed& service, const Expr& group, bool negated) {
+        const Type boolean{TypeTag::Bool, {}};
+        const std::vector<std::int32_t> members = service_members(group);
+        Node in;
+        in.op = Op::In;
+        in.type = VType::Bool;
+        in.a = service.node;
+        in.args_begin = static_cast<std::uint32_t>(c_.program.args.size());
+        in.args_count = static_cast<std::uint32_t>(members.size());
+        c_.program.args.insert(c_.program.args.end(), members.begin(), members.end());
+        in.span = e.span;
+        const Typed test{boolean, c_.add(in)};
+        return negated ? node(boolean, Op::Not, e.span, test.node) : test;
     }
 
     // E2101 (`service is "x"`) or E2113 (`service in ["x"]`): a service is a name, not text.
@@ -549,6 +575,10 @@ private:
                 return {boolean, -1};
             }
             if (declared_as_value(other)) return {boolean, -1};
+            if (!c_.require_service(*other.name(), other.span)) return {boolean, -1};
+            if (c_.service_groups.contains(*other.name())) {
+                return service_group_test(e, service, other, b.op == BinaryOp::Ne);
+            }
             const Typed named = service_name(other);
             return service_left ? node(boolean, comparison_op(b.op), e.span, service.node, named.node)
                                 : node(boolean, comparison_op(b.op), e.span, named.node, service.node);
@@ -757,6 +787,17 @@ private:
             if (call.args.empty()) return leaf(whole, Op::FundersAll, Dep::Outcome, e.span);
             c_.program.uses_funders_by_service = true;
             const std::string& service = std::get<NameRef>(call.args[0].node).name;
+            if (!c_.require_service(service, call.args[0].span)) return {whole, -1};
+            if (c_.service_groups.contains(service)) {
+                // INVARIANT: a group's Funders node lists service indices (not nodes) in args.
+                const std::vector<std::int32_t> members = c_.service_indices(service);
+                Typed t = leaf(whole, Op::Funders, Dep::Outcome, e.span, -1);
+                Node& n = c_.program.nodes[static_cast<std::size_t>(t.node)];
+                n.args_begin = static_cast<std::uint32_t>(c_.program.args.size());
+                n.args_count = static_cast<std::uint32_t>(members.size());
+                c_.program.args.insert(c_.program.args.end(), members.begin(), members.end());
+                return t;
+            }
             return leaf(whole, Op::Funders, Dep::Outcome, e.span, c_.service_literal(service));
         }
         c_.emit(Code::unknown_function, e.span, "unknown function `" + call.function + "`",
@@ -908,11 +949,11 @@ private:
                     ok = false;
                     continue;
                 }
-                if (declared_as_value(*member)) {
+                if (declared_as_value(*member) || !c_.require_service(*member->name(), member->span)) {
                     ok = false;
                     continue;
                 }
-                built.push_back(service_name(*member).node);
+                for (const std::int32_t m : service_members(*member)) built.push_back(m);
                 continue;
             }
             const Typed m = type(*member, &n.type);

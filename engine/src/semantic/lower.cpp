@@ -36,8 +36,8 @@ std::size_t slot_of(detail::CRule& r, std::size_t agency) {
     return r.agencies.size() - 1;
 }
 
-// Service names a condition requires through a top-level `service is X` or `service in [..]`
-// conjunct; empty when none (the rule may apply to any service).
+}  // namespace
+
 void service_keys(const Expr& e, std::vector<std::string>& out) {
     const Binary* binary = e.as<Binary>();
     if (binary != nullptr && binary->op == BinaryOp::And) {
@@ -64,6 +64,8 @@ void service_keys(const Expr& e, std::vector<std::string>& out) {
         out = std::move(keys);
     }
 }
+
+namespace {
 
 bool repeats(const Checker& c, const Ident& event) {
     const Symbol* symbol = c.value(event.name);
@@ -243,7 +245,9 @@ void service_index(Checker& c) {
         if (!condition) continue;
         std::vector<std::string> keys;
         service_keys(*condition, keys);
-        for (const std::string& k : keys) keyed[r].push_back(c.service_literal(k));
+        for (const std::string& k : keys) {
+            for (const std::int32_t s : c.service_indices(k)) keyed[r].push_back(s);
+        }
     }
     const std::size_t n = p.services.size();
     p.rules_for_service.assign(n, {});

@@ -238,6 +238,22 @@ private:
         return Value{true, Exact{static_cast<std::int64_t>(*ordinal), 0}, text};
     }
 
+    // The service group a name compared with `service` stands for, or nullptr.
+    const Service* group_of(const Expr& e) const {
+        if (e.name() == nullptr) return nullptr;
+        for (const Service& s : c_.module.services) {
+            if (s.group && s.id.name == *e.name()) return &s;
+        }
+        return nullptr;
+    }
+
+    // `service is placements`: `service in [its members]`.
+    static Dnf group_test(std::string subject, const Service& group, bool in) {
+        Literal lit{std::move(subject), in ? Rel::In : Rel::NotIn, true, {}};
+        for (const Ident& m : group.members) lit.values.push_back(Value{false, {}, m.name});
+        return std::vector<Term>{Term{lit}};
+    }
+
     Dnf comparison(const Binary& e, bool negated) const {
         Rel rel;
         switch (e.op) {
@@ -251,6 +267,12 @@ private:
         }
         const Expr& left = *e.left;
         const Expr& right = *e.right;
+        if ((rel == Rel::Eq || rel == Rel::Ne) && (is_service(left) || is_service(right))) {
+            const Service* group = group_of(is_service(left) ? right : left);
+            if (group != nullptr) {
+                return group_test(canonical(is_service(left) ? left : right), *group, (rel == Rel::Eq) != negated);
+            }
+        }
         const std::optional<Value> lv = is_service(left) ? std::nullopt : value_of(left, right);
         const std::optional<Value> rv = is_service(right) ? std::nullopt : value_of(right, left);
         if (negated) rel = negate(rel);
@@ -284,6 +306,11 @@ private:
         }
         Literal lit{canonical(*in.needle), negated ? Rel::NotIn : Rel::In, true, {}};
         for (const Expr* m : set.members) {
+            const Service* group = is_service(*in.needle) ? group_of(*m) : nullptr;
+            if (group != nullptr) {
+                for (const Ident& g : group->members) lit.values.push_back(Value{false, {}, g.name});
+                continue;
+            }
             const std::optional<Value> v = value_of(*m, *in.needle);
             if (!v) return std::nullopt;
             lit.values.push_back(*v);

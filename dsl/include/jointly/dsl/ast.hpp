@@ -241,6 +241,22 @@ struct Agency {
     Span span;
 };
 
+// The kind of line a declared service is bought as (`weekly`, `hourly`, `one_off`); `Any`
+// when the declaration does not say.
+enum class LineKindDecl { Any, OneOff, Weekly, Hourly };
+
+// `service respite "respite care" weekly`: a service with its display name and, optionally,
+// the kind of its lines. `service group placements: a, b` (`group` set) names several
+// declared services at once; a group has members and no display name or kind.
+struct Service {
+    Ident id;
+    std::string display_name;
+    LineKindDecl kind = LineKindDecl::Any;
+    bool group = false;
+    std::vector<Ident> members;
+    Span span;
+};
+
 struct Scale {
     Ident id;
     std::vector<Ident> levels;  // lowest first
@@ -470,6 +486,7 @@ struct Module {
     std::string file;  // as given to `parse`, for diagnostics
     Header header;
     std::vector<Agency> agencies;
+    std::vector<Service> services;  // services and service groups, in written order
     std::vector<Scale> scales;
     std::vector<Fact> facts;
     std::vector<Event> events;

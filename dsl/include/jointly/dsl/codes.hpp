@@ -69,6 +69,8 @@ enum class Category : std::uint8_t {
     X(reserved_name, "E2013", Error, Semantic, "a builtin name is declared") \
     X(definition_cycle, "E2014", Error, Semantic, "a definition refers to itself") \
     X(not_a_value, "E2015", Error, Semantic, "a name that is not a value is used as one") \
+    X(unknown_service, "E2016", Error, Semantic, "unknown service") \
+    X(duplicate_service, "E2017", Error, Semantic, "a service or service group declared twice") \
     X(compare_mismatch, "E2101", Error, Semantic, "comparing values of different types") \
     X(wrong_scale, "E2102", Error, Semantic, "a level from the wrong scale") \
     X(not_bool_operand, "E2103", Error, Semantic, "`and`, `or` or `not` on a value that is not true/false") \
@@ -145,6 +147,7 @@ enum class Category : std::uint8_t {
     X(pool_no_underspend_rule, "W2006", Warning, Semantic, "a pool that does not say who gets an underspend") \
     X(pool_contributor_undecided, "W2007", Warning, Semantic, "a contributor outside the agreement that does not say whether it shares an overspend") \
     X(overlap_cut_short, "W2008", Warning, Semantic, "the overlap analysis was cut short") \
+    X(weekly_amount_on_one_off, "W2009", Warning, Semantic, "a weekly cap or payment in a rule that can apply to one-off lines") \
     X(eval_overflow, "E3001", Error, Evaluation, "an amount too large to compute exactly") \
     X(eval_division_by_zero, "E3002", Error, Evaluation, "division by zero") \
     X(eval_lookup_outside, "E3003", Error, Evaluation, "`lookup` outside every row of a table") \
@@ -183,7 +186,9 @@ enum class Category : std::uint8_t {
     X(duplicate_key, "E4212", Error, CallerInput, "a key written twice in one object") \
     X(amount_too_large, "E4213", Error, CallerInput, "an amount over the maximum") \
     X(line_too_long, "E4214", Error, CallerInput, "a line longer than the limit") \
-    X(event_dates, "E4215", Error, CallerInput, "an event's dates: several for an event that does not repeat, one twice, or too many")
+    X(event_dates, "E4215", Error, CallerInput, "an event's dates: several for an event that does not repeat, one twice, or too many") \
+    X(undeclared_service, "E4216", Error, CallerInput, "a line's service that the policy does not declare") \
+    X(service_line_kind, "E4217", Error, CallerInput, "a line of another kind than its service is declared as")
 
 enum class Code : std::uint16_t {
 #define JOINTLY_CODE_ENUM(id, code, severity, category, title) id,

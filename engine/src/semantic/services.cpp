@@ -1,0 +1,114 @@
+// Declared services and service groups: `service respite "respite care" weekly`,
+// `service group placements: residential_placement, foster_placement`.
+//
+// A policy that declares no service accepts any service name (in conditions and in request
+// lines). Once it declares one, every service it names must be declared (E2016) and a
+// request line's service must be too (E4216, request_check.cpp).
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+
+#include "context.hpp"
+
+namespace jointly::engine::semantic {
+namespace {
+
+std::vector<std::string> declared_names(const Checker& c) {
+    std::vector<std::string> out;
+    if (!c.suggesting()) return out;
+    for (const Service& s : c.module.services) out.push_back(s.id.name);
+    return out;
+}
+
+}  // namespace
+
+void declare_services(Checker& c) {
+    ProgramImpl& p = c.program;
+    std::unordered_set<std::string> seen;
+    auto first_time = [&](const Service& s) {
+        if (seen.insert(s.id.name).second) return true;
+        c.emit(Code::duplicate_service, s.id.span,
+               std::string(s.group ? "service group" : "service") + " `" + s.id.name + "` is declared twice",
+               "a service and a service group share one set of names: rename or remove one");
+        return false;
+    };
+    // Services first: their interned indices are 0 .. declared_services - 1.
+    for (const Service& s : c.module.services) {
+        if (s.group || !first_time(s)) continue;
+        c.service_literal(s.id.name);
+        p.service_display.push_back(s.display_name);
+        p.service_kinds.push_back(s.kind);
+    }
+    p.declared_services = p.service_display.size();
+    for (const Service& s : c.module.services) {
+        if (!s.group || !first_time(s)) continue;
+        std::vector<std::int32_t>& members = c.service_groups[s.id.name];
+        for (const Ident& m : s.members) {
+            const bool is_service = std::any_of(c.module.services.begin(), c.module.services.end(),
+                                                [&](const Service& d) { return !d.group && d.id.name == m.name; });
+            if (!is_service) {
+                std::string help = c.suggestion(m.name, declared_names(c));
+                if (help.empty()) help = "declare it, e.g. `service " + m.name + " \"display name\"`";
+                c.emit(Code::unknown_service, m.span, "unknown service `" + m.name + "` in service group `" +
+                                                          s.id.name + "`", help);
+                continue;
+            }
+            members.push_back(c.service_literal(m.name));
+        }
+    }
+}
+
+void check_weekly_on_one_off(Checker& c) {
+    const ProgramImpl& p = c.program;
+    if (p.declared_services == 0) return;
+    for (const Rule& r : c.module.rules) {
+        const Span* weekly = nullptr;
+        if (r.fixed && r.fixed->per == Per::Week) weekly = &r.fixed->span;
+        for (const Cap& cap : r.caps) {
+            if (weekly == nullptr && cap.per == Per::Week) weekly = &cap.span;
+        }
+        if (weekly == nullptr) continue;
+        std::vector<std::string> keys;
+        if (r.condition) service_keys(*r.condition, keys);
+        std::vector<std::int32_t> served;
+        for (const std::string& k : keys) {
+            for (const std::int32_t s : c.service_indices(k)) served.push_back(s);  // undeclared: E2016
+        }
+        if (keys.empty()) {
+            for (std::size_t s = 0; s < p.declared_services; ++s) served.push_back(static_cast<std::int32_t>(s));
+        }
+        std::string one_off;
+        for (const std::int32_t s : served) {
+            const auto i = static_cast<std::size_t>(s);
+            if (i < p.declared_services && (p.service_kinds[i] == LineKindDecl::Any || p.service_kinds[i] == LineKindDecl::OneOff)) {
+                one_off = p.services[i];
+                break;
+            }
+        }
+        if (one_off.empty()) continue;
+        c.emit(Code::weekly_amount_on_one_off, *weekly,
+               "rule `" + r.id.name + "` has a weekly amount but can apply to `" + one_off +
+                   "`, which is not declared `weekly` or `hourly`: a one-off line counts as one day, so £7 a week allows £1 on it",
+               "declare the service's kind (`service " + one_off + " \"...\" weekly`) or use `per line`");
+    }
+}
+
+bool Checker::require_service(const std::string& name, const Span& span) {
+    if (module.services.empty()) return true;
+    if (service_groups.contains(name)) return true;
+    for (const Service& s : module.services) {
+        if (!s.group && s.id.name == name) return true;
+    }
+    std::string help = suggestion(name, declared_names(*this));
+    if (help.empty()) help = "declare it, e.g. `service " + name + " \"display name\"`";
+    emit(Code::unknown_service, span, "unknown service `" + name + "`", help);
+    return false;
+}
+
+std::vector<std::int32_t> Checker::service_indices(const std::string& name) {
+    const auto group = service_groups.find(name);
+    if (group != service_groups.end()) return group->second;
+    return {service_literal(name)};
+}
+
+}  // namespace jointly::engine::semantic
