@@ -31,6 +31,28 @@ AgencyAmounts& place(AmountsMap& map, std::vector<AmountsMap::node_type>& pool, 
     return map.insert(std::move(node)).position->second;
 }
 
+// Puts `cx` on the segment `a` of `line` (for `service`, `age` and line placeholders) and
+// gives the hole values of a reason there; leave_line() undoes it.
+HoleValues enter_segment(EvalContext& cx, const HoleValues& base, const Line& line, const AllocRec& a,
+                         const CRule& rule) {
+    cx.in_line = true;
+    cx.service = a.service;
+    cx.service_name = &line.service;
+    cx.segment_from = a.from;
+    HoleValues h = base;
+    h.line = &line;
+    h.alloc = &a;
+    h.rule = &rule;
+    return h;
+}
+
+void leave_line(EvalContext& cx) {
+    cx.in_line = false;
+    cx.service = -1;
+    cx.service_name = nullptr;
+    cx.segment_from.reset();
+}
+
 void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d,
                  const HoleValues& base, Refill<std::string>& explanation) {
     d.allocations.reserve(w.allocs.size());
@@ -52,14 +74,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
             out.shares.emplace_back(p.schema.agencies[rule.agencies[s]].id, parts[s]);
         }
-        cx.in_line = true;
-        cx.service = a.service;
-        cx.service_name = &line.service;
-        cx.segment_from = a.from;
-        HoleValues h = base;
-        h.line = &line;
-        h.alloc = &a;
-        h.rule = &rule;
+        HoleValues h = enter_segment(cx, base, line, a, rule);
         h.parts = parts;
         if (rule.reason_fixed) {
             out.reason = rule.reason_text;
@@ -70,10 +85,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         allocation_sentence(explanation.next(), p, line, a, rule, parts, out.reason);
     }
     allocations.finish();
-    cx.in_line = false;
-    cx.service = -1;
-    cx.service_name = nullptr;
-    cx.segment_from.reset();
+    leave_line(cx);
 }
 
 // The outcome rule's reason, or `fallback` when it has none, then its clause:
@@ -106,20 +118,9 @@ std::string line_reason(const ProgramImpl& p, const Line& line, const IssueRec& 
     a.to = rec.to;
     a.days = rec.days;
     a.cost = rec.cost;
-    cx.in_line = true;
-    cx.service = a.service;
-    cx.service_name = &line.service;
-    cx.segment_from = a.from;
-    HoleValues h = base;
-    h.line = &line;
-    h.alloc = &a;
-    h.rule = &rule;
     std::string out;
-    fill(out, rule.reason, cx, h);
-    cx.in_line = false;
-    cx.service = -1;
-    cx.service_name = nullptr;
-    cx.segment_from.reset();
+    fill(out, rule.reason, cx, enter_segment(cx, base, line, a, rule));
+    leave_line(cx);
     return out;
 }
 

@@ -253,10 +253,17 @@ std::vector<std::string> compare_decision(const engine::Decision& d, const nlohm
     }
     if (e.contains("reasons")) {
         for (const auto& r : e["reasons"]) {
+            // As `jointly test` reads it: the outcome reasons, the explanation, each allocation's
+            // reason and each issue's message.
             const std::string needle = r.get<std::string>();
-            const bool found = std::any_of(d.outcome_reasons.begin(), d.outcome_reasons.end(),
-                                           [&](const std::string& s) { return s.find(needle) != std::string::npos; });
-            if (!found) out.push_back("reasons: no outcome reason mentions \"" + needle + "\"");
+            std::vector<const std::string*> texts;
+            for (const std::string& s : d.outcome_reasons) texts.push_back(&s);
+            for (const std::string& s : d.explanation) texts.push_back(&s);
+            for (const auto& a : d.allocations) texts.push_back(&a.reason);
+            for (const auto& i : d.issues) texts.push_back(&i.message);
+            const bool found = std::any_of(texts.begin(), texts.end(),
+                                           [&](const std::string* s) { return s->find(needle) != std::string::npos; });
+            if (!found) out.push_back("reasons: no reason or explanation mentions \"" + needle + "\"");
         }
     }
     return out;
