@@ -41,7 +41,7 @@ enum class Dep : std::uint8_t { Const = 0, Request = 1, Line = 2, Segment = 3, O
 enum class Op : std::uint8_t {
     Const, Fact, Let, Threshold, Event, Service, Total, Age,
     Not, Neg, And, Or, Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div,
-    Count, CountAtLeast, Lookup, TotalOf, Funders, FundersAll, In, InList,
+    Count, CountAtLeast, Lookup, TotalOf, Funders, FundersAll, JointlyFunded, In, InList,
     YearlyTotal, YearlyTotalOf,  // the largest financial year's total (of agency `index`)
     AsOf,              // the request's `as_of`
     DateShift,         // date `a` moved by `index` days (`scale` 0) or calendar months (`scale` 1)

@@ -31,6 +31,20 @@ AgencyAmounts& place(AmountsMap& map, std::vector<AmountsMap::node_type>& pool, 
     return map.insert(std::move(node)).position->second;
 }
 
+// How many lines have a segment that more than one agency pays a part of.
+std::int64_t jointly_funded_lines(const ProgramImpl& p, const Request& r, const Work& w) {
+    std::vector<bool> joint(r.lines.size(), false);
+    for (const AllocRec& a : w.allocs) {
+        const std::size_t slots = p.rules[static_cast<std::size_t>(a.rule)].agencies.size();
+        std::size_t payers = 0;
+        for (std::size_t s = 0; s < slots; ++s) {
+            if (w.parts[a.parts_begin + s] != Money()) ++payers;
+        }
+        if (payers > 1) joint[a.line] = true;
+    }
+    return static_cast<std::int64_t>(std::count(joint.begin(), joint.end(), true));
+}
+
 // Puts `cx` on the segment `a` of `line` (for `service`, `age` and line placeholders) and
 // gives the hole values of a reason there; leave_line() undoes it.
 HoleValues enter_segment(EvalContext& cx, const HoleValues& base, const Line& line, const AllocRec& a,
@@ -186,6 +200,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     od.by_agency = &w.by_agency;
     od.by_service_agency = p.uses_funders_by_service ? &w.by_service_agency : nullptr;
     od.by_year_agency = &w.fy_amounts;
+    od.jointly_funded_lines = jointly_funded_lines(p, r, w);
     cx.outcome = &od;
     cx.in_line = false;
     cx.segment_from.reset();

@@ -258,6 +258,11 @@ Val eval(EvalContext& cx, std::int32_t index) {
             }
             return make_ratio(VType::Money,
                               (*cx.outcome->by_agency)[static_cast<std::size_t>(n.index)].as_ratio());
+        case Op::JointlyFunded:
+            if (cx.outcome == nullptr) {
+                fail(codes::kNotAvailable, "`jointly_funded` is known only once the package is split", n.span);
+            }
+            return make_ratio(VType::Number, Ratio::whole(cx.outcome->jointly_funded_lines));
         case Op::FundersAll:
         case Op::Funders: {
             if (cx.outcome == nullptr) {

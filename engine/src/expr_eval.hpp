@@ -29,6 +29,8 @@ struct OutcomeData {
     // Parts summed per (financial year, agency index), flattened year-major, years in no
     // particular order: for `yearly total`.
     const std::vector<Money>* by_year_agency = nullptr;
+    // Lines with a segment that more than one agency pays a part of: `jointly_funded()`.
+    std::int64_t jointly_funded_lines = 0;
 };
 
 // The state one evaluation reads. Lets and thresholds that depend only on the request are

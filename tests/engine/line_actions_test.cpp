@@ -184,5 +184,78 @@ TEST(LineActions, OrdinaryRuleAppliesWhenTheExceptionDoesNot) {
     EXPECT_EQ(share_of(dec.by_agency, "social_care"), m("500.00"));
 }
 
+// `jointly_funded()`: lines with a segment two agencies each pay a part of. Placement 50/50
+// (1,000.00: 500.00 / 500.00) counts; personal care 100% social care does not; therapy
+// paid by health up to its cap of 35.00 a week (10 days: 50.00) with the excess to social
+// care (100.00 - 50.00) counts. With funders() > 1 the therapy line alone would not be told
+// apart from two lines each paid by one agency.
+constexpr const char* kJointly = R"(
+policy jf "Jointly funded"
+  version "1"
+  effective from 2025-04-01
+
+agency health "NHS"
+agency social_care "Social Care"
+
+rule placement
+  when service is residential_placement
+  split health 50%, social_care 50%
+
+rule care
+  when service is personal_care
+  split social_care 100%
+
+rule therapy
+  when service is therapy
+  split health 100%
+  cap health at £35 per week, excess to social_care
+
+rule equipment
+  when service is equipment
+  split health 100%
+
+let joint_lines = jointly_funded()
+
+refer to "Multi-agency panel" when jointly_funded() > 0
+  because "{joint_lines} line(s) are jointly funded"
+)";
+
+TEST(JointlyFunded, CountsLinesTwoAgenciesPayAPartOf) {
+    const auto program = compile_ok(kJointly);
+    ASSERT_TRUE(program);
+    Request r = base();
+    r.lines = {weekly("rp", "residential_placement", "700.00", "2025-06-01", "2025-06-10"),
+               weekly("pc", "personal_care", "70.00", "2025-06-01", "2025-06-30"),
+               weekly("th", "therapy", "70.00", "2025-06-01", "2025-06-10")};
+    const Decision dec = decide(*program, r);
+    EXPECT_EQ(dec.outcome, Outcome::Refer);
+    ASSERT_EQ(dec.outcome_reasons.size(), 1U);
+    EXPECT_EQ(dec.outcome_reasons[0], "2 line(s) are jointly funded");
+    EXPECT_EQ(share_of(dec.by_line.at("th"), "health"), m("50.00"));
+    EXPECT_EQ(share_of(dec.by_line.at("th"), "social_care"), m("50.00"));
+}
+
+// Health pays the equipment and social care the personal care: two funders, no line jointly
+// funded, approved.
+TEST(JointlyFunded, TwoAgenciesOnDifferentLinesIsNotJointFunding) {
+    const auto program = compile_ok(kJointly);
+    ASSERT_TRUE(program);
+    Request r = base();
+    r.lines = {one_off("eq", "equipment", "150.00", "2025-06-05"),
+               weekly("pc", "personal_care", "70.00", "2025-06-01", "2025-06-30")};
+    const Decision dec = decide(*program, r);
+    EXPECT_EQ(dec.outcome, Outcome::Approve);
+}
+
+TEST(JointlyFunded, OnlyInOutcomesAndWithoutArguments) {
+    const std::string head = "policy jf \"J\"\n  version \"1\"\n  effective from 2025-04-01\nagency health \"NHS\"\n";
+    const auto in_rule = engine::compile(head + "rule r\n  when jointly_funded() > 0\n  split health 100%\n", "t.jf");
+    EXPECT_FALSE(in_rule.program);
+    const auto with_argument =
+        engine::compile(head + "rule r\n  split health 100%\nrefer to \"P\" when jointly_funded(health) > 0\n", "t.jf");
+    ASSERT_FALSE(with_argument.program);
+    EXPECT_EQ(dsl::code_text(with_argument.diagnostics.front().code), "E2012");
+}
+
 }  // namespace
 }  // namespace jointly::testing

@@ -776,6 +776,16 @@ private:
             if (!c_.require_agency(Ident{agency, call.args[0].span}, true)) return {money, -1};
             return leaf(money, Op::TotalOf, Dep::Outcome, e.span, agency_index(agency));
         }
+        if (call.function == "jointly_funded") {
+            needs_total(e, "`jointly_funded()`");
+            const Type whole{TypeTag::Whole, {}};
+            const Builtin& jointly = builtin("jointly_funded", BuiltinForm::Call);
+            if (!jointly.accepts(call.args.size())) {
+                wrong_arguments(jointly, e.span);
+                return {whole, -1};
+            }
+            return leaf(whole, Op::JointlyFunded, Dep::Outcome, e.span);
+        }
         if (call.function == "funders") {
             needs_total(e, "`funders(...)`");
             const Type whole{TypeTag::Whole, {}};

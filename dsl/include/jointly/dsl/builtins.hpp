@@ -30,7 +30,7 @@ struct Builtin {
     bool reserved() const { return form == BuiltinForm::Name || form == BuiltinForm::Placeholder; }
 };
 
-inline constexpr std::array<Builtin, 13> kBuiltins{{
+inline constexpr std::array<Builtin, 14> kBuiltins{{
     {"count", BuiltinForm::Call, 2, 2, "a map and a level, e.g. `count(dst, severe)`",
      "how many domains of a `map of` fact are at a level (or `at least` it)"},
     {"lookup", BuiltinForm::Call, 2, 2, "a table and a whole number, e.g. `lookup(band, points)`",
@@ -39,6 +39,8 @@ inline constexpr std::array<Builtin, 13> kBuiltins{{
      "in outcomes: that agency's part of the package"},
     {"funders", BuiltinForm::Call, 0, 1, "at most one service, e.g. `funders(personal_care)`",
      "in outcomes: how many agencies pay for the service (or for anything)"},
+    {"jointly_funded", BuiltinForm::Call, 0, 0, "no arguments, e.g. `jointly_funded() > 0`",
+     "in outcomes: how many lines have a segment that more than one agency pays a part of"},
     {"yearly total", BuiltinForm::Phrase, 0, 1, "at most one agency, e.g. `yearly total(health)`",
      "in outcomes: the package's (or the agency's) largest total in one financial year"},
     {"academic_year_end", BuiltinForm::Call, 1, 1, "one date, e.g. `academic_year_end(date_of_birth + 25 years)`",
