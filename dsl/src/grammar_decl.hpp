@@ -373,8 +373,8 @@ auto const regardless_def = node(clause("regardless", RuleClause::regardless_of_
 // that may follow the rule has `ref` or `when` after the authority.
 auto const line_action_def =
     node(clause("refuse", RuleClause::refuse)[value_to<&LineAction::kind, RuleAction::Refuse>] |
-         (&(kw("refer") >> kw("to") >> quoted >> !(kw("ref") | kw("when"))) >>
-          clause("refer", RuleClause::refer)[value_to<&LineAction::kind, RuleAction::Refer>] > kw("to") >
+         ((&(kw("refer") >> kw("to") >> quoted >> !(kw("ref") | kw("when"))) >>
+           clause("refer", RuleClause::refer)[value_to<&LineAction::kind, RuleAction::Refer>]) > kw("to") >
           quoted[text_to<&LineAction::authority, &LineAction::authority_span>]));
 auto const excepted = name("the name of the rule it is an exception to");
 auto const rule_decl_def =
