@@ -51,10 +51,12 @@ void cut_stretches(EvalContext& cx, const CRule& rule, const WindowRange& range,
         }
         if (holds) cuts.push_back(d);
     };
-    for (const Stretch& s : range.stretches) {
-        if (s.from > to) break;
-        edge(s.from);
-        edge(s.to);
+    // Stretches are disjoint and ascending: start at the first that ends after `from`.
+    auto it = std::upper_bound(range.stretches.begin(), range.stretches.end(), from,
+                               [](Date d, const Stretch& s) { return d < s.to; });
+    for (; it != range.stretches.end() && it->from <= to; ++it) {
+        edge(it->from);
+        edge(it->to);
     }
 }
 
