@@ -339,13 +339,8 @@ void decode_events(const json& body, const engine::Schema& schema, engine::Reque
             }
             continue;
         }
-        // A repeating event: a list of dates, each once (checked when the request is bound).
-        if (value.size() > engine::kMaxEventDates) {
-            p.add(ec::kEventDates, path.str(),
-                  "event `" + key + "` has " + std::to_string(value.size()) + " dates; the limit is " +
-                      std::to_string(engine::kMaxEventDates));
-            continue;
-        }
+        // A repeating event: a list of dates. How many, and each once, is checked when the
+        // request is bound (E4215), as for a request built without JSON.
         std::vector<engine::Date> dates;
         for (std::size_t k = 0; k < value.size(); ++k) {
             if (auto d = read_date(value[k], Path(path, k), p)) dates.push_back(*d);
