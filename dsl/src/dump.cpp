@@ -58,6 +58,11 @@ public:
         header(m.header);
         for (Agency const& a : m.agencies)
             line(0, "agency " + a.id.name + " " + quote(a.display_name));
+        for (AgencyGroup const& g : m.agency_groups) {
+            std::string t = "agency group " + g.id.name;
+            for (Ident const& member : g.members) t += " " + member.name;
+            line(0, t);
+        }
         for (Service const& s : m.services) {
             std::string t = (s.group ? "service group " : "service ") + s.id.name;
             if (!s.group) t += " " + quote(s.display_name);
@@ -137,6 +142,11 @@ private:
         case TypeKind::Date: return "date";
         case TypeKind::Text: return "text";
         case TypeKind::TextList: return "list_of_text";
+        case TypeKind::Agency: {
+            std::string out = "agency";
+            for (Ident const& a : t.agencies) out += " " + a.name;
+            return out;
+        }
         case TypeKind::Level: return "level " + t.scale.name;
         case TypeKind::LevelMap: return "map " + t.scale.name;
         }

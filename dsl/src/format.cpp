@@ -214,6 +214,13 @@ std::vector<Unit> units_of(Module const& m) {
         u.lines.push_back(make_line("agency " + a.id.name + " " + u.agency_name, a.span));
         units.push_back(std::move(u));
     }
+    for (AgencyGroup const& g : m.agency_groups) {
+        Unit u = unit_of(13, g.span);
+        std::string t = "agency group " + g.id.name + ":";
+        for (std::size_t i = 0; i < g.members.size(); ++i) t += (i > 0 ? ", " : " ") + g.members[i].name;
+        u.lines.push_back(make_line(t, g.span));
+        units.push_back(std::move(u));
+    }
     for (Service const& s : m.services) {
         Unit u = unit_of(12, s.span);
         u.lines.push_back(make_line(service_text(s), s.span));
@@ -238,6 +245,10 @@ std::vector<Unit> units_of(Module const& m) {
         case TypeKind::Date: t += "date"; break;
         case TypeKind::Text: t += "text"; break;
         case TypeKind::TextList: t += "list of text"; break;
+        case TypeKind::Agency:
+            t += "agency in";
+            for (std::size_t i = 0; i < f.type.agencies.size(); ++i) t += (i > 0 ? ", " : " ") + f.type.agencies[i].name;
+            break;
         case TypeKind::Level: t += f.type.scale.name; break;
         case TypeKind::LevelMap: t += "map of " + f.type.scale.name; break;
         }

@@ -50,6 +50,7 @@ struct effective_class {};
 struct agreed_class {};
 struct rounding_class {};
 struct agency_class {};
+struct agency_group_class {};
 struct service_class {};
 struct scale_class {};
 struct type_class {};
@@ -113,11 +114,12 @@ x3::rule<effective_class, Effective> const effective =
 x3::rule<agreed_class, Agreed> const agreed = "`by` and the agencies that agreed";
 x3::rule<rounding_class, Spanned<Rounding>> const rounding = "`half_up` or `half_even`";
 x3::rule<agency_class, Agency> const agency = "an agency";
+x3::rule<agency_group_class, AgencyGroup> const agency_group = "an agency group";
 x3::rule<service_class, Service> const service = "a service";
 x3::rule<scale_class, Scale> const scale = "a scale";
 x3::rule<type_class, TypeRef> const type =
     "a type (`bool`, `whole`, `decimal`, `money`, `date`, `text`, `list of text`, a scale's "
-    "name, or `map of` a scale's name)";
+    "name, `map of` a scale's name, or `agency in` the agencies it may name)";
 x3::rule<fact_class, Fact> const fact = "a fact";
 x3::rule<event_class, Event> const event = "an event";
 x3::rule<let_class, Let> const let = "a definition";
@@ -282,6 +284,12 @@ auto const agency_def =
          name("the agency's id, like `health`")[assign_to<&Agency::id>] >
          described("the agency's display name in quotes, like \"NHS Northshire ICB\"",
                    quoted)[text_to<&Agency::display_name>]);
+// `agency group health: icb_north, icb_south` (read before `agency`, which it starts like)
+auto const agency_member = name("a declared agency's name");
+auto const agency_group_def =
+    node((kw("agency") >> kw("group") >> name_soft("")[assign_to<&AgencyGroup::id>] >> colon)
+             [begin_decl{nullptr, DeclKind::Agency}] >
+         agency_member[push_to<&AgencyGroup::members>] > *(sym(",") > agency_member[push_to<&AgencyGroup::members>]));
 auto const service_member = name("a declared service's name");
 auto const line_kind = kw("weekly")[value_to<&Service::kind, LineKindDecl::Weekly>] |
                        kw("hourly")[value_to<&Service::kind, LineKindDecl::Hourly>] |
@@ -306,6 +314,8 @@ auto const type_def =
          kw("date")[value_to<&TypeRef::kind, TypeKind::Date>] |
          kw("text")[value_to<&TypeRef::kind, TypeKind::Text>] |
          (kw("list") > kw("of") > kw("text"))[value_to<&TypeRef::kind, TypeKind::TextList>] |
+         (kw("agency")[value_to<&TypeRef::kind, TypeKind::Agency>] > described("`in` and the agencies the fact may name", kw("in")) >
+          agency_member[push_to<&TypeRef::agencies>] > *(sym(",") > agency_member[push_to<&TypeRef::agencies>])) |
          (kw("map") > kw("of") > name("a scale's name"))[set_map] | name_soft("")[set_level]);
 auto const fact_def =
     node(kw("fact")[begin_decl{nullptr, DeclKind::Fact}] >
@@ -440,14 +450,14 @@ auto const pool_def = node(kw("pool")[begin_decl{&kPoolClauses, DeclKind::Pool}]
 // ---- the file
 auto const policy_file_def =
     node(header[assign_to<&Module::header>] >
-         *(agency[push_to<&Module::agencies>] | service[push_to<&Module::services>] | scale[push_to<&Module::scales>] |
+         *(agency_group[push_to<&Module::agency_groups>] | agency[push_to<&Module::agencies>] | service[push_to<&Module::services>] | scale[push_to<&Module::scales>] |
            fact[push_to<&Module::facts>] | event[push_to<&Module::events>] |
            let[push_to<&Module::lets>] | eligible[push_to<&Module::thresholds>] |
            table[push_to<&Module::tables>] | rule_decl[push_to<&Module::rules>] |
            decline[push_to<&Module::outcomes>] | refer[push_to<&Module::outcomes>] |
            pool[push_to<&Module::pools>]) > end_of_file);
 
-BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, service, scale, type, fact, event, let,
+BOOST_SPIRIT_DEFINE(header, effective, agreed, rounding, agency, agency_group, service, scale, type, fact, event, let,
                     eligible, row, table, window, unit, bound, per, fixed, share, split, cap)
 BOOST_SPIRIT_DEFINE(amount)
 BOOST_SPIRIT_DEFINE(regardless, line_action, rule_decl, decline, refer, contribution, sharing, basis, overspend,

@@ -213,6 +213,12 @@ struct CPool {
     std::optional<Ratio> tolerance;  // fraction of the budget
 };
 
+// `agency group health: icb_north, icb_south`
+struct CAgencyGroup {
+    std::string name;
+    std::vector<std::size_t> members;  // agency indices, in written order
+};
+
 // What a Program holds: the header, the declarations and the compiled rules.
 // INVARIANT: immutable after the semantic pass (engine::check) returns; every index is in range.
 class ProgramImpl {
@@ -221,6 +227,12 @@ public:
     std::optional<Date> effective_from_, effective_to_;
     Schema schema;  // agencies in the order every agency index below refers to
     std::vector<std::string> agency_pays;  // "<display name> pays ", per agency
+    // Facts that pick an agency (`fact icb: agency in a, b`), as fact indices. A rule's slot
+    // (CRule::agencies) and a total's node hold an agency *reference*: an agency index, or
+    // schema.agencies.size() + k for the k-th of these facts, whose request value it means
+    // (`concrete_agency`).
+    std::vector<std::int32_t> agency_facts;
+    std::vector<CAgencyGroup> agency_groups;
     std::vector<std::string> pool_names_;
     dsl::Module module_;
 
@@ -267,5 +279,13 @@ public:
     // Index of a declared agency, or -1.
     std::int32_t agency_index(std::string_view name) const;
 };
+
+// The agency an agency reference means for the request whose bound facts are `facts` (a fact
+// that picks an agency holds the agency's index in `i`).
+inline std::size_t concrete_agency(const ProgramImpl& p, const Val* facts, std::size_t ref) {
+    const std::size_t agencies = p.schema.agencies.size();
+    if (ref < agencies) return ref;
+    return static_cast<std::size_t>(facts[p.agency_facts[ref - agencies]].i);
+}
 
 }  // namespace jointly::engine::detail

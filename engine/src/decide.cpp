@@ -86,7 +86,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         out.shares.clear();
         out.shares.reserve(rule.agencies.size());
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
-            out.shares.emplace_back(p.schema.agencies[rule.agencies[s]].id, parts[s]);
+            out.shares.emplace_back(p.schema.agencies[concrete_agency(p, w.facts.data(), rule.agencies[s])].id, parts[s]);
         }
         HoleValues h = enter_segment(cx, base, line, a, rule);
         h.parts = parts;
@@ -96,7 +96,7 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
             out.reason.clear();
             fill(out.reason, rule.reason, cx, h);
         }
-        allocation_sentence(explanation.next(), p, line, a, rule, parts, out.reason);
+        allocation_sentence(explanation.next(), p, w.facts.data(), line, a, rule, parts, out.reason);
     }
     allocations.finish();
     leave_line(cx);
@@ -179,6 +179,13 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         d.by_agency[a].second = w.by_agency[a];
     }
     d.total = total;
+    d.by_agency_group.resize(p.agency_groups.size());
+    for (std::size_t g = 0; g < p.agency_groups.size(); ++g) {
+        Money sum;
+        for (const std::size_t a : p.agency_groups[g].members) sum += w.by_agency[a];
+        d.by_agency_group[g].first = p.agency_groups[g].name;
+        d.by_agency_group[g].second = sum;
+    }
     d.referred_to.clear();
     recycle(d.by_financial_year, w.map_nodes);
     recycle(d.by_line, w.map_nodes);

@@ -88,6 +88,10 @@ private:
     void add_issue(IssueKind kind, std::uint32_t li, Date from, Date to, Money cost,
                    const std::int32_t* rules, std::size_t count);
     std::uint32_t fy_offset(Date from);
+    // The agency that pays the rule's slot in this request.
+    std::size_t payer(const CRule& rule, std::size_t slot) const {
+        return concrete_agency(p_, w_.facts.data(), rule.agencies[slot]);
+    }
 
     const ProgramImpl& p_;
     const Request& r_;
@@ -416,7 +420,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
         rest -= amount;
         if (state != nullptr) state->fixed_paid += amount;
         if (step != nullptr) {
-            step->detail.push_back("fixed: " + p_.schema.agencies[rule.agencies[f.slot]].id + " pays " +
+            step->detail.push_back("fixed: " + p_.schema.agencies[payer(rule, f.slot)].id + " pays " +
                                    amount.to_string() + " first");
         }
     }
@@ -442,17 +446,17 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
         if (parts[cap.slot] <= limit) continue;
         const Money excess = parts[cap.slot] - limit;
         parts[cap.slot] = limit;
-        const std::string& capped = p_.schema.agencies[rule.agencies[cap.slot]].id;
+        const std::string& capped = p_.schema.agencies[payer(rule, cap.slot)].id;
         if (cap.excess_slot) {
             parts[*cap.excess_slot] += excess;
             if (step != nullptr) {
                 step->detail.push_back("cap: " + capped + " limited to " + limit.to_string() + "; " +
                                        excess.to_string() + " to " +
-                                       p_.schema.agencies[rule.agencies[*cap.excess_slot]].id);
+                                       p_.schema.agencies[payer(rule, *cap.excess_slot)].id);
             }
         } else {
             add_issue(IssueKind::CapExcess, li, from, to, excess, &r, 1);
-            w_.issues.back().agency = static_cast<std::int32_t>(rule.agencies[cap.slot]);
+            w_.issues.back().agency = static_cast<std::int32_t>(payer(rule, cap.slot));
             w_.issues.back().limit = limit;
             if (step != nullptr) {
                 step->detail.push_back("cap: " + capped + " limited to " + limit.to_string() + "; " +
@@ -467,7 +471,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     const std::size_t agencies = p_.schema.agencies.size();
     const std::uint32_t fy = fy_offset(from);
     for (std::size_t s = 0; s < slots; ++s) {
-        const std::size_t a = rule.agencies[s];
+        const std::size_t a = payer(rule, s);
         w_.by_agency[a] += parts[s];
         w_.fy_amounts[fy + a] += parts[s];
         w_.by_line[li * agencies + a] += parts[s];
@@ -478,7 +482,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     if (step != nullptr) {
         std::string d = "cost " + cost.to_string() + " for " + std::to_string(days) + " days:";
         for (std::size_t s = 0; s < slots; ++s) {
-            d += " " + p_.schema.agencies[rule.agencies[s]].id + " " + parts[s].to_string();
+            d += " " + p_.schema.agencies[payer(rule, s)].id + " " + parts[s].to_string();
         }
         step->detail.push_back(std::move(d));
     }

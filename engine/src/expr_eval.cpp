@@ -256,8 +256,17 @@ Val eval(EvalContext& cx, std::int32_t index) {
             if (cx.outcome == nullptr) {
                 fail(codes::kNotAvailable, "`total` is known only once the package is split", n.span);
             }
+            if (n.index < 0) {  // an agency group: its members' agency indices in args
+                Money sum;
+                for (std::uint32_t k = 0; k < n.args_count; ++k) {
+                    sum += (*cx.outcome->by_agency)[static_cast<std::size_t>(prog(cx).args[n.args_begin + k])];
+                }
+                return make_ratio(VType::Money, sum.as_ratio());
+            }
             return make_ratio(VType::Money,
-                              (*cx.outcome->by_agency)[static_cast<std::size_t>(n.index)].as_ratio());
+                              (*cx.outcome->by_agency)[concrete_agency(prog(cx), cx.facts,
+                                                                       static_cast<std::size_t>(n.index))]
+                                  .as_ratio());
         case Op::JointlyFunded:
             if (cx.outcome == nullptr) {
                 fail(codes::kNotAvailable, "`jointly_funded` is known only once the package is split", n.span);
@@ -298,8 +307,12 @@ Val eval(EvalContext& cx, std::int32_t index) {
             Money largest;
             for (std::size_t offset = 0; offset + agencies <= years.size() && agencies > 0; offset += agencies) {
                 Money year;
-                if (n.op == Op::YearlyTotalOf) {
-                    year = years[offset + static_cast<std::size_t>(n.index)];
+                if (n.op == Op::YearlyTotalOf && n.index < 0) {  // an agency group, as for TotalOf
+                    for (std::uint32_t k = 0; k < n.args_count; ++k) {
+                        year += years[offset + static_cast<std::size_t>(prog(cx).args[n.args_begin + k])];
+                    }
+                } else if (n.op == Op::YearlyTotalOf) {
+                    year = years[offset + concrete_agency(prog(cx), cx.facts, static_cast<std::size_t>(n.index))];
                 } else {
                     for (std::size_t a = 0; a < agencies; ++a) year += years[offset + a];
                 }

@@ -56,6 +56,7 @@ std::string expected(const CFact& f, const ProgramImpl& p) {
         case dsl::TypeKind::Level: return "a level of `" + scale + "`";
         case dsl::TypeKind::LevelMap: return "a map of levels of `" + scale + "`";
         case dsl::TypeKind::TextList: return "a list of text";
+        case dsl::TypeKind::Agency: return "the id of an agency, as text";
     }
     return "a value";
 }
@@ -91,8 +92,35 @@ std::optional<Val> checked(const CFact& f, const Value& v) {
         case dsl::TypeKind::TextList:
             if (std::holds_alternative<TextList>(v)) return to_val(v);
             break;
+        case dsl::TypeKind::Agency:
+            if (std::holds_alternative<std::string>(v)) return to_val(v);  // bind_agency says which
+            break;
     }
     return std::nullopt;
+}
+
+// A fact that picks an agency: its value is one of the agencies the fact lists (E4218
+// otherwise, never a default agency); bound as the agency's index, shown by its display name.
+void bind_agency(const ProgramImpl& p, std::size_t fact, const std::string& given, Val& out,
+                 std::vector<EvalError>& errors) {
+    const FactInfo& info = p.schema.facts[fact];
+    const auto allowed = std::find(info.agencies.begin(), info.agencies.end(), given);
+    if (allowed == info.agencies.end()) {
+        std::string listed;
+        for (std::size_t i = 0; i < info.agencies.size(); ++i) {
+            listed += (i == 0 ? "`" : i + 1 == info.agencies.size() ? " or `" : ", `") + info.agencies[i] + "`";
+        }
+        const std::string best = dsl::did_you_mean(given, info.agencies);
+        problem(errors, codes::kAgencyNotAllowed, "/facts/" + info.name,
+                "fact `" + info.name + "` names the agency that pays: it must be " + listed + ", not `" + given +
+                    "`" + (best.empty() ? std::string() : " (did you mean `" + best + "`?)"));
+        return;
+    }
+    const auto agency = static_cast<std::size_t>(p.agency_index(given));
+    out = Val{};
+    out.type = VType::Text;
+    out.i = static_cast<std::int32_t>(agency);
+    out.s = &p.schema.agencies[agency].display_name;
 }
 
 void check_levels(const ProgramImpl& p, const CFact& f, const Val& v, std::vector<EvalError>& errors) {
@@ -257,6 +285,9 @@ bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<E
         if (const auto v = checked(f, given->second)) {
             w.facts[*declared] = *v;
             check_levels(p, f, *v, errors);
+            if (f.type == dsl::TypeKind::Agency) {
+                bind_agency(p, *declared, std::get<std::string>(given->second), w.facts[*declared], errors);
+            }
         } else {
             problem(errors, codes::kFactType, "/facts/" + f.name, "fact `" + f.name + "` must be " + expected(f, p));
         }

@@ -167,7 +167,7 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
                 Money m;
                 if (h.rule != nullptr && h.parts != nullptr) {
                     for (std::size_t s = 0; s < h.rule->agencies.size(); ++s) {
-                        if (h.rule->agencies[s] == agency) m = h.parts[s];
+                        if (concrete_agency(p, cx.facts, h.rule->agencies[s]) == agency) m = h.parts[s];
                     }
                 } else if (h.by_agency != nullptr) {
                     m = (*h.by_agency)[agency];
@@ -204,8 +204,8 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
     }
 }
 
-void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Line& line, const AllocRec& a,
-                         const CRule& rule, const Money* parts, const std::string& reason) {
+void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Val* facts, const Line& line,
+                         const AllocRec& a, const CRule& rule, const Money* parts, const std::string& reason) {
     TextBuilder out;
     if (a.from == a.to) {
         out.put("On ");
@@ -236,7 +236,7 @@ void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Line
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
             if (parts[s] == Money()) continue;
             if (written != 0) out.put(written + 1 == payers ? " and " : ", ");
-            out.put(p.agency_pays[rule.agencies[s]]);
+            out.put(p.agency_pays[concrete_agency(p, facts, rule.agencies[s])]);
             out.money(parts[s]);
             ++written;
         }

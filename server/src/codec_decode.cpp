@@ -228,6 +228,9 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
         case TypeKind::Text:
             if (!v.is_string()) return wrong("a string");
             return engine::Value{v.get<std::string>()};
+        case TypeKind::Agency:  // which agency: checked when the request is bound (E4218)
+            if (!v.is_string()) return wrong("the id of an agency, as a string");
+            return engine::Value{v.get<std::string>()};
         case TypeKind::Level: {
             auto level = level_of(v, path);
             if (!level) return std::nullopt;

@@ -155,6 +155,7 @@ ojson encode_decision_ordered(const engine::Decision& d) {
     out["eligibility"] = std::move(eligibility);
     out["total"] = d.total.to_string();
     out["by_agency"] = amounts(d.by_agency);
+    if (!d.by_agency_group.empty()) out["by_agency_group"] = amounts(d.by_agency_group);
     ojson years = ojson::object();
     for (const auto& [year, list] : d.by_financial_year) years[year] = amounts(list);
     out["by_financial_year"] = std::move(years);

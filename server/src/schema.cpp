@@ -38,6 +38,9 @@ ojson fact_schema(const engine::FactInfo& f) {
                                      (f.levels.empty() ? std::string() : f.levels.front()) + "`"}};
             break;
         case TypeKind::TextList: s = {{"type", "array"}, {"items", {{"type", "string"}}}}; break;
+        case TypeKind::Agency:
+            s = {{"type", "string"}, {"enum", f.agencies}, {"description", "the agency that pays where the policy's rules name `" + f.name + "`"}};
+            break;
     }
     return s;
 }

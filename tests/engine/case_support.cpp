@@ -56,7 +56,8 @@ std::optional<engine::Value> fact_value(const engine::FactInfo& f, const nlohman
         }
         case dsl::TypeKind::Money: return engine::Value(money_or(j, f.name, problems));
         case dsl::TypeKind::Date: return engine::Value(date_or(j, f.name, problems));
-        case dsl::TypeKind::Text: return engine::Value(j.get<std::string>());
+        case dsl::TypeKind::Text:
+        case dsl::TypeKind::Agency: return engine::Value(j.get<std::string>());
         case dsl::TypeKind::Level: return engine::Value(engine::Level{level_of(f, j.get<std::string>(), problems)});
         case dsl::TypeKind::LevelMap: {
             engine::LevelMap map;
@@ -201,6 +202,7 @@ std::vector<std::string> compare_decision(const engine::Decision& d, const nlohm
         if (d.total != want) out.push_back("total: got " + d.total.to_string() + ", want " + want.to_string());
     }
     if (e.contains("by_agency")) compare_amounts("by_agency", d.by_agency, e["by_agency"], out);
+    if (e.contains("by_agency_group")) compare_amounts("by_agency_group", d.by_agency_group, e["by_agency_group"], out);
     if (e.contains("by_financial_year")) {
         std::vector<std::string> years;
         for (const auto& [y, m] : d.by_financial_year) years.push_back(y);

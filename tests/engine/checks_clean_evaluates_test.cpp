@@ -93,6 +93,7 @@ Value lowest(const FactInfo& fact) {
         case dsl::TypeKind::Level: return Value(Level{0});
         case dsl::TypeKind::LevelMap: return Value(LevelMap{});
         case dsl::TypeKind::TextList: return Value(TextList{});
+        case dsl::TypeKind::Agency: return Value(fact.agencies.empty() ? std::string() : fact.agencies.front());
     }
     return Value(false);
 }

@@ -131,6 +131,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_level", "/facts/dst/skin", "\"extreme\"", "/facts/dst/skin",
                 "`extreme` is not a level of `need`"},
         BadCase{"level_not_string", "/facts/band", "3", "/facts/band", "must be a string"},
+        BadCase{"agency_fact_not_string", "/facts/icb", "3", "/facts/icb", "the id of an agency, as a string"},
         BadCase{"map_not_object", "/facts/dst", "[]", "/facts/dst", "an object of levels"},
         BadCase{"whole_fraction", "/facts/points", "2.5", "/facts/points", "a whole number"},
         BadCase{"decimal_float", "/facts/ratio", "0.5", "/facts/ratio", "lost exactness"},

@@ -38,7 +38,7 @@ using detail::Val;
 using detail::VType;
 
 // The kinds of names that live in the one value namespace (expressions and placeholders).
-enum class SymbolKind { Agency, Fact, Event, Let, Threshold, Table, Level };
+enum class SymbolKind { Agency, AgencyGroup, Fact, Event, Let, Threshold, Table, Level };
 
 std::string_view kind_word(SymbolKind kind);  // "an agency", "a fact", ...
 
@@ -164,9 +164,23 @@ struct Checker {
     const Symbol* value(std::string_view name) const;
     std::optional<std::size_t> level_ordinal(std::string_view scale, std::string_view level) const;
 
-    // Reports E2003 (with did-you-mean) when `id` is not a declared agency; marks it
-    // used when `counts_as_use`. Returns whether it is an agency.
+    // Reports E2003 (with did-you-mean) when `id` is not a declared agency (E2019 when it is
+    // an agency group or a fact that picks an agency); marks it used when `counts_as_use`.
+    // Returns whether it is an agency.
     bool require_agency(const Ident& id, bool counts_as_use);
+
+    // Agency groups and facts that pick an agency (agencies.cpp, `declare_agencies`).
+    // Group name -> its members' agency indices, in written order, each once.
+    std::unordered_map<std::string, std::vector<std::size_t>> agency_groups;
+    // Fact index -> the agencies it may name (ascending), for `fact x: agency in a, b`.
+    std::unordered_map<std::size_t, std::vector<std::size_t>> agency_fact_sets;
+    // Where a rule names who pays (split, `pay`, a cap, `excess to`, `odd penny to`): the
+    // agencies `id` may stand for: one declared agency, or the agencies a fact picks from.
+    // Reports E2003 or E2019 and returns nullopt otherwise; marks what it names used.
+    std::optional<std::vector<std::size_t>> payer(const Ident& id);
+    // The agency reference a rule's slot or a total holds for a checked payer name: the
+    // agency's index, or agencies + k for the k-th fact that picks an agency.
+    std::size_t agency_ref(const std::string& name) const;
     bool require_event(const Ident& id);
 
     // Names to suggest from: empty once `suggesting()` is false (they serve nothing else).
@@ -196,6 +210,8 @@ private:
 void collect_symbols(Checker& c);          // names.cpp: duplicates, clashes, reserved
 void declare(Checker& c);                  // lower.cpp: the program's header and name tables
 void declare_services(Checker& c);         // services.cpp: services, groups (E2016, E2017)
+void declare_agencies(Checker& c);         // agencies.cpp: agency groups, agency facts (E2019)
+void check_agencies_once(Checker& c);      // agencies.cpp: a rule names each agency once (E2018)
 void check_weekly_on_one_off(Checker& c);  // services.cpp: W2009
 // Service names a condition requires through a top-level `service is X` or `service in [..]`
 // conjunct (a group's name as written); empty when none (the rule may apply to any service).

@@ -100,7 +100,8 @@ void default_value(Checker& c, std::size_t index, const Typed& typed) {
         case TypeKind::Text: built.default_value = Value(*v.s); break;
         case TypeKind::Level: built.default_value = Value(Level{v.i}); break;
         case TypeKind::LevelMap:
-        case TypeKind::TextList: break;
+        case TypeKind::TextList:
+        case TypeKind::Agency: break;
     }
 }
 
@@ -175,6 +176,12 @@ void check_facts(Checker& c) {
             continue;
         }
         if (!fact.default_value) continue;
+        if (ref.kind == TypeKind::Agency) {
+            c.emit(Code::bad_default, fact.default_value->span,
+                   "`" + fact.id.name + "` picks the agency that pays, so it cannot have a default",
+                   "remove the default: every request names the agency, and a request without it is refused");
+            continue;
+        }
         const Type want = fact_type(c, fact);
         Needs needs;
         const std::size_t errors_before = c.error_count();

@@ -342,6 +342,13 @@ private:
         switch (symbol.kind) {
             case SymbolKind::Fact: {
                 c_.fact_used[symbol.index] = true;
+                if (c_.module.facts[symbol.index].type.kind == TypeKind::Agency) {
+                    c_.emit(Code::not_a_value, e.span,
+                            "`" + word + "` picks the agency that pays, not a value",
+                            "name it where an agency is named (a split, `pay`, a cap, `excess to`, "
+                            "`odd penny to`) or in `total(" + word + ")`");
+                    return {};
+                }
                 const Type t = fact_type(c_, c_.module.facts[symbol.index]);
                 if (t.tag == TypeTag::Error) return {};
                 return leaf(t, Op::Fact, Dep::Request, e.span, index);
@@ -364,6 +371,11 @@ private:
             }
             case SymbolKind::Let: return definition(e, c_.lets, symbol.index, true);
             case SymbolKind::Threshold: return definition(e, c_.thresholds, symbol.index, false);
+            case SymbolKind::AgencyGroup:
+                c_.emit(Code::not_a_value, e.span, "`" + word + "` is an agency group, not a value",
+                        "the group's share of the package is `total(" + word +
+                            ")`, known in `decline` and `refer` rules");
+                return {};
             case SymbolKind::Agency:
                 c_.emit(Code::not_a_value, e.span, "`" + word + "` is an agency, not a value",
                         "an agency's share of the package is `total(" + word +
@@ -772,9 +784,7 @@ private:
                 wrong_arguments(total, e.span);
                 return {money, -1};
             }
-            const std::string& agency = std::get<NameRef>(call.args[0].node).name;
-            if (!c_.require_agency(Ident{agency, call.args[0].span}, true)) return {money, -1};
-            return leaf(money, Op::TotalOf, Dep::Outcome, e.span, agency_index(agency));
+            return total_of(e, call.args[0], Op::TotalOf);
         }
         if (call.function == "jointly_funded") {
             needs_total(e, "`jointly_funded()`");
@@ -816,10 +826,6 @@ private:
         return {};
     }
 
-    std::int32_t agency_index(const std::string& name) const {
-        return static_cast<std::int32_t>(c_.value(name)->index);
-    }
-
     // `yearly total` / `yearly total(agency)`: money, known where totals are.
     Typed yearly_total(const Expr& e, const YearlyTotal& phrase) {
         needs_total(e, "`yearly total`");
@@ -831,9 +837,27 @@ private:
             return {money, -1};
         }
         if (phrase.args.empty()) return leaf(money, Op::YearlyTotal, Dep::Outcome, e.span);
-        const std::string& agency = std::get<NameRef>(phrase.args[0].node).name;
-        if (!c_.require_agency(Ident{agency, phrase.args[0].span}, true)) return {money, -1};
-        return leaf(money, Op::YearlyTotalOf, Dep::Outcome, e.span, agency_index(agency));
+        return total_of(e, phrase.args[0], Op::YearlyTotalOf);
+    }
+
+    // `total(X)` / `yearly total(X)`: X is an agency, a fact that picks one (the node holds
+    // the agency reference), or an agency group (the node lists its members' agency indices
+    // in args, as a service group's Funders node does).
+    Typed total_of(const Expr& e, const Expr& arg, Op op) {
+        const Type money{TypeTag::Money, {}};
+        const std::string& name = std::get<NameRef>(arg.node).name;
+        if (const auto group = c_.agency_groups.find(name); group != c_.agency_groups.end()) {
+            Typed t = leaf(money, op, Dep::Outcome, e.span, -1);
+            Node& n = c_.program.nodes[static_cast<std::size_t>(t.node)];
+            n.args_begin = static_cast<std::uint32_t>(c_.program.args.size());
+            n.args_count = static_cast<std::uint32_t>(group->second.size());
+            for (const std::size_t a : group->second) c_.program.args.push_back(static_cast<std::int32_t>(a));
+            return t;
+        }
+        const Symbol* symbol = c_.value(name);
+        if (symbol != nullptr && symbol->kind == SymbolKind::AgencyGroup) return {money, -1};  // its own error
+        if (!c_.payer(Ident{name, arg.span})) return {money, -1};
+        return leaf(money, op, Dep::Outcome, e.span, static_cast<std::int32_t>(c_.agency_ref(name)));
     }
 
     Typed count(const Expr& e, const Call& call) {
@@ -1050,6 +1074,7 @@ Type fact_type(const Checker& c, const Fact& fact) {
         case TypeKind::Date: return {TypeTag::Date, {}};
         case TypeKind::Text: return {TypeTag::Text, {}};
         case TypeKind::TextList: return {TypeTag::TextList, {}};
+        case TypeKind::Agency: return {};  // not a value (E2015 where it is used as one)
         case TypeKind::Level:
         case TypeKind::LevelMap:
             if (c.scale_index.count(fact.type.scale.name) == 0) return {};

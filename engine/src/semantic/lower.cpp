@@ -133,7 +133,7 @@ void rule(Checker& c, std::size_t index, detail::CRule& out) {
         out.conjuncts = conjuncts(c, *r.condition, out.cond);
     }
     if (r.window) out.window = window(c, *r.window);
-    auto agency = [&](const Ident& id) { return index_of(c, id.name); };
+    auto agency = [&](const Ident& id) { return c.agency_ref(id.name); };
     for (const Share& s : r.split) {
         out.agencies.push_back(agency(s.agency));
         out.shares.push_back(s.kind == ShareKind::Percent ? exact(s.percent) / Ratio::whole(100)

@@ -53,6 +53,7 @@ void unique_in(Checker& c, const Items& items, const char* kind,
 std::string_view kind_word(SymbolKind kind) {
     switch (kind) {
         case SymbolKind::Agency: return "an agency";
+        case SymbolKind::AgencyGroup: return "an agency group";
         case SymbolKind::Fact: return "a fact";
         case SymbolKind::Event: return "an event";
         case SymbolKind::Let: return "a definition (`let`)";
@@ -183,6 +184,19 @@ bool Checker::require_agency(const Ident& id, bool counts_as_use) {
         if (counts_as_use) agency_used[symbol->index] = true;
         return true;
     }
+    if (symbol != nullptr && symbol->kind == SymbolKind::AgencyGroup) {
+        emit(Code::not_one_agency, id.span, "`" + id.name + "` is an agency group; one declared agency is needed here",
+             "name one of its agencies");
+        return false;
+    }
+    if (symbol != nullptr && symbol->kind == SymbolKind::Fact &&
+        module.facts[symbol->index].type.kind == TypeKind::Agency) {
+        emit(Code::not_one_agency, id.span,
+             "`" + id.name + "` picks an agency for each request; one declared agency is needed here",
+             "a fact that picks an agency is named only in a rule (split, `pay`, a cap, `excess to`, "
+             "`odd penny to`) and in `total(...)`");
+        return false;
+    }
     std::string help = suggestion(id.name, names_of(SymbolKind::Agency));
     if (help.empty()) help = "declare it, e.g. `agency " + id.name + " \"Display name\"`";
     emit(Code::unknown_agency, id.span, "unknown agency `" + id.name + "`", help);
@@ -206,6 +220,7 @@ std::vector<std::string> Checker::names_of(SymbolKind kind) const {
     };
     switch (kind) {
         case SymbolKind::Agency: add(module.agencies); break;
+        case SymbolKind::AgencyGroup: add(module.agency_groups); break;
         case SymbolKind::Fact: add(module.facts); break;
         case SymbolKind::Event: add(module.events); break;
         case SymbolKind::Let: add(module.lets); break;
@@ -243,6 +258,7 @@ void collect_symbols(Checker& c) {
         }
     };
     add(SymbolKind::Agency, m.agencies);
+    add(SymbolKind::AgencyGroup, m.agency_groups);
     add(SymbolKind::Fact, m.facts);
     add(SymbolKind::Event, m.events);
     add(SymbolKind::Let, m.lets);
@@ -295,7 +311,7 @@ void collect_symbols(Checker& c) {
             c.emit(Code::name_kind_clash, d.id->span,
                    "`" + name + "` is declared as " + std::string(kind_word(first.kind)) +
                        " and as " + std::string(kind_word(d.kind)),
-                   "agencies, facts, events, definitions, thresholds, tables and levels share "
+                   "agencies, agency groups, facts, events, definitions, thresholds, tables and levels share "
                    "one set of names; rename one (the first is" + where(first.span) + ")");
         }
     }

@@ -97,6 +97,7 @@ std::optional<detail::Hole> symbol_hole(SymbolKind kind) {
         case SymbolKind::Threshold: return detail::Hole::Threshold;
         case SymbolKind::Event: return detail::Hole::Event;
         case SymbolKind::Agency: return detail::Hole::Agency;
+        case SymbolKind::AgencyGroup:
         case SymbolKind::Table:
         case SymbolKind::Level: break;
     }

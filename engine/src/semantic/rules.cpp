@@ -72,7 +72,9 @@ bool split_known(const Checker& c, const Rule& rule) {
     if (rule.split.empty()) return false;
     return std::all_of(rule.split.begin(), rule.split.end(), [&](const Share& share) {
         const Symbol* symbol = c.value(share.agency.name);
-        return symbol != nullptr && symbol->kind == SymbolKind::Agency;
+        return symbol != nullptr &&
+               (symbol->kind == SymbolKind::Agency ||
+                (symbol->kind == SymbolKind::Fact && c.agency_fact_sets.contains(symbol->index)));
     });
 }
 
@@ -95,7 +97,7 @@ void check_split(Checker& c, const Rule& rule) {
     std::set<std::string> seen;
     cpp_rational total = 0;
     for (const Share& share : rule.split) {
-        c.require_agency(share.agency, true);
+        c.payer(share.agency);
         if (!seen.insert(share.agency.name).second) {
             c.emit(Code::split_duplicate_agency, pick(share.span, where),
                    "`" + share.agency.name + "` is listed twice in the split",
@@ -165,7 +167,7 @@ void check_amount(Checker& c, const Expr& e, const std::string& what) {
 
 void check_caps(Checker& c, const Rule& rule) {
     if (rule.fixed) {
-        c.require_agency(rule.fixed->agency, true);
+        c.payer(rule.fixed->agency);
         if (rule.fixed->amount_expr) {
             check_amount(c, *rule.fixed->amount_expr, "the fixed amount paid by `" + rule.fixed->agency.name + "`");
         } else if (!positive(rule.fixed->amount)) {
@@ -174,7 +176,7 @@ void check_caps(Checker& c, const Rule& rule) {
         }
     }
     const bool judge = split_known(c, rule);
-    if (rule.odd_penny && c.require_agency(*rule.odd_penny, true) && judge &&
+    if (rule.odd_penny && c.payer(*rule.odd_penny) && judge &&
         !in_split(rule, rule.odd_penny->name)) {
         c.emit(Code::odd_penny_not_in_split, rule.odd_penny->span,
                "the odd penny goes to `" + rule.odd_penny->name + "`, which has no share in the split",
@@ -183,7 +185,7 @@ void check_caps(Checker& c, const Rule& rule) {
     std::set<std::string> capped;
     for (const Cap& cap : rule.caps) {
         const Span& where = pick(cap.span, rule.id.span);
-        if (c.require_agency(cap.agency, true) && judge && !in_split(rule, cap.agency.name)) {
+        if (c.payer(cap.agency) && judge && !in_split(rule, cap.agency.name)) {
             c.emit(Code::cap_not_in_split, pick(cap.agency.span, where),
                    "`" + cap.agency.name + "` is capped but has no share in the split");
         }
@@ -200,7 +202,7 @@ void check_caps(Checker& c, const Rule& rule) {
                    "`refuse` and its reason");
         }
         if (cap.excess_to) {
-            if (c.require_agency(*cap.excess_to, true) && cap.excess_to->name == cap.agency.name) {
+            if (c.payer(*cap.excess_to) && cap.excess_to->name == cap.agency.name) {
                 c.emit(Code::excess_to_self, cap.excess_to->span,
                        "the excess over `" + cap.agency.name + "`'s cap goes back to `" +
                            cap.agency.name + "`",

@@ -241,6 +241,15 @@ struct Agency {
     Span span;
 };
 
+// `agency group health: icb_north, icb_south`: several declared agencies at once, for totals
+// in outcome rules (`total(health)`) and the decision's `by_agency_group`. A group pays
+// nothing itself: a rule names one agency, or a fact that picks one.
+struct AgencyGroup {
+    Ident id;
+    std::vector<Ident> members;
+    Span span;
+};
+
 // The kind of line a declared service is bought as (`weekly`, `hourly`, `one_off`); `Any`
 // when the declaration does not say.
 enum class LineKindDecl { Any, OneOff, Weekly, Hourly };
@@ -263,11 +272,14 @@ struct Scale {
     Span span;
 };
 
-enum class TypeKind { Bool, Whole, Decimal, Money, Date, Text, Level, LevelMap, TextList };
+enum class TypeKind { Bool, Whole, Decimal, Money, Date, Text, Level, LevelMap, TextList, Agency };
 
 struct TypeRef {
     TypeKind kind = TypeKind::Bool;
     Ident scale;  // for Level and LevelMap
+    // Agency (`agency in icb_north, icb_south`): the agencies (or agency groups) the fact
+    // may name; a request gives one of them, and rules naming the fact mean that agency.
+    std::vector<Ident> agencies;
     Span span;
 };
 
@@ -486,6 +498,7 @@ struct Module {
     std::string file;  // as given to `parse`, for diagnostics
     Header header;
     std::vector<Agency> agencies;
+    std::vector<AgencyGroup> agency_groups;
     std::vector<Service> services;  // services and service groups, in written order
     std::vector<Scale> scales;
     std::vector<Fact> facts;

@@ -71,6 +71,8 @@ enum class Category : std::uint8_t {
     X(not_a_value, "E2015", Error, Semantic, "a name that is not a value is used as one") \
     X(unknown_service, "E2016", Error, Semantic, "unknown service") \
     X(duplicate_service, "E2017", Error, Semantic, "a service or service group declared twice") \
+    X(agency_named_twice, "E2018", Error, Semantic, "a rule names a fact that picks an agency and an agency it may pick") \
+    X(not_one_agency, "E2019", Error, Semantic, "an agency group or agency fact where one declared agency is needed") \
     X(compare_mismatch, "E2101", Error, Semantic, "comparing values of different types") \
     X(wrong_scale, "E2102", Error, Semantic, "a level from the wrong scale") \
     X(not_bool_operand, "E2103", Error, Semantic, "`and`, `or` or `not` on a value that is not true/false") \
@@ -188,7 +190,8 @@ enum class Category : std::uint8_t {
     X(line_too_long, "E4214", Error, CallerInput, "a line longer than the limit") \
     X(event_dates, "E4215", Error, CallerInput, "an event's dates: several for an event that does not repeat, one twice, or too many") \
     X(undeclared_service, "E4216", Error, CallerInput, "a line's service that the policy does not declare") \
-    X(service_line_kind, "E4217", Error, CallerInput, "a line of another kind than its service is declared as")
+    X(service_line_kind, "E4217", Error, CallerInput, "a line of another kind than its service is declared as") \
+    X(agency_not_allowed, "E4218", Error, CallerInput, "an agency fact naming an agency it does not allow")
 
 enum class Code : std::uint16_t {
 #define JOINTLY_CODE_ENUM(id, code, severity, category, title) id,

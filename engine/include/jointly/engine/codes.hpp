@@ -36,6 +36,7 @@ inline constexpr dsl::Code kLineAmount = dsl::Code::line_amount;  // /lines/i/<f
 inline constexpr dsl::Code kLineService = dsl::Code::line_service;  // /lines/i/service: empty
 inline constexpr dsl::Code kUndeclaredService = dsl::Code::undeclared_service;  // /lines/i/service: not declared
 inline constexpr dsl::Code kServiceLineKind = dsl::Code::service_line_kind;  // /lines/i/<amount|weekly|hourly>
+inline constexpr dsl::Code kAgencyNotAllowed = dsl::Code::agency_not_allowed;  // /facts/<agency fact>: not one it allows
 inline constexpr dsl::Code kUnknownPool = dsl::Code::unknown_pool;  // pool id not in the policy
 inline constexpr dsl::Code kCarryForwardNotAllowed = dsl::Code::carry_forward_not_allowed;
 inline constexpr dsl::Code kPoolContributions = dsl::Code::pool_contributions;  // actual contributions missing or not partners

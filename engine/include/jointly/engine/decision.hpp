@@ -98,6 +98,9 @@ struct Decision {
     std::vector<Eligibility> eligibility;
     Money total;
     AgencyAmounts by_agency;  // every declared agency, zeros included
+    // Each declared agency group's members' total (`agency group health: a, b`), in
+    // declaration order, zeros included; empty when the policy declares no group.
+    AgencyAmounts by_agency_group;
     std::map<std::string, AgencyAmounts> by_financial_year;  // "2025-26" -> non-zero agencies
     std::map<std::string, AgencyAmounts> by_line;
     std::vector<Allocation> allocations;

@@ -49,11 +49,18 @@ struct FactInfo {
     std::string scale;                 // for Level / LevelMap
     std::vector<std::string> levels;   // the scale's levels, lowest first
     bool required = true;              // no default
+    std::vector<std::string> agencies;  // Agency: the agency ids a request may give
 };
 
 struct AgencyInfo {
     std::string id;
     std::string display_name;
+};
+
+// `agency group health: icb_north, icb_south`
+struct AgencyGroupInfo {
+    std::string id;
+    std::vector<std::string> members;  // agency ids, in written order
 };
 
 // What a policy declares for its callers: everything a request is decoded against. A plain
@@ -64,6 +71,7 @@ struct Schema {
     std::vector<std::string> events;    // in declaration order
     std::vector<std::string> repeating_events;  // those declared `repeats`, in declaration order
     std::vector<AgencyInfo> agencies;   // in declaration order, as indexed by the program
+    std::vector<AgencyGroupInfo> agency_groups;  // in declaration order
 
     // True when `event` is declared `repeats` (a request may give it several dates).
     bool repeats(const std::string& event) const;
