@@ -15,6 +15,6 @@ namespace jointly::server {
 std::string unified_diff(const std::string& before, const std::string& after, const std::string& before_name,
                          const std::string& after_name, std::size_t context = 3);
 
-inline constexpr std::size_t kMaxEdits = 4000;
+inline constexpr std::size_t kMaxEdits = 1000;  // the search keeps O(kMaxEdits²) memory (8 MB)
 
 }  // namespace jointly::server

@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case>& param_info) { return std::string(param_info.param.name); });
 
 // Applies a unified diff to `before`; empty optional-like "" marker on a malformed diff.
-std::string apply(const std::string& before, const std::string& diff) {
+std::string apply_diff(const std::string& before, const std::string& diff) {
     std::vector<std::string> lines;
     std::istringstream in(before);
     for (std::string l; std::getline(in, l);) lines.push_back(l);
@@ -106,8 +106,24 @@ TEST(UnifiedDiffRandom, ApplyingTheDiffGivesTheSecondText) {
             EXPECT_EQ(diff, "");
             continue;
         }
-        EXPECT_EQ(apply(a, diff), b) << a << "---\n" << b << "---\n" << diff;
+        EXPECT_EQ(apply_diff(a, diff), b) << a << "---\n" << b << "---\n" << diff;
     }
+}
+
+// Past kMaxEdits the diff is one hunk replacing the middle: not minimal, still correct.
+TEST(UnifiedDiffLarge, PastTheEditLimitTheMiddleIsReplacedWhole) {
+    std::string a = "same\n";
+    std::string b = "same\n";
+    for (std::size_t i = 0; i < server::kMaxEdits; ++i) {
+        a += "a" + std::to_string(i) + "\n";
+        b += "b" + std::to_string(i) + "\n";
+    }
+    a += "end\n";
+    b += "end\n";
+    const auto diff = unified_diff(a, b, "a", "b");
+    const auto n = std::to_string(server::kMaxEdits + 2);
+    EXPECT_EQ(diff.substr(0, diff.find('\n', 12) + 1), "--- a\n+++ b\n@@ -1," + n + " +1," + n + " @@\n");
+    EXPECT_EQ(apply_diff(a, diff), b);
 }
 
 }  // namespace
