@@ -2,7 +2,7 @@
 # Installs the Debian packages jointly needs, only if any is missing (apt-get update once).
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-dev
-          libboost-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
+          libboost-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
           libssl-dev libsimdjson-dev zlib1g-dev libbrotli-dev googletest libgtest-dev
           libbenchmark-dev prometheus)
 # --hostile: what the hostile-request tests need (tests/hostile/run.sh): nginx in front, python3.

@@ -1,4 +1,6 @@
 // `jointly eval` and `jointly simulate`.
+#include <CLI/CLI.hpp>
+
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -12,47 +14,69 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-void print_error(std::ostream& out, const ServiceError& e) { out << e.body().dump(2) << "\n"; }
+void print_error(std::ostream& err, const ServiceError& e) { err << e.body().dump(2) << "\n"; }
 
-}  // namespace
+struct EvalOptions {
+    std::string policy;
+    std::string request;
+    std::optional<std::string> as_of;
+    bool explain = false;
+    std::string format;
+};
 
-int cmd_eval(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-    const auto args = parse_args(argv, {"policy", "as-of"}, {"explain"});
-    if (!args.error.empty() || !args.values.count("policy") || args.positional.size() != 1) {
-        err << "error: "
-            << (args.error.empty() ? "usage: jointly eval --policy FILE|DIR [--as-of DATE] [--explain] REQUEST.json|-"
-                                   : args.error)
-            << "\n";
+int run_eval(const EvalOptions& o, Streams io) {
+    if (o.policy == "-" && o.request == "-") {
+        io.err << "error: `-` (standard input) can be named once: give --policy or the request as a file\n";
         return kUsage;
     }
     EvaluateOptions options;
-    options.explain_full = args.flags.count("explain") > 0;
-    if (args.values.count("as-of")) {
-        options.as_of = engine::parse_date(args.values.at("as-of"));
+    options.explain_full = o.explain;
+    if (o.as_of) {
+        options.as_of = engine::parse_date(*o.as_of);
         if (!options.as_of) {
-            err << "error: `--as-of " << args.values.at("as-of") << "` is not a date YYYY-MM-DD\n";
+            io.err << "error: `--as-of " << *o.as_of << "` is not a date YYYY-MM-DD\n";
             return kUsage;
         }
     }
-    const auto snapshot = load_snapshot({args.values.at("policy")}, err);
-    if (!snapshot) return kFailed;
-    const auto text = read_text(args.positional.front());
+    int status = kOk;
+    const auto snapshot = load_snapshot({o.policy}, io.err, status);
+    if (!snapshot) return status;
+    const auto text = read_text(o.request);
     if (!text) {
-        err << "error: cannot read `" << args.positional.front() << "`\n";
-        return kFailed;
+        io.err << "error: cannot read `" << o.request << "`\n";
+        return kUsage;
     }
     auto parsed = parse_json(*text);
     if (!parsed.value) {
-        print_error(out, ServiceError{400, "invalid_request", parsed.error.message, {parsed.error}});
+        print_error(io.err, ServiceError{400, "invalid_request", parsed.error.message, {parsed.error}});
         return kFailed;
     }
     const auto result = evaluate_body(*snapshot, *parsed.value, options);
     if (result.error) {
-        print_error(out, *result.error);
+        print_error(io.err, *result.error);
         return kFailed;
     }
-    out << result.evaluated->response.dump(2) << "\n";
+    io.out << result.evaluated->response.dump(2) << "\n";
     return kOk;
+}
+
+}  // namespace
+
+Command define_eval(CLI::App& root, Streams io) {
+    auto options = std::make_shared<EvalOptions>();
+    auto* app = root.add_subcommand("eval", "evaluate one request and print the decision JSON");
+    app->add_option("request", options->request, "the request JSON (as POSTed to /v1/decisions), or - for standard input")
+        ->required()
+        ->option_text("REQUEST.json|-");
+    app->add_option("-p,--policy", options->policy, "the policies: a file, a folder, or - for standard input")
+        ->required()
+        ->option_text("FILE|DIR|-");
+    app->add_option("-a,--as-of", options->as_of, "evaluate as on this date (YYYY-MM-DD)")->option_text("DATE");
+    app->add_flag("-e,--explain", options->explain, "include the full trace of every rule");
+    add_format_option(*app, options->format, {"json"});
+    app->footer(footer("The decision goes to standard output. A request the API would refuse prints\n"
+                       "its error body (the API's JSON) on standard error and exits 1."));
+    return {app, [options, io] { return run_eval(*options, io); }};
 }
 
 namespace {
@@ -138,35 +162,34 @@ void print_simulation(std::ostream& out, const ojson& r) {
     }
 }
 
-}  // namespace
 
-int cmd_simulate(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-    const auto args = parse_args(argv, {"policy", "vs", "format"}, {});
-    const std::string format = args.values.count("format") ? args.values.at("format") : "text";
-    if (!args.error.empty() || !args.values.count("policy") || args.positional.size() != 1 ||
-        (format != "text" && format != "json")) {
-        err << "error: "
-            << (args.error.empty()
-                    ? "usage: jointly simulate --policy FILE|DIR [--vs FILE|DIR] [--format text|json] CASELOAD.jsonl|-"
-                    : args.error)
-            << "\n";
+struct SimulateOptions {
+    std::string policy;
+    std::optional<std::string> vs;
+    std::string caseload;
+    std::string format;
+};
+
+int run_simulate(const SimulateOptions& o, Streams io) {
+    if (count_stdin({o.policy, o.vs.value_or(""), o.caseload}) > 1) {
+        io.err << "error: `-` (standard input) can be named once\n";
         return kUsage;
     }
     SimulationInput input;
-    input.a = load_snapshot({args.values.at("policy")}, err);
-    if (!input.a) return kFailed;
-    if (args.values.count("vs")) {
-        input.b = load_snapshot({args.values.at("vs")}, err);
-        if (!input.b) return kFailed;
+    int status = kOk;
+    input.a = load_snapshot({o.policy}, io.err, status);
+    if (!input.a) return status;
+    if (o.vs) {
+        input.b = load_snapshot({*o.vs}, io.err, status);
+        if (!input.b) return status;
     }
-    const auto& path = args.positional.front();
     std::ifstream file;
     std::istream* in = &std::cin;
-    if (path != "-") {
-        file.open(path, std::ios::binary);
+    if (o.caseload != "-") {
+        file.open(o.caseload, std::ios::binary);
         if (!file) {
-            err << "error: cannot read `" << path << "`\n";
-            return kFailed;
+            io.err << "error: cannot read `" << o.caseload << "`\n";
+            return kUsage;
         }
         in = &file;
     }
@@ -174,15 +197,42 @@ int cmd_simulate(const std::vector<std::string>& argv, std::ostream& out, std::o
     simulate_stream(*in, simulation);
     const auto result = simulation.result();
     for (const auto& e : result["errors"]) {
-        err << "line " << e["case"].get<std::size_t>() << ": skipped: " << e["message"].get<std::string>();
+        io.err << "line " << e["case"].get<std::size_t>() << ": skipped: " << e["message"].get<std::string>();
         const auto side = e["side"].get<std::string>();
-        if (!side.empty() && input.b) err << " (under " << (side == "a" ? "--policy" : "--vs") << ")";
-        for (const auto& d : e["details"]) err << "; " << cell(d["path"]) << ": " << cell(d["message"]);
-        err << "\n";
+        if (!side.empty() && input.b) io.err << " (under " << (side == "a" ? "--policy" : "--vs") << ")";
+        for (const auto& d : e["details"]) io.err << "; " << cell(d["path"]) << ": " << cell(d["message"]);
+        io.err << "\n";
     }
-    if (format == "json") out << result.dump(2) << "\n";
-    else print_simulation(out, result);
+    if (o.format == "json") io.out << result.dump(2) << "\n";
+    else print_simulation(io.out, result);
+    if (result["evaluated"].get<std::size_t>() == 0) {
+        io.err << "error: no case was evaluated (" << result["cases"].get<std::size_t>() << " read, all skipped)\n";
+        return kFailed;
+    }
     return kOk;
+}
+
+}  // namespace
+
+Command define_simulate(CLI::App& root, Streams io) {
+    auto options = std::make_shared<SimulateOptions>();
+    auto* app = root.add_subcommand("simulate", "what a caseload would cost each agency under a policy, or two");
+    app->add_option("caseload", options->caseload, "one request JSON per line, or - for standard input")
+        ->required()
+        ->option_text("CASELOAD.jsonl|-");
+    app->add_option("-p,--policy", options->policy, "the policies in service (A): a file, a folder or -")
+        ->required()
+        ->option_text("FILE|DIR|-");
+    app->add_option("--vs", options->vs, "the policies to compare (B): a file, a folder or -")->option_text("FILE|DIR|-");
+    add_format_option(*app, options->format, {"text", "json"});
+    app->footer(footer(
+        "Evaluates a caseload under --policy (A) and --vs (B): what each would fund per agency\n"
+        "and year, and the difference B - A. Funded means the outcome is approve or refer (a\n"
+        "referral still allocates under the agreed split, pending the panel); declined cases\n"
+        "are counted apart with what they would have cost. Outcomes are counted under each\n"
+        "side and each policy version. A line that cannot be evaluated is skipped and named on\n"
+        "standard error; when every line is skipped (or there is none), the exit status is 1."));
+    return {app, [options, io] { return run_simulate(*options, io); }};
 }
 
 }  // namespace jointly::server::cli

@@ -1,7 +1,12 @@
-// run_cli: the subcommand dispatcher, usage, and the helpers the commands share.
+// run_cli: the root command (CLI11), its help and version, and the helpers the commands share.
+// A new subcommand is a `define_NAME` function in its own file, added to kCommands below.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "cli_common.hpp"
 #include "jointly/server/cli.hpp"
@@ -9,39 +14,16 @@
 namespace jointly::server {
 namespace cli {
 
-Args parse_args(const std::vector<std::string>& args, const std::set<std::string>& with_value,
-                const std::set<std::string>& switches) {
-    Args out;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const auto& a = args[i];
-        if (a.size() < 3 || a.compare(0, 2, "--") != 0) {
-            out.positional.push_back(a);
-            continue;
-        }
-        std::string name = a.substr(2);
-        std::optional<std::string> value;
-        if (auto eq = name.find('='); eq != std::string::npos) {
-            value = name.substr(eq + 1);
-            name.erase(eq);
-        }
-        if (with_value.count(name)) {
-            if (!value) {
-                if (i + 1 >= args.size()) {
-                    out.error = "`--" + name + "` needs a value";
-                    return out;
-                }
-                value = args[++i];
-            }
-            out.values[name] = *value;
-        } else if (switches.count(name) && !value) {
-            out.flags.insert(name);
-        } else {
-            out.error = "unknown option `" + a + "`";
-            return out;
-        }
-    }
-    return out;
+void add_format_option(CLI::App& app, std::string& format, const std::vector<std::string>& choices) {
+    format = choices.front();
+    std::string names;
+    for (const auto& c : choices) names += (names.empty() ? "" : "|") + c;
+    app.add_option("-f,--format", format, "output format: " + names + " (default " + choices.front() + ")")
+        ->check(CLI::IsMember(choices))
+        ->option_text("FORMAT");
 }
+
+std::string footer(const std::string& extra) { return (extra.empty() ? "" : extra + "\n\n") + kExitCodes; }
 
 std::optional<std::string> read_text(const std::string& path) {
     std::ostringstream buffer;
@@ -55,87 +37,108 @@ std::optional<std::string> read_text(const std::string& path) {
     return buffer.str();
 }
 
-std::pair<std::size_t, std::size_t> render_reports(const std::vector<FileReport>& files, std::ostream& err) {
+std::optional<std::string> stdin_if_named(const std::vector<std::filesystem::path>& paths) {
+    if (std::find(paths.begin(), paths.end(), std::filesystem::path("-")) == paths.end()) return std::nullopt;
+    return read_text("-");
+}
+
+std::size_t count_stdin(const std::vector<std::string>& args) {
+    return static_cast<std::size_t>(std::count(args.begin(), args.end(), "-"));
+}
+
+std::pair<std::size_t, std::size_t> render_reports(const std::vector<FileReport>& files, std::ostream& err,
+                                                   bool with_notes) {
     std::size_t errors = 0;
     std::size_t warnings = 0;
     for (const auto& f : files) {
+        dsl::Diagnostics shown;
         for (const auto& d : f.diagnostics) {
             if (d.severity == dsl::Severity::Error) ++errors;
             else if (d.severity == dsl::Severity::Warning) ++warnings;
+            if (with_notes || d.severity != dsl::Severity::Note) shown.push_back(d);
         }
-        if (!f.diagnostics.empty()) err << dsl::render_all(f.diagnostics, f.source);
+        if (!shown.empty()) err << dsl::render_all(shown, f.source);
     }
     return {errors, warnings};
 }
 
-std::shared_ptr<const Snapshot> load_snapshot(const std::vector<std::filesystem::path>& paths, std::ostream& err) {
-    auto load = load_policies(paths);
+std::shared_ptr<const Snapshot> load_snapshot(const std::vector<std::filesystem::path>& paths, std::ostream& err,
+                                              int& status) {
+    auto load = load_policies(paths, {}, stdin_if_named(paths));
     render_reports(load.files, err);
     for (const auto& e : load.io_errors) err << "error: " << e << "\n";
-    if (!load.ok) return nullptr;
-    return std::make_shared<const Snapshot>(std::move(load.policies), 1);
+    if (load.ok) return std::make_shared<const Snapshot>(std::move(load.policies), 1);
+    status = load.io_errors.empty() ? kFailed : kUsage;
+    return nullptr;
 }
 
 }  // namespace cli
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: jointly COMMAND [OPTIONS]
+using Define = cli::Command (*)(CLI::App&, cli::Streams);
+constexpr Define kCommands[] = {cli::define_check, cli::define_fmt,      cli::define_eval,
+                                cli::define_test,  cli::define_simulate, cli::define_serve};
 
-commands:
-  check FILE|DIR... [--format text|json]
-        compile and check policies (and their versions across files); exit 1 on any error
-  fmt FILE|DIR|-... [--check]
-        rewrite policies in the canonical layout (--check: only report files that differ)
-  eval --policy FILE|DIR [--as-of DATE] [--explain] REQUEST.json|-
-        evaluate one request and print the decision JSON
-  test FILE|DIR...
-        run every worked case (cases/*.json beside each policy); ends with `N passed, M failed`
-  simulate --policy FILE|DIR [--vs FILE|DIR] [--format text|json] CASELOAD.jsonl|-
-        evaluate a caseload (one request per line) under --policy (A) and --vs (B): what each
-        would fund per agency and year, and the difference B - A. Funded means the outcome is
-        approve or refer (a referral still allocates under the agreed split, pending the
-        panel); declined cases are counted apart with what they would have cost, so a
-        threshold that turns declines into approvals shows its cost. Outcomes are counted
-        under each side and each policy version
-  serve [--policies DIR] [--db FILE] [--bind ADDR] [--port N] [--tokens FILE] [--threads N]
-        [--max-body BYTES] [--max-lines N] [--max-depth N] [--max-policy-bytes BYTES]
-        [--max-batch N] [--timeout SECONDS] [--open-evaluation] [--insecure-dev] [--quiet]
-        [--listen-backlog N] [--max-headers N] [--max-header-bytes BYTES] [--max-response BYTES]
-        [--request-deadline-ms MS] [--allow-origin ORIGIN[,ORIGIN...]]
-        serve the decision API (docs/api.md, docs/operations.md)
-  version
-)";
+constexpr const char* kDescription =
+    "jointly: check, format, test and evaluate joint-funding policies, or serve the decision API.\n"
+    "Every FILE argument may be `-` for standard input; `--` ends the options.\n"
+    "`jointly COMMAND --help` lists a command's options (docs/cli.md).";
 
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    CLI::App root(kDescription, "jointly");
+    root.footer(cli::footer(""));
+    root.set_version_flag("--version", std::string("jointly ") + JOINTLY_VERSION);
+    root.require_subcommand(1);
+    cli::Streams io{out, err};
+    std::vector<cli::Command> commands;
+    for (const auto define : kCommands) commands.push_back(define(root, io));
+    auto* help = root.add_subcommand("help", "print this help");
+    auto* version = root.add_subcommand("version", "print the version");
+
     if (args.empty()) {
-        err << kUsage;
+        err << root.help();
         return cli::kUsage;
     }
-    const std::string& command = args.front();
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    const auto& first = args.front();
+    const std::function<bool(const CLI::App*)> every = [](const CLI::App*) { return true; };
+    const auto all = std::as_const(root).get_subcommands(every);
+    const bool known = std::any_of(all.begin(), all.end(), [&](const CLI::App* a) { return a->check_name(first); });
+    if (!first.empty() && first.front() != '-' && !known) {
+        err << "error: unknown command `" << first << "`; `jointly --help` lists the commands\n";
+        return cli::kUsage;
+    }
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 reads the vector from its back
     try {
-        if (command == "check") return cli::cmd_check(rest, out, err);
-        if (command == "fmt") return cli::cmd_fmt(rest, out, err);
-        if (command == "eval") return cli::cmd_eval(rest, out, err);
-        if (command == "test") return cli::cmd_test(rest, out, err);
-        if (command == "simulate") return cli::cmd_simulate(rest, out, err);
-        if (command == "serve") return cli::cmd_serve(rest, out, err);
-        if (command == "help" || command == "--help" || command == "-h") {
-            out << kUsage;
-            return cli::kOk;
-        }
-        if (command == "version" || command == "--version") {
-            out << "jointly " << JOINTLY_VERSION << "\n";
-            return cli::kOk;
-        }
+        root.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return root.exit(e, out, err);
+        const auto selected = root.get_subcommands();
+        const std::string command = selected.empty() ? std::string("jointly") : "jointly " + selected.front()->get_name();
+        err << "error: " << e.what() << "\n" << "`" << command << " --help` lists the options\n";
+        return cli::kUsage;
     } catch (const std::exception& e) {
         err << "error: " << e.what() << "\n";
-        return cli::kFailed;
+        return cli::kUsage;
     }
-    err << "error: unknown command `" << command << "`\n" << kUsage;
+    if (help->parsed()) {  // root.help() would describe the selected `help` subcommand
+        out << root.get_formatter()->make_help(&root, "jointly", CLI::AppFormatMode::Normal);
+        return cli::kOk;
+    }
+    if (version->parsed()) {
+        out << "jointly " << JOINTLY_VERSION << "\n";
+        return cli::kOk;
+    }
+    try {
+        for (const auto& c : commands)
+            if (c.app->parsed()) return c.run();
+    } catch (const std::exception& e) {
+        err << "error: " << e.what() << "\n";
+        return cli::kUsage;
+    }
+    err << root.help();
     return cli::kUsage;
 }
 

@@ -3,9 +3,12 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <map>
 #include <mutex>
 #include <ostream>
 #include <thread>
@@ -22,20 +25,18 @@ bool parse_count(const std::string& text, std::size_t& out) {
     return ec == std::errc() && ptr == end;
 }
 
-}  // namespace
+// The flags as given; counts are checked after parsing, with their ranges in the message.
+struct ServeArgs {
+    std::map<std::string, std::string> values;
+    bool open_evaluation = false;
+    bool client_evaluation = false;
+    bool insecure_dev = false;
+    bool quiet = false;
+};
 
-int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-    const auto args = parse_args(argv,
-                                 {"policies", "db", "bind", "port", "tokens", "threads", "max-body", "max-lines",
-                                  "max-depth", "max-policy-bytes", "max-batch", "timeout", "listen-backlog",
-                                  "max-headers", "max-header-bytes", "max-response", "request-deadline-ms",
-                                  "allow-origin"},
-                                 {"open-evaluation", "client-evaluation", "insecure-dev", "quiet"});
-    if (!args.error.empty() || !args.positional.empty()) {
-        err << "error: " << (args.error.empty() ? "`serve` takes no file arguments" : args.error)
-            << "\nusage: jointly serve [--policies DIR] [--db FILE] [--bind ADDR] [--port N] [--tokens FILE] ...\n";
-        return kUsage;
-    }
+int run_serve(const ServeArgs& args, Streams streams) {
+    std::ostream& out = streams.out;
+    std::ostream& err = streams.err;
     ServeOptions options;
     auto value = [&](const char* name) -> const std::string* {
         auto it = args.values.find(name);
@@ -97,14 +98,14 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
     options.request_timeout_seconds = static_cast<int>(timeout);
     options.listen_backlog = static_cast<int>(backlog);
     options.request_deadline_ms = static_cast<int>(deadline);
-    if (args.flags.count("open-evaluation") && args.flags.count("client-evaluation")) {
+    if (args.open_evaluation && args.client_evaluation) {
         err << "error: choose one of --open-evaluation and --client-evaluation\n";
         return kUsage;
     }
-    options.open_evaluation = args.flags.count("open-evaluation") > 0;
-    options.insecure_dev = args.flags.count("insecure-dev") > 0;
+    options.open_evaluation = args.open_evaluation;
+    options.insecure_dev = args.insecure_dev;
     auto log_mutex = std::make_shared<std::mutex>();
-    if (!args.flags.count("quiet")) {
+    if (!args.quiet) {
         options.log = [&err, log_mutex](const std::string& line) {
             std::lock_guard lock(*log_mutex);
             err << line << "\n" << std::flush;
@@ -133,7 +134,7 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
         render_reports(e.load.files, err);
         for (const auto& io : e.load.io_errors) err << "error: " << io << "\n";
         err << "error: " << e.what() << "\n";
-        return kFailed;
+        return e.load.io_errors.empty() ? kFailed : kUsage;
     }
     if (!options.tokens)
         err << "warning: --insecure-dev without --tokens: every route is open, including children's records, "
@@ -173,6 +174,53 @@ int cmd_serve(const std::vector<std::string>& argv, std::ostream& out, std::ostr
     signal_thread.join();
     server.reset();
     return kOk;
+}
+
+}  // namespace
+
+Command define_serve(CLI::App& root, Streams io) {
+    auto args = std::make_shared<ServeArgs>();
+    auto* app = root.add_subcommand("serve", "serve the decision API (docs/api.md, docs/operations.md)");
+    struct Value {
+        const char* names;
+        const char* key;
+        const char* text;
+        const char* help;
+    };
+    const Value values[] = {
+        {"-p,--policies", "policies", "DIR", "the policy folder (default policies)"},
+        {"-d,--db", "db", "FILE", "the SQLite decision store (default ./jointly.db)"},
+        {"-b,--bind", "bind", "ADDR", "the address to listen on (default 127.0.0.1)"},
+        {"--port", "port", "N", "the port (0: any free port; default 8080)"},
+        {"-t,--tokens", "tokens", "FILE", "the bearer tokens file (required unless --insecure-dev)"},
+        {"--threads", "threads", "N", "worker threads"},
+        {"--max-body", "max-body", "BYTES", "the largest request body"},
+        {"--max-lines", "max-lines", "N", "the most lines in one request"},
+        {"--max-depth", "max-depth", "N", "the deepest JSON nesting"},
+        {"--max-policy-bytes", "max-policy-bytes", "BYTES", "the largest uploaded policy"},
+        {"--max-batch", "max-batch", "N", "the most requests in one batch"},
+        {"--timeout", "timeout", "SECONDS", "the read and write timeout"},
+        {"--listen-backlog", "listen-backlog", "N", "the listen(2) backlog"},
+        {"--max-headers", "max-headers", "N", "the most request headers"},
+        {"--max-header-bytes", "max-header-bytes", "BYTES", "the largest request header block"},
+        {"--max-response", "max-response", "BYTES", "the largest response body"},
+        {"--request-deadline-ms", "request-deadline-ms", "MS", "the time one request may take"},
+        {"--allow-origin", "allow-origin", "ORIGIN[,ORIGIN...]", "browser origins allowed (CORS)"},
+    };
+    for (const auto& v : values) {
+        const std::string key = v.key;
+        app->add_option_function<std::string>(
+               v.names, [args, key](const std::string& value) { args->values[key] = value; }, v.help)
+            ->option_text(v.text);
+    }
+    app->add_flag("--open-evaluation", args->open_evaluation, "evaluation needs no token");
+    app->add_flag("--client-evaluation", args->client_evaluation, "evaluation needs a client token (the default)");
+    app->add_flag("--insecure-dev", args->insecure_dev, "allow starting without --tokens (development only)");
+    app->add_flag("-q,--quiet", args->quiet, "no access log on standard error");
+    app->footer(footer("SIGHUP reloads the policies; SIGTERM or SIGINT stop after the requests in\n"
+                       "flight. Exits 1 when the server cannot start (no tokens file, a policy with\n"
+                       "errors), 2 on a bad flag or an unreadable policy folder."));
+    return {app, [args, io] { return run_serve(*args, io); }};
 }
 
 }  // namespace jointly::server::cli

@@ -1,7 +1,10 @@
 // `jointly test`: every worked case beside the policies (policies/<name>/cases/*.json).
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <map>
 #include <ostream>
+#include <regex>
 
 #include "cli_common.hpp"
 #include "jointly/engine/pool.hpp"
@@ -61,18 +64,39 @@ std::vector<std::string> run_pool_case(const Snapshot& snapshot, const Folder& f
     return compare_expected(expected, encode_reconciliation(*result.reconciliation));
 }
 
-// Runs one case; returns its differences (empty: passed).
-std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder, const fs::path& file,
-                                  std::string& name) {
+// A case file read: its name (`name`, else the file's stem) and its JSON (or why not).
+struct CaseFile {
+    std::string name;
+    std::optional<json> value;
+    std::string problem;
+};
+
+CaseFile read_case(const fs::path& file) {
+    CaseFile c;
+    c.name = file.stem().string();
     const auto text = read_text(file.string());
-    if (!text) return {"cannot read the case"};
+    if (!text) {
+        c.problem = "cannot read the case";
+        return c;
+    }
     auto parsed = parse_json(*text);
-    if (!parsed.value) return {"the case is not JSON: " + parsed.error.message};
-    const auto& c = *parsed.value;
+    if (!parsed.value) {
+        c.problem = "the case is not JSON: " + parsed.error.message;
+        return c;
+    }
+    c.value = std::move(*parsed.value);
+    if (c.value->is_object() && c.value->contains("name") && (*c.value)["name"].is_string())
+        c.name = (*c.value)["name"].get<std::string>();
+    return c;
+}
+
+// Runs one case; returns its differences (empty: passed).
+std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder, const CaseFile& file) {
+    if (!file.value) return {file.problem};
+    const auto& c = *file.value;
     if (!c.is_object() || (!c.contains("request") && !c.contains("pool")) || !c.contains("expected"))
         return {"a case needs `request` (or `pool`) and `expected`"};
-    if (c.contains("name") && c["name"].is_string()) name = c["name"].get<std::string>();
-    if (c.is_object() && c.contains("pool") && c.contains("expected")) return run_pool_case(snapshot, folder, c);
+    if (c.contains("pool")) return run_pool_case(snapshot, folder, c);
     json request = c["request"];
     if (request.is_object() && !request.contains("policy") && folder.ids.size() == 1)
         request["policy"] = *folder.ids.begin();
@@ -86,33 +110,84 @@ std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder
     return compare_expected(expected, json(result.evaluated->response));
 }
 
-}  // namespace
+struct TestOptions {
+    std::vector<std::string> paths;
+    std::optional<std::string> run;
+    std::string format;
+};
 
-int cmd_test(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-    const auto args = parse_args(argv, {}, {});
-    if (!args.error.empty() || args.positional.empty()) {
-        err << "error: " << (args.error.empty() ? "usage: jointly test FILE|DIR..." : args.error) << "\n";
+// What `jointly test` found, printed as text as it goes or as one JSON report at the end.
+class Report {
+public:
+    Report(std::ostream& out, bool as_json) : out_(out), json_(as_json) {}
+    // A problem that is not one case: a path, a folder, a policy that does not compile.
+    void problem(const std::string& path, const std::string& message) {
+        ++failed_;
+        if (json_) problems_.push_back({{"path", path}, {"message", message}});
+        else out_ << "FAIL " << (path.empty() ? "" : path + ": ") << message << "\n";
+    }
+    void result(const fs::path& file, const std::string& name, const std::vector<std::string>& diffs) {
+        (diffs.empty() ? passed_ : failed_) += 1;
+        if (json_) {
+            cases_.push_back(
+                {{"file", file.string()}, {"name", name}, {"passed", diffs.empty()}, {"differences", diffs}});
+        } else if (diffs.empty()) {
+            out_ << "ok   " << file.string() << "\n";
+        } else {
+            out_ << "FAIL " << file.string() << " (" << name << ")\n";
+            for (const auto& d : diffs) out_ << "    - " << d << "\n";
+        }
+    }
+    std::size_t failed() const { return failed_; }
+    void finish() {
+        if (!json_) {
+            out_ << passed_ << " passed, " << failed_ << " failed\n";
+            return;
+        }
+        nlohmann::ordered_json report = {
+            {"passed", passed_}, {"failed", failed_}, {"cases", cases_}, {"problems", problems_}};
+        out_ << report.dump(2) << "\n";
+    }
+
+private:
+    std::ostream& out_;
+    bool json_;
+    std::size_t passed_ = 0;
+    std::size_t failed_ = 0;
+    nlohmann::ordered_json cases_ = nlohmann::ordered_json::array();
+    nlohmann::ordered_json problems_ = nlohmann::ordered_json::array();
+};
+
+int run_test(const TestOptions& o, Streams io) {
+    if (count_stdin(o.paths) != 0) {
+        io.err << "error: `jointly test` reads the cases beside each policy file; `-` has none\n";
         return kUsage;
     }
+    std::optional<std::regex> pattern;
+    if (o.run) {
+        try {
+            pattern.emplace(*o.run, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            io.err << "error: `--run " << *o.run << "` is not a regular expression: " << e.what() << "\n";
+            return kUsage;
+        }
+    }
+    Report report(io.out, o.format == "json");
     std::map<fs::path, Folder> folders;
     std::vector<fs::path> all;
-    std::size_t failed = 0;
-    std::size_t passed = 0;
-    for (const auto& a : args.positional) {
+    bool io_failed = false;
+    for (const auto& a : o.paths) {
         std::error_code ec;
         std::vector<fs::path> found;
         if (fs::is_directory(a, ec)) {
             for (const auto& entry : fs::recursive_directory_iterator(a, ec))
                 if (entry.is_regular_file() && entry.path().extension() == ".jf") found.push_back(entry.path());
-            if (found.empty()) {
-                out << "FAIL " << a << ": no policy files (*.jf)\n";
-                ++failed;
-            }
+            if (found.empty()) report.problem(a, "no policy files (*.jf)");
         } else if (fs::is_regular_file(a, ec)) {
             found.push_back(a);
         } else {
-            out << "FAIL " << a << ": no such file or directory\n";
-            ++failed;
+            report.problem(a, "no such file or directory");
+            io_failed = true;
         }
         for (auto& f : found) {
             if (std::find(all.begin(), all.end(), f) != all.end()) continue;
@@ -122,10 +197,10 @@ int cmd_test(const std::vector<std::string>& argv, std::ostream& out, std::ostre
     }
     std::sort(all.begin(), all.end());
     auto load = load_policies(all);
-    render_reports(load.files, err);
+    render_reports(load.files, io.err);
     for (const auto& e : load.io_errors) {
-        out << "FAIL " << e << "\n";
-        ++failed;
+        report.problem("", e);
+        io_failed = true;
     }
     for (const auto& f : load.files) {
         if (!dsl::has_errors(f.diagnostics)) continue;
@@ -137,10 +212,10 @@ int cmd_test(const std::vector<std::string>& argv, std::ostream& out, std::ostre
         if (it != folders.end()) it->second.ids.insert(p.program->id());
     }
     const Snapshot snapshot(load.policies, 1);
+    std::size_t matched = 0;
     for (const auto& [folder_path, folder] : folders) {
         if (folder.broken) {
-            out << "FAIL " << folder_path.string() << ": a policy here does not compile (see above)\n";
-            ++failed;
+            report.problem(folder_path.string(), "a policy here does not compile (see above)");
             continue;
         }
         std::vector<fs::path> cases;
@@ -149,26 +224,41 @@ int cmd_test(const std::vector<std::string>& argv, std::ostream& out, std::ostre
             if (entry.is_regular_file() && entry.path().extension() == ".json") cases.push_back(entry.path());
         std::sort(cases.begin(), cases.end());
         if (cases.empty()) {
-            out << "FAIL " << folder_path.string() << ": no worked cases (" << (folder_path / "cases").string()
-                << "/*.json)\n";
-            ++failed;
+            report.problem(folder_path.string(), "no worked cases (" + (folder_path / "cases").string() + "/*.json)");
             continue;
         }
         for (const auto& c : cases) {
-            std::string name = c.stem().string();
-            const auto diffs = run_case(snapshot, folder, c, name);
-            if (diffs.empty()) {
-                out << "ok   " << c.string() << "\n";
-                ++passed;
+            const auto file = read_case(c);
+            if (pattern && !std::regex_search(file.name, *pattern) && !std::regex_search(c.string(), *pattern))
                 continue;
-            }
-            ++failed;
-            out << "FAIL " << c.string() << " (" << name << ")\n";
-            for (const auto& d : diffs) out << "    - " << d << "\n";
+            ++matched;
+            report.result(c, file.name, run_case(snapshot, folder, file));
         }
     }
-    out << passed << " passed, " << failed << " failed\n";
-    return failed == 0 && load.ok ? kOk : kFailed;
+    if (pattern && matched == 0) report.problem("--run " + *o.run, "no worked case matches");
+    report.finish();
+    if (io_failed) return kUsage;
+    return report.failed() == 0 && load.ok ? kOk : kFailed;
+}
+
+}  // namespace
+
+Command define_test(CLI::App& root, Streams io) {
+    auto options = std::make_shared<TestOptions>();
+    auto* app = root.add_subcommand("test", "run the worked cases beside the policies (cases/*.json)");
+    app->add_option("paths", options->paths, "policy files or folders (every *.jf beneath)")
+        ->required()
+        ->option_text("FILE|DIR...");
+    app->add_option("-r,--run", options->run,
+                    "run only the cases whose name or file path PATTERN matches (an ECMAScript regular\n"
+                    "expression, searched anywhere in the text: `post_op`, `^cap-`)")
+        ->option_text("PATTERN");
+    add_format_option(*app, options->format, {"text", "json"});
+    app->footer(footer("Text ends with `N passed, M failed`. A policy folder without cases, a policy\n"
+                       "that does not compile and a --run PATTERN matching no case count as failures.\n"
+                       "--format json: {\"passed\", \"failed\", \"cases\": [{\"file\", \"name\", \"passed\",\n"
+                       "\"differences\"}], \"problems\": [{\"path\", \"message\"}]}."));
+    return {app, [options, io] { return run_test(*options, io); }};
 }
 
 }  // namespace jointly::server::cli

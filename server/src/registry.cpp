@@ -162,12 +162,15 @@ WriteOutcome write_new_file(const fs::path& folder, const fs::path& target, cons
 
 }  // namespace
 
-LoadResult load_policies(const std::vector<fs::path>& paths, const dsl::Limits& limits) {
+LoadResult load_policies(const std::vector<fs::path>& paths, const dsl::Limits& limits,
+                         const std::optional<std::string>& standard_input) {
     LoadResult result;
     std::vector<fs::path> files;
     for (const auto& path : paths) {
         std::error_code ec;
-        if (fs::is_directory(path, ec)) {
+        if (path == "-" && standard_input) {
+            files.push_back(path);
+        } else if (fs::is_directory(path, ec)) {
             std::vector<fs::path> found;
             for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
                  !ec && it != end; it.increment(ec)) {
@@ -185,8 +188,11 @@ LoadResult load_policies(const std::vector<fs::path>& paths, const dsl::Limits& 
     }
     for (const auto& path : files) {
         FileReport report;
-        report.file = path.string();
-        if (!read_file(path, report.source)) {
+        const bool from_stdin = path == "-" && standard_input;
+        report.file = from_stdin ? "<stdin>" : path.string();
+        if (from_stdin) {
+            report.source = *standard_input;
+        } else if (!read_file(path, report.source)) {
             result.io_errors.push_back("cannot read `" + report.file + "`");
             continue;
         }

@@ -5,6 +5,7 @@
 #include "jointly/server/http.hpp"
 
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,6 +31,16 @@ Run run(const std::vector<std::string>& args) {
     std::ostringstream err;
     const int code = server::run_cli(args, out, err);
     return {code, out.str(), err.str()};
+}
+
+// Runs with `input` as standard input (std::cin's buffer, restored after).
+Run run_with_stdin(const std::vector<std::string>& args, const std::string& input) {
+    std::istringstream in(input);
+    auto* saved = std::cin.rdbuf(in.rdbuf());
+    auto r = run(args);
+    std::cin.rdbuf(saved);
+    std::cin.clear();
+    return r;
 }
 
 const std::string kSource = JOINTLY_SOURCE_DIR;
@@ -76,7 +87,7 @@ TEST_F(CliTest, CheckReportsErrorsGccStyleAndExitsOne) {
     EXPECT_NE(r.err.find("error[E"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("heath"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("^"), std::string::npos) << r.err;
-    EXPECT_EQ(run({"check", (dir_ / "missing").string()}).code, 1);
+    EXPECT_EQ(run({"check", (dir_ / "missing").string()}).code, 2);  // I/O, not a finding
 }
 
 TEST_F(CliTest, CheckFindsOverlappingVersionsAcrossFiles) {
@@ -109,7 +120,7 @@ TEST_F(CliTest, CheckCountsProblemsACappedListLeftOut) {
     auto r = run({"check", (dir_ / "capped.jf").string()});
     EXPECT_EQ(r.code, 1);
     // 20 listed + 5 not listed errors, 20 listed + 415 not listed warnings.
-    EXPECT_EQ(r.out, "checked 1 file: 25 errors, 435 warnings (420 not listed)\n");
+    EXPECT_EQ(r.out, "checked 1 file: 25 errors, 435 warnings, 0 notes (420 not listed)\n");
     EXPECT_NE(r.err.find("and 5 more `E2003` errors (unknown agency) not listed"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("and 415 more `W2002` warnings"), std::string::npos) << r.err;
 
@@ -160,11 +171,15 @@ TEST_F(CliTest, FmtCheckAndRewrite) {
 TEST(Cli, EvalTheExampleRequests) {
     for (const auto& entry : fs::directory_iterator(kSource + "/examples/requests")) {
         auto r = run({"eval", "--policy", kSource + "/policies", entry.path().string()});
-        auto j = json::parse(r.out);
         if (entry.path().filename() == "invalid.json") {
             EXPECT_EQ(r.code, 1);
-            EXPECT_GE(j["error"]["details"].size(), 4u) << r.out;
+            EXPECT_EQ(r.out, "");  // the error body goes to standard error
+            // After the library's warnings, the API's error body.
+            const auto body = r.err.find("{\n  \"error\"");
+            ASSERT_NE(body, std::string::npos) << r.err;
+            EXPECT_GE(json::parse(r.err.substr(body))["error"]["details"].size(), 4u) << r.err;
         } else {
+            auto j = json::parse(r.out);
             EXPECT_EQ(r.code, 0) << entry.path() << "\n" << r.out << r.err;
             EXPECT_TRUE(j.contains("outcome")) << entry.path();
         }
@@ -183,11 +198,13 @@ TEST_F(CliTest, EvalOptions) {
     EXPECT_EQ(run({"eval", "--policy", kReference, "--as-of", "June", (dir_ / "r.json").string()}).code, 2);
     auto old = run({"eval", "--policy", kReference, "--as-of", "2020-01-01", (dir_ / "r.json").string()});
     EXPECT_EQ(old.code, 1);
-    EXPECT_EQ(json::parse(old.out)["error"]["code"], "not_found");
+    EXPECT_EQ(old.out, "");
+    EXPECT_EQ(json::parse(old.err)["error"]["code"], "not_found");
     write_file(dir_ / "bad.json", "{");
     auto bad = run({"eval", "--policy", kReference, (dir_ / "bad.json").string()});
     EXPECT_EQ(bad.code, 1);
-    EXPECT_EQ(json::parse(bad.out)["error"]["code"], "invalid_request");
+    EXPECT_EQ(bad.out, "");
+    EXPECT_EQ(json::parse(bad.err)["error"]["code"], "invalid_request");
 }
 
 TEST(Cli, TestRunsEveryWorkedCase) {
@@ -238,7 +255,7 @@ TEST(Cli, SimulateTheExampleCaseloads) {
     EXPECT_NE(text.err.find("line 5: skipped"), std::string::npos) << text.err;
     EXPECT_NE(text.err.find("/lines/0/amount"), std::string::npos) << text.err;
     EXPECT_NE(text.out.find("cases: 7 (5 evaluated, 2 skipped)"), std::string::npos) << text.out;
-    EXPECT_EQ(run({"simulate", "--policy", kReference, "/nonexistent.jsonl"}).code, 1);
+    EXPECT_EQ(run({"simulate", "--policy", kReference, "/nonexistent.jsonl"}).code, 2);
 }
 
 TEST(Cli, ServeRefusesBadFlags) {
@@ -247,7 +264,7 @@ TEST(Cli, ServeRefusesBadFlags) {
     EXPECT_EQ(run({"serve", "--open-evaluation", "--client-evaluation"}).code, 2);
     EXPECT_EQ(run({"serve", "extra"}).code, 2);
     auto missing = run({"serve", "--policies", "/nonexistent-policies", "--port", "0"});
-    EXPECT_EQ(missing.code, 1);
+    EXPECT_EQ(missing.code, 2);  // an unreadable folder is an I/O error
     EXPECT_NE(missing.err.find("/nonexistent-policies"), std::string::npos) << missing.err;
 }
 
@@ -263,6 +280,258 @@ TEST(Cli, ServeRefusesToStartWithoutTokens) {
     EXPECT_FALSE(defaults.insecure_dev);
     defaults.policies = kReference;
     EXPECT_THROW(server::ApiServer::create(defaults), server::StartError);
+}
+
+// Issue 13 §4: the conventions every subcommand follows.
+const char* const kCommands[] = {"check", "fmt", "eval", "test", "simulate", "serve"};
+
+TEST(CliConventions, HelpOnEverySubcommandGoesToOutWithTheExitCodes) {
+    for (const char* flag : {"--help", "-h"}) {
+        auto top = run({flag});
+        EXPECT_EQ(top.code, 0) << flag;
+        EXPECT_EQ(top.err, "");
+        EXPECT_NE(top.out.find("exit status: 0 success"), std::string::npos) << top.out;
+        for (const char* command : kCommands) {
+            EXPECT_NE(top.out.find(command), std::string::npos) << command;
+            auto r = run({command, flag});
+            EXPECT_EQ(r.code, 0) << command << " " << flag << "\n" << r.err;
+            EXPECT_EQ(r.err, "") << command;
+            EXPECT_NE(r.out.find(std::string("jointly ") + command), std::string::npos) << r.out;
+            EXPECT_NE(r.out.find("2 usage or I/O error"), std::string::npos) << command << "\n" << r.out;
+        }
+    }
+    // Help wins over a missing required argument.
+    EXPECT_EQ(run({"eval", "--help"}).code, 0);
+    EXPECT_NE(run({"test", "-h"}).out.find("--run"), std::string::npos);
+}
+
+TEST(CliConventions, UsageErrorsExitTwoAndNameTheOptionOnStderr) {
+    struct Bad {
+        std::vector<std::string> args;
+        std::string named;
+    };
+    const Bad cases[] = {
+        {{"check", "--colour", "x"}, "--colour"},
+        {{"check", kReference, "--format"}, "--format"},
+        {{"check", "-f", "xml", kReference}, "xml"},
+        {{"check"}, "paths"},
+        {{"eval", "r.json"}, "--policy"},
+        {{"eval", "r.json", "-p"}, "--policy"},
+        {{"fmt", "--write", "--check", kReference}, "--write"},
+        {{"test", "--run", "(", kReference}, "--run ("},
+        {{"simulate", "-p", kReference, "--vs"}, "--vs"},
+        {{"serve", "--port", "70000"}, "--port"},
+        {{"frobnicate"}, "frobnicate"},
+    };
+    for (const auto& c : cases) {
+        auto r = run(c.args);
+        EXPECT_EQ(r.code, 2) << c.args.front() << " " << r.err;
+        EXPECT_EQ(r.out, "") << c.args.front();
+        EXPECT_NE(r.err.find(c.named), std::string::npos) << c.named << "\n" << r.err;
+    }
+}
+
+TEST_F(CliTest, ExitCodesZeroOneTwoForEachKindOfCommand) {
+    std::string text = read_file(kReference + "/reference.jf");
+    std::string bad = text;
+    bad.replace(bad.find("split health 60%"), 16, "split heath 60%");
+    write_file(dir_ / "bad.jf", bad);
+    std::string messy = text;
+    messy.replace(messy.find("agency health      \""), 20, "agency  health \"");
+    write_file(dir_ / "messy.jf", messy);
+    const std::string missing = (dir_ / "missing.jf").string();
+    write_file(dir_ / "r.json", post_op_request().dump());
+    write_file(dir_ / "refused.json", R"({"policy": "reference"})");
+    write_file(dir_ / "all-bad.jsonl", "{}\n[1]\n");
+    struct Expect {
+        std::vector<std::string> args;
+        int code;
+    };
+    const Expect cases[] = {
+        {{"check", kReference}, 0},
+        {{"check", (dir_ / "bad.jf").string()}, 1},
+        {{"check", missing}, 2},
+        {{"fmt", "--check", kReference}, 0},
+        {{"fmt", "--check", (dir_ / "messy.jf").string()}, 1},
+        {{"fmt", "--diff", missing}, 2},
+        {{"eval", "-p", kReference, (dir_ / "r.json").string()}, 0},
+        {{"eval", "-p", kReference, (dir_ / "refused.json").string()}, 1},
+        {{"eval", "-p", kReference, missing}, 2},
+        {{"eval", "-p", missing, (dir_ / "r.json").string()}, 2},
+        {{"eval", "-p", (dir_ / "bad.jf").string(), (dir_ / "r.json").string()}, 1},
+        {{"test", kReference}, 0},
+        {{"test", "--run", "no such case at all", kReference}, 1},
+        {{"test", missing}, 2},
+        {{"simulate", "-p", kReference, kSource + "/examples/caseloads/reference-200.jsonl"}, 0},
+        {{"simulate", "-p", kReference, (dir_ / "all-bad.jsonl").string()}, 1},
+        {{"simulate", "-p", kReference, missing}, 2},
+    };
+    for (const auto& c : cases) {
+        auto r = run(c.args);
+        std::string line;
+        for (const auto& a : c.args) line += a + " ";
+        EXPECT_EQ(r.code, c.code) << line << "\n" << r.err.substr(0, 2000);
+    }
+    EXPECT_EQ(read_file(dir_ / "messy.jf"), messy);  // --check and --diff never write
+}
+
+TEST_F(CliTest, DashReadsStandardInput) {
+    const std::string text = read_file(kReference + "/reference.jf");
+    auto check = run_with_stdin({"check", "-"}, text);
+    EXPECT_EQ(check.code, 0) << check.err;
+    EXPECT_EQ(check.out.rfind("checked 1 file: 0 errors", 0), 0U) << check.out;
+    std::string bad = text;
+    bad.replace(bad.find("split health 60%"), 16, "split heath 60%");
+    auto bad_check = run_with_stdin({"check", "-"}, bad);
+    EXPECT_EQ(bad_check.code, 1);
+    EXPECT_NE(bad_check.err.find("<stdin>:"), std::string::npos) << bad_check.err;
+
+    std::string messy = text;
+    messy.replace(messy.find("agency health      \""), 20, "agency  health \"");
+    auto fmt = run_with_stdin({"fmt", "-"}, messy);
+    EXPECT_EQ(fmt.code, 0) << fmt.err;
+    EXPECT_EQ(fmt.out, text);
+    EXPECT_EQ(run_with_stdin({"fmt", "--check", "-"}, messy).code, 1);
+
+    const std::string request = post_op_request().dump();
+    auto eval = run_with_stdin({"eval", "-p", kReference, "-"}, request);
+    ASSERT_EQ(eval.code, 0) << eval.err;
+    EXPECT_EQ(json::parse(eval.out)["outcome"], "approve");
+    write_file(dir_ / "r.json", request);
+    auto policy_from_stdin = run_with_stdin({"eval", "--policy", "-", (dir_ / "r.json").string()}, text);
+    EXPECT_EQ(policy_from_stdin.code, 0) << policy_from_stdin.err;
+    EXPECT_EQ(json::parse(policy_from_stdin.out)["outcome"], "approve");
+    EXPECT_EQ(run_with_stdin({"eval", "-p", "-", "-"}, text).code, 2);  // standard input is read once
+
+    auto simulate = run_with_stdin({"simulate", "-p", kReference, "-f", "json", "-"}, request + "\n" + request + "\n");
+    ASSERT_EQ(simulate.code, 0) << simulate.err;
+    EXPECT_EQ(json::parse(simulate.out)["evaluated"], 2);
+}
+
+TEST_F(CliTest, DoubleDashEndsTheOptions) {
+    // After `--`, `--format` is a file name (and a missing one: an I/O error naming it).
+    auto r = run({"check", "--", "--format"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("cannot read `--format`"), std::string::npos) << r.err;
+    auto j = run({"check", "-f", "json", "--", kReference});
+    ASSERT_EQ(j.code, 0) << j.err;
+    EXPECT_EQ(json::parse(j.out)["ok"], true);
+}
+
+TEST_F(CliTest, FmtDiffPrintsAUnifiedDiffAndWriteRewrites) {
+    const std::string text = read_file(kReference + "/reference.jf");
+    std::string messy = text;
+    messy.replace(messy.find("agency health      \""), 20, "agency  health \"");
+    const auto file = (dir_ / "p.jf").string();
+    write_file(file, messy);
+    auto diff = run({"fmt", "--diff", file});
+    EXPECT_EQ(diff.code, 1);
+    EXPECT_EQ(diff.out, "--- " + file + "\n+++ " + file +
+                            "\n"
+                            "@@ -10,7 +10,7 @@\n"
+                            "   ref \"jointly acceptance reference\"\n"
+                            "   panel \"Joint Funding Panel\"\n"
+                            " \n"
+                            "-agency  health \"NHS Integrated Care Board\"\n"
+                            "+agency health      \"NHS Integrated Care Board\"\n"
+                            " agency social_care \"Children's Social Care\"\n"
+                            " agency education   \"SEND Service\"\n"
+                            " \n");
+    EXPECT_EQ(read_file(file), messy);
+    auto json_diff = run({"fmt", "--diff", "--format", "json", file});
+    const auto report = json::parse(json_diff.out);
+    EXPECT_EQ(report["written"], false);
+    EXPECT_EQ(report["changed"], 1);
+    EXPECT_EQ(report["files"][0]["diff"], diff.out);
+
+    auto write = run({"fmt", "-w", file});
+    EXPECT_EQ(write.code, 0) << write.err;
+    EXPECT_EQ(write.out, "formatted " + file + "\n");
+    EXPECT_EQ(read_file(file), text);
+    EXPECT_EQ(run({"fmt", "--diff", file}).out, "");
+    auto again = run({"fmt", "--write", "--format", "json", file});
+    EXPECT_EQ(again.code, 0);
+    EXPECT_EQ(json::parse(again.out)["files"][0]["changed"], false);
+}
+
+TEST_F(CliTest, TestRunSelectsCasesAndFormatJsonReportsEach) {
+    fs::create_directories(dir_ / "p/cases");
+    fs::copy_file(kReference + "/reference.jf", dir_ / "p/reference.jf");
+    json good = {{"name", "good"}, {"request", post_op_request()}, {"expected", {{"outcome", "approve"}}}};
+    json wrong = good;
+    wrong["name"] = "wrong";
+    wrong["expected"]["outcome"] = "decline";
+    write_file(dir_ / "p/cases/a-good.json", good.dump());
+    write_file(dir_ / "p/cases/b-wrong.json", wrong.dump());
+    const auto folder = (dir_ / "p").string();
+    auto only_good = run({"test", "--run", "^go", folder});
+    EXPECT_EQ(only_good.code, 0) << only_good.out;
+    EXPECT_EQ(only_good.out.find("wrong"), std::string::npos) << only_good.out;
+    EXPECT_NE(only_good.out.find("1 passed, 0 failed\n"), std::string::npos) << only_good.out;
+    auto by_file = run({"test", "-r", "b-wr", folder});  // the file's path matches too
+    EXPECT_EQ(by_file.code, 1);
+    EXPECT_NE(by_file.out.find("0 passed, 1 failed\n"), std::string::npos) << by_file.out;
+    auto none = run({"test", "-r", "nothing", folder});
+    EXPECT_EQ(none.code, 1);
+    EXPECT_NE(none.out.find("no worked case matches"), std::string::npos) << none.out;
+
+    auto j = run({"test", "-f", "json", folder});
+    EXPECT_EQ(j.code, 1);
+    const auto report = json::parse(j.out);
+    EXPECT_EQ(report["passed"], 1);
+    EXPECT_EQ(report["failed"], 1);
+    ASSERT_EQ(report["cases"].size(), 2U);
+    EXPECT_EQ(report["cases"][0]["name"], "good");
+    EXPECT_EQ(report["cases"][0]["passed"], true);
+    EXPECT_EQ(report["cases"][1]["name"], "wrong");
+    EXPECT_EQ(report["cases"][1]["passed"], false);
+    ASSERT_FALSE(report["cases"][1]["differences"].empty());
+    EXPECT_NE(report["cases"][1]["differences"][0].get<std::string>().find("outcome"), std::string::npos);
+}
+
+TEST_F(CliTest, CheckFormatJsonGivesEachDiagnosticsFields) {
+    std::string text = read_file(kReference + "/reference.jf");
+    text.replace(text.find("split health 60%"), 16, "split heath 60%");
+    write_file(dir_ / "bad.jf", text);
+    auto r = run({"check", "--format", "json", (dir_ / "bad.jf").string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "");  // the report is the output
+    const auto report = json::parse(r.out);
+    EXPECT_EQ(report["ok"], false);
+    EXPECT_EQ(report["errors"], 1);
+    const auto& d = report["files"][0]["diagnostics"][0];
+    EXPECT_EQ(d["code"], "E2003");
+    EXPECT_EQ(d["severity"], "error");
+    EXPECT_EQ(d["file"], (dir_ / "bad.jf").string());
+    const auto line = text.substr(0, text.find("split heath"));
+    EXPECT_EQ(d["line"], std::count(line.begin(), line.end(), '\n') + 1);
+    EXPECT_EQ(d["column"], line.size() - line.rfind('\n') - 1 + 7);  // `heath` after `split `
+    EXPECT_NE(d["message"].get<std::string>().find("heath"), std::string::npos);
+}
+
+TEST_F(CliTest, NotesAreCountedAndCanBeSilenced) {
+    std::string text = read_file(kReference + "/reference.jf");
+    text.replace(text.find("agency education"), 16, "agency idle \"Idle\"\nagency education");
+    write_file(dir_ / "n.jf", text);
+    auto r = run({"check", (dir_ / "n.jf").string()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "checked 1 file: 0 errors, 0 warnings, 1 note\n");
+    EXPECT_NE(r.err.find("W2003"), std::string::npos) << r.err;
+    auto quiet = run({"check", "-q", (dir_ / "n.jf").string()});
+    EXPECT_EQ(quiet.code, 0);
+    EXPECT_EQ(quiet.out, "checked 1 file: 0 errors, 0 warnings, 1 note (notes not shown)\n");
+    EXPECT_EQ(quiet.err, "");
+    auto j = json::parse(run({"check", "-f", "json", "--quiet-notes", (dir_ / "n.jf").string()}).out);
+    EXPECT_EQ(j["notes"], 1);
+    EXPECT_TRUE(j["files"][0]["diagnostics"].empty());
+}
+
+TEST_F(CliTest, SimulateExitsOneWhenEveryCaseIsSkipped) {
+    write_file(dir_ / "bad.jsonl", "{}\nnot json\n");
+    auto r = run({"simulate", "-p", kReference, (dir_ / "bad.jsonl").string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("cases: 2 (0 evaluated, 2 skipped)"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("no case was evaluated"), std::string::npos) << r.err;
 }
 
 }  // namespace

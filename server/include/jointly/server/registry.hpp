@@ -42,8 +42,10 @@ struct LoadResult {
 // the versions across all of them (dsl::check_versions: overlapping ranges, a repeated id
 // and version). Cross-file findings are attached to the file they name. Each file is
 // compiled within `limits` (by default no time limit: the files are the operator's; a
-// file stopped by a limit reports E2290/E2291 and does not load). Never throws.
-LoadResult load_policies(const std::vector<std::filesystem::path>& paths, const dsl::Limits& limits = {});
+// file stopped by a limit reports E2290/E2291 and does not load). A path `-` stands for
+// `standard_input` (reported as `<stdin>`); without it, `-` is a missing file. Never throws.
+LoadResult load_policies(const std::vector<std::filesystem::path>& paths, const dsl::Limits& limits = {},
+                         const std::optional<std::string>& standard_input = std::nullopt);
 
 // The result of picking a policy version for a request.
 struct Selection {
