@@ -309,7 +309,7 @@ export interface paths {
         put?: never;
         /**
          * a caseload under one version, or two compared
-         * @description Totals per side, their difference and the changed cases; a case that cannot be evaluated is listed in `errors` and skipped.
+         * @description Totals per side (allocated by outcome, and what is not allocated by issue kind and reason), their difference and the changed cases; a case that cannot be evaluated is listed in `errors` and skipped. docs/adr/0011-honest-simulation.md.
          *
          *     Needs a token of any role.
          */
@@ -953,6 +953,17 @@ export interface components {
             /** @description pass as `after` for the next page; null at the end */
             next: string | null;
         };
+        /** @description the cost of the segments no agency is allocated, by issue kind */
+        NotAllocated: {
+            total: components["schemas"]["Money"];
+            uncovered: components["schemas"]["Money"];
+            conflict: components["schemas"]["Money"];
+            /** @description over a cap whose excess goes to the panel */
+            cap_excess: components["schemas"]["Money"];
+            refused: components["schemas"]["Money"];
+            /** @description segments a rule refers to an authority */
+            referred: components["schemas"]["Money"];
+        };
         SimulationSide: {
             total: components["schemas"]["Money"];
             by_agency: components["schemas"]["Amounts"];
@@ -964,11 +975,58 @@ export interface components {
             outcomes_by_policy: {
                 [key: string]: components["schemas"]["OutcomeCounts"];
             };
-            declined: {
+            /** @description the approved cases */
+            approved: {
+                cases: number;
+                /** @description allocated to agencies */
                 total: components["schemas"]["Money"];
                 by_agency: components["schemas"]["Amounts"];
-                by_financial_year: components["schemas"]["YearAmounts"];
+                not_allocated: components["schemas"]["NotAllocated"];
+                /** @description total + not_allocated.total */
+                cost: components["schemas"]["Money"];
+            };
+            /** @description the referred cases: their allocation is pending the panel */
+            referred: {
                 cases: number;
+                /** @description allocated to agencies */
+                total: components["schemas"]["Money"];
+                by_agency: components["schemas"]["Amounts"];
+                not_allocated: components["schemas"]["NotAllocated"];
+                /** @description total + not_allocated.total */
+                cost: components["schemas"]["Money"];
+            };
+            not_allocated: components["schemas"]["NotAllocated"];
+            /** @description total + not_allocated.total: every penny of the approved and referred cases */
+            cost: components["schemas"]["Money"];
+            /** @description the declined cases: what the rules would have allocated */
+            declined: {
+                cases: number;
+                /** @description allocated to agencies */
+                total: components["schemas"]["Money"];
+                by_agency: components["schemas"]["Amounts"];
+                not_allocated: components["schemas"]["NotAllocated"];
+                /** @description total + not_allocated.total */
+                cost: components["schemas"]["Money"];
+                by_financial_year: components["schemas"]["YearAmounts"];
+            };
+            /** @description per structured outcome reason; a case counts under each reason it gives */
+            by_reason: {
+                /** @enum {string} */
+                kind: "decline" | "refer" | "issue" | "line_refer";
+                rule: string | null;
+                ref: string | null;
+                /** @description cases that give this reason */
+                cases: number;
+                /** @description allocated in those cases */
+                total: components["schemas"]["Money"];
+                /** @description not allocated in those cases */
+                not_allocated: components["schemas"]["Money"];
+            }[];
+            /** @description cases evaluated by a pinned or only version whose effective dates do not include their as_of */
+            outside_effective_dates: {
+                cases: number;
+                /** @description the first 100 */
+                case_refs: string[];
             };
         };
         /** @description `b`, `difference` and the changes only when comparing */
@@ -978,13 +1036,20 @@ export interface components {
             skipped: number;
             a: components["schemas"]["SimulationSide"];
             b?: components["schemas"]["SimulationSide"];
-            /** @description B - A of the funded totals */
+            /** @description B - A of the funded totals and of what they leave unallocated */
             difference?: {
                 total: components["schemas"]["Money"];
                 by_agency: components["schemas"]["Amounts"];
                 by_financial_year: components["schemas"]["YearAmounts"];
+                not_allocated: components["schemas"]["Money"];
             };
             outcomes_changed?: number;
+            /** @description cases by outcome under A and under B, only the pairs that occur */
+            outcome_changes?: {
+                from: components["schemas"]["Outcome"];
+                to: components["schemas"]["Outcome"];
+                cases: number;
+            }[];
             splits_changed?: number;
             /** @description the first 1,000 changed cases */
             changed?: {
@@ -995,9 +1060,13 @@ export interface components {
                 outcome_b: components["schemas"]["Outcome"];
                 total_a: components["schemas"]["Money"];
                 total_b: components["schemas"]["Money"];
+                not_allocated_a: components["schemas"]["Money"];
+                not_allocated_b: components["schemas"]["Money"];
                 by_agency_a: components["schemas"]["Amounts"];
                 by_agency_b: components["schemas"]["Amounts"];
             }[];
+            /** @description changed cases not listed */
+            changed_omitted?: number;
             /** @description cases that could not be evaluated, skipped */
             errors: {
                 case: number;
@@ -1971,7 +2040,10 @@ export interface operations {
     };
     simulate: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `csv` for one row per case (docs/csv.md); `Accept: text/csv` does the same */
+                format?: "json" | "csv";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1991,9 +2063,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SimulationResult"];
+                    "text/csv": string;
                 };
             };
-            /** @description the body is not JSON, a field is wrong or unknown, or `cases` is missing */
+            /** @description the body is not JSON, a field is wrong or unknown, `cases` is missing, or a query parameter is unknown or `format` is neither json nor csv */
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             /** @description a POST from another origin (cross_origin) */

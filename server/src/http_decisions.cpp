@@ -275,20 +275,6 @@ std::optional<std::int64_t> cursor_param(const httplib::Request& request, std::v
     return query_number(request, "after", 0, 999999999999999999, errors, "a cursor from a previous answer's `next`");
 }
 
-// True when the caller asked for CSV (`?format=csv` or `Accept: text/csv`); 400 for another
-// format.
-bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& errors) {
-    if (request.has_param("format")) {
-        const auto format = request.get_param_value("format");
-        if (format == "csv") return true;
-        if (format != "json")
-            errors.push_back({codes::kFieldType, "?format", "`format` must be `json` or `csv`", std::nullopt});
-        return false;
-    }
-    const auto accept = request.get_header_value("Accept");
-    return accept.find("text/csv") != std::string::npos && accept.find("application/json") == std::string::npos;
-}
-
 Reply list_decisions(Context& context, const httplib::Request& request, httplib::Response& response,
                      AuditEntry& audit) {
     audit.detail = query_detail(request);

@@ -115,6 +115,10 @@ std::optional<std::int64_t> query_number(const httplib::Request& request, const 
 void known_params(const httplib::Request& request, const std::set<std::string>& known, const std::string& route,
                   std::vector<engine::EvalError>& errors);
 
+// True when the caller asked for CSV (`?format=csv`, or `Accept: text/csv` without
+// `application/json`); a `format` other than `json` or `csv` is an error at `?format`.
+bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& errors);
+
 // The request's Content-Type without parameters, lower case (`application/json`).
 std::string content_media_type(const httplib::Request& request);
 

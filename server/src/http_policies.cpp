@@ -223,6 +223,10 @@ std::optional<engine::Money> pool_amount(const nlohmann::json& value, const std:
 Reply post_simulate(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto parsed = json_body(context, request);
     if (!parsed.ok()) return parsed.error();
+    std::vector<engine::EvalError> query_errors;
+    known_params(request, {"format"}, "POST /v1/simulate", query_errors);
+    const bool csv = wants_csv(request, query_errors);
+    if (!query_errors.empty()) return fail(400, "invalid_request", query_errors.front().message, query_errors);
     const auto& body = parsed.value();
     if (!body.is_object()) return fail(400, "invalid_request", "the body must be a JSON object");
     const auto known = refuse_unknown_fields(body, {"policy", "version", "vs_source", "vs_version", "cases"});
@@ -267,10 +271,25 @@ Reply post_simulate(Context& context, const httplib::Request& request, httplib::
         }
     }
     Simulation simulation(input);
+    // CSV: one row per case, in order, as each is counted; refused once over --max-response.
+    const SimulationCsv csv_writer(input);
+    std::string csv_body = csv ? csv_writer.header() : std::string();
+    if (csv) simulation.on_case([&](const Simulation::Evaluated& e) {
+        if (csv_body.size() <= context.options.max_response) csv_body += csv_writer.row(e);
+    });
     const Deadline deadline(context);
     for (std::size_t i = 0; i < cases->size(); ++i) {
         if (auto in_time = deadline.check("the simulation", i, cases->size()); !in_time.ok()) return in_time;
         simulation.add((*cases)[i], i);
+    }
+    if (csv) {
+        if (csv_body.size() > context.options.max_response)
+            return fail(422, "response_too_large",
+                        "the CSV would be over " + std::to_string(context.options.max_response) +
+                            " bytes (--max-response): send fewer cases, or split the work");
+        response.status = 200;
+        response.set_content(csv_body, "text/csv; charset=utf-8");
+        return {};
     }
     const auto text = bounded_text(context, simulation.result());
     if (!text.ok()) return text.error();

@@ -640,6 +640,20 @@ std::optional<std::int64_t> query_number(const httplib::Request& request, const 
     return value;
 }
 
+// True when the caller asked for CSV (`?format=csv` or `Accept: text/csv`); 400 for another
+// format.
+bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& errors) {
+    if (request.has_param("format")) {
+        const auto format = request.get_param_value("format");
+        if (format == "csv") return true;
+        if (format != "json")
+            errors.push_back({codes::kFieldType, "?format", "`format` must be `json` or `csv`", std::nullopt});
+        return false;
+    }
+    const auto accept = request.get_header_value("Accept");
+    return accept.find("text/csv") != std::string::npos && accept.find("application/json") == std::string::npos;
+}
+
 void known_params(const httplib::Request& request, const std::set<std::string>& known, const std::string& route,
                   std::vector<engine::EvalError>& errors) {
     std::set<std::string> seen;

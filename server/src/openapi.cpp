@@ -386,11 +386,16 @@ void policy_operations(Paths& paths) {
     paths.add("post", "/v1/simulate",
               Operation("simulate", "a caseload under one version, or two compared", Caller::AnyToken)
                   .tag("policies")
-                  .describe("Totals per side, their difference and the changed cases; a case that cannot be "
-                            "evaluated is listed in `errors` and skipped.")
+                  .describe("Totals per side (allocated by outcome, and what is not allocated by issue kind and "
+                            "reason), their difference and the changed cases; a case that cannot be evaluated is "
+                            "listed in `errors` and skipped. docs/adr/0011-honest-simulation.md.")
+                  .query("format", {{"type", "string"}, {"enum", ojson::array({"json", "csv"})}},
+                         "`csv` for one row per case (docs/csv.md); `Accept: text/csv` does the same")
                   .json_body(ref("SimulationRequest"))
                   .ok(200, "the simulation", ref("SimulationResult"))
-                  .error(400, "the body is not JSON, a field is wrong or unknown, or `cases` is missing")
+                  .also(200, "text/csv", {{"type", "string"}, {"description", "docs/csv.md, one row per case"}})
+                  .error(400, "the body is not JSON, a field is wrong or unknown, `cases` is missing, or a "
+                              "query parameter is unknown or `format` is neither json nor csv")
                   .error(404, "no such policy")
                   .error(413, "too many cases (over 100 x --max-batch), or the body over --max-body")
                   .error(422, "`vs_source` does not compile (policy_invalid, with `diagnostics`), the simulation took "

@@ -428,14 +428,40 @@ void schemas_reports(ojson& s) {
     const ojson side_amounts = {{"total", ref("Money")},
                                 {"by_agency", ref("Amounts")},
                                 {"by_financial_year", ref("YearAmounts")}};
-    ojson declined = side_amounts;
-    declined["cases"] = integer();
+    s["NotAllocated"] = object({{"total", ref("Money")},
+                                {"uncovered", ref("Money")},
+                                {"conflict", ref("Money")},
+                                {"cap_excess", with_description(ref("Money"), "over a cap whose excess goes to the panel")},
+                                {"refused", ref("Money")},
+                                {"referred", with_description(ref("Money"), "segments a rule refers to an authority")}},
+                               {}, "the cost of the segments no agency is allocated, by issue kind");
+    const ojson group = {{"cases", integer()},
+                         {"total", with_description(ref("Money"), "allocated to agencies")},
+                         {"by_agency", ref("Amounts")},
+                         {"not_allocated", ref("NotAllocated")},
+                         {"cost", with_description(ref("Money"), "total + not_allocated.total")}};
+    ojson declined = group;
+    declined["by_financial_year"] = ref("YearAmounts");
     ojson side = side_amounts;
     side["policies"] = array_of(string(), "`id version` of each version used");
     side["funded_cases"] = integer();
     side["outcomes"] = ref("OutcomeCounts");
     side["outcomes_by_policy"] = map_of(ref("OutcomeCounts"));
-    side["declined"] = object(declined);
+    side["approved"] = object(group, {}, "the approved cases");
+    side["referred"] = object(group, {}, "the referred cases: their allocation is pending the panel");
+    side["not_allocated"] = ref("NotAllocated");
+    side["cost"] = with_description(ref("Money"), "total + not_allocated.total: every penny of the approved and referred cases");
+    side["declined"] = object(declined, {}, "the declined cases: what the rules would have allocated");
+    side["by_reason"] = array_of(object({{"kind", enum_of({"decline", "refer", "issue", "line_refer"})},
+                                         {"rule", nullable(string())},
+                                         {"ref", nullable(string())},
+                                         {"cases", integer("cases that give this reason")},
+                                         {"total", with_description(ref("Money"), "allocated in those cases")},
+                                         {"not_allocated", with_description(ref("Money"), "not allocated in those cases")}}),
+                                 "per structured outcome reason; a case counts under each reason it gives");
+    side["outside_effective_dates"] =
+        object({{"cases", integer()}, {"case_refs", array_of(string(), "the first 100")}}, {},
+               "cases evaluated by a pinned or only version whose effective dates do not include their as_of");
     s["SimulationSide"] = object(side);
     s["SimulationResult"] = object(
         {{"cases", integer()},
@@ -443,8 +469,14 @@ void schemas_reports(ojson& s) {
          {"skipped", integer()},
          {"a", ref("SimulationSide")},
          {"b", ref("SimulationSide")},
-         {"difference", object(side_amounts, {}, "B - A of the funded totals")},
+         {"difference", object({{"total", ref("Money")},
+                                {"by_agency", ref("Amounts")},
+                                {"by_financial_year", ref("YearAmounts")},
+                                {"not_allocated", ref("Money")}},
+                               {}, "B - A of the funded totals and of what they leave unallocated")},
          {"outcomes_changed", integer()},
+         {"outcome_changes", array_of(object({{"from", ref("Outcome")}, {"to", ref("Outcome")}, {"cases", integer()}}),
+                                      "cases by outcome under A and under B, only the pairs that occur")},
          {"splits_changed", integer()},
          {"changed", array_of(object({{"case", integer("index in `cases`")},
                                       {"case_ref", string()},
@@ -452,15 +484,18 @@ void schemas_reports(ojson& s) {
                                       {"outcome_b", ref("Outcome")},
                                       {"total_a", ref("Money")},
                                       {"total_b", ref("Money")},
+                                      {"not_allocated_a", ref("Money")},
+                                      {"not_allocated_b", ref("Money")},
                                       {"by_agency_a", ref("Amounts")},
                                       {"by_agency_b", ref("Amounts")}}),
                               "the first 1,000 changed cases")},
+         {"changed_omitted", integer("changed cases not listed")},
          {"errors", array_of(object({{"case", integer()},
                                      {"side", enum_of({"a", "b", ""})},
                                      {"message", string()},
                                      {"details", array_of(ref("ErrorDetail"))}}),
                              "cases that could not be evaluated, skipped")}},
-        {"b", "difference", "outcomes_changed", "splits_changed", "changed"},
+        {"b", "difference", "outcomes_changed", "outcome_changes", "splits_changed", "changed", "changed_omitted"},
         "`b`, `difference` and the changes only when comparing");
     s["Reconciliation"] = object({{"pool", string()},
                                   {"budget", ref("Money")},

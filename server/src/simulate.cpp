@@ -1,6 +1,5 @@
-// Simulation: a caseload under policy A (and B): what each would fund (approved and referred
-// cases) per agency and per financial year, what the declined cases would have cost, the
-// difference, and the cases whose outcome or split changed.
+// Simulation: evaluating a caseload's cases under policy A (and B), counting them in input
+// order, and streaming a caseload on every core. The result's JSON: simulate_result.cpp.
 #include <algorithm>
 #include <istream>
 #include <string>
@@ -22,15 +21,6 @@ std::string case_ref_of(const nlohmann::json& request) {
     return {};
 }
 
-ojson amounts(const std::vector<std::string>& order, const std::map<std::string, MoneyTotal>& values) {
-    ojson out = ojson::object();
-    for (const auto& agency : order) {
-        auto it = values.find(agency);
-        out[agency] = (it == values.end() ? MoneyTotal{} : it->second).to_string();
-    }
-    return out;
-}
-
 ojson agency_map(const engine::AgencyAmounts& list) {
     ojson out = ojson::object();
     for (const auto& [agency, money] : list) out[agency] = money.to_string();
@@ -49,9 +39,14 @@ std::map<std::string, engine::Money> nonzero(const engine::AgencyAmounts& list) 
 
 Simulation::Simulation(SimulationInput input) : input_(std::move(input)) {}
 
-std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const std::optional<std::string>& version,
-                                                const nlohmann::json& request, std::size_t number, const char* side,
-                                                ojson& errors) const {
+std::string progress_line(const SimulationProgress& progress) {
+    return "simulated " + std::to_string(progress.cases) + " cases: " + std::to_string(progress.evaluated) +
+           " evaluated, " + std::to_string(progress.skipped) + " skipped";
+}
+
+std::optional<Simulation::Figures> Simulation::run(const Snapshot& snapshot, const std::optional<std::string>& version,
+                                                   const nlohmann::json& request, std::size_t number, const char* side,
+                                                   ojson& errors) const {
     auto report = [&](const std::string& message, const std::vector<engine::EvalError>& details = {}) {
         ojson item = ojson::object();
         item["case"] = number;
@@ -74,6 +69,8 @@ std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const 
         report("the case names no `policy` and several are loaded");
         return std::nullopt;
     }
+    // A pinned or only version decides every case whatever its as_of (flagged below when
+    // outside its effective dates); among several, the case's as_of picks the one in effect.
     Selection selection;
     const auto versions = snapshot.versions(id);
     if (version) {
@@ -103,51 +100,75 @@ std::optional<engine::Decision> Simulation::run(const Snapshot& snapshot, const 
         report("the policy cannot evaluate the case", result.errors);
         return std::nullopt;
     }
-    // What a simulation counts; the words and allocations are not kept.
-    const engine::Decision& full = *result.decision;
-    engine::Decision totals;
-    totals.policy_id = full.policy_id;
-    totals.policy_version = full.policy_version;
-    totals.case_ref = full.case_ref;
-    totals.outcome = full.outcome;
-    totals.total = full.total;
-    totals.by_agency = full.by_agency;
-    totals.by_financial_year = full.by_financial_year;
-    return totals;
+    const engine::Decision& d = *result.decision;
+    Figures f;
+    f.policy = d.policy_id + " " + d.policy_version;
+    f.outcome = d.outcome;
+    f.total = d.total;
+    f.by_agency = d.by_agency;
+    f.by_financial_year = d.by_financial_year;
+    // INVARIANT: every segment's cost is either split among agencies (in `total`) or is the
+    // cost of one issue (a cap's excess to the panel: the part over the cap), so
+    // total + not_allocated_total is the cost of the case's lines.
+    for (const auto& issue : d.issues) {
+        f.not_allocated[static_cast<std::size_t>(issue.kind)] += issue.cost;
+        f.not_allocated_total += issue.cost;
+    }
+    for (const auto& reason : d.reasons) {
+        const bool seen = std::any_of(f.reasons.begin(), f.reasons.end(), [&](const engine::Reason& r) {
+            return r.kind == reason.kind && r.rule == reason.rule && r.ref == reason.ref;
+        });
+        if (!seen) f.reasons.push_back(engine::Reason{reason.kind, reason.rule, reason.ref, {}});
+    }
+    f.outside_effective_dates = decoded.request->as_of && !selection.program->in_effect(*decoded.request->as_of);
+    return f;
 }
 
-void Simulation::Totals::add(const engine::Decision& d) {
+void Simulation::Totals::add(const Figures& f) {
     ++cases;
-    for (const auto& [agency, money] : d.by_agency) by_agency[agency] += money;
-    for (const auto& [year, list] : d.by_financial_year)
+    for (const auto& [agency, money] : f.by_agency) by_agency[agency] += money;
+    for (const auto& [year, list] : f.by_financial_year)
         for (const auto& [agency, money] : list) by_year[year][agency] += money;
-    total += d.total;
+    total += f.total;
+    for (std::size_t k = 0; k < not_allocated.size(); ++k) not_allocated[k] += f.not_allocated[k];
+    not_allocated_total += f.not_allocated_total;
 }
 
-void Simulation::accumulate(Side& side, const engine::Decision& d) {
-    const std::string label = d.policy_id + " " + d.policy_version;
-    if (std::find(side.policies.begin(), side.policies.end(), label) == side.policies.end())
-        side.policies.push_back(label);
-    for (const auto& [agency, money] : d.by_agency)
+void Simulation::accumulate(Side& side, const Figures& f, const std::string& case_ref) const {
+    if (std::find(side.policies.begin(), side.policies.end(), f.policy) == side.policies.end())
+        side.policies.push_back(f.policy);
+    for (const auto& [agency, money] : f.by_agency)
         if (std::find(side.agencies.begin(), side.agencies.end(), agency) == side.agencies.end())
             side.agencies.push_back(agency);
-    auto& by_policy = side.outcomes_by_policy[label];
-    switch (d.outcome) {
+    auto& by_policy = side.outcomes_by_policy[f.policy];
+    switch (f.outcome) {
         case engine::Outcome::Approve:
             ++side.outcomes.approve;
             ++by_policy.approve;
-            side.funded.add(d);
+            side.funded.add(f);
+            side.approved.add(f);
             break;
         case engine::Outcome::Refer:
             ++side.outcomes.refer;
             ++by_policy.refer;
-            side.funded.add(d);
+            side.funded.add(f);
+            side.referred.add(f);
             break;
         case engine::Outcome::Decline:
             ++side.outcomes.decline;
             ++by_policy.decline;
-            side.declined.add(d);
+            side.declined.add(f);
             break;
+    }
+    for (const auto& reason : f.reasons) {
+        auto& r = side.by_reason[ReasonKey{reason.kind, reason.rule, reason.ref}];
+        ++r.cases;
+        r.total += f.total;
+        r.not_allocated += f.not_allocated_total;
+    }
+    if (f.outside_effective_dates) {
+        ++side.outside;
+        if (side.outside_refs.size() < input_.max_outside_listed) side.outside_refs.push_back(case_ref);
     }
 }
 
@@ -169,107 +190,55 @@ Simulation::Evaluated Simulation::evaluate_case(const nlohmann::json& request, s
     return e;
 }
 
+void Simulation::counted(const Evaluated& e) {
+    if (on_case_) on_case_(e);
+    if (on_progress_ && cases_ % progress_every_ == 0) on_progress_(SimulationProgress{cases_, evaluated_, cases_ - evaluated_});
+}
+
 void Simulation::record(Evaluated e) {
     ++cases_;
-    for (auto& item : e.errors) errors_.push_back(std::move(item));
-    if (!e.a || (input_.b && !e.b)) return;
-    const engine::Decision& a = *e.a;
-    ++evaluated_;
-    accumulate(side_a_, a);
-    if (!e.b) return;
-    const engine::Decision& b = *e.b;
-    accumulate(side_b_, b);
-    const bool outcome_changed = a.outcome != b.outcome;
-    const bool split_changed = nonzero(a.by_agency) != nonzero(b.by_agency);
-    if (outcome_changed) ++outcomes_changed_;
-    if (split_changed) ++splits_changed_;
-    if ((outcome_changed || split_changed) && changed_.size() < input_.max_changed_listed) {
-        ojson item = ojson::object();
-        item["case"] = e.number;
-        item["case_ref"] = e.case_ref;
-        item["outcome_a"] = engine::to_string(a.outcome);
-        item["outcome_b"] = engine::to_string(b.outcome);
-        item["total_a"] = a.total.to_string();
-        item["total_b"] = b.total.to_string();
-        item["by_agency_a"] = agency_map(a.by_agency);
-        item["by_agency_b"] = agency_map(b.by_agency);
-        changed_.push_back(std::move(item));
+    for (const auto& item : e.errors) errors_.push_back(item);
+    if (!e.counted(comparing())) {
+        counted(e);
+        return;
     }
+    const Figures& a = *e.a;
+    ++evaluated_;
+    accumulate(side_a_, a, e.case_ref);
+    if (e.b) {
+        const Figures& b = *e.b;
+        accumulate(side_b_, b, e.case_ref);
+        const bool outcome_changed = a.outcome != b.outcome;
+        const bool split_changed = nonzero(a.by_agency) != nonzero(b.by_agency);
+        if (outcome_changed) {
+            ++outcomes_changed_;
+            ++outcome_changes_[static_cast<std::size_t>(a.outcome)][static_cast<std::size_t>(b.outcome)];
+        }
+        if (split_changed) ++splits_changed_;
+        if ((outcome_changed || split_changed) && changed_.size() >= input_.max_changed_listed) ++changed_omitted_;
+        else if (outcome_changed || split_changed) {
+            ojson item = ojson::object();
+            item["case"] = e.number;
+            item["case_ref"] = e.case_ref;
+            item["outcome_a"] = engine::to_string(a.outcome);
+            item["outcome_b"] = engine::to_string(b.outcome);
+            item["total_a"] = a.total.to_string();
+            item["total_b"] = b.total.to_string();
+            item["not_allocated_a"] = a.not_allocated_total.to_string();
+            item["not_allocated_b"] = b.not_allocated_total.to_string();
+            item["by_agency_a"] = agency_map(a.by_agency);
+            item["by_agency_b"] = agency_map(b.by_agency);
+            changed_.push_back(std::move(item));
+        }
+    }
+    counted(e);
 }
 
 void Simulation::add_error(std::size_t number, const std::string& message) {
-    ++cases_;
-    ojson item = ojson::object();
-    item["case"] = number;
-    item["side"] = "";
-    item["message"] = message;
-    item["details"] = ojson::array();
-    errors_.push_back(std::move(item));
-}
-
-nlohmann::ordered_json Simulation::result() const {
-    auto outcomes_json = [](const Outcomes& o) {
-        return ojson{{"approve", o.approve}, {"refer", o.refer}, {"decline", o.decline}};
-    };
-    auto years_json = [](const std::map<std::string, std::map<std::string, MoneyTotal>>& years,
-                         const std::vector<std::string>& order) {
-        ojson out = ojson::object();
-        for (const auto& [year, values] : years) out[year] = amounts(order, values);
-        return out;
-    };
-    auto side_json = [&](const Side& side, const std::vector<std::string>& order) {
-        ojson out = ojson::object();
-        out["policies"] = side.policies;
-        out["total"] = side.funded.total.to_string();
-        out["by_agency"] = amounts(order, side.funded.by_agency);
-        out["by_financial_year"] = years_json(side.funded.by_year, order);
-        out["funded_cases"] = side.funded.cases;
-        out["outcomes"] = outcomes_json(side.outcomes);
-        ojson by_policy = ojson::object();
-        for (const auto& label : side.policies) by_policy[label] = outcomes_json(side.outcomes_by_policy.at(label));
-        out["outcomes_by_policy"] = std::move(by_policy);
-        ojson declined = ojson::object();
-        declined["cases"] = side.declined.cases;
-        declined["total"] = side.declined.total.to_string();
-        declined["by_agency"] = amounts(order, side.declined.by_agency);
-        declined["by_financial_year"] = years_json(side.declined.by_year, order);
-        out["declined"] = std::move(declined);
-        return out;
-    };
-    std::vector<std::string> order = side_a_.agencies;
-    for (const auto& agency : side_b_.agencies)
-        if (std::find(order.begin(), order.end(), agency) == order.end()) order.push_back(agency);
-    ojson out = ojson::object();
-    out["cases"] = cases_;
-    out["evaluated"] = evaluated_;
-    out["skipped"] = cases_ - evaluated_;
-    out["a"] = side_json(side_a_, order);
-    if (input_.b) {
-        out["b"] = side_json(side_b_, order);
-        ojson diff = ojson::object();
-        diff["total"] = (side_b_.funded.total - side_a_.funded.total).to_string();
-        std::map<std::string, MoneyTotal> by_agency;
-        for (const auto& agency : order) {
-            auto get = [&](const Side& s) {
-                auto it = s.funded.by_agency.find(agency);
-                return it == s.funded.by_agency.end() ? MoneyTotal{} : it->second;
-            };
-            by_agency[agency] = get(side_b_) - get(side_a_);
-        }
-        diff["by_agency"] = amounts(order, by_agency);
-        std::map<std::string, std::map<std::string, MoneyTotal>> years;
-        for (const auto& [year, values] : side_a_.funded.by_year)
-            for (const auto& [agency, money] : values) years[year][agency] -= money;
-        for (const auto& [year, values] : side_b_.funded.by_year)
-            for (const auto& [agency, money] : values) years[year][agency] += money;
-        diff["by_financial_year"] = years_json(years, order);
-        out["difference"] = std::move(diff);
-        out["outcomes_changed"] = outcomes_changed_;
-        out["splits_changed"] = splits_changed_;
-        out["changed"] = changed_;
-    }
-    out["errors"] = errors_;
-    return out;
+    Evaluated e;
+    e.number = number;
+    e.errors.push_back({{"case", number}, {"side", ""}, {"message", message}, {"details", ojson::array()}});
+    record(std::move(e));
 }
 
 // Reads a caseload (one JSON request per line) in batches; each batch is parsed and

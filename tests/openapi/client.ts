@@ -43,7 +43,13 @@ function spend(s: Schemas['Spend']): string {
 
 function side(s: Schemas['SimulationSide']): string {
   return `${s.policies.join(', ')}: funded ${s.funded_cases} ${money(s.total)}, declined ${s.declined.cases} ` +
-    `${money(s.declined.total)}, approve ${s.outcomes.approve}`;
+    `${money(s.declined.total)}, approve ${s.outcomes.approve}; approved ${money(s.approved.total)}, referred ` +
+    `${money(s.referred.total)}; not allocated ${money(s.not_allocated.total)} (uncovered ` +
+    `${money(s.not_allocated.uncovered)}, conflict ${money(s.not_allocated.conflict)}, over caps ` +
+    `${money(s.not_allocated.cap_excess)}, refused ${money(s.not_allocated.refused)}, referred ` +
+    `${money(s.not_allocated.referred)}), cost ${money(s.cost)}` +
+    s.by_reason.map((r) => `; ${r.kind} ${r.rule ?? '-'} ${r.ref ?? '-'}: ${r.cases} ${money(r.total)}`).join('') +
+    `; outside dates ${s.outside_effective_dates.cases} ${s.outside_effective_dates.case_refs.join(' ')}`;
 }
 
 function version(v: Schemas['PolicyVersionFields']): string {
@@ -94,10 +100,13 @@ const readSuccess: { [Op in keyof operations]: (body: Body<Op, Success<Op>>) => 
     p.versions.map((v) => `${version(v)} agencies ${v.agencies.map((a) => a.name).join(', ')} events ${v.events.join(', ')} ` +
       `pools ${v.pools.join(', ')} schema ${Object.keys(v.schema).length} keys, ${v.source.length} bytes`).join('\n'),
   simulate: (s) =>
+    typeof s === 'string' ? s.split('\r\n')[0] ?? '' :
     `${s.cases} cases, ${s.evaluated} evaluated, ${s.skipped} skipped\nA ${side(s.a)}` +
     (s.b ? `\nB ${side(s.b)}` : '') +
-    (s.difference ? `\nB - A ${money(s.difference.total)}` : '') +
+    (s.difference ? `\nB - A ${money(s.difference.total)}, not allocated ${money(s.difference.not_allocated)}` : '') +
+    (s.outcome_changes ?? []).map((c) => `\n${c.from} -> ${c.to}: ${c.cases}`).join('') +
     (s.changed ?? []).map((c) => `\n${c.case} ${c.case_ref}: ${c.outcome_a} -> ${c.outcome_b}`).join('') +
+    (s.changed_omitted ? `\n${s.changed_omitted} more changed` : '') +
     s.errors.map((e) => `\ncase ${e.case} (${e.side}): ${e.message} ${e.details.map((d) => d.path).join(' ')}`).join(''),
   reconcilePool: (r) =>
     `${r.pool}${r.policy ? ' (' + r.policy.id + ')' : ''}: budget ${money(r.budget)} spend ${money(r.spend)} ` +

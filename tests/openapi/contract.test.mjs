@@ -461,9 +461,15 @@ async function main() {
 
     // Simulation.
     const draft = fs.readFileSync(path.join(repo, 'policies/reference/reference.jf'), 'utf8')
-      .replace('version "2025.1"', 'version "2026.1"').replace(/decline when[^\n]*\n[^\n]*\n/, '');
+      .replace('version "2025.1"', 'version "2026.1"').replace(/decline when[^\n]*\n[^\n]*\n/, '')
+      .replace(/\n  effective [^\n]*/, '\n  effective from 2026-04-01');
+    // The draft approves the declined case (outcome_changes, by_reason) and takes effect after
+    // the cases' as_of (outside_effective_dates lists them).
     const cases = [approve, decline, { ...approve, facts: {} }];
     await call('POST', '/v1/simulate', { token: 'client', json: { policy: 'reference', vs_source: draft, cases }, expect: 200 });
+    await call('POST', '/v1/simulate?format=csv', { token: 'client', json: { policy: 'reference', vs_source: draft, cases }, expect: 200 });
+    await call('POST', '/v1/simulate', { token: 'client', json: { policy: 'reference', cases }, headers: [['Accept', 'text/csv']], expect: 200 });
+    await call('POST', '/v1/simulate?format=xml', { token: 'client', json: { policy: 'reference', cases }, expect: 400 });
     await call('POST', '/v1/simulate', { token: 'client', json: { policy: 'reference', cases }, expect: 200 });
     await call('POST', '/v1/simulate', { token: 'client', json: { policy: 'no_such_policy', cases: [] }, expect: 404 });
     await call('POST', '/v1/simulate', { token: 'client', json: { cases: Array(MAX_BATCH * 100 + 1).fill({}) }, expect: 413 });

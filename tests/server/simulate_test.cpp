@@ -111,7 +111,9 @@ INSTANTIATE_TEST_SUITE_P(
                       kLoweredThreshold},
         // policies/threshold-change/README.md works these by hand: C-2003 and C-2004 move from
         // declined to approved, +20,132.88 (social care +15,099.66, health +5,033.22). Their
-        // lines are uncovered while declined, so the declined cases would have cost 0.00.
+        // lines are uncovered while declined, so the rules would have allocated 0.00 of the
+        // declined cases' cost, all of it uncovered: 11,007.88 + 9,125.00 + C-2005 140.00 x
+        // 365 / 7 = 7,300.00 + C-2006 90.00 x 365 / 7 = 4,692.86 = 32,125.74.
         CliSimulation{"threshold_change_versions",
                       {"--policy", kSource + "/policies/threshold-change/threshold_change_2024.jf", "--vs",
                        kSource + "/policies/threshold-change/threshold_change_2025.jf",
@@ -121,6 +123,10 @@ INSTANTIATE_TEST_SUITE_P(
                        {"/a/outcomes_by_policy", {{"threshold_change 2024.1", {{"approve", 2}, {"refer", 0}, {"decline", 4}}}}},
                        {"/a/declined", {{"cases", 4}, {"total", "0.00"},
                                         {"by_agency", {{"social_care", "0.00"}, {"health", "0.00"}}},
+                                        {"not_allocated", {{"total", "32125.74"}, {"uncovered", "32125.74"},
+                                                           {"conflict", "0.00"}, {"cap_excess", "0.00"},
+                                                           {"refused", "0.00"}, {"referred", "0.00"}}},
+                                        {"cost", "32125.74"},
                                         {"by_financial_year", json::object()}}},
                        {"/b/total", "54547.17"},
                        {"/b/outcomes", {{"approve", 4}, {"refer", 0}, {"decline", 2}}},

@@ -3,12 +3,15 @@
 // the CLI so that both give the same answers and the same errors.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -65,41 +68,87 @@ struct SimulationInput {
     std::optional<std::string> version_b;
     DecodeLimits limits;
     std::size_t max_changed_listed = 1000;
+    std::size_t max_outside_listed = 100;    // case_refs listed per side under outside_effective_dates
 };
 
+// How far a simulation has got, for a progress line: cases read (`cases`), counted in the
+// totals (`evaluated`) and skipped as errors (`skipped`). cases = evaluated + skipped.
+struct SimulationProgress {
+    std::size_t cases = 0;
+    std::size_t evaluated = 0;
+    std::size_t skipped = 0;
+};
+
+// "simulated 20000 cases: 19990 evaluated, 10 skipped" (no line end), for a terminal.
+std::string progress_line(const SimulationProgress& progress);
+
 // Accumulates cases one at a time (so a caseload can be streamed). Not thread-safe.
-//
-// What a side's totals count: the cases the policy would fund, i.e. whose outcome is approve
-// or refer (a referred case still allocates under the pre-agreed split, pending the panel).
-// A declined case is counted apart, with what it would have cost (`declined`), so a change
-// that turns declines into approvals shows as a difference. Outcomes are counted per side and
-// per policy version. A changed case lists its decision's own totals, whatever the outcome.
+// docs/adr/0011-honest-simulation.md says what each figure means; in short, per side:
+//  - `total`, `by_agency`, `by_financial_year`: what the rules allocate to agencies in the
+//    cases whose outcome is approve or refer, split again into `approved` and `referred`
+//    (a referred case's allocation is pending the panel, not money paid);
+//  - `not_allocated`: the money of those same cases that no agency is allocated, by issue kind
+//    (uncovered, conflict, cap_excess to the panel, refused, referred lines); `cost` is
+//    `total` + `not_allocated.total`, every penny of their lines;
+//  - `declined`: the declined cases, apart, with the same figures;
+//  - `by_reason`: per structured outcome reason (kind, rule, ref), the cases that give it and
+//    their allocated and unallocated money;
+//  - `outside_effective_dates`: cases whose `as_of` lies outside the effective dates of the
+//    version that decided them (a pinned or only version), evaluated and counted all the same.
+// Comparing, it also counts outcome changes by `from` -> `to` and lists the first
+// `max_changed_listed` changed cases (`changed_omitted` counts the rest).
 class Simulation {
 public:
     explicit Simulation(SimulationInput input);
 
-    // One case evaluated under A (and B), not yet counted. A decision here holds what a
-    // simulation counts: policy id and version, case_ref, outcome, total, by_agency and
-    // by_financial_year (not the words, allocations or issues).
+    // What a simulation keeps of one decision: no words, allocations or issue texts.
+    struct Figures {
+        std::string policy;  // "id version"
+        engine::Outcome outcome = engine::Outcome::Approve;
+        engine::Money total;
+        engine::AgencyAmounts by_agency;
+        std::map<std::string, engine::AgencyAmounts> by_financial_year;
+        // Indexed by engine::IssueKind: the cost of the segments no agency is allocated.
+        std::array<MoneyTotal, 5> not_allocated{};
+        MoneyTotal not_allocated_total;
+        // The decision's structured reasons without their text, each (kind, rule, ref) once.
+        std::vector<engine::Reason> reasons;
+        bool outside_effective_dates = false;
+    };
+    // One case evaluated under A (and B), not yet counted.
     struct Evaluated {
         std::size_t number = 0;
         std::string case_ref;
-        std::optional<engine::Decision> a;
-        std::optional<engine::Decision> b;
+        std::optional<Figures> a;
+        std::optional<Figures> b;
         nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+        // True when the totals count it: A evaluated and, when comparing, B too.
+        bool counted(bool comparing) const { return a.has_value() && (!comparing || b.has_value()); }
     };
     // Evaluates one case without touching the totals. Thread-safe (const; the snapshots
     // are immutable), so a caseload can be evaluated on several threads and then counted,
     // in input order, by `record`.
     Evaluated evaluate_case(const nlohmann::json& request, std::size_t number) const;
-    // Counts an evaluated case. Not thread-safe; call in input order for deterministic output.
+    // Counts an evaluated case, then calls the case sink and, every `every` cases, the
+    // progress callback. Not thread-safe; call in input order for deterministic output.
     void record(Evaluated evaluated);
     // `number` names the case in reports (a line number, or an index).
     void add(const nlohmann::json& request, std::size_t number) { record(evaluate_case(request, number)); }
-    // A case that could not even be read (bad JSON line).
+    // A case that could not even be read (bad JSON line); counted and passed on like record.
     void add_error(std::size_t number, const std::string& message);
     nlohmann::ordered_json result() const;
     std::size_t errors() const { return errors_.size(); }
+    bool comparing() const { return input_.b != nullptr; }
+
+    // Called after each case is counted, in input order, on the thread that counts (e.g. to
+    // write a CSV row). An exception from it propagates out of record/add_error.
+    void on_case(std::function<void(const Evaluated&)> sink) { on_case_ = std::move(sink); }
+    // Called each time the number of cases counted reaches a multiple of `every` (> 0), on the
+    // thread that counts; a caseload of fewer than `every` cases never calls it.
+    void on_progress(std::size_t every, std::function<void(const SimulationProgress&)> callback) {
+        progress_every_ = every == 0 ? 1 : every;
+        on_progress_ = std::move(callback);
+    }
 
 private:
     // Sums of decisions' splits: per agency, per financial year and agency, overall. In 128
@@ -109,25 +158,41 @@ private:
         std::map<std::string, MoneyTotal> by_agency;
         std::map<std::string, std::map<std::string, MoneyTotal>> by_year;
         MoneyTotal total;
-        void add(const engine::Decision& d);
+        std::array<MoneyTotal, 5> not_allocated{};  // by engine::IssueKind
+        MoneyTotal not_allocated_total;
+        void add(const Figures& f);
     };
     struct Outcomes {
         std::size_t approve = 0;
         std::size_t refer = 0;
         std::size_t decline = 0;
     };
+    struct ReasonTotals {
+        std::size_t cases = 0;
+        MoneyTotal total;
+        MoneyTotal not_allocated;
+    };
+    // (kind, rule, ref)
+    using ReasonKey = std::tuple<engine::ReasonKind, std::string, std::string>;
     struct Side {
         std::vector<std::string> agencies;  // in first-seen declaration order
         Totals funded;                      // approve and refer
+        Totals approved;
+        Totals referred;
         Totals declined;                    // decline: what the splits would have been
         Outcomes outcomes;
         std::vector<std::string> policies;  // "id version" seen, in first-seen order
         std::map<std::string, Outcomes> outcomes_by_policy;  // by "id version"
+        std::map<ReasonKey, ReasonTotals> by_reason;
+        std::size_t outside = 0;
+        std::vector<std::string> outside_refs;  // the first max_outside_listed case_refs
     };
-    std::optional<engine::Decision> run(const Snapshot& snapshot, const std::optional<std::string>& version,
-                                        const nlohmann::json& request, std::size_t number, const char* side,
-                                        nlohmann::ordered_json& errors) const;
-    static void accumulate(Side& side, const engine::Decision& d);
+    std::optional<Figures> run(const Snapshot& snapshot, const std::optional<std::string>& version,
+                               const nlohmann::json& request, std::size_t number, const char* side,
+                               nlohmann::ordered_json& errors) const;
+    void accumulate(Side& side, const Figures& f, const std::string& case_ref) const;
+    nlohmann::ordered_json side_json(const Side& side, const std::vector<std::string>& order) const;
+    void counted(const Evaluated& e);
 
     SimulationInput input_;
     std::size_t cases_ = 0;
@@ -136,8 +201,34 @@ private:
     Side side_b_;
     std::size_t outcomes_changed_ = 0;
     std::size_t splits_changed_ = 0;
+    std::size_t changed_omitted_ = 0;
+    std::array<std::array<std::size_t, 3>, 3> outcome_changes_{};  // [from][to], by engine::Outcome
     nlohmann::ordered_json changed_ = nlohmann::ordered_json::array();
     nlohmann::ordered_json errors_ = nlohmann::ordered_json::array();
+    std::function<void(const Evaluated&)> on_case_;
+    std::function<void(const SimulationProgress&)> on_progress_;
+    std::size_t progress_every_ = 0;
+};
+
+// The per-case CSV of a simulation (docs/csv.md): RFC 4180, CRLF, the formula guard of the
+// other exports. Columns: case, case_ref, outcome_a, total_a, not_allocated_a, and with a B
+// side outcome_b, total_b, not_allocated_b placed beside their A column (outcome_a,
+// outcome_b, total_a, total_b, not_allocated_a, not_allocated_b), then `AGENCY_a` (and
+// `AGENCY_b`) for each agency of the union of the agencies declared by the versions the sides
+// may use (A's then B's new ones, in declaration order; only policy `input.policy` when set).
+// A case the totals skip (an error on any side) has `error` as its outcomes and empty amounts;
+// an agency its policy does not declare is empty. So the rows of a caseload, summed by
+// outcome, give the JSON result's figures exactly. Not thread-safe; cheap to copy.
+class SimulationCsv {
+public:
+    explicit SimulationCsv(const SimulationInput& input);
+    std::string header() const;                                // with its CRLF
+    std::string row(const Simulation::Evaluated& evaluated) const;  // with its CRLF
+    const std::vector<std::string>& agencies() const { return agencies_; }
+
+private:
+    bool comparing_ = false;
+    std::vector<std::string> agencies_;
 };
 
 // Feeds a caseload (one JSON request per line; blank lines skipped, a bad line reported by its
