@@ -55,6 +55,9 @@ Reply get_policy(Context& context, const httplib::Request& request, httplib::Res
         ojson agencies = ojson::array();
         for (const auto& a : program.agencies()) agencies.push_back({{"id", a.id}, {"name", a.display_name}});
         item["agencies"] = std::move(agencies);
+        ojson groups = ojson::array();
+        for (const auto& g : program.schema().agency_groups) groups.push_back({{"id", g.id}, {"members", g.members}});
+        item["agency_groups"] = std::move(groups);
         item["events"] = program.events();
         item["repeating_events"] = program.schema().repeating_events;
         item["pools"] = program.pools();

@@ -302,6 +302,8 @@ void schemas_decisions(ojson& s) {
           {"eligibility", map_of(object({{"met", boolean()}, {"reason", string()}}), "every threshold the policy declares")},
           {"total", ref("Money")},
           {"by_agency", with_description(ref("Amounts"), "every agency, zeros included")},
+          {"by_agency_group", with_description(ref("Amounts"), "each agency group's total (its members' amounts added), "
+                                                               "zeros included; only when the policy declares agency groups")},
           {"by_financial_year", ref("YearAmounts")},
           {"by_line", map_of(ref("Amounts"), "line id -> agency -> amount")},
           {"allocations", array_of(ref("Allocation"))},
@@ -531,6 +533,8 @@ void schemas_policies(ojson& s) {
     s["PolicyVersionDetail"] = extend(
         "PolicyVersionFields",
         {{"agencies", array_of(object({{"id", string()}, {"name", string()}}))},
+         {"agency_groups", array_of(object({{"id", string()}, {"members", array_of(string(), "agency ids")}}),
+                                    "`agency group` declarations, in written order")},
          {"events", array_of(string())},
          {"repeating_events", array_of(string(), "the events declared `repeats`: a request gives each a list of dates")},
          {"pools", array_of(string())},

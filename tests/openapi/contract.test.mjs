@@ -343,6 +343,16 @@ async function main() {
     await call('POST', '/v1/evaluate?explain=full', { token: 'panel', json: postOp, expect: 200 });
     await call('POST', '/v1/evaluate', { token: 'client', json: { ...refer, explain: 'full', case_ref: null }, expect: 200 });
     await call('POST', '/v1/evaluate', { token: 'client', json: decline, expect: 200 });
+    // Agencies from a fact and agency groups: the decision has by_agency_group.
+    const twoIcbs = {
+      policy: 'multi_icb', as_of: '2025-04-01',
+      facts: { responsible_icb: 'icb_south', continuing_care: true },
+      lines: [{ id: 'n', service: 'nursing', weekly: '1400.00', start: '2025-04-07', end: '2025-05-04' }],
+    };
+    const icbDecision = await call('POST', '/v1/evaluate', { token: 'client', json: twoIcbs, expect: 200 });
+    if (icbDecision.json?.by_agency_group?.health !== '4800.00') failures.push(`multi_icb: by_agency_group ${JSON.stringify(icbDecision.json?.by_agency_group)}, want health 4800.00`);
+    await call('POST', '/v1/evaluate', { token: 'client', json: { ...twoIcbs, facts: { responsible_icb: 'social_care', continuing_care: true } }, expect: 400 });
+    await call('GET', '/v1/policies/multi_icb', { token: 'client', expect: 200 });
     await call('POST', '/v1/evaluate', { token: 'client', json: '{"lines": [', expect: 400 });
     await call('POST', '/v1/evaluate', { token: 'client', json: { ...postOp, facts: { has_echp: true }, lines: [{ id: 'pc', service: 'personal_care', weekly: 450.5, start: '2025-06-01', end: '2025-05-01' }] }, expect: 400 });
     await call('POST', '/v1/evaluate?explain=some', { token: 'client', json: postOp, expect: 400 });
