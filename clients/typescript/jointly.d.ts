@@ -705,6 +705,8 @@ export interface components {
             total: components["schemas"]["Money"];
             /** @description every agency, zeros included */
             by_agency: components["schemas"]["Amounts"];
+            /** @description each agency group's total (its members' amounts added), zeros included; only when the policy declares agency groups */
+            by_agency_group?: components["schemas"]["Amounts"];
             by_financial_year: components["schemas"]["YearAmounts"];
             /** @description line id -> agency -> amount */
             by_line: {
@@ -1121,6 +1123,12 @@ export interface components {
             agencies: {
                 id: string;
                 name: string;
+            }[];
+            /** @description `agency group` declarations, in written order */
+            agency_groups: {
+                id: string;
+                /** @description agency ids */
+                members: string[];
             }[];
             events: string[];
             /** @description the events declared `repeats`: a request gives each a list of dates */

@@ -1,10 +1,15 @@
 // `jointly eval` and `jointly simulate`.
 #include <CLI/CLI.hpp>
 
+#include <array>
+#include <cstdio>
 #include <fstream>
+#include <optional>
 #include <iomanip>
 #include <iostream>
 #include <ostream>
+
+#include <unistd.h>
 
 #include "cli_common.hpp"
 #include "jointly/server/service.hpp"
@@ -136,14 +141,43 @@ void print_simulation(std::ostream& out, const ojson& r) {
                       vs ? &at(r["b"], "by_financial_year", year) : nullptr,
                       vs ? &at(r["difference"], "by_financial_year", year) : nullptr);
     }
-    out << "\ndeclined: not funded, counted in no total above\n";
-    auto row = [&](const std::string& label, const ojson& a, const ojson* b) {
+    auto row = [&](const std::string& label, const ojson& a, const ojson* b, const ojson* d = nullptr) {
         out << "  " << std::left << std::setw(22) << label << std::right << std::setw(16) << cell(a);
         if (b) out << std::setw(16) << cell(*b);
+        if (b && d) out << std::setw(16) << signed_money(cell(*d));
         out << "\n";
     };
+    out << "\nnot allocated: money of the funded cases that no agency pays\n";
+    static constexpr std::array<std::pair<const char*, const char*>, 5> kKinds{{{"uncovered", "uncovered"},
+                                                                                 {"conflict", "in conflict"},
+                                                                                 {"cap_excess", "over a cap (panel)"},
+                                                                                 {"refused", "refused"},
+                                                                                 {"referred", "referred lines"}}};
+    for (const auto& [key, label] : kKinds) {
+        row(label, r["a"]["not_allocated"][key], vs ? &r["b"]["not_allocated"][key] : nullptr);
+    }
+    row("total", r["a"]["not_allocated"]["total"], vs ? &r["b"]["not_allocated"]["total"] : nullptr,
+        vs ? &r["difference"]["not_allocated"] : nullptr);
+    row("cost of the lines", r["a"]["cost"], vs ? &r["b"]["cost"] : nullptr);
+    out << "\ndeclined: not funded, counted in no total above\n";
     row("cases", r["a"]["declined"]["cases"], vs ? &r["b"]["declined"]["cases"] : nullptr);
-    row("would have cost", r["a"]["declined"]["total"], vs ? &r["b"]["declined"]["total"] : nullptr);
+    row("allocated by rules", r["a"]["declined"]["total"], vs ? &r["b"]["declined"]["total"] : nullptr);
+    row("cost of the lines", r["a"]["declined"]["cost"], vs ? &r["b"]["declined"]["cost"] : nullptr);
+    auto print_reasons = [&](const char* name, const ojson& side) {
+        for (const auto& reason : side["by_reason"]) {
+            std::string what = cell(reason["kind"]);
+            if (!reason["rule"].is_null()) what += " " + cell(reason["rule"]);
+            if (!reason["ref"].is_null()) what += " (" + cell(reason["ref"]) + ")";
+            out << "  " << name << ": " << what << ": " << cell(reason["cases"]) << " case"
+                << (reason["cases"].get<std::size_t>() == 1 ? "" : "s") << ", allocated " << cell(reason["total"])
+                << ", not allocated " << cell(reason["not_allocated"]) << "\n";
+        }
+    };
+    if (!r["a"]["by_reason"].empty() || (vs && !r["b"]["by_reason"].empty())) {
+        out << "\nreasons (a case counts under each reason it gives)\n";
+        print_reasons("A", r["a"]);
+        if (vs) print_reasons("B", r["b"]);
+    }
     auto outcomes = [](const ojson& o) {
         return "approve " + cell(o["approve"]) + ", refer " + cell(o["refer"]) + ", decline " + cell(o["decline"]);
     };
@@ -157,9 +191,27 @@ void print_simulation(std::ostream& out, const ojson& r) {
     print_outcomes("A", r["a"]);
     if (vs) {
         print_outcomes("B", r["b"]);
-        out << "outcomes changed: " << cell(r["outcomes_changed"]) << "; splits changed: " << cell(r["splits_changed"])
-            << "\n";
+        out << "outcomes changed: " << cell(r["outcomes_changed"]);
+        std::string pairs;
+        for (const auto& change : r["outcome_changes"]) {
+            pairs += (pairs.empty() ? "" : ", ") + cell(change["from"]) + " -> " + cell(change["to"]) + " " +
+                     cell(change["cases"]);
+        }
+        if (!pairs.empty()) out << " (" << pairs << ")";
+        out << "; splits changed: " << cell(r["splits_changed"]) << "\n";
     }
+    auto outside = [&](const char* name, const ojson& side) {
+        const ojson& o = side["outside_effective_dates"];
+        if (o["cases"].get<std::size_t>() == 0) return;
+        out << "outside the effective dates of " << name << ": " << cell(o["cases"])
+            << " cases evaluated under it all the same";
+        std::string refs;
+        for (const auto& ref : o["case_refs"]) refs += (refs.empty() ? "" : ", ") + cell(ref);
+        if (!refs.empty()) out << " (" << refs << (o["case_refs"].size() < o["cases"].get<std::size_t>() ? ", ..." : "") << ")";
+        out << "\n";
+    };
+    outside("A", r["a"]);
+    if (vs) outside("B", r["b"]);
 }
 
 
@@ -194,7 +246,20 @@ int run_simulate(const SimulateOptions& o, Streams io) {
         in = &file;
     }
     Simulation simulation(input);
+    const bool csv = o.format == "csv";
+    std::optional<SimulationCsv> rows;
+    if (csv) {
+        rows.emplace(input);
+        io.out << rows->header();
+        simulation.on_case([&](const Simulation::Evaluated& e) { io.out << rows->row(e); });
+    }
+    // A progress line only where someone watches it: the process's own terminal.
+    const bool terminal = &io.err == &std::cerr && isatty(fileno(stderr)) != 0;
+    if (terminal) {
+        simulation.on_progress(10000, [&](const SimulationProgress& p) { io.err << '\r' << progress_line(p) << std::flush; });
+    }
     simulate_stream(*in, simulation);
+    if (terminal && simulation.result()["cases"].get<std::size_t>() >= 10000) io.err << "\n";
     const auto result = simulation.result();
     for (const auto& e : result["errors"]) {
         io.err << "line " << e["case"].get<std::size_t>() << ": skipped: " << e["message"].get<std::string>();
@@ -204,7 +269,7 @@ int run_simulate(const SimulateOptions& o, Streams io) {
         io.err << "\n";
     }
     if (o.format == "json") io.out << result.dump(2) << "\n";
-    else print_simulation(io.out, result);
+    else if (!csv) print_simulation(io.out, result);
     if (result["evaluated"].get<std::size_t>() == 0) {
         io.err << "error: no case was evaluated (" << result["cases"].get<std::size_t>() << " read, all skipped)\n";
         return kFailed;
@@ -224,14 +289,16 @@ Command define_simulate(CLI::App& root, Streams io) {
         ->required()
         ->option_text("FILE|DIR|-");
     app->add_option("--vs", options->vs, "the policies to compare (B): a file, a folder or -")->option_text("FILE|DIR|-");
-    add_format_option(*app, options->format, {"text", "json"});
+    add_format_option(*app, options->format, {"text", "json", "csv"});
     app->footer(footer(
         "Evaluates a caseload under --policy (A) and --vs (B): what each would fund per agency\n"
         "and year, and the difference B - A. Funded means the outcome is approve or refer (a\n"
         "referral still allocates under the agreed split, pending the panel); declined cases\n"
         "are counted apart with what they would have cost. Outcomes are counted under each\n"
         "side and each policy version. A line that cannot be evaluated is skipped and named on\n"
-        "standard error; when every line is skipped (or there is none), the exit status is 1."));
+        "standard error; when every line is skipped (or there is none), the exit status is 1.\n"
+        "--format csv prints one row per case instead (docs/csv.md). On a terminal, a progress\n"
+        "line on standard error counts every 10,000 cases."));
     return {app, [options, io] { return run_simulate(*options, io); }};
 }
 

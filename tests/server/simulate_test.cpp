@@ -157,10 +157,40 @@ TEST(SimulateText, ShowsFundedAndDeclinedApart) {
               0)
         << err.str();
     const auto text = out.str();
+    // Declined under A: T-1 (2,300.00) + T-3 (500.00) = 2,800.00, every penny allocated by the
+    // rules; under B only T-3. Funded under A: 264,800.00, nothing left unallocated, so the
+    // lines cost 264,800.00; under B T-1's 2,300.00 more. T-1 goes from decline to approve.
     for (const char* wanted : {"funded: approved and referred cases", "+2300.00", "declined: not funded",
-                               "would have cost                2800.00          500.00",
+                               "allocated by rules             2800.00          500.00",
+                               "cost of the lines            264800.00       267100.00",
+                               "A: decline: 2 cases, allocated 2800.00, not allocated 0.00",
+                               "outcomes changed: 1 (decline -> approve 1)",
                                "outcomes A: approve 2, refer 1, decline 2"})
         EXPECT_NE(text.find(wanted), std::string::npos) << wanted << "\n" << text;
+}
+
+TEST(SimulateText, CsvGivesOneRowPerCase) {
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_EQ(server::run_cli({"simulate", "-f", "csv", "--policy", kSource + "/policies/reference", "--vs",
+                               kSource + "/examples/drafts/reference-one-severe.jf",
+                               kSource + "/examples/caseloads/threshold-lowered.jsonl"},
+                              out, err),
+              0)
+        << err.str();
+    std::istringstream rows(out.str());
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(rows, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 6U) << out.str();  // the header and the five cases (T-1 .. T-5 above)
+    EXPECT_EQ(lines[0],
+              "case,case_ref,outcome_a,outcome_b,total_a,total_b,not_allocated_a,not_allocated_b,health_a,health_b,"
+              "social_care_a,social_care_b,education_a,education_b\r");
+    // T-1: declined under A, approved under B; the same 2,300.00 either way: health 540.00,
+    // social care 1,400.00 + 360.00 = 1,760.00.
+    EXPECT_EQ(lines[1], "1,T-1,decline,approve,2300.00,2300.00,0.00,0.00,540.00,540.00,1760.00,1760.00,0.00,0.00\r");
+    // T-5: referred under both, 255,000.00 to social care.
+    EXPECT_EQ(lines[5], "5,T-5,refer,refer,255000.00,255000.00,0.00,0.00,0.00,0.00,255000.00,255000.00,0.00,0.00\r");
+    EXPECT_EQ(out.str().find("funded:"), std::string::npos);  // rows only, no table
 }
 
 TEST(SimulateHttp, VsSourceGivesTheSameFigures) {
