@@ -410,6 +410,13 @@ void schemas_reports(ojson& s) {
                                     {"escalated", integer()},
                                     {"none", integer()}})},
          {"referred_to", map_of(integer(), "authority -> referrals")},
+         {"by_reason", array_of(object({{"kind", enum_of({"decline", "refer", "issue", "line_refer"})},
+                                         {"rule", nullable(string("the rule's name (outcome rules have none)"))},
+                                         {"ref", nullable(string("the clause of the agreement"))},
+                                         {"decisions", integer("decisions that gave this reason")}}),
+                                 "decisions by the structured reasons the rules gave, each decision once per distinct "
+                                 "reason (not the panel's); erased decisions and ones stored before reasons were "
+                                 "recorded give none")},
          {"funded", ref("Spend")},
          {"declined", ref("Spend")},
          {"overrides", object({{"decisions", integer()}, {"by_agency", ref("Amounts")}})},

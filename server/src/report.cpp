@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "jointly/server/codec.hpp"
 
@@ -36,6 +37,7 @@ struct Reading {
     std::vector<std::pair<std::string, std::vector<std::pair<std::string, engine::Money>>>> by_year;
     std::vector<std::pair<std::string, std::vector<std::pair<std::string, engine::Money>>>> by_service;  // per line
     std::set<std::string> services;
+    std::set<std::tuple<std::string, std::string, std::string>> reasons;  // (kind, rule, ref), each once
     engine::Money total;
     std::optional<std::vector<std::pair<std::string, engine::Money>>> override_shares;
 };
@@ -72,6 +74,13 @@ Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& p
     r.total = money_at(response.at("total"));
     if (r.outcome == "refer") r.referred_to = response.value("referred_to", std::string());
     r.by_agency = amounts_of(response.at("by_agency"));
+    for (const auto& reason : response.value("reasons", ojson::array())) {
+        auto text = [&](const char* key) {
+            const auto it = reason.find(key);
+            return it != reason.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        r.reasons.emplace(text("kind"), text("rule"), text("ref"));
+    }
     for (const auto& [year, list] : response.at("by_financial_year").items()) r.by_year.emplace_back(year, amounts_of(list));
     if (decision.erased) {
         // Its lines went with the child's data: its money is counted under one service,
@@ -111,6 +120,7 @@ void SummaryReport::add(const DecisionRecord& decision, const std::optional<Pane
     ++outcomes_[r.outcome];
     ++panel_outcomes_[r.panel_outcome];
     if (r.outcome == "refer") ++referred_to_[r.referred_to];
+    for (const auto& reason : r.reasons) ++by_reason_[reason];
     const bool funded = r.panel_outcome == "approved" || (r.panel_outcome != "declined" && r.outcome != "decline");
     Spend& s = funded ? funded_ : declined_;
     ++s.decisions;
@@ -184,6 +194,15 @@ nlohmann::ordered_json SummaryReport::result() const {
     ojson referred = ojson::object();
     for (const auto& [authority, count] : referred_to_) referred[authority] = count;
     out["referred_to"] = std::move(referred);
+    ojson reasons = ojson::array();
+    for (const auto& [key, count] : by_reason_) {
+        const auto& [kind, rule, ref] = key;
+        reasons.push_back({{"kind", kind},
+                           {"rule", rule.empty() ? ojson() : ojson(rule)},
+                           {"ref", ref.empty() ? ojson() : ojson(ref)},
+                           {"decisions", count}});
+    }
+    out["by_reason"] = std::move(reasons);
     out["funded"] = spend(funded_, true);
     out["declined"] = spend(declined_, true);
     out["overrides"] = {{"decisions", overrides_}, {"by_agency", amounts(override_change_)}};

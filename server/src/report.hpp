@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,8 +34,11 @@ class SummaryReport {
 public:
     void add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel);
 
-    // {"decisions", "outcomes", "panel_outcomes", "referred_to", "funded", "declined",
-    //  "overrides", "unreadable"}; money as decimal strings, agencies in first-seen order.
+    // {"decisions", "outcomes", "panel_outcomes", "referred_to", "by_reason", "funded",
+    //  "declined", "overrides", "unreadable"}; money as decimal strings, agencies in
+    //  first-seen order. `by_reason` counts decisions by the structured reasons the rules gave
+    //  (kind, rule, clause), each decision once per distinct reason; decisions stored before
+    //  reasons were recorded, and erased ones, give none.
     nlohmann::ordered_json result() const;
 
 private:
@@ -58,6 +62,7 @@ private:
     std::map<std::string, std::size_t> panel_outcomes_{
         {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
     std::map<std::string, std::size_t> referred_to_;
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> by_reason_;  // (kind, rule, ref)
     std::vector<std::string> agencies_;  // first-seen order
     Spend funded_;
     Spend declined_;

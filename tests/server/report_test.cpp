@@ -89,6 +89,10 @@ TEST_F(ReportSummary, CountsOutcomesAndSumsWhatIsFunded) {
         {"/outcomes", {{"approve", 3}, {"refer", 1}, {"decline", 1}}},
         {"/panel_outcomes", {{"approved", 1}, {"deferred", 1}, {"declined", 1}, {"escalated", 0}, {"none", 2}}},
         {"/referred_to", {{"Director of Children's Services", 1}}},
+        // D4's decline and D3's referral, each from an outcome rule without a clause; the
+        // approved D1, D2 and D5 give no reason.
+        {"/by_reason", json::array({{{"kind", "decline"}, {"rule", nullptr}, {"ref", nullptr}, {"decisions", 1}},
+                                    {{"kind", "refer"}, {"rule", nullptr}, {"ref", nullptr}, {"decisions", 1}}})},
         {"/funded/decisions", 3},
         {"/funded/total", "359400.00"},
         {"/funded/by_agency", {{"health", "77100.00"}, {"social_care", "163300.00"}, {"education", "119000.00"}}},
