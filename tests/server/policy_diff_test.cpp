@@ -224,5 +224,21 @@ TEST(DiffCaseload, NoCaseEvaluatedIsAFailure) {
     EXPECT_NE(r.err.find("no case of the caseload was evaluated"), std::string::npos) << r.err;
 }
 
+// The examples in docs/authoring.md and docs/cli.md are this command's real output.
+TEST(DiffDocs, ExamplesAreTheRealOutput) {
+    fs::current_path(kSource);
+    const auto threshold = run({"diff", "policies/threshold-change/threshold_change_2024.jf",
+                                "policies/threshold-change/threshold_change_2025.jf", "--caseload",
+                                "policies/threshold-change/caseload.jsonl"});
+    ASSERT_EQ(threshold.code, 0) << threshold.err;
+    const std::string authoring = slurp(kSource / "docs" / "authoring.md");
+    const std::string marker = "<!-- diff example: the output below is checked by tests/server/policy_diff_test.cpp -->\n```\n";
+    EXPECT_NE(authoring.find(marker + threshold.out + "```\n"), std::string::npos) << threshold.out;
+    const auto caseload = run({"diff", "tests/golden/diff/caseload/old.jf", "tests/golden/diff/caseload/new.jf"});
+    ASSERT_EQ(caseload.code, 0) << caseload.err;
+    EXPECT_NE(slurp(kSource / "docs" / "cli.md").find("```\n" + caseload.out + "```\n"), std::string::npos)
+        << caseload.out;
+}
+
 }  // namespace
 }  // namespace jointly::testing
