@@ -1,5 +1,5 @@
 // DiffImpact: a caseload under two policies, its movements attributed to the changes between
-// them (docs/adr/0012-policy-diff.md): rules in families linked by `exception to`, each
+// them (docs/adr/0013-policy-diff.md): rules in families linked by `exception to`, each
 // family owning its rules' changes and the changes to what they read; outcome rules each
 // owning theirs.
 #include <algorithm>

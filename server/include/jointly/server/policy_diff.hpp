@@ -1,5 +1,5 @@
 // `jointly diff`: what changed between two versions of a policy, in a commissioner's words, and
-// (with a caseload) which of those changes moved money or outcomes. docs/adr/0012-policy-diff.md
+// (with a caseload) which of those changes moved money or outcomes. docs/adr/0013-policy-diff.md
 // says how declarations are matched and how money is attributed to changes.
 #pragma once
 
@@ -66,7 +66,7 @@ std::string outcome_label(const dsl::OutcomeRule& o);
 nlohmann::ordered_json changes_json(const std::vector<PolicyChange>& changes);
 
 // What a caseload's cases do under two policies, attributed to the changes between them
-// (docs/adr/0012-policy-diff.md). Cases are added one at a time (a caseload is streamed).
+// (docs/adr/0013-policy-diff.md). Cases are added one at a time (a caseload is streamed).
 // Not thread-safe.
 class DiffImpact {
 public:
