@@ -236,22 +236,7 @@ std::vector<Unit> units_of(Module const& m) {
     }
     for (Fact const& f : m.facts) {
         Unit u = unit_of(3, f.span);
-        std::string t = "fact " + f.id.name + ": ";
-        switch (f.type.kind) {
-        case TypeKind::Bool: t += "bool"; break;
-        case TypeKind::Whole: t += "whole"; break;
-        case TypeKind::Decimal: t += "decimal"; break;
-        case TypeKind::Money: t += "money"; break;
-        case TypeKind::Date: t += "date"; break;
-        case TypeKind::Text: t += "text"; break;
-        case TypeKind::TextList: t += "list of text"; break;
-        case TypeKind::Agency:
-            t += "agency in";
-            for (std::size_t i = 0; i < f.type.agencies.size(); ++i) t += (i > 0 ? ", " : " ") + f.type.agencies[i].name;
-            break;
-        case TypeKind::Level: t += f.type.scale.name; break;
-        case TypeKind::LevelMap: t += "map of " + f.type.scale.name; break;
-        }
+        std::string t = "fact " + f.id.name + ": " + type_text(f.type);
         if (f.default_value) t += " default " + expr_text(*f.default_value);
         u.lines.push_back(make_line(t, f.span));
         units.push_back(std::move(u));

@@ -248,4 +248,24 @@ std::string window_text(Window const& w) {
     return out;
 }
 
+std::string type_text(TypeRef const& t) {
+    switch (t.kind) {
+    case TypeKind::Bool: return "bool";
+    case TypeKind::Whole: return "whole";
+    case TypeKind::Decimal: return "decimal";
+    case TypeKind::Money: return "money";
+    case TypeKind::Date: return "date";
+    case TypeKind::Text: return "text";
+    case TypeKind::TextList: return "list of text";
+    case TypeKind::Level: return t.scale.name;
+    case TypeKind::LevelMap: return "map of " + t.scale.name;
+    case TypeKind::Agency: {
+        std::string out = "agency in";
+        for (std::size_t i = 0; i < t.agencies.size(); ++i) out += (i > 0 ? ", " : " ") + t.agencies[i].name;
+        return out;
+    }
+    }
+    return "?";
+}
+
 }  // namespace jointly::dsl

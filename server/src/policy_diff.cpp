@@ -25,21 +25,6 @@ std::string change_phrase(const std::string& from, const std::string& to) {
     return "changes from " + from + " to " + to;
 }
 
-std::string type_text(const TypeRef& t) {
-    switch (t.kind) {
-        case TypeKind::Bool: return "bool";
-        case TypeKind::Whole: return "whole";
-        case TypeKind::Decimal: return "decimal";
-        case TypeKind::Money: return "money";
-        case TypeKind::Date: return "date";
-        case TypeKind::Text: return "text";
-        case TypeKind::TextList: return "list of text";
-        case TypeKind::Agency: return "agency in " + names_text(t.agencies, ", ");
-        case TypeKind::Level: return t.scale.name;
-        case TypeKind::LevelMap: return "map of " + t.scale.name;
-    }
-    return "?";
-}
 
 void Changes::add(ChangeKind kind, std::string what, std::string name, std::string field, const Span* old_span,
                   const Span* new_span, std::string old_text, std::string new_text, std::string sentence) {

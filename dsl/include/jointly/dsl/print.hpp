@@ -34,4 +34,7 @@ std::string share_text(Share const& s);
 // `within 6 weeks after surgery`, `from 2025-04-01 until surgery`, `before 2026-01-01`.
 std::string window_text(Window const& w);
 
+// A fact's type as written: `bool`, `list of text`, `map of need`, `agency in icb_north, icb_south`.
+std::string type_text(TypeRef const& t);
+
 }  // namespace jointly::dsl
