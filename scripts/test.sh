@@ -13,9 +13,10 @@ cmake --preset ci >/dev/null
 cmake --build --preset ci -j"$jobs"
 ctest --preset ci -j"$jobs" -LE browser
 
-echo "== policy library: check and worked cases"
+echo "== policy library: check, worked cases, and their coverage (at least 90% of rules, exceptions,"
+echo "   window edges and outcome rules: docs/adr/0014-coverage.md)"
 build/ci/app/jointly check policies
-build/ci/app/jointly test policies
+build/ci/app/jointly test --coverage --threshold 90 policies
 
 echo "== hostile requests against jointly serve, directly and through nginx (tests/hostile)"
 tests/hostile/run.sh build/ci

@@ -233,6 +233,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         } else {
             holds = eval_bool(cx, o.cond);
         }
+        if (cx.coverage != nullptr) cx.coverage->outcomes[i] |= holds ? kMet : kNotMet;
         if (holds) (o.kind == dsl::OutcomeKind::Decline ? declines : refers).push_back(i);
     }
 

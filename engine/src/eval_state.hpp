@@ -153,6 +153,11 @@ void decide(const ProgramImpl& program, const Request& request, Work& work, Eval
 bool trace_conjuncts(EvalContext& cx, const std::vector<Conjunct>& conjuncts,
                      std::vector<std::string>& detail);
 
+// --- coverage.cpp
+
+// Gives each of the coverage's vectors the program's size, keeping the marks already there.
+void size_coverage(const ProgramImpl& program, Coverage& coverage);
+
 // --- segments.cpp
 
 // The rule's window against this request's events (resolved once per evaluation).

@@ -71,8 +71,11 @@ Money whole_pence(const Ratio& pence) { return Money::pence(pence.round(Rounding
 
 class Evaluator {
 public:
-    Evaluator(const ProgramImpl& p, const Request& r, Work& w, Decision& d, const EvalLimits& limits)
-        : p_(p), r_(r), w_(w), d_(d), cx_(make_context(p, w)), trace_(r.explain_full), limits_(limits) {}
+    Evaluator(const ProgramImpl& p, const Request& r, Work& w, Decision& d, const EvalLimits& limits,
+              Coverage* coverage)
+        : p_(p), r_(r), w_(w), d_(d), cx_(make_context(p, w)), trace_(r.explain_full), limits_(limits) {
+        cx_.coverage = coverage;
+    }
 
     void run();
 
@@ -82,6 +85,8 @@ private:
     void segment(std::uint32_t li, const Line& line, Date from, Date to, Money cost,
                  const std::vector<std::int32_t>& candidates);
     void find_winners();
+    void cover_window(std::int32_t rule, const WindowRange& range, bool in, Date from, Date to);
+    void cover_winner(std::int32_t rule);
     void split(std::uint32_t li, const Line& line, std::int32_t rule, Date from, Date to,
                std::int64_t days, Money cost, TraceStep* step);
     LineRuleState& line_state(std::int32_t rule);
@@ -167,6 +172,7 @@ void Evaluator::eligibility() {
             w_.threshold_ready[i] = 1;
         }
         e.met = v.b;
+        if (cx_.coverage != nullptr) cx_.coverage->thresholds[i] |= e.met ? kMet : kNotMet;
         if (trace_) d_.trace.back().applied = e.met;
         if (t.reason.size() == 1 && t.reason[0].hole == Hole::Literal) {
             e.reason = t.reason_text;
@@ -228,9 +234,15 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
     for (const std::int32_t r : candidates) {
         const CRule& rule = p_.rules[static_cast<std::size_t>(r)];
         if (!trace_) {
-            if (eval_bool(cx_, rule.cond) && (!rule.window || in_window(window_range(p_, w_, r), from))) {
+            if (!eval_bool(cx_, rule.cond)) continue;
+            if (!rule.window) {
                 applying.push_back(r);
+                continue;
             }
+            const WindowRange& range = window_range(p_, w_, r);
+            const bool in = in_window(range, from);
+            if (cx_.coverage != nullptr) cover_window(r, range, in, from, to);
+            if (in) applying.push_back(r);
             continue;
         }
         TraceStep step;
@@ -260,6 +272,7 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
                 d += in ? "): true" : "): false";
             }
             step.detail.push_back(std::move(d));
+            if (holds && cx_.coverage != nullptr) cover_window(r, range, in, from, to);
             holds = holds && in;
         }
         if (holds) applying.push_back(r);
@@ -307,6 +320,7 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
             }
         }
         if (step != nullptr) step->applied = true;
+        if (cx_.coverage != nullptr) cover_winner(winners[0]);
         const CRule& rule = p_.rules[static_cast<std::size_t>(winners[0])];
         if (rule.action == dsl::RuleAction::Split) {
             split(li, line, winners[0], from, to, from.days_until(to) + 1, cost, step);
@@ -330,6 +344,36 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
         step.detail.push_back(std::string(to_string(kind)) + ": cost " + cost.to_string() +
                               " counted in no total; referred to " + panel_name(p_));
         d_.trace.push_back(std::move(step));
+    }
+}
+
+// What a segment on which the rule's condition held tells of its window (coverage.hpp).
+void Evaluator::cover_window(std::int32_t rule, const WindowRange& range, bool in, Date from, Date to) {
+    std::uint8_t& marks = cx_.coverage->windows[static_cast<std::size_t>(rule)];
+    if (!in) {
+        marks |= kWindowOutside;
+        return;
+    }
+    marks |= kWindowInside;
+    const Date after = to.plus_days(1);
+    if (range.stretches.empty()) {
+        if (range.from && *range.from == from) marks |= kWindowStart;
+        if (range.to && *range.to == after) marks |= kWindowEnd;
+        return;
+    }
+    for (const Stretch& s : range.stretches) {
+        if (s.from == from) marks |= kWindowStart;
+        if (s.to == after) marks |= kWindowEnd;
+    }
+}
+
+// The rule won a segment; an exception overrode a rule it is an exception to when one applied.
+void Evaluator::cover_winner(std::int32_t rule) {
+    std::uint8_t& marks = cx_.coverage->rules[static_cast<std::size_t>(rule)];
+    marks |= kRuleWon;
+    const auto& over = p_.rules[static_cast<std::size_t>(rule)].overrides;
+    for (const std::int32_t a : w_.applying) {
+        if (std::find(over.begin(), over.end(), a) != over.end()) marks |= kRuleOverrode;
     }
 }
 
@@ -435,6 +479,10 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     for (std::size_t s = 0; s < rule.shares.size(); ++s) parts[s] += split_parts[s];
 
     for (const CCap& cap : rule.caps) {
+        std::uint8_t* cap_marks = nullptr;
+        if (cx_.coverage != nullptr) {
+            cap_marks = &cx_.coverage->caps[static_cast<std::size_t>(r)][static_cast<std::size_t>(&cap - rule.caps.data())];
+        }
         Money limit;
         if (cap.per == dsl::Per::Week) {
             limit = prorate(cap.amount_node < 0 ? cap.amount.as_ratio() : amount_of(cx_, cap.amount_node, "a cap"), days,
@@ -443,7 +491,11 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
             const Money whole = cap.amount_node < 0 ? cap.amount : whole_pence(amount_of(cx_, cap.amount_node, "a cap"));
             limit = std::max(Money(), whole - w_.line_cum[state->cum_begin + cap.slot]);
         }
-        if (parts[cap.slot] <= limit) continue;
+        if (parts[cap.slot] <= limit) {
+            if (cap_marks != nullptr) *cap_marks |= kCapNotBound;
+            continue;
+        }
+        if (cap_marks != nullptr) *cap_marks |= kCapBound;
         const Money excess = parts[cap.slot] - limit;
         parts[cap.slot] = limit;
         const std::string& capped = p_.schema.agencies[payer(rule, cap.slot)].id;
@@ -504,14 +556,16 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
 
 namespace jointly::engine {
 
-void evaluate_into(const Program& program, const Request& request, EvalResult& result, const EvalLimits& limits) {
+void evaluate_into(const Program& program, const Request& request, EvalResult& result, const EvalLimits& limits,
+                   Coverage* coverage) {
     result.errors.clear();
     const detail::ProgramImpl& p = program.impl();
+    if (coverage != nullptr) detail::size_coverage(p, *coverage);
     thread_local detail::Work work;
     try {
         if (detail::bind_request(p, request, work, result.errors)) {
             Decision& decision = result.decision ? *result.decision : result.decision.emplace();
-            detail::Evaluator(p, request, work, decision, limits).run();
+            detail::Evaluator(p, request, work, decision, limits, coverage).run();
         }
     } catch (const detail::EvalFailure& f) {
         result.errors.push_back(EvalError{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",

@@ -66,8 +66,12 @@ Val eval_threshold(EvalContext& cx, const Node& n) {
 Val eval_lookup(EvalContext& cx, const Node& n) {
     const CTable& table = prog(cx).tables[static_cast<std::size_t>(n.index)];
     const Val x = eval(cx, n.b);
-    for (const CTableRow& row : table.rows) {
-        if (x.r >= row.low && (!row.high || x.r <= *row.high)) return eval(cx, row.value);
+    for (std::size_t i = 0; i < table.rows.size(); ++i) {
+        const CTableRow& row = table.rows[i];
+        if (x.r >= row.low && (!row.high || x.r <= *row.high)) {
+            if (cx.coverage != nullptr) cx.coverage->table_rows[static_cast<std::size_t>(n.index)][i] = 1;
+            return eval(cx, row.value);
+        }
     }
     fail(codes::kLookupOutside,
          "`" + x.r.to_string() + "` is outside every row of table `" + table.name + "`",

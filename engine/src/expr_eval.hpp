@@ -8,6 +8,7 @@
 
 #include "compiled.hpp"
 #include "jointly/dsl/ast.hpp"
+#include "jointly/engine/coverage.hpp"
 
 namespace jointly::engine::detail {
 
@@ -50,6 +51,7 @@ struct EvalContext {
     std::vector<std::uint8_t>* let_ready = nullptr;
     std::vector<Val>* threshold_cache = nullptr;
     std::vector<std::uint8_t>* threshold_ready = nullptr;
+    Coverage* coverage = nullptr;                 // null: nothing recorded (the usual case)
 };
 
 // Evaluates node `index`. Throws EvalFailure or OverflowError.

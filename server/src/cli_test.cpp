@@ -2,11 +2,13 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <ostream>
 #include <regex>
 
 #include "cli_common.hpp"
+#include "cli_coverage.hpp"
 #include "jointly/engine/pool.hpp"
 #include "jointly/server/service.hpp"
 
@@ -90,18 +92,56 @@ CaseFile read_case(const fs::path& file) {
     return c;
 }
 
+// The keys `where` (an object) has that are not in `known`, each as a problem naming it.
+std::vector<std::string> unknown_keys(const json& where, const std::string& path,
+                                      std::initializer_list<const char*> known) {
+    std::vector<std::string> out;
+    if (!where.is_object()) return out;
+    for (const auto& item : where.items()) {
+        const std::string& key = item.key();
+        if (std::find_if(known.begin(), known.end(), [&key](const char* k) { return key == k; }) != known.end()) continue;
+        std::string list;
+        for (const char* k : known) list += (list.empty() ? "`" : ", `") + std::string(k) + "`";
+        out.push_back("unknown key `" + key + "` in " + path + " (known: " + list + ")");
+    }
+    return out;
+}
+
+// A case's keys, and those of an expected error and its details: a misspelt key is an error,
+// not a check silently skipped.
+std::vector<std::string> case_key_problems(const json& c) {
+    auto out = unknown_keys(c, "the case",
+                            {"name", "description", "request", "expected", "pool", "contributions", "spend",
+                             "carry_forward"});
+    if (c.contains("expected") && c["expected"].is_object() && c["expected"].contains("error")) {
+        const json& error = c["expected"]["error"];
+        for (auto& p : unknown_keys(error, "`expected.error`", {"status", "code", "path", "details"}))
+            out.push_back(std::move(p));
+        if (error.is_object() && error.contains("details") && error["details"].is_array()) {
+            for (std::size_t i = 0; i < error["details"].size(); ++i) {
+                for (auto& p : unknown_keys(error["details"][i], "`expected.error.details[" + std::to_string(i) + "]`",
+                                            {"path", "code"}))
+                    out.push_back(std::move(p));
+            }
+        }
+    }
+    return out;
+}
+
 // Runs one case; returns its differences (empty: passed).
-std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder, const CaseFile& file) {
+std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder, const CaseFile& file,
+                                  const EvaluateOptions& options) {
     if (!file.value) return {file.problem};
     const auto& c = *file.value;
     if (!c.is_object() || (!c.contains("request") && !c.contains("pool")) || !c.contains("expected"))
         return {"a case needs `request` (or `pool`) and `expected`"};
+    if (auto problems = case_key_problems(c); !problems.empty()) return problems;
     if (c.contains("pool")) return run_pool_case(snapshot, folder, c);
     json request = c["request"];
     if (request.is_object() && !request.contains("policy") && folder.ids.size() == 1)
         request["policy"] = *folder.ids.begin();
     const auto& expected = c["expected"];
-    const auto result = evaluate_body(snapshot, request, EvaluateOptions{});
+    const auto result = evaluate_body(snapshot, request, options);
     if (expected.is_object() && expected.contains("error")) {
         if (!result.error) return {"expected an error, got a decision (" + result.evaluated->response.value("outcome", "") + ")"};
         return compare_expected_error(expected["error"], result.error->status, result.error->body());
@@ -114,6 +154,8 @@ struct TestOptions {
     std::vector<std::string> paths;
     std::optional<std::string> run;
     std::string format;
+    bool coverage = false;
+    std::optional<int> threshold;
 };
 
 // What `jointly test` found, printed as text as it goes or as one JSON report at the end.
@@ -139,13 +181,26 @@ public:
         }
     }
     std::size_t failed() const { return failed_; }
-    void finish() {
+    // With --coverage: the policies' coverage, and the threshold it was held to (if any).
+    void finish(const std::vector<PolicyCoverage>* coverage = nullptr, std::optional<int> threshold = {}) {
         if (!json_) {
             out_ << passed_ << " passed, " << failed_ << " failed\n";
+            if (coverage == nullptr) return;
+            print_coverage(out_, *coverage);
+            const Tally t = gated_tally(*coverage);
+            if (threshold && !t.at_least(*threshold)) {
+                out_ << "FAIL coverage of rules, exceptions, window edges and outcome rules " << percent(t)
+                     << " is below --threshold " << *threshold << "%\n";
+            }
             return;
         }
         nlohmann::ordered_json report = {
             {"passed", passed_}, {"failed", failed_}, {"cases", cases_}, {"problems", problems_}};
+        if (coverage != nullptr) {
+            report["coverage"] = coverage_json(*coverage);
+            report["coverage"]["threshold"] = threshold ? nlohmann::ordered_json(*threshold) : nlohmann::ordered_json();
+            report["coverage"]["below_threshold"] = threshold.has_value() && !gated_tally(*coverage).at_least(*threshold);
+        }
         out_ << report.dump(2) << "\n";
     }
 
@@ -212,6 +267,10 @@ int run_test(const TestOptions& o, Streams io) {
         if (it != folders.end()) it->second.ids.insert(p.program->id());
     }
     const Snapshot snapshot(load.policies, 1);
+    // One coverage per policy version, filled by every case that version decides.
+    std::map<const engine::Program*, engine::Coverage> marks;
+    EvaluateOptions options;
+    if (o.coverage) options.coverage = [&marks](const engine::Program& p) { return &marks[&p]; };
     std::size_t matched = 0;
     for (const auto& [folder_path, folder] : folders) {
         if (folder.broken) {
@@ -232,13 +291,27 @@ int run_test(const TestOptions& o, Streams io) {
             if (pattern && !std::regex_search(file.name, *pattern) && !std::regex_search(c.string(), *pattern))
                 continue;
             ++matched;
-            report.result(c, file.name, run_case(snapshot, folder, file));
+            report.result(c, file.name, run_case(snapshot, folder, file, options));
         }
     }
     if (pattern && matched == 0) report.problem("--run " + *o.run, "no worked case matches");
-    report.finish();
+    if (!o.coverage) {
+        report.finish();
+        if (io_failed) return kUsage;
+        return report.failed() == 0 && load.ok ? kOk : kFailed;
+    }
+    std::vector<PolicyCoverage> coverage;
+    for (const auto& p : load.policies) {
+        auto it = marks.find(p.program.get());
+        coverage.push_back(PolicyCoverage{
+            p.file, p.program, engine::coverage_items(*p.program, it == marks.end() ? engine::Coverage{} : it->second)});
+    }
+    std::sort(coverage.begin(), coverage.end(),
+              [](const PolicyCoverage& a, const PolicyCoverage& b) { return a.file < b.file; });
+    report.finish(&coverage, o.threshold);
     if (io_failed) return kUsage;
-    return report.failed() == 0 && load.ok ? kOk : kFailed;
+    const bool below = o.threshold && !gated_tally(coverage).at_least(*o.threshold);
+    return report.failed() == 0 && load.ok && !below ? kOk : kFailed;
 }
 
 }  // namespace
@@ -253,11 +326,22 @@ Command define_test(CLI::App& root, Streams io) {
                     "run only the cases whose name or file path PATTERN matches (an ECMAScript regular\n"
                     "expression, searched anywhere in the text: `post_op`, `^cap-`)")
         ->option_text("PATTERN");
+    auto* coverage = app->add_flag("--coverage", options->coverage,
+                                   "after the cases, list per policy what they exercised and what none did\n"
+                                   "(rules, exceptions, window edges, caps, table rows, eligibility, outcome\n"
+                                   "rules), each item not covered with its FILE:LINE, and the percentages");
+    app->add_option("--threshold", options->threshold,
+                    "with --coverage: fail (exit 1) when under N% of the rules, exceptions, window\n"
+                    "edges and outcome rules of all the policies tested are covered")
+        ->check(CLI::Range(0, 100))
+        ->needs(coverage)
+        ->option_text("N");
     add_format_option(*app, options->format, {"text", "json"});
     app->footer(footer("Text ends with `N passed, M failed`. A policy folder without cases, a policy\n"
                        "that does not compile and a --run PATTERN matching no case count as failures.\n"
                        "--format json: {\"passed\", \"failed\", \"cases\": [{\"file\", \"name\", \"passed\",\n"
-                       "\"differences\"}], \"problems\": [{\"path\", \"message\"}]}."));
+                       "\"differences\"}], \"problems\": [{\"path\", \"message\"}]}, with --coverage a \"coverage\"\n"
+                       "object (docs/cli.md). A case with a key jointly does not know fails."));
     return {app, [options, io] { return run_test(*options, io); }};
 }
 

@@ -97,7 +97,8 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
     auto& request = *decoded.request;
     if (options.explain_full) request.explain_full = true;
     if (options.as_of) request.as_of = options.as_of;
-    auto result = engine::evaluate(*program, request);
+    engine::EvalResult result;
+    engine::evaluate_into(*program, request, result, {}, options.coverage ? options.coverage(*program) : nullptr);
     if (!result.decision) {
         auto message = problems_message(result.errors);
         const ErrorStatus answer = error_status(result.errors);

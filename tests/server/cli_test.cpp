@@ -4,6 +4,7 @@
 
 #include "jointly/server/http.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -487,6 +488,98 @@ TEST_F(CliTest, TestRunSelectsCasesAndFormatJsonReportsEach) {
     EXPECT_EQ(report["cases"][1]["passed"], false);
     ASSERT_FALSE(report["cases"][1]["differences"].empty());
     EXPECT_NE(report["cases"][1]["differences"][0].get<std::string>().find("outcome"), std::string::npos);
+}
+
+// `test --coverage` on a small policy: the text report is tests/golden/coverage/small.txt
+// (the source folder written `$SRC`; UPDATE_GOLDEN=1 rewrites it), the JSON lists every item,
+// and --threshold holds the rules, exceptions, window edges and outcome rules to N%.
+TEST(Cli, TestCoverageReportsWhatTheCasesExercised) {
+    const std::string folder = kSource + "/tests/golden/coverage/small";
+    auto r = run({"test", "--coverage", folder});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    std::string text = r.out;
+    for (auto at = text.find(kSource); at != std::string::npos; at = text.find(kSource))
+        text.replace(at, kSource.size(), "$SRC");
+    const std::string golden = kSource + "/tests/golden/coverage/small.txt";
+    if (std::getenv("UPDATE_GOLDEN") != nullptr) write_file(golden, text);
+    EXPECT_EQ(text, read_file(golden));
+
+    auto j = run({"test", "--coverage", "--format", "json", folder});
+    EXPECT_EQ(j.code, 0) << j.out;
+    const auto report = json::parse(j.out);
+    const auto& policy = report["coverage"]["policies"][0];
+    EXPECT_EQ(policy["id"], "cov");
+    EXPECT_EQ(policy["items"].size(), 15U);
+    EXPECT_EQ(policy["categories"]["window_edges"]["covered"], 4);
+    EXPECT_EQ(policy["categories"]["caps"]["covered"], 1);
+    EXPECT_EQ(policy["categories"]["caps"]["total"], 2);
+    // Gated: rules 1/2, exception 1/1, window edges 4/4, outcome rules 1/2: 7/9, 77.7%.
+    EXPECT_EQ(report["coverage"]["gated"]["covered"], 7);
+    EXPECT_EQ(report["coverage"]["gated"]["total"], 9);
+    EXPECT_EQ(report["coverage"]["gated"]["percent"], 77.7);
+    EXPECT_EQ(report["coverage"]["threshold"], nullptr);
+    const auto& first = policy["items"][0];
+    EXPECT_EQ(first["category"], "rules");
+    EXPECT_EQ(first["file"], folder + "/small.jf");
+    EXPECT_EQ(first["covered"], true);
+
+    EXPECT_EQ(run({"test", "--coverage", "--threshold", "77", folder}).code, 0);
+    auto below = run({"test", "--coverage", "--threshold", "78", folder});
+    EXPECT_EQ(below.code, 1);
+    EXPECT_NE(below.out.find("FAIL coverage of rules, exceptions, window edges and outcome rules 77.7% is below "
+                             "--threshold 78%"),
+              std::string::npos)
+        << below.out;
+    auto below_json = json::parse(run({"test", "--coverage", "--threshold", "78", "-f", "json", folder}).out);
+    EXPECT_EQ(below_json["coverage"]["below_threshold"], true);
+    EXPECT_EQ(run({"test", "--threshold", "50", folder}).code, 2);  // needs --coverage
+    EXPECT_EQ(run({"test", "--coverage", "--threshold", "101", folder}).code, 2);
+}
+
+// A key jointly does not know, in a case or in its expected error, fails the case by name.
+TEST_F(CliTest, TestRejectsUnknownKeysInACase) {
+    fs::create_directories(dir_ / "p/cases");
+    fs::copy_file(kReference + "/reference.jf", dir_ / "p/reference.jf");
+    json typo = {{"name", "typo"}, {"descripton", "x"}, {"request", post_op_request()},
+                 {"expected", {{"outcome", "approve"}}}};
+    json error = {{"name", "error"},
+                  {"request", {{"policy", "reference"}, {"as_of", "2025-06-01"}, {"lines", "no"}}},
+                  {"expected",
+                   {{"error",
+                     {{"status", 400}, {"code", "invalid_request"}, {"detials", json::array()},
+                      {"details", {{{"path", "/lines"}, {"code", "E4102"}, {"message", "m"}}}}}}}}};
+    write_file(dir_ / "p/cases/a-typo.json", typo.dump());
+    write_file(dir_ / "p/cases/b-error.json", error.dump());
+    auto r = run({"test", (dir_ / "p").string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("unknown key `descripton` in the case (known: `name`, `description`"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("unknown key `detials` in `expected.error`"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("unknown key `message` in `expected.error.details[0]`"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("0 passed, 2 failed"), std::string::npos) << r.out;
+}
+
+// An expected error is compared fully when it states its details: the code, and each
+// detail's path and code in order, no more and no fewer.
+TEST_F(CliTest, TestComparesAnExpectedErrorsDetailsInFull) {
+    fs::create_directories(dir_ / "p/cases");
+    fs::copy_file(kReference + "/reference.jf", dir_ / "p/reference.jf");
+    auto request = post_op_request();
+    request["lines"][0].erase("weekly");
+    json right = {{"name", "right"},
+                  {"request", request},
+                  {"expected",
+                   {{"error",
+                     {{"status", 400}, {"code", "invalid_request"}, {"details", {{{"path", "/lines/0"}, {"code", "E4210"}}}}}}}}};
+    json wrong = right;
+    wrong["name"] = "wrong";
+    wrong["expected"]["error"]["details"][0]["path"] = "/lines/1";
+    write_file(dir_ / "p/cases/a-right.json", right.dump());
+    write_file(dir_ / "p/cases/b-wrong.json", wrong.dump());
+    auto r = run({"test", (dir_ / "p").string()});
+    EXPECT_NE(r.out.find("ok   " + (dir_ / "p/cases/a-right.json").string()), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("error.details: expected"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("1 passed, 1 failed"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, CheckFormatJsonGivesEachDiagnosticsFields) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "jointly/engine/coverage.hpp"
 #include "jointly/engine/decision.hpp"
 #include "jointly/engine/program.hpp"
 #include "jointly/engine/request.hpp"
@@ -44,8 +45,10 @@ EvalResult evaluate(const Program& program, const Request& request, const EvalLi
 // The same evaluation into `result`, replacing what it held but reusing its memory: a caller
 // that evaluates many packages on one thread (a simulation, a server worker) keeps one
 // EvalResult, and once it is warm a decision allocates almost nothing. The result is the
-// same as evaluate()'s, field for field.
+// same as evaluate()'s, field for field. When `coverage` is given, what the evaluation
+// exercised is added to it (sized for `program` on first use; docs/adr/0014-coverage.md), an
+// evaluation that fails included, up to where it failed; the decision is the same either way.
 void evaluate_into(const Program& program, const Request& request, EvalResult& result,
-                   const EvalLimits& limits = {});
+                   const EvalLimits& limits = {}, Coverage* coverage = nullptr);
 
 }  // namespace jointly::engine

@@ -51,6 +51,9 @@ struct EvaluateOptions {
     DecodeLimits limits;
     bool explain_full = false;               // as if the body said "explain": "full"
     std::optional<engine::Date> as_of;       // overrides the body's as_of (CLI --as-of)
+    // Where to record what the evaluation exercised (`jointly test --coverage`), given the
+    // policy version it picked; empty, or returning null: nothing is recorded.
+    std::function<engine::Coverage*(const engine::Program&)> coverage;
 };
 
 // Picks the policy version (`policy`, `version`, `as_of`; a snapshot with one policy id
