@@ -918,6 +918,17 @@ export interface components {
             referred_to: {
                 [key: string]: number;
             };
+            /** @description decisions by the structured reasons the rules gave, each decision once per distinct reason (not the panel's); erased decisions and ones stored before reasons were recorded give none */
+            by_reason: {
+                /** @enum {string} */
+                kind: "decline" | "refer" | "issue" | "line_refer";
+                /** @description the rule's name (outcome rules have none) */
+                rule: string | null;
+                /** @description the clause of the agreement */
+                ref: string | null;
+                /** @description decisions that gave this reason */
+                decisions: number;
+            }[];
             funded: components["schemas"]["Spend"];
             declined: components["schemas"]["Spend"];
             overrides: {
