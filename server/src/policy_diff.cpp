@@ -77,6 +77,34 @@ std::string rounding_text(const std::optional<Rounding>& r) {
     return r && *r == Rounding::HalfEven ? "half to even" : "half up";
 }
 
+// A declaration whose whole content is one list (a scale's levels, an agency group's members):
+// "Scale need (none < high) is removed", "Scale need: its levels change from A to B",
+// "Scale need is new: A".
+template <class T, class Text>
+void named_list(Changes& c, const std::vector<T>& olds, const std::vector<T>& news, const char* what,
+                const std::string& noun, const char* field, Text text) {
+    match(
+        olds, news, [](const T& x) { return x.id.name; },
+        [&](const T& x) {
+            c.declaration = x.id.name;
+            c.add(ChangeKind::Removed, what, x.id.name, "", &x.span, nullptr, text(x), "",
+                  noun + " " + x.id.name + " (" + text(x) + ") is removed");
+        },
+        [&](const T& x, const T& y) {
+            const auto a = text(x);
+            const auto b = text(y);
+            if (a == b) return;
+            c.declaration = x.id.name;
+            c.add(ChangeKind::Changed, what, x.id.name, field, &x.span, &y.span, a, b,
+                  noun + " " + x.id.name + ": its " + field + " change from " + a + " to " + b);
+        },
+        [&](const T& y) {
+            c.declaration = y.id.name;
+            c.add(ChangeKind::Added, what, y.id.name, "", nullptr, &y.span, "", text(y),
+                  noun + " " + y.id.name + " is new: " + text(y));
+        });
+}
+
 void header(Changes& c, const Header& o, const Header& n) {
     auto field = [&](const char* name, const Span& os, const Span& ns, const std::string& ot, const std::string& nt,
                      const std::string& sentence) {
@@ -134,26 +162,8 @@ void agencies(Changes& c, const Module& o, const Module& n) {
             c.add(ChangeKind::Added, "agency", b.id.name, "", nullptr, &b.span, "", quote(b.display_name),
                   "Agency " + b.id.name + " (" + quote(b.display_name) + ") is new");
         });
-    match(
-        o.agency_groups, n.agency_groups, [](const AgencyGroup& g) { return g.id.name; },
-        [&](const AgencyGroup& g) {
-            c.declaration = g.id.name;
-            c.add(ChangeKind::Removed, "agency_group", g.id.name, "", &g.span, nullptr, names_text(g.members, ", "),
-                  "", "Agency group " + g.id.name + " (" + names_text(g.members, ", ") + ") is removed");
-        },
-        [&](const AgencyGroup& g, const AgencyGroup& h) {
-            const auto a = names_text(g.members, ", ");
-            const auto b = names_text(h.members, ", ");
-            if (a == b) return;
-            c.declaration = g.id.name;
-            c.add(ChangeKind::Changed, "agency_group", g.id.name, "members", &g.span, &h.span, a, b,
-                  "Agency group " + g.id.name + ": its members change from " + a + " to " + b);
-        },
-        [&](const AgencyGroup& h) {
-            c.declaration = h.id.name;
-            c.add(ChangeKind::Added, "agency_group", h.id.name, "", nullptr, &h.span, "", names_text(h.members, ", "),
-                  "Agency group " + h.id.name + " is new: " + names_text(h.members, ", "));
-        });
+    named_list(c, o.agency_groups, n.agency_groups, "agency_group", "Agency group", "members",
+               [](const AgencyGroup& x) { return names_text(x.members, ", "); });
 }
 
 std::string service_text(const Service& s) {
@@ -209,26 +219,7 @@ void services(Changes& c, const Module& o, const Module& n) {
 }
 
 void scales(Changes& c, const Module& o, const Module& n) {
-    match(
-        o.scales, n.scales, [](const Scale& s) { return s.id.name; },
-        [&](const Scale& s) {
-            c.declaration = s.id.name;
-            c.add(ChangeKind::Removed, "scale", s.id.name, "", &s.span, nullptr, names_text(s.levels, " < "), "",
-                  "Scale " + s.id.name + " (" + names_text(s.levels, " < ") + ") is removed");
-        },
-        [&](const Scale& s, const Scale& t) {
-            const auto a = names_text(s.levels, " < ");
-            const auto b = names_text(t.levels, " < ");
-            if (a == b) return;
-            c.declaration = s.id.name;
-            c.add(ChangeKind::Changed, "scale", s.id.name, "levels", &s.span, &t.span, a, b,
-                  "Scale " + s.id.name + ": its levels change from " + a + " to " + b);
-        },
-        [&](const Scale& t) {
-            c.declaration = t.id.name;
-            c.add(ChangeKind::Added, "scale", t.id.name, "", nullptr, &t.span, "", names_text(t.levels, " < "),
-                  "Scale " + t.id.name + " is new: " + names_text(t.levels, " < "));
-        });
+    named_list(c, o.scales, n.scales, "scale", "Scale", "levels", [](const Scale& x) { return names_text(x.levels, " < "); });
 }
 
 std::string fact_text(const Fact& f) {
