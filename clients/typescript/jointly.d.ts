@@ -1107,6 +1107,22 @@ export interface components {
             notes: string[];
             policy?: components["schemas"]["PolicyRef"];
         };
+        /** @description where this version came from; the upload fields only for uploads */
+        PolicyOrigin: {
+            /**
+             * @description file: the policy folder; upload: POST /v1/policies, kept in the store
+             * @enum {string}
+             */
+            kind: "file" | "upload";
+            /** @description file: the path under the policy folder; upload: the name the uploader gave */
+            file: string;
+            /** @description the uploader's token name */
+            uploaded_by?: string;
+            /** @description UTC, ISO 8601 */
+            uploaded_at?: string;
+            /** @description the store's order of uploading */
+            upload_seq?: number;
+        };
         PolicyVersionFields: {
             version: string;
             title: string;
@@ -1119,6 +1135,7 @@ export interface components {
             effective_to: string | null;
             /** @description of the source */
             sha256: string;
+            origin: components["schemas"]["PolicyOrigin"];
         };
         PolicyVersion: components["schemas"]["PolicyVersionFields"];
         PolicyList: {

@@ -1,5 +1,6 @@
 // Routes: policies (list, detail with schema, upload, check), simulate, pool reconciliation.
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "http_internal.hpp"
@@ -12,7 +13,25 @@ using ojson = nlohmann::ordered_json;
 
 ojson date_or_null(const std::optional<engine::Date>& d) { return d ? ojson(d->to_string()) : ojson(nullptr); }
 
-ojson version_summary(const LoadedPolicy& p) {
+// Where a version in service came from: a file of the policy folder (named relative to it) or
+// an upload kept in the decision store.
+ojson origin(const LoadedPolicy& p, const std::filesystem::path& folder) {
+    ojson out = ojson::object();
+    if (p.upload) {
+        out["kind"] = "upload";
+        out["uploaded_by"] = p.upload->uploaded_by;
+        out["uploaded_at"] = p.upload->uploaded_at;
+        out["file"] = p.upload->file;
+        out["upload_seq"] = p.upload->seq;
+    } else {
+        out["kind"] = "file";
+        const auto relative = std::filesystem::path(p.file).lexically_relative(folder);
+        out["file"] = relative.empty() ? p.file : relative.generic_string();
+    }
+    return out;
+}
+
+ojson version_summary(const LoadedPolicy& p, const std::filesystem::path& folder) {
     const auto& program = *p.program;
     ojson out = ojson::object();
     out["version"] = program.version();
@@ -20,6 +39,7 @@ ojson version_summary(const LoadedPolicy& p) {
     out["effective_from"] = date_or_null(program.effective_from());
     out["effective_to"] = date_or_null(program.effective_to());
     out["sha256"] = program.sha256();
+    out["origin"] = origin(p, folder);
     return out;
 }
 
@@ -32,7 +52,7 @@ Reply list_policies(Context& context, const httplib::Request&, httplib::Response
         item["id"] = id;
         item["title"] = versions.back()->program->title();
         ojson vs = ojson::array();
-        for (const auto* v : versions) vs.push_back(version_summary(*v));
+        for (const auto* v : versions) vs.push_back(version_summary(*v, context.options.policies));
         item["versions"] = std::move(vs);
         list.push_back(std::move(item));
     }
@@ -51,7 +71,7 @@ Reply get_policy(Context& context, const httplib::Request& request, httplib::Res
     ojson vs = ojson::array();
     for (const auto* v : versions) {
         const auto& program = *v->program;
-        auto item = version_summary(*v);
+        auto item = version_summary(*v, context.options.policies);
         ojson agencies = ojson::array();
         for (const auto& a : program.agencies()) agencies.push_back({{"id", a.id}, {"name", a.display_name}});
         item["agencies"] = std::move(agencies);
@@ -146,7 +166,9 @@ void send_invalid(httplib::Response& response, const UploadResult& r) {
 Reply post_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto source = policy_source(context, request);
     if (!source.ok()) return source.error();
-    const auto r = context.registry.submit(source.value().text, source.value().file, true);
+    const auto& note = request_note();
+    const auto r = context.registry.upload(source.value().text, source.value().file,
+                                           Uploader{note.principal, note.request_id});
     if (auto checked = refuse_if_out_of_memory(r.stopped); !checked.ok()) return checked;
     switch (r.status) {
         case UploadResult::Status::Added:
@@ -165,7 +187,7 @@ Reply post_policy(Context& context, const httplib::Request& request, httplib::Re
 Reply check_policy(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto source = policy_source(context, request);
     if (!source.ok()) return source.error();
-    const auto r = context.registry.submit(source.value().text, source.value().file, false);
+    const auto r = context.registry.check(source.value().text, source.value().file);
     if (auto checked = refuse_if_out_of_memory(r.stopped); !checked.ok()) return checked;
     if (r.status == UploadResult::Status::Invalid) {
         send_invalid(response, r);
@@ -263,7 +285,7 @@ Reply post_simulate(Context& context, const httplib::Request& request, httplib::
             send_invalid(response, r);
             return {};
         }
-        input.b = std::make_shared<const Snapshot>(std::vector<LoadedPolicy>{{compiled.program, "vs_source.jf"}}, 0);
+        input.b = std::make_shared<const Snapshot>(std::vector<LoadedPolicy>{{compiled.program, "vs_source.jf", std::nullopt}}, 0);
         input.version_b = compiled.program->version();
     } else {
         const auto vs_version = optional_string(body, "vs_version");

@@ -323,11 +323,22 @@ private:
     Metrics& metrics_;
 };
 
+bool has_uploads(Store& store) {
+    try {
+        return !store.policies_after(0).empty();
+    } catch (const StoreError& e) {
+        throw StartError(std::string("cannot read the uploaded policy versions: ") + e.what(), {});
+    }
+}
+
 class HttpApiServer final : public ApiServer {
 public:
     explicit HttpApiServer(const ServeOptions& options) : context_(options) {
-        auto load = context_.registry.reload();
-        if (!load.ok) throw StartError("the policies under `" + options.policies.string() + "` do not load", std::move(load));
+        // The folder first, before anything is opened: a broken folder fails fast. The store's
+        // uploaded versions, when there are any, are then loaded with it (a second reload).
+        auto folder = context_.registry.reload();
+        if (!folder.ok)
+            throw StartError("the policies under `" + options.policies.string() + "` do not load", std::move(folder));
         if (!options.tokens && !options.insecure_dev)
             throw StartError("no tokens file: give --tokens FILE (lines `TOKEN ROLE [NAME]`), or --insecure-dev for a "
                              "development instance where every route is open",
@@ -343,6 +354,14 @@ public:
             context_.store = Store::open(options.db);
         } catch (const std::exception& e) {
             throw StartError(e.what(), {});
+        }
+        context_.registry.set_store(context_.store.get());
+        if (has_uploads(*context_.store)) {
+            auto load = context_.registry.reload();
+            if (!load.ok)
+                throw StartError("the policies under `" + options.policies.string() +
+                                     "` and the versions uploaded into the store do not load together",
+                                 std::move(load));
         }
         context_.store->set_commit_observer([&metrics = context_.metrics](std::chrono::nanoseconds elapsed,
                                                                            bool committed) {

@@ -525,14 +525,23 @@ void schemas_reports(ojson& s) {
 
 void schemas_policies(ojson& s) {
     const ojson nullable_date = nullable(date());
+    s["PolicyOrigin"] = object(
+        {{"kind", enum_of({"file", "upload"}, "file: the policy folder; upload: POST /v1/policies, kept in the store")},
+         {"file", string("file: the path under the policy folder; upload: the name the uploader gave")},
+         {"uploaded_by", string("the uploader's token name")},
+         {"uploaded_at", string("UTC, ISO 8601")},
+         {"upload_seq", integer("the store's order of uploading")}},
+        {"uploaded_by", "uploaded_at", "upload_seq"}, "where this version came from; the upload fields only for uploads");
     s["PolicyVersionFields"] = {{"type", "object"},
-                                {"required", ojson::array({"version", "title", "effective_from", "effective_to", "sha256"})},
+                                {"required",
+                                 ojson::array({"version", "title", "effective_from", "effective_to", "sha256", "origin"})},
                                 {"properties",
                                  {{"version", string()},
                                   {"title", string()},
                                   {"effective_from", nullable_date},
                                   {"effective_to", with_description(nullable_date, "inclusive; null: open-ended")},
-                                  {"sha256", pattern("^[0-9a-f]{64}$", "of the source")}}}};
+                                  {"sha256", pattern("^[0-9a-f]{64}$", "of the source")},
+                                  {"origin", ref("PolicyOrigin")}}}};
     s["PolicyVersion"] = extend("PolicyVersionFields", ojson::object());
     s["PolicyList"] = object(
         {{"generation", integer("increases at each reload")},

@@ -1,12 +1,7 @@
 // Loading policy files, picking the version in effect, reload and upload.
 #include "jointly/server/registry.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -71,98 +66,11 @@ void check_across(std::vector<LoadedPolicy>& policies, std::vector<FileReport>& 
     }
 }
 
-// A name or version as one file-name component, reversibly: letters, digits, `-`, `_` and
-// `.` (not leading) stay, every other byte becomes `%XX` (hex), so two different versions
-// can never share a file ("2031/1" -> "2031%2F1", "2031_1" stays).
-std::string file_component(const std::string& text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                          c == '_' || (c == '.' && i > 0);
-        if (keep) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-        }
-    }
-    return out.empty() ? std::string("%") : out;
-}
+// The name a stored upload is reported and compiled under.
+std::string upload_label(const std::string& id, const std::string& version) { return "uploaded:" + id + "@" + version; }
 
-enum class WriteOutcome { Written, Exists, Failed };
-
-bool write_all(int fd, const std::string& data) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const auto n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-bool fsync_path(const fs::path& path, int flags) {
-    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool ok = ::fsync(fd) == 0;
-    ::close(fd);
-    return ok;
-}
-
-// Writes `text` to `target` only if no file of that name exists: a temporary file is written
-// and fsynced, then hard-linked to the target (which fails if it exists, so an accepted
-// version is never overwritten), and the folder is fsynced so the name survives a crash.
-WriteOutcome write_new_file(const fs::path& folder, const fs::path& target, const std::string& text,
-                            std::string& failure) {
-    std::error_code ec;
-    const bool created = fs::create_directories(folder, ec);
-    if (ec) {
-        failure = ec.message();
-        return WriteOutcome::Failed;
-    }
-    if (created && !fsync_path(folder.parent_path(), O_RDONLY | O_DIRECTORY)) {
-        failure = std::string("fsync of the policy folder failed: ") + std::strerror(errno);
-        return WriteOutcome::Failed;
-    }
-    if (fs::exists(target, ec)) return WriteOutcome::Exists;
-    const fs::path temp = folder / ("." + target.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        failure = std::strerror(errno);
-        return WriteOutcome::Failed;
-    }
-    const bool written = write_all(fd, text) && ::fsync(fd) == 0;
-    const int write_errno = errno;
-    ::close(fd);
-    if (!written) {
-        ::unlink(temp.c_str());
-        failure = std::strerror(write_errno);
-        return WriteOutcome::Failed;
-    }
-    const int linked = ::link(temp.c_str(), target.c_str());
-    const int link_errno = errno;
-    ::unlink(temp.c_str());
-    if (linked != 0) {
-        if (link_errno == EEXIST) return WriteOutcome::Exists;
-        failure = std::strerror(link_errno);
-        return WriteOutcome::Failed;
-    }
-    if (!fsync_path(folder, O_RDONLY | O_DIRECTORY)) {
-        failure = std::string("fsync of the folder failed: ") + std::strerror(errno);
-        return WriteOutcome::Failed;
-    }
-    return WriteOutcome::Written;
-}
-
-}  // namespace
-
-LoadResult load_policies(const std::vector<fs::path>& paths, const dsl::Limits& limits,
+// Reads and compiles FILEs and DIRs (see load_policies) without the check across files.
+LoadResult compile_files(const std::vector<fs::path>& paths, const dsl::Limits& limits,
                          const std::optional<std::string>& standard_input) {
     LoadResult result;
     std::vector<fs::path> files;
@@ -199,14 +107,22 @@ LoadResult load_policies(const std::vector<fs::path>& paths, const dsl::Limits& 
         auto compiled = engine::compile(report.source, report.file, limits);
         report.diagnostics = std::move(compiled.diagnostics);
         if (compiled.program && !dsl::has_errors(report.diagnostics)) {
-            result.policies.push_back(LoadedPolicy{std::move(compiled.program), report.file});
+            result.policies.push_back(LoadedPolicy{std::move(compiled.program), report.file, std::nullopt});
         } else {
             result.ok = false;
         }
         result.files.push_back(std::move(report));
     }
-    check_across(result.policies, result.files, result.ok);
     if (!result.io_errors.empty()) result.ok = false;
+    return result;
+}
+
+}  // namespace
+
+LoadResult load_policies(const std::vector<fs::path>& paths, const dsl::Limits& limits,
+                         const std::optional<std::string>& standard_input) {
+    auto result = compile_files(paths, limits, standard_input);
+    check_across(result.policies, result.files, result.ok);
     return result;
 }
 
@@ -307,9 +223,37 @@ void Registry::install(std::vector<LoadedPolicy> policies) {
     stats_.last_success = std::chrono::system_clock::now();
 }
 
+void Registry::set_store(Store* store) {
+    std::lock_guard writer(write_mutex_);
+    store_ = store;
+}
+
 LoadResult Registry::reload() {
     std::lock_guard writer(write_mutex_);
-    auto result = load_policies({dir_});
+    auto result = compile_files({dir_}, {}, std::nullopt);
+    if (store_) {
+        std::vector<StoredPolicy> stored;
+        try {
+            stored = store_->policies_after(0);
+        } catch (const StoreError& e) {
+            result.io_errors.push_back(std::string("cannot read the uploaded policy versions: ") + e.what());
+            result.ok = false;
+        }
+        for (const auto& upload : stored) {
+            FileReport report{upload_label(upload.policy_id, upload.version), upload.source, {}};
+            auto compiled = engine::compile(upload.source, report.file);
+            report.diagnostics = std::move(compiled.diagnostics);
+            if (compiled.program && !dsl::has_errors(report.diagnostics)) {
+                result.policies.push_back(LoadedPolicy{std::move(compiled.program), report.file,
+                                                       UploadInfo{upload.seq, upload.uploaded_by, upload.uploaded_at,
+                                                                  upload.file}});
+            } else {
+                result.ok = false;
+            }
+            result.files.push_back(std::move(report));
+        }
+    }
+    check_across(result.policies, result.files, result.ok);
     if (result.ok) {
         install(result.policies);
     } else {
@@ -320,17 +264,22 @@ LoadResult Registry::reload() {
     return result;
 }
 
-UploadResult Registry::submit(const std::string& source, const std::string& file, bool store) {
+UploadResult Registry::check(const std::string& source, const std::string& file) {
     std::lock_guard writer(write_mutex_);
-    auto out = submit_locked(source, file, store);
-    if (store && out.status != UploadResult::Status::Added) {
+    return submit_locked(source, file, nullptr);
+}
+
+UploadResult Registry::upload(const std::string& source, const std::string& file, const Uploader& who) {
+    std::lock_guard writer(write_mutex_);
+    auto out = submit_locked(source, file, &who);
+    if (out.status != UploadResult::Status::Added) {
         std::lock_guard lock(snapshot_mutex_);
         ++stats_.failures;
     }
     return out;
 }
 
-UploadResult Registry::submit_locked(const std::string& source, const std::string& file, bool store) {
+UploadResult Registry::submit_locked(const std::string& source, const std::string& file, const Uploader* who) {
     UploadResult out;
     out.report.file = file;
     out.report.source = source;
@@ -356,7 +305,10 @@ UploadResult Registry::submit_locked(const std::string& source, const std::strin
             out.status = UploadResult::Status::Duplicate;
             out.program = program;
             out.message = "version `" + program->version() + "` of policy `" + program->id() +
-                          "` is already loaded (from `" + p.file + "`)";
+                          "` is already loaded (" +
+                          (p.upload ? "uploaded by " + p.upload->uploaded_by + " at " + p.upload->uploaded_at
+                                    : "from `" + p.file + "`") +
+                          ")";
             return out;
         }
     }
@@ -378,29 +330,47 @@ UploadResult Registry::submit_locked(const std::string& source, const std::strin
         return out;
     }
     out.program = program;
-    if (!store) {
+    if (!who) {
         out.status = UploadResult::Status::Checked;
         return out;
     }
-    const fs::path folder = dir_ / "uploaded";
-    const fs::path target = folder / (file_component(program->id()) + "@" + file_component(program->version()) + ".jf");
-    std::string failure;
-    switch (write_new_file(folder, target, source, failure)) {
-        case WriteOutcome::Written: break;
-        case WriteOutcome::Exists:
-            out.status = UploadResult::Status::Duplicate;
-            out.program = program;
-            out.message = "version `" + program->version() + "` of policy `" + program->id() +
-                          "` is already stored as `" + target.filename().string() + "` (reload to serve it)";
-            return out;
-        case WriteOutcome::Failed:
-            out.status = UploadResult::Status::StorageFailed;
-            out.message = "the policy could not be stored under `" + folder.string() + "`: " + failure;
-            return out;
+    if (!store_) {
+        out.status = UploadResult::Status::StorageFailed;
+        out.message = "this server keeps no store for uploaded policies";
+        return out;
     }
+    StoredPolicy record;
+    record.policy_id = program->id();
+    record.version = program->version();
+    record.sha256 = program->sha256();
+    record.file = file;
+    record.source = source;
+    record.uploaded_by = who->name;
+    record.request_id = who->request_id;
+    Store::PolicyWrite written;
+    try {
+        written = store_->add_policy(std::move(record));
+    } catch (const StoreError& e) {
+        out.status = UploadResult::Status::StorageFailed;
+        out.message = std::string("the policy could not be stored: ") + e.what();
+        return out;
+    }
+    const auto& stored = written.policy;
+    if (!written.added) {
+        out.status = UploadResult::Status::Duplicate;
+        out.message = "version `" + stored.version + "` of policy `" + stored.policy_id + "` was uploaded by " +
+                      stored.uploaded_by + " at " + stored.uploaded_at + " (reload to serve it)";
+        return out;
+    }
+    // Served under the name a reload gives it, so that later findings name it the same way.
+    const auto label = upload_label(stored.policy_id, stored.version);
+    auto relabelled = engine::compile(source, label, dsl::Limits::for_upload());
+    auto served = relabelled.program && !dsl::has_errors(relabelled.diagnostics) ? relabelled.program : program;
     auto policies = current->policies();
-    policies.push_back(LoadedPolicy{program, target.string()});
+    policies.push_back(LoadedPolicy{std::move(served), label,
+                                    UploadInfo{stored.seq, stored.uploaded_by, stored.uploaded_at, stored.file}});
     install(std::move(policies));
+    out.program = program;
     out.status = UploadResult::Status::Added;
     return out;
 }

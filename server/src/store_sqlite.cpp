@@ -113,6 +113,21 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE IF NOT EXISTS policies (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  policy_id   TEXT NOT NULL,
+  version     TEXT NOT NULL,
+  sha256      TEXT NOT NULL,
+  file        TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  uploaded_at TEXT NOT NULL,
+  request_id  TEXT NOT NULL,
+  UNIQUE (policy_id, version));
+CREATE TRIGGER IF NOT EXISTS policies_no_update BEFORE UPDATE ON policies
+  BEGIN SELECT RAISE(ABORT, 'uploaded policy versions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS policies_no_delete BEFORE DELETE ON policies
+  BEGIN SELECT RAISE(ABORT, 'uploaded policy versions are append-only'); END;
 )sql";
 
 // A store made before the change feed existed gets its history, in the order of storing.
@@ -128,6 +143,9 @@ INSERT INTO changes (at, kind, decision_id, panel_record_id)
 
 constexpr const char* kAuditColumns =
     "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status";
+
+constexpr const char* kPolicyColumns =
+    "seq, policy_id, version, sha256, file, source, uploaded_by, uploaded_at, request_id";
 
 constexpr const char* kErasureColumns = "decision_id, at, principal, reason, request_id, superseded_by";
 
@@ -284,6 +302,21 @@ DecisionRecord read_decision(const Stmt& s, int first = 0) {
         r.erased = std::move(e);
     }
     return r;
+}
+
+// The columns of kPolicyColumns, in order.
+StoredPolicy read_policy(const Stmt& s) {
+    StoredPolicy p;
+    p.seq = s.integer(0);
+    p.policy_id = s.text(1);
+    p.version = s.text(2);
+    p.sha256 = s.text(3);
+    p.file = s.text(4);
+    p.source = s.text(5);
+    p.uploaded_by = s.text(6);
+    p.uploaded_at = s.text(7);
+    p.request_id = s.text(8);
+    return p;
 }
 
 // The audit columns (kAuditColumns, in order).
@@ -549,6 +582,40 @@ public:
             for (const auto& [decision, panel] : page) visit(decision, panel);
             if (static_cast<std::int64_t>(page.size()) < kPage) return;
         }
+    }
+
+    PolicyWrite add_policy(StoredPolicy policy) override {
+        policy.uploaded_at = now_utc();
+        PolicyWrite out;
+        submit([this, &policy, &out]() -> std::string {
+            Stmt find(writer_db_, std::string("SELECT ") + kPolicyColumns +
+                                      " FROM policies WHERE policy_id = ?1 AND version = ?2");
+            find.bind(1, policy.policy_id).bind(2, policy.version);
+            if (find.step()) {
+                out.policy = read_policy(find);
+                return {};
+            }
+            Stmt insert(writer_db_, "INSERT INTO policies (policy_id, version, sha256, file, source, uploaded_by, "
+                                    "uploaded_at, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+            insert.bind(1, policy.policy_id).bind(2, policy.version).bind(3, policy.sha256).bind(4, policy.file);
+            insert.bind(5, policy.source).bind(6, policy.uploaded_by).bind(7, policy.uploaded_at);
+            insert.bind(8, policy.request_id);
+            insert.step();
+            policy.seq = sqlite3_last_insert_rowid(writer_db_.get());
+            out.added = true;
+            out.policy = policy;
+            return {};
+        });
+        return out;
+    }
+
+    std::vector<StoredPolicy> policies_after(std::int64_t after) override {
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_, std::string("SELECT ") + kPolicyColumns + " FROM policies WHERE seq > ?1 ORDER BY seq");
+        s.bind(1, after);
+        std::vector<StoredPolicy> out;
+        while (s.step()) out.push_back(read_policy(s));
+        return out;
     }
 
     void add_audit(const AuditEntry& entry) override {

@@ -52,7 +52,7 @@ function side(s: Schemas['SimulationSide']): string {
     `; outside dates ${s.outside_effective_dates.cases} ${s.outside_effective_dates.case_refs.join(' ')}`;
 }
 
-function version(v: Schemas['PolicyVersionFields']): string {
+function version(v: Omit<Schemas['PolicyVersionFields'], 'origin'>): string {
   return `${v.version} ${v.effective_from ?? '-'}..${v.effective_to ?? ''} ${v.sha256}`;
 }
 
@@ -92,7 +92,7 @@ const readSuccess: { [Op in keyof operations]: (body: Body<Op, Success<Op>>) => 
     a.entries.map((e) => `${e.id} ${e.at} ${e.principal} ${e.action} ${e.route} ${e.decision_id ?? '-'} ${e.status}`).join('\n') +
     (a.next === null ? '' : `\nmore after ${a.next}`),
   listPolicies: (l) =>
-    `generation ${l.generation}\n` + l.policies.map((p) => `${p.id} ${p.title}: ${p.versions.map(version).join('; ')}`).join('\n'),
+    `generation ${l.generation}\n` + l.policies.map((p) => `${p.id} ${p.title}: ${p.versions.map((v) => `${version(v)} from ${v.origin.kind} ${v.origin.file}`).join('; ')}`).join('\n'),
   uploadPolicy: (p) => `${p.id} ${version(p)} (${p.diagnostics.length} notes)`,
   checkPolicy: (p) => `${p.id} ${version(p)} ${p.ok ? 'compiles' : ''}${p.already_loaded ? ', already loaded' : ''}`,
   getPolicy: (p) =>

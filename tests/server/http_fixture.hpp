@@ -73,6 +73,15 @@ public:
         std::error_code ec;
         fs::remove_all(dir, ec);
     }
+    // Stops the server and starts a new one on the same folder, store and options (a restart).
+    void restart() {
+        server->stop();
+        thread.join();
+        server.reset();
+        server = server::ApiServer::create(options);
+        port = server->bind();
+        thread = std::thread([this] { server->run(); });
+    }
     TestServer(const TestServer&) = delete;
     TestServer& operator=(const TestServer&) = delete;
 

@@ -65,7 +65,7 @@ TEST(HttpPolicies, UploadCompilesStoresAndServes) {
     auto r = c.Post("/v1/policies", bearer(kAuthorToken), kUploaded, "text/plain");
     ASSERT_EQ(r->status, 201) << r->body;
     EXPECT_EQ(body_of(r)["id"], "uploaded_test");
-    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test@2025.1.jf"));
+    EXPECT_FALSE(fs::exists(s.dir / "policies/uploaded"));  // the author's folder is untouched
 
     json req = {{"policy", "uploaded_test"},
                 {"as_of", "2025-06-01"},
@@ -83,8 +83,45 @@ TEST(HttpPolicies, UploadCompilesStoresAndServes) {
     EXPECT_GT(body_of(c.Get("/v1/policies"))["generation"].get<int>(), generation.get<int>());
 }
 
-// Versions whose names differ only in characters a file name cannot hold never share a file:
-// both uploads are kept, and a reload (or restart) serves both.
+// Uploaded versions live in the decision store: they say who uploaded them and when, survive
+// a restart, and never appear in the policy folder (where `jointly test` would trip on them).
+TEST(HttpPolicies, UploadsAreKeptInTheStoreAndSayWhereTheyCameFrom) {
+    TestServer s;
+    auto c = s.client();
+    auto r = c.Post("/v1/policies", bearer(kAuthorToken),
+                    json{{"source", kUploaded}, {"file", "transport-2025.jf"}}.dump(), "application/json");
+    ASSERT_EQ(r->status, 201) << r->body;
+    const auto check_origins = [&](httplib::Client& client) {
+        const auto uploaded = body_of(client.Get("/v1/policies/uploaded_test"))["versions"][0]["origin"];
+        EXPECT_EQ(uploaded["kind"], "upload") << uploaded.dump();
+        EXPECT_EQ(uploaded["uploaded_by"], "author-2");  // the token's name: line 2 of the tokens file
+        EXPECT_EQ(uploaded["file"], "transport-2025.jf");
+        EXPECT_GT(uploaded["upload_seq"].get<int>(), 0);
+        const auto at = uploaded["uploaded_at"].get<std::string>();
+        EXPECT_EQ(at.size(), 24u) << at;
+        EXPECT_EQ(at[10], 'T');
+        const auto file = body_of(client.Get("/v1/policies"))["policies"][0]["versions"][0]["origin"];
+        EXPECT_EQ(file, json({{"kind", "file"}, {"file", "reference/reference.jf"}}));
+        return at;
+    };
+    const auto at = check_origins(c);
+    EXPECT_FALSE(fs::exists(s.dir / "policies/uploaded"));
+
+    s.restart();
+    auto after = s.client();
+    EXPECT_EQ(check_origins(after), at);  // loaded on start, with the same record
+    json req = {{"policy", "uploaded_test"},
+                {"as_of", "2025-06-01"},
+                {"lines", {{{"id", "t"}, {"service", "transport"}, {"amount", "10.01"}, {"date", "2025-06-02"}}}}};
+    EXPECT_EQ(body_of(after.Post("/v1/evaluate", req.dump(), "application/json"))["by_agency"]["health"], "5.01");
+    const auto again = after.Post("/v1/policies", bearer(kAuthorToken), kUploaded, "text/plain");
+    EXPECT_EQ(again->status, 409) << again->body;
+    EXPECT_NE(body_of(again)["error"]["message"].get<std::string>().find("uploaded by author-2"), std::string::npos)
+        << again->body;
+}
+
+// Versions whose names differ only in characters a file name could not hold are both kept, and
+// a restart and a reload serve both.
 TEST(HttpPolicies, VersionsThatLookAlikeAsFileNamesAreBothKept) {
     TestServer s;
     auto c = s.client();
@@ -100,11 +137,11 @@ TEST(HttpPolicies, VersionsThatLookAlikeAsFileNamesAreBothKept) {
     auto underscore = c.Post("/v1/policies", bearer(kAuthorToken),
                              version_of("2031_1", "2032-04-01", "2033-03-31"), "text/plain");
     ASSERT_EQ(underscore->status, 201) << underscore->body;
-    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test@2031%2F1.jf"));
-    EXPECT_TRUE(fs::exists(s.dir / "policies/uploaded/uploaded_test@2031_1.jf"));
 
+    s.restart();
+    auto c2 = s.client();
     ASSERT_TRUE(s.server->reload().ok);
-    const auto detail = body_of(c.Get("/v1/policies/uploaded_test"));
+    const auto detail = body_of(c2.Get("/v1/policies/uploaded_test"));
     std::vector<std::string> versions;
     for (const auto& v : detail["versions"]) versions.push_back(v["version"]);
     EXPECT_EQ(versions, (std::vector<std::string>{"2031/1", "2031_1"})) << detail.dump();

@@ -105,26 +105,80 @@ TEST_F(RegistryTest, OverlappingVersionsAcrossFilesAreALoadError) {
 }
 
 TEST_F(RegistryTest, UploadsAreCheckedAgainstTheVersionsInService) {
+    const auto store = server::Store::open(dir_ / "store.db");
     server::Registry registry(dir_);
+    registry.set_store(store.get());
     ASSERT_TRUE(registry.reload().ok);
     const auto before = registry.snapshot();
-    auto overlap = registry.submit(with_version("2026.2", "effective from 2027-01-01"), "x.jf", true);
+    const server::Uploader who{"author-x", "req-1"};
+    auto overlap = registry.upload(with_version("2026.2", "effective from 2027-01-01"), "x.jf", who);
     EXPECT_EQ(overlap.status, server::UploadResult::Status::Invalid);
-    auto duplicate = registry.submit(with_version("2026.1", "effective from 2026-04-01"), "y.jf", true);
+    auto duplicate = registry.upload(with_version("2026.1", "effective from 2026-04-01"), "y.jf", who);
     EXPECT_EQ(duplicate.status, server::UploadResult::Status::Duplicate);
-    auto broken = registry.submit("policy", "z.jf", true);
+    auto broken = registry.upload("policy", "z.jf", who);
     EXPECT_EQ(broken.status, server::UploadResult::Status::Invalid);
     EXPECT_FALSE(broken.report.diagnostics.empty());
     EXPECT_EQ(registry.snapshot(), before);  // the same snapshot object: nothing was swapped
-    auto checked = registry.submit(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", false);
+    auto checked = registry.check(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf");
     EXPECT_EQ(checked.status, server::UploadResult::Status::Checked);
     EXPECT_EQ(registry.snapshot(), before);
-    auto added = registry.submit(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", true);
+    EXPECT_TRUE(store->policies_after(0).empty());  // refused uploads and checks store nothing
+    auto added = registry.upload(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", who);
     EXPECT_EQ(added.status, server::UploadResult::Status::Added);
-    EXPECT_EQ(registry.snapshot()->versions("reference").front()->program->version(), "2024.1");
-    EXPECT_TRUE(fs::exists(dir_ / "uploaded/reference@2024.1.jf"));
-    EXPECT_TRUE(registry.reload().ok);  // the stored upload loads with the rest
-    EXPECT_EQ(registry.snapshot()->versions("reference").size(), 3u);
+    const auto first = registry.snapshot()->versions("reference").front();
+    EXPECT_EQ(first->program->version(), "2024.1");
+    ASSERT_TRUE(first->upload);
+    EXPECT_EQ(first->upload->uploaded_by, "author-x");
+    EXPECT_EQ(first->file, "uploaded:reference@2024.1");
+    const auto stored = store->policies_after(0);
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].file, "w.jf");
+    EXPECT_EQ(stored[0].request_id, "req-1");
+    EXPECT_EQ(stored[0].sha256, added.program->sha256());
+    EXPECT_FALSE(fs::exists(dir_ / "uploaded"));  // nothing is written into the policy folder
+    EXPECT_EQ(server::load_policies({dir_}).policies.size(), 2u);
+
+    EXPECT_TRUE(registry.reload().ok);  // the stored upload loads with the folder's files
+    const auto versions = registry.snapshot()->versions("reference");
+    ASSERT_EQ(versions.size(), 3u);
+    ASSERT_TRUE(versions.front()->upload);
+    EXPECT_EQ(versions.front()->upload->seq, stored[0].seq);
+    EXPECT_FALSE(versions.back()->upload);
+
+    // a fresh registry on the same store (a restart) serves it too
+    server::Registry restarted(dir_);
+    restarted.set_store(store.get());
+    ASSERT_TRUE(restarted.reload().ok);
+    EXPECT_EQ(restarted.snapshot()->versions("reference").size(), 3u);
+}
+
+TEST_F(RegistryTest, WithoutAStoreUploadsAreRefused) {
+    server::Registry registry(dir_);
+    ASSERT_TRUE(registry.reload().ok);
+    auto r = registry.upload(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", {"a", "r"});
+    EXPECT_EQ(r.status, server::UploadResult::Status::StorageFailed);
+    EXPECT_NE(r.message.find("no store"), std::string::npos) << r.message;
+    EXPECT_EQ(registry.snapshot()->versions("reference").size(), 2u);
+}
+
+// A folder file added later that overlaps a stored upload stops the reload, naming both.
+TEST_F(RegistryTest, AFolderFileOverlappingAStoredUploadIsAReloadError) {
+    const auto store = server::Store::open(dir_ / "store.db");
+    server::Registry registry(dir_);
+    registry.set_store(store.get());
+    ASSERT_TRUE(registry.reload().ok);
+    ASSERT_EQ(registry.upload(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "w.jf", {"a", "r"}).status,
+              server::UploadResult::Status::Added);
+    write_file(dir_ / "c/v2024.jf", with_version("2024.9", "effective 2024-06-01 to 2025-03-31"));
+    const auto result = registry.reload();
+    EXPECT_FALSE(result.ok);
+    std::string messages;
+    for (const auto& f : result.files)
+        for (const auto& d : f.diagnostics)
+            if (d.code == dsl::Code::versions_overlap) messages += f.file + ": " + d.message + "\n";
+    EXPECT_NE(messages.find("uploaded:reference@2024.1"), std::string::npos) << messages;
+    EXPECT_NE(messages.find("v2024.jf"), std::string::npos) << messages;
+    EXPECT_EQ(registry.snapshot()->versions("reference").size(), 3u);  // the snapshot in service is kept
 }
 
 TEST(Tokens, RolesNamesAndMalformedFiles) {

@@ -280,6 +280,69 @@ TEST_F(StoreTest, AuditEntriesCannotBeUpdatedOrDeleted) {
     EXPECT_EQ(entries[0].principal, "reader");
 }
 
+StoredPolicy uploaded(const std::string& id, const std::string& version, const std::string& by) {
+    StoredPolicy p;
+    p.policy_id = id;
+    p.version = version;
+    p.sha256 = std::string(64, 'a');
+    p.file = id + ".jf";
+    p.source = "policy " + id + " \"An upload\"\n  version \"" + version + "\"\n";
+    p.uploaded_by = by;
+    p.request_id = "req-" + version;
+    return p;
+}
+
+TEST_F(StoreTest, UploadedPoliciesAreKeptOnceInOrderAndSurviveReopen) {
+    const auto first = store_->add_policy(uploaded("transport", "2025.1", "author-a"));
+    ASSERT_TRUE(first.added);
+    EXPECT_GT(first.policy.seq, 0);
+    EXPECT_EQ(first.policy.uploaded_at.size(), 24u) << first.policy.uploaded_at;  // 2026-12-06T11:00:00.000Z
+    EXPECT_EQ(first.policy.uploaded_at.back(), 'Z');
+    const auto second = store_->add_policy(uploaded("transport", "2026.1", "author-b"));
+    ASSERT_TRUE(second.added);
+    EXPECT_GT(second.policy.seq, first.policy.seq);
+
+    // the same id and version again: nothing written, the first upload returned
+    auto again = uploaded("transport", "2025.1", "author-c");
+    again.source = "something else";
+    const auto repeated = store_->add_policy(again);
+    EXPECT_FALSE(repeated.added);
+    EXPECT_EQ(repeated.policy.uploaded_by, "author-a");
+    EXPECT_EQ(repeated.policy.seq, first.policy.seq);
+    EXPECT_EQ(repeated.policy.source, uploaded("transport", "2025.1", "x").source);
+
+    store_.reset();
+    store_ = Store::open(dir_ / "test.db");
+    const auto all = store_->policies_after(0);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].version, "2025.1");
+    EXPECT_EQ(all[0].uploaded_by, "author-a");
+    EXPECT_EQ(all[0].request_id, "req-2025.1");
+    EXPECT_EQ(all[0].file, "transport.jf");
+    EXPECT_EQ(all[0].uploaded_at, first.policy.uploaded_at);
+    EXPECT_EQ(all[1].version, "2026.1");
+    const auto later = store_->policies_after(first.policy.seq);
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].uploaded_by, "author-b");
+}
+
+TEST_F(StoreTest, UploadedPoliciesCannotBeUpdatedOrDeleted) {
+    ASSERT_TRUE(store_->add_policy(uploaded("transport", "2025.1", "author-a")).added);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &db), SQLITE_OK);
+    for (const char* sql : {"UPDATE policies SET source = 'policy x'", "DELETE FROM policies",
+                            "UPDATE policies SET uploaded_by = 'someone else' WHERE seq = 1"}) {
+        char* error = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_CONSTRAINT) << sql;
+        EXPECT_EQ(std::string(error ? error : "(no message)"), "uploaded policy versions are append-only") << sql;
+        sqlite3_free(error);
+    }
+    sqlite3_close(db);
+    const auto all = store_->policies_after(0);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].uploaded_by, "author-a");
+}
+
 TEST_F(StoreTest, AuditTrailSurvivesReopen) {
     store_->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
     store_.reset();

@@ -15,6 +15,7 @@
 #include "jointly/dsl/diagnostic.hpp"
 #include "jointly/engine/date.hpp"
 #include "jointly/engine/program.hpp"
+#include "jointly/server/store.hpp"
 
 namespace jointly::server {
 
@@ -25,9 +26,18 @@ struct FileReport {
     dsl::Diagnostics diagnostics;
 };
 
+// Who uploaded a policy version kept in the decision store, and when.
+struct UploadInfo {
+    std::int64_t seq = 0;        // the store's order of uploading
+    std::string uploaded_by;     // the token's name
+    std::string uploaded_at;     // UTC, ISO 8601
+    std::string file;            // the name the uploader gave
+};
+
 struct LoadedPolicy {
     std::shared_ptr<const engine::Program> program;
-    std::string file;
+    std::string file;                    // the folder's file, or `uploaded:ID@VERSION`
+    std::optional<UploadInfo> upload;    // set exactly when the version came from the store
 };
 
 // INVARIANT: `ok` is true exactly when no file (and no cross-file check) reported an error.
@@ -93,6 +103,12 @@ struct UploadResult {
     engine::CheckResult::Stopped stopped = engine::CheckResult::Stopped::None;
 };
 
+// Who is uploading a policy version (for the store's record).
+struct Uploader {
+    std::string name;            // the token's name, or `anonymous`
+    std::string request_id;
+};
+
 // Attempts to change the policies in service: directory reloads (the load at start and every
 // SIGHUP) and stored uploads (POST /v1/policies); checks alone are not counted.
 struct ReloadStats {
@@ -102,25 +118,34 @@ struct ReloadStats {
     std::optional<std::chrono::system_clock::time_point> last_success;
 };
 
-// Holds the snapshot in service. Readers call `snapshot()` (a shared_ptr copy under a short
-// lock) and keep it for a whole request, so every request sees exactly one complete set.
-// Reload and upload are serialised; a failed one leaves the snapshot in service untouched.
+// Holds the snapshot in service: the policy folder's files and the versions uploaded into the
+// decision store. Readers call `snapshot()` (a shared_ptr copy under a short lock) and keep it
+// for a whole request, so every request sees exactly one complete set. Reload and upload are
+// serialised; a failed one leaves the snapshot in service untouched.
 class Registry {
 public:
-    // `dir` is loaded by `reload`; uploads are written beneath it (`dir/uploaded/`).
+    // `dir` is loaded by `reload`. Uploads need a store (set_store); without one they are
+    // refused (StorageFailed).
     explicit Registry(std::filesystem::path dir);
 
-    // Loads the directory afresh. On success swaps the snapshot; on failure keeps the
-    // current one. Returns what was found either way.
+    // Keeps uploads in `store` and loads the stored ones on every reload. `store` must outlive
+    // the registry; call before the first reload.
+    void set_store(Store* store);
+
+    // Loads the folder and the store's uploaded versions afresh and checks them together. On
+    // success swaps the snapshot; on failure keeps the current one. Returns what was found
+    // either way (a stored version is reported as `uploaded:ID@VERSION`).
     LoadResult reload();
 
     std::shared_ptr<const Snapshot> snapshot() const;
 
     // Compiles and checks `source` (also against the versions in service) within
-    // dsl::Limits::for_upload() (5 s; Invalid with `stopped` set when a limit stops it). With
-    // `store`, a good policy is written to disk and served; a repeated id and version is
-    // Duplicate.
-    UploadResult submit(const std::string& source, const std::string& file, bool store);
+    // dsl::Limits::for_upload() (5 s; Invalid with `stopped` set when a limit stops it).
+    // Nothing is stored: Checked, Duplicate (the id and version are in service) or Invalid.
+    UploadResult check(const std::string& source, const std::string& file);
+    // As check, then a good policy is written to the store (with `who` and the time) and
+    // served; a repeated id and version is Duplicate, a store failure StorageFailed.
+    UploadResult upload(const std::string& source, const std::string& file, const Uploader& who);
 
     // Directory reloads refused (uploads not included).
     std::uint64_t reload_failures() const;
@@ -129,9 +154,10 @@ public:
 
 private:
     void install(std::vector<LoadedPolicy> policies);
-    UploadResult submit_locked(const std::string& source, const std::string& file, bool store);
+    UploadResult submit_locked(const std::string& source, const std::string& file, const Uploader* who);
 
     std::filesystem::path dir_;
+    Store* store_ = nullptr;
     mutable std::mutex snapshot_mutex_;  // guards snapshot_ (the pointer only)
     std::shared_ptr<const Snapshot> snapshot_;
     std::mutex write_mutex_;             // serialises reload and submit

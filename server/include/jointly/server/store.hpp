@@ -156,6 +156,21 @@ struct AuditQuery {
     std::size_t limit = 100;
 };
 
+// A policy version uploaded with POST /v1/policies, kept in the store for good (append-only:
+// triggers refuse UPDATE and DELETE). Every replica loads the stored versions beside its
+// policy folder's.
+struct StoredPolicy {
+    std::int64_t seq = 0;       // set by the store: the order of uploading
+    std::string policy_id;
+    std::string version;
+    std::string sha256;         // the program's, of the source text
+    std::string file;           // the name the uploader gave (`upload.jf` when none)
+    std::string source;
+    std::string uploaded_by;    // the token's name (never the token), or `anonymous`
+    std::string uploaded_at;    // set by the store (UTC, ISO 8601)
+    std::string request_id;
+};
+
 // Thread-safe. Writes go through one writer thread that commits in groups: each call
 // returns only after the transaction holding its row has committed (and, with
 // synchronous=FULL, been synced), so an acknowledged write survives kill -9 and, on storage
@@ -230,6 +245,18 @@ public:
     // The entries matching `query`, oldest first (increasing id), at most query.limit.
     // Throws StoreError.
     virtual std::vector<AuditEntry> find_audit(const AuditQuery& query) = 0;
+
+    // Stores an uploaded policy version; returns it with seq and uploaded_at set. When a
+    // version of that policy with that version text is stored already, nothing is written and
+    // the earlier one is returned with `added` false. Returns after the commit. Throws
+    // StoreError.
+    struct PolicyWrite {
+        bool added = false;
+        StoredPolicy policy;
+    };
+    virtual PolicyWrite add_policy(StoredPolicy policy) = 0;
+    // The stored policy versions with seq > after, oldest first. Throws StoreError.
+    virtual std::vector<StoredPolicy> policies_after(std::int64_t after) = 0;
 
     // Called on the writer thread after every group commit with how long the transaction took
     // (BEGIN to COMMIT, fsync included) and whether it committed. For metrics; set it before
