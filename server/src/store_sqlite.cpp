@@ -21,6 +21,11 @@
 namespace jointly::server {
 namespace {
 
+// The schema this binary writes, recorded in the database's `user_version`: 1 the decisions,
+// panel records, erasures, idempotency keys, change feed and audit trail; 2 adds the uploaded
+// policy versions. A store of a newer version is refused; an older one is migrated on open.
+constexpr std::int64_t kSchemaVersion = 2;
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS decisions (
   seq            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -346,10 +351,21 @@ public:
         writer_db_.exec("PRAGMA secure_delete=ON");
         writer_db_.exec("BEGIN IMMEDIATE");
         try {
+            Stmt version(writer_db_, "PRAGMA user_version");
+            version.step();
+            const auto found = version.integer(0);
+            if (found > kSchemaVersion)
+                throw StoreError("the decision store `" + path.string() + "` has schema version " +
+                                 std::to_string(found) + ", newer than this jointly (" JOINTLY_VERSION
+                                 ") understands (" + std::to_string(kSchemaVersion) +
+                                 "); run the jointly that wrote it, or a newer one");
+            // Every step of kSchema is idempotent, so a store of any earlier version (0: one
+            // made before versions were recorded) is brought up to date by running it.
             writer_db_.exec(kSchema);
             Stmt empty(writer_db_, "SELECT (SELECT count(*) FROM changes) = 0 AND "
                                    "((SELECT count(*) FROM decisions) > 0)");
             if (empty.step() && empty.integer(0) == 1) writer_db_.exec(kBackfillChanges);
+            writer_db_.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
             writer_db_.exec("COMMIT");
         } catch (...) {
             writer_db_.exec("ROLLBACK");

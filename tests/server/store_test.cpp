@@ -343,6 +343,56 @@ TEST_F(StoreTest, UploadedPoliciesCannotBeUpdatedOrDeleted) {
     EXPECT_EQ(all[0].uploaded_by, "author-a");
 }
 
+// A store made before schema versions were recorded (user_version 0, no policies table) is
+// migrated on open and keeps its decisions; a store from a newer jointly is refused, unchanged.
+TEST_F(StoreTest, OlderSchemasMigrateAndNewerOnesAreRefused) {
+    const auto kept = record("C-OLD", "approve");
+    store_->add_decision(kept);
+    store_.reset();
+    const auto exec = [this](const char* sql) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &db), SQLITE_OK);
+        char* error = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "") << sql;
+        sqlite3_free(error);
+        sqlite3_close(db);
+    };
+    const auto user_version = [this] {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open((dir_ / "test.db").c_str(), &db), SQLITE_OK);
+        sqlite3_stmt* stmt = nullptr;
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+        sqlite3_step(stmt);
+        const auto v = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        return v;
+    };
+    EXPECT_EQ(user_version(), 2);
+    exec("DROP TABLE policies; PRAGMA user_version = 0;");  // as the previous release left it
+
+    store_ = Store::open(dir_ / "test.db");
+    EXPECT_EQ(user_version(), 2);
+    ASSERT_TRUE(store_->get_decision(kept.id));
+    EXPECT_EQ(store_->get_decision(kept.id)->case_ref, "C-OLD");
+    EXPECT_TRUE(store_->add_policy(uploaded("transport", "2025.1", "author-a")).added);
+    store_.reset();
+
+    exec("PRAGMA user_version = 3;");
+    try {
+        store_ = Store::open(dir_ / "test.db");
+        ADD_FAILURE() << "a store of schema version 3 opened";
+    } catch (const StoreError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("schema version 3, newer than this jointly"), std::string::npos) << message;
+        EXPECT_NE(message.find("understands (2)"), std::string::npos) << message;
+    }
+    EXPECT_EQ(user_version(), 3);  // left as it was
+    exec("PRAGMA user_version = 2;");
+    store_ = Store::open(dir_ / "test.db");
+    EXPECT_EQ(store_->policies_after(0).size(), 1u);
+}
+
 TEST_F(StoreTest, AuditTrailSurvivesReopen) {
     store_->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
     store_.reset();
