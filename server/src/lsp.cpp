@@ -212,7 +212,8 @@ std::vector<json> Session::handle(std::string_view body) {
     }
     const std::string method = method_it->get<std::string>();
     const auto params_it = message.find("params");
-    const json params = params_it == message.end() ? json::object() : *params_it;
+    // `params` null is taken as absent, as clients send it so for `shutdown` and `exit`.
+    const json params = params_it == message.end() || params_it->is_null() ? json::object() : *params_it;
     if (!params.is_object() && !params.is_array()) {
         if (has_id) out.push_back(error_response(id, errors::kInvalidParams, "`params` must be an object or array"));
         return out;

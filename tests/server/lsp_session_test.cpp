@@ -68,14 +68,14 @@ json range(int l0, int c0, int l1, int c1) {
     return {{"start", {{"line", l0}, {"character", c0}}}, {"end", {{"line", l1}, {"character", c1}}}};
 }
 
-struct Run {
+struct SessionRun {
     int code = -1;
     std::vector<json> messages;
     std::string log;
 };
 
 // Runs `jointly lsp` with `input` as its standard input; reads every framed answer.
-Run run_binary(const std::string& input) {
+SessionRun run_binary(const std::string& input) {
     const fs::path dir = fs::temp_directory_path() / ("jointly-lsp-" + std::to_string(getpid()));
     fs::create_directories(dir);
     {
@@ -96,7 +96,7 @@ Run run_binary(const std::string& input) {
         execv(binary.c_str(), argv);
         _exit(127);
     }
-    Run run;
+    SessionRun run;
     int status = 0;
     waitpid(pid, &status, 0);
     run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -114,13 +114,13 @@ Run run_binary(const std::string& input) {
     return run;
 }
 
-const json* response(const Run& run, int id) {
+const json* response(const SessionRun& run, int id) {
     for (const auto& m : run.messages)
         if (m.contains("id") && m["id"] == id) return &m;
     return nullptr;
 }
 
-std::vector<json> published(const Run& run) {
+std::vector<json> published(const SessionRun& run) {
     std::vector<json> out;
     for (const auto& m : run.messages)
         if (m.value("method", "") == "textDocument/publishDiagnostics") out.push_back(m["params"]);
@@ -163,7 +163,7 @@ TEST(LspSession, ScriptedEditorSession) {
     script += frame(notify("textDocument/didClose", {{"textDocument", {{"uri", kUri}}}}));
     script += frame(request(9, "shutdown", nullptr));
     script += frame(notify("exit", nullptr));
-    const Run run = run_binary(script);
+    const SessionRun run = run_binary(script);
     EXPECT_EQ(run.code, 0) << run.log;
 
     // initialize: the capabilities the server has.
@@ -256,7 +256,7 @@ TEST(LspSession, ABadFrameIsAnsweredAndTheNextMessageStillServed) {
     script += "Content-Length: 20000000\r\n\r\n" + std::string(20000000, ' ');
     script += frame(request(1, "initialize", {{"capabilities", json::object()}}));
     script += frame(request(2, "shutdown", nullptr)) + frame(notify("exit", nullptr));
-    const Run run = run_binary(script);
+    const SessionRun run = run_binary(script);
     EXPECT_EQ(run.code, 0);
     ASSERT_GE(run.messages.size(), 4U);
     EXPECT_EQ(run.messages[0]["error"]["code"], -32700);
