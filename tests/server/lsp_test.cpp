@@ -33,8 +33,8 @@ struct FrameCase {
     const char* name;
     std::string input;
     Frame::Status status;
-    std::string body;     // for Message
-    std::string problem;  // a part of it, for BadHeader and TooLarge
+    std::string body = {};     // for Message
+    std::string problem = {};  // a part of it, for BadHeader and TooLarge
 };
 
 class LspFraming : public ::testing::TestWithParam<FrameCase> {};
@@ -73,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(
                   .status = Frame::Status::TooLarge, .problem = "65 bytes, over the limit of 64"},
         FrameCase{.name = "cut_short", .input = "Content-Length: 10\r\n\r\n{}", .status = Frame::Status::End},
         FrameCase{.name = "empty", .input = "", .status = Frame::Status::End}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 TEST(LspFraming, AnOversizeBodyIsSkippedAndTheNextFrameRead) {
     std::istringstream in("Content-Length: 100\r\n\r\n" + std::string(100, 'x') + framed("{\"a\":1}"));
@@ -117,6 +117,7 @@ class LspRpc : public ::testing::TestWithParam<RpcCase> {};
 TEST_P(LspRpc, AnswersMalformedMessagesWithAnError) {
     const auto& c = GetParam();
     Session s = initialized();
+    s.handle(R"({"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///x.jf","text":"x"}}})");
     const auto out = s.handle(c.body);
     if (c.code == 0) {
         EXPECT_TRUE(out.empty()) << out.front().dump();
@@ -148,7 +149,7 @@ INSTANTIATE_TEST_SUITE_P(
                 .code = -32602, .id = 5},
         RpcCase{.name = "document_not_open",
                 .body = R"({"jsonrpc":"2.0","id":6,"method":"textDocument/formatting",)"
-                        R"("params":{"textDocument":{"uri":"file:///x.jf"}}})",
+                        R"("params":{"textDocument":{"uri":"file:///y.jf"}}})",
                 .code = -32602, .id = 6},
         RpcCase{.name = "negative_position",
                 .body = R"({"jsonrpc":"2.0","id":7,"method":"textDocument/hover",)"
@@ -158,7 +159,7 @@ INSTANTIATE_TEST_SUITE_P(
                 .body = R"({"jsonrpc":"2.0","id":8,"method":"initialize","params":{}})", .code = -32602, .id = 8},
         RpcCase{.name = "a_response_from_the_client", .body = R"({"jsonrpc":"2.0","id":9,"result":null})",
                 .code = 0}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 TEST(LspLifecycle, RequestsBeforeInitializeAndAfterShutdownAreRefused) {
     Session s;
