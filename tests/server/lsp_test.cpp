@@ -37,6 +37,8 @@ struct FrameCase {
     std::string problem = {};  // a part of it, for BadHeader and TooLarge
 };
 
+void PrintTo(const FrameCase& c, std::ostream* os) { *os << c.name; }
+
 class LspFraming : public ::testing::TestWithParam<FrameCase> {};
 
 TEST_P(LspFraming, ReadsOneFrame) {
@@ -111,6 +113,8 @@ struct RpcCase {
     int code;        // the error's code; 0: no answer at all
     json id = nullptr;
 };
+
+void PrintTo(const RpcCase& c, std::ostream* os) { *os << c.name; }
 
 class LspRpc : public ::testing::TestWithParam<RpcCase> {};
 
