@@ -2,8 +2,8 @@
 # fuzz/run.sh BUILD_DIR SECONDS: runs each fuzzer (parse + check; the request decoder; decode +
 # evaluate on the reference policy; the language server) for SECONDS on a fresh copy of its seed
 # corpus (the golden policies, the policy library; the example requests, the worked cases and
-# fuzz/corpus/requests, whose bodies repeat keys, with fuzz/request.dict). Fails on any crash, hang (>10 s for one
-# input) or leak.
+# fuzz/corpus/requests, whose bodies repeat keys, with fuzz/request.dict). Fails on any crash,
+# hang (>10 s for one input) or leak.
 set -euo pipefail
 build=${1:?build dir}; seconds=${2:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
