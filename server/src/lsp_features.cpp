@@ -141,7 +141,7 @@ json hover(std::string_view text, Position at) {
     if (o == nullptr) return nullptr;
     const Declaration& d = parsed->index.declarations[o->declaration];
     std::string value = "**" + std::string(kind_name(d.kind)) + "** `" + d.name + "`";
-    if (d.kind == DeclKind::Rule) {
+    if (d.kind == DeclKind::Rule || d.kind == DeclKind::Outcome) {
         if (!d.ref.empty()) value += " · ref `" + d.ref + "`";
         if (!d.reason.empty()) value += "\n\n" + d.reason;
     } else {

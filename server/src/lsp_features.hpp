@@ -20,8 +20,8 @@ nlohmann::json diagnostics(std::string_view text, const std::string& uri);
 // none when the text does not parse or is already laid out so.
 nlohmann::json formatting(std::string_view text);
 
-// Hover or null: on a rule, its clause reference and reason; on any other name, its
-// declaration as written.
+// Hover or null: on a rule (or an outcome rule's `decline`/`refer`), its clause reference and
+// reason; on any other name, its declaration as written.
 nlohmann::json hover(std::string_view text, Position at);
 
 // Location or null: the declaration of the name at `at`.

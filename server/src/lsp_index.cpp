@@ -98,10 +98,12 @@ void declare_all(Builder& b, const dsl::Module& m) {
         Declaration d;
         d.kind = DeclKind::Outcome;
         d.name = o.kind == dsl::OutcomeKind::Decline ? "decline" : "refer to \"" + o.authority + "\"";
+        // The outcome's keyword stands for its name: hover and the outline point at it.
+        const std::uint32_t keyword = o.kind == dsl::OutcomeKind::Decline ? 7 : 5;
         d.name_span = o.span;
         d.name_span.end_line = o.span.line;
-        d.name_span.end_column = o.span.column;
-        d.name_span.length = 0;
+        d.name_span.end_column = o.span.column + keyword;
+        d.name_span.length = keyword;
         d.span = o.span;
         d.ref = o.ref;
         d.reason = o.reason;

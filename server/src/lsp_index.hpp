@@ -25,7 +25,7 @@ inline constexpr std::size_t kNoDeclaration = static_cast<std::size_t>(-1);
 struct Declaration {
     DeclKind kind = DeclKind::Fact;
     std::string name;      // an outcome rule (no name of its own): `decline` or `refer to "..."`
-    dsl::Span name_span;   // the name as written (an outcome: the span's start, empty)
+    dsl::Span name_span;   // the name as written (an outcome rule: its `decline` or `refer`)
     dsl::Span span;        // the whole declaration
     std::string ref;       // rules and outcome rules: the clause reference
     std::string reason;    // rules, thresholds and outcome rules: `because "..."`

@@ -278,7 +278,8 @@ TEST(LspIndex, ResolvesEachReferenceToItsDeclaration) {
         "agency health \"NHS\"\nagency council \"Council\"\nagency group everyone: health, council\n"
         "scale need: low < high\nfact level: need\nevent surgery\nlet big = level is high\n"
         "rule a ref \"1\"\n  when big\n  within 6 weeks after surgery\n  split health 100%\n  because \"a\"\n\n"
-        "rule b ref \"2\"\n  exception to a\n  split council 100%\n  because \"b\"\n";
+        "rule b ref \"2\"\n  exception to a\n  split council 100%\n  because \"b\"\n\n"
+        "decline ref \"3\" when big because \"too big\"\n";
     const auto parsed = dsl::parse(text, "t.jf");
     ASSERT_TRUE(parsed.module.has_value()) << parsed.diagnostics.front().message;
     const auto index = server::lsp::build_index(*parsed.module);
@@ -298,6 +299,8 @@ TEST(LspIndex, ResolvesEachReferenceToItsDeclaration) {
     EXPECT_EQ(name_at(19, 16), "rule a");             // `exception to a`
     EXPECT_EQ(name_at(12, 6), "rule a");              // the declaration itself
     EXPECT_EQ(name_at(12, 12), "-");                  // the clause reference is no name
+    EXPECT_EQ(name_at(23, 3), "outcome rule decline");  // an outcome rule's keyword
+    EXPECT_EQ(name_at(23, 23), "definition big");
     // `health`: declared, a member of `everyone`, in a split
     const auto* health = index.at(5, 8);
     ASSERT_NE(health, nullptr);
