@@ -284,7 +284,7 @@ TEST(Cli, ServeRefusesToStartWithoutTokens) {
 }
 
 // Issue 13 §4: the conventions every subcommand follows.
-const char* const kCommands[] = {"check", "fmt", "eval", "test", "simulate", "serve"};
+const char* const kCommands[] = {"check", "fmt", "eval", "test", "simulate", "serve", "lsp"};
 
 TEST(CliConventions, HelpOnEverySubcommandGoesToOutWithTheExitCodes) {
     for (const char* flag : {"--help", "-h"}) {
