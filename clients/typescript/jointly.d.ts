@@ -892,6 +892,21 @@ export interface components {
                 [key: string]: components["schemas"]["ServiceSpend"];
             };
         };
+        PanelOutcomeCounts: {
+            approved: number;
+            deferred: number;
+            declined: number;
+            escalated: number;
+            none: number;
+        };
+        DecisionGroup: {
+            decisions: number;
+            outcomes: components["schemas"]["OutcomeCounts"];
+            panel_outcomes: components["schemas"]["PanelOutcomeCounts"];
+            /** @description funded decisions whose latest panel record overrides the split */
+            overrides: number;
+            funded: components["schemas"]["Money"];
+        };
         Summary: {
             /**
              * Format: date
@@ -907,13 +922,7 @@ export interface components {
             policy: string | null;
             decisions: number;
             outcomes: components["schemas"]["OutcomeCounts"];
-            panel_outcomes: {
-                approved: number;
-                deferred: number;
-                declined: number;
-                escalated: number;
-                none: number;
-            };
+            panel_outcomes: components["schemas"]["PanelOutcomeCounts"];
             /** @description authority -> referrals */
             referred_to: {
                 [key: string]: number;
@@ -934,6 +943,20 @@ export interface components {
             overrides: {
                 decisions: number;
                 by_agency: components["schemas"]["Amounts"];
+            };
+            /** @description the UTC month stored (YYYY-MM) -> decisions, oldest first */
+            by_month: {
+                [key: string]: components["schemas"]["DecisionGroup"];
+            };
+            /** @description 0-4, 5-10, 11-15, 16-17, 18-25, 26+ or unknown: the age on the decision's as_of (or the day stored) from the request's date_of_birth fact */
+            by_age_band: {
+                [key: string]: components["schemas"]["DecisionGroup"];
+            };
+            /** @description scale fact -> the highest level the request gives in any domain */
+            by_need_level: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["DecisionGroup"];
+                };
             };
             unreadable: number;
         };

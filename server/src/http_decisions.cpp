@@ -399,7 +399,11 @@ Reply report_summary(Context& context, const httplib::Request& request, httplib:
             errors.push_back({codes::kFieldType, "?policy", "`policy` must name a policy id", std::nullopt});
     }
     if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
-    SummaryReport report;
+    const auto snapshot = context.registry.snapshot();
+    SummaryReport report([&snapshot](const std::string& id, const std::string& version) -> const engine::Schema* {
+        const auto selection = snapshot->select(id, version, std::nullopt, false);
+        return selection.program ? &selection.program->schema() : nullptr;
+    });
     context.store->scan_decisions(
         q, [&report](const DecisionRecord& d, const std::optional<PanelRecord>& panel) { report.add(d, panel); });
     ojson out = ojson::object();

@@ -398,17 +398,23 @@ void schemas_reports(ojson& s) {
                          {"by_agency", ref("Amounts")},
                          {"by_financial_year", ref("YearAmounts")},
                          {"by_service", map_of(ref("ServiceSpend"))}});
+    s["PanelOutcomeCounts"] = object({{"approved", integer()},
+                                      {"deferred", integer()},
+                                      {"declined", integer()},
+                                      {"escalated", integer()},
+                                      {"none", integer()}});
+    s["DecisionGroup"] = object({{"decisions", integer()},
+                                 {"outcomes", ref("OutcomeCounts")},
+                                 {"panel_outcomes", ref("PanelOutcomeCounts")},
+                                 {"overrides", integer("funded decisions whose latest panel record overrides the split")},
+                                 {"funded", ref("Money")}});
     s["Summary"] = object(
         {{"from", nullable(date("the filter, or null"))},
          {"to", nullable(date("the filter, or null"))},
          {"policy", nullable(string("the filter, or null"))},
          {"decisions", integer()},
          {"outcomes", ref("OutcomeCounts")},
-         {"panel_outcomes", object({{"approved", integer()},
-                                    {"deferred", integer()},
-                                    {"declined", integer()},
-                                    {"escalated", integer()},
-                                    {"none", integer()}})},
+         {"panel_outcomes", ref("PanelOutcomeCounts")},
          {"referred_to", map_of(integer(), "authority -> referrals")},
          {"by_reason", array_of(object({{"kind", enum_of({"decline", "refer", "issue", "line_refer"})},
                                          {"rule", nullable(string("the rule's name (outcome rules have none)"))},
@@ -420,6 +426,12 @@ void schemas_reports(ojson& s) {
          {"funded", ref("Spend")},
          {"declined", ref("Spend")},
          {"overrides", object({{"decisions", integer()}, {"by_agency", ref("Amounts")}})},
+         {"by_month", map_of(ref("DecisionGroup"), "the UTC month stored (YYYY-MM) -> decisions, oldest first")},
+         {"by_age_band", map_of(ref("DecisionGroup"),
+                                "0-4, 5-10, 11-15, 16-17, 18-25, 26+ or unknown: the age on the decision's as_of (or "
+                                "the day stored) from the request's date_of_birth fact")},
+         {"by_need_level", map_of(map_of(ref("DecisionGroup"), "level -> decisions, lowest level first"),
+                                  "scale fact -> the highest level the request gives in any domain")},
          {"unreadable", integer()}});
     s["AuditEntry"] = object({{"id", integer("increasing")},
                               {"at", date_time("UTC, milliseconds")},

@@ -2,9 +2,11 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <tuple>
 
+#include "jointly/engine/date.hpp"
 #include "jointly/server/codec.hpp"
 
 namespace jointly::server {
@@ -40,7 +42,62 @@ struct Reading {
     std::set<std::tuple<std::string, std::string, std::string>> reasons;  // (kind, rule, ref), each once
     engine::Money total;
     std::optional<std::vector<std::pair<std::string, engine::Money>>> override_shares;
+    std::string age_band = "unknown";
+    std::vector<std::tuple<std::string, std::size_t, std::string>> need_levels;  // (scale fact, place, level)
 };
+
+// The age bands of `by_age_band`, youngest first.
+constexpr std::array<const char*, 7> kAgeBands{"0-4", "5-10", "11-15", "16-17", "18-25", "26+", "unknown"};
+
+std::string age_band(int age) {
+    if (age < 0) return "unknown";
+    if (age <= 4) return "0-4";
+    if (age <= 10) return "5-10";
+    if (age <= 15) return "11-15";
+    if (age <= 17) return "16-17";
+    if (age <= 25) return "18-25";
+    return "26+";
+}
+
+// Whole years from `born` to `on` (a birthday on 29 February falls on 1 March in other years).
+int age_on(engine::Date born, engine::Date on) {
+    int age = on.year() - born.year();
+    if (on.month() < born.month() || (on.month() == born.month() && on.day() < born.day())) --age;
+    return age;
+}
+
+// The child's age band and, for each scale fact of the version, the highest level given.
+void read_child(const DecisionRecord& decision, const engine::Schema* schema, Reading& r) {
+    if (decision.erased || decision.request_json.empty()) return;
+    const auto request = ojson::parse(decision.request_json);
+    const auto facts = request.value("facts", ojson::object());
+    if (!facts.is_object()) return;
+    if (auto it = facts.find("date_of_birth"); it != facts.end() && it->is_string()) {
+        const auto born = engine::parse_date(it->get<std::string>());
+        const auto on = engine::parse_date(decision.as_of.empty() ? decision.created_at.substr(0, 10) : decision.as_of);
+        if (born && on) r.age_band = age_band(age_on(*born, *on));
+    }
+    if (schema == nullptr) return;
+    for (const auto& fact : schema->facts) {
+        if (fact.type != dsl::TypeKind::LevelMap && fact.type != dsl::TypeKind::Level) continue;
+        auto it = facts.find(fact.name);
+        if (it == facts.end()) continue;
+        std::optional<std::size_t> highest;
+        const auto consider = [&](const ojson& value) {
+            if (!value.is_string()) return;
+            const auto level = std::find(fact.levels.begin(), fact.levels.end(), value.get<std::string>());
+            if (level == fact.levels.end()) return;
+            const auto index = static_cast<std::size_t>(level - fact.levels.begin());
+            if (!highest || index > *highest) highest = index;
+        };
+        if (it->is_object()) {
+            for (const auto& [domain, value] : it->items()) consider(value);
+        } else {
+            consider(*it);
+        }
+        if (highest) r.need_levels.emplace_back(fact.name, *highest, fact.levels[*highest]);
+    }
+}
 
 constexpr const char* kErasedService = "(erased)";
 
@@ -65,8 +122,9 @@ void read_services(const DecisionRecord& decision, const ojson& response, Readin
     }
 }
 
-Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& panel) {
+Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& panel, const engine::Schema* schema) {
     Reading r;
+    read_child(decision, schema, r);
     r.outcome = decision.outcome;
     if (r.outcome != "approve" && r.outcome != "refer" && r.outcome != "decline")
         throw std::runtime_error("unknown outcome");
@@ -111,7 +169,8 @@ void SummaryReport::note_agency(const std::string& agency) {
 void SummaryReport::add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel) {
     Reading r;
     try {
-        r = read(decision, latest_panel);
+        const engine::Schema* schema = schema_of_ ? schema_of_(decision.policy_id, decision.policy_version) : nullptr;
+        r = read(decision, latest_panel, schema);
     } catch (const std::exception&) {
         ++unreadable_;
         return;
@@ -145,6 +204,33 @@ void SummaryReport::add(const DecisionRecord& decision, const std::optional<Pane
         }
         for (const auto& [agency, money] : r.by_agency) override_change_[agency] -= money;
     }
+    const auto count = [&](Group& g) {
+        ++g.decisions;
+        ++g.outcomes[r.outcome];
+        ++g.panel_outcomes[r.panel_outcome];
+        if (funded) {
+            g.funded += r.total;
+            if (r.override_shares) ++g.overrides;
+        }
+    };
+    count(by_month_[decision.created_at.substr(0, 7)]);
+    count(by_age_band_[r.age_band]);
+    for (const auto& [fact, place, level] : r.need_levels) count(by_need_level_[fact][{place, level}]);
+}
+
+nlohmann::ordered_json SummaryReport::group_json(const Group& g) {
+    ojson out = ojson::object();
+    out["decisions"] = g.decisions;
+    out["outcomes"] = {{"approve", g.outcomes.at("approve")}, {"refer", g.outcomes.at("refer")},
+                       {"decline", g.outcomes.at("decline")}};
+    out["panel_outcomes"] = {{"approved", g.panel_outcomes.at("approved")},
+                             {"deferred", g.panel_outcomes.at("deferred")},
+                             {"declined", g.panel_outcomes.at("declined")},
+                             {"escalated", g.panel_outcomes.at("escalated")},
+                             {"none", g.panel_outcomes.at("none")}};
+    out["overrides"] = g.overrides;
+    out["funded"] = g.funded.to_string();
+    return out;
 }
 
 nlohmann::ordered_json SummaryReport::amounts(const Amounts& values) const {
@@ -206,6 +292,20 @@ nlohmann::ordered_json SummaryReport::result() const {
     out["funded"] = spend(funded_, true);
     out["declined"] = spend(declined_, true);
     out["overrides"] = {{"decisions", overrides_}, {"by_agency", amounts(override_change_)}};
+    ojson months = ojson::object();
+    for (const auto& [month, group] : by_month_) months[month] = group_json(group);
+    out["by_month"] = std::move(months);
+    ojson bands = ojson::object();
+    for (const char* band : kAgeBands)
+        if (auto it = by_age_band_.find(band); it != by_age_band_.end()) bands[band] = group_json(it->second);
+    out["by_age_band"] = std::move(bands);
+    ojson needs = ojson::object();
+    for (const auto& [fact, levels] : by_need_level_) {
+        ojson list = ojson::object();
+        for (const auto& [level, group] : levels) list[level.second] = group_json(group);
+        needs[fact] = std::move(list);
+    }
+    out["by_need_level"] = std::move(needs);
     out["unreadable"] = unreadable_;
     return out;
 }

@@ -3,15 +3,18 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "jointly/engine/money.hpp"
+#include "jointly/engine/program.hpp"
 #include "jointly/server/money_total.hpp"
 #include "jointly/server/store.hpp"
 
@@ -32,13 +35,27 @@ namespace jointly::server {
 // no number of stored decisions, whatever their amounts, can overflow them.
 class SummaryReport {
 public:
+    // The schema of a policy version, or nullptr when it is not loaded: the order of a scale's
+    // levels, for `by_need_level`.
+    using SchemaOf = std::function<const engine::Schema*(const std::string& id, const std::string& version)>;
+    SummaryReport() = default;
+    explicit SummaryReport(SchemaOf schema_of) : schema_of_(std::move(schema_of)) {}
+
     void add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel);
 
     // {"decisions", "outcomes", "panel_outcomes", "referred_to", "by_reason", "funded",
     //  "declined", "overrides", "unreadable"}; money as decimal strings, agencies in
     //  first-seen order. `by_reason` counts decisions by the structured reasons the rules gave
     //  (kind, rule, clause), each decision once per distinct reason; decisions stored before
-    //  reasons were recorded, and erased ones, give none.
+    //  reasons were recorded, and erased ones, give none. Three breakdowns count decisions
+    //  ({"decisions", "outcomes", "panel_outcomes", "overrides", "funded"}: the rules'
+    //  outcomes, the latest panel outcomes, the overrides among funded decisions, the funded
+    //  total): `by_month` (the UTC month the decision was stored, oldest first), `by_age_band`
+    //  (the child's age on the decision's as_of, or the day it was stored, from the request's
+    //  `date_of_birth` fact: 0-4, 5-10, 11-15, 16-17, 18-25, 26+, or unknown) and
+    //  `by_need_level` (per scale fact of the policy version, the highest level the request
+    //  gives in any domain; facts of versions no longer loaded, and erased requests, are not
+    //  counted).
     nlohmann::ordered_json result() const;
 
 private:
@@ -51,6 +68,16 @@ private:
         std::map<std::string, Amounts> by_service;
         std::map<std::string, std::size_t> service_decisions;  // decisions with a line of the service
     };
+
+    struct Group {
+        std::size_t decisions = 0;
+        std::map<std::string, std::size_t> outcomes{{"approve", 0}, {"refer", 0}, {"decline", 0}};
+        std::map<std::string, std::size_t> panel_outcomes{
+            {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
+        std::size_t overrides = 0;
+        MoneyTotal funded;
+    };
+    static nlohmann::ordered_json group_json(const Group& g);
 
     void note_agency(const std::string& agency);
     nlohmann::ordered_json amounts(const Amounts& values) const;
@@ -68,6 +95,11 @@ private:
     Spend declined_;
     std::size_t overrides_ = 0;
     Amounts override_change_;
+    SchemaOf schema_of_;
+    std::map<std::string, Group> by_month_;
+    std::map<std::string, Group> by_age_band_;
+    // fact -> (the level's place in its scale, level) -> group: levels lowest first
+    std::map<std::string, std::map<std::pair<std::size_t, std::string>, Group>> by_need_level_;
 };
 
 }  // namespace jointly::server

@@ -124,6 +124,36 @@ TEST_F(ReportSummary, CountsOutcomesAndSumsWhatIsFunded) {
     }
 }
 
+// The breakdowns of the same five decisions. Need level: the highest DST level given. D1, D2
+// and D5 are `priority` (approved by the rules; the panel: D2 approved with an override, D5
+// declined, D1 none), funded D1 1,000.00 + D2 1,400.00 = 2,400.00 (D5 declined by the panel);
+// D4 is `high` (declined: nothing funded); D3 gives no level and is not counted. All were
+// stored this month; no request gives a date of birth, so every age band is `unknown`.
+TEST_F(ReportSummary, BreaksDecisionsDownByMonthNeedLevelAndAgeBand) {
+    const auto s = summary("");
+    const json priority = {{"decisions", 3},
+                           {"outcomes", {{"approve", 3}, {"refer", 0}, {"decline", 0}}},
+                           {"panel_outcomes", {{"approved", 1}, {"deferred", 0}, {"declined", 1}, {"escalated", 0}, {"none", 1}}},
+                           {"overrides", 1},
+                           {"funded", "2400.00"}};
+    const json high = {{"decisions", 1},
+                       {"outcomes", {{"approve", 0}, {"refer", 0}, {"decline", 1}}},
+                       {"panel_outcomes", {{"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 1}}},
+                       {"overrides", 0},
+                       {"funded", "0.00"}};
+    EXPECT_EQ(s["by_need_level"], json({{"dst", {{"high", high}, {"priority", priority}}}})) << s["by_need_level"].dump();
+    EXPECT_EQ(s["by_need_level"]["dst"].begin().key(), "high");  // lowest level first
+    ASSERT_EQ(s["by_month"].size(), 1u) << s["by_month"].dump();
+    const auto& month = s["by_month"].begin();
+    EXPECT_EQ(month.key().size(), 7u);
+    EXPECT_EQ((*month)["decisions"], 5);
+    EXPECT_EQ((*month)["outcomes"], json({{"approve", 3}, {"refer", 1}, {"decline", 1}}));
+    EXPECT_EQ((*month)["overrides"], 1);
+    EXPECT_EQ((*month)["funded"], "359400.00");
+    EXPECT_EQ(s["by_age_band"].size(), 1u);
+    EXPECT_EQ(s["by_age_band"]["unknown"]["decisions"], 5);
+}
+
 TEST_F(ReportSummary, FiltersByDayStoredAndPolicy) {
     EXPECT_EQ(summary("?from=2000-01-01&to=2999-12-31&policy=reference")["decisions"], 5);
     const auto later = summary("?from=2999-01-01");
@@ -160,6 +190,37 @@ TEST(SummaryReport, CountsUnreadableRecordsApart) {
     EXPECT_EQ(r["decisions"], 1);
     EXPECT_EQ(r["declined"]["by_service"]["transport"]["total"], "10.00");
     EXPECT_EQ(r["funded"]["total"], "0.00");
+}
+
+// Ages on the decision's as_of (or the day stored), in whole years: born 2009-06-02 is 15 on
+// 2025-06-01 and 16 on 2025-06-02; born 2020-02-29 is 5 on 2025-03-01; born 1990-01-01 is 35.
+TEST(SummaryReport, AgeBandsFromTheDateOfBirthOnTheDecisionDate) {
+    server::SummaryReport report;
+    const auto add = [&](const std::string& born, const std::string& as_of, const std::string& created_at) {
+        server::DecisionRecord d;
+        d.outcome = "approve";
+        d.as_of = as_of;
+        d.created_at = created_at;
+        d.request_json = born.empty() ? R"({"facts": {}})" : R"({"facts": {"date_of_birth": ")" + born + R"("}})";
+        d.response_json = R"({"total": "10.00", "by_agency": {"health": "10.00"}, "by_financial_year": {}})";
+        report.add(d, std::nullopt);
+    };
+    add("2009-06-02", "2025-06-01", "2025-07-01T10:00:00.000Z");  // 15
+    add("2009-06-02", "2025-06-02", "2025-07-01T10:00:00.000Z");  // 16
+    add("2009-06-02", "", "2025-06-02T10:00:00.000Z");            // 16 on the day stored
+    add("2020-02-29", "2025-03-01", "2025-08-01T10:00:00.000Z");  // 5
+    add("2020-02-29", "2025-02-28", "2025-08-01T10:00:00.000Z");  // 4
+    add("1990-01-01", "2025-06-01", "2025-08-01T10:00:00.000Z");  // 35
+    add("", "2025-06-01", "2025-08-01T10:00:00.000Z");            // no date of birth
+    const auto r = report.result();
+    std::vector<std::pair<std::string, int>> bands;
+    for (const auto& [band, group] : r["by_age_band"].items()) bands.emplace_back(band, group["decisions"].get<int>());
+    EXPECT_EQ(bands, (std::vector<std::pair<std::string, int>>{
+                         {"0-4", 1}, {"5-10", 1}, {"11-15", 1}, {"16-17", 2}, {"26+", 1}, {"unknown", 1}}));
+    std::vector<std::pair<std::string, int>> months;
+    for (const auto& [month, group] : r["by_month"].items()) months.emplace_back(month, group["decisions"].get<int>());
+    EXPECT_EQ(months, (std::vector<std::pair<std::string, int>>{{"2025-06", 1}, {"2025-07", 2}, {"2025-08", 4}}));
+    EXPECT_EQ(r["by_month"]["2025-08"]["funded"], "40.00");
 }
 
 }  // namespace
