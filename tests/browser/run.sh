@@ -2,7 +2,8 @@
 # The panel chair's page in a real headless browser (Debian chromium + playwright-core).
 # Usage: tests/browser/run.sh BUILD_DIR [SCREENSHOT.png]
 # Starts BUILD_DIR/app/jointly serve --port 0 on a temporary database with policies/, drives
-# server/web/index.html through a whole panel case, and exits non-zero on any failure.
+# server/web/index.html through a whole panel case at 1280 and 390 px (axe-core in every state),
+# and exits non-zero on any failure. Screenshots: SCREENSHOT.png (1280 px), SCREENSHOT-390.png.
 # Exits 77 (ctest's skip, label `browser`) when chromium or node is missing, unless CI is set.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,7 +15,7 @@ missing=77
 [ -n "${CI:-}" ] && missing=2
 [ -x /usr/bin/chromium ] || { echo "run.sh: needs /usr/bin/chromium (apt-get install -y chromium)" >&2; exit "$missing"; }
 command -v node >/dev/null || { echo "run.sh: needs node (apt-get install -y nodejs npm)" >&2; exit "$missing"; }
-if [ ! -d "$here/node_modules/playwright-core" ]; then
+if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/axe-core" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 args=(--jointly "$bin" --repo "$repo")
