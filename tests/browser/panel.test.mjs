@@ -100,7 +100,7 @@ async function fits(page, width, state) {
   const w = await page.evaluate(() => document.documentElement.scrollWidth);
   if (w > width) {
     const wide = await page.evaluate((vw) => Array.from(document.querySelectorAll('body *'))
-      .filter((e) => e.getBoundingClientRect().right > vw + 0.5 && !e.closest('.table-wrap'))
+      .filter((e) => e.getBoundingClientRect().right > vw + 0.5 && !(e.parentElement.closest('.table-wrap')))
       .slice(0, 6).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)), width);
     throw new Error(`defect 3: at ${width} px the page is ${w} px wide (${state}); too wide: ${wide.join(', ')}`);
   }
@@ -196,6 +196,7 @@ async function chairFlow(context, base, kase, width) {
     await page.check('#explain-full');
     await Promise.all([waitForApi(page, 'POST', '/v1/evaluate'), page.click('#evaluate')]);
     await page.locator('#outcome').waitFor();
+    expect(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'h-result', 'focus did not move to the result');
     await page.uncheck('#explain-full');
     expect(await page.locator('#errors').isHidden(), 'the error box stayed after a good evaluation');
     expect(await page.getAttribute('#outcome', 'data-outcome') === kase.expected.outcome, 'outcome is not ' + kase.expected.outcome);
@@ -208,7 +209,6 @@ async function chairFlow(context, base, kase, width) {
     expect(await rows.count() === 3, 'expected 3 allocations, saw ' + await rows.count());
     await expectText(rows.nth(1), 'post_op_personal_care', 'allocation 2 rule');
     await expectText(page.locator('#issues'), 'No issues', 'issues');
-    expect(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'h-result', 'focus did not move to the result');
     ok('evaluation shows approve, £1,350.00 / £4,564.28 per agency and year, chart, allocations; focus on the result' + at);
 
     // Defect 4: one date format on screen.
@@ -222,7 +222,7 @@ async function chairFlow(context, base, kase, width) {
 
     // Defect 5: no default outcome; the panel form is disabled until the decision is stored.
     expect(await page.inputValue('#panel-outcome') === '', 'the panel outcome has a default');
-    expect(await page.locator('#panel-fields').isDisabled(), 'the panel form is enabled for an unstored evaluation');
+    expect(await page.locator('#panel-fields').evaluate((e) => e.disabled), 'the panel form is enabled for an unstored evaluation');
     expect(await page.locator('#panel-outcome').isDisabled() && await page.locator('#panel-submit').isDisabled(), 'panel controls enabled before storing');
     await fits(page, width, 'evaluated');
     await axe(page, 'evaluated', width);
@@ -257,7 +257,7 @@ async function chairFlow(context, base, kase, width) {
     const stores = posts.slice(before).filter((p) => p.path === '/v1/decisions');
     expect(stores.length === 1 && stores[0].key, 'storing sent no Idempotency-Key');
     expect(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'h-result', 'focus did not move to the stored result');
-    expect(!(await page.locator('#panel-fields').isDisabled()), 'the panel form stays disabled once stored');
+    expect(!(await page.locator('#panel-fields').evaluate((e) => e.disabled)), 'the panel form stays disabled once stored');
     ok('storing sends Idempotency-Key ' + stores[0].key.slice(0, 18) + '…; focus moves to the stored result; the panel form opens' + at);
 
     // Defect 1 again: an edit after storing disables recording the panel's decision.
@@ -279,17 +279,18 @@ async function chairFlow(context, base, kase, width) {
       { headers: { Authorization: 'Bearer ' + token } })).json()).total, [caseRef, PANEL_TOKEN]);
     expect(count === 1, 'expected 1 stored decision for ' + caseRef + ', found ' + count);
     // The same key replays: a retry of the same state stores nothing new.
-    const replay = await page.evaluate(async ([key, body]) => {
-      const r = await fetch('v1/decisions', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body });
+    const replay = await page.evaluate(async ([key, body, token]) => {
+      const r = await fetch('v1/decisions', { method: 'POST', body,
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, Authorization: 'Bearer ' + token } });
       return r.headers.get('Idempotent-Replayed');
-    }, [stores[0].key, stores[0].body]);
+    }, [stores[0].key, stores[0].body, PANEL_TOKEN]);
     expect(replay === 'true', 'the page\'s key for this package state did not replay: ' + replay);
     ok('defect 2: a second "Evaluate and store" of the same package warns and stores nothing; its key replays' + at);
 
     // A second decision for the child: the package changes.
     await weekly.fill('500.00');
     await Promise.all([waitForApi(page, 'POST', '/v1/decisions'), page.click('#store')]);
-    await expectText(page.locator('#decision-id'), 'd', 'second decision id');
+    await page.waitForFunction((first) => { const e = document.querySelector('#decision-id'); return e && e.textContent.trim() !== first; }, firstId);
     const secondId = (await page.locator('#decision-id').innerText()).trim();
     expect(secondId !== firstId, 'the changed package was not stored as a new decision');
     const health = pence(await page.locator('#by-agency tr[data-agency="health"] td').first().innerText());
@@ -389,7 +390,8 @@ async function chairFlow(context, base, kase, width) {
         if (!e || e === document.body) return null;
         const s = getComputedStyle(e);
         const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || /\d+px/.test(s.boxShadow || '');
-        return { ring, what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ')[0] : '') };
+        return { ring, what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ')[0] : '') +
+          (ring ? '' : ' (outline ' + s.outlineStyle + ' ' + s.outlineWidth + ', shadow ' + s.boxShadow + ', focus-visible ' + e.matches(':focus-visible') + ')') };
       });
       if (f && !f.ring) noRing.push(f.what);
     }
