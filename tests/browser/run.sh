@@ -20,4 +20,7 @@ if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/a
 fi
 args=(--jointly "$bin" --repo "$repo")
 [ $# -ge 2 ] && args+=(--screenshot "$2")
+# Issue 14's defects, one independent check each (defects.test.mjs --page FILE --expect-fail
+# shows each one failing on an older page), then the chair's whole flow at 1280 and 390 px.
+node "$here/defects.test.mjs" --jointly "$bin" --repo "$repo"
 exec node "$here/panel.test.mjs" "${args[@]}"
