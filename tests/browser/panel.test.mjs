@@ -208,8 +208,10 @@ async function chairFlow(context, base, kase, width) {
     const rows = page.locator('#allocations tbody tr');
     expect(await rows.count() === 3, 'expected 3 allocations, saw ' + await rows.count());
     await expectText(rows.nth(1), 'post_op_personal_care', 'allocation 2 rule');
+    await rows.nth(1).locator('details.clause summary').click();
+    await expectText(rows.nth(1).locator('details.clause pre'), 'split health 50%, social_care 50%', 'the clause of allocation 2');
     await expectText(page.locator('#issues'), 'No issues', 'issues');
-    ok('evaluation shows approve, £1,350.00 / £4,564.28 per agency and year, chart, allocations; focus on the result' + at);
+    ok('evaluation shows approve, £1,350.00 / £4,564.28 per agency and year, chart, allocations with their clauses (item 7); focus on the result' + at);
 
     // Defect 4: one date format on screen.
     await expectText(page.locator('#as-of-shown'), '1 June 2025', 'as of in words');
