@@ -353,6 +353,16 @@ async function chairFlow(context, base, kase, width) {
     await expectText(page.locator('#agreed'), 'The panel agreed', 'the reopened decision headlines the panel');
     ok('item 1: the child\'s decisions are listed newest first with outcomes; compare shows +' + decimal(change) + ' for social care; each opens' + at);
 
+    // Item 9: the report sums the stored decisions, with the panel's changes per agency.
+    await Promise.all([waitForApi(page, 'GET', '/v1/reports/summary'), page.click('#report-submit')]);
+    await expectText(page.locator('#report-summary'), 'under reference', 'report summary');
+    // Both widths share one server: each adds £100.00 for health.
+    await expectText(page.locator('#report-agency tr[data-agency="health"]'), width === 1280 ? '+£100.00' : '+£200.00', 'the panel\'s change for health in the report');
+    await expectText(page.locator('#report-agency tr.total'), 'Funded', 'funded total');
+    await fits(page, width, 'report');
+    await axe(page, 'report', width);
+    ok('item 9: the report sums the stored decisions per agency and year, with the panel\'s changes' + at);
+
     // Item 3: minutes as plain text; printing gives exactly that.
     await page.click('#copy-minutes');
     await expectText(page.locator('#minutes-msg'), 'ipboard', 'copied');
