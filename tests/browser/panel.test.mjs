@@ -289,8 +289,16 @@ async function chairFlow(context, base, kase, width) {
     expect(replay === 'true', 'the page\'s key for this package state did not replay: ' + replay);
     ok('defect 2: a second "Evaluate and store" of the same package warns and stores nothing; its key replays' + at);
 
-    // A second decision for the child: the package changes.
+    // A second decision for the child: the package changes. Item 6: evaluating it first shows
+    // what the change does against the result on screen.
     await weekly.fill('500.00');
+    await Promise.all([waitForApi(page, 'POST', '/v1/evaluate'), page.click('#evaluate')]);
+    await expectText(page.locator('#whatif'), 'What if: this package against the previous result', 'what-if heading');
+    await expectText(page.locator('#whatif-agency tr[data-agency="social_care"] td.change'), '+£', 'what-if change for social care');
+    await expectText(page.locator('#whatif-agency tr.total td.change'), '+£', 'what-if change in the total');
+    await fits(page, width, 'what if');
+    await axe(page, 'what if', width);
+    ok('item 6: evaluating a changed package shows its change per agency and year against the previous result' + at);
     await Promise.all([waitForApi(page, 'POST', '/v1/decisions'), page.click('#store')]);
     await page.waitForFunction((first) => { const e = document.querySelector('#decision-id'); return e && e.textContent.trim() !== first; }, firstId);
     const secondId = (await page.locator('#decision-id').innerText()).trim();
