@@ -362,6 +362,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * who the bearer token belongs to
+         * @description The token's name and role, never the token: a client shows who is signed in. Not audited: it reads no child's record.
+         *
+         *     Needs a token of any role.
+         */
+        get: operations["getWhoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1216,6 +1238,14 @@ export interface components {
             ok: true;
             /** @description that id and version are in service */
             already_loaded: boolean;
+        };
+        WhoAmI: {
+            /** @description the token's name from the tokens file (never the token) */
+            name: string | null;
+            /** @enum {string|null} */
+            role: "client" | "panel" | "author" | "auditor" | "admin" | null;
+            /** @description false only on a development instance without tokens */
+            authenticated: boolean;
         };
         Health: {
             /** @constant */
@@ -2227,6 +2257,38 @@ export interface operations {
                             [key: string]: unknown;
                         };
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            405: components["responses"]["MethodNotAllowed"];
+            411: components["responses"]["LengthRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getWhoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmI"];
                 };
             };
             400: components["responses"]["BadRequest"];

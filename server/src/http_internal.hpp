@@ -131,6 +131,9 @@ void internal_error(const Context& context, httplib::Response& response, const s
 // that id. Every other error is the caller's to read, whole.
 nlohmann::json caller_view(const Context& context, const ServiceError& error);
 
+// Whose bearer token the request carries: nullopt when it sends none, or one that is not known.
+std::optional<Principal> caller_principal(const Context& context, const httplib::Request& request);
+
 // Refuses the request (401/403) unless its bearer token allows `access`.
 Checked<void> authorize(const Context& context, const httplib::Request& request, Access access);
 

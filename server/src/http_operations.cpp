@@ -1,4 +1,4 @@
-// Routes: health, metrics, the OpenAPI document and the panel chair's page.
+// Routes: health, metrics, the OpenAPI document, who the caller is, and the panel chair's page.
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -30,6 +30,19 @@ Reply metrics(Context& context, const httplib::Request&, httplib::Response& resp
     policies.reloads = context.registry.reload_stats();
     response.status = 200;
     response.set_content(context.metrics.render(policies), "text/plain; version=0.0.4; charset=utf-8");
+    return {};
+}
+
+// Who the bearer token belongs to: its name and role (never the token), so a client such as the
+// panel chair's page can say "signed in as". A development instance without tokens answers
+// `authenticated: false`.
+Reply whoami(Context& context, const httplib::Request& request, httplib::Response& response) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    const auto principal = caller_principal(context, request);
+    out["name"] = principal ? nlohmann::ordered_json(principal->name) : nlohmann::ordered_json(nullptr);
+    out["role"] = principal ? nlohmann::ordered_json(to_string(principal->role)) : nlohmann::ordered_json(nullptr);
+    out["authenticated"] = principal.has_value();
+    send_json(response, 200, out);
     return {};
 }
 
@@ -78,6 +91,7 @@ void register_operation_routes(httplib::Server& server, Context& context) {
     add_route(server, context, "GET", "/healthz", "/healthz", Access::Open, healthz);
     add_route(server, context, "GET", "/metrics", "/metrics", Access::Open, metrics);
     add_route(server, context, "GET", "/v1/openapi.json", "/v1/openapi.json", Access::Open, openapi);
+    add_route(server, context, "GET", "/v1/whoami", "/v1/whoami", Access::Read, whoami);
     add_route(server, context, "GET", "/", "/", Access::Open, index);
 }
 

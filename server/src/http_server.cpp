@@ -554,6 +554,13 @@ ServiceError fail(int status, std::string code, std::string message, std::vector
 
 RequestNote& request_note() { return t_note; }
 
+std::optional<Principal> caller_principal(const Context& context, const httplib::Request& request) {
+    if (!context.tokens.enabled() || !request.has_header("Authorization")) return std::nullopt;
+    const auto sent = bearer_token(request);
+    if (sent.empty()) return std::nullopt;
+    return context.tokens.principal_of(sent);
+}
+
 Checked<void> authorize(const Context& context, const httplib::Request& request, Access access) {
     if (!context.tokens.enabled()) return {};
     // A credential that is sent is checked on every route, open ones included: a client with a

@@ -426,6 +426,12 @@ void operation_operations(Paths& paths) {
                                                   {"tags", array_of(map_of(true))},
                                                   {"paths", map_of(true)},
                                                   {"components", map_of(true)}})));
+    paths.add("get", "/v1/whoami",
+              Operation("getWhoAmI", "who the bearer token belongs to", Caller::AnyToken)
+                  .tag("operations")
+                  .describe("The token's name and role, never the token: a client shows who is signed in. "
+                            "Not audited: it reads no child's record.")
+                  .ok(200, "the caller", ref("WhoAmI")));
     paths.add("get", "/healthz",
               Operation("getHealth", "liveness", Caller::Anyone).tag("operations").ok(200, "serving", ref("Health")));
     paths.add("get", "/metrics",

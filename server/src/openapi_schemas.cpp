@@ -585,6 +585,9 @@ void schemas_policies(ojson& s) {
     s["PolicyChecked"] = extend("PolicySummaryFields",
                                 {{"ok", {{"const", true}}},
                                  {"already_loaded", boolean("that id and version are in service")}});
+    s["WhoAmI"] = object({{"name", nullable(string("the token's name from the tokens file (never the token)"))},
+                          {"role", nullable(enum_of({"client", "panel", "author", "auditor", "admin"}))},
+                          {"authenticated", boolean("false only on a development instance without tokens")}});
     s["Health"] = object({{"status", {{"const", "ok"}}},
                           {"engine", string()},
                           {"policy_versions", integer("loaded")},

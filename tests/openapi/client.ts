@@ -114,6 +114,7 @@ const readSuccess: { [Op in keyof operations]: (body: Body<Op, Success<Op>>) => 
     `${r.provisional ? ' provisional' : ''}${r.tolerance_exceeded ? ' over tolerance' : ''} ${r.notes.join(' ')}`,
   getOpenApi: (d) => `${d.openapi} ${Object.keys(d.paths).length} paths`,
   getHealth: (h) => `${h.status} ${h.engine} ${h.policy_versions} versions (generation ${h.generation})`,
+  getWhoAmI: (w) => `${w.name ?? 'nobody'} ${w.role ?? 'no role'}${w.authenticated ? '' : ' (not authenticated)'}`,
   getMetrics: (text) => text.split('\n')[0] ?? '',
   getPanelPage: (html) => html.slice(0, 15),
 };
@@ -130,7 +131,7 @@ const readUnauthorized: { [Op in keyof operations]: (body: Body<Op, 401>) => str
   getDecision: errorText, recordPanelDecision: errorText, getSummaryReport: errorText, listAuditEntries: errorText,
   listChanges: errorText, eraseDecision: errorText, rectifyDecision: errorText,
   listPolicies: errorText, uploadPolicy: errorText, checkPolicy: errorText, getPolicy: errorText, simulate: errorText,
-  reconcilePool: errorText, getOpenApi: errorText, getHealth: errorText, getMetrics: errorText, getPanelPage: errorText,
+  reconcilePool: errorText, getOpenApi: errorText, getHealth: errorText, getWhoAmI: errorText, getMetrics: errorText, getPanelPage: errorText,
 };
 
 // A policy that does not compile: the diagnostics are always there.

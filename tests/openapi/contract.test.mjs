@@ -328,6 +328,7 @@ async function main() {
     // Operations: open routes, with and without a token.
     await call('GET', '/healthz', { expect: 200 });
     await call('GET', '/healthz', { token: 'client', expect: 200 });
+    await call('GET', '/v1/whoami', { token: 'panel', expect: 200 });
     await call('GET', '/metrics', { expect: 200 });
     await call('GET', '/v1/openapi.json', { expect: 200 });
     await call('GET', '/', { expect: 200 });

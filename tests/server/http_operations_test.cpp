@@ -1,4 +1,4 @@
-// Operations over loopback HTTP: health, metrics, the page, the OpenAPI document (every
+// Operations over loopback HTTP: health, metrics, who the caller is, the page, the OpenAPI document (every
 // route it lists exists), and reloads under concurrent requests.
 #include <gtest/gtest.h>
 
@@ -30,6 +30,32 @@ TEST(HttpOperations, HealthzAndPage) {
     ASSERT_EQ(page->status, 200);
     EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
     EXPECT_NE(page->body.find("<html"), std::string::npos);
+}
+
+TEST(HttpOperations, WhoAmINamesTheTokenNeverShowsIt) {
+    TestServer s;
+    auto c = s.client();
+    struct Case {
+        const char* token;
+        int status;
+        const char* role;
+    };
+    for (const auto& t : {Case{.token = kPanelToken, .status = 200, .role = "panel"},
+                          Case{.token = kClientToken, .status = 200, .role = "client"},
+                          Case{.token = kAuditorToken, .status = 200, .role = "auditor"},
+                          Case{.token = "", .status = 401, .role = ""},
+                          Case{.token = "not-a-known-token-0123", .status = 401, .role = ""}}) {
+        auto r = c.Get("/v1/whoami", bearer(t.token));
+        ASSERT_TRUE(r) << t.token;
+        EXPECT_EQ(r->status, t.status) << t.token;
+        if (t.status != 200) continue;
+        const auto body = body_of(r);
+        EXPECT_EQ(body["role"], t.role);
+        EXPECT_EQ(body["authenticated"], true);
+        ASSERT_TRUE(body["name"].is_string());
+        EXPECT_FALSE(body["name"].get<std::string>().empty());
+        EXPECT_EQ(r->body.find(t.token), std::string::npos) << "the answer shows the token";
+    }
 }
 
 TEST(HttpOperations, MetricsCountRequestsDecisionsAndPolicies) {
@@ -92,7 +118,7 @@ TEST(HttpOperations, EveryRouteInTheOpenApiDocumentExists) {
                 << method << " " << concrete << " answered " << res->status << ", not documented";
         }
     }
-    EXPECT_EQ(operations, 21u);
+    EXPECT_EQ(operations, 22u);
 }
 
 TEST(HttpOperations, ReloadUnderConcurrentRequestsNeverFailsARequest) {
