@@ -1203,6 +1203,17 @@ export interface components {
                 /** @description agency ids */
                 members: string[];
             }[];
+            /** @description the policy's declared services in written order, or, when it declares none, the services its rules name (name and kind null); service groups are not listed */
+            services: {
+                id: string;
+                /** @description the display name of a declared service */
+                name: string | null;
+                /**
+                 * @description the kind of line it is bought as, when declared
+                 * @enum {string|null}
+                 */
+                kind: "weekly" | "hourly" | "one_off" | null;
+            }[];
             events: string[];
             /** @description the events declared `repeats`: a request gives each a list of dates */
             repeating_events: string[];

@@ -4,6 +4,7 @@
 
 #include "compiled.hpp"
 #include "jointly/engine/program.hpp"
+#include "jointly/engine/services.hpp"
 
 namespace jointly::engine {
 
@@ -29,6 +30,26 @@ bool Program::in_effect(Date date) const {
     const auto from = effective_from();
     const auto to = effective_to();
     return (!from || *from <= date) && (!to || date <= *to);
+}
+
+std::vector<ServiceInfo> services_of(const Program& program) {
+    const auto& impl = program.impl();
+    std::vector<std::string> groups;
+    for (const auto& s : program.module().services)
+        if (s.group) groups.push_back(s.id.name);
+    std::vector<ServiceInfo> out;
+    const std::size_t count = impl.declared_services > 0 ? impl.declared_services : impl.services.size();
+    for (std::size_t i = 0; i < count && i < impl.services.size(); ++i) {
+        const auto& name = impl.services[i];
+        if (std::find(groups.begin(), groups.end(), name) != groups.end()) continue;
+        ServiceInfo info{name, std::nullopt, std::nullopt};
+        if (i < impl.declared_services) {
+            info.display_name = impl.service_display[i];
+            if (impl.service_kinds[i] != dsl::LineKindDecl::Any) info.line_kind = impl.service_kinds[i];
+        }
+        out.push_back(std::move(info));
+    }
+    return out;
 }
 
 }  // namespace jointly::engine

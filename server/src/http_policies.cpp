@@ -5,6 +5,7 @@
 
 #include "http_internal.hpp"
 #include "jointly/engine/pool.hpp"
+#include "jointly/engine/services.hpp"
 
 namespace jointly::server {
 namespace {
@@ -78,6 +79,22 @@ Reply get_policy(Context& context, const httplib::Request& request, httplib::Res
         ojson groups = ojson::array();
         for (const auto& g : program.schema().agency_groups) groups.push_back({{"id", g.id}, {"members", g.members}});
         item["agency_groups"] = std::move(groups);
+        ojson services = ojson::array();
+        for (const auto& service : engine::services_of(program)) {
+            ojson entry = {{"id", service.id},
+                           {"name", service.display_name ? ojson(*service.display_name) : ojson(nullptr)},
+                           {"kind", nullptr}};
+            if (service.line_kind) {
+                switch (*service.line_kind) {
+                    case dsl::LineKindDecl::Weekly: entry["kind"] = "weekly"; break;
+                    case dsl::LineKindDecl::Hourly: entry["kind"] = "hourly"; break;
+                    case dsl::LineKindDecl::OneOff: entry["kind"] = "one_off"; break;
+                    case dsl::LineKindDecl::Any: break;
+                }
+            }
+            services.push_back(std::move(entry));
+        }
+        item["services"] = std::move(services);
         item["events"] = program.events();
         item["repeating_events"] = program.schema().repeating_events;
         item["pools"] = program.pools();

@@ -563,6 +563,13 @@ void schemas_policies(ojson& s) {
         {{"agencies", array_of(object({{"id", string()}, {"name", string()}}))},
          {"agency_groups", array_of(object({{"id", string()}, {"members", array_of(string(), "agency ids")}}),
                                     "`agency group` declarations, in written order")},
+         {"services",
+          array_of(object({{"id", string()},
+                           {"name", nullable(string("the display name of a declared service"))},
+                           {"kind", nullable(enum_of({"weekly", "hourly", "one_off"},
+                                                     "the kind of line it is bought as, when declared"))}}),
+                   "the policy's declared services in written order, or, when it declares none, the services its "
+                   "rules name (name and kind null); service groups are not listed")},
          {"events", array_of(string())},
          {"repeating_events", array_of(string(), "the events declared `repeats`: a request gives each a list of dates")},
          {"pools", array_of(string())},

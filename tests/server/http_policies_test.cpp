@@ -50,8 +50,33 @@ TEST(HttpPolicies, ListAndDetail) {
     EXPECT_EQ(facts["properties"]["dst"]["additionalProperties"]["enum"][5], "priority");
     EXPECT_EQ(facts["required"], json::array({"dst"}));
     EXPECT_EQ(v["agencies"][0]["id"], "health");
+    // The reference policy declares no services: those its rules name, without names or kinds.
+    std::vector<std::string> services;
+    for (const auto& service : v["services"]) {
+        services.push_back(service["id"]);
+        EXPECT_TRUE(service["name"].is_null()) << service.dump();
+        EXPECT_TRUE(service["kind"].is_null()) << service.dump();
+    }
+    EXPECT_NE(std::find(services.begin(), services.end(), "personal_care"), services.end()) << v["services"].dump();
+    EXPECT_NE(std::find(services.begin(), services.end(), "residential_placement"), services.end());
 
     EXPECT_EQ(c.Get("/v1/policies/nope")->status, 404);
+}
+
+// A policy that declares its services lists them, in written order, with display names and
+// kinds, and without its service groups.
+TEST(HttpPolicies, DeclaredServicesAreListedWithTheirNames) {
+    TestServer s;
+    auto c = s.client();
+    std::string declared = kUploaded;
+    declared.replace(declared.find("agency health"), 0,
+                     "service transport \"home to school transport\" one_off\n"
+                     "service escort \"escort\"\nservice group travel: transport, escort\n\n");
+    auto r = c.Post("/v1/policies", bearer(kAuthorToken), declared, "text/plain");
+    ASSERT_EQ(r->status, 201) << r->body;
+    const auto services = body_of(c.Get("/v1/policies/uploaded_test"))["versions"][0]["services"];
+    EXPECT_EQ(services, json::parse(R"([{"id": "transport", "name": "home to school transport", "kind": "one_off"},
+                                        {"id": "escort", "name": "escort", "kind": null}])"));
 }
 
 TEST(HttpPolicies, UploadCompilesStoresAndServes) {
