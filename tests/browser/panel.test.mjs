@@ -153,6 +153,24 @@ async function chairFlow(context, base, kase, width) {
     expect(await page.inputValue('#lines-list [data-f="weekly"]') === '450.00', 'weekly cost not filled');
     ok('pasting the worked case fills the form' + at);
 
+    // Item 4: services from a list with their names, domains from a list, "did you mean".
+    expect(await page.locator('#services option[value="personal_care"]').getAttribute('label') === 'personal care',
+      'the service list has no "personal care"');
+    expect(await page.locator('#domains option[value="eating_and_drinking"]').count() === 1, 'no list of domains');
+    expect(await page.locator('table[data-map="dst"] .map-key').first().getAttribute('list') === 'domains', 'a domain is not chosen from the list');
+    const service = page.locator('#lines-list [data-f="service"]').first();
+    const hint = page.locator('#lines-list .service-hint').first();
+    await expectText(hint, 'personal care', 'the known service named in words');
+    await service.fill('personl_care');
+    await service.press('Tab');
+    await expectText(hint, 'Did you mean personal_care?', 'a misspelt service');
+    await axe(page, 'did you mean', width);
+    await hint.locator('button', { hasText: 'Use personal_care' }).click();
+    expect(await service.inputValue() === 'personal_care', 'the suggestion was not taken');
+    await expectText(hint, 'personal care', 'the corrected service named in words');
+    expect(!/Did you mean/.test(await hint.innerText()), 'the suggestion stayed after it was taken');
+    ok('item 4: services and domains chosen from lists with names in words; "did you mean personal_care?" for a misspelt service' + at);
+
     // Defect 5 (focus): "Add a domain" puts the cursor in the new domain's name.
     const dst = page.locator('table[data-map="dst"]');
     await dst.locator('xpath=..').locator('button', { hasText: 'Add a domain' }).click();
