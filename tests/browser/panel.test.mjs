@@ -387,7 +387,28 @@ async function chairFlow(context, base, kase, width) {
     await expectText(page.locator('#report-agency tr.total'), 'Funded', 'funded total');
     await fits(page, width, 'report');
     await axe(page, 'report', width);
-    ok('item 9: the report sums the stored decisions per agency and year, with the panel\'s changes' + at);
+    // Over time, by reason, by need level and age band, per service: each a chart drawn by the
+    // page (hidden from screen readers) beside its table, with a CSV download of the table.
+    const month = page.locator('#report-month tbody tr');
+    expect(await month.count() === 1, 'expected one month in the report, saw ' + await month.count());
+    const monthDecisions = Number(await month.first().locator('td').first().innerText());
+    expect(monthDecisions >= 2, 'the month counts ' + monthDecisions + ' decisions');
+    await expectText(page.locator('#report-need-dst tr[data-key="severe"]'), 'severe', 'the need level of the stored decisions (the highest: seizures and skin severe)');
+    await expectText(page.locator('#report-age tr[data-key="unknown"]'), 'unknown', 'the age band (the reference policy asks no date of birth)');
+    await expectText(page.locator('#report-service tr[data-key="personal care"]'), '£', 'funded per service');
+    const charts = page.locator('#report svg.chart');
+    expect(await charts.count() >= 4, 'expected a chart per table, saw ' + await charts.count());
+    expect(await charts.first().getAttribute('aria-hidden') === 'true', 'a chart is not hidden from screen readers');
+    expect(await page.locator('#report-month').locator('xpath=ancestor::div[contains(@class,"report-block")]').locator('svg.chart rect').count() === 1, 'the month chart has no bar');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-csv="report-month"]')]);
+    const csvText = fs.readFileSync(await download.path(), 'utf8');
+    const csvLines = csvText.split('\r\n');
+    expect(csvLines[0] === 'Month,Decisions,Approved,Referred,Declined,Panel overrides,Funded', 'CSV header: ' + csvLines[0]);
+    expect(csvLines[1].split(',')[1] === String(monthDecisions), 'the CSV row does not match the table: ' + csvLines[1]);
+    expect(/^\d{4}-\d{2},\d+,\d+,\d+,\d+,\d+,\d+\.\d\d$/.test(csvLines[1]), 'the CSV row is not month, counts and a decimal amount: ' + csvLines[1]);
+    await fits(page, width, 'report breakdowns');
+    await axe(page, 'report breakdowns', width);
+    ok('item 9: the report sums the stored decisions per agency and year, with the panel\'s changes; over time, by need level, age band, service, each with a chart and a CSV download' + at);
 
     // Item 3: minutes as plain text; printing gives exactly that.
     await page.click('#copy-minutes');
