@@ -1214,6 +1214,25 @@ export interface components {
                  */
                 kind: "weekly" | "hourly" | "one_off" | null;
             }[];
+            /** @description the outcome rules (`decline when`, `refer to ... when`) in written order */
+            outcome_rules: {
+                /** @enum {string} */
+                kind: "decline" | "refer";
+                /** @description refer only: the authority */
+                referred_to: string | null;
+                /** @description the clause, when written */
+                ref: string | null;
+                /** @description `because`, when written */
+                reason: string | null;
+                /** @description where the rule starts in `source` */
+                line: number;
+                /** @description each `total OP £X` among the condition's and-joined parts, read as total OP amount; empty when the condition has none */
+                total_thresholds: {
+                    /** @enum {string} */
+                    op: ">" | ">=" | "<" | "<=";
+                    amount: components["schemas"]["Money"];
+                }[];
+            }[];
             events: string[];
             /** @description the events declared `repeats`: a request gives each a list of dates */
             repeating_events: string[];

@@ -1,5 +1,6 @@
 // Routes: policies (list, detail with schema, upload, check), simulate, pool reconciliation.
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -41,6 +42,66 @@ ojson version_summary(const LoadedPolicy& p, const std::filesystem::path& folder
     out["effective_to"] = date_or_null(program.effective_to());
     out["sha256"] = program.sha256();
     out["origin"] = origin(p, folder);
+    return out;
+}
+
+// `total OP £X` (or `£X OP total`) among the `and`-joined parts of an outcome rule's condition:
+// the amount the package's total is compared with, so a client can say how far a package is
+// from the outcome. Conditions of other shapes give none.
+void total_thresholds(const dsl::Expr& e, ojson& out) {
+    const auto* b = e.as<dsl::Binary>();
+    if (b == nullptr) return;
+    if (b->op == dsl::BinaryOp::And) {
+        total_thresholds(*b->left, out);
+        total_thresholds(*b->right, out);
+        return;
+    }
+    const char* op = nullptr;
+    bool flipped = false;
+    const dsl::MoneyLit* money = nullptr;
+    const auto is_total = [](const dsl::Expr& x) {
+        const auto* n = x.as<dsl::NameRef>();
+        return n != nullptr && n->name == "total";
+    };
+    if (is_total(*b->left)) money = b->right->as<dsl::MoneyLit>();
+    else if (is_total(*b->right)) {
+        money = b->left->as<dsl::MoneyLit>();
+        flipped = true;
+    }
+    if (money == nullptr) return;
+    switch (b->op) {
+        case dsl::BinaryOp::Gt: op = flipped ? "<" : ">"; break;
+        case dsl::BinaryOp::Ge: op = flipped ? "<=" : ">="; break;
+        case dsl::BinaryOp::Lt: op = flipped ? ">" : "<"; break;
+        case dsl::BinaryOp::Le: op = flipped ? ">=" : "<="; break;
+        default: return;
+    }
+    auto units = money->pounds.units;
+    auto scale = money->pounds.scale;
+    for (; scale < 2; ++scale) {
+        if (units > INT64_MAX / 10 || units < INT64_MIN / 10) return;
+        units *= 10;
+    }
+    if (scale > 2) return;  // more than pence: not a money amount a total can meet exactly
+    out.push_back({{"op", op}, {"amount", engine::Money::pence(units).to_string()}});
+}
+
+// The outcome rules as written: kind, authority, clause, reason, source line and the total
+// thresholds of their conditions.
+ojson outcome_rules(const engine::Program& program) {
+    ojson out = ojson::array();
+    for (const auto& o : program.module().outcomes) {
+        ojson item = ojson::object();
+        item["kind"] = o.kind == dsl::OutcomeKind::Decline ? "decline" : "refer";
+        item["referred_to"] = o.kind == dsl::OutcomeKind::Refer ? ojson(o.authority) : ojson(nullptr);
+        item["ref"] = o.ref.empty() ? ojson(nullptr) : ojson(o.ref);
+        item["reason"] = o.reason.empty() ? ojson(nullptr) : ojson(o.reason);
+        item["line"] = o.span.line;
+        ojson thresholds = ojson::array();
+        total_thresholds(o.condition, thresholds);
+        item["total_thresholds"] = std::move(thresholds);
+        out.push_back(std::move(item));
+    }
     return out;
 }
 
@@ -95,6 +156,7 @@ Reply get_policy(Context& context, const httplib::Request& request, httplib::Res
             services.push_back(std::move(entry));
         }
         item["services"] = std::move(services);
+        item["outcome_rules"] = outcome_rules(program);
         item["events"] = program.events();
         item["repeating_events"] = program.schema().repeating_events;
         item["pools"] = program.pools();

@@ -570,6 +570,17 @@ void schemas_policies(ojson& s) {
                                                      "the kind of line it is bought as, when declared"))}}),
                    "the policy's declared services in written order, or, when it declares none, the services its "
                    "rules name (name and kind null); service groups are not listed")},
+         {"outcome_rules",
+          array_of(object({{"kind", enum_of({"decline", "refer"})},
+                           {"referred_to", nullable(string("refer only: the authority"))},
+                           {"ref", nullable(string("the clause, when written"))},
+                           {"reason", nullable(string("`because`, when written"))},
+                           {"line", integer("where the rule starts in `source`")},
+                           {"total_thresholds",
+                            array_of(object({{"op", enum_of({">", ">=", "<", "<="})}, {"amount", ref("Money")}}),
+                                     "each `total OP £X` among the condition's and-joined parts, read as total OP "
+                                     "amount; empty when the condition has none")}}),
+                   "the outcome rules (`decline when`, `refer to ... when`) in written order")},
          {"events", array_of(string())},
          {"repeating_events", array_of(string(), "the events declared `repeats`: a request gives each a list of dates")},
          {"pools", array_of(string())},

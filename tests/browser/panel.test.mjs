@@ -229,6 +229,8 @@ async function chairFlow(context, base, kase, width) {
     await rows.nth(1).locator('details.clause summary').click();
     await expectText(rows.nth(1).locator('details.clause pre'), 'split health 50%, social_care 50%', 'the clause of allocation 2');
     await expectText(page.locator('#issues'), 'No issues', 'issues');
+    // Item 6: how far the package is from each outcome threshold: £250,000.00 - £5,914.28.
+    await expectText(page.locator('#thresholds li'), '£244,085.72 below the referral to Director of Children\'s Services, which needs a total over £250,000.00.', 'distance to the referral threshold');
     ok('evaluation shows approve, £1,350.00 / £4,564.28 per agency and year, chart, allocations with their clauses (item 7); focus on the result' + at);
 
     // Defect 4: one date format on screen.

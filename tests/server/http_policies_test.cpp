@@ -59,6 +59,16 @@ TEST(HttpPolicies, ListAndDetail) {
     }
     EXPECT_NE(std::find(services.begin(), services.end(), "personal_care"), services.end()) << v["services"].dump();
     EXPECT_NE(std::find(services.begin(), services.end(), "residential_placement"), services.end());
+    // Outcome rules as written, with the total each compares with (reference.jf lines 53, 56).
+    const auto& outcomes = v["outcome_rules"];
+    ASSERT_EQ(outcomes.size(), 2u) << outcomes.dump();
+    EXPECT_EQ(outcomes[0]["kind"], "decline");
+    EXPECT_EQ(outcomes[0]["line"], 53);
+    EXPECT_EQ(outcomes[0]["total_thresholds"], json::array());
+    EXPECT_EQ(outcomes[1]["kind"], "refer");
+    EXPECT_EQ(outcomes[1]["referred_to"], "Director of Children's Services");
+    EXPECT_EQ(outcomes[1]["line"], 56);
+    EXPECT_EQ(outcomes[1]["total_thresholds"], json::parse(R"([{"op": ">", "amount": "250000.00"}])"));
 
     EXPECT_EQ(c.Get("/v1/policies/nope")->status, 404);
 }
@@ -72,11 +82,17 @@ TEST(HttpPolicies, DeclaredServicesAreListedWithTheirNames) {
     declared.replace(declared.find("agency health"), 0,
                      "service transport \"home to school transport\" one_off\n"
                      "service escort \"escort\"\nservice group travel: transport, escort\n\n");
+    declared += "\nrefer to \"Transport panel\" ref \"T9\" when £1,000.50 <= total and total < £2,500 because \"costly\"\n";
     auto r = c.Post("/v1/policies", bearer(kAuthorToken), declared, "text/plain");
     ASSERT_EQ(r->status, 201) << r->body;
     const auto services = body_of(c.Get("/v1/policies/uploaded_test"))["versions"][0]["services"];
     EXPECT_EQ(services, json::parse(R"([{"id": "transport", "name": "home to school transport", "kind": "one_off"},
                                         {"id": "escort", "name": "escort", "kind": null}])"));
+    const auto outcome = body_of(c.Get("/v1/policies/uploaded_test"))["versions"][0]["outcome_rules"][0];
+    EXPECT_EQ(outcome["ref"], "T9");
+    EXPECT_EQ(outcome["reason"], "costly");
+    EXPECT_EQ(outcome["total_thresholds"], json::parse(R"([{"op": ">=", "amount": "1000.50"},
+                                                          {"op": "<", "amount": "2500.00"}])"));
 }
 
 TEST(HttpPolicies, UploadCompilesStoresAndServes) {
