@@ -215,6 +215,14 @@ async function chairFlow(context, base, kase, width) {
     await Promise.all([waitForApi(page, 'POST', '/v1/evaluate'), page.click('#evaluate')]);
     await page.locator('#outcome').waitFor();
     expect(await page.evaluate(() => document.activeElement && document.activeElement.id) === 'h-result', 'focus did not move to the result');
+    // Item 7: the rules trace reads as sentences, not arrays.
+    const steps = await page.locator('#trace ol.trace li').allTextContents();
+    expect(steps.length > 0, 'no rules trace');
+    for (const step of steps) {
+      expect(/^[A-Z][^:]*: .+ (applied|did not apply)/.test(step) && step.endsWith('.'), 'a trace step is not a sentence: ' + step);
+      expect(!/[\[\]{}"]|\d{4}-\d{2}-\d{2}/.test(step), 'a trace step shows JSON or ISO dates: ' + step);
+    }
+    expect(steps.some((t) => /^Line pc, \d{1,2} [A-Z][a-z]+ 2025 to \d{1,2} [A-Z][a-z]+ 2025: .+ applied, because /.test(t)), 'no applied rule for line pc in words: ' + steps.join(' | '));
     await page.uncheck('#explain-full');
     expect(await page.locator('#errors').isHidden(), 'the error box stayed after a good evaluation');
     expect(await page.getAttribute('#outcome', 'data-outcome') === kase.expected.outcome, 'outcome is not ' + kase.expected.outcome);
