@@ -67,9 +67,7 @@ int age_on(engine::Date born, engine::Date on) {
 }
 
 // The child's age band and, for each scale fact of the version, the highest level given.
-void read_child(const DecisionRecord& decision, const engine::Schema* schema, Reading& r) {
-    if (decision.erased || decision.request_json.empty()) return;
-    const auto request = ojson::parse(decision.request_json);
+void read_child(const DecisionRecord& decision, const ojson& request, const engine::Schema* schema, Reading& r) {
     const auto facts = request.value("facts", ojson::object());
     if (!facts.is_object()) return;
     if (auto it = facts.find("date_of_birth"); it != facts.end() && it->is_string()) {
@@ -101,10 +99,20 @@ void read_child(const DecisionRecord& decision, const engine::Schema* schema, Re
 
 constexpr const char* kErasedService = "(erased)";
 
+// The rules' outcomes and the panel's, in the order the report lists them.
+constexpr std::array<const char*, 3> kOutcomes{"approve", "refer", "decline"};
+constexpr std::array<const char*, 5> kPanelOutcomes{"approved", "deferred", "declined", "escalated", "none"};
+
+template <std::size_t N>
+ojson counts_in_order(const std::map<std::string, std::size_t>& counts, const std::array<const char*, N>& order) {
+    ojson out = ojson::object();
+    for (const char* key : order) out[key] = counts.at(key);
+    return out;
+}
+
 // A decision's spend per service: each line's allocation under the service the stored request
 // gives it.
-void read_services(const DecisionRecord& decision, const ojson& response, Reading& r) {
-    const auto request = ojson::parse(decision.request_json);
+void read_services(const ojson& request, const ojson& response, Reading& r) {
     std::map<std::string, std::string> service_of;
     for (const auto& line : request.value("lines", ojson::array())) {
         if (!line.is_object()) continue;
@@ -124,7 +132,6 @@ void read_services(const DecisionRecord& decision, const ojson& response, Readin
 
 Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& panel, const engine::Schema* schema) {
     Reading r;
-    read_child(decision, schema, r);
     r.outcome = decision.outcome;
     if (r.outcome != "approve" && r.outcome != "refer" && r.outcome != "decline")
         throw std::runtime_error("unknown outcome");
@@ -146,7 +153,10 @@ Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& p
         r.services.insert(kErasedService);
         r.by_service.emplace_back(kErasedService, r.by_agency);
     } else {
-        read_services(decision, response, r);
+        // The stored request, read once for the services and for the child's age and needs.
+        const auto request = ojson::parse(decision.request_json);
+        read_services(request, response, r);
+        read_child(decision, request, schema, r);
     }
     if (panel) {
         const auto record = ojson::parse(panel->record_json);
@@ -221,13 +231,8 @@ void SummaryReport::add(const DecisionRecord& decision, const std::optional<Pane
 nlohmann::ordered_json SummaryReport::group_json(const Group& g) {
     ojson out = ojson::object();
     out["decisions"] = g.decisions;
-    out["outcomes"] = {{"approve", g.outcomes.at("approve")}, {"refer", g.outcomes.at("refer")},
-                       {"decline", g.outcomes.at("decline")}};
-    out["panel_outcomes"] = {{"approved", g.panel_outcomes.at("approved")},
-                             {"deferred", g.panel_outcomes.at("deferred")},
-                             {"declined", g.panel_outcomes.at("declined")},
-                             {"escalated", g.panel_outcomes.at("escalated")},
-                             {"none", g.panel_outcomes.at("none")}};
+    out["outcomes"] = counts_in_order(g.outcomes, kOutcomes);
+    out["panel_outcomes"] = counts_in_order(g.panel_outcomes, kPanelOutcomes);
     out["overrides"] = g.overrides;
     out["funded"] = g.funded.to_string();
     return out;
@@ -270,13 +275,8 @@ nlohmann::ordered_json SummaryReport::spend(const Spend& s, bool with_years) con
 nlohmann::ordered_json SummaryReport::result() const {
     ojson out = ojson::object();
     out["decisions"] = decisions_;
-    out["outcomes"] = {{"approve", outcomes_.at("approve")}, {"refer", outcomes_.at("refer")},
-                       {"decline", outcomes_.at("decline")}};
-    out["panel_outcomes"] = {{"approved", panel_outcomes_.at("approved")},
-                             {"deferred", panel_outcomes_.at("deferred")},
-                             {"declined", panel_outcomes_.at("declined")},
-                             {"escalated", panel_outcomes_.at("escalated")},
-                             {"none", panel_outcomes_.at("none")}};
+    out["outcomes"] = counts_in_order(outcomes_, kOutcomes);
+    out["panel_outcomes"] = counts_in_order(panel_outcomes_, kPanelOutcomes);
     ojson referred = ojson::object();
     for (const auto& [authority, count] : referred_to_) referred[authority] = count;
     out["referred_to"] = std::move(referred);
