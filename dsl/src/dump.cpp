@@ -79,6 +79,7 @@ public:
         }
         for (Fact const& f : m.facts) {
             line(0, "fact " + f.id.name + " " + type_name(f.type));
+            if (f.label) line(1, "label " + quote(*f.label));
             if (f.default_value) {
                 line(1, "default");
                 expr(2, *f.default_value);

@@ -236,7 +236,7 @@ std::vector<Unit> units_of(Module const& m) {
     }
     for (Fact const& f : m.facts) {
         Unit u = unit_of(3, f.span);
-        std::string t = "fact " + f.id.name + ": " + type_text(f.type);
+        std::string t = "fact " + f.id.name + (f.label ? " " + quote(*f.label) : std::string()) + ": " + type_text(f.type);
         if (f.default_value) t += " default " + expr_text(*f.default_value);
         u.lines.push_back(make_line(t, f.span));
         units.push_back(std::move(u));

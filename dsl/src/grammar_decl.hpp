@@ -319,7 +319,8 @@ auto const type_def =
          (kw("map") > kw("of") > name("a scale's name"))[set_map] | name_soft("")[set_level]);
 auto const fact_def =
     node(kw("fact")[begin_decl{nullptr, DeclKind::Fact}] >
-         name("the fact's name, like `has_ehcp`")[assign_to<&Fact::id>] > colon >
+         name("the fact's name, like `has_ehcp`")[assign_to<&Fact::id>] >
+         -quoted[text_to<&Fact::label, &Fact::label_span>] > colon >
          type[assign_to<&Fact::type>] > -(kw("default") > expr[assign_to<&Fact::default_value>]));
 auto const event_def = node(kw("event")[begin_decl{nullptr, DeclKind::Event}] >
                             name("the event's name, like `surgery`")[assign_to<&Event::id>] >

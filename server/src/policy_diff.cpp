@@ -241,6 +241,17 @@ void facts(Changes& c, const Module& o, const Module& n) {
             if (a != b)
                 c.add(ChangeKind::Changed, "fact", f.id.name, "type", &f.type.span, &g.type.span, a, b,
                       "Fact " + f.id.name + ": its type changes from " + a + " to " + b);
+            const auto la = f.label ? quote(*f.label) : std::string();
+            const auto lb = g.label ? quote(*g.label) : std::string();
+            if (la != lb) {
+                const std::string sentence =
+                    "Fact " + f.id.name + ": " +
+                    (la.empty()   ? "a form now asks it as " + lb
+                     : lb.empty() ? "its label " + la + " is removed (a form asks it by its name)"
+                                  : "a form now asks it as " + lb + " (was " + la + ")");
+                c.add(la.empty() ? ChangeKind::Added : lb.empty() ? ChangeKind::Removed : ChangeKind::Changed, "fact",
+                      f.id.name, "label", &f.span, &g.span, la, lb, sentence);
+            }
             const auto da = f.default_value ? expr_text(*f.default_value) : std::string();
             const auto db = g.default_value ? expr_text(*g.default_value) : std::string();
             if (da == db) return;

@@ -52,6 +52,7 @@ nlohmann::ordered_json request_schema(const engine::Program& program, std::size_
     ojson required_facts = ojson::array();
     for (const auto& f : program.facts()) {
         facts[f.name] = fact_schema(f);
+        if (!f.label.empty()) facts[f.name]["title"] = f.label;
         if (f.required) required_facts.push_back(f.name);
     }
     ojson events = ojson::object();

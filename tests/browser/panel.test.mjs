@@ -158,6 +158,9 @@ async function chairFlow(context, base, kase, width) {
       'the service list has no "personal care"');
     expect(await page.locator('#domains option[value="eating_and_drinking"]').count() === 1, 'no list of domains');
     expect(await page.locator('table[data-map="dst"] .map-key').first().getAttribute('list') === 'domains', 'a domain is not chosen from the list');
+    // A fact asked in the words of its label in the policy (`fact has_ehcp "Has an education, ...": bool`).
+    expect(await page.getByLabel('Has an education, health and care plan (optional)').isVisible(), 'the fact is not asked by its label');
+    expect((await page.locator('table[data-map="dst"] caption').textContent()).startsWith('Decision support tool levels'), 'the map fact is not named by its label');
     const service = page.locator('#lines-list [data-f="service"]').first();
     const hint = page.locator('#lines-list .service-hint').first();
     await expectText(hint, 'personal care', 'the known service named in words');
@@ -230,6 +233,13 @@ async function chairFlow(context, base, kase, width) {
     await expectText(page.locator('#by-agency tr[data-agency="social_care"]'), '£4,564.28', 'social care total');
     await expectText(page.locator('#total-row'), '£5,914.28', 'package total');
     await expectText(page.locator('#by-year tr[data-agency="health"] td[data-year="2025-26"]'), '£1,350.00', 'FY 2025-26 health');
+    // Item 9 (by_line): each cost line named as the package names it, per agency, with its total.
+    expect((await page.locator('#by-line tr[data-line="pc"] th').innerText()).trim() === 'Line 1 (pc): personal care', 'the cost line is not named in words');
+    const lineCells = (await page.locator('#by-line tr[data-line="pc"] td').allInnerTexts()).map((t) => t.trim());
+    const lineHeads = (await page.locator('#by-line thead th').allInnerTexts()).map((t) => t.trim()).slice(1);
+    const lineSplit = Object.fromEntries(lineHeads.map((head, i) => [head, lineCells[i]]));
+    expect(lineSplit['NHS Integrated Care Board'] === '£1,350.00' && lineSplit["Children's Social Care"] === '£4,564.28' && lineSplit['Line total'] === '£5,914.28',
+      'the per-line split is not the API\'s by_line: ' + JSON.stringify(lineSplit));
     await expectText(page.locator('#agency-chart .bar-row[data-agency="health"] .bar-value'), '£1,350.00', 'chart value for health');
     const rows = page.locator('#allocations tbody tr');
     expect(await rows.count() === 3, 'expected 3 allocations, saw ' + await rows.count());
@@ -327,6 +337,39 @@ async function chairFlow(context, base, kase, width) {
     await fits(page, width, 'what if');
     await axe(page, 'what if', width);
     ok('item 6: evaluating a changed package shows its change per agency and year against the previous result' + at);
+
+    // Item 6: a package kept as the baseline; a changed copy evaluated beside it, both results
+    // side by side per agency and year, with what differs in the package in words.
+    await page.click('#whatif-keep');
+    await expectText(page.locator('#whatif-note'), 'What-if baseline kept', 'the baseline note');
+    const baseTotal = pence(await page.locator('#total-row td').nth(1).innerText());
+    await weekly.fill('600.00');
+    await page.locator('#lines-list [data-f="end"]').first().fill('2025-09-07');
+    // Defect 4: a date field's own format is the browser's; beneath it the date in the page's one format.
+    expect((await page.locator('#lines-list [data-f="end"] + .date-words').first().innerText()).trim() === '7 September 2025', 'the date is not said in words under its field');
+    await Promise.all([waitForApi(page, 'POST', '/v1/evaluate'), page.click('#evaluate')]);
+    await expectText(page.locator('#whatif h3'), 'What if: this package beside the baseline', 'the what-if heading');
+    const heads = await page.locator('#whatif-agency thead th').allInnerTexts();
+    expect(heads[1] === 'Baseline' && heads[2] === 'What if', 'the columns are not the baseline and the what-if: ' + heads.join(' | '));
+    const changes = await page.locator('#whatif .whatif-changes li').allInnerTexts();
+    for (const want of ['Line pc, weekly: £500.00 → £600.00', 'Line pc, end: 31 August 2025 → 7 September 2025']) {
+      expect(changes.includes(want), 'the package changes lack ' + JSON.stringify(want) + ': ' + JSON.stringify(changes));
+    }
+    expect(changes.length === 2, 'the package changes list more than was changed: ' + JSON.stringify(changes));
+    const cells = async (sel) => (await page.locator(sel + ' td').allInnerTexts()).map((t) => t.trim());
+    const [wasTotal, nowTotal, changeTotal] = await cells('#whatif-agency tr.total');
+    expect(pence(wasTotal) === baseTotal, 'the baseline column is not the baseline total: ' + wasTotal);
+    expect(pence(nowTotal) === pence(await page.locator('#total-row td').nth(1).innerText()), 'the what-if column is not the result on screen');
+    expect(pence(changeTotal) === pence(nowTotal) - pence(wasTotal), 'the change is not the difference: ' + [wasTotal, nowTotal, changeTotal].join(' '));
+    expect(await page.locator('#whatif-year tbody tr').count() >= 2, 'no change per financial year');
+    await fits(page, width, 'what-if beside the baseline');
+    await axe(page, 'what-if beside the baseline', width);
+    await Promise.all([waitForApi(page, 'POST', '/v1/evaluate'), page.click('#whatif-restore')]);
+    expect(await weekly.inputValue() === '500.00', 'the baseline package was not put back');
+    await expectText(page.locator('#whatif-agency tr.total td.change'), 'no change', 'the baseline against itself');
+    await page.click('#whatif-drop');
+    expect(await page.locator('#whatif').innerText() === '', 'stopping the comparison left it on screen');
+    ok('item 6: a package kept as the baseline and a changed copy shown side by side, per agency and year, with the changes in words' + at);
     await Promise.all([waitForApi(page, 'POST', '/v1/decisions'), page.click('#store')]);
     await page.waitForFunction((first) => { const e = document.querySelector('#decision-id'); return e && e.textContent.trim() !== first; }, firstId);
     const secondId = (await page.locator('#decision-id').innerText()).trim();
@@ -424,7 +467,7 @@ async function chairFlow(context, base, kase, width) {
     await page.click('#copy-minutes');
     await expectText(page.locator('#minutes-msg'), 'ipboard', 'copied');
     const minutes = await page.locator('#minutes').innerText();
-    for (const want of ['Case reference: ' + caseRef, 'has ehcp: no', 'dst: breathing high', 'surgery on 10 June 2025',
+    for (const want of ['Case reference: ' + caseRef, 'Has an education, health and care plan: no', 'Decision support tool levels: breathing high', 'surgery on 10 June 2025',
       'Line 1 (pc): personal care, £500.00 a week, from 1 June 2025 to 31 August 2025', 'What the rules say: approve',
       'Who pays, per agency', '2025-26:', 'Outcome: approved, on 20 June 2025', 'Members present: Chair (health), Head of service (social care)',
       'Notes: Health carries', 'Override of the split:', 'Reason for the override: Health agreed']) {
@@ -446,6 +489,15 @@ async function chairFlow(context, base, kase, width) {
     expect(printed.controls.length === 0, 'printing shows form controls: ' + printed.controls.join(', '));
     expect(printed.text.includes('Case reference: ' + caseRef) && printed.text.includes('Reason for the override'), 'printing does not show the minutes');
     expect(!/sha256|[{}]|Evaluate and store|Rules trace/.test(printed.text), 'printing shows more than the minutes:\n' + printed.text.slice(0, 400));
+    // One A4 page: the PDF Chromium prints (with the print stylesheet; the screen media emulated
+    // above would override it) has exactly one page object.
+    await page.emulateMedia({ media: 'print' });
+    const pdfBytes = await page.pdf({ format: 'A4' });
+    await page.emulateMedia({ media: 'screen' });
+    fs.writeFileSync(shot.replace(/\.png$/, '') + '-minutes' + (width === 1280 ? '' : '-' + width) + '.pdf', pdfBytes);
+    const pdf = pdfBytes.toString('latin1');
+    const pages = (pdf.match(/\/Type\s*\/Page(?!s)/g) || []).length;
+    expect(pages === 1, 'the minutes print on ' + pages + ' A4 pages, not one');
     ok('item 3: "Copy for minutes" gives the case in words per agency and year with the panel\'s record; print shows only that' + at);
 
     // Defect 5: every stop of the keyboard shows a focus ring.

@@ -1,6 +1,8 @@
 // The semantic pass on declarations that hold expressions: fact types and defaults (worked
 // out once, here), definitions (`let`) and thresholds (memoised, with cycle detection), and
 // rule conditions.
+#include <cctype>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -161,7 +163,36 @@ void check_threshold(Checker& c, std::size_t index) {
     def.state = DefState::Done;
 }
 
+namespace {
+
+// A label is what a form shows in place of the fact's name: it must say something, and two
+// facts labelled alike would read as one question asked twice.
+void check_fact_labels(Checker& c) {
+    std::map<std::string, const Fact*> seen;  // by label, spaces trimmed and lower-cased
+    for (const Fact& fact : c.module.facts) {
+        if (!fact.label) continue;
+        const auto first = fact.label->find_first_not_of(" \t");
+        if (first == std::string::npos) {
+            c.emit(Code::blank_label, fact.label_span, "the label of `" + fact.id.name + "` is empty",
+                   "say in words what the fact is, or leave the label out so a form shows `" +
+                       fact.id.name + "`");
+            continue;
+        }
+        std::string key = fact.label->substr(first, fact.label->find_last_not_of(" \t") - first + 1);
+        for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        const auto [it, added] = seen.emplace(key, &fact);
+        if (added) continue;
+        c.emit(Code::label_repeated, fact.label_span,
+               "`" + fact.id.name + "` has the same label as `" + it->second->id.name + "` (line " +
+                   std::to_string(it->second->label_span.line) + ")",
+               "give each fact a label that tells it apart, so a form does not ask the same question twice");
+    }
+}
+
+}  // namespace
+
 void check_facts(Checker& c) {
+    check_fact_labels(c);
     for (const Fact& fact : c.module.facts) {
         const TypeRef& ref = fact.type;
         if ((ref.kind == TypeKind::Level || ref.kind == TypeKind::LevelMap) &&

@@ -306,6 +306,7 @@ void declare(Checker& c) {
         info.name = f.id.name;
         info.type = f.type.kind;
         info.required = !f.default_value.has_value();
+        info.label = f.label.value_or(std::string());
         if (f.type.kind == TypeKind::Level || f.type.kind == TypeKind::LevelMap) {
             const auto it = c.scale_index.find(f.type.scale.name);
             if (it != c.scale_index.end()) {  // else E2008, from check_facts

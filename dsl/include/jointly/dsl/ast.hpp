@@ -285,6 +285,10 @@ struct TypeRef {
 
 struct Fact {
     Ident id;
+    // `fact has_ehcp "Has an education, health and care plan": bool`: the words a form shows
+    // for the fact; absent: words made from its name.
+    std::optional<std::string> label;
+    Span label_span;
     TypeRef type;
     std::optional<Expr> default_value;  // `default false`; absent: the fact is required
     Span span;

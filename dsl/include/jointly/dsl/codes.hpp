@@ -73,6 +73,7 @@ enum class Category : std::uint8_t {
     X(duplicate_service, "E2017", Error, Semantic, "a service or service group declared twice") \
     X(agency_named_twice, "E2018", Error, Semantic, "a rule names a fact that picks an agency and an agency it may pick") \
     X(not_one_agency, "E2019", Error, Semantic, "an agency group or agency fact where one declared agency is needed") \
+    X(blank_label, "E2020", Error, Semantic, "a fact's label is empty") \
     X(compare_mismatch, "E2101", Error, Semantic, "comparing values of different types") \
     X(wrong_scale, "E2102", Error, Semantic, "a level from the wrong scale") \
     X(not_bool_operand, "E2103", Error, Semantic, "`and`, `or` or `not` on a value that is not true/false") \
@@ -150,6 +151,7 @@ enum class Category : std::uint8_t {
     X(pool_contributor_undecided, "W2007", Warning, Semantic, "a contributor outside the agreement that does not say whether it shares an overspend") \
     X(overlap_cut_short, "W2008", Warning, Semantic, "the overlap analysis was cut short") \
     X(weekly_amount_on_one_off, "W2009", Warning, Semantic, "a weekly cap or payment in a rule that can apply to one-off lines") \
+    X(label_repeated, "W2010", Warning, Semantic, "two facts with the same label") \
     X(eval_overflow, "E3001", Error, Evaluation, "an amount too large to compute exactly") \
     X(eval_division_by_zero, "E3002", Error, Evaluation, "division by zero") \
     X(eval_lookup_outside, "E3003", Error, Evaluation, "`lookup` outside every row of a table") \

@@ -50,6 +50,7 @@ struct FactInfo {
     std::vector<std::string> levels;   // the scale's levels, lowest first
     bool required = true;              // no default
     std::vector<std::string> agencies;  // Agency: the agency ids a request may give
+    std::string label;                  // as declared (`fact x "label": ...`), or empty
 };
 
 struct AgencyInfo {
