@@ -72,8 +72,8 @@ void BM_DecodeDom(benchmark::State& state) {
             benchmark::DoNotOptimize(decoded);
         }
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * all.lines.size()));
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(all.lines.size()));
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(all.bytes));
 }
 BENCHMARK(BM_DecodeDom);
 
@@ -101,8 +101,8 @@ void BM_NlohmannSaxOnly(benchmark::State& state) {
         for (auto line : all.lines)
             if (!nlohmann::json::sax_parse(line.begin(), line.end(), &sax)) state.SkipWithError("a line did not parse");
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * all.lines.size()));
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(all.lines.size()));
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(all.bytes));
 }
 BENCHMARK(BM_NlohmannSaxOnly);
 
@@ -118,8 +118,8 @@ void BM_DecodeOnDemand(benchmark::State& state) {
             benchmark::DoNotOptimize(request);
         }
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * all.lines.size()));
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * all.bytes));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(all.lines.size()));
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(all.bytes));
 }
 BENCHMARK(BM_DecodeOnDemand);
 

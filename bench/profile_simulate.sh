@@ -21,12 +21,13 @@ perf record -q --call-graph dwarf,16384 -F 499 -o "$work/perf.data" -- \
 perf report -i "$work/perf.data" --stdio --children --sort sym -g none --percent-limit 0 2>/dev/null |
   awk '/^ +[0-9.]+%/ {
     pct = $1; sub(/%/, "", pct); $1 = ""; $2 = ""; $3 = ""; sym = $0
-    if (sym ~ /std::getline<|ChunkReader::next/) s = "read lines"
-    else if (sym ~ /jointly::server::parse_json\(|CaseDecoder::start\(/) s = "JSON syntax"
-    else if (sym ~ /^ *nlohmann::.*basic_json<std::map.*::~basic_json\(\)/) s = "free the JSON tree"
-    else if (sym ~ /jointly::server::decode_request\(|CaseDecoder::decode\(|CaseDecoder::header\(/) s = "decode into a Request"
-    else if (sym ~ /jointly::engine::evaluate_into\(/) s = "evaluate"
-    else if (sym ~ /jointly::server::Simulation::record\(/) s = "count"
+    sub(/ +$/, "", sym)
+    if (sym ~ /std::getline<|ChunkReader::next$/) s = "read lines"
+    else if (sym ~ /jointly::server::parse_json$|CaseDecoder::start$/) s = "JSON syntax"
+    else if (sym ~ /^ *nlohmann::.*basic_json<std::map.*json_value::destroy$/) s = "free the JSON tree"
+    else if (sym ~ /jointly::server::decode_request$|CaseDecoder::decode$|CaseDecoder::header$/) s = "decode into a Request"
+    else if (sym ~ /jointly::engine::evaluate_into$/) s = "evaluate"
+    else if (sym ~ /jointly::server::Simulation::record$/) s = "count"
     else next
     share[s] += pct
   } END { for (s in share) printf "%6.1f%%  %s\n", share[s], s }' | sort -rn

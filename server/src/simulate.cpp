@@ -1,12 +1,10 @@
-// Simulation: evaluating a caseload's cases under policy A (and B), counting them in input
-// order, and streaming a caseload on every core. The result's JSON: simulate_result.cpp.
+// Simulation: evaluating a caseload's cases under policy A (and B) and counting them in input
+// order. The result's JSON: simulate_result.cpp; reading a caseload on every core:
+// simulate_stream.cpp.
 #include <algorithm>
-#include <istream>
-#include <memory>
+#include <functional>
 #include <string>
 #include <string_view>
-#include <functional>
-#include <thread>
 #include <vector>
 
 #include "jointly/engine/evaluate.hpp"
@@ -313,63 +311,5 @@ void Simulation::record(Evaluated e) {
 }
 
 void Simulation::add_error(std::size_t number, const std::string& message) { record(unreadable(number, message)); }
-
-// Reads a caseload (one JSON request per line) in batches; each batch is parsed and
-// evaluated on every core while this thread counts the batch before it and reads the one
-// after, and batches are counted in line order, so the output does not depend on the number
-// of threads.
-void simulate_stream(std::istream& in, Simulation& simulation) {
-    constexpr std::size_t kBatch = 8192;
-    const std::size_t workers = std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    struct Slot {
-        std::size_t number = 0;
-        std::size_t size = 0;  // of the line; `text` holds it and CaseDecoder::kPadding bytes
-        std::string text;
-        std::optional<Simulation::Evaluated> evaluated;
-    };
-    std::string line;
-    std::size_t number = 0;
-    auto read = [&](std::vector<Slot>& batch) {
-        batch.clear();
-        while (batch.size() < kBatch && std::getline(in, line)) {
-            ++number;
-            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-            const std::size_t size = line.size();
-            line.append(CaseDecoder::kPadding, ' ');
-            batch.push_back({number, size, std::move(line), std::nullopt});
-        }
-    };
-    std::vector<std::unique_ptr<CaseDecoder>> decoders;
-    for (std::size_t w = 0; w < workers; ++w) decoders.push_back(std::make_unique<CaseDecoder>());
-    auto work = [&simulation, &decoders, workers](std::vector<Slot>& batch, std::size_t first) {
-        for (std::size_t i = first; i < batch.size(); i += workers)
-            batch[i].evaluated = simulation.evaluate_line(std::string_view(batch[i].text).substr(0, batch[i].size),
-                                                          batch[i].number, *decoders[first]);
-    };
-    auto count = [&simulation](std::vector<Slot>& batch) {
-        for (auto& slot : batch) simulation.record(std::move(*slot.evaluated));
-        batch.clear();
-    };
-    std::vector<Slot> current;
-    std::vector<Slot> next;
-    std::vector<Slot> done;
-    current.reserve(kBatch);
-    next.reserve(kBatch);
-    done.reserve(kBatch);
-    read(current);
-    while (!current.empty()) {
-        // The workers only read `simulation` (evaluate_case is const); counting the batch
-        // before writes only its totals.
-        // jthread: should counting or reading throw, the workers are joined, not abandoned.
-        std::vector<std::jthread> threads;
-        for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, std::ref(current), w);
-        count(done);
-        read(next);
-        threads.clear();  // joins
-        std::swap(done, current);
-        std::swap(current, next);
-    }
-    count(done);
-}
 
 }  // namespace jointly::server

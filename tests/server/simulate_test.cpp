@@ -3,6 +3,7 @@
 // through `jointly simulate` and POST /v1/simulate.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -269,7 +270,9 @@ void write_rows(server::Simulation& simulation, const server::SimulationInput& i
 }
 
 // The reference path: each line parsed by parse_json and decoded per version (evaluate_case).
-std::string one_by_one(const server::SimulationInput& input, const std::string& caseload) {
+using Output = std::pair<std::string, std::string>;  // the result's JSON, the CSV rows
+
+Output one_by_one(const server::SimulationInput& input, const std::string& caseload) {
     server::Simulation serial(input);
     std::string rows;
     write_rows(serial, input, rows);
@@ -282,17 +285,18 @@ std::string one_by_one(const server::SimulationInput& input, const std::string& 
         if (parsed.value) serial.add(*parsed.value, number);
         else serial.add_error(number, parsed.error.message);
     }
-    return serial.result().dump() + rows;
+    return {serial.result().dump(), rows};
 }
 
 // The caseload as `jointly simulate` reads it: simulate_stream, the fast decoder first.
-std::string streamed(const server::SimulationInput& input, const std::string& caseload) {
+Output streamed(const server::SimulationInput& input, const std::string& caseload,
+                     const server::StreamOptions& options = {}) {
     server::Simulation simulation(input);
     std::string rows;
     write_rows(simulation, input, rows);
     std::istringstream in(caseload);
-    server::simulate_stream(in, simulation);
-    return simulation.result().dump() + rows;
+    server::simulate_stream(in, simulation, options);
+    return {simulation.result().dump(), rows};
 }
 
 std::shared_ptr<const engine::Program> only_program(const server::Registry& registry) {
@@ -358,9 +362,41 @@ TEST(SimulateStream, DecodedOnceForTwoVersionsAsPerVersion) {
         input.b = b->snapshot();
         input.policy = "reference";
         const auto expected = one_by_one(input, caseload);
-        EXPECT_NE(expected.find("\"evaluated\":"), std::string::npos);
+        EXPECT_EQ(json::parse(expected.first)["evaluated"].get<std::size_t>(), 200U);
         EXPECT_EQ(streamed(input, caseload), expected);
     }
+}
+
+// Chunks of whole lines, read and evaluated on several threads, give the output of reading
+// the lines one by one (JSON and CSV rows, byte for byte), whatever the chunk size and the
+// number of threads: chunks of one line, lines straddling chunks and reads, CRLF and blank
+// lines, a last line without its line end. A skipped line is named by its line number.
+TEST(SimulateStream, SameForEveryChunkSizeAndThreadCount) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    server::SimulationInput input;
+    input.a = a.snapshot();
+    const std::string cases = read_file(kSource + "/examples/caseloads/reference-200.jsonl");
+    std::string caseload = cases.substr(0, 20000);  // cut inside a line: ends without a line end
+    caseload.insert(caseload.find('\n', 5000) + 1, "\n  \r\n{not json\n");
+    const auto crlf = caseload.find('\n', 9000);
+    caseload.replace(crlf, 1, "\r\n");
+    caseload = cases + caseload;
+    const auto expected = one_by_one(input, caseload);
+    // The lines before `{not json`: the 200 of the file, those up to past byte 5000, one blank
+    // and one of spaces.
+    const std::size_t bad_line = 200 + static_cast<std::size_t>(std::count(
+        cases.begin(), cases.begin() + static_cast<std::ptrdiff_t>(cases.find('\n', 5000) + 1), '\n')) + 3;
+    const auto result = json::parse(expected.first);
+    ASSERT_EQ(result["errors"].size(), 2U) << result["errors"];  // {not json, and the cut last line
+    EXPECT_EQ(result["errors"][0]["case"], bad_line);
+    EXPECT_EQ(result["errors"][1]["case"], std::count(caseload.begin(), caseload.end(), '\n') + 1);
+    for (const server::StreamOptions options : {server::StreamOptions{1, 1}, server::StreamOptions{1, 3},
+                                                server::StreamOptions{7, 2}, server::StreamOptions{333, 2},
+                                                server::StreamOptions{4096, 1}, server::StreamOptions{65536, 4},
+                                                server::StreamOptions{}})
+        EXPECT_EQ(streamed(input, caseload, options), expected)
+            << "chunks of " << options.chunk_bytes << " bytes, " << options.threads << " threads";
 }
 
 }  // namespace

@@ -251,9 +251,15 @@ private:
 };
 
 // Feeds a caseload (one JSON request per line; blank lines skipped, a bad line reported by its
-// line number) to `simulation`. Lines are parsed and evaluated on every core in batches, then
-// counted in line order: the result is the same as adding them one by one.
-void simulate_stream(std::istream& in, Simulation& simulation);
+// line number) to `simulation`. The input is read in chunks of whole lines, so memory stays
+// bounded whatever its size; the chunks are decoded and evaluated on every core, then counted
+// in line order: the result is the same as adding the lines one by one, whatever the chunk
+// size and the number of threads.
+struct StreamOptions {
+    std::size_t chunk_bytes = 256 * 1024;  // a chunk ends at the first line end past this
+    std::size_t threads = 0;               // workers; 0: one per core
+};
+void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptions& options = {});
 
 // Compares a decision (as JSON) with a worked case's `expected` object: outcome,
 // referred_to, total, by_agency, by_financial_year, allocations, issues (kind, line) and,
