@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/profile_simulate.sh BUILD_DIR [CASES] [-- SIMULATE ARGS]: where `jointly simulate`
-# spends its CPU time on the reference policy's seeded caseload (default 20,000 cases, one
+# spends its CPU time on the reference policy's seeded caseload (default 100,000 cases, one
 # version; pass e.g. `-- --vs examples/drafts/reference-8-weeks.jf` for two). Samples every
 # thread with perf and DWARF call stacks, and prints the share of all samples spent inside
 # each stage (a stage's callees included): reading lines, JSON syntax (nlohmann's tree or
@@ -8,7 +8,7 @@
 # stages do not nest, so what they leave is the threads' own glue and the allocator outside
 # them. Numbers, not pass/fail. Needs perf; a build with symbols (any preset).
 set -euo pipefail
-build=${1:?build dir}; cases=${2:-20000}
+build=${1:?build dir}; cases=${2:-100000}
 shift $(( $# >= 2 ? 2 : $# ))
 [ "${1:-}" = "--" ] && shift
 root=$(cd "$(dirname "$0")/.." && pwd)

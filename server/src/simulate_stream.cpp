@@ -31,8 +31,9 @@ public:
 
     // False at the end of the input.
     bool next(Chunk& chunk) {
+        // The chunk's buffer is kept from its last use: no allocation, no fresh pages.
         std::string& text = chunk.text;
-        text.swap(carry_);
+        text.assign(carry_);
         carry_.clear();
         std::size_t searched = 0;  // no line end before this, from bytes_ - 1 on
         for (;;) {
@@ -80,8 +81,9 @@ void evaluate_chunk(const Simulation& simulation, Chunk& chunk, CaseDecoder& dec
 }  // namespace
 
 // Batches of chunks: while the workers decode and evaluate one batch (taking its chunks in
-// turn), this thread counts the batch before it and reads the one after. At most three
-// batches are held, so memory is bounded by the chunk size, not by the caseload.
+// turn), this thread counts the batch before it and reads the one after into the batch
+// counted before that. Three batches are held, so memory is bounded by the chunk size, not
+// by the caseload.
 void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptions& options) {
     const std::size_t workers =
         options.threads > 0 ? options.threads : std::max<std::size_t>(1, std::thread::hardware_concurrency());
@@ -89,6 +91,7 @@ void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptio
     ChunkReader reader(in, options.chunk_bytes);
     std::vector<std::unique_ptr<CaseDecoder>> decoders;
     for (std::size_t w = 0; w < workers; ++w) decoders.push_back(std::make_unique<CaseDecoder>());
+    // Reads into a batch counted before, reusing its chunks' buffers.
     auto read = [&](std::vector<Chunk>& batch) {
         batch.resize(chunks_per_batch);
         std::size_t n = 0;
@@ -98,7 +101,6 @@ void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptio
     auto count = [&simulation](std::vector<Chunk>& batch) {
         for (auto& chunk : batch)
             for (auto& e : chunk.evaluated) simulation.record(std::move(e));
-        batch.clear();
     };
     std::vector<Chunk> current;
     std::vector<Chunk> next;
