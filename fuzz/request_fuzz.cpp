@@ -1,18 +1,22 @@
 // libFuzzer: any bytes as a request body, read as the API reads one (parse_json, which refuses
 // a repeated key, then decode_request against the reference policy). Nothing may crash, hang
 // or leak, and the strict reader must agree with nlohmann's own: a document it accepts parses
-// to the same value, and one it refuses for a repeated key (E4212) names a well-formed pointer. Seeds: fuzz/corpus/requests (repeated keys at every level), with
-// fuzz/request.dict.
+// to the same value, and one it refuses for a repeated key (E4212) names a well-formed pointer.
+// The caseload's fast decoder (CaseDecoder) must never accept what the reference refuses, and
+// must decode what it accepts to the reference's Request. Seeds: fuzz/corpus/requests
+// (repeated keys at every level), with fuzz/request.dict.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 
 #include "jointly/engine/program.hpp"
+#include "jointly/server/case_decoder.hpp"
 #include "jointly/server/codec.hpp"
 
 namespace {
@@ -43,8 +47,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // well-formed pointer (json_pointer throws, and the fuzzer reports, if it is not).
         require(!nlohmann::json::json_pointer(parsed.error.path).empty());
     }
+    std::optional<jointly::engine::Request> fast;
+    {
+        static jointly::server::CaseDecoder decoder;
+        const std::string padded = std::string(text) + std::string(jointly::server::CaseDecoder::kPadding, ' ');
+        if (decoder.start(std::string_view(padded).substr(0, size))) fast = decoder.decode(program->schema(), {});
+    }
+    require(!fast || parsed.value);
     if (!parsed.value) return 0;
     const auto decoded = jointly::server::decode_request(*parsed.value, program->schema());
     require(decoded.request.has_value() == decoded.errors.empty());
+    require(!fast || (decoded.request && jointly::server::same_request(*fast, *decoded.request)));
     return 0;
 }

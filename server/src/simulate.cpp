@@ -1,10 +1,10 @@
-// Simulation: evaluating a caseload's cases under policy A (and B), counting them in input
-// order, and streaming a caseload on every core. The result's JSON: simulate_result.cpp.
+// Simulation: evaluating a caseload's cases under policy A (and B) and counting them in input
+// order. The result's JSON: simulate_result.cpp; reading a caseload on every core:
+// simulate_stream.cpp.
 #include <algorithm>
-#include <istream>
-#include <string>
 #include <functional>
-#include <thread>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "jointly/engine/evaluate.hpp"
@@ -15,10 +15,35 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
+// What chooses a case's program, read from its JSON (an object) as CaseDecoder reads it.
+CaseDecoder::Header header_of(const nlohmann::json& request) {
+    CaseDecoder::Header header;
+    auto text = [&request](const char* field) -> std::optional<std::string> {
+        if (auto it = request.find(field); it != request.end() && it->is_string()) return it->get<std::string>();
+        return std::nullopt;
+    };
+    header.policy = text("policy");
+    header.as_of = text("as_of");
+    header.case_ref = text("case_ref").value_or("");
+    return header;
+}
+
 std::string case_ref_of(const nlohmann::json& request) {
-    if (request.is_object())
-        if (auto it = request.find("case_ref"); it != request.end() && it->is_string()) return it->get<std::string>();
-    return {};
+    return request.is_object() ? header_of(request).case_ref : std::string();
+}
+
+// One result per thread, reused: a decision's memory is not allocated and freed per case.
+engine::EvalResult& thread_result() {
+    thread_local engine::EvalResult result;
+    return result;
+}
+
+// A line that is not JSON: reported like a case that cannot be evaluated, on neither side.
+Simulation::Evaluated unreadable(std::size_t number, const std::string& message) {
+    Simulation::Evaluated e;
+    e.number = number;
+    e.errors.push_back({{"case", number}, {"side", ""}, {"message", message}, {"details", ojson::array()}});
+    return e;
 }
 
 ojson agency_map(const engine::AgencyAmounts& list) {
@@ -44,62 +69,36 @@ std::string progress_line(const SimulationProgress& progress) {
            " evaluated, " + std::to_string(progress.skipped) + " skipped";
 }
 
-std::optional<Simulation::Figures> Simulation::run(const Snapshot& snapshot, const std::optional<std::string>& version,
-                                                   const nlohmann::json& request, std::size_t number, const char* side,
-                                                   ojson& errors) const {
-    auto report = [&](const std::string& message, const std::vector<engine::EvalError>& details = {}) {
-        ojson item = ojson::object();
-        item["case"] = number;
-        item["side"] = side;
-        item["message"] = message;
-        ojson list = ojson::array();
-        for (const auto& d : details) list.push_back({{"path", d.path}, {"code", dsl::code_text(d.code)}, {"message", d.message}});
-        item["details"] = std::move(list);
-        errors.push_back(std::move(item));
-    };
-    if (!request.is_object()) {
-        report("a case must be a JSON object");
-        return std::nullopt;
-    }
+Selection Simulation::choose(const Snapshot& snapshot, const std::optional<std::string>& version,
+                             const CaseDecoder::Header& header) const {
     std::string id;
-    if (auto it = request.find("policy"); it != request.end() && it->is_string()) id = it->get<std::string>();
+    if (header.policy) id = *header.policy;
     else if (input_.policy) id = *input_.policy;
     else if (snapshot.ids().size() == 1) id = snapshot.ids().front();
     else {
-        report("the case names no `policy` and several are loaded");
-        return std::nullopt;
+        Selection none;
+        none.status = Selection::Status::UnknownPolicy;
+        none.message = "the case names no `policy` and several are loaded";
+        return none;
     }
-    // A pinned or only version decides every case whatever its as_of (flagged below when
-    // outside its effective dates); among several, the case's as_of picks the one in effect.
-    Selection selection;
+    // A pinned or only version decides every case whatever its as_of (flagged in figures
+    // when outside its effective dates); among several, the case's as_of picks the one in effect.
+    if (version) return snapshot.select(id, version, std::nullopt, false);
     const auto versions = snapshot.versions(id);
-    if (version) {
-        selection = snapshot.select(id, version, std::nullopt, false);
-    } else if (versions.size() == 1) {
-        selection.program = versions.front()->program;
-    } else {
-        std::optional<engine::Date> as_of;
-        if (auto it = request.find("as_of"); it != request.end() && it->is_string())
-            as_of = engine::parse_date(it->get_ref<const std::string&>());
-        selection = snapshot.select(id, std::nullopt, as_of, false);
+    if (versions.size() == 1) {
+        Selection only;
+        only.program = versions.front()->program;
+        return only;
     }
-    if (!selection.program) {
-        report(selection.message);
-        return std::nullopt;
-    }
-    auto decoded = decode_request(request, selection.program->schema(), input_.limits);
-    if (!decoded.request) {
-        report("the case is not a valid request", decoded.errors);
-        return std::nullopt;
-    }
-    decoded.request->explain_full = false;
-    // One result per thread, reused: a decision's memory is not allocated and freed per case.
-    thread_local engine::EvalResult result;
-    engine::evaluate_into(*selection.program, *decoded.request, result);
-    if (!result.decision) {
-        report("the policy cannot evaluate the case", result.errors);
-        return std::nullopt;
-    }
+    std::optional<engine::Date> as_of;
+    if (header.as_of) as_of = engine::parse_date(*header.as_of);
+    return snapshot.select(id, std::nullopt, as_of, false);
+}
+
+std::optional<Simulation::Figures> Simulation::figures(const engine::Program& program, const engine::Request& request,
+                                                       engine::EvalResult& result) {
+    engine::evaluate_into(program, request, result);
+    if (!result.decision) return std::nullopt;
     const engine::Decision& d = *result.decision;
     Figures f;
     f.policy = d.policy_id + " " + d.policy_version;
@@ -120,7 +119,41 @@ std::optional<Simulation::Figures> Simulation::run(const Snapshot& snapshot, con
         });
         if (!seen) f.reasons.push_back(engine::Reason{reason.kind, reason.rule, reason.ref, {}});
     }
-    f.outside_effective_dates = decoded.request->as_of && !selection.program->in_effect(*decoded.request->as_of);
+    f.outside_effective_dates = request.as_of && !program.in_effect(*request.as_of);
+    return f;
+}
+
+std::optional<Simulation::Figures> Simulation::run(const Snapshot& snapshot, const std::optional<std::string>& version,
+                                                   const nlohmann::json& request, std::size_t number, const char* side,
+                                                   ojson& errors) const {
+    auto report = [&](const std::string& message, const std::vector<engine::EvalError>& details = {}) {
+        ojson item = ojson::object();
+        item["case"] = number;
+        item["side"] = side;
+        item["message"] = message;
+        ojson list = ojson::array();
+        for (const auto& d : details) list.push_back({{"path", d.path}, {"code", dsl::code_text(d.code)}, {"message", d.message}});
+        item["details"] = std::move(list);
+        errors.push_back(std::move(item));
+    };
+    if (!request.is_object()) {
+        report("a case must be a JSON object");
+        return std::nullopt;
+    }
+    const auto selection = choose(snapshot, version, header_of(request));
+    if (!selection.program) {
+        report(selection.message);
+        return std::nullopt;
+    }
+    auto decoded = decode_request(request, selection.program->schema(), input_.limits);
+    if (!decoded.request) {
+        report("the case is not a valid request", decoded.errors);
+        return std::nullopt;
+    }
+    decoded.request->explain_full = false;
+    auto& result = thread_result();
+    auto f = figures(*selection.program, *decoded.request, result);
+    if (!f) report("the policy cannot evaluate the case", result.errors);
     return f;
 }
 
@@ -190,6 +223,49 @@ Simulation::Evaluated Simulation::evaluate_case(const nlohmann::json& request, s
     return e;
 }
 
+Simulation::Evaluated Simulation::evaluate_line(std::string_view line, std::size_t number, CaseDecoder& decoder) const {
+    try {
+        if (auto e = evaluate_fast(line, number, decoder)) return std::move(*e);
+    } catch (const std::exception&) {
+        // evaluate_case below meets the same problem and reports it
+    }
+    auto parsed = parse_json(line);
+    if (!parsed.value) return unreadable(number, parsed.error.message);
+    return evaluate_case(*parsed.value, number);
+}
+
+// The fast path: nullopt on anything but a case decoded and evaluated on every side, which
+// evaluate_line then hands to the reference path to report.
+std::optional<Simulation::Evaluated> Simulation::evaluate_fast(std::string_view line, std::size_t number,
+                                                               CaseDecoder& decoder) const {
+    if (!decoder.start(line)) return std::nullopt;
+    const auto header = decoder.header();
+    if (!header) return std::nullopt;
+    const auto a = choose(*input_.a, input_.version_a, *header);
+    if (!a.program) return std::nullopt;
+    auto request = decoder.decode(a.program->schema(), input_.limits);
+    if (!request) return std::nullopt;
+    request->explain_full = false;
+    auto& result = thread_result();
+    Evaluated e;
+    e.number = number;
+    e.case_ref = header->case_ref;
+    e.a = figures(*a.program, *request, result);
+    if (!e.a) return std::nullopt;
+    if (!input_.b) return e;
+    const auto b = choose(*input_.b, input_.version_b, *header);
+    if (!b.program) return std::nullopt;
+    // A case decodes the same under two versions that declare the same facts and events.
+    if (b.program != a.program && !same_declarations(a.program->schema(), b.program->schema())) {
+        request = decoder.decode(b.program->schema(), input_.limits);
+        if (!request) return std::nullopt;
+        request->explain_full = false;
+    }
+    e.b = figures(*b.program, *request, result);
+    if (!e.b) return std::nullopt;
+    return e;
+}
+
 void Simulation::counted(const Evaluated& e) {
     if (on_case_) on_case_(e);
     if (on_progress_ && cases_ % progress_every_ == 0) on_progress_(SimulationProgress{cases_, evaluated_, cases_ - evaluated_});
@@ -234,70 +310,6 @@ void Simulation::record(Evaluated e) {
     counted(e);
 }
 
-void Simulation::add_error(std::size_t number, const std::string& message) {
-    Evaluated e;
-    e.number = number;
-    e.errors.push_back({{"case", number}, {"side", ""}, {"message", message}, {"details", ojson::array()}});
-    record(std::move(e));
-}
-
-// Reads a caseload (one JSON request per line) in batches; each batch is parsed and
-// evaluated on every core while this thread counts the batch before it and reads the one
-// after, and batches are counted in line order, so the output does not depend on the number
-// of threads.
-void simulate_stream(std::istream& in, Simulation& simulation) {
-    constexpr std::size_t kBatch = 8192;
-    const std::size_t workers = std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    struct Slot {
-        std::size_t number = 0;
-        std::string text;
-        std::optional<Simulation::Evaluated> evaluated;
-        std::string parse_error;
-    };
-    std::string line;
-    std::size_t number = 0;
-    auto read = [&](std::vector<Slot>& batch) {
-        batch.clear();
-        while (batch.size() < kBatch && std::getline(in, line)) {
-            ++number;
-            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-            batch.push_back({number, std::move(line), std::nullopt, {}});
-        }
-    };
-    auto work = [&simulation, workers](std::vector<Slot>& batch, std::size_t first) {
-        for (std::size_t i = first; i < batch.size(); i += workers) {
-            auto parsed = parse_json(batch[i].text);
-            if (!parsed.value) batch[i].parse_error = parsed.error.message;
-            else batch[i].evaluated = simulation.evaluate_case(*parsed.value, batch[i].number);
-        }
-    };
-    auto count = [&simulation](std::vector<Slot>& batch) {
-        for (auto& slot : batch) {
-            if (slot.evaluated) simulation.record(std::move(*slot.evaluated));
-            else simulation.add_error(slot.number, slot.parse_error);
-        }
-        batch.clear();
-    };
-    std::vector<Slot> current;
-    std::vector<Slot> next;
-    std::vector<Slot> done;
-    current.reserve(kBatch);
-    next.reserve(kBatch);
-    done.reserve(kBatch);
-    read(current);
-    while (!current.empty()) {
-        // The workers only read `simulation` (evaluate_case is const); counting the batch
-        // before writes only its totals.
-        // jthread: should counting or reading throw, the workers are joined, not abandoned.
-        std::vector<std::jthread> threads;
-        for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, std::ref(current), w);
-        count(done);
-        read(next);
-        threads.clear();  // joins
-        std::swap(done, current);
-        std::swap(current, next);
-    }
-    count(done);
-}
+void Simulation::add_error(std::size_t number, const std::string& message) { record(unreadable(number, message)); }
 
 }  // namespace jointly::server

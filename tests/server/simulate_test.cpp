@@ -3,6 +3,7 @@
 // through `jointly simulate` and POST /v1/simulate.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -259,6 +260,143 @@ TEST(SimulateStream, SameAsOneByOne) {
     EXPECT_GT(expected["errors"].size(), 2U);
     EXPECT_GT(expected["evaluated"].get<std::size_t>(), 8192U);
     EXPECT_EQ(streamed.result().dump(), expected.dump());
+}
+
+// Writes a simulation's CSV rows to `rows` as it counts the cases.
+void write_rows(server::Simulation& simulation, const server::SimulationInput& input, std::string& rows) {
+    simulation.on_case([csv = server::SimulationCsv(input), &rows](const server::Simulation::Evaluated& e) {
+        rows += csv.row(e);
+    });
+}
+
+// The reference path: each line parsed by parse_json and decoded per version (evaluate_case).
+using Output = std::pair<std::string, std::string>;  // the result's JSON, the CSV rows
+
+Output one_by_one(const server::SimulationInput& input, const std::string& caseload) {
+    server::Simulation serial(input);
+    std::string rows;
+    write_rows(serial, input, rows);
+    std::istringstream in(caseload);
+    std::size_t number = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++number;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        auto parsed = server::parse_json(line);
+        if (parsed.value) serial.add(*parsed.value, number);
+        else serial.add_error(number, parsed.error.message);
+    }
+    return {serial.result().dump(), rows};
+}
+
+// The caseload as `jointly simulate` reads it: simulate_stream, the fast decoder first.
+Output streamed(const server::SimulationInput& input, const std::string& caseload,
+                     const server::StreamOptions& options = {}) {
+    server::Simulation simulation(input);
+    std::string rows;
+    write_rows(simulation, input, rows);
+    std::istringstream in(caseload);
+    server::simulate_stream(in, simulation, options);
+    return {simulation.result().dump(), rows};
+}
+
+std::shared_ptr<const engine::Program> only_program(const server::Registry& registry) {
+    const auto snapshot = registry.snapshot();
+    return snapshot->versions(snapshot->ids().front()).front()->program;
+}
+
+// The fast decoder reads every line of the generated caseload (none falls back to the
+// reference), to the Request the reference decodes.
+TEST(SimulateStream, FastDecoderReadsTheGeneratedCaseload) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    const auto& schema = only_program(a)->schema();
+    std::istringstream lines(read_file(kSource + "/examples/caseloads/reference-200.jsonl"));
+    server::CaseDecoder decoder;
+    std::size_t read = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const std::string padded = line + std::string(server::CaseDecoder::kPadding, ' ');
+        ASSERT_TRUE(decoder.start(std::string_view(padded).substr(0, line.size()))) << line;
+        ASSERT_TRUE(decoder.header()) << line;
+        const auto fast = decoder.decode(schema, {});
+        ASSERT_TRUE(fast) << line;
+        const auto reference = server::decode_request(nlohmann::json::parse(line), schema);
+        ASSERT_TRUE(reference.request) << line;
+        EXPECT_TRUE(server::same_request(*fast, *reference.request)) << line;
+        ++read;
+    }
+    EXPECT_EQ(read, 200U);
+}
+
+// Two versions that declare the same facts and events: each case is decoded once, for both,
+// and the figures are those of decoding it per version. Versions whose declarations differ
+// (B declares one more fact) decode it per version.
+TEST(SimulateStream, DecodedOnceForTwoVersionsAsPerVersion) {
+    const auto drafts = std::filesystem::temp_directory_path() / "jointly-simulate-decode-once";
+    std::filesystem::remove_all(drafts);
+    std::filesystem::create_directories(drafts / "same");
+    std::filesystem::create_directories(drafts / "more");
+    std::filesystem::copy_file(kSource + "/examples/drafts/reference-one-severe.jf", drafts / "same" / "draft.jf");
+    std::string more = read_file(kSource + "/examples/drafts/reference-one-severe.jf");
+    const auto at = more.find("fact dst: map of need\n");
+    ASSERT_NE(at, std::string::npos);
+    more.insert(at, "fact looked_after: bool default false\n");
+    std::ofstream(drafts / "more" / "draft.jf") << more;
+    server::Registry a(kSource + "/policies/reference");
+    server::Registry same(drafts / "same");
+    server::Registry different(drafts / "more");
+    ASSERT_TRUE(a.reload().ok);
+    ASSERT_TRUE(same.reload().ok);
+    ASSERT_TRUE(different.reload().ok);
+    ASSERT_TRUE(server::same_declarations(only_program(a)->schema(), only_program(same)->schema()));
+    ASSERT_FALSE(server::same_declarations(only_program(a)->schema(), only_program(different)->schema()));
+
+    // And a case giving the fact only the second draft declares: A refuses it, so it is
+    // skipped, with the same error either way.
+    std::string caseload = read_file(kSource + "/examples/caseloads/reference-200.jsonl");
+    std::string looked_after = caseload.substr(0, caseload.find('\n'));
+    looked_after.insert(looked_after.find("\"facts\":{") + 9, "\"looked_after\":true,");
+    caseload += looked_after + "\n";
+    for (const auto* b : {&same, &different}) {
+        server::SimulationInput input;
+        input.a = a.snapshot();
+        input.b = b->snapshot();
+        input.policy = "reference";
+        const auto expected = one_by_one(input, caseload);
+        EXPECT_EQ(json::parse(expected.first)["evaluated"].get<std::size_t>(), 200U);
+        EXPECT_EQ(streamed(input, caseload), expected);
+    }
+}
+
+// Chunks of whole lines, read and evaluated on several threads, give the output of reading
+// the lines one by one (JSON and CSV rows, byte for byte), whatever the chunk size and the
+// number of threads: chunks of one line, lines straddling chunks and reads, CRLF and blank
+// lines, a last line without its line end. A skipped line is named by its line number.
+TEST(SimulateStream, SameForEveryChunkSizeAndThreadCount) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    server::SimulationInput input;
+    input.a = a.snapshot();
+    const std::string cases = read_file(kSource + "/examples/caseloads/reference-200.jsonl");
+    std::string caseload = cases.substr(0, 20000);  // cut inside a line: ends without a line end
+    caseload.insert(caseload.find('\n', 5000) + 1, "\n  \r\n{not json\n");
+    const auto crlf = caseload.find('\n', 9000);
+    caseload.replace(crlf, 1, "\r\n");
+    caseload = cases + caseload;
+    const auto expected = one_by_one(input, caseload);
+    // The lines before `{not json`: the 200 of the file, those up to past byte 5000, one blank
+    // and one of spaces.
+    const std::size_t bad_line = 200 + static_cast<std::size_t>(std::count(
+        cases.begin(), cases.begin() + static_cast<std::ptrdiff_t>(cases.find('\n', 5000) + 1), '\n')) + 3;
+    const auto result = json::parse(expected.first);
+    ASSERT_EQ(result["errors"].size(), 2U) << result["errors"];  // {not json, and the cut last line
+    EXPECT_EQ(result["errors"][0]["case"], bad_line);
+    EXPECT_EQ(result["errors"][1]["case"], std::count(caseload.begin(), caseload.end(), '\n') + 1);
+    for (const server::StreamOptions options : {server::StreamOptions{1, 1}, server::StreamOptions{1, 3},
+                                                server::StreamOptions{7, 2}, server::StreamOptions{333, 2},
+                                                server::StreamOptions{4096, 1}, server::StreamOptions{65536, 4},
+                                                server::StreamOptions{}})
+        EXPECT_EQ(streamed(input, caseload, options), expected)
+            << "chunks of " << options.chunk_bytes << " bytes, " << options.threads << " threads";
 }
 
 }  // namespace

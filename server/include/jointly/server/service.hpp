@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -18,6 +19,7 @@
 
 #include "jointly/engine/decision.hpp"
 #include "jointly/engine/evaluate.hpp"
+#include "jointly/server/case_decoder.hpp"
 #include "jointly/server/codec.hpp"
 #include "jointly/server/money_total.hpp"
 #include "jointly/server/registry.hpp"
@@ -132,6 +134,12 @@ public:
     // are immutable), so a caseload can be evaluated on several threads and then counted,
     // in input order, by `record`.
     Evaluated evaluate_case(const nlohmann::json& request, std::size_t number) const;
+    // The same for a caseload line (without its line end; CaseDecoder::kPadding readable
+    // bytes after it): decoded by `decoder`'s fast path, else by parse_json and
+    // evaluate_case, so the result is always evaluate_case's. When A and B declare the
+    // same facts and events, the case is decoded once for both. Thread-safe like
+    // evaluate_case, with one decoder per thread.
+    Evaluated evaluate_line(std::string_view line, std::size_t number, CaseDecoder& decoder) const;
     // Counts an evaluated case, then calls the case sink and, every `every` cases, the
     // progress callback. Not thread-safe; call in input order for deterministic output.
     void record(Evaluated evaluated);
@@ -190,6 +198,14 @@ private:
         std::size_t outside = 0;
         std::vector<std::string> outside_refs;  // the first max_outside_listed case_refs
     };
+    // The program that decides a case on one side, or why there is none.
+    Selection choose(const Snapshot& snapshot, const std::optional<std::string>& version,
+                     const CaseDecoder::Header& header) const;
+    // What the totals keep of a decoded case, evaluated into `result`; nullopt when the
+    // policy cannot evaluate it (the errors are in `result`).
+    static std::optional<Figures> figures(const engine::Program& program, const engine::Request& request,
+                                          engine::EvalResult& result);
+    std::optional<Evaluated> evaluate_fast(std::string_view line, std::size_t number, CaseDecoder& decoder) const;
     std::optional<Figures> run(const Snapshot& snapshot, const std::optional<std::string>& version,
                                const nlohmann::json& request, std::size_t number, const char* side,
                                nlohmann::ordered_json& errors) const;
@@ -235,9 +251,15 @@ private:
 };
 
 // Feeds a caseload (one JSON request per line; blank lines skipped, a bad line reported by its
-// line number) to `simulation`. Lines are parsed and evaluated on every core in batches, then
-// counted in line order: the result is the same as adding them one by one.
-void simulate_stream(std::istream& in, Simulation& simulation);
+// line number) to `simulation`. The input is read in chunks of whole lines, so memory stays
+// bounded whatever its size; the chunks are decoded and evaluated on every core, then counted
+// in line order: the result is the same as adding the lines one by one, whatever the chunk
+// size and the number of threads.
+struct StreamOptions {
+    std::size_t chunk_bytes = 256 * 1024;  // a chunk ends at the first line end past this
+    std::size_t threads = 0;               // workers; 0: one per core
+};
+void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptions& options = {});
 
 // Compares a decision (as JSON) with a worked case's `expected` object: outcome,
 // referred_to, total, by_agency, by_financial_year, allocations, issues (kind, line) and,

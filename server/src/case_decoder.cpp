@@ -1,0 +1,480 @@
+// CaseDecoder: a caseload line read with simdjson On-Demand into engine::Request. Every
+// reader below accepts exactly what codec_decode.cpp accepts, or less: whatever it does not
+// accept sends the line to the reference decoder. simdjson On-Demand checks only what it is
+// asked to read, so every value of an accepted line is read (none skipped), each object's
+// keys are checked for duplicates here, and the document must end after its object.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "jointly/server/case_decoder.hpp"
+
+namespace jointly::server {
+
+static_assert(CaseDecoder::kPadding >= simdjson::SIMDJSON_PADDING);
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// An object's member: its key, unescaped, and its value; false when it is not well formed.
+bool member_of(simdjson::simdjson_result<od::field>&& member, od::field& field, std::string_view& key) {
+    return !std::move(member).get(field) && !field.unescaped_key().get(key);
+}
+
+// The value's kind from its first character (not yet checked).
+std::optional<od::json_type> type_of(od::value& v) {
+    od::json_type type{};
+    if (v.type().get(type)) return std::nullopt;
+    return type;
+}
+
+bool is_null(od::value& v) {
+    bool null = false;
+    return type_of(v) == od::json_type::null && !v.is_null().get(null) && null;
+}
+
+std::optional<std::string_view> string_of(od::value& v) {
+    std::string_view s;
+    if (v.get_string().get(s)) return std::nullopt;
+    return s;
+}
+
+std::optional<engine::Date> date_of(od::value& v) {
+    auto s = string_of(v);
+    if (!s) return std::nullopt;
+    return engine::parse_date(*s);
+}
+
+// A JSON integer within int64 (simdjson parses it without a double; a fraction or an
+// exponent is an error, as are unsigned values past INT64_MAX, which the reference refuses
+// for money and whole numbers anyway).
+std::optional<std::int64_t> integer_of(od::value& v) {
+    if (type_of(v) != od::json_type::number) return std::nullopt;
+    std::int64_t n = 0;
+    if (v.get_int64().get(n)) return std::nullopt;
+    return n;
+}
+
+// json_money: a decimal string, or a JSON integer of pounds.
+std::optional<engine::Money> money_of(od::value& v) {
+    if (type_of(v) == od::json_type::string) {
+        auto s = string_of(v);
+        if (!s) return std::nullopt;
+        return engine::parse_money(*s);
+    }
+    auto pounds = integer_of(v);
+    constexpr std::int64_t kMaxPounds = std::numeric_limits<std::int64_t>::max() / 100;
+    if (!pounds || *pounds > kMaxPounds || *pounds < -kMaxPounds) return std::nullopt;
+    return engine::Money::pence(*pounds * 100);
+}
+
+bool within_max(engine::Money m, const DecodeLimits& limits) {
+    const std::int64_t p = m.in_pence();
+    const std::int64_t max = limits.max_amount.in_pence();
+    return p <= max && p >= -max;
+}
+
+// read_decimal: a decimal string (a leading '-' when allowed) or a JSON integer.
+std::optional<engine::Ratio> decimal_of(od::value& v, bool allow_negative) {
+    if (type_of(v) == od::json_type::number) {
+        auto n = integer_of(v);
+        if (!n || (*n < 0 && !allow_negative)) return std::nullopt;
+        return engine::Ratio::whole(*n);
+    }
+    auto s = string_of(v);
+    if (!s) return std::nullopt;
+    std::string_view text = *s;
+    const bool negative = !text.empty() && text.front() == '-';
+    if (negative) {
+        if (!allow_negative) return std::nullopt;
+        text.remove_prefix(1);
+    }
+    auto r = engine::parse_decimal(text);
+    if (!r || !negative) return r;
+    try {
+        return engine::Ratio(-r->num(), r->den());
+    } catch (const engine::OverflowError&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<engine::Level> level_of(const engine::FactInfo& fact, od::value& v) {
+    auto s = string_of(v);
+    if (!s) return std::nullopt;
+    const auto it = std::find(fact.levels.begin(), fact.levels.end(), *s);
+    if (it == fact.levels.end()) return std::nullopt;
+    return engine::Level{static_cast<int>(it - fact.levels.begin())};
+}
+
+// Adds the fact's value to `facts`; false when it is not what the fact's type takes.
+bool read_fact(const engine::FactInfo& fact, od::value& v, const DecodeLimits& limits,
+               std::map<std::string, engine::Value>& facts) {
+    using dsl::TypeKind;
+    switch (fact.type) {
+        case TypeKind::Bool: {
+            bool b = false;
+            if (type_of(v) != od::json_type::boolean || v.get_bool().get(b)) return false;
+            return facts.emplace(fact.name, b).second;
+        }
+        case TypeKind::Whole: {
+            auto n = integer_of(v);
+            return n && facts.emplace(fact.name, *n).second;
+        }
+        case TypeKind::Decimal: {
+            auto r = decimal_of(v, true);
+            return r && facts.emplace(fact.name, *r).second;
+        }
+        case TypeKind::Money: {
+            auto m = money_of(v);
+            return m && within_max(*m, limits) && facts.emplace(fact.name, *m).second;
+        }
+        case TypeKind::Date: {
+            auto d = date_of(v);
+            return d && facts.emplace(fact.name, *d).second;
+        }
+        case TypeKind::Text:
+        case TypeKind::Agency: {  // which agency: checked when the request is bound
+            auto s = string_of(v);
+            return s && facts.emplace(fact.name, std::string(*s)).second;
+        }
+        case TypeKind::Level: {
+            auto level = level_of(fact, v);
+            return level && facts.emplace(fact.name, *level).second;
+        }
+        case TypeKind::LevelMap: {
+            od::object object;
+            if (v.get_object().get(object)) return false;
+            engine::LevelMap map;
+            for (auto member : object) {
+                od::field field;
+                std::string_view key;
+                if (!member_of(std::move(member), field, key)) return false;
+                auto level = level_of(fact, field.value());
+                if (!level || !map.emplace(std::string(key), *level).second) return false;  // or a duplicate
+            }
+            return facts.emplace(fact.name, std::move(map)).second;
+        }
+        case TypeKind::TextList: {
+            od::array array;
+            if (v.get_array().get(array)) return false;
+            engine::TextList list;
+            for (auto element : array) {
+                od::value item;
+                if (std::move(element).get(item)) return false;
+                auto s = string_of(item);
+                if (!s) return false;
+                list.emplace_back(*s);
+            }
+            return facts.emplace(fact.name, std::move(list)).second;
+        }
+    }
+    return false;
+}
+
+bool read_facts(od::value& v, const engine::Schema& schema, const DecodeLimits& limits, engine::Request& out) {
+    std::vector<bool> seen(schema.facts.size(), false);
+    if (!is_null(v)) {
+        od::object object;
+        if (v.get_object().get(object)) return false;
+        for (auto member : object) {
+            od::field field;
+            std::string_view key;
+            if (!member_of(std::move(member), field, key)) return false;
+            const auto info = std::find_if(schema.facts.begin(), schema.facts.end(),
+                                           [key](const engine::FactInfo& f) { return f.name == key; });
+            if (info == schema.facts.end()) return false;
+            const auto index = static_cast<std::size_t>(info - schema.facts.begin());
+            if (seen[index]) return false;
+            seen[index] = true;
+            od::value value = field.value();
+            if (is_null(value)) {
+                if (info->required) return false;
+                continue;
+            }
+            if (!read_fact(*info, value, limits, out.facts)) return false;
+        }
+    }
+    for (std::size_t i = 0; i < schema.facts.size(); ++i)
+        if (schema.facts[i].required && !seen[i]) return false;
+    return true;
+}
+
+bool read_events(od::value& v, const engine::Schema& schema, engine::Request& out) {
+    if (is_null(v)) return true;
+    od::object object;
+    if (v.get_object().get(object)) return false;
+    std::vector<bool> seen(schema.events.size(), false);
+    for (auto member : object) {
+        od::field field;
+        std::string_view key;
+        if (!member_of(std::move(member), field, key)) return false;
+        const auto declared = std::find(schema.events.begin(), schema.events.end(), key);
+        if (declared == schema.events.end()) return false;
+        const auto index = static_cast<std::size_t>(declared - schema.events.begin());
+        if (seen[index]) return false;
+        seen[index] = true;
+        od::value value = field.value();
+        if (is_null(value)) continue;  // did not happen
+        auto& dates = out.events[*declared];
+        if (type_of(value) != od::json_type::array) {
+            auto d = date_of(value);
+            if (!d) return false;
+            dates.push_back(*d);
+            continue;
+        }
+        if (!schema.repeats(*declared)) return false;
+        od::array array;
+        if (value.get_array().get(array)) return false;
+        for (auto element : array) {
+            od::value item;
+            if (std::move(element).get(item)) return false;
+            auto d = date_of(item);
+            if (!d) return false;
+            dates.push_back(*d);
+        }
+    }
+    return true;
+}
+
+// The fields of a line, each at most once.
+enum LineField : unsigned {
+    kId, kService, kAmount, kDate, kWeekly, kHourly, kHoursPerWeek, kStart, kEnd, kDescription, kLineFields
+};
+constexpr std::array<std::string_view, kLineFields> kLineFieldNames{
+    "id", "service", "amount", "date", "weekly", "hourly", "hours_per_week", "start", "end", "description"};
+
+// A line's money: not negative, within the limit.
+std::optional<engine::Money> line_money_of(od::value& v, const DecodeLimits& limits) {
+    auto m = money_of(v);
+    if (!m || m->in_pence() < 0 || !within_max(*m, limits)) return std::nullopt;
+    return m;
+}
+
+std::optional<engine::Line> read_line(od::value& v, const DecodeLimits& limits) {
+    od::object object;
+    if (v.get_object().get(object)) return std::nullopt;
+    engine::Line line;
+    unsigned present = 0;
+    std::optional<engine::Money> money;
+    std::optional<engine::Date> date;
+    std::optional<engine::Date> start;
+    std::optional<engine::Date> end;
+    std::optional<engine::Ratio> hours;
+    for (auto member : object) {
+        od::field field;
+        std::string_view key;
+        if (!member_of(std::move(member), field, key)) return std::nullopt;
+        const auto known = std::find(kLineFieldNames.begin(), kLineFieldNames.end(), key);
+        if (known == kLineFieldNames.end()) return std::nullopt;
+        const auto which = static_cast<unsigned>(known - kLineFieldNames.begin());
+        if (present & (1U << which)) return std::nullopt;
+        present |= 1U << which;
+        od::value value = field.value();
+        switch (which) {
+            case kId:
+            case kService: {
+                auto s = string_of(value);
+                if (!s || s->empty()) return std::nullopt;
+                (which == kId ? line.id : line.service) = *s;
+                break;
+            }
+            case kAmount:
+            case kWeekly:
+            case kHourly:
+                money = line_money_of(value, limits);
+                if (!money) return std::nullopt;
+                break;
+            case kDate: date = date_of(value); if (!date) return std::nullopt; break;
+            case kStart: start = date_of(value); if (!start) return std::nullopt; break;
+            case kEnd: end = date_of(value); if (!end) return std::nullopt; break;
+            case kHoursPerWeek:
+                hours = decimal_of(value, false);
+                if (!hours || hours->num() > 168 * hours->den()) return std::nullopt;
+                break;
+            default:  // kDescription: the reference takes any value; here only text or null
+                if (!is_null(value) && !string_of(value)) return std::nullopt;
+                break;
+        }
+    }
+    auto has = [present](LineField f) { return (present & (1U << f)) != 0; };
+    if (!has(kId) || !has(kService)) return std::nullopt;
+    if (int{has(kAmount)} + int{has(kWeekly)} + int{has(kHourly)} != 1) return std::nullopt;
+    if (has(kAmount)) {
+        if (has(kStart) || has(kEnd) || has(kHoursPerWeek) || !date) return std::nullopt;
+        line.kind = engine::LineKind::OneOff;
+        line.amount = *money;
+        line.date = *date;
+        return line;
+    }
+    if (has(kDate) || !start || !end) return std::nullopt;
+    if (has(kWeekly)) {
+        if (has(kHoursPerWeek)) return std::nullopt;
+        line.kind = engine::LineKind::Weekly;
+        line.weekly = *money;
+    } else {
+        if (!hours) return std::nullopt;
+        line.kind = engine::LineKind::Hourly;
+        line.hourly = *money;
+        line.hours_per_week = *hours;
+    }
+    if (*end < *start || start->days_until(*end) >= limits.max_line_days) return std::nullopt;
+    line.start = *start;
+    line.end = *end;
+    return line;
+}
+
+bool read_lines(od::value& v, const DecodeLimits& limits, engine::Request& out) {
+    od::array array;
+    if (v.get_array().get(array)) return false;
+    for (auto element : array) {
+        od::value item;
+        if (element.get(item) || out.lines.size() == limits.max_lines) return false;
+        auto line = read_line(item, limits);
+        if (!line) return false;
+        // Line ids are unique; a usual package has a handful of lines.
+        const bool used = std::any_of(out.lines.begin(), out.lines.end(),
+                                      [&line](const engine::Line& l) { return l.id == line->id; });
+        if (used) return false;
+        out.lines.push_back(std::move(*line));
+    }
+    return true;
+}
+
+// The top-level fields, each at most once.
+enum RequestField : unsigned { kPolicy, kVersion, kAsOf, kCaseRef, kFacts, kEvents, kLines, kExplain, kRequestFields };
+constexpr std::array<std::string_view, kRequestFields> kRequestFieldNames{
+    "policy", "version", "as_of", "case_ref", "facts", "events", "lines", "explain"};
+
+}  // namespace
+
+struct CaseDecoder::Impl {
+    od::parser parser;
+    od::document document;
+    bool started = false;
+};
+
+CaseDecoder::CaseDecoder() : impl_(std::make_unique<Impl>()) {}
+CaseDecoder::~CaseDecoder() = default;
+
+bool CaseDecoder::start(std::string_view text) {
+    impl_->started = !impl_->parser.iterate(text.data(), text.size(), text.size() + kPadding).get(impl_->document);
+    return impl_->started;
+}
+
+std::optional<CaseDecoder::Header> CaseDecoder::header() {
+    if (!impl_->started) return std::nullopt;
+    impl_->document.rewind();
+    od::object object;
+    if (impl_->document.get_object().get(object)) return std::nullopt;
+    Header header;
+    for (auto member : object) {
+        od::field field;
+        std::string_view key;
+        if (!member_of(std::move(member), field, key)) return std::nullopt;
+        const bool wanted = key == "policy" || key == "as_of" || key == "case_ref";
+        if (!wanted) continue;
+        od::value value = field.value();
+        if (is_null(value)) continue;
+        auto s = string_of(value);
+        if (!s) return std::nullopt;
+        if (key == "policy") header.policy.emplace(*s);
+        else if (key == "as_of") header.as_of.emplace(*s);
+        else header.case_ref = *s;
+    }
+    return header;
+}
+
+std::optional<engine::Request> CaseDecoder::decode(const engine::Schema& schema, const DecodeLimits& limits) {
+    if (!impl_->started) return std::nullopt;
+    impl_->document.rewind();
+    od::object object;
+    if (impl_->document.get_object().get(object)) return std::nullopt;
+    engine::Request request;
+    unsigned present = 0;
+    for (auto member : object) {
+        od::field field;
+        std::string_view key;
+        if (!member_of(std::move(member), field, key)) return std::nullopt;
+        const auto known = std::find(kRequestFieldNames.begin(), kRequestFieldNames.end(), key);
+        if (known == kRequestFieldNames.end()) return std::nullopt;
+        const auto which = static_cast<unsigned>(known - kRequestFieldNames.begin());
+        if (present & (1U << which)) return std::nullopt;
+        present |= 1U << which;
+        od::value value = field.value();
+        bool ok = true;
+        switch (which) {
+            case kPolicy:
+            case kVersion:
+                ok = is_null(value) || string_of(value);
+                break;
+            case kCaseRef:
+                if (!is_null(value)) {
+                    auto s = string_of(value);
+                    ok = s.has_value();
+                    if (s) request.case_ref = *s;
+                }
+                break;
+            case kAsOf:
+                if (!is_null(value)) {
+                    request.as_of = date_of(value);
+                    ok = request.as_of.has_value();
+                }
+                break;
+            case kFacts: ok = read_facts(value, schema, limits, request); break;
+            case kEvents: ok = read_events(value, schema, request); break;
+            case kLines: ok = read_lines(value, limits, request); break;
+            default: {  // kExplain: "full", "none", a boolean or null
+                if (is_null(value)) break;
+                bool b = false;
+                if (type_of(value) == od::json_type::boolean) {
+                    ok = !value.get_bool().get(b);
+                    request.explain_full = b;
+                    break;
+                }
+                auto s = string_of(value);
+                ok = s && (*s == "full" || *s == "none");
+                request.explain_full = ok && *s == "full";
+                break;
+            }
+        }
+        if (!ok) return std::nullopt;
+    }
+    // Required facts are required even when `facts` is absent.
+    if (!(present & (1U << kFacts)) && std::any_of(schema.facts.begin(), schema.facts.end(),
+                                                    [](const engine::FactInfo& f) { return f.required; }))
+        return std::nullopt;
+    // Nothing may follow the object.
+    const bool at_end = impl_->document.current_location().error() == simdjson::OUT_OF_BOUNDS;
+    if (!(present & (1U << kLines)) || !at_end) return std::nullopt;
+    return request;
+}
+
+bool same_declarations(const engine::Schema& a, const engine::Schema& b) {
+    auto same_fact = [](const engine::FactInfo& x, const engine::FactInfo& y) {
+        return x.name == y.name && x.type == y.type && x.scale == y.scale && x.levels == y.levels &&
+               x.required == y.required && x.agencies == y.agencies;
+    };
+    return std::equal(a.facts.begin(), a.facts.end(), b.facts.begin(), b.facts.end(), same_fact) &&
+           a.events == b.events && a.repeating_events == b.repeating_events;
+}
+
+bool same_request(const engine::Request& a, const engine::Request& b) {
+    auto same_line = [](const engine::Line& x, const engine::Line& y) {
+        return x.id == y.id && x.service == y.service && x.kind == y.kind && x.amount == y.amount &&
+               x.date == y.date && x.weekly == y.weekly && x.hourly == y.hourly &&
+               x.hours_per_week == y.hours_per_week && x.start == y.start && x.end == y.end;
+    };
+    return a.as_of == b.as_of && a.case_ref == b.case_ref && a.facts == b.facts && a.events == b.events &&
+           std::equal(a.lines.begin(), a.lines.end(), b.lines.begin(), b.lines.end(), same_line) &&
+           a.explain_full == b.explain_full;
+}
+
+}  // namespace jointly::server
