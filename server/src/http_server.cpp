@@ -351,7 +351,7 @@ public:
             }
         }
         try {
-            context_.store = Store::open(options.db);
+            context_.store = Store::connect(options.db.string(), options.db_pool);
         } catch (const std::exception& e) {
             throw StartError(e.what(), {});
         }
