@@ -196,7 +196,8 @@ public:
 
     std::vector<DecisionRecord> find_decisions(const DecisionQuery& q) override {
         Sql sql;
-        sql.text = std::string("SELECT ") + kDecisionFrom + where(sql, q, true) + " ORDER BY d.seq DESC";
+        sql.text = std::string("SELECT ") + kDecisionFrom;
+        sql.text += where(sql, q, true) + " ORDER BY d.seq DESC";
         sql.text += " LIMIT " + sql.param(static_cast<std::int64_t>(q.limit));
         sql.text += " OFFSET " + sql.param(static_cast<std::int64_t>(q.offset));
         return read([&](Connection& c) {
@@ -210,7 +211,8 @@ public:
     std::size_t count_decisions(const DecisionQuery& q) override {
         Sql sql;
         // The count is of every match, not of what is left after a cursor.
-        sql.text = "SELECT count(*) FROM decisions d" + where(sql, q, false);
+        sql.text = "SELECT count(*) FROM decisions d";
+        sql.text += where(sql, q, false);
         return read([&](Connection& c) { return static_cast<std::size_t>(c.exec(sql.text, sql.params).integer(0, 0)); });
     }
 
@@ -322,13 +324,17 @@ public:
         constexpr std::int64_t kPage = 256;
         std::int64_t last = 0;
         for (;;) {
+            // One parameter per statement: the order they are numbered in is the order written.
             Sql sql;
-            sql.text = std::string("SELECT p.id, p.decision_id, p.record, p.supersedes, p.created_at, ") + kDecisionFrom +
+            const auto filters = where(sql, q, true);
+            const auto after = sql.param(last);
+            const auto limit = sql.param(kPage);
+            sql.text = std::string("SELECT p.id, p.decision_id, p.record, p.supersedes, p.created_at, ") +
+                       kDecisionFrom +
                        " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records WHERE "
                        "decision_id = d.id)" +
-                       where(sql, q, true);
-            sql.text += std::string(sql.params.empty() ? " WHERE " : " AND ") + "d.seq > " + sql.param(last);
-            sql.text += " ORDER BY d.seq LIMIT " + sql.param(kPage);
+                       filters + (filters.empty() ? " WHERE " : " AND ") + "d.seq > " + after +
+                       " ORDER BY d.seq LIMIT " + limit;
             std::vector<std::pair<DecisionRecord, std::optional<PanelRecord>>> page;
             read([&](Connection& c) {
                 page.clear();
@@ -352,7 +358,8 @@ public:
 
     std::vector<AuditEntry> find_audit(const AuditQuery& q) override {
         Sql sql;
-        sql.text = std::string("SELECT ") + kAuditColumns + " FROM audit WHERE id > " + sql.param(q.after);
+        sql.text = std::string("SELECT ") + kAuditColumns + " FROM audit WHERE id > ";
+        sql.text += sql.param(q.after);
         if (q.decision) sql.text += " AND decision_id = " + sql.param(*q.decision);
         if (q.principal) sql.text += " AND principal = " + sql.param(*q.principal);
         if (q.from) sql.text += " AND substr(at, 1, 10) >= " + sql.param(*q.from);
