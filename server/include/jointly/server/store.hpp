@@ -289,4 +289,21 @@ private:
     CommitObserver commit_observer_;
 };
 
+// What copy_store copied, table by table.
+struct CopyCounts {
+    std::size_t decisions = 0;
+    std::size_t panel_records = 0;
+    std::size_t erasures = 0;
+    std::size_t idempotency_keys = 0;
+    std::size_t changes = 0;
+    std::size_t audit = 0;
+    std::size_t policies = 0;
+};
+
+// Copies every row of the SQLite store `from` (read only; of this jointly's schema version)
+// into the PostgreSQL store `to` (schema created or migrated first), keeping ids, seqs, times
+// and order, in one transaction: all or nothing. `to` must hold no decisions, audit entries,
+// policies or changes. Throws StoreError saying what is wrong.
+CopyCounts copy_store(const std::filesystem::path& from, const std::string& to);
+
 }  // namespace jointly::server
