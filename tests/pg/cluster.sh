@@ -51,13 +51,14 @@ case "$command_name" in
     [ "$(id -u)" -eq 0 ] && chown "$owner" "$dir"
     chmod 700 "$dir"
     # Trust over the socket only: the folder is the owner's alone (and root's). fsync off: the
-    # tests kill replicas, never this server, and it is thrown away at the end.
+    # tests kill replicas, never this server, and it is thrown away at the end
+    # (JOINTLY_PG_FSYNC=on for benchmarks, bench/http/run.sh).
     as_owner "$bindir/initdb" -D "$dir/data" -U jointly --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
       --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     cat >> "$dir/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$dir'
-fsync = off
+fsync = ${JOINTLY_PG_FSYNC:-off}
 max_connections = 200
 CONF
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
