@@ -16,116 +16,28 @@
 #include "jointly/server/store.hpp"
 #include "pg.hpp"
 #include "store_common.hpp"
+#include "store_pg_rows.hpp"
 #include "store_pg_schema.hpp"
 
 namespace jointly::server {
 namespace {
 
 using pg::Connection;
+using pg::kAuditColumns;
+using pg::kDecisionColumns;
+using pg::kDecisionFrom;
+using pg::kErasureColumns;
+using pg::kPanelColumns;
+using pg::kPolicyColumns;
 using pg::Params;
-using pg::Result;
+using pg::read_audit;
+using pg::read_decision;
+using pg::read_panel;
+using pg::read_policy;
+using pg::Sql;
+using pg::where;
 using store_detail::now_utc;
 using store_detail::random_hex16;
-
-constexpr const char* kAuditColumns =
-    "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status";
-constexpr const char* kPolicyColumns =
-    "seq, policy_id, version, sha256, file, source, uploaded_by, uploaded_at, request_id";
-constexpr const char* kErasureColumns = "decision_id, at, principal, reason, request_id, superseded_by";
-constexpr const char* kDecisionColumns =
-    "id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, request, response";
-// As the SQLite store's: a decision's seq, its columns and its erasure's (NULL when not erased).
-constexpr const char* kDecisionFrom =
-    "d.seq, d.id, d.case_ref, d.policy_id, d.policy_version, d.policy_sha256, d.as_of, d.created_at, "
-    "d.outcome, d.total, d.request, d.response, e.decision_id, e.at, e.principal, e.reason, e.request_id, "
-    "e.superseded_by FROM decisions d LEFT JOIN erasures e ON e.decision_id = d.id";
-constexpr const char* kPanelColumns = "id, decision_id, record, supersedes, created_at";
-
-// A statement being built, its parameters numbered as they are added.
-struct Sql {
-    std::string text;
-    Params params;
-    std::string param(std::string value) {
-        params.emplace_back(std::move(value));
-        return "$" + std::to_string(params.size());
-    }
-    std::string param(std::int64_t value) { return param(std::to_string(value)); }
-};
-
-DecisionRecord read_decision(const Result& r, int row, int first = 0) {
-    DecisionRecord d;
-    d.seq = r.integer(row, first);
-    d.id = r.text(row, first + 1);
-    d.case_ref = r.text(row, first + 2);
-    d.policy_id = r.text(row, first + 3);
-    d.policy_version = r.text(row, first + 4);
-    d.policy_sha256 = r.text(row, first + 5);
-    d.as_of = r.text(row, first + 6);
-    d.created_at = r.text(row, first + 7);
-    d.outcome = r.text(row, first + 8);
-    d.total = r.text(row, first + 9);
-    d.request_json = r.text(row, first + 10);
-    d.response_json = r.text(row, first + 11);
-    if (r.optional_text(row, first + 12)) {
-        Erasure e;
-        e.decision_id = r.text(row, first + 12);
-        e.at = r.text(row, first + 13);
-        e.principal = r.text(row, first + 14);
-        e.reason = r.text(row, first + 15);
-        e.request_id = r.text(row, first + 16);
-        e.superseded_by = r.optional_text(row, first + 17);
-        d.erased = std::move(e);
-    }
-    return d;
-}
-
-PanelRecord read_panel(const Result& r, int row, int first = 0) {
-    return PanelRecord{r.text(row, first), r.text(row, first + 1), r.text(row, first + 2), r.text(row, first + 3),
-                       r.text(row, first + 4)};
-}
-
-StoredPolicy read_policy(const Result& r, int row) {
-    StoredPolicy p;
-    p.seq = r.integer(row, 0);
-    p.policy_id = r.text(row, 1);
-    p.version = r.text(row, 2);
-    p.sha256 = r.text(row, 3);
-    p.file = r.text(row, 4);
-    p.source = r.text(row, 5);
-    p.uploaded_by = r.text(row, 6);
-    p.uploaded_at = r.text(row, 7);
-    p.request_id = r.text(row, 8);
-    return p;
-}
-
-AuditEntry read_audit(const Result& r, int row) {
-    AuditEntry e;
-    e.id = r.integer(row, 0);
-    e.at = r.text(row, 1);
-    e.principal = r.text(row, 2);
-    e.client = r.text(row, 3);
-    e.request_id = r.text(row, 4);
-    e.action = r.text(row, 5);
-    e.route = r.text(row, 6);
-    e.decision_id = r.optional_text(row, 7);
-    e.panel_record_id = r.optional_text(row, 8);
-    e.detail = r.optional_text(row, 9);
-    e.status = static_cast<int>(r.integer(row, 10));
-    return e;
-}
-
-// The filters of `q` as a WHERE clause (columns of `d`), `before` only when `with_before`.
-std::string where(Sql& sql, const DecisionQuery& q, bool with_before) {
-    std::string out;
-    auto add = [&](const std::string& clause) { out += (out.empty() ? " WHERE " : " AND ") + clause; };
-    if (q.case_ref) add("d.case_ref = " + sql.param(*q.case_ref));
-    if (q.from) add("substr(d.created_at, 1, 10) >= " + sql.param(*q.from));
-    if (q.to) add("substr(d.created_at, 1, 10) <= " + sql.param(*q.to));
-    if (q.outcome) add("d.outcome = " + sql.param(*q.outcome));
-    if (q.policy) add("d.policy_id = " + sql.param(*q.policy));
-    if (q.before && with_before) add("d.seq < " + sql.param(*q.before));
-    return out;
-}
 
 Params audit_params(const AuditEntry& entry) {
     return {now_utc(), entry.principal, entry.client, entry.request_id, entry.action, entry.route, entry.decision_id,
