@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-dev
           libboost-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
           libssl-dev libsimdjson-dev zlib1g-dev libbrotli-dev googletest libgtest-dev
-          libbenchmark-dev prometheus)
+          libbenchmark-dev prometheus libpq-dev postgresql)
 # --hostile: what the hostile-request tests need (tests/hostile/run.sh): nginx in front, python3.
 if [ "${1:-}" = "--browser" ] || [ "${1:-}" = "--hostile" ] || [ "${2:-}" = "--hostile" ]; then
   packages+=(nginx-light python3 openssl)

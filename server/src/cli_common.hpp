@@ -49,6 +49,7 @@ Command define_simulate(CLI::App& root, Streams io);
 Command define_serve(CLI::App& root, Streams io);
 Command define_diff(CLI::App& root, Streams io);
 Command define_lsp(CLI::App& root, Streams io);
+Command define_store(CLI::App& root, Streams io);
 
 // Adds `-f,--format FORMAT` limited to `choices` (the first is the default).
 void add_format_option(CLI::App& app, std::string& format, const std::vector<std::string>& choices);

@@ -79,7 +79,7 @@ namespace {
 using Define = cli::Command (*)(CLI::App&, cli::Streams);
 constexpr Define kCommands[] = {cli::define_check, cli::define_fmt,      cli::define_eval,
                                 cli::define_test,  cli::define_simulate, cli::define_serve,
-                                cli::define_diff,  cli::define_lsp};
+                                cli::define_diff,  cli::define_lsp,      cli::define_store};
 
 constexpr const char* kDescription =
     "jointly: check, format, test and evaluate joint-funding policies, or serve the decision API.\n"

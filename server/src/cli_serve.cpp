@@ -72,6 +72,7 @@ int run_serve(const ServeArgs& args, Streams streams) {
     std::size_t deadline = static_cast<std::size_t>(options.request_deadline_ms);
     const Count counts[] = {{"port", &port, 0, 65535},
                             {"threads", &options.threads, 1, 1024},
+                            {"db-pool", &options.db_pool, 1, 1000},
                             {"max-body", &options.max_body, 1, std::size_t{1} << 32},
                             {"max-lines", &options.max_lines, 1, 1000000},
                             {"max-depth", &options.max_depth, 2, 10000},
@@ -189,7 +190,9 @@ Command define_serve(CLI::App& root, Streams io) {
     };
     const Value values[] = {
         {"-p,--policies", "policies", "DIR", "the policy folder (default policies)"},
-        {"-d,--db", "db", "FILE", "the SQLite decision store (default ./jointly.db)"},
+        {"-d,--db", "db", "FILE|URL",
+         "the decision store: an SQLite file (default ./jointly.db) or postgresql://USER@HOST/DB"},
+        {"--db-pool", "db-pool", "N", "PostgreSQL connections for requests (default 8)"},
         {"-b,--bind", "bind", "ADDR", "the address to listen on (default 127.0.0.1)"},
         {"--port", "port", "N", "the port (0: any free port; default 8080)"},
         {"-t,--tokens", "tokens", "FILE", "the bearer tokens file (required unless --insecure-dev)"},

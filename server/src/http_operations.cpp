@@ -10,7 +10,10 @@
 namespace jointly::server {
 namespace {
 
+// 503 `store_unavailable` (from the route's StoreError handler) when the store cannot be
+// reached: a load balancer then sends requests to another replica.
 Reply healthz(Context& context, const httplib::Request&, httplib::Response& response) {
+    context.store->check_available();
     const auto snapshot = context.registry.snapshot();
     nlohmann::ordered_json out = nlohmann::ordered_json::object();
     out["status"] = "ok";

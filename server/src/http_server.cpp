@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "http_audit.hpp"
 #include "http_internal.hpp"
@@ -351,7 +352,7 @@ public:
             }
         }
         try {
-            context_.store = Store::open(options.db);
+            context_.store = Store::connect(options.db.string(), options.db_pool);
         } catch (const std::exception& e) {
             throw StartError(e.what(), {});
         }
@@ -367,6 +368,8 @@ public:
                                                                            bool committed) {
             metrics.store_commit(elapsed, committed);
         });
+        // Only a shared database has other replicas whose uploads to follow.
+        if (Store::is_postgresql(options.db.string())) refresher_ = std::thread([this] { follow_uploads(); });
         configure();
         std::vector<std::pair<std::string, std::string>> routes;
         for (const auto& [pattern, entry] : context_.patterns) routes.emplace_back(pattern, entry.first);
@@ -417,6 +420,15 @@ public:
         if (finished_) return;
         lock.unlock();
         server_.stop();
+    }
+
+    ~HttpApiServer() override {
+        {
+            std::lock_guard lock(state_mutex_);
+            closing_ = true;
+        }
+        state_cv_.notify_all();
+        if (refresher_.joinable()) refresher_.join();
     }
 
     LoadResult reload() override { return context_.registry.reload(); }
@@ -496,6 +508,29 @@ private:
         add_method_not_allowed(server_, context_);
     }
 
+    // The refresher thread: serves a policy version stored through another replica within
+    // about a second of its commit (the store wakes it; PostgreSQL by a notification, with a
+    // periodic check behind it). While the store is unreachable it tries again shortly. The
+    // wait is short so that the server closes promptly.
+    void follow_uploads() {
+        const auto wait = std::chrono::milliseconds(250);
+        for (;;) {
+            {
+                std::unique_lock lock(state_mutex_);
+                if (closing_) return;
+            }
+            bool retry_later = false;
+            try {
+                if (context_.store->wait_for_policy(context_.registry.stored_seq(), wait)) context_.registry.refresh();
+            } catch (const StoreError&) {
+                retry_later = true;
+            }
+            if (!retry_later) continue;
+            std::unique_lock lock(state_mutex_);
+            state_cv_.wait_for(lock, wait, [this] { return closing_; });
+        }
+    }
+
     Context context_;
     Listener server_;
     std::mutex state_mutex_;
@@ -503,6 +538,8 @@ private:
     bool stop_requested_ = false;
     bool started_ = false;
     bool finished_ = false;
+    bool closing_ = false;  // guarded by state_mutex_: the refresher stops
+    std::thread refresher_;
 };
 
 std::string bearer_token(const httplib::Request& request) {

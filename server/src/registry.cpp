@@ -231,6 +231,7 @@ void Registry::set_store(Store* store) {
 LoadResult Registry::reload() {
     std::lock_guard writer(write_mutex_);
     auto result = compile_files({dir_}, {}, std::nullopt);
+    std::int64_t last_seq = 0;
     if (store_) {
         std::vector<StoredPolicy> stored;
         try {
@@ -240,6 +241,7 @@ LoadResult Registry::reload() {
             result.ok = false;
         }
         for (const auto& upload : stored) {
+            last_seq = std::max(last_seq, upload.seq);
             FileReport report{upload_label(upload.policy_id, upload.version), upload.source, {}};
             auto compiled = engine::compile(upload.source, report.file);
             report.diagnostics = std::move(compiled.diagnostics);
@@ -256,12 +258,51 @@ LoadResult Registry::reload() {
     check_across(result.policies, result.files, result.ok);
     if (result.ok) {
         install(result.policies);
+        stored_seq_ = last_seq;
     } else {
         std::lock_guard lock(snapshot_mutex_);
         ++reload_failures_;
         ++stats_.failures;
     }
     return result;
+}
+
+std::size_t Registry::refresh() {
+    std::lock_guard writer(write_mutex_);
+    if (!store_) return 0;
+    const auto stored = store_->policies_after(stored_seq_);
+    auto policies = snapshot()->policies();
+    std::size_t added = 0;
+    std::size_t refused = 0;
+    for (const auto& upload : stored) {
+        stored_seq_ = std::max(stored_seq_.load(), upload.seq);
+        // An upload through this replica is in service already.
+        const bool served = std::any_of(policies.begin(), policies.end(), [&](const LoadedPolicy& p) {
+            return p.upload && p.program->id() == upload.policy_id && p.program->version() == upload.version;
+        });
+        if (served) continue;
+        const auto label = upload_label(upload.policy_id, upload.version);
+        auto compiled = engine::compile(upload.source, label);
+        std::vector<const dsl::Module*> modules;
+        if (compiled.program && !dsl::has_errors(compiled.diagnostics)) {
+            for (const auto& p : policies)
+                if (p.program->id() == compiled.program->id()) modules.push_back(&p.program->module());
+            modules.push_back(&compiled.program->module());
+        }
+        if (modules.empty() || dsl::has_errors(dsl::check_versions(modules))) {
+            ++refused;
+            continue;
+        }
+        policies.push_back(LoadedPolicy{std::move(compiled.program), label,
+                                        UploadInfo{upload.seq, upload.uploaded_by, upload.uploaded_at, upload.file}});
+        ++added;
+    }
+    if (added) install(std::move(policies));
+    if (refused) {
+        std::lock_guard lock(snapshot_mutex_);
+        stats_.failures += refused;
+    }
+    return added;
 }
 
 UploadResult Registry::check(const std::string& source, const std::string& file) {

@@ -1,13 +1,10 @@
 // The SQLite decision store and audit trail: one writer thread committing in groups, one
 // reader connection.
-#include <openssl/rand.h>
 #include <sqlite3.h>
 
-#include <array>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
-#include <ctime>
 #include <deque>
 #include <functional>
 #include <future>
@@ -17,9 +14,13 @@
 #include <utility>
 
 #include "jointly/server/store.hpp"
+#include "store_common.hpp"
 
 namespace jointly::server {
 namespace {
+
+using store_detail::now_utc;
+using store_detail::random_hex16;
 
 // The schema this binary writes, recorded in the database's `user_version`: 1 the decisions,
 // panel records, erasures, idempotency keys, change feed and audit trail; 2 adds the uploaded
@@ -163,35 +164,6 @@ constexpr const char* kDecisionSelect =
     "SELECT d.seq, d.id, d.case_ref, d.policy_id, d.policy_version, d.policy_sha256, d.as_of, d.created_at, "
     "d.outcome, d.total, d.request, d.response, e.decision_id, e.at, e.principal, e.reason, e.request_id, "
     "e.superseded_by FROM decisions d LEFT JOIN erasures e ON e.decision_id = d.id";
-
-std::string now_utc() {
-    const auto now = std::chrono::system_clock::now();
-    const auto secs = std::chrono::system_clock::to_time_t(now);
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    std::array<char, 40> buf{};
-    const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-    std::array<char, 8> ms{};
-    std::snprintf(ms.data(), ms.size(), ".%03dZ", static_cast<int>(millis));
-    return std::string(buf.data(), n) + ms.data();
-}
-
-// 16 lowercase hex digits from libcrypto's CSPRNG: ids are unguessable. Throws StoreError (a
-// 503) when the random source fails.
-std::string random_hex16() {
-    std::array<unsigned char, 8> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-        throw StoreError("cannot draw a random id (the system's random source failed)");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (const unsigned char b : bytes) {
-        out += kHex[b >> 4];
-        out += kHex[b & 0xFU];
-    }
-    return out;
-}
 
 class Db {
 public:
@@ -355,10 +327,7 @@ public:
             version.step();
             const auto found = version.integer(0);
             if (found > kSchemaVersion)
-                throw StoreError("the decision store `" + path.string() + "` has schema version " +
-                                 std::to_string(found) + ", newer than this jointly (" JOINTLY_VERSION
-                                 ") understands (" + std::to_string(kSchemaVersion) +
-                                 "); run the jointly that wrote it, or a newer one");
+                throw StoreError(store_detail::newer_schema_message(path.string(), found, kSchemaVersion));
             // Every step of kSchema is idempotent, so a store of any earlier version (0: one
             // made before versions were recorded) is brought up to date by running it.
             writer_db_.exec(kSchema);
@@ -401,6 +370,9 @@ public:
             Stmt last(writer_db_, "SELECT coalesce(max(seq), 0) FROM changes");
             last.step();
             last_change_ = last.integer(0);
+            Stmt policy(writer_db_, "SELECT coalesce(max(seq), 0) FROM policies");
+            policy.step();
+            last_policy_ = policy.integer(0);
         }
         writer_ = std::thread([this] { write_loop(); });
     }
@@ -565,6 +537,18 @@ public:
         return out;
     }
 
+    bool wait_for_policy(std::int64_t after, std::chrono::milliseconds timeout) override {
+        std::unique_lock lock(queue_mutex_);
+        return change_cv_.wait_for(lock, timeout, [this, after] { return stopping_ || last_policy_ > after; }) &&
+               last_policy_ > after;
+    }
+
+    void check_available() override {
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_, "SELECT 1");
+        s.step();
+    }
+
     bool wait_for_change(std::int64_t after, std::chrono::milliseconds timeout) override {
         std::unique_lock lock(queue_mutex_);
         return change_cv_.wait_for(lock, timeout, [this, after] { return stopping_ || last_change_ > after; }) &&
@@ -622,6 +606,13 @@ public:
             out.policy = policy;
             return {};
         });
+        if (out.added) {
+            {
+                std::lock_guard lock(queue_mutex_);
+                last_policy_ = std::max(last_policy_, out.policy.seq);
+            }
+            change_cv_.notify_all();
+        }
         return out;
     }
 
@@ -902,6 +893,7 @@ private:
     bool checkpoint_wanted_ = false;  // writer thread: an erasure went into this group
     std::condition_variable change_cv_;
     std::int64_t last_change_ = 0;    // guarded by queue_mutex_: the newest committed change
+    std::int64_t last_policy_ = 0;    // guarded by queue_mutex_: the newest committed policy version
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
     std::deque<std::shared_ptr<Job>> queue_;

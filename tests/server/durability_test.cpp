@@ -7,12 +7,14 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "http_fixture.hpp"
+#include "store_backends.hpp"
 
 namespace jointly::testing {
 namespace {
@@ -94,9 +96,10 @@ private:
 };
 
 // `quiet`: no access log (nobody reads the child's stderr, and a full pipe would block it).
-std::vector<std::string> serve_args(const fs::path& dir, bool quiet) {
+// `db`: the store, when not the folder's SQLite file.
+std::vector<std::string> serve_args(const fs::path& dir, bool quiet, const std::string& db = "") {
     std::vector<std::string> args{"serve", "--policies", (dir / "policies").string(), "--db",
-                                  (dir / "decisions.db").string(), "--port", "0", "--insecure-dev",
+                                  db.empty() ? (dir / "decisions.db").string() : db, "--port", "0", "--insecure-dev",
                                   "--open-evaluation"};
     if (quiet) args.emplace_back("--quiet");
     return args;
@@ -168,6 +171,71 @@ TEST(Durability, AcknowledgedDecisionsSurviveKillNine) {
     again.signal(SIGTERM);
     const int status = again.wait();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    fs::remove_all(dir);
+}
+
+// Posts decisions to `port` from 4 clients until `count` are acknowledged or the server is
+// gone; calls `when_enough` once with the count reached. Returns the acknowledged ids.
+std::vector<std::string> post_until_gone(int port, std::size_t count, const std::function<void()>& when_enough) {
+    std::vector<std::string> acked;
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::thread> posters;
+    for (int t = 0; t < 4; ++t) {
+        posters.emplace_back([&, t] {
+            httplib::Client c("127.0.0.1", port);
+            c.set_keep_alive(true);
+            c.set_tcp_nodelay(true);
+            auto request = post_op_request();
+            for (int i = 0;; ++i) {
+                request["case_ref"] = "K-" + std::to_string(t) + "-" + std::to_string(i);
+                auto r = c.Post("/v1/decisions", request.dump(), "application/json");
+                if (!r || r->status != 201) return;  // the server is gone
+                std::lock_guard lock(m);
+                acked.push_back(body_of(r)["decision_id"].get<std::string>());
+                cv.notify_all();
+            }
+        });
+    }
+    {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return acked.size() >= count; });
+    }
+    when_enough();
+    for (auto& p : posters) p.join();
+    return acked;
+}
+
+// Two replicas on one PostgreSQL database: A is killed with SIGKILL while clients are storing
+// decisions through it, again and again; every decision A acknowledged is read through B.
+TEST(Durability, AcknowledgedDecisionsSurviveKillNineOfAReplica) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    constexpr int kRounds = 20;
+    const auto dir = prepare();
+    server::testing::PgDatabase db(*server::testing::pg_cluster_url());
+    Child b(serve_args(dir, true, db.location()));
+    const int b_port = b.port();
+    ASSERT_GT(b_port, 0);
+    httplib::Client reader("127.0.0.1", b_port);
+    reader.set_keep_alive(true);
+    std::size_t total = 0;
+    for (int round = 0; round < kRounds; ++round) {
+        Child a(serve_args(dir, true, db.location()));
+        const int a_port = a.port();
+        ASSERT_GT(a_port, 0) << "round " << round;
+        const auto acked = post_until_gone(a_port, 40, [&] { a.signal(SIGKILL); });
+        EXPECT_TRUE(WIFSIGNALED(a.wait())) << "round " << round;
+        std::size_t missing = 0;
+        for (const auto& id : acked) {
+            auto r = reader.Get(("/v1/decisions/" + id).c_str());
+            if (!r || r->status != 200) ++missing;
+        }
+        EXPECT_EQ(missing, 0u) << "round " << round << ": of " << acked.size() << " acknowledged decisions";
+        total += acked.size();
+    }
+    EXPECT_GE(total, 40u * kRounds);
+    b.signal(SIGTERM);
+    EXPECT_EQ(b.wait(), 0);
     fs::remove_all(dir);
 }
 

@@ -17,7 +17,8 @@ namespace jointly::server {
 // Every limit and switch of `jointly serve`; docs/operations.md describes each.
 struct ServeOptions {
     std::filesystem::path policies = "policies";
-    std::filesystem::path db = "./jointly.db";
+    std::filesystem::path db = "./jointly.db";         // an SQLite file, or a `postgresql://` URL
+    std::size_t db_pool = 8;                           // PostgreSQL: connections for requests
     std::string bind = "127.0.0.1";
     int port = 8080;                                   // 0: an ephemeral port
     std::optional<std::filesystem::path> tokens;       // `TOKEN ROLE` per line

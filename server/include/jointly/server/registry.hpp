@@ -2,6 +2,7 @@
 // swapped atomically on reload and upload.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -137,6 +138,16 @@ public:
     // either way (a stored version is reported as `uploaded:ID@VERSION`).
     LoadResult reload();
 
+    // Loads the versions stored since the last reload or refresh (seq > stored_seq(), e.g.
+    // uploaded through another replica), each checked against the versions in service, and
+    // swaps the snapshot when there is any: nothing is recompiled. A version that does not
+    // compile or overlaps one in service is left out and counted as a failure (a reload
+    // reports why). Returns how many versions it added. Throws StoreError when the store
+    // cannot be read (nothing changes then).
+    std::size_t refresh();
+    // The highest stored seq that reload or refresh has read. Thread-safe.
+    std::int64_t stored_seq() const { return stored_seq_.load(); }
+
     std::shared_ptr<const Snapshot> snapshot() const;
 
     // Compiles and checks `source` (also against the versions in service) within
@@ -162,6 +173,7 @@ private:
     std::shared_ptr<const Snapshot> snapshot_;
     std::mutex write_mutex_;             // serialises reload and submit
     std::uint64_t generation_ = 0;
+    std::atomic<std::int64_t> stored_seq_{0};  // written under write_mutex_
     std::uint64_t reload_failures_ = 0;  // guarded by snapshot_mutex_, like stats_
     ReloadStats stats_;
 };

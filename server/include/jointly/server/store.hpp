@@ -1,4 +1,4 @@
-// The decision store: SQLite (WAL, synchronous=FULL), append-only.
+// The decision store: SQLite (WAL, synchronous=FULL) or PostgreSQL, append-only.
 #pragma once
 
 #include <chrono>
@@ -176,11 +176,25 @@ struct StoredPolicy {
 // synchronous=FULL, been synced), so an acknowledged write survives kill -9 and, on storage
 // that honours fsync, a power loss. Rows are never deleted, and never updated except by an
 // erasure blanking a decision's personal data (triggers refuse anything else).
+//
+// Two implementations with the same semantics: an SQLite file (one process) and PostgreSQL
+// (several replicas on one database; docs/adr/0017-postgresql-store.md).
 class Store {
 public:
-    // Opens or creates the database. Throws StoreError when it cannot.
+    // Opens or creates the SQLite database at `path`. Throws StoreError when it cannot.
     static std::unique_ptr<Store> open(const std::filesystem::path& path);
+    // `location` starting `postgresql://` or `postgres://` connects to PostgreSQL with up to
+    // `pool` connections for requests (plus one that listens for other replicas' writes),
+    // creating or migrating the schema; anything else is an SQLite path, as open(). Throws
+    // StoreError when it cannot (the message never holds a password).
+    static std::unique_ptr<Store> connect(const std::string& location, std::size_t pool = kDefaultPool);
+    static constexpr std::size_t kDefaultPool = 8;
+    // Whether `location` names a PostgreSQL database rather than an SQLite file.
+    static bool is_postgresql(const std::string& location);
     virtual ~Store() = default;
+
+    // Throws StoreError when the store cannot be reached now (a cheap query). For /healthz.
+    virtual void check_available() = 0;
 
     // "d-" + 16 lowercase hex digits from libcrypto's RAND_bytes (panel records: "p-" and the
     // same). Throws StoreError when the random source fails.
@@ -229,6 +243,8 @@ public:
     // Waits until an entry with seq > after has committed or `timeout` passes (or the store
     // closes); true when there is one.
     virtual bool wait_for_change(std::int64_t after, std::chrono::milliseconds timeout) = 0;
+    // As wait_for_change, for a stored policy version with seq > after (from any replica).
+    virtual bool wait_for_policy(std::int64_t after, std::chrono::milliseconds timeout) = 0;
 
     // Calls `visit` for every decision matching `query` (its limit and offset are ignored),
     // oldest first, with the decision's latest panel record (the one no later record
@@ -272,5 +288,22 @@ protected:
 private:
     CommitObserver commit_observer_;
 };
+
+// What copy_store copied, table by table.
+struct CopyCounts {
+    std::size_t decisions = 0;
+    std::size_t panel_records = 0;
+    std::size_t erasures = 0;
+    std::size_t idempotency_keys = 0;
+    std::size_t changes = 0;
+    std::size_t audit = 0;
+    std::size_t policies = 0;
+};
+
+// Copies every row of the SQLite store `from` (read only; of this jointly's schema version)
+// into the PostgreSQL store `to` (schema created or migrated first), keeping ids, seqs, times
+// and order, in one transaction: all or nothing. `to` must hold no decisions, audit entries,
+// policies or changes. Throws StoreError saying what is wrong.
+CopyCounts copy_store(const std::filesystem::path& from, const std::string& to);
 
 }  // namespace jointly::server

@@ -1,0 +1,109 @@
+// A thin owner of libpq connections and results for the PostgreSQL store, and the pool.
+#include "pg.hpp"
+
+#include <charconv>
+
+namespace jointly::server::pg {
+
+std::string redact_url(const std::string& url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    const auto start = scheme + 3;
+    const auto at = url.find('@', start);
+    const auto slash = url.find('/', start);
+    if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
+    const auto colon = url.find(':', start);
+    if (colon == std::string::npos || colon > at) return url;
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+std::string Result::text(int row, int column) const {
+    return std::string(PQgetvalue(result_.get(), row, column),
+                       static_cast<std::size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+std::optional<std::string> Result::optional_text(int row, int column) const {
+    if (PQgetisnull(result_.get(), row, column)) return std::nullopt;
+    return text(row, column);
+}
+
+std::int64_t Result::integer(int row, int column) const {
+    const char* p = PQgetvalue(result_.get(), row, column);
+    const auto len = static_cast<std::size_t>(PQgetlength(result_.get(), row, column));
+    std::int64_t value = 0;
+    std::from_chars(p, p + len, value);
+    return value;
+}
+
+Connection::Connection(const std::string& url) {
+    // The URL's own connect_timeout, when it has one, overrides the first keyword.
+    const char* keys[] = {"connect_timeout", "dbname", nullptr};
+    const char* values[] = {"5", url.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+        const std::string detail = conn_ ? PQerrorMessage(conn_) : "out of memory";
+        PQfinish(conn_);
+        conn_ = nullptr;
+        // The first line of libpq's message says why (refused, no such database, bad password).
+        throw Error(std::string(kUnreachable) + " at `" + redact_url(url) + "`: " +
+                        detail.substr(0, detail.find('\n')),
+                    "", true);
+    }
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+Result Connection::exec(const std::string& sql, const Params& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    // Without parameters, the simple protocol: a script of several statements (the schema).
+    Result result(params.empty() ? PQexec(conn_, sql.c_str())
+                                 : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                                values.data(), nullptr, nullptr, 0));
+    const auto* raw = result.get();
+    const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    if (broken()) throw Error(kUnreachable, "", true);
+    const char* primary = raw ? PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+    throw Error(std::string("decision store: ") + (primary ? primary : "the statement failed"), state ? state : "",
+                false);
+}
+
+Pool::Lease::~Lease() {
+    if (conn_ && !conn_->broken()) pool_.give_back(std::move(conn_));
+    else pool_.give_back(nullptr);
+}
+
+Pool::Lease Pool::acquire() {
+    {
+        std::unique_lock lock(mutex_);
+        free_.wait(lock, [this] { return !idle_.empty() || open_ < size_; });
+        if (!idle_.empty()) {
+            auto conn = std::move(idle_.back());
+            idle_.pop_back();
+            return Lease(*this, std::move(conn));
+        }
+        ++open_;
+    }
+    try {
+        return Lease(*this, std::make_unique<Connection>(url_));
+    } catch (const Error&) {
+        // libpq's reason names hosts and sockets: API callers are told only that it failed.
+        give_back(nullptr);
+        throw Error(kUnreachable, "", true);
+    }
+}
+
+void Pool::give_back(std::unique_ptr<Connection> conn) {
+    {
+        std::lock_guard lock(mutex_);
+        if (conn) idle_.push_back(std::move(conn));
+        else --open_;
+    }
+    free_.notify_one();
+}
+
+}  // namespace jointly::server::pg

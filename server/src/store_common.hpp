@@ -1,0 +1,31 @@
+// What both decision stores share: the clock's format, random ids and the schema refusal.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "jointly/server/store.hpp"
+
+namespace jointly::server::store_detail {
+
+// Now, UTC, ISO 8601 with milliseconds: `2025-06-01T12:00:00.000Z`. Every stored time has
+// this form, whichever store wrote it, so API responses do not depend on the backend.
+std::string now_utc();
+
+// 16 lowercase hex digits from libcrypto's CSPRNG: ids are unguessable. Throws StoreError (a
+// 503) when the random source fails.
+std::string random_hex16();
+
+// The refusal of a store written by a newer jointly; `where` names the store for the operator.
+std::string newer_schema_message(const std::string& where, std::int64_t found, std::int64_t understood);
+
+}  // namespace jointly::server::store_detail
+
+namespace jointly::server {
+
+// store_pg.cpp: the PostgreSQL store at `url` with `pool` connections for requests.
+std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool);
+
+}  // namespace jointly::server

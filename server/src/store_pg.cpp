@@ -1,0 +1,549 @@
+// The PostgreSQL decision store: the SQLite store's semantics for several replicas sharing one
+// database. Reads use a pool of connections; each write is one transaction that takes the
+// write lock first (store_pg_schema.hpp), so seqs commit in order. A listener connection
+// follows the `jointly` channel, with a periodic check in case a notification is missed.
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "jointly/server/store.hpp"
+#include "pg.hpp"
+#include "store_common.hpp"
+#include "store_pg_rows.hpp"
+#include "store_pg_schema.hpp"
+
+namespace jointly::server {
+namespace {
+
+using pg::Connection;
+using pg::kAuditColumns;
+using pg::kDecisionColumns;
+using pg::kDecisionFrom;
+using pg::kErasureColumns;
+using pg::kPanelColumns;
+using pg::kPolicyColumns;
+using pg::Params;
+using pg::read_audit;
+using pg::read_decision;
+using pg::read_panel;
+using pg::read_policy;
+using pg::Sql;
+using pg::where;
+using store_detail::now_utc;
+using store_detail::random_hex16;
+
+Params audit_params(const AuditEntry& entry) {
+    return {now_utc(), entry.principal, entry.client, entry.request_id, entry.action, entry.route, entry.decision_id,
+            entry.panel_record_id, entry.detail, std::to_string(entry.status)};
+}
+
+// What one write transaction added, for the waiters once it has committed.
+struct Tx {
+    Connection& conn;
+    std::int64_t change = 0;  // the last change feed seq it added
+    std::int64_t policy = 0;  // the policy seq it added
+};
+
+class PgStore final : public Store {
+public:
+    PgStore(std::string url, std::size_t pool) : url_(std::move(url)), pool_(url_, pool) {
+        {
+            // Not from the pool: a failure to connect at start says why, for the operator.
+            Connection first(url_);
+            pg::migrate(first, pg::redact_url(url_));
+            const auto last = latest(first);
+            last_change_ = last.first;
+            last_policy_ = last.second;
+        }
+        if (pipe(wake_) != 0) throw StoreError("cannot start the decision store's listener (no pipe)");
+        listener_ = std::thread([this] { listen_loop(); });
+    }
+
+    ~PgStore() override {
+        {
+            std::lock_guard lock(change_mutex_);
+            stopping_ = true;
+        }
+        change_cv_.notify_all();
+        const char byte = 0;
+        [[maybe_unused]] const auto n = write(wake_[1], &byte, 1);
+        if (listener_.joinable()) listener_.join();
+        close(wake_[0]);
+        close(wake_[1]);
+    }
+
+    WriteResult write_decision(DecisionRecord record, const WriteExtras& extras) override {
+        record.created_at = now_utc();
+        WriteResult result;
+        std::optional<IdempotentUse> earlier;
+        transact([&](Tx& tx) {
+            if (extras.idempotency && (earlier = find_key(tx.conn, *extras.idempotency))) return;
+            insert_decision(tx, record);
+            if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, record.id, record.created_at);
+            if (extras.audit) {
+                AuditEntry audit = *extras.audit;
+                audit.decision_id = record.id;
+                insert_audit(tx.conn, audit);
+            }
+        });
+        if (earlier) result.earlier = std::move(earlier);
+        else result.created_at = record.created_at;
+        return result;
+    }
+
+    std::optional<DecisionRecord> get_decision(const std::string& id) override {
+        return read([&](Connection& c) -> std::optional<DecisionRecord> {
+            const auto r = c.exec(std::string("SELECT ") + kDecisionFrom + " WHERE d.id = $1", {id});
+            if (r.rows() == 0) return std::nullopt;
+            return read_decision(r, 0);
+        });
+    }
+
+    std::vector<DecisionRecord> find_decisions(const DecisionQuery& q) override {
+        Sql sql;
+        sql.text = std::string("SELECT ") + kDecisionFrom;
+        sql.text += where(sql, q, true) + " ORDER BY d.seq DESC";
+        sql.text += " LIMIT " + sql.param(static_cast<std::int64_t>(q.limit));
+        sql.text += " OFFSET " + sql.param(static_cast<std::int64_t>(q.offset));
+        return read([&](Connection& c) {
+            const auto r = c.exec(sql.text, sql.params);
+            std::vector<DecisionRecord> out;
+            for (int i = 0; i < r.rows(); ++i) out.push_back(read_decision(r, i));
+            return out;
+        });
+    }
+
+    std::size_t count_decisions(const DecisionQuery& q) override {
+        Sql sql;
+        // The count is of every match, not of what is left after a cursor.
+        sql.text = "SELECT count(*) FROM decisions d";
+        sql.text += where(sql, q, false);
+        return read([&](Connection& c) { return static_cast<std::size_t>(c.exec(sql.text, sql.params).integer(0, 0)); });
+    }
+
+    PanelWrite write_panel_record(const std::string& decision_id, const std::string& record_json,
+                                  const WriteExtras& extras) override {
+        PanelRecord rec;
+        rec.id = "p-" + random_hex16();
+        rec.decision_id = decision_id;
+        rec.record_json = record_json;
+        rec.created_at = now_utc();
+        PanelWrite out;
+        transact([&](Tx& tx) {
+            out = PanelWrite{};
+            if (tx.conn.exec("SELECT 1 FROM decisions WHERE id = $1", {decision_id}).rows() == 0) return;
+            out.decision_found = true;
+            if (extras.idempotency && (out.earlier = find_key(tx.conn, *extras.idempotency))) return;
+            const auto latest = tx.conn.exec(
+                "SELECT id FROM panel_records WHERE decision_id = $1 ORDER BY seq DESC LIMIT 1", {decision_id});
+            rec.supersedes = latest.rows() ? latest.text(0, 0) : std::string();
+            tx.conn.exec(std::string("INSERT INTO panel_records (") + kPanelColumns + ") VALUES ($1, $2, $3, $4, $5)",
+                         {rec.id, rec.decision_id, rec.record_json, rec.supersedes, rec.created_at});
+            insert_change(tx, rec.created_at, "panel_record", rec.decision_id, rec.id);
+            if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, rec.id, rec.created_at);
+            if (extras.audit) {
+                AuditEntry audit = *extras.audit;
+                audit.decision_id = rec.decision_id;
+                audit.panel_record_id = rec.id;
+                insert_audit(tx.conn, audit);
+            }
+            out.record = rec;
+        });
+        return out;
+    }
+
+    std::vector<PanelRecord> panel_records(const std::string& decision_id) override {
+        return read([&](Connection& c) {
+            const auto r = c.exec(std::string("SELECT ") + kPanelColumns +
+                                      " FROM panel_records WHERE decision_id = $1 ORDER BY seq",
+                                  {decision_id});
+            std::vector<PanelRecord> out;
+            for (int i = 0; i < r.rows(); ++i) out.push_back(read_panel(r, i));
+            return out;
+        });
+    }
+
+    std::optional<IdempotentUse> find_idempotent(const std::string& scope, const std::string& key) override {
+        return read([&](Connection& c) { return find_key(c, IdempotencyKey{scope, key, {}}); });
+    }
+
+    EraseResult erase_decision(Erasure erasure, const Redaction& redact,
+                               const std::optional<AuditEntry>& audit) override {
+        erasure.at = now_utc();
+        EraseResult result;
+        transact([&](Tx& tx) {
+            result = EraseResult{};
+            erase_in_transaction(tx, erasure, redact, audit, result);
+        });
+        return result;
+    }
+
+    EraseResult rectify_decision(DecisionRecord replacement, Erasure erasure, const Redaction& redact,
+                                 const std::optional<AuditEntry>& audit) override {
+        replacement.created_at = now_utc();
+        erasure.at = replacement.created_at;
+        erasure.superseded_by = replacement.id;
+        EraseResult result;
+        transact([&](Tx& tx) {
+            result = EraseResult{};
+            const auto r = tx.conn.exec(std::string("SELECT ") + kDecisionFrom + " WHERE d.id = $1", {erasure.decision_id});
+            if (r.rows() == 0) return;
+            const auto existing = read_decision(r, 0);
+            if (existing.erased) {
+                result.found = true;
+                result.already = true;
+                result.erasure = *existing.erased;
+                return;
+            }
+            insert_decision(tx, replacement);
+            erase_in_transaction(tx, erasure, redact, audit, result);
+        });
+        return result;
+    }
+
+    std::vector<Change> changes_after(std::int64_t after, std::size_t limit) override {
+        return read([&](Connection& c) {
+            const auto r = c.exec("SELECT seq, at, kind, decision_id, panel_record_id FROM changes WHERE seq > $1 "
+                                  "ORDER BY seq LIMIT $2",
+                                  {std::to_string(after), std::to_string(limit)});
+            std::vector<Change> out;
+            for (int i = 0; i < r.rows(); ++i)
+                out.push_back(Change{r.integer(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.optional_text(i, 4)});
+            return out;
+        });
+    }
+
+    bool wait_for_change(std::int64_t after, std::chrono::milliseconds timeout) override {
+        std::unique_lock lock(change_mutex_);
+        return change_cv_.wait_for(lock, timeout, [&] { return stopping_ || last_change_ > after; }) &&
+               last_change_ > after;
+    }
+
+    bool wait_for_policy(std::int64_t after, std::chrono::milliseconds timeout) override {
+        std::unique_lock lock(change_mutex_);
+        return change_cv_.wait_for(lock, timeout, [&] { return stopping_ || last_policy_ > after; }) &&
+               last_policy_ > after;
+    }
+
+    void scan_decisions(const DecisionQuery& q, const DecisionVisitor& visit) override {
+        constexpr std::int64_t kPage = 256;
+        std::int64_t last = 0;
+        for (;;) {
+            // One parameter per statement: the order they are numbered in is the order written.
+            Sql sql;
+            const auto filters = where(sql, q, true);
+            const auto after = sql.param(last);
+            const auto limit = sql.param(kPage);
+            sql.text = std::string("SELECT p.id, p.decision_id, p.record, p.supersedes, p.created_at, ") +
+                       kDecisionFrom +
+                       " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records WHERE "
+                       "decision_id = d.id)" +
+                       filters + (filters.empty() ? " WHERE " : " AND ") + "d.seq > " + after +
+                       " ORDER BY d.seq LIMIT " + limit;
+            std::vector<std::pair<DecisionRecord, std::optional<PanelRecord>>> page;
+            read([&](Connection& c) {
+                page.clear();
+                const auto r = c.exec(sql.text, sql.params);
+                for (int i = 0; i < r.rows(); ++i) {
+                    std::optional<PanelRecord> panel;
+                    if (r.optional_text(i, 0)) panel = read_panel(r, i);
+                    page.emplace_back(read_decision(r, i, 5), std::move(panel));
+                }
+                return 0;
+            });
+            for (const auto& [decision, panel] : page) visit(decision, panel);
+            if (static_cast<std::int64_t>(page.size()) < kPage) return;
+            last = page.back().first.seq;
+        }
+    }
+
+    void add_audit(const AuditEntry& entry) override {
+        transact([&](Tx& tx) { insert_audit(tx.conn, entry); });
+    }
+
+    std::vector<AuditEntry> find_audit(const AuditQuery& q) override {
+        Sql sql;
+        sql.text = std::string("SELECT ") + kAuditColumns + " FROM audit WHERE id > ";
+        sql.text += sql.param(q.after);
+        if (q.decision) sql.text += " AND decision_id = " + sql.param(*q.decision);
+        if (q.principal) sql.text += " AND principal = " + sql.param(*q.principal);
+        if (q.from) sql.text += " AND substr(at, 1, 10) >= " + sql.param(*q.from);
+        if (q.to) sql.text += " AND substr(at, 1, 10) <= " + sql.param(*q.to);
+        sql.text += " ORDER BY id LIMIT " + sql.param(static_cast<std::int64_t>(q.limit));
+        return read([&](Connection& c) {
+            const auto r = c.exec(sql.text, sql.params);
+            std::vector<AuditEntry> out;
+            for (int i = 0; i < r.rows(); ++i) out.push_back(read_audit(r, i));
+            return out;
+        });
+    }
+
+    PolicyWrite add_policy(StoredPolicy policy) override {
+        policy.uploaded_at = now_utc();
+        PolicyWrite out;
+        transact([&](Tx& tx) {
+            // Under the write lock, a version another replica stored first is seen here; the
+            // UNIQUE constraint stands behind it.
+            out = PolicyWrite{};
+            const auto found = tx.conn.exec(std::string("SELECT ") + kPolicyColumns +
+                                                " FROM policies WHERE policy_id = $1 AND version = $2",
+                                            {policy.policy_id, policy.version});
+            if (found.rows()) {
+                out.policy = read_policy(found, 0);
+                return;
+            }
+            const auto r = tx.conn.exec(
+                "INSERT INTO policies (policy_id, version, sha256, file, source, uploaded_by, uploaded_at, request_id) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+                {policy.policy_id, policy.version, policy.sha256, policy.file, policy.source, policy.uploaded_by,
+                 policy.uploaded_at, policy.request_id});
+            out.policy = policy;
+            out.policy.seq = r.integer(0, 0);
+            out.added = true;
+            tx.policy = out.policy.seq;
+        });
+        return out;
+    }
+
+    std::vector<StoredPolicy> policies_after(std::int64_t after) override {
+        return read([&](Connection& c) {
+            const auto r = c.exec(std::string("SELECT ") + kPolicyColumns + " FROM policies WHERE seq > $1 ORDER BY seq",
+                                  {std::to_string(after)});
+            std::vector<StoredPolicy> out;
+            for (int i = 0; i < r.rows(); ++i) out.push_back(read_policy(r, i));
+            return out;
+        });
+    }
+
+    void check_available() override {
+        read([](Connection& c) { return c.exec("SELECT 1").rows(); });
+    }
+
+private:
+    // Runs `work` on a pooled connection; a connection found broken (the server restarted
+    // since it was last used) is replaced and `work` retried once. Throws StoreError.
+    template <class Work>
+    std::invoke_result_t<Work&, Connection&> read(Work&& work) {
+        for (int attempt = 0;; ++attempt) {
+            auto lease = pool_.acquire();
+            try {
+                return work(*lease);
+            } catch (const pg::Error& e) {
+                if (!e.lost() || attempt > 0) throw;
+                lease.discard();
+            }
+        }
+    }
+
+    // Runs `work` in one transaction holding the write lock and returns after its COMMIT.
+    // `work` must set its results afresh: when the connection is found broken before the
+    // COMMIT was sent, the transaction cannot have committed and is run once more on a new
+    // connection. A connection lost during the COMMIT leaves the outcome unknown: StoreError.
+    template <class Work>
+    void transact(Work&& work) {
+        for (int attempt = 0;; ++attempt) {
+            auto lease = pool_.acquire();
+            Tx tx{*lease};
+            const auto started = std::chrono::steady_clock::now();
+            const auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
+            try {
+                tx.conn.exec("BEGIN");
+                tx.conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
+                work(tx);
+                if (tx.change || tx.policy) tx.conn.exec(std::string("NOTIFY ") + pg::kChannel);
+            } catch (const pg::Error& e) {
+                observe_commit(elapsed(), false);
+                if (e.lost()) {
+                    lease.discard();
+                    if (attempt == 0) continue;
+                    throw;
+                }
+                rollback(tx.conn);
+                throw;
+            } catch (...) {
+                observe_commit(elapsed(), false);
+                rollback(tx.conn);
+                throw;
+            }
+            try {
+                tx.conn.exec("COMMIT");
+            } catch (const pg::Error& e) {
+                observe_commit(elapsed(), false);
+                if (!e.lost()) throw;
+                lease.discard();
+                throw StoreError("the connection to the decision store (PostgreSQL) was lost during a commit; "
+                                 "the write may or may not have been stored");
+            }
+            observe_commit(elapsed(), true);
+            committed(tx);
+            return;
+        }
+    }
+
+    static void rollback(Connection& conn) {
+        try {
+            conn.exec("ROLLBACK");
+        } catch (const StoreError&) {
+        }
+    }
+
+    // After a local commit: the waiters need not wait for the notification to come back.
+    void committed(const Tx& tx) {
+        if (!tx.change && !tx.policy) return;
+        {
+            std::lock_guard lock(change_mutex_);
+            last_change_ = std::max(last_change_, tx.change);
+            last_policy_ = std::max(last_policy_, tx.policy);
+        }
+        change_cv_.notify_all();
+    }
+
+    static std::pair<std::int64_t, std::int64_t> latest(Connection& c) {
+        const auto r = c.exec("SELECT (SELECT coalesce(max(seq), 0) FROM changes), "
+                              "(SELECT coalesce(max(seq), 0) FROM policies)");
+        return {r.integer(0, 0), r.integer(0, 1)};
+    }
+
+    // Waits up to `timeout` for a notification on `conn` or for the store to close; true when
+    // one came. Throws pg::Error (lost) when the connection broke.
+    bool wait_notification(Connection& conn, std::chrono::milliseconds timeout) {
+        pollfd fds[2] = {{PQsocket(conn.get()), POLLIN, 0}, {wake_[0], POLLIN, 0}};
+        poll(fds, 2, static_cast<int>(timeout.count()));
+        if (fds[0].revents == 0) return false;
+        if (PQconsumeInput(conn.get()) != 1) throw pg::Error(pg::kUnreachable, "", true);
+        bool any = false;
+        while (PGnotify* n = PQnotifies(conn.get())) {
+            PQfreemem(n);
+            any = true;
+        }
+        return any;
+    }
+
+    // The listener thread: follows the channel and checks the newest seqs every second anyway
+    // (a notification sent while this connection was down is never delivered).
+    void listen_loop() {
+        constexpr auto kCheckEvery = std::chrono::seconds(1);
+        std::unique_ptr<Connection> conn;
+        auto checked = std::chrono::steady_clock::now();
+        for (;;) {
+            {
+                std::lock_guard lock(change_mutex_);
+                if (stopping_) return;
+            }
+            try {
+                bool due = false;
+                if (!conn || conn->broken()) {
+                    conn.reset();
+                    conn = std::make_unique<Connection>(url_);
+                    conn->exec(std::string("LISTEN ") + pg::kChannel);
+                    due = true;
+                }
+                due = wait_notification(*conn, std::chrono::milliseconds(500)) || due ||
+                      std::chrono::steady_clock::now() - checked >= kCheckEvery;
+                if (!due) continue;
+                checked = std::chrono::steady_clock::now();
+                const auto [change, policy] = latest(*conn);
+                {
+                    std::lock_guard lock(change_mutex_);
+                    last_change_ = std::max(last_change_, change);
+                    last_policy_ = std::max(last_policy_, policy);
+                }
+                change_cv_.notify_all();
+            } catch (const StoreError&) {
+                conn.reset();
+                pollfd wake{wake_[0], POLLIN, 0};
+                poll(&wake, 1, 500);  // the server is away: try again shortly, or stop
+            }
+        }
+    }
+
+    // Writer helpers, run inside transact().
+    void insert_decision(Tx& tx, const DecisionRecord& rec) {
+        tx.conn.exec(std::string("INSERT INTO decisions (") + kDecisionColumns +
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     {rec.id, rec.case_ref, rec.policy_id, rec.policy_version, rec.policy_sha256, rec.as_of,
+                      rec.created_at, rec.outcome, rec.total, rec.request_json, rec.response_json});
+        insert_change(tx, rec.created_at, "decision", rec.id, std::nullopt);
+    }
+
+    static void insert_change(Tx& tx, const std::string& at, const char* kind, const std::string& decision_id,
+                              const std::optional<std::string>& panel_record_id) {
+        const auto r = tx.conn.exec(
+            "INSERT INTO changes (at, kind, decision_id, panel_record_id) VALUES ($1, $2, $3, $4) RETURNING seq",
+            {at, std::string(kind), decision_id, panel_record_id});
+        tx.change = r.integer(0, 0);
+    }
+
+    static void insert_audit(Connection& c, const AuditEntry& entry) {
+        c.exec("INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
+               "detail, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+               audit_params(entry));
+    }
+
+    static std::optional<IdempotentUse> find_key(Connection& c, const IdempotencyKey& key) {
+        const auto r =
+            c.exec("SELECT target, body_sha256 FROM idempotency WHERE scope = $1 AND key = $2", {key.scope, key.key});
+        if (r.rows() == 0) return std::nullopt;
+        return IdempotentUse{r.text(0, 0), r.text(0, 1)};
+    }
+
+    static void insert_key(Connection& c, const IdempotencyKey& key, const std::string& target,
+                           const std::string& at) {
+        c.exec("INSERT INTO idempotency (scope, key, body_sha256, target, created_at) VALUES ($1, $2, $3, $4, $5)",
+               {key.scope, key.key, key.body_sha256, target, at});
+    }
+
+    static void erase_in_transaction(Tx& tx, const Erasure& erasure, const Redaction& redact,
+                                     const std::optional<AuditEntry>& audit, EraseResult& result) {
+        auto& c = tx.conn;
+        const auto r = c.exec(std::string("SELECT ") + kDecisionFrom + " WHERE d.id = $1", {erasure.decision_id});
+        if (r.rows() == 0) return;
+        result.found = true;
+        const auto record = read_decision(r, 0);
+        if (record.erased) {
+            result.already = true;
+            result.erasure = *record.erased;
+            return;
+        }
+        c.exec(std::string("INSERT INTO erasures (") + kErasureColumns + ") VALUES ($1, $2, $3, $4, $5, $6)",
+               {erasure.decision_id, erasure.at, erasure.principal, erasure.reason, erasure.request_id,
+                erasure.superseded_by});
+        c.exec("UPDATE decisions SET case_ref = '', request = '', response = $2 WHERE id = $1",
+               {erasure.decision_id, redact.response(record)});
+        const auto panels = c.exec("SELECT id, record FROM panel_records WHERE decision_id = $1", {erasure.decision_id});
+        for (int i = 0; i < panels.rows(); ++i)
+            c.exec("UPDATE panel_records SET record = $2 WHERE id = $1", {panels.text(i, 0), redact.panel(panels.text(i, 1))});
+        insert_change(tx, erasure.at, "erasure", erasure.decision_id, std::nullopt);
+        if (audit) {
+            AuditEntry entry = *audit;
+            entry.decision_id = erasure.decision_id;
+            insert_audit(c, entry);
+        }
+        result.erasure = erasure;
+    }
+
+    const std::string url_;
+    pg::Pool pool_;
+    std::mutex change_mutex_;
+    std::condition_variable change_cv_;
+    std::int64_t last_change_ = 0;  // guarded by change_mutex_: the newest committed change seen
+    std::int64_t last_policy_ = 0;  // guarded by change_mutex_: the newest committed policy seen
+    bool stopping_ = false;         // guarded by change_mutex_
+    int wake_[2] = {-1, -1};        // a pipe: a byte wakes the listener to stop
+    std::thread listener_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool) {
+    return std::make_unique<PgStore>(url, pool);
+}
+
+}  // namespace jointly::server

@@ -1,0 +1,505 @@
+// What every decision store must do, run against each backend: SQLite (a file) and
+// PostgreSQL (a schema of its own in the throwaway cluster, tests/pg/cluster.sh). Append-only
+// rows, filters and paging, panel records that supersede without erasing, erasure, concurrent
+// writers each acknowledged after commit, the change feed, idempotency keys, the audit trail
+// and uploaded policies; then what several PostgreSQL replicas on one database must do.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "jointly/server/store.hpp"
+#include "store_backends.hpp"
+
+namespace jointly::server {
+namespace {
+
+using testing::audit_entry;
+using testing::uploaded;
+
+class StoreConformance : public ::testing::TestWithParam<const char*> {
+protected:
+    void SetUp() override {
+        if (std::string(GetParam()) == "postgresql") {
+            JOINTLY_REQUIRE_PG_CLUSTER();
+            db_ = std::make_unique<testing::PgDatabase>(*testing::pg_cluster_url());
+        } else {
+            db_ = std::make_unique<testing::SqliteDatabase>();
+        }
+        store_ = Store::connect(db_->location());
+    }
+    void TearDown() override {
+        store_.reset();
+        db_.reset();
+    }
+    void reopen() {
+        store_.reset();
+        store_ = Store::connect(db_->location());
+    }
+    static DecisionRecord record(const std::string& case_ref, const std::string& outcome) {
+        return testing::sample_decision(case_ref, outcome);
+    }
+    static Redaction blank() {
+        return Redaction{[](const DecisionRecord& d) { return "{\"outcome\":\"" + d.outcome + "\"}"; },
+                         [](const std::string&) { return std::string("{}"); }};
+    }
+    std::unique_ptr<testing::TestDatabase> db_;
+    std::unique_ptr<Store> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backend, StoreConformance, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& test) { return std::string(test.param); });
+
+TEST_P(StoreConformance, StoresAndReadsBackExactly) {
+    auto r = record("C-1", "approve");
+    const auto created = store_->add_decision(r);
+    EXPECT_EQ(created.size(), 24u) << created;  // 2025-06-01T12:00:00.000Z
+    auto got = store_->get_decision(r.id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->request_json, r.request_json);
+    EXPECT_EQ(got->response_json, r.response_json);
+    EXPECT_EQ(got->created_at, created);
+    EXPECT_FALSE(store_->get_decision("d-0000000000000000"));
+}
+
+TEST_P(StoreConformance, FiltersAndPages) {
+    for (int i = 0; i < 5; ++i) store_->add_decision(record("C-1", i % 2 ? "refer" : "approve"));
+    store_->add_decision(record("C-2", "decline"));
+    DecisionQuery q;
+    q.case_ref = "C-1";
+    EXPECT_EQ(store_->count_decisions(q), 5u);
+    q.outcome = "refer";
+    EXPECT_EQ(store_->find_decisions(q).size(), 2u);
+    DecisionQuery all;
+    all.limit = 4;
+    EXPECT_EQ(store_->find_decisions(all).size(), 4u);
+    all.offset = 4;
+    auto rest = store_->find_decisions(all);
+    ASSERT_EQ(rest.size(), 2u);
+    EXPECT_EQ(rest.back().case_ref, "C-1");  // newest first: the oldest is last
+    DecisionQuery dated;
+    dated.from = "2000-01-01";
+    dated.to = "1999-12-31";
+    EXPECT_EQ(store_->count_decisions(dated), 0u);
+    dated.to = "9999-12-31";
+    EXPECT_EQ(store_->count_decisions(dated), 6u);
+}
+
+TEST_P(StoreConformance, PanelRecordsSupersedeWithoutErasing) {
+    auto r = record("C-1", "refer");
+    store_->add_decision(r);
+    auto first = store_->add_panel_record(r.id, "{\"outcome\":\"deferred\"}");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->supersedes, "");
+    auto second = store_->add_panel_record(r.id, "{\"outcome\":\"approved\"}");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->supersedes, first->id);
+    auto all = store_->panel_records(r.id);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].record_json, "{\"outcome\":\"deferred\"}");
+    EXPECT_FALSE(store_->add_panel_record("d-ffffffffffffffff", "{}"));
+}
+
+TEST_P(StoreConformance, ScanVisitsEveryMatchOldestFirstWithItsLatestPanelRecord) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 600; ++i) {  // more than two of the scan's pages
+        auto r = record("C-" + std::to_string(i), "approve");
+        if (i % 3 == 0) r.policy_id = "other";
+        ids.push_back(r.id);
+        store_->add_decision(r);
+    }
+    ASSERT_TRUE(store_->add_panel_record(ids[1], "{\"outcome\":\"deferred\"}"));
+    const auto latest = store_->add_panel_record(ids[1], "{\"outcome\":\"approved\"}");
+    ASSERT_TRUE(latest);
+    std::vector<std::string> seen;
+    std::size_t with_panel = 0;
+    DecisionQuery q;
+    q.limit = 1;  // ignored by a scan
+    store_->scan_decisions(q, [&](const DecisionRecord& d, const std::optional<PanelRecord>& p) {
+        seen.push_back(d.id);
+        if (!p) return;
+        ++with_panel;
+        EXPECT_EQ(d.id, ids[1]);
+        EXPECT_EQ(p->id, latest->id);
+        EXPECT_EQ(p->record_json, "{\"outcome\":\"approved\"}");
+        EXPECT_EQ(p->supersedes, latest->supersedes);
+    });
+    EXPECT_EQ(seen, ids);
+    EXPECT_EQ(with_panel, 1u);
+    EXPECT_EQ(seen.size(), 600u);
+
+    DecisionQuery other;
+    other.policy = "other";
+    other.from = "2000-01-01";
+    std::size_t count = 0;
+    store_->scan_decisions(other, [&](const DecisionRecord& d, const std::optional<PanelRecord>&) {
+        EXPECT_EQ(d.policy_id, "other");
+        ++count;
+    });
+    EXPECT_EQ(count, 200u);
+    EXPECT_EQ(store_->count_decisions(other), 200u);
+    other.to = "1999-12-31";
+    count = 0;
+    store_->scan_decisions(other, [&](const DecisionRecord&, const std::optional<PanelRecord>&) { ++count; });
+    EXPECT_EQ(count, 0u);
+}
+
+TEST_P(StoreConformance, ConcurrentWritersAreAllCommitted) {
+    std::vector<std::thread> threads;
+    std::vector<std::vector<std::string>> ids(8);
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                auto r = record("C-" + std::to_string(t), "approve");
+                store_->add_decision(r);
+                ids[t].push_back(r.id);
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    for (const auto& list : ids)
+        for (const auto& id : list) ASSERT_TRUE(store_->get_decision(id)) << id;
+    EXPECT_EQ(store_->count_decisions({}), 400u);
+}
+
+TEST_P(StoreConformance, ReopenKeepsEverything) {
+    auto r = record("C-9", "approve");
+    store_->add_decision(r);
+    store_.reset();
+    reopen();
+    EXPECT_TRUE(store_->get_decision(r.id));
+}
+
+
+TEST_P(StoreConformance, AuditTrailFiltersAndContinuesAfterAnId) {
+    store_->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
+    store_->add_audit(audit_entry("writer", "write", "d-0000000000000002"));
+    auto listed = audit_entry("reader", "list", std::nullopt);
+    listed.detail = "case_ref=C-1042";
+    store_->add_audit(listed);
+    auto panel = audit_entry("panel-2", "write", "d-0000000000000001");
+    panel.panel_record_id = "p-0000000000000009";
+    panel.status = 404;
+    store_->add_audit(panel);
+
+    const auto all = store_->find_audit({});
+    ASSERT_EQ(all.size(), 4u);
+    for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].id, all[i].id);  // oldest first
+    EXPECT_EQ(all[0].principal, "reader");
+    EXPECT_EQ(all[0].client, "127.0.0.1");
+    EXPECT_EQ(all[0].request_id, "req-reader");
+    EXPECT_EQ(all[0].route, "/v1/decisions/{id}");
+    EXPECT_EQ(all[0].at.size(), 24u) << all[0].at;  // 2025-06-01T12:00:00.000Z
+    EXPECT_EQ(all[0].at.back(), 'Z');
+    EXPECT_EQ(all[2].decision_id, std::nullopt);
+    EXPECT_EQ(all[2].detail, "case_ref=C-1042");
+    EXPECT_EQ(all[3].panel_record_id, "p-0000000000000009");
+    EXPECT_EQ(all[3].status, 404);
+
+    AuditQuery by_decision;
+    by_decision.decision = "d-0000000000000001";
+    EXPECT_EQ(store_->find_audit(by_decision).size(), 2u);
+    AuditQuery by_principal;
+    by_principal.principal = "reader";
+    const auto reader = store_->find_audit(by_principal);
+    ASSERT_EQ(reader.size(), 2u);
+    EXPECT_EQ(reader[1].action, "list");
+    AuditQuery page;
+    page.limit = 2;
+    const auto first = store_->find_audit(page);
+    ASSERT_EQ(first.size(), 2u);
+    page.after = first.back().id;
+    const auto second = store_->find_audit(page);
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_EQ(second[0].id, all[2].id);
+    const auto today = all[0].at.substr(0, 10);
+    AuditQuery days;
+    days.from = today;
+    days.to = today;
+    EXPECT_EQ(store_->find_audit(days).size(), 4u);
+    days.from = "1999-01-01";
+    days.to = "1999-12-31";
+    EXPECT_TRUE(store_->find_audit(days).empty());
+}
+
+
+TEST_P(StoreConformance, UploadedPoliciesAreKeptOnceInOrderAndSurviveReopen) {
+    const auto first = store_->add_policy(uploaded("transport", "2025.1", "author-a"));
+    ASSERT_TRUE(first.added);
+    EXPECT_GT(first.policy.seq, 0);
+    EXPECT_EQ(first.policy.uploaded_at.size(), 24u) << first.policy.uploaded_at;  // 2026-12-06T11:00:00.000Z
+    EXPECT_EQ(first.policy.uploaded_at.back(), 'Z');
+    const auto second = store_->add_policy(uploaded("transport", "2026.1", "author-b"));
+    ASSERT_TRUE(second.added);
+    EXPECT_GT(second.policy.seq, first.policy.seq);
+
+    // the same id and version again: nothing written, the first upload returned
+    auto again = uploaded("transport", "2025.1", "author-c");
+    again.source = "something else";
+    const auto repeated = store_->add_policy(again);
+    EXPECT_FALSE(repeated.added);
+    EXPECT_EQ(repeated.policy.uploaded_by, "author-a");
+    EXPECT_EQ(repeated.policy.seq, first.policy.seq);
+    EXPECT_EQ(repeated.policy.source, uploaded("transport", "2025.1", "x").source);
+
+    store_.reset();
+    reopen();
+    const auto all = store_->policies_after(0);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].version, "2025.1");
+    EXPECT_EQ(all[0].uploaded_by, "author-a");
+    EXPECT_EQ(all[0].request_id, "req-2025.1");
+    EXPECT_EQ(all[0].file, "transport.jf");
+    EXPECT_EQ(all[0].uploaded_at, first.policy.uploaded_at);
+    EXPECT_EQ(all[1].version, "2026.1");
+    const auto later = store_->policies_after(first.policy.seq);
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].uploaded_by, "author-b");
+}
+
+TEST_P(StoreConformance, AuditTrailSurvivesReopen) {
+    store_->add_audit(audit_entry("reader", "read", "d-0000000000000001"));
+    store_.reset();
+    reopen();
+    store_->add_audit(audit_entry("writer", "write", "d-0000000000000002"));
+    const auto entries = store_->find_audit({});
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].principal, "reader");
+    EXPECT_LT(entries[0].id, entries[1].id);
+}
+
+TEST_P(StoreConformance, AWaitForAChangeWakesOnTheCommit) {
+    const auto before = store_->changes_after(0, 100);
+    EXPECT_FALSE(store_->wait_for_change(0, std::chrono::milliseconds(50)));
+    std::thread writer([this] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        store_->add_decision(record("C-WAIT", "approve"));
+    });
+    EXPECT_TRUE(store_->wait_for_change(0, std::chrono::seconds(20)));
+    writer.join();
+    EXPECT_EQ(store_->changes_after(0, 100).size(), before.size() + 1);
+}
+
+TEST_P(StoreConformance, AKeyUsedBeforeWritesNothing) {
+    const IdempotencyKey key{"client\x1f/v1/decisions", "k-1", "hash-1"};
+    auto first = record("C-1", "approve");
+    const auto written = store_->write_decision(first, WriteExtras{std::nullopt, key});
+    EXPECT_FALSE(written.earlier);
+    const auto again = store_->write_decision(record("C-1", "approve"), WriteExtras{std::nullopt, key});
+    ASSERT_TRUE(again.earlier);
+    EXPECT_EQ(again.earlier->target, first.id);
+    EXPECT_EQ(again.earlier->body_sha256, "hash-1");
+    EXPECT_EQ(store_->count_decisions({}), 1u);
+    EXPECT_EQ(store_->find_idempotent(key.scope, key.key)->target, first.id);
+    EXPECT_FALSE(store_->find_idempotent("other\x1f/v1/decisions", key.key));
+}
+
+TEST_P(StoreConformance, TheDatabaseRefusesChangesExceptAnErasure) {
+    const auto r = record("C-1", "approve");
+    store_->write_decision(r, WriteExtras{std::nullopt, IdempotencyKey{"client\x1f/v1/decisions", "k-1", "hash-1"}});
+    ASSERT_TRUE(store_->add_panel_record(r.id, "{\"outcome\":\"approved\"}"));
+    store_->add_audit(audit_entry("reader", "read", r.id));
+    ASSERT_TRUE(store_->add_policy(uploaded("transport", "2025.1", "author-a")).added);
+    // Each statement on a raw connection is refused by its trigger, with the same words on
+    // every backend, not by some other failure.
+    const std::pair<const char*, const char*> refusals[] = {
+        {"UPDATE decisions SET outcome = 'decline'", "decisions are append-only (only an erasure may blank personal data)"},
+        {"UPDATE decisions SET case_ref = '', request = ''",
+         "decisions are append-only (only an erasure may blank personal data)"},
+        {"DELETE FROM decisions", "decisions are append-only"},
+        {"UPDATE panel_records SET record = '{}'", "panel records are append-only (only an erasure may blank personal data)"},
+        {"DELETE FROM panel_records", "panel records are append-only"},
+        {"UPDATE audit SET principal = 'someone else'", "the audit trail is append-only"},
+        {"DELETE FROM audit", "the audit trail is append-only"},
+        {"UPDATE policies SET source = 'policy x'", "uploaded policy versions are append-only"},
+        {"DELETE FROM policies", "uploaded policy versions are append-only"},
+        {"DELETE FROM changes", "the change feed is append-only"},
+        {"UPDATE idempotency SET target = 'x'", "idempotency keys are append-only"}};
+    for (const auto& [sql, message] : refusals) EXPECT_EQ(db_->exec_raw(sql), message) << sql;
+    EXPECT_EQ(store_->get_decision(r.id)->outcome, "approve");
+    EXPECT_EQ(store_->get_decision(r.id)->case_ref, "C-1");
+    EXPECT_EQ(store_->panel_records(r.id).at(0).record_json, "{\"outcome\":\"approved\"}");
+    EXPECT_EQ(store_->find_audit({}).at(0).principal, "reader");
+    EXPECT_EQ(store_->policies_after(0).at(0).source, uploaded("transport", "2025.1", "x").source);
+
+    // With its tombstone, the erasure's blanking is the one change allowed; the tombstone stays.
+    const auto erased = store_->erase_decision(Erasure{r.id, "", "records-officer", "ER-1", "req-1", std::nullopt},
+                                               blank(), audit_entry("records-officer", "write", r.id));
+    EXPECT_TRUE(erased.found);
+    EXPECT_EQ(db_->exec_raw("DELETE FROM erasures"), "erasure records are append-only");
+    EXPECT_EQ(db_->exec_raw("UPDATE erasures SET reason = 'x'"), "erasure records are append-only");
+}
+
+TEST_P(StoreConformance, AnErasureBlanksPersonalDataOnceAndARectificationSupersedes) {
+    const auto r = record("C-7", "refer");
+    store_->add_decision(r);
+    ASSERT_TRUE(store_->add_panel_record(r.id, "{\"note\":\"child's name\"}"));
+    const auto first = store_->erase_decision(Erasure{r.id, "", "records-officer", "ER-1", "req-1", std::nullopt},
+                                              blank(), std::nullopt);
+    ASSERT_TRUE(first.found);
+    EXPECT_FALSE(first.already);
+    EXPECT_EQ(first.erasure.at.size(), 24u) << first.erasure.at;
+    const auto got = store_->get_decision(r.id);
+    ASSERT_TRUE(got && got->erased);
+    EXPECT_EQ(got->case_ref, "");
+    EXPECT_EQ(got->request_json, "");
+    EXPECT_EQ(got->response_json, "{\"outcome\":\"refer\"}");
+    EXPECT_EQ(got->total, "12.50");
+    EXPECT_EQ(got->erased->reason, "ER-1");
+    EXPECT_EQ(store_->panel_records(r.id).at(0).record_json, "{}");
+    const auto again = store_->erase_decision(Erasure{r.id, "", "someone", "ER-2", "req-2", std::nullopt}, blank(),
+                                              std::nullopt);
+    EXPECT_TRUE(again.already);
+    EXPECT_EQ(again.erasure.reason, "ER-1");
+    EXPECT_FALSE(store_->erase_decision(Erasure{"d-ffffffffffffffff", "", "x", "y", "z", std::nullopt}, blank(),
+                                        std::nullopt)
+                     .found);
+
+    const auto old = record("C-8", "approve");
+    store_->add_decision(old);
+    const auto replacement = record("C-8", "decline");
+    const auto rectified = store_->rectify_decision(
+        replacement, Erasure{old.id, "", "records-officer", "RECT-1", "req-3", std::nullopt}, blank(), std::nullopt);
+    EXPECT_TRUE(rectified.found);
+    EXPECT_EQ(store_->get_decision(old.id)->erased->superseded_by, replacement.id);
+    EXPECT_EQ(store_->get_decision(replacement.id)->case_ref, "C-8");
+    const auto feed = store_->changes_after(0, 100);
+    ASSERT_GE(feed.size(), 2u);
+    EXPECT_EQ(feed.back().kind, "erasure");
+    EXPECT_EQ(feed.back().decision_id, old.id);
+    for (std::size_t i = 1; i < feed.size(); ++i) EXPECT_LT(feed[i - 1].seq, feed[i].seq);
+}
+
+TEST_P(StoreConformance, AnIdempotencyKeyMakesOnePanelRecord) {
+    const auto r = record("C-1", "refer");
+    store_->add_decision(r);
+    const IdempotencyKey key{"panel\x1f/v1/decisions/{id}/panel", "k-1", "hash-1"};
+    const auto first = store_->write_panel_record(r.id, "{}", WriteExtras{std::nullopt, key});
+    ASSERT_TRUE(first.record);
+    const auto second = store_->write_panel_record(r.id, "{}", WriteExtras{std::nullopt, key});
+    EXPECT_TRUE(second.decision_found);
+    EXPECT_FALSE(second.record);
+    ASSERT_TRUE(second.earlier);
+    EXPECT_EQ(second.earlier->target, first.record->id);
+    EXPECT_EQ(store_->panel_records(r.id).size(), 1u);
+}
+
+TEST_P(StoreConformance, TheStoreAnswersWhenAvailable) { EXPECT_NO_THROW(store_->check_available()); }
+
+TEST_P(StoreConformance, AWaitForAPolicyWakesOnItsCommit) {
+    EXPECT_FALSE(store_->wait_for_policy(0, std::chrono::milliseconds(20)));
+    const auto added = store_->add_policy(uploaded("transport", "2025.1", "author-a"));
+    EXPECT_TRUE(store_->wait_for_policy(0, std::chrono::milliseconds(0)));
+    EXPECT_FALSE(store_->wait_for_policy(added.policy.seq, std::chrono::milliseconds(20)));
+}
+
+// Several replicas on one PostgreSQL database.
+class PgReplicas : public ::testing::Test {
+protected:
+    void SetUp() override {
+        JOINTLY_REQUIRE_PG_CLUSTER();
+        db_ = std::make_unique<testing::PgDatabase>(*testing::pg_cluster_url());
+        a_ = Store::connect(db_->location(), 4);
+        b_ = Store::connect(db_->location(), 4);
+    }
+    std::unique_ptr<testing::PgDatabase> db_;
+    std::unique_ptr<Store> a_;
+    std::unique_ptr<Store> b_;
+};
+
+TEST_F(PgReplicas, OneReplicaReadsWhatTheOtherWroteAndPanelRecordsSupersedeAcrossThem) {
+    const auto r = testing::sample_decision("C-1", "refer");
+    const auto created = a_->add_decision(r);
+    const auto got = b_->get_decision(r.id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->created_at, created);
+    const auto first = a_->add_panel_record(r.id, "{\"outcome\":\"deferred\"}");
+    const auto second = b_->add_panel_record(r.id, "{\"outcome\":\"approved\"}");
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(second->supersedes, first->id);
+    EXPECT_EQ(a_->panel_records(r.id).size(), 2u);
+}
+
+TEST_F(PgReplicas, TheSameVersionUploadedThroughBothAtOnceIsStoredOnce) {
+    for (int round = 0; round < 10; ++round) {
+        const auto version = "2025." + std::to_string(round);
+        Store::PolicyWrite from_a;
+        Store::PolicyWrite from_b;
+        std::thread ta([&] { from_a = a_->add_policy(uploaded("transport", version, "author-a")); });
+        std::thread tb([&] { from_b = b_->add_policy(uploaded("transport", version, "author-b")); });
+        ta.join();
+        tb.join();
+        EXPECT_NE(from_a.added, from_b.added) << version;  // exactly one added it
+        EXPECT_EQ(from_a.policy.seq, from_b.policy.seq) << version;
+        EXPECT_EQ(from_a.policy.uploaded_by, from_b.policy.uploaded_by) << version;
+    }
+    EXPECT_EQ(b_->policies_after(0).size(), 10u);
+}
+
+TEST_F(PgReplicas, AWaitWakesOnTheOtherReplicasCommitAndTheFeedHasNoGaps) {
+    std::vector<std::string> written;
+    std::thread writer([&] {
+        for (int i = 0; i < 100; ++i) {
+            auto r = testing::sample_decision("C-" + std::to_string(i), "approve");
+            (i % 2 ? a_ : b_)->add_decision(r);
+            written.push_back(r.id);
+        }
+    });
+    // Following the feed through A while both write: every entry arrives, in order, once.
+    std::vector<std::string> seen;
+    std::int64_t cursor = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (seen.size() < 100 && std::chrono::steady_clock::now() < deadline) {
+        a_->wait_for_change(cursor, std::chrono::milliseconds(500));
+        for (const auto& c : a_->changes_after(cursor, 1000)) {
+            EXPECT_GT(c.seq, cursor);
+            cursor = c.seq;
+            seen.push_back(c.decision_id);
+        }
+    }
+    writer.join();
+    EXPECT_EQ(seen, written);
+}
+
+TEST_F(PgReplicas, AWaitForAPolicyWakesOnTheOtherReplicasUpload) {
+    std::thread uploader([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        a_->add_policy(uploaded("transport", "2025.1", "author-a"));
+    });
+    EXPECT_TRUE(b_->wait_for_policy(0, std::chrono::seconds(20)));
+    uploader.join();
+    EXPECT_EQ(b_->policies_after(0).size(), 1u);
+}
+
+TEST_F(PgReplicas, ANewerSchemaIsRefusedWithTheSameWordsAsSqlite) {
+    a_.reset();
+    b_.reset();
+    ASSERT_EQ(db_->exec_raw("INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES (99, 'x', 'y')"), "");
+    try {
+        Store::connect(db_->location());
+        ADD_FAILURE() << "a store of schema version 99 opened";
+    } catch (const StoreError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("has schema version 99, newer than this jointly"), std::string::npos) << message;
+        EXPECT_NE(message.find("understands (1)"), std::string::npos) << message;
+    }
+}
+
+TEST(PgConnect, AnUnreachableServerIsAStoreErrorWithoutThePassword) {
+    try {
+        Store::connect("postgresql://someone:secret-word@/nothing?host=/nonexistent-socket-dir&connect_timeout=2");
+        ADD_FAILURE() << "connected to nothing";
+    } catch (const StoreError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("cannot be reached"), std::string::npos) << message;
+        EXPECT_EQ(message.find("secret-word"), std::string::npos) << message;
+    }
+}
+
+}  // namespace
+}  // namespace jointly::server
