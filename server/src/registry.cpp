@@ -269,6 +269,10 @@ LoadResult Registry::reload() {
 
 std::size_t Registry::refresh() {
     std::lock_guard writer(write_mutex_);
+    return refresh_locked();
+}
+
+std::size_t Registry::refresh_locked() {
     if (!store_) return 0;
     const auto stored = store_->policies_after(stored_seq_);
     auto policies = snapshot()->policies();
@@ -312,7 +316,28 @@ UploadResult Registry::check(const std::string& source, const std::string& file)
 
 UploadResult Registry::upload(const std::string& source, const std::string& file, const Uploader& who) {
     std::lock_guard writer(write_mutex_);
-    auto out = submit_locked(source, file, &who);
+    bool stale = false;
+    auto out = submit_locked(source, file, &who, &stale);
+    // Another replica stored a version of this policy since this one last read them: serve
+    // it, then check the upload again, now against it too. Each round needs a new version
+    // from elsewhere, so a few rounds settle it; past them the caller is asked to retry.
+    for (int round = 0; stale && round < 3; ++round) {
+        try {
+            refresh_locked();
+        } catch (const StoreError& e) {
+            out.status = UploadResult::Status::StorageFailed;
+            out.message = std::string("the policy versions stored by other replicas could not be read: ") + e.what();
+            stale = false;
+            break;
+        }
+        stale = false;
+        out = submit_locked(source, file, &who, &stale);
+    }
+    if (stale) {
+        out.status = UploadResult::Status::StorageFailed;
+        out.message = "other replicas kept storing versions of policy `" + out.program->id() +
+                      "` while this one was checked; try again";
+    }
     if (out.status != UploadResult::Status::Added) {
         std::lock_guard lock(snapshot_mutex_);
         ++stats_.failures;
@@ -320,7 +345,8 @@ UploadResult Registry::upload(const std::string& source, const std::string& file
     return out;
 }
 
-UploadResult Registry::submit_locked(const std::string& source, const std::string& file, const Uploader* who) {
+UploadResult Registry::submit_locked(const std::string& source, const std::string& file, const Uploader* who,
+                                     bool* stale) {
     UploadResult out;
     out.report.file = file;
     out.report.source = source;
@@ -390,10 +416,16 @@ UploadResult Registry::submit_locked(const std::string& source, const std::strin
     record.request_id = who->request_id;
     Store::PolicyWrite written;
     try {
-        written = store_->add_policy(std::move(record));
+        written = store_->write_policy(std::move(record), stored_seq_.load());
     } catch (const StoreError& e) {
         out.status = UploadResult::Status::StorageFailed;
         out.message = std::string("the policy could not be stored: ") + e.what();
+        return out;
+    }
+    if (written.stale) {
+        if (stale) *stale = true;
+        out.status = UploadResult::Status::StorageFailed;
+        out.message = "another replica stored a version of policy `" + program->id() + "` at the same time; try again";
         return out;
     }
     const auto& stored = written.policy;

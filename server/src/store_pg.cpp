@@ -285,7 +285,7 @@ public:
         });
     }
 
-    PolicyWrite add_policy(StoredPolicy policy) override {
+    PolicyWrite write_policy(StoredPolicy policy, std::optional<std::int64_t> seen_seq) override {
         policy.uploaded_at = now_utc();
         PolicyWrite out;
         transact([&](Tx& tx) {
@@ -297,6 +297,14 @@ public:
                                             {policy.policy_id, policy.version});
             if (found.rows()) {
                 out.policy = read_policy(found, 0);
+                return;
+            }
+            // Another version of this policy stored since the caller last read them: the
+            // caller checks against it first.
+            if (seen_seq && tx.conn.exec("SELECT 1 FROM policies WHERE policy_id = $1 AND seq > $2 LIMIT 1",
+                                         {policy.policy_id, std::to_string(*seen_seq)})
+                                .rows()) {
+                out.stale = true;
                 return;
             }
             const auto r = tx.conn.exec(

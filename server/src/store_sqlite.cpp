@@ -584,16 +584,24 @@ public:
         }
     }
 
-    PolicyWrite add_policy(StoredPolicy policy) override {
+    PolicyWrite write_policy(StoredPolicy policy, std::optional<std::int64_t> seen_seq) override {
         policy.uploaded_at = now_utc();
         PolicyWrite out;
-        submit([this, &policy, &out]() -> std::string {
+        submit([this, &policy, &out, seen_seq]() -> std::string {
             Stmt find(writer_db_, std::string("SELECT ") + kPolicyColumns +
                                       " FROM policies WHERE policy_id = ?1 AND version = ?2");
             find.bind(1, policy.policy_id).bind(2, policy.version);
             if (find.step()) {
                 out.policy = read_policy(find);
                 return {};
+            }
+            if (seen_seq) {
+                Stmt newer(writer_db_, "SELECT 1 FROM policies WHERE policy_id = ?1 AND seq > ?2 LIMIT 1");
+                newer.bind(1, policy.policy_id).bind(2, *seen_seq);
+                if (newer.step()) {
+                    out.stale = true;
+                    return {};
+                }
             }
             Stmt insert(writer_db_, "INSERT INTO policies (policy_id, version, sha256, file, source, uploaded_by, "
                                     "uploaded_at, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");

@@ -161,6 +161,41 @@ TEST_F(RegistryTest, WithoutAStoreUploadsAreRefused) {
     EXPECT_EQ(registry.snapshot()->versions("reference").size(), 2u);
 }
 
+// Two replicas on one store, each with its own snapshot: an upload through B that overlaps a
+// version A stored after B last read them is checked against A's version and refused, and B
+// serves A's; one that does not overlap is stored after B has read A's. (Without the store's
+// check, B would store the overlapping version and the replicas would serve different rules.)
+TEST_F(RegistryTest, AnUploadIsCheckedAgainstVersionsAnotherReplicaStored) {
+    const auto store = server::Store::open(dir_ / "store.db");
+    server::Registry a(dir_);
+    server::Registry b(dir_);
+    a.set_store(store.get());
+    b.set_store(store.get());
+    ASSERT_TRUE(a.reload().ok);
+    ASSERT_TRUE(b.reload().ok);
+    ASSERT_EQ(a.upload(with_version("2024.1", "effective 2024-04-01 to 2025-03-31"), "a.jf", {"author-a", "r1"}).status,
+              server::UploadResult::Status::Added);
+    ASSERT_EQ(b.snapshot()->versions("reference").size(), 2u);  // B has not read it yet
+
+    const auto overlap = b.upload(with_version("2024.2", "effective 2024-10-01 to 2025-03-31"), "b.jf", {"author-b", "r2"});
+    EXPECT_EQ(overlap.status, server::UploadResult::Status::Invalid) << overlap.message;
+    std::string messages;
+    for (const auto& d : overlap.report.diagnostics) messages += d.message + "\n";
+    EXPECT_NE(messages.find("uploaded:reference@2024.1"), std::string::npos) << messages;
+    ASSERT_EQ(store->policies_after(0).size(), 1u);  // only A's
+    const auto served = b.snapshot()->versions("reference");
+    ASSERT_EQ(served.size(), 3u);
+    EXPECT_EQ(served.front()->program->version(), "2024.1");
+
+    const auto earlier = b.upload(with_version("2023.1", "effective 2023-04-01 to 2024-03-31"), "c.jf", {"author-b", "r3"});
+    EXPECT_EQ(earlier.status, server::UploadResult::Status::Added) << earlier.message;
+    EXPECT_EQ(store->policies_after(0).size(), 2u);
+    // A's own next upload sees B's version first and is checked against it.
+    const auto again = a.upload(with_version("2023.2", "effective 2023-06-01 to 2024-03-31"), "d.jf", {"author-a", "r4"});
+    EXPECT_EQ(again.status, server::UploadResult::Status::Invalid) << again.message;
+    EXPECT_EQ(a.snapshot()->versions("reference").size(), 4u);
+}
+
 // A folder file added later that overlaps a stored upload stops the reload, naming both.
 TEST_F(RegistryTest, AFolderFileOverlappingAStoredUploadIsAReloadError) {
     const auto store = server::Store::open(dir_ / "store.db");

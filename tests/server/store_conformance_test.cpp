@@ -228,6 +228,23 @@ TEST_P(StoreConformance, AuditTrailFiltersAndContinuesAfterAnId) {
 }
 
 
+// An upload made by a caller that has not read every stored version of its policy is not
+// written: it is `stale`, and the caller checks against the newer version first.
+TEST_P(StoreConformance, AnUploadBehindTheStoredVersionsIsStale) {
+    const auto first = store_->add_policy(uploaded("transport", "2025.1", "author-a"));
+    ASSERT_TRUE(first.added);
+    const auto behind = store_->write_policy(uploaded("transport", "2026.1", "author-b"), first.policy.seq - 1);
+    EXPECT_TRUE(behind.stale);
+    EXPECT_FALSE(behind.added);
+    EXPECT_EQ(store_->policies_after(0).size(), 1u);
+    // another policy's versions do not make it stale
+    EXPECT_TRUE(store_->write_policy(uploaded("escort", "2025.1", "author-b"), 0).added);
+    const auto current = store_->write_policy(uploaded("transport", "2026.1", "author-b"), first.policy.seq);
+    EXPECT_TRUE(current.added);
+    EXPECT_FALSE(current.stale);
+    EXPECT_EQ(store_->policies_after(0).size(), 3u);
+}
+
 TEST_P(StoreConformance, UploadedPoliciesAreKeptOnceInOrderAndSurviveReopen) {
     const auto first = store_->add_policy(uploaded("transport", "2025.1", "author-a"));
     ASSERT_TRUE(first.added);

@@ -165,7 +165,11 @@ public:
 
 private:
     void install(std::vector<LoadedPolicy> policies);
-    UploadResult submit_locked(const std::string& source, const std::string& file, const Uploader* who);
+    // `stale` is set when the store refused the upload because another replica stored a
+    // version of the policy since this one last read them (nothing was written).
+    UploadResult submit_locked(const std::string& source, const std::string& file, const Uploader* who,
+                               bool* stale = nullptr);
+    std::size_t refresh_locked();
 
     std::filesystem::path dir_;
     Store* store_ = nullptr;

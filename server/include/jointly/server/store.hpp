@@ -264,13 +264,21 @@ public:
 
     // Stores an uploaded policy version; returns it with seq and uploaded_at set. When a
     // version of that policy with that version text is stored already, nothing is written and
-    // the earlier one is returned with `added` false. Returns after the commit. Throws
-    // StoreError.
+    // the earlier one is returned with `added` false. When `seen_seq` is given and a version
+    // of the same policy was stored with a larger seq (by another replica, since this one last
+    // read the stored versions), nothing is written and `stale` is true: the caller reads the
+    // newer versions, checks the upload against them and tries again. The look and the insert
+    // are one transaction under the store's write lock, so of two replicas uploading
+    // overlapping versions at once the second always sees the first. Returns after the
+    // commit. Throws StoreError.
     struct PolicyWrite {
         bool added = false;
+        bool stale = false;
         StoredPolicy policy;
     };
-    virtual PolicyWrite add_policy(StoredPolicy policy) = 0;
+    virtual PolicyWrite write_policy(StoredPolicy policy, std::optional<std::int64_t> seen_seq) = 0;
+    // write_policy without the check for newer versions.
+    PolicyWrite add_policy(StoredPolicy policy) { return write_policy(std::move(policy), std::nullopt); }
     // The stored policy versions with seq > after, oldest first. Throws StoreError.
     virtual std::vector<StoredPolicy> policies_after(std::int64_t after) = 0;
 
