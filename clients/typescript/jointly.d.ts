@@ -2362,6 +2362,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
+            /** @description the decision store cannot be reached (`store_unavailable`): a load balancer takes this replica out until it answers 200 again */
             503: components["responses"]["Unavailable"];
         };
     };

@@ -433,7 +433,11 @@ void operation_operations(Paths& paths) {
                             "Not audited: it reads no child's record.")
                   .ok(200, "the caller", ref("WhoAmI")));
     paths.add("get", "/healthz",
-              Operation("getHealth", "liveness", Caller::Anyone).tag("operations").ok(200, "serving", ref("Health")));
+              Operation("getHealth", "liveness", Caller::Anyone)
+                  .tag("operations")
+                  .ok(200, "serving", ref("Health"))
+                  .error(503, "the decision store cannot be reached (`store_unavailable`): a load balancer takes "
+                              "this replica out until it answers 200 again"));
     paths.add("get", "/metrics",
               Operation("getMetrics", "Prometheus metrics", Caller::Anyone)
                   .tag("operations")
