@@ -494,6 +494,7 @@ async function chairFlow(context, base, kase, width) {
     await page.emulateMedia({ media: 'print' });
     const pdfBytes = await page.pdf({ format: 'A4' });
     await page.emulateMedia({ media: 'screen' });
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
     fs.writeFileSync(shot.replace(/\.png$/, '') + '-minutes' + (width === 1280 ? '' : '-' + width) + '.pdf', pdfBytes);
     const pdf = pdfBytes.toString('latin1');
     const pages = (pdf.match(/\/Type\s*\/Page(?!s)/g) || []).length;
