@@ -6,13 +6,24 @@
 // placement across the year end, and one-off equipment.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "jointly/engine/evaluate.hpp"
 #include "jointly/engine/program.hpp"
+
+void* operator new(std::size_t size);
+void operator delete(void* p) noexcept;
+void operator delete(void* p, std::size_t) noexcept;
+
+// Heap allocations made by this process, so that a benchmark can report how many one
+// operation makes (the `allocs` counter): the cost of a new result is mostly its allocations.
+std::atomic<std::size_t> g_allocations{0};
 
 namespace {
 
@@ -78,6 +89,7 @@ void evaluate_3_lines(benchmark::State& state, bool explain_full, bool reuse) {
     Request request = three_lines();
     request.explain_full = explain_full;
     EvalResult kept;
+    const std::size_t allocations_before = g_allocations.load();
     for (auto _ : state) {
         if (reuse) {
             evaluate_into(*program, request, kept);
@@ -90,6 +102,8 @@ void evaluate_3_lines(benchmark::State& state, bool explain_full, bool reuse) {
         }
     }
     state.SetItemsProcessed(state.iterations());
+    state.counters["allocs"] = benchmark::Counter(static_cast<double>(g_allocations.load() - allocations_before),
+                                                  benchmark::Counter::kAvgIterations);
 }
 
 void BM_Evaluate3Lines(benchmark::State& state) { evaluate_3_lines(state, false, false); }
@@ -200,3 +214,11 @@ BENCHMARK(BM_CompileReference)->Unit(benchmark::kMicrosecond);
 }  // namespace
 
 BENCHMARK_MAIN();
+
+void* operator new(std::size_t size) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }

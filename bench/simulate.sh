@@ -7,7 +7,11 @@
 #      wall seconds and peak resident memory (GNU time).
 # With BASELINE=path/to/another/jointly, each 100,000-case run is repeated with that binary
 # right after, and the ratio of the medians (this build / baseline) is printed: figures to
-# compare are taken side by side, in one run. Numbers, not pass/fail.
+# compare are taken side by side, in one run. With NODE_RUNS=N (N > 0), the same 100,000 cases
+# are also run N times through json-rules-engine (bench/http/node-baseline/simulate.js, the
+# tool a team would otherwise use; `npm ci` there once), its outcomes and funded totals per
+# agency are checked equal to jointly's to the penny, and the ratio of the medians
+# (json-rules-engine / this build, one version) is printed. Numbers, not pass/fail.
 set -euo pipefail
 build=${1:?build dir}; runs=${2:-5}; big=${3:-1500000}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,6 +49,29 @@ for i in "${!binaries[@]}"; do
   stats "100,000 cases, one version ($label)" "$work/one.$i"
   stats "100,000 cases, two versions ($label)" "$work/two.$i"
 done
+node_runs=${NODE_RUNS:-0}
+if [ "$node_runs" -gt 0 ]; then
+  node=$root/bench/http/node-baseline
+  [ -d "$node/node_modules" ] || (cd "$node" && npm ci --no-audit --no-fund >/dev/null)
+  for _ in $(seq 1 "$node_runs"); do
+    /usr/bin/time -f '%e' -o "$work/time" node "$node/simulate.js" "$work/100k.jsonl" >"$work/node.json"
+    cat "$work/time" >>"$work/node"
+  done
+  stats "100,000 cases, json-rules-engine" "$work/node"
+  "$jointly" simulate --policy "$policy" --format json "$work/100k.jsonl" >"$work/jointly.json"
+  python3 - "$work/jointly.json" "$work/node.json" <<'PY'
+import json, sys
+j, n = (json.load(open(f)) for f in sys.argv[1:3])
+a = j["a"]
+same = a["outcomes"] == n["outcomes"] and a["by_agency"] == n["funded"] and j["cases"] == n["cases"]
+print("json-rules-engine's outcomes and funded totals per agency equal jointly's:", "yes" if same else "NO")
+if not same:
+    print("  jointly:", a["outcomes"], a["by_agency"], "\n  json-rules-engine:", n["outcomes"], n["funded"])
+PY
+  a=$(sort -n "$work/one.0" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+  b=$(sort -n "$work/node" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+  awk -v a="$a" -v b="$b" 'BEGIN { printf "median ratio, one version: json-rules-engine / this build = %.1f\n", b / a }'
+fi
 if [ -n "${BASELINE:-}" ]; then
   for kind in one two; do
     a=$(sort -n "$work/$kind.0" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
