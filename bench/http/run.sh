@@ -75,6 +75,7 @@ EOF
 }
 stop_nginx() { kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; }
 
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 "$build/app/jointly" serve --policies policies --db "$work/bench.db" --port 0 --insecure-dev --open-evaluation --quiet \
   >"$work/jointly.log" 2>&1 &
 pids+=($!)
