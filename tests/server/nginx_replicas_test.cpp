@@ -57,7 +57,8 @@ std::string trim(const std::string& s) {
     return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
-// The lines of the ```nginx block under "### Behind nginx with health checks".
+// The lines of the ```nginx block under "### Behind nginx with health checks", trimmed, but
+// the empty ones and the comments.
 std::vector<std::string> documented_lines(const std::string& page) {
     std::istringstream in(page);
     std::vector<std::string> out;
@@ -68,7 +69,7 @@ std::vector<std::string> documented_lines(const std::string& page) {
         else if (section && !block && (line.rfind("## ", 0) == 0 || line.rfind("### ", 0) == 0)) break;
         else if (section && line == "```nginx") block = true;
         else if (block && line == "```") break;
-        else if (block) out.push_back(trim(line));
+        else if (block && !trim(line).empty() && trim(line)[0] != '#') out.push_back(trim(line));
     }
     return out;
 }
