@@ -4,10 +4,11 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-dev
           libboost-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
           libssl-dev libsimdjson-dev zlib1g-dev libbrotli-dev googletest libgtest-dev
-          libbenchmark-dev prometheus libpq-dev postgresql)
-# --hostile: what the hostile-request tests need (tests/hostile/run.sh): nginx in front, python3.
+          libbenchmark-dev prometheus libpq-dev postgresql
+          nginx-light)  # nginx: tests/server/nginx_replicas_test.cpp runs it in front of two replicas
+# --hostile: what the hostile-request tests need besides nginx (tests/hostile/run.sh): python3, openssl.
 if [ "${1:-}" = "--browser" ] || [ "${1:-}" = "--hostile" ] || [ "${2:-}" = "--hostile" ]; then
-  packages+=(nginx-light python3 openssl)
+  packages+=(python3 openssl)
 fi
 # --browser: also what the panel page's headless-browser test needs.
 if [ "${1:-}" = "--browser" ]; then

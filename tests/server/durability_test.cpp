@@ -13,87 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "http_fixture.hpp"
 #include "store_backends.hpp"
 
 namespace jointly::testing {
 namespace {
-
-// A `jointly serve --port 0` child process; its stdout and stderr are read line by line.
-class Child {
-public:
-    explicit Child(const std::vector<std::string>& args) {
-        int out[2];
-        int err[2];
-        if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
-        pid_ = fork();
-        if (pid_ == 0) {
-            dup2(out[1], STDOUT_FILENO);
-            dup2(err[1], STDERR_FILENO);
-            close(out[0]);
-            close(err[0]);
-            std::vector<char*> argv;
-            std::string binary = JOINTLY_BINARY;
-            argv.push_back(binary.data());
-            std::vector<std::string> copy = args;
-            for (auto& a : copy) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(binary.c_str(), argv.data());
-            _exit(127);
-        }
-        close(out[1]);
-        close(err[1]);
-        out_ = fdopen(out[0], "r");
-        err_ = fdopen(err[0], "r");
-    }
-    ~Child() {
-        if (pid_ > 0 && !reaped_) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-        if (out_) fclose(out_);
-        if (err_) fclose(err_);
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    // The next line on stdout or stderr; empty at end of file.
-    static std::string line(FILE* f) {
-        std::string s;
-        for (int c = fgetc(f); c != EOF && c != '\n'; c = fgetc(f)) s += static_cast<char>(c);
-        return s;
-    }
-    std::string out_line() { return line(out_); }
-    // Reads stderr until a line contains `needle`; false at end of file.
-    bool wait_err(const std::string& needle) {
-        for (;;) {
-            if (feof(err_)) return false;
-            const auto l = line(err_);
-            if (l.find(needle) != std::string::npos) return true;
-            if (l.empty() && feof(err_)) return false;
-        }
-    }
-    // The port from "listening on 127.0.0.1:PORT".
-    int port() {
-        const auto l = out_line();
-        const auto colon = l.rfind(':');
-        if (l.rfind("listening on ", 0) != 0 || colon == std::string::npos) return -1;
-        return std::stoi(l.substr(colon + 1));
-    }
-    void signal(int sig) const { kill(pid_, sig); }
-    int wait() {
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        reaped_ = true;
-        return status;
-    }
-
-private:
-    pid_t pid_ = -1;
-    bool reaped_ = false;
-    FILE* out_ = nullptr;
-    FILE* err_ = nullptr;
-};
 
 // `quiet`: no access log (nobody reads the child's stderr, and a full pipe would block it).
 // `db`: the store, when not the folder's SQLite file.
