@@ -13,6 +13,10 @@ namespace {
 // The non-zero amounts, in declaration order, into `out` (its memory reused).
 void non_zero(AgencyAmounts& out, const ProgramImpl& p, const Money* amounts) {
     out.clear();
+    // Sized once: a new result's vector would otherwise grow (and reallocate) per agency.
+    std::size_t count = 0;
+    for (std::size_t a = 0; a < p.schema.agencies.size(); ++a) count += amounts[a] != Money() ? 1U : 0U;
+    out.reserve(count);
     for (std::size_t a = 0; a < p.schema.agencies.size(); ++a) {
         if (amounts[a] != Money()) out.emplace_back(p.schema.agencies[a].id, amounts[a]);
     }

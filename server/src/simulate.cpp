@@ -101,7 +101,7 @@ std::optional<Simulation::Figures> Simulation::figures(const engine::Program& pr
     if (!result.decision) return std::nullopt;
     const engine::Decision& d = *result.decision;
     Figures f;
-    f.policy = d.policy_id + " " + d.policy_version;
+    f.program = &program;
     f.outcome = d.outcome;
     f.total = d.total;
     f.by_agency = d.by_agency;
@@ -157,6 +157,12 @@ std::optional<Simulation::Figures> Simulation::run(const Snapshot& snapshot, con
     return f;
 }
 
+const std::string& Simulation::policy_name(const engine::Program* program) {
+    auto it = policy_names_.find(program);
+    if (it == policy_names_.end()) it = policy_names_.emplace(program, program->id() + " " + program->version()).first;
+    return it->second;
+}
+
 void Simulation::Totals::add(const Figures& f) {
     ++cases;
     for (const auto& [agency, money] : f.by_agency) by_agency[agency] += money;
@@ -167,13 +173,14 @@ void Simulation::Totals::add(const Figures& f) {
     not_allocated_total += f.not_allocated_total;
 }
 
-void Simulation::accumulate(Side& side, const Figures& f, const std::string& case_ref) const {
-    if (std::find(side.policies.begin(), side.policies.end(), f.policy) == side.policies.end())
-        side.policies.push_back(f.policy);
+void Simulation::accumulate(Side& side, const Figures& f, const std::string& case_ref) {
+    const std::string& policy = policy_name(f.program);
+    if (std::find(side.policies.begin(), side.policies.end(), policy) == side.policies.end())
+        side.policies.push_back(policy);
     for (const auto& [agency, money] : f.by_agency)
         if (std::find(side.agencies.begin(), side.agencies.end(), agency) == side.agencies.end())
             side.agencies.push_back(agency);
-    auto& by_policy = side.outcomes_by_policy[f.policy];
+    auto& by_policy = side.outcomes_by_policy[policy];
     switch (f.outcome) {
         case engine::Outcome::Approve:
             ++side.outcomes.approve;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "jointly/engine/date.hpp"
 #include "jointly/engine/money.hpp"
 
@@ -18,8 +20,10 @@ const char* to_string(Outcome outcome);  // "approve", "refer", "decline"
 enum class IssueKind { Uncovered, Conflict, CapExcess, Refused, Referred };
 const char* to_string(IssueKind kind);  // "uncovered", "conflict", "cap_excess", "refused", "referred"
 
-// Agency amounts in the policy's declaration order (agency id, amount).
-using AgencyAmounts = std::vector<std::pair<std::string, Money>>;
+// Agency amounts in the policy's declaration order (agency id, amount). Up to four are held
+// inline: most splits name two or three agencies, and a decision has one such list per
+// allocation, per financial year and per line, so a new result allocates none of them.
+using AgencyAmounts = boost::container::small_vector<std::pair<std::string, Money>, 4>;
 
 struct Allocation {
     std::string line;

@@ -108,7 +108,9 @@ public:
 
     // What a simulation keeps of one decision: no words, allocations or issue texts.
     struct Figures {
-        std::string policy;  // "id version"
+        // The version that decided (the simulation's snapshots keep it alive): its name,
+        // "id version", is made when the case is counted, not per case on a worker.
+        const engine::Program* program = nullptr;
         engine::Outcome outcome = engine::Outcome::Approve;
         engine::Money total;
         engine::AgencyAmounts by_agency;
@@ -126,7 +128,8 @@ public:
         std::string case_ref;
         std::optional<Figures> a;
         std::optional<Figures> b;
-        nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+        // Null (no errors: nothing allocated per case) or an array of errors.
+        nlohmann::ordered_json errors;
         // True when the totals count it: A evaluated and, when comparing, B too.
         bool counted(bool comparing) const { return a.has_value() && (!comparing || b.has_value()); }
     };
@@ -209,7 +212,9 @@ private:
     std::optional<Figures> run(const Snapshot& snapshot, const std::optional<std::string>& version,
                                const nlohmann::json& request, std::size_t number, const char* side,
                                nlohmann::ordered_json& errors) const;
-    void accumulate(Side& side, const Figures& f, const std::string& case_ref) const;
+    void accumulate(Side& side, const Figures& f, const std::string& case_ref);
+    // "id version" of a program that decided a case, made once per program.
+    const std::string& policy_name(const engine::Program* program);
     nlohmann::ordered_json side_json(const Side& side, const std::vector<std::string>& order) const;
     void counted(const Evaluated& e);
 
@@ -227,6 +232,7 @@ private:
     std::function<void(const Evaluated&)> on_case_;
     std::function<void(const SimulationProgress&)> on_progress_;
     std::size_t progress_every_ = 0;
+    std::map<const engine::Program*, std::string> policy_names_;
 };
 
 // The per-case CSV of a simulation (docs/csv.md): RFC 4180, CRLF, the formula guard of the
