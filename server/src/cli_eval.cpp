@@ -61,7 +61,7 @@ int run_eval(const EvalOptions& o, Streams io) {
         print_error(io.err, *result.error);
         return kFailed;
     }
-    io.out << result.evaluated->response.dump(2) << "\n";
+    io.out << encode_decision_ordered(result.evaluated->decision).dump(2) << "\n";
     return kOk;
 }
 

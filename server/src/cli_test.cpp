@@ -143,11 +143,11 @@ std::vector<std::string> run_case(const Snapshot& snapshot, const Folder& folder
     const auto& expected = c["expected"];
     const auto result = evaluate_body(snapshot, request, options);
     if (expected.is_object() && expected.contains("error")) {
-        if (!result.error) return {"expected an error, got a decision (" + result.evaluated->response.value("outcome", "") + ")"};
+        if (!result.error) return {std::string("expected an error, got a decision (") + engine::to_string(result.evaluated->decision.outcome) + ")"};
         return compare_expected_error(expected["error"], result.error->status, result.error->body());
     }
     if (result.error) return {"evaluation failed: " + result.error->body().dump()};
-    return compare_expected(expected, json(result.evaluated->response));
+    return compare_expected(expected, json(encode_decision_ordered(result.evaluated->decision)));
 }
 
 struct TestOptions {

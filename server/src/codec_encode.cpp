@@ -1,8 +1,12 @@
 // Decisions, errors, diagnostics and reconciliations as JSON; the depth-limited body parser
 // that refuses a repeated key.
+#include <array>
+#include <charconv>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "jointly/server/codec.hpp"
 
@@ -131,7 +135,266 @@ private:
     json* element_ = nullptr;  // in an object: the value of the key read last
 };
 
+// JSON text written in place, escaped exactly as nlohmann's dump(-1, ' ', false, replace):
+// `"`, `\\` and the short escapes, other bytes below 0x20 as \u00xx, valid UTF-8 as it is.
+class JsonWriter {
+public:
+    explicit JsonWriter(std::string& out) : out_(out) {}
+
+    void raw(std::string_view text) { out_ += text; }
+    void string(std::string_view s) {
+        bool plain = true;
+        bool ascii = true;
+        for (const char c : s) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u < 0x20 || c == '"' || c == '\\') plain = false;
+            if (u >= 0x80) ascii = false;
+        }
+        if (!ascii && !simdjson::validate_utf8(s.data(), s.size())) {
+            // Invalid UTF-8: nlohmann's own replacement, so the bytes stay the same.
+            out_ += ojson(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            return;
+        }
+        out_ += '"';
+        if (plain) {
+            out_ += s;
+        } else {
+            for (const char c : s) escaped(c);
+        }
+        out_ += '"';
+    }
+    void text_or_null(std::string_view s) {
+        if (s.empty()) raw("null");
+        else string(s);
+    }
+    void key(std::string_view k) {
+        string(k);
+        out_ += ':';
+    }
+    // `,"key":` (the comma unless first).
+    void field(std::string_view k, bool& first) {
+        if (!first) out_ += ',';
+        first = false;
+        key(k);
+    }
+    void money(engine::Money m) { string(m.to_string()); }
+    void date(engine::Date d) { string(d.to_string()); }
+    void integer(std::int64_t v) {
+        std::array<char, 24> buf{};
+        const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+        out_.append(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+    }
+    void boolean(bool v) { raw(v ? "true" : "false"); }
+    // An agency named twice (two of a split's agencies chosen by facts may be the same one)
+    // is written once, in its first place with its last amount, as ordered_json keeps it.
+    void amounts(const engine::AgencyAmounts& list) {
+        out_ += '{';
+        bool first = true;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            bool later = false;
+            for (std::size_t k = 0; k < i && !later; ++k) later = list[k].first == list[i].first;
+            if (later) continue;
+            const engine::Money* last = &list[i].second;
+            for (std::size_t k = i + 1; k < list.size(); ++k)
+                if (list[k].first == list[i].first) last = &list[k].second;
+            field(list[i].first, first);
+            money(*last);
+        }
+        out_ += '}';
+    }
+    template <class Range>
+    void strings(const Range& list) {
+        out_ += '[';
+        bool first = true;
+        for (const auto& s : list) {
+            if (!first) out_ += ',';
+            first = false;
+            string(s);
+        }
+        out_ += ']';
+    }
+
+private:
+    void escaped(char c) {
+        switch (c) {
+            case '"': out_ += "\\\""; return;
+            case '\\': out_ += "\\\\"; return;
+            case '\b': out_ += "\\b"; return;
+            case '\f': out_ += "\\f"; return;
+            case '\n': out_ += "\\n"; return;
+            case '\r': out_ += "\\r"; return;
+            case '\t': out_ += "\\t"; return;
+            default: break;
+        }
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out_ += "\\u00";
+            out_ += kHex[u >> 4];
+            out_ += kHex[u & 0xFU];
+            return;
+        }
+        out_ += c;
+    }
+
+    std::string& out_;
+};
+
 }  // namespace
+
+std::string decision_text(const engine::Decision& d, std::string_view prefix) {
+    std::string text;
+    text.reserve(1024 + 256 * (d.allocations.size() + d.issues.size()));
+    JsonWriter w(text);
+    w.raw("{");
+    w.raw(prefix);
+    w.raw("\"policy\":{\"id\":");
+    w.string(d.policy_id);
+    w.raw(",\"version\":");
+    w.string(d.policy_version);
+    w.raw(",\"sha256\":");
+    w.string(d.policy_sha256);
+    w.raw("},\"engine\":");
+    w.string(d.engine);
+    w.raw(",\"as_of\":");
+    if (d.as_of) w.date(*d.as_of);
+    else w.raw("null");
+    w.raw(",\"case_ref\":");
+    w.string(d.case_ref);
+    w.raw(",\"outcome\":");
+    w.string(engine::to_string(d.outcome));
+    if (d.outcome == engine::Outcome::Refer) {
+        w.raw(",\"referred_to\":");
+        w.string(d.referred_to);
+    }
+    w.raw(",\"outcome_reasons\":");
+    w.strings(d.outcome_reasons);
+    w.raw(",\"reasons\":[");
+    for (std::size_t i = 0; i < d.reasons.size(); ++i) {
+        const auto& r = d.reasons[i];
+        w.raw(i == 0 ? "{\"kind\":" : ",{\"kind\":");
+        w.string(engine::to_string(r.kind));
+        w.raw(",\"rule\":");
+        w.text_or_null(r.rule);
+        w.raw(",\"ref\":");
+        w.text_or_null(r.ref);
+        w.raw(",\"text\":");
+        w.string(r.text);
+        w.raw("}");
+    }
+    // An object keeps a name once (its first place, its last value), as ordered_json does.
+    w.raw("],\"eligibility\":{");
+    bool first = true;
+    for (std::size_t i = 0; i < d.eligibility.size(); ++i) {
+        const auto& e = d.eligibility[i];
+        bool later = false;
+        for (std::size_t k = 0; k < i && !later; ++k) later = d.eligibility[k].name == e.name;
+        if (later) continue;
+        const engine::Eligibility* last = &e;
+        for (std::size_t k = i + 1; k < d.eligibility.size(); ++k)
+            if (d.eligibility[k].name == e.name) last = &d.eligibility[k];
+        w.field(e.name, first);
+        w.raw("{\"met\":");
+        w.boolean(last->met);
+        w.raw(",\"reason\":");
+        w.string(last->reason);
+        w.raw("}");
+    }
+    w.raw("},\"total\":");
+    w.money(d.total);
+    w.raw(",\"by_agency\":");
+    w.amounts(d.by_agency);
+    if (!d.by_agency_group.empty()) {
+        w.raw(",\"by_agency_group\":");
+        w.amounts(d.by_agency_group);
+    }
+    w.raw(",\"by_financial_year\":{");
+    first = true;
+    for (const auto& [year, list] : d.by_financial_year) {
+        w.field(year, first);
+        w.amounts(list);
+    }
+    w.raw("},\"by_line\":{");
+    first = true;
+    for (const auto& [line, list] : d.by_line) {
+        w.field(line, first);
+        w.amounts(list);
+    }
+    w.raw("},\"allocations\":[");
+    for (std::size_t i = 0; i < d.allocations.size(); ++i) {
+        const auto& a = d.allocations[i];
+        w.raw(i == 0 ? "{\"line\":" : ",{\"line\":");
+        w.string(a.line);
+        w.raw(",\"from\":");
+        w.date(a.from);
+        w.raw(",\"to\":");
+        w.date(a.to);
+        w.raw(",\"days\":");
+        w.integer(a.days);
+        w.raw(",\"cost\":");
+        w.money(a.cost);
+        w.raw(",\"rule\":");
+        w.string(a.rule);
+        w.raw(",\"ref\":");
+        w.string(a.ref);
+        w.raw(",\"shares\":");
+        w.amounts(a.shares);
+        w.raw(",\"reason\":");
+        w.string(a.reason);
+        w.raw("}");
+    }
+    w.raw("],\"issues\":[");
+    for (std::size_t i = 0; i < d.issues.size(); ++i) {
+        const auto& is = d.issues[i];
+        w.raw(i == 0 ? "{\"kind\":" : ",{\"kind\":");
+        w.string(engine::to_string(is.kind));
+        w.raw(",\"line\":");
+        w.string(is.line);
+        w.raw(",\"from\":");
+        w.date(is.from);
+        w.raw(",\"to\":");
+        w.date(is.to);
+        w.raw(",\"cost\":");
+        w.money(is.cost);
+        w.raw(",\"rules\":");
+        w.strings(is.rules);
+        w.raw(",\"message\":");
+        w.string(is.message);
+        w.raw(",\"rule\":");
+        w.text_or_null(is.rule);
+        w.raw(",\"ref\":");
+        w.text_or_null(is.ref);
+        if (is.kind == engine::IssueKind::Refused || is.kind == engine::IssueKind::Referred) {
+            w.raw(",\"reason\":");
+            w.string(is.reason);
+        }
+        if (is.kind == engine::IssueKind::Referred) {
+            w.raw(",\"referred_to\":");
+            w.string(is.referred_to);
+        }
+        w.raw("}");
+    }
+    w.raw("],\"explanation\":");
+    w.strings(d.explanation);
+    if (!d.trace.empty()) {
+        w.raw(",\"trace\":[");
+        for (std::size_t i = 0; i < d.trace.size(); ++i) {
+            const auto& t = d.trace[i];
+            w.raw(i == 0 ? "{\"subject\":" : ",{\"subject\":");
+            w.string(t.subject);
+            w.raw(",\"rule\":");
+            w.string(t.rule);
+            w.raw(",\"applied\":");
+            w.boolean(t.applied);
+            w.raw(",\"detail\":");
+            w.strings(t.detail);
+            w.raw("}");
+        }
+        w.raw("]");
+    }
+    w.raw("}");
+    return text;
+}
 
 ojson encode_decision_ordered(const engine::Decision& d) {
     ojson out = ojson::object();

@@ -42,10 +42,9 @@ Checked<DecisionRecord> decision_record(const Context& context, Evaluated& evalu
     const auto& d = evaluated.decision;
     DecisionRecord record;
     record.id = Store::new_decision_id();
-    ojson out = ojson::object();
-    out["decision_id"] = record.id;
-    if (!supersedes.empty()) out["supersedes"] = supersedes;
-    for (auto& [key, value] : evaluated.response.items()) out[key] = std::move(value);
+    // The answer's text written straight from the decision (decision_text), after its id.
+    std::string prefix = "\"decision_id\":" + ojson(record.id).dump() + ",";
+    if (!supersedes.empty()) prefix += "\"supersedes\":" + ojson(supersedes).dump() + ",";
     record.case_ref = d.case_ref;
     record.policy_id = d.policy_id;
     record.policy_version = d.policy_version;
@@ -54,7 +53,7 @@ Checked<DecisionRecord> decision_record(const Context& context, Evaluated& evalu
     record.outcome = engine::to_string(d.outcome);
     record.total = d.total.to_string();
     record.request_json = std::move(request_text);
-    auto response_text = bounded_text(context, out);
+    auto response_text = bounded_text(context, decision_text(d, prefix));
     if (!response_text.ok()) return response_text.error();
     record.response_json = std::move(response_text.value());
     return record;
@@ -104,7 +103,7 @@ Reply post_evaluate(Context& context, const httplib::Request& request, httplib::
     if (!options.ok()) return options.error();
     const auto evaluated = evaluate_decision(context, body.value(), options.value());
     if (!evaluated.ok()) return evaluated.error();
-    const auto text = bounded_text(context, evaluated.value().response);
+    const auto text = bounded_text(context, decision_text(evaluated.value().decision));
     if (!text.ok()) return text.error();
     response.status = 200;
     response.set_content(text.value(), "application/json");
@@ -147,7 +146,7 @@ Reply post_batch(Context& context, const httplib::Request& request, httplib::Res
         auto r = evaluate_body(*snapshot, item, options.value());
         if (r.evaluated) {
             context.metrics.decision(engine::to_string(r.evaluated->decision.outcome));
-            results.push_back(std::move(r.evaluated->response));
+            results.push_back(encode_decision_ordered(r.evaluated->decision));
         } else {
             ++failed;
             auto error = ojson(caller_view(context, *r.error));

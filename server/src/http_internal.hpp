@@ -143,6 +143,8 @@ Checked<nlohmann::json> json_body(const Context& context, const httplib::Request
 // The answer as text, refused (422 `response_too_large`) when it is larger than
 // --max-response: what one request may make the server hold, send and store is bounded.
 Checked<std::string> bounded_text(const Context& context, const nlohmann::ordered_json& answer);
+// The same bound on an answer already written as text.
+Checked<std::string> bounded_text(const Context& context, std::string text);
 
 // --request-deadline-ms from construction; check() refuses with 422 `deadline_exceeded` once
 // past it, saying how far the work got.

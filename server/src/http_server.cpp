@@ -646,7 +646,10 @@ Checked<nlohmann::json> json_body(const Context& context, const httplib::Request
 }
 
 Checked<std::string> bounded_text(const Context& context, const nlohmann::ordered_json& answer) {
-    auto text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return bounded_text(context, answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+Checked<std::string> bounded_text(const Context& context, std::string text) {
     if (text.size() > context.options.max_response)
         return fail(422, "response_too_large",
                     "the answer would be " + std::to_string(text.size()) + " bytes; the limit is " +

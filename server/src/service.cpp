@@ -108,7 +108,6 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
     EvaluateResult out;
     Evaluated ev;
     ev.program = program;
-    ev.response = encode_decision_ordered(*result.decision);
     ev.decision = std::move(*result.decision);
     out.evaluated = std::move(ev);
     return out;

@@ -92,6 +92,11 @@ std::string pointer_escape(std::string_view key);
 // same content with nlohmann's sorted keys.
 nlohmann::ordered_json encode_decision_ordered(const engine::Decision& decision);
 nlohmann::json encode_decision(const engine::Decision& decision);
+// encode_decision_ordered(decision) serialised as the API sends it (compact, invalid UTF-8
+// replaced), byte for byte, but written straight into the text: no document is built. The
+// answer of POST /v1/evaluate and of a stored decision. With `prefix` (e.g.
+// `"decision_id":"D-…",`, already JSON), it is written first inside the object.
+std::string decision_text(const engine::Decision& decision, std::string_view prefix = {});
 
 // How the API answers a request that gave errors instead of an answer, by the codes'
 // categories (jointly/dsl/codes.hpp): 500 `internal_error` when any is internal (a bug, never

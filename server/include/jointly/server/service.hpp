@@ -40,7 +40,6 @@ struct ServiceError {
 struct Evaluated {
     std::shared_ptr<const engine::Program> program;
     engine::Decision decision;
-    nlohmann::ordered_json response;  // encode_decision_ordered(decision)
 };
 
 // INVARIANT: exactly one of `evaluated` and `error` is present.
