@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "jointly/engine/program.hpp"
 #include "jointly/server/money_total.hpp"
 #include "jointly/server/store.hpp"
+#include "summary_contribution.hpp"
 
 namespace jointly::server {
 
@@ -41,7 +43,11 @@ public:
     SummaryReport() = default;
     explicit SummaryReport(SchemaOf schema_of) : schema_of_(std::move(schema_of)) {}
 
+    // Adds one decision read from its stored JSON (the reference reading).
     void add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel);
+    // Adds one decision from the compact contribution the store keeps beside it
+    // (Store::scan_summaries); the same figures as add() of the decision it was computed from.
+    void add(const SummaryRow& row);
 
     // {"decisions", "outcomes", "panel_outcomes", "referred_to", "by_reason", "funded",
     //  "declined", "overrides", "unreadable"}; money as decimal strings, agencies in
@@ -79,6 +85,8 @@ private:
     };
     static nlohmann::ordered_json group_json(const Group& g);
 
+    void apply(const summary::Contribution& c, const summary::PanelContribution& p,
+               const summary::NeedLevels& need_levels, std::string_view month);
     void note_agency(const std::string& agency);
     nlohmann::ordered_json amounts(const Amounts& values) const;
     nlohmann::ordered_json spend(const Spend& s, bool with_years) const;
@@ -96,7 +104,8 @@ private:
     std::size_t overrides_ = 0;
     Amounts override_change_;
     SchemaOf schema_of_;
-    std::map<std::string, Group> by_month_;
+    std::map<std::pair<std::string, std::string>, const engine::Schema*> schemas_;  // (id, version), looked up once
+    std::map<std::string, Group, std::less<>> by_month_;
     std::map<std::string, Group> by_age_band_;
     // fact -> (the level's place in its scale, level) -> group: levels lowest first
     std::map<std::string, std::map<std::pair<std::size_t, std::string>, Group>> by_need_level_;
