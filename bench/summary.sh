@@ -32,13 +32,13 @@ elapsed() { awk -v a="$1" -v b="$(secs)" 'BEGIN { printf "%.1f", b - a }'; }
 
 python3 "$root/examples/generate_caseload.py" --seed 7 --count 20000 >"$work/cases.jsonl"
 t=$(secs)
-"$fill" "$root/policies/reference" "$work/cases.jsonl" "$work/store.db" "$count" 8
+"$fill" "$root/policies/reference" "$work/cases.jsonl" "$work/store.db" "$count" 32
 echo "filled SQLite in $(elapsed "$t") s ($(du -m "$work/store.db" | cut -f1) MB)"
 
 JOINTLY_PG_FSYNC=on "$root/tests/pg/cluster.sh" start "$state" >/dev/null
 url=$(cat "$state/url")
 t=$(secs)
-"$jointly" store copy "$work/store.db" "$url" >/dev/null
+"$jointly" store copy --from "$work/store.db" --to "$url" >/dev/null
 echo "copied into PostgreSQL in $(elapsed "$t") s"
 
 port=$((20000 + RANDOM % 20000))

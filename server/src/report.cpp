@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 #include <tuple>
 
 namespace jointly::server {
@@ -17,17 +18,25 @@ constexpr std::array<const char*, 7> kAgeBands{"0-4", "5-10", "11-15", "16-17", 
 constexpr std::array<const char*, 3> kOutcomes{"approve", "refer", "decline"};
 constexpr std::array<const char*, 5> kPanelOutcomes{"approved", "deferred", "declined", "escalated", "none"};
 
-template <std::size_t N>
-ojson counts_in_order(const std::map<std::string, std::size_t>& counts, const std::array<const char*, N>& order) {
+template <class Counts, std::size_t N>
+ojson counts_in_order(const Counts& counts, const std::array<const char*, N>& order) {
     ojson out = ojson::object();
-    for (const char* key : order) out[key] = counts.at(key);
+    for (const char* key : order) out[key] = counts.find(std::string_view(key))->second;
     return out;
+}
+
+// The entry for `key`, made when missing (maps keyed by std::string, looked up by view).
+template <class Map, class Key>
+typename Map::mapped_type& entry(Map& map, const Key& key) {
+    auto it = map.find(key);
+    if (it == map.end()) it = map.emplace(typename Map::key_type(key), typename Map::mapped_type{}).first;
+    return it->second;
 }
 
 }  // namespace
 
-void SummaryReport::note_agency(const std::string& agency) {
-    if (std::find(agencies_.begin(), agencies_.end(), agency) == agencies_.end()) agencies_.push_back(agency);
+void SummaryReport::note_agency(std::string_view agency) {
+    if (std::find(agencies_.begin(), agencies_.end(), agency) == agencies_.end()) agencies_.emplace_back(agency);
 }
 
 void SummaryReport::add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel) {
@@ -42,78 +51,92 @@ void SummaryReport::add(const DecisionRecord& decision, const std::optional<Pane
         ++unreadable_;
         return;
     }
-    apply(c, p, summary::need_levels(c, schema), std::string_view(decision.created_at).substr(0, 7));
+    summary::view_of(c, view_);
+    summary::view_of(p, panel_view_);
+    summary::need_levels(view_, schema, need_levels_);
+    apply(view_, panel_view_, need_levels_, std::string_view(decision.created_at).substr(0, 7));
 }
 
 void SummaryReport::add(const SummaryRow& row) {
-    // Reused between rows: their strings and vectors keep their capacity.
-    thread_local summary::Contribution c;
-    thread_local summary::PanelContribution p;
-    if (!summary::decode_decision(row.summary, c)) {
+    if (!summary::decode_decision(row.summary, view_)) {
         ++unreadable_;
         return;
     }
     if (row.panel) {
-        if (!summary::decode_panel(*row.panel, p)) {
+        if (!summary::decode_panel(*row.panel, panel_view_)) {
             ++unreadable_;
             return;
         }
     } else {
-        p = summary::PanelContribution{};
+        panel_view_.outcome = "none";
+        panel_view_.overrides = false;
+        panel_view_.shares.clear();
     }
     const engine::Schema* schema = nullptr;
-    if (schema_of_ && !c.level_candidates.empty()) {
+    if (schema_of_ && !view_.level_candidates.empty()) {
         auto key = std::make_pair(row.policy_id, row.policy_version);
         auto it = schemas_.find(key);
         if (it == schemas_.end()) it = schemas_.emplace(std::move(key), schema_of_(row.policy_id, row.policy_version)).first;
         schema = it->second;
     }
-    apply(c, p, summary::need_levels(c, schema), std::string_view(row.day).substr(0, 7));
+    summary::need_levels(view_, schema, need_levels_);
+    apply(view_, panel_view_, need_levels_, std::string_view(row.day).substr(0, 7));
 }
 
-void SummaryReport::apply(const summary::Contribution& c, const summary::PanelContribution& p,
+void SummaryReport::apply(const summary::ContributionView& c, const summary::PanelView& p,
                           const summary::NeedLevels& need_levels, std::string_view month) {
     ++decisions_;
-    ++outcomes_[c.outcome];
-    ++panel_outcomes_[p.outcome];
-    if (c.outcome == "refer") ++referred_to_[c.referred_to];
-    for (const auto& reason : c.reasons) ++by_reason_[reason];
+    ++entry(outcomes_, c.outcome);
+    ++entry(panel_outcomes_, p.outcome);
+    if (c.outcome == "refer") ++entry(referred_to_, c.referred_to);
+    for (const auto& reason : c.reasons) {
+        auto it = by_reason_.find(reason);
+        if (it == by_reason_.end())
+            it = by_reason_.emplace(std::make_tuple(std::string(std::get<0>(reason)), std::string(std::get<1>(reason)),
+                                                    std::string(std::get<2>(reason))),
+                                    0)
+                     .first;
+        ++it->second;
+    }
     const bool funded = p.outcome == "approved" || (p.outcome != "declined" && c.outcome != "decline");
     Spend& s = funded ? funded_ : declined_;
     ++s.decisions;
     s.total += c.total;
     for (const auto& [agency, money] : c.by_agency) {
         note_agency(agency);
-        s.by_agency[agency] += money;
+        entry(s.by_agency, agency) += money;
     }
-    for (const auto& [year, agency, money] : c.by_year) s.by_year[year][agency] += money;
+    for (const auto& [year, agency, money] : c.by_year) entry(entry(s.by_year, year), agency) += money;
     for (const auto& service : c.services) {
-        ++s.service_decisions[service];
-        s.by_service[service];  // present even when nothing is allocated
+        ++entry(s.service_decisions, service);
+        entry(s.by_service, service);  // present even when nothing is allocated
     }
-    for (const auto& [service, agency, money] : c.by_service) s.by_service[service][agency] += money;
-    if (funded && p.override_shares) {
+    for (const auto& [service, agency, money] : c.by_service) entry(entry(s.by_service, service), agency) += money;
+    if (funded && p.overrides) {
         ++overrides_;
-        for (const auto& [agency, money] : *p.override_shares) {
+        for (const auto& [agency, money] : p.shares) {
             note_agency(agency);
-            override_change_[agency] += money;
+            entry(override_change_, agency) += money;
         }
-        for (const auto& [agency, money] : c.by_agency) override_change_[agency] -= money;
+        for (const auto& [agency, money] : c.by_agency) entry(override_change_, agency) -= money;
     }
     const auto count = [&](Group& g) {
         ++g.decisions;
-        ++g.outcomes[c.outcome];
-        ++g.panel_outcomes[p.outcome];
+        ++entry(g.outcomes, c.outcome);
+        ++entry(g.panel_outcomes, p.outcome);
         if (funded) {
             g.funded += c.total;
-            if (p.override_shares) ++g.overrides;
+            if (p.overrides) ++g.overrides;
         }
     };
-    auto month_group = by_month_.find(month);
-    if (month_group == by_month_.end()) month_group = by_month_.emplace(std::string(month), Group{}).first;
-    count(month_group->second);
-    count(by_age_band_[c.age_band]);
-    for (const auto& [fact, place, level] : need_levels) count(by_need_level_[fact][{place, level}]);
+    count(entry(by_month_, month));
+    count(entry(by_age_band_, c.age_band));
+    for (const auto& [fact, place, level] : need_levels) {
+        auto& levels = entry(by_need_level_, fact);
+        auto it = levels.find(std::make_pair(place, level));
+        if (it == levels.end()) it = levels.emplace(std::make_pair(place, std::string(level)), Group{}).first;
+        count(it->second);
+    }
 }
 
 nlohmann::ordered_json SummaryReport::group_json(const Group& g) {

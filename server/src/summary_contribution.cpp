@@ -139,26 +139,31 @@ void put_pence(std::string& out, engine::Money m) {
     out += std::to_string(m.in_pence());
 }
 
-// Splits a line into tab-separated fields, unescaping each; false when malformed.
+// Splits a line into tab-separated fields (views; a field holding an escape is unescaped into
+// `unescaped`); false when malformed.
 class Fields {
 public:
-    bool split(std::string_view line) {
+    bool split(std::string_view line, std::deque<std::string>& unescaped) {
         count_ = 0;
         std::size_t start = 0;
         for (;;) {
             const auto tab = line.find('\t', start);
-            const auto field = line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
-            if (count_ == fields_.size()) fields_.emplace_back();
-            if (!unescape(field, fields_[count_])) return false;
-            ++count_;
+            auto field = line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
+            if (field.find('\\') != std::string_view::npos) {
+                unescaped.emplace_back();
+                if (!unescape(field, unescaped.back())) return false;
+                field = unescaped.back();
+            }
+            if (count_ == kMax) return false;
+            fields_[count_++] = field;
             if (tab == std::string_view::npos) return true;
             start = tab + 1;
         }
     }
     std::size_t size() const { return count_; }
-    const std::string& operator[](std::size_t i) const { return fields_[i]; }
+    std::string_view operator[](std::size_t i) const { return fields_[i]; }
     bool pence(std::size_t i, engine::Money& out) const {
-        const auto& text = fields_[i];
+        const auto text = fields_[i];
         std::int64_t p = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), p);
         if (error != std::errc() || end != text.data() + text.size()) return false;
@@ -168,11 +173,6 @@ public:
 
 private:
     static bool unescape(std::string_view in, std::string& out) {
-        out.clear();
-        if (in.find('\\') == std::string_view::npos) {
-            out.assign(in);
-            return true;
-        }
         for (std::size_t i = 0; i < in.size(); ++i) {
             if (in[i] != '\\') {
                 out += in[i];
@@ -187,7 +187,10 @@ private:
         return true;
     }
 
-    std::vector<std::string> fields_;
+    // More than any line holds but a level candidates' (`n FACT TEXT...`): a fact given more
+    // distinct texts than this is refused as malformed (encode_decision never writes one).
+    static constexpr std::size_t kMax = 256;
+    std::string_view fields_[kMax];
     std::size_t count_ = 0;
 };
 
@@ -259,16 +262,37 @@ PanelContribution read_panel(const std::string& record_json) {
     return p;
 }
 
-NeedLevels need_levels(const Contribution& c, const engine::Schema* schema) {
-    NeedLevels out;
-    if (schema == nullptr || c.level_candidates.empty()) return out;
+void view_of(const Contribution& c, ContributionView& out) {
+    out.outcome = c.outcome;
+    out.referred_to = c.referred_to;
+    out.age_band = c.age_band;
+    out.total = c.total;
+    out.by_agency.assign(c.by_agency.begin(), c.by_agency.end());
+    out.by_year.assign(c.by_year.begin(), c.by_year.end());
+    out.by_service.assign(c.by_service.begin(), c.by_service.end());
+    out.services.assign(c.services.begin(), c.services.end());
+    out.reasons.assign(c.reasons.begin(), c.reasons.end());
+    out.level_candidates.clear();
+    for (const auto& [fact, texts] : c.level_candidates)
+        for (const auto& text : texts) out.level_candidates.emplace_back(fact, text);
+    out.unescaped.clear();
+}
+
+void view_of(const PanelContribution& p, PanelView& out) {
+    out.outcome = p.outcome;
+    out.overrides = p.override_shares.has_value();
+    out.shares.clear();
+    if (p.override_shares) out.shares.assign(p.override_shares->begin(), p.override_shares->end());
+}
+
+void need_levels(const ContributionView& c, const engine::Schema* schema, NeedLevels& out) {
+    out.clear();
+    if (schema == nullptr || c.level_candidates.empty()) return;
     for (const auto& fact : schema->facts) {
         if (fact.type != dsl::TypeKind::LevelMap && fact.type != dsl::TypeKind::Level) continue;
-        const auto it = std::find_if(c.level_candidates.begin(), c.level_candidates.end(),
-                                     [&](const auto& entry) { return entry.first == fact.name; });
-        if (it == c.level_candidates.end()) continue;
         std::optional<std::size_t> highest;
-        for (const auto& text : it->second) {
+        for (const auto& [name, text] : c.level_candidates) {
+            if (name != fact.name) continue;
             const auto level = std::find(fact.levels.begin(), fact.levels.end(), text);
             if (level == fact.levels.end()) continue;
             const auto index = static_cast<std::size_t>(level - fact.levels.begin());
@@ -276,7 +300,6 @@ NeedLevels need_levels(const Contribution& c, const engine::Schema* schema) {
         }
         if (highest) out.emplace_back(fact.name, *highest, fact.levels[*highest]);
     }
-    return out;
 }
 
 std::string encode_decision(const DecisionRecord& decision) {
@@ -349,12 +372,21 @@ std::string encode_panel(const std::string& record_json) {
     return out;
 }
 
-bool decode_decision(std::string_view text, Contribution& c) {
-    c = Contribution{};
-    thread_local Fields f;
+bool decode_decision(std::string_view text, ContributionView& c) {
+    c.outcome = c.referred_to = {};
+    c.age_band = "unknown";
+    c.total = engine::Money{};
+    c.by_agency.clear();
+    c.by_year.clear();
+    c.by_service.clear();
+    c.services.clear();
+    c.reasons.clear();
+    c.level_candidates.clear();
+    c.unescaped.clear();
+    Fields f;
     bool first = true;
     return each_line(text, [&](std::string_view line) {
-        if (!f.split(line) || f[0].size() != 1) return false;
+        if (!f.split(line, c.unescaped) || f[0].size() != 1) return false;
         engine::Money money;
         switch (f[0][0]) {
             case 'o':
@@ -388,13 +420,10 @@ bool decode_decision(std::string_view text, Contribution& c) {
                 if (f.size() != 4 || !f.pence(3, money)) return false;
                 c.by_service.emplace_back(f[1], f[2], money);
                 break;
-            case 'n': {
+            case 'n':
                 if (f.size() < 3) return false;
-                std::vector<std::string> texts;
-                for (std::size_t i = 2; i < f.size(); ++i) texts.push_back(f[i]);
-                c.level_candidates.emplace_back(f[1], std::move(texts));
+                for (std::size_t i = 2; i < f.size(); ++i) c.level_candidates.emplace_back(f[1], f[i]);
                 break;
-            }
             default:
                 return false;
         }
@@ -402,12 +431,15 @@ bool decode_decision(std::string_view text, Contribution& c) {
     }) && !first;
 }
 
-bool decode_panel(std::string_view text, PanelContribution& p) {
-    p = PanelContribution{};
-    thread_local Fields f;
+bool decode_panel(std::string_view text, PanelView& p) {
+    p.outcome = "none";
+    p.overrides = false;
+    p.shares.clear();
+    std::deque<std::string> unescaped;  // agencies' names never hold an escape in practice
+    Fields f;
     bool first = true;
     return each_line(text, [&](std::string_view line) {
-        if (!f.split(line) || f[0].size() != 1) return false;
+        if (!f.split(line, unescaped) || f[0].size() != 1) return false;
         engine::Money money;
         switch (f[0][0]) {
             case 'o':
@@ -417,11 +449,11 @@ bool decode_panel(std::string_view text, PanelContribution& p) {
                 return true;
             case 'v':
                 if (f.size() != 1) return false;
-                p.override_shares.emplace();
+                p.overrides = true;
                 break;
             case 'w':
-                if (f.size() != 3 || !p.override_shares || !f.pence(2, money)) return false;
-                p.override_shares->emplace_back(f[1], money);
+                if (f.size() != 3 || !p.overrides || !f.pence(2, money)) return false;
+                p.shares.emplace_back(f[1], money);
                 break;
             default:
                 return false;

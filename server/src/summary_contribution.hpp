@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,8 +45,33 @@ struct PanelContribution {
     std::optional<AgencyAmounts> override_shares;
 };
 
-// (scale fact, the level's place in its scale, level)
-using NeedLevels = std::vector<std::tuple<std::string, std::size_t, std::string>>;
+// A contribution as views: into a Contribution (view_of) or into compact text and the
+// view's own `unescaped` texts (decode_decision). Reused from row to row, so that reading a
+// million rows allocates next to nothing.
+struct ContributionView {
+    std::string_view outcome, referred_to, age_band;
+    engine::Money total;
+    std::vector<std::pair<std::string_view, engine::Money>> by_agency;
+    std::vector<std::tuple<std::string_view, std::string_view, engine::Money>> by_year;
+    std::vector<std::tuple<std::string_view, std::string_view, engine::Money>> by_service;
+    std::vector<std::string_view> services;
+    std::vector<std::tuple<std::string_view, std::string_view, std::string_view>> reasons;
+    std::vector<std::pair<std::string_view, std::string_view>> level_candidates;  // (fact, text)
+    std::deque<std::string> unescaped;  // the texts that held an escape
+};
+
+struct PanelView {
+    std::string_view outcome = "none";
+    bool overrides = false;
+    std::vector<std::pair<std::string_view, engine::Money>> shares;
+};
+
+// Views of `c` and `p` (which must outlive them).
+void view_of(const Contribution& c, ContributionView& out);
+void view_of(const PanelContribution& p, PanelView& out);
+
+// (scale fact, the level's place in its scale, level): views of the schema's names.
+using NeedLevels = std::vector<std::tuple<std::string_view, std::size_t, std::string_view>>;
 
 // The reference readings of the stored JSON. Throw std::exception when the record cannot be
 // read (the report counts it in `unreadable`).
@@ -53,7 +79,7 @@ Contribution read_decision(const DecisionRecord& decision);
 PanelContribution read_panel(const std::string& record_json);
 
 // Per scale fact of `schema` (nullptr: none), the highest level the decision gives.
-NeedLevels need_levels(const Contribution& c, const engine::Schema* schema);
+void need_levels(const ContributionView& c, const engine::Schema* schema, NeedLevels& out);
 
 // The compact text of a decision's contribution (`!` when it cannot be read), computed from
 // the record as stored (erased or not; created_at set). Never throws.
@@ -61,8 +87,9 @@ std::string encode_decision(const DecisionRecord& decision);
 // The compact text of a panel record's part (`!` when it cannot be read). Never throws.
 std::string encode_panel(const std::string& record_json);
 
-// The contribution in `text`; false when it was marked unreadable or is malformed.
-bool decode_decision(std::string_view text, Contribution& out);
-bool decode_panel(std::string_view text, PanelContribution& out);
+// The contribution in `text` (which must outlive `out`); false when it was marked unreadable
+// or is malformed.
+bool decode_decision(std::string_view text, ContributionView& out);
+bool decode_panel(std::string_view text, PanelView& out);
 
 }  // namespace jointly::server::summary
