@@ -104,7 +104,17 @@ private:
     ByName<std::size_t> panel_outcomes_{
         {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
     ByName<std::size_t> referred_to_;
-    std::map<std::tuple<std::string, std::string, std::string>, std::size_t, std::less<>> by_reason_;  // (kind, rule, ref)
+    struct ReasonOrder {  // (kind, rule, ref), looked up with views
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return std::make_tuple(std::string_view(std::get<0>(a)), std::string_view(std::get<1>(a)),
+                                   std::string_view(std::get<2>(a))) <
+                   std::make_tuple(std::string_view(std::get<0>(b)), std::string_view(std::get<1>(b)),
+                                   std::string_view(std::get<2>(b)));
+        }
+    };
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t, ReasonOrder> by_reason_;
     std::vector<std::string> agencies_;  // first-seen order
     Spend funded_;
     Spend declined_;
