@@ -49,7 +49,7 @@ serve() {
   "$jointly" serve --policies "$root/policies/reference" --db "$1" --port "$port" \
     --tokens "$work/tokens" --quiet >"$work/serve.log" 2>&1 &
   server=$!
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 12000); do  # up to 20 minutes: opening an older store migrates it first
     curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
@@ -88,7 +88,7 @@ print("the two backends answer the same figures" if a == b else "THE BACKENDS DI
 PY
 
 # Migrating: the file as schema version 2 left it, opened by this jointly.
-sqlite3 "$work/store.db" "DROP TABLE decision_summaries; PRAGMA user_version = 2; VACUUM;" 2>/dev/null ||
+sqlite3 "$work/store.db" "DROP TABLE decision_summaries; PRAGMA user_version = 2;" 2>/dev/null ||
   python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript('DROP TABLE decision_summaries; PRAGMA user_version = 2;')" "$work/store.db"
 t=$(secs)
 serve "$work/store.db"
