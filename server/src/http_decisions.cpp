@@ -403,8 +403,8 @@ Reply report_summary(Context& context, const httplib::Request& request, httplib:
         const auto selection = snapshot->select(id, version, std::nullopt, false);
         return selection.program ? &selection.program->schema() : nullptr;
     });
-    context.store->scan_decisions(
-        q, [&report](const DecisionRecord& d, const std::optional<PanelRecord>& panel) { report.add(d, panel); });
+    // The compact contributions kept beside the decisions, not their JSON (ADR 0019).
+    context.store->scan_summaries(q, [&report](const SummaryRow& row) { report.add(row); });
     ojson out = ojson::object();
     out["from"] = q.from ? ojson(*q.from) : ojson(nullptr);
     out["to"] = q.to ? ojson(*q.to) : ojson(nullptr);

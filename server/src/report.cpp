@@ -3,229 +3,140 @@
 
 #include <algorithm>
 #include <array>
-#include <set>
+#include <string_view>
 #include <tuple>
-
-#include "jointly/engine/date.hpp"
-#include "jointly/server/codec.hpp"
 
 namespace jointly::server {
 namespace {
 
 using ojson = nlohmann::ordered_json;
 
-// Money from a stored response (always a decimal string there); throws when it is not.
-engine::Money money_at(const ojson& value) {
-    std::string message;
-    const auto money = json_money(nlohmann::json(value), &message);
-    if (!money) throw std::runtime_error("not money: " + message);
-    return *money;
-}
-
-// An agency -> money object as (agency, money) pairs, in the object's order.
-std::vector<std::pair<std::string, engine::Money>> amounts_of(const ojson& object) {
-    std::vector<std::pair<std::string, engine::Money>> out;
-    if (!object.is_object()) return out;
-    for (const auto& [agency, value] : object.items()) out.emplace_back(agency, money_at(value));
-    return out;
-}
-
-// What one stored decision contributes, read completely before anything is added.
-struct Reading {
-    std::string outcome;
-    std::string referred_to;
-    std::string panel_outcome = "none";
-    std::vector<std::pair<std::string, engine::Money>> by_agency;
-    std::vector<std::pair<std::string, std::vector<std::pair<std::string, engine::Money>>>> by_year;
-    std::vector<std::pair<std::string, std::vector<std::pair<std::string, engine::Money>>>> by_service;  // per line
-    std::set<std::string> services;
-    std::set<std::tuple<std::string, std::string, std::string>> reasons;  // (kind, rule, ref), each once
-    engine::Money total;
-    std::optional<std::vector<std::pair<std::string, engine::Money>>> override_shares;
-    std::string age_band = "unknown";
-    std::vector<std::tuple<std::string, std::size_t, std::string>> need_levels;  // (scale fact, place, level)
-};
-
 // The age bands of `by_age_band`, youngest first.
 constexpr std::array<const char*, 7> kAgeBands{"0-4", "5-10", "11-15", "16-17", "18-25", "26+", "unknown"};
-
-std::string age_band(int age) {
-    if (age < 0) return "unknown";
-    if (age <= 4) return "0-4";
-    if (age <= 10) return "5-10";
-    if (age <= 15) return "11-15";
-    if (age <= 17) return "16-17";
-    if (age <= 25) return "18-25";
-    return "26+";
-}
-
-// Whole years from `born` to `on` (a birthday on 29 February falls on 1 March in other years).
-int age_on(engine::Date born, engine::Date on) {
-    int age = on.year() - born.year();
-    if (on.month() < born.month() || (on.month() == born.month() && on.day() < born.day())) --age;
-    return age;
-}
-
-// The child's age band and, for each scale fact of the version, the highest level given.
-void read_child(const DecisionRecord& decision, const ojson& request, const engine::Schema* schema, Reading& r) {
-    const auto facts = request.value("facts", ojson::object());
-    if (!facts.is_object()) return;
-    if (auto it = facts.find("date_of_birth"); it != facts.end() && it->is_string()) {
-        const auto born = engine::parse_date(it->get<std::string>());
-        const auto on = engine::parse_date(decision.as_of.empty() ? decision.created_at.substr(0, 10) : decision.as_of);
-        if (born && on) r.age_band = age_band(age_on(*born, *on));
-    }
-    if (schema == nullptr) return;
-    for (const auto& fact : schema->facts) {
-        if (fact.type != dsl::TypeKind::LevelMap && fact.type != dsl::TypeKind::Level) continue;
-        auto it = facts.find(fact.name);
-        if (it == facts.end()) continue;
-        std::optional<std::size_t> highest;
-        const auto consider = [&](const ojson& value) {
-            if (!value.is_string()) return;
-            const auto level = std::find(fact.levels.begin(), fact.levels.end(), value.get<std::string>());
-            if (level == fact.levels.end()) return;
-            const auto index = static_cast<std::size_t>(level - fact.levels.begin());
-            if (!highest || index > *highest) highest = index;
-        };
-        if (it->is_object()) {
-            for (const auto& [domain, value] : it->items()) consider(value);
-        } else {
-            consider(*it);
-        }
-        if (highest) r.need_levels.emplace_back(fact.name, *highest, fact.levels[*highest]);
-    }
-}
-
-constexpr const char* kErasedService = "(erased)";
 
 // The rules' outcomes and the panel's, in the order the report lists them.
 constexpr std::array<const char*, 3> kOutcomes{"approve", "refer", "decline"};
 constexpr std::array<const char*, 5> kPanelOutcomes{"approved", "deferred", "declined", "escalated", "none"};
 
-template <std::size_t N>
-ojson counts_in_order(const std::map<std::string, std::size_t>& counts, const std::array<const char*, N>& order) {
+template <class Counts, std::size_t N>
+ojson counts_in_order(const Counts& counts, const std::array<const char*, N>& order) {
     ojson out = ojson::object();
-    for (const char* key : order) out[key] = counts.at(key);
+    for (const char* key : order) out[key] = counts.find(std::string_view(key))->second;
     return out;
 }
 
-// A decision's spend per service: each line's allocation under the service the stored request
-// gives it.
-void read_services(const ojson& request, const ojson& response, Reading& r) {
-    std::map<std::string, std::string> service_of;
-    for (const auto& line : request.value("lines", ojson::array())) {
-        if (!line.is_object()) continue;
-        const auto id = line.value("id", std::string());
-        const auto service = line.value("service", std::string());
-        service_of[id] = service;
-        r.services.insert(service);
-    }
-    const auto by_line = response.value("by_line", ojson::object());
-    for (const auto& [line, list] : by_line.items()) {
-        auto it = service_of.find(line);
-        const std::string service = it == service_of.end() ? std::string("(unknown)") : it->second;
-        r.services.insert(service);
-        r.by_service.emplace_back(service, amounts_of(list));
-    }
-}
-
-Reading read(const DecisionRecord& decision, const std::optional<PanelRecord>& panel, const engine::Schema* schema) {
-    Reading r;
-    r.outcome = decision.outcome;
-    if (r.outcome != "approve" && r.outcome != "refer" && r.outcome != "decline")
-        throw std::runtime_error("unknown outcome");
-    const auto response = ojson::parse(decision.response_json);
-    r.total = money_at(response.at("total"));
-    if (r.outcome == "refer") r.referred_to = response.value("referred_to", std::string());
-    r.by_agency = amounts_of(response.at("by_agency"));
-    for (const auto& reason : response.value("reasons", ojson::array())) {
-        auto text = [&](const char* key) {
-            const auto it = reason.find(key);
-            return it != reason.end() && it->is_string() ? it->get<std::string>() : std::string();
-        };
-        r.reasons.emplace(text("kind"), text("rule"), text("ref"));
-    }
-    for (const auto& [year, list] : response.at("by_financial_year").items()) r.by_year.emplace_back(year, amounts_of(list));
-    if (decision.erased) {
-        // Its lines went with the child's data: its money is counted under one service,
-        // `(erased)`, so the services still sum to the total.
-        r.services.insert(kErasedService);
-        r.by_service.emplace_back(kErasedService, r.by_agency);
-    } else {
-        // The stored request, read once for the services and for the child's age and needs.
-        const auto request = ojson::parse(decision.request_json);
-        read_services(request, response, r);
-        read_child(decision, request, schema, r);
-    }
-    if (panel) {
-        const auto record = ojson::parse(panel->record_json);
-        r.panel_outcome = record.value("outcome", std::string());
-        if (r.panel_outcome != "approved" && r.panel_outcome != "deferred" && r.panel_outcome != "declined" &&
-            r.panel_outcome != "escalated")
-            throw std::runtime_error("unknown panel outcome");
-        if (auto o = record.find("override"); o != record.end() && o->is_object())
-            r.override_shares = amounts_of(o->value("shares", ojson::object()));
-    }
-    return r;
+// The entry for `key`, made when missing (maps keyed by std::string, looked up by view).
+template <class Map, class Key>
+typename Map::mapped_type& entry(Map& map, const Key& key) {
+    auto it = map.find(key);
+    if (it == map.end()) it = map.emplace(typename Map::key_type(key), typename Map::mapped_type{}).first;
+    return it->second;
 }
 
 }  // namespace
 
-void SummaryReport::note_agency(const std::string& agency) {
-    if (std::find(agencies_.begin(), agencies_.end(), agency) == agencies_.end()) agencies_.push_back(agency);
+void SummaryReport::note_agency(std::string_view agency) {
+    if (std::find(agencies_.begin(), agencies_.end(), agency) == agencies_.end()) agencies_.emplace_back(agency);
 }
 
 void SummaryReport::add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel) {
-    Reading r;
+    summary::Contribution c;
+    summary::PanelContribution p;
+    const engine::Schema* schema = nullptr;
     try {
-        const engine::Schema* schema = schema_of_ ? schema_of_(decision.policy_id, decision.policy_version) : nullptr;
-        r = read(decision, latest_panel, schema);
+        schema = schema_of_ ? schema_of_(decision.policy_id, decision.policy_version) : nullptr;
+        c = summary::read_decision(decision);
+        if (latest_panel) p = summary::read_panel(latest_panel->record_json);
     } catch (const std::exception&) {
         ++unreadable_;
         return;
     }
+    summary::view_of(c, view_);
+    summary::view_of(p, panel_view_);
+    summary::need_levels(view_, schema, need_levels_);
+    apply(view_, panel_view_, need_levels_, std::string_view(decision.created_at).substr(0, 7));
+}
+
+void SummaryReport::add(const SummaryRow& row) {
+    if (!summary::decode_decision(row.summary, view_)) {
+        ++unreadable_;
+        return;
+    }
+    if (row.panel) {
+        if (!summary::decode_panel(*row.panel, panel_view_)) {
+            ++unreadable_;
+            return;
+        }
+    } else {
+        panel_view_.outcome = "none";
+        panel_view_.overrides = false;
+        panel_view_.shares.clear();
+    }
+    const engine::Schema* schema = nullptr;
+    if (schema_of_ && !view_.level_candidates.empty()) {
+        auto key = std::make_pair(row.policy_id, row.policy_version);
+        auto it = schemas_.find(key);
+        if (it == schemas_.end()) it = schemas_.emplace(std::move(key), schema_of_(row.policy_id, row.policy_version)).first;
+        schema = it->second;
+    }
+    summary::need_levels(view_, schema, need_levels_);
+    apply(view_, panel_view_, need_levels_, std::string_view(row.day).substr(0, 7));
+}
+
+void SummaryReport::apply(const summary::ContributionView& c, const summary::PanelView& p,
+                          const summary::NeedLevels& need_levels, std::string_view month) {
     ++decisions_;
-    ++outcomes_[r.outcome];
-    ++panel_outcomes_[r.panel_outcome];
-    if (r.outcome == "refer") ++referred_to_[r.referred_to];
-    for (const auto& reason : r.reasons) ++by_reason_[reason];
-    const bool funded = r.panel_outcome == "approved" || (r.panel_outcome != "declined" && r.outcome != "decline");
+    ++entry(outcomes_, c.outcome);
+    ++entry(panel_outcomes_, p.outcome);
+    if (c.outcome == "refer") ++entry(referred_to_, c.referred_to);
+    for (const auto& reason : c.reasons) {
+        auto it = by_reason_.find(reason);
+        if (it == by_reason_.end())
+            it = by_reason_.emplace(std::make_tuple(std::string(std::get<0>(reason)), std::string(std::get<1>(reason)),
+                                                    std::string(std::get<2>(reason))),
+                                    0)
+                     .first;
+        ++it->second;
+    }
+    const bool funded = p.outcome == "approved" || (p.outcome != "declined" && c.outcome != "decline");
     Spend& s = funded ? funded_ : declined_;
     ++s.decisions;
-    s.total += r.total;
-    for (const auto& [agency, money] : r.by_agency) {
+    s.total += c.total;
+    for (const auto& [agency, money] : c.by_agency) {
         note_agency(agency);
-        s.by_agency[agency] += money;
+        entry(s.by_agency, agency) += money;
     }
-    for (const auto& [year, list] : r.by_year)
-        for (const auto& [agency, money] : list) s.by_year[year][agency] += money;
-    for (const auto& service : r.services) {
-        ++s.service_decisions[service];
-        s.by_service[service];  // present even when nothing is allocated
+    for (const auto& [year, agency, money] : c.by_year) entry(entry(s.by_year, year), agency) += money;
+    for (const auto& service : c.services) {
+        ++entry(s.service_decisions, service);
+        entry(s.by_service, service);  // present even when nothing is allocated
     }
-    for (const auto& [service, list] : r.by_service)
-        for (const auto& [agency, money] : list) s.by_service[service][agency] += money;
-    if (funded && r.override_shares) {
+    for (const auto& [service, agency, money] : c.by_service) entry(entry(s.by_service, service), agency) += money;
+    if (funded && p.overrides) {
         ++overrides_;
-        for (const auto& [agency, money] : *r.override_shares) {
+        for (const auto& [agency, money] : p.shares) {
             note_agency(agency);
-            override_change_[agency] += money;
+            entry(override_change_, agency) += money;
         }
-        for (const auto& [agency, money] : r.by_agency) override_change_[agency] -= money;
+        for (const auto& [agency, money] : c.by_agency) entry(override_change_, agency) -= money;
     }
     const auto count = [&](Group& g) {
         ++g.decisions;
-        ++g.outcomes[r.outcome];
-        ++g.panel_outcomes[r.panel_outcome];
+        ++entry(g.outcomes, c.outcome);
+        ++entry(g.panel_outcomes, p.outcome);
         if (funded) {
-            g.funded += r.total;
-            if (r.override_shares) ++g.overrides;
+            g.funded += c.total;
+            if (p.overrides) ++g.overrides;
         }
     };
-    count(by_month_[decision.created_at.substr(0, 7)]);
-    count(by_age_band_[r.age_band]);
-    for (const auto& [fact, place, level] : r.need_levels) count(by_need_level_[fact][{place, level}]);
+    count(entry(by_month_, month));
+    count(entry(by_age_band_, c.age_band));
+    for (const auto& [fact, place, level] : need_levels) {
+        auto& levels = entry(by_need_level_, fact);
+        auto it = levels.find(std::make_pair(place, level));
+        if (it == levels.end()) it = levels.emplace(std::make_pair(place, std::string(level)), Group{}).first;
+        count(it->second);
+    }
 }
 
 nlohmann::ordered_json SummaryReport::group_json(const Group& g) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "jointly/engine/program.hpp"
 #include "jointly/server/money_total.hpp"
 #include "jointly/server/store.hpp"
+#include "summary_contribution.hpp"
 
 namespace jointly::server {
 
@@ -41,7 +43,11 @@ public:
     SummaryReport() = default;
     explicit SummaryReport(SchemaOf schema_of) : schema_of_(std::move(schema_of)) {}
 
+    // Adds one decision read from its stored JSON (the reference reading).
     void add(const DecisionRecord& decision, const std::optional<PanelRecord>& latest_panel);
+    // Adds one decision from the compact contribution the store keeps beside it
+    // (Store::scan_summaries); the same figures as add() of the decision it was computed from.
+    void add(const SummaryRow& row);
 
     // {"decisions", "outcomes", "panel_outcomes", "referred_to", "by_reason", "funded",
     //  "declined", "overrides", "unreadable"}; money as decimal strings, agencies in
@@ -59,47 +65,74 @@ public:
     nlohmann::ordered_json result() const;
 
 private:
-    using Amounts = std::map<std::string, MoneyTotal>;
+    // Maps looked up by std::string_view (std::less<>): a row's texts are views.
+    template <class V>
+    using ByName = std::map<std::string, V, std::less<>>;
+    using Amounts = ByName<MoneyTotal>;
     struct Spend {
         std::size_t decisions = 0;
         MoneyTotal total;
         Amounts by_agency;
-        std::map<std::string, Amounts> by_year;
-        std::map<std::string, Amounts> by_service;
-        std::map<std::string, std::size_t> service_decisions;  // decisions with a line of the service
+        ByName<Amounts> by_year;
+        ByName<Amounts> by_service;
+        ByName<std::size_t> service_decisions;  // decisions with a line of the service
     };
 
     struct Group {
         std::size_t decisions = 0;
-        std::map<std::string, std::size_t> outcomes{{"approve", 0}, {"refer", 0}, {"decline", 0}};
-        std::map<std::string, std::size_t> panel_outcomes{
+        ByName<std::size_t> outcomes{{"approve", 0}, {"refer", 0}, {"decline", 0}};
+        ByName<std::size_t> panel_outcomes{
             {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
         std::size_t overrides = 0;
         MoneyTotal funded;
     };
     static nlohmann::ordered_json group_json(const Group& g);
+    // Reused from decision to decision.
+    summary::ContributionView view_;
+    summary::PanelView panel_view_;
+    summary::NeedLevels need_levels_;
 
-    void note_agency(const std::string& agency);
+    void apply(const summary::ContributionView& c, const summary::PanelView& p,
+               const summary::NeedLevels& need_levels, std::string_view month);
+    void note_agency(std::string_view agency);
     nlohmann::ordered_json amounts(const Amounts& values) const;
     nlohmann::ordered_json spend(const Spend& s, bool with_years) const;
 
     std::size_t decisions_ = 0;
     std::size_t unreadable_ = 0;
-    std::map<std::string, std::size_t> outcomes_{{"approve", 0}, {"refer", 0}, {"decline", 0}};
-    std::map<std::string, std::size_t> panel_outcomes_{
+    ByName<std::size_t> outcomes_{{"approve", 0}, {"refer", 0}, {"decline", 0}};
+    ByName<std::size_t> panel_outcomes_{
         {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
-    std::map<std::string, std::size_t> referred_to_;
-    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> by_reason_;  // (kind, rule, ref)
+    ByName<std::size_t> referred_to_;
+    struct ReasonOrder {  // (kind, rule, ref), looked up with views
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return std::make_tuple(std::string_view(std::get<0>(a)), std::string_view(std::get<1>(a)),
+                                   std::string_view(std::get<2>(a))) <
+                   std::make_tuple(std::string_view(std::get<0>(b)), std::string_view(std::get<1>(b)),
+                                   std::string_view(std::get<2>(b)));
+        }
+    };
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t, ReasonOrder> by_reason_;
     std::vector<std::string> agencies_;  // first-seen order
     Spend funded_;
     Spend declined_;
     std::size_t overrides_ = 0;
     Amounts override_change_;
     SchemaOf schema_of_;
-    std::map<std::string, Group> by_month_;
-    std::map<std::string, Group> by_age_band_;
+    std::map<std::pair<std::string, std::string>, const engine::Schema*> schemas_;  // (id, version), looked up once
+    ByName<Group> by_month_;
+    ByName<Group> by_age_band_;
     // fact -> (the level's place in its scale, level) -> group: levels lowest first
-    std::map<std::string, std::map<std::pair<std::size_t, std::string>, Group>> by_need_level_;
+    struct LevelOrder {  // (place, level), looked up with a view of the level
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return a.first != b.first ? a.first < b.first : std::string_view(a.second) < std::string_view(b.second);
+        }
+    };
+    ByName<std::map<std::pair<std::size_t, std::string>, Group, LevelOrder>> by_need_level_;
 };
 
 }  // namespace jointly::server

@@ -13,13 +13,13 @@ namespace jointly::server {
 namespace {
 
 // The SQLite schema version a copy reads (store_sqlite.cpp's kSchemaVersion).
-constexpr std::int64_t kSqliteSchema = 2;
+constexpr std::int64_t kSqliteSchema = 3;
 
 struct Table {
     const char* name;
     const char* columns;   // the first is the order of copying
     const char* identity;  // the identity column whose sequence continues after the copy, or null
-    std::size_t CopyCounts::*count;
+    std::size_t CopyCounts::*count;  // or null: not counted (derived rows)
 };
 
 // Parents before children (the foreign keys of panel records and erasures).
@@ -27,6 +27,7 @@ constexpr Table kTables[] = {
     {"decisions",
      "seq, id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, request, response",
      "seq", &CopyCounts::decisions},
+    {"decision_summaries", "seq, day, policy_id, policy_version, summary, panel", nullptr, nullptr},
     {"panel_records", "seq, id, decision_id, record, supersedes, created_at", "seq", &CopyCounts::panel_records},
     {"erasures", "seq, decision_id, at, principal, reason, request_id, superseded_by", "seq", &CopyCounts::erasures},
     {"idempotency", "created_at, scope, key, body_sha256, target", nullptr, &CopyCounts::idempotency_keys},
@@ -114,7 +115,10 @@ CopyCounts copy_store(const std::filesystem::path& from, const std::string& to) 
         if (held > 0)
             throw StoreError("the destination `" + pg::redact_url(to) + "` already holds " + std::to_string(held) +
                              " rows; copy only into an empty store");
-        for (const auto& table : kTables) counts.*table.count = copy_table(source.get(), dest, table);
+        for (const auto& table : kTables) {
+            const auto rows = copy_table(source.get(), dest, table);
+            if (table.count) counts.*table.count = rows;
+        }
         dest.exec(std::string("NOTIFY ") + pg::kChannel);
         dest.exec("COMMIT");
     } catch (...) {

@@ -18,6 +18,7 @@
 #include "store_common.hpp"
 #include "store_pg_rows.hpp"
 #include "store_pg_schema.hpp"
+#include "summary_contribution.hpp"
 
 namespace jointly::server {
 namespace {
@@ -83,9 +84,10 @@ public:
         record.created_at = now_utc();
         WriteResult result;
         std::optional<IdempotentUse> earlier;
+        const auto summary = summary::encode_decision(record);  // before the write lock is taken
         transact([&](Tx& tx) {
             if (extras.idempotency && (earlier = find_key(tx.conn, *extras.idempotency))) return;
-            insert_decision(tx, record);
+            insert_decision(tx, record, summary);
             if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, record.id, record.created_at);
             if (extras.audit) {
                 AuditEntry audit = *extras.audit;
@@ -135,6 +137,7 @@ public:
         rec.decision_id = decision_id;
         rec.record_json = record_json;
         rec.created_at = now_utc();
+        const auto panel_summary = summary::encode_panel(rec.record_json);
         PanelWrite out;
         transact([&](Tx& tx) {
             out = PanelWrite{};
@@ -146,6 +149,8 @@ public:
             rec.supersedes = latest.rows() ? latest.text(0, 0) : std::string();
             tx.conn.exec(std::string("INSERT INTO panel_records (") + kPanelColumns + ") VALUES ($1, $2, $3, $4, $5)",
                          {rec.id, rec.decision_id, rec.record_json, rec.supersedes, rec.created_at});
+            tx.conn.exec("UPDATE decision_summaries SET panel = $2 WHERE seq = (SELECT seq FROM decisions WHERE id = $1)",
+                         {rec.decision_id, panel_summary});
             insert_change(tx, rec.created_at, "panel_record", rec.decision_id, rec.id);
             if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, rec.id, rec.created_at);
             if (extras.audit) {
@@ -191,6 +196,7 @@ public:
         erasure.at = replacement.created_at;
         erasure.superseded_by = replacement.id;
         EraseResult result;
+        const auto summary = summary::encode_decision(replacement);
         transact([&](Tx& tx) {
             result = EraseResult{};
             const auto r = tx.conn.exec(std::string("SELECT ") + kDecisionFrom + " WHERE d.id = $1", {erasure.decision_id});
@@ -202,7 +208,7 @@ public:
                 result.erasure = *existing.erased;
                 return;
             }
-            insert_decision(tx, replacement);
+            insert_decision(tx, replacement, summary);
             erase_in_transaction(tx, erasure, redact, audit, result);
         });
         return result;
@@ -261,6 +267,38 @@ public:
             for (const auto& [decision, panel] : page) visit(decision, panel);
             if (static_cast<std::int64_t>(page.size()) < kPage) return;
             last = page.back().first.seq;
+        }
+    }
+
+    void scan_summaries(const DecisionQuery& q, const SummaryVisitor& visit) override {
+        constexpr std::int64_t kPage = 8192;
+        std::vector<SummaryRow> page;
+        for (std::int64_t last = 0;;) {
+            Sql sql;
+            sql.text = "SELECT seq, day, policy_id, policy_version, summary, panel FROM decision_summaries WHERE seq > ";
+            sql.text += sql.param(last);
+            if (q.from) sql.text += " AND day >= " + sql.param(*q.from);
+            if (q.to) sql.text += " AND day <= " + sql.param(*q.to);
+            if (q.policy) sql.text += " AND policy_id = " + sql.param(*q.policy);
+            sql.text += " ORDER BY seq LIMIT " + sql.param(kPage);
+            const auto n = read([&](Connection& c) {
+                const auto r = c.exec(sql.text, sql.params);
+                const auto rows = static_cast<std::size_t>(r.rows());
+                if (page.size() < rows) page.resize(rows);
+                for (int i = 0; i < r.rows(); ++i) {
+                    auto& row = page[static_cast<std::size_t>(i)];
+                    row.seq = r.integer(i, 0);
+                    row.day = r.text(i, 1);
+                    row.policy_id = r.text(i, 2);
+                    row.policy_version = r.text(i, 3);
+                    row.summary = r.text(i, 4);
+                    row.panel = r.optional_text(i, 5);
+                }
+                return rows;
+            });
+            for (std::size_t i = 0; i < n; ++i) visit(page[i]);
+            if (static_cast<std::int64_t>(n) < kPage) return;
+            last = page[n - 1].seq;
         }
     }
 
@@ -473,11 +511,15 @@ private:
     }
 
     // Writer helpers, run inside transact().
-    void insert_decision(Tx& tx, const DecisionRecord& rec) {
-        tx.conn.exec(std::string("INSERT INTO decisions (") + kDecisionColumns +
-                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    // With its summary contribution (`summary`: summary::encode_decision(rec)), in one statement.
+    void insert_decision(Tx& tx, const DecisionRecord& rec, const std::string& summary) {
+        tx.conn.exec(std::string("WITH d AS (INSERT INTO decisions (") + kDecisionColumns +
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq) "
+                         "INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary) "
+                         "SELECT seq, $12::text, $3::text, $4::text, $13::text FROM d",
                      {rec.id, rec.case_ref, rec.policy_id, rec.policy_version, rec.policy_sha256, rec.as_of,
-                      rec.created_at, rec.outcome, rec.total, rec.request_json, rec.response_json});
+                      rec.created_at, rec.outcome, rec.total, rec.request_json, rec.response_json,
+                      rec.created_at.substr(0, 10), summary});
         insert_change(tx, rec.created_at, "decision", rec.id, std::nullopt);
     }
 
@@ -523,11 +565,25 @@ private:
         c.exec(std::string("INSERT INTO erasures (") + kErasureColumns + ") VALUES ($1, $2, $3, $4, $5, $6)",
                {erasure.decision_id, erasure.at, erasure.principal, erasure.reason, erasure.request_id,
                 erasure.superseded_by});
+        DecisionRecord kept = record;  // as it reads once erased
+        kept.case_ref.clear();
+        kept.request_json.clear();
+        kept.response_json = redact.response(record);
+        kept.erased = erasure;
         c.exec("UPDATE decisions SET case_ref = '', request = '', response = $2 WHERE id = $1",
-               {erasure.decision_id, redact.response(record)});
-        const auto panels = c.exec("SELECT id, record FROM panel_records WHERE decision_id = $1", {erasure.decision_id});
-        for (int i = 0; i < panels.rows(); ++i)
-            c.exec("UPDATE panel_records SET record = $2 WHERE id = $1", {panels.text(i, 0), redact.panel(panels.text(i, 1))});
+               {erasure.decision_id, kept.response_json});
+        const auto panels =
+            c.exec("SELECT id, record FROM panel_records WHERE decision_id = $1 ORDER BY seq", {erasure.decision_id});
+        std::optional<std::string> latest_panel;
+        for (int i = 0; i < panels.rows(); ++i) {
+            latest_panel = redact.panel(panels.text(i, 1));
+            c.exec("UPDATE panel_records SET record = $2 WHERE id = $1", {panels.text(i, 0), *latest_panel});
+        }
+        // The contribution as the erased decision now gives it (its lines and the child's data
+        // gone).
+        c.exec("UPDATE decision_summaries SET summary = $2, panel = $3 WHERE seq = $1",
+               {std::to_string(record.seq), summary::encode_decision(kept),
+                latest_panel ? std::optional<std::string>(summary::encode_panel(*latest_panel)) : std::nullopt});
         insert_change(tx, erasure.at, "erasure", erasure.decision_id, std::nullopt);
         if (audit) {
             AuditEntry entry = *audit;

@@ -2,6 +2,8 @@
 #include "store_pg_schema.hpp"
 
 #include "store_common.hpp"
+#include "store_pg_rows.hpp"
+#include "summary_contribution.hpp"
 
 namespace jointly::server::pg {
 namespace {
@@ -49,6 +51,14 @@ CREATE TABLE IF NOT EXISTS erasures (
   reason         TEXT NOT NULL,
   request_id     TEXT NOT NULL,
   superseded_by  TEXT);
+CREATE TABLE IF NOT EXISTS decision_summaries (
+  seq            BIGINT PRIMARY KEY,
+  day            TEXT NOT NULL,
+  policy_id      TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  summary        TEXT NOT NULL,
+  panel          TEXT);
+CREATE INDEX IF NOT EXISTS decision_summaries_day ON decision_summaries(day);
 CREATE TABLE IF NOT EXISTS idempotency (
   scope        TEXT NOT NULL,
   key          TEXT NOT NULL,
@@ -145,6 +155,37 @@ CREATE OR REPLACE TRIGGER policies_no_truncate BEFORE TRUNCATE ON policies
   FOR EACH STATEMENT EXECUTE FUNCTION jointly_refuse('uploaded policy versions are append-only');
 )sql";
 
+// Migrating to version 2: every decision's contribution (summary_contribution.hpp), computed
+// here from the stored JSON, in the migration's transaction. Derived rows: any left by a
+// store whose version was set back are computed afresh.
+void backfill_summaries(Connection& conn) {
+    constexpr int kPage = 2000;
+    conn.exec("DELETE FROM decision_summaries");
+    for (std::int64_t last = 0;;) {
+        const auto r = conn.exec(std::string("SELECT p.record, ") + kDecisionFrom +
+                                     " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records "
+                                     "WHERE decision_id = d.id) WHERE d.seq > $1 ORDER BY d.seq LIMIT $2",
+                                 {std::to_string(last), std::to_string(kPage)});
+        // The latest panel record's text, then kDecisionFrom's 18 columns.
+        if (r.rows() == 0) return;
+        Sql insert;
+        insert.text = "INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary, panel) VALUES ";
+        for (int i = 0; i < r.rows(); ++i) {
+            const auto d = read_decision(r, i, 1);
+            const auto panel = r.optional_text(i, 0);
+            insert.text += i ? ", (" : "(";
+            insert.text += insert.param(d.seq) + "::bigint, " + insert.param(d.created_at.substr(0, 10)) + ", ";
+            insert.text += insert.param(d.policy_id) + ", " + insert.param(d.policy_version) + ", ";
+            insert.text += insert.param(summary::encode_decision(d)) + ", ";
+            if (panel) insert.text += insert.param(summary::encode_panel(*panel)) + ")";
+            else insert.text += "NULL)";
+            last = d.seq;
+        }
+        conn.exec(insert.text, insert.params);
+        if (r.rows() < kPage) return;
+    }
+}
+
 }  // namespace
 
 void migrate(Connection& conn, const std::string& where) {
@@ -159,6 +200,7 @@ void migrate(Connection& conn, const std::string& where) {
             // Every step of kSchema is idempotent, so any earlier version is brought up to date
             // by running it; the row records who did it.
             conn.exec(kSchema);
+            if (found < 2) backfill_summaries(conn);
             conn.exec("INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES ($1, $2, $3)",
                       {std::to_string(kSchemaVersion), std::string(JOINTLY_VERSION), store_detail::now_utc()});
         }

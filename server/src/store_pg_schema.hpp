@@ -9,8 +9,9 @@
 namespace jointly::server::pg {
 
 // The schema this binary writes, recorded in `jointly_schema`: 1 the decisions, panel records,
-// erasures, idempotency keys, change feed, audit trail and uploaded policy versions.
-inline constexpr std::int64_t kSchemaVersion = 1;
+// erasures, idempotency keys, change feed, audit trail and uploaded policy versions; 2 each
+// decision's summary contribution (decision_summaries, backfilled on migrating).
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 // The advisory lock every write transaction takes first (pg_advisory_xact_lock), so that
 // transactions commit in the order of the seq they draw: a reader that has seen seq N has seen

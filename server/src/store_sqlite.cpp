@@ -15,6 +15,7 @@
 
 #include "jointly/server/store.hpp"
 #include "store_common.hpp"
+#include "summary_contribution.hpp"
 
 namespace jointly::server {
 namespace {
@@ -24,8 +25,9 @@ using store_detail::random_hex16;
 
 // The schema this binary writes, recorded in the database's `user_version`: 1 the decisions,
 // panel records, erasures, idempotency keys, change feed and audit trail; 2 adds the uploaded
-// policy versions. A store of a newer version is refused; an older one is migrated on open.
-constexpr std::int64_t kSchemaVersion = 2;
+// policy versions; 3 each decision's summary contribution (decision_summaries, backfilled on
+// migrating). A store of a newer version is refused; an older one is migrated on open.
+constexpr std::int64_t kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS decisions (
@@ -81,6 +83,14 @@ CREATE TRIGGER IF NOT EXISTS panel_update_only_erasure BEFORE UPDATE ON panel_re
   BEGIN SELECT RAISE(ABORT, 'panel records are append-only (only an erasure may blank personal data)'); END;
 CREATE TRIGGER IF NOT EXISTS panel_no_delete BEFORE DELETE ON panel_records
   BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
+CREATE TABLE IF NOT EXISTS decision_summaries (
+  seq            INTEGER PRIMARY KEY,
+  day            TEXT NOT NULL,
+  policy_id      TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  summary        TEXT NOT NULL,
+  panel          TEXT);
+CREATE INDEX IF NOT EXISTS decision_summaries_day ON decision_summaries(day);
 CREATE TABLE IF NOT EXISTS idempotency (
   scope        TEXT NOT NULL,
   key          TEXT NOT NULL,
@@ -334,6 +344,7 @@ public:
             Stmt empty(writer_db_, "SELECT (SELECT count(*) FROM changes) = 0 AND "
                                    "((SELECT count(*) FROM decisions) > 0)");
             if (empty.step() && empty.integer(0) == 1) writer_db_.exec(kBackfillChanges);
+            if (found < 3) backfill_summaries();
             writer_db_.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
             writer_db_.exec("COMMIT");
         } catch (...) {
@@ -345,6 +356,11 @@ public:
         insert_decision_ = std::make_unique<Stmt>(
             writer_db_, std::string("INSERT INTO decisions (") + kDecisionColumns +
                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        insert_summary_ = std::make_unique<Stmt>(
+            writer_db_, "INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary, panel) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        update_panel_summary_ = std::make_unique<Stmt>(
+            writer_db_, "UPDATE decision_summaries SET panel = ?2 WHERE seq = (SELECT seq FROM decisions WHERE id = ?1)");
         decision_exists_ = std::make_unique<Stmt>(writer_db_, "SELECT 1 FROM decisions WHERE id = ?1");
         latest_panel_ = std::make_unique<Stmt>(
             writer_db_, "SELECT id FROM panel_records WHERE decision_id = ?1 ORDER BY seq DESC LIMIT 1");
@@ -392,9 +408,11 @@ public:
         WriteResult result;
         result.created_at = record.created_at;
         std::optional<IdempotentUse> earlier;
-        submit([this, &record, &extras, &earlier]() -> std::string {
+        // On the caller's thread: the writer thread only inserts it.
+        const auto summary = summary::encode_decision(record);
+        submit([this, &record, &summary, &extras, &earlier]() -> std::string {
             if (extras.idempotency && (earlier = find_key(*extras.idempotency))) return {};
-            insert_decision(record);
+            insert_decision(record, summary);
             if (extras.idempotency) insert_key(*extras.idempotency, record.id, record.created_at);
             if (extras.audit) {
                 AuditEntry audit = *extras.audit;
@@ -448,7 +466,8 @@ public:
         rec.decision_id = decision_id;
         rec.record_json = record_json;
         rec.created_at = now_utc();
-        submit([this, &rec, &extras, &out]() -> std::string {
+        const auto panel_summary = summary::encode_panel(rec.record_json);
+        submit([this, &rec, &panel_summary, &extras, &out]() -> std::string {
             {
                 auto& e = *decision_exists_;
                 ResetOnExit guard{e};
@@ -468,6 +487,12 @@ public:
             s.bind(1, rec.id).bind(2, rec.decision_id).bind(3, rec.record_json).bind(4, rec.supersedes);
             s.bind(5, rec.created_at);
             s.step();
+            {
+                auto& u = *update_panel_summary_;
+                ResetOnExit reset{u};
+                u.bind(1, rec.decision_id).bind(2, panel_summary);
+                u.step();
+            }
             insert_change(rec.created_at, "panel_record", rec.decision_id, rec.id);
             if (extras.idempotency) insert_key(*extras.idempotency, rec.id, rec.created_at);
             if (extras.audit) {
@@ -517,10 +542,11 @@ public:
         erasure.at = replacement.created_at;
         erasure.superseded_by = replacement.id;
         EraseResult result;
-        submit([this, &replacement, &erasure, &redact, &audit, &result]() -> std::string {
+        const auto summary = summary::encode_decision(replacement);
+        submit([this, &replacement, &summary, &erasure, &redact, &audit, &result]() -> std::string {
             if (!find_erasure(erasure.decision_id, result)) return {};
             if (result.already) return {};
-            insert_decision(replacement);
+            insert_decision(replacement, summary);
             erase_in_transaction(erasure, redact, audit, result);
             return {};
         });
@@ -581,6 +607,41 @@ public:
             }
             for (const auto& [decision, panel] : page) visit(decision, panel);
             if (static_cast<std::int64_t>(page.size()) < kPage) return;
+        }
+    }
+
+    void scan_summaries(const DecisionQuery& q, const SummaryVisitor& visit) override {
+        constexpr std::int64_t kPage = 8192;
+        std::string sql = "SELECT seq, day, policy_id, policy_version, summary, panel FROM decision_summaries WHERE seq > ?1";
+        if (q.from) sql += " AND day >= ?2";
+        if (q.to) sql += " AND day <= ?3";
+        if (q.policy) sql += " AND policy_id = ?4";
+        sql += " ORDER BY seq LIMIT ?5";
+        std::vector<SummaryRow> page;
+        for (std::int64_t last = 0;;) {
+            std::size_t n = 0;
+            {
+                std::lock_guard lock(reader_mutex_);
+                Stmt s(*reader_db_, sql);
+                s.bind(1, last);
+                if (q.from) s.bind(2, *q.from);
+                if (q.to) s.bind(3, *q.to);
+                if (q.policy) s.bind(4, *q.policy);
+                s.bind(5, kPage);
+                for (; s.step(); ++n) {
+                    if (n == page.size()) page.emplace_back();
+                    auto& row = page[n];
+                    row.seq = s.integer(0);
+                    row.day = s.text(1);
+                    row.policy_id = s.text(2);
+                    row.policy_version = s.text(3);
+                    row.summary = s.text(4);
+                    row.panel = s.optional_text(5);
+                }
+            }
+            for (std::size_t i = 0; i < n; ++i) visit(page[i]);
+            if (static_cast<std::int64_t>(n) < kPage) return;
+            last = page[n - 1].seq;
         }
     }
 
@@ -661,14 +722,53 @@ public:
 
 private:
     // Writer-thread helpers, run inside a job's savepoint.
-    void insert_decision(const DecisionRecord& rec) {
-        auto& s = *insert_decision_;
-        ResetOnExit guard{s};
-        s.bind(1, rec.id).bind(2, rec.case_ref).bind(3, rec.policy_id).bind(4, rec.policy_version);
-        s.bind(5, rec.policy_sha256).bind(6, rec.as_of).bind(7, rec.created_at).bind(8, rec.outcome);
-        s.bind(9, rec.total).bind(10, rec.request_json).bind(11, rec.response_json);
-        s.step();
+    // `summary`: summary::encode_decision(rec).
+    void insert_decision(const DecisionRecord& rec, const std::string& summary) {
+        {
+            auto& s = *insert_decision_;
+            ResetOnExit guard{s};
+            s.bind(1, rec.id).bind(2, rec.case_ref).bind(3, rec.policy_id).bind(4, rec.policy_version);
+            s.bind(5, rec.policy_sha256).bind(6, rec.as_of).bind(7, rec.created_at).bind(8, rec.outcome);
+            s.bind(9, rec.total).bind(10, rec.request_json).bind(11, rec.response_json);
+            s.step();
+        }
+        insert_summary(sqlite3_last_insert_rowid(writer_db_.get()), rec, summary, std::nullopt);
         insert_change(rec.created_at, "decision", rec.id, std::nullopt);
+    }
+
+    void insert_summary(std::int64_t seq, const DecisionRecord& rec, const std::string& summary,
+                        const std::optional<std::string>& panel) {
+        auto& s = *insert_summary_;
+        ResetOnExit guard{s};
+        s.bind(1, seq).bind(2, rec.created_at.substr(0, 10)).bind(3, rec.policy_id).bind(4, rec.policy_version);
+        s.bind(5, summary).bind(6, panel);
+        s.step();
+    }
+
+    // Migrating to version 3: every decision's contribution, in the migration's transaction.
+    // Derived rows: any left by a store whose version was set back are computed afresh.
+    void backfill_summaries() {
+        constexpr std::int64_t kPage = 1000;
+        writer_db_.exec("DELETE FROM decision_summaries");
+        insert_summary_ = std::make_unique<Stmt>(
+            writer_db_, "INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary, panel) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        Stmt page(writer_db_, "SELECT p.record, " + std::string(kDecisionSelect).substr(7) +
+                                  " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records WHERE "
+                                  "decision_id = d.id) WHERE d.seq > ?1 ORDER BY d.seq LIMIT ?2");
+        for (std::int64_t last = 0;;) {
+            std::vector<std::pair<DecisionRecord, std::optional<std::string>>> rows;
+            {
+                ResetOnExit guard{page};
+                page.bind(1, last).bind(2, kPage);
+                while (page.step()) rows.emplace_back(read_decision(page, 1), page.optional_text(0));
+            }
+            for (const auto& [d, panel] : rows)
+                insert_summary(d.seq, d, summary::encode_decision(d),
+                               panel ? std::optional<std::string>(summary::encode_panel(*panel)) : std::nullopt);
+            if (static_cast<std::int64_t>(rows.size()) < kPage) return;
+            last = rows.back().first.seq;
+        }
     }
 
     void insert_change(const std::string& at, const char* kind, const std::string& decision_id,
@@ -738,21 +838,36 @@ private:
             tomb.bind(5, erasure.request_id).bind(6, erasure.superseded_by);
             tomb.step();
         }
+        DecisionRecord kept = record;  // as it reads once erased
+        kept.case_ref.clear();
+        kept.request_json.clear();
+        kept.response_json = redact.response(record);
+        kept.erased = erasure;
         {
             Stmt blank(writer_db_, "UPDATE decisions SET case_ref = '', request = '', response = ?2 WHERE id = ?1");
-            blank.bind(1, erasure.decision_id).bind(2, redact.response(record));
+            blank.bind(1, erasure.decision_id).bind(2, kept.response_json);
             blank.step();
         }
         std::vector<std::pair<std::string, std::string>> panels;
         {
-            Stmt list(writer_db_, "SELECT id, record FROM panel_records WHERE decision_id = ?1");
+            Stmt list(writer_db_, "SELECT id, record FROM panel_records WHERE decision_id = ?1 ORDER BY seq");
             list.bind(1, erasure.decision_id);
             while (list.step()) panels.emplace_back(list.text(0), list.text(1));
         }
+        std::optional<std::string> latest_panel;
         for (const auto& [id, text] : panels) {
             Stmt blank(writer_db_, "UPDATE panel_records SET record = ?2 WHERE id = ?1");
-            blank.bind(1, id).bind(2, redact.panel(text));
+            latest_panel = redact.panel(text);
+            blank.bind(1, id).bind(2, *latest_panel);
             blank.step();
+        }
+        {
+            // The contribution as the erased decision now gives it (its lines and the child's
+            // data gone).
+            Stmt update(writer_db_, "UPDATE decision_summaries SET summary = ?2, panel = ?3 WHERE seq = ?1");
+            update.bind(1, record.seq).bind(2, summary::encode_decision(kept));
+            update.bind(3, latest_panel ? std::optional<std::string>(summary::encode_panel(*latest_panel)) : std::nullopt);
+            update.step();
         }
         insert_change(erasure.at, "erasure", erasure.decision_id, std::nullopt);
         if (audit) {
@@ -895,7 +1010,7 @@ private:
     std::unique_ptr<Db> reader_db_;
     std::mutex reader_mutex_;
     std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_, insert_audit_;
-    std::unique_ptr<Stmt> find_key_, insert_key_, insert_change_;
+    std::unique_ptr<Stmt> find_key_, insert_key_, insert_change_, insert_summary_, update_panel_summary_;
     std::unique_ptr<Stmt> get_decision_, get_panels_;
     bool changed_ = false;            // writer thread: a change row went into this group
     bool checkpoint_wanted_ = false;  // writer thread: an erasure went into this group

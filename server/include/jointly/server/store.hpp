@@ -58,6 +58,17 @@ struct PanelRecord {
     std::string created_at;
 };
 
+// What the summary report reads of one decision (Store::scan_summaries): kept beside it, in
+// a row of its own, so a report over a million decisions never parses their JSON.
+struct SummaryRow {
+    std::int64_t seq = 0;
+    std::string day;                   // the UTC day it was stored (created_at's YYYY-MM-DD)
+    std::string policy_id;
+    std::string policy_version;
+    std::string summary;               // the decision's contribution (server/src/summary_contribution.hpp)
+    std::optional<std::string> panel;  // the latest panel record's, when there is one
+};
+
 // GET /v1/decisions filters. Dates compare with the day the decision was stored (UTC).
 struct DecisionQuery {
     std::optional<std::string> case_ref;
@@ -253,6 +264,16 @@ public:
     // not be visited. Throws StoreError (and whatever `visit` throws).
     using DecisionVisitor = std::function<void(const DecisionRecord&, const std::optional<PanelRecord>&)>;
     virtual void scan_decisions(const DecisionQuery& query, const DecisionVisitor& visit) = 0;
+
+    // Calls `visit` for the summary contribution of every decision stored on a UTC day in
+    // [query.from, query.to] under policy query.policy (each filter when given; the others of
+    // DecisionQuery are ignored), oldest first. The contribution is the compact text the store
+    // computed from the decision when it stored it (and again when it was erased), with the
+    // latest panel record's (the one no later record supersedes). Reads in pages and calls
+    // `visit` outside the store's lock, as scan_decisions. Throws StoreError (and whatever
+    // `visit` throws).
+    using SummaryVisitor = std::function<void(const SummaryRow&)>;
+    virtual void scan_summaries(const DecisionQuery& query, const SummaryVisitor& visit) = 0;
 
     // Appends `entry` to the audit trail (its id and at are set here); returns after the
     // commit, like add_decision. The trail is append-only: there is no way to change or

@@ -1,0 +1,465 @@
+// A stored decision's contribution to the summary: the reference reading of its JSON, and the
+// compact text kept beside it in the store.
+#include "summary_contribution.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "jointly/engine/date.hpp"
+#include "jointly/server/codec.hpp"
+
+namespace jointly::server::summary {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// Money from a stored response (always a decimal string there); throws when it is not.
+engine::Money money_at(const ojson& value) {
+    std::string message;
+    const auto money = json_money(nlohmann::json(value), &message);
+    if (!money) throw std::runtime_error("not money: " + message);
+    return *money;
+}
+
+// An agency -> money object as (agency, money) pairs, in the object's order.
+AgencyAmounts amounts_of(const ojson& object) {
+    AgencyAmounts out;
+    if (!object.is_object()) return out;
+    for (const auto& [agency, value] : object.items()) out.emplace_back(agency, money_at(value));
+    return out;
+}
+
+std::string age_band(int age) {
+    if (age < 0) return "unknown";
+    if (age <= 4) return "0-4";
+    if (age <= 10) return "5-10";
+    if (age <= 15) return "11-15";
+    if (age <= 17) return "16-17";
+    if (age <= 25) return "18-25";
+    return "26+";
+}
+
+// Whole years from `born` to `on` (a birthday on 29 February falls on 1 March in other years).
+int age_on(engine::Date born, engine::Date on) {
+    int age = on.year() - born.year();
+    if (on.month() < born.month() || (on.month() == born.month() && on.day() < born.day())) --age;
+    return age;
+}
+
+// Whether `text` could be a fact's or a level's name in a policy (those are [a-z_][a-z0-9_]*;
+// capitals are let through too). Only such texts are kept as level candidates, so a
+// candidate never needs escaping.
+bool name_like(std::string_view text) {
+    if (text.empty()) return false;
+    return std::all_of(text.begin(), text.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+    });
+}
+
+// The child's age band, and each fact's texts that could name a level.
+void read_child(const DecisionRecord& decision, const ojson& request, Contribution& c) {
+    const auto facts = request.value("facts", ojson::object());
+    if (!facts.is_object()) return;
+    if (auto it = facts.find("date_of_birth"); it != facts.end() && it->is_string()) {
+        const auto born = engine::parse_date(it->get<std::string>());
+        const auto on = engine::parse_date(decision.as_of.empty() ? decision.created_at.substr(0, 10) : decision.as_of);
+        if (born && on) c.age_band = age_band(age_on(*born, *on));
+    }
+    for (const auto& [name, value] : facts.items()) {
+        if (!name_like(name)) continue;
+        std::set<std::string> texts;
+        const auto consider = [&](const ojson& v) {
+            if (v.is_string() && name_like(v.get_ref<const std::string&>())) texts.insert(v.get<std::string>());
+        };
+        if (value.is_object()) {
+            for (const auto& [domain, v] : value.items()) consider(v);
+        } else {
+            consider(value);
+        }
+        if (!texts.empty()) c.level_candidates.emplace_back(name, std::vector<std::string>(texts.begin(), texts.end()));
+    }
+}
+
+constexpr const char* kErasedService = "(erased)";
+
+// A decision's spend per service: each line's allocation under the service the stored request
+// gives it.
+void read_services(const ojson& request, const ojson& response, Contribution& c, std::set<std::string>& services) {
+    std::map<std::string, std::string> service_of;
+    for (const auto& line : request.value("lines", ojson::array())) {
+        if (!line.is_object()) continue;
+        const auto id = line.value("id", std::string());
+        const auto service = line.value("service", std::string());
+        service_of[id] = service;
+        services.insert(service);
+    }
+    const auto by_line = response.value("by_line", ojson::object());
+    for (const auto& [line, list] : by_line.items()) {
+        auto it = service_of.find(line);
+        const std::string service = it == service_of.end() ? std::string("(unknown)") : it->second;
+        services.insert(service);
+        for (auto& [agency, money] : amounts_of(list)) c.by_service.emplace_back(service, std::move(agency), money);
+    }
+}
+
+// --- the compact text -------------------------------------------------------------------
+// One record a line, fields separated by tabs; free texts escape `\`, tab and newline.
+//   o OUTCOME TOTAL_PENCE AGE_BAND      first
+//   r REFERRED_TO                        a referral's authority
+//   k KIND RULE REF                      a distinct reason
+//   a AGENCY PENCE                       by_agency, in order
+//   y YEAR AGENCY PENCE                  by financial year, in order
+//   s SERVICE                            a distinct service
+//   l SERVICE AGENCY PENCE               a line's allocation
+//   n FACT TEXT...                       level candidates
+// A panel record: `o OUTCOME`, then `v` when it overrides the split, then `w AGENCY PENCE` per
+// share. `!` alone: the record could not be read.
+
+void put_text(std::string& out, std::string_view text) {
+    for (const char ch : text) {
+        if (ch == '\\') out += "\\\\";
+        else if (ch == '\t') out += "\\t";
+        else if (ch == '\n') out += "\\n";
+        else out += ch;
+    }
+}
+
+void put_field(std::string& out, std::string_view text) {
+    out += '\t';
+    put_text(out, text);
+}
+
+void put_pence(std::string& out, engine::Money m) {
+    out += '\t';
+    out += std::to_string(m.in_pence());
+}
+
+// Splits a line into tab-separated fields (views; a field holding an escape is unescaped into
+// `unescaped`); false when malformed.
+class Fields {
+public:
+    bool split(std::string_view line, std::deque<std::string>& unescaped) {
+        count_ = 0;
+        std::size_t start = 0;
+        for (;;) {
+            const auto tab = line.find('\t', start);
+            auto field = line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
+            if (field.find('\\') != std::string_view::npos) {
+                unescaped.emplace_back();
+                if (!unescape(field, unescaped.back())) return false;
+                field = unescaped.back();
+            }
+            if (count_ == kMax) return false;
+            fields_[count_++] = field;
+            if (tab == std::string_view::npos) return true;
+            start = tab + 1;
+        }
+    }
+    std::size_t size() const { return count_; }
+    std::string_view operator[](std::size_t i) const { return fields_[i]; }
+    bool pence(std::size_t i, engine::Money& out) const {
+        const auto text = fields_[i];
+        std::int64_t p = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), p);
+        if (error != std::errc() || end != text.data() + text.size()) return false;
+        out = engine::Money::pence(p);
+        return true;
+    }
+
+private:
+    static bool unescape(std::string_view in, std::string& out) {
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            if (in[i] != '\\') {
+                out += in[i];
+                continue;
+            }
+            if (++i == in.size()) return false;
+            if (in[i] == '\\') out += '\\';
+            else if (in[i] == 't') out += '\t';
+            else if (in[i] == 'n') out += '\n';
+            else return false;
+        }
+        return true;
+    }
+
+    // More than any line holds but a level candidates' (`n FACT TEXT...`): a fact given more
+    // distinct texts than this is refused as malformed (encode_decision never writes one).
+    static constexpr std::size_t kMax = 256;
+    std::string_view fields_[kMax];
+    std::size_t count_ = 0;
+};
+
+// Calls `line` for each line of `text`; false as soon as one returns false.
+template <class Line>
+bool each_line(std::string_view text, Line&& line) {
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string_view::npos) end = text.size();
+        if (!line(text.substr(start, end - start))) return false;
+        start = end + 1;
+    }
+    return true;
+}
+
+bool known_outcome(std::string_view outcome) {
+    return outcome == "approve" || outcome == "refer" || outcome == "decline";
+}
+
+bool known_panel_outcome(std::string_view outcome) {
+    return outcome == "approved" || outcome == "deferred" || outcome == "declined" || outcome == "escalated";
+}
+
+}  // namespace
+
+Contribution read_decision(const DecisionRecord& decision) {
+    Contribution c;
+    c.outcome = decision.outcome;
+    if (!known_outcome(c.outcome)) throw std::runtime_error("unknown outcome");
+    const auto response = ojson::parse(decision.response_json);
+    c.total = money_at(response.at("total"));
+    if (c.outcome == "refer") c.referred_to = response.value("referred_to", std::string());
+    c.by_agency = amounts_of(response.at("by_agency"));
+    std::set<std::tuple<std::string, std::string, std::string>> reasons;
+    for (const auto& reason : response.value("reasons", ojson::array())) {
+        auto text = [&](const char* key) {
+            const auto it = reason.find(key);
+            return it != reason.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        reasons.emplace(text("kind"), text("rule"), text("ref"));
+    }
+    c.reasons.assign(reasons.begin(), reasons.end());
+    for (const auto& [year, list] : response.at("by_financial_year").items())
+        for (auto& [agency, money] : amounts_of(list)) c.by_year.emplace_back(year, std::move(agency), money);
+    std::set<std::string> services;
+    if (decision.erased) {
+        // Its lines went with the child's data: its money is counted under one service,
+        // `(erased)`, so the services still sum to the total.
+        services.insert(kErasedService);
+        for (const auto& [agency, money] : c.by_agency) c.by_service.emplace_back(kErasedService, agency, money);
+    } else {
+        // The stored request, read once for the services and for the child's age and needs.
+        const auto request = ojson::parse(decision.request_json);
+        read_services(request, response, c, services);
+        read_child(decision, request, c);
+    }
+    c.services.assign(services.begin(), services.end());
+    return c;
+}
+
+PanelContribution read_panel(const std::string& record_json) {
+    PanelContribution p;
+    const auto record = ojson::parse(record_json);
+    p.outcome = record.value("outcome", std::string());
+    if (!known_panel_outcome(p.outcome)) throw std::runtime_error("unknown panel outcome");
+    if (auto o = record.find("override"); o != record.end() && o->is_object())
+        p.override_shares = amounts_of(o->value("shares", ojson::object()));
+    return p;
+}
+
+void view_of(const Contribution& c, ContributionView& out) {
+    out.outcome = c.outcome;
+    out.referred_to = c.referred_to;
+    out.age_band = c.age_band;
+    out.total = c.total;
+    out.by_agency.assign(c.by_agency.begin(), c.by_agency.end());
+    out.by_year.assign(c.by_year.begin(), c.by_year.end());
+    out.by_service.assign(c.by_service.begin(), c.by_service.end());
+    out.services.assign(c.services.begin(), c.services.end());
+    out.reasons.assign(c.reasons.begin(), c.reasons.end());
+    out.level_candidates.clear();
+    for (const auto& [fact, texts] : c.level_candidates)
+        for (const auto& text : texts) out.level_candidates.emplace_back(fact, text);
+    out.unescaped.clear();
+}
+
+void view_of(const PanelContribution& p, PanelView& out) {
+    out.outcome = p.outcome;
+    out.overrides = p.override_shares.has_value();
+    out.shares.clear();
+    if (p.override_shares) out.shares.assign(p.override_shares->begin(), p.override_shares->end());
+}
+
+void need_levels(const ContributionView& c, const engine::Schema* schema, NeedLevels& out) {
+    out.clear();
+    if (schema == nullptr || c.level_candidates.empty()) return;
+    for (const auto& fact : schema->facts) {
+        if (fact.type != dsl::TypeKind::LevelMap && fact.type != dsl::TypeKind::Level) continue;
+        std::optional<std::size_t> highest;
+        for (const auto& [name, text] : c.level_candidates) {
+            if (name != fact.name) continue;
+            const auto level = std::find(fact.levels.begin(), fact.levels.end(), text);
+            if (level == fact.levels.end()) continue;
+            const auto index = static_cast<std::size_t>(level - fact.levels.begin());
+            if (!highest || index > *highest) highest = index;
+        }
+        if (highest) out.emplace_back(fact.name, *highest, fact.levels[*highest]);
+    }
+}
+
+std::string encode_decision(const DecisionRecord& decision) {
+    Contribution c;
+    try {
+        c = read_decision(decision);
+    } catch (const std::exception&) {
+        return "!";
+    }
+    std::string out = "o";
+    put_field(out, c.outcome);
+    put_pence(out, c.total);
+    put_field(out, c.age_band);
+    if (c.outcome == "refer") {
+        out += "\nr";
+        put_field(out, c.referred_to);
+    }
+    for (const auto& [kind, rule, ref] : c.reasons) {
+        out += "\nk";
+        put_field(out, kind);
+        put_field(out, rule);
+        put_field(out, ref);
+    }
+    for (const auto& [agency, money] : c.by_agency) {
+        out += "\na";
+        put_field(out, agency);
+        put_pence(out, money);
+    }
+    for (const auto& [year, agency, money] : c.by_year) {
+        out += "\ny";
+        put_field(out, year);
+        put_field(out, agency);
+        put_pence(out, money);
+    }
+    for (const auto& service : c.services) {
+        out += "\ns";
+        put_field(out, service);
+    }
+    for (const auto& [service, agency, money] : c.by_service) {
+        out += "\nl";
+        put_field(out, service);
+        put_field(out, agency);
+        put_pence(out, money);
+    }
+    for (const auto& [fact, texts] : c.level_candidates) {
+        out += "\nn";
+        put_field(out, fact);
+        for (const auto& text : texts) put_field(out, text);
+    }
+    return out;
+}
+
+std::string encode_panel(const std::string& record_json) {
+    PanelContribution p;
+    try {
+        p = read_panel(record_json);
+    } catch (const std::exception&) {
+        return "!";
+    }
+    std::string out = "o";
+    put_field(out, p.outcome);
+    if (p.override_shares) {
+        out += "\nv";
+        for (const auto& [agency, money] : *p.override_shares) {
+            out += "\nw";
+            put_field(out, agency);
+            put_pence(out, money);
+        }
+    }
+    return out;
+}
+
+bool decode_decision(std::string_view text, ContributionView& c) {
+    c.outcome = c.referred_to = {};
+    c.age_band = "unknown";
+    c.total = engine::Money{};
+    c.by_agency.clear();
+    c.by_year.clear();
+    c.by_service.clear();
+    c.services.clear();
+    c.reasons.clear();
+    c.level_candidates.clear();
+    c.unescaped.clear();
+    Fields f;
+    bool first = true;
+    return each_line(text, [&](std::string_view line) {
+        if (!f.split(line, c.unescaped) || f[0].size() != 1) return false;
+        engine::Money money;
+        switch (f[0][0]) {
+            case 'o':
+                if (!first || f.size() != 4 || !known_outcome(f[1]) || !f.pence(2, money)) return false;
+                c.outcome = f[1];
+                c.total = money;
+                c.age_band = f[3];
+                first = false;
+                return true;
+            case 'r':
+                if (f.size() != 2) return false;
+                c.referred_to = f[1];
+                break;
+            case 'k':
+                if (f.size() != 4) return false;
+                c.reasons.emplace_back(f[1], f[2], f[3]);
+                break;
+            case 'a':
+                if (f.size() != 3 || !f.pence(2, money)) return false;
+                c.by_agency.emplace_back(f[1], money);
+                break;
+            case 'y':
+                if (f.size() != 4 || !f.pence(3, money)) return false;
+                c.by_year.emplace_back(f[1], f[2], money);
+                break;
+            case 's':
+                if (f.size() != 2) return false;
+                c.services.push_back(f[1]);
+                break;
+            case 'l':
+                if (f.size() != 4 || !f.pence(3, money)) return false;
+                c.by_service.emplace_back(f[1], f[2], money);
+                break;
+            case 'n':
+                if (f.size() < 3) return false;
+                for (std::size_t i = 2; i < f.size(); ++i) c.level_candidates.emplace_back(f[1], f[i]);
+                break;
+            default:
+                return false;
+        }
+        return !first;
+    }) && !first;
+}
+
+bool decode_panel(std::string_view text, PanelView& p) {
+    p.outcome = "none";
+    p.overrides = false;
+    p.shares.clear();
+    std::deque<std::string> unescaped;  // agencies' names never hold an escape in practice
+    Fields f;
+    bool first = true;
+    return each_line(text, [&](std::string_view line) {
+        if (!f.split(line, unescaped) || f[0].size() != 1) return false;
+        engine::Money money;
+        switch (f[0][0]) {
+            case 'o':
+                if (!first || f.size() != 2 || !known_panel_outcome(f[1])) return false;
+                p.outcome = f[1];
+                first = false;
+                return true;
+            case 'v':
+                if (f.size() != 1) return false;
+                p.overrides = true;
+                break;
+            case 'w':
+                if (f.size() != 3 || !p.overrides || !f.pence(2, money)) return false;
+                p.shares.emplace_back(f[1], money);
+                break;
+            default:
+                return false;
+        }
+        return !first;
+    }) && !first;
+}
+
+}  // namespace jointly::server::summary
