@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
             e.record.outcome = jointly::engine::to_string(d.outcome);
             e.record.total = d.total.to_string();
             e.record.request_json = line;
-            e.response_tail = result.evaluated->response.dump().substr(1);
+            e.response_tail = jointly::server::decision_text(d).substr(1);
             cases.push_back(std::move(e));
         }
     }
