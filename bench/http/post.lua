@@ -1,9 +1,12 @@
--- wrk script: POST the 3-line reference package to the path given by WRK_PATH.
-local f = assert(io.open(os.getenv("WRK_BODY") or "bench/http/request.json", "r"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
+-- wrk script: POST the 3-line reference package to the path given by WRK_PATH (or, with
+-- WRK_METHOD=GET, GET that path).
+wrk.method = os.getenv("WRK_METHOD") or "POST"
+if wrk.method == "POST" then
+  local f = assert(io.open(os.getenv("WRK_BODY") or "bench/http/request.json", "r"))
+  wrk.body = f:read("*a")
+  f:close()
+  wrk.headers["Content-Type"] = "application/json"
+end
 wrk.path = os.getenv("WRK_PATH") or "/v1/evaluate"
 
 done = function(summary, latency, requests)

@@ -9,28 +9,20 @@ set -euo pipefail
 build=${1:?build dir}; seconds=${2:-5}; rounds=${3:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source "$root/bench/http/common.sh"
 
 # serve NAME BINARY: starts a server, prints its port
 serve() {
   "$2" serve --policies policies --db "$work/$1.db" --port 0 --insecure-dev --open-evaluation --quiet \
     >"$work/$1.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 200); do
-    port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$work/$1.log" 2>/dev/null | head -1 | sed 's/.*://') || true
-    [ -n "${port:-}" ] && { echo "$port"; return 0; }
-    sleep 0.05
-  done
-  echo "server did not start: $(cat "$work/$1.log")" >&2; return 1
+  wait_port "$work/$1.log"
 }
 
 # load PORT PATH: req/s and p99 of one run
 load() {
   if [ "$2" = /healthz ]; then
-    wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/get.lua "http://127.0.0.1:$1$2"
+    WRK_METHOD=GET WRK_PATH=$2 wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/post.lua "http://127.0.0.1:$1"
   else
     WRK_PATH=$2 wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/post.lua "http://127.0.0.1:$1"
   fi | grep RESULT | sed -E 's/.*requests_per_s=([0-9]+).*p99_ms=([0-9.]+).*/\1 \2/'
