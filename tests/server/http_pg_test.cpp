@@ -88,6 +88,16 @@ TEST_F(HttpPg, TwoReplicasShareDecisionsPanelRecordsAndUploads) {
     ASSERT_EQ(second->status, 201) << second->body;
     EXPECT_EQ(body_of(second)["supersedes"], body_of(first)["panel_record_id"]) << second->body;
 
+    // Reports through either replica agree, and count B's approval, not A's deferral.
+    auto report_a = ca.Get("/v1/reports/summary", bearer(kClientToken));
+    auto report_b = cb.Get("/v1/reports/summary", bearer(kClientToken));
+    ASSERT_EQ(report_a->status, 200) << report_a->body;
+    ASSERT_EQ(report_b->status, 200) << report_b->body;
+    EXPECT_EQ(report_a->body, report_b->body);
+    EXPECT_EQ(body_of(report_a)["decisions"], 1) << report_a->body;
+    EXPECT_EQ(body_of(report_a)["panel_outcomes"]["approved"], 1) << report_a->body;
+    EXPECT_EQ(body_of(report_a)["panel_outcomes"]["deferred"], 0) << report_a->body;
+
     // An upload through A is served by B within a second, without a reload of B.
     const auto generation = body_of(cb.Get("/v1/policies"))["generation"];
     EXPECT_EQ(cb.Get("/v1/policies/uploaded_test")->status, 404);
