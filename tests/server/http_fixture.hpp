@@ -111,6 +111,23 @@ inline nlohmann::json body_of(const httplib::Result& r) {
 }
 
 // A valid request for the reference policy: personal care around surgery.
+// A one-rule policy to upload (transport shared equally by health and social care), under
+// policy id `id` with display name `title`, version 2025.1 from 1 April 2025.
+inline std::string transport_policy(const std::string& id, const std::string& title) {
+    return "policy " + id + " \"" + title + "\"\n" + R"(  version "2025.1"
+  effective from 2025-04-01
+
+agency health "NHS"
+agency social_care "Social care"
+
+rule transport ref "T1"
+  when service is transport
+  split health 50%, social_care 50%
+  odd penny to health
+  because "transport is shared equally"
+)";
+}
+
 inline nlohmann::json post_op_request() {
     return nlohmann::json::parse(R"({
       "policy": "reference", "as_of": "2025-06-01", "case_ref": "C-1042",

@@ -17,19 +17,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const char* kUploaded = R"(policy uploaded_test "Uploaded in a test"
-  version "2025.1"
-  effective from 2025-04-01
-
-agency health "NHS"
-agency social_care "Social care"
-
-rule transport ref "T1"
-  when service is transport
-  split health 50%, social_care 50%
-  odd penny to health
-  because "transport is shared equally"
-)";
+const std::string kUploaded = transport_policy("uploaded_test", "Uploaded in a test");
 
 std::string store_decision(httplib::Client& c, const std::string& case_ref) {
     auto body = post_op_request();

@@ -359,19 +359,7 @@ TEST(MetricsHttp, StoreCommitsAreObserved) {
     EXPECT_EQ(value_of(text, "jointly_store_commit_errors_total"), "0") << text;
 }
 
-const char* kUploaded = R"(policy uploaded_metrics "Uploaded in a test"
-  version "2025.1"
-  effective from 2025-04-01
-
-agency health "NHS"
-agency social_care "Social care"
-
-rule transport ref "T1"
-  when service is transport
-  split health 50%, social_care 50%
-  odd penny to health
-  because "transport is shared equally"
-)";
+const std::string kUploaded = transport_policy("uploaded_metrics", "Uploaded in a test");
 
 double now_seconds() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

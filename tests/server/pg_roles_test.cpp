@@ -170,19 +170,7 @@ std::vector<std::string> serve_args(const fs::path& dir, const std::string& db) 
             (dir / "tokens").string(), "--quiet"};
 }
 
-const char* kUploaded = R"(policy roles_test "Uploaded by the service role"
-  version "2025.1"
-  effective from 2025-04-01
-
-agency health "NHS"
-agency social_care "Social care"
-
-rule transport ref "T1"
-  when service is transport
-  split health 50%, social_care 50%
-  odd penny to health
-  because "transport is shared equally"
-)";
+const std::string kUploaded = transport_policy("roles_test", "Uploaded by the service role");
 
 // One statement and what PostgreSQL must answer: "42501" insufficient_privilege (permission
 // denied, must be owner), "23001" restrict_violation (the append-only triggers).
