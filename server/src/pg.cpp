@@ -27,6 +27,12 @@ std::optional<std::string> Result::optional_text(int row, int column) const {
     return text(row, column);
 }
 
+std::string_view Result::view(int row, int column) const {
+    return {PQgetvalue(result_.get(), row, column), static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
+}
+
+bool Result::null(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+
 std::int64_t Result::integer(int row, int column) const {
     const char* p = PQgetvalue(result_.get(), row, column);
     const auto len = static_cast<std::size_t>(PQgetlength(result_.get(), row, column));

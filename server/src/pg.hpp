@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jointly/server/store.hpp"
@@ -47,6 +48,9 @@ public:
     std::string text(int row, int column) const;
     std::optional<std::string> optional_text(int row, int column) const;
     std::int64_t integer(int row, int column) const;
+    // The text without a copy: valid while this Result lives.
+    std::string_view view(int row, int column) const;
+    bool null(int row, int column) const;
     const PGresult* get() const { return result_.get(); }
 
 private:

@@ -18,11 +18,21 @@ constexpr std::array<const char*, 7> kAgeBands{"0-4", "5-10", "11-15", "16-17", 
 constexpr std::array<const char*, 3> kOutcomes{"approve", "refer", "decline"};
 constexpr std::array<const char*, 5> kPanelOutcomes{"approved", "deferred", "declined", "escalated", "none"};
 
-template <class Counts, std::size_t N>
-ojson counts_in_order(const Counts& counts, const std::array<const char*, N>& order) {
+template <std::size_t N>
+ojson counts_in_order(const std::array<std::size_t, N>& counts, const std::array<const char*, N>& order) {
     ojson out = ojson::object();
-    for (const char* key : order) out[key] = counts.find(std::string_view(key))->second;
+    for (std::size_t i = 0; i < N; ++i) out[order[i]] = counts[i];
     return out;
+}
+
+// Counts one more of `name` (one of `order`; the decoders admit no other) in `counts`.
+template <std::size_t N>
+void count_of(std::array<std::size_t, N>& counts, const std::array<const char*, N>& order, std::string_view name) {
+    for (std::size_t i = 0; i < N; ++i)
+        if (name == order[i]) {
+            ++counts[i];
+            return;
+        }
 }
 
 // The entry for `key`, made when missing (maps keyed by std::string, looked up by view).
@@ -74,20 +84,23 @@ void SummaryReport::add(const SummaryRow& row) {
     }
     const engine::Schema* schema = nullptr;
     if (schema_of_ && !view_.level_candidates.empty()) {
-        auto key = std::make_pair(row.policy_id, row.policy_version);
-        auto it = schemas_.find(key);
-        if (it == schemas_.end()) it = schemas_.emplace(std::move(key), schema_of_(row.policy_id, row.policy_version)).first;
+        auto it = schemas_.find(std::make_pair(row.policy_id, row.policy_version));
+        if (it == schemas_.end()) {
+            auto key = std::make_pair(std::string(row.policy_id), std::string(row.policy_version));
+            const auto* found = schema_of_(key.first, key.second);
+            it = schemas_.emplace(std::move(key), found).first;
+        }
         schema = it->second;
     }
     summary::need_levels(view_, schema, need_levels_);
-    apply(view_, panel_view_, need_levels_, std::string_view(row.day).substr(0, 7));
+    apply(view_, panel_view_, need_levels_, row.day.substr(0, 7));
 }
 
 void SummaryReport::apply(const summary::ContributionView& c, const summary::PanelView& p,
                           const summary::NeedLevels& need_levels, std::string_view month) {
     ++decisions_;
-    ++entry(outcomes_, c.outcome);
-    ++entry(panel_outcomes_, p.outcome);
+    count_of(outcomes_, kOutcomes, c.outcome);
+    count_of(panel_outcomes_, kPanelOutcomes, p.outcome);
     if (c.outcome == "refer") ++entry(referred_to_, c.referred_to);
     for (const auto& reason : c.reasons) {
         auto it = by_reason_.find(reason);
@@ -122,8 +135,8 @@ void SummaryReport::apply(const summary::ContributionView& c, const summary::Pan
     }
     const auto count = [&](Group& g) {
         ++g.decisions;
-        ++entry(g.outcomes, c.outcome);
-        ++entry(g.panel_outcomes, p.outcome);
+        count_of(g.outcomes, kOutcomes, c.outcome);
+        count_of(g.panel_outcomes, kPanelOutcomes, p.outcome);
         if (funded) {
             g.funded += c.total;
             if (p.overrides) ++g.overrides;

@@ -2,6 +2,7 @@
 // and spend per agency, per financial year and per service, as planning evidence.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -80,9 +81,8 @@ private:
 
     struct Group {
         std::size_t decisions = 0;
-        ByName<std::size_t> outcomes{{"approve", 0}, {"refer", 0}, {"decline", 0}};
-        ByName<std::size_t> panel_outcomes{
-            {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
+        std::array<std::size_t, 3> outcomes{};        // approve, refer, decline
+        std::array<std::size_t, 5> panel_outcomes{};  // approved, deferred, declined, escalated, none
         std::size_t overrides = 0;
         MoneyTotal funded;
     };
@@ -100,9 +100,8 @@ private:
 
     std::size_t decisions_ = 0;
     std::size_t unreadable_ = 0;
-    ByName<std::size_t> outcomes_{{"approve", 0}, {"refer", 0}, {"decline", 0}};
-    ByName<std::size_t> panel_outcomes_{
-        {"approved", 0}, {"deferred", 0}, {"declined", 0}, {"escalated", 0}, {"none", 0}};
+    std::array<std::size_t, 3> outcomes_{};        // approve, refer, decline
+    std::array<std::size_t, 5> panel_outcomes_{};  // approved, deferred, declined, escalated, none
     ByName<std::size_t> referred_to_;
     struct ReasonOrder {  // (kind, rule, ref), looked up with views
         using is_transparent = void;
@@ -121,7 +120,15 @@ private:
     std::size_t overrides_ = 0;
     Amounts override_change_;
     SchemaOf schema_of_;
-    std::map<std::pair<std::string, std::string>, const engine::Schema*> schemas_;  // (id, version), looked up once
+    struct VersionOrder {  // (id, version), looked up with views
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return std::make_pair(std::string_view(a.first), std::string_view(a.second)) <
+                   std::make_pair(std::string_view(b.first), std::string_view(b.second));
+        }
+    };
+    std::map<std::pair<std::string, std::string>, const engine::Schema*, VersionOrder> schemas_;  // looked up once
     ByName<Group> by_month_;
     ByName<Group> by_age_band_;
     // fact -> (the level's place in its scale, level) -> group: levels lowest first

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -272,8 +273,7 @@ public:
 
     void scan_summaries(const DecisionQuery& q, const SummaryVisitor& visit) override {
         constexpr std::int64_t kPage = 8192;
-        std::vector<SummaryRow> page;
-        for (std::int64_t last = 0;;) {
+        const auto fetch = [this, &q](std::int64_t last) {
             Sql sql;
             sql.text = "SELECT seq, day, policy_id, policy_version, summary, panel FROM decision_summaries WHERE seq > ";
             sql.text += sql.param(last);
@@ -281,24 +281,28 @@ public:
             if (q.to) sql.text += " AND day <= " + sql.param(*q.to);
             if (q.policy) sql.text += " AND policy_id = " + sql.param(*q.policy);
             sql.text += " ORDER BY seq LIMIT " + sql.param(kPage);
-            const auto n = read([&](Connection& c) {
-                const auto r = c.exec(sql.text, sql.params);
-                const auto rows = static_cast<std::size_t>(r.rows());
-                if (page.size() < rows) page.resize(rows);
-                for (int i = 0; i < r.rows(); ++i) {
-                    auto& row = page[static_cast<std::size_t>(i)];
-                    row.seq = r.integer(i, 0);
-                    row.day = r.text(i, 1);
-                    row.policy_id = r.text(i, 2);
-                    row.policy_version = r.text(i, 3);
-                    row.summary = r.text(i, 4);
-                    row.panel = r.optional_text(i, 5);
-                }
-                return rows;
-            });
-            for (std::size_t i = 0; i < n; ++i) visit(page[i]);
-            if (static_cast<std::int64_t>(n) < kPage) return;
-            last = page[n - 1].seq;
+            return read([&](Connection& c) { return c.exec(sql.text, sql.params); });
+        };
+        // The next page is fetched on a second thread while `visit` is called for this one's
+        // rows (views into the result, no copy): PostgreSQL's sending and the caller's work
+        // overlap instead of taking turns. A failed fetch throws from get(), here.
+        auto next = std::async(std::launch::async, fetch, std::int64_t{0});
+        for (;;) {
+            const auto page = next.get();
+            const int n = page.rows();
+            if (n == kPage) next = std::async(std::launch::async, fetch, page.integer(n - 1, 0));
+            SummaryRow row;
+            for (int i = 0; i < n; ++i) {
+                row.seq = page.integer(i, 0);
+                row.day = page.view(i, 1);
+                row.policy_id = page.view(i, 2);
+                row.policy_version = page.view(i, 3);
+                row.summary = page.view(i, 4);
+                if (page.null(i, 5)) row.panel.reset();
+                else row.panel = page.view(i, 5);
+                visit(row);
+            }
+            if (n < kPage) return;
         }
     }
 

@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -243,6 +244,13 @@ public:
                  : std::string();
     }
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    // The text without a copy: valid until the next step.
+    std::string_view view(int column) const {
+        const auto* p = sqlite3_column_text(stmt_, column);
+        return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string_view();
+    }
+    bool null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
     std::optional<std::string> optional_text(int column) const {
         if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
         return text(column);
@@ -617,7 +625,12 @@ public:
         if (q.to) sql += " AND day <= ?3";
         if (q.policy) sql += " AND policy_id = ?4";
         sql += " ORDER BY seq LIMIT ?5";
-        std::vector<SummaryRow> page;
+        struct Owned {  // a row's texts, copied out under the lock; reused from page to page
+            std::int64_t seq = 0;
+            std::string day, policy_id, policy_version, summary, panel;
+            bool has_panel = false;
+        };
+        std::vector<Owned> page;
         for (std::int64_t last = 0;;) {
             std::size_t n = 0;
             {
@@ -632,14 +645,26 @@ public:
                     if (n == page.size()) page.emplace_back();
                     auto& row = page[n];
                     row.seq = s.integer(0);
-                    row.day = s.text(1);
-                    row.policy_id = s.text(2);
-                    row.policy_version = s.text(3);
-                    row.summary = s.text(4);
-                    row.panel = s.optional_text(5);
+                    row.day.assign(s.view(1));
+                    row.policy_id.assign(s.view(2));
+                    row.policy_version.assign(s.view(3));
+                    row.summary.assign(s.view(4));
+                    row.has_panel = !s.null(5);
+                    row.panel.assign(s.view(5));
                 }
             }
-            for (std::size_t i = 0; i < n; ++i) visit(page[i]);
+            SummaryRow row;
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto& owned = page[i];
+                row.seq = owned.seq;
+                row.day = owned.day;
+                row.policy_id = owned.policy_id;
+                row.policy_version = owned.policy_version;
+                row.summary = owned.summary;
+                if (owned.has_panel) row.panel = owned.panel;
+                else row.panel.reset();
+                visit(row);
+            }
             if (static_cast<std::int64_t>(n) < kPage) return;
             last = page[n - 1].seq;
         }

@@ -3,7 +3,10 @@
 #include "summary_contribution.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -139,25 +142,37 @@ void put_pence(std::string& out, engine::Money m) {
     out += std::to_string(m.in_pence());
 }
 
-// Splits a line into tab-separated fields (views; a field holding an escape is unescaped into
-// `unescaped`); false when malformed.
+// The lines of a text, each split into tab-separated fields (views; a field holding an escape
+// is unescaped into `unescaped`), in one pass over its bytes.
 class Fields {
 public:
-    bool split(std::string_view line, std::deque<std::string>& unescaped) {
+    // Splits the line that starts at `pos` and moves `pos` past it; false when malformed.
+    bool next(std::string_view text, std::size_t& pos, std::deque<std::string>& unescaped) {
         count_ = 0;
-        std::size_t start = 0;
-        for (;;) {
-            const auto tab = line.find('\t', start);
-            auto field = line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
-            if (field.find('\\') != std::string_view::npos) {
+        const char* const end = text.data() + text.size();
+        const char* start = text.data() + pos;
+        bool escaped = false;
+        for (const char* p = start;; ++p) {
+            p = special(p, end);
+            const char ch = p == end ? '\n' : *p;
+            if (ch == '\\') {
+                escaped = true;
+                continue;
+            }
+            std::string_view field(start, static_cast<std::size_t>(p - start));
+            if (escaped) {
                 unescaped.emplace_back();
                 if (!unescape(field, unescaped.back())) return false;
                 field = unescaped.back();
+                escaped = false;
             }
             if (count_ == kMax) return false;
             fields_[count_++] = field;
-            if (tab == std::string_view::npos) return true;
-            start = tab + 1;
+            start = p + 1;
+            if (ch == '\n') {
+                pos = p == end ? text.size() : static_cast<std::size_t>(start - text.data());
+                return true;
+            }
         }
     }
     std::size_t size() const { return count_; }
@@ -172,6 +187,24 @@ public:
     }
 
 private:
+    // The first tab, newline or backslash in [p, end), or end: eight bytes at a time (a byte
+    // equal to c leaves a zero in w ^ c; the lowest zero byte's high bit is exact).
+    static const char* special(const char* p, const char* end) {
+        constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+        constexpr std::uint64_t kTabs = kOnes * 0x09, kNewlines = kOnes * 0x0a, kBackslashes = kOnes * 0x5c;
+        const auto zero_bytes = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+        if constexpr (std::endian::native == std::endian::little) {  // the first byte is the lowest
+            for (; end - p >= 8; p += 8) {
+                std::uint64_t w;
+                std::memcpy(&w, p, 8);
+                const auto found = zero_bytes(w ^ kTabs) | zero_bytes(w ^ kNewlines) | zero_bytes(w ^ kBackslashes);
+                if (found) return p + std::countr_zero(found) / 8;
+            }
+        }
+        while (p != end && *p != '\t' && *p != '\n' && *p != '\\') ++p;
+        return p;
+    }
+
     static bool unescape(std::string_view in, std::string& out) {
         for (std::size_t i = 0; i < in.size(); ++i) {
             if (in[i] != '\\') {
@@ -194,16 +227,14 @@ private:
     std::size_t count_ = 0;
 };
 
-// Calls `line` for each line of `text`; false as soon as one returns false.
+// Calls `line(fields)` for each line of `text`; false as soon as a line is malformed, has a
+// first field that is not one letter, or `line` returns false. One Fields per thread: its
+// 256 views are not cleared for every row.
 template <class Line>
-bool each_line(std::string_view text, Line&& line) {
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        if (!line(text.substr(start, end - start))) return false;
-        start = end + 1;
-    }
+bool each_line(std::string_view text, std::deque<std::string>& unescaped, Line&& line) {
+    thread_local Fields f;
+    for (std::size_t pos = 0; pos < text.size();)
+        if (!f.next(text, pos, unescaped) || f[0].size() != 1 || !line(f)) return false;
     return true;
 }
 
@@ -383,10 +414,8 @@ bool decode_decision(std::string_view text, ContributionView& c) {
     c.reasons.clear();
     c.level_candidates.clear();
     c.unescaped.clear();
-    Fields f;
     bool first = true;
-    return each_line(text, [&](std::string_view line) {
-        if (!f.split(line, c.unescaped) || f[0].size() != 1) return false;
+    return each_line(text, c.unescaped, [&](const Fields& f) {
         engine::Money money;
         switch (f[0][0]) {
             case 'o':
@@ -435,11 +464,9 @@ bool decode_panel(std::string_view text, PanelView& p) {
     p.outcome = "none";
     p.overrides = false;
     p.shares.clear();
-    std::deque<std::string> unescaped;  // agencies' names never hold an escape in practice
-    Fields f;
+    p.unescaped.clear();
     bool first = true;
-    return each_line(text, [&](std::string_view line) {
-        if (!f.split(line, unescaped) || f[0].size() != 1) return false;
+    return each_line(text, p.unescaped, [&](const Fields& f) {
         engine::Money money;
         switch (f[0][0]) {
             case 'o':

@@ -64,6 +64,7 @@ struct PanelView {
     std::string_view outcome = "none";
     bool overrides = false;
     std::vector<std::pair<std::string_view, engine::Money>> shares;
+    std::deque<std::string> unescaped;  // the texts that held an escape
 };
 
 // Views of `c` and `p` (which must outlive them).

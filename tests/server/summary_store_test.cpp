@@ -311,5 +311,45 @@ TEST(SummaryContribution, UnreadableRecordsAndEscapedTextsRoundTrip) {
     EXPECT_EQ(c.total.in_pence(), -105);
 }
 
+// An escaped agency in a panel override is read back intact: its unescaped text lives in the
+// view, not in the decoder's frame (ASan would report the read of a freed one).
+TEST(SummaryContribution, AnOverridesEscapedAgencyOutlivesTheDecode) {
+    const auto text = summary::encode_panel(
+        R"({"outcome": "approved", "override": {"shares": {"a\\b\tc": "1.50", "plain": "0.25"}}})");
+    summary::PanelView p;
+    ASSERT_TRUE(summary::decode_panel(text, p));
+    EXPECT_EQ(p.outcome, "approved");
+    EXPECT_TRUE(p.overrides);
+    ASSERT_EQ(p.shares.size(), 2u);
+    std::vector<std::pair<std::string, std::int64_t>> shares;
+    for (const auto& [agency, money] : p.shares) shares.emplace_back(std::string(agency), money.in_pence());
+    std::sort(shares.begin(), shares.end());
+    EXPECT_EQ(shares, (std::vector<std::pair<std::string, std::int64_t>>{{"a\\b\tc", 150}, {"plain", 25}}));
+}
+
+// Each line is split on its own: an empty line, a first field of more than one letter, a bad
+// escape or a line before the outcome's is malformed; a text without a final newline is not.
+TEST(SummaryContribution, MalformedLinesAreRefused) {
+    summary::ContributionView c;
+    ASSERT_TRUE(summary::decode_decision("o\tapprove\t100\t0-4", c));
+    EXPECT_EQ(c.total.in_pence(), 100);
+    EXPECT_EQ(c.age_band, "0-4");
+    ASSERT_TRUE(summary::decode_decision("o\tapprove\t100\t0-4\na\th\t100\n", c));
+    ASSERT_EQ(c.by_agency.size(), 1u);
+    EXPECT_EQ(c.by_agency[0].first, "h");
+    EXPECT_FALSE(summary::decode_decision("o\tapprove\t100\t0-4\n\na\th\t100", c));
+    EXPECT_FALSE(summary::decode_decision("o\tapprove\t100\t0-4\nab\th\t100", c));
+    EXPECT_FALSE(summary::decode_decision("o\tapprove\t100\t0-4\na\th\\x\t100", c));
+    EXPECT_FALSE(summary::decode_decision("o\tapprove\t100\t0-4\na\th\\", c));
+    EXPECT_FALSE(summary::decode_decision("a\th\t100\no\tapprove\t100\t0-4", c));
+    EXPECT_FALSE(summary::decode_decision("o\tapprove\t100\t0-4\no\tapprove\t100\t0-4", c));
+    summary::PanelView p;
+    EXPECT_FALSE(summary::decode_panel("w\th\t100\no\tapproved", p));
+    EXPECT_FALSE(summary::decode_panel("o\tapproved\nw\th\t100", p));  // a share without `v`
+    ASSERT_TRUE(summary::decode_panel("o\tapproved\nv\nw\th\\tx\t100", p));
+    ASSERT_EQ(p.shares.size(), 1u);
+    EXPECT_EQ(p.shares[0].first, "h\tx");
+}
+
 }  // namespace
 }  // namespace jointly::server

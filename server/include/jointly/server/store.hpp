@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jointly::server {
@@ -59,14 +60,15 @@ struct PanelRecord {
 };
 
 // What the summary report reads of one decision (Store::scan_summaries): kept beside it, in
-// a row of its own, so a report over a million decisions never parses their JSON.
+// a row of its own, so a report over a million decisions never parses their JSON. Its texts
+// are views into the store's page, valid only during the visit that is handed the row.
 struct SummaryRow {
     std::int64_t seq = 0;
-    std::string day;                   // the UTC day it was stored (created_at's YYYY-MM-DD)
-    std::string policy_id;
-    std::string policy_version;
-    std::string summary;               // the decision's contribution (server/src/summary_contribution.hpp)
-    std::optional<std::string> panel;  // the latest panel record's, when there is one
+    std::string_view day;                   // the UTC day it was stored (created_at's YYYY-MM-DD)
+    std::string_view policy_id;
+    std::string_view policy_version;
+    std::string_view summary;               // the decision's contribution (server/src/summary_contribution.hpp)
+    std::optional<std::string_view> panel;  // the latest panel record's, when there is one
 };
 
 // GET /v1/decisions filters. Dates compare with the day the decision was stored (UTC).
@@ -270,8 +272,8 @@ public:
     // DecisionQuery are ignored), oldest first. The contribution is the compact text the store
     // computed from the decision when it stored it (and again when it was erased), with the
     // latest panel record's (the one no later record supersedes). Reads in pages and calls
-    // `visit` outside the store's lock, as scan_decisions. Throws StoreError (and whatever
-    // `visit` throws).
+    // `visit` outside the store's lock, as scan_decisions (PostgreSQL fetches the next page
+    // while `visit` is called for this one). Throws StoreError (and whatever `visit` throws).
     using SummaryVisitor = std::function<void(const SummaryRow&)>;
     virtual void scan_summaries(const DecisionQuery& query, const SummaryVisitor& visit) = 0;
 
