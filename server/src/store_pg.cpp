@@ -272,7 +272,9 @@ public:
     }
 
     void scan_summaries(const DecisionQuery& q, const SummaryVisitor& visit) override {
-        constexpr std::int64_t kPage = 8192;
+        // Pages of 32,768 rows (about 11 MB of text; two in memory at once): at 8,192 the
+        // per-statement cost was a third of the fetch (bench/summary.sh).
+        constexpr std::int64_t kPage = 32768;
         const auto fetch = [this, &q](std::int64_t last) {
             Sql sql;
             sql.text = "SELECT seq, day, policy_id, policy_version, summary, panel FROM decision_summaries WHERE seq > ";
