@@ -272,29 +272,40 @@ public:
     }
 
     void scan_summaries(const DecisionQuery& q, const SummaryVisitor& visit) override {
-        // Pages of 32,768 rows (about 11 MB of text; two in memory at once): at 8,192 the
-        // per-statement cost was a third of the fetch (bench/summary.sh).
-        constexpr std::int64_t kPage = 32768;
-        const auto fetch = [this, &q](std::int64_t last) {
+        // Pages by seq range rather than by LIMIT: each statement reads at most kSpan seqs
+        // through the primary key, whatever the filters select, so no plan can sort or scan
+        // the whole table once per page. (With `seq > last ... ORDER BY seq LIMIT n` and a
+        // date or policy filter PostgreSQL chose a bitmap scan or a sequential scan and a sort
+        // per page, and a filtered report over a million decisions took 7-10 s.) Rows stored
+        // after the first statement are not read, as they would be by a report begun later.
+        constexpr std::int64_t kSpan = 32768;  // two pages, about 22 MB, in memory at once
+        const auto [first, last] = read([](Connection& c) {
+            const auto r = c.exec("SELECT coalesce(min(seq), 1), coalesce(max(seq), 0) FROM decision_summaries");
+            return std::make_pair(r.integer(0, 0), r.integer(0, 1));
+        });
+        const auto fetch = [this, &q](std::int64_t after) {
             Sql sql;
             sql.text = "SELECT seq, day, policy_id, policy_version, summary, panel FROM decision_summaries WHERE seq > ";
-            sql.text += sql.param(last);
+            sql.text += sql.param(after);
+            sql.text += " AND seq <= " + sql.param(after + kSpan);
             if (q.from) sql.text += " AND day >= " + sql.param(*q.from);
             if (q.to) sql.text += " AND day <= " + sql.param(*q.to);
             if (q.policy) sql.text += " AND policy_id = " + sql.param(*q.policy);
-            sql.text += " ORDER BY seq LIMIT " + sql.param(kPage);
+            sql.text += " ORDER BY seq";
             return read([&](Connection& c) { return c.exec(sql.text, sql.params); });
         };
+        if (last < first) return;
         // The next page is fetched on a second thread while `visit` is called for this one's
         // rows (views into the result, no copy): PostgreSQL's sending and the caller's work
         // overlap instead of taking turns. A failed fetch throws from get(), here.
-        auto next = std::async(std::launch::async, fetch, std::int64_t{0});
-        for (;;) {
+        auto next = std::async(std::launch::async, fetch, first - 1);
+        for (std::int64_t after = first - 1;;) {
             const auto page = next.get();
-            const int n = page.rows();
-            if (n == kPage) next = std::async(std::launch::async, fetch, page.integer(n - 1, 0));
+            after += kSpan;
+            const bool more = after < last;
+            if (more) next = std::async(std::launch::async, fetch, after);
             SummaryRow row;
-            for (int i = 0; i < n; ++i) {
+            for (int i = 0; i < page.rows(); ++i) {
                 row.seq = page.integer(i, 0);
                 row.day = page.view(i, 1);
                 row.policy_id = page.view(i, 2);
@@ -304,7 +315,7 @@ public:
                 else row.panel = page.view(i, 5);
                 visit(row);
             }
-            if (n < kPage) return;
+            if (!more) return;
         }
     }
 
