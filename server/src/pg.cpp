@@ -17,13 +17,10 @@ std::string redact_url(const std::string& url) {
     return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-std::string Result::text(int row, int column) const {
-    return std::string(PQgetvalue(result_.get(), row, column),
-                       static_cast<std::size_t>(PQgetlength(result_.get(), row, column)));
-}
+std::string Result::text(int row, int column) const { return std::string(view(row, column)); }
 
 std::optional<std::string> Result::optional_text(int row, int column) const {
-    if (PQgetisnull(result_.get(), row, column)) return std::nullopt;
+    if (null(row, column)) return std::nullopt;
     return text(row, column);
 }
 

@@ -238,21 +238,17 @@ public:
         if (rc == SQLITE_DONE) return false;
         throw StoreError(std::string("decision store: ") + sqlite3_errmsg(db_));
     }
-    std::string text(int column) const {
-        const auto* p = sqlite3_column_text(stmt_, column);
-        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-                 : std::string();
-    }
-    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
     // The text without a copy: valid until the next step.
     std::string_view view(int column) const {
         const auto* p = sqlite3_column_text(stmt_, column);
         return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
                  : std::string_view();
     }
+    std::string text(int column) const { return std::string(view(column)); }
+    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
     bool null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
     std::optional<std::string> optional_text(int column) const {
-        if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+        if (null(column)) return std::nullopt;
         return text(column);
     }
     void reset() {

@@ -110,7 +110,6 @@ inline nlohmann::json body_of(const httplib::Result& r) {
     return nlohmann::json::parse(r->body, nullptr, false);
 }
 
-// A valid request for the reference policy: personal care around surgery.
 // A one-rule policy to upload (transport shared equally by health and social care), under
 // policy id `id` with display name `title`, version 2025.1 from 1 April 2025.
 inline std::string transport_policy(const std::string& id, const std::string& title) {
@@ -128,6 +127,7 @@ rule transport ref "T1"
 )";
 }
 
+// A valid request for the reference policy: personal care around surgery.
 inline nlohmann::json post_op_request() {
     return nlohmann::json::parse(R"({
       "policy": "reference", "as_of": "2025-06-01", "case_ref": "C-1042",
