@@ -92,6 +92,10 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
             out.shares.emplace_back(p.schema.agencies[concrete_agency(p, w.facts.data(), rule.agencies[s])].id, parts[s]);
         }
+        if (r.figures_only) {
+            out.reason.clear();
+            continue;
+        }
         HoleValues h = enter_segment(cx, base, line, a, rule);
         h.parts = parts;
         if (rule.reason_fixed) {
@@ -273,11 +277,15 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             issue.rule = rule.name;
             issue.ref = rule.ref;
         }
-        if (rec.kind == IssueKind::Refused || rec.kind == IssueKind::Referred) {
-            issue.reason = line_reason(p, line, rec, rule_index, cx, base);
+        if (r.figures_only) {
+            issue.message.clear();
+        } else {
+            if (rec.kind == IssueKind::Refused || rec.kind == IssueKind::Referred) {
+                issue.reason = line_reason(p, line, rec, rule_index, cx, base);
+            }
+            issue.message = issue_message(p, line, rec, w.issue_rules, issue.reason);
+            explanation.next() = issue_sentence(p, line, rec, w.issue_rules, issue.reason);
         }
-        issue.message = issue_message(p, line, rec, w.issue_rules, issue.reason);
-        explanation.next() = issue_sentence(p, line, rec, w.issue_rules, issue.reason);
         refused = refused || rec.kind == IssueKind::Refused;
         if (rec.kind != IssueKind::Referred) {
             to_panel = to_panel || rec.kind != IssueKind::Refused;
@@ -290,13 +298,17 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         for (const Referral& known : referrals) listed = listed || known.reason.rule == rule.name;
         if (listed) continue;
         std::string text = issue.reason.empty() ? issue.message : issue.reason;
-        if (!rule.ref.empty()) text += " (clause " + rule.ref + ")";
+        if (!rule.ref.empty() && !r.figures_only) text += " (clause " + rule.ref + ")";
         referrals.push_back(Referral{rule.order, rule.authority, Reason{ReasonKind::LineRefer, rule.name, rule.ref, text}});
     }
     issues.finish();
+    // The words of an outcome rule's reason, or none when only the figures are wanted.
+    auto words = [&](const COutcome& o, auto fallback) {
+        return r.figures_only ? std::string() : filled_or(o, cx, base, fallback());
+    };
     for (const std::size_t i : refers) {
         const COutcome& o = p.outcomes[i];
-        std::string text = filled_or(o, cx, base, "the condition for referral to " + o.authority + " holds");
+        std::string text = words(o, [&o] { return "the condition for referral to " + o.authority + " holds"; });
         referrals.push_back(Referral{o.order, o.authority, Reason{ReasonKind::Refer, {}, o.ref, std::move(text)}});
     }
     std::stable_sort(referrals.begin(), referrals.end(),
@@ -312,8 +324,8 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         d.outcome = Outcome::Decline;
         for (const std::size_t i : declines) {
             const COutcome& o = p.outcomes[i];
-            std::string text = filled_or(o, cx, base, "a condition for declining holds");
-            explanation.next() = "The package is declined because " + text + ".";
+            std::string text = words(o, [] { return std::string("a condition for declining holds"); });
+            if (!r.figures_only) explanation.next() = "The package is declined because " + text + ".";
             give(Reason{ReasonKind::Decline, {}, o.ref, std::move(text)});
         }
     } else if (to_panel) {
@@ -323,26 +335,35 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             if (issue.kind == IssueKind::Refused || issue.kind == IssueKind::Referred) continue;
             give(Reason{ReasonKind::Issue, issue.rule, issue.ref, issue.message});
         }
-        explanation.next() =
-            "The package is referred to " + panel_name(p) + " because part of it is not settled by the agreed rules.";
+        if (!r.figures_only) {
+            explanation.next() = "The package is referred to " + panel_name(p) +
+                                 " because part of it is not settled by the agreed rules.";
+        }
         for (Referral& referral : referrals) {
-            explanation.next() =
-                "It would also go to " + with_article(referral.authority) + " because " + referral.reason.text + ".";
+            if (!r.figures_only) {
+                explanation.next() = "It would also go to " + with_article(referral.authority) + " because " +
+                                     referral.reason.text + ".";
+            }
             give(std::move(referral.reason));
         }
     } else if (!referrals.empty()) {
         d.outcome = Outcome::Refer;
         d.referred_to = referrals.front().authority;
         for (std::size_t k = 0; k < referrals.size(); ++k) {
-            explanation.next() = (k == 0 ? "The package is referred to " : "It would also go to ") +
-                                 with_article(referrals[k].authority) + " because " + referrals[k].reason.text + ".";
+            if (!r.figures_only) {
+                explanation.next() = (k == 0 ? "The package is referred to " : "It would also go to ") +
+                                     with_article(referrals[k].authority) + " because " + referrals[k].reason.text +
+                                     ".";
+            }
             give(std::move(referrals[k].reason));
         }
     } else {
         d.outcome = Outcome::Approve;
-        explanation.next().assign(refused ? "The rest of the package is approved; what is refused above is paid by "
-                                            "no agency."
-                                          : "The package is approved.");
+        if (!r.figures_only) {
+            explanation.next().assign(refused ? "The rest of the package is approved; what is refused above is paid "
+                                                "by no agency."
+                                              : "The package is approved.");
+        }
     }
     cx.outcome = nullptr;
 }

@@ -174,7 +174,9 @@ void Evaluator::eligibility() {
         e.met = v.b;
         if (cx_.coverage != nullptr) cx_.coverage->thresholds[i] |= e.met ? kMet : kNotMet;
         if (trace_) d_.trace.back().applied = e.met;
-        if (t.reason.size() == 1 && t.reason[0].hole == Hole::Literal) {
+        if (r_.figures_only) {
+            e.reason.clear();
+        } else if (t.reason.size() == 1 && t.reason[0].hole == Hole::Literal) {
             e.reason = t.reason_text;
         } else {
             e.reason.clear();

@@ -474,7 +474,7 @@ bool same_request(const engine::Request& a, const engine::Request& b) {
     };
     return a.as_of == b.as_of && a.case_ref == b.case_ref && a.facts == b.facts && a.events == b.events &&
            std::equal(a.lines.begin(), a.lines.end(), b.lines.begin(), b.lines.end(), same_line) &&
-           a.explain_full == b.explain_full;
+           a.explain_full == b.explain_full && a.figures_only == b.figures_only;
 }
 
 }  // namespace jointly::server

@@ -105,7 +105,7 @@ std::optional<Simulation::Figures> Simulation::figures(const engine::Program& pr
     f.outcome = d.outcome;
     f.total = d.total;
     f.by_agency = d.by_agency;
-    f.by_financial_year = d.by_financial_year;
+    f.by_financial_year.assign(d.by_financial_year.begin(), d.by_financial_year.end());
     // INVARIANT: every segment's cost is either split among agencies (in `total`) or is the
     // cost of one issue (a cap's excess to the panel: the part over the cap), so
     // total + not_allocated_total is the cost of the case's lines.
@@ -151,30 +151,48 @@ std::optional<Simulation::Figures> Simulation::run(const Snapshot& snapshot, con
         return std::nullopt;
     }
     decoded.request->explain_full = false;
+    decoded.request->figures_only = true;
     auto& result = thread_result();
     auto f = figures(*selection.program, *decoded.request, result);
     if (!f) report("the policy cannot evaluate the case", result.errors);
     return f;
 }
 
-const std::string& Simulation::policy_name(const engine::Program* program) {
-    auto it = policy_names_.find(program);
-    if (it == policy_names_.end()) it = policy_names_.emplace(program, program->id() + " " + program->version()).first;
-    return it->second;
-}
-
 void Simulation::Totals::add(const Figures& f) {
     ++cases;
     for (const auto& [agency, money] : f.by_agency) by_agency[agency] += money;
-    for (const auto& [year, list] : f.by_financial_year)
-        for (const auto& [agency, money] : list) by_year[year][agency] += money;
+    for (const auto& [year, list] : f.by_financial_year) {
+        auto& agencies = by_year[year];
+        for (const auto& [agency, money] : list) agencies[agency] += money;
+    }
     total += f.total;
     for (std::size_t k = 0; k < not_allocated.size(); ++k) not_allocated[k] += f.not_allocated[k];
     not_allocated_total += f.not_allocated_total;
 }
 
-void Simulation::accumulate(Side& side, const Figures& f, const std::string& case_ref) {
-    const std::string& policy = policy_name(f.program);
+void Simulation::Totals::add(const Totals& other) {
+    cases += other.cases;
+    for (const auto& [agency, money] : other.by_agency) by_agency[agency] += money;
+    for (const auto& [year, list] : other.by_year) {
+        auto& agencies = by_year[year];
+        for (const auto& [agency, money] : list) agencies[agency] += money;
+    }
+    total += other.total;
+    for (std::size_t k = 0; k < not_allocated.size(); ++k) not_allocated[k] += other.not_allocated[k];
+    not_allocated_total += other.not_allocated_total;
+}
+
+void Simulation::Outcomes::add(const Outcomes& other) {
+    approve += other.approve;
+    refer += other.refer;
+    decline += other.decline;
+}
+
+void Simulation::accumulate(Tally& part, Side& side, const Figures& f, const std::string& case_ref) const {
+    auto name = part.policy_names.find(f.program);
+    if (name == part.policy_names.end())
+        name = part.policy_names.emplace(f.program, f.program->id() + " " + f.program->version()).first;
+    const std::string& policy = name->second;
     if (std::find(side.policies.begin(), side.policies.end(), policy) == side.policies.end())
         side.policies.push_back(policy);
     for (const auto& [agency, money] : f.by_agency)
@@ -209,6 +227,34 @@ void Simulation::accumulate(Side& side, const Figures& f, const std::string& cas
     if (f.outside_effective_dates) {
         ++side.outside;
         if (side.outside_refs.size() < input_.max_outside_listed) side.outside_refs.push_back(case_ref);
+    }
+}
+
+// `from` counted the cases after those of `into`: sums add, first-seen lists keep their
+// first sight, and the listed case_refs stay the first ones.
+void Simulation::merge(Side& into, Side&& from) const {
+    auto first_seen = [](std::vector<std::string>& list, const std::vector<std::string>& later) {
+        for (const auto& item : later)
+            if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
+    };
+    first_seen(into.agencies, from.agencies);
+    into.funded.add(from.funded);
+    into.approved.add(from.approved);
+    into.referred.add(from.referred);
+    into.declined.add(from.declined);
+    into.outcomes.add(from.outcomes);
+    first_seen(into.policies, from.policies);
+    for (const auto& [policy, outcomes] : from.outcomes_by_policy) into.outcomes_by_policy[policy].add(outcomes);
+    for (auto& [key, r] : from.by_reason) {
+        auto& sum = into.by_reason[key];
+        sum.cases += r.cases;
+        sum.total += r.total;
+        sum.not_allocated += r.not_allocated;
+    }
+    into.outside += from.outside;
+    for (auto& ref : from.outside_refs) {
+        if (into.outside_refs.size() >= input_.max_outside_listed) break;
+        into.outside_refs.push_back(std::move(ref));
     }
 }
 
@@ -253,6 +299,7 @@ std::optional<Simulation::Evaluated> Simulation::evaluate_fast(std::string_view 
     auto request = decoder.decode(a.program->schema(), input_.limits);
     if (!request) return std::nullopt;
     request->explain_full = false;
+    request->figures_only = true;
     auto& result = thread_result();
     Evaluated e;
     e.number = number;
@@ -267,54 +314,82 @@ std::optional<Simulation::Evaluated> Simulation::evaluate_fast(std::string_view 
         request = decoder.decode(b.program->schema(), input_.limits);
         if (!request) return std::nullopt;
         request->explain_full = false;
+        request->figures_only = true;
     }
     e.b = figures(*b.program, *request, result);
     if (!e.b) return std::nullopt;
     return e;
 }
 
-void Simulation::counted(const Evaluated& e) {
+void Simulation::counted(const Evaluated& e, std::size_t cases, std::size_t evaluated) {
     if (on_case_) on_case_(e);
-    if (on_progress_ && cases_ % progress_every_ == 0) on_progress_(SimulationProgress{cases_, evaluated_, cases_ - evaluated_});
+    if (on_progress_ && cases % progress_every_ == 0) on_progress_(SimulationProgress{cases, evaluated, cases - evaluated});
+}
+
+void Simulation::count(Tally& part, const Evaluated& e) const {
+    ++part.cases;
+    for (const auto& item : e.errors) part.errors.push_back(item);
+    if (!e.counted(comparing())) return;
+    const Figures& a = *e.a;
+    ++part.evaluated;
+    accumulate(part, part.a, a, e.case_ref);
+    if (!e.b) return;
+    const Figures& b = *e.b;
+    accumulate(part, part.b, b, e.case_ref);
+    const bool outcome_changed = a.outcome != b.outcome;
+    const bool split_changed = nonzero(a.by_agency) != nonzero(b.by_agency);
+    if (outcome_changed) {
+        ++part.outcomes_changed;
+        ++part.outcome_changes[static_cast<std::size_t>(a.outcome)][static_cast<std::size_t>(b.outcome)];
+    }
+    if (split_changed) ++part.splits_changed;
+    if (!outcome_changed && !split_changed) return;
+    if (part.changed.size() >= input_.max_changed_listed) {
+        ++part.changed_omitted;
+        return;
+    }
+    ojson item = ojson::object();
+    item["case"] = e.number;
+    item["case_ref"] = e.case_ref;
+    item["outcome_a"] = engine::to_string(a.outcome);
+    item["outcome_b"] = engine::to_string(b.outcome);
+    item["total_a"] = a.total.to_string();
+    item["total_b"] = b.total.to_string();
+    item["not_allocated_a"] = a.not_allocated_total.to_string();
+    item["not_allocated_b"] = b.not_allocated_total.to_string();
+    item["by_agency_a"] = agency_map(a.by_agency);
+    item["by_agency_b"] = agency_map(b.by_agency);
+    part.changed.push_back(std::move(item));
 }
 
 void Simulation::record(Evaluated e) {
-    ++cases_;
-    for (const auto& item : e.errors) errors_.push_back(item);
-    if (!e.counted(comparing())) {
-        counted(e);
-        return;
+    count(tally_, e);
+    counted(e, tally_.cases, tally_.evaluated);
+}
+
+void Simulation::absorb(Tally&& part, const std::vector<Evaluated>& cases) {
+    // The sink and the progress see each case as counted after those before it.
+    std::size_t seen = tally_.cases;
+    std::size_t evaluated = tally_.evaluated;
+    for (const auto& e : cases) {
+        ++seen;
+        if (e.counted(comparing())) ++evaluated;
+        counted(e, seen, evaluated);
     }
-    const Figures& a = *e.a;
-    ++evaluated_;
-    accumulate(side_a_, a, e.case_ref);
-    if (e.b) {
-        const Figures& b = *e.b;
-        accumulate(side_b_, b, e.case_ref);
-        const bool outcome_changed = a.outcome != b.outcome;
-        const bool split_changed = nonzero(a.by_agency) != nonzero(b.by_agency);
-        if (outcome_changed) {
-            ++outcomes_changed_;
-            ++outcome_changes_[static_cast<std::size_t>(a.outcome)][static_cast<std::size_t>(b.outcome)];
-        }
-        if (split_changed) ++splits_changed_;
-        if ((outcome_changed || split_changed) && changed_.size() >= input_.max_changed_listed) ++changed_omitted_;
-        else if (outcome_changed || split_changed) {
-            ojson item = ojson::object();
-            item["case"] = e.number;
-            item["case_ref"] = e.case_ref;
-            item["outcome_a"] = engine::to_string(a.outcome);
-            item["outcome_b"] = engine::to_string(b.outcome);
-            item["total_a"] = a.total.to_string();
-            item["total_b"] = b.total.to_string();
-            item["not_allocated_a"] = a.not_allocated_total.to_string();
-            item["not_allocated_b"] = b.not_allocated_total.to_string();
-            item["by_agency_a"] = agency_map(a.by_agency);
-            item["by_agency_b"] = agency_map(b.by_agency);
-            changed_.push_back(std::move(item));
-        }
+    tally_.cases += part.cases;
+    tally_.evaluated += part.evaluated;
+    merge(tally_.a, std::move(part.a));
+    merge(tally_.b, std::move(part.b));
+    tally_.outcomes_changed += part.outcomes_changed;
+    tally_.splits_changed += part.splits_changed;
+    for (std::size_t from = 0; from < 3; ++from)
+        for (std::size_t to = 0; to < 3; ++to) tally_.outcome_changes[from][to] += part.outcome_changes[from][to];
+    for (auto& item : part.changed) {
+        if (tally_.changed.size() >= input_.max_changed_listed) ++tally_.changed_omitted;
+        else tally_.changed.push_back(std::move(item));
     }
-    counted(e);
+    tally_.changed_omitted += part.changed_omitted;
+    for (auto& item : part.errors) tally_.errors.push_back(std::move(item));
 }
 
 void Simulation::add_error(std::size_t number, const std::string& message) { record(unreadable(number, message)); }

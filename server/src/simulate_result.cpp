@@ -113,47 +113,47 @@ ojson Simulation::side_json(const Side& side, const std::vector<std::string>& or
 }
 
 nlohmann::ordered_json Simulation::result() const {
-    std::vector<std::string> order = side_a_.agencies;
-    for (const auto& agency : side_b_.agencies)
+    std::vector<std::string> order = tally_.a.agencies;
+    for (const auto& agency : tally_.b.agencies)
         if (std::find(order.begin(), order.end(), agency) == order.end()) order.push_back(agency);
     ojson out = ojson::object();
-    out["cases"] = cases_;
-    out["evaluated"] = evaluated_;
-    out["skipped"] = cases_ - evaluated_;
-    out["a"] = side_json(side_a_, order);
+    out["cases"] = tally_.cases;
+    out["evaluated"] = tally_.evaluated;
+    out["skipped"] = tally_.cases - tally_.evaluated;
+    out["a"] = side_json(tally_.a, order);
     if (input_.b) {
-        out["b"] = side_json(side_b_, order);
+        out["b"] = side_json(tally_.b, order);
         ojson diff = ojson::object();
-        diff["total"] = (side_b_.funded.total - side_a_.funded.total).to_string();
+        diff["total"] = (tally_.b.funded.total - tally_.a.funded.total).to_string();
         std::map<std::string, MoneyTotal> by_agency;
         for (const auto& agency : order) {
             auto get = [&](const Side& s) {
                 auto it = s.funded.by_agency.find(agency);
                 return it == s.funded.by_agency.end() ? MoneyTotal{} : it->second;
             };
-            by_agency[agency] = get(side_b_) - get(side_a_);
+            by_agency[agency] = get(tally_.b) - get(tally_.a);
         }
         diff["by_agency"] = amounts(order, by_agency);
         std::map<std::string, std::map<std::string, MoneyTotal>> years;
-        for (const auto& [year, values] : side_a_.funded.by_year)
+        for (const auto& [year, values] : tally_.a.funded.by_year)
             for (const auto& [agency, money] : values) years[year][agency] -= money;
-        for (const auto& [year, values] : side_b_.funded.by_year)
+        for (const auto& [year, values] : tally_.b.funded.by_year)
             for (const auto& [agency, money] : values) years[year][agency] += money;
         diff["by_financial_year"] = years_json(years, order);
-        diff["not_allocated"] = (side_b_.funded.not_allocated_total - side_a_.funded.not_allocated_total).to_string();
+        diff["not_allocated"] = (tally_.b.funded.not_allocated_total - tally_.a.funded.not_allocated_total).to_string();
         out["difference"] = std::move(diff);
-        out["outcomes_changed"] = outcomes_changed_;
+        out["outcomes_changed"] = tally_.outcomes_changed;
         ojson changes = ojson::array();
         for (const auto from : kOutcomes)
             for (const auto to : kOutcomes)
-                if (const auto n = outcome_changes_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)]; n > 0)
+                if (const auto n = tally_.outcome_changes[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)]; n > 0)
                     changes.push_back({{"from", engine::to_string(from)}, {"to", engine::to_string(to)}, {"cases", n}});
         out["outcome_changes"] = std::move(changes);
-        out["splits_changed"] = splits_changed_;
-        out["changed"] = changed_;
-        out["changed_omitted"] = changed_omitted_;
+        out["splits_changed"] = tally_.splits_changed;
+        out["changed"] = tally_.changed;
+        out["changed_omitted"] = tally_.changed_omitted;
     }
-    out["errors"] = errors_;
+    out["errors"] = tally_.errors;
     return out;
 }
 

@@ -1,9 +1,11 @@
 // simulate_stream: a caseload read in chunks of whole lines, each chunk decoded and evaluated
 // on a worker, the cases counted in line order.
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
+#include <exception>
 #include <istream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -15,12 +17,14 @@
 namespace jointly::server {
 namespace {
 
-// Whole lines of the caseload, the first numbered `first_line`.
+// Whole lines of the caseload, the first numbered `first_line`, and what counting them gave.
 struct Chunk {
     std::string text;  // the lines, then CaseDecoder::kPadding bytes
     std::size_t size = 0;  // of the lines
     std::size_t first_line = 0;
-    std::vector<Simulation::Evaluated> evaluated;  // one per line that is not blank, in order
+    Simulation::Tally tally;  // its cases, counted apart
+    std::vector<Simulation::Evaluated> evaluated;  // its cases, kept only when the simulation wants them
+    std::exception_ptr failure;  // what evaluating or counting it threw
 };
 
 // Cuts the input into chunks of at least `bytes` bytes (or to the end of the input), each
@@ -66,63 +70,139 @@ private:
     std::size_t line_ = 1;
 };
 
-void evaluate_chunk(const Simulation& simulation, Chunk& chunk, CaseDecoder& decoder) {
+// Decodes, evaluates and counts the chunk's cases into its own tally (on a worker).
+void evaluate_chunk(const Simulation& simulation, Chunk& chunk, CaseDecoder& decoder, bool keep) {
     chunk.evaluated.clear();
-    std::string_view rest(chunk.text.data(), chunk.size);
-    for (std::size_t number = chunk.first_line; !rest.empty(); ++number) {
-        const auto end = rest.find('\n');
-        const auto line = rest.substr(0, end);
-        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-        chunk.evaluated.push_back(simulation.evaluate_line(line, number, decoder));
+    chunk.tally = Simulation::Tally{};
+    chunk.failure = nullptr;
+    try {
+        std::string_view rest(chunk.text.data(), chunk.size);
+        for (std::size_t number = chunk.first_line; !rest.empty(); ++number) {
+            const auto end = rest.find('\n');
+            const auto line = rest.substr(0, end);
+            rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+            if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+            auto e = simulation.evaluate_line(line, number, decoder);
+            simulation.count(chunk.tally, e);
+            if (keep) chunk.evaluated.push_back(std::move(e));
+        }
+    } catch (...) {
+        chunk.failure = std::current_exception();
     }
 }
 
+// A ring of chunks between the workers and the thread that counts. Each worker in turn reads
+// the next chunk (in input order, under the lock) into a slot the counting thread has
+// finished with, then decodes, evaluates and counts it on its own; the counting thread adds
+// the chunks' tallies in input order. So every core decodes and evaluates, at most `slots`
+// chunks are held whatever the caseload's size, and the figures are those of a serial run.
+class Pipeline {
+public:
+    Pipeline(std::istream& in, Simulation& simulation, const StreamOptions& options, std::size_t workers)
+        : simulation_(simulation),
+          reader_(in, options.chunk_bytes),
+          keep_(simulation.wants_cases()),
+          slots_(4 * workers),
+          done_(slots_.size(), false) {
+        for (std::size_t w = 0; w < workers; ++w) decoders_.push_back(std::make_unique<CaseDecoder>());
+        try {
+            for (std::size_t w = 0; w < workers; ++w) threads_.emplace_back([this, w] { work(*decoders_[w]); });
+        } catch (...) {
+            stop();  // the threads started are joined as threads_ goes
+            throw;
+        }
+    }
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+    // Should counting throw, the workers stop after their chunk and are joined.
+    ~Pipeline() { stop(); }
+
+    // Adds every chunk to the simulation, in input order; rethrows what a worker met.
+    void count() {
+        for (std::size_t seq = 0;; ++seq) {
+            Chunk* chunk = nullptr;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [&] { return done_[seq % slots_.size()] || (end_ && read_ == seq); });
+                if (!done_[seq % slots_.size()]) break;  // every chunk read is counted
+                chunk = &slots_[seq % slots_.size()];
+            }
+            if (chunk->failure) std::rethrow_exception(chunk->failure);
+            simulation_.absorb(std::move(chunk->tally), chunk->evaluated);
+            {
+                const std::lock_guard lock(mutex_);
+                done_[seq % slots_.size()] = false;
+                ++counted_;
+            }
+            free_.notify_one();
+        }
+        if (read_failure_) std::rethrow_exception(read_failure_);
+    }
+
+private:
+    void stop() {
+        {
+            const std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        free_.notify_all();
+    }
+
+    void work(CaseDecoder& decoder) {
+        for (;;) {
+            std::size_t seq = 0;
+            {
+                std::unique_lock lock(mutex_);
+                free_.wait(lock, [&] { return stop_ || end_ || read_ - counted_ < slots_.size(); });
+                if (stop_ || end_) return;
+                seq = read_;
+                bool more = false;
+                try {
+                    more = reader_.next(slots_[seq % slots_.size()]);
+                } catch (...) {
+                    read_failure_ = std::current_exception();
+                }
+                if (!more) {
+                    end_ = true;
+                    lock.unlock();
+                    ready_.notify_all();
+                    free_.notify_all();
+                    return;
+                }
+                ++read_;
+            }
+            evaluate_chunk(simulation_, slots_[seq % slots_.size()], decoder, keep_);
+            {
+                const std::lock_guard lock(mutex_);
+                done_[seq % slots_.size()] = true;
+            }
+            ready_.notify_one();
+        }
+    }
+
+    Simulation& simulation_;
+    ChunkReader reader_;  // under mutex_
+    const bool keep_;
+    std::vector<Chunk> slots_;  // chunk `seq` in slots_[seq % size]
+    std::mutex mutex_;
+    std::condition_variable free_;   // a slot counted, or the end
+    std::condition_variable ready_;  // a chunk evaluated, or the end
+    std::size_t read_ = 0;     // chunks read (the next one's seq)
+    std::size_t counted_ = 0;  // chunks counted
+    std::vector<bool> done_;   // per slot: evaluated, not yet counted
+    bool end_ = false;         // the input is read to its end (or failed)
+    bool stop_ = false;
+    std::exception_ptr read_failure_;
+    std::vector<std::unique_ptr<CaseDecoder>> decoders_;
+    std::vector<std::jthread> threads_;  // last: joined before the rest is destroyed
+};
+
 }  // namespace
 
-// Batches of chunks: while the workers decode and evaluate one batch (taking its chunks in
-// turn), this thread counts the batch before it and reads the one after into the batch
-// counted before that. Three batches are held, so memory is bounded by the chunk size, not
-// by the caseload.
 void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptions& options) {
     const std::size_t workers =
         options.threads > 0 ? options.threads : std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    const std::size_t chunks_per_batch = 4 * workers;
-    ChunkReader reader(in, options.chunk_bytes);
-    std::vector<std::unique_ptr<CaseDecoder>> decoders;
-    for (std::size_t w = 0; w < workers; ++w) decoders.push_back(std::make_unique<CaseDecoder>());
-    // Reads into a batch counted before, reusing its chunks' buffers.
-    auto read = [&](std::vector<Chunk>& batch) {
-        batch.resize(chunks_per_batch);
-        std::size_t n = 0;
-        while (n < chunks_per_batch && reader.next(batch[n])) ++n;
-        batch.resize(n);
-    };
-    auto count = [&simulation](std::vector<Chunk>& batch) {
-        for (auto& chunk : batch)
-            for (auto& e : chunk.evaluated) simulation.record(std::move(e));
-    };
-    std::vector<Chunk> current;
-    std::vector<Chunk> next;
-    std::vector<Chunk> done;
-    read(current);
-    while (!current.empty()) {
-        std::atomic<std::size_t> taken{0};
-        auto work = [&simulation, &current, &taken](CaseDecoder* decoder) {
-            for (std::size_t i = taken++; i < current.size(); i = taken++) evaluate_chunk(simulation, current[i], *decoder);
-        };
-        // The workers only read `simulation` (evaluate_line is const); counting the batch
-        // before writes only its totals.
-        // jthread: should counting or reading throw, the workers are joined, not abandoned.
-        std::vector<std::jthread> threads;
-        for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, decoders[w].get());
-        count(done);
-        read(next);
-        threads.clear();  // joins
-        std::swap(done, current);
-        std::swap(current, next);
-    }
-    count(done);
+    Pipeline(in, simulation, options, workers).count();
 }
 
 }  // namespace jointly::server

@@ -173,6 +173,38 @@ TEST(EvaluateInto, ReusedResultEqualsAFreshOne) {
     }
     // The comparison can tell decisions apart (it is not vacuously true).
     EXPECT_GT(differing_neighbours, cases.size());
+
+    // Only the figures (a simulation's evaluation), into the same reused result: the
+    // decision without its words, field for field, and none of an earlier decision's words.
+    std::size_t decisions = 0;
+    std::size_t with_words = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            Case& c = cases[pass == 0 ? k : cases.size() - 1 - k];
+            c.request.explain_full = false;
+            c.request.figures_only = false;
+            const engine::EvalResult full = engine::evaluate(*c.program, c.request);
+            c.request.figures_only = true;
+            engine::evaluate_into(*c.program, c.request, reused);
+            ASSERT_EQ(reused.decision.has_value(), full.decision.has_value()) << "case " << k;
+            if (!full.decision) continue;
+            engine::Decision expected = *full.decision;
+            ++decisions;
+            if (!expected.explanation.empty()) ++with_words;
+            expected.explanation.clear();
+            for (auto& text : expected.outcome_reasons) text.clear();
+            for (auto& reason : expected.reasons) reason.text.clear();
+            for (auto& allocation : expected.allocations) allocation.reason.clear();
+            for (auto& issue : expected.issues) {
+                issue.message.clear();
+                issue.reason.clear();
+            }
+            for (auto& test : expected.eligibility) test.reason.clear();
+            EXPECT_TRUE(*reused.decision == expected) << "case " << k << " (" << expected.case_ref << ")";
+        }
+    }
+    EXPECT_GT(decisions, cases.size());
+    EXPECT_EQ(with_words, decisions);  // every decision has words to leave out
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, PolicyCases, ::testing::ValuesIn(case_paths()),

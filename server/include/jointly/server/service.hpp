@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <nlohmann/json.hpp>
 
 #include "jointly/engine/decision.hpp"
@@ -105,20 +106,23 @@ class Simulation {
 public:
     explicit Simulation(SimulationInput input);
 
-    // What a simulation keeps of one decision: no words, allocations or issue texts.
+    // What a simulation keeps of one decision: no words, allocations or issue texts. Held
+    // inline (no heap memory for up to four agencies, financial years and reasons), since
+    // one is made per case and side.
     struct Figures {
         // The version that decided (the simulation's snapshots keep it alive): its name,
-        // "id version", is made when the case is counted, not per case on a worker.
+        // "id version", is made when the case is counted, not per case.
         const engine::Program* program = nullptr;
         engine::Outcome outcome = engine::Outcome::Approve;
         engine::Money total;
         engine::AgencyAmounts by_agency;
-        std::map<std::string, engine::AgencyAmounts> by_financial_year;
+        // ("2025-26", non-zero agencies), in the decision's (ascending) order.
+        boost::container::small_vector<std::pair<std::string, engine::AgencyAmounts>, 4> by_financial_year;
         // Indexed by engine::IssueKind: the cost of the segments no agency is allocated.
         std::array<MoneyTotal, 5> not_allocated{};
         MoneyTotal not_allocated_total;
         // The decision's structured reasons without their text, each (kind, rule, ref) once.
-        std::vector<engine::Reason> reasons;
+        boost::container::small_vector<engine::Reason, 2> reasons;
         bool outside_effective_dates = false;
     };
     // One case evaluated under A (and B), not yet counted.
@@ -132,36 +136,6 @@ public:
         // True when the totals count it: A evaluated and, when comparing, B too.
         bool counted(bool comparing) const { return a.has_value() && (!comparing || b.has_value()); }
     };
-    // Evaluates one case without touching the totals. Thread-safe (const; the snapshots
-    // are immutable), so a caseload can be evaluated on several threads and then counted,
-    // in input order, by `record`.
-    Evaluated evaluate_case(const nlohmann::json& request, std::size_t number) const;
-    // The same for a caseload line (without its line end; CaseDecoder::kPadding readable
-    // bytes after it): decoded by `decoder`'s fast path, else by parse_json and
-    // evaluate_case, so the result is always evaluate_case's. When A and B declare the
-    // same facts and events, the case is decoded once for both. Thread-safe like
-    // evaluate_case, with one decoder per thread.
-    Evaluated evaluate_line(std::string_view line, std::size_t number, CaseDecoder& decoder) const;
-    // Counts an evaluated case, then calls the case sink and, every `every` cases, the
-    // progress callback. Not thread-safe; call in input order for deterministic output.
-    void record(Evaluated evaluated);
-    // `number` names the case in reports (a line number, or an index).
-    void add(const nlohmann::json& request, std::size_t number) { record(evaluate_case(request, number)); }
-    // A case that could not even be read (bad JSON line); counted and passed on like record.
-    void add_error(std::size_t number, const std::string& message);
-    nlohmann::ordered_json result() const;
-    std::size_t errors() const { return errors_.size(); }
-    bool comparing() const { return input_.b != nullptr; }
-
-    // Called after each case is counted, in input order, on the thread that counts (e.g. to
-    // write a CSV row). An exception from it propagates out of record/add_error.
-    void on_case(std::function<void(const Evaluated&)> sink) { on_case_ = std::move(sink); }
-    // Called each time the number of cases counted reaches a multiple of `every` (> 0), on the
-    // thread that counts; a caseload of fewer than `every` cases never calls it.
-    void on_progress(std::size_t every, std::function<void(const SimulationProgress&)> callback) {
-        progress_every_ = every == 0 ? 1 : every;
-        on_progress_ = std::move(callback);
-    }
 
 private:
     // Sums of decisions' splits: per agency, per financial year and agency, overall. In 128
@@ -174,11 +148,13 @@ private:
         std::array<MoneyTotal, 5> not_allocated{};  // by engine::IssueKind
         MoneyTotal not_allocated_total;
         void add(const Figures& f);
+        void add(const Totals& other);
     };
     struct Outcomes {
         std::size_t approve = 0;
         std::size_t refer = 0;
         std::size_t decline = 0;
+        void add(const Outcomes& other);
     };
     struct ReasonTotals {
         std::size_t cases = 0;
@@ -200,6 +176,67 @@ private:
         std::size_t outside = 0;
         std::vector<std::string> outside_refs;  // the first max_outside_listed case_refs
     };
+
+public:
+    // What counting adds up: the whole caseload's, or a run of consecutive cases counted
+    // apart (a chunk of a caseload, on a worker) and then added to the whole, in input order,
+    // by `absorb`. Adding the parts in order gives the same figures and lists as counting
+    // every case into the whole.
+    struct Tally {
+        std::size_t cases = 0;
+        std::size_t evaluated = 0;
+        Side a;
+        Side b;
+        std::size_t outcomes_changed = 0;
+        std::size_t splits_changed = 0;
+        std::size_t changed_omitted = 0;
+        std::array<std::array<std::size_t, 3>, 3> outcome_changes{};  // [from][to], by engine::Outcome
+        nlohmann::ordered_json changed = nlohmann::ordered_json::array();
+        nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+        std::map<const engine::Program*, std::string> policy_names;  // "id version", made once
+    };
+
+    // Evaluates one case without touching the totals. Thread-safe (const; the snapshots
+    // are immutable), so a caseload can be evaluated on several threads and then counted,
+    // in input order, by `record`.
+    Evaluated evaluate_case(const nlohmann::json& request, std::size_t number) const;
+    // The same for a caseload line (without its line end; CaseDecoder::kPadding readable
+    // bytes after it): decoded by `decoder`'s fast path, else by parse_json and
+    // evaluate_case, so the result is always evaluate_case's. When A and B declare the
+    // same facts and events, the case is decoded once for both. Thread-safe like
+    // evaluate_case, with one decoder per thread.
+    Evaluated evaluate_line(std::string_view line, std::size_t number, CaseDecoder& decoder) const;
+    // Counts an evaluated case, then calls the case sink and, every `every` cases, the
+    // progress callback. Not thread-safe; call in input order for deterministic output.
+    void record(Evaluated evaluated);
+    // Counts an evaluated case into `part` only (no sink, no progress). Thread-safe for
+    // distinct parts: a worker counts its chunk into its own.
+    void count(Tally& part, const Evaluated& evaluated) const;
+    // Adds `part`, counted after everything before it, to the totals. `cases` are its cases
+    // in order (each also counted into `part`), for the case sink and the progress callback;
+    // they may be empty when neither is set (see `wants_cases`).
+    void absorb(Tally&& part, const std::vector<Evaluated>& cases);
+    // True when a case sink or a progress callback needs every case passed to `absorb`.
+    bool wants_cases() const { return on_case_ || on_progress_; }
+    // `number` names the case in reports (a line number, or an index).
+    void add(const nlohmann::json& request, std::size_t number) { record(evaluate_case(request, number)); }
+    // A case that could not even be read (bad JSON line); counted and passed on like record.
+    void add_error(std::size_t number, const std::string& message);
+    nlohmann::ordered_json result() const;
+    std::size_t errors() const { return tally_.errors.size(); }
+    bool comparing() const { return input_.b != nullptr; }
+
+    // Called after each case is counted, in input order, on the thread that counts (e.g. to
+    // write a CSV row). An exception from it propagates out of record/add_error/absorb.
+    void on_case(std::function<void(const Evaluated&)> sink) { on_case_ = std::move(sink); }
+    // Called each time the number of cases counted reaches a multiple of `every` (> 0), on the
+    // thread that counts; a caseload of fewer than `every` cases never calls it.
+    void on_progress(std::size_t every, std::function<void(const SimulationProgress&)> callback) {
+        progress_every_ = every == 0 ? 1 : every;
+        on_progress_ = std::move(callback);
+    }
+
+private:
     // The program that decides a case on one side, or why there is none.
     Selection choose(const Snapshot& snapshot, const std::optional<std::string>& version,
                      const CaseDecoder::Header& header) const;
@@ -211,27 +248,18 @@ private:
     std::optional<Figures> run(const Snapshot& snapshot, const std::optional<std::string>& version,
                                const nlohmann::json& request, std::size_t number, const char* side,
                                nlohmann::ordered_json& errors) const;
-    void accumulate(Side& side, const Figures& f, const std::string& case_ref);
-    // "id version" of a program that decided a case, made once per program.
-    const std::string& policy_name(const engine::Program* program);
+    void accumulate(Tally& part, Side& side, const Figures& f, const std::string& case_ref) const;
+    void merge(Side& into, Side&& from) const;
     nlohmann::ordered_json side_json(const Side& side, const std::vector<std::string>& order) const;
-    void counted(const Evaluated& e);
+    // The case sink and, at a multiple of progress_every_, the progress callback, for a case
+    // counted as the `cases`-th of which `evaluated` were counted in the totals.
+    void counted(const Evaluated& e, std::size_t cases, std::size_t evaluated);
 
     SimulationInput input_;
-    std::size_t cases_ = 0;
-    std::size_t evaluated_ = 0;
-    Side side_a_;
-    Side side_b_;
-    std::size_t outcomes_changed_ = 0;
-    std::size_t splits_changed_ = 0;
-    std::size_t changed_omitted_ = 0;
-    std::array<std::array<std::size_t, 3>, 3> outcome_changes_{};  // [from][to], by engine::Outcome
-    nlohmann::ordered_json changed_ = nlohmann::ordered_json::array();
-    nlohmann::ordered_json errors_ = nlohmann::ordered_json::array();
+    Tally tally_;
     std::function<void(const Evaluated&)> on_case_;
     std::function<void(const SimulationProgress&)> on_progress_;
     std::size_t progress_every_ = 0;
-    std::map<const engine::Program*, std::string> policy_names_;
 };
 
 // The per-case CSV of a simulation (docs/csv.md): RFC 4180, CRLF, the formula guard of the
