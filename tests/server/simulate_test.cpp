@@ -399,5 +399,102 @@ TEST(SimulateStream, SameForEveryChunkSizeAndThreadCount) {
             << "chunks of " << options.chunk_bytes << " bytes, " << options.threads << " threads";
 }
 
+// Chunks counted apart on the workers and added in input order give the serial figures,
+// including the capped lists: the first `max_changed_listed` changed cases (the rest counted
+// in `changed_omitted`), the first `max_outside_listed` case_refs, and every error in order.
+// Without a case sink the workers keep no cases; with a progress callback it is called at
+// the same counts as in a serial run.
+TEST(SimulateStream, PartsAddUpToTheSerialFigures) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    const auto drafts = std::filesystem::temp_directory_path() / "jointly-simulate-parts";
+    std::filesystem::remove_all(drafts);
+    std::filesystem::create_directories(drafts);
+    std::filesystem::copy_file(kSource + "/examples/drafts/reference-8-weeks.jf", drafts / "draft.jf");
+    server::Registry b(drafts);
+    ASSERT_TRUE(b.reload().ok);
+    server::SimulationInput input;
+    input.a = a.snapshot();
+    input.b = b.snapshot();
+    input.policy = "reference";
+    input.version_b = "2026.1-draft";
+    input.max_changed_listed = 7;
+    input.max_outside_listed = 3;
+    // Every tenth case dated before the versions take effect: counted, and flagged.
+    std::string caseload;
+    std::istringstream lines(read_file(kSource + "/examples/caseloads/reference-200.jsonl"));
+    std::size_t k = 0;
+    for (std::string line; std::getline(lines, line); ++k) {
+        if (k % 10 == 0) line.replace(line.find("\"as_of\":\"") + 9, 10, "2025-03-31");
+        caseload += line + "\n";
+    }
+    caseload += "{not json\n" + caseload;
+    std::vector<server::SimulationProgress> serial_progress;
+    server::Simulation serial(input);
+    serial.on_progress(37, [&](const server::SimulationProgress& p) { serial_progress.push_back(p); });
+    std::istringstream serial_in(caseload);
+    std::size_t number = 0;
+    for (std::string line; std::getline(serial_in, line);) {
+        ++number;
+        auto parsed = server::parse_json(line);
+        if (parsed.value) serial.add(*parsed.value, number);
+        else serial.add_error(number, parsed.error.message);
+    }
+    const auto expected = serial.result();
+    ASSERT_GT(expected["changed_omitted"].get<std::size_t>(), 7U) << expected["changed"];
+    ASSERT_EQ(expected["changed"].size(), 7U);
+    ASSERT_EQ(expected["errors"].size(), 1U);
+    ASSERT_EQ(expected["b"]["outside_effective_dates"]["cases"].get<std::size_t>(), 40U);
+    ASSERT_EQ(expected["b"]["outside_effective_dates"]["case_refs"].size(), 3U);
+    ASSERT_GE(serial_progress.size(), 10U);
+    for (const server::StreamOptions options : {server::StreamOptions{1, 2}, server::StreamOptions{2000, 3},
+                                                server::StreamOptions{30000, 2}, server::StreamOptions{}}) {
+        server::Simulation quiet(input);
+        std::istringstream in(caseload);
+        server::simulate_stream(in, quiet, options);
+        EXPECT_EQ(quiet.result().dump(), expected.dump()) << "chunks of " << options.chunk_bytes << " bytes";
+        std::vector<server::SimulationProgress> progress;
+        server::Simulation watched(input);
+        watched.on_progress(37, [&](const server::SimulationProgress& p) { progress.push_back(p); });
+        std::istringstream again(caseload);
+        server::simulate_stream(again, watched, options);
+        EXPECT_EQ(watched.result().dump(), expected.dump());
+        ASSERT_EQ(progress.size(), serial_progress.size());
+        for (std::size_t i = 0; i < progress.size(); ++i) {
+            EXPECT_EQ(progress[i].cases, serial_progress[i].cases);
+            EXPECT_EQ(progress[i].evaluated, serial_progress[i].evaluated);
+            EXPECT_EQ(progress[i].skipped, serial_progress[i].skipped);
+        }
+    }
+}
+
+// A case sink that throws stops the stream: the exception comes out of simulate_stream after
+// the workers are stopped (no hang, no case counted past it), whatever the chunk size.
+TEST(SimulateStream, ASinkThatThrowsStopsTheWorkers) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    server::SimulationInput input;
+    input.a = a.snapshot();
+    std::string caseload;
+    const std::string cases = read_file(kSource + "/examples/caseloads/reference-200.jsonl");
+    for (int i = 0; i < 20; ++i) caseload += cases;
+    for (const server::StreamOptions options : {server::StreamOptions{1, 2}, server::StreamOptions{4096, 2},
+                                                server::StreamOptions{}}) {
+        server::Simulation simulation(input);
+        std::size_t seen = 0;
+        simulation.on_case([&seen](const server::Simulation::Evaluated&) {
+            if (++seen == 1500) throw std::runtime_error("the sink is full");
+        });
+        std::istringstream in(caseload);
+        try {
+            server::simulate_stream(in, simulation, options);
+            ADD_FAILURE() << "no exception";
+        } catch (const std::runtime_error& e) {
+            EXPECT_STREQ(e.what(), "the sink is full");
+        }
+        EXPECT_EQ(seen, 1500U);
+    }
+}
+
 }  // namespace
 }  // namespace jointly::testing
