@@ -235,15 +235,9 @@ int run_simulate(const SimulateOptions& o, Streams io) {
         input.b = load_snapshot({*o.vs}, io.err, status);
         if (!input.b) return status;
     }
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (o.caseload != "-") {
-        file.open(o.caseload, std::ios::binary);
-        if (!file) {
-            io.err << "error: cannot read `" << o.caseload << "`\n";
-            return kUsage;
-        }
-        in = &file;
+    if (o.caseload != "-" && !std::ifstream(o.caseload, std::ios::binary)) {
+        io.err << "error: cannot read `" << o.caseload << "`\n";
+        return kUsage;
     }
     Simulation simulation(input);
     const bool csv = o.format == "csv";
@@ -258,7 +252,12 @@ int run_simulate(const SimulateOptions& o, Streams io) {
     if (terminal) {
         simulation.on_progress(10000, [&](const SimulationProgress& p) { io.err << '\r' << progress_line(p) << std::flush; });
     }
-    simulate_stream(*in, simulation);
+    if (o.caseload == "-") {
+        simulate_stream(std::cin, simulation);
+    } else if (!simulate_file(o.caseload, simulation)) {
+        io.err << "error: cannot read `" << o.caseload << "`\n";
+        return kUsage;
+    }
     if (terminal && simulation.result()["cases"].get<std::size_t>() >= 10000) io.err << "\n";
     const auto result = simulation.result();
     for (const auto& e : result["errors"]) {

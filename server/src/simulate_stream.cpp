@@ -1,8 +1,14 @@
 // simulate_stream: a caseload read in chunks of whole lines, each chunk decoded and evaluated
 // on a worker, the cases counted in line order.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
+#include <fstream>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -19,22 +25,38 @@ namespace {
 
 // Whole lines of the caseload, the first numbered `first_line`, and what counting them gave.
 struct Chunk {
-    std::string text;  // the lines, then CaseDecoder::kPadding bytes
-    std::size_t size = 0;  // of the lines
+    // The lines, followed by CaseDecoder::kPadding readable bytes: in `text`, or in the
+    // caller's mapped file.
+    std::string_view lines;
+    std::string text;  // the lines and padding when the chunk holds its own copy
     std::size_t first_line = 0;
     Simulation::Tally tally;  // its cases, counted apart
     std::vector<Simulation::Evaluated> evaluated;  // its cases, kept only when the simulation wants them
     std::exception_ptr failure;  // what evaluating or counting it threw
 };
 
-// Cuts the input into chunks of at least `bytes` bytes (or to the end of the input), each
+// Where the chunks come from: the next chunk of whole lines, in input order, or false at the
+// end of the input (called under the pipeline's lock); `counted` is told, in input order, of
+// each chunk once it is counted (called by the thread that counts).
+class ChunkSource {
+public:
+    virtual ~ChunkSource() = default;
+    virtual bool next(Chunk& chunk) = 0;
+    virtual void counted(const Chunk& chunk) { (void)chunk; }
+
+protected:
+    ChunkSource() = default;
+    ChunkSource(const ChunkSource&) = default;
+    ChunkSource& operator=(const ChunkSource&) = default;
+};
+
+// Cuts a stream into chunks of at least `bytes` bytes (or to the end of the input), each
 // ending at a line end; a line longer than `bytes` makes a chunk of its own.
-class ChunkReader {
+class ChunkReader final : public ChunkSource {
 public:
     ChunkReader(std::istream& in, std::size_t bytes) : in_(in), bytes_(std::max<std::size_t>(1, bytes)) {}
 
-    // False at the end of the input.
-    bool next(Chunk& chunk) {
+    bool next(Chunk& chunk) override {
         // The chunk's buffer is kept from its last use: no allocation, no fresh pages.
         std::string& text = chunk.text;
         text.assign(carry_);
@@ -56,10 +78,11 @@ public:
             text.resize(had + static_cast<std::size_t>(in_.gcount()));
         }
         if (text.empty()) return false;
-        chunk.size = text.size();
         chunk.first_line = line_;
         line_ += static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+        const std::size_t size = text.size();
         text.append(CaseDecoder::kPadding, ' ');
+        chunk.lines = std::string_view(text.data(), size);
         return true;
     }
 
@@ -70,13 +93,101 @@ private:
     std::size_t line_ = 1;
 };
 
+// A regular file mapped into memory, read-only; empty when it could not be mapped.
+class MappedFile {
+public:
+    explicit MappedFile(const std::string& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return;
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            size_ = static_cast<std::size_t>(st.st_size);
+            regular_ = true;
+            if (size_ > 0) {
+                void* at = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+                if (at == MAP_FAILED) {
+                    size_ = 0;
+                    regular_ = false;
+                } else {
+                    data_ = static_cast<const char*>(at);
+                    ::madvise(at, size_, MADV_SEQUENTIAL);
+                }
+            }
+        }
+        ::close(fd);
+    }
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    ~MappedFile() {
+        if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+    }
+    // True when the path is a regular file, now mapped (or empty).
+    bool ok() const { return regular_; }
+    std::string_view text() const { return {data_, size_}; }
+    // Gives back the memory of the pages wholly before `end` (they are read again from the
+    // file should anything touch them), so a caseload larger than memory runs in bounded
+    // memory.
+    void release(std::size_t end) {
+        const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        const std::size_t upto = end / page * page;
+        if (data_ == nullptr || upto <= released_) return;
+        ::madvise(const_cast<char*>(data_) + released_, upto - released_, MADV_DONTNEED);
+        released_ = upto;
+    }
+
+private:
+    const char* data_ = nullptr;
+    std::size_t size_ = 0;
+    bool regular_ = false;
+    std::size_t released_ = 0;
+};
+
+// Cuts a mapped file into chunks as ChunkReader cuts a stream, without copying: a chunk is a
+// view of the mapping, but for the last bytes of the file, which are copied so that padding
+// follows them.
+class MappedReader final : public ChunkSource {
+public:
+    MappedReader(MappedFile& file, std::size_t bytes) : file_(file), bytes_(std::max<std::size_t>(1, bytes)) {}
+
+    bool next(Chunk& chunk) override {
+        const std::string_view all = file_.text();
+        if (at_ >= all.size()) return false;
+        std::size_t end = all.size() - at_ <= bytes_ ? std::string_view::npos : all.find('\n', at_ + bytes_ - 1);
+        end = end == std::string_view::npos ? all.size() : end + 1;
+        const std::string_view lines = all.substr(at_, end - at_);
+        chunk.first_line = line_;
+        line_ += static_cast<std::size_t>(std::count(lines.begin(), lines.end(), '\n'));
+        if (all.size() - end >= CaseDecoder::kPadding) {
+            chunk.lines = lines;
+        } else {
+            chunk.text.assign(lines);
+            chunk.text.append(CaseDecoder::kPadding, ' ');
+            chunk.lines = std::string_view(chunk.text.data(), lines.size());
+        }
+        at_ = end;
+        return true;
+    }
+    void counted(const Chunk& chunk) override {
+        // Chunks are counted in order, and a chunk's own copy ends the file.
+        counted_ += chunk.lines.size();
+        file_.release(counted_);
+    }
+
+private:
+    MappedFile& file_;
+    std::size_t bytes_;
+    std::size_t at_ = 0;       // the next chunk's first byte (under the pipeline's lock)
+    std::size_t line_ = 1;
+    std::size_t counted_ = 0;  // bytes counted (by the thread that counts)
+};
+
 // Decodes, evaluates and counts the chunk's cases into its own tally (on a worker).
 void evaluate_chunk(const Simulation& simulation, Chunk& chunk, CaseDecoder& decoder, bool keep) {
     chunk.evaluated.clear();
     chunk.tally = Simulation::Tally{};
     chunk.failure = nullptr;
     try {
-        std::string_view rest(chunk.text.data(), chunk.size);
+        std::string_view rest = chunk.lines;
         for (std::size_t number = chunk.first_line; !rest.empty(); ++number) {
             const auto end = rest.find('\n');
             const auto line = rest.substr(0, end);
@@ -98,9 +209,9 @@ void evaluate_chunk(const Simulation& simulation, Chunk& chunk, CaseDecoder& dec
 // chunks are held whatever the caseload's size, and the figures are those of a serial run.
 class Pipeline {
 public:
-    Pipeline(std::istream& in, Simulation& simulation, const StreamOptions& options, std::size_t workers)
+    Pipeline(ChunkSource& source, Simulation& simulation, std::size_t workers)
         : simulation_(simulation),
-          reader_(in, options.chunk_bytes),
+          reader_(source),
           keep_(simulation.wants_cases()),
           slots_(4 * workers),
           done_(slots_.size(), false) {
@@ -129,6 +240,7 @@ public:
             }
             if (chunk->failure) std::rethrow_exception(chunk->failure);
             simulation_.absorb(std::move(chunk->tally), chunk->evaluated);
+            reader_.counted(*chunk);
             {
                 const std::lock_guard lock(mutex_);
                 done_[seq % slots_.size()] = false;
@@ -181,7 +293,7 @@ private:
     }
 
     Simulation& simulation_;
-    ChunkReader reader_;  // under mutex_
+    ChunkSource& reader_;  // next() under mutex_
     const bool keep_;
     std::vector<Chunk> slots_;  // chunk `seq` in slots_[seq % size]
     std::mutex mutex_;
@@ -197,12 +309,28 @@ private:
     std::vector<std::jthread> threads_;  // last: joined before the rest is destroyed
 };
 
+std::size_t worker_count(const StreamOptions& options) {
+    return options.threads > 0 ? options.threads : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
 }  // namespace
 
 void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptions& options) {
-    const std::size_t workers =
-        options.threads > 0 ? options.threads : std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    Pipeline(in, simulation, options, workers).count();
+    ChunkReader reader(in, options.chunk_bytes);
+    Pipeline(reader, simulation, worker_count(options)).count();
+}
+
+bool simulate_file(const std::string& path, Simulation& simulation, const StreamOptions& options) {
+    MappedFile file(path);
+    if (file.ok()) {
+        MappedReader reader(file, options.chunk_bytes);
+        Pipeline(reader, simulation, worker_count(options)).count();
+        return true;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    simulate_stream(in, simulation, options);
+    return true;
 }
 
 }  // namespace jointly::server

@@ -399,6 +399,36 @@ TEST(SimulateStream, SameForEveryChunkSizeAndThreadCount) {
             << "chunks of " << options.chunk_bytes << " bytes, " << options.threads << " threads";
 }
 
+// A caseload file is mapped and read in place: the same output as reading the lines one by
+// one, for every chunk size and thread count, whether the file ends with a line end or not,
+// and whatever is left after the last chunk for padding (a chunk near the end is copied).
+TEST(SimulateFile, MappedGivesTheFiguresOfOneByOne) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    server::SimulationInput input;
+    input.a = a.snapshot();
+    const std::string cases = read_file(kSource + "/examples/caseloads/reference-200.jsonl");
+    const auto path = std::filesystem::temp_directory_path() / "jointly-simulate-file.jsonl";
+    const std::string short_line = "{not json}";  // fewer bytes than the padding after the line before
+    for (const std::string& caseload : {cases, cases + "\r\n" + cases.substr(0, 7000), cases + short_line,
+                                        cases + short_line + "\n", std::string()}) {
+        std::ofstream(path, std::ios::binary) << caseload;
+        const auto expected = one_by_one(input, caseload);
+        for (const server::StreamOptions options : {server::StreamOptions{1, 2}, server::StreamOptions{333, 3},
+                                                    server::StreamOptions{40000, 1}, server::StreamOptions{}}) {
+            server::Simulation simulation(input);
+            std::string rows;
+            write_rows(simulation, input, rows);
+            ASSERT_TRUE(server::simulate_file(path.string(), simulation, options));
+            EXPECT_EQ(Output(simulation.result().dump(), rows), expected)
+                << caseload.size() << " bytes in chunks of " << options.chunk_bytes;
+        }
+    }
+    std::filesystem::remove(path);
+    server::Simulation simulation(input);
+    EXPECT_FALSE(server::simulate_file(path.string(), simulation));
+}
+
 // Chunks counted apart on the workers and added in input order give the serial figures,
 // including the capped lists: the first `max_changed_listed` changed cases (the rest counted
 // in `changed_omitted`), the first `max_outside_listed` case_refs, and every error in order.

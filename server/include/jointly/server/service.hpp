@@ -293,6 +293,11 @@ struct StreamOptions {
     std::size_t threads = 0;               // workers; 0: one per core
 };
 void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptions& options = {});
+// The same for a caseload file. A regular file is mapped into memory and its chunks read in
+// place (no copy; the pages of the chunks counted are given back as it goes, so memory stays
+// bounded); anything else (a pipe, a device) is read as a stream. False when it cannot be
+// opened. A regular file must not shrink while it is read (the mapping would fault).
+bool simulate_file(const std::string& path, Simulation& simulation, const StreamOptions& options = {});
 
 // Compares a decision (as JSON) with a worked case's `expected` object: outcome,
 // referred_to, total, by_agency, by_financial_year, allocations, issues (kind, line) and,
