@@ -2,6 +2,8 @@
 // that refuses a repeated key.
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -143,23 +145,25 @@ public:
 
     void raw(std::string_view text) { out_ += text; }
     void string(std::string_view s) {
-        bool plain = true;
-        bool ascii = true;
-        for (const char c : s) {
-            const auto u = static_cast<unsigned char>(c);
-            if (u < 0x20 || c == '"' || c == '\\') plain = false;
-            if (u >= 0x80) ascii = false;
-        }
-        if (!ascii && !simdjson::validate_utf8(s.data(), s.size())) {
+        const Scan scan = scan_of(s);
+        if (!scan.ascii && !simdjson::validate_utf8(s.data(), s.size())) {
             // Invalid UTF-8: nlohmann's own replacement, so the bytes stay the same.
             out_ += ojson(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             return;
         }
         out_ += '"';
-        if (plain) {
+        if (scan.plain) {
             out_ += s;
         } else {
-            for (const char c : s) escaped(c);
+            // The runs between the bytes to escape are copied whole.
+            std::size_t run = 0;
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                if (!needs_escape(s[i])) continue;
+                out_.append(s.data() + run, i - run);
+                escaped(s[i]);
+                run = i + 1;
+            }
+            out_.append(s.data() + run, s.size() - run);
         }
         out_ += '"';
     }
@@ -215,6 +219,35 @@ public:
     }
 
 private:
+    struct Scan {
+        bool plain = true;  // no byte to escape: a control byte, '"' or '\\'
+        bool ascii = true;  // no byte past 0x7f
+    };
+    static bool needs_escape(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }
+    // Eight bytes at a time: whether some byte is below 0x20, is '"' or '\\' (a zero byte
+    // after xor), or has its top bit set. Each test is exact for "some byte", which is all
+    // that is asked.
+    static Scan scan_of(std::string_view s) {
+        constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+        constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+        auto below = [](std::uint64_t x, std::uint64_t n) { return (x - kOnes * n) & ~x & kHigh; };
+        std::uint64_t escape = 0;
+        std::uint64_t high = 0;
+        std::size_t i = 0;
+        for (; i + 8 <= s.size(); i += 8) {
+            std::uint64_t x = 0;
+            std::memcpy(&x, s.data() + i, 8);
+            escape |= below(x, 0x20) | below(x ^ (kOnes * 0x22U), 1) | below(x ^ (kOnes * 0x5cU), 1);
+            high |= x & kHigh;
+        }
+        Scan scan{escape == 0, high == 0};
+        for (; i < s.size(); ++i) {
+            if (needs_escape(s[i])) scan.plain = false;
+            if (static_cast<unsigned char>(s[i]) >= 0x80) scan.ascii = false;
+        }
+        return scan;
+    }
+
     void escaped(char c) {
         switch (c) {
             case '"': out_ += "\\\""; return;

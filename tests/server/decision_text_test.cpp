@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "jointly/server/codec.hpp"
 #include "jointly/server/registry.hpp"
@@ -117,6 +118,26 @@ TEST(DecisionText, EscapesAsNlohmannDoes) {
     EXPECT_EQ(back.at("allocations").at(0).at("shares").size(), 2u);
     EXPECT_TRUE(back.at("reasons").at(0).at("rule").is_null());
     EXPECT_EQ(back.at("referred_to"), d.referred_to);
+}
+
+// Strings are scanned eight bytes at a time: each byte that needs care, at every place in
+// strings of every length up to three blocks and a tail, is written as nlohmann writes it.
+TEST(DecisionText, EscapesEveryByteAtEveryPlace) {
+    auto d = awkward();
+    std::size_t checked = 0;
+    const std::vector<std::string> specials{"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\x7f", "\xc2\xa3", "\xff", " "};
+    for (const std::string& special : specials) {
+        for (std::size_t length = 0; length <= 27; ++length) {
+            for (std::size_t at = 0; at < length; ++at) {
+                std::string s(length, 'a');
+                s.replace(at, 1, special);
+                d.case_ref = s;
+                ASSERT_EQ(decision_text(d), dumped(d)) << "byte " << at << " of " << length;
+                ++checked;
+            }
+        }
+    }
+    EXPECT_EQ(checked, 9U * 378U);
 }
 
 TEST(DecisionText, ReplacesInvalidUtf8AsTheApiDid) {

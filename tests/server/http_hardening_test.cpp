@@ -14,6 +14,7 @@
 #include <mutex>
 #include <vector>
 #include <sstream>
+#include <set>
 #include <string>
 
 #include "http_fixture.hpp"
@@ -332,6 +333,15 @@ TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
     EXPECT_EQ(parsed[3]["principal"], "panel-3");
     EXPECT_EQ(parsed[3]["status"], 403);
     EXPECT_EQ(parsed[3]["level"], "warn");
+    // Made-up ids are 16 hex digits and differ from request to request.
+    std::set<std::string> ids{made_up->get_header_value("X-Request-Id")};
+    for (int i = 0; i < 20; ++i) {
+        const auto id = c.Get("/healthz")->get_header_value("X-Request-Id");
+        EXPECT_EQ(id.size(), 16u);
+        EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+        ids.insert(id);
+    }
+    EXPECT_EQ(ids.size(), 21u);
 }
 
 TEST(HttpPage, ServedWithAPolicyAllowingOnlyItsOwnScriptAndStyle) {
