@@ -379,13 +379,14 @@ std::optional<CaseDecoder::Header> CaseDecoder::header() {
         od::field field;
         std::string_view key;
         if (!member_of(std::move(member), field, key)) return std::nullopt;
-        const bool wanted = key == "policy" || key == "as_of" || key == "case_ref";
+        const bool wanted = key == "policy" || key == "version" || key == "as_of" || key == "case_ref";
         if (!wanted) continue;
         od::value value = field.value();
         if (is_null(value)) continue;
         auto s = string_of(value);
         if (!s) return std::nullopt;
         if (key == "policy") header.policy.emplace(*s);
+        else if (key == "version") header.version.emplace(*s);
         else if (key == "as_of") header.as_of.emplace(*s);
         else header.case_ref = *s;
     }

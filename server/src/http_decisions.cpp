@@ -29,12 +29,36 @@ Checked<EvaluateOptions> evaluate_options(const Context& context, const httplib:
     return options;
 }
 
-Checked<Evaluated> evaluate_decision(Context& context, const nlohmann::json& body, const EvaluateOptions& options) {
-    const auto snapshot = context.registry.snapshot();
-    auto result = evaluate_body(*snapshot, body, options);
+namespace {
+
+Checked<Evaluated> counted(Context& context, EvaluateResult& result) {
     if (result.error) return std::move(*result.error);
     context.metrics.decision(engine::to_string(result.evaluated->decision.outcome));
     return std::move(*result.evaluated);
+}
+
+}  // namespace
+
+Checked<Evaluated> evaluate_decision(Context& context, const nlohmann::json& body, const EvaluateOptions& options) {
+    const auto snapshot = context.registry.snapshot();
+    auto result = evaluate_body(*snapshot, body, options);
+    return counted(context, result);
+}
+
+Checked<Evaluated> evaluate_request_body(Context& context, const httplib::Request& request) {
+    const auto options = evaluate_options(context, request);
+    // The fast decoder reads nothing nested deeper than 3 levels; a smaller --max-depth, and
+    // every refusal, go through parse_json and evaluate_body, which give the error.
+    const bool fast = options.ok() && !request.body.empty() && request.body.size() <= context.options.max_body &&
+                      context.options.max_depth >= 3;
+    if (fast) {
+        const auto snapshot = context.registry.snapshot();
+        if (auto result = evaluate_text(*snapshot, request.body, options.value())) return counted(context, *result);
+    }
+    const auto body = json_body(context, request);
+    if (!body.ok()) return body.error();
+    if (!options.ok()) return options.error();
+    return evaluate_decision(context, body.value(), options.value());
 }
 
 Checked<DecisionRecord> decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
@@ -97,11 +121,7 @@ Checked<DecisionRecord> live_decision(Context& context, const std::string& id, c
 namespace {
 
 Reply post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
-    const auto body = json_body(context, request);
-    if (!body.ok()) return body.error();
-    const auto options = evaluate_options(context, request);
-    if (!options.ok()) return options.error();
-    const auto evaluated = evaluate_decision(context, body.value(), options.value());
+    const auto evaluated = evaluate_request_body(context, request);
     if (!evaluated.ok()) return evaluated.error();
     const auto text = bounded_text(context, decision_text(evaluated.value().decision));
     if (!text.ok()) return text.error();
@@ -217,11 +237,7 @@ Reply post_decision(Context& context, const httplib::Request& request, httplib::
     if (key) {
         if (auto earlier = context.store->find_idempotent(key->scope, key->key)) return replay(*earlier);
     }
-    const auto body = json_body(context, request);
-    if (!body.ok()) return body.error();
-    const auto options = evaluate_options(context, request);
-    if (!options.ok()) return options.error();
-    auto evaluated = evaluate_decision(context, body.value(), options.value());
+    auto evaluated = evaluate_request_body(context, request);
     if (!evaluated.ok()) return evaluated.error();
     auto checked_record = decision_record(context, evaluated.value(), request.body);
     if (!checked_record.ok()) return checked_record.error();

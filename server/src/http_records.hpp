@@ -15,6 +15,10 @@ Checked<EvaluateOptions> evaluate_options(const Context& context, const httplib:
 // Evaluates a decision request against the current policies and counts its outcome; the
 // ServiceError of a failure.
 Checked<Evaluated> evaluate_decision(Context& context, const nlohmann::json& body, const EvaluateOptions& options);
+// A route's JSON body (a decision request) evaluated with the route's query options: read by
+// the fast decoder when it accepts the body (evaluate_text), else parsed and evaluated by
+// evaluate_decision. The same answer, and the same first error (the body's, then the query's).
+Checked<Evaluated> evaluate_request_body(Context& context, const httplib::Request& request);
 
 // The record storing `evaluated` under a new id: its response carries `decision_id` first
 // and, for a rectification, `supersedes`. `request_text` is stored as the request. 422

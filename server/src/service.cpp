@@ -29,6 +29,9 @@ EvaluateResult fail(ServiceError e) {
     return r;
 }
 
+EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& program, engine::Request& request,
+                                const EvaluateOptions& options);
+
 EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json& body,
                                   const EvaluateOptions& options) {
     if (!body.is_object())
@@ -94,7 +97,12 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
         auto message = problems_message(decoded.errors);
         return fail(make_error(400, "invalid_request", std::move(message), std::move(decoded.errors)));
     }
-    auto& request = *decoded.request;
+    return evaluate_decoded(program, *decoded.request, options);
+}
+
+// The request decoded against `program`'s declarations: the options applied, then evaluated.
+EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& program, engine::Request& request,
+                                const EvaluateOptions& options) {
     if (options.explain_full) request.explain_full = true;
     if (options.as_of) request.as_of = options.as_of;
     engine::EvalResult result;
@@ -113,9 +121,50 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
     return out;
 }
 
+// The fast path of evaluate_text: nullopt unless the decoder accepts the body and a version
+// applies; what it gives is then evaluate_body's answer.
+std::optional<EvaluateResult> evaluate_fast(const Snapshot& snapshot, std::string_view padded,
+                                            const EvaluateOptions& options) {
+    thread_local CaseDecoder decoder;
+    if (!decoder.start(padded)) return std::nullopt;
+    const auto header = decoder.header();
+    if (!header) return std::nullopt;
+    std::string policy;
+    if (header->policy) {
+        policy = *header->policy;
+    } else {
+        const auto ids = snapshot.ids();
+        if (ids.size() != 1) return std::nullopt;
+        policy = ids.front();
+    }
+    std::optional<engine::Date> as_of = options.as_of;
+    if (!as_of && header->as_of) {
+        as_of = engine::parse_date(*header->as_of);
+        if (!as_of) return std::nullopt;
+    }
+    const auto selection = snapshot.select(policy, header->version, as_of, true);
+    if (selection.status != Selection::Status::Ok) return std::nullopt;
+    auto request = decoder.decode(selection.program->schema(), options.limits);
+    if (!request) return std::nullopt;
+    return evaluate_decoded(selection.program, *request, options);
+}
+
 }  // namespace
 
 nlohmann::json ServiceError::body() const { return encode_errors(code, message, details); }
+
+std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::string_view body,
+                                            const EvaluateOptions& options) {
+    // simdjson reads past the end: the body with padding after it, in a buffer kept per thread.
+    thread_local std::string padded;
+    padded.assign(body);
+    padded.append(CaseDecoder::kPadding, ' ');
+    try {
+        return evaluate_fast(snapshot, std::string_view(padded.data(), body.size()), options);
+    } catch (const std::exception&) {
+        return std::nullopt;  // evaluate_body meets the same problem and reports it
+    }
+}
 
 EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& body, const EvaluateOptions& options) {
     try {

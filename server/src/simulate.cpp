@@ -23,6 +23,7 @@ CaseDecoder::Header header_of(const nlohmann::json& request) {
         return std::nullopt;
     };
     header.policy = text("policy");
+    header.version = text("version");
     header.as_of = text("as_of");
     header.case_ref = text("case_ref").value_or("");
     return header;

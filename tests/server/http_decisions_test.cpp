@@ -193,6 +193,29 @@ struct Malformed {
 // Test names and ctest names show the case's name, not its bytes.
 void PrintTo(const Malformed& m, std::ostream* os) { *os << m.name; }
 
+// A good body that the fast decoder would read is still refused when the server allows less
+// nesting than it has (--max-depth 2: the facts' scale map is at level 3), with the parser's
+// error; and a bad query is reported after a bad body, as before the fast path.
+TEST(HttpEvaluate, MaxDepthAndQueryErrorsBeforeTheFastPath) {
+    TestServer shallow([](server::ServeOptions& o) { o.max_depth = 2; });
+    auto c = shallow.client();
+    auto r = c.Post("/v1/evaluate", post_op_request().dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_NE(r->body.find("nested deeper than 2 levels"), std::string::npos) << r->body;
+    TestServer s;
+    auto d = s.client();
+    auto bad_query = d.Post("/v1/evaluate?explain=most", post_op_request().dump(), "application/json");
+    EXPECT_EQ(bad_query->status, 400);
+    EXPECT_NE(bad_query->body.find("?explain"), std::string::npos) << bad_query->body;
+    auto both = d.Post("/v1/evaluate?explain=most", "{\"policy\": ", "application/json");
+    EXPECT_EQ(both->status, 400);
+    EXPECT_NE(both->body.find("not valid JSON"), std::string::npos) << both->body;
+    auto full = d.Post("/v1/evaluate?explain=full", post_op_request().dump(), "application/json");
+    EXPECT_EQ(full->status, 200);
+    EXPECT_FALSE(body_of(full).at("trace").empty());
+}
+
 class HttpMalformed : public ::testing::TestWithParam<Malformed> {};
 
 std::string with(const char* pointer, const json& value) {

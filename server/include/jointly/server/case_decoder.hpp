@@ -29,10 +29,11 @@ public:
     // (the rest of the caller's buffer, or padding), whatever they hold.
     static constexpr std::size_t kPadding = 64;
 
-    // What chooses a case's program: `policy` and `as_of` when they are strings, and the
-    // case's `case_ref`.
+    // What chooses a case's program: `policy`, `version` and `as_of` when they are strings,
+    // and the case's `case_ref`.
     struct Header {
         std::optional<std::string> policy;
+        std::optional<std::string> version;
         std::optional<std::string> as_of;
         std::string case_ref;
     };
@@ -45,8 +46,8 @@ public:
     // Starts on a line; `text` must stay alive, followed by kPadding readable bytes, until
     // the next start. False when the fast path cannot read it at all.
     bool start(std::string_view text);
-    // The started line's header; nullopt when `policy`, `as_of` or `case_ref` is neither a
-    // string nor null, or the line is not an object.
+    // The started line's header; nullopt when `policy`, `version`, `as_of` or `case_ref` is
+    // neither a string nor null, or the line is not an object.
     std::optional<Header> header();
     // The started line decoded against `schema`, as decode_request would; nullopt on
     // anything decode_request or parse_json would refuse (and on some things they accept:

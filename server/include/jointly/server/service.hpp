@@ -63,6 +63,13 @@ struct EvaluateOptions {
 // request, 422 when the policy cannot answer (E3xxx). Never throws.
 EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& body,
                              const EvaluateOptions& options);
+// The same from the body's text, read by CaseDecoder (simdjson On-Demand, straight into the
+// request) when it accepts it: the answer is then evaluate_body's on the parsed body, field for
+// field. Nullopt when the decoder does not accept the body or no version applies: the caller
+// parses it and calls evaluate_body, which reports the problem. The caller checks the body's
+// size and nesting (CaseDecoder accepts nothing nested deeper than 3 levels).
+std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::string_view body,
+                                            const EvaluateOptions& options);
 
 // A caseload under policy A and optionally B.
 struct SimulationInput {

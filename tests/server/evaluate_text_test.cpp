@@ -1,0 +1,145 @@
+// evaluate_text (POST /v1/evaluate and /v1/decisions read by the fast decoder) must give,
+// whenever it answers, exactly evaluate_body's answer on the parsed body: the same version,
+// the same decision field for field, or the same error. It answers for every worked case of
+// every policy and leaves every malformed body to evaluate_body, which reports it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "jointly/server/codec.hpp"
+#include "jointly/server/registry.hpp"
+#include "jointly/server/service.hpp"
+
+namespace jointly::server {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kPolicies = fs::path(JOINTLY_SOURCE_DIR) / "policies";
+
+// Every worked case's request body, as its text, with `policy` added where the case leaves
+// it to its folder.
+std::vector<std::string> worked_bodies(const LoadResult& load) {
+    std::vector<std::string> out;
+    for (const auto& folder : fs::directory_iterator(kPolicies)) {
+        if (!fs::is_directory(folder.path() / "cases")) continue;
+        for (const auto& file : fs::directory_iterator(folder.path() / "cases")) {
+            if (file.path().extension() != ".json") continue;
+            std::ifstream in(file.path());
+            const json c = json::parse(in);
+            if (!c.contains("request")) continue;
+            json body = c.at("request");
+            if (body.is_object() && !body.contains("policy")) {
+                for (const auto& p : load.policies)
+                    if (fs::path(p.file).parent_path().filename() == folder.path().filename())
+                        body["policy"] = p.program->id();
+            }
+            out.push_back(body.dump());
+        }
+    }
+    return out;
+}
+
+const std::string kGood =
+    R"({"policy":"reference","as_of":"2025-07-08","case_ref":"C-1","facts":{"has_ehcp":true,)"
+    R"("dst":{"continence":"priority","skin":"none","behaviour":"severe","sleep":"high"}},)"
+    R"("lines":[{"id":"l1","service":"personal_care","weekly":"660.04","start":"2025-08-07","end":"2026-05-10"},)"
+    R"({"id":"l2","service":"equipment","amount":1250,"date":"2025-09-15"}]})";
+
+// The good body with its first `from` replaced by `to`.
+std::string with(const std::string& from, const std::string& to) {
+    std::string text = kGood;
+    const auto at = text.find(from);
+    if (at == std::string::npos) throw std::logic_error("not in the good body: " + from);
+    return text.replace(at, from.size(), to);
+}
+
+// The body's answer both ways; true when the fast path answered (and then the answers agree).
+bool agrees(const Snapshot& snapshot, const std::string& body, const EvaluateOptions& options) {
+    const auto fast = evaluate_text(snapshot, body, options);
+    if (!fast) return false;
+    const auto parsed = parse_json(body);
+    EXPECT_TRUE(parsed.value) << "the fast path answered a body that is not JSON: " << body;
+    if (!parsed.value) return true;
+    const auto slow = evaluate_body(snapshot, *parsed.value, options);
+    EXPECT_EQ(fast->evaluated.has_value(), slow.evaluated.has_value()) << body;
+    if (fast->evaluated && slow.evaluated) {
+        EXPECT_EQ(fast->evaluated->program, slow.evaluated->program) << body;
+        EXPECT_TRUE(fast->evaluated->decision == slow.evaluated->decision) << body;
+    }
+    if (fast->error && slow.error) {
+        EXPECT_EQ(fast->error->status, slow.error->status) << body;
+        EXPECT_EQ(fast->error->body(), slow.error->body()) << body;
+    }
+    return true;
+}
+
+TEST(EvaluateText, AnswersEveryWorkedCaseAsEvaluateBody) {
+    const auto load = load_policies({kPolicies});
+    ASSERT_TRUE(load.ok);
+    const Snapshot snapshot(load.policies, 1);
+    const auto bodies = worked_bodies(load);
+    ASSERT_GT(bodies.size(), 70U);
+    std::size_t answered = 0;
+    for (const auto& body : bodies) {
+        for (const bool full : {false, true}) {
+            EvaluateOptions options;
+            options.explain_full = full;
+            if (agrees(snapshot, body, options)) ++answered;
+        }
+        EvaluateOptions dated;  // the CLI's --as-of, over the body's
+        dated.as_of = engine::parse_date("2025-10-01");
+        agrees(snapshot, body, dated);
+    }
+    // Every case but those whose request the API refuses (they expect an error) is answered.
+    EXPECT_GT(answered, 2 * bodies.size() * 3 / 4);
+}
+
+TEST(EvaluateText, LeavesWhatItCannotReadToEvaluateBody) {
+    const auto load = load_policies({kPolicies});
+    ASSERT_TRUE(load.ok);
+    const Snapshot snapshot(load.policies, 1);
+    const EvaluateOptions options;
+    EXPECT_TRUE(agrees(snapshot, kGood, options));
+    EXPECT_TRUE(agrees(snapshot, with(R"("as_of":"2025-07-08",)", R"("as_of":"2025-07-08","version":"2025.1",)"),
+                       options));
+    EXPECT_TRUE(agrees(snapshot, with(R"("case_ref":"C-1")", R"("case_ref":null)"), options));
+    EXPECT_TRUE(agrees(snapshot, with(R"("case_ref":"C-1",)", R"("case_ref":"C-1","explain":"full",)"), options));
+    // Each of these is refused by the fast path and left to evaluate_body (or answered the same).
+    const std::vector<std::string> refused = {
+        "",
+        "[]",
+        "{not json",
+        kGood + "x",
+        kGood + " {}",
+        with(R"("policy":"reference")", R"("policy":"reference","policy":"reference")"),  // a key twice
+        with(R"("policy":"reference")", R"("policy":"nope")"),                           // no such policy
+        with(R"("policy":"reference")", R"("policy":7)"),
+        with(R"("as_of":"2025-07-08",)", R"("as_of":"2025-07-08","version":"9.9",)"),  // no such version
+        with(R"("as_of":"2025-07-08")", R"("as_of":"2025-02-30")"),                    // no such day
+        with(R"("as_of":"2025-07-08")", R"("as_of":"2024-07-08")"),                    // before it took effect
+        with(R"("weekly":"660.04")", R"("weekly":660.04)"),                            // money as a float
+        with(R"("weekly":"660.04")", R"("weekly":"-1.00")"),
+        with(R"("has_ehcp":true)", R"("has_ehcp":"yes")"),
+        with(R"("has_ehcp":true)", R"("has_ehcp":true,"no_such_fact":1)"),
+        with(R"("skin":"none")", R"("skin":"dreadful")"),
+        with(R"("service":"equipment")", R"("service":"equipment","colour":"red")"),
+        with(R"("end":"2026-05-10")", R"("end":"2025-01-01")"),
+        with(R"("id":"l2")", R"("id":"l1")"),                                          // a line id twice
+        with(R"("case_ref":"C-1",)", R"("case_ref":"C-1","explain":"most",)"),
+        with(R"("case_ref":"C-1",)", R"("case_ref":"C-1","unknown":1,)"),
+        with(R"("C-1")", "\"C-\xff\""),                                                // not UTF-8
+    };
+    for (const auto& body : refused) {
+        const auto fast = evaluate_text(snapshot, body, options);
+        EXPECT_TRUE(!fast || agrees(snapshot, body, options)) << body;
+        if (fast && fast->evaluated) ADD_FAILURE() << "a decision for a body the API refuses: " << body;
+    }
+}
+
+}  // namespace
+}  // namespace jointly::server
