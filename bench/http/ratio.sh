@@ -2,7 +2,9 @@
 # bench/http/ratio.sh BUILD_DIR [SECONDS] [ROUNDS]: POST /v1/evaluate (the 3-line reference
 # package, bench/http/request.json) against GET /healthz on the same server, wrk with one
 # thread and 16 keep-alive connections, alternating ROUNDS times (default 3), SECONDS each
-# (default 5). Prints each run's req/s and p99, and per round evaluate / healthz. With
+# (default 5). Prints each run's req/s and p99, the server's CPU time per request (user +
+# system, from /proc: unlike req/s, it hardly moves when other work shares the machine), and
+# per round evaluate / healthz of both (req/s, and healthz CPU / evaluate CPU). With
 # BASELINE=path/to/another/jointly, that binary's server is measured in the same rounds, right
 # after this build's, so the two can be compared side by side. Numbers, not pass/fail.
 set -euo pipefail
@@ -16,31 +18,42 @@ serve() {
   "$2" serve --policies policies --db "$work/$1.db" --port 0 --insecure-dev --open-evaluation --quiet \
     >"$work/$1.log" 2>&1 &
   pids+=($!)
+  echo "$!" >"$work/$1.pid"
   wait_port "$work/$1.log"
 }
 
-# load PORT PATH: req/s and p99 of one run
+# cpu_ticks PID: user + system clock ticks the process has used
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# load PORT PID PATH: req/s, p99 and the server's CPU microseconds per request of one run
 load() {
-  if [ "$2" = /healthz ]; then
-    WRK_METHOD=GET WRK_PATH=$2 wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/post.lua "http://127.0.0.1:$1"
+  local before after
+  before=$(cpu_ticks "$2")
+  if [ "$3" = /healthz ]; then
+    WRK_METHOD=GET WRK_PATH=$3 wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/post.lua "http://127.0.0.1:$1"
   else
-    WRK_PATH=$2 wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/post.lua "http://127.0.0.1:$1"
-  fi | grep RESULT | sed -E 's/.*requests_per_s=([0-9]+).*p99_ms=([0-9.]+).*/\1 \2/'
+    WRK_PATH=$3 wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/post.lua "http://127.0.0.1:$1"
+  fi | grep RESULT >"$work/result"
+  after=$(cpu_ticks "$2")
+  sed -E 's/.*requests_per_s=([0-9]+) requests=([0-9]+).*p99_ms=([0-9.]+).*/\1 \3 \2/' "$work/result" |
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '{ printf "%s %s %.1f\n", $1, $2, ticks / hz * 1e6 / $3 }'
 }
 
-names=(this); ports=("$(serve this "$build/app/jointly")")
-if [ -n "${BASELINE:-}" ]; then names+=(baseline); ports+=("$(serve baseline "$BASELINE")"); fi
+names=(this); ports=("$(serve this "$build/app/jointly")"); spids=("$(cat "$work/this.pid")")
+if [ -n "${BASELINE:-}" ]; then
+  names+=(baseline); ports+=("$(serve baseline "$BASELINE")"); spids+=("$(cat "$work/baseline.pid")")
+fi
 for i in "${!ports[@]}"; do  # warm-up
-  load "${ports[$i]}" /healthz >/dev/null
-  load "${ports[$i]}" /v1/evaluate >/dev/null
+  load "${ports[$i]}" "${spids[$i]}" /healthz >/dev/null
+  load "${ports[$i]}" "${spids[$i]}" /v1/evaluate >/dev/null
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$rounds"); do
   for i in "${!ports[@]}"; do
-    read -r h hp < <(load "${ports[$i]}" /healthz)
-    read -r e ep < <(load "${ports[$i]}" /v1/evaluate)
-    awk -v n="${names[$i]}" -v r="$r" -v h="$h" -v hp="$hp" -v e="$e" -v ep="$ep" 'BEGIN {
-      printf "round %d %-8s healthz %6d req/s (p99 %s ms)  evaluate %6d req/s (p99 %s ms)  evaluate/healthz %.2f\n",
-        r, n, h, hp, e, ep, e / h }'
+    read -r h hp hc < <(load "${ports[$i]}" "${spids[$i]}" /healthz)
+    read -r e ep ec < <(load "${ports[$i]}" "${spids[$i]}" /v1/evaluate)
+    awk -v n="${names[$i]}" -v r="$r" -v h="$h" -v hp="$hp" -v hc="$hc" -v e="$e" -v ep="$ep" -v ec="$ec" 'BEGIN {
+      printf "round %d %-8s healthz %6d req/s (p99 %s ms, %5.1f us CPU)  evaluate %6d req/s (p99 %s ms, %5.1f us CPU)  evaluate/healthz %.2f req/s, %.2f CPU\n",
+        r, n, h, hp, hc, e, ep, ec, e / h, hc / ec }'
   done
 done

@@ -191,6 +191,20 @@ std::string money_text(Decimal pounds) {
 }
 
 std::string date_text(CivilDate d) {
+    // The usual date written digit by digit: snprintf's format parsing was a large part of
+    // writing an answer's dates.
+    if (d.year >= 0 && d.year <= 9999 && d.month >= 0 && d.month <= 99 && d.day >= 0 && d.day <= 99) {
+        std::string out(10, '-');
+        auto two = [&out](std::size_t at, int v) {
+            out[at] = static_cast<char>('0' + v / 10);
+            out[at + 1] = static_cast<char>('0' + v % 10);
+        };
+        two(0, d.year / 100);
+        two(2, d.year % 100);
+        two(5, d.month);
+        two(8, d.day);
+        return out;
+    }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
     return buf;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -261,6 +262,15 @@ TEST(Print, LiteralsOperatorsAndHandBuiltExpressions) {
     EXPECT_EQ(money_text(Decimal{0, 0}), "\xC2\xA3" "0");
     EXPECT_EQ(decimal_text(Decimal{-5, 3}), "-0.005");
     EXPECT_EQ(date_text(CivilDate{987, 6, 5}), "0987-06-05");
+    // Written digit by digit: the same text as "%04d-%02d-%02d" at the edges of every field,
+    // and past them (a year over 9999 or below 0) by the format itself.
+    for (const int year : {0, 1, 9, 10, 99, 100, 999, 1000, 2025, 9999, 10000, -1})
+        for (const int month : {1, 9, 10, 12})
+            for (const int day : {1, 9, 10, 31}) {
+                char expected[32];
+                std::snprintf(expected, sizeof expected, "%04d-%02d-%02d", year, month, day);
+                EXPECT_EQ(date_text(CivilDate{year, month, day}), expected);
+            }
     EXPECT_EQ(quote(R"(a "b" \)"), R"("a \"b\" \\")");
     EXPECT_EQ(operator_text(BinaryOp::Eq), "=");
     EXPECT_EQ(operator_text(BinaryOp::Le), "<=");
