@@ -1,5 +1,7 @@
 #include "jointly/engine/money.hpp"
 
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 
 #include "jointly/dsl/print.hpp"
@@ -149,7 +151,26 @@ Money Money::operator-() const {
 }
 
 // Pence are a Decimal with two places, so money reads the same here as in a policy.
-std::string Money::to_string() const { return dsl::decimal_text(dsl::Decimal{pence_, 2}); }
+// Digit by digit from the end (every amount of an answer is written so): the text of
+// dsl::decimal_text(Decimal{pence, 2}), "-" then pounds (at least "0"), ".", two digits.
+std::string Money::to_string() const {
+    std::array<char, 24> buf{};  // 19 digits of int64 and more than room for "-" and "."
+    char* const end = buf.data() + buf.size();
+    char* p = end;
+    std::uint64_t magnitude = pence_ < 0 ? 0 - static_cast<std::uint64_t>(pence_) : static_cast<std::uint64_t>(pence_);
+    auto digit = [&p, &magnitude] {
+        *--p = static_cast<char>('0' + magnitude % 10);
+        magnitude /= 10;
+    };
+    digit();
+    digit();
+    *--p = '.';
+    do {
+        digit();
+    } while (magnitude != 0);
+    if (pence_ < 0) *--p = '-';
+    return std::string(p, end);
+}
 
 std::string Money::to_display() const { return dsl::money_text(dsl::Decimal{pence_, 2}); }
 

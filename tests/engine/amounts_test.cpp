@@ -2,11 +2,13 @@
 // request and prorated exactly as written amounts are. Every figure is worked by hand.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "engine_fixture.hpp"
+#include "jointly/dsl/print.hpp"
 
 namespace jointly::testing {
 namespace {
@@ -166,6 +168,21 @@ TEST(Amounts, ExpressionsAreMoneyKnownPerRequest) {
         const engine::CheckResult r = engine::compile(source, "bad.jf");
         EXPECT_FALSE(r.program) << amount;
     }
+}
+
+// Money is written digit by digit: the text of the printer's decimal_text at every edge (zero,
+// under a pound, negative, the int64 extremes).
+TEST(MoneyText, IsTheDecimalTextOfItsPence) {
+    const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    const std::int64_t min = std::numeric_limits<std::int64_t>::min();
+    for (const std::int64_t p : {std::int64_t{0}, std::int64_t{1}, std::int64_t{9}, std::int64_t{10}, std::int64_t{99},
+                                 std::int64_t{100}, std::int64_t{101}, std::int64_t{123456}, std::int64_t{-1},
+                                 std::int64_t{-99}, std::int64_t{-100}, std::int64_t{-123456}, max, max - 1, min,
+                                 min + 1}) {
+        EXPECT_EQ(engine::Money::pence(p).to_string(), dsl::decimal_text(dsl::Decimal{p, 2})) << p;
+    }
+    EXPECT_EQ(engine::Money::pence(-5).to_string(), "-0.05");
+    EXPECT_EQ(engine::Money::pence(123456).to_string(), "1234.56");
 }
 
 }  // namespace
