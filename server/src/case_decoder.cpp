@@ -359,6 +359,7 @@ struct CaseDecoder::Impl {
     od::parser parser;
     od::document document;
     bool started = false;
+    Header decoded;  // what the last decode read of the header's members
 };
 
 CaseDecoder::CaseDecoder() : impl_(std::make_unique<Impl>()) {}
@@ -379,6 +380,9 @@ std::optional<CaseDecoder::Header> CaseDecoder::header() {
         od::field field;
         std::string_view key;
         if (!member_of(std::move(member), field, key)) return std::nullopt;
+        // Once policy, as_of and case_ref are known, the large members are left to decode.
+        const bool known = header.policy && header.as_of && !header.case_ref.empty();
+        if (known && (key == "facts" || key == "events" || key == "lines")) break;
         const bool wanted = key == "policy" || key == "version" || key == "as_of" || key == "case_ref";
         if (!wanted) continue;
         od::value value = field.value();
@@ -399,6 +403,8 @@ std::optional<engine::Request> CaseDecoder::decode(const engine::Schema& schema,
     od::object object;
     if (impl_->document.get_object().get(object)) return std::nullopt;
     engine::Request request;
+    Header& seen = impl_->decoded;
+    seen = Header{};
     unsigned present = 0;
     for (auto member : object) {
         od::field field;
@@ -414,19 +420,28 @@ std::optional<engine::Request> CaseDecoder::decode(const engine::Schema& schema,
         switch (which) {
             case kPolicy:
             case kVersion:
-                ok = is_null(value) || string_of(value);
+                if (!is_null(value)) {
+                    auto s = string_of(value);
+                    ok = s.has_value();
+                    if (s) (which == kPolicy ? seen.policy : seen.version).emplace(*s);
+                }
                 break;
             case kCaseRef:
                 if (!is_null(value)) {
                     auto s = string_of(value);
                     ok = s.has_value();
-                    if (s) request.case_ref = *s;
+                    if (s) request.case_ref = seen.case_ref = *s;
                 }
                 break;
             case kAsOf:
                 if (!is_null(value)) {
-                    request.as_of = date_of(value);
-                    ok = request.as_of.has_value();
+                    auto s = string_of(value);
+                    ok = s.has_value();
+                    if (s) {
+                        seen.as_of.emplace(*s);
+                        request.as_of = engine::parse_date(*s);
+                        ok = request.as_of.has_value();
+                    }
                 }
                 break;
             case kFacts: ok = read_facts(value, schema, limits, request); break;
@@ -457,6 +472,8 @@ std::optional<engine::Request> CaseDecoder::decode(const engine::Schema& schema,
     if (!(present & (1U << kLines)) || !at_end) return std::nullopt;
     return request;
 }
+
+const CaseDecoder::Header& CaseDecoder::decoded_header() const { return impl_->decoded; }
 
 bool same_declarations(const engine::Schema& a, const engine::Schema& b) {
     auto same_fact = [](const engine::FactInfo& x, const engine::FactInfo& y) {

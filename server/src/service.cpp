@@ -145,7 +145,7 @@ std::optional<EvaluateResult> evaluate_fast(const Snapshot& snapshot, std::strin
     const auto selection = snapshot.select(policy, header->version, as_of, true);
     if (selection.status != Selection::Status::Ok) return std::nullopt;
     auto request = decoder.decode(selection.program->schema(), options.limits);
-    if (!request) return std::nullopt;
+    if (!request || decoder.decoded_header() != *header) return std::nullopt;
     return evaluate_decoded(selection.program, *request, options);
 }
 

@@ -298,7 +298,7 @@ std::optional<Simulation::Evaluated> Simulation::evaluate_fast(std::string_view 
     const auto a = choose(*input_.a, input_.version_a, *header);
     if (!a.program) return std::nullopt;
     auto request = decoder.decode(a.program->schema(), input_.limits);
-    if (!request) return std::nullopt;
+    if (!request || decoder.decoded_header() != *header) return std::nullopt;
     request->explain_full = false;
     request->figures_only = true;
     auto& result = thread_result();
@@ -313,7 +313,7 @@ std::optional<Simulation::Evaluated> Simulation::evaluate_fast(std::string_view 
     // A case decodes the same under two versions that declare the same facts and events.
     if (b.program != a.program && !same_declarations(a.program->schema(), b.program->schema())) {
         request = decoder.decode(b.program->schema(), input_.limits);
-        if (!request) return std::nullopt;
+        if (!request || decoder.decoded_header() != *header) return std::nullopt;
         request->explain_full = false;
         request->figures_only = true;
     }

@@ -265,6 +265,17 @@ TEST(CaseDecoder, HeaderNamesThePolicyAndTheDate) {
     EXPECT_EQ(header->as_of, "2025-06-01");
     EXPECT_EQ(header->case_ref, "C-1");
     ASSERT_TRUE(decoder.decode(schema(), limits()));  // after the header, the same line decodes
+    EXPECT_EQ(decoder.decoded_header(), *header);
+    // The header stops at the first facts, events or lines; decode reads every member, so a
+    // caller sees a member named after them.
+    const std::string late = with(R"("lines":[)", R"("version":"2","lines":[)") + std::string(CaseDecoder::kPadding, ' ');
+    ASSERT_TRUE(decoder.start(std::string_view(late).substr(0, late.size() - CaseDecoder::kPadding)));
+    const auto early = decoder.header();
+    ASSERT_TRUE(early);
+    EXPECT_FALSE(early->version);
+    ASSERT_TRUE(decoder.decode(schema(), limits()));
+    EXPECT_EQ(decoder.decoded_header().version, "2");
+    EXPECT_NE(decoder.decoded_header(), *early);
     const std::string numbered = with(R"("reference")", "7") + std::string(CaseDecoder::kPadding, ' ');
     ASSERT_TRUE(decoder.start(std::string_view(numbered).substr(0, numbered.size() - CaseDecoder::kPadding)));
     EXPECT_FALSE(decoder.header());

@@ -108,6 +108,8 @@ TEST(EvaluateText, LeavesWhatItCannotReadToEvaluateBody) {
     EXPECT_TRUE(agrees(snapshot, with(R"("as_of":"2025-07-08",)", R"("as_of":"2025-07-08","version":"2025.1",)"),
                        options));
     EXPECT_TRUE(agrees(snapshot, with(R"("case_ref":"C-1")", R"("case_ref":null)"), options));
+    // A member the header does not reach (after the lines) is read by decode: still the same.
+    agrees(snapshot, with(R"(}]})", R"(}],"version":"2025.1"})"), options);
     EXPECT_TRUE(agrees(snapshot, with(R"("case_ref":"C-1",)", R"("case_ref":"C-1","explain":"full",)"), options));
     // Each of these is refused by the fast path and left to evaluate_body (or answered the same).
     const std::vector<std::string> refused = {
@@ -133,6 +135,8 @@ TEST(EvaluateText, LeavesWhatItCannotReadToEvaluateBody) {
         with(R"("case_ref":"C-1",)", R"("case_ref":"C-1","explain":"most",)"),
         with(R"("case_ref":"C-1",)", R"("case_ref":"C-1","unknown":1,)"),
         with(R"("C-1")", "\"C-\xff\""),                                                // not UTF-8
+        with(R"(}]})", R"(}],"version":"9.9"})"),    // a version named after the lines
+        with(R"(}]})", R"(}],"policy":"nope"})"),    // a policy named after the lines
     };
     for (const auto& body : refused) {
         const auto fast = evaluate_text(snapshot, body, options);

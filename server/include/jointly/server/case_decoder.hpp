@@ -36,6 +36,7 @@ public:
         std::optional<std::string> version;
         std::optional<std::string> as_of;
         std::string case_ref;
+        bool operator==(const Header&) const = default;
     };
 
     CaseDecoder();
@@ -47,12 +48,18 @@ public:
     // the next start. False when the fast path cannot read it at all.
     bool start(std::string_view text);
     // The started line's header; nullopt when `policy`, `version`, `as_of` or `case_ref` is
-    // neither a string nor null, or the line is not an object.
+    // neither a string nor null, or the line is not an object. Once it has `policy`, `as_of`
+    // and `case_ref`, it stops at the next `facts`, `events` or `lines` (a case usually names
+    // its policy and date first), so a caller that decodes must check that decoded_header(),
+    // read from every member, is the same; when it is not, the line is the reference
+    // decoder's.
     std::optional<Header> header();
     // The started line decoded against `schema`, as decode_request would; nullopt on
     // anything decode_request or parse_json would refuse (and on some things they accept:
     // a `description` that is not a string, a number simdjson cannot read as int64).
     std::optional<engine::Request> decode(const engine::Schema& schema, const DecodeLimits& limits);
+    // The header as the last successful decode() read it, from every member.
+    const Header& decoded_header() const;
 
 private:
     struct Impl;
