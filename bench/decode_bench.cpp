@@ -2,14 +2,21 @@
 //   - BM_DecodeDom: the reference, nlohmann's tree through parse_json, then decode_request;
 //   - BM_NlohmannSaxOnly: nlohmann's SAX parser with a handler that keeps nothing: the least
 //     any decoder built on nlohmann's SAX interface could cost (no Request is built);
-//   - BM_DecodeOnDemand: CaseDecoder (simdjson On-Demand), header then Request.
+//   - BM_DecodeOnDemand: CaseDecoder (simdjson On-Demand), header then Request;
+// and two bars from simdjson itself on the same lines, for how near the decoder is to them:
+//   - BM_SimdjsonDomParse: simdjson's DOM parser (what simdjson's own benchmarks time: the
+//     structural index, validation and the tape of every value);
+//   - BM_SimdjsonOnDemandWalk: On-Demand visiting every value of the line, converting none:
+//     the least any On-Demand decoder of these lines could cost.
 // The lines: examples/caseloads/reference-200.jsonl, 200 seeded cases of the reference policy.
 #include <benchmark/benchmark.h>
+#include <simdjson.h>
 
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jointly/engine/program.hpp"
@@ -122,6 +129,71 @@ void BM_DecodeOnDemand(benchmark::State& state) {
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(all.bytes));
 }
 BENCHMARK(BM_DecodeOnDemand);
+
+void BM_SimdjsonDomParse(benchmark::State& state) {
+    const auto& all = lines();
+    simdjson::dom::parser parser;
+    for (auto _ : state) {
+        for (auto line : all.lines) {
+            simdjson::dom::element root;
+            if (parser.parse(line.data(), line.size(), false).get(root)) state.SkipWithError("a line did not parse");
+            benchmark::DoNotOptimize(root);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(all.lines.size()));
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(all.bytes));
+}
+BENCHMARK(BM_SimdjsonDomParse);
+
+// Visits every value under `v` (each key and scalar looked at, nothing converted); false on an error.
+bool walk(simdjson::ondemand::value v) {
+    simdjson::ondemand::json_type type{};
+    if (v.type().get(type)) return false;
+    switch (type) {
+        case simdjson::ondemand::json_type::object: {
+            simdjson::ondemand::object object;
+            if (v.get_object().get(object)) return false;
+            for (auto field : object) {
+                simdjson::ondemand::field f;
+                if (std::move(field).get(f)) return false;
+                benchmark::DoNotOptimize(f.key().raw());
+                if (!walk(f.value())) return false;
+            }
+            return true;
+        }
+        case simdjson::ondemand::json_type::array: {
+            simdjson::ondemand::array array;
+            if (v.get_array().get(array)) return false;
+            for (auto element : array) {
+                simdjson::ondemand::value item;
+                if (element.get(item) || !walk(item)) return false;
+            }
+            return true;
+        }
+        default: {
+            std::string_view raw = v.raw_json_token();
+            benchmark::DoNotOptimize(raw);
+            return true;
+        }
+    }
+}
+
+void BM_SimdjsonOnDemandWalk(benchmark::State& state) {
+    const auto& all = lines();
+    simdjson::ondemand::parser parser;
+    for (auto _ : state) {
+        for (auto line : all.lines) {
+            simdjson::ondemand::document doc;
+            simdjson::ondemand::value root;
+            if (parser.iterate(line.data(), line.size(), line.size() + server::CaseDecoder::kPadding).get(doc) ||
+                doc.get_value().get(root) || !walk(root))
+                state.SkipWithError("a line did not walk");
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(all.lines.size()));
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(all.bytes));
+}
+BENCHMARK(BM_SimdjsonOnDemandWalk);
 
 }  // namespace
 
