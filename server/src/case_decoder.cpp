@@ -5,6 +5,8 @@
 // keys are checked for duplicates here, and the document must end after its object.
 #include <simdjson.h>
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -189,8 +191,11 @@ bool read_fact(const engine::FactInfo& fact, od::value& v, const DecodeLimits& l
     return false;
 }
 
+// Which declarations a request has named: inline for the usual few, on the heap past that.
+using Seen = boost::container::small_vector<bool, 32>;
+
 bool read_facts(od::value& v, const engine::Schema& schema, const DecodeLimits& limits, engine::Request& out) {
-    std::vector<bool> seen(schema.facts.size(), false);
+    Seen seen(schema.facts.size(), false);
     if (!is_null(v)) {
         od::object object;
         if (v.get_object().get(object)) return false;
@@ -221,7 +226,7 @@ bool read_events(od::value& v, const engine::Schema& schema, engine::Request& ou
     if (is_null(v)) return true;
     od::object object;
     if (v.get_object().get(object)) return false;
-    std::vector<bool> seen(schema.events.size(), false);
+    Seen seen(schema.events.size(), false);
     for (auto member : object) {
         od::field field;
         std::string_view key;
@@ -344,6 +349,7 @@ std::optional<engine::Line> read_line(od::value& v, const DecodeLimits& limits) 
 bool read_lines(od::value& v, const DecodeLimits& limits, engine::Request& out) {
     od::array array;
     if (v.get_array().get(array)) return false;
+    out.lines.reserve(4);  // a usual package: one allocation, not one per doubling
     for (auto element : array) {
         od::value item;
         if (element.get(item) || out.lines.size() == limits.max_lines) return false;
