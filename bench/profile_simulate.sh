@@ -3,9 +3,10 @@
 # spends its CPU time on the reference policy's seeded caseload (default 100,000 cases, one
 # version; pass e.g. `-- --vs examples/drafts/reference-8-weeks.jf` for two). Samples every
 # thread with perf and DWARF call stacks, and prints the share of all samples spent inside
-# each stage (a stage's callees included): reading the input into lines or chunks, JSON
-# syntax (nlohmann's tree; simdjson's structural index), freeing the tree, decoding into a
-# Request (with simdjson, On-Demand's parsing is here), evaluating, counting. The
+# each stage (a stage's callees included): cutting the input into chunks, JSON syntax
+# (nlohmann's tree; simdjson's structural index), freeing the tree, decoding into a Request
+# (with simdjson, On-Demand's parsing is here), evaluating, counting (on the workers, and
+# adding the chunks' counts). The
 # stages do not nest, so what they leave is the threads' own glue and the allocator outside
 # them. Numbers, not pass/fail. Needs perf; a build with symbols (any preset).
 set -euo pipefail
@@ -23,12 +24,12 @@ perf report -i "$work/perf.data" --stdio --children --sort sym -g none --percent
   awk '/^ +[0-9.]+%/ {
     pct = $1; sub(/%/, "", pct); $1 = ""; $2 = ""; $3 = ""; sym = $0
     sub(/ +$/, "", sym)
-    if (sym ~ /^ *jointly::server::simulate_stream\(.*\)#1\}::operator\(\)$/) s = "read lines (main thread)"
+    if (sym ~ /(ChunkReader|MappedReader)::next$/) s = "cut the input into chunks (under the lock)"
     else if (sym ~ /jointly::server::parse_json$|CaseDecoder::start$/) s = "JSON syntax"
     else if (sym ~ /^ *nlohmann::.*basic_json<std::map.*json_value::destroy$/) s = "free the JSON tree"
     else if (sym ~ /jointly::server::decode_request$|CaseDecoder::decode$|CaseDecoder::header$/) s = "decode into a Request"
     else if (sym ~ /jointly::engine::evaluate_into$/) s = "evaluate"
-    else if (sym ~ /jointly::server::Simulation::record$/) s = "count"
+    else if (sym ~ /jointly::server::Simulation::(count|absorb|record)$/) s = "count"
     else next
     share[s] += pct
   } END { for (s in share) printf "%6.1f%%  %s\n", share[s], s }' | sort -rn
