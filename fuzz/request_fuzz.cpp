@@ -3,7 +3,8 @@
 // or leak, and the strict reader must agree with nlohmann's own: a document it accepts parses
 // to the same value, and one it refuses for a repeated key (E4212) names a well-formed pointer.
 // The caseload's fast decoder (CaseDecoder) must never accept what the reference refuses, and
-// must decode what it accepts to the reference's Request. Seeds: fuzz/corpus/requests
+// must decode what it accepts to the reference's Request, and POST /v1/evaluate's use of it
+// (evaluate_text) must answer only as evaluate_body answers. Seeds: fuzz/corpus/requests
 // (repeated keys at every level), with fuzz/request.dict.
 #include <cstddef>
 #include <cstdint>
@@ -14,10 +15,13 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jointly/engine/program.hpp"
 #include "jointly/server/case_decoder.hpp"
 #include "jointly/server/codec.hpp"
+#include "jointly/server/registry.hpp"
+#include "jointly/server/service.hpp"
 
 namespace {
 
@@ -54,6 +58,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (decoder.start(std::string_view(padded).substr(0, size))) fast = decoder.decode(program->schema(), {});
     }
     require(!fast || parsed.value);
+    {
+        static const jointly::server::Snapshot snapshot(
+            std::vector<jointly::server::LoadedPolicy>{{program, "reference.jf", std::nullopt}}, 0);
+        const jointly::server::EvaluateOptions options;
+        if (const auto answer = jointly::server::evaluate_text(snapshot, text, options)) {
+            require(parsed.value.has_value());
+            const auto slow = jointly::server::evaluate_body(snapshot, *parsed.value, options);
+            require(answer->evaluated.has_value() == slow.evaluated.has_value());
+            if (answer->evaluated) require(answer->evaluated->decision == slow.evaluated->decision);
+            else require(answer->error->status == slow.error->status && answer->error->body() == slow.error->body());
+        }
+    }
     if (!parsed.value) return 0;
     const auto decoded = jointly::server::decode_request(*parsed.value, program->schema());
     require(decoded.request.has_value() == decoded.errors.empty());
