@@ -68,7 +68,9 @@ void allocate_into(Money total, const Ratio* shares, std::size_t n, std::optiona
     for (std::size_t i = 0; i < n; ++i) {
         const Wide exact_num = t * shares[i].num();  // INVARIANT: |t| < 2^63, |num| < 2^63
         const Wide den = shares[i].den();
-        if (exact_num <= Wide{INT64_MAX}) {  // 64-bit division: 128-bit is a library call
+        if (den == 1) {  // a whole share (100%, or 0): no division
+            parts[i] = {exact_num, 0, den};
+        } else if (exact_num <= Wide{INT64_MAX}) {  // 64-bit division: 128-bit is a library call
             const auto n64 = static_cast<std::int64_t>(exact_num);
             const std::int64_t d64 = shares[i].den();
             parts[i] = {n64 / d64, n64 % d64, den};

@@ -1,7 +1,9 @@
 // decide(): totals, the outcome, and the decision's words.
 #include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "eval_state.hpp"
 #include "fast_text.hpp"
@@ -27,26 +29,36 @@ void recycle(AmountsMap& map, std::vector<AmountsMap::node_type>& pool) {
     while (!map.empty()) pool.push_back(map.extract(map.begin()));
 }
 
+// Hinted at the end: a key greater than all before it (financial years come in order as a
+// rule) is placed after one comparison instead of a search from the root; any other key is
+// placed as without the hint.
 AgencyAmounts& place(AmountsMap& map, std::vector<AmountsMap::node_type>& pool, std::string_view key) {
-    if (pool.empty()) return map.try_emplace(std::string(key)).first->second;
+    if (pool.empty()) return map.try_emplace(map.end(), std::string(key))->second;
     AmountsMap::node_type node = std::move(pool.back());
     pool.pop_back();
     node.key().assign(key);
-    return map.insert(std::move(node)).position->second;
+    return map.insert(map.end(), std::move(node))->second;
 }
 
-// How many lines have a segment that more than one agency pays a part of.
-std::int64_t jointly_funded_lines(const ProgramImpl& p, const Request& r, const Work& w) {
-    std::vector<bool> joint(r.lines.size(), false);
+// How many lines have a segment that more than one agency pays a part of. The records are
+// in line order (lines are evaluated one after another), so a line is counted at its first
+// jointly paid segment without a per-line table.
+std::int64_t jointly_funded_lines(const ProgramImpl& p, const Work& w) {
+    std::int64_t count = 0;
+    std::int64_t counted = -1;  // the last line counted
     for (const AllocRec& a : w.allocs) {
+        if (static_cast<std::int64_t>(a.line) == counted) continue;
         const std::size_t slots = p.rules[static_cast<std::size_t>(a.rule)].agencies.size();
         std::size_t payers = 0;
         for (std::size_t s = 0; s < slots; ++s) {
             if (w.parts[a.parts_begin + s] != Money()) ++payers;
         }
-        if (payers > 1) joint[a.line] = true;
+        if (payers > 1) {
+            ++count;
+            counted = a.line;
+        }
     }
-    return static_cast<std::int64_t>(std::count(joint.begin(), joint.end(), true));
+    return count;
 }
 
 // Puts `cx` on the segment `a` of `line` (for `service`, `age` and line placeholders) and
@@ -110,28 +122,34 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
     leave_line(cx);
 }
 
-// The outcome rule's reason, or `fallback` when it has none, then its clause:
-// "... (clause CNP 5.2)".
-std::string filled_or(const COutcome& o, EvalContext& cx, HoleValues& h, const std::string& fallback) {
+// The outcome rule's reason into `out` (replacing what it held), or the pieces of `fallback`
+// when it has none, then its clause: "... (clause CNP 5.2)".
+void filled_or(std::string& out, const COutcome& o, EvalContext& cx, HoleValues& h,
+               std::initializer_list<std::string_view> fallback) {
+    out.clear();
     h.outcome = &o;
-    std::string out;
     fill(out, o.reason, cx, h);
     h.outcome = nullptr;
-    if (out.empty()) out = fallback;
+    if (out.empty()) {
+        for (const std::string_view piece : fallback) out += piece;
+    }
     if (!o.ref.empty()) {
         out += " (clause ";
         out += o.ref;
         out += ')';
     }
-    return out;
 }
 
-// A refusing or referring rule's reason for one of its segments, placeholders filled as in an
-// allocation's reason ("" when the rule gives none).
-std::string line_reason(const ProgramImpl& p, const Line& line, const IssueRec& rec, std::int32_t rule_index,
-                        EvalContext& cx, const HoleValues& base) {
+// A refusing or referring rule's reason for one of its segments into `out` (replacing what it
+// held), placeholders filled as in an allocation's reason ("" when the rule gives none).
+void line_reason(std::string& out, const ProgramImpl& p, const Line& line, const IssueRec& rec,
+                 std::int32_t rule_index, EvalContext& cx, const HoleValues& base) {
     const CRule& rule = p.rules[static_cast<std::size_t>(rule_index)];
-    if (rule.reason_fixed) return rule.reason_text;
+    out.clear();
+    if (rule.reason_fixed) {
+        out += rule.reason_text;
+        return;
+    }
     AllocRec a;
     a.line = rec.line;
     a.service = p.service_index(line.service);
@@ -140,10 +158,8 @@ std::string line_reason(const ProgramImpl& p, const Line& line, const IssueRec& 
     a.to = rec.to;
     a.days = rec.days;
     a.cost = rec.cost;
-    std::string out;
     fill(out, rule.reason, cx, enter_segment(cx, base, line, a, rule));
     leave_line(cx);
-    return out;
 }
 
 // A referral to someone other than the policy's panel: a refer rule that holds, or a rule's
@@ -215,7 +231,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     od.by_agency = &w.by_agency;
     od.by_service_agency = p.uses_funders_by_service ? &w.by_service_agency : nullptr;
     od.by_year_agency = &w.fy_amounts;
-    od.jointly_funded_lines = jointly_funded_lines(p, r, w);
+    od.jointly_funded_lines = jointly_funded_lines(p, w);
     cx.outcome = &od;
     cx.in_line = false;
     cx.segment_from.reset();
@@ -225,8 +241,9 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     base.by_agency = &w.by_agency;
 
     // Outcome rules, each tested in written order (every one, for the reasons and the trace).
-    std::vector<std::size_t> declines;
-    std::vector<std::size_t> refers;
+    // Held inline: a policy has a handful of outcome rules.
+    boost::container::small_vector<std::size_t, 8> declines;
+    boost::container::small_vector<std::size_t, 8> refers;
     for (std::size_t i = 0; i < p.outcomes.size(); ++i) {
         const COutcome& o = p.outcomes[i];
         bool holds = false;
@@ -253,7 +270,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     Refill<Issue> issues(d.issues);
     bool to_panel = false;  // an uncovered, conflicting or over-cap segment
     bool refused = false;
-    std::vector<Referral> referrals;
+    boost::container::small_vector<Referral, 2> referrals;  // inline: most decisions have none
     for (const IssueRec& rec : w.issues) {
         const Line& line = r.lines[rec.line];
         Issue& issue = issues.next();
@@ -281,10 +298,10 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             issue.message.clear();
         } else {
             if (rec.kind == IssueKind::Refused || rec.kind == IssueKind::Referred) {
-                issue.reason = line_reason(p, line, rec, rule_index, cx, base);
+                line_reason(issue.reason, p, line, rec, rule_index, cx, base);
             }
-            issue.message = issue_message(p, line, rec, w.issue_rules, issue.reason);
-            explanation.next() = issue_sentence(p, line, rec, w.issue_rules, issue.reason);
+            issue_message(issue.message, p, line, rec, w.issue_rules, issue.reason);
+            issue_sentence(explanation.next(), p, line, rec, w.issue_rules, issue.reason);
         }
         refused = refused || rec.kind == IssueKind::Refused;
         if (rec.kind != IssueKind::Referred) {
@@ -297,65 +314,103 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         bool listed = false;
         for (const Referral& known : referrals) listed = listed || known.reason.rule == rule.name;
         if (listed) continue;
-        std::string text = issue.reason.empty() ? issue.message : issue.reason;
-        if (!rule.ref.empty() && !r.figures_only) text += " (clause " + rule.ref + ")";
-        referrals.push_back(Referral{rule.order, rule.authority, Reason{ReasonKind::LineRefer, rule.name, rule.ref, text}});
+        Referral& referral = referrals.emplace_back(
+            Referral{rule.order, rule.authority, Reason{ReasonKind::LineRefer, rule.name, rule.ref, {}}});
+        std::string& text = referral.reason.text;
+        text = issue.reason.empty() ? issue.message : issue.reason;
+        if (!rule.ref.empty() && !r.figures_only) {
+            text += " (clause ";
+            text += rule.ref;
+            text += ')';
+        }
     }
     issues.finish();
-    // The words of an outcome rule's reason, or none when only the figures are wanted.
-    auto words = [&](const COutcome& o, auto fallback) {
-        return r.figures_only ? std::string() : filled_or(o, cx, base, fallback());
+    // The words of an outcome rule's reason into `out`, or none when only the figures are wanted.
+    auto words = [&](std::string& out, const COutcome& o, std::initializer_list<std::string_view> fallback) {
+        if (r.figures_only) out.clear();
+        else filled_or(out, o, cx, base, fallback);
     };
     for (const std::size_t i : refers) {
         const COutcome& o = p.outcomes[i];
-        std::string text = words(o, [&o] { return "the condition for referral to " + o.authority + " holds"; });
-        referrals.push_back(Referral{o.order, o.authority, Reason{ReasonKind::Refer, {}, o.ref, std::move(text)}});
+        Referral& referral =
+            referrals.emplace_back(Referral{o.order, o.authority, Reason{ReasonKind::Refer, {}, o.ref, {}}});
+        words(referral.reason.text, o, {"the condition for referral to ", o.authority, " holds"});
     }
-    std::stable_sort(referrals.begin(), referrals.end(),
-                     [](const Referral& a, const Referral& b) { return a.order < b.order; });
+    // In written order, ties kept. A few are sorted in place: std::stable_sort takes a buffer
+    // from the heap however few there are.
+    if (referrals.size() <= 16) {
+        for (std::size_t i = 1; i < referrals.size(); ++i) {
+            for (std::size_t j = i; j > 0 && referrals[j].order < referrals[j - 1].order; --j) {
+                std::swap(referrals[j], referrals[j - 1]);
+            }
+        }
+    } else {
+        std::stable_sort(referrals.begin(), referrals.end(),
+                         [](const Referral& a, const Referral& b) { return a.order < b.order; });
+    }
 
     Refill<std::string> reasons(d.outcome_reasons);
     Refill<Reason> detail(d.reasons);
-    auto give = [&](Reason reason) {
-        reasons.next() = reason.text;
-        detail.next() = std::move(reason);
+    // Each reason is written into the elements in place, their memory reused.
+    auto give = [&](ReasonKind kind, const std::string& rule, const std::string& ref) -> Reason& {
+        Reason& reason = detail.next();
+        reason.kind = kind;
+        reason.rule = rule;
+        reason.ref = ref;
+        return reason;
+    };
+    // "<opening><authority> because <text>."
+    auto sentence = [&](std::string_view opening, const std::string& authority, const std::string& text) {
+        std::string& out = explanation.next();
+        out.assign(opening);
+        append_with_article(out, authority);
+        out += " because ";
+        out += text;
+        out += '.';
     };
     if (!declines.empty()) {
         d.outcome = Outcome::Decline;
         for (const std::size_t i : declines) {
             const COutcome& o = p.outcomes[i];
-            std::string text = words(o, [] { return std::string("a condition for declining holds"); });
-            if (!r.figures_only) explanation.next() = "The package is declined because " + text + ".";
-            give(Reason{ReasonKind::Decline, {}, o.ref, std::move(text)});
+            Reason& reason = give(ReasonKind::Decline, {}, o.ref);
+            words(reason.text, o, {"a condition for declining holds"});
+            if (!r.figures_only) {
+                std::string& out = explanation.next();
+                out.assign("The package is declined because ");
+                out += reason.text;
+                out += '.';
+            }
+            reasons.next() = reason.text;
         }
     } else if (to_panel) {
         d.outcome = Outcome::Refer;
         d.referred_to = p.panel.empty() ? std::string("panel") : p.panel;
         for (const Issue& issue : d.issues) {
             if (issue.kind == IssueKind::Refused || issue.kind == IssueKind::Referred) continue;
-            give(Reason{ReasonKind::Issue, issue.rule, issue.ref, issue.message});
+            give(ReasonKind::Issue, issue.rule, issue.ref).text = issue.message;
+            reasons.next() = issue.message;
         }
         if (!r.figures_only) {
-            explanation.next() = "The package is referred to " + panel_name(p) +
-                                 " because part of it is not settled by the agreed rules.";
+            std::string& out = explanation.next();
+            out.assign("The package is referred to ");
+            append_with_article(out, p.panel);
+            out += " because part of it is not settled by the agreed rules.";
         }
         for (Referral& referral : referrals) {
-            if (!r.figures_only) {
-                explanation.next() = "It would also go to " + with_article(referral.authority) + " because " +
-                                     referral.reason.text + ".";
-            }
-            give(std::move(referral.reason));
+            if (!r.figures_only) sentence("It would also go to ", referral.authority, referral.reason.text);
+            reasons.next() = referral.reason.text;
+            detail.next() = std::move(referral.reason);
         }
     } else if (!referrals.empty()) {
         d.outcome = Outcome::Refer;
         d.referred_to = referrals.front().authority;
         for (std::size_t k = 0; k < referrals.size(); ++k) {
             if (!r.figures_only) {
-                explanation.next() = (k == 0 ? "The package is referred to " : "It would also go to ") +
-                                     with_article(referrals[k].authority) + " because " + referrals[k].reason.text +
-                                     ".";
+                sentence(k == 0 ? "The package is referred to " : "It would also go to ", referrals[k].authority,
+                         referrals[k].reason.text);
             }
-            give(std::move(referrals[k].reason));
+            reasons.next() = referrals[k].reason.text;
+            detail.next() = std::move(referrals[k].reason);
         }
     } else {
         d.outcome = Outcome::Approve;

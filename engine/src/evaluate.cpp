@@ -66,6 +66,13 @@ Ratio amount_of(EvalContext& cx, std::int32_t node, const char* what) {
     return v.r;
 }
 
+// Money's += for the running totals (three per part paid): the same check, without a call.
+void add_to(Money& total, Money part) {
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(total.in_pence(), part.in_pence(), &sum)) throw OverflowError("money overflow");
+    total = Money::pence(sum);
+}
+
 // A `per line` amount in whole pence, rounded down like a prorated one.
 Money whole_pence(const Ratio& pence) { return Money::pence(pence.round(Rounding::Down)); }
 
@@ -526,11 +533,11 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     const std::uint32_t fy = fy_offset(from);
     for (std::size_t s = 0; s < slots; ++s) {
         const std::size_t a = payer(rule, s);
-        w_.by_agency[a] += parts[s];
-        w_.fy_amounts[fy + a] += parts[s];
-        w_.by_line[li * agencies + a] += parts[s];
+        add_to(w_.by_agency[a], parts[s]);
+        add_to(w_.fy_amounts[fy + a], parts[s]);
+        add_to(w_.by_line[li * agencies + a], parts[s]);
         if (p_.uses_funders_by_service && service_ >= 0) {
-            w_.by_service_agency[static_cast<std::size_t>(service_) * agencies + a] += parts[s];
+            add_to(w_.by_service_agency[static_cast<std::size_t>(service_) * agencies + a], parts[s]);
         }
     }
     if (step != nullptr) {

@@ -11,21 +11,55 @@ std::string money_display(const Ratio& pence) {
     return round_pence(pence, Rounding::HalfUp).to_display();
 }
 
-// "`a`", "`a` and `b`", "`a`, `b` and `c`"
-std::string join_names(const ProgramImpl& p, const std::vector<std::int32_t>& rules,
-                       std::uint32_t begin, std::uint32_t count, bool words) {
-    std::string out;
+// "personal_care" -> "personal care", appended.
+void append_words(std::string& out, std::string_view service) {
+    const std::size_t start = out.size();
+    out += service;
+    for (std::size_t i = start; i < out.size(); ++i) {
+        if (out[i] == '_') out[i] = ' ';
+    }
+}
+
+void append_service_display(std::string& out, const ProgramImpl& p, std::string_view service) {
+    if (p.declared_services != 0) {
+        const std::int32_t index = p.service_index(service);
+        if (index >= 0 && static_cast<std::size_t>(index) < p.declared_services) {
+            out += p.service_display[static_cast<std::size_t>(index)];
+            return;
+        }
+    }
+    append_words(out, service);
+}
+
+// "`a`", "`a` and `b`", "`a`, `b` and `c`", appended.
+void join_names(std::string& out, const ProgramImpl& p, const std::vector<std::int32_t>& rules,
+                std::uint32_t begin, std::uint32_t count, bool words) {
     for (std::uint32_t k = 0; k < count; ++k) {
         if (k != 0) out += k + 1 == count ? " and " : ", ";
         const CRule& r = p.rules[static_cast<std::size_t>(rules[begin + k])];
         if (words) {
-            out += "\"" + service_words(r.name) + "\"";
-            if (!r.ref.empty()) out += " (clause " + r.ref + ")";
+            out += '"';
+            append_words(out, r.name);
+            out += '"';
+            if (!r.ref.empty()) {
+                out += " (clause ";
+                out += r.ref;
+                out += ')';
+            }
         } else {
-            out += "`" + r.name + "`";
+            out += '`';
+            out += r.name;
+            out += '`';
         }
     }
-    return out;
+}
+
+// "from 2025-06-10 to 2025-07-21"
+void append_when(std::string& out, const IssueRec& issue) {
+    out += "from ";
+    append_date(out, issue.from);
+    out += " to ";
+    append_date(out, issue.to);
 }
 
 // A repeating event's dates: in a rule's reason whose window is over the event, those that
@@ -65,26 +99,31 @@ void period(std::string& out, Date from, Date to) {
 }  // namespace
 
 std::string service_words(std::string_view service) {
-    std::string out(service);
-    for (char& c : out) {
-        if (c == '_') c = ' ';
-    }
+    std::string out;
+    append_words(out, service);
     return out;
 }
 
 std::string service_display(const ProgramImpl& p, std::string_view service) {
-    if (p.declared_services == 0) return service_words(service);
-    const std::int32_t index = p.service_index(service);
-    if (index >= 0 && static_cast<std::size_t>(index) < p.declared_services) {
-        return p.service_display[static_cast<std::size_t>(index)];
+    std::string out;
+    append_service_display(out, p, service);
+    return out;
+}
+
+void append_with_article(std::string& out, const std::string& authority) {
+    if (authority.empty()) {
+        out += "the panel";
+        return;
     }
-    return service_words(service);
+    const bool has = authority.size() > 4 && (authority.compare(0, 4, "the ") == 0 || authority.compare(0, 4, "The ") == 0);
+    if (!has) out += "the ";
+    out += authority;
 }
 
 std::string with_article(const std::string& authority) {
-    if (authority.empty()) return "the panel";
-    const bool has = authority.size() > 4 && (authority.compare(0, 4, "the ") == 0 || authority.compare(0, 4, "The ") == 0);
-    return has ? authority : "the " + authority;
+    std::string out;
+    append_with_article(out, authority);
+    return out;
 }
 
 std::string panel_name(const ProgramImpl& p) { return with_article(p.panel); }
@@ -192,7 +231,10 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
                 else out += part.text;
                 break;
             case Hole::Line: out += h.line ? h.line->id : part.text; break;
-            case Hole::Service: out += h.line ? service_display(p, h.line->service) : part.text; break;
+            case Hole::Service:
+                if (h.line) append_service_display(out, p, h.line->service);
+                else out += part.text;
+                break;
             case Hole::Total: append_money_display(out, h.total); break;
             case Hole::Rule: out += h.rule != nullptr ? h.rule->name : part.text; break;
             case Hole::Ref:
@@ -259,75 +301,140 @@ void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Val*
     out.assign_to(sentence);
 }
 
-std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                          const std::vector<std::int32_t>& issue_rules, const std::string& reason) {
-    const std::string when = "from " + issue.from.to_string() + " to " + issue.to.to_string();
+void issue_message(std::string& out, const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                   const std::vector<std::int32_t>& issue_rules, const std::string& reason) {
+    out.clear();
     switch (issue.kind) {
         case IssueKind::Uncovered:
-            return "no rule covers line `" + line.id + "` (`" + line.service + "`) " + when;
+            out += "no rule covers line `";
+            out += line.id;
+            out += "` (`";
+            out += line.service;
+            out += "`) ";
+            append_when(out, issue);
+            return;
         case IssueKind::Conflict:
-            return "rules " + join_names(p, issue_rules, issue.rules_begin, issue.rules_count, false) +
-                   (issue.rules_count == 2 ? " both apply to line `" : " all apply to line `") + line.id +
-                   "` " + when +
-                   (issue.rules_count == 2 ? " and neither is an exception to the other"
-                                           : " and none is an exception to the others");
+            out += "rules ";
+            join_names(out, p, issue_rules, issue.rules_begin, issue.rules_count, false);
+            out += issue.rules_count == 2 ? " both apply to line `" : " all apply to line `";
+            out += line.id;
+            out += "` ";
+            append_when(out, issue);
+            out += issue.rules_count == 2 ? " and neither is an exception to the other"
+                                          : " and none is an exception to the others";
+            return;
         case IssueKind::CapExcess:
-            return "`" + p.schema.agencies[static_cast<std::size_t>(issue.agency)].id + "`'s part of line `" +
-                   line.id + "` " + when + " is " + issue.cost.to_string() + " over its cap of " +
-                   issue.limit.to_string() + " under rule " +
-                   join_names(p, issue_rules, issue.rules_begin, issue.rules_count, false) +
-                   "; the excess goes to the panel";
+            out += '`';
+            out += p.schema.agencies[static_cast<std::size_t>(issue.agency)].id;
+            out += "`'s part of line `";
+            out += line.id;
+            out += "` ";
+            append_when(out, issue);
+            out += " is ";
+            append_money(out, issue.cost);
+            out += " over its cap of ";
+            append_money(out, issue.limit);
+            out += " under rule ";
+            join_names(out, p, issue_rules, issue.rules_begin, issue.rules_count, false);
+            out += "; the excess goes to the panel";
+            return;
         case IssueKind::Refused:
-            return "rule " + join_names(p, issue_rules, issue.rules_begin, 1, false) + " refuses line `" + line.id +
-                   "` (`" + line.service + "`) " + when + ": " + reason;
+            out += "rule ";
+            join_names(out, p, issue_rules, issue.rules_begin, 1, false);
+            out += " refuses line `";
+            out += line.id;
+            out += "` (`";
+            out += line.service;
+            out += "`) ";
+            append_when(out, issue);
+            out += ": ";
+            out += reason;
+            return;
         case IssueKind::Referred: {
             const CRule& rule = p.rules[static_cast<std::size_t>(issue_rules[issue.rules_begin])];
-            return "rule " + join_names(p, issue_rules, issue.rules_begin, 1, false) + " refers line `" + line.id +
-                   "` (`" + line.service + "`) " + when + " to " + rule.authority + (reason.empty() ? "" : ": " + reason);
+            out += "rule ";
+            join_names(out, p, issue_rules, issue.rules_begin, 1, false);
+            out += " refers line `";
+            out += line.id;
+            out += "` (`";
+            out += line.service;
+            out += "`) ";
+            append_when(out, issue);
+            out += " to ";
+            out += rule.authority;
+            if (!reason.empty()) {
+                out += ": ";
+                out += reason;
+            }
+            return;
         }
     }
-    return {};
 }
 
-std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                           const std::vector<std::int32_t>& issue_rules, const std::string& reason) {
-    std::string out;
+void issue_sentence(std::string& out, const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                    const std::vector<std::int32_t>& issue_rules, const std::string& reason) {
+    out.clear();
     period(out, issue.from, issue.to);
     out += ", ";
     switch (issue.kind) {
         case IssueKind::Uncovered:
-            out += service_display(p, line.service) + " costs " + issue.cost.to_display() +
-                   ", but no rule of the policy covers it, so " + panel_name(p) + " will decide who pays.";
-            break;
+            append_service_display(out, p, line.service);
+            out += " costs ";
+            append_money_display(out, issue.cost);
+            out += ", but no rule of the policy covers it, so ";
+            append_with_article(out, p.panel);
+            out += " will decide who pays.";
+            return;
         case IssueKind::Conflict:
-            out += service_display(p, line.service) + " costs " + issue.cost.to_display() + ", but the rules " +
-                   join_names(p, issue_rules, issue.rules_begin, issue.rules_count, true) +
-                   (issue.rules_count == 2 ? " both apply and neither is an exception to the other, so "
-                                           : " all apply and none is an exception to the others, so ") +
-                   panel_name(p) +
-                   " will decide who pays.";
-            break;
+            append_service_display(out, p, line.service);
+            out += " costs ";
+            append_money_display(out, issue.cost);
+            out += ", but the rules ";
+            join_names(out, p, issue_rules, issue.rules_begin, issue.rules_count, true);
+            out += issue.rules_count == 2 ? " both apply and neither is an exception to the other, so "
+                                          : " all apply and none is an exception to the others, so ";
+            append_with_article(out, p.panel);
+            out += " will decide who pays.";
+            return;
         case IssueKind::CapExcess:
-            out += p.schema.agencies[static_cast<std::size_t>(issue.agency)].display_name + "'s part of " +
-                   service_display(p, line.service) + " is capped at " + issue.limit.to_display() +
-                   ", and the remaining " + issue.cost.to_display() + " goes to " + panel_name(p) +
-                   " to decide.";
-            break;
+            out += p.schema.agencies[static_cast<std::size_t>(issue.agency)].display_name;
+            out += "'s part of ";
+            append_service_display(out, p, line.service);
+            out += " is capped at ";
+            append_money_display(out, issue.limit);
+            out += ", and the remaining ";
+            append_money_display(out, issue.cost);
+            out += " goes to ";
+            append_with_article(out, p.panel);
+            out += " to decide.";
+            return;
         case IssueKind::Refused:
-            out += service_words(line.service) + " costs " + issue.cost.to_display() + ", which is refused under " +
-                   join_names(p, issue_rules, issue.rules_begin, 1, true) + ", because " + reason +
-                   ": no agency pays it.";
-            break;
+            append_words(out, line.service);
+            out += " costs ";
+            append_money_display(out, issue.cost);
+            out += ", which is refused under ";
+            join_names(out, p, issue_rules, issue.rules_begin, 1, true);
+            out += ", because ";
+            out += reason;
+            out += ": no agency pays it.";
+            return;
         case IssueKind::Referred: {
             const CRule& rule = p.rules[static_cast<std::size_t>(issue_rules[issue.rules_begin])];
-            out += service_words(line.service) + " costs " + issue.cost.to_display() + ", which goes to " +
-                   with_article(rule.authority) + " to decide under " +
-                   join_names(p, issue_rules, issue.rules_begin, 1, true) +
-                   (reason.empty() ? std::string() : ", because " + reason) + ".";
-            break;
+            append_words(out, line.service);
+            out += " costs ";
+            append_money_display(out, issue.cost);
+            out += ", which goes to ";
+            append_with_article(out, rule.authority);
+            out += " to decide under ";
+            join_names(out, p, issue_rules, issue.rules_begin, 1, true);
+            if (!reason.empty()) {
+                out += ", because ";
+                out += reason;
+            }
+            out += '.';
+            return;
         }
     }
-    return out;
 }
 
 }  // namespace jointly::engine::detail

@@ -40,16 +40,18 @@ std::string service_display(const ProgramImpl& p, std::string_view service);
 void allocation_sentence(std::string& out, const ProgramImpl& p, const Val* facts, const Line& line,
                          const AllocRec& a, const CRule& rule, const Money* parts, const std::string& reason);
 
-// The issue's message for the API (lower case, backticks) and its sentence for a family.
-// `reason` is a refusing or referring rule's reason, filled (else unused).
-std::string issue_message(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                          const std::vector<std::int32_t>& issue_rules, const std::string& reason);
-std::string issue_sentence(const ProgramImpl& p, const Line& line, const IssueRec& issue,
-                           const std::vector<std::int32_t>& issue_rules, const std::string& reason);
+// The issue's message for the API (lower case, backticks) and its sentence for a family,
+// each replacing what `out` held (its memory reused). `reason` is a refusing or referring
+// rule's reason, filled (else unused).
+void issue_message(std::string& out, const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                   const std::vector<std::int32_t>& issue_rules, const std::string& reason);
+void issue_sentence(std::string& out, const ProgramImpl& p, const Line& line, const IssueRec& issue,
+                    const std::vector<std::int32_t>& issue_rules, const std::string& reason);
 
 // "the Joint Funding Panel" (or "the panel" when the policy names none).
 std::string panel_name(const ProgramImpl& p);
 // "the Director of Children's Services"; a name that starts with "the" is kept as it is.
 std::string with_article(const std::string& authority);
+void append_with_article(std::string& out, const std::string& authority);
 
 }  // namespace jointly::engine::detail
