@@ -222,7 +222,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         name += static_cast<char>('0' + next % 10);
         non_zero(place(d.by_financial_year, w.map_nodes, name), p, w.fy_amounts.data() + offset);
     }
-    for (std::size_t i = 0; i < r.lines.size(); ++i) {
+    for (std::size_t i = 0; i < r.lines.size() && !r.figures_only; ++i) {
         non_zero(place(d.by_line, w.map_nodes, r.lines[i].id), p, w.by_line.data() + i * agencies);
     }
 
@@ -264,7 +264,8 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
 
     d.explanation.reserve(w.allocs.size() + w.issues.size() + p.outcomes.size() + 1);
     Refill<std::string> explanation(d.explanation);
-    allocations(p, r, w, cx, d, base, explanation);
+    if (r.figures_only) d.allocations.clear();
+    else allocations(p, r, w, cx, d, base, explanation);
 
     d.issues.reserve(w.issues.size());
     Refill<Issue> issues(d.issues);

@@ -175,7 +175,8 @@ TEST(EvaluateInto, ReusedResultEqualsAFreshOne) {
     EXPECT_GT(differing_neighbours, cases.size());
 
     // Only the figures (a simulation's evaluation), into the same reused result: the
-    // decision without its words, field for field, and none of an earlier decision's words.
+    // decision without its words, allocations and per-line totals, field for field, and
+    // nothing of an earlier decision's.
     std::size_t decisions = 0;
     std::size_t with_words = 0;
     for (int pass = 0; pass < 2; ++pass) {
@@ -194,7 +195,8 @@ TEST(EvaluateInto, ReusedResultEqualsAFreshOne) {
             expected.explanation.clear();
             for (auto& text : expected.outcome_reasons) text.clear();
             for (auto& reason : expected.reasons) reason.text.clear();
-            for (auto& allocation : expected.allocations) allocation.reason.clear();
+            expected.allocations.clear();
+            expected.by_line.clear();
             for (auto& issue : expected.issues) {
                 issue.message.clear();
                 issue.reason.clear();

@@ -55,11 +55,12 @@ struct Request {
     std::vector<Line> lines;
     bool explain_full = false;
     // Only the figures, for a caller that counts decisions (a simulation): the outcome, the
-    // amounts, each allocation's line, dates, rule and shares, each issue's kind, line, dates,
-    // cost and rules, each reason's kind, rule and clause, and each eligibility test's result.
-    // No sentence is written: allocations' and eligibility tests' reasons, issues' messages
-    // and reasons, the reasons' and outcome_reasons' texts are empty and the explanation has
-    // no entries. Never set from a caller's JSON.
+    // totals per agency, agency group and financial year, each issue's kind, line, dates, cost
+    // and rules, each reason's kind, rule and clause, and each eligibility test's result. No
+    // sentence is written and nothing per allocation or line is kept: `allocations` and
+    // `by_line` are empty, eligibility tests' reasons, issues' messages and reasons, the
+    // reasons' and outcome_reasons' texts are empty and the explanation has no entries. Never
+    // set from a caller's JSON.
     bool figures_only = false;
 };
 
