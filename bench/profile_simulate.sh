@@ -24,7 +24,7 @@ perf report -i "$work/perf.data" --stdio --children --sort sym -g none --percent
   awk '/^ +[0-9.]+%/ {
     pct = $1; sub(/%/, "", pct); $1 = ""; $2 = ""; $3 = ""; sym = $0
     sub(/ +$/, "", sym)
-    if (sym ~ /(ChunkReader|MappedReader)::next$/) s = "cut the input into chunks (under the lock)"
+    if (sym ~ /(ChunkReader|MappedReader)::next$/) s = "cut the input into chunks (one worker at a time)"
     else if (sym ~ /jointly::server::parse_json$|CaseDecoder::start$/) s = "JSON syntax"
     else if (sym ~ /^ *nlohmann::.*basic_json<std::map.*json_value::destroy$/) s = "free the JSON tree"
     else if (sym ~ /jointly::server::decode_request$|CaseDecoder::decode$|CaseDecoder::header$/) s = "decode into a Request"

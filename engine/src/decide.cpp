@@ -104,10 +104,6 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         for (std::size_t s = 0; s < rule.agencies.size(); ++s) {
             out.shares.emplace_back(p.schema.agencies[concrete_agency(p, w.facts.data(), rule.agencies[s])].id, parts[s]);
         }
-        if (r.figures_only) {
-            out.reason.clear();
-            continue;
-        }
         HoleValues h = enter_segment(cx, base, line, a, rule);
         h.parts = parts;
         if (rule.reason_fixed) {
@@ -264,7 +260,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
 
     d.explanation.reserve(w.allocs.size() + w.issues.size() + p.outcomes.size() + 1);
     Refill<std::string> explanation(d.explanation);
-    if (r.figures_only) d.allocations.clear();
+    if (r.figures_only) d.allocations.clear();  // nothing per allocation: see Request::figures_only
     else allocations(p, r, w, cx, d, base, explanation);
 
     d.issues.reserve(w.issues.size());

@@ -78,7 +78,7 @@ std::size_t format_money(char* buf, Money m, bool grouped) {
     // The length first, then the text written backwards straight into `buf` (a copy of a
     // variable length would be a library call).
     // The digits without a loop: log10 estimated from the bit width (1233 / 4096 ~ log10 2),
-    // corrected by one comparison. pounds < 10^17 (a magnitude below 2^64 pence); `| 1` makes
+    // corrected by one comparison. pounds < 10^17 (a magnitude of at most 2^63 pence); `| 1` makes
     // 0 one digit and changes no other count (only an odd number is 10^k - 1).
     static constexpr std::array<std::uint64_t, 18> kPowers = [] {
         std::array<std::uint64_t, 18> t{};

@@ -32,7 +32,9 @@ namespace od = simdjson::ondemand;
 bool member_of(simdjson::simdjson_result<od::field>&& member, od::field& field, std::string_view& key) {
     if (std::move(member).get(field)) return false;
     const char* const start = field.key().raw();
-    const char* end = start;  // the document is valid JSON: the key's closing quote is there
+    // simdjson has already refused a document with an unclosed string (its structural index
+    // pairs every quote), so the key's closing quote is there to stop the scan.
+    const char* end = start;
     while (*end != '"' && *end != '\\' && static_cast<unsigned char>(*end) >= 0x20) ++end;
     if (*end == '"') {
         key = std::string_view(start, static_cast<std::size_t>(end - start));

@@ -3,7 +3,6 @@
 
 #include <array>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <iomanip>
 #include <iostream>
@@ -235,7 +234,8 @@ int run_simulate(const SimulateOptions& o, Streams io) {
         input.b = load_snapshot({*o.vs}, io.err, status);
         if (!input.b) return status;
     }
-    if (o.caseload != "-" && !std::ifstream(o.caseload, std::ios::binary)) {
+    // Checked without opening it: a named pipe opened and closed here would lose its writer.
+    if (o.caseload != "-" && ::access(o.caseload.c_str(), R_OK) != 0) {
         io.err << "error: cannot read `" << o.caseload << "`\n";
         return kUsage;
     }

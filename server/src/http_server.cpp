@@ -85,8 +85,6 @@ bool id_char(char c) {
            c == '.' || c == ':';
 }
 
-// The caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]), else the trace id of a W3C
-// `traceparent`, else 16 random hex digits.
 // A request id's 64 bits: a counter per thread from a random start (drawn once per thread),
 // mixed by splitmix64, a bijection, so ids never repeat on a thread and look unrelated. An id
 // is no secret (it is sent back and logged): a cryptographic draw per request, which cost
@@ -106,6 +104,8 @@ std::uint64_t next_request_number() {
     return z ^ (z >> 31);
 }
 
+// The caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]), else the trace id of a W3C
+// `traceparent`, else 16 hex digits of next_request_number().
 std::string request_id_of(const httplib::Request& request) {
     const auto given = request.get_header_value("X-Request-Id");
     if (!given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), id_char)) return given;

@@ -124,8 +124,7 @@ EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& pr
 // The fast path of evaluate_text: nullopt unless the decoder accepts the body and a version
 // applies; what it gives is then evaluate_body's answer.
 std::optional<EvaluateResult> evaluate_fast(const Snapshot& snapshot, std::string_view padded,
-                                            const EvaluateOptions& options) {
-    thread_local CaseDecoder decoder;
+                                            const EvaluateOptions& options, CaseDecoder& decoder) {
     if (!decoder.start(padded)) return std::nullopt;
     const auto header = decoder.header();
     if (!header) return std::nullopt;
@@ -155,15 +154,25 @@ nlohmann::json ServiceError::body() const { return encode_errors(code, message, 
 
 std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::string_view body,
                                             const EvaluateOptions& options) {
-    // simdjson reads past the end: the body with padding after it, in a buffer kept per thread.
+    // simdjson reads past the end: the body with padding after it. The buffer and the decoder
+    // are kept per thread, but not after a large body, so that each server thread does not
+    // hold memory the size of the largest body it ever read.
+    constexpr std::size_t kKeep = 256 * 1024;
     thread_local std::string padded;
+    thread_local auto decoder = std::make_unique<CaseDecoder>();
     padded.assign(body);
     padded.append(CaseDecoder::kPadding, ' ');
+    std::optional<EvaluateResult> answer;
     try {
-        return evaluate_fast(snapshot, std::string_view(padded.data(), body.size()), options);
+        answer = evaluate_fast(snapshot, std::string_view(padded.data(), body.size()), options, *decoder);
     } catch (const std::exception&) {
-        return std::nullopt;  // evaluate_body meets the same problem and reports it
+        answer.reset();  // evaluate_body meets the same problem and reports it
     }
+    if (body.size() > kKeep) {
+        std::string().swap(padded);
+        decoder = std::make_unique<CaseDecoder>();
+    }
+    return answer;
 }
 
 EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& body, const EvaluateOptions& options) {

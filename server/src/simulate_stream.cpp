@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <exception>
-#include <fstream>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -36,7 +39,7 @@ struct Chunk {
 };
 
 // Where the chunks come from: the next chunk of whole lines, in input order, or false at the
-// end of the input (called under the pipeline's lock); `counted` is told, in input order, of
+// end of the input (called by one worker at a time); `counted` is told, in input order, of
 // each chunk once it is counted (called by the thread that counts).
 class ChunkSource {
 public:
@@ -50,11 +53,14 @@ protected:
     ChunkSource& operator=(const ChunkSource&) = default;
 };
 
+// Reads up to `size` bytes into `into`, fewer only at the end of the input; throws on an error.
+using ReadFn = std::function<std::size_t(char* into, std::size_t size)>;
+
 // Cuts a stream into chunks of at least `bytes` bytes (or to the end of the input), each
 // ending at a line end; a line longer than `bytes` makes a chunk of its own.
 class ChunkReader final : public ChunkSource {
 public:
-    ChunkReader(std::istream& in, std::size_t bytes) : in_(in), bytes_(std::max<std::size_t>(1, bytes)) {}
+    ChunkReader(ReadFn read, std::size_t bytes) : read_(std::move(read)), bytes_(std::max<std::size_t>(1, bytes)) {}
 
     bool next(Chunk& chunk) override {
         // The chunk's buffer is kept from its last use: no allocation, no fresh pages.
@@ -70,12 +76,13 @@ public:
                 break;
             }
             searched = std::max(searched, text.size());
-            if (!in_) break;  // the end of the input: what is left is the last chunk
+            if (ended_) break;  // the end of the input: what is left is the last chunk
             const std::size_t had = text.size();
             const std::size_t want = std::max(bytes_, had);  // doubling for a line longer than bytes_
             text.resize(had + want);
-            in_.read(text.data() + had, static_cast<std::streamsize>(want));
-            text.resize(had + static_cast<std::size_t>(in_.gcount()));
+            const std::size_t got = read_(text.data() + had, want);
+            text.resize(had + got);
+            ended_ = got < want;
         }
         if (text.empty()) return false;
         chunk.first_line = line_;
@@ -87,42 +94,72 @@ public:
     }
 
 private:
-    std::istream& in_;
+    ReadFn read_;
     std::size_t bytes_;
+    bool ended_ = false;
     std::string carry_;  // read, not yet in a chunk
     std::size_t line_ = 1;
 };
 
-// A regular file mapped into memory, read-only; empty when it could not be mapped.
+ReadFn stream_read(std::istream& in) {
+    return [&in](char* into, std::size_t size) {
+        in.read(into, static_cast<std::streamsize>(size));
+        return static_cast<std::size_t>(in.gcount());
+    };
+}
+
+// A file descriptor read to its end (a pipe gives what it has; this waits for the rest).
+ReadFn fd_read(int fd) {
+    return [fd](char* into, std::size_t size) {
+        std::size_t got = 0;
+        while (got < size) {
+            const ssize_t n = ::read(fd, into + got, size - got);
+            if (n == 0) break;
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw std::runtime_error(std::string("cannot read the caseload: ") + std::strerror(errno));
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        return got;
+    };
+}
+
+// An open file descriptor, closed when it goes.
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+// A regular file of known, non-zero size mapped into memory, read-only; not ok() for anything
+// else (a pipe, a device, a file that says its size is 0, as /proc's do), which is read as a
+// stream from the same descriptor.
 class MappedFile {
 public:
-    explicit MappedFile(const std::string& path) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return;
+    explicit MappedFile(int fd) {
         struct stat st {};
-        if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-            size_ = static_cast<std::size_t>(st.st_size);
-            regular_ = true;
-            if (size_ > 0) {
-                void* at = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-                if (at == MAP_FAILED) {
-                    size_ = 0;
-                    regular_ = false;
-                } else {
-                    data_ = static_cast<const char*>(at);
-                    ::madvise(at, size_, MADV_SEQUENTIAL);
-                }
-            }
-        }
-        ::close(fd);
+        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return;
+        void* at = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+        if (at == MAP_FAILED) return;
+        data_ = static_cast<const char*>(at);
+        size_ = static_cast<std::size_t>(st.st_size);
+        ::madvise(at, size_, MADV_SEQUENTIAL);
     }
     MappedFile(const MappedFile&) = delete;
     MappedFile& operator=(const MappedFile&) = delete;
     ~MappedFile() {
         if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
     }
-    // True when the path is a regular file, now mapped (or empty).
-    bool ok() const { return regular_; }
+    bool ok() const { return data_ != nullptr; }
     std::string_view text() const { return {data_, size_}; }
     // Gives back the memory of the pages wholly before `end` (they are read again from the
     // file should anything touch them), so a caseload larger than memory runs in bounded
@@ -138,7 +175,6 @@ public:
 private:
     const char* data_ = nullptr;
     std::size_t size_ = 0;
-    bool regular_ = false;
     std::size_t released_ = 0;
 };
 
@@ -168,7 +204,7 @@ public:
         return true;
     }
     void counted(const Chunk& chunk) override {
-        // Chunks are counted in order, and a chunk's own copy ends the file.
+        // Chunks are counted in order; a view or a copy, a chunk's lines are its bytes of the file.
         counted_ += chunk.lines.size();
         file_.release(counted_);
     }
@@ -176,7 +212,7 @@ public:
 private:
     MappedFile& file_;
     std::size_t bytes_;
-    std::size_t at_ = 0;       // the next chunk's first byte (under the pipeline's lock)
+    std::size_t at_ = 0;       // the next chunk's first byte (by the worker reading)
     std::size_t line_ = 1;
     std::size_t counted_ = 0;  // bytes counted (by the thread that counts)
 };
@@ -203,8 +239,8 @@ void evaluate_chunk(const Simulation& simulation, Chunk& chunk, CaseDecoder& dec
 }
 
 // A ring of chunks between the workers and the thread that counts. Each worker in turn reads
-// the next chunk (in input order, under the lock) into a slot the counting thread has
-// finished with, then decodes, evaluates and counts it on its own; the counting thread adds
+// the next chunk (in input order, one reader at a time, outside the lock) into a slot the
+// counting thread has finished with, then decodes, evaluates and counts it on its own; the counting thread adds
 // the chunks' tallies in input order. So every core decodes and evaluates, at most `slots`
 // chunks are held whatever the caseload's size, and the figures are those of a serial run.
 class Pipeline {
@@ -265,23 +301,33 @@ private:
             std::size_t seq = 0;
             {
                 std::unique_lock lock(mutex_);
-                free_.wait(lock, [&] { return stop_ || end_ || read_ - counted_ < slots_.size(); });
+                free_.wait(lock, [&] { return stop_ || end_ || (!reading_ && read_ - counted_ < slots_.size()); });
                 if (stop_ || end_) return;
                 seq = read_;
-                bool more = false;
-                try {
-                    more = reader_.next(slots_[seq % slots_.size()]);
-                } catch (...) {
-                    read_failure_ = std::current_exception();
-                }
-                if (!more) {
+                reading_ = true;
+            }
+            // Read outside the lock (a pipe may keep it waiting), one worker at a time, in order.
+            bool more = false;
+            std::exception_ptr failure;
+            try {
+                more = reader_.next(slots_[seq % slots_.size()]);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            {
+                const std::lock_guard lock(mutex_);
+                reading_ = false;
+                if (more) {
+                    ++read_;
+                } else {
                     end_ = true;
-                    lock.unlock();
-                    ready_.notify_all();
-                    free_.notify_all();
-                    return;
+                    read_failure_ = failure;
                 }
-                ++read_;
+            }
+            free_.notify_all();
+            if (!more) {
+                ready_.notify_all();
+                return;
             }
             evaluate_chunk(simulation_, slots_[seq % slots_.size()], decoder, keep_);
             {
@@ -293,7 +339,7 @@ private:
     }
 
     Simulation& simulation_;
-    ChunkSource& reader_;  // next() under mutex_
+    ChunkSource& reader_;  // next() by the worker that set reading_
     const bool keep_;
     std::vector<Chunk> slots_;  // chunk `seq` in slots_[seq % size]
     std::mutex mutex_;
@@ -303,6 +349,7 @@ private:
     std::size_t counted_ = 0;  // chunks counted
     std::vector<bool> done_;   // per slot: evaluated, not yet counted
     bool end_ = false;         // the input is read to its end (or failed)
+    bool reading_ = false;     // a worker is reading chunk read_ (outside the lock)
     bool stop_ = false;
     std::exception_ptr read_failure_;
     std::vector<std::unique_ptr<CaseDecoder>> decoders_;
@@ -316,20 +363,22 @@ std::size_t worker_count(const StreamOptions& options) {
 }  // namespace
 
 void simulate_stream(std::istream& in, Simulation& simulation, const StreamOptions& options) {
-    ChunkReader reader(in, options.chunk_bytes);
+    ChunkReader reader(stream_read(in), options.chunk_bytes);
     Pipeline(reader, simulation, worker_count(options)).count();
 }
 
 bool simulate_file(const std::string& path, Simulation& simulation, const StreamOptions& options) {
-    MappedFile file(path);
+    // Opened once: a named pipe opened and closed to look at it would lose its writer.
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return false;
+    MappedFile file(fd.get());
     if (file.ok()) {
         MappedReader reader(file, options.chunk_bytes);
         Pipeline(reader, simulation, worker_count(options)).count();
-        return true;
+    } else {
+        ChunkReader reader(fd_read(fd.get()), options.chunk_bytes);
+        Pipeline(reader, simulation, worker_count(options)).count();
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    simulate_stream(in, simulation, options);
     return true;
 }
 

@@ -2,6 +2,8 @@
 // cases are counted apart with what they would have cost. Figures worked by hand below, run
 // through `jointly simulate` and POST /v1/simulate.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -408,10 +411,17 @@ TEST(SimulateFile, MappedGivesTheFiguresOfOneByOne) {
     server::SimulationInput input;
     input.a = a.snapshot();
     const std::string cases = read_file(kSource + "/examples/caseloads/reference-200.jsonl");
-    const auto path = std::filesystem::temp_directory_path() / "jointly-simulate-file.jsonl";
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("jointly-simulate-file-" + std::to_string(::getpid()) + ".jsonl");
     const std::string short_line = "{not json}";  // fewer bytes than the padding after the line before
+    // A file of exactly two pages' multiple whose last line is short: the chunk before it must
+    // be copied, for nothing of the mapping is readable past the file's last page.
+    std::string paged = cases + R"({"pad":")";
+    const std::size_t tail = std::string(R"("})").size() + 1 + short_line.size();
+    paged += std::string((4096 - (paged.size() + tail) % 4096) % 4096, 'x') + R"("})" + "\n" + short_line;
+    ASSERT_EQ(paged.size() % 4096, 0U);
     for (const std::string& caseload : {cases, cases + "\r\n" + cases.substr(0, 7000), cases + short_line,
-                                        cases + short_line + "\n", std::string()}) {
+                                        cases + short_line + "\n", paged, std::string()}) {
         std::ofstream(path, std::ios::binary) << caseload;
         const auto expected = one_by_one(input, caseload);
         for (const server::StreamOptions options : {server::StreamOptions{1, 2}, server::StreamOptions{333, 3},
@@ -427,6 +437,36 @@ TEST(SimulateFile, MappedGivesTheFiguresOfOneByOne) {
     std::filesystem::remove(path);
     server::Simulation simulation(input);
     EXPECT_FALSE(server::simulate_file(path.string(), simulation));
+}
+
+// What cannot be mapped is read from the one descriptor opened: a named pipe (opened once, so
+// its writer is not lost) and a file that says its size is 0 (as /proc's do).
+TEST(SimulateFile, PipesAndSizelessFilesAreReadAsStreams) {
+    server::Registry a(kSource + "/policies/reference");
+    ASSERT_TRUE(a.reload().ok);
+    server::SimulationInput input;
+    input.a = a.snapshot();
+    const std::string caseload = read_file(kSource + "/examples/caseloads/reference-200.jsonl");
+    const auto fifo = std::filesystem::temp_directory_path() /
+                      ("jointly-simulate-fifo-" + std::to_string(::getpid()));
+    std::filesystem::remove(fifo);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << caseload; });
+    server::Simulation piped(input);
+    std::string rows;
+    write_rows(piped, input, rows);
+    const bool read = server::simulate_file(fifo.string(), piped, server::StreamOptions{4096, 2});
+    writer.join();
+    std::filesystem::remove(fifo);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(Output(piped.result().dump(), rows), one_by_one(input, caseload));
+    EXPECT_EQ(piped.result()["evaluated"], 200);
+
+    server::Simulation sizeless(input);
+    ASSERT_TRUE(server::simulate_file("/proc/self/status", sizeless));
+    const auto result = sizeless.result();
+    EXPECT_GT(result["cases"].get<std::size_t>(), 5U);  // its lines, each refused as not JSON
+    EXPECT_EQ(result["errors"].size(), result["cases"].get<std::size_t>());
 }
 
 // Chunks counted apart on the workers and added in input order give the serial figures,

@@ -220,8 +220,9 @@ public:
     // distinct parts: a worker counts its chunk into its own.
     void count(Tally& part, const Evaluated& evaluated) const;
     // Adds `part`, counted after everything before it, to the totals. `cases` are its cases
-    // in order (each also counted into `part`), for the case sink and the progress callback;
-    // they may be empty when neither is set (see `wants_cases`).
+    // in order (each also counted into `part`), for the case sink and the progress callback,
+    // which are called for each before the part is added (so a sink must not read the
+    // totals); they may be empty when neither is set (see `wants_cases`).
     void absorb(Tally&& part, const std::vector<Evaluated>& cases);
     // True when a case sink or a progress callback needs every case passed to `absorb`.
     bool wants_cases() const { return on_case_ || on_progress_; }
