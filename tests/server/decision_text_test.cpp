@@ -12,6 +12,7 @@
 #include "jointly/server/codec.hpp"
 #include "jointly/server/registry.hpp"
 #include "jointly/server/service.hpp"
+#include "worked_bodies.hpp"
 
 namespace jointly::server {
 namespace {
@@ -33,30 +34,16 @@ TEST(DecisionText, EqualsTheDumpedDocumentForEveryWorkedCase) {
     const Snapshot snapshot(load.policies, 1);
     std::size_t compared = 0;
     std::set<std::string> outcomes;
-    for (const auto& folder : fs::directory_iterator(policies)) {
-        if (!fs::is_directory(folder.path() / "cases")) continue;
-        for (const auto& file : fs::directory_iterator(folder.path() / "cases")) {
-            if (file.path().extension() != ".json") continue;
-            std::ifstream in(file.path());
-            const json c = json::parse(in);
-            if (!c.contains("request")) continue;
-            json body = c.at("request");
-            if (body.is_object() && !body.contains("policy")) {
-                // A case may leave `policy` out when its folder declares one policy.
-                for (const auto& p : load.policies)
-                    if (fs::path(p.file).parent_path().filename() == folder.path().filename())
-                        body["policy"] = p.program->id();
-            }
-            for (const bool full : {false, true}) {
-                EvaluateOptions options;
-                options.explain_full = full;
-                const auto result = evaluate_body(snapshot, body, options);
-                if (!result.evaluated) continue;  // a case that expects an error
-                const auto& d = result.evaluated->decision;
-                EXPECT_EQ(decision_text(d), dumped(d)) << file.path() << (full ? " (explain=full)" : "");
-                outcomes.insert(engine::to_string(d.outcome));
-                ++compared;
-            }
+    for (const auto& [file, body] : testing::worked_bodies(policies, load)) {
+        for (const bool full : {false, true}) {
+            EvaluateOptions options;
+            options.explain_full = full;
+            const auto result = evaluate_body(snapshot, body, options);
+            if (!result.evaluated) continue;  // a case that expects an error
+            const auto& d = result.evaluated->decision;
+            EXPECT_EQ(decision_text(d), dumped(d)) << file << (full ? " (explain=full)" : "");
+            outcomes.insert(engine::to_string(d.outcome));
+            ++compared;
         }
     }
     // The corpus reaches every outcome, so every optional field is written at least once.

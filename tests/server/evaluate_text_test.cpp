@@ -12,6 +12,7 @@
 #include "jointly/server/codec.hpp"
 #include "jointly/server/registry.hpp"
 #include "jointly/server/service.hpp"
+#include "worked_bodies.hpp"
 
 namespace jointly::server {
 namespace {
@@ -20,29 +21,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const fs::path kPolicies = fs::path(JOINTLY_SOURCE_DIR) / "policies";
-
-// Every worked case's request body, as its text, with `policy` added where the case leaves
-// it to its folder.
-std::vector<std::string> worked_bodies(const LoadResult& load) {
-    std::vector<std::string> out;
-    for (const auto& folder : fs::directory_iterator(kPolicies)) {
-        if (!fs::is_directory(folder.path() / "cases")) continue;
-        for (const auto& file : fs::directory_iterator(folder.path() / "cases")) {
-            if (file.path().extension() != ".json") continue;
-            std::ifstream in(file.path());
-            const json c = json::parse(in);
-            if (!c.contains("request")) continue;
-            json body = c.at("request");
-            if (body.is_object() && !body.contains("policy")) {
-                for (const auto& p : load.policies)
-                    if (fs::path(p.file).parent_path().filename() == folder.path().filename())
-                        body["policy"] = p.program->id();
-            }
-            out.push_back(body.dump());
-        }
-    }
-    return out;
-}
 
 const std::string kGood =
     R"({"policy":"reference","as_of":"2025-07-08","case_ref":"C-1","facts":{"has_ehcp":true,)"
@@ -82,7 +60,8 @@ TEST(EvaluateText, AnswersEveryWorkedCaseAsEvaluateBody) {
     const auto load = load_policies({kPolicies});
     ASSERT_TRUE(load.ok);
     const Snapshot snapshot(load.policies, 1);
-    const auto bodies = worked_bodies(load);
+    std::vector<std::string> bodies;
+    for (const auto& [file, body] : testing::worked_bodies(kPolicies, load)) bodies.push_back(body.dump());
     ASSERT_GT(bodies.size(), 70U);
     std::size_t answered = 0;
     for (const auto& body : bodies) {
