@@ -240,9 +240,10 @@ void evaluate_chunk(const Simulation& simulation, Chunk& chunk, CaseDecoder& dec
 
 // A ring of chunks between the workers and the thread that counts. Each worker in turn reads
 // the next chunk (in input order, one reader at a time, outside the lock) into a slot the
-// counting thread has finished with, then decodes, evaluates and counts it on its own; the counting thread adds
-// the chunks' tallies in input order. So every core decodes and evaluates, at most `slots`
-// chunks are held whatever the caseload's size, and the figures are those of a serial run.
+// counting thread has finished with, then decodes, evaluates and counts it on its own; the
+// counting thread adds the chunks' tallies in input order. So every core decodes and
+// evaluates, at most `slots` chunks are held whatever the caseload's size, and the figures are
+// those of a serial run.
 class Pipeline {
 public:
     Pipeline(ChunkSource& source, Simulation& simulation, std::size_t workers)
