@@ -62,6 +62,21 @@ void append_when(std::string& out, const IssueRec& issue) {
     append_date(out, issue.to);
 }
 
+// "rule `r` refuses line `pc` (`personal_care`) from 2025-06-10 to 2025-07-21": the subject of
+// a refusing or referring rule's issue message, `verb` being " refuses" or " refers".
+void rule_on_line(std::string& out, const ProgramImpl& p, const std::vector<std::int32_t>& issue_rules,
+                  const IssueRec& issue, const Line& line, const char* verb) {
+    out += "rule ";
+    join_names(out, p, issue_rules, issue.rules_begin, 1, false);
+    out += verb;
+    out += " line `";
+    out += line.id;
+    out += "` (`";
+    out += line.service;
+    out += "`) ";
+    append_when(out, issue);
+}
+
 // A repeating event's dates: in a rule's reason whose window is over the event, those that
 // opened the stretch the allocation lies in; elsewhere all of them. "10 June 2025 and 1 July 2025".
 void event_dates(std::string& out, const std::vector<Date>& dates, std::int32_t event, const HoleValues& h) {
@@ -339,27 +354,13 @@ void issue_message(std::string& out, const ProgramImpl& p, const Line& line, con
             out += "; the excess goes to the panel";
             return;
         case IssueKind::Refused:
-            out += "rule ";
-            join_names(out, p, issue_rules, issue.rules_begin, 1, false);
-            out += " refuses line `";
-            out += line.id;
-            out += "` (`";
-            out += line.service;
-            out += "`) ";
-            append_when(out, issue);
+            rule_on_line(out, p, issue_rules, issue, line, " refuses");
             out += ": ";
             out += reason;
             return;
         case IssueKind::Referred: {
             const CRule& rule = p.rules[static_cast<std::size_t>(issue_rules[issue.rules_begin])];
-            out += "rule ";
-            join_names(out, p, issue_rules, issue.rules_begin, 1, false);
-            out += " refers line `";
-            out += line.id;
-            out += "` (`";
-            out += line.service;
-            out += "`) ";
-            append_when(out, issue);
+            rule_on_line(out, p, issue_rules, issue, line, " refers");
             out += " to ";
             out += rule.authority;
             if (!reason.empty()) {
