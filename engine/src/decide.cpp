@@ -1,5 +1,6 @@
 // decide(): totals, the outcome, and the decision's words.
 #include <algorithm>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -24,20 +25,32 @@ void non_zero(AgencyAmounts& out, const ProgramImpl& p, const Money* amounts) {
     }
 }
 
-// Empties the map into the pool of nodes, to be filled again by place() without allocating.
-void recycle(AmountsMap& map, std::vector<AmountsMap::node_type>& pool) {
-    while (!map.empty()) pool.push_back(map.extract(map.begin()));
-}
-
-// Hinted at the end: a key greater than all before it (financial years come in order as a
-// rule) is placed after one comparison instead of a search from the root; any other key is
-// placed as without the hint.
-AgencyAmounts& place(AmountsMap& map, std::vector<AmountsMap::node_type>& pool, std::string_view key) {
-    if (pool.empty()) return map.try_emplace(map.end(), std::string(key))->second;
-    AmountsMap::node_type node = std::move(pool.back());
-    pool.pop_back();
-    node.key().assign(key);
-    return map.insert(map.end(), std::move(node))->second;
+// Fills `map` with `n` entries, in key order: entry i has the key key_of(i) and the non-zero
+// amounts amounts_of(i). The memory of the entries it held is reused (a decision evaluated
+// into again allocates nothing here). Keys are unique (line ids are checked, financial years
+// are distinct); a repeated key would keep its first entry, as std::map's insertion did.
+template <class KeyOf, class AmountsOf>
+void fill_by_key(AmountsByKey& map, std::size_t n, const ProgramImpl& p, std::vector<std::uint32_t>& order,
+                 KeyOf key_of, AmountsOf amounts_of) {
+    order.resize(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+    const auto before = [&](std::uint32_t a, std::uint32_t b) { return key_of(a) < key_of(b); };
+    // Financial years come in order as a rule, and a package's lines often do: check before sorting.
+    if (!std::is_sorted(order.begin(), order.end(), before)) std::sort(order.begin(), order.end(), before);
+    const auto same = [&](std::uint32_t a, std::uint32_t b) { return key_of(a) == key_of(b); };
+    order.erase(std::unique(order.begin(), order.end(), same), order.end());
+    if (map.size() > order.size()) map.erase(map.nth(order.size()), map.end());
+    // The entries kept are written over in key order, so the map is in order again once all of
+    // them are written; the rest are added after them, each key greater than all before it.
+    const std::size_t kept = map.size();
+    auto entry = map.begin();
+    for (std::size_t k = 0; k < kept; ++k, ++entry) {
+        entry->first.assign(key_of(order[k]));
+        non_zero(entry->second, p, amounts_of(order[k]));
+    }
+    for (std::size_t k = kept; k < order.size(); ++k) {
+        non_zero(map.try_emplace(map.end(), std::string(key_of(order[k])))->second, p, amounts_of(order[k]));
+    }
 }
 
 // How many lines have a segment that more than one agency pays a part of. The records are
@@ -207,20 +220,24 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         d.by_agency_group[g].second = sum;
     }
     d.referred_to.clear();
-    recycle(d.by_financial_year, w.map_nodes);
-    recycle(d.by_line, w.map_nodes);
-    for (const auto& [year, offset] : w.fy) {
-        std::string name;  // "2025-26": short enough not to allocate
+    // "2025-26": short enough not to allocate.
+    w.fy_names.resize(w.fy.size());
+    for (std::size_t i = 0; i < w.fy.size(); ++i) {
+        const int year = w.fy[i].first;
+        std::string& name = w.fy_names[i];
+        name.clear();
         append_int(name, year);
         name += '-';
         const int next = (year + 1) % 100;
         name += static_cast<char>('0' + next / 10);
         name += static_cast<char>('0' + next % 10);
-        non_zero(place(d.by_financial_year, w.map_nodes, name), p, w.fy_amounts.data() + offset);
     }
-    for (std::size_t i = 0; i < r.lines.size() && !r.figures_only; ++i) {
-        non_zero(place(d.by_line, w.map_nodes, r.lines[i].id), p, w.by_line.data() + i * agencies);
-    }
+    const auto year_name = [&](std::uint32_t i) { return std::string_view(w.fy_names[i]); };
+    fill_by_key(d.by_financial_year, w.fy.size(), p, w.key_order, year_name,
+                [&](std::uint32_t i) { return w.fy_amounts.data() + w.fy[i].second; });
+    fill_by_key(d.by_line, r.figures_only ? 0 : r.lines.size(), p, w.key_order,
+                [&](std::uint32_t i) { return std::string_view(r.lines[i].id); },
+                [&](std::uint32_t i) { return w.by_line.data() + std::size_t{i} * agencies; });
 
     OutcomeData od;
     od.total = total;

@@ -91,8 +91,6 @@ private:
     std::size_t n_ = 0;
 };
 
-using AmountsMap = std::map<std::string, AgencyAmounts>;
-
 struct Work {
     std::vector<Val> facts;
     std::vector<std::optional<Date>> events;    // an event's date (a repeating event's first)
@@ -126,8 +124,9 @@ struct Work {
     std::vector<LineRuleState> line_rules;
     std::vector<Money> line_cum;
 
-    // Nodes of the by-year and by-line maps of decisions evaluated into again, for reuse.
-    std::vector<AmountsMap::node_type> map_nodes;
+    std::vector<std::string> fy_names;  // per entry of fy: "2025-26"
+    // The order of a decision's financial years or lines by key (decide()'s fill_by_key).
+    std::vector<std::uint32_t> key_order;
 
     std::uint32_t current_line = 0;  // for the path of an overflow error
     bool in_lines = false;

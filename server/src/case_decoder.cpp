@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "jointly/server/case_decoder.hpp"
 
@@ -500,6 +501,50 @@ bool same_declarations(const engine::Schema& a, const engine::Schema& b) {
     };
     return std::equal(a.facts.begin(), a.facts.end(), b.facts.begin(), b.facts.end(), same_fact) &&
            a.events == b.events && a.repeating_events == b.repeating_events;
+}
+
+std::optional<std::vector<std::string_view>> batch_requests(std::string_view text, std::size_t max_requests) {
+    // A parser of its own: each request is then read by a CaseDecoder while this document's
+    // spans are still in use. One allocation per batch, against one evaluation per request.
+    od::parser parser;
+    od::document document;
+    if (parser.iterate(text.data(), text.size(), text.size() + CaseDecoder::kPadding).get(document))
+        return std::nullopt;
+    std::vector<std::string_view> out;
+    const auto read = [&](od::array list) {
+        for (auto element : list) {
+            // A request that is not an object is the reference path's to refuse.
+            od::object request;
+            std::string_view raw;
+            if (std::move(element).get_object().get(request) || request.raw_json().get(raw) ||
+                out.size() == max_requests)
+                return false;
+            out.push_back(raw);
+        }
+        return true;
+    };
+    od::json_type type{};
+    if (document.type().get(type)) return std::nullopt;
+    if (type == od::json_type::object) {
+        od::object envelope;
+        if (document.get_object().get(envelope)) return std::nullopt;
+        bool found = false;
+        for (auto member : envelope) {
+            od::field field;
+            std::string_view key;
+            od::array list;
+            // A second `requests` is a repeated key, which the reference path refuses.
+            if (!member_of(std::move(member), field, key) || key != "requests" || found) return std::nullopt;
+            found = true;
+            if (field.value().get_array().get(list) || !read(list)) return std::nullopt;
+        }
+        if (!found) return std::nullopt;
+    } else {
+        od::array list;
+        if (type != od::json_type::array || document.get_array().get(list) || !read(list)) return std::nullopt;
+    }
+    if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) return std::nullopt;  // trailing bytes
+    return out;
 }
 
 bool same_request(const engine::Request& a, const engine::Request& b) {

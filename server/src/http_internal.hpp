@@ -163,6 +163,9 @@ private:
 void day_filters(const httplib::Request& request, std::optional<std::string>& from, std::optional<std::string>& to,
                  std::vector<engine::EvalError>& errors);
 
+// As httplib's set_content, with the text moved into the body instead of copied (an answer can
+// be megabytes).
+void set_body(httplib::Response& response, std::string text, const char* content_type);
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body);
 void send_json(httplib::Response& response, int status, const nlohmann::json& body);
 

@@ -755,14 +755,20 @@ void known_params(const httplib::Request& request, const std::set<std::string>& 
     }
 }
 
+void set_body(httplib::Response& response, std::string text, const char* content_type) {
+    response.body = std::move(text);
+    response.headers.erase("Content-Type");
+    response.set_header("Content-Type", content_type);
+}
+
 void send_json(httplib::Response& response, int status, const nlohmann::ordered_json& body) {
     response.status = status;
-    response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+    set_body(response, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void send_json(httplib::Response& response, int status, const nlohmann::json& body) {
     response.status = status;
-    response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+    set_body(response, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void add_route(httplib::Server& server, Context& context, const std::string& method, const std::string& pattern,

@@ -1,5 +1,8 @@
 // evaluate_body: from a request body to a decision, with the API's errors.
+#include <exception>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "jointly/server/service.hpp"
 
@@ -100,9 +103,11 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
     return evaluate_decoded(program, *decoded.request, options);
 }
 
-// The request decoded against `program`'s declarations: the options applied, then evaluated.
-EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& program, engine::Request& request,
-                                const EvaluateOptions& options) {
+// The request decoded against `program`'s declarations: the options applied, then evaluated
+// into `out` (empty). The decision is moved once, into its place in `out`: a Decision holds
+// its per-year and per-line amounts inline (ADR 0022), so each move copies them.
+void evaluate_decoded(const std::shared_ptr<const engine::Program>& program, engine::Request& request,
+                      const EvaluateOptions& options, EvaluateResult& out) {
     if (options.explain_full) request.explain_full = true;
     if (options.as_of) request.as_of = options.as_of;
     engine::EvalResult result;
@@ -111,13 +116,18 @@ EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& pr
         auto message = problems_message(result.errors);
         const ErrorStatus answer = error_status(result.errors);
         if (answer.status == 422) message = "the policy cannot give an answer for this request: " + message;
-        return fail(make_error(answer.status, answer.code, std::move(message), std::move(result.errors)));
+        out.error = make_error(answer.status, answer.code, std::move(message), std::move(result.errors));
+        return;
     }
+    out.evaluated.emplace();
+    out.evaluated->program = program;
+    out.evaluated->decision = std::move(*result.decision);
+}
+
+EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& program, engine::Request& request,
+                                const EvaluateOptions& options) {
     EvaluateResult out;
-    Evaluated ev;
-    ev.program = program;
-    ev.decision = std::move(*result.decision);
-    out.evaluated = std::move(ev);
+    evaluate_decoded(program, request, options, out);
     return out;
 }
 
@@ -145,7 +155,36 @@ std::optional<EvaluateResult> evaluate_fast(const Snapshot& snapshot, std::strin
     if (selection.status != Selection::Status::Ok) return std::nullopt;
     auto request = decoder.decode(selection.program->schema(), options.limits);
     if (!request || decoder.decoded_header() != *header) return std::nullopt;
-    return evaluate_decoded(selection.program, *request, options);
+    std::optional<EvaluateResult> answer(std::in_place);
+    evaluate_decoded(selection.program, *request, options, *answer);
+    return answer;
+}
+
+// `read(padded, decoder)` on the body followed by CaseDecoder::kPadding bytes (simdjson reads
+// past the end), with a decoder; nullopt when it throws (the reference path meets the same
+// problem and reports it). The buffer and the decoder are kept per thread, but not after a
+// large body, so that each server thread does not hold memory the size of the largest body
+// it ever read.
+template <class Read>
+auto with_padded(std::string_view body, Read read) -> decltype(read(body, std::declval<CaseDecoder&>())) {
+    constexpr std::size_t kKeep = 256 * 1024;
+    thread_local std::string padded;
+    thread_local auto decoder = std::make_unique<CaseDecoder>();
+    padded.assign(body);
+    padded.append(CaseDecoder::kPadding, ' ');
+    const auto release = [&] {
+        if (body.size() <= kKeep) return;
+        std::string().swap(padded);
+        decoder = std::make_unique<CaseDecoder>();
+    };
+    try {
+        auto answer = read(std::string_view(padded.data(), body.size()), *decoder);  // returned without a move
+        release();
+        return answer;
+    } catch (const std::exception&) {
+        release();
+        return decltype(read(body, *decoder))();
+    }
 }
 
 }  // namespace
@@ -154,25 +193,28 @@ nlohmann::json ServiceError::body() const { return encode_errors(code, message, 
 
 std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::string_view body,
                                             const EvaluateOptions& options) {
-    // simdjson reads past the end: the body with padding after it. The buffer and the decoder
-    // are kept per thread, but not after a large body, so that each server thread does not
-    // hold memory the size of the largest body it ever read.
-    constexpr std::size_t kKeep = 256 * 1024;
-    thread_local std::string padded;
-    thread_local auto decoder = std::make_unique<CaseDecoder>();
-    padded.assign(body);
-    padded.append(CaseDecoder::kPadding, ' ');
-    std::optional<EvaluateResult> answer;
-    try {
-        answer = evaluate_fast(snapshot, std::string_view(padded.data(), body.size()), options, *decoder);
-    } catch (const std::exception&) {
-        answer.reset();  // evaluate_body meets the same problem and reports it
-    }
-    if (body.size() > kKeep) {
-        std::string().swap(padded);
-        decoder = std::make_unique<CaseDecoder>();
-    }
-    return answer;
+    return with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) {
+        return evaluate_fast(snapshot, padded, options, decoder);
+    });
+}
+
+std::optional<BatchDecisions> evaluate_batch_text(const Snapshot& snapshot, std::string_view body,
+                                                  const EvaluateOptions& options, std::size_t max_requests,
+                                                  const std::function<bool(std::size_t, std::size_t)>& go_on) {
+    return with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) -> std::optional<BatchDecisions> {
+        const auto requests = batch_requests(padded, max_requests);
+        if (!requests) return std::nullopt;
+        BatchDecisions out;
+        out.count = requests->size();
+        out.decisions.reserve(requests->size());
+        for (const std::string_view text : *requests) {
+            if (!go_on(out.decisions.size(), out.count)) return out;
+            auto answer = evaluate_fast(snapshot, text, options, decoder);
+            if (!answer || !answer->evaluated) return std::nullopt;
+            out.decisions.push_back(std::move(*answer->evaluated));
+        }
+        return out;
+    });
 }
 
 EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& body, const EvaluateOptions& options) {

@@ -1,10 +1,13 @@
 // evaluate_text (POST /v1/evaluate and /v1/decisions read by the fast decoder) must give,
 // whenever it answers, exactly evaluate_body's answer on the parsed body: the same version,
 // the same decision field for field, or the same error. It answers for every worked case of
-// every policy and leaves every malformed body to evaluate_body, which reports it.
+// every policy and leaves every malformed body to evaluate_body, which reports it. The same
+// for a batch (evaluate_batch_text): each decision is evaluate_body's on its request, and any
+// envelope or request it cannot read is left to the reference path.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -121,6 +124,87 @@ TEST(EvaluateText, LeavesWhatItCannotReadToEvaluateBody) {
         EXPECT_TRUE(!fast || agrees(snapshot, body, options)) << body;
         if (fast && fast->evaluated) ADD_FAILURE() << "a decision for a body the API refuses: " << body;
     }
+}
+
+const std::function<bool(std::size_t, std::size_t)> kAlways = [](std::size_t, std::size_t) { return true; };
+
+// `requests` (texts of JSON objects) as a batch body.
+std::string batch_of(const std::vector<std::string>& requests, bool envelope = true) {
+    std::string text = envelope ? R"({"requests":[)" : "[";
+    for (std::size_t i = 0; i < requests.size(); ++i) text += (i > 0 ? "," : "") + requests[i];
+    return text + (envelope ? "]}" : "]");
+}
+
+TEST(EvaluateBatchText, DecidesEachRequestAsEvaluateBody) {
+    const auto load = load_policies({kPolicies});
+    ASSERT_TRUE(load.ok);
+    const Snapshot snapshot(load.policies, 1);
+    const EvaluateOptions options;
+    // Every worked case the fast path answers with a decision, in one batch.
+    std::vector<std::string> bodies;
+    for (const auto& [file, body] : testing::worked_bodies(kPolicies, load)) {
+        const auto one = evaluate_text(snapshot, body.dump(), options);
+        if (one && one->evaluated) bodies.push_back(body.dump(2));  // spaces and lines inside
+    }
+    ASSERT_GT(bodies.size(), 50U);
+    for (const bool envelope : {true, false}) {
+        const auto batch = evaluate_batch_text(snapshot, batch_of(bodies, envelope), options, 1000, kAlways);
+        ASSERT_TRUE(batch) << "envelope " << envelope;
+        EXPECT_EQ(batch->count, bodies.size());
+        ASSERT_EQ(batch->decisions.size(), bodies.size());
+        for (std::size_t i = 0; i < bodies.size(); ++i) {
+            const auto slow = evaluate_body(snapshot, *parse_json(bodies[i]).value, options);
+            ASSERT_TRUE(slow.evaluated) << bodies[i];
+            EXPECT_EQ(batch->decisions[i].program, slow.evaluated->program) << bodies[i];
+            EXPECT_TRUE(batch->decisions[i].decision == slow.evaluated->decision) << bodies[i];
+        }
+    }
+    // One more than the limit is the reference path's (413); at the limit it is read.
+    EXPECT_FALSE(evaluate_batch_text(snapshot, batch_of(bodies), options, bodies.size() - 1, kAlways));
+    EXPECT_TRUE(evaluate_batch_text(snapshot, batch_of(bodies), options, bodies.size(), kAlways));
+    // Stopped before the third request (a deadline): two decisions of the count.
+    const auto stopped = evaluate_batch_text(snapshot, batch_of(bodies), options, 1000,
+                                             [](std::size_t done, std::size_t) { return done < 2; });
+    ASSERT_TRUE(stopped);
+    EXPECT_EQ(stopped->count, bodies.size());
+    EXPECT_EQ(stopped->decisions.size(), 2U);
+}
+
+TEST(EvaluateBatchText, LeavesEveryOtherBatchToTheReferencePath) {
+    const auto load = load_policies({kPolicies});
+    ASSERT_TRUE(load.ok);
+    const Snapshot snapshot(load.policies, 1);
+    const EvaluateOptions options;
+    const auto read = [&](const std::string& body) {
+        return evaluate_batch_text(snapshot, body, options, 100, kAlways).has_value();
+    };
+    EXPECT_TRUE(read(batch_of({kGood, kGood})));
+    EXPECT_TRUE(read(R"( { "requests" : [ )" + kGood + " ] } \n"));
+    EXPECT_TRUE(read(R"({"requ\u0065sts":[)" + kGood + "]}"));  // the same key, escaped
+    EXPECT_TRUE(read(batch_of({})));
+    const std::vector<std::string> refused = {
+        "",
+        "{}",
+        "3",
+        R"({"requests":3})",
+        R"({"requests":{}})",
+        R"({"requests":[3]})",
+        batch_of({kGood, "[]"}),
+        batch_of({kGood, "null"}),
+        R"({"requests":[)" + kGood + "],\"other\":1}",
+        R"({"other":1,"requests":[)" + kGood + "]}",
+        R"({"requests":[)" + kGood + "],\"requests\":[]}",  // a key twice
+        R"({"requests":[)" + kGood + ",]}",
+        R"({"requests":[)" + kGood + "]",                   // not closed
+        batch_of({kGood}) + " x",
+        batch_of({kGood}) + " {}",
+        batch_of({kGood}, false) + " []",
+        batch_of({kGood, with(R"("policy":"reference")", R"("policy":"reference","policy":"reference")")}),
+        batch_of({kGood, with(R"("weekly":"660.04")", R"("weekly":660.04)")}),
+        batch_of({with(R"("as_of":"2025-07-08")", R"("as_of":"2024-07-08")"), kGood}),  // no version applies
+        batch_of({kGood, with(R"("C-1")", "\"C-\xff\"")}),                           // not UTF-8
+    };
+    for (const auto& body : refused) EXPECT_FALSE(read(body)) << body;
 }
 
 }  // namespace

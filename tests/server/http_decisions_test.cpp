@@ -5,6 +5,7 @@
 #include <limits>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "http_fixture.hpp"
 
@@ -122,6 +123,36 @@ TEST(HttpDecisions, BatchAnswersEachRequest) {
     EXPECT_EQ(j["results"][1]["error"]["details"][0]["path"], "/lines/0/weekly");
     auto not_array = c.Post("/v1/evaluate/batch", R"({"requests": 3})", "application/json");
     EXPECT_EQ(not_array->status, 400);
+}
+
+// A batch the fast decoder reads and one it leaves to the reference path (a request with a
+// float for money) answer each good request with the bytes POST /v1/evaluate gives it.
+TEST(HttpDecisions, BatchAnswersAreTheBytesOfEachEvaluate) {
+    TestServer s;
+    auto c = s.client();
+    auto second = post_op_request();
+    second["case_ref"] = "C-2";
+    second["lines"][0]["weekly"] = "451.17";
+    std::vector<std::string> one_by_one;
+    for (const auto& request : {post_op_request(), second}) {
+        auto r = c.Post("/v1/evaluate", request.dump(), "application/json");
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200) << r->body;
+        one_by_one.push_back(r->body);
+    }
+    auto fast = c.Post("/v1/evaluate/batch", json{{"requests", {post_op_request(), second}}}.dump(), "application/json");
+    ASSERT_TRUE(fast);
+    ASSERT_EQ(fast->status, 200) << fast->body;
+    EXPECT_EQ(fast->body, R"({"count":2,"failed":0,"results":[)" + one_by_one[0] + "," + one_by_one[1] + "]}");
+    auto bad = post_op_request();
+    bad["lines"][0]["weekly"] = 450.5;
+    auto slow = c.Post("/v1/evaluate/batch", json::array({post_op_request(), bad, second}).dump(), "application/json");
+    ASSERT_TRUE(slow);
+    ASSERT_EQ(slow->status, 200) << slow->body;
+    const auto j = nlohmann::ordered_json::parse(slow->body);  // in the answer's order
+    EXPECT_EQ(j["failed"], 1);
+    EXPECT_EQ(j["results"][0].dump(), one_by_one[0]);
+    EXPECT_EQ(j["results"][2].dump(), one_by_one[1]);
 }
 
 TEST(HttpDecisions, PanelRecordsNeedThePanelRoleAndSupersede) {

@@ -1,11 +1,11 @@
 // The result of evaluating a package: who pays what, why, and the outcome.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <boost/container/flat_map.hpp>
 #include <boost/container/small_vector.hpp>
 
 #include "jointly/engine/date.hpp"
@@ -24,6 +24,13 @@ const char* to_string(IssueKind kind);  // "uncovered", "conflict", "cap_excess"
 // inline: most splits name two or three agencies, and a decision has one such list per
 // allocation, per financial year and per line, so a new result allocates none of them.
 using AgencyAmounts = boost::container::small_vector<std::pair<std::string, Money>, 4>;
+
+// Agency amounts by key (a financial year, a line id), in key order, with an interface like
+// std::map's (find, at, count, iteration in key order). Flat, with four entries held inline:
+// a package has a few lines over one or two years, so a new result allocates no node for them.
+using AmountsByKey =
+    boost::container::flat_map<std::string, AgencyAmounts, std::less<std::string>,
+                               boost::container::small_vector<std::pair<std::string, AgencyAmounts>, 4>>;
 
 struct Allocation {
     std::string line;
@@ -105,8 +112,8 @@ struct Decision {
     // Each declared agency group's members' total (`agency group health: a, b`), in
     // declaration order, zeros included; empty when the policy declares no group.
     AgencyAmounts by_agency_group;
-    std::map<std::string, AgencyAmounts> by_financial_year;  // "2025-26" -> non-zero agencies
-    std::map<std::string, AgencyAmounts> by_line;
+    AmountsByKey by_financial_year;  // "2025-26" -> non-zero agencies
+    AmountsByKey by_line;            // line id -> non-zero agencies
     std::vector<Allocation> allocations;
     std::vector<Issue> issues;
     std::vector<std::string> explanation;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jointly/engine/program.hpp"
 #include "jointly/engine/request.hpp"
@@ -65,6 +66,13 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// The requests of a batch body, `{"requests": [...]}` or a bare array, each as its text: spans
+// of `text`, which must be followed by CaseDecoder::kPadding readable bytes. nullopt when the
+// body is anything else (a member other than one `requests`, trailing bytes, invalid JSON
+// around the requests) or holds more than `max_requests`: the batch route's reference path
+// then gives the answer. The requests themselves are only delimited here, not checked.
+std::optional<std::vector<std::string_view>> batch_requests(std::string_view text, std::size_t max_requests);
 
 // True when requests decode the same way against both schemas: the same facts (name, type,
 // levels, required, agencies), events and repeating events.

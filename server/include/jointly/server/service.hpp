@@ -71,6 +71,21 @@ EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& bod
 std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::string_view body,
                                             const EvaluateOptions& options);
 
+// A batch body (`{"requests": [...]}` or a bare array, batch_requests) evaluated request by
+// request as evaluate_text does: the decisions, in order, each evaluate_body's on that request.
+// Nullopt when the envelope or any request is not for the fast path, or there are more than
+// `max_requests`: the caller then parses the body and evaluates it as before, which reports
+// the problem. `go_on(done, count)` is asked before each request; when it says no, the result
+// holds the decisions made so far (fewer than `count`). The caller checks the body's size and
+// nesting (the requests are two levels down, so 5 levels).
+struct BatchDecisions {
+    std::size_t count = 0;  // requests in the batch
+    std::vector<Evaluated> decisions;
+};
+std::optional<BatchDecisions> evaluate_batch_text(const Snapshot& snapshot, std::string_view body,
+                                                  const EvaluateOptions& options, std::size_t max_requests,
+                                                  const std::function<bool(std::size_t, std::size_t)>& go_on);
+
 // A caseload under policy A and optionally B.
 struct SimulationInput {
     std::shared_ptr<const Snapshot> a;
