@@ -4,7 +4,8 @@
 // to the same value, and one it refuses for a repeated key (E4212) names a well-formed pointer.
 // The caseload's fast decoder (CaseDecoder) must never accept what the reference refuses, and
 // must decode what it accepts to the reference's Request, and POST /v1/evaluate's use of it
-// (evaluate_text) must answer only as evaluate_body answers. Seeds: fuzz/corpus/requests
+// (evaluate_text) must answer only as evaluate_body answers; so must POST /v1/evaluate/batch's
+// (evaluate_batch_text), on the input as a batch and inside one, request by request. Seeds: fuzz/corpus/requests
 // (repeated keys at every level), with fuzz/request.dict.
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +69,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             require(answer->evaluated.has_value() == slow.evaluated.has_value());
             if (answer->evaluated) require(answer->evaluated->decision == slow.evaluated->decision);
             else require(answer->error->status == slow.error->status && answer->error->body() == slow.error->body());
+        }
+        const auto always = [](std::size_t, std::size_t) { return true; };
+        for (const std::string& body : {std::string(text), "{\"requests\":[" + std::string(text) + "," + std::string(text) + "]}"}) {
+            const auto batch = jointly::server::evaluate_batch_text(snapshot, body, options, 8, always);
+            if (!batch) continue;
+            const auto whole = jointly::server::parse_json(body);
+            require(whole.value.has_value());
+            const bool bare = whole.value->is_array();
+            require(bare || (whole.value->is_object() && whole.value->size() == 1 && whole.value->contains("requests")));
+            const nlohmann::json& list = bare ? *whole.value : whole.value->at("requests");
+            require(list.is_array() && list.size() == batch->count && batch->decisions.size() == batch->count);
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                const auto slow = jointly::server::evaluate_body(snapshot, list[i], options);
+                require(slow.evaluated.has_value() && slow.evaluated->decision == batch->decisions[i].decision);
+            }
         }
     }
     if (!parsed.value) return 0;

@@ -278,6 +278,11 @@ private:
 std::string decision_text(const engine::Decision& d, std::string_view prefix) {
     std::string text;
     text.reserve(1024 + 256 * (d.allocations.size() + d.issues.size()));
+    append_decision_text(text, d, prefix);
+    return text;
+}
+
+void append_decision_text(std::string& text, const engine::Decision& d, std::string_view prefix) {
     JsonWriter w(text);
     w.raw("{");
     w.raw(prefix);
@@ -426,7 +431,6 @@ std::string decision_text(const engine::Decision& d, std::string_view prefix) {
         w.raw("]");
     }
     w.raw("}");
-    return text;
 }
 
 ojson encode_decision_ordered(const engine::Decision& d) {

@@ -1,6 +1,7 @@
 // Routes: evaluate, evaluate/batch, decisions (store, read, list), panel records, and the
 // summary report over the stored decisions. Every route that stores or reads a child's record
 // is audited (http_audit.hpp).
+#include <algorithm>
 #include <string>
 
 #include <openssl/evp.h>
@@ -154,7 +155,13 @@ std::optional<Reply> post_batch_fast(Context& context, const httplib::Request& r
     std::string text = "{\"count\":" + std::to_string(batch->count) + ",\"failed\":0,\"results\":[";
     for (std::size_t i = 0; i < batch->decisions.size(); ++i) {
         if (i > 0) text += ',';
-        text += decision_text(batch->decisions[i].decision);
+        const std::size_t before = text.size();
+        append_decision_text(text, batch->decisions[i].decision);
+        // Room for the rest at the first answer's size (within --max-response), so that a long
+        // answer is not copied at each doubling.
+        if (i == 0)
+            text.reserve(std::min(context.options.max_response + 2,
+                                  before + (text.size() - before + 1) * batch->decisions.size() * 9 / 8 + 2));
     }
     text += "]}";
     auto bounded = bounded_text(context, std::move(text));

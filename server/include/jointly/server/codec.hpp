@@ -97,6 +97,8 @@ nlohmann::json encode_decision(const engine::Decision& decision);
 // answer of POST /v1/evaluate and of a stored decision. With `prefix` (e.g.
 // `"decision_id":"D-…",`, already JSON), it is written first inside the object.
 std::string decision_text(const engine::Decision& decision, std::string_view prefix = {});
+// The same text appended to `out` (a batch's answer, written in one string).
+void append_decision_text(std::string& out, const engine::Decision& decision, std::string_view prefix = {});
 
 // How the API answers a request that gave errors instead of an answer, by the codes'
 // categories (jointly/dsl/codes.hpp): 500 `internal_error` when any is internal (a bug, never
