@@ -1,6 +1,8 @@
 // Splits, fixed amounts, caps, conflicts, gaps and the outcome.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -215,6 +217,48 @@ TEST(Totals, EveryAgencyInDeclarationOrderAndReconciled) {
     EXPECT_EQ(dec.total, sum_years);
     EXPECT_EQ(dec.total, sum_lines);
     EXPECT_EQ(dec.by_financial_year.size(), 2U);
+}
+
+// by_line and by_financial_year are in key order whatever order the lines come in, each line's
+// amounts are the sum of its allocations' shares, and a result evaluated into again (with more
+// lines, fewer, then others) says what a new one says.
+TEST(Totals, ByLineInIdOrderAndTheSameInAReusedResult) {
+    const std::vector<std::vector<engine::Line>> packages = {
+        {weekly("zeta", "placement", "70.00", "2026-03-25", "2026-04-05"), one_off("alpha", "equipment", "99.99", "2025-06-01"),
+         weekly("mid", "placement", "140.00", "2025-06-01", "2025-06-14")},
+        {one_off("only", "equipment", "10.00", "2025-06-01")},
+        {one_off("e", "equipment", "1.00", "2025-06-01"), one_off("d", "equipment", "2.00", "2025-06-01"),
+         one_off("c", "equipment", "3.00", "2025-06-01"), one_off("b", "equipment", "4.00", "2025-06-01"),
+         one_off("a", "equipment", "5.00", "2025-06-01"), weekly("f", "placement", "70.00", "2027-03-30", "2027-04-02")},
+        {weekly("y", "placement", "70.00", "2026-06-01", "2026-06-07"), one_off("x", "equipment", "7.00", "2025-06-01")},  // years out of order
+    };
+    engine::EvalResult reused;
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const auto& lines : packages) {
+            Request r;
+            r.lines = lines;
+            const Decision fresh = decide(*splits(), r);
+            std::vector<std::string> ids;
+            for (const auto& l : lines) ids.push_back(l.id);
+            std::sort(ids.begin(), ids.end());
+            std::vector<std::string> keys;
+            for (const auto& [id, amounts] : fresh.by_line) {
+                keys.push_back(id);
+                std::map<std::string, engine::Money> expected;  // the line's shares, summed
+                for (const auto& a : fresh.allocations)
+                    if (a.line == id)
+                        for (const auto& [agency, money] : a.shares) expected[agency] += money;
+                for (const auto& [agency, money] : amounts) EXPECT_EQ(money, expected[agency]) << id << " " << agency;
+            }
+            EXPECT_EQ(keys, ids);
+            std::vector<std::string> years;
+            for (const auto& [year, amounts] : fresh.by_financial_year) years.push_back(year);
+            EXPECT_TRUE(std::is_sorted(years.begin(), years.end()));
+            engine::evaluate_into(*splits(), r, reused);
+            ASSERT_TRUE(reused.decision);
+            EXPECT_TRUE(*reused.decision == fresh) << ids.front();
+        }
+    }
 }
 
 TEST(Outcome, ReferRulesInWrittenOrderAndEveryReason) {
