@@ -3,10 +3,10 @@
 // or leak, and the strict reader must agree with nlohmann's own: a document it accepts parses
 // to the same value, and one it refuses for a repeated key (E4212) names a well-formed pointer.
 // The caseload's fast decoder (CaseDecoder) must never accept what the reference refuses, and
-// must decode what it accepts to the reference's Request, and POST /v1/evaluate's use of it
+// must decode what it accepts to the reference's Request. POST /v1/evaluate's use of it
 // (evaluate_text) must answer only as evaluate_body answers; so must POST /v1/evaluate/batch's
-// (evaluate_batch_text), on the input as a batch and inside one, request by request. Seeds: fuzz/corpus/requests
-// (repeated keys at every level), with fuzz/request.dict.
+// (evaluate_batch_text), on the input as a batch and inside one, request by request. Seeds:
+// fuzz/corpus/requests (repeated keys at every level, a batch), with fuzz/request.dict.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
