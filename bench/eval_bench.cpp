@@ -16,6 +16,7 @@
 
 #include "jointly/engine/evaluate.hpp"
 #include "jointly/engine/program.hpp"
+#include "jointly/server/codec.hpp"
 
 void* operator new(std::size_t size);
 void operator delete(void* p) noexcept;
@@ -116,6 +117,25 @@ void BM_Evaluate3LinesExplainFull(benchmark::State& state) { evaluate_3_lines(st
 BENCHMARK(BM_Evaluate3LinesExplainFull);
 void BM_Evaluate3LinesExplainFullReused(benchmark::State& state) { evaluate_3_lines(state, true, true); }
 BENCHMARK(BM_Evaluate3LinesExplainFullReused);
+
+// The answer of POST /v1/evaluate written from the 3-line decision (server::decision_text,
+// about 4.6 KB): the part of the API's cost per request that is not the engine's.
+void BM_DecisionText3Lines(benchmark::State& state) {
+    const auto program = reference();
+    const EvalResult r = evaluate(*program, three_lines());
+    if (!r.decision) {
+        state.SkipWithError("evaluation failed");
+        return;
+    }
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string text = jointly::server::decision_text(*r.decision);
+        bytes += text.size();
+        benchmark::DoNotOptimize(text);
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_DecisionText3Lines);
 
 // A chain of `n` window rules on one service (issue 9: "a `vs_source` that chains 1,000
 // windows takes 15 s per line"): `w_i` applies within i days after surgery and is an exception

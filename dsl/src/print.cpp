@@ -1,5 +1,6 @@
 #include "jointly/dsl/print.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <type_traits>
@@ -190,24 +191,29 @@ std::string money_text(Decimal pounds) {
     return out;
 }
 
-std::string date_text(CivilDate d) {
+std::size_t write_date(char* out, CivilDate d) {
     // The usual date written digit by digit: snprintf's format parsing was a large part of
     // writing an answer's dates.
     if (d.year >= 0 && d.year <= 9999 && d.month >= 0 && d.month <= 99 && d.day >= 0 && d.day <= 99) {
-        std::string out(10, '-');
-        auto two = [&out](std::size_t at, int v) {
+        auto two = [out](std::size_t at, int v) {
             out[at] = static_cast<char>('0' + v / 10);
             out[at + 1] = static_cast<char>('0' + v % 10);
         };
         two(0, d.year / 100);
         two(2, d.year % 100);
+        out[4] = '-';
         two(5, d.month);
+        out[7] = '-';
         two(8, d.day);
-        return out;
+        return 10;
     }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
-    return buf;
+    const int n = std::snprintf(out, kDateTextChars, "%04d-%02d-%02d", d.year, d.month, d.day);
+    return n < 0 ? 0 : std::min(static_cast<std::size_t>(n), kDateTextChars - 1);
+}
+
+std::string date_text(CivilDate d) {
+    char buf[kDateTextChars];
+    return std::string(buf, write_date(buf, d));
 }
 
 std::string operator_text(BinaryOp op) {

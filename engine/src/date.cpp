@@ -71,6 +71,12 @@ std::string Date::to_string() const {
     return dsl::date_text(dsl::CivilDate{c.y, c.m, c.d});
 }
 
+std::size_t Date::write(char* out) const {
+    static_assert(kTextChars >= dsl::kDateTextChars);
+    const Civil c = civil_from_days(days_);
+    return dsl::write_date(out, dsl::CivilDate{c.y, c.m, c.d});
+}
+
 std::string Date::to_display() const {
     static constexpr std::array<const char*, 12> kMonths{
         "January", "February", "March",     "April",   "May",      "June",

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "jointly/dsl/print.hpp"
+#include "fast_text.hpp"
 #include "wide.hpp"
 #include <numeric>
 
@@ -154,22 +155,14 @@ Money Money::operator-() const {
 // Digit by digit from the end (every amount of an answer is written so): the text of
 // dsl::decimal_text(Decimal{pence, 2}), "-" then pounds (at least "0"), ".", two digits.
 std::string Money::to_string() const {
-    std::array<char, 24> buf{};  // 19 digits of int64 and more than room for "-" and "."
-    char* const end = buf.data() + buf.size();
-    char* p = end;
-    std::uint64_t magnitude = pence_ < 0 ? 0 - static_cast<std::uint64_t>(pence_) : static_cast<std::uint64_t>(pence_);
-    auto digit = [&p, &magnitude] {
-        *--p = static_cast<char>('0' + magnitude % 10);
-        magnitude /= 10;
-    };
-    digit();
-    digit();
-    *--p = '.';
-    do {
-        digit();
-    } while (magnitude != 0);
-    if (pence_ < 0) *--p = '-';
-    return std::string(p, end);
+    std::array<char, kTextChars> buf{};
+    return std::string(buf.data(), write(buf.data()));
+}
+
+std::size_t Money::write(char* out) const {
+    // detail::format_money, the writer of the amounts in sentences (three digits at a time),
+    // without grouping or the pound sign: at most a sign, 17 digits, '.' and 2.
+    return detail::format_money(out, *this, false);
 }
 
 std::string Money::to_display() const { return dsl::money_text(dsl::Decimal{pence_, 2}); }

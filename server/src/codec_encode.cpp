@@ -151,20 +151,20 @@ public:
             out_ += ojson(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             return;
         }
-        out_ += '"';
         if (scan.plain) {
-            out_ += s;
-        } else {
-            // The runs between the bytes to escape are copied whole.
-            std::size_t run = 0;
-            for (std::size_t i = 0; i < s.size(); ++i) {
-                if (!needs_escape(s[i])) continue;
-                out_.append(s.data() + run, i - run);
-                escaped(s[i]);
-                run = i + 1;
-            }
-            out_.append(s.data() + run, s.size() - run);
+            quoted(s);
+            return;
         }
+        // The runs between the bytes to escape are copied whole.
+        out_ += '"';
+        std::size_t run = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (!needs_escape(s[i])) continue;
+            out_.append(s.data() + run, i - run);
+            escaped(s[i]);
+            run = i + 1;
+        }
+        out_.append(s.data() + run, s.size() - run);
         out_ += '"';
     }
     void text_or_null(std::string_view s) {
@@ -181,8 +181,15 @@ public:
         first = false;
         key(k);
     }
-    void money(engine::Money m) { string(m.to_string()); }
-    void date(engine::Date d) { string(d.to_string()); }
+    // Money and dates are digits, '-' and '.': nothing to escape or validate.
+    void money(engine::Money m) {
+        std::array<char, engine::Money::kTextChars> buf;  // NOLINT: written before read
+        quoted(std::string_view(buf.data(), m.write(buf.data())));
+    }
+    void date(engine::Date d) {
+        std::array<char, engine::Date::kTextChars> buf;  // NOLINT: written before read
+        quoted(std::string_view(buf.data(), d.write(buf.data())));
+    }
     void integer(std::int64_t v) {
         std::array<char, 24> buf{};
         const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
@@ -219,6 +226,15 @@ public:
     }
 
 private:
+    // `"s"`, for text known to need no escape: one resize and one copy.
+    void quoted(std::string_view s) {
+        const std::size_t at = out_.size();
+        out_.resize(at + s.size() + 2);
+        char* p = out_.data() + at;
+        *p = '"';
+        std::memcpy(p + 1, s.data(), s.size());
+        p[s.size() + 1] = '"';
+    }
     struct Scan {
         bool plain = true;  // no byte to escape: a control byte, '"' or '\\'
         bool ascii = true;  // no byte past 0x7f

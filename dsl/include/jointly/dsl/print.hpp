@@ -2,6 +2,7 @@
 // `format`, `dump`, the checker's messages and the engine's explanations and trace labels.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ std::string money_text(Decimal pounds);
 
 // `2025-04-01`
 std::string date_text(CivilDate d);
+// The same text into `out` (room for kDateTextChars); returns its length.
+inline constexpr std::size_t kDateTextChars = 40;
+std::size_t write_date(char* out, CivilDate d);
 
 // `"text"` with `"` and `\` escaped (the only escapes the language has).
 std::string quote(std::string_view s);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ public:
     auto operator<=>(const Date&) const = default;
 
     std::string to_string() const;   // "2025-06-10"
+    // to_string()'s text into `out` (room for kTextChars); returns its length.
+    static constexpr std::size_t kTextChars = 40;
+    std::size_t write(char* out) const;
     std::string to_display() const;  // "10 June 2025"
 
     // The 1 April that starts the financial year containing this date.

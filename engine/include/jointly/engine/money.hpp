@@ -2,6 +2,7 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -68,6 +69,9 @@ public:
 
     // "1234.56", "-0.05", "0.00".
     std::string to_string() const;
+    // to_string()'s text into `out` (room for kTextChars); returns its length.
+    static constexpr std::size_t kTextChars = 24;
+    std::size_t write(char* out) const;
     // "£1,234.56" for sentences a family reads.
     std::string to_display() const;
 
