@@ -2,7 +2,15 @@
 # started (pids), and wait_port.
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# Servers started inside $(...) (a subshell) cannot add to pids: they leave NAME.pid files in
+# the work folder instead, and those are stopped too.
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in "$work"/*.pid; do
+    if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
+  done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 wait_port() {  # wait_port LOGFILE -> prints the port once "listening on HOST:PORT" appears
