@@ -152,8 +152,8 @@ Money Money::operator-() const {
 }
 
 // Pence are a Decimal with two places, so money reads the same here as in a policy.
-// Digit by digit from the end (every amount of an answer is written so): the text of
-// dsl::decimal_text(Decimal{pence, 2}), "-" then pounds (at least "0"), ".", two digits.
+// The text of dsl::decimal_text(Decimal{pence, 2}): "-" then pounds (at least "0"), ".", two
+// digits (every amount of an answer is written so, through write()).
 std::string Money::to_string() const {
     std::array<char, kTextChars> buf{};
     return std::string(buf.data(), write(buf.data()));
