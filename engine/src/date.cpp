@@ -67,8 +67,8 @@ Date Date::plus_days(std::int64_t n) const {
 }
 
 std::string Date::to_string() const {
-    const Civil c = civil_from_days(days_);
-    return dsl::date_text(dsl::CivilDate{c.y, c.m, c.d});
+    std::array<char, kTextChars> buf{};
+    return std::string(buf.data(), write(buf.data()));
 }
 
 std::size_t Date::write(char* out) const {

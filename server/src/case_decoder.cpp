@@ -44,6 +44,11 @@ bool member_of(simdjson::simdjson_result<od::field>&& member, od::field& field, 
     return !field.unescaped_key().get(key);
 }
 
+// Nothing follows the document's value (simdjson's iterator is past the last token).
+bool at_end(od::document& document) {
+    return document.current_location().error() == simdjson::OUT_OF_BOUNDS;
+}
+
 // The value's kind from its first character (not yet checked).
 std::optional<od::json_type> type_of(od::value& v) {
     od::json_type type{};
@@ -487,8 +492,7 @@ std::optional<engine::Request> CaseDecoder::decode(const engine::Schema& schema,
                                                     [](const engine::FactInfo& f) { return f.required; }))
         return std::nullopt;
     // Nothing may follow the object.
-    const bool at_end = impl_->document.current_location().error() == simdjson::OUT_OF_BOUNDS;
-    if (!(present & (1U << kLines)) || !at_end) return std::nullopt;
+    if (!(present & (1U << kLines)) || !at_end(impl_->document)) return std::nullopt;
     return request;
 }
 
@@ -543,7 +547,7 @@ std::optional<std::vector<std::string_view>> batch_requests(std::string_view tex
         od::array list;
         if (type != od::json_type::array || document.get_array().get(list) || !read(list)) return std::nullopt;
     }
-    if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) return std::nullopt;  // trailing bytes
+    if (!at_end(document)) return std::nullopt;
     return out;
 }
 
