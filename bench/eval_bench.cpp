@@ -17,6 +17,8 @@
 #include "jointly/engine/evaluate.hpp"
 #include "jointly/engine/program.hpp"
 #include "jointly/server/codec.hpp"
+#include "jointly/server/registry.hpp"
+#include "jointly/server/service.hpp"
 
 void* operator new(std::size_t size);
 void operator delete(void* p) noexcept;
@@ -136,6 +138,43 @@ void BM_DecisionText3Lines(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
 BENCHMARK(BM_DecisionText3Lines);
+
+// The whole of POST /v1/evaluate's own work on bench/http/request.json (the 3-line package the
+// HTTP benchmarks send), from the body's text to the answer's text, without HTTP: read by the
+// fast decoder, evaluated, written. In place (evaluate_text_in_place, what the route does: the
+// decision is evaluated into a result the thread keeps), or moved out of a new result
+// (evaluate_text, as /v1/decisions does, which stores it).
+void evaluate_answer_text(benchmark::State& state, bool in_place) {
+    const auto snapshot = jointly::server::load_policies({std::string(JOINTLY_SOURCE_DIR) + "/policies/reference"});
+    const jointly::server::Snapshot policies(snapshot.policies, 1);
+    const std::string body = read(std::string(JOINTLY_SOURCE_DIR) + "/bench/http/request.json");
+    const jointly::server::EvaluateOptions options;
+    std::size_t bytes = 0;
+    const std::size_t allocations_before = t_allocations;
+    for (auto _ : state) {
+        std::string text;
+        if (in_place) {
+            const auto r = jointly::server::evaluate_text_in_place(
+                policies, body, options,
+                [&](const std::shared_ptr<const Program>&, const Decision& d) { text = jointly::server::decision_text(d); });
+            if (!r.read || r.error) state.SkipWithError("the fast path did not decide");
+        } else {
+            const auto r = jointly::server::evaluate_text(policies, body, options);
+            if (!r || !r->evaluated) state.SkipWithError("the fast path did not decide");
+            else text = jointly::server::decision_text(r->evaluated->decision);
+        }
+        bytes += text.size();
+        benchmark::DoNotOptimize(text);
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    state.counters["allocs"] = benchmark::Counter(static_cast<double>(t_allocations - allocations_before),
+                                                  benchmark::Counter::kAvgIterations);
+}
+void BM_EvaluateAnswerText(benchmark::State& state) { evaluate_answer_text(state, true); }
+BENCHMARK(BM_EvaluateAnswerText);
+void BM_EvaluateAnswerTextMoved(benchmark::State& state) { evaluate_answer_text(state, false); }
+BENCHMARK(BM_EvaluateAnswerTextMoved);
 
 // A chain of `n` window rules on one service (issue 9: "a `vs_source` that chains 1,000
 // windows takes 15 s per line"): `w_i` applies within i days after surgery and is an exception

@@ -1,5 +1,6 @@
 // Decisions, errors, diagnostics and reconciliations as JSON; the depth-limited body parser
 // that refuses a repeated key.
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -9,6 +10,9 @@
 #include <vector>
 
 #include <simdjson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "jointly/server/codec.hpp"
 
@@ -137,35 +141,98 @@ private:
     json* element_ = nullptr;  // in an object: the value of the key read last
 };
 
+// Whether a block of bytes has a byte to escape (below 0x20, '"' or '\\') and whether it has
+// a byte past 0x7f (then the string's UTF-8 is checked).
+struct BlockFlags {
+    bool escape = false;
+    bool high = false;
+};
+
+// Eight bytes in a word: each test is exact for "some byte", which is all that is asked.
+constexpr std::size_t kWord = 8;
+BlockFlags word_flags(const char* p) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    const auto below = [](std::uint64_t x, std::uint64_t n) { return (x - kOnes * n) & ~x & kHigh; };
+    std::uint64_t x = 0;
+    std::memcpy(&x, p, kWord);
+    const std::uint64_t escape = below(x, 0x20) | below(x ^ (kOnes * 0x22U), 1) | below(x ^ (kOnes * 0x5cU), 1);
+    return {escape != 0, (x & kHigh) != 0};
+}
+
+#if defined(__SSE2__)
+constexpr std::size_t kBlock = 16;
+BlockFlags block_flags(const char* p) {
+    __m128i v;  // NOLINT: filled by the copy
+    std::memcpy(&v, p, kBlock);
+    const __m128i low = _mm_set1_epi8(0x1f);
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);  // v <= 0x1f
+    const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    return {_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0, _mm_movemask_epi8(v) != 0};
+}
+#else
+constexpr std::size_t kBlock = kWord;
+BlockFlags block_flags(const char* p) { return word_flags(p); }
+#endif
+
 // JSON text written in place, escaped exactly as nlohmann's dump(-1, ' ', false, replace):
 // `"`, `\\` and the short escapes, other bytes below 0x20 as \u00xx, valid UTF-8 as it is.
+// The writer keeps `out` longer than the text written so far and writes each piece through a
+// pointer into it (a copy of known size, not an append that checks and grows each time); `out`
+// is cut to the text when the writer goes.
 class JsonWriter {
 public:
-    explicit JsonWriter(std::string& out) : out_(out) {}
+    // `expected`: about how many bytes will be written (room is made for them at once).
+    JsonWriter(std::string& out, std::size_t expected) : out_(out), start_(out.size()), at_(out.size()) {
+        out_.resize(at_ + expected);
+    }
+    ~JsonWriter() { out_.resize(at_); }
+    JsonWriter(const JsonWriter&) = delete;
+    JsonWriter& operator=(const JsonWriter&) = delete;
 
-    void raw(std::string_view text) { out_ += text; }
+    // A literal: a copy of a size known when compiling.
+    template <std::size_t N>
+    void raw(const char (&text)[N]) {
+        std::memcpy(room(N - 1), text, N - 1);
+        at_ += N - 1;
+    }
+    void raw(std::string_view text) {
+        std::memcpy(room(text.size()), text.data(), text.size());
+        at_ += text.size();
+    }
+    // Copied a block at a time while each block is checked (the last block ends at the string's
+    // end, overlapping the one before); a string with a byte to escape is written again from its
+    // start by escaped_string, and one that is not UTF-8 by replaced.
     void string(std::string_view s) {
-        const Scan scan = scan_of(s);
-        if (!scan.ascii && !simdjson::validate_utf8(s.data(), s.size())) {
-            // Invalid UTF-8: nlohmann's own replacement, so the bytes stay the same.
-            out_ += ojson(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            return;
+        const std::size_t n = s.size();
+        char* const to = room(n + 2) + 1;
+        to[-1] = '"';
+        const char* const from = s.data();
+        BlockFlags all;
+        const auto copy = [&](std::size_t at, std::size_t size, BlockFlags f) {
+            all.escape |= f.escape;
+            all.high |= f.high;
+            std::memcpy(to + at, from + at, size);
+        };
+        if (n >= kBlock) {
+            for (std::size_t i = 0; i + kBlock < n && !all.escape; i += kBlock) copy(i, kBlock, block_flags(from + i));
+            copy(n - kBlock, kBlock, block_flags(from + n - kBlock));
+        } else if (n >= kWord) {
+            copy(0, kWord, word_flags(from));
+            copy(n - kWord, kWord, word_flags(from + n - kWord));
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto c = static_cast<unsigned char>(from[i]);
+                all.escape |= needs_escape(from[i]);
+                all.high |= c >= 0x80;
+                to[i] = from[i];
+            }
         }
-        if (scan.plain) {
-            quoted(s);
-            return;
-        }
-        // The runs between the bytes to escape are copied whole.
-        out_ += '"';
-        std::size_t run = 0;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            if (!needs_escape(s[i])) continue;
-            out_.append(s.data() + run, i - run);
-            escaped(s[i]);
-            run = i + 1;
-        }
-        out_.append(s.data() + run, s.size() - run);
-        out_ += '"';
+        if (all.escape) return escaped_string(s);
+        if (all.high && !simdjson::validate_utf8(from, n)) return replaced(s);
+        to[n] = '"';
+        at_ += n + 2;
     }
     void text_or_null(std::string_view s) {
         if (s.empty()) raw("null");
@@ -173,33 +240,42 @@ public:
     }
     void key(std::string_view k) {
         string(k);
-        out_ += ':';
+        raw(":");
     }
     // `,"key":` (the comma unless first).
     void field(std::string_view k, bool& first) {
-        if (!first) out_ += ',';
+        if (!first) raw(",");
         first = false;
         key(k);
     }
     // Money and dates are digits, '-' and '.': nothing to escape or validate.
     void money(engine::Money m) {
-        std::array<char, engine::Money::kTextChars> buf;  // NOLINT: written before read
-        quoted(std::string_view(buf.data(), m.write(buf.data())));
+        char* const p = room(engine::Money::kTextChars + 2);
+        *p = '"';
+        const std::size_t n = m.write(p + 1);
+        p[n + 1] = '"';
+        at_ += n + 2;
     }
     void date(engine::Date d) {
-        std::array<char, engine::Date::kTextChars> buf;  // NOLINT: written before read
-        quoted(std::string_view(buf.data(), d.write(buf.data())));
+        char* const p = room(engine::Date::kTextChars + 2);
+        *p = '"';
+        const std::size_t n = d.write(p + 1);
+        p[n + 1] = '"';
+        at_ += n + 2;
     }
     void integer(std::int64_t v) {
-        std::array<char, 24> buf{};
-        const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-        out_.append(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+        constexpr std::size_t kDigits = 24;
+        char* const p = room(kDigits);
+        at_ += static_cast<std::size_t>(std::to_chars(p, p + kDigits, v).ptr - p);
     }
-    void boolean(bool v) { raw(v ? "true" : "false"); }
+    void boolean(bool v) {
+        if (v) raw("true");
+        else raw("false");
+    }
     // An agency named twice (two of a split's agencies chosen by facts may be the same one)
     // is written once, in its first place with its last amount, as ordered_json keeps it.
     void amounts(const engine::AgencyAmounts& list) {
-        out_ += '{';
+        raw("{");
         bool first = true;
         for (std::size_t i = 0; i < list.size(); ++i) {
             bool later = false;
@@ -211,95 +287,94 @@ public:
             field(list[i].first, first);
             money(*last);
         }
-        out_ += '}';
+        raw("}");
     }
     template <class Range>
     void strings(const Range& list) {
-        out_ += '[';
+        raw("[");
         bool first = true;
         for (const auto& s : list) {
-            if (!first) out_ += ',';
+            if (!first) raw(",");
             first = false;
             string(s);
         }
-        out_ += ']';
+        raw("]");
     }
 
 private:
-    // `"s"`, for text known to need no escape: one resize and one copy.
-    void quoted(std::string_view s) {
-        const std::size_t at = out_.size();
-        out_.resize(at + s.size() + 2);
-        char* p = out_.data() + at;
-        *p = '"';
-        std::memcpy(p + 1, s.data(), s.size());
-        p[s.size() + 1] = '"';
+    // A pointer to at least `n` bytes after the text; more room, when needed, is as much as this
+    // writer has written so far and 1 KiB besides (so a writer appending to a long text, a
+    // batch's, does not make room in proportion to all of it).
+    char* room(std::size_t n) {
+        if (out_.size() - at_ < n) [[unlikely]]
+            grow(n);
+        return out_.data() + at_;
     }
-    struct Scan {
-        bool plain = true;  // no byte to escape: a control byte, '"' or '\\'
-        bool ascii = true;  // no byte past 0x7f
-    };
+    [[gnu::noinline]] void grow(std::size_t n) { out_.resize(at_ + std::max(n, at_ - start_ + 1024)); }
     static bool needs_escape(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }
-    // Eight bytes at a time: whether some byte is below 0x20, is '"' or '\\' (a zero byte
-    // after xor), or has its top bit set. Each test is exact for "some byte", which is all
-    // that is asked.
-    static Scan scan_of(std::string_view s) {
-        constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-        constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-        auto below = [](std::uint64_t x, std::uint64_t n) { return (x - kOnes * n) & ~x & kHigh; };
-        std::uint64_t escape = 0;
-        std::uint64_t high = 0;
-        std::size_t i = 0;
-        for (; i + 8 <= s.size(); i += 8) {
-            std::uint64_t x = 0;
-            std::memcpy(&x, s.data() + i, 8);
-            escape |= below(x, 0x20) | below(x ^ (kOnes * 0x22U), 1) | below(x ^ (kOnes * 0x5cU), 1);
-            high |= x & kHigh;
-        }
-        Scan scan{escape == 0, high == 0};
-        for (; i < s.size(); ++i) {
-            if (needs_escape(s[i])) scan.plain = false;
-            if (static_cast<unsigned char>(s[i]) >= 0x80) scan.ascii = false;
-        }
-        return scan;
-    }
 
+    // Invalid UTF-8: nlohmann's own replacement, so the bytes stay the same.
+    void replaced(std::string_view s) {
+        raw(ojson(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    // A string with a byte to escape: the runs between such bytes are copied whole.
+    void escaped_string(std::string_view s) {
+        const bool ascii = std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        if (!ascii && !simdjson::validate_utf8(s.data(), s.size())) return replaced(s);
+        raw("\"");
+        std::size_t run = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (!needs_escape(s[i])) continue;
+            raw(s.substr(run, i - run));
+            escaped(s[i]);
+            run = i + 1;
+        }
+        raw(s.substr(run));
+        raw("\"");
+    }
     void escaped(char c) {
         switch (c) {
-            case '"': out_ += "\\\""; return;
-            case '\\': out_ += "\\\\"; return;
-            case '\b': out_ += "\\b"; return;
-            case '\f': out_ += "\\f"; return;
-            case '\n': out_ += "\\n"; return;
-            case '\r': out_ += "\\r"; return;
-            case '\t': out_ += "\\t"; return;
+            case '"': return raw("\\\"");
+            case '\\': return raw("\\\\");
+            case '\b': return raw("\\b");
+            case '\f': return raw("\\f");
+            case '\n': return raw("\\n");
+            case '\r': return raw("\\r");
+            case '\t': return raw("\\t");
             default: break;
         }
+        static constexpr char kHex[] = "0123456789abcdef";
         const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out_ += "\\u00";
-            out_ += kHex[u >> 4];
-            out_ += kHex[u & 0xFU];
-            return;
-        }
-        out_ += c;
+        const std::array<char, 6> code{'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xFU]};
+        raw(std::string_view(code.data(), code.size()));
     }
 
     std::string& out_;
+    const std::size_t start_;  // where this writer's text begins in out_
+    std::size_t at_;           // INVARIANT: out_[0, at_) is the text so far; at_ <= out_.size()
 };
+
+// About the size of a decision's answer, so that its writer makes room once.
+std::size_t expected_size(const engine::Decision& d) {
+    std::size_t n = 1024 + 48 * (d.by_agency.size() + d.by_financial_year.size() + d.by_line.size()) * 4;
+    for (const auto& s : d.explanation) n += s.size() + 4;
+    for (const auto& r : d.reasons) n += r.text.size() + 80;
+    for (const auto& e : d.eligibility) n += e.reason.size() + e.name.size() + 32;
+    for (const auto& a : d.allocations) n += a.reason.size() + a.line.size() + a.rule.size() + 200 + 40 * a.shares.size();
+    for (const auto& is : d.issues) n += is.message.size() + is.reason.size() + 300;
+    return n;
+}
 
 }  // namespace
 
 std::string decision_text(const engine::Decision& d, std::string_view prefix) {
     std::string text;
-    text.reserve(1024 + 256 * (d.allocations.size() + d.issues.size()));
     append_decision_text(text, d, prefix);
     return text;
 }
 
 void append_decision_text(std::string& text, const engine::Decision& d, std::string_view prefix) {
-    JsonWriter w(text);
+    JsonWriter w(text, expected_size(d) + prefix.size());
     w.raw("{");
     w.raw(prefix);
     w.raw("\"policy\":{\"id\":");

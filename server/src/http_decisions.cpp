@@ -32,6 +32,14 @@ Checked<EvaluateOptions> evaluate_options(const Context& context, const httplib:
 
 namespace {
 
+// A body the fast decoder may read: within --max-body, and --max-depth at least `depth` (the
+// decoder reads nothing nested deeper than 3 levels of a request). Every other body goes
+// through parse_json, which gives the error.
+bool fast_body(const Context& context, const httplib::Request& request, std::size_t depth) {
+    return !request.body.empty() && request.body.size() <= context.options.max_body &&
+           context.options.max_depth >= depth;
+}
+
 Checked<Evaluated> counted(Context& context, EvaluateResult& result) {
     if (result.error) return std::move(*result.error);
     context.metrics.decision(engine::to_string(result.evaluated->decision.outcome));
@@ -48,11 +56,9 @@ Checked<Evaluated> evaluate_decision(Context& context, const nlohmann::json& bod
 
 Checked<Evaluated> evaluate_request_body(Context& context, const httplib::Request& request) {
     const auto options = evaluate_options(context, request);
-    // The fast decoder reads nothing nested deeper than 3 levels; a smaller --max-depth, and
-    // every refusal, go through parse_json and evaluate_body, which give the error.
-    const bool fast = options.ok() && !request.body.empty() && request.body.size() <= context.options.max_body &&
-                      context.options.max_depth >= 3;
-    if (fast) {
+    // Every body the fast decoder refuses goes through parse_json and evaluate_body, which give
+    // the error.
+    if (options.ok() && fast_body(context, request, 3)) {
         const auto snapshot = context.registry.snapshot();
         if (auto result = evaluate_text(*snapshot, request.body, options.value())) return counted(context, *result);
     }
@@ -121,54 +127,79 @@ Checked<DecisionRecord> live_decision(Context& context, const std::string& id, c
 
 namespace {
 
-Reply post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
-    const auto evaluated = evaluate_request_body(context, request);
-    if (!evaluated.ok()) return evaluated.error();
-    auto text = bounded_text(context, decision_text(evaluated.value().decision));
-    if (!text.ok()) return text.error();
+// 200 with `text` as the JSON answer, or 422 `response_too_large` past --max-response (bounded_text).
+Reply answer_text(Context& context, httplib::Response& response, std::string text) {
+    auto bounded = bounded_text(context, std::move(text));
+    if (!bounded.ok()) return bounded.error();
     response.status = 200;
-    set_body(response, std::move(text.value()), "application/json");
+    set_body(response, std::move(bounded.value()), "application/json");
     return {};
 }
 
-// The batch read by the fast decoder (evaluate_batch_text); nullopt when it leaves the body to
-// the reference path below, which gives the same answer and every error. The answer's text is
-// written from the decisions (decision_text), not built as a tree and dumped.
+// The fast path writes the answer's text from a decision evaluated in place
+// (evaluate_text_in_place): nothing is kept, so nothing is moved or freed.
+Reply post_evaluate(Context& context, const httplib::Request& request, httplib::Response& response) {
+    const auto options = evaluate_options(context, request);
+    if (options.ok() && fast_body(context, request, 3)) {
+        const auto snapshot = context.registry.snapshot();
+        std::string text;
+        auto in_place = evaluate_text_in_place(
+            *snapshot, request.body, options.value(),
+            [&](const std::shared_ptr<const engine::Program>&, const engine::Decision& decision) {
+                context.metrics.decision(engine::to_string(decision.outcome));
+                text = decision_text(decision);
+            });
+        if (in_place.read) {
+            if (in_place.error) return std::move(*in_place.error);
+            return answer_text(context, response, std::move(text));
+        }
+    }
+    const auto evaluated = evaluate_request_body(context, request);
+    if (!evaluated.ok()) return evaluated.error();
+    return answer_text(context, response, decision_text(evaluated.value().decision));
+}
+
+// The batch read by the fast decoder (evaluate_batch_in_place); nullopt when it leaves the body
+// to the reference path below, which gives the same answer and every error. The answer's text
+// is written from each decision as it is made (decision_text), not built as a tree and dumped.
 std::optional<Reply> post_batch_fast(Context& context, const httplib::Request& request, httplib::Response& response) {
     const auto options = evaluate_options(context, request);
     // The requests are two levels below the body, and the fast decoder reads three levels of them.
-    if (!options.ok() || request.body.empty() || request.body.size() > context.options.max_body ||
-        context.options.max_depth < 5)
-        return std::nullopt;
+    if (!options.ok() || !fast_body(context, request, 5)) return std::nullopt;
     const auto snapshot = context.registry.snapshot();
     const Deadline deadline(context);
     std::optional<ServiceError> late;
-    const auto batch = evaluate_batch_text(*snapshot, request.body, options.value(), context.options.max_batch,
-                                           [&](std::size_t done, std::size_t count) {
-                                               auto in_time = deadline.check("the batch", done, count);
-                                               if (!in_time.ok()) late = in_time.error();
-                                               return in_time.ok();
-                                           });
+    std::vector<engine::Outcome> outcomes;
+    std::string text = "{\"count\":";
+    std::size_t count = 0;
+    const auto batch = evaluate_batch_in_place(
+        *snapshot, request.body, options.value(), context.options.max_batch,
+        [&](std::size_t done, std::size_t requests) {
+            if (done == 0) {
+                count = requests;
+                text += std::to_string(count) + ",\"failed\":0,\"results\":[";
+            }
+            auto in_time = deadline.check("the batch", done, requests);
+            if (!in_time.ok()) late = in_time.error();
+            return in_time.ok();
+        },
+        [&](const std::shared_ptr<const engine::Program>&, const engine::Decision& decision) {
+            outcomes.push_back(decision.outcome);
+            if (outcomes.size() > 1) text += ',';
+            const std::size_t before = text.size();
+            append_decision_text(text, decision);
+            // Room for the rest at the first answer's size (within --max-response), so that a
+            // long answer is not copied at each doubling.
+            if (outcomes.size() == 1)
+                text.reserve(
+                    std::min(context.options.max_response + 2, before + (text.size() - before + 1) * count * 9 / 8 + 2));
+        });
     if (!batch) return std::nullopt;
-    for (const auto& evaluated : batch->decisions) context.metrics.decision(engine::to_string(evaluated.decision.outcome));
+    for (const auto outcome : outcomes) context.metrics.decision(engine::to_string(outcome));
     if (late) return Reply(std::move(*late));
-    std::string text = "{\"count\":" + std::to_string(batch->count) + ",\"failed\":0,\"results\":[";
-    for (std::size_t i = 0; i < batch->decisions.size(); ++i) {
-        if (i > 0) text += ',';
-        const std::size_t before = text.size();
-        append_decision_text(text, batch->decisions[i].decision);
-        // Room for the rest at the first answer's size (within --max-response), so that a long
-        // answer is not copied at each doubling.
-        if (i == 0)
-            text.reserve(std::min(context.options.max_response + 2,
-                                  before + (text.size() - before + 1) * batch->decisions.size() * 9 / 8 + 2));
-    }
+    if (*batch == 0) text += "0,\"failed\":0,\"results\":[";
     text += "]}";
-    auto bounded = bounded_text(context, std::move(text));
-    if (!bounded.ok()) return Reply(bounded.error());
-    response.status = 200;
-    set_body(response, std::move(bounded.value()), "application/json");
-    return Reply();
+    return answer_text(context, response, std::move(text));
 }
 
 Reply post_batch(Context& context, const httplib::Request& request, httplib::Response& response) {

@@ -103,6 +103,18 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
     return evaluate_decoded(program, *decoded.request, options);
 }
 
+// The evaluation's answer when it gave no decision: evaluate_body's error.
+ServiceError evaluation_error(std::vector<engine::EvalError> errors) {
+    auto message = problems_message(errors);
+    const ErrorStatus answer = error_status(errors);
+    if (answer.status == 422) message = "the policy cannot give an answer for this request: " + message;
+    return make_error(answer.status, answer.code, std::move(message), std::move(errors));
+}
+
+engine::Coverage* coverage_of(const engine::Program& program, const EvaluateOptions& options) {
+    return options.coverage ? options.coverage(program) : nullptr;
+}
+
 // The request decoded against `program`'s declarations: the options applied, then evaluated
 // into `out` (empty). The decision is moved once, into its place in `out`: a Decision holds
 // its per-year and per-line amounts inline (ADR 0022), so each move copies them.
@@ -111,12 +123,9 @@ void evaluate_decoded(const std::shared_ptr<const engine::Program>& program, eng
     if (options.explain_full) request.explain_full = true;
     if (options.as_of) request.as_of = options.as_of;
     engine::EvalResult result;
-    engine::evaluate_into(*program, request, result, {}, options.coverage ? options.coverage(*program) : nullptr);
+    engine::evaluate_into(*program, request, result, {}, coverage_of(*program, options));
     if (!result.decision) {
-        auto message = problems_message(result.errors);
-        const ErrorStatus answer = error_status(result.errors);
-        if (answer.status == 422) message = "the policy cannot give an answer for this request: " + message;
-        out.error = make_error(answer.status, answer.code, std::move(message), std::move(result.errors));
+        out.error = evaluation_error(std::move(result.errors));
         return;
     }
     out.evaluated.emplace();
@@ -131,10 +140,39 @@ EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& pr
     return out;
 }
 
-// The fast path of evaluate_text: nullopt unless the decoder accepts the body and a version
-// applies; what it gives is then evaluate_body's answer.
-std::optional<EvaluateResult> evaluate_fast(const Snapshot& snapshot, std::string_view padded,
-                                            const EvaluateOptions& options, CaseDecoder& decoder) {
+// The same evaluation into a result this thread keeps (engine::evaluate_into reuses its
+// memory, so a warm result allocates almost nothing), shown to `use` in place; the error when
+// there is no decision. After a large decision the result is dropped, so that a server thread
+// does not keep the memory of the largest decision it ever made.
+std::optional<ServiceError> evaluate_decoded_in_place(const std::shared_ptr<const engine::Program>& program,
+                                                      engine::Request& request, const EvaluateOptions& options,
+                                                      const DecisionUse& use) {
+    constexpr std::size_t kKeepParts = 256;  // allocations, issues and sentences
+    thread_local engine::EvalResult result;
+    if (options.explain_full) request.explain_full = true;
+    if (options.as_of) request.as_of = options.as_of;
+    engine::evaluate_into(*program, request, result, {}, coverage_of(*program, options));
+    if (!result.decision) return evaluation_error(std::move(result.errors));
+    const auto& d = *result.decision;
+    const bool large = d.allocations.size() + d.issues.size() + d.explanation.size() > kKeepParts;
+    try {
+        use(program, d);
+    } catch (...) {
+        if (large) result = engine::EvalResult();
+        throw;
+    }
+    if (large) result = engine::EvalResult();
+    return std::nullopt;
+}
+
+// A body the fast decoder accepts, with the version that applies: evaluate_fast's first half.
+struct FastRequest {
+    std::shared_ptr<const engine::Program> program;
+    engine::Request request;
+};
+
+std::optional<FastRequest> decode_fast(const Snapshot& snapshot, std::string_view padded,
+                                       const EvaluateOptions& options, CaseDecoder& decoder) {
     if (!decoder.start(padded)) return std::nullopt;
     const auto header = decoder.header();
     if (!header) return std::nullopt;
@@ -155,8 +193,17 @@ std::optional<EvaluateResult> evaluate_fast(const Snapshot& snapshot, std::strin
     if (selection.status != Selection::Status::Ok) return std::nullopt;
     auto request = decoder.decode(selection.program->schema(), options.limits);
     if (!request || decoder.decoded_header() != *header) return std::nullopt;
+    return FastRequest{selection.program, std::move(*request)};
+}
+
+// The fast path of evaluate_text: nullopt unless the decoder accepts the body and a version
+// applies; what it gives is then evaluate_body's answer.
+std::optional<EvaluateResult> evaluate_fast(const Snapshot& snapshot, std::string_view padded,
+                                            const EvaluateOptions& options, CaseDecoder& decoder) {
+    auto decoded = decode_fast(snapshot, padded, options, decoder);
+    if (!decoded) return std::nullopt;
     std::optional<EvaluateResult> answer(std::in_place);
-    evaluate_decoded(selection.program, *request, options, *answer);
+    evaluate_decoded(decoded->program, decoded->request, options, *answer);
     return answer;
 }
 
@@ -198,23 +245,46 @@ std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::strin
     });
 }
 
+InPlaceEvaluation evaluate_text_in_place(const Snapshot& snapshot, std::string_view body,
+                                         const EvaluateOptions& options, const DecisionUse& use) {
+    return with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) {
+        InPlaceEvaluation out;
+        auto decoded = decode_fast(snapshot, padded, options, decoder);
+        if (!decoded) return out;
+        out.read = true;
+        out.error = evaluate_decoded_in_place(decoded->program, decoded->request, options, use);
+        return out;
+    });
+}
+
+std::optional<std::size_t> evaluate_batch_in_place(const Snapshot& snapshot, std::string_view body,
+                                                   const EvaluateOptions& options, std::size_t max_requests,
+                                                   const std::function<bool(std::size_t, std::size_t)>& go_on,
+                                                   const DecisionUse& use) {
+    return with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) -> std::optional<std::size_t> {
+        const auto requests = batch_requests(padded, max_requests);
+        if (!requests) return std::nullopt;
+        for (std::size_t done = 0; done < requests->size(); ++done) {
+            if (!go_on(done, requests->size())) return requests->size();
+            auto decoded = decode_fast(snapshot, (*requests)[done], options, decoder);
+            if (!decoded || evaluate_decoded_in_place(decoded->program, decoded->request, options, use))
+                return std::nullopt;
+        }
+        return requests->size();
+    });
+}
+
 std::optional<BatchDecisions> evaluate_batch_text(const Snapshot& snapshot, std::string_view body,
                                                   const EvaluateOptions& options, std::size_t max_requests,
                                                   const std::function<bool(std::size_t, std::size_t)>& go_on) {
-    return with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) -> std::optional<BatchDecisions> {
-        const auto requests = batch_requests(padded, max_requests);
-        if (!requests) return std::nullopt;
-        BatchDecisions out;
-        out.count = requests->size();
-        out.decisions.reserve(requests->size());
-        for (const std::string_view text : *requests) {
-            if (!go_on(out.decisions.size(), out.count)) return out;
-            auto answer = evaluate_fast(snapshot, text, options, decoder);
-            if (!answer || !answer->evaluated) return std::nullopt;
-            out.decisions.push_back(std::move(*answer->evaluated));
-        }
-        return out;
-    });
+    std::vector<Evaluated> decisions;
+    const auto count = evaluate_batch_in_place(
+        snapshot, body, options, max_requests, go_on,
+        [&](const std::shared_ptr<const engine::Program>& program, const engine::Decision& decision) {
+            decisions.push_back(Evaluated{program, decision});
+        });
+    if (!count) return std::nullopt;
+    return BatchDecisions{*count, std::move(decisions)};
 }
 
 EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& body, const EvaluateOptions& options) {

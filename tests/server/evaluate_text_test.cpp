@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,34 @@ std::string with(const std::string& from, const std::string& to) {
     return text.replace(at, from.size(), to);
 }
 
+// evaluate_text_in_place gives what evaluate_text gives: it reads the same bodies, and shows
+// `use` the same version and decision once, or gives the same error. The decision is made in a
+// result this thread keeps, so each call also checks that nothing of the previous evaluation
+// (another case, often another policy) is left in it.
+void in_place_agrees(const Snapshot& snapshot, const std::string& body, const EvaluateOptions& options,
+                     const std::optional<EvaluateResult>& fast) {
+    std::size_t uses = 0;
+    const auto in_place = evaluate_text_in_place(
+        snapshot, body, options, [&](const std::shared_ptr<const engine::Program>& program, const engine::Decision& d) {
+            ++uses;
+            ASSERT_TRUE(fast && fast->evaluated) << "a decision where evaluate_text gives none: " << body;
+            EXPECT_EQ(program, fast->evaluated->program) << body;
+            EXPECT_TRUE(d == fast->evaluated->decision) << body;
+        });
+    EXPECT_EQ(in_place.read, fast.has_value()) << body;
+    if (!fast) return;
+    EXPECT_EQ(uses, fast->evaluated ? 1U : 0U) << body;
+    EXPECT_EQ(in_place.error.has_value(), fast->error.has_value()) << body;
+    if (in_place.error && fast->error) {
+        EXPECT_EQ(in_place.error->status, fast->error->status) << body;
+        EXPECT_EQ(in_place.error->body(), fast->error->body()) << body;
+    }
+}
+
 // The body's answer both ways; true when the fast path answered (and then the answers agree).
 bool agrees(const Snapshot& snapshot, const std::string& body, const EvaluateOptions& options) {
     const auto fast = evaluate_text(snapshot, body, options);
+    in_place_agrees(snapshot, body, options, fast);
     if (!fast) return false;
     const auto parsed = parse_json(body);
     EXPECT_TRUE(parsed.value) << "the fast path answered a body that is not JSON: " << body;
@@ -124,6 +150,33 @@ TEST(EvaluateText, LeavesWhatItCannotReadToEvaluateBody) {
         EXPECT_TRUE(!fast || agrees(snapshot, body, options)) << body;
         if (fast && fast->evaluated) ADD_FAILURE() << "a decision for a body the API refuses: " << body;
     }
+}
+
+// A decision of more than 256 parts is not kept in the thread's result after it is used (so
+// that a server thread does not hold the memory of the largest decision it made); the next
+// decision, smaller, is still the one evaluate_text gives, and so is the large one again.
+TEST(EvaluateTextInPlace, AnswersTheSameAfterADecisionTooLargeToKeep) {
+    const auto load = load_policies({kPolicies});
+    ASSERT_TRUE(load.ok);
+    const Snapshot snapshot(load.policies, 1);
+    std::string lines;
+    for (int i = 0; i < 300; ++i) {
+        lines += (i > 0 ? "," : "") + std::string(R"({"id":"e)") + std::to_string(i) +
+                 R"(","service":"equipment","amount":"10.00","date":"2025-09-15"})";
+    }
+    const std::string large = with(R"("lines":[)", R"("lines":[)" + lines + ",");
+    const EvaluateOptions options;
+    for (const auto& body : {kGood, large, kGood, large, large, kGood}) {
+        const auto fast = evaluate_text(snapshot, body, options);
+        ASSERT_TRUE(fast && fast->evaluated) << body.substr(0, 200);
+        in_place_agrees(snapshot, body, options, fast);
+    }
+    std::size_t parts = 0;
+    evaluate_text_in_place(snapshot, large, options,
+                           [&](const std::shared_ptr<const engine::Program>&, const engine::Decision& d) {
+                               parts = d.allocations.size() + d.issues.size() + d.explanation.size();
+                           });
+    EXPECT_GT(parts, 256U);
 }
 
 const std::function<bool(std::size_t, std::size_t)> kAlways = [](std::size_t, std::size_t) { return true; };

@@ -71,6 +71,22 @@ EvaluateResult evaluate_body(const Snapshot& snapshot, const nlohmann::json& bod
 std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::string_view body,
                                             const EvaluateOptions& options);
 
+// What a caller that only reads the decision is given: the version's program and the decision.
+using DecisionUse = std::function<void(const std::shared_ptr<const engine::Program>&, const engine::Decision&)>;
+
+// evaluate_text for a caller that only reads the decision (POST /v1/evaluate writes its text
+// and keeps nothing): the decision is evaluated into a result this thread keeps
+// (engine::evaluate_into, which allocates almost nothing once warm) and shown to `use` in
+// place, not moved out. `read` is false when evaluate_text would give nullopt (`use` is not
+// called); otherwise `error` is evaluate_body's error, or none once `use` has had
+// evaluate_body's decision.
+struct InPlaceEvaluation {
+    bool read = false;
+    std::optional<ServiceError> error;
+};
+InPlaceEvaluation evaluate_text_in_place(const Snapshot& snapshot, std::string_view body,
+                                         const EvaluateOptions& options, const DecisionUse& use);
+
 // A batch body (`{"requests": [...]}` or a bare array, batch_requests) evaluated request by
 // request as evaluate_text does: the decisions, in order, each evaluate_body's on that request.
 // Nullopt when the envelope or any request is not for the fast path, or there are more than
@@ -85,6 +101,13 @@ struct BatchDecisions {
 std::optional<BatchDecisions> evaluate_batch_text(const Snapshot& snapshot, std::string_view body,
                                                   const EvaluateOptions& options, std::size_t max_requests,
                                                   const std::function<bool(std::size_t, std::size_t)>& go_on);
+// The same, each decision shown to `use` in place as evaluate_text_in_place does, in order;
+// the number of requests in the batch, or nullopt as above (`use` may then have been called
+// for the requests before the one that is not for the fast path).
+std::optional<std::size_t> evaluate_batch_in_place(const Snapshot& snapshot, std::string_view body,
+                                                   const EvaluateOptions& options, std::size_t max_requests,
+                                                   const std::function<bool(std::size_t, std::size_t)>& go_on,
+                                                   const DecisionUse& use);
 
 // A caseload under policy A and optionally B.
 struct SimulationInput {
