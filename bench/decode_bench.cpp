@@ -3,6 +3,7 @@
 //   - BM_NlohmannSaxOnly: nlohmann's SAX parser with a handler that keeps nothing: the least
 //     any decoder built on nlohmann's SAX interface could cost (no Request is built);
 //   - BM_DecodeOnDemand: CaseDecoder (simdjson On-Demand), header then Request;
+//   - BM_DecodeHttpRequest: the same on the request the HTTP benchmarks send;
 // and two bars from simdjson itself on the same lines, for how near the decoder is to them:
 //   - BM_SimdjsonDomParse: simdjson's DOM parser (what simdjson's own benchmarks time: the
 //     structural index, validation and the tape of every value);
@@ -129,6 +130,27 @@ void BM_DecodeOnDemand(benchmark::State& state) {
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(all.bytes));
 }
 BENCHMARK(BM_DecodeOnDemand);
+
+// The request the HTTP benchmarks send (bench/http/request.json, the 3-line package), as
+// POST /v1/evaluate's fast path reads it: the part of BM_EvaluateAnswerText (eval_bench) that
+// is reading.
+void BM_DecodeHttpRequest(benchmark::State& state) {
+    std::string body = read(std::string(JOINTLY_SOURCE_DIR) + "/bench/http/request.json");
+    const std::size_t size = body.size();
+    body.append(server::CaseDecoder::kPadding, ' ');
+    server::CaseDecoder decoder;
+    const server::DecodeLimits limits;
+    for (auto _ : state) {
+        if (!decoder.start(std::string_view(body.data(), size)) || !decoder.header())
+            state.SkipWithError("the request did not start");
+        auto request = decoder.decode(schema(), limits);
+        if (!request) state.SkipWithError("the request did not decode");
+        benchmark::DoNotOptimize(request);
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(size));
+}
+BENCHMARK(BM_DecodeHttpRequest);
 
 void BM_SimdjsonDomParse(benchmark::State& state) {
     const auto& all = lines();

@@ -262,10 +262,10 @@ Reply post_batch(Context& context, const httplib::Request& request, httplib::Res
 // is sent. 400 when it is malformed.
 Checked<std::optional<IdempotencyKey>> idempotency_key(const httplib::Request& request,
                                                        const std::string& scope_route) {
-    if (!request.has_header("Idempotency-Key")) return std::optional<IdempotencyKey>();
-    if (request.get_header_value_count("Idempotency-Key") > 1)
+    if (!header_value(request, "Idempotency-Key")) return std::optional<IdempotencyKey>();
+    if (header_count(request, "Idempotency-Key") > 1)
         return fail(400, "invalid_request", "the `Idempotency-Key` header is given more than once");
-    const auto key = request.get_header_value("Idempotency-Key");
+    const auto key = header_or_empty(request, "Idempotency-Key");
     bool ok = !key.empty() && key.size() <= 255;
     for (const char c : key) ok = ok && c > 0x20 && c < 0x7f;
     if (!ok)

@@ -119,6 +119,14 @@ void known_params(const httplib::Request& request, const std::set<std::string>& 
 // `application/json`); a `format` other than `json` or `csv` is an error at `?format`.
 bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& errors);
 
+// The value of the request's header `name` (ASCII letters in either case), the first when it
+// was sent more than once, as get_header_value gives it; null when it was not sent.
+const std::string* header_value(const httplib::Request& request, std::string_view name);
+// How many times the header `name` was sent.
+std::size_t header_count(const httplib::Request& request, std::string_view name);
+// header_value's text, or "" when the header was not sent.
+std::string header_or_empty(const httplib::Request& request, std::string_view name);
+
 // The request's Content-Type without parameters, lower case (`application/json`).
 std::string content_media_type(const httplib::Request& request);
 

@@ -107,9 +107,9 @@ std::uint64_t next_request_number() {
 // The caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]), else the trace id of a W3C
 // `traceparent`, else 16 hex digits of next_request_number().
 std::string request_id_of(const httplib::Request& request) {
-    const auto given = request.get_header_value("X-Request-Id");
+    const auto given = header_or_empty(request, "X-Request-Id");
     if (!given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), id_char)) return given;
-    const auto trace = request.get_header_value("traceparent");  // 00-<32 hex>-<16 hex>-<2 hex>
+    const auto trace = header_or_empty(request, "traceparent");  // 00-<32 hex>-<16 hex>-<2 hex>
     if (trace.size() == 55 && trace[2] == '-' && trace[35] == '-') {
         const auto id = trace.substr(3, 32);
         if (std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
@@ -176,7 +176,7 @@ std::string media_type(const std::string& header) {
 bool same_origin(const ServeOptions& options, const httplib::Request& request, const std::string& origin) {
     for (const auto& allowed : options.allowed_origins)
         if (origin == allowed) return true;
-    const auto host = request.get_header_value("Host");
+    const auto host = header_or_empty(request, "Host");
     return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
 }
 
@@ -215,14 +215,15 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
                    std::to_string(o.max_header_bytes));
         return true;
     }
-    const bool has_length = request.has_header("Content-Length");
-    const bool has_transfer = request.has_header("Transfer-Encoding");
+    const std::size_t lengths = server::header_count(request, "Content-Length");
+    const bool has_length = lengths > 0;
+    const bool has_transfer = header_value(request, "Transfer-Encoding") != nullptr;
     if (has_length && has_transfer) {
         refuse(response, 400, "ambiguous_framing",
                "the request has both `Content-Length` and `Transfer-Encoding`; send one (RFC 9112 section 6.3)");
         return true;
     }
-    if (request.get_header_value_count("Content-Length") > 1) {
+    if (lengths > 1) {
         refuse(response, 400, "ambiguous_framing", "the request has more than one `Content-Length`");
         return true;
     }
@@ -237,14 +238,14 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
         refuse(response, 411, "length_required", "a `" + request.method + "` must say its body's `Content-Length`");
         return true;
     }
-    if (request.has_header("Content-Encoding") && lower(request.get_header_value("Content-Encoding")) != "identity") {
+    if (const auto* encoding = header_value(request, "Content-Encoding"); encoding && lower(*encoding) != "identity") {
         refuse(response, 415, "unsupported_media_type",
-               "compressed request bodies (`Content-Encoding: " + request.get_header_value("Content-Encoding") +
+               "compressed request bodies (`Content-Encoding: " + *encoding +
                    "`) are not accepted; send the body uncompressed");
         return true;
     }
     if (has_length) {
-        const auto text = request.get_header_value("Content-Length");
+        const auto text = header_or_empty(request, "Content-Length");
         std::size_t length = 0;
         bool ok = !text.empty() && text.size() <= 18;
         for (char c : text) {
@@ -264,8 +265,8 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
     }
     const bool writes = request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
     if (writes) {
-        if (request.has_header("Origin")) {
-            const auto origin = request.get_header_value("Origin");
+        if (const auto* sent_origin = header_value(request, "Origin")) {
+            const auto& origin = *sent_origin;
             if (!same_origin(o, request, origin)) {
                 refuse(response, 403, "cross_origin",
                        "a `" + request.method + "` from origin `" + origin +
@@ -273,7 +274,7 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
                            "requests that change or compute state");
                 return true;
             }
-        } else if (lower(request.get_header_value("Sec-Fetch-Site")) == "cross-site") {
+        } else if (lower(header_or_empty(request, "Sec-Fetch-Site")) == "cross-site") {
             refuse(response, 403, "cross_origin", "a cross-site `" + request.method + "` is refused");
             return true;
         }
@@ -283,7 +284,7 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
 
 // JSON routes take `application/json`; the policy routes also take the policy text itself.
 Checked<void> check_content_type(const std::string& route, const httplib::Request& request) {
-    const auto type = media_type(request.get_header_value("Content-Type"));
+    const auto type = media_type(header_or_empty(request, "Content-Type"));
     if (type == "application/json") return {};
     const bool takes_text = route == "/v1/policies" || route == "/v1/policies/check";
     if (takes_text && type == "text/plain") return {};
@@ -561,7 +562,7 @@ private:
 };
 
 std::string bearer_token(const httplib::Request& request) {
-    const auto header = request.get_header_value("Authorization");
+    const auto header = header_or_empty(request, "Authorization");
     constexpr std::string_view kPrefix = "Bearer ";
     if (header.size() > kPrefix.size() && header.compare(0, kPrefix.size(), kPrefix) == 0)
         return header.substr(kPrefix.size());
@@ -599,8 +600,46 @@ nlohmann::json caller_view(const Context& context, const ServiceError& error) {
     return internal_error_body(context, detail);
 }
 
+namespace {
+
+// Header names compared as HTTP compares them: ASCII letters in either case.
+bool same_name(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto x = static_cast<unsigned char>(a[i]);
+        const auto y = static_cast<unsigned char>(b[i]);
+        if (x == y) continue;
+        if ((x | 0x20U) != (y | 0x20U) || (x | 0x20U) < 'a' || (x | 0x20U) > 'z') return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+// The value of the request's header `name` (ASCII letters in either case), the first when it
+// was sent more than once, as get_header_value gives it; null when it was not sent. A scan of
+// the (at most --max-headers) headers comparing lengths first: cpp-httplib's lookup compares
+// through tolower() a character at a time, which cost each request about as much as deciding
+// a package's split.
+const std::string* header_value(const httplib::Request& request, std::string_view name) {
+    for (const auto& [key, value] : request.headers)
+        if (same_name(key, name)) return &value;
+    return nullptr;
+}
+
+std::size_t header_count(const httplib::Request& request, std::string_view name) {
+    std::size_t n = 0;
+    for (const auto& entry : request.headers) n += same_name(entry.first, name) ? 1U : 0U;
+    return n;
+}
+
+std::string header_or_empty(const httplib::Request& request, std::string_view name) {
+    const std::string* value = header_value(request, name);
+    return value ? *value : std::string();
+}
+
 std::string content_media_type(const httplib::Request& request) {
-    return media_type(request.get_header_value("Content-Type"));
+    return media_type(header_or_empty(request, "Content-Type"));
 }
 
 ServiceError fail(int status, std::string code, std::string message, std::vector<engine::EvalError> details) {
@@ -610,7 +649,7 @@ ServiceError fail(int status, std::string code, std::string message, std::vector
 RequestNote& request_note() { return t_note; }
 
 std::optional<Principal> caller_principal(const Context& context, const httplib::Request& request) {
-    if (!context.tokens.enabled() || !request.has_header("Authorization")) return std::nullopt;
+    if (!context.tokens.enabled() || !header_value(request, "Authorization")) return std::nullopt;
     const auto sent = bearer_token(request);
     if (sent.empty()) return std::nullopt;
     return context.tokens.principal_of(sent);
@@ -621,7 +660,7 @@ Checked<void> authorize(const Context& context, const httplib::Request& request,
     // A credential that is sent is checked on every route, open ones included: a client with a
     // wrong or malformed token learns it at once instead of being served as anonymous.
     std::optional<Principal> principal;
-    if (request.has_header("Authorization")) {
+    if (header_value(request, "Authorization")) {
         const auto sent = bearer_token(request);
         if (sent.empty()) return fail(401, "unauthorized", "the `Authorization` header must be `Bearer TOKEN`");
         principal = context.tokens.principal_of(sent);
@@ -734,7 +773,7 @@ bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& 
             errors.push_back({codes::kFieldType, "?format", "`format` must be `json` or `csv`", std::nullopt});
         return false;
     }
-    const auto accept = request.get_header_value("Accept");
+    const auto accept = header_or_empty(request, "Accept");
     return accept.find("text/csv") != std::string::npos && accept.find("application/json") == std::string::npos;
 }
 

@@ -132,6 +132,39 @@ TEST(HttpHardening, AmbiguousOrUnsupportedFramingIsRefused) {
     EXPECT_EQ(fine.status, 200) << fine.text;
 }
 
+// Header names are matched as HTTP matches them, in any case (the server's own lookup, not
+// cpp-httplib's): each check below is made on a name sent in other cases than its usual one.
+TEST(HttpHardening, HeaderNamesAreMatchedInAnyCase) {
+    TestServer s;
+    const std::string body = post_op_request().dump();
+    const std::string size = std::to_string(body.size());
+    const std::string head = "POST /v1/evaluate HTTP/1.1\r\nHOST: 127.0.0.1\r\ncontent-type: application/json\r\n";
+
+    auto fine = raw_exchange(s.port, head + "content-length: " + size + "\r\nx-REQUEST-id: case-7\r\n\r\n" + body);
+    EXPECT_EQ(fine.status, 200) << fine.text;
+    EXPECT_NE(fine.text.find("X-Request-Id: case-7\r\n"), std::string::npos) << fine.text.substr(0, 400);
+
+    auto twice = raw_exchange(s.port, head + "Content-Length: " + size + "\r\ncontent-LENGTH: " + size + "\r\n\r\n" + body);
+    EXPECT_EQ(twice.status, 400) << twice.text;
+    EXPECT_EQ(error_code(twice.text), "ambiguous_framing");
+
+    auto gzip = raw_exchange(s.port, head + "CONTENT-LENGTH: " + size + "\r\ncontent-encoding: gzip\r\n\r\n" + body);
+    EXPECT_EQ(gzip.status, 415) << gzip.text;
+
+    auto foreign = raw_exchange(s.port, head + "Content-Length: " + size + "\r\nORIGIN: http://evil.example\r\n\r\n" + body);
+    EXPECT_EQ(foreign.status, 403) << foreign.text;
+    EXPECT_EQ(error_code(foreign.text), "cross_origin");
+
+    auto site = raw_exchange(s.port, head + "Content-Length: " + size + "\r\nsec-fetch-SITE: cross-site\r\n\r\n" + body);
+    EXPECT_EQ(site.status, 403) << site.text;
+
+    auto token = raw_exchange(s.port, head + "Content-Length: " + size + "\r\nAUTHORIZATION: Bearer nope\r\n\r\n" + body);
+    EXPECT_EQ(token.status, 401) << token.text;
+
+    auto chunked = raw_exchange(s.port, head + "transfer-ENCODING: chunked\r\n\r\n0\r\n\r\n");
+    EXPECT_EQ(chunked.status, 411) << chunked.text;
+}
+
 TEST(HttpHardening, TooManyOrTooLargeHeadersAreRefused) {
     TestServer s;
     std::string many;
