@@ -101,21 +101,15 @@ std::string Date::financial_year() const {
 
 std::optional<Date> parse_date(std::string_view text) {
     if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    int parts[3] = {0, 0, 0};
-    const std::size_t starts[3] = {0, 5, 8};
-    const std::size_t lengths[3] = {4, 2, 2};
-    for (std::size_t p = 0; p < 3; ++p) {
-        for (std::size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
-            if (text[i] < '0' || text[i] > '9') return std::nullopt;
-            parts[p] = parts[p] * 10 + (text[i] - '0');
-        }
-    }
-    const int y = parts[0];
-    const int m = parts[1];
-    const int d = parts[2];
-    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
-        return std::nullopt;
-    }
+    // Each digit as 0-9; any other byte wraps to a value above 9.
+    const auto digit = [text](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(text[i])) - '0'; };
+    const std::array<unsigned, 8> v{digit(0), digit(1), digit(2), digit(3), digit(5), digit(6), digit(8), digit(9)};
+    for (const unsigned x : v)
+        if (x > 9) return std::nullopt;
+    const auto y = static_cast<int>(v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]);
+    const auto m = static_cast<int>(v[4] * 10 + v[5]);
+    const auto d = static_cast<int>(v[6] * 10 + v[7]);
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return std::nullopt;
     return Date::from_civil(y, m, d);
 }
 

@@ -145,10 +145,20 @@ std::vector<const LoadedPolicy*> Snapshot::versions(const std::string& id) const
     return out;
 }
 
+// The versions of `id`, as a run of policies_ (sorted by id, then effective date): found by
+// a binary search, with no list made (this is asked once for every decision).
+std::span<const LoadedPolicy> Snapshot::versions_of(std::string_view id) const {
+    const auto first = std::partition_point(policies_.begin(), policies_.end(),
+                                            [id](const LoadedPolicy& p) { return p.program->id() < id; });
+    auto last = first;
+    while (last != policies_.end() && last->program->id() == id) ++last;
+    return {first, last};
+}
+
 Selection Snapshot::select(const std::string& id, const std::optional<std::string>& version,
                            const std::optional<engine::Date>& as_of, bool enforce_range) const {
     Selection s;
-    const auto all = versions(id);
+    const auto all = versions_of(id);
     if (all.empty()) {
         s.status = Selection::Status::UnknownPolicy;
         std::string known;
@@ -157,26 +167,26 @@ Selection Snapshot::select(const std::string& id, const std::optional<std::strin
         return s;
     }
     if (version) {
-        for (const auto* p : all) {
-            if (p->program->version() != *version) continue;
-            if (enforce_range && as_of && !in_range(*p->program, *as_of)) {
+        for (const LoadedPolicy& v : all) {
+            if (v.program->version() != *version) continue;
+            if (enforce_range && as_of && !in_range(*v.program, *as_of)) {
                 s.status = Selection::Status::NotInEffect;
                 s.message = "version `" + *version + "` of policy `" + id + "` is not in effect on " +
-                            as_of->to_string() + " (it runs from " + range_text(*p->program) + ")";
+                            as_of->to_string() + " (it runs from " + range_text(*v.program) + ")";
                 return s;
             }
-            s.program = p->program;
+            s.program = v.program;
             return s;
         }
         s.status = Selection::Status::UnknownVersion;
         std::string known;
-        for (const auto* p : all) known += (known.empty() ? "" : ", ") + p->program->version();
+        for (const LoadedPolicy& v : all) known += (known.empty() ? "" : ", ") + v.program->version();
         s.message = "policy `" + id + "` has no version `" + *version + "` (loaded: " + known + ")";
         return s;
     }
     if (!as_of) {
         if (all.size() == 1) {
-            s.program = all.front()->program;
+            s.program = all.front().program;
             return s;
         }
         s.status = Selection::Status::NeedAsOf;
@@ -184,16 +194,16 @@ Selection Snapshot::select(const std::string& id, const std::optional<std::strin
                     " versions: give `as_of` (or `version`) to choose one";
         return s;
     }
-    for (const auto* p : all) {
-        if (in_range(*p->program, *as_of)) {
-            s.program = p->program;
+    for (const LoadedPolicy& v : all) {
+        if (in_range(*v.program, *as_of)) {
+            s.program = v.program;
             return s;
         }
     }
     s.status = Selection::Status::NotInEffect;
     std::string ranges;
-    for (const auto* p : all)
-        ranges += (ranges.empty() ? "" : "; ") + p->program->version() + ": " + range_text(*p->program);
+    for (const LoadedPolicy& v : all)
+        ranges += (ranges.empty() ? "" : "; ") + v.program->version() + ": " + range_text(*v.program);
     s.message = "no version of policy `" + id + "` is in effect on " + as_of->to_string() + " (" + ranges + ")";
     return s;
 }

@@ -125,6 +125,29 @@ bool met(const Decision& dec, const std::string& name) {
     return false;
 }
 
+// parse_date reads exactly YYYY-MM-DD naming a real day from 1900: every day of two centuries
+// reads back as the day it was written from, and each kind of wrong text is refused.
+TEST(Dates, ParseDateReadsEveryRealDayAndNothingElse) {
+    const engine::Date first = *engine::parse_date("1900-01-01");
+    const engine::Date last = *engine::parse_date("2100-12-31");
+    std::size_t days = 0;
+    for (engine::Date d = first; d <= last; d = d.plus_days(1)) {
+        const auto back = engine::parse_date(d.to_string());
+        ASSERT_TRUE(back) << d.to_string();
+        ASSERT_EQ(*back, d) << d.to_string();
+        ++days;
+    }
+    EXPECT_EQ(days, 73414U);  // 201 years, 49 of them leap years (1900 and 2100 are not)
+    EXPECT_TRUE(engine::parse_date("9999-12-31"));
+    EXPECT_TRUE(engine::parse_date("2024-02-29"));
+    for (const char* wrong : {"2025-02-29", "2100-02-29", "1900-02-29", "2025-04-31", "2025-13-01", "2025-00-10",
+                              "2025-01-00", "2025-01-32", "1899-12-31", "2025/01/01", "2025-1-01", "2025-01-1",
+                              "2025-01-0a", "202a-01-01", ":025-01-01", "/025-01-01", "2025-01-01 ", " 2025-01-01",
+                              "+2025-01-1", "2025-01-01T", "", "2025-01-:1", "2025-0/-01"}) {
+        EXPECT_FALSE(engine::parse_date(wrong)) << wrong;
+    }
+}
+
 TEST(Dates, AgeOutsideARuleIsTheAgeOnAsOf) {
     const auto program = compile_ok(kDates);
     ASSERT_TRUE(program);

@@ -9,7 +9,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jointly/dsl/check.hpp"
@@ -86,6 +88,8 @@ public:
                      const std::optional<engine::Date>& as_of, bool enforce_range = true) const;
 
 private:
+    std::span<const LoadedPolicy> versions_of(std::string_view id) const;
+
     std::vector<LoadedPolicy> policies_;  // sorted by id, then effective_from
     std::uint64_t generation_;
 };
