@@ -102,18 +102,18 @@ std::string Date::financial_year() const {
     return out;
 }
 
-std::optional<Date> parse_date(std::string_view text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+std::int64_t detail::parse_date_days(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return kNotADate;
     // Each digit as 0-9; any other byte wraps to a value above 9.
     const auto digit = [text](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(text[i])) - '0'; };
     const std::array<unsigned, 8> v{digit(0), digit(1), digit(2), digit(3), digit(5), digit(6), digit(8), digit(9)};
     for (const unsigned x : v)
-        if (x > 9) return std::nullopt;
+        if (x > 9) return kNotADate;
     const auto y = static_cast<int>(v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3]);
     const auto m = static_cast<int>(v[4] * 10 + v[5]);
     const auto d = static_cast<int>(v[6] * 10 + v[7]);
-    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return std::nullopt;
-    return Date::from_civil(y, m, d);
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return kNotADate;
+    return Date::from_civil(y, m, d).days();
 }
 
 }  // namespace jointly::engine

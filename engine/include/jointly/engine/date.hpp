@@ -45,7 +45,19 @@ private:
     std::int32_t days_ = 0;
 };
 
+namespace detail {
+inline constexpr std::int64_t kNotADate = INT64_MIN;
+// parse_date's day number, or kNotADate. Out of line and returning a plain integer: an
+// optional<Date> returned from a call is built in memory a byte at a time and read back whole,
+// which stalls the load on each of the many dates a request holds.
+std::int64_t parse_date_days(std::string_view text);
+}  // namespace detail
+
 // Parses exactly `YYYY-MM-DD` naming a real day (years 1900-9999); nullopt otherwise.
-std::optional<Date> parse_date(std::string_view text);
+inline std::optional<Date> parse_date(std::string_view text) {
+    const std::int64_t days = detail::parse_date_days(text);
+    if (days == detail::kNotADate) return std::nullopt;
+    return Date::from_days(static_cast<std::int32_t>(days));
+}
 
 }  // namespace jointly::engine
