@@ -42,7 +42,7 @@ bool fast_body(const Context& context, const httplib::Request& request, std::siz
 
 Checked<Evaluated> counted(Context& context, EvaluateResult& result) {
     if (result.error) return std::move(*result.error);
-    context.metrics.decision(engine::to_string(result.evaluated->decision.outcome));
+    context.metrics.decision(result.evaluated->decision.outcome);
     return std::move(*result.evaluated);
 }
 
@@ -146,7 +146,7 @@ Reply post_evaluate(Context& context, const httplib::Request& request, httplib::
         auto in_place = evaluate_text_in_place(
             *snapshot, request.body, options.value(),
             [&](const std::shared_ptr<const engine::Program>&, const engine::Decision& decision) {
-                context.metrics.decision(engine::to_string(decision.outcome));
+                context.metrics.decision(decision.outcome);
                 text = decision_text(decision);
             });
         if (in_place.read) {
@@ -195,7 +195,7 @@ std::optional<Reply> post_batch_fast(Context& context, const httplib::Request& r
                     std::min(context.options.max_response + 2, before + (text.size() - before + 1) * count * 9 / 8 + 2));
         });
     if (!batch) return std::nullopt;
-    for (const auto outcome : outcomes) context.metrics.decision(engine::to_string(outcome));
+    for (const auto outcome : outcomes) context.metrics.decision(outcome);
     if (late) return Reply(std::move(*late));
     if (*batch == 0) text += "0,\"failed\":0,\"results\":[";
     text += "]}";
@@ -238,7 +238,7 @@ Reply post_batch(Context& context, const httplib::Request& request, httplib::Res
             return in_time.error();
         auto r = evaluate_body(*snapshot, item, options.value());
         if (r.evaluated) {
-            context.metrics.decision(engine::to_string(r.evaluated->decision.outcome));
+            context.metrics.decision(r.evaluated->decision.outcome);
             results.push_back(encode_decision_ordered(r.evaluated->decision));
         } else {
             ++failed;

@@ -182,9 +182,8 @@ void Metrics::observe(const std::string& method, const std::string& route, int s
     requests_[std::make_tuple(std::move(label_value), route, status)].add(seconds);
 }
 
-void Metrics::decision(const std::string& outcome) {
-    std::lock_guard lock(mutex_);
-    ++decisions_[outcome];
+void Metrics::decision(engine::Outcome outcome) {
+    decisions_.at(static_cast<std::size_t>(outcome)).fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::store_commit(std::chrono::nanoseconds elapsed, bool committed) noexcept {
@@ -239,10 +238,9 @@ std::string Metrics::render(const PolicyState& policies, const ProcessStats& pro
                           h);
         }
         out.family("jointly_decisions_total", "counter", "Decisions evaluated, by outcome.");
-        for (const char* outcome : {"approve", "refer", "decline"}) {
-            const auto it = decisions_.find(outcome);
-            out.sample("jointly_decisions_total", std::string("outcome=\"") + outcome + "\"",
-                       it == decisions_.end() ? 0 : it->second);
+        for (const auto outcome : {engine::Outcome::Approve, engine::Outcome::Refer, engine::Outcome::Decline}) {
+            out.sample("jointly_decisions_total", std::string("outcome=\"") + engine::to_string(outcome) + "\"",
+                       decisions_.at(static_cast<std::size_t>(outcome)).load(std::memory_order_relaxed));
         }
         out.family("jointly_store_commit_duration_seconds", "histogram",
                    "Time of each group commit of the decision store (BEGIN to COMMIT, fsync included).");

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "jointly/engine/decision.hpp"
 #include "jointly/server/registry.hpp"
 
 namespace jointly::server {
@@ -66,7 +67,7 @@ public:
     // RFC 5789 (or none, when the request line could not be read) is counted as `other`.
     void observe(const std::string& method, const std::string& route, int status, double seconds);
     // One evaluation's outcome (`approve`, `refer`, `decline`).
-    void decision(const std::string& outcome);
+    void decision(engine::Outcome outcome);
     // One group commit of the store (its writer thread): how long, and whether it committed.
     // Never throws.
     void store_commit(std::chrono::nanoseconds elapsed, bool committed) noexcept;
@@ -95,10 +96,12 @@ private:
 
     mutable std::mutex mutex_;
     std::map<std::tuple<std::string, std::string, int>, Histogram> requests_;  // (method, route, status)
-    std::map<std::string, std::uint64_t> decisions_;
     Histogram commits_;
     std::uint64_t commit_errors_ = 0;
 
+    // Decisions by outcome (engine::Outcome's order): counted without the lock, once for each
+    // evaluation.
+    std::array<std::atomic<std::uint64_t>, 3> decisions_{};
     std::atomic<std::int64_t> in_flight_{0};
     std::atomic<std::int64_t> threads_busy_{0};
     std::atomic<std::int64_t> connections_waiting_{0};

@@ -136,6 +136,25 @@ TEST(DecisionText, ReplacesInvalidUtf8AsTheApiDid) {
     EXPECT_NE(decision_text(d).find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
 }
 
+// Strings past ASCII are checked together once the answer is written, and the answer is written
+// again, each string checked on its own, only when that finds bytes that are not UTF-8. A batch
+// appends each answer to the text before it: the second writing starts where the answer
+// started, not at the start of the text, and leaves the text before it as it was.
+TEST(DecisionText, AppendedAfterOtherTextTheSameWithAndWithoutInvalidUtf8) {
+    auto valid = awkward();
+    auto invalid = awkward();
+    invalid.explanation = {"£ fine", "cut \xe2\x82", "é"};
+    for (const auto* d : {&valid, &invalid}) {
+        std::string text = R"({"count":2,"results":[)";
+        const std::string before = text;
+        append_decision_text(text, *d);
+        text += ',';
+        append_decision_text(text, *d);
+        EXPECT_EQ(text, before + dumped(*d) + "," + dumped(*d));
+    }
+    EXPECT_NE(decision_text(invalid).find("\xEF\xBF\xBD"), std::string::npos);
+}
+
 TEST(DecisionText, WritesThePrefixFirstInTheObject) {
     const auto d = awkward();
     const nlohmann::ordered_json prefix = {{"decision_id", "D-1"}, {"supersedes", "D-0"}};
