@@ -198,6 +198,7 @@ public:
         at_ += N - 1;
     }
     void raw(std::string_view text) {
+        if (text.empty()) return;  // an empty view may have no data: memcpy from null is undefined
         std::memcpy(room(text.size()), text.data(), text.size());
         at_ += text.size();
     }

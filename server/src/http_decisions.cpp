@@ -54,6 +54,20 @@ Checked<Evaluated> evaluate_decision(Context& context, const nlohmann::json& bod
     return counted(context, result);
 }
 
+namespace {
+
+// The reference path: the body parsed by parse_json (which reports a malformed one) and
+// evaluated by evaluate_body.
+Checked<Evaluated> evaluate_parsed_body(Context& context, const httplib::Request& request,
+                                        const Checked<EvaluateOptions>& options) {
+    const auto body = json_body(context, request);
+    if (!body.ok()) return body.error();
+    if (!options.ok()) return options.error();
+    return evaluate_decision(context, body.value(), options.value());
+}
+
+}  // namespace
+
 Checked<Evaluated> evaluate_request_body(Context& context, const httplib::Request& request) {
     const auto options = evaluate_options(context, request);
     // Every body the fast decoder refuses goes through parse_json and evaluate_body, which give
@@ -62,10 +76,7 @@ Checked<Evaluated> evaluate_request_body(Context& context, const httplib::Reques
         const auto snapshot = context.registry.snapshot();
         if (auto result = evaluate_text(*snapshot, request.body, options.value())) return counted(context, *result);
     }
-    const auto body = json_body(context, request);
-    if (!body.ok()) return body.error();
-    if (!options.ok()) return options.error();
-    return evaluate_decision(context, body.value(), options.value());
+    return evaluate_parsed_body(context, request, options);
 }
 
 Checked<DecisionRecord> decision_record(const Context& context, Evaluated& evaluated, std::string request_text,
@@ -154,7 +165,7 @@ Reply post_evaluate(Context& context, const httplib::Request& request, httplib::
             return answer_text(context, response, std::move(text));
         }
     }
-    const auto evaluated = evaluate_request_body(context, request);
+    const auto evaluated = evaluate_parsed_body(context, request, options);
     if (!evaluated.ok()) return evaluated.error();
     return answer_text(context, response, decision_text(evaluated.value().decision));
 }

@@ -140,21 +140,41 @@ EvaluateResult evaluate_decoded(const std::shared_ptr<const engine::Program>& pr
     return out;
 }
 
+// Whether a decision holds more than a server thread should keep between requests: more than
+// 256 parts (allocations, issues, sentences, trace entries, per-line amounts), or more than
+// 64 KiB in the strings whose length the request decides (its case_ref and line ids, and the
+// words that quote them).
+bool too_large_to_keep(const engine::Decision& d) {
+    constexpr std::size_t kParts = 256;
+    constexpr std::size_t kBytes = 64 * 1024;
+    if (d.allocations.size() + d.issues.size() + d.explanation.size() + d.trace.size() + d.by_line.size() > kParts)
+        return true;
+    std::size_t bytes = d.case_ref.capacity();
+    for (const auto& a : d.allocations) bytes += a.line.capacity() + a.reason.capacity();
+    for (const auto& i : d.issues) bytes += i.line.capacity() + i.message.capacity();
+    for (const auto& s : d.explanation) bytes += s.capacity();
+    for (const auto& t : d.trace) {
+        bytes += t.subject.capacity();
+        for (const auto& line : t.detail) bytes += line.capacity();
+    }
+    for (const auto& [line, amounts] : d.by_line) bytes += line.capacity();
+    return bytes > kBytes;
+}
+
 // The same evaluation into a result this thread keeps (engine::evaluate_into reuses its
 // memory, so a warm result allocates almost nothing), shown to `use` in place; the error when
-// there is no decision. After a large decision the result is dropped, so that a server thread
-// does not keep the memory of the largest decision it ever made.
+// there is no decision. After a decision too large to keep the result is dropped, so that a
+// server thread does not keep the memory of the largest decision it ever made.
 std::optional<ServiceError> evaluate_decoded_in_place(const std::shared_ptr<const engine::Program>& program,
                                                       engine::Request& request, const EvaluateOptions& options,
                                                       const DecisionUse& use) {
-    constexpr std::size_t kKeepParts = 256;  // allocations, issues and sentences
     thread_local engine::EvalResult result;
     if (options.explain_full) request.explain_full = true;
     if (options.as_of) request.as_of = options.as_of;
     engine::evaluate_into(*program, request, result, {}, coverage_of(*program, options));
     if (!result.decision) return evaluation_error(std::move(result.errors));
     const auto& d = *result.decision;
-    const bool large = d.allocations.size() + d.issues.size() + d.explanation.size() > kKeepParts;
+    const bool large = too_large_to_keep(d);
     try {
         use(program, d);
     } catch (...) {
@@ -245,33 +265,50 @@ std::optional<EvaluateResult> evaluate_text(const Snapshot& snapshot, std::strin
     });
 }
 
+// Only the reading is inside with_padded, whose catch sends a body the decoder throws on to the
+// reference path: an exception while evaluating or in `use` goes to the caller, as it did
+// before the route evaluated in place.
 InPlaceEvaluation evaluate_text_in_place(const Snapshot& snapshot, std::string_view body,
                                          const EvaluateOptions& options, const DecisionUse& use) {
-    return with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) {
-        InPlaceEvaluation out;
-        auto decoded = decode_fast(snapshot, padded, options, decoder);
-        if (!decoded) return out;
-        out.read = true;
-        out.error = evaluate_decoded_in_place(decoded->program, decoded->request, options, use);
-        return out;
+    auto decoded = with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) {
+        return decode_fast(snapshot, padded, options, decoder);
     });
+    InPlaceEvaluation out;
+    if (!decoded) return out;
+    out.read = true;
+    out.error = evaluate_decoded_in_place(decoded->program, decoded->request, options, use);
+    return out;
 }
 
 std::optional<std::size_t> evaluate_batch_in_place(const Snapshot& snapshot, std::string_view body,
                                                    const EvaluateOptions& options, std::size_t max_requests,
                                                    const std::function<bool(std::size_t, std::size_t)>& go_on,
                                                    const DecisionUse& use) {
-    return with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) -> std::optional<std::size_t> {
+    // The requests are read in the padded copy while they are evaluated, so `use` runs inside
+    // with_padded; an exception from it is carried out and thrown again, not taken for a body
+    // the fast path cannot read.
+    std::exception_ptr failed;
+    const DecisionUse carried = [&](const std::shared_ptr<const engine::Program>& program, const engine::Decision& d) {
+        try {
+            use(program, d);
+        } catch (...) {
+            failed = std::current_exception();
+            throw;
+        }
+    };
+    auto count = with_padded(body, [&](std::string_view padded, CaseDecoder& decoder) -> std::optional<std::size_t> {
         const auto requests = batch_requests(padded, max_requests);
         if (!requests) return std::nullopt;
         for (std::size_t done = 0; done < requests->size(); ++done) {
             if (!go_on(done, requests->size())) return requests->size();
             auto decoded = decode_fast(snapshot, (*requests)[done], options, decoder);
-            if (!decoded || evaluate_decoded_in_place(decoded->program, decoded->request, options, use))
+            if (!decoded || evaluate_decoded_in_place(decoded->program, decoded->request, options, carried))
                 return std::nullopt;
         }
         return requests->size();
     });
+    if (failed) std::rethrow_exception(failed);
+    return count;
 }
 
 std::optional<BatchDecisions> evaluate_batch_text(const Snapshot& snapshot, std::string_view body,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,28 @@ TEST(EvaluateTextInPlace, AnswersTheSameAfterADecisionTooLargeToKeep) {
                                parts = d.allocations.size() + d.issues.size() + d.explanation.size();
                            });
     EXPECT_GT(parts, 256U);
+}
+
+// An exception thrown while the decision is used (the route writing its answer) reaches the
+// caller, as one from evaluating did before the route evaluated in place: it is not taken
+// for a body the fast path cannot read, which would evaluate the request a second time.
+TEST(EvaluateTextInPlace, AnExceptionFromUseReachesTheCaller) {
+    const auto load = load_policies({kPolicies});
+    ASSERT_TRUE(load.ok);
+    const Snapshot snapshot(load.policies, 1);
+    const EvaluateOptions options;
+    const auto throwing = [](const std::shared_ptr<const engine::Program>&, const engine::Decision&) {
+        throw std::runtime_error("out of room");
+    };
+    EXPECT_THROW(evaluate_text_in_place(snapshot, kGood, options, throwing), std::runtime_error);
+    const std::string batch = "[" + kGood + "," + kGood + "]";
+    EXPECT_THROW(evaluate_batch_in_place(
+                     snapshot, batch, options, 10, [](std::size_t, std::size_t) { return true; }, throwing),
+                 std::runtime_error);
+    // The thread's result is still sound afterwards.
+    const auto fast = evaluate_text(snapshot, kGood, options);
+    ASSERT_TRUE(fast && fast->evaluated);
+    in_place_agrees(snapshot, kGood, options, fast);
 }
 
 const std::function<bool(std::size_t, std::size_t)> kAlways = [](std::size_t, std::size_t) { return true; };
