@@ -231,26 +231,9 @@ public:
             }
         }
         if (all.escape) return escaped_string(s);
-        if (all.high) {
-            if (!check_each_) unchecked_ = true;
-            else if (!simdjson::validate_utf8(from, n)) return replaced(s);
-        }
+        if (all.high && !simdjson::validate_utf8(from, n)) return replaced(s);
         to[n] = '"';
         at_ += n + 2;
-    }
-
-    // Whether the text is UTF-8, when strings past ASCII were written unchecked: one check of
-    // the whole text, which is UTF-8 exactly when each such string is (every byte between them
-    // is ASCII, which no multi-byte character can hold).
-    bool valid_utf8() const {
-        return !unchecked_ || simdjson::validate_utf8(out_.data() + start_, at_ - start_);
-    }
-    // Back to the start, to write the text again checking (and, if need be, replacing) each
-    // string past ASCII on its own.
-    void again_checking_each() {
-        at_ = start_;
-        check_each_ = true;
-        unchecked_ = false;
     }
     void text_or_null(std::string_view s) {
         if (s.empty()) raw("null");
@@ -370,8 +353,6 @@ private:
     std::string& out_;
     const std::size_t start_;  // where this writer's text begins in out_
     std::size_t at_;           // INVARIANT: out_[0, at_) is the text so far; at_ <= out_.size()
-    bool check_each_ = false;  // check each string past ASCII as it is written
-    bool unchecked_ = false;   // some string past ASCII was written without its check
 };
 
 // About the size of a decision's answer, so that its writer makes room once.
@@ -393,25 +374,8 @@ std::string decision_text(const engine::Decision& d, std::string_view prefix) {
     return text;
 }
 
-namespace {
-
-void write_decision(JsonWriter& w, const engine::Decision& d, std::string_view prefix);
-
-}  // namespace
-
-// The text's strings past ASCII are checked once, together; only when that finds bytes that
-// are not UTF-8 is the answer written again, each such string checked and replaced on its own.
 void append_decision_text(std::string& text, const engine::Decision& d, std::string_view prefix) {
     JsonWriter w(text, expected_size(d) + prefix.size());
-    write_decision(w, d, prefix);
-    if (w.valid_utf8()) return;
-    w.again_checking_each();
-    write_decision(w, d, prefix);
-}
-
-namespace {
-
-void write_decision(JsonWriter& w, const engine::Decision& d, std::string_view prefix) {
     w.raw("{");
     w.raw(prefix);
     w.raw("\"policy\":{\"id\":");
@@ -560,8 +524,6 @@ void write_decision(JsonWriter& w, const engine::Decision& d, std::string_view p
     }
     w.raw("}");
 }
-
-}  // namespace
 
 ojson encode_decision_ordered(const engine::Decision& d) {
     ojson out = ojson::object();

@@ -136,10 +136,9 @@ TEST(DecisionText, ReplacesInvalidUtf8AsTheApiDid) {
     EXPECT_NE(decision_text(d).find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
 }
 
-// Strings past ASCII are checked together once the answer is written, and the answer is written
-// again, each string checked on its own, only when that finds bytes that are not UTF-8. A batch
-// appends each answer to the text before it: the second writing starts where the answer
-// started, not at the start of the text, and leaves the text before it as it was.
+// A batch appends each answer to the text before it (the writer makes room past the text and
+// cuts the string to what it wrote): the text before is left as it was, and each answer, with
+// strings that are not UTF-8 or without, is what decision_text gives alone.
 TEST(DecisionText, AppendedAfterOtherTextTheSameWithAndWithoutInvalidUtf8) {
     auto valid = awkward();
     auto invalid = awkward();
