@@ -273,8 +273,9 @@ Reply post_batch(Context& context, const httplib::Request& request, httplib::Res
 // is sent. 400 when it is malformed.
 Checked<std::optional<IdempotencyKey>> idempotency_key(const httplib::Request& request,
                                                        const std::string& scope_route) {
-    if (!header_value(request, "Idempotency-Key")) return std::optional<IdempotencyKey>();
-    if (header_count(request, "Idempotency-Key") > 1)
+    const std::size_t sent = header_count(request, "Idempotency-Key");
+    if (sent == 0) return std::optional<IdempotencyKey>();
+    if (sent > 1)
         return fail(400, "invalid_request", "the `Idempotency-Key` header is given more than once");
     const auto key = header_or_empty(request, "Idempotency-Key");
     bool ok = !key.empty() && key.size() <= 255;

@@ -111,8 +111,13 @@ ServiceError evaluation_error(std::vector<engine::EvalError> errors) {
     return make_error(answer.status, answer.code, std::move(message), std::move(errors));
 }
 
-engine::Coverage* coverage_of(const engine::Program& program, const EvaluateOptions& options) {
-    return options.coverage ? options.coverage(program) : nullptr;
+// The options applied to the request (explain=full, the CLI's --as-of), then evaluated into
+// `result`, with coverage recorded when asked.
+void evaluate_with_options(const engine::Program& program, engine::Request& request, const EvaluateOptions& options,
+                           engine::EvalResult& result) {
+    if (options.explain_full) request.explain_full = true;
+    if (options.as_of) request.as_of = options.as_of;
+    engine::evaluate_into(program, request, result, {}, options.coverage ? options.coverage(program) : nullptr);
 }
 
 // The request decoded against `program`'s declarations: the options applied, then evaluated
@@ -120,10 +125,8 @@ engine::Coverage* coverage_of(const engine::Program& program, const EvaluateOpti
 // its per-year and per-line amounts inline (ADR 0022), so each move copies them.
 void evaluate_decoded(const std::shared_ptr<const engine::Program>& program, engine::Request& request,
                       const EvaluateOptions& options, EvaluateResult& out) {
-    if (options.explain_full) request.explain_full = true;
-    if (options.as_of) request.as_of = options.as_of;
     engine::EvalResult result;
-    engine::evaluate_into(*program, request, result, {}, coverage_of(*program, options));
+    evaluate_with_options(*program, request, options, result);
     if (!result.decision) {
         out.error = evaluation_error(std::move(result.errors));
         return;
@@ -169,9 +172,7 @@ std::optional<ServiceError> evaluate_decoded_in_place(const std::shared_ptr<cons
                                                       engine::Request& request, const EvaluateOptions& options,
                                                       const DecisionUse& use) {
     thread_local engine::EvalResult result;
-    if (options.explain_full) request.explain_full = true;
-    if (options.as_of) request.as_of = options.as_of;
-    engine::evaluate_into(*program, request, result, {}, coverage_of(*program, options));
+    evaluate_with_options(*program, request, options, result);
     if (!result.decision) return evaluation_error(std::move(result.errors));
     const auto& d = *result.decision;
     const bool large = too_large_to_keep(d);
