@@ -203,8 +203,8 @@ public:
         at_ += text.size();
     }
     // Copied a block at a time while each block is checked (the last block ends at the string's
-    // end, overlapping the one before); a string with a byte to escape is written again from its
-    // start by escaped_string, and one that is not UTF-8 by replaced.
+    // end, overlapping the one before), every byte of it; a string with a byte to escape is
+    // written again from its start by escaped_string, and one that is not UTF-8 by replaced.
     void string(std::string_view s) {
         const std::size_t n = s.size();
         char* const to = room(n + 2) + 1;
@@ -217,7 +217,7 @@ public:
             std::memcpy(to + at, from + at, size);
         };
         if (n >= kBlock) {
-            for (std::size_t i = 0; i + kBlock < n && !all.escape; i += kBlock) copy(i, kBlock, block_flags(from + i));
+            for (std::size_t i = 0; i + kBlock < n; i += kBlock) copy(i, kBlock, block_flags(from + i));
             copy(n - kBlock, kBlock, block_flags(from + n - kBlock));
         } else if (n >= kWord) {
             copy(0, kWord, word_flags(from));
@@ -230,7 +230,7 @@ public:
                 to[i] = from[i];
             }
         }
-        if (all.escape) return escaped_string(s);
+        if (all.escape) return escaped_string(s, all.high);
         if (all.high && !simdjson::validate_utf8(from, n)) return replaced(s);
         to[n] = '"';
         at_ += n + 2;
@@ -249,21 +249,8 @@ public:
         first = false;
         key(k);
     }
-    // Money and dates are digits, '-' and '.': nothing to escape or validate.
-    void money(engine::Money m) {
-        char* const p = room(engine::Money::kTextChars + 2);
-        *p = '"';
-        const std::size_t n = m.write(p + 1);
-        p[n + 1] = '"';
-        at_ += n + 2;
-    }
-    void date(engine::Date d) {
-        char* const p = room(engine::Date::kTextChars + 2);
-        *p = '"';
-        const std::size_t n = d.write(p + 1);
-        p[n + 1] = '"';
-        at_ += n + 2;
-    }
+    void money(engine::Money m) { quoted_text(m); }
+    void date(engine::Date d) { quoted_text(d); }
     void integer(std::int64_t v) {
         constexpr std::size_t kDigits = 24;
         char* const p = room(kDigits);
@@ -312,16 +299,26 @@ private:
         return out_.data() + at_;
     }
     [[gnu::noinline]] void grow(std::size_t n) { out_.resize(at_ + std::max(n, at_ - start_ + 1024)); }
+    // A value's text (Money, Date: write() into room for kTextChars) in quotes. Money and dates
+    // are digits, '-' and '.': nothing to escape or validate.
+    template <class Value>
+    void quoted_text(Value v) {
+        char* const p = room(Value::kTextChars + 2);
+        *p = '"';
+        const std::size_t n = v.write(p + 1);
+        p[n + 1] = '"';
+        at_ += n + 2;
+    }
     static bool needs_escape(char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; }
 
     // Invalid UTF-8: nlohmann's own replacement, so the bytes stay the same.
     void replaced(std::string_view s) {
         raw(ojson(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
-    // A string with a byte to escape: the runs between such bytes are copied whole.
-    void escaped_string(std::string_view s) {
-        const bool ascii = std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-        if (!ascii && !simdjson::validate_utf8(s.data(), s.size())) return replaced(s);
+    // A string with a byte to escape (`high`: with a byte past 0x7f): the runs between such
+    // bytes are copied whole.
+    void escaped_string(std::string_view s, bool high) {
+        if (high && !simdjson::validate_utf8(s.data(), s.size())) return replaced(s);
         raw("\"");
         std::size_t run = 0;
         for (std::size_t i = 0; i < s.size(); ++i) {
