@@ -126,6 +126,12 @@ TEST(DecisionText, EscapesEveryByteAtEveryPlace) {
         }
     }
     EXPECT_EQ(checked, 9U * 1275U);  // 1 + 2 + ... + 50 places for each
+    // A byte to escape first, then, blocks later, bytes past 0x7f (valid or not): the whole
+    // string is checked, not only up to the escape.
+    for (const std::string& late : {std::string("\xff"), std::string("\xc2\xa3"), std::string("\xe2\x82")}) {
+        d.case_ref = "\"" + std::string(20, 'a') + late + std::string(20, 'a');
+        ASSERT_EQ(decision_text(d), dumped(d));
+    }
 }
 
 TEST(DecisionText, ReplacesInvalidUtf8AsTheApiDid) {
