@@ -136,7 +136,7 @@ std::optional<engine::Level> level_of(const engine::FactInfo& fact, od::value& v
 
 // Adds the fact's value to `facts`; false when it is not what the fact's type takes.
 bool read_fact(const engine::FactInfo& fact, od::value& v, const DecodeLimits& limits,
-               std::map<std::string, engine::Value>& facts) {
+               engine::Facts& facts) {
     using dsl::TypeKind;
     switch (fact.type) {
         case TypeKind::Bool: {
@@ -172,14 +172,25 @@ bool read_fact(const engine::FactInfo& fact, od::value& v, const DecodeLimits& l
         case TypeKind::LevelMap: {
             od::object object;
             if (v.get_object().get(object)) return false;
-            engine::LevelMap map;
+            // The keys are gathered, then sorted once and checked for a repeat: inserting each
+            // into the flat map in the caller's order would move the keys after it each time,
+            // quadratic in a map of many keys given in descending order.
+            engine::LevelMap::sequence_type entries;
+            entries.reserve(16);  // one allocation for a usual assessment's domains
             for (auto member : object) {
                 od::field field;
                 std::string_view key;
                 if (!member_of(std::move(member), field, key)) return false;
                 auto level = level_of(fact, field.value());
-                if (!level || !map.emplace(std::string(key), *level).second) return false;  // or a duplicate
+                if (!level) return false;
+                entries.emplace_back(std::string(key), *level);
             }
+            const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+            const auto same_key = [](const auto& a, const auto& b) { return a.first == b.first; };
+            std::sort(entries.begin(), entries.end(), by_key);
+            if (std::adjacent_find(entries.begin(), entries.end(), same_key) != entries.end()) return false;
+            engine::LevelMap map;
+            map.adopt_sequence(boost::container::ordered_unique_range, std::move(entries));
             return facts.emplace(fact.name, std::move(map)).second;
         }
         case TypeKind::TextList: {
@@ -207,6 +218,7 @@ bool read_facts(od::value& v, const engine::Schema& schema, const DecodeLimits& 
     if (!is_null(v)) {
         od::object object;
         if (v.get_object().get(object)) return false;
+        out.facts.reserve(schema.facts.size());
         for (auto member : object) {
             od::field field;
             std::string_view key;
@@ -235,6 +247,7 @@ bool read_events(od::value& v, const engine::Schema& schema, engine::Request& ou
     od::object object;
     if (v.get_object().get(object)) return false;
     Seen seen(schema.events.size(), false);
+    out.events.reserve(schema.events.size());
     for (auto member : object) {
         od::field field;
         std::string_view key;

@@ -69,7 +69,7 @@ const engine::Program& program() {
 
 struct AmountCase {
     std::string name;
-    std::map<std::string, engine::Value> facts;
+    engine::Facts facts;
     std::vector<Line> lines;
     std::map<std::string, const char*> by_agency;
     const char* panel_excess = "0.00";  // the cap_excess issues' total

@@ -559,6 +559,11 @@ def build_cases(ctx):
         status=(201,) + ANY4XX, read_limit=64 << 20)
     add("many-facts-50k", body=mutate(BASE, "/facts/dst", {f"k{i}": "low" for i in range(50_000)}),
         status=(200,) + ANY4XX, read_limit=64 << 20)
+    # Keys in descending order: a decoder that kept a flat map sorted key by key would move every
+    # key already held at each insert (ADR 0024).
+    add("many-facts-70k-descending", body=mutate(BASE, "/facts/dst",
+                                                 {f"{i:05d}": "low" for i in reversed(range(70_000))}),
+        status=(200,) + ANY4XX, read_limit=64 << 20)
     add("many-escapes-\\u0000", body=mutate(BASE, "/case_ref", "\u0000" * 150_000), status=(200,) + ANY4XX,
         read_limit=64 << 20)
 

@@ -255,6 +255,32 @@ TEST(CaseDecoder, ReadsLineAfterLine) {
     }
 }
 
+// The request's maps are flat (ADR 0024): whatever order the caller gives the keys in, both
+// decoders hold them in key order, so a look-up by name and an iteration see them as a
+// std::map did.
+TEST(CaseDecoder, MapsHoldTheirKeysInKeyOrderWhateverTheOrderGiven) {
+    const std::string text = with(R"("dst":{"breathing":"high","skin":"severe"})",
+                                  R"("dst":{"skin":"severe","cognition":"low","breathing":"high"})");
+    const auto expected = reference(text);
+    ASSERT_TRUE(expected.request);
+    CaseDecoder decoder;
+    const auto got = fast(text, decoder);
+    ASSERT_TRUE(got);
+    for (const engine::Request* r : {&*got, &*expected.request}) {
+        std::vector<std::string> facts;
+        for (const auto& [name, value] : r->facts) facts.push_back(name);
+        EXPECT_EQ(facts, (std::vector<std::string>{"dst", "has_ehcp"}));
+        const auto& dst = std::get<engine::LevelMap>(r->facts.at("dst"));
+        std::vector<std::string> domains;
+        for (const auto& [domain, level] : dst) domains.push_back(domain);
+        EXPECT_EQ(domains, (std::vector<std::string>{"breathing", "cognition", "skin"}));
+        EXPECT_EQ(dst.at("skin").index, 4);  // severe
+        EXPECT_EQ(dst.at("cognition").index, 1);  // low
+        EXPECT_EQ(dst.count("seizures"), 0U);
+    }
+    EXPECT_TRUE(same_request(*got, *expected.request));
+}
+
 TEST(CaseDecoder, HeaderNamesThePolicyAndTheDate) {
     CaseDecoder decoder;
     const std::string buffer = kGood + std::string(CaseDecoder::kPadding, ' ');

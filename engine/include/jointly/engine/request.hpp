@@ -2,11 +2,12 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include <boost/container/flat_map.hpp>
 
 #include "jointly/engine/date.hpp"
 #include "jointly/engine/money.hpp"
@@ -19,7 +20,10 @@ struct Level {
     bool operator==(const Level&) const = default;
 };
 // One level per key (e.g. assessment domain -> need level). Missing keys are level 0.
-using LevelMap = std::map<std::string, Level>;
+// The request's maps are flat (ADR 0024): sorted in one vector, with std::map's interface
+// (key order, find, at, count, operator[], iteration, ==), so a decoded map is one allocation,
+// not one per key.
+using LevelMap = boost::container::flat_map<std::string, Level>;
 using TextList = std::vector<std::string>;
 
 // A fact's value; which alternative is set matches the fact's declared type:
@@ -45,13 +49,16 @@ struct Line {
 // The most dates a request may give one repeating event.
 inline constexpr std::size_t kMaxEventDates = 1000;
 
+using Facts = boost::container::flat_map<std::string, Value>;           // by the fact's name
+using Events = boost::container::flat_map<std::string, std::vector<Date>>;  // by the event's name
+
 struct Request {
     std::optional<Date> as_of;  // absent: the caller must pick the policy version itself
     std::string case_ref;
-    std::map<std::string, Value> facts;   // missing facts take their declared default
+    Facts facts;  // missing facts take their declared default
     // Each event's dates: one for an event, any number (each once, in any order) for one
     // declared `repeats`. An event that did not happen is absent or has no dates.
-    std::map<std::string, std::vector<Date>> events;
+    Events events;
     std::vector<Line> lines;
     bool explain_full = false;
     // Only the figures, for a caller that counts decisions (a simulation): the outcome, the
