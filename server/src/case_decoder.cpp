@@ -176,13 +176,13 @@ bool read_fact(const engine::FactInfo& fact, od::value& v, const DecodeLimits& l
             // into the flat map in the caller's order would move the keys after it each time,
             // quadratic in a map of many keys given in descending order.
             engine::LevelMap::sequence_type entries;
-            entries.reserve(16);  // one allocation for a usual assessment's domains
             for (auto member : object) {
                 od::field field;
                 std::string_view key;
                 if (!member_of(std::move(member), field, key)) return false;
                 auto level = level_of(fact, field.value());
                 if (!level) return false;
+                if (entries.empty()) entries.reserve(16);  // one allocation for a usual assessment's domains
                 entries.emplace_back(std::string(key), *level);
             }
             const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };

@@ -238,7 +238,9 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
         }
         case TypeKind::LevelMap: {
             if (!v.is_object()) return wrong("an object of levels of `" + fact.scale + "`");
+            // nlohmann::json holds an object's keys sorted, so each is added at the map's end.
             engine::LevelMap map;
+            map.reserve(v.size());
             bool ok = true;
             for (const auto& [key, item] : v.items()) {
                 auto level = level_of(item, Path(path, key));

@@ -116,6 +116,12 @@ const std::vector<Line> kCorpus = {
      codes::kDuplicateKey, "/facts/has_ehcp"},
     {"duplicate_level", with(R"("skin":"severe")", R"("skin":"severe","skin":"low")"), Verdict::Refuse,
      codes::kDuplicateKey, "/facts/dst/skin"},
+    // A level map's keys are checked for a repeat once all are read and sorted (ADR 0024): a
+    // repeat apart from the first, or the same key escaped, is still one.
+    {"duplicate_level_apart", with(R"("skin":"severe")", R"("skin":"severe","cognition":"low","skin":"low")"),
+     Verdict::Refuse, codes::kDuplicateKey, "/facts/dst/skin"},
+    {"duplicate_level_escaped", with(R"("skin":"severe")", R"("skin":"low","skin":"severe")"),
+     Verdict::Refuse, codes::kDuplicateKey, "/facts/dst/skin"},
     {"duplicate_line_field", with(R"("weekly":"450.00")", R"("weekly":"450.00","weekly":"450.00")"), Verdict::Refuse,
      codes::kDuplicateKey, "/lines/0/weekly"},
     {"duplicate_null_event", with(R"("surgery":"2025-06-10")", R"("surgery":null,"surgery":null)"), Verdict::Refuse,
