@@ -46,7 +46,7 @@ AgencyAmounts amounts_of(const ojson& object) {
 // the members read: objects in their order, what a missing or mistyped member gives, and what
 // makes the record unreadable (a throw).
 namespace dom = simdjson::dom;
-constexpr std::size_t kKeepParserFor = 256 * 1024;  // bytes of response; a larger one's memory is freed
+constexpr std::size_t kKeepParserFor = 64 * 1024;  // bytes of response; a larger one's memory is freed
 
 // A scalar as nlohmann::json, so that json_money judges it as before (an object or array:
 // null, which json_money refuses as it refused them).

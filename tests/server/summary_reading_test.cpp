@@ -84,7 +84,10 @@ const std::string kLinesAsServices =
                   {"id": "a", "service": "a"}, {"id": "0", "service": "0"}]})";
 
 // read_decision against the oracle on one stored response.
-void agree(const std::string& outcome, const std::string& response_json, const std::string& request_json) {
+// `lines_are_services`: the request names each line's service as the line (so by_service can be
+// compared with the oracle's by_line).
+void agree(const std::string& outcome, const std::string& response_json, const std::string& request_json,
+           bool lines_are_services = false) {
     DecisionRecord record;
     record.outcome = outcome;
     record.as_of = "2025-06-01";
@@ -105,7 +108,7 @@ void agree(const std::string& outcome, const std::string& response_json, const s
     const std::vector<std::tuple<std::string, std::string, std::string>> reasons(expected->reasons.begin(),
                                                                                  expected->reasons.end());
     EXPECT_EQ(got->reasons, reasons) << response_json;
-    if (request_json == kLinesAsServices) {
+    if (lines_are_services) {
         EXPECT_EQ(got->by_service, expected->by_line) << response_json;
     }
 }
@@ -161,8 +164,28 @@ TEST(SummaryReading, ReadsOddShapesAsOrderedJsonDid) {
         "{" + std::string(R"("total": "15.00", )") + amounts + years + R"(, "explanation": ["£ and \u00e9 \ud83d\ude00"])" + "}",
     };
     for (const auto& response : responses) {
-        for (const char* outcome : {"approve", "refer"}) agree(outcome, response, kLinesAsServices);
+        for (const char* outcome : {"approve", "refer"}) agree(outcome, response, kLinesAsServices, true);
     }
+}
+
+// A thread frees its parser's memory after an answer over 64 KiB: the answers read after it, and
+// it, are read as before.
+TEST(SummaryReading, ReadsAnAnswerOverItsKeptSizeAndThoseAfter) {
+    std::string by_line;
+    std::string lines;
+    for (int i = 0; i < 3000; ++i) {
+        const std::string id = "line-" + std::to_string(i);
+        by_line += (i ? "," : "") + ("\"" + id + "\": {\"health\": \"1.00\"}");
+        lines += (i ? "," : "") + ("{\"id\": \"" + id + "\", \"service\": \"" + id + "\"}");
+    }
+    lines += R"(, {"id": "pc", "service": "pc"})";
+    const std::string request = R"({"lines": [)" + lines + "]}";
+    const std::string large = R"({"total": "3000.00", "by_agency": {"health": "3000.00"}, )"
+                              R"("by_financial_year": {"2025-26": {"health": "3000.00"}}, "by_line": {)" + by_line + "}}";
+    ASSERT_GT(large.size(), 64U * 1024);
+    const std::string small = R"({"total": "1.00", "by_agency": {"health": "1.00"}, "by_financial_year": {"2025-26": {"health": "1.00"}}, )"
+                              R"("by_line": {"pc": {"health": "1.00"}}})";
+    for (const auto* response : {&small, &large, &small, &large, &large, &small}) agree("approve", *response, request, true);
 }
 
 }  // namespace
