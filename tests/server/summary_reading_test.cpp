@@ -114,18 +114,14 @@ void agree(const std::string& outcome, const std::string& response_json, const s
 }
 
 TEST(SummaryReading, ReadsEveryWorkedCaseAnswerAsOrderedJsonDid) {
-    const fs::path policies = fs::path(JOINTLY_SOURCE_DIR) / "policies";
-    const auto load = load_policies({policies});
-    ASSERT_TRUE(load.ok);
-    const Snapshot snapshot(load.policies, 1);
     std::size_t read = 0;
-    for (const auto& [file, body] : testing::worked_bodies(policies, load)) {
-        const auto result = evaluate_body(snapshot, body, EvaluateOptions{});
-        if (!result.evaluated) continue;
+    testing::each_worked_result(EvaluateOptions{}, [&](const fs::path&, const nlohmann::json& body,
+                                                       const EvaluateResult& result) {
+        if (!result.evaluated) return;
         const auto& d = result.evaluated->decision;
         agree(engine::to_string(d.outcome), decision_text(d), body.dump());
         ++read;
-    }
+    });
     EXPECT_GT(read, 70U);
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jointly/server/registry.hpp"
+#include "jointly/server/service.hpp"
 
 namespace jointly::testing {
 
@@ -37,6 +38,22 @@ inline std::vector<std::pair<std::filesystem::path, nlohmann::json>> worked_bodi
         }
     }
     return out;
+}
+
+// Every worked case of the policy library evaluated (evaluate_body, with `options`) against
+// the whole library: `each(file, body, result)`; returns how many there were.
+template <class Each>
+std::size_t each_worked_result(const server::EvaluateOptions& options, Each&& each) {
+    const std::filesystem::path policies = std::filesystem::path(JOINTLY_SOURCE_DIR) / "policies";
+    const auto load = server::load_policies({policies});
+    if (!load.ok) return 0;
+    const server::Snapshot snapshot(load.policies, 1);
+    std::size_t count = 0;
+    for (const auto& [file, body] : worked_bodies(policies, load)) {
+        each(file, body, server::evaluate_body(snapshot, body, options));
+        ++count;
+    }
+    return count;
 }
 
 }  // namespace jointly::testing
