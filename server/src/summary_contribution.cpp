@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 
+#include <boost/container/small_vector.hpp>
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
@@ -41,12 +42,35 @@ AgencyAmounts amounts_of(const ojson& object) {
     return out;
 }
 
-// The stored response is read with simdjson's DOM, a tenth of the time ordered_json took (it
-// was most of an HTTP thread's work for a stored decision), keeping ordered_json's reading of
-// the members read: objects in their order, what a missing or mistyped member gives, and what
-// makes the record unreadable (a throw).
+// The stored answer is read with simdjson's DOM, a tenth of the time ordered_json took (it was
+// a quarter of the server's CPU for a stored decision). detail::read_answer_fast keeps
+// ordered_json's reading of the members read: objects in their order, what a missing or
+// mistyped member gives, and what makes the record unreadable (a throw). Where the two could
+// differ it declines and read_answer reads the text: when simdjson refuses it (a byte-order
+// mark, a NUL after the document, an integer past 64 bits, nesting past 1,024 levels: all of
+// which ordered_json reads) and when an object it reads names a key twice (ordered_json keeps
+// the last value, simdjson finds the first).
 namespace dom = simdjson::dom;
-constexpr std::size_t kKeepParserFor = 64 * 1024;  // bytes of response; a larger one's memory is freed
+
+// A parser's memory is about 15 times the text it read; a thread keeps it for answers up to
+// this size (about 240 KiB), and frees it after a larger one.
+constexpr std::size_t kKeepParserForAnswersUpTo = 16 * 1024;
+
+struct Declined {};  // thrown inside read_answer_fast: read_answer must read this text
+
+// Whether an object names a key twice (after unescaping).
+void refuse_repeated_keys(dom::object o) {
+    boost::container::small_vector<std::string_view, 16> keys;
+    for (const auto [key, value] : o) keys.push_back(key);
+    std::sort(keys.begin(), keys.end());
+    if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) throw Declined{};
+}
+
+// An object's members, once its keys are known to be distinct.
+dom::object checked(dom::object o) {
+    refuse_repeated_keys(o);
+    return o;
+}
 
 // A scalar as nlohmann::json, so that json_money judges it as before (an object or array:
 // null, which json_money refuses as it refused them).
@@ -65,21 +89,19 @@ AgencyAmounts amounts_of(dom::element object) {
     AgencyAmounts out;
     dom::object o;
     if (object.get(o)) return out;
-    for (const auto [agency, value] : o) out.emplace_back(std::string(agency), money_of(scalar(value)));
+    for (const auto [agency, value] : checked(o)) out.emplace_back(std::string(agency), money_of(scalar(value)));
     return out;
 }
 
-// A member of an object: nullopt when it is missing (at(): throw when `object` is no object).
-std::optional<dom::element> member(dom::element object, std::string_view key) {
-    dom::object o;
-    if (object.get(o)) throw std::runtime_error("not an object");
+// A member of an object whose keys are distinct: nullopt when it is missing.
+std::optional<dom::element> member(dom::object o, std::string_view key) {
     dom::element v;
     if (o[key].get(v)) return std::nullopt;
     return v;
 }
 
-dom::element required(dom::element object, std::string_view key) {
-    auto v = member(object, key);
+dom::element required(dom::object o, std::string_view key) {
+    auto v = member(o, key);
     if (!v) throw std::runtime_error("no `" + std::string(key) + "`");
     return *v;
 }
@@ -93,7 +115,7 @@ void each_value(dom::element v, F&& f) {
     if (!v.get(a)) {
         for (const auto item : a) f(item);
     } else if (!v.get(o)) {
-        for (const auto [key, item] : o) f(item);
+        for (const auto [key, item] : checked(o)) f(item);
     } else if (!v.is_null()) {
         f(v);
     }
@@ -106,7 +128,7 @@ void each_item(dom::element v, F&& f) {
     dom::object o;
     dom::array a;
     if (!v.get(o)) {
-        for (const auto [key, item] : o) f(std::string(key), item);
+        for (const auto [key, item] : checked(o)) f(std::string(key), item);
     } else if (!v.get(a)) {
         std::size_t i = 0;
         for (const auto item : a) f(std::to_string(i++), item);
@@ -170,7 +192,8 @@ constexpr const char* kErasedService = "(erased)";
 
 // A decision's spend per service: each line's allocation under the service the stored request
 // gives it.
-void read_services(const ojson& request, dom::element response, Contribution& c, std::set<std::string>& services) {
+void read_services(const ojson& request, const detail::Answer& answer, Contribution& c,
+                   std::set<std::string>& services) {
     std::map<std::string, std::string> service_of;
     for (const auto& line : request.value("lines", ojson::array())) {
         if (!line.is_object()) continue;
@@ -179,14 +202,12 @@ void read_services(const ojson& request, dom::element response, Contribution& c,
         service_of[id] = service;
         services.insert(service);
     }
-    const auto by_line = member(response, "by_line");
-    if (!by_line) return;
-    each_item(*by_line, [&](const std::string& line, dom::element list) {
+    for (const auto& [line, list] : answer.by_line) {
         auto it = service_of.find(line);
         const std::string service = it == service_of.end() ? std::string("(unknown)") : it->second;
         services.insert(service);
-        for (auto& [agency, money] : amounts_of(list)) c.by_service.emplace_back(service, std::move(agency), money);
-    });
+        for (const auto& [agency, money] : list) c.by_service.emplace_back(service, agency, money);
+    }
 }
 
 // --- the compact text -------------------------------------------------------------------
@@ -327,46 +348,102 @@ bool known_panel_outcome(std::string_view outcome) {
 
 }  // namespace
 
+namespace detail {
+
+Answer read_answer(std::string_view outcome, const std::string& text, bool with_lines) {
+    Answer a;
+    const auto response = ojson::parse(text);
+    a.total = money_at(response.at("total"));
+    if (outcome == "refer") a.referred_to = response.value("referred_to", std::string());
+    a.by_agency = amounts_of(response.at("by_agency"));
+    std::set<std::tuple<std::string, std::string, std::string>> reasons;
+    const ojson listed = response.value("reasons", ojson::array());
+    for (const auto& reason : listed) {
+        auto text_of = [&](const char* key) {
+            const auto it = reason.find(key);
+            return it != reason.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        reasons.emplace(text_of("kind"), text_of("rule"), text_of("ref"));
+    }
+    a.reasons.assign(reasons.begin(), reasons.end());
+    const ojson& years = response.at("by_financial_year");
+    for (const auto& [year, list] : years.items())
+        for (auto& [agency, money] : amounts_of(list)) a.by_year.emplace_back(year, std::move(agency), money);
+    if (!with_lines) return a;
+    const ojson lines = response.value("by_line", ojson::object());
+    for (const auto& [line, list] : lines.items()) a.by_line.emplace_back(line, amounts_of(list));
+    return a;
+}
+
+std::optional<Answer> read_answer_fast(std::string_view outcome, const std::string& text, bool with_lines) {
+    // One parser per thread, its memory kept unless the answer was large (the move assignment
+    // of an empty parser allocates nothing and cannot throw).
+    thread_local dom::parser parser;
+    struct Release {
+        std::size_t size;
+        ~Release() {
+            if (size > kKeepParserForAnswersUpTo) parser = dom::parser();
+        }
+    } release{text.size()};
+    // simdjson reads up to 64 bytes past the text when the string has that much room beyond it
+    // (allocated, not written); otherwise it reads a padded copy.
+    dom::element root;
+    dom::object response;
+    if (parser.parse(text).get(root)) return std::nullopt;
+    try {
+        if (root.get(response)) throw std::runtime_error("not an object");
+        checked(response);
+        Answer a;
+        a.total = money_of(scalar(required(response, "total")));
+        if (outcome == "refer") {
+            if (const auto to = member(response, "referred_to")) {
+                std::string_view referred;
+                if (to->get(referred)) throw std::runtime_error("`referred_to` is not text");
+                a.referred_to = referred;
+            }
+        }
+        a.by_agency = amounts_of(required(response, "by_agency"));
+        std::set<std::tuple<std::string, std::string, std::string>> reasons;
+        if (const auto listed = member(response, "reasons")) {
+            each_value(*listed, [&](dom::element reason) {
+                dom::object o;
+                const bool object = !reason.get(o);
+                if (object) checked(o);
+                auto text_of = [&](std::string_view key) {
+                    std::string_view value;
+                    if (!object || o[key].get(value)) return std::string();
+                    return std::string(value);
+                };
+                reasons.emplace(text_of("kind"), text_of("rule"), text_of("ref"));
+            });
+        }
+        a.reasons.assign(reasons.begin(), reasons.end());
+        each_item(required(response, "by_financial_year"), [&](const std::string& year, dom::element list) {
+            for (auto& [agency, money] : amounts_of(list)) a.by_year.emplace_back(year, std::move(agency), money);
+        });
+        if (const auto lines = with_lines ? member(response, "by_line") : std::nullopt)
+            each_item(*lines, [&](const std::string& line, dom::element list) { a.by_line.emplace_back(line, amounts_of(list)); });
+        return a;
+    } catch (const Declined&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace detail
+
 Contribution read_decision(const DecisionRecord& decision) {
     Contribution c;
     c.outcome = decision.outcome;
     if (!known_outcome(c.outcome)) throw std::runtime_error("unknown outcome");
-    // One parser per thread, its memory kept for the next record unless this one was large.
-    thread_local auto parser = std::make_unique<dom::parser>();
-    struct Release {
-        std::size_t size;
-        ~Release() {
-            if (size > kKeepParserFor) parser = std::make_unique<dom::parser>();
-        }
-    } release{decision.response_json.size()};
-    dom::element response;
-    if (const auto error = parser->parse(decision.response_json).get(response))
-        throw std::runtime_error(simdjson::error_message(error));
-    c.total = money_of(scalar(required(response, "total")));
-    if (c.outcome == "refer") {
-        if (const auto to = member(response, "referred_to")) {
-            std::string_view text;
-            if (to->get(text)) throw std::runtime_error("`referred_to` is not text");
-            c.referred_to = text;
-        }
-    }
-    c.by_agency = amounts_of(required(response, "by_agency"));
-    std::set<std::tuple<std::string, std::string, std::string>> reasons;
-    if (const auto list = member(response, "reasons")) {
-        each_value(*list, [&](dom::element reason) {
-            auto text = [&](std::string_view key) {
-                dom::object o;
-                std::string_view value;
-                if (reason.get(o) || o[key].get(value)) return std::string();
-                return std::string(value);
-            };
-            reasons.emplace(text("kind"), text("rule"), text("ref"));
-        });
-    }
-    c.reasons.assign(reasons.begin(), reasons.end());
-    each_item(required(response, "by_financial_year"), [&](const std::string& year, dom::element list) {
-        for (auto& [agency, money] : amounts_of(list)) c.by_year.emplace_back(year, std::move(agency), money);
-    });
+    // An erased decision's lines went with the child's data: its by_line is not read.
+    const bool with_lines = !decision.erased;
+    auto answer = detail::read_answer_fast(c.outcome, decision.response_json, with_lines);
+    if (!answer) answer = detail::read_answer(c.outcome, decision.response_json, with_lines);
+    c.total = answer->total;
+    c.referred_to = std::move(answer->referred_to);
+    c.by_agency = answer->by_agency;
+    c.reasons = std::move(answer->reasons);
+    c.by_year = std::move(answer->by_year);
     std::set<std::string> services;
     if (decision.erased) {
         // Its lines went with the child's data: its money is counted under one service,
@@ -376,7 +453,7 @@ Contribution read_decision(const DecisionRecord& decision) {
     } else {
         // The stored request, read once for the services and for the child's age and needs.
         const auto request = ojson::parse(decision.request_json);
-        read_services(request, response, c, services);
+        read_services(request, *answer, c, services);
         read_child(decision, request, c);
     }
     c.services.assign(services.begin(), services.end());

@@ -74,6 +74,26 @@ void view_of(const PanelContribution& p, PanelView& out);
 // (scale fact, the level's place in its scale, level): views of the schema's names.
 using NeedLevels = std::vector<std::tuple<std::string_view, std::size_t, std::string_view>>;
 
+namespace detail {
+// The members of a stored answer a contribution reads.
+struct Answer {
+    engine::Money total;
+    std::string referred_to;  // read only when the outcome is refer
+    AgencyAmounts by_agency;
+    KeyedAmounts by_year;
+    std::vector<std::pair<std::string, AgencyAmounts>> by_line;
+    std::vector<std::tuple<std::string, std::string, std::string>> reasons;  // (kind, rule, ref), distinct, ascending
+    bool operator==(const Answer&) const = default;
+};
+// The reference reading (ordered_json). Throws when the answer cannot be read. by_line is
+// read only `with_lines` (an erased decision's is not).
+Answer read_answer(std::string_view outcome, const std::string& text, bool with_lines);
+// The same with simdjson, a tenth of the time: nullopt when simdjson refuses the text or an
+// object read names a key twice (read_answer reads those); otherwise what read_answer gives,
+// or a throw where it throws.
+std::optional<Answer> read_answer_fast(std::string_view outcome, const std::string& text, bool with_lines);
+}  // namespace detail
+
 // The reference readings of the stored JSON. Throw std::exception when the record cannot be
 // read (the report counts it in `unreadable`).
 Contribution read_decision(const DecisionRecord& decision);
