@@ -58,7 +58,7 @@ constexpr std::size_t kKeepParserForAnswersUpTo = 16 * 1024;
 
 struct Declined {};  // thrown inside read_answer_fast: read_answer must read this text
 
-// Whether an object names a key twice (after unescaping).
+// Declines an object that names a key twice (after unescaping).
 void refuse_repeated_keys(dom::object o) {
     boost::container::small_vector<std::string_view, 16> keys;
     for (const auto [key, value] : o) keys.push_back(key);
