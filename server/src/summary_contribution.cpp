@@ -1,5 +1,6 @@
-// A stored decision's contribution to the summary: the reference reading of its JSON, and the
-// compact text kept beside it in the store.
+// A stored decision's contribution to the summary, read from its stored JSON (the answer with
+// simdjson where that reads it as ordered_json does, else with ordered_json; the request with
+// ordered_json), and the compact text kept beside it in the store.
 #include "summary_contribution.hpp"
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
-#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -24,7 +24,7 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-// Money from a stored request's or panel record's value; throws when it is not.
+// Money from a stored answer's value or a panel override's share; throws when it is not.
 engine::Money money_of(const nlohmann::json& value) {
     std::string message;
     const auto money = json_money(value, &message);
@@ -42,9 +42,9 @@ AgencyAmounts amounts_of(const ojson& object) {
     return out;
 }
 
-// The stored answer is read with simdjson's DOM, a tenth of the time ordered_json took (it was
-// a quarter of the server's CPU for a stored decision). detail::read_answer_fast keeps
-// ordered_json's reading of the members read: objects in their order, what a missing or
+// The stored answer is read with simdjson's DOM where it can be: building ordered_json's tree of
+// the whole answer to read a few members was most of a stored decision's own CPU (ADR 0019's
+// addendum). detail::read_answer_fast keeps ordered_json's reading of the members read: objects in their order, what a missing or
 // mistyped member gives, and what makes the record unreadable (a throw). Where the two could
 // differ it declines and read_answer reads the text: when simdjson refuses it (a byte-order
 // mark, a NUL after the document, an integer past 64 bits, nesting past 1,024 levels: all of
@@ -52,11 +52,9 @@ AgencyAmounts amounts_of(const ojson& object) {
 // the last value, simdjson finds the first).
 namespace dom = simdjson::dom;
 
-// A parser's memory is about 15 times the text it read; a thread keeps it for answers up to
-// this size (about 240 KiB), and frees it after a larger one.
-constexpr std::size_t kKeepParserForAnswersUpTo = 16 * 1024;
-
-struct Declined {};  // thrown inside read_answer_fast: read_answer must read this text
+// Thrown inside read_answer_fast: read_answer must read this text. INVARIANT: thrown only
+// under read_answer_fast's try (it is no std::exception, which the callers catch).
+struct Declined {};
 
 // Declines an object that names a key twice (after unescaping).
 void refuse_repeated_keys(dom::object o) {

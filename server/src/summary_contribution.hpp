@@ -1,6 +1,6 @@
 // What one stored decision, and one panel record, contribute to GET /v1/reports/summary: read
-// from the stored JSON (the reference reading), and written to and read from the compact text
-// the store keeps beside each decision (docs/adr/0019-summary-at-scale.md).
+// from the stored JSON, and written to and read from the compact text the store keeps beside
+// each decision (docs/adr/0019-summary-at-scale.md).
 #pragma once
 
 #include <cstddef>
@@ -85,17 +85,21 @@ struct Answer {
     std::vector<std::tuple<std::string, std::string, std::string>> reasons;  // (kind, rule, ref), distinct, ascending
     bool operator==(const Answer&) const = default;
 };
-// The reference reading (ordered_json). Throws when the answer cannot be read. by_line is
-// read only `with_lines` (an erased decision's is not).
+// A parser's memory is about 15 times the text it read; a thread keeps its parser for answers
+// up to this size (about 240 KiB of memory), and frees it after a larger one.
+inline constexpr std::size_t kKeepParserForAnswersUpTo = 16 * 1024;
+// The answer read with ordered_json, the reading the fast one must match. Throws when the
+// answer cannot be read. by_line is read only `with_lines` (an erased decision's is not).
 Answer read_answer(std::string_view outcome, const std::string& text, bool with_lines);
-// The same with simdjson, a tenth of the time: nullopt when simdjson refuses the text or an
-// object read names a key twice (read_answer reads those); otherwise what read_answer gives,
-// or a throw where it throws.
+// The same with simdjson: nullopt when simdjson refuses the text or an object read names a key
+// twice (read_answer reads those); otherwise what read_answer gives, or a throw where it
+// throws.
 std::optional<Answer> read_answer_fast(std::string_view outcome, const std::string& text, bool with_lines);
 }  // namespace detail
 
-// The reference readings of the stored JSON. Throw std::exception when the record cannot be
-// read (the report counts it in `unreadable`).
+// The stored JSON read (a decision's answer by read_answer_fast, or by read_answer where that
+// declines; its request and a panel record with ordered_json). Throw std::exception when the
+// record cannot be read (the report counts it in `unreadable`).
 Contribution read_decision(const DecisionRecord& decision);
 PanelContribution read_panel(const std::string& record_json);
 

@@ -120,7 +120,7 @@ const std::vector<Line> kCorpus = {
     // repeat apart from the first, or the same key escaped, is still one.
     {"duplicate_level_apart", with(R"("skin":"severe")", R"("skin":"severe","cognition":"low","skin":"low")"),
      Verdict::Refuse, codes::kDuplicateKey, "/facts/dst/skin"},
-    {"duplicate_level_escaped", with(R"("skin":"severe")", R"("skin":"low","skin":"severe")"),
+    {"duplicate_level_escaped", with(R"("skin":"severe")", R"("skin":"low","sk\u0069n":"severe")"),
      Verdict::Refuse, codes::kDuplicateKey, "/facts/dst/skin"},
     {"duplicate_line_field", with(R"("weekly":"450.00")", R"("weekly":"450.00","weekly":"450.00")"), Verdict::Refuse,
      codes::kDuplicateKey, "/lines/0/weekly"},

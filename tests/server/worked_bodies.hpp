@@ -1,9 +1,10 @@
-// The request body of every worked case of the policy library (policies/*/cases/*.json), for
-// tests that run the API's readers over all of them.
+// The request body of every worked case of the policy library (policies/*/cases/*.json), and
+// each evaluated, for tests that run the API's readers and writers over all of them.
 #pragma once
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,19 +42,15 @@ inline std::vector<std::pair<std::filesystem::path, nlohmann::json>> worked_bodi
 }
 
 // Every worked case of the policy library evaluated (evaluate_body, with `options`) against
-// the whole library: `each(file, body, result)`; returns how many there were.
+// the whole library: `each(file, body, result)`. Throws when the library does not load.
 template <class Each>
-std::size_t each_worked_result(const server::EvaluateOptions& options, Each&& each) {
+void each_worked_result(const server::EvaluateOptions& options, Each&& each) {
     const std::filesystem::path policies = std::filesystem::path(JOINTLY_SOURCE_DIR) / "policies";
     const auto load = server::load_policies({policies});
-    if (!load.ok) return 0;
+    if (!load.ok) throw std::runtime_error("the policy library does not load");
     const server::Snapshot snapshot(load.policies, 1);
-    std::size_t count = 0;
-    for (const auto& [file, body] : worked_bodies(policies, load)) {
+    for (const auto& [file, body] : worked_bodies(policies, load))
         each(file, body, server::evaluate_body(snapshot, body, options));
-        ++count;
-    }
-    return count;
 }
 
 }  // namespace jointly::testing
