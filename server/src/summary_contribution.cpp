@@ -44,12 +44,12 @@ AgencyAmounts amounts_of(const ojson& object) {
 
 // The stored answer is read with simdjson's DOM where it can be: building ordered_json's tree of
 // the whole answer to read a few members was most of a stored decision's own CPU (ADR 0019's
-// addendum). detail::read_answer_fast keeps ordered_json's reading of the members read: objects in their order, what a missing or
-// mistyped member gives, and what makes the record unreadable (a throw). Where the two could
-// differ it declines and read_answer reads the text: when simdjson refuses it (a byte-order
-// mark, a NUL after the document, an integer past 64 bits, nesting past 1,024 levels: all of
-// which ordered_json reads) and when an object it reads names a key twice (ordered_json keeps
-// the last value, simdjson finds the first).
+// addendum). detail::read_answer_fast keeps ordered_json's reading of the members read: objects
+// in their order, what a missing or mistyped member gives, and what makes the record unreadable
+// (a throw). Where the two could differ it declines and read_answer reads the text: when
+// simdjson refuses it (a byte-order mark, a NUL after the document, an integer past 64 bits,
+// nesting past 1,024 levels: all of which ordered_json reads) and when an object it reads
+// names a key twice (ordered_json keeps the last value, simdjson finds the first).
 namespace dom = simdjson::dom;
 
 // Thrown inside read_answer_fast: read_answer must read this text. INVARIANT: thrown only
@@ -419,8 +419,11 @@ std::optional<Answer> read_answer_fast(std::string_view outcome, const std::stri
         each_item(required(response, "by_financial_year"), [&](const std::string& year, dom::element list) {
             for (auto& [agency, money] : amounts_of(list)) a.by_year.emplace_back(year, std::move(agency), money);
         });
-        if (const auto lines = with_lines ? member(response, "by_line") : std::nullopt)
-            each_item(*lines, [&](const std::string& line, dom::element list) { a.by_line.emplace_back(line, amounts_of(list)); });
+        if (const auto lines = with_lines ? member(response, "by_line") : std::nullopt) {
+            each_item(*lines, [&](const std::string& line, dom::element list) {
+                a.by_line.emplace_back(line, amounts_of(list));
+            });
+        }
         return a;
     } catch (const Declined&) {
         return std::nullopt;
@@ -439,7 +442,7 @@ Contribution read_decision(const DecisionRecord& decision) {
     if (!answer) answer = detail::read_answer(c.outcome, decision.response_json, with_lines);
     c.total = answer->total;
     c.referred_to = std::move(answer->referred_to);
-    c.by_agency = answer->by_agency;
+    c.by_agency = std::move(answer->by_agency);
     c.reasons = std::move(answer->reasons);
     c.by_year = std::move(answer->by_year);
     std::set<std::string> services;
