@@ -23,16 +23,6 @@ for i in range(int(sys.argv[1])):
 print(json.dumps({"requests": batch}))
 PY
 
-serve() {  # serve NAME BINARY: starts a server, prints its port
-  "$2" serve --policies policies --db "$work/$1.db" --port 0 --insecure-dev --open-evaluation --quiet \
-    --max-batch "$size" >"$work/$1.log" 2>&1 &
-  pids+=($!)
-  echo "$!" >"$work/$1.pid"
-  wait_port "$work/$1.log"
-}
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 load() {  # load PORT PID: batches/s, p99 and the server's CPU microseconds per decision
   local before after
   before=$(cpu_ticks "$2")
@@ -45,9 +35,9 @@ load() {  # load PORT PID: batches/s, p99 and the server's CPU microseconds per 
       '{ printf "%s %s %.2f\n", $1, $2, ticks / hz * 1e6 / ($3 * size) }'
 }
 
-names=(this); ports=("$(serve this "$build/app/jointly")"); spids=("$(cat "$work/this.pid")")
+names=(this); ports=("$(serve this "$build/app/jointly" --max-batch "$size")"); spids=("$(cat "$work/this.pid")")
 if [ -n "${BASELINE:-}" ]; then
-  names+=(baseline); ports+=("$(serve baseline "$BASELINE")"); spids+=("$(cat "$work/baseline.pid")")
+  names+=(baseline); ports+=("$(serve baseline "$BASELINE" --max-batch "$size")"); spids+=("$(cat "$work/baseline.pid")")
 fi
 for i in "${!ports[@]}"; do load "${ports[$i]}" "${spids[$i]}" >/dev/null; done  # warm-up
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $size requests a batch ($(wc -c <"$work/batch.json") bytes)"

@@ -1,5 +1,5 @@
-# Sourced by bench/http/run.sh and ratio.sh: a work folder removed at exit with every server
-# started (pids), and wait_port.
+# Sourced by the scripts in bench/http: a work folder removed at exit with every server started
+# (pids), wait_port, serve and cpu_ticks.
 work=$(mktemp -d)
 pids=()
 # Servers started inside $(...) (a subshell) cannot add to pids: they leave NAME.pid files in
@@ -21,3 +21,15 @@ wait_port() {  # wait_port LOGFILE -> prints the port once "listening on HOST:PO
   done
   echo "server did not start: $(cat "$1")" >&2; return 1
 }
+
+# serve NAME BINARY [ARGS...]: starts `jointly serve` on the example policies and its own
+# database in the work folder (ARGS added), prints its port; its pid is in NAME.pid.
+serve() {
+  "$2" serve --policies policies --db "$work/$1.db" --port 0 --insecure-dev --open-evaluation --quiet "${@:3}" \
+    >"$work/$1.log" 2>&1 &
+  echo "$!" >"$work/$1.pid"
+  wait_port "$work/$1.log"
+}
+
+# cpu_ticks PID: user + system clock ticks the process has used
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

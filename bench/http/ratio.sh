@@ -17,18 +17,6 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 source "$root/bench/http/common.sh"
 
-# serve NAME BINARY: starts a server, prints its port
-serve() {
-  "$2" serve --policies policies --db "$work/$1.db" --port 0 --insecure-dev --open-evaluation --quiet \
-    >"$work/$1.log" 2>&1 &
-  pids+=($!)
-  echo "$!" >"$work/$1.pid"
-  wait_port "$work/$1.log"
-}
-
-# cpu_ticks PID: user + system clock ticks the process has used
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 # load PORT PID PATH: req/s, p99 and the server's CPU microseconds per request of one run
 load() {
   local before after
