@@ -23,9 +23,12 @@ wait_port() {  # wait_port LOGFILE -> prints the port once "listening on HOST:PO
 }
 
 # serve NAME BINARY [ARGS...]: starts `jointly serve` on the example policies and its own
-# database in the work folder (ARGS added), prints its port; its pid is in NAME.pid.
+# database in the work folder (unless ARGS give a --db; ARGS added), prints its port; its pid
+# is in NAME.pid.
 serve() {
-  "$2" serve --policies policies --db "$work/$1.db" --port 0 --insecure-dev --open-evaluation --quiet "${@:3}" \
+  local db=(--db "$work/$1.db")
+  case " ${*:3} " in *" --db "*) db=() ;; esac
+  "$2" serve --policies policies "${db[@]}" --port 0 --insecure-dev --open-evaluation --quiet "${@:3}" \
     >"$work/$1.log" 2>&1 &
   echo "$!" >"$work/$1.pid"
   wait_port "$work/$1.log"

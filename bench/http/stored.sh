@@ -5,7 +5,8 @@
 # Prints each run's req/s, p50 and p99, and the server's CPU time per stored decision (user +
 # system, from /proc). With BASELINE=path/to/another/jointly, that binary's server (its own
 # database) is loaded right after this build's in every round, so the two are compared side
-# by side. Numbers, not pass/fail.
+# by side. With PG=1 each server stores in a database of its own in a throwaway PostgreSQL
+# cluster (tests/pg/cluster.sh, fsync on) instead of SQLite. Numbers, not pass/fail.
 set -euo pipefail
 build=${1:?build dir}; seconds=${2:-8}; rounds=${3:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,9 +25,23 @@ load() {
       '{ printf "%6d req/s  p50 %s ms  p99 %s ms  %5.1f us CPU a stored decision\n", $1, $3, $4, ticks / hz * 1e6 / $2 }'
 }
 
-names=(this); ports=("$(serve this "$build/app/jointly")"); spids=("$(cat "$work/this.pid")")
+# store NAME: the --db of server NAME (an SQLite file, or with PG=1 a database of the cluster)
+store() { echo "$work/$1.db"; }
+if [ "${PG:-0}" = 1 ]; then
+  JOINTLY_PG_FSYNC=on tests/pg/cluster.sh start "$work/pg" >/dev/null
+  trap 'tests/pg/cluster.sh stop "$work/pg"; cleanup' EXIT
+  [ -s "$work/pg/url" ] || { echo "PG=1: PostgreSQL is not installed (tests/pg/cluster.sh)" >&2; exit 1; }
+  store() {  # the cluster's URL is postgresql://jointly@/jointly?host=SOCKET_DIR
+    local host; host=$(sed 's/.*?host=//' "$work/pg/url")
+    psql "postgresql://jointly@/postgres?host=$host" -qAt -c "CREATE DATABASE $1" >/dev/null
+    echo "postgresql://jointly@/$1?host=$host"
+  }
+fi
+
+names=(this); ports=("$(serve this "$build/app/jointly" --db "$(store this)")"); spids=("$(cat "$work/this.pid")")
 if [ -n "${BASELINE:-}" ]; then
-  names+=(baseline); ports+=("$(serve baseline "$BASELINE")"); spids+=("$(cat "$work/baseline.pid")")
+  names+=(baseline); ports+=("$(serve baseline "$BASELINE" --db "$(store baseline)")")
+  spids+=("$(cat "$work/baseline.pid")")
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$rounds"); do

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "jointly/server/store.hpp"
@@ -66,13 +67,22 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // Runs one statement (or, without params, a script of several). Throws Error.
+    // Runs one statement (or, without params, a script of several). A statement with params
+    // is prepared on this connection the first time its text is run (up to kMaxPrepared
+    // texts; after that, parsed each time), so PostgreSQL does not parse and plan it again on
+    // each use. Throws Error.
     Result exec(const std::string& sql, const Params& params = {});
     bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
     PGconn* get() const { return conn_; }
+    static constexpr std::size_t kMaxPrepared = 64;
 
 private:
+    // The name of `sql`'s prepared statement on this connection, preparing it first; nullptr
+    // once kMaxPrepared texts are prepared. Throws Error.
+    const char* prepared(const std::string& sql, int params);
+
     PGconn* conn_ = nullptr;
+    std::unordered_map<std::string, std::string> prepared_;  // statement text -> name
 };
 
 // Up to `size` connections to `url`, opened when first needed. Thread-safe.

@@ -1,13 +1,19 @@
 // The PostgreSQL decision store: the SQLite store's semantics for several replicas sharing one
-// database. Reads use a pool of connections; each write is one transaction that takes the
-// write lock first (store_pg_schema.hpp), so seqs commit in order. A listener connection
-// follows the `jointly` channel, with a periodic check in case a notification is missed.
+// database. Reads use a pool of connections. Writes are queued to one writer thread, which
+// commits them in groups (as the SQLite store does): each group is one transaction that takes
+// the write lock first (store_pg_schema.hpp), so seqs commit in order, and its writes share
+// one COMMIT and one WAL flush (docs/adr/0025-postgresql-group-commit.md). A listener
+// connection follows the `jointly` channel, with a periodic check in case a notification is
+// missed.
 #include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -46,12 +52,22 @@ Params audit_params(const AuditEntry& entry) {
             entry.panel_record_id, entry.detail, std::to_string(entry.status)};
 }
 
-// What one write transaction added, for the waiters once it has committed.
+// What one write added, for the waiters once its group has committed.
 struct Tx {
     Connection& conn;
     std::int64_t change = 0;  // the last change feed seq it added
     std::int64_t policy = 0;  // the policy seq it added
 };
+
+// One queued write: its work, run on the writer thread inside a group's transaction (maybe
+// more than once: see run_group), and the promise its caller waits on.
+struct Job {
+    std::function<void(Tx&)> work;
+    std::promise<void> done;
+};
+
+// The most writes one transaction holds (as the SQLite store's).
+constexpr std::size_t kMaxGroup = 256;
 
 class PgStore final : public Store {
 public:
@@ -66,9 +82,17 @@ public:
         }
         if (pipe(wake_) != 0) throw StoreError("cannot start the decision store's listener (no pipe)");
         listener_ = std::thread([this] { listen_loop(); });
+        writer_ = std::thread([this] { write_loop(); });
     }
 
     ~PgStore() override {
+        {
+            // The writer commits what is queued, then stops.
+            std::lock_guard lock(queue_mutex_);
+            writer_stopping_ = true;
+        }
+        queue_cv_.notify_all();
+        if (writer_.joinable()) writer_.join();
         {
             std::lock_guard lock(change_mutex_);
             stopping_ = true;
@@ -88,13 +112,10 @@ public:
         const auto summary = summary::encode_decision(record);  // before the write lock is taken
         transact([&](Tx& tx) {
             if (extras.idempotency && (earlier = find_key(tx.conn, *extras.idempotency))) return;
-            insert_decision(tx, record, summary);
+            std::optional<AuditEntry> audit = extras.audit;
+            if (audit) audit->decision_id = record.id;
+            insert_decision(tx, record, summary, audit);
             if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, record.id, record.created_at);
-            if (extras.audit) {
-                AuditEntry audit = *extras.audit;
-                audit.decision_id = record.id;
-                insert_audit(tx.conn, audit);
-            }
         });
         if (earlier) result.earlier = std::move(earlier);
         else result.created_at = record.created_at;
@@ -209,7 +230,7 @@ public:
                 result.erasure = *existing.erased;
                 return;
             }
-            insert_decision(tx, replacement, summary);
+            insert_decision(tx, replacement, summary, std::nullopt);
             erase_in_transaction(tx, erasure, redact, audit, result);
         });
         return result;
@@ -405,49 +426,138 @@ private:
         }
     }
 
-    // Runs `work` in one transaction holding the write lock and returns after its COMMIT.
-    // `work` must set its results afresh: when the connection is found broken before the
-    // COMMIT was sent, the transaction cannot have committed and is run once more on a new
-    // connection. A connection lost during the COMMIT leaves the outcome unknown: StoreError.
+    // Queues `work` for the writer thread and returns after the COMMIT of the transaction that
+    // ran it, or throws what it threw (StoreError when the store failed). `work` must set its
+    // results afresh each time it runs: it runs again when its group's transaction is run
+    // again (run_group).
     template <class Work>
     void transact(Work&& work) {
-        for (int attempt = 0;; ++attempt) {
-            auto lease = pool_.acquire();
-            Tx tx{*lease};
-            const auto started = std::chrono::steady_clock::now();
-            const auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
-            try {
-                tx.conn.exec("BEGIN");
-                tx.conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
-                work(tx);
-                if (tx.change || tx.policy) tx.conn.exec(std::string("NOTIFY ") + pg::kChannel);
-            } catch (const pg::Error& e) {
-                observe_commit(elapsed(), false);
-                if (e.lost()) {
-                    lease.discard();
-                    if (attempt == 0) continue;
-                    throw;
-                }
-                rollback(tx.conn);
-                throw;
-            } catch (...) {
-                observe_commit(elapsed(), false);
-                rollback(tx.conn);
-                throw;
-            }
-            try {
-                tx.conn.exec("COMMIT");
-            } catch (const pg::Error& e) {
-                observe_commit(elapsed(), false);
-                if (!e.lost()) throw;
-                lease.discard();
-                throw StoreError("the connection to the decision store (PostgreSQL) was lost during a commit; "
-                                 "the write may or may not have been stored");
-            }
-            observe_commit(elapsed(), true);
-            committed(tx);
-            return;
+        auto job = std::make_shared<Job>();
+        job->work = [&work](Tx& tx) { work(tx); };
+        auto done = job->done.get_future();
+        {
+            std::lock_guard lock(queue_mutex_);
+            if (writer_stopping_) throw StoreError("the decision store is closing; the write was not stored");
+            queue_.push_back(std::move(job));
         }
+        queue_cv_.notify_one();
+        done.get();
+    }
+
+    // The writer thread: takes what is queued (up to kMaxGroup) and commits it as one group;
+    // once stopping, commits what is left and returns.
+    void write_loop() {
+        for (;;) {
+            std::vector<std::shared_ptr<Job>> group;
+            {
+                std::unique_lock lock(queue_mutex_);
+                queue_cv_.wait(lock, [this] { return writer_stopping_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                while (!queue_.empty() && group.size() < kMaxGroup) {
+                    group.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+            }
+            run_group(group);
+        }
+    }
+
+    static void fail(std::vector<std::shared_ptr<Job>>& jobs, const std::exception_ptr& error) {
+        for (auto& job : jobs) job->done.set_exception(error);
+        jobs.clear();
+    }
+
+    // Runs `group` in one transaction holding the write lock and, after its COMMIT, tells each
+    // caller. A write that fails is taken out and the transaction run again without it (a
+    // failed statement aborts a PostgreSQL transaction, and a savepoint for every write would
+    // cost two more round trips each), so one bad write never fails the others. A connection
+    // found broken before the COMMIT was sent cannot have committed: the group is run once
+    // more on a new connection. A connection lost during the COMMIT leaves the outcome
+    // unknown: each caller gets a StoreError saying so.
+    void run_group(std::vector<std::shared_ptr<Job>> group) {
+        bool may_retry_lost = true;
+        while (!group.empty()) {
+            try {
+                auto lease = pool_.acquire();
+                if (!run_once(lease, group, may_retry_lost)) return;
+            } catch (...) {  // from acquire: no connection to be had
+                return fail(group, std::current_exception());
+            }
+        }
+    }
+
+    // One try of run_group's transaction on `lease`. True when what is left of `group` is to
+    // run again; false when every write has been told.
+    bool run_once(pg::Pool::Lease& lease, std::vector<std::shared_ptr<Job>>& group, bool& may_retry_lost) {
+        Connection& conn = *lease;
+        const auto started = std::chrono::steady_clock::now();
+        const auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
+        std::int64_t change = 0;
+        std::int64_t policy = 0;
+        std::optional<std::size_t> running;  // the write whose work is running, if any
+        try {
+            conn.exec("BEGIN");
+            conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
+            for (std::size_t i = 0; i < group.size(); ++i) {
+                running = i;
+                Tx tx{conn};
+                group[i]->work(tx);
+                change = std::max(change, tx.change);
+                policy = std::max(policy, tx.policy);
+            }
+            running.reset();
+            if (change || policy) conn.exec(std::string("NOTIFY ") + pg::kChannel);
+        } catch (const pg::Error& e) {
+            observe_commit(elapsed(), false);
+            if (e.lost()) {
+                lease.discard();
+                if (may_retry_lost) {
+                    may_retry_lost = false;
+                    return true;
+                }
+                fail(group, std::current_exception());
+                return false;
+            }
+            rollback(conn);
+            return take_out_failed(group, running);
+        } catch (...) {
+            observe_commit(elapsed(), false);
+            rollback(conn);
+            return take_out_failed(group, running);
+        }
+        try {
+            conn.exec("COMMIT");
+        } catch (const pg::Error& e) {
+            observe_commit(elapsed(), false);
+            if (!e.lost()) {
+                fail(group, std::current_exception());
+                return false;
+            }
+            lease.discard();
+            fail(group, std::make_exception_ptr(
+                            StoreError("the connection to the decision store (PostgreSQL) was lost during a commit; "
+                                       "the write may or may not have been stored")));
+            return false;
+        }
+        observe_commit(elapsed(), true);
+        committed(change, policy);
+        for (auto& job : group) job->done.set_value();
+        group.clear();
+        return false;
+    }
+
+    // After a failed transaction (the current exception): the write that was running gets the
+    // exception and leaves the group; true when the others are to run again. An exception
+    // outside any write's work (BEGIN, the lock, NOTIFY) goes to every write: false.
+    static bool take_out_failed(std::vector<std::shared_ptr<Job>>& group, std::optional<std::size_t> running) {
+        if (!running) {
+            fail(group, std::current_exception());
+            return false;
+        }
+        const auto at = group.begin() + static_cast<std::ptrdiff_t>(*running);
+        (*at)->done.set_exception(std::current_exception());
+        group.erase(at);
+        return !group.empty();
     }
 
     static void rollback(Connection& conn) {
@@ -458,12 +568,12 @@ private:
     }
 
     // After a local commit: the waiters need not wait for the notification to come back.
-    void committed(const Tx& tx) {
-        if (!tx.change && !tx.policy) return;
+    void committed(std::int64_t change, std::int64_t policy) {
+        if (!change && !policy) return;
         {
             std::lock_guard lock(change_mutex_);
-            last_change_ = std::max(last_change_, tx.change);
-            last_policy_ = std::max(last_policy_, tx.policy);
+            last_change_ = std::max(last_change_, change);
+            last_policy_ = std::max(last_policy_, policy);
         }
         change_cv_.notify_all();
     }
@@ -528,16 +638,26 @@ private:
     }
 
     // Writer helpers, run inside transact().
-    // With its summary contribution (`summary`: summary::encode_decision(rec)), in one statement.
-    void insert_decision(Tx& tx, const DecisionRecord& rec, const std::string& summary) {
-        tx.conn.exec(std::string("WITH d AS (INSERT INTO decisions (") + kDecisionColumns +
-                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq) "
-                         "INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary) "
-                         "SELECT seq, $12::text, $3::text, $4::text, $13::text FROM d",
-                     {rec.id, rec.case_ref, rec.policy_id, rec.policy_version, rec.policy_sha256, rec.as_of,
-                      rec.created_at, rec.outcome, rec.total, rec.request_json, rec.response_json,
-                      rec.created_at.substr(0, 10), summary});
-        insert_change(tx, rec.created_at, "decision", rec.id, std::nullopt);
+    // With its summary contribution (`summary`: summary::encode_decision(rec)), its entry in
+    // the change feed and `audit` when given, in one statement (one round trip).
+    void insert_decision(Tx& tx, const DecisionRecord& rec, const std::string& summary,
+                         const std::optional<AuditEntry>& audit) {
+        std::string sql = std::string("WITH d AS (INSERT INTO decisions (") + kDecisionColumns +
+                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq), "
+                          "s AS (INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary) "
+                          "SELECT seq, $12::text, $3::text, $4::text, $13::text FROM d), "
+                          "c AS (INSERT INTO changes (at, kind, decision_id, panel_record_id) "
+                          "SELECT $7::text, 'decision', $1::text, NULL FROM d RETURNING seq)";
+        Params params{rec.id,         rec.case_ref, rec.policy_id, rec.policy_version,         rec.policy_sha256,
+                      rec.as_of,      rec.created_at, rec.outcome, rec.total,                  rec.request_json,
+                      rec.response_json, rec.created_at.substr(0, 10), summary};
+        if (audit) {
+            sql += ", a AS (INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, "
+                   "panel_record_id, detail, status) VALUES ($14, $15, $16, $17, $18, $19, $20, $21, $22, $23))";
+            for (auto& value : audit_params(*audit)) params.push_back(std::move(value));
+        }
+        sql += " SELECT seq FROM c";
+        tx.change = tx.conn.exec(sql, params).integer(0, 0);
     }
 
     static void insert_change(Tx& tx, const std::string& at, const char* kind, const std::string& decision_id,
@@ -619,6 +739,11 @@ private:
     bool stopping_ = false;         // guarded by change_mutex_
     int wake_[2] = {-1, -1};        // a pipe: a byte wakes the listener to stop
     std::thread listener_;
+    std::mutex queue_mutex_;
+    std::condition_variable queue_cv_;
+    std::deque<std::shared_ptr<Job>> queue_;  // guarded by queue_mutex_: writes not yet taken
+    bool writer_stopping_ = false;            // guarded by queue_mutex_
+    std::thread writer_;
 };
 
 }  // namespace
