@@ -5,8 +5,12 @@
 // and uploaded policies; then what several PostgreSQL replicas on one database must do.
 #include <gtest/gtest.h>
 
+#include <libpq-fe.h>
+
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <optional>
 #include <string>
 #include <thread>
@@ -14,7 +18,9 @@
 #include <vector>
 
 #include "jointly/server/store.hpp"
+#include "pg.hpp"
 #include "store_backends.hpp"
+#include "store_pg_schema.hpp"
 
 namespace jointly::server {
 namespace {
@@ -165,6 +171,70 @@ TEST_P(StoreConformance, ConcurrentWritersAreAllCommitted) {
     for (const auto& list : ids)
         for (const auto& id : list) ASSERT_TRUE(store_->get_decision(id)) << id;
     EXPECT_EQ(store_->count_decisions({}), 400u);
+}
+
+// Writers waiting at once share a transaction: fewer commits than writes, and the change
+// feed still holds each write once, in increasing seqs.
+TEST_P(StoreConformance, ConcurrentWritesShareCommits) {
+    std::atomic<int> commits = 0;
+    store_->set_commit_observer([&](std::chrono::nanoseconds, bool committed) {
+        if (committed) ++commits;
+    });
+    constexpr int kThreads = 16;
+    constexpr int kEach = 25;
+    std::vector<std::thread> threads;
+    std::vector<std::vector<std::string>> ids(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                auto r = record("G-" + std::to_string(t), "approve");
+                store_->add_decision(r);
+                ids[static_cast<std::size_t>(t)].push_back(r.id);
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_GE(commits.load(), 1);
+    EXPECT_LT(commits.load(), kThreads * kEach);
+    std::set<std::string> written;
+    for (const auto& list : ids) written.insert(list.begin(), list.end());
+    std::set<std::string> fed;
+    std::int64_t last = 0;
+    for (const auto& c : store_->changes_after(0, 10000)) {
+        EXPECT_GT(c.seq, last);
+        last = c.seq;
+        EXPECT_EQ(c.kind, "decision");
+        EXPECT_TRUE(fed.insert(c.decision_id).second) << c.decision_id << " twice in the feed";
+    }
+    EXPECT_EQ(fed, written);
+}
+
+// A decision written with its audit entry and idempotency key: the decision, its summary row,
+// its change, its audit entry (naming it) and the key are all stored.
+TEST_P(StoreConformance, ADecisionsAuditEntryAndKeyAreStoredWithIt) {
+    auto r = record("C-AUDIT", "refer");
+    const IdempotencyKey key{"client\x1f/v1/decisions", "k-audit", "hash-a"};
+    store_->write_decision(r, WriteExtras{audit_entry("writer-1", "write", std::nullopt), key});
+    ASSERT_TRUE(store_->get_decision(r.id));
+    const auto feed = store_->changes_after(0, 10);
+    ASSERT_EQ(feed.size(), 1u);
+    EXPECT_EQ(feed[0].decision_id, r.id);
+    AuditQuery all;
+    const auto trail = store_->find_audit(all);
+    ASSERT_EQ(trail.size(), 1u);
+    EXPECT_EQ(trail[0].decision_id, r.id);
+    EXPECT_EQ(trail[0].principal, "writer-1");
+    EXPECT_EQ(trail[0].request_id, "req-writer-1");
+    EXPECT_EQ(trail[0].route, "/v1/decisions");
+    EXPECT_EQ(trail[0].status, 200);
+    EXPECT_FALSE(trail[0].at.empty());
+    EXPECT_EQ(store_->find_idempotent(key.scope, key.key)->target, r.id);
+    std::size_t summaries = 0;
+    store_->scan_summaries({}, [&](const SummaryRow& row) {
+        ++summaries;
+        EXPECT_EQ(row.policy_id, "reference");
+    });
+    EXPECT_EQ(summaries, 1u);
 }
 
 TEST_P(StoreConformance, ReopenKeepsEverything) {
@@ -505,6 +575,104 @@ TEST_F(PgReplicas, ANewerSchemaIsRefusedWithTheSameWordsAsSqlite) {
         EXPECT_NE(message.find("has schema version 99, newer than this jointly"), std::string::npos) << message;
         EXPECT_NE(message.find("understands (2)"), std::string::npos) << message;
     }
+}
+
+// The PostgreSQL store's writer commits what is queued as one transaction. While another
+// session holds the write lock, the writes queue behind the first; one of them names a
+// decision id already stored, so its INSERT fails: it alone gets the error, the transaction
+// is run again without it, and the others commit.
+TEST(PgGroupCommit, AFailingWriteLeavesItsGroupAndTheOthersCommit) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    testing::PgDatabase db(*testing::pg_cluster_url());
+    auto store = Store::connect(db.location(), 4);
+    std::atomic<int> committed = 0;
+    std::atomic<int> rolled_back = 0;
+    store->set_commit_observer([&](std::chrono::nanoseconds, bool ok) { ++(ok ? committed : rolled_back); });
+    const auto first = testing::sample_decision("C-FIRST", "approve");
+    store->add_decision(first);
+    ASSERT_EQ(committed.load(), 1);
+
+    PGconn* holder = PQconnectdb(testing::pg_cluster_url()->c_str());
+    ASSERT_EQ(PQstatus(holder), CONNECTION_OK);
+    const std::string lock = "SELECT pg_advisory_lock(" + std::to_string(pg::kWriteLock) + ")";
+    PQclear(PQexec(holder, lock.c_str()));
+
+    constexpr int kWriters = 12;
+    std::vector<std::thread> threads;
+    std::vector<std::string> ids(kWriters);
+    std::vector<std::string> errors(kWriters);
+    for (int i = 0; i < kWriters; ++i) {
+        threads.emplace_back([&, i] {
+            auto r = testing::sample_decision("C-" + std::to_string(i), "approve");
+            if (i == kWriters / 2) r.id = first.id;  // already stored: its INSERT fails
+            ids[static_cast<std::size_t>(i)] = r.id;
+            try {
+                store->add_decision(r);
+            } catch (const StoreError& e) {
+                errors[static_cast<std::size_t>(i)] = e.what();
+            }
+        });
+    }
+    // Every writer queued (or waiting on the lock) before the lock is let go.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    PQclear(PQexec(holder, ("SELECT pg_advisory_unlock(" + std::to_string(pg::kWriteLock) + ")").c_str()));
+    PQfinish(holder);
+    for (auto& th : threads) th.join();
+
+    for (int i = 0; i < kWriters; ++i) {
+        const auto at = static_cast<std::size_t>(i);
+        if (i == kWriters / 2) {
+            EXPECT_NE(errors[at].find("duplicate key"), std::string::npos) << errors[at];
+        } else {
+            EXPECT_EQ(errors[at], "") << i;
+            EXPECT_TRUE(store->get_decision(ids[at])) << i;
+        }
+    }
+    EXPECT_EQ(store->count_decisions({}), static_cast<std::size_t>(kWriters));  // the first and 11
+    EXPECT_EQ(store->get_decision(first.id)->case_ref, "C-FIRST");
+    EXPECT_EQ(rolled_back.load(), 1);  // the one transaction that held the failing write
+    // The 11 after the first took at most three transactions (the one already waiting on the
+    // lock, the rest, and the rest again without the failing write, counted once committed).
+    EXPECT_LE(committed.load(), 1 + 2);
+    EXPECT_EQ(store->changes_after(0, 100).size(), static_cast<std::size_t>(kWriters));
+}
+
+// A pooled connection the server dropped (here: terminated) fails the write's first try; the
+// group is run again on a new connection and the caller sees no error.
+TEST(PgGroupCommit, AWriteOnAConnectionTheServerDroppedIsRunAgainOnANewOne) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    testing::PgDatabase db(*testing::pg_cluster_url());
+    const std::string name = "jointly_test_" + db.schema();
+    auto store = Store::connect(db.location() + "&application_name=" + name, 1);
+    store->add_decision(testing::sample_decision("C-1", "approve"));
+    EXPECT_EQ(db.exec_raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" + name +
+                          "' AND pid <> pg_backend_pid()"),
+              "");
+    const auto second = testing::sample_decision("C-2", "approve");
+    EXPECT_NO_THROW(store->add_decision(second));
+    EXPECT_TRUE(store->get_decision(second.id));
+    EXPECT_EQ(store->count_decisions({}), 2u);
+}
+
+// Statements with parameters are prepared once per connection, up to a bound; past it they
+// still run (parsed each time), and a statement PostgreSQL refuses says why.
+TEST(PgConnection, PreparedStatementsPastTheBoundStillRunAndAFailureSaysWhy) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    pg::Connection conn(*testing::pg_cluster_url());
+    for (std::size_t round = 0; round < 2; ++round) {
+        for (std::size_t k = 0; k < pg::Connection::kMaxPrepared + 10; ++k) {
+            const auto r = conn.exec("SELECT $1::bigint + " + std::to_string(k), {std::to_string(1000 * round)});
+            ASSERT_EQ(r.integer(0, 0), static_cast<std::int64_t>(1000 * round + k)) << k;
+        }
+    }
+    try {
+        conn.exec("SELECT $1::bigint FROM no_such_table", {"1"});
+        ADD_FAILURE() << "a statement on a missing table ran";
+    } catch (const pg::Error& e) {
+        EXPECT_FALSE(e.lost());
+        EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(conn.exec("SELECT $1::text", {"still usable"}).text(0, 0), "still usable");
 }
 
 TEST(PgConnect, AnUnreachableServerIsAStoreErrorWithoutThePassword) {
