@@ -31,11 +31,12 @@ if [ "${PG:-0}" = 1 ]; then
   JOINTLY_PG_FSYNC=on tests/pg/cluster.sh start "$work/pg" >/dev/null
   trap 'tests/pg/cluster.sh stop "$work/pg"; cleanup' EXIT
   [ -s "$work/pg/url" ] || { echo "PG=1: PostgreSQL is not installed (tests/pg/cluster.sh)" >&2; exit 1; }
-  store() {  # the cluster's URL is postgresql://jointly@/jointly?host=SOCKET_DIR
-    local host; host=$(sed 's/.*?host=//' "$work/pg/url")
-    psql "postgresql://jointly@/postgres?host=$host" -qAt -c "CREATE DATABASE $1" >/dev/null
-    echo "postgresql://jointly@/$1?host=$host"
-  }
+  # the cluster's URL is postgresql://jointly@/jointly?host=SOCKET_DIR; a database a server
+  host=$(sed 's/.*?host=//' "$work/pg/url")
+  for name in this baseline; do
+    psql "postgresql://jointly@/postgres?host=$host" -qAt -c "CREATE DATABASE $name" >/dev/null
+  done
+  store() { echo "postgresql://jointly@/$1?host=$host"; }
 fi
 
 names=(this); ports=("$(serve this "$build/app/jointly" --db "$(store this)")"); spids=("$(cat "$work/this.pid")")

@@ -59,51 +59,54 @@ Connection::~Connection() { PQfinish(conn_); }
 
 namespace {
 
-// Throws the Error that `result` (a failed exec or prepare on `conn`) says.
-[[noreturn]] void fail(const Connection& conn, const Result& result) {
-    const auto* raw = result.get();
-    if (conn.broken()) throw Error(kUnreachable, "", true);
+std::vector<const char*> values_of(const Params& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    return values;
+}
+
+}  // namespace
+
+Result Connection::checked(PGresult* raw) const {
+    Result result(raw);
+    const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    if (broken()) throw Error(kUnreachable, "", true);
     const char* primary = raw ? PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
     throw Error(std::string("decision store: ") + (primary ? primary : "the statement failed"), state ? state : "",
                 false);
 }
 
-bool succeeded(const Result& result) {
-    const auto status = result.get() ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+Result Connection::exec(const std::string& sql, const Params& params) {
+    // Without parameters, the simple protocol: a script of several statements (the schema).
+    if (params.empty()) return checked(PQexec(conn_, sql.c_str()));
+    const auto values = values_of(params);
+    return checked(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                                nullptr, 0));
 }
-
-}  // namespace
 
 const char* Connection::prepared(const std::string& sql, int params) {
     if (const auto found = prepared_.find(sql); found != prepared_.end()) return found->second.c_str();
     if (prepared_.size() >= kMaxPrepared) return nullptr;
     std::string name = "jointly_" + std::to_string(prepared_.size() + 1);
-    const Result result(PQprepare(conn_, name.c_str(), sql.c_str(), params, nullptr));
-    if (!succeeded(result)) fail(*this, result);
+    checked(PQprepare(conn_, name.c_str(), sql.c_str(), params, nullptr));
     return prepared_.emplace(sql, std::move(name)).first->second.c_str();
 }
 
-Result Connection::exec(const std::string& sql, const Params& params) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+Result Connection::exec_prepared(const std::string& sql, const Params& params) {
+    const auto values = values_of(params);
     const int count = static_cast<int>(values.size());
-    // Without parameters, the simple protocol: a script of several statements (the schema).
-    const auto run = [&]() -> PGresult* {
-        if (params.empty()) return PQexec(conn_, sql.c_str());
-        if (const char* name = prepared(sql, count))
-            return PQexecPrepared(conn_, name, count, values.data(), nullptr, nullptr, 0);
-        return PQexecParams(conn_, sql.c_str(), count, nullptr, values.data(), nullptr, nullptr, 0);
-    };
-    Result result(run());
-    if (!succeeded(result)) fail(*this, result);
-    return result;
+    const char* name = prepared(sql, count);
+    if (name == nullptr) return exec(sql, params);
+    return checked(PQexecPrepared(conn_, name, count, values.data(), nullptr, nullptr, 0));
 }
 
 Pool::Lease::~Lease() {
-    if (conn_ && !conn_->broken()) pool_.give_back(std::move(conn_));
+    // A connection left inside a transaction (a ROLLBACK that was never sent) would fail its
+    // next user's statements: it is dropped, as a broken one is.
+    if (conn_ && !conn_->broken() && PQtransactionStatus(conn_->get()) == PQTRANS_IDLE) pool_.give_back(std::move(conn_));
     else pool_.give_back(nullptr);
 }
 

@@ -163,15 +163,15 @@ public:
         PanelWrite out;
         transact([&](Tx& tx) {
             out = PanelWrite{};
-            if (tx.conn.exec("SELECT 1 FROM decisions WHERE id = $1", {decision_id}).rows() == 0) return;
+            if (tx.conn.exec_prepared("SELECT 1 FROM decisions WHERE id = $1", {decision_id}).rows() == 0) return;
             out.decision_found = true;
             if (extras.idempotency && (out.earlier = find_key(tx.conn, *extras.idempotency))) return;
-            const auto latest = tx.conn.exec(
+            const auto latest = tx.conn.exec_prepared(
                 "SELECT id FROM panel_records WHERE decision_id = $1 ORDER BY seq DESC LIMIT 1", {decision_id});
             rec.supersedes = latest.rows() ? latest.text(0, 0) : std::string();
-            tx.conn.exec(std::string("INSERT INTO panel_records (") + kPanelColumns + ") VALUES ($1, $2, $3, $4, $5)",
+            tx.conn.exec_prepared(std::string("INSERT INTO panel_records (") + kPanelColumns + ") VALUES ($1, $2, $3, $4, $5)",
                          {rec.id, rec.decision_id, rec.record_json, rec.supersedes, rec.created_at});
-            tx.conn.exec("UPDATE decision_summaries SET panel = $2 WHERE seq = (SELECT seq FROM decisions WHERE id = $1)",
+            tx.conn.exec_prepared("UPDATE decision_summaries SET panel = $2 WHERE seq = (SELECT seq FROM decisions WHERE id = $1)",
                          {rec.decision_id, panel_summary});
             insert_change(tx, rec.created_at, "panel_record", rec.decision_id, rec.id);
             if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, rec.id, rec.created_at);
@@ -432,6 +432,8 @@ private:
     // again (run_group).
     template <class Work>
     void transact(Work&& work) {
+        if (std::this_thread::get_id() == writer_.get_id())  // from the commit observer: it would wait for itself
+            throw StoreError("a write to the decision store from its own writer thread");
         auto job = std::make_shared<Job>();
         job->work = [&work](Tx& tx) { work(tx); };
         auto done = job->done.get_future();
@@ -497,7 +499,7 @@ private:
         std::optional<std::size_t> running;  // the write whose work is running, if any
         try {
             conn.exec("BEGIN");
-            conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
+            conn.exec_prepared("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
             for (std::size_t i = 0; i < group.size(); ++i) {
                 running = i;
                 Tx tx{conn};
@@ -508,9 +510,9 @@ private:
             running.reset();
             if (change || policy) conn.exec(std::string("NOTIFY ") + pg::kChannel);
         } catch (const pg::Error& e) {
-            observe_commit(elapsed(), false);
             if (e.lost()) {
                 lease.discard();
+                observe_commit(elapsed(), false);
                 if (may_retry_lost) {
                     may_retry_lost = false;
                     return true;
@@ -519,10 +521,11 @@ private:
                 return false;
             }
             rollback(conn);
+            observe_commit(elapsed(), false);
             return take_out_failed(group, running);
         } catch (...) {
-            observe_commit(elapsed(), false);
             rollback(conn);
+            observe_commit(elapsed(), false);
             return take_out_failed(group, running);
         }
         try {
@@ -657,33 +660,33 @@ private:
             for (auto& value : audit_params(*audit)) params.push_back(std::move(value));
         }
         sql += " SELECT seq FROM c";
-        tx.change = tx.conn.exec(sql, params).integer(0, 0);
+        tx.change = tx.conn.exec_prepared(sql, params).integer(0, 0);
     }
 
     static void insert_change(Tx& tx, const std::string& at, const char* kind, const std::string& decision_id,
                               const std::optional<std::string>& panel_record_id) {
-        const auto r = tx.conn.exec(
+        const auto r = tx.conn.exec_prepared(
             "INSERT INTO changes (at, kind, decision_id, panel_record_id) VALUES ($1, $2, $3, $4) RETURNING seq",
             {at, std::string(kind), decision_id, panel_record_id});
         tx.change = r.integer(0, 0);
     }
 
     static void insert_audit(Connection& c, const AuditEntry& entry) {
-        c.exec("INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
+        c.exec_prepared("INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
                "detail, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                audit_params(entry));
     }
 
     static std::optional<IdempotentUse> find_key(Connection& c, const IdempotencyKey& key) {
         const auto r =
-            c.exec("SELECT target, body_sha256 FROM idempotency WHERE scope = $1 AND key = $2", {key.scope, key.key});
+            c.exec_prepared("SELECT target, body_sha256 FROM idempotency WHERE scope = $1 AND key = $2", {key.scope, key.key});
         if (r.rows() == 0) return std::nullopt;
         return IdempotentUse{r.text(0, 0), r.text(0, 1)};
     }
 
     static void insert_key(Connection& c, const IdempotencyKey& key, const std::string& target,
                            const std::string& at) {
-        c.exec("INSERT INTO idempotency (scope, key, body_sha256, target, created_at) VALUES ($1, $2, $3, $4, $5)",
+        c.exec_prepared("INSERT INTO idempotency (scope, key, body_sha256, target, created_at) VALUES ($1, $2, $3, $4, $5)",
                {key.scope, key.key, key.body_sha256, target, at});
     }
 
