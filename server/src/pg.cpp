@@ -68,6 +68,23 @@ std::vector<const char*> values_of(const Params& params) {
 
 }  // namespace
 
+void ArrayText::add(std::string_view value) {
+    if (text_.size() > 1) text_ += ',';
+    // Quoted, a quote or backslash escaped by a backslash: every other byte stands as it is.
+    text_ += '"';
+    for (const char c : value) {
+        if (c == '"' || c == '\\') text_ += '\\';
+        text_ += c;
+    }
+    text_ += '"';
+}
+
+void ArrayText::add_or_null(const std::optional<std::string>& value) {
+    if (value) return add(std::string_view(*value));
+    if (text_.size() > 1) text_ += ',';
+    text_ += "NULL";
+}
+
 Result Connection::checked(PGresult* raw) const {
     Result result(raw);
     const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;

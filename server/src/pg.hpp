@@ -42,6 +42,19 @@ std::string redact_url(const std::string& url);
 // Statement parameters, all sent as text (the server infers their types); nullopt is NULL.
 using Params = std::vector<std::optional<std::string>>;
 
+// A PostgreSQL array literal of text (`{"a","b\"c",NULL}`), built one element at a time: a
+// parameter for a statement that casts it to text[] (or int[], the elements being integers)
+// and unnests it, so that many rows are one parameter per column.
+class ArrayText {
+public:
+    void add(std::string_view value);
+    void add_or_null(const std::optional<std::string>& value);  // nullopt: NULL
+    std::string text() const { return text_ + '}'; }
+
+private:
+    std::string text_ = "{";
+};
+
 class Result {
 public:
     explicit Result(PGresult* result) : result_(result, &PQclear) {}

@@ -59,10 +59,21 @@ struct Tx {
     std::int64_t policy = 0;  // the policy seq it added
 };
 
+// A decision stored with nothing to look up first (no idempotency key): its rows can go in
+// with other such decisions' in one statement (insert_decisions). Points into the caller's
+// frame, which waits for the job.
+struct DecisionInsert {
+    const DecisionRecord* record;
+    const std::string* summary;  // summary::encode_decision(*record)
+    const AuditEntry* audit;     // its decision_id set; nullptr when none
+};
+
 // One queued write: its work, run on the writer thread inside a group's transaction (maybe
-// more than once: see run_group), and the promise its caller waits on.
+// more than once: see run_group), and the promise its caller waits on. `insert`, when set,
+// is what `work` does, so that the writer may do it together with its neighbours'.
 struct Job {
     std::function<void(Tx&)> work;
+    std::optional<DecisionInsert> insert;
     std::promise<void> done;
 };
 
@@ -110,13 +121,17 @@ public:
         WriteResult result;
         std::optional<IdempotentUse> earlier;
         const auto summary = summary::encode_decision(record);  // before the write lock is taken
-        transact([&](Tx& tx) {
-            if (extras.idempotency && (earlier = find_key(tx.conn, *extras.idempotency))) return;
-            std::optional<AuditEntry> audit = extras.audit;
-            if (audit) audit->decision_id = record.id;
-            insert_decision(tx, record, summary, audit);
-            if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, record.id, record.created_at);
-        });
+        std::optional<AuditEntry> audit = extras.audit;
+        if (audit) audit->decision_id = record.id;
+        std::optional<DecisionInsert> alone;
+        if (!extras.idempotency) alone = DecisionInsert{&record, &summary, audit ? &*audit : nullptr};
+        transact(
+            [&](Tx& tx) {
+                if (extras.idempotency && (earlier = find_key(tx.conn, *extras.idempotency))) return;
+                insert_decision(tx, record, summary, audit);
+                if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, record.id, record.created_at);
+            },
+            alone);
         if (earlier) result.earlier = std::move(earlier);
         else result.created_at = record.created_at;
         return result;
@@ -431,11 +446,12 @@ private:
     // results afresh each time it runs: it runs again when its group's transaction is run
     // again (run_group).
     template <class Work>
-    void transact(Work&& work) {
+    void transact(Work&& work, std::optional<DecisionInsert> insert = std::nullopt) {
         if (std::this_thread::get_id() == writer_.get_id())  // from the commit observer: it would wait for itself
             throw StoreError("a write to the decision store from its own writer thread");
         auto job = std::make_shared<Job>();
         job->work = [&work](Tx& tx) { work(tx); };
+        job->insert = insert;
         auto done = job->done.get_future();
         {
             std::lock_guard lock(queue_mutex_);
@@ -478,10 +494,11 @@ private:
     // unknown: each caller gets a StoreError saying so.
     void run_group(std::vector<std::shared_ptr<Job>> group) {
         bool may_retry_lost = true;
+        bool together = true;  // neighbouring decision inserts in one statement
         while (!group.empty()) {
             try {
                 auto lease = pool_.acquire();
-                if (!run_once(lease, group, may_retry_lost)) return;
+                if (!run_once(lease, group, may_retry_lost, together)) return;
             } catch (...) {  // from acquire: no connection to be had
                 return fail(group, std::current_exception());
             }
@@ -489,25 +506,39 @@ private:
     }
 
     // One try of run_group's transaction on `lease`. True when what is left of `group` is to
-    // run again; false when every write has been told.
-    bool run_once(pg::Pool::Lease& lease, std::vector<std::shared_ptr<Job>>& group, bool& may_retry_lost) {
+    // run again; false when every write has been told. While `together`, two or more decision
+    // inserts in a row go in one statement; when that statement fails, which of them failed is
+    // unknown, so the group runs again with `together` off and each write on its own.
+    bool run_once(pg::Pool::Lease& lease, std::vector<std::shared_ptr<Job>>& group, bool& may_retry_lost,
+                  bool& together) {
         Connection& conn = *lease;
         const auto started = std::chrono::steady_clock::now();
         const auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
         std::int64_t change = 0;
         std::int64_t policy = 0;
         std::optional<std::size_t> running;  // the write whose work is running, if any
+        bool in_together = false;            // the statement of several inserts is running
         try {
             conn.exec("BEGIN");
             conn.exec_prepared("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
-            for (std::size_t i = 0; i < group.size(); ++i) {
+            for (std::size_t i = 0; i < group.size();) {
+                std::size_t end = i;
+                while (together && end < group.size() && group[end]->insert) ++end;
+                if (end - i >= 2) {
+                    in_together = true;
+                    change = std::max(change, insert_decisions(conn, group, i, end));
+                    in_together = false;
+                    i = end;
+                    continue;
+                }
                 running = i;
                 Tx tx{conn};
                 group[i]->work(tx);
+                running.reset();
                 change = std::max(change, tx.change);
                 policy = std::max(policy, tx.policy);
+                ++i;
             }
-            running.reset();
             if (change || policy) conn.exec(std::string("NOTIFY ") + pg::kChannel);
         } catch (const pg::Error& e) {
             if (e.lost()) {
@@ -522,10 +553,18 @@ private:
             }
             rollback(conn);
             observe_commit(elapsed(), false);
+            if (in_together) {
+                together = false;
+                return true;
+            }
             return take_out_failed(group, running);
         } catch (...) {
             rollback(conn);
             observe_commit(elapsed(), false);
+            if (in_together) {
+                together = false;
+                return true;
+            }
             return take_out_failed(group, running);
         }
         try {
@@ -661,6 +700,52 @@ private:
         }
         sql += " SELECT seq FROM c";
         tx.change = tx.conn.exec_prepared(sql, params).integer(0, 0);
+    }
+
+    // The decisions of group[begin, end) (each with an `insert`), their summary contributions,
+    // change-feed entries and audit entries, in one statement: each column's values as one
+    // array, the rows in the group's order. Returns the largest change seq added.
+    static std::int64_t insert_decisions(Connection& conn, const std::vector<std::shared_ptr<Job>>& group,
+                                         std::size_t begin, std::size_t end) {
+        static const std::string sql =
+            std::string("WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+                        "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
+                        "$13::text[]) WITH ORDINALITY AS v(id, case_ref, policy_id, policy_version, policy_sha256, "
+                        "as_of, created_at, outcome, total, request, response, day, summary, ord)), "
+                        "d AS (INSERT INTO decisions (") +
+            kDecisionColumns +
+            ") SELECT id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, "
+            "request, response FROM v ORDER BY ord RETURNING seq, id), "
+            "s AS (INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary) "
+            "SELECT d.seq, v.day, v.policy_id, v.policy_version, v.summary FROM d JOIN v USING (id)), "
+            "c AS (INSERT INTO changes (at, kind, decision_id, panel_record_id) "
+            "SELECT v.created_at, 'decision', v.id, NULL FROM d JOIN v USING (id) ORDER BY d.seq RETURNING seq), "
+            "a AS (INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, "
+            "panel_record_id, detail, status) SELECT at, principal, client, request_id, action, route, "
+            "decision_id, panel_record_id, detail, status FROM unnest($14::text[], $15::text[], $16::text[], "
+            "$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::int[]) WITH "
+            "ORDINALITY AS a(at, principal, client, request_id, action, route, decision_id, panel_record_id, "
+            "detail, status, ord) ORDER BY ord) "
+            "SELECT coalesce(max(seq), 0) FROM c";
+        std::vector<pg::ArrayText> columns(23);
+        for (std::size_t j = begin; j < end; ++j) {
+            const DecisionInsert& in = *group[j]->insert;
+            const DecisionRecord& r = *in.record;
+            const std::string* values[] = {&r.id,           &r.case_ref,   &r.policy_id, &r.policy_version,
+                                           &r.policy_sha256, &r.as_of,      &r.created_at, &r.outcome,
+                                           &r.total,        &r.request_json, &r.response_json};
+            for (std::size_t c = 0; c < std::size(values); ++c) columns[c].add(*values[c]);
+            columns[11].add(r.created_at.substr(0, 10));
+            columns[12].add(*in.summary);
+            if (in.audit) {
+                const auto audit = audit_params(*in.audit);
+                for (std::size_t c = 0; c < audit.size(); ++c) columns[13 + c].add_or_null(audit[c]);
+            }
+        }
+        Params params;
+        params.reserve(columns.size());
+        for (auto& column : columns) params.emplace_back(column.text());
+        return conn.exec_prepared(sql, params).integer(0, 0);
     }
 
     static void insert_change(Tx& tx, const std::string& at, const char* kind, const std::string& decision_id,

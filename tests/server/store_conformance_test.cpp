@@ -7,7 +7,9 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -21,6 +23,7 @@
 #include "pg.hpp"
 #include "store_backends.hpp"
 #include "store_pg_schema.hpp"
+#include "summary_contribution.hpp"
 
 namespace jointly::server {
 namespace {
@@ -637,11 +640,115 @@ TEST(PgGroupCommit, AFailingWriteLeavesItsGroupAndTheOthersCommit) {
     }
     EXPECT_EQ(store->count_decisions({}), static_cast<std::size_t>(kWriters));  // the first and 11
     EXPECT_EQ(store->get_decision(first.id)->case_ref, "C-FIRST");
-    EXPECT_EQ(rolled_back.load(), 1);  // the one transaction that held the failing write
+    // Rolled back: the statement inserting several decisions together that held the failing
+    // write, then (each write on its own) the failing write itself; once, had it been alone.
+    EXPECT_GE(rolled_back.load(), 1);
+    EXPECT_LE(rolled_back.load(), 2);
     // The 11 good writes shared transactions (all of them, but for a writer that came late,
     // in two: the one already waiting on the lock and the rest).
     EXPECT_LT(committed.load(), kWriters);
     EXPECT_EQ(store->changes_after(0, 100).size(), static_cast<std::size_t>(kWriters));
+}
+
+// Decisions queued together are inserted by one statement, each column's values one array
+// literal: texts with quotes, backslashes, braces, commas, newlines, `NULL` and nothing read
+// back exactly, with their summary rows, change-feed entries (in the order stored) and audit
+// entries.
+TEST(PgGroupCommit, DecisionsStoredTogetherReadBackAsWritten) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    testing::PgDatabase db(*testing::pg_cluster_url());
+    auto store = Store::connect(db.location(), 4);
+    std::atomic<int> committed = 0;
+    store->set_commit_observer([&](std::chrono::nanoseconds, bool ok) { committed += ok ? 1 : 0; });
+    const std::vector<std::string> odd{"",
+                                       "NULL",
+                                       "{\"a\":\"q\\\"uote\",\"b\":\"back\\\\slash\"}",
+                                       "{},{,},\"\"",
+                                       "line\nbreak\ttab",
+                                       "caf\u00e9 \u00a3 \u2014"};
+    std::unique_ptr<PGconn, decltype(&PQfinish)> holder(PQconnectdb(testing::pg_cluster_url()->c_str()), &PQfinish);
+    ASSERT_EQ(PQstatus(holder.get()), CONNECTION_OK);
+    PQclear(PQexec(holder.get(), ("SELECT pg_advisory_lock(" + std::to_string(pg::kWriteLock) + ")").c_str()));
+    constexpr std::size_t kWriters = 12;
+    std::vector<DecisionRecord> records(kWriters);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < kWriters; ++i) {
+        records[i] = testing::sample_decision(odd[i % odd.size()], i % 2 ? "refer" : "approve");
+        records[i].request_json = odd[(i + 1) % odd.size()];
+        records[i].response_json = "{\"outcome\":\"" + records[i].outcome + "\",\"note\":\"" + odd[i % odd.size()] + "\"}";
+        threads.emplace_back([&, i] {
+            auto audit = audit_entry("writer-" + std::to_string(i), "write", std::nullopt);
+            if (i % 3 == 0) audit.detail = odd[i % odd.size()];
+            records[i].created_at = store->write_decision(records[i], WriteExtras{audit, std::nullopt}).created_at;
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    PQclear(PQexec(holder.get(), ("SELECT pg_advisory_unlock(" + std::to_string(pg::kWriteLock) + ")").c_str()));
+    holder.reset();
+    for (auto& th : threads) th.join();
+    EXPECT_LT(committed.load(), static_cast<int>(kWriters));  // some were stored together
+    {
+        // Rows one statement inserted share its transaction and command id (xmin, cmin): fewer
+        // statements than decisions, so some were inserted together.
+        std::unique_ptr<PGconn, decltype(&PQfinish)> check(PQconnectdb(testing::pg_cluster_url()->c_str()),
+                                                           &PQfinish);
+        const std::string sql =
+            "SELECT count(*) FROM (SELECT DISTINCT xmin::text, cmin::text FROM " + db.schema() + ".decisions) t";
+        PGresult* r = PQexec(check.get(), sql.c_str());
+        ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQerrorMessage(check.get());
+        EXPECT_LT(std::stoi(PQgetvalue(r, 0, 0)), static_cast<int>(kWriters));
+        PQclear(r);
+    }
+
+    std::map<std::string, std::int64_t> seq_of;
+    for (const auto& r : records) {
+        const auto got = store->get_decision(r.id);
+        ASSERT_TRUE(got) << r.id;
+        EXPECT_EQ(got->case_ref, r.case_ref);
+        EXPECT_EQ(got->policy_id, r.policy_id);
+        EXPECT_EQ(got->policy_version, r.policy_version);
+        EXPECT_EQ(got->policy_sha256, r.policy_sha256);
+        EXPECT_EQ(got->as_of, r.as_of);
+        EXPECT_EQ(got->outcome, r.outcome);
+        EXPECT_EQ(got->total, r.total);
+        EXPECT_EQ(got->request_json, r.request_json);
+        EXPECT_EQ(got->response_json, r.response_json);
+        EXPECT_EQ(got->created_at, r.created_at);
+        seq_of[r.id] = got->seq;
+    }
+    // The feed names each decision once, in the order of their seqs.
+    const auto feed = store->changes_after(0, 100);
+    ASSERT_EQ(feed.size(), kWriters);
+    for (std::size_t i = 1; i < feed.size(); ++i) {
+        EXPECT_LT(seq_of.at(feed[i - 1].decision_id), seq_of.at(feed[i].decision_id));
+    }
+    // Each decision's summary row is its contribution, as stored one by one.
+    std::map<std::int64_t, std::string> summary_of;
+    store->scan_summaries({}, [&](const SummaryRow& row) { summary_of[row.seq] = std::string(row.summary); });
+    for (const auto& r : records) {
+        DecisionRecord stored = *store->get_decision(r.id);
+        EXPECT_EQ(summary_of[stored.seq], summary::encode_decision(stored)) << r.id;
+    }
+    // Each audit entry names its decision, with its own fields.
+    AuditQuery all;
+    const auto trail = store->find_audit(all);
+    ASSERT_EQ(trail.size(), kWriters);
+    for (const auto& entry : trail) {
+        ASSERT_TRUE(entry.decision_id);
+        const auto at = static_cast<std::size_t>(std::find_if(records.begin(), records.end(), [&](const auto& r) {
+                                                     return r.id == *entry.decision_id;
+                                                 }) -
+                                                 records.begin());
+        ASSERT_LT(at, kWriters);
+        EXPECT_EQ(entry.principal, "writer-" + std::to_string(at));
+        EXPECT_EQ(entry.status, 200);
+        EXPECT_FALSE(entry.panel_record_id);
+        if (at % 3 == 0) {
+            EXPECT_EQ(entry.detail, odd[at % odd.size()]);
+        } else {
+            EXPECT_FALSE(entry.detail);
+        }
+    }
 }
 
 // A pooled connection the server dropped (here: terminated) fails the write's first try; the
@@ -671,6 +778,27 @@ TEST(PgGroupCommit, AWriteOnAConnectionTheServerDroppedIsRunAgainOnANewOne) {
     EXPECT_EQ(committed.load(), 2);
     EXPECT_TRUE(store->get_decision(second.id));
     EXPECT_EQ(store->count_decisions({}), 2u);
+}
+
+// A text array literal reads back, element for element, as the texts it was built from.
+TEST(PgConnection, AnArrayLiteralReadsBackAsItsElements) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    pg::Connection conn(*testing::pg_cluster_url());
+    const std::vector<std::optional<std::string>> values{
+        "", "NULL", std::nullopt, "a,b", "{x}", "q\"uote", "back\\slash", "\\\"", " padded ", "line\nbreak",
+        "caf\u00e9"};
+    pg::ArrayText array;
+    for (const auto& v : values) array.add_or_null(v);
+    const auto r = conn.exec("SELECT v, v IS NULL FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n",
+                             {array.text()});
+    ASSERT_EQ(r.rows(), static_cast<int>(values.size()));
+    for (int i = 0; i < r.rows(); ++i) {
+        const auto& want = values[static_cast<std::size_t>(i)];
+        EXPECT_EQ(r.text(i, 1), want ? "f" : "t") << i;
+        if (want) {
+            EXPECT_EQ(r.text(i, 0), *want) << i;
+        }
+    }
 }
 
 // The writer's statements are prepared once per connection, up to a bound; past it they still
