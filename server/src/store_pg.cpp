@@ -14,6 +14,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -59,13 +60,14 @@ struct Tx {
     std::int64_t policy = 0;  // the policy seq it added
 };
 
-// A decision stored with nothing to look up first (no idempotency key): its rows can go in
-// with other such decisions' in one statement (insert_decisions). Points into the caller's
-// frame, which waits for the job.
+// A decision to store (write_decision): its rows can go in with its neighbours' in one
+// statement (insert_decisions). Points into the caller's frame, which waits for the job.
 struct DecisionInsert {
     const DecisionRecord* record;
-    const std::string* summary;  // summary::encode_decision(*record)
-    const AuditEntry* audit;     // its decision_id set; nullptr when none
+    const std::string* summary;               // summary::encode_decision(*record)
+    const AuditEntry* audit;                  // its decision_id set; nullptr when none
+    const IdempotencyKey* key;                // nullptr when none
+    std::optional<IdempotentUse>* earlier;    // set when `key` was used before: nothing stored
 };
 
 // One queued write: its work, run on the writer thread inside a group's transaction (maybe
@@ -123,15 +125,15 @@ public:
         const auto summary = summary::encode_decision(record);  // before the write lock is taken
         std::optional<AuditEntry> audit = extras.audit;
         if (audit) audit->decision_id = record.id;
-        std::optional<DecisionInsert> alone;
-        if (!extras.idempotency) alone = DecisionInsert{&record, &summary, audit ? &*audit : nullptr};
+        const DecisionInsert insert{&record, &summary, audit ? &*audit : nullptr,
+                                    extras.idempotency ? &*extras.idempotency : nullptr, &earlier};
         transact(
             [&](Tx& tx) {
                 if (extras.idempotency && (earlier = find_key(tx.conn, *extras.idempotency))) return;
                 insert_decision(tx, record, summary, audit);
                 if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, record.id, record.created_at);
             },
-            alone);
+            insert);
         if (earlier) result.earlier = std::move(earlier);
         else result.created_at = record.created_at;
         return result;
@@ -703,8 +705,10 @@ private:
     }
 
     // The decisions of group[begin, end) (each with an `insert`), their summary contributions,
-    // change-feed entries and audit entries, in one statement: each column's values as one
-    // array, the rows in the group's order. Returns the largest change seq added.
+    // change-feed entries, audit entries and idempotency keys, in one statement: each column's
+    // values as one array, the rows in the group's order. As write_decision's work one by one:
+    // a decision whose key was used before (stored, or earlier in this run) is not stored, and
+    // its `earlier` says what the first use created. Returns the largest change seq added.
     static std::int64_t insert_decisions(Connection& conn, const std::vector<std::shared_ptr<Job>>& group,
                                          std::size_t begin, std::size_t end) {
         static const std::string sql =
@@ -725,12 +729,32 @@ private:
             "decision_id, panel_record_id, detail, status FROM unnest($14::text[], $15::text[], $16::text[], "
             "$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::int[]) WITH "
             "ORDINALITY AS a(at, principal, client, request_id, action, route, decision_id, panel_record_id, "
-            "detail, status, ord) ORDER BY ord) "
+            "detail, status, ord) ORDER BY ord), "
+            "k AS (INSERT INTO idempotency (scope, key, body_sha256, target, created_at) "
+            "SELECT * FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[])) "
             "SELECT coalesce(max(seq), 0) FROM c";
-        std::vector<pg::ArrayText> columns(23);
+        // The keys' earlier uses, from the store, then from this run as its decisions are taken.
+        std::map<std::pair<std::string, std::string>, IdempotentUse> used = keys_used(conn, group, begin, end);
+        std::vector<pg::ArrayText> columns(28);
+        bool any = false;
         for (std::size_t j = begin; j < end; ++j) {
             const DecisionInsert& in = *group[j]->insert;
             const DecisionRecord& r = *in.record;
+            in.earlier->reset();
+            if (in.key) {
+                const auto [at, added] =
+                    used.try_emplace({in.key->scope, in.key->key}, IdempotentUse{r.id, in.key->body_sha256});
+                if (!added) {
+                    *in.earlier = at->second;
+                    continue;
+                }
+                columns[23].add(in.key->scope);
+                columns[24].add(in.key->key);
+                columns[25].add(in.key->body_sha256);
+                columns[26].add(r.id);  // the target
+                columns[27].add(r.created_at);
+            }
+            any = true;
             const std::string* values[] = {&r.id,           &r.case_ref,   &r.policy_id, &r.policy_version,
                                            &r.policy_sha256, &r.as_of,      &r.created_at, &r.outcome,
                                            &r.total,        &r.request_json, &r.response_json};
@@ -742,10 +766,35 @@ private:
                 for (std::size_t c = 0; c < audit.size(); ++c) columns[13 + c].add_or_null(audit[c]);
             }
         }
+        if (!any) return 0;
         Params params;
         params.reserve(columns.size());
         for (auto& column : columns) params.emplace_back(column.text());
         return conn.exec_prepared(sql, params).integer(0, 0);
+    }
+
+    // The stored uses of the idempotency keys of group[begin, end)'s decisions (none asked for
+    // when none has a key).
+    static std::map<std::pair<std::string, std::string>, IdempotentUse> keys_used(
+        Connection& conn, const std::vector<std::shared_ptr<Job>>& group, std::size_t begin, std::size_t end) {
+        std::map<std::pair<std::string, std::string>, IdempotentUse> used;
+        pg::ArrayText scopes;
+        pg::ArrayText keys;
+        bool any = false;
+        for (std::size_t j = begin; j < end; ++j) {
+            if (const IdempotencyKey* key = group[j]->insert->key) {
+                scopes.add(key->scope);
+                keys.add(key->key);
+                any = true;
+            }
+        }
+        if (!any) return used;
+        const auto r = conn.exec_prepared(
+            "SELECT i.scope, i.key, i.target, i.body_sha256 FROM idempotency i "
+            "JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON i.scope = k.scope AND i.key = k.key",
+            {scopes.text(), keys.text()});
+        for (int i = 0; i < r.rows(); ++i) used[{r.text(i, 0), r.text(i, 1)}] = IdempotentUse{r.text(i, 2), r.text(i, 3)};
+        return used;
     }
 
     static void insert_change(Tx& tx, const std::string& at, const char* kind, const std::string& decision_id,

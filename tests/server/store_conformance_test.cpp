@@ -751,6 +751,84 @@ TEST(PgGroupCommit, DecisionsStoredTogetherReadBackAsWritten) {
     }
 }
 
+// Decisions with idempotency keys, stored together, keep the keys' rules as one by one: a key
+// used before stores nothing and names the first use; of two writes with one new key, one is
+// stored and the other names it; new keys are kept.
+TEST(PgGroupCommit, KeyedDecisionsStoredTogetherKeepTheKeysRules) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    testing::PgDatabase db(*testing::pg_cluster_url());
+    auto store = Store::connect(db.location(), 4);
+    const std::string scope = "client\x1f/v1/decisions";
+    const auto before = testing::sample_decision("C-OLD", "approve");
+    store->write_decision(before, WriteExtras{std::nullopt, IdempotencyKey{scope, "k-old", "hash-old"}});
+    // No transaction is rolled back: had the statement storing them together broken a key's
+    // rule, the database's unique keys would have refused it, and the writes run again one by
+    // one (right, but not what this test is about).
+    std::atomic<int> rolled_back = 0;
+    store->set_commit_observer([&](std::chrono::nanoseconds, bool ok) { rolled_back += ok ? 0 : 1; });
+
+    std::unique_ptr<PGconn, decltype(&PQfinish)> holder(PQconnectdb(testing::pg_cluster_url()->c_str()), &PQfinish);
+    ASSERT_EQ(PQstatus(holder.get()), CONNECTION_OK);
+    PQclear(PQexec(holder.get(), ("SELECT pg_advisory_lock(" + std::to_string(pg::kWriteLock) + ")").c_str()));
+    // key (empty: none) for each writer
+    const std::vector<std::string> keys{"k-1", "k-2", "k-dup", "", "k-3", "k-dup", "k-old", "", "k-4"};
+    std::vector<DecisionRecord> records(keys.size());
+    std::vector<WriteResult> results(keys.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        records[i] = testing::sample_decision("C-" + std::to_string(i), "approve");
+        threads.emplace_back([&, i] {
+            WriteExtras extras{audit_entry("writer", "write", std::nullopt), std::nullopt};
+            if (!keys[i].empty()) extras.idempotency = IdempotencyKey{scope, keys[i], "hash-" + std::to_string(i)};
+            results[i] = store->write_decision(records[i], extras);
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    PQclear(PQexec(holder.get(), ("SELECT pg_advisory_unlock(" + std::to_string(pg::kWriteLock) + ")").c_str()));
+    holder.reset();
+    for (auto& th : threads) th.join();
+
+    for (const std::size_t i : {0U, 1U, 3U, 4U, 7U, 8U}) {
+        EXPECT_FALSE(results[i].earlier) << i;
+        EXPECT_TRUE(store->get_decision(records[i].id)) << i;
+    }
+    // k-old: used before the group.
+    ASSERT_TRUE(results[6].earlier);
+    EXPECT_EQ(results[6].earlier->target, before.id);
+    EXPECT_EQ(results[6].earlier->body_sha256, "hash-old");
+    EXPECT_FALSE(store->get_decision(records[6].id));
+    // k-dup: one of the two stored, the other names it.
+    const bool second_won = !results[5].earlier;
+    const std::size_t won = second_won ? 5 : 2;
+    const std::size_t lost = second_won ? 2 : 5;
+    EXPECT_FALSE(results[won].earlier);
+    ASSERT_TRUE(results[lost].earlier);
+    EXPECT_EQ(results[lost].earlier->target, records[won].id);
+    EXPECT_EQ(results[lost].earlier->body_sha256, "hash-" + std::to_string(won));
+    EXPECT_TRUE(store->get_decision(records[won].id));
+    EXPECT_FALSE(store->get_decision(records[lost].id));
+    for (const auto& [key, target] : std::vector<std::pair<std::string, std::string>>{
+             {"k-1", records[0].id}, {"k-2", records[1].id}, {"k-3", records[4].id}, {"k-4", records[8].id},
+             {"k-dup", records[won].id}, {"k-old", before.id}}) {
+        const auto use = store->find_idempotent(scope, key);
+        ASSERT_TRUE(use) << key;
+        EXPECT_EQ(use->target, target) << key;
+    }
+    EXPECT_EQ(store->count_decisions({}), 8u);  // the one before, and 7 of the 9
+    AuditQuery all;
+    EXPECT_EQ(store->find_audit(all).size(), 7u);  // a write that found its key used stores no entry
+    EXPECT_EQ(store->changes_after(0, 100).size(), 8u);
+    EXPECT_EQ(rolled_back.load(), 0);
+    // Fewer statements than decisions stored in the group (rows of one statement share xmin, cmin).
+    std::unique_ptr<PGconn, decltype(&PQfinish)> check(PQconnectdb(testing::pg_cluster_url()->c_str()), &PQfinish);
+    const std::string sql = "SELECT count(*) FROM (SELECT DISTINCT xmin::text, cmin::text FROM " + db.schema() +
+                            ".decisions WHERE case_ref <> 'C-OLD') t";
+    PGresult* r = PQexec(check.get(), sql.c_str());
+    ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQerrorMessage(check.get());
+    EXPECT_LT(std::stoi(PQgetvalue(r, 0, 0)), 7);
+    PQclear(r);
+}
+
 // A pooled connection the server dropped (here: terminated) fails the write's first try; the
 // group is run again on a new connection and the caller sees no error.
 TEST(PgGroupCommit, AWriteOnAConnectionTheServerDroppedIsRunAgainOnANewOne) {
