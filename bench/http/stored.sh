@@ -6,7 +6,8 @@
 # system, from /proc). With BASELINE=path/to/another/jointly, that binary's server (its own
 # database) is loaded right after this build's in every round, so the two are compared side
 # by side. With PG=1 each server stores in a database of its own in a throwaway PostgreSQL
-# cluster (tests/pg/cluster.sh, fsync on) instead of SQLite. Numbers, not pass/fail.
+# cluster (tests/pg/cluster.sh, fsync on) instead of SQLite. With WRK_KEYS=1 each request
+# carries an Idempotency-Key of its own (bench/http/post.lua). Numbers, not pass/fail.
 set -euo pipefail
 build=${1:?build dir}; seconds=${2:-8}; rounds=${3:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -247,7 +247,7 @@ std::string Metrics::render(const PolicyState& policies, const ProcessStats& pro
         out.histogram("jointly_store_commit_duration_seconds", "", commits_);
         out.family("jointly_store_commit_errors_total", "counter",
                    "Group commits of the decision store that failed (on PostgreSQL, also a transaction rolled back "
-                   "to take out one failing write, whose others then ran again).");
+                   "to take out a failing write or statement, whose writes then ran again).");
         out.sample("jointly_store_commit_errors_total", "", commit_errors_);
     }
     out.family("jointly_http_requests_in_flight", "gauge", "HTTP requests being handled (this scrape included).");

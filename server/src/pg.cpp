@@ -40,8 +40,10 @@ std::int64_t Result::integer(int row, int column) const {
 
 Connection::Connection(const std::string& url) {
     // The URL's own connect_timeout, when it has one, overrides the first keyword.
-    const char* keys[] = {"connect_timeout", "dbname", nullptr};
-    const char* values[] = {"5", url.c_str(), nullptr};
+    // client_encoding after the URL, so that the URL cannot change it: texts are sent as UTF-8,
+    // and ArrayText's escaping holds for it (not for a client encoding such as SJIS).
+    const char* keys[] = {"connect_timeout", "dbname", "client_encoding", nullptr};
+    const char* values[] = {"5", url.c_str(), "UTF8", nullptr};
     conn_ = PQconnectdbParams(keys, values, 1);
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
         const std::string detail = conn_ ? PQerrorMessage(conn_) : "out of memory";

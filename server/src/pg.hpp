@@ -49,7 +49,11 @@ class ArrayText {
 public:
     void add(std::string_view value);
     void add_or_null(const std::optional<std::string>& value);  // nullopt: NULL
-    std::string text() const { return text_ + '}'; }
+    // The literal, leaving this empty.
+    std::string take() && {
+        text_ += '}';
+        return std::move(text_);
+    }
 
 private:
     std::string text_ = "{";

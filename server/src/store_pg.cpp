@@ -14,8 +14,8 @@
 #include <deque>
 #include <exception>
 #include <functional>
-#include <map>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -81,6 +81,10 @@ struct Job {
 
 // The most writes one transaction holds (as the SQLite store's).
 constexpr std::size_t kMaxGroup = 256;
+// The most text one statement of several decision inserts carries (PostgreSQL refuses a
+// message over 1 GiB by ending the connection; a decision's request and answer may each be
+// megabytes). A decision larger than this is inserted alone.
+constexpr std::size_t kMaxTogetherBytes = 32 * 1024 * 1024;
 
 class PgStore final : public Store {
 public:
@@ -524,8 +528,14 @@ private:
             conn.exec("BEGIN");
             conn.exec_prepared("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
             for (std::size_t i = 0; i < group.size();) {
+                // A run of decision inserts, within kMaxTogetherBytes of text (but at least one).
                 std::size_t end = i;
-                while (together && end < group.size() && group[end]->insert) ++end;
+                std::size_t bytes = 0;
+                while (together && end < group.size() && group[end]->insert) {
+                    bytes += insert_bytes(*group[end]->insert);
+                    if (end > i && bytes > kMaxTogetherBytes) break;
+                    ++end;
+                }
                 if (end - i >= 2) {
                     in_together = true;
                     change = std::max(change, insert_decisions(conn, group, i, end));
@@ -546,6 +556,9 @@ private:
             if (e.lost()) {
                 lease.discard();
                 observe_commit(elapsed(), false);
+                // The statement of several inserts may be what the server would not take (a
+                // message too large ends the connection): the try left runs them one by one.
+                if (in_together) together = false;
                 if (may_retry_lost) {
                     may_retry_lost = false;
                     return true;
@@ -769,8 +782,14 @@ private:
         if (!any) return 0;
         Params params;
         params.reserve(columns.size());
-        for (auto& column : columns) params.emplace_back(column.text());
+        for (auto& column : columns) params.emplace_back(std::move(column).take());
         return conn.exec_prepared(sql, params).integer(0, 0);
+    }
+
+    // About the text a decision adds to a statement of several inserts.
+    static std::size_t insert_bytes(const DecisionInsert& in) {
+        const DecisionRecord& r = *in.record;
+        return r.request_json.size() + r.response_json.size() + in.summary->size() + r.case_ref.size() + 512;
     }
 
     // The stored uses of the idempotency keys of group[begin, end)'s decisions (none asked for
@@ -792,7 +811,7 @@ private:
         const auto r = conn.exec_prepared(
             "SELECT i.scope, i.key, i.target, i.body_sha256 FROM idempotency i "
             "JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON i.scope = k.scope AND i.key = k.key",
-            {scopes.text(), keys.text()});
+            {std::move(scopes).take(), std::move(keys).take()});
         for (int i = 0; i < r.rows(); ++i) used[{r.text(i, 0), r.text(i, 1)}] = IdempotentUse{r.text(i, 2), r.text(i, 3)};
         return used;
     }
