@@ -7,7 +7,8 @@
 # database) is loaded right after this build's in every round, so the two are compared side
 # by side. With PG=1 each server stores in a database of its own in a throwaway PostgreSQL
 # cluster (tests/pg/cluster.sh, fsync on) instead of SQLite. With WRK_KEYS=1 each request
-# carries an Idempotency-Key of its own (bench/http/post.lua). Numbers, not pass/fail.
+# carries an Idempotency-Key of its own (bench/http/post.lua); CONNECTIONS=N sets wrk's
+# keep-alive connections (default 16). Numbers, not pass/fail.
 set -euo pipefail
 build=${1:?build dir}; seconds=${2:-8}; rounds=${3:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +19,8 @@ source "$root/bench/http/common.sh"
 load() {
   local before after
   before=$(cpu_ticks "$2")
-  WRK_PATH=/v1/decisions wrk -t1 -c16 -d"${seconds}s" --latency -s bench/http/post.lua "http://127.0.0.1:$1" |
+  WRK_PATH=/v1/decisions wrk -t1 -c"${CONNECTIONS:-16}" -d"${seconds}s" --latency -s bench/http/post.lua \
+    "http://127.0.0.1:$1" |
     grep RESULT >"$work/result"
   after=$(cpu_ticks "$2")
   sed -E 's/.*requests_per_s=([0-9]+) requests=([0-9]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+).*/\1 \2 \3 \4/' "$work/result" |
