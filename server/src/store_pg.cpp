@@ -524,6 +524,16 @@ private:
         std::int64_t policy = 0;
         std::optional<std::size_t> running;  // the write whose work is running, if any
         bool in_together = false;            // the statement of several inserts is running
+        // In a handler, after a failure that left the connection usable: true to run again.
+        const auto after_failure = [&] {
+            rollback(conn);
+            observe_commit(elapsed(), false);
+            if (in_together) {
+                together = false;
+                return true;
+            }
+            return take_out_failed(group, running);
+        };
         try {
             conn.exec("BEGIN");
             conn.exec_prepared("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
@@ -566,21 +576,9 @@ private:
                 fail(group, std::current_exception());
                 return false;
             }
-            rollback(conn);
-            observe_commit(elapsed(), false);
-            if (in_together) {
-                together = false;
-                return true;
-            }
-            return take_out_failed(group, running);
+            return after_failure();
         } catch (...) {
-            rollback(conn);
-            observe_commit(elapsed(), false);
-            if (in_together) {
-                together = false;
-                return true;
-            }
-            return take_out_failed(group, running);
+            return after_failure();
         }
         try {
             conn.exec("COMMIT");
