@@ -477,12 +477,18 @@ private:
                 std::unique_lock lock(queue_mutex_);
                 queue_cv_.wait(lock, [this] { return writer_stopping_ || !queue_.empty(); });
                 if (queue_.empty()) return;
-                while (!queue_.empty() && group.size() < kMaxGroup) {
-                    group.push_back(std::move(queue_.front()));
-                    queue_.pop_front();
-                }
             }
+            take_queued(group);
             run_group(group);
+        }
+    }
+
+    // Moves queued writes to the end of `group`, up to kMaxGroup in all.
+    void take_queued(std::vector<std::shared_ptr<Job>>& group) {
+        std::lock_guard lock(queue_mutex_);
+        while (!queue_.empty() && group.size() < kMaxGroup) {
+            group.push_back(std::move(queue_.front()));
+            queue_.pop_front();
         }
     }
 
@@ -537,6 +543,9 @@ private:
         try {
             conn.exec("BEGIN");
             conn.exec_prepared("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
+            // The writes queued while the lock was awaited (another replica's group committing)
+            // join this group rather than wait for the next.
+            take_queued(group);
             for (std::size_t i = 0; i < group.size();) {
                 // A run of decision inserts, within kMaxTogetherBytes of text (but at least one).
                 std::size_t end = i;
