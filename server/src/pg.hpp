@@ -101,7 +101,7 @@ private:
     // The name of `sql`'s prepared statement on this connection, preparing it first; nullptr
     // once kMaxPrepared texts are prepared. Throws Error.
     const char* prepared(const std::string& sql, int params);
-    // The result of `run`, or the Error it says.
+    // `raw` (a result libpq returned) when it succeeded; otherwise throws the Error it says.
     Result checked(PGresult* result) const;
 
     PGconn* conn_ = nullptr;
