@@ -68,6 +68,7 @@ struct DecisionInsert {
     const AuditEntry* audit;                  // its decision_id set; nullptr when none
     const IdempotencyKey* key;                // nullptr when none
     std::optional<IdempotentUse>* earlier;    // set when `key` was used before: nothing stored
+                                              // (nullptr when `key` is)
 };
 
 // One queued write: its work, run on the writer thread inside a group's transaction (maybe
@@ -131,13 +132,7 @@ public:
         if (audit) audit->decision_id = record.id;
         const DecisionInsert insert{&record, &summary, audit ? &*audit : nullptr,
                                     extras.idempotency ? &*extras.idempotency : nullptr, &earlier};
-        transact(
-            [&](Tx& tx) {
-                if (extras.idempotency && (earlier = find_key(tx.conn, *extras.idempotency))) return;
-                insert_decision(tx, record, summary, audit);
-                if (extras.idempotency) insert_key(tx.conn, *extras.idempotency, record.id, record.created_at);
-            },
-            insert);
+        transact([&](Tx& tx) { tx.change = insert_decisions(tx.conn, {&insert}); }, insert);
         if (earlier) result.earlier = std::move(earlier);
         else result.created_at = record.created_at;
         return result;
@@ -240,6 +235,7 @@ public:
         erasure.superseded_by = replacement.id;
         EraseResult result;
         const auto summary = summary::encode_decision(replacement);
+        const DecisionInsert stored{&replacement, &summary, nullptr, nullptr, nullptr};
         transact([&](Tx& tx) {
             result = EraseResult{};
             const auto r = tx.conn.exec(std::string("SELECT ") + kDecisionFrom + " WHERE d.id = $1", {erasure.decision_id});
@@ -251,7 +247,7 @@ public:
                 result.erasure = *existing.erased;
                 return;
             }
-            insert_decision(tx, replacement, summary, std::nullopt);
+            tx.change = insert_decisions(tx.conn, {&stored});
             erase_in_transaction(tx, erasure, redact, audit, result);
         });
         return result;
@@ -557,7 +553,9 @@ private:
                 }
                 if (end - i >= 2) {
                     in_together = true;
-                    change = std::max(change, insert_decisions(conn, group, i, end));
+                    std::vector<const DecisionInsert*> run;
+                    for (std::size_t j = i; j < end; ++j) run.push_back(&*group[j]->insert);
+                    change = std::max(change, insert_decisions(conn, run));
                     in_together = false;
                     i = end;
                     continue;
@@ -702,35 +700,12 @@ private:
     }
 
     // Writer helpers, run inside transact().
-    // With its summary contribution (`summary`: summary::encode_decision(rec)), its entry in
-    // the change feed and `audit` when given, in one statement (one round trip).
-    void insert_decision(Tx& tx, const DecisionRecord& rec, const std::string& summary,
-                         const std::optional<AuditEntry>& audit) {
-        std::string sql = std::string("WITH d AS (INSERT INTO decisions (") + kDecisionColumns +
-                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq), "
-                          "s AS (INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary) "
-                          "SELECT seq, $12::text, $3::text, $4::text, $13::text FROM d), "
-                          "c AS (INSERT INTO changes (at, kind, decision_id, panel_record_id) "
-                          "SELECT $7::text, 'decision', $1::text, NULL FROM d RETURNING seq)";
-        Params params{rec.id,         rec.case_ref, rec.policy_id, rec.policy_version,         rec.policy_sha256,
-                      rec.as_of,      rec.created_at, rec.outcome, rec.total,                  rec.request_json,
-                      rec.response_json, rec.created_at.substr(0, 10), summary};
-        if (audit) {
-            sql += ", a AS (INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, "
-                   "panel_record_id, detail, status) VALUES ($14, $15, $16, $17, $18, $19, $20, $21, $22, $23))";
-            for (auto& value : audit_params(*audit)) params.push_back(std::move(value));
-        }
-        sql += " SELECT seq FROM c";
-        tx.change = tx.conn.exec_prepared(sql, params).integer(0, 0);
-    }
-
-    // The decisions of group[begin, end) (each with an `insert`), their summary contributions,
-    // change-feed entries, audit entries and idempotency keys, in one statement: each column's
-    // values as one array, the rows in the group's order. As write_decision's work one by one:
-    // a decision whose key was used before (stored, or earlier in this run) is not stored, and
-    // its `earlier` says what the first use created. Returns the largest change seq added.
-    static std::int64_t insert_decisions(Connection& conn, const std::vector<std::shared_ptr<Job>>& group,
-                                         std::size_t begin, std::size_t end) {
+    // The decisions of `run`, their summary contributions, change-feed entries, audit entries
+    // and idempotency keys, in one statement: each column's values as one array, the rows in
+    // `run`'s order. A decision whose key was used before (stored, or earlier in `run`) is not
+    // stored, and its `earlier` says what the first use created: what storing them one by one
+    // (a run of one each) does. Returns the largest change seq added (0: none).
+    static std::int64_t insert_decisions(Connection& conn, const std::vector<const DecisionInsert*>& run) {
         static const std::string sql =
             std::string("WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
                         "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
@@ -754,14 +729,14 @@ private:
             "SELECT * FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[])) "
             "SELECT coalesce(max(seq), 0) FROM c";
         // The keys' earlier uses, from the store, then from this run as its decisions are taken.
-        std::map<std::pair<std::string, std::string>, IdempotentUse> used = keys_used(conn, group, begin, end);
+        std::map<std::pair<std::string, std::string>, IdempotentUse> used = keys_used(conn, run);
         std::vector<pg::ArrayText> columns(28);
         bool any = false;
-        for (std::size_t j = begin; j < end; ++j) {
-            const DecisionInsert& in = *group[j]->insert;
+        for (const DecisionInsert* each : run) {
+            const DecisionInsert& in = *each;
             const DecisionRecord& r = *in.record;
-            in.earlier->reset();
             if (in.key) {
+                in.earlier->reset();
                 const auto [at, added] =
                     used.try_emplace({in.key->scope, in.key->key}, IdempotentUse{r.id, in.key->body_sha256});
                 if (!added) {
@@ -799,16 +774,16 @@ private:
         return r.request_json.size() + r.response_json.size() + in.summary->size() + r.case_ref.size() + 512;
     }
 
-    // The stored uses of the idempotency keys of group[begin, end)'s decisions (none asked for
-    // when none has a key).
+    // The stored uses of the idempotency keys of `run`'s decisions (none asked for when none
+    // has a key).
     static std::map<std::pair<std::string, std::string>, IdempotentUse> keys_used(
-        Connection& conn, const std::vector<std::shared_ptr<Job>>& group, std::size_t begin, std::size_t end) {
+        Connection& conn, const std::vector<const DecisionInsert*>& run) {
         std::map<std::pair<std::string, std::string>, IdempotentUse> used;
         pg::ArrayText scopes;
         pg::ArrayText keys;
         bool any = false;
-        for (std::size_t j = begin; j < end; ++j) {
-            if (const IdempotencyKey* key = group[j]->insert->key) {
+        for (const DecisionInsert* in : run) {
+            if (const IdempotencyKey* key = in->key) {
                 scopes.add(key->scope);
                 keys.add(key->key);
                 any = true;
