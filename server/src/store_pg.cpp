@@ -1,8 +1,6 @@
 // The PostgreSQL decision store: the SQLite store's semantics for several replicas sharing one
 // database. Reads use a pool of connections. Writes are queued to one writer thread, which
-// commits them in groups (as the SQLite store does): each group is one transaction that takes
-// the write lock first (store_pg_schema.hpp), so seqs commit in order, and its writes share
-// one COMMIT and one WAL flush (docs/adr/0025-postgresql-group-commit.md). A listener
+// commits them in groups (store_pg_writer.hpp, as the SQLite store does). A listener
 // connection follows the `jointly` channel, with a periodic check in case a notification is
 // missed.
 #include <poll.h>
@@ -11,10 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <functional>
-#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -26,12 +22,16 @@
 #include "store_common.hpp"
 #include "store_pg_rows.hpp"
 #include "store_pg_schema.hpp"
+#include "store_pg_writer.hpp"
 #include "summary_contribution.hpp"
 
 namespace jointly::server {
 namespace {
 
+using pg::audit_params;
 using pg::Connection;
+using pg::DecisionInsert;
+using pg::insert_decisions;
 using pg::kAuditColumns;
 using pg::kDecisionColumns;
 using pg::kDecisionFrom;
@@ -44,52 +44,19 @@ using pg::read_decision;
 using pg::read_panel;
 using pg::read_policy;
 using pg::Sql;
+using pg::Tx;
 using pg::where;
 using store_detail::now_utc;
 using store_detail::random_hex16;
 
-Params audit_params(const AuditEntry& entry) {
-    return {now_utc(), entry.principal, entry.client, entry.request_id, entry.action, entry.route, entry.decision_id,
-            entry.panel_record_id, entry.detail, std::to_string(entry.status)};
-}
-
-// What one write added, for the waiters once its group has committed.
-struct Tx {
-    Connection& conn;
-    std::int64_t change = 0;  // the last change feed seq it added
-    std::int64_t policy = 0;  // the policy seq it added
-};
-
-// A decision to store (write_decision): its rows can go in with its neighbours' in one
-// statement (insert_decisions). Points into the caller's frame, which waits for the job.
-struct DecisionInsert {
-    const DecisionRecord* record;
-    const std::string* summary;               // summary::encode_decision(*record)
-    const AuditEntry* audit;                  // its decision_id set; nullptr when none
-    const IdempotencyKey* key;                // nullptr when none
-    std::optional<IdempotentUse>* earlier;    // set when `key` was used before: nothing stored
-                                              // (nullptr when `key` is)
-};
-
-// One queued write: its work, run on the writer thread inside a group's transaction (maybe
-// more than once: see run_group), and the promise its caller waits on. `insert`, when set,
-// is what `work` does, so that the writer may do it together with its neighbours'.
-struct Job {
-    std::function<void(Tx&)> work;
-    std::optional<DecisionInsert> insert;
-    std::promise<void> done;
-};
-
-// The most writes one transaction holds (as the SQLite store's).
-constexpr std::size_t kMaxGroup = 256;
-// The most text one statement of several decision inserts carries (PostgreSQL refuses a
-// message over 1 GiB by ending the connection; a decision's request and answer may each be
-// megabytes). A decision larger than this is inserted alone.
-constexpr std::size_t kMaxTogetherBytes = 32 * 1024 * 1024;
-
 class PgStore final : public Store {
 public:
-    PgStore(std::string url, std::size_t pool) : url_(std::move(url)), pool_(url_, pool) {
+    PgStore(std::string url, std::size_t pool)
+        : url_(std::move(url)),
+          pool_(url_, pool),
+          writer_(
+              pool_, [this](std::chrono::nanoseconds elapsed, bool ok) { observe_commit(elapsed, ok); },
+              [this](std::int64_t change, std::int64_t policy) { committed(change, policy); }) {
         {
             // Not from the pool: a failure to connect at start says why, for the operator.
             Connection first(url_);
@@ -100,17 +67,10 @@ public:
         }
         if (pipe(wake_) != 0) throw StoreError("cannot start the decision store's listener (no pipe)");
         listener_ = std::thread([this] { listen_loop(); });
-        writer_ = std::thread([this] { write_loop(); });
     }
 
     ~PgStore() override {
-        {
-            // The writer commits what is queued, then stops.
-            std::lock_guard lock(queue_mutex_);
-            writer_stopping_ = true;
-        }
-        queue_cv_.notify_all();
-        if (writer_.joinable()) writer_.join();
+        writer_.stop();  // commits what is queued
         {
             std::lock_guard lock(change_mutex_);
             stopping_ = true;
@@ -132,7 +92,7 @@ public:
         if (audit) audit->decision_id = record.id;
         const DecisionInsert insert{&record, &summary, audit ? &*audit : nullptr,
                                     extras.idempotency ? &*extras.idempotency : nullptr, &earlier};
-        transact([&](Tx& tx) { tx.change = insert_decisions(tx.conn, {&insert}); }, insert);
+        writer_.transact([&](Tx& tx) { tx.change = insert_decisions(tx.conn, {&insert}); }, insert);
         if (earlier) result.earlier = std::move(earlier);
         else result.created_at = record.created_at;
         return result;
@@ -177,7 +137,7 @@ public:
         rec.created_at = now_utc();
         const auto panel_summary = summary::encode_panel(rec.record_json);
         PanelWrite out;
-        transact([&](Tx& tx) {
+        writer_.transact([&](Tx& tx) {
             out = PanelWrite{};
             if (tx.conn.exec_prepared("SELECT 1 FROM decisions WHERE id = $1", {decision_id}).rows() == 0) return;
             out.decision_found = true;
@@ -221,7 +181,7 @@ public:
                                const std::optional<AuditEntry>& audit) override {
         erasure.at = now_utc();
         EraseResult result;
-        transact([&](Tx& tx) {
+        writer_.transact([&](Tx& tx) {
             result = EraseResult{};
             erase_in_transaction(tx, erasure, redact, audit, result);
         });
@@ -236,7 +196,7 @@ public:
         EraseResult result;
         const auto summary = summary::encode_decision(replacement);
         const DecisionInsert stored{&replacement, &summary, nullptr, nullptr, nullptr};
-        transact([&](Tx& tx) {
+        writer_.transact([&](Tx& tx) {
             result = EraseResult{};
             const auto r = tx.conn.exec(std::string("SELECT ") + kDecisionFrom + " WHERE d.id = $1", {erasure.decision_id});
             if (r.rows() == 0) return;
@@ -358,7 +318,7 @@ public:
     }
 
     void add_audit(const AuditEntry& entry) override {
-        transact([&](Tx& tx) { insert_audit(tx.conn, entry); });
+        writer_.transact([&](Tx& tx) { insert_audit(tx.conn, entry); });
     }
 
     std::vector<AuditEntry> find_audit(const AuditQuery& q) override {
@@ -381,7 +341,7 @@ public:
     PolicyWrite write_policy(StoredPolicy policy, std::optional<std::int64_t> seen_seq) override {
         policy.uploaded_at = now_utc();
         PolicyWrite out;
-        transact([&](Tx& tx) {
+        writer_.transact([&](Tx& tx) {
             // Under the write lock, a version another replica stored first is seen here; the
             // UNIQUE constraint stands behind it.
             out = PolicyWrite{};
@@ -440,192 +400,6 @@ private:
                 if (!e.lost() || attempt > 0) throw;
                 lease.discard();
             }
-        }
-    }
-
-    // Queues `work` for the writer thread and returns after the COMMIT of the transaction that
-    // ran it, or throws what it threw (StoreError when the store failed). `work` must set its
-    // results afresh each time it runs: it runs again when its group's transaction is run
-    // again (run_group).
-    template <class Work>
-    void transact(Work&& work, std::optional<DecisionInsert> insert = std::nullopt) {
-        if (std::this_thread::get_id() == writer_.get_id())  // from the commit observer: it would wait for itself
-            throw StoreError("a write to the decision store from its own writer thread");
-        auto job = std::make_shared<Job>();
-        job->work = [&work](Tx& tx) { work(tx); };
-        job->insert = insert;
-        auto done = job->done.get_future();
-        {
-            std::lock_guard lock(queue_mutex_);
-            if (writer_stopping_) throw StoreError("the decision store is closing; the write was not stored");
-            queue_.push_back(std::move(job));
-        }
-        queue_cv_.notify_one();
-        done.get();
-    }
-
-    // The writer thread: takes what is queued (up to kMaxGroup) and commits it as one group;
-    // once stopping, commits what is left and returns.
-    void write_loop() {
-        for (;;) {
-            std::vector<std::shared_ptr<Job>> group;
-            {
-                std::unique_lock lock(queue_mutex_);
-                queue_cv_.wait(lock, [this] { return writer_stopping_ || !queue_.empty(); });
-                if (queue_.empty()) return;
-            }
-            take_queued(group);
-            run_group(group);
-        }
-    }
-
-    // Moves queued writes to the end of `group`, up to kMaxGroup in all.
-    void take_queued(std::vector<std::shared_ptr<Job>>& group) {
-        std::lock_guard lock(queue_mutex_);
-        while (!queue_.empty() && group.size() < kMaxGroup) {
-            group.push_back(std::move(queue_.front()));
-            queue_.pop_front();
-        }
-    }
-
-    static void fail(std::vector<std::shared_ptr<Job>>& jobs, const std::exception_ptr& error) {
-        for (auto& job : jobs) job->done.set_exception(error);
-        jobs.clear();
-    }
-
-    // Runs `group` in one transaction holding the write lock and, after its COMMIT, tells each
-    // caller. A write that fails is taken out and the transaction run again without it (a
-    // failed statement aborts a PostgreSQL transaction, and a savepoint for every write would
-    // cost two more round trips each), so one bad write never fails the others. A connection
-    // found broken before the COMMIT was sent cannot have committed: the group is run once
-    // more on a new connection. A connection lost during the COMMIT leaves the outcome
-    // unknown: each caller gets a StoreError saying so.
-    void run_group(std::vector<std::shared_ptr<Job>> group) {
-        bool may_retry_lost = true;
-        bool together = true;  // neighbouring decision inserts in one statement
-        while (!group.empty()) {
-            try {
-                auto lease = pool_.acquire();
-                if (!run_once(lease, group, may_retry_lost, together)) return;
-            } catch (...) {  // from acquire: no connection to be had
-                return fail(group, std::current_exception());
-            }
-        }
-    }
-
-    // One try of run_group's transaction on `lease`. True when what is left of `group` is to
-    // run again; false when every write has been told. While `together`, two or more decision
-    // inserts in a row go in one statement; when that statement fails, which of them failed is
-    // unknown, so the group runs again with `together` off and each write on its own.
-    bool run_once(pg::Pool::Lease& lease, std::vector<std::shared_ptr<Job>>& group, bool& may_retry_lost,
-                  bool& together) {
-        Connection& conn = *lease;
-        const auto started = std::chrono::steady_clock::now();
-        const auto elapsed = [started] { return std::chrono::steady_clock::now() - started; };
-        std::int64_t change = 0;
-        std::int64_t policy = 0;
-        std::optional<std::size_t> running;  // the write whose work is running, if any
-        bool in_together = false;            // the statement of several inserts is running
-        // In a handler, after a failure that left the connection usable: true to run again.
-        const auto after_failure = [&] {
-            rollback(conn);
-            observe_commit(elapsed(), false);
-            if (in_together) {
-                together = false;
-                return true;
-            }
-            return take_out_failed(group, running);
-        };
-        try {
-            conn.exec("BEGIN");
-            conn.exec_prepared("SELECT pg_advisory_xact_lock($1)", {std::to_string(pg::kWriteLock)});
-            // The writes queued while the lock was awaited (another replica's group committing)
-            // join this group rather than wait for the next.
-            take_queued(group);
-            for (std::size_t i = 0; i < group.size();) {
-                // A run of decision inserts, within kMaxTogetherBytes of text (but at least one).
-                std::size_t end = i;
-                std::size_t bytes = 0;
-                while (together && end < group.size() && group[end]->insert) {
-                    bytes += insert_bytes(*group[end]->insert);
-                    if (end > i && bytes > kMaxTogetherBytes) break;
-                    ++end;
-                }
-                if (end - i >= 2) {
-                    in_together = true;
-                    std::vector<const DecisionInsert*> run;
-                    for (std::size_t j = i; j < end; ++j) run.push_back(&*group[j]->insert);
-                    change = std::max(change, insert_decisions(conn, run));
-                    in_together = false;
-                    i = end;
-                    continue;
-                }
-                running = i;
-                Tx tx{conn};
-                group[i]->work(tx);
-                running.reset();
-                change = std::max(change, tx.change);
-                policy = std::max(policy, tx.policy);
-                ++i;
-            }
-            if (change || policy) conn.exec(std::string("NOTIFY ") + pg::kChannel);
-        } catch (const pg::Error& e) {
-            if (e.lost()) {
-                lease.discard();
-                observe_commit(elapsed(), false);
-                // The statement of several inserts may be what the server would not take (a
-                // message too large ends the connection): the try left runs them one by one.
-                if (in_together) together = false;
-                if (may_retry_lost) {
-                    may_retry_lost = false;
-                    return true;
-                }
-                fail(group, std::current_exception());
-                return false;
-            }
-            return after_failure();
-        } catch (...) {
-            return after_failure();
-        }
-        try {
-            conn.exec("COMMIT");
-        } catch (const pg::Error& e) {
-            observe_commit(elapsed(), false);
-            if (!e.lost()) {
-                fail(group, std::current_exception());
-                return false;
-            }
-            lease.discard();
-            fail(group, std::make_exception_ptr(
-                            StoreError("the connection to the decision store (PostgreSQL) was lost during a commit; "
-                                       "the write may or may not have been stored")));
-            return false;
-        }
-        observe_commit(elapsed(), true);
-        committed(change, policy);
-        for (auto& job : group) job->done.set_value();
-        group.clear();
-        return false;
-    }
-
-    // After a failed transaction (the current exception): the write that was running gets the
-    // exception and leaves the group; true when the others are to run again. An exception
-    // outside any write's work (BEGIN, the lock, NOTIFY) goes to every write: false.
-    static bool take_out_failed(std::vector<std::shared_ptr<Job>>& group, std::optional<std::size_t> running) {
-        if (!running) {
-            fail(group, std::current_exception());
-            return false;
-        }
-        const auto at = group.begin() + static_cast<std::ptrdiff_t>(*running);
-        (*at)->done.set_exception(std::current_exception());
-        group.erase(at);
-        return !group.empty();
-    }
-
-    static void rollback(Connection& conn) {
-        try {
-            conn.exec("ROLLBACK");
-        } catch (const StoreError&) {
         }
     }
 
@@ -697,105 +471,6 @@ private:
                 poll(&wake, 1, 500);  // the server is away: try again shortly, or stop
             }
         }
-    }
-
-    // Writer helpers, run inside transact().
-    // The decisions of `run`, their summary contributions, change-feed entries, audit entries
-    // and idempotency keys, in one statement: each column's values as one array, the rows in
-    // `run`'s order. A decision whose key was used before (stored, or earlier in `run`) is not
-    // stored, and its `earlier` says what the first use created: what storing them one by one
-    // (a run of one each) does. Returns the largest change seq added (0: none).
-    static std::int64_t insert_decisions(Connection& conn, const std::vector<const DecisionInsert*>& run) {
-        static const std::string sql =
-            std::string("WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                        "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-                        "$13::text[]) WITH ORDINALITY AS v(id, case_ref, policy_id, policy_version, policy_sha256, "
-                        "as_of, created_at, outcome, total, request, response, day, summary, ord)), "
-                        "d AS (INSERT INTO decisions (") +
-            kDecisionColumns +
-            ") SELECT id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, "
-            "request, response FROM v ORDER BY ord RETURNING seq, id), "
-            "s AS (INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary) "
-            "SELECT d.seq, v.day, v.policy_id, v.policy_version, v.summary FROM d JOIN v USING (id)), "
-            "c AS (INSERT INTO changes (at, kind, decision_id, panel_record_id) "
-            "SELECT v.created_at, 'decision', v.id, NULL FROM d JOIN v USING (id) ORDER BY d.seq RETURNING seq), "
-            "a AS (INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, "
-            "panel_record_id, detail, status) SELECT at, principal, client, request_id, action, route, "
-            "decision_id, panel_record_id, detail, status FROM unnest($14::text[], $15::text[], $16::text[], "
-            "$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::int[]) WITH "
-            "ORDINALITY AS a(at, principal, client, request_id, action, route, decision_id, panel_record_id, "
-            "detail, status, ord) ORDER BY ord), "
-            "k AS (INSERT INTO idempotency (scope, key, body_sha256, target, created_at) "
-            "SELECT * FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[])) "
-            "SELECT coalesce(max(seq), 0) FROM c";
-        // The keys' earlier uses, from the store, then from this run as its decisions are taken.
-        std::map<std::pair<std::string, std::string>, IdempotentUse> used = keys_used(conn, run);
-        std::vector<pg::ArrayText> columns(28);
-        bool any = false;
-        for (const DecisionInsert* each : run) {
-            const DecisionInsert& in = *each;
-            const DecisionRecord& r = *in.record;
-            if (in.key) {
-                in.earlier->reset();
-                const auto [at, added] =
-                    used.try_emplace({in.key->scope, in.key->key}, IdempotentUse{r.id, in.key->body_sha256});
-                if (!added) {
-                    *in.earlier = at->second;
-                    continue;
-                }
-                columns[23].add(in.key->scope);
-                columns[24].add(in.key->key);
-                columns[25].add(in.key->body_sha256);
-                columns[26].add(r.id);  // the target
-                columns[27].add(r.created_at);
-            }
-            any = true;
-            const std::string* values[] = {&r.id,           &r.case_ref,   &r.policy_id, &r.policy_version,
-                                           &r.policy_sha256, &r.as_of,      &r.created_at, &r.outcome,
-                                           &r.total,        &r.request_json, &r.response_json};
-            for (std::size_t c = 0; c < std::size(values); ++c) columns[c].add(*values[c]);
-            columns[11].add(r.created_at.substr(0, 10));
-            columns[12].add(*in.summary);
-            if (in.audit) {
-                const auto audit = audit_params(*in.audit);
-                for (std::size_t c = 0; c < audit.size(); ++c) columns[13 + c].add_or_null(audit[c]);
-            }
-        }
-        if (!any) return 0;
-        Params params;
-        params.reserve(columns.size());
-        for (auto& column : columns) params.emplace_back(std::move(column).take());
-        return conn.exec_prepared(sql, params).integer(0, 0);
-    }
-
-    // About the text a decision adds to a statement of several inserts.
-    static std::size_t insert_bytes(const DecisionInsert& in) {
-        const DecisionRecord& r = *in.record;
-        return r.request_json.size() + r.response_json.size() + in.summary->size() + r.case_ref.size() + 512;
-    }
-
-    // The stored uses of the idempotency keys of `run`'s decisions (none asked for when none
-    // has a key).
-    static std::map<std::pair<std::string, std::string>, IdempotentUse> keys_used(
-        Connection& conn, const std::vector<const DecisionInsert*>& run) {
-        std::map<std::pair<std::string, std::string>, IdempotentUse> used;
-        pg::ArrayText scopes;
-        pg::ArrayText keys;
-        bool any = false;
-        for (const DecisionInsert* in : run) {
-            if (const IdempotencyKey* key = in->key) {
-                scopes.add(key->scope);
-                keys.add(key->key);
-                any = true;
-            }
-        }
-        if (!any) return used;
-        const auto r = conn.exec_prepared(
-            "SELECT i.scope, i.key, i.target, i.body_sha256 FROM idempotency i "
-            "JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON i.scope = k.scope AND i.key = k.key",
-            {std::move(scopes).take(), std::move(keys).take()});
-        for (int i = 0; i < r.rows(); ++i) used[{r.text(i, 0), r.text(i, 1)}] = IdempotentUse{r.text(i, 2), r.text(i, 3)};
-        return used;
     }
 
     static void insert_change(Tx& tx, const std::string& at, const char* kind, const std::string& decision_id,
@@ -877,11 +552,7 @@ private:
     bool stopping_ = false;         // guarded by change_mutex_
     int wake_[2] = {-1, -1};        // a pipe: a byte wakes the listener to stop
     std::thread listener_;
-    std::mutex queue_mutex_;
-    std::condition_variable queue_cv_;
-    std::deque<std::shared_ptr<Job>> queue_;  // guarded by queue_mutex_: writes not yet taken
-    bool writer_stopping_ = false;            // guarded by queue_mutex_
-    std::thread writer_;
+    pg::GroupWriter writer_;  // last: its thread calls committed() until stop()
 };
 
 }  // namespace
