@@ -16,316 +16,25 @@
 
 #include "jointly/server/store.hpp"
 #include "store_common.hpp"
+#include "store_sqlite_db.hpp"
 #include "summary_contribution.hpp"
 
 namespace jointly::server {
 namespace {
 
+using sqlite::Db;
+using sqlite::kAuditColumns;
+using sqlite::kDecisionColumns;
+using sqlite::kDecisionSelect;
+using sqlite::kErasureColumns;
+using sqlite::kPolicyColumns;
+using sqlite::read_audit;
+using sqlite::read_decision;
+using sqlite::read_policy;
+using sqlite::ResetOnExit;
+using sqlite::Stmt;
 using store_detail::now_utc;
 using store_detail::random_hex16;
-
-// The schema this binary writes, recorded in the database's `user_version`: 1 the decisions,
-// panel records, erasures, idempotency keys, change feed and audit trail; 2 adds the uploaded
-// policy versions; 3 each decision's summary contribution (decision_summaries, backfilled on
-// migrating). A store of a newer version is refused; an older one is migrated on open.
-constexpr std::int64_t kSchemaVersion = 3;
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS decisions (
-  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-  id             TEXT NOT NULL UNIQUE,
-  case_ref       TEXT NOT NULL,
-  policy_id      TEXT NOT NULL,
-  policy_version TEXT NOT NULL,
-  policy_sha256  TEXT NOT NULL,
-  as_of          TEXT NOT NULL,
-  created_at     TEXT NOT NULL,
-  outcome        TEXT NOT NULL,
-  total          TEXT NOT NULL,
-  request        TEXT NOT NULL,
-  response       TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS decisions_case_ref ON decisions(case_ref);
-CREATE INDEX IF NOT EXISTS decisions_created_at ON decisions(created_at);
-CREATE TABLE IF NOT EXISTS panel_records (
-  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-  id           TEXT NOT NULL UNIQUE,
-  decision_id  TEXT NOT NULL REFERENCES decisions(id),
-  record       TEXT NOT NULL,
-  supersedes   TEXT NOT NULL,
-  created_at   TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS panel_records_decision ON panel_records(decision_id);
-CREATE TABLE IF NOT EXISTS erasures (
-  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-  decision_id    TEXT NOT NULL UNIQUE REFERENCES decisions(id),
-  at             TEXT NOT NULL,
-  principal      TEXT NOT NULL,
-  reason         TEXT NOT NULL,
-  request_id     TEXT NOT NULL,
-  superseded_by  TEXT);
-CREATE TRIGGER IF NOT EXISTS erasures_no_update BEFORE UPDATE ON erasures
-  BEGIN SELECT RAISE(ABORT, 'erasure records are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS erasures_no_delete BEFORE DELETE ON erasures
-  BEGIN SELECT RAISE(ABORT, 'erasure records are append-only'); END;
-DROP TRIGGER IF EXISTS decisions_no_update;
-DROP TRIGGER IF EXISTS panel_no_update;
-CREATE TRIGGER IF NOT EXISTS decisions_update_only_erasure BEFORE UPDATE ON decisions
-  WHEN NOT (EXISTS (SELECT 1 FROM erasures WHERE decision_id = OLD.id)
-            AND NEW.seq = OLD.seq AND NEW.id = OLD.id AND NEW.policy_id = OLD.policy_id
-            AND NEW.policy_version = OLD.policy_version AND NEW.policy_sha256 = OLD.policy_sha256
-            AND NEW.as_of = OLD.as_of AND NEW.created_at = OLD.created_at AND NEW.outcome = OLD.outcome
-            AND NEW.total = OLD.total AND NEW.case_ref = '' AND NEW.request = '')
-  BEGIN SELECT RAISE(ABORT, 'decisions are append-only (only an erasure may blank personal data)'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS panel_update_only_erasure BEFORE UPDATE ON panel_records
-  WHEN NOT (EXISTS (SELECT 1 FROM erasures WHERE decision_id = OLD.decision_id)
-            AND NEW.seq = OLD.seq AND NEW.id = OLD.id AND NEW.decision_id = OLD.decision_id
-            AND NEW.supersedes = OLD.supersedes AND NEW.created_at = OLD.created_at)
-  BEGIN SELECT RAISE(ABORT, 'panel records are append-only (only an erasure may blank personal data)'); END;
-CREATE TRIGGER IF NOT EXISTS panel_no_delete BEFORE DELETE ON panel_records
-  BEGIN SELECT RAISE(ABORT, 'panel records are append-only'); END;
-CREATE TABLE IF NOT EXISTS decision_summaries (
-  seq            INTEGER PRIMARY KEY,
-  day            TEXT NOT NULL,
-  policy_id      TEXT NOT NULL,
-  policy_version TEXT NOT NULL,
-  summary        TEXT NOT NULL,
-  panel          TEXT);
-CREATE INDEX IF NOT EXISTS decision_summaries_day ON decision_summaries(day);
-CREATE TABLE IF NOT EXISTS idempotency (
-  scope        TEXT NOT NULL,
-  key          TEXT NOT NULL,
-  body_sha256  TEXT NOT NULL,
-  target       TEXT NOT NULL,
-  created_at   TEXT NOT NULL,
-  PRIMARY KEY (scope, key));
-CREATE TRIGGER IF NOT EXISTS idempotency_no_update BEFORE UPDATE ON idempotency
-  BEGIN SELECT RAISE(ABORT, 'idempotency keys are append-only'); END;
-CREATE TABLE IF NOT EXISTS changes (
-  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-  at              TEXT NOT NULL,
-  kind            TEXT NOT NULL,
-  decision_id     TEXT NOT NULL,
-  panel_record_id TEXT);
-CREATE TRIGGER IF NOT EXISTS changes_no_update BEFORE UPDATE ON changes
-  BEGIN SELECT RAISE(ABORT, 'the change feed is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS changes_no_delete BEFORE DELETE ON changes
-  BEGIN SELECT RAISE(ABORT, 'the change feed is append-only'); END;
-CREATE TABLE IF NOT EXISTS audit (
-  id              INTEGER PRIMARY KEY AUTOINCREMENT,
-  at              TEXT NOT NULL,
-  principal       TEXT NOT NULL,
-  client          TEXT NOT NULL,
-  request_id      TEXT NOT NULL,
-  action          TEXT NOT NULL,
-  route           TEXT NOT NULL,
-  decision_id     TEXT,
-  panel_record_id TEXT,
-  detail          TEXT,
-  status          INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_decision ON audit(decision_id);
-CREATE INDEX IF NOT EXISTS audit_principal ON audit(principal);
-CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TABLE IF NOT EXISTS policies (
-  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-  policy_id   TEXT NOT NULL,
-  version     TEXT NOT NULL,
-  sha256      TEXT NOT NULL,
-  file        TEXT NOT NULL,
-  source      TEXT NOT NULL,
-  uploaded_by TEXT NOT NULL,
-  uploaded_at TEXT NOT NULL,
-  request_id  TEXT NOT NULL,
-  UNIQUE (policy_id, version));
-CREATE TRIGGER IF NOT EXISTS policies_no_update BEFORE UPDATE ON policies
-  BEGIN SELECT RAISE(ABORT, 'uploaded policy versions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS policies_no_delete BEFORE DELETE ON policies
-  BEGIN SELECT RAISE(ABORT, 'uploaded policy versions are append-only'); END;
-)sql";
-
-// A store made before the change feed existed gets its history, in the order of storing.
-constexpr const char* kBackfillChanges = R"sql(
-INSERT INTO changes (at, kind, decision_id, panel_record_id)
-  SELECT at, kind, decision_id, panel_record_id FROM (
-    SELECT created_at AS at, 'decision' AS kind, id AS decision_id, NULL AS panel_record_id, 0 AS k, seq
-      FROM decisions
-    UNION ALL
-    SELECT created_at, 'panel_record', decision_id, id, 1, seq FROM panel_records)
-  ORDER BY at, k, seq;
-)sql";
-
-constexpr const char* kAuditColumns =
-    "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status";
-
-constexpr const char* kPolicyColumns =
-    "seq, policy_id, version, sha256, file, source, uploaded_by, uploaded_at, request_id";
-
-constexpr const char* kErasureColumns = "decision_id, at, principal, reason, request_id, superseded_by";
-
-constexpr const char* kDecisionColumns =
-    "id, case_ref, policy_id, policy_version, policy_sha256, as_of, created_at, outcome, total, request, response";
-
-// A decision as read: its seq, its columns (kDecisionColumns) and its erasure's columns
-// (kErasureColumns, NULL when not erased); read_decision() reads them. 18 columns.
-constexpr const char* kDecisionSelect =
-    "SELECT d.seq, d.id, d.case_ref, d.policy_id, d.policy_version, d.policy_sha256, d.as_of, d.created_at, "
-    "d.outcome, d.total, d.request, d.response, e.decision_id, e.at, e.principal, e.reason, e.request_id, "
-    "e.superseded_by FROM decisions d LEFT JOIN erasures e ON e.decision_id = d.id";
-
-class Db {
-public:
-    explicit Db(const std::filesystem::path& path) {
-        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-        if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-            std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-            sqlite3_close(db_);
-            db_ = nullptr;
-            throw StoreError("cannot open the decision store `" + path.string() + "`: " + message);
-        }
-        sqlite3_busy_timeout(db_, 10000);
-    }
-    ~Db() { sqlite3_close(db_); }
-    Db(const Db&) = delete;
-    Db& operator=(const Db&) = delete;
-
-    sqlite3* get() const { return db_; }
-    void exec(const char* sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-            std::string message = error ? error : "unknown error";
-            sqlite3_free(error);
-            throw StoreError("decision store: " + message);
-        }
-    }
-
-private:
-    sqlite3* db_ = nullptr;
-};
-
-// A prepared statement, reset after each use.
-class Stmt {
-public:
-    Stmt(const Db& db, const std::string& sql) : db_(db.get()) {
-        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
-            throw StoreError(std::string("decision store: ") + sqlite3_errmsg(db_));
-    }
-    ~Stmt() { sqlite3_finalize(stmt_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-
-    Stmt& bind(int index, const std::string& text) {
-        sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& bind(int index, std::int64_t value) {
-        sqlite3_bind_int64(stmt_, index, value);
-        return *this;
-    }
-    // NULL when absent.
-    Stmt& bind(int index, const std::optional<std::string>& text) {
-        if (text) return bind(index, *text);
-        sqlite3_bind_null(stmt_, index);
-        return *this;
-    }
-    // True while there is a row.
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw StoreError(std::string("decision store: ") + sqlite3_errmsg(db_));
-    }
-    // The text without a copy: valid until the next step.
-    std::string_view view(int column) const {
-        const auto* p = sqlite3_column_text(stmt_, column);
-        return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-                 : std::string_view();
-    }
-    std::string text(int column) const { return std::string(view(column)); }
-    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-    bool null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-    std::optional<std::string> optional_text(int column) const {
-        if (null(column)) return std::nullopt;
-        return text(column);
-    }
-    void reset() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Resets a statement when leaving scope.
-struct ResetOnExit {
-    Stmt& stmt;
-    ~ResetOnExit() { stmt.reset(); }
-};
-
-// The columns of kDecisionSelect, starting at result column `first`.
-DecisionRecord read_decision(const Stmt& s, int first = 0) {
-    DecisionRecord r;
-    r.seq = s.integer(first);
-    r.id = s.text(first + 1);
-    r.case_ref = s.text(first + 2);
-    r.policy_id = s.text(first + 3);
-    r.policy_version = s.text(first + 4);
-    r.policy_sha256 = s.text(first + 5);
-    r.as_of = s.text(first + 6);
-    r.created_at = s.text(first + 7);
-    r.outcome = s.text(first + 8);
-    r.total = s.text(first + 9);
-    r.request_json = s.text(first + 10);
-    r.response_json = s.text(first + 11);
-    if (s.optional_text(first + 12)) {
-        Erasure e;
-        e.decision_id = s.text(first + 12);
-        e.at = s.text(first + 13);
-        e.principal = s.text(first + 14);
-        e.reason = s.text(first + 15);
-        e.request_id = s.text(first + 16);
-        e.superseded_by = s.optional_text(first + 17);
-        r.erased = std::move(e);
-    }
-    return r;
-}
-
-// The columns of kPolicyColumns, in order.
-StoredPolicy read_policy(const Stmt& s) {
-    StoredPolicy p;
-    p.seq = s.integer(0);
-    p.policy_id = s.text(1);
-    p.version = s.text(2);
-    p.sha256 = s.text(3);
-    p.file = s.text(4);
-    p.source = s.text(5);
-    p.uploaded_by = s.text(6);
-    p.uploaded_at = s.text(7);
-    p.request_id = s.text(8);
-    return p;
-}
-
-// The audit columns (kAuditColumns, in order).
-AuditEntry read_audit(const Stmt& s) {
-    AuditEntry e;
-    e.id = s.integer(0);
-    e.at = s.text(1);
-    e.principal = s.text(2);
-    e.client = s.text(3);
-    e.request_id = s.text(4);
-    e.action = s.text(5);
-    e.route = s.text(6);
-    e.decision_id = s.optional_text(7);
-    e.panel_record_id = s.optional_text(8);
-    e.detail = s.optional_text(9);
-    e.status = static_cast<int>(s.integer(10));
-    return e;
-}
 
 class SqliteStore final : public Store {
 public:
@@ -335,34 +44,13 @@ public:
         writer_db_.exec("PRAGMA foreign_keys=ON");
         // Erased text is overwritten with zeros in the database file, not left in free pages.
         writer_db_.exec("PRAGMA secure_delete=ON");
-        writer_db_.exec("BEGIN IMMEDIATE");
-        try {
-            Stmt version(writer_db_, "PRAGMA user_version");
-            version.step();
-            const auto found = version.integer(0);
-            if (found > kSchemaVersion)
-                throw StoreError(store_detail::newer_schema_message(path.string(), found, kSchemaVersion));
-            // Every step of kSchema is idempotent, so a store of any earlier version (0: one
-            // made before versions were recorded) is brought up to date by running it.
-            writer_db_.exec(kSchema);
-            Stmt empty(writer_db_, "SELECT (SELECT count(*) FROM changes) = 0 AND "
-                                   "((SELECT count(*) FROM decisions) > 0)");
-            if (empty.step() && empty.integer(0) == 1) writer_db_.exec(kBackfillChanges);
-            if (found < 3) backfill_summaries();
-            writer_db_.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
-            writer_db_.exec("COMMIT");
-        } catch (...) {
-            writer_db_.exec("ROLLBACK");
-            throw;
-        }
+        sqlite::migrate(writer_db_, path.string());
         reader_db_ = std::make_unique<Db>(path);
         reader_db_->exec("PRAGMA foreign_keys=ON");
         insert_decision_ = std::make_unique<Stmt>(
             writer_db_, std::string("INSERT INTO decisions (") + kDecisionColumns +
                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-        insert_summary_ = std::make_unique<Stmt>(
-            writer_db_, "INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary, panel) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        insert_summary_ = std::make_unique<Stmt>(writer_db_, sqlite::kInsertSummary);
         update_panel_summary_ = std::make_unique<Stmt>(
             writer_db_, "UPDATE decision_summaries SET panel = ?2 WHERE seq = (SELECT seq FROM decisions WHERE id = ?1)");
         decision_exists_ = std::make_unique<Stmt>(writer_db_, "SELECT 1 FROM decisions WHERE id = ?1");
@@ -753,43 +441,8 @@ private:
             s.bind(9, rec.total).bind(10, rec.request_json).bind(11, rec.response_json);
             s.step();
         }
-        insert_summary(sqlite3_last_insert_rowid(writer_db_.get()), rec, summary, std::nullopt);
+        sqlite::insert_summary(*insert_summary_, sqlite3_last_insert_rowid(writer_db_.get()), rec, summary, std::nullopt);
         insert_change(rec.created_at, "decision", rec.id, std::nullopt);
-    }
-
-    void insert_summary(std::int64_t seq, const DecisionRecord& rec, const std::string& summary,
-                        const std::optional<std::string>& panel) {
-        auto& s = *insert_summary_;
-        ResetOnExit guard{s};
-        s.bind(1, seq).bind(2, rec.created_at.substr(0, 10)).bind(3, rec.policy_id).bind(4, rec.policy_version);
-        s.bind(5, summary).bind(6, panel);
-        s.step();
-    }
-
-    // Migrating to version 3: every decision's contribution, in the migration's transaction.
-    // Derived rows: any left by a store whose version was set back are computed afresh.
-    void backfill_summaries() {
-        constexpr std::int64_t kPage = 1000;
-        writer_db_.exec("DELETE FROM decision_summaries");
-        insert_summary_ = std::make_unique<Stmt>(
-            writer_db_, "INSERT INTO decision_summaries (seq, day, policy_id, policy_version, summary, panel) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-        Stmt page(writer_db_, "SELECT p.record, " + std::string(kDecisionSelect).substr(7) +
-                                  " LEFT JOIN panel_records p ON p.seq = (SELECT max(seq) FROM panel_records WHERE "
-                                  "decision_id = d.id) WHERE d.seq > ?1 ORDER BY d.seq LIMIT ?2");
-        for (std::int64_t last = 0;;) {
-            std::vector<std::pair<DecisionRecord, std::optional<std::string>>> rows;
-            {
-                ResetOnExit guard{page};
-                page.bind(1, last).bind(2, kPage);
-                while (page.step()) rows.emplace_back(read_decision(page, 1), page.optional_text(0));
-            }
-            for (const auto& [d, panel] : rows)
-                insert_summary(d.seq, d, summary::encode_decision(d),
-                               panel ? std::optional<std::string>(summary::encode_panel(*panel)) : std::nullopt);
-            if (static_cast<std::int64_t>(rows.size()) < kPage) return;
-            last = rows.back().first.seq;
-        }
     }
 
     void insert_change(const std::string& at, const char* kind, const std::string& decision_id,
