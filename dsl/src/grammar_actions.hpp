@@ -20,7 +20,7 @@ struct Spanned {
 
 // Nothing to check for nodes other than the header and rules (see grammar_state.hpp).
 template <typename T>
-void check_required(T const&, ParseState const&) {}
+void check_required(T const&, ParseState const&, Iter) {}
 
 // Wraps a rule's whole definition: when it matches, the rule's value (X3's rule context,
 // which is where the actions build it) gets the span of the text it came from, trailing
@@ -41,7 +41,7 @@ struct node_directive : x3::unary_parser<Subject, node_directive<Subject>> {
         if (!this->subject.parse(first, last, ctx, rctx, attr)) return false;
         ParseState& st = state_of(ctx);
         if constexpr (requires { rctx.span = Span{}; }) rctx.span = st.trimmed(start, first);
-        check_required(rctx, st);
+        check_required(rctx, st, first);
         return true;
     }
 };

@@ -1,6 +1,8 @@
 #include "grammar_state.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 #include <string>
 
 namespace jointly::dsl::grammar {
@@ -45,7 +47,25 @@ void ParseState::count_op(Iter where) {
     }
 }
 
-void check_required(Header const& header, ParseState const& st) {
+namespace {
+
+// True when the text from `after` is the end of the file or starts with a declaration's
+// keyword.
+bool declaration_follows(ParseState const& st, Iter after) {
+    const std::string_view text = st.text().text();
+    const std::size_t at = st.text().skip_blank(st.offset(after));
+    if (at >= text.size()) return true;
+    std::size_t end = at;
+    while (end < text.size() && is_word_char(text[end])) ++end;
+    static constexpr std::string_view kStarts[] = {"agency", "service", "scale", "fact",    "event", "let",
+                                                   "eligible", "table", "rule",  "decline", "refer", "pool"};
+    return std::find(std::begin(kStarts), std::end(kStarts), text.substr(at, end - at)) != std::end(kStarts);
+}
+
+}  // namespace
+
+void check_required(Header const& header, ParseState const& st, Iter after) {
+    if (!declaration_follows(st, after)) return;
     Iter b = st.begin() + header.id.span.offset;
     Iter e = b + header.id.span.length;
     if (!st.clauses.seen(HeaderClause::version)) {
@@ -59,9 +79,9 @@ void check_required(Header const& header, ParseState const& st) {
     }
 }
 
-void check_required(Rule const& rule, ParseState const& st) {
+void check_required(Rule const& rule, ParseState const& st, Iter after) {
     if (st.clauses.seen(RuleClause::split) || st.clauses.seen(RuleClause::refuse) ||
-        st.clauses.seen(RuleClause::refer)) {
+        st.clauses.seen(RuleClause::refer) || !declaration_follows(st, after)) {
         return;
     }
     Iter b = st.begin() + rule.id.span.offset;

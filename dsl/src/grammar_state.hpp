@@ -117,8 +117,12 @@ private:
     Iter begin_;
 };
 
-// E1009 when a finished header lacks `version` or `effective`, or a rule lacks `split`.
-void check_required(Header const& header, ParseState const& st);
-void check_required(Rule const& rule, ParseState const& st);
+// E1009 when a finished header lacks `version` or `effective`, or a rule lacks `split`, and
+// what follows it (from `after`) is the end of the file or a new declaration. Anything else
+// there is a word the declaration could not take (`withn 6 weeks`, `spilt health 100%`): the
+// clause missing is most likely that word, misspelt, and the parser reports it (E1001, with
+// "did you mean") rather than this.
+void check_required(Header const& header, ParseState const& st, Iter after);
+void check_required(Rule const& rule, ParseState const& st, Iter after);
 
 }  // namespace jointly::dsl::grammar

@@ -120,6 +120,23 @@ std::string hex_byte(char c) {
     return std::string("0x") + kHex[b >> 4U] + kHex[b & 0xFU];
 }
 
+// A word where a declaration ended, after a name on the same line (`service is personal
+// care`): most likely a name written as two words. The help joins them; empty when the word
+// before is a keyword or the word is a number.
+std::string joined_name_help(std::string_view source, std::size_t at, std::size_t end) {
+    std::size_t gap = at;
+    while (gap > 0 && (source[gap - 1] == ' ' || source[gap - 1] == '\t')) --gap;
+    if (gap == at || gap == 0 || !grammar::is_word_char(source[gap - 1])) return {};
+    std::size_t start = gap;
+    while (start > 0 && grammar::is_word_char(source[start - 1])) --start;
+    const std::string_view before = source.substr(start, gap - start);
+    if (!grammar::is_word_start(before.front()) || !grammar::is_word_start(source[at]) ||
+        grammar::is_keyword(before))
+        return {};
+    return "a name is one word: join its parts with `_`, as in `" + std::string(before) + "_" +
+           std::string(source.substr(at, end - at)) + "`";
+}
+
 ParseResult parse_checked(std::string_view source, std::string const& file) {
     ParseResult result;
     const detail::SourceText text(source);
@@ -189,6 +206,7 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
             const std::string suggestion = did_you_mean(source.substr(at, end - at),
                                                         keywords_expected(which, state.last_decl));
             if (!suggestion.empty()) help = "did you mean `" + suggestion + "`?";
+            else if (which == grammar::kExpectedDeclaration) help = joined_name_help(source, at, end);
         }
         result.diagnostics.push_back(
             error(Code::unexpected_text, std::move(message), file, text.span(at, end), std::move(help)));
