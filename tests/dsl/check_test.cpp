@@ -313,6 +313,12 @@ INSTANTIATE_TEST_SUITE_P(
         TextCase{"overlap_windows_after_after", "rule a\n  when service is x\n  within 2 weeks after surgery\n" +
                                                     std::string(kSplit) + "rule b\n  when service is x\n"
                                                     "  within 10 days after surgery\n" + kSplit, "W2002"},
+        // After one review and before the next: the windows of a repeating event can meet.
+        TextCase{"overlap_windows_repeating_event", "event review repeats\nrule a\n  when service is x\n"
+                                                        "  within 6 weeks after review\n" + std::string(kSplit) +
+                                                        "rule b\n  when service is x\n  within 1 week before review\n" +
+                                                        kSplit, "W2002",
+                 "rules `a` and `b` can both apply to a `x` line, and neither is an exception to the other"},
         TextCase{"agency_unused", "agency police \"Police\"\nrule r\n  split health 50%, social_care 25%, education 25%\n",
                  "W2003", "agency `police` pays for nothing: no rule or pool names it"},
         TextCase{"fact_unused", "fact nights: whole\nrule r\n" + std::string(kSplit), "W2004",

@@ -545,8 +545,10 @@ bool disjoint(const DayRange& a, const DayRange& b) {
     return (a.to && b.from && *a.to < *b.from) || (b.to && a.from && *b.to < *a.from);
 }
 
-// False only when the two windows provably share no day.
-bool windows_may_overlap(const std::optional<Window>& a, const std::optional<Window>& b) {
+// False only when the two windows provably share no day. Windows after or before a
+// repeating event hold on days around each of its dates, and one date's window may meet
+// another's (six weeks after one operation and the week before the next): they may overlap.
+bool windows_may_overlap(const Checker& c, const std::optional<Window>& a, const std::optional<Window>& b) {
     if (!a || !b) return true;
     auto relative = [](const Window& w) {
         const std::int64_t days = w.amount * (w.unit == TimeUnit::Weeks ? 7 : 1);
@@ -566,6 +568,8 @@ bool windows_may_overlap(const std::optional<Window>& a, const std::optional<Win
     };
     if (a->kind != WindowKind::Between && b->kind != WindowKind::Between) {
         if (a->event.name != b->event.name) return true;
+        const Symbol* event = c.value(a->event.name);
+        if (event == nullptr || event->kind != SymbolKind::Event || c.module.events[event->index].repeats) return true;
         return !disjoint(relative(*a), relative(*b));
     }
     if (a->kind == WindowKind::Between && b->kind == WindowKind::Between) {
@@ -757,7 +761,7 @@ void check_static_rules(Checker& c) {
                 }
                 if (common == nullptr) continue;
             }
-            if (!windows_may_overlap(rules[i].window, rules[j].window)) continue;
+            if (!windows_may_overlap(c, rules[i].window, rules[j].window)) continue;
             if (!walked) {
                 within = steps.spend(relations.walk(j)) && within;
                 walked = true;
