@@ -46,6 +46,7 @@ enum class Op : std::uint8_t {
     AsOf,              // the request's `as_of`
     DateShift,         // date `a` moved by `index` days (`scale` 0) or calendar months (`scale` 1)
     AcademicYearEnd,   // the first 31 August on or after date `a`
+    Birthday,          // date `a`'s anniversary `index` years on (1 March for 29 February in a common year)
 };
 
 struct Node {

@@ -251,6 +251,11 @@ Val eval(EvalContext& cx, std::int32_t index) {
             return make_date(moved);
         }
         case Op::AcademicYearEnd: return make_date(academic_year_end(Date::from_days(eval(cx, n.a).i)));
+        case Op::Birthday: {
+            const Date born = Date::from_days(eval(cx, n.a).i);
+            if (born.year() + n.index > 9999) throw OverflowError("a date outside the years 1900 to 9999");
+            return make_date(birthday(born, n.index));
+        }
         case Op::Total:
             if (cx.outcome == nullptr) {
                 fail(codes::kNotAvailable, "`total` is known only once the package is split", n.span);

@@ -128,6 +128,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "unknown function `coutn`", "did you mean `count`?"},
         TextCase{"count_arity", "rule r\n  when count(dst) > 1\n" + std::string(kSplit), "E2012"},
         TextCase{"total_of_a_number", "refer to \"D\" when total(3) > £1\nrule r\n" + std::string(kSplit), "E2012"},
+        TextCase{"birthday_fraction", "fact born: date\nlet adult = birthday(born, 17.5)\nrule r\n  from adult\n" +
+                                          std::string(kSplit), "E2012",
+                 "`birthday` takes a whole number of years written out, like `18`, as its second argument"},
+        TextCase{"birthday_of_a_number", "let adult = birthday(3, 18)\nrule r\n  from adult\n" + std::string(kSplit),
+                 "E2012", "`birthday` takes a date first, but this is `whole`"},
+        TextCase{"birthday_arity", "fact born: date\nlet adult = birthday(born)\nrule r\n  from adult\n" +
+                                       std::string(kSplit), "E2012"},
         TextCase{"reserved_total", "fact total: money\nrule r\n" + std::string(kSplit), "E2013",
                  "`total` is a builtin name and cannot be declared"},
         TextCase{"let_cycle", "let a = b\nlet b = a\nrule r\n  when a\n" + std::string(kSplit), "E2014",

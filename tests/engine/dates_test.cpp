@@ -1,4 +1,4 @@
-// Dates: `as_of`, `age` outside a rule, date arithmetic, `academic_year_end`, and windows
+// Dates: `as_of`, `age` outside a rule, date arithmetic, `academic_year_end`, `birthday`, and windows
 // that end on a date definition, `through` or `on or before`. Every figure is worked by hand
 // in the case's comment.
 #include <gtest/gtest.h>
@@ -65,6 +65,72 @@ INSTANTIATE_TEST_SUITE_P(
                       YearEndCase{.name = "new_years_eve", .date = "2025-12-31", .end = "2026-08-31"},
                       YearEndCase{.name = "new_year", .date = "2026-01-01", .end = "2026-08-31"}),
     [](const auto& param_info) { return param_info.param.name; });
+
+// `birthday(DATE, N)` is the day `age` counted from DATE turns N: a 29 February birthday
+// falls on 1 March in a common year (where `DATE + N years` is 28 February).
+TEST(Dates, BirthdayIsTheDayAgeTurns) {
+    using engine::detail::age_on;
+    using engine::detail::birthday;
+    EXPECT_EQ(birthday(d("2008-02-29"), 18), d("2026-03-01"));
+    EXPECT_EQ(birthday(d("2008-02-29"), 16), d("2024-02-29"));
+    EXPECT_EQ(birthday(d("2007-11-03"), 18), d("2025-11-03"));
+    EXPECT_EQ(birthday(d("2000-02-29"), 100), d("2100-03-01"));  // 2100 is not a leap year
+    for (const char* born : {"2008-02-29", "2007-11-03", "2000-12-31", "2004-03-01"}) {
+        for (const std::int64_t n : {1, 4, 17, 18, 25}) {
+            const engine::Date day = birthday(d(born), n);
+            EXPECT_EQ(age_on(d(born), day), n) << born << " + " << n;
+            EXPECT_EQ(age_on(d(born), day.plus_days(-1)), n - 1) << born << " + " << n;
+        }
+    }
+}
+
+// A window from `birthday(date_of_birth, 18)` meets a rule on `age < 18` exactly, leap day
+// or not; one from `date_of_birth + 18 years` starts a day early for a 29 February birthday.
+// 70.00 a week is 10.00 a day.
+TEST(Dates, AWindowFromABirthdayMeetsTheAgeRule) {
+    const std::string head = R"(
+policy leap "Leap"
+  version "1"
+  effective from 2025-04-01
+
+agency health "NHS"
+agency social_care "Social Care"
+fact date_of_birth: date
+)";
+    const std::string rules = R"(
+rule child
+  when service is x and age < 18
+  split social_care 100%
+
+rule adult
+  when service is x
+  from adult_from
+  split health 100%
+)";
+    Request r;
+    r.facts["date_of_birth"] = engine::Value(d("2008-02-29"));
+    r.lines = {weekly("l", "x", "70.00", "2026-02-25", "2026-03-03")};
+    const auto by_birthday = compile_ok(head + "let adult_from = birthday(date_of_birth, 18)\n" + rules);
+    ASSERT_TRUE(by_birthday);
+    Decision dec = decide(*by_birthday, r);
+    // 25-28 Feb (4 days, 40.00) to social care; 1-3 Mar (3 days, 30.00) to health.
+    EXPECT_TRUE(dec.issues.empty());
+    ASSERT_EQ(dec.allocations.size(), 2U);
+    EXPECT_EQ(dec.allocations[0].rule, "child");
+    EXPECT_EQ(dec.allocations[0].to, d("2026-02-28"));
+    EXPECT_EQ(dec.allocations[0].cost, m("40.00"));
+    EXPECT_EQ(dec.allocations[1].rule, "adult");
+    EXPECT_EQ(dec.allocations[1].from, d("2026-03-01"));
+    EXPECT_EQ(dec.allocations[1].cost, m("30.00"));
+    const auto by_years = compile_ok(head + "let adult_from = date_of_birth + 18 years\n" + rules);
+    ASSERT_TRUE(by_years);
+    dec = decide(*by_years, r);
+    // 28 Feb is both under 18 and on or after 28 Feb: a conflict.
+    ASSERT_EQ(dec.issues.size(), 1U);
+    EXPECT_EQ(dec.issues[0].kind, engine::IssueKind::Conflict);
+    EXPECT_EQ(dec.issues[0].from, d("2026-02-28"));
+    EXPECT_EQ(dec.issues[0].to, d("2026-02-28"));
+}
 
 // 70.00 a week is exactly 10.00 a day.
 constexpr const char* kDates = R"(

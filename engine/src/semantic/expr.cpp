@@ -775,6 +775,7 @@ private:
             n.a = arg.node;
             return {date, c_.add(n)};
         }
+        if (call.function == "birthday") return birthday(e, call);
         if (call.function == "lookup") return lookup(e, call);
         const Type money{TypeTag::Money, {}};
         if (call.function == "total") {
@@ -824,6 +825,41 @@ private:
                 c_.suggestion(call.function, function_names()));
         for (const Expr& arg : call.args) type(arg);
         return {};
+    }
+
+    // `birthday(DATE, N)`: the day `age` counted from DATE turns N (N a whole number written
+    // out), so that a window's bound can start on the day a rule testing `age` would.
+    Typed birthday(const Expr& e, const Call& call) {
+        const Type date{TypeTag::Date, {}};
+        const Builtin& b = builtin("birthday", BuiltinForm::Call);
+        if (!b.accepts(call.args.size())) {
+            wrong_arguments(b, e.span);
+            return {date, -1};
+        }
+        const Typed born = type(call.args[0]);
+        const auto* years = call.args[1].as<NumberLit>();
+        if (years == nullptr || years->value.scale != 0) {
+            c_.emit(Code::wrong_arguments, call.args[1].span,
+                    "`birthday` takes a whole number of years written out, like `18`, as its second argument",
+                    std::string(b.takes));
+            return {date, -1};
+        }
+        if (years->value.units > 10000) {
+            c_.emit(Code::number_too_large, call.args[1].span,
+                    "`" + expr_text(call.args[1]) + "` years is too long: a date ends in 9999");
+            return {date, -1};
+        }
+        if (born.type.tag == TypeTag::Error) return {date, -1};
+        if (born.type.tag != TypeTag::Date) {
+            c_.emit(Code::wrong_arguments, call.args[0].span,
+                    "`birthday` takes a date first, but this is `" + type_name(born.type) + "`", std::string(b.takes));
+            return {date, -1};
+        }
+        if (born.node < 0) return {date, -1};
+        Node n = shell(date, Op::Birthday, e.span);
+        n.a = born.node;
+        n.index = static_cast<std::int32_t>(years->value.units);
+        return {date, c_.add(n)};
     }
 
     // `yearly total` / `yearly total(agency)`: money, known where totals are.

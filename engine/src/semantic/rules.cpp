@@ -383,7 +383,7 @@ void check_bound_let(Checker& c, const Ident& name, std::size_t index) {
     if (def.needs.age) {
         c.emit(Code::age_outside_rule, name.span,
                "`" + name.name + "` uses `age`, which has no day to be taken on in a window's bound",
-               "a window is fixed once per request, before lines are cut at birthdays: use `date_of_birth + N years`");
+               "a window is fixed once per request, before lines are cut at birthdays: use `birthday(date_of_birth, N)`");
         return;
     }
     if (def.needs.service || def.needs.total) {
