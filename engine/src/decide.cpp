@@ -125,7 +125,9 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
             out.reason.clear();
             fill(out.reason, rule.reason, cx, h);
         }
-        allocation_sentence(explanation.next(), p, w.facts.data(), line, a, rule, parts, out.reason);
+        std::string& sentence = explanation.next();
+        allocation_sentence(sentence, p, w.facts.data(), line, a, rule, parts, out.reason);
+        spend_text(cx, out.reason.size() + sentence.size());
     }
     allocations.finish();
     leave_line(cx);
@@ -267,6 +269,9 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             holds = trace_conjuncts(cx, o.conjuncts, step.detail);
             step.detail.push_back("total: " + total.to_string());
             step.applied = holds;
+            std::size_t bytes = step.subject.size() + step.rule.size();
+            for (const std::string& line : step.detail) bytes += line.size();
+            spend_text(cx, bytes);
             d.trace.push_back(std::move(step));
         } else {
             holds = eval_bool(cx, o.cond);
@@ -315,7 +320,9 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
                 line_reason(issue.reason, p, line, rec, rule_index, cx, base);
             }
             issue_message(issue.message, p, line, rec, w.issue_rules, issue.reason);
-            issue_sentence(explanation.next(), p, line, rec, w.issue_rules, issue.reason);
+            std::string& sentence = explanation.next();
+            issue_sentence(sentence, p, line, rec, w.issue_rules, issue.reason);
+            spend_text(cx, issue.message.size() + issue.reason.size() + sentence.size());
         }
         refused = refused || rec.kind == IssueKind::Refused;
         if (rec.kind != IssueKind::Referred) {

@@ -82,6 +82,8 @@ public:
               Coverage* coverage)
         : p_(p), r_(r), w_(w), d_(d), cx_(make_context(p, w)), trace_(r.explain_full), limits_(limits) {
         cx_.coverage = coverage;
+        cx_.text_left = limits.max_text_bytes;
+        cx_.text_limit = limits.max_text_bytes;
     }
 
     void run();
@@ -92,6 +94,13 @@ private:
     void segment(std::uint32_t li, const Line& line, Date from, Date to, Money cost,
                  const std::vector<std::int32_t>& candidates);
     void find_winners();
+    // Appends `step` to the trace, its text counted against EvalLimits::max_text_bytes.
+    void push_trace(TraceStep&& step) {
+        std::size_t bytes = step.subject.size() + step.rule.size();
+        for (const std::string& line : step.detail) bytes += line.size();
+        spend_text(cx_, bytes);
+        d_.trace.push_back(std::move(step));
+    }
     void cover_window(std::int32_t rule, const WindowRange& range, bool in, Date from, Date to);
     void cover_winner(std::int32_t rule);
     void split(std::uint32_t li, const Line& line, std::int32_t rule, Date from, Date to,
@@ -171,7 +180,7 @@ void Evaluator::eligibility() {
             step.subject = "eligibility";
             step.rule = t.name;
             trace_conjuncts(cx_, t.conjuncts, step.detail);
-            d_.trace.push_back(std::move(step));
+            push_trace(std::move(step));
         }
         const Val v = eval(cx_, t.root);
         if (p_.nodes[static_cast<std::size_t>(t.root)].dep <= Dep::Request) {
@@ -285,7 +294,7 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
             holds = holds && in;
         }
         if (holds) applying.push_back(r);
-        d_.trace.push_back(std::move(step));
+        push_trace(std::move(step));
     }
     auto& winners = w_.winners;
     winners.clear();
@@ -352,7 +361,7 @@ void Evaluator::segment(std::uint32_t li, const Line& line, Date from, Date to, 
         step.rule = kind == IssueKind::Uncovered ? "(no rule)" : "(conflict)";
         step.detail.push_back(std::string(to_string(kind)) + ": cost " + cost.to_string() +
                               " counted in no total; referred to " + panel_name(p_));
-        d_.trace.push_back(std::move(step));
+        push_trace(std::move(step));
     }
 }
 

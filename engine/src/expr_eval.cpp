@@ -180,6 +180,19 @@ Date academic_year_end(Date d) {
     return Date::from_civil(before_september ? d.year() : d.year() + 1, 8, 31);
 }
 
+void spend_text(EvalContext& cx, std::size_t bytes) {
+    if (bytes <= cx.text_left) {
+        cx.text_left -= bytes;
+        return;
+    }
+    cx.text_left = 0;
+    throw EvalFailure{codes::kAnswerTooLong,
+                      "the decision's reasons and explanation would hold more than " + std::to_string(cx.text_limit) +
+                          " bytes of text (a placeholder may repeat long text, or many dates, in every segment); "
+                          "send shorter text facts, fewer event dates or fewer lines",
+                      std::nullopt};
+}
+
 bool eval_bool(EvalContext& cx, std::int32_t index) {
     if (index < 0) return true;
     // The shapes rule conditions are made of, without building values.

@@ -52,7 +52,13 @@ struct EvalContext {
     std::vector<Val>* threshold_cache = nullptr;
     std::vector<std::uint8_t>* threshold_ready = nullptr;
     Coverage* coverage = nullptr;                 // null: nothing recorded (the usual case)
+    std::size_t text_left = 0;                    // bytes of text the decision may still hold
+    std::size_t text_limit = 0;                   // EvalLimits::max_text_bytes, for the message
 };
+
+// Counts `bytes` of text written into the decision against cx.text_left. Throws EvalFailure
+// (E3008) once the text passes EvalLimits::max_text_bytes.
+void spend_text(EvalContext& cx, std::size_t bytes);
 
 // Evaluates node `index`. Throws EvalFailure or OverflowError.
 Val eval(EvalContext& cx, std::int32_t index);

@@ -1,5 +1,6 @@
 #include "text.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "fast_text.hpp"
@@ -77,25 +78,38 @@ void rule_on_line(std::string& out, const ProgramImpl& p, const std::vector<std:
     append_when(out, issue);
 }
 
-// A repeating event's dates: in a rule's reason whose window is over the event, those that
-// opened the stretch the allocation lies in; elsewhere all of them. "10 June 2025 and 1 July 2025".
+// A repeating event's dates: in a rule's reason whose window is over the event, those whose
+// own window meets the allocation (the dates that put it in the window); elsewhere all of
+// them. Up to kListed are written out ("10 June 2025 and 1 July 2025"); more are counted
+// ("21 dates from 1 June 2025 to 3 March 2026"), so that a reason repeated in every segment
+// stays short however many dates a request gives.
 void event_dates(std::string& out, const std::vector<Date>& dates, std::int32_t event, const HoleValues& h) {
-    std::size_t first = 0;
-    std::size_t count = dates.size();
+    constexpr std::size_t kListed = 5;
+    auto first = dates.begin();
+    auto last = dates.end();
     const CWindow* window = h.rule != nullptr && h.rule->window ? &*h.rule->window : nullptr;
     if (window != nullptr && window->repeats && window->from->event == event && h.alloc != nullptr) {
-        std::vector<Stretch> stretches;
-        merge_stretches(dates, window->from->offset, window->to->offset, stretches);
-        for (const Stretch& s : stretches) {
-            if (s.from <= h.alloc->from && h.alloc->from < s.to) {
-                first = s.first;
-                count = s.count;
-            }
+        // Date d's window is [d + from offset, d + to offset): it meets [alloc.from, alloc.to]
+        // when d > alloc.from - to offset and d <= alloc.to - from offset.
+        const auto meets_from = std::upper_bound(dates.begin(), dates.end(), h.alloc->from.plus_days(-window->to->offset));
+        const auto meets_to = std::upper_bound(meets_from, dates.end(), h.alloc->to.plus_days(-window->from->offset));
+        if (meets_from != meets_to) {
+            first = meets_from;
+            last = meets_to;
         }
     }
-    for (std::size_t k = 0; k < count; ++k) {
-        if (k != 0) out += k + 1 == count ? " and " : ", ";
-        append_date_display(out, dates[first + k]);
+    const auto count = static_cast<std::size_t>(last - first);
+    if (count > kListed) {
+        append_int(out, static_cast<std::int64_t>(count));
+        out += " dates from ";
+        append_date_display(out, *first);
+        out += " to ";
+        append_date_display(out, *(last - 1));
+        return;
+    }
+    for (auto it = first; it != last; ++it) {
+        if (it != first) out += it + 1 == last ? " and " : ", ";
+        append_date_display(out, *it);
     }
 }
 

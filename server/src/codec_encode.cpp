@@ -14,6 +14,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "jointly/engine/codes.hpp"
 #include "jointly/server/codec.hpp"
 
 namespace jointly::server {
@@ -598,6 +599,9 @@ nlohmann::json encode_decision(const engine::Decision& decision) {
 ErrorStatus error_status(const std::vector<engine::EvalError>& errors) {
     bool caller = false;
     for (const engine::EvalError& e : errors) {
+        // The text the answer would hold passed the limit: the answer's size is the problem,
+        // as when the written answer passes --max-response.
+        if (e.code == engine::codes::kAnswerTooLong) return {422, "response_too_large"};
         switch (dsl::category_of(e.code)) {
             case dsl::Category::Internal: return {500, "internal_error"};
             case dsl::Category::CallerInput: caller = true; break;

@@ -20,6 +20,9 @@ using ojson = nlohmann::ordered_json;
 Checked<EvaluateOptions> evaluate_options(const Context& context, const httplib::Request& request) {
     EvaluateOptions options;
     options.limits = context.limits();
+    // An answer is longer than the text it holds: text past --max-response could never be
+    // sent, so the evaluation stops there (E3008) rather than build it.
+    options.eval_limits.max_text_bytes = context.options.max_response;
     if (request.has_param("explain")) {
         const auto explain = request.get_param_value("explain");
         if (explain != "full" && explain != "none")

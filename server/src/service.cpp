@@ -107,7 +107,8 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
 ServiceError evaluation_error(std::vector<engine::EvalError> errors) {
     auto message = problems_message(errors);
     const ErrorStatus answer = error_status(errors);
-    if (answer.status == 422) message = "the policy cannot give an answer for this request: " + message;
+    if (std::string_view(answer.code) == "response_too_large") message = "the answer would be too large to send: " + message;
+    else if (answer.status == 422) message = "the policy cannot give an answer for this request: " + message;
     return make_error(answer.status, answer.code, std::move(message), std::move(errors));
 }
 
@@ -117,7 +118,8 @@ void evaluate_with_options(const engine::Program& program, engine::Request& requ
                            engine::EvalResult& result) {
     if (options.explain_full) request.explain_full = true;
     if (options.as_of) request.as_of = options.as_of;
-    engine::evaluate_into(program, request, result, {}, options.coverage ? options.coverage(program) : nullptr);
+    engine::evaluate_into(program, request, result, options.eval_limits,
+                          options.coverage ? options.coverage(program) : nullptr);
 }
 
 // The request decoded against `program`'s declarations: the options applied, then evaluated

@@ -9,7 +9,7 @@
 //   `POST /v1/pools/POOL/reconcile` reads it; `<!-- limit: max_lines N -->` /
 //   `<!-- limit: max_depth N -->` set the server's limits as `jointly serve --max-lines N` /
 //   `--max-depth N` would, and `<!-- limit: max_segments N -->` the engine's
-//   EvalLimits::max_segments.
+//   EvalLimits::max_segments, `<!-- limit: max_text_bytes N -->` its max_text_bytes.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -54,6 +54,7 @@ struct Section {
     std::size_t max_lines = server::DecodeLimits{}.max_lines;
     std::size_t max_depth = 64;
     std::size_t max_segments = engine::EvalLimits{}.max_segments;
+    std::size_t max_text_bytes = engine::EvalLimits{}.max_text_bytes;
     bool untestable = false;
 };
 
@@ -99,6 +100,7 @@ std::vector<Section> sections() {
             if (kind == "limit" && m[2].str() == "max_lines") out.back().max_lines = std::stoul(m[3].str());
             if (kind == "limit" && m[2].str() == "max_depth") out.back().max_depth = std::stoul(m[3].str());
             if (kind == "limit" && m[2].str() == "max_segments") out.back().max_segments = std::stoul(m[3].str());
+            if (kind == "limit" && m[2].str() == "max_text_bytes") out.back().max_text_bytes = std::stoul(m[3].str());
         }
     }
     return out;
@@ -166,6 +168,7 @@ std::vector<engine::EvalError> run_request(const Section& s, const engine::Progr
     if (!decoded.request) return decoded.errors;
     engine::EvalLimits eval_limits;
     eval_limits.max_segments = s.max_segments;
+    eval_limits.max_text_bytes = s.max_text_bytes;
     return engine::evaluate(program, *decoded.request, eval_limits).errors;
 }
 

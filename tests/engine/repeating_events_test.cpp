@@ -1,6 +1,7 @@
 // Repeating events (`event surgery repeats`): a window after or before the event covers the
 // union of the windows around each date, merged into stretches; the request's dates are
-// checked (E4215); the reason names the dates that opened the stretch. Every figure is
+// checked (E4215); the reason names the dates whose windows meet the allocation, counting
+// them past five; the text a decision holds is bounded (E3008). Every figure is
 // worked by hand in the test's comment.
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "engine_fixture.hpp"
+#include "jointly/engine/codes.hpp"
 #include "jointly/engine/evaluate.hpp"
 
 namespace jointly::testing {
@@ -148,6 +150,62 @@ TEST(RepeatingEvent, ReasonNamesTheDatesThatOpenedTheStretch) {
     EXPECT_EQ(dec.allocations[0].to, d("2025-06-21"));
     EXPECT_EQ(dec.allocations[2].reason, "after the operations on 1 July 2025");
     EXPECT_EQ(dec.allocations[2].cost, m("140.00"));
+}
+
+// One stretch cut at 1 April: each allocation names only the dates whose own window meets
+// it. Operations every 7 days from 1 March to 26 April 2025 (1, 8, 15, 22, 29 March, 5, 12,
+// 19, 26 April) make one stretch, 1 March to 9 May ([d, d + 14) each); the line is cut at
+// 1 April. 1-31 March meets the windows of the five March dates (written out); 1 April-9 May
+// meets those ending after 1 April (d + 14 > 1 April: 22 March onwards), six dates, counted.
+TEST(RepeatingEvent, ReasonNamesTheDatesWhoseWindowsMeetTheAllocation) {
+    const auto program = compile_ok(kPolicy);
+    ASSERT_TRUE(program);
+    Request r;
+    std::vector<engine::Date> dates;
+    for (engine::Date day = d("2025-03-01"); day <= d("2025-04-26"); day = day.plus_days(7)) dates.push_back(day);
+    ASSERT_EQ(dates.size(), 9U);
+    r.events["surgery"] = dates;
+    r.lines = {weekly("l", "personal_care", "70.00", "2025-03-01", "2025-05-09")};
+    const Decision dec = decide(*program, r);
+    ASSERT_EQ(dec.allocations.size(), 2U);
+    EXPECT_EQ(dec.allocations[0].to, d("2025-03-31"));
+    EXPECT_EQ(dec.allocations[0].reason,
+              "after the operations on 1 March 2025, 8 March 2025, 15 March 2025, 22 March 2025 and 29 March 2025");
+    EXPECT_EQ(dec.allocations[1].from, d("2025-04-01"));
+    EXPECT_EQ(dec.allocations[1].reason, "after the operations on 6 dates from 22 March 2025 to 26 April 2025");
+    EXPECT_NE(dec.explanation[1].find("because after the operations on 6 dates from 22 March 2025 to 26 April 2025"),
+              std::string::npos)
+        << dec.explanation[1];
+}
+
+// The text a decision holds is bounded by EvalLimits::max_text_bytes: past it the evaluation
+// stops with E3008, and the same request is answered within a limit it fits.
+TEST(RepeatingEvent, TheTextOfADecisionIsBounded) {
+    const auto program = compile_ok(kPolicy);
+    ASSERT_TRUE(program);
+    Request r;
+    r.events["surgery"] = {d("2025-06-01")};
+    r.lines = {weekly("l", "personal_care", "70.00", "2025-06-01", "2025-07-31")};
+    engine::EvalLimits limits;
+    const auto fits = engine::evaluate(*program, r, limits);
+    ASSERT_TRUE(fits.decision);
+    std::size_t text = 0;
+    for (const auto& a : fits.decision->allocations) text += a.reason.size();
+    for (const auto& s : fits.decision->explanation) text += s.size();
+    limits.max_text_bytes = text;
+    EXPECT_TRUE(engine::evaluate(*program, r, limits).decision) << "exactly the text it holds fits";
+    limits.max_text_bytes = 100;
+    const auto refused = engine::evaluate(*program, r, limits);
+    ASSERT_FALSE(refused.decision);
+    ASSERT_EQ(refused.errors.size(), 1U);
+    EXPECT_EQ(refused.errors[0].code, engine::codes::kAnswerTooLong);
+    EXPECT_NE(refused.errors[0].message.find("more than 100 bytes"), std::string::npos) << refused.errors[0].message;
+    // The trace is text too: with explain=full the same limit that fits the sentences does not.
+    limits.max_text_bytes = text;
+    r.explain_full = true;
+    const auto traced = engine::evaluate(*program, r, limits);
+    ASSERT_FALSE(traced.decision);
+    EXPECT_EQ(traced.errors[0].code, engine::codes::kAnswerTooLong);
 }
 
 TEST(RepeatingEvent, TraceListsEveryStretch) {

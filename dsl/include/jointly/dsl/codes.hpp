@@ -159,6 +159,7 @@ enum class Category : std::uint8_t {
     X(eval_not_available, "E3005", Error, Internal, "a value asked for where it has none") \
     X(eval_negative_amount, "E3006", Error, Evaluation, "a cap or `pay` amount below £0") \
     X(eval_too_many_segments, "E3007", Error, Evaluation, "more segments than the limit") \
+    X(eval_answer_too_long, "E3008", Error, Evaluation, "an answer with more text than the limit") \
     X(internal_error, "E3099", Error, Internal, "an internal error") \
     X(pool_overspend_unstated, "E3101", Error, Evaluation, "the pool does not say how an overspend is shared") \
     X(pool_underspend_unstated, "E3102", Error, Evaluation, "the pool does not say how an underspend is returned") \

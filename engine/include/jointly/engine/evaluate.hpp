@@ -35,6 +35,11 @@ struct EvalLimits {
     // every 1 April, birthday that matters and window edge). Past it, evaluation stops as
     // soon as a line's cuts are known, before any of its segments is matched, with E3007.
     std::size_t max_segments = 100000;
+    // Bytes of text in the decision's reasons, sentences, issue messages and trace, in all. A
+    // placeholder can repeat a caller's text, or a list of event dates, in every segment's
+    // reason, so the text can grow far past the request; past the limit, evaluation stops
+    // with E3008 as soon as the text written passes it.
+    std::size_t max_text_bytes = 64 * 1024 * 1024;
 };
 
 // Checks the request against the program's declarations (every problem at once, each

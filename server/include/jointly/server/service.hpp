@@ -53,6 +53,7 @@ struct EvaluateOptions {
     DecodeLimits limits;
     bool explain_full = false;               // as if the body said "explain": "full"
     std::optional<engine::Date> as_of;       // overrides the body's as_of (CLI --as-of)
+    engine::EvalLimits eval_limits;          // the HTTP routes bound the text by --max-response
     // Where to record what the evaluation exercised (`jointly test --coverage`), given the
     // policy version it picked; empty, or returning null: nothing is recorded.
     std::function<engine::Coverage*(const engine::Program&)> coverage;
