@@ -24,6 +24,7 @@ Expectations are those of issue 9 ("Safe to expose") and docs/api.md; they are n
 whatever the server does today.
 """
 import copy
+import datetime
 import json
 
 JSON = ("Content-Type", "application/json")
@@ -568,6 +569,23 @@ def build_cases(ctx):
         status=200, max_s=1.0, read_limit=64 << 20)
     add("many-escapes-\\u0000", body=mutate(BASE, "/case_ref", "\u0000" * 150_000), status=(200,) + ANY4XX,
         read_limit=64 << 20)
+
+    # A reason that names a repeating event is written for every segment: 1,000 surgeries 18
+    # days apart (one long stretch) and 1,000 fifty-year lines made a 1.6 GB answer, built in
+    # 4.5 s and about 1 GB before the size was checked. The text is now bounded as it is
+    # written (E3008): refused at once, in bounded memory, alone or five at a time in a batch.
+    first = datetime.date(2025, 6, 1)
+    surgeries = [(first + datetime.timedelta(days=18 * i)).isoformat() for i in range(1000)]
+    blowup = {"policy": "continuing_care_post_op", "as_of": "2025-06-01", "facts": {"dst": {"a": "priority"}},
+              "events": {"surgery": surgeries},
+              "lines": [{"id": f"l{i}", "service": "personal_care", "weekly": "450.00", "start": "2025-06-01",
+                         "end": "2075-05-31"} for i in range(1000)]}
+    add("repeating-event-reasons-1000x1000", body=json.dumps(blowup), status=422, code="response_too_large",
+        max_s=2.0)
+    add("repeating-event-reasons-1000x1000@explain", path="/v1/evaluate?explain=full", body=json.dumps(blowup),
+        status=422, code="response_too_large", max_s=2.0)
+    add("repeating-event-reasons-1000x1000@batch5", path="/v1/evaluate/batch",
+        body=json.dumps({"requests": [blowup] * 5}), status=(200, 422), max_s=5.0)
 
     # 13. Policy compilation bounded (issue 9 item 3).
     add("policy-1000-overlapping-rules@check", path="/v1/policies/check", headers=[TEXT], auth="author",
