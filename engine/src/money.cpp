@@ -129,7 +129,7 @@ std::string Ratio::to_string(int max_places) const {
         rem %= den_;
     }
     std::string out = negative ? "-" : "";
-    out += std::to_string(static_cast<std::int64_t>(whole));
+    out += std::to_string(static_cast<std::uint64_t>(whole));  // up to 2^63, for INT64_MIN
     if (!digits.empty()) out += "." + digits;
     return out;
 }

@@ -126,12 +126,12 @@ RouteHandler audited(std::string action, AuditedHandler handler) {
 void add_audited_route(httplib::Server& server, Context& context, const std::string& method,
                        const std::string& pattern, const std::string& route, Access access, std::string action,
                        AuditedHandler handler) {
-    context.audit_actions[route] = action;
+    context.audit_actions[method + " " + route] = action;
     add_route(server, context, method, pattern, route, access, audited(std::move(action), std::move(handler)));
 }
 
 void audit_refusal(Context& context, const std::string& route, const httplib::Request& request, int status) {
-    const auto it = context.audit_actions.find(route);
+    const auto it = context.audit_actions.find(request.method + " " + route);
     if (it == context.audit_actions.end()) return;
     AuditEntry entry;
     entry.action = it->second;

@@ -537,6 +537,7 @@ Reply post_panel(Context& context, const httplib::Request& request, httplib::Res
             request_note().decision_id = id;
             audit.panel_record_id = p.id;
             audit.detail = "idempotent replay";
+            response.set_header("Location", "/v1/decisions/" + id);
             response.set_header("Idempotent-Replayed", "true");
             send_json(response, 201, panel_json(p));
             return {};

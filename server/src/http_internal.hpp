@@ -78,7 +78,7 @@ struct Context {
     Metrics metrics;
     // pattern -> (route template, methods), filled by add_route.
     std::map<std::string, std::pair<std::string, std::set<std::string>>> patterns;
-    // route template -> audit action, for the audited routes (add_audited_route).
+    // "METHOD route template" -> audit action, for the audited routes (add_audited_route).
     std::map<std::string, std::string> audit_actions;
     // Change-feed long polls now waiting (at most a quarter of the threads wait).
     std::atomic<std::size_t> long_polls{0};

@@ -193,6 +193,7 @@ void known_params(const httplib::Request& request, const std::set<std::string>& 
     std::set<std::string> seen;
     std::string list;
     for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+    if (list.empty()) list = "none";
     for (const auto& [name, value] : request.params) {
         if (!seen.insert(name).second) continue;
         if (!known.count(name))

@@ -215,6 +215,14 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
                    std::to_string(o.max_header_bytes));
         return true;
     }
+    // A header that says one thing (who is calling, what the body is, where it comes from)
+    // sent twice would be read two ways, by jointly and by whatever stands in front of it.
+    for (const char* single : {"Authorization", "Content-Type", "Origin", "Host", "Sec-Fetch-Site", "Idempotency-Key"}) {
+        if (server::header_count(request, single) > 1) {
+            refuse(response, 400, "invalid_request", std::string("the `") + single + "` header is given more than once");
+            return true;
+        }
+    }
     const std::size_t lengths = server::header_count(request, "Content-Length");
     const bool has_length = lengths > 0;
     const bool has_transfer = header_value(request, "Transfer-Encoding") != nullptr;
@@ -598,10 +606,40 @@ std::string content_media_type(const httplib::Request& request) {
     return media_type(header_or_empty(request, "Content-Type"));
 }
 
+namespace {
+
+// The query parameters a route takes, for the routes that do not check their own (the lists,
+// the report, the change feed, the audit trail and the simulation check theirs with their
+// other filters); nullopt for those, and for the page at `/`, whose address is the browser's.
+std::optional<std::set<std::string>> route_query(const std::string& method, const std::string& route) {
+    if (route == "/") return std::nullopt;
+    if (method == "GET" && (route == "/v1/decisions" || route == "/v1/changes" || route == "/v1/reports/summary" ||
+                            route == "/v1/audit"))
+        return std::nullopt;
+    if (method == "POST" && route == "/v1/simulate") return std::nullopt;
+    if (method == "POST" && (route == "/v1/evaluate" || route == "/v1/evaluate/batch" || route == "/v1/decisions" ||
+                             route == "/v1/decisions/{id}/rectification"))
+        return std::set<std::string>{"explain"};
+    return std::set<std::string>{};
+}
+
+// 400 for a query parameter the route does not take, or one given twice (known_params).
+Reply check_query(const httplib::Request& request, const std::set<std::string>& known, const std::string& what) {
+    if (request.params.empty()) return {};
+    std::vector<engine::EvalError> errors;
+    known_params(request, known, what, errors);
+    if (errors.empty()) return {};
+    auto message = errors.front().message;
+    return fail(400, "invalid_request", std::move(message), std::move(errors));
+}
+
+}  // namespace
+
 void add_route(httplib::Server& server, Context& context, const std::string& method, const std::string& pattern,
                const std::string& route, Access access, RouteHandler handler) {
-    auto wrapped = [&context, route, access, handler = std::move(handler)](const httplib::Request& request,
-                                                                           httplib::Response& response) {
+    auto query = route_query(method, route);
+    auto wrapped = [&context, route, access, query = std::move(query), what = method + " " + route,
+                    handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
         t_note.route = route;
         // The error answered instead of the handler's response, if any. It is answered after
         // the try, so an exception while answering it goes to cpp-httplib's exception handler.
@@ -610,6 +648,7 @@ void add_route(httplib::Server& server, Context& context, const std::string& met
         try {
             Reply reply = authorize(context, request, access);
             if (reply.ok() && request.method == "POST") reply = check_content_type(route, request);
+            if (reply.ok() && query) reply = check_query(request, *query, what);
             if (reply.ok()) {
                 handled = true;
                 reply = handler(context, request, response);
@@ -654,9 +693,16 @@ void add_method_not_allowed(httplib::Server& server, Context& context) {
         allow += ", OPTIONS";
         // OPTIONS says what the route takes. No CORS headers: other origins are not served, so
         // a browser's preflight from another site fails.
-        server.Options(pattern, [route = route, allow](const httplib::Request&, httplib::Response& response) {
+        // A token that is sent is checked here too, as on every route (authorize).
+        server.Options(pattern, [&context, route = route, allow](const httplib::Request& request,
+                                                                 httplib::Response& response) {
             t_note.route = route;
             response.set_header("Allow", allow);
+            if (const Reply checked = authorize(context, request, Access::Open); !checked.ok()) {
+                response.set_header("WWW-Authenticate", "Bearer realm=\"jointly\"");
+                send_json(response, checked.error().status, caller_view(context, checked.error()));
+                return;
+            }
             response.status = 204;
         });
         auto not_allowed = [route = route, allow](const httplib::Request& request, httplib::Response& response) {

@@ -222,6 +222,16 @@ TEST(Sha256, PolicyHashIsPinned) {
     EXPECT_EQ(engine::detail::sha256_hex(kPolicy), program()->sha256());
 }
 
+// A number is written with one sign, the extremes of 64 bits included (the least one's
+// magnitude does not fit in 64 signed bits).
+TEST(FastText, NumbersAtTheLimitsOf64BitsKeepOneSign) {
+    EXPECT_EQ(engine::Ratio::whole(INT64_MIN).to_string(4), "-9223372036854775808");
+    EXPECT_EQ(engine::Ratio::whole(INT64_MAX).to_string(4), "9223372036854775807");
+    EXPECT_EQ(engine::Ratio::whole(-1).to_string(4), "-1");
+    EXPECT_EQ(engine::Ratio(INT64_MIN, 2).to_string(4), "-4611686018427387904");
+    EXPECT_EQ(engine::Ratio(-7, 4).to_string(4), "-1.75");
+}
+
 TEST(FastText, SameAsMoneyAndDate) {
     std::mt19937_64 rng(7);
     std::uniform_int_distribution<std::int64_t> pence(-2'000'000'000'000LL, 2'000'000'000'000LL);

@@ -132,6 +132,53 @@ TEST(HttpHardening, AmbiguousOrUnsupportedFramingIsRefused) {
     EXPECT_EQ(fine.status, 200) << fine.text;
 }
 
+// A header that says one thing (who calls, what the body is, where it comes from) sent twice
+// would be read two ways: by jointly (the first) and by a proxy or another reader (the last).
+// Either order is refused, and the same request with one copy is answered.
+TEST(HttpHardening, AHeaderThatSaysOneThingSentTwiceIsRefused) {
+    TestServer s;
+    const std::string body = post_op_request().dump();
+    const std::string length = "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    const std::string good = "Authorization: Bearer " + std::string(kClientToken) + "\r\n";
+    const std::string bogus = "Authorization: Bearer bogus-token-000000000000\r\n";
+    const std::string text = "Content-Type: text/plain\r\n";
+    const std::string own = "Origin: http://127.0.0.1:" + std::to_string(s.port) + "\r\n";
+    const std::string evil = "Origin: https://evil.example\r\n";
+    const std::string host = "Host: 127.0.0.1:" + std::to_string(s.port) + "\r\n";
+    const auto head = [&host](const std::string& headers) { return "POST /v1/evaluate HTTP/1.1\r\n" + host + headers; };
+    const std::string json_type = "Content-Type: application/json\r\n";
+    for (const auto& [name, twice] : std::vector<std::pair<std::string, std::string>>{
+             {"Authorization", json_type + good + bogus},
+             {"Authorization", json_type + bogus + good},
+             {"Content-Type", json_type + text + good},
+             {"Content-Type", text + json_type + good},
+             {"Origin", json_type + good + own + evil},
+             {"Origin", json_type + good + evil + own},
+             {"Host", json_type + good + "Host: evil.example\r\n"}}) {
+        const auto r = raw_exchange(s.port, head(twice + length + "\r\n") + body);
+        EXPECT_EQ(r.status, 400) << name << ": " << r.text.substr(0, 300);
+        EXPECT_NE(r.text.find("the `" + name + "` header is given more than once"), std::string::npos)
+            << r.text.substr(0, 400);
+    }
+    const auto once = raw_exchange(s.port, head(json_type + good + own + length + "\r\n") + body);
+    EXPECT_EQ(once.status, 200) << once.text.substr(0, 300);
+}
+
+// OPTIONS checks a token that is sent, as every route does: a wrong one is a 401, none or a
+// right one is answered with the route's methods.
+TEST(HttpHardening, OptionsChecksATokenThatIsSent) {
+    TestServer s;
+    const std::string head = "OPTIONS /v1/decisions HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    const auto wrong = raw_exchange(s.port, head + "Authorization: Bearer bogus-token-000000000000\r\n\r\n");
+    EXPECT_EQ(wrong.status, 401) << wrong.text.substr(0, 300);
+    EXPECT_EQ(error_code(wrong.text), "unauthorized");
+    const auto none = raw_exchange(s.port, head + "\r\n");
+    EXPECT_EQ(none.status, 204) << none.text.substr(0, 300);
+    EXPECT_NE(none.text.find("Allow: GET, POST, OPTIONS"), std::string::npos) << none.text.substr(0, 300);
+    const auto right = raw_exchange(s.port, head + "Authorization: Bearer " + std::string(kClientToken) + "\r\n\r\n");
+    EXPECT_EQ(right.status, 204) << right.text.substr(0, 300);
+}
+
 // Header names are matched as HTTP matches them, in any case (the server's own lookup, not
 // cpp-httplib's): each check below is made on a name sent in other cases than its usual one.
 TEST(HttpHardening, HeaderNamesAreMatchedInAnyCase) {

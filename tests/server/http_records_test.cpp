@@ -166,6 +166,10 @@ TEST(HttpIdempotency, PanelRecordsReplayToo) {
     auto again = c.Post(path.c_str(), with_key(kPanelToken, "panel-1"), record, "application/json");
     ASSERT_EQ(again->status, 201);
     EXPECT_EQ(body_of(again)["panel_record_id"], body_of(first)["panel_record_id"]);
+    // A replay is the first answer again, headers included.
+    EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
+    EXPECT_EQ(again->get_header_value("Location"), first->get_header_value("Location"));
+    EXPECT_EQ(again->get_header_value("Location"), "/v1/decisions/" + id);
     auto changed = c.Post(path.c_str(), with_key(kPanelToken, "panel-1"),
                           R"({"outcome":"declined","date":"2025-06-20","members":["A. Chair"]})", "application/json");
     EXPECT_EQ(changed->status, 409);
@@ -213,6 +217,41 @@ TEST(HttpPaging, UnknownOrRepeatedQueryParametersAre400) {
     EXPECT_EQ(cursor->status, 400);
     auto report = c.Get("/v1/reports/summary?form=2025-01-01", bearer(kClientToken));
     EXPECT_EQ(report->status, 400);
+}
+
+// Every route checks its query: one it does not take, or one given twice, is a 400 naming it
+// (`?explian=full` is not silently an evaluation without the trace), and nothing is stored.
+TEST(HttpPaging, EveryRouteRefusesAQueryItDoesNotTake) {
+    TestServer s;
+    auto c = s.client();
+    const auto id = store(c, request_for("C-QUERY"));
+    const std::string body = request_for("C-QUERY-2").dump();
+    for (const auto& [path, bad] : std::vector<std::pair<std::string, std::string>>{
+             {"/v1/evaluate?explian=full", "?explian"},
+             {"/v1/evaluate?explain=none&explain=full", "?explain"},
+             {"/v1/decisions?foo=1", "?foo"},
+             {"/v1/evaluate/batch?foo=1", "?foo"}}) {
+        const std::string payload = path.starts_with("/v1/evaluate/batch") ? "{\"requests\": [" + body + "]}" : body;
+        auto r = c.Post(path.c_str(), bearer(kClientToken), payload, "application/json");
+        ASSERT_TRUE(r) << path;
+        EXPECT_EQ(r->status, 400) << path << ": " << r->body.substr(0, 300);
+        EXPECT_EQ(body_of(r)["error"]["details"][0]["path"], bad) << path;
+    }
+    for (const auto& [path, bad] : std::vector<std::pair<std::string, std::string>>{
+             {"/v1/decisions/" + id + "?foo=1", "?foo"},
+             {"/v1/policies?foo=1", "?foo"},
+             {"/v1/whoami?foo=1", "?foo"},
+             {"/healthz?foo=1", "?foo"}}) {
+        auto r = c.Get(path.c_str(), bearer(kClientToken));
+        ASSERT_TRUE(r) << path;
+        EXPECT_EQ(r->status, 400) << path << ": " << r->body.substr(0, 300);
+        EXPECT_EQ(body_of(r)["error"]["details"][0]["path"], bad) << path;
+    }
+    // One decision stored (C-QUERY): the refused writes stored nothing.
+    EXPECT_EQ(body_of(c.Get("/v1/decisions", bearer(kClientToken)))["total"], 1);
+    // The same requests without the stray parameter are answered.
+    EXPECT_EQ(c.Post("/v1/evaluate?explain=full", bearer(kClientToken), body, "application/json")->status, 200);
+    EXPECT_EQ(c.Get(("/v1/decisions/" + id).c_str(), bearer(kClientToken))->status, 200);
 }
 
 // --- The change feed ------------------------------------------------------------------------
@@ -450,6 +489,21 @@ TEST(HttpAuditGaps, ARefusedReadOfAChildsRecordIsAudited) {
     }
     EXPECT_EQ(refused_401, 2);
     EXPECT_EQ(refused_403, 1);
+}
+
+// A route written to with one method and read with another (`/v1/decisions`) audits each
+// refusal under its own action: a POST refused for a wrong token is a `write`, a GET a `list`.
+TEST(HttpAuditGaps, ARefusalIsAuditedUnderItsMethodsAction) {
+    TestServer s;
+    auto c = s.client();
+    httplib::Headers post_id{{"X-Request-Id", "noauth-post"}, {"Authorization", "Bearer not-a-known-token-000"}};
+    httplib::Headers get_id{{"X-Request-Id", "noauth-get"}, {"Authorization", "Bearer not-a-known-token-000"}};
+    EXPECT_EQ(c.Post("/v1/decisions", post_id, request_for("C-NOAUTH").dump(), "application/json")->status, 401);
+    EXPECT_EQ(c.Get("/v1/decisions", get_id)->status, 401);
+    std::map<std::string, std::string> action_of;
+    for (const auto& e : audit_entries(c, "")) action_of[e["request_id"].get<std::string>()] = e["action"];
+    EXPECT_EQ(action_of["noauth-post"], "write");
+    EXPECT_EQ(action_of["noauth-get"], "list");
 }
 
 TEST(HttpAuditGaps, EveryStoredDecisionHasItsAuditEntry) {
