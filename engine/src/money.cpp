@@ -196,15 +196,19 @@ bool read_decimal(std::string_view text, bool allow_negative, std::size_t max_pl
         const std::size_t frac_start = i;
         for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
             units = units * 10 + (text[i] - '0');
-            if (units > Wide{kMax}) return fail(error, "number is too large");
             ++places;
+            if (units > Wide{kMax}) {
+                return fail(error, places > max_places ? (max_places == 2 ? "money has at most 2 decimal places"
+                                                                          : "too many decimal places (at most 18)")
+                                                       : "number is too large");
+            }
         }
         if (i == frac_start) return fail(error, "expected digits after the decimal point");
     }
     if (i != text.size()) return fail(error, "unexpected character in number");
     if (places > max_places) {
         return fail(error, max_places == 2 ? "money has at most 2 decimal places"
-                                           : "too many decimal places");
+                                           : "too many decimal places (at most 18)");
     }
     if (negative) units = -units;
     return true;

@@ -16,12 +16,16 @@ namespace {
 using nlohmann::json;
 namespace ec = engine::codes;
 
+// A JSON number written with a fraction or an exponent, or past 64 bits, is read as binary
+// floating point (nlohmann's number_float), which cannot hold every amount exactly.
 constexpr const char* kMoneyHelp =
-    "money must be a decimal string such as \"12.50\"; a JSON number with a fraction has "
-    "already lost exactness";
+    "money must be a decimal string such as \"12.50\": a JSON number with a fraction or an "
+    "exponent (`1e3`), or too large for a 64-bit integer, is read as binary floating point, which "
+    "has already lost exactness";
 constexpr const char* kDecimalHelp =
-    "a decimal must be a string such as \"37.5\"; a JSON number with a fraction has already "
-    "lost exactness";
+    "a decimal must be a string such as \"37.5\": a JSON number with a fraction or an exponent "
+    "(`1e3`), or too large for a 64-bit integer, is read as binary floating point, which has "
+    "already lost exactness";
 
 const char* kind_name(const json& v) {
     switch (v.type()) {
@@ -97,6 +101,25 @@ private:
     bool is_index_ = false;
 };
 
+}  // namespace
+
+std::string date_problem(std::string_view text) {
+    const std::string quoted = "`" + std::string(text) + "`";
+    const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                        std::all_of(text.begin(), text.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+    if (shaped && text.substr(0, 4) < "1900") {
+        // A calendar day of a year before 1900: its month and day read in 2000 (a leap year),
+        // and 29 February only in a leap year of its own.
+        const int year = std::stoi(std::string(text.substr(0, 4)));
+        const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        if (engine::parse_date("2000" + std::string(text.substr(4))) && (leap || text.substr(5) != "02-29"))
+            return quoted + " is before 1900: jointly reads dates from 1900-01-01 to 9999-12-31";
+    }
+    return quoted + " is not a date `YYYY-MM-DD` naming a real day";
+}
+
+namespace {
+
 std::optional<engine::Date> read_date(const json& v, const Path& path, Problems& p) {
     if (!v.is_string()) {
         p.add(codes::kDate, path.str(), std::string("a date must be a string `YYYY-MM-DD`, not ") + kind_name(v));
@@ -104,7 +127,7 @@ std::optional<engine::Date> read_date(const json& v, const Path& path, Problems&
     }
     const auto& text = v.get_ref<const std::string&>();
     auto date = engine::parse_date(text);
-    if (!date) p.add(codes::kDate, path.str(), "`" + text + "` is not a date `YYYY-MM-DD` naming a real day");
+    if (!date) p.add(codes::kDate, path.str(), date_problem(text));
     return date;
 }
 
@@ -206,7 +229,14 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
         }
         case TypeKind::Money: {
             std::string message;
-            auto m = json_money(v, &message);
+            bool too_large = false;
+            auto m = json_money(v, &message, &too_large);
+            if (too_large) {
+                p.add(codes::kAmountTooLarge, path.str(),
+                      "fact `" + fact.name + "` is more than " + limits.max_amount.to_display() +
+                          ", the most an amount may be");
+                return std::nullopt;
+            }
             if (!m) {
                 p.add(ec::kFactType, path.str(), "fact `" + fact.name + "`: " + message);
                 return std::nullopt;
@@ -219,8 +249,7 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             auto d = engine::parse_date(v.get_ref<const std::string&>());
             if (!d) {
                 p.add(ec::kFactType, path.str(),
-                      "fact `" + fact.name + "`: `" + v.get<std::string>() +
-                          "` is not a date `YYYY-MM-DD` naming a real day");
+                      "fact `" + fact.name + "`: " + date_problem(v.get_ref<const std::string&>()));
                 return std::nullopt;
             }
             return engine::Value{*d};
@@ -357,7 +386,13 @@ void decode_events(const json& body, const engine::Schema& schema, engine::Reque
 std::optional<engine::Money> line_money(const json& line, const char* field, const Path& base,
                                         const DecodeLimits& limits, Problems& p) {
     std::string message;
-    auto m = json_money(line.at(field), &message);
+    bool too_large = false;
+    auto m = json_money(line.at(field), &message, &too_large);
+    if (too_large) {
+        p.add(codes::kAmountTooLarge, Path(base, field).str(),
+              "`" + std::string(field) + "` is more than " + limits.max_amount.to_display() + ", the most an amount may be");
+        return std::nullopt;
+    }
     if (!m) {
         p.add(codes::kMoney, Path(base, field).str(), "`" + std::string(field) + "`: " + message);
         return std::nullopt;
@@ -544,22 +579,22 @@ std::string pointer_escape(std::string_view key) {
     return out;
 }
 
-std::optional<engine::Money> json_money(const json& value, std::string* message) {
+std::optional<engine::Money> json_money(const json& value, std::string* message, bool* too_large) {
     if (value.is_number_float()) {
         *message = kMoneyHelp;
         return std::nullopt;
     }
     if (value.is_number_integer()) {
         constexpr std::int64_t kMaxPounds = std::numeric_limits<std::int64_t>::max() / 100;
-        if (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t{kMaxPounds}) {
+        const bool beyond = (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t{kMaxPounds}) ||
+                            (!value.is_number_unsigned() &&
+                             (value.get<std::int64_t>() > kMaxPounds || value.get<std::int64_t>() < -kMaxPounds));
+        if (beyond) {
             *message = "the amount is too large";
+            if (too_large != nullptr) *too_large = true;
             return std::nullopt;
         }
         const auto pounds = value.get<std::int64_t>();
-        if (pounds > kMaxPounds || pounds < -kMaxPounds) {
-            *message = "the amount is too large";
-            return std::nullopt;
-        }
         return engine::Money::pence(pounds * 100);
     }
     if (!value.is_string()) {

@@ -672,6 +672,15 @@ ParsedJson parse_json(std::string_view text, std::size_t max_depth) {
     bool escaped = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
+        if (c == '\0') {
+            // nlohmann's lexer takes a NUL byte for the end of the input and would read the
+            // JSON before it alone; JSON never holds one raw (a string escapes it as \u0000).
+            result.error = {codes::kBadJson, "",
+                            "the body is not valid JSON: a NUL byte at offset " + std::to_string(i) +
+                                " (a string writes it as \\u0000)",
+                            std::nullopt};
+            return result;
+        }
         if (in_string) {
             if (escaped) escaped = false;
             else if (c == '\\') escaped = true;

@@ -310,7 +310,13 @@ Checked<void> refuse_unknown_fields(const nlohmann::json& body, std::initializer
 std::optional<engine::Money> pool_amount(const nlohmann::json& value, const std::string& path,
                                          std::vector<engine::EvalError>& errors) {
     std::string message;
-    auto money = json_money(value, &message);
+    bool too_large = false;
+    auto money = json_money(value, &message, &too_large);
+    if (too_large) {
+        errors.push_back({codes::kAmountTooLarge, path, "more than £10,000,000,000.00, the most a pool amount may be",
+                          std::nullopt});
+        return std::nullopt;
+    }
     if (!money) {
         errors.push_back({codes::kMoney, path, message, std::nullopt});
         return std::nullopt;

@@ -144,7 +144,7 @@ void day_filters(const httplib::Request& request, std::optional<std::string>& fr
         const auto text = request.get_param_value(name);
         if (!engine::parse_date(text)) {
             errors.push_back({codes::kDate, std::string("?") + name,
-                              "`" + text + "` is not a date `YYYY-MM-DD` naming a real day", std::nullopt});
+                              date_problem(text), std::nullopt});
             continue;
         }
         (std::string(name) == "from" ? from : to) = text;

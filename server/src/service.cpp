@@ -73,7 +73,9 @@ EvaluateResult evaluate_unchecked(const Snapshot& snapshot, const nlohmann::json
                 // With a single version (or a named one) decode anyway, to report every problem.
                 const auto only = snapshot.select(policy, version, std::nullopt, false);
                 if (!only.program) {
-                    const std::string message = "`as_of` must be a date `YYYY-MM-DD` naming a real day";
+                    const std::string message =
+                        it->is_string() ? "`as_of`: " + date_problem(it->get_ref<const std::string&>())
+                                        : std::string("`as_of` must be a date `YYYY-MM-DD` naming a real day");
                     return fail(make_error(400, "invalid_request", message, {detail(codes::kDate, "/as_of", message)}));
                 }
                 auto decoded = decode_request(body, only.program->schema(), options.limits);

@@ -95,12 +95,17 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"not_object", "", "[1]", "", "must be a JSON object"},
         BadCase{"float_money", "/lines/0/weekly", "450.5", "/lines/0/weekly",
-                "a JSON number with a fraction has already lost exactness"},
+                "a JSON number with a fraction or an exponent (`1e3`), or too large for a 64-bit integer, is read as "
+                "binary floating point"},
+        BadCase{"exponent_money", "/lines/0/weekly", "1e3", "/lines/0/weekly", "an exponent (`1e3`)"},
+        BadCase{"beyond_64_bits_money", "/lines/0/weekly", "18446744073709551616", "/lines/0/weekly",
+                "too large for a 64-bit integer"},
         BadCase{"bad_money_text", "/lines/0/weekly", "\"45O.00\"", "/lines/0/weekly", "decimal string"},
         BadCase{"three_places", "/lines/0/weekly", "\"450.001\"", "/lines/0/weekly", "decimal string"},
         BadCase{"negative_money", "/lines/1/amount", "\"-1.00\"", "/lines/1/amount", "must not be negative"},
         BadCase{"money_bool", "/lines/1/amount", "true", "/lines/1/amount", "not a boolean"},
-        BadCase{"huge_pounds", "/lines/1/amount", "18446744073709551615", "/lines/1/amount", "too large"},
+        BadCase{"huge_pounds", "/lines/1/amount", "18446744073709551615", "/lines/1/amount",
+                "is more than £100,000,000.00, the most an amount may be"},
         BadCase{"bad_date", "/lines/0/start", "\"2025-02-30\"", "/lines/0/start", "real day"},
         BadCase{"date_number", "/lines/1/date", "20250615", "/lines/1/date", "YYYY-MM-DD"},
         BadCase{"end_before_start", "/lines/0/end", "\"2025-05-01\"", "/lines/0/end", "before it starts"},
@@ -148,6 +153,20 @@ INSTANTIATE_TEST_SUITE_P(
 
 // `event review repeats`: a list of dates (or one date alone); an event that does not repeat
 // given a list is refused at its path, as is a bad date inside a list.
+// A real day before 1900 is named as such, not as "not a real day"; a day that does not exist
+// is not a date, whatever its year.
+TEST(Decode, ADateBefore1900IsNamedAsOutsideTheYears) {
+    for (const char* early : {"1899-12-31", "0001-01-01", "1896-02-29"}) {
+        EXPECT_NE(server::date_problem(early).find("is before 1900: jointly reads dates from 1900-01-01 to 9999-12-31"),
+                  std::string::npos)
+            << early;
+    }
+    for (const char* wrong : {"1899-02-29", "1900-02-29", "2025-02-29", "1899-13-01", "18a9-01-01", "1899-1-01"}) {
+        EXPECT_NE(server::date_problem(wrong).find("is not a date `YYYY-MM-DD` naming a real day"), std::string::npos)
+            << wrong;
+    }
+}
+
 TEST(Decode, RepeatingEventTakesAListOfDates) {
     engine::Schema schema = testing::fake_schema();
     schema.events.push_back("review");

@@ -81,7 +81,14 @@ ParsedJson parse_json(std::string_view text, std::size_t max_depth = 64);
 
 // Reads a money field the way the decoder does (decimal string, or JSON integer pounds;
 // a number with a fraction rejected). Returns nullopt and sets `message` on failure.
-std::optional<engine::Money> json_money(const nlohmann::json& value, std::string* message);
+// Why `text` is not a date jointly reads: "`X` is not a date `YYYY-MM-DD` naming a real day",
+// or, for a real day before 1900 (or past 9999, when written with more digits), that it is
+// outside the years 1900 to 9999.
+std::string date_problem(std::string_view text);
+
+// `too_large`, when given, is set when the value is a whole number of pounds beyond what a
+// Money holds (the caller then reports the limit on amounts, E4213, rather than E4206).
+std::optional<engine::Money> json_money(const nlohmann::json& value, std::string* message, bool* too_large = nullptr);
 
 // JSON pointer segment escaping (`~` -> `~0`, `/` -> `~1`).
 std::string pointer_escape(std::string_view key);
