@@ -234,11 +234,13 @@ PoolResult reconcile(const Program& program, const std::string& pool_id, const P
     });
 }
 
-PoolResult reconcile_proportional(const AgencyAmounts& contributions, const PoolRequest& request) {
+PoolResult reconcile_proportional(const AgencyAmounts& contributions, const PoolRequest& request,
+                                  const std::string& name) {
     return guarded([&]() -> PoolResult {
         PoolSpec spec;
-        spec.name = "pool";
+        spec.name = name;
         for (const auto& [id, amount] : contributions) {
+            if (id.empty()) return fail(codes::kPoolContributions, "/contributions/", "a partner needs a name");
             if (amount < Money()) {
                 return fail(codes::kPoolContributions, "/contributions/" + id, "a contribution cannot be negative");
             }

@@ -469,7 +469,7 @@ Reply post_reconcile(Context& context, const httplib::Request& request, httplib:
     }
     engine::PoolResult result;
     if (program) result = engine::reconcile(*program, pool, pr);
-    else if (!pr.actual_contributions.empty()) result = engine::reconcile_proportional(pr.actual_contributions, pr);
+    else if (!pr.actual_contributions.empty()) result = engine::reconcile_proportional(pr.actual_contributions, pr, pool);
     else return fail(404, "not_found", "no policy in service defines pool `" + pool + "` (or give `contributions`)");
     if (!result.reconciliation) {
         const ErrorStatus answer = error_status(result.errors);

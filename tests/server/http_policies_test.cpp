@@ -280,6 +280,28 @@ TEST(HttpPools, ReconcilesAdHocContributionsAndRefusesBadInput) {
     EXPECT_EQ(body_of(spend)["error"]["details"][0]["code"], "E4213");
 }
 
+// An ad-hoc pool is named by its path; its odd penny goes to the partner whose name sorts
+// first, whatever order the body's object lists them in (a JSON object has none); a partner
+// with no name is refused. £400.00 spent of £300.00: £100.00 over, 33.33 each and a penny
+// left, to `alpha` (sorted first) in either order.
+TEST(HttpPools, AnAdHocPoolIsNamedByItsPathAndBreaksTiesByName) {
+    TestServer s;
+    auto c = s.client();
+    for (const char* body : {R"({"contributions": {"zeta": "100.00", "alpha": "100.00", "mid": "100.00"}, "spend": "400.00"})",
+                             R"({"contributions": {"alpha": "100.00", "mid": "100.00", "zeta": "100.00"}, "spend": "400.00"})"}) {
+        auto r = c.Post("/v1/pools/respite_pool/reconcile", body, "application/json");
+        ASSERT_EQ(r->status, 200) << r->body;
+        const auto j = body_of(r);
+        EXPECT_EQ(j["pool"], "respite_pool");
+        EXPECT_EQ(j["overspend_shares"]["alpha"], "33.34") << j.dump();
+        EXPECT_EQ(j["overspend_shares"]["mid"], "33.33");
+        EXPECT_EQ(j["overspend_shares"]["zeta"], "33.33");
+    }
+    auto unnamed = c.Post("/v1/pools/respite_pool/reconcile",
+                          R"({"contributions": {"": "100.00", "alpha": "100.00"}, "spend": "400.00"})", "application/json");
+    EXPECT_EQ(unnamed->status, 400) << unnamed->body;
+}
+
 TEST(HttpPolicies, SimulateRefusesUnknownFields) {
     TestServer s;
     auto c = s.client();

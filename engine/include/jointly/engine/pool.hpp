@@ -45,7 +45,10 @@ struct PoolResult {
 PoolResult reconcile(const Program& program, const std::string& pool_id, const PoolRequest& request);
 
 // Reconciles a pool given only contributions (no policy): overspend and underspend in
-// proportion to contributions; used for ad-hoc reconciliation and the acceptance cases.
-PoolResult reconcile_proportional(const AgencyAmounts& contributions, const PoolRequest& request);
+// proportion to contributions; used for ad-hoc reconciliation and the acceptance cases. An
+// odd penny goes to the partner listed first in `contributions`; `name` names the pool in
+// the result and in messages. A partner's id must not be empty (E3103 otherwise).
+PoolResult reconcile_proportional(const AgencyAmounts& contributions, const PoolRequest& request,
+                                  const std::string& name = "pool");
 
 }  // namespace jointly::engine
