@@ -197,10 +197,20 @@ Checked<Source> policy_source(const Context& context, const httplib::Request& re
                               "unknown field `" + key + "` (a JSON upload has source, file)", std::nullopt}});
         out.text = body["source"].get<std::string>();
         if (auto it = body.find("file"); it != body.end()) {
-            if (!it->is_string() || it->get<std::string>().empty())
+            // A name for messages and the policy's origin, never a path: nothing is written
+            // under it, and a name that looks like a path would read as one in a report.
+            const std::string name = it->is_string() ? it->get<std::string>() : std::string();
+            const bool plain = !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
+                               std::none_of(name.begin(), name.end(), [](char c) {
+                                   return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                               });
+            if (!plain)
                 return fail(400, "invalid_request", "`file` must be a file name",
-                            {{codes::kFieldType, "/file", "`file` must be a non-empty string", std::nullopt}});
-            out.file = it->get<std::string>();
+                            {{codes::kFieldType, "/file",
+                              "`file` must be a file name of 1 to 255 characters, without `/`, `\\` or control "
+                              "characters (it names the upload in messages; nothing is written under it)",
+                              std::nullopt}});
+            out.file = name;
         }
     }
     if (out.text.empty())

@@ -217,6 +217,17 @@ TEST(HttpPolicies, CheckDoesNotStore) {
     EXPECT_FALSE(body_of(bad)["error"]["diagnostics"].empty());
     auto missing = c.Post("/v1/policies/check", bearer(kClientToken), R"({"file": "x.jf"})", "application/json");
     EXPECT_EQ(missing->status, 400);
+    // `file` names the upload in messages: a path or a control character is refused.
+    const std::vector<std::string> files{"../../tmp/pwn.jf", "/etc/passwd", "a\\b.jf", std::string("x\0.jf", 4), "..", ""};
+    for (const std::string& file : files) {
+        auto named = c.Post("/v1/policies/check", bearer(kClientToken), json{{"source", kUploaded}, {"file", file}}.dump(),
+                            "application/json");
+        EXPECT_EQ(named->status, 400) << file;
+        EXPECT_EQ(body_of(named)["error"]["details"][0]["path"], "/file") << file;
+    }
+    auto plain = c.Post("/v1/policies/check", bearer(kClientToken),
+                        json{{"source", kUploaded}, {"file", "transport 2025 (draft).jf"}}.dump(), "application/json");
+    EXPECT_EQ(plain->status, 200) << plain->body;
 }
 
 TEST(HttpSimulate, ComparesAgainstADraft) {
