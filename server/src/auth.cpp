@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -31,11 +33,21 @@ const char* to_string(Role role) {
 }
 
 Tokens Tokens::load(const std::filesystem::path& path) {
+    errno = 0;
     std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot read the tokens file `" + path.string() + "`");
+    if (!in) {
+        const int error = errno;
+        throw std::runtime_error("cannot read the tokens file `" + path.string() + "`" +
+                                 (error != 0 ? std::string(": ") + std::strerror(error) : std::string()));
+    }
     std::ostringstream text;
     text << in.rdbuf();
-    return from_text(text.str(), path.string());
+    Tokens tokens = from_text(text.str(), path.string());
+    if (tokens.tokens_.empty())
+        throw std::runtime_error("the tokens file `" + path.string() +
+                                 "` holds no token: every route that needs one would refuse everybody (write lines "
+                                 "`TOKEN ROLE [NAME]`, or serve with --insecure-dev for a development instance)");
+    return tokens;
 }
 
 Tokens Tokens::from_text(std::string_view text, const std::string& origin) {

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -360,6 +361,21 @@ bool has_uploads(Store& store) {
 }
 
 class HttpApiServer final : public ApiServer {
+    // A tokens file that other users may read gives their holders every role in it: said at
+    // start (operations.md asks for mode 0600), not refused, since a secret mounted by an
+    // orchestrator may come with wider bits.
+    void warn_if_others_may_read(const std::filesystem::path& path) const {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 0077) == 0 || !context_.options.log) return;
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        context_.options.log(nlohmann::ordered_json{{"ts", utc_now()},
+                                                    {"level", "warning"},
+                                                    {"message", "the tokens file `" + path.string() + "` has mode " +
+                                                                    mode + ": other users may read it; make it 0600"}}
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+
 public:
     explicit HttpApiServer(const ServeOptions& options) : context_(options) {
         // The folder first, before anything is opened: a broken folder fails fast. The store's
@@ -377,6 +393,7 @@ public:
             } catch (const std::exception& e) {
                 throw StartError(e.what(), {});
             }
+            warn_if_others_may_read(*options.tokens);
         }
         try {
             context_.store = Store::connect(options.db.string(), options.db_pool);

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -55,6 +56,23 @@ bool Store::is_postgresql(const std::string& location) {
 
 std::unique_ptr<Store> Store::connect(const std::string& location, std::size_t pool) {
     if (is_postgresql(location)) return open_postgresql_store(location, pool);
+    // Anything else is a SQLite file: refuse what was meant as a connection to a server, so
+    // that a replica is never quietly cut off from the shared store in a file of its own.
+    std::string lower;
+    for (const char c : location) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.rfind("postgresql://", 0) == 0 || lower.rfind("postgres://", 0) == 0)
+        throw StoreError("the decision store's URL must begin `postgresql://` or `postgres://` in lower case (libpq "
+                         "reads no other)");
+    if (const auto scheme = location.find("://"); scheme != std::string::npos && scheme > 0 &&
+                                                  location.find('/') > scheme)
+        throw StoreError("the decision store is a URL of scheme `" + location.substr(0, scheme) +
+                         "`: give a SQLite file (a path) or PostgreSQL (`postgresql://USER@HOST:PORT/DATABASE`)");
+    for (const char* key : {"host=", "hostaddr=", "dbname=", "user=", "port=", "password=", "service="}) {
+        if (lower.rfind(key, 0) == 0 || lower.find(std::string(" ") + key) != std::string::npos)
+            throw StoreError(std::string("the decision store looks like a PostgreSQL connection string (`") + key +
+                             "...`); give it as a URL, `postgresql://USER@HOST:PORT/DATABASE` (anything else is "
+                             "read as a SQLite file's path)");
+    }
     return open(location);
 }
 

@@ -2,12 +2,14 @@
 // refused without touching the snapshot, and bearer tokens.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <ostream>
 #include <string>
 
 #include "auth.hpp"  // server/src: private to the server library
 #include "http_fixture.hpp"
 #include "jointly/server/registry.hpp"
+#include "jointly/server/store.hpp"
 
 namespace jointly::testing {
 namespace {
@@ -245,6 +247,48 @@ TEST(Tokens, RolesNamesAndMalformedFiles) {
     EXPECT_THROW(server::Tokens::from_text("abcdefghijklmnop client\nabcdefghijklmnop panel\n", "t"),
                  std::runtime_error);  // a token twice
     EXPECT_THROW(server::Tokens::load("/nonexistent/tokens"), std::runtime_error);
+}
+
+// A tokens file that cannot be read says why; one with no token in it (empty, or comments
+// only) is refused rather than start a server that refuses everybody.
+TEST(Tokens, AnUnreadableOrEmptyFileIsRefusedAndSaysWhy) {
+    const auto message = [](const std::filesystem::path& path) {
+        try {
+            server::Tokens::load(path);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(loaded)");
+    };
+    EXPECT_NE(message("/nonexistent/tokens").find("No such file or directory"), std::string::npos)
+        << message("/nonexistent/tokens");
+    const auto dir = make_temp_dir("jointly-tokens-");
+    write_file(dir / "empty", "");
+    write_file(dir / "comments", "# no tokens yet\n\n   # still none\n");
+    write_file(dir / "one", "# one\nabcdefghijklmnop client\n");
+    EXPECT_NE(message(dir / "empty").find("holds no token"), std::string::npos) << message(dir / "empty");
+    EXPECT_NE(message(dir / "comments").find("holds no token"), std::string::npos);
+    EXPECT_EQ(message(dir / "one"), "(loaded)");
+    std::filesystem::remove_all(dir);
+}
+
+// A --db that was meant for a PostgreSQL server but is not a postgresql:// URL is refused,
+// not opened as a SQLite file of that name (which would cut a replica off the shared store).
+TEST(StoreConnect, AConnectionMeantForAServerIsNeverASqliteFile) {
+    const auto dir = make_temp_dir("jointly-connect-");
+    struct Back {
+        std::filesystem::path to = std::filesystem::current_path();
+        ~Back() { std::filesystem::current_path(to); }
+    } back;
+    std::filesystem::current_path(dir);
+    for (const std::string db : {"host=127.0.0.1 port=5432 dbname=jointly user=jointly", "dbname=jointly",
+                                 "POSTGRESQL://jointly@127.0.0.1/jointly", "postgresl://jointly@127.0.0.1/jointly",
+                                 "mysql://jointly@127.0.0.1/jointly"}) {
+        EXPECT_THROW(server::Store::connect(db, 1), server::StoreError) << db;
+    }
+    EXPECT_TRUE(std::filesystem::is_empty(dir)) << "no SQLite file was made";
+    EXPECT_NO_THROW(server::Store::connect("plain.db", 1));
+    EXPECT_TRUE(std::filesystem::exists(dir / "plain.db"));
 }
 
 }  // namespace
