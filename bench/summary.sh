@@ -43,6 +43,7 @@ echo "copied into PostgreSQL in $(elapsed "$t") s"
 
 port=$((20000 + RANDOM % 20000))
 echo "bench0123456789abcdef0123456789ab client bench" >"$work/tokens"
+chmod 600 "$work/tokens"
 
 # serve STORE: starts `jointly serve` on STORE and waits until it answers.
 serve() {

@@ -28,7 +28,7 @@ const T = 8000;
 const expect = (cond, message) => { if (!cond) throw new Error(message); };
 
 function startServer() {
-  fs.writeFileSync(path.join(tmp, 'tokens'), `${TOKEN} panel defects-chair\n`);
+  fs.writeFileSync(path.join(tmp, 'tokens'), `${TOKEN} panel defects-chair\n`, { mode: 0o600 });
   const child = spawn(path.resolve(opt.jointly), ['serve', '--port', '0', '--db', path.join(tmp, 'd.db'), '--policies', 'policies',
     '--tokens', path.join(tmp, 'tokens'), '--open-evaluation'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

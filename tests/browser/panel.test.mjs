@@ -64,7 +64,7 @@ function parseArgs(argv) {
 // Starts `jointly serve --port 0` and resolves with its base URL once it says where it listens.
 function startServer() {
   const tokens = path.join(tmp, 'tokens');
-  fs.writeFileSync(tokens, `# TOKEN ROLE NAME\n${PANEL_TOKEN} panel ${PANEL_NAME}\n`);
+  fs.writeFileSync(tokens, `# TOKEN ROLE NAME\n${PANEL_TOKEN} panel ${PANEL_NAME}\n`, { mode: 0o600 });
   const args = ['serve', '--port', '0', '--db', path.join(tmp, 'decisions.db'), '--policies', 'policies', '--tokens', tokens, '--open-evaluation'];
   const child = spawn(path.resolve(opt.jointly), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -73,6 +73,7 @@ gen_token() { python3 -c 'import secrets; print(secrets.token_hex(16))'; }
   echo "$(gen_token) panel"
   echo "$(gen_token) client"
 } >"$tmp/tokens"
+chmod 600 "$tmp/tokens"
 
 # The server under test: default flags apart from the port, the store and the tokens.
 "$jointly" serve --policies policies --db "$tmp/db" --port 0 --tokens "$tmp/tokens" --open-evaluation \

@@ -48,7 +48,7 @@ function parseArgs(argv) {
 
 function startServer() {
   const tokens = path.join(tmp, 'tokens');
-  fs.writeFileSync(tokens, Object.entries(TOKENS).map(([role, t]) => `${t} ${role} openapi-${role}`).join('\n') + '\n');
+  fs.writeFileSync(tokens, Object.entries(TOKENS).map(([role, t]) => `${t} ${role} openapi-${role}`).join('\n') + '\n', { mode: 0o600 });
   fs.cpSync(path.join(repo, 'policies'), path.join(tmp, 'policies'), { recursive: true });
   const args = ['serve', '--port', '0', '--db', path.join(tmp, 'decisions.db'), '--policies', path.join(tmp, 'policies'),
     '--tokens', tokens, '--max-batch', String(MAX_BATCH)];

@@ -53,6 +53,8 @@ public:
         write_file(dir / "tokens", std::string("# test tokens\n") + kAuthorToken + " author\n" + kPanelToken +
                                        " panel\n" + kClientToken + " client\n" + kAuditorToken + " auditor\n" +
                                        kAdminToken + " admin records-officer\n");
+        // As operations.md asks (a wider mode is warned about in the log at start).
+        fs::permissions(dir / "tokens", fs::perms::owner_read | fs::perms::owner_write);
         options.policies = dir / "policies";
         options.db = dir / "decisions.db";
         options.port = 0;

@@ -368,6 +368,27 @@ TEST(HttpHardening, ASecondServerCannotTakeTheSamePort) {
 
 // One JSON line per request: who (the token's name, never the token), from where, which
 // request id, route, status and duration; the id is echoed to the caller.
+// A tokens file other users may read is said in the log at start, as JSON like every line.
+TEST(HttpAccessLog, ATokensFileOthersMayReadIsWarnedAbout) {
+    auto lines = std::make_shared<std::vector<std::string>>();
+    auto mutex = std::make_shared<std::mutex>();
+    TestServer s([lines, mutex](server::ServeOptions& o) {
+        fs::permissions(*o.tokens, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                       fs::perms::others_read);
+        o.log = [lines, mutex](const std::string& line) {
+            std::lock_guard lock(*mutex);
+            lines->push_back(line);
+        };
+    });
+    std::lock_guard lock(*mutex);
+    ASSERT_FALSE(lines->empty());
+    const auto first = json::parse(lines->front());
+    EXPECT_EQ(first["level"], "warning");
+    EXPECT_NE(first["message"].get<std::string>().find("has mode 0644: other users may read it; make it 0600"),
+              std::string::npos)
+        << lines->front();
+}
+
 TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
     auto lines = std::make_shared<std::vector<std::string>>();
     auto mutex = std::make_shared<std::mutex>();
