@@ -70,9 +70,11 @@ int run_serve(const ServeArgs& args, Streams streams) {
     std::size_t timeout = static_cast<std::size_t>(options.request_timeout_seconds);
     std::size_t backlog = static_cast<std::size_t>(options.listen_backlog);
     std::size_t deadline = static_cast<std::size_t>(options.request_deadline_ms);
+    std::size_t statement_timeout = static_cast<std::size_t>(options.db_statement_timeout_ms);
     const Count counts[] = {{"port", &port, 0, 65535},
                             {"threads", &options.threads, 1, 1024},
                             {"db-pool", &options.db_pool, 1, 1000},
+                            {"db-statement-timeout-ms", &statement_timeout, 100, 3600000},
                             {"max-body", &options.max_body, 1, std::size_t{1} << 32},
                             {"max-lines", &options.max_lines, 1, 1000000},
                             {"max-depth", &options.max_depth, 2, 10000},
@@ -99,6 +101,7 @@ int run_serve(const ServeArgs& args, Streams streams) {
     options.request_timeout_seconds = static_cast<int>(timeout);
     options.listen_backlog = static_cast<int>(backlog);
     options.request_deadline_ms = static_cast<int>(deadline);
+    options.db_statement_timeout_ms = static_cast<int>(statement_timeout);
     if (args.open_evaluation && args.client_evaluation) {
         err << "error: choose one of --open-evaluation and --client-evaluation\n";
         return kUsage;
@@ -193,6 +196,8 @@ Command define_serve(CLI::App& root, Streams io) {
         {"-d,--db", "db", "FILE|URL",
          "the decision store: an SQLite file (default ./jointly.db) or postgresql://USER@HOST/DB"},
         {"--db-pool", "db-pool", "N", "PostgreSQL connections for requests (default 8)"},
+        {"--db-statement-timeout-ms", "db-statement-timeout-ms", "MS",
+         "PostgreSQL: the longest a statement may run, a lock awaited included (default 15000)"},
         {"-b,--bind", "bind", "ADDR", "the address to listen on (default 127.0.0.1)"},
         {"--port", "port", "N", "the port (0: any free port; default 8080)"},
         {"-t,--tokens", "tokens", "FILE", "the bearer tokens file (required unless --insecure-dev)"},

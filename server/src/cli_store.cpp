@@ -5,6 +5,7 @@
 
 #include "cli_common.hpp"
 #include "jointly/server/store.hpp"
+#include "pg.hpp"
 
 namespace jointly::server::cli {
 namespace {
@@ -16,11 +17,11 @@ struct CopyOptions {
 
 int run_copy(const CopyOptions& options, Streams io) {
     if (Store::is_postgresql(options.from)) {
-        io.err << "error: `--from " << options.from << "` must be an SQLite file (the store being moved)\n";
+        io.err << "error: `--from " << pg::redact_url(options.from) << "` must be an SQLite file (the store being moved)\n";
         return kUsage;
     }
     if (!Store::is_postgresql(options.to)) {
-        io.err << "error: `--to " << options.to << "` must be a postgresql:// URL\n";
+        io.err << "error: `--to " << pg::redact_url(options.to) << "` must be a postgresql:// URL\n";
         return kUsage;
     }
     try {

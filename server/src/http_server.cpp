@@ -396,7 +396,8 @@ public:
             warn_if_others_may_read(*options.tokens);
         }
         try {
-            context_.store = Store::connect(options.db.string(), options.db_pool);
+            context_.store = Store::connect(options.db.string(), options.db_pool,
+                                            std::chrono::milliseconds(options.db_statement_timeout_ms));
         } catch (const std::exception& e) {
             throw StartError(e.what(), {});
         }

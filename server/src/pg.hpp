@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +28,10 @@ public:
         : StoreError(message), sqlstate_(std::move(sqlstate)), lost_(lost) {}
     const std::string& sqlstate() const { return sqlstate_; }
     bool lost() const { return lost_; }
+    // The server cancelled the statement (SQLSTATE 57014): the connection's statement timeout
+    // (then what() is timeout_message's) or an operator's pg_cancel_backend. The connection
+    // is usable; its transaction, if any, is aborted.
+    bool cancelled() const { return sqlstate_ == "57014"; }
 
 private:
     std::string sqlstate_;
@@ -36,7 +41,12 @@ private:
 // What a store says when the server cannot be reached.
 inline constexpr const char* kUnreachable = "the decision store (PostgreSQL) cannot be reached";
 
-// `url` with any password replaced by `***`, for messages.
+// What a store says when a statement was cut off by the connection's statement timeout.
+std::string timeout_message(std::chrono::milliseconds limit);
+
+// `url` with any password replaced by `***`, for messages: a URL's `user:PASSWORD@` and its
+// query parameter `password=` (however its name is percent-encoded), or, in a `key=value`
+// connection string, the value of `password` (quoted or not). Anything else is unchanged.
 std::string redact_url(const std::string& url);
 
 // Statement parameters, all sent as text (the server infers their types); nullopt is NULL.
@@ -78,8 +88,12 @@ private:
 // One connection. Not thread-safe: one user at a time (the pool hands it out).
 class Connection {
 public:
-    // Connects (5 s timeout unless the URL sets `connect_timeout`). Throws Error (lost).
-    explicit Connection(const std::string& url);
+    // Connects (5 s timeout unless the URL sets `connect_timeout`). With a `statement_timeout`
+    // above zero, sets the session's statement_timeout to it (whatever the URL, the role or
+    // the database set): the server cuts off any statement, a wait for a lock included, that
+    // runs longer, and exec throws Error (cancelled, timeout_message). Throws Error (lost
+    // when it cannot connect).
+    explicit Connection(const std::string& url, std::chrono::milliseconds statement_timeout = {});
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -94,6 +108,10 @@ public:
     // kMaxPrepared texts a connection; past that, run as exec. Throws Error.
     Result exec_prepared(const std::string& sql, const Params& params);
     bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+    // For an idle connection (no statement running): whether the server has closed it, as far
+    // as can be told without a round trip (its socket says so: it sent why, or closed). A
+    // connection to a server that vanished without closing it is not seen here; exec finds it.
+    bool closed_by_server();
     PGconn* get() const { return conn_; }
     static constexpr std::size_t kMaxPrepared = 64;
 
@@ -101,48 +119,73 @@ private:
     // The name of `sql`'s prepared statement on this connection, preparing it first; nullptr
     // once kMaxPrepared texts are prepared. Throws Error.
     const char* prepared(const std::string& sql, int params);
-    // `raw` (a result libpq returned) when it succeeded; otherwise throws the Error it says.
-    Result checked(PGresult* result) const;
+    // `raw` (a result libpq returned for a statement sent at `sent`) when it succeeded;
+    // otherwise throws the Error it says.
+    Result checked(PGresult* result, std::chrono::steady_clock::time_point sent) const;
 
     PGconn* conn_ = nullptr;
+    std::chrono::milliseconds statement_timeout_;  // zero: none set
     std::unordered_map<std::string, std::string> prepared_;  // statement text -> name
 };
 
-// Up to `size` connections to `url`, opened when first needed. Thread-safe.
+// Up to `size` connections to `url`, opened when first needed, each with `statement_timeout`
+// (see Connection). Thread-safe.
+//
+// Connections belong to a generation. A connection found broken (the server restarted, or
+// ended it) ends its generation, if it is still the current one: every idle connection is
+// closed and every lent one is closed when it comes back, since after a restart all of them
+// are broken. A caller that retries after a lost connection is then lent one opened after the
+// loss was found, never another of the broken ones.
 class Pool {
 public:
-    Pool(std::string url, std::size_t size) : url_(std::move(url)), size_(size) {}
+    Pool(std::string url, std::size_t size, std::chrono::milliseconds statement_timeout = {})
+        : url_(std::move(url)), size_(size), statement_timeout_(statement_timeout) {}
 
-    // A connection lent to one user; returned to the pool when destroyed, or dropped when it
-    // broke (or discard() was called).
+    // A connection lent to one user. When destroyed, it goes back to the pool's idle ones;
+    // or it is closed: when it broke (or lost() was called), ending its generation; when its
+    // generation has ended; when it was left inside a transaction.
     class Lease {
     public:
-        Lease(Pool& pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+        Lease(Pool& pool, std::unique_ptr<Connection> conn, std::uint64_t generation)
+            : pool_(pool), conn_(std::move(conn)), generation_(generation) {}
         ~Lease();
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
         Connection& operator*() { return *conn_; }
         Connection* operator->() { return conn_.get(); }
-        void discard() { conn_.reset(); }
+        // The connection was lost (Error::lost): it is closed, and its generation ended.
+        void lost();
 
     private:
         Pool& pool_;
         std::unique_ptr<Connection> conn_;
+        std::uint64_t generation_;
     };
 
-    // Waits for a free connection or opens one. Throws Error (lost, kUnreachable without
-    // libpq's detail) when it cannot connect.
+    // An idle connection of the current generation that the server has not closed (one it
+    // has closed ends the generation), or a new one; waits while `size` are lent. Throws
+    // Error (lost, kUnreachable without libpq's detail) when it cannot connect.
     Lease acquire();
 
+    // The current generation, for a connection opened outside the pool (the listener's): when
+    // that one is lost, lost(generation) ends the pool's connections of the same age.
+    std::uint64_t generation();
+    // Ends `generation` if it is the current one: its idle connections are closed at once, its
+    // lent ones when they come back. An older generation has ended already: nothing happens.
+    void lost(std::uint64_t generation);
+
 private:
-    void give_back(std::unique_ptr<Connection> conn);
+    void give_back(std::unique_ptr<Connection> conn, std::uint64_t generation);
 
     const std::string url_;
     const std::size_t size_;
+    const std::chrono::milliseconds statement_timeout_;
     std::mutex mutex_;
     std::condition_variable free_;
-    std::vector<std::unique_ptr<Connection>> idle_;
-    std::size_t open_ = 0;  // lent out or idle
+    // INVARIANT: every idle connection was opened in generation_.
+    std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mutex_
+    std::size_t open_ = 0;                           // guarded by mutex_: lent out or idle
+    std::uint64_t generation_ = 0;                   // guarded by mutex_
 };
 
 }  // namespace jointly::server::pg

@@ -54,8 +54,9 @@ bool Store::is_postgresql(const std::string& location) {
     return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
 }
 
-std::unique_ptr<Store> Store::connect(const std::string& location, std::size_t pool) {
-    if (is_postgresql(location)) return open_postgresql_store(location, pool);
+std::unique_ptr<Store> Store::connect(const std::string& location, std::size_t pool,
+                                      std::chrono::milliseconds statement_timeout) {
+    if (is_postgresql(location)) return open_postgresql_store(location, pool, statement_timeout);
     // Anything else is a SQLite file: refuse what was meant as a connection to a server, so
     // that a replica is never quietly cut off from the shared store in a file of its own.
     std::string lower;

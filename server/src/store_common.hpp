@@ -1,6 +1,7 @@
 // What both decision stores share: the clock's format, random ids and the schema refusal.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -25,7 +26,9 @@ std::string newer_schema_message(const std::string& where, std::int64_t found, s
 
 namespace jointly::server {
 
-// store_pg.cpp: the PostgreSQL store at `url` with `pool` connections for requests.
-std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool);
+// store_pg.cpp: the PostgreSQL store at `url` with `pool` connections for requests, each
+// statement on them cut off after `statement_timeout` (Store::connect).
+std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool,
+                                             std::chrono::milliseconds statement_timeout);
 
 }  // namespace jointly::server

@@ -51,14 +51,16 @@ using store_detail::random_hex16;
 
 class PgStore final : public Store {
 public:
-    PgStore(std::string url, std::size_t pool)
+    PgStore(std::string url, std::size_t pool, std::chrono::milliseconds statement_timeout)
         : url_(std::move(url)),
-          pool_(url_, pool),
+          statement_timeout_(statement_timeout),
+          pool_(url_, pool, statement_timeout),
           writer_(
               pool_, [this](std::chrono::nanoseconds elapsed, bool ok) { observe_commit(elapsed, ok); },
               [this](std::int64_t change, std::int64_t policy) { committed(change, policy); }) {
         {
-            // Not from the pool: a failure to connect at start says why, for the operator.
+            // Not from the pool: a failure to connect at start says why, for the operator. No
+            // statement timeout: a replica waits for another's migration, which may take minutes.
             Connection first(url_);
             pg::migrate(first, pg::redact_url(url_));
             const auto last = latest(first);
@@ -388,8 +390,9 @@ public:
     }
 
 private:
-    // Runs `work` on a pooled connection; a connection found broken (the server restarted
-    // since it was last used) is replaced and `work` retried once. Throws StoreError.
+    // Runs `work` on a pooled connection; when the connection is found broken (the server
+    // restarted since it was last used), the pool closes every connection as old as it and
+    // `work` is retried once, on a connection opened since. Throws StoreError.
     template <class Work>
     std::invoke_result_t<Work&, Connection&> read(Work&& work) {
         for (int attempt = 0;; ++attempt) {
@@ -398,7 +401,7 @@ private:
                 return work(*lease);
             } catch (const pg::Error& e) {
                 if (!e.lost() || attempt > 0) throw;
-                lease.discard();
+                lease.lost();
             }
         }
     }
@@ -436,10 +439,13 @@ private:
     }
 
     // The listener thread: follows the channel and checks the newest seqs every second anyway
-    // (a notification sent while this connection was down is never delivered).
+    // (a notification sent while this connection was down is never delivered). Its connection
+    // is usually the first to see the server go (it is always waiting on its socket): when it
+    // breaks, the pool's connections of its age are closed before a request finds them broken.
     void listen_loop() {
         constexpr auto kCheckEvery = std::chrono::seconds(1);
         std::unique_ptr<Connection> conn;
+        std::uint64_t generation = 0;  // the pool's when `conn` was opened
         auto checked = std::chrono::steady_clock::now();
         for (;;) {
             {
@@ -449,8 +455,10 @@ private:
             try {
                 bool due = false;
                 if (!conn || conn->broken()) {
+                    if (conn) pool_.lost(generation);
                     conn.reset();
-                    conn = std::make_unique<Connection>(url_);
+                    generation = pool_.generation();
+                    conn = std::make_unique<Connection>(url_, statement_timeout_);
                     conn->exec(std::string("LISTEN ") + pg::kChannel);
                     due = true;
                 }
@@ -465,7 +473,9 @@ private:
                     last_policy_ = std::max(last_policy_, policy);
                 }
                 change_cv_.notify_all();
-            } catch (const StoreError&) {
+            } catch (const StoreError& e) {
+                const auto* failure = dynamic_cast<const pg::Error*>(&e);
+                if (conn && failure && failure->lost()) pool_.lost(generation);
                 conn.reset();
                 pollfd wake{wake_[0], POLLIN, 0};
                 poll(&wake, 1, 500);  // the server is away: try again shortly, or stop
@@ -544,6 +554,7 @@ private:
     }
 
     const std::string url_;
+    const std::chrono::milliseconds statement_timeout_;  // for the listener's connection
     pg::Pool pool_;
     std::mutex change_mutex_;
     std::condition_variable change_cv_;
@@ -557,8 +568,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool) {
-    return std::make_unique<PgStore>(url, pool);
+std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool,
+                                             std::chrono::milliseconds statement_timeout) {
+    return std::make_unique<PgStore>(url, pool, statement_timeout);
 }
 
 }  // namespace jointly::server

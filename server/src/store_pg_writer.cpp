@@ -190,9 +190,12 @@ void GroupWriter::fail(Group& jobs, const std::exception_ptr& error) {
 // caller. A write that fails is taken out and the transaction run again without it (a failed
 // statement aborts a PostgreSQL transaction, and a savepoint for every write would cost two
 // more round trips each), so one bad write never fails the others. A connection found broken
-// before the COMMIT was sent cannot have committed: the group is run once more on a new
-// connection. A connection lost during the COMMIT leaves the outcome unknown: each caller gets
-// a StoreError saying so.
+// before the COMMIT was sent cannot have committed: the group is run once more on a connection
+// opened since (the pool closes every connection as old as the lost one). A connection lost
+// during the COMMIT leaves the outcome unknown: each caller gets a StoreError saying so. A
+// statement the server cancelled (the statement timeout: the write lock or a table awaited too
+// long) fails every write of the group with that error, rolled back: the store is what did not
+// answer, not one write, and running the others again would make each wait as long again.
 void GroupWriter::run_group(Group group) {
     bool may_retry_lost = true;
     bool together = true;  // neighbouring decision inserts in one statement
@@ -263,7 +266,7 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
         if (change || policy) conn.exec(std::string("NOTIFY ") + kChannel);
     } catch (const Error& e) {
         if (e.lost()) {
-            lease.discard();
+            lease.lost();
             observe_(elapsed(), false);
             // The statement of several inserts may be what the server would not take (a
             // message too large ends the connection): the try left runs them one by one.
@@ -272,6 +275,12 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
                 may_retry_lost = false;
                 return true;
             }
+            fail(group, std::current_exception());
+            return false;
+        }
+        if (e.cancelled()) {
+            rollback(conn);
+            observe_(elapsed(), false);
             fail(group, std::current_exception());
             return false;
         }
@@ -287,7 +296,7 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
             fail(group, std::current_exception());
             return false;
         }
-        lease.discard();
+        lease.lost();
         fail(group, std::make_exception_ptr(
                         StoreError("the connection to the decision store (PostgreSQL) was lost during a commit; "
                                    "the write may or may not have been stored")));

@@ -3,13 +3,15 @@
 # new temporary folder, starts it with only a Unix socket in that folder (no TCP), creates the
 # database `jointly` and writes its URL to STATE_DIR/url; `stop STATE_DIR` stops it and removes
 # the folder. `halt` and `resume` stop and restart the server keeping its data (the tests of a
-# database that goes away). initdb refuses to run as root, so as root the cluster belongs to an
-# unprivileged user (`jointly-pg`, created if missing, else `nobody`).
+# database that goes away); `halt STATE_DIR immediate` stops it as a crash would (pg_ctl's
+# `-m immediate`: no checkpoint, crash recovery on `resume`) rather than `-m fast`. initdb
+# refuses to run as root, so as root the cluster belongs to an unprivileged user
+# (`jointly-pg`, created if missing, else `nobody`).
 #
 # Without PostgreSQL installed, `start` writes no URL and succeeds, so that a developer's tests
 # skip; with CI set it fails, and the tests that need the cluster fail with it.
 set -euo pipefail
-command_name="${1:?usage: cluster.sh start|stop|halt|resume STATE_DIR}"
+command_name="${1:?usage: cluster.sh start|stop|halt|resume STATE_DIR [fast|immediate]}"
 state="${2:?usage: cluster.sh start|stop|halt|resume STATE_DIR}"
 
 bindir="${JOINTLY_PG_BINDIR:-}"
@@ -68,7 +70,9 @@ CONF
     cat "$state/url"
     ;;
   halt)
-    as_owner "$bindir/pg_ctl" -D "$(cat "$state/dir")/data" -m fast -w stop >/dev/null
+    mode="${3:-fast}"
+    case "$mode" in fast|immediate) ;; *) echo "usage: cluster.sh halt STATE_DIR [fast|immediate]" >&2; exit 2 ;; esac
+    as_owner "$bindir/pg_ctl" -D "$(cat "$state/dir")/data" -m "$mode" -w stop >/dev/null
     ;;
   resume)
     dir="$(cat "$state/dir")"

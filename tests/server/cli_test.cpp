@@ -262,6 +262,11 @@ TEST(Cli, SimulateTheExampleCaseloads) {
 TEST(Cli, ServeRefusesBadFlags) {
     EXPECT_EQ(run({"serve", "--port", "70000"}).code, 2);
     EXPECT_EQ(run({"serve", "--threads", "x"}).code, 2);
+    const auto statement_timeout = run({"serve", "--db-statement-timeout-ms", "50"});
+    EXPECT_EQ(statement_timeout.code, 2);
+    EXPECT_NE(statement_timeout.err.find("`--db-statement-timeout-ms 50` must be a whole number from 100 to 3600000"),
+              std::string::npos)
+        << statement_timeout.err;
     EXPECT_EQ(run({"serve", "--open-evaluation", "--client-evaluation"}).code, 2);
     EXPECT_EQ(run({"serve", "extra"}).code, 2);
     auto missing = run({"serve", "--policies", "/nonexistent-policies", "--port", "0"});

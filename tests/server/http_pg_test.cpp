@@ -1,6 +1,8 @@
 // `jointly serve --db postgresql://…`: the HTTP API over the PostgreSQL store, two replicas on
-// one database, and a database that goes away under load and comes back.
+// one database, and a database that goes away under load, or restarts, and comes back.
 #include <gtest/gtest.h>
+
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -104,66 +106,147 @@ TEST_F(HttpPg, TwoReplicasShareDecisionsPanelRecordsAndUploads) {
     EXPECT_EQ(cb.Post("/v1/policies", bearer(kAuthorToken), kUploaded, "text/plain")->status, 409);
 }
 
+// A PostgreSQL cluster of the test's own (tests/pg/cluster.sh), which it may stop and restart
+// without disturbing the shared one; `url` is empty when there is no PostgreSQL.
+class OwnCluster {
+public:
+    OwnCluster() : state_(make_temp_dir("jointly-pg-outage-")) {
+        if (run("start") == 0) {
+            const auto text = read_file(state_ / "url");
+            url = text.substr(0, text.find('\n'));
+        }
+    }
+    ~OwnCluster() {
+        run("stop");
+        fs::remove_all(state_);
+    }
+    OwnCluster(const OwnCluster&) = delete;
+    OwnCluster& operator=(const OwnCluster&) = delete;
+    // cluster.sh's `command` (with any arguments after the state folder); its exit status.
+    int run(const std::string& command, const std::string& after = "") {
+        const std::string script = std::string(JOINTLY_SOURCE_DIR) + "/tests/pg/cluster.sh";
+        return std::system((script + " " + command + " " + state_.string() + " " + after + " >/dev/null").c_str());
+    }
+    std::string url;
+
+private:
+    fs::path state_;
+};
+
+#define JOINTLY_REQUIRE_OWN_CLUSTER(cluster)                                                   \
+    do {                                                                                       \
+        if ((cluster).url.empty()) {                                                           \
+            if (std::getenv("CI")) FAIL() << "CI is set but a PostgreSQL cluster could not start"; \
+            GTEST_SKIP() << "no PostgreSQL (install postgresql; see tests/pg/cluster.sh)";     \
+        }                                                                                      \
+    } while (0)
+
 // The database is stopped while clients keep writing: every answer is 201 or 503 (never a 500
 // or a dropped connection), /healthz says 503, and when the database is back the same
 // server answers 201 again without a restart. Its own cluster: the shared one stays up.
 TEST(HttpPgOutage, RequestsAnswer503WhileTheDatabaseIsDownAndRecoverWhenItReturns) {
-    const auto state = make_temp_dir("jointly-pg-outage-");
-    const std::string script = std::string(JOINTLY_SOURCE_DIR) + "/tests/pg/cluster.sh";
-    const auto run = [&](const std::string& command) {
-        return std::system((script + " " + command + " " + state.string() + " >/dev/null").c_str());
-    };
-    ASSERT_EQ(run("start"), 0);
-    const auto url = read_file(state / "url");
-    if (url.empty()) {
-        run("stop");
-        fs::remove_all(state);
-        if (std::getenv("CI")) FAIL() << "CI is set but a PostgreSQL cluster could not start";
-        GTEST_SKIP() << "no PostgreSQL (install postgresql; see tests/pg/cluster.sh)";
-    }
-    {
-        TestServer s([&](server::ServeOptions& o) { o.db = url.substr(0, url.find('\n')); });
-        auto c = s.client();
-        store_decision(c, "C-BEFORE");
-        ASSERT_EQ(c.Get("/healthz")->status, 200);
+    OwnCluster cluster;
+    JOINTLY_REQUIRE_OWN_CLUSTER(cluster);
+    TestServer s([&](server::ServeOptions& o) { o.db = cluster.url; });
+    auto c = s.client();
+    store_decision(c, "C-BEFORE");
+    ASSERT_EQ(c.Get("/healthz")->status, 200);
 
-        std::atomic<bool> loading{true};
-        std::atomic<int> created{0};
-        std::atomic<int> unavailable{0};
-        std::atomic<int> other{0};
-        std::vector<std::thread> clients;
-        for (int t = 0; t < 4; ++t) {
-            clients.emplace_back([&] {
-                auto own = s.client();
-                auto body = post_op_request();
-                while (loading) {
-                    auto r = own.Post("/v1/decisions", bearer(kClientToken), body.dump(), "application/json");
-                    if (r && r->status == 201) ++created;
-                    else if (r && r->status == 503 && body_of(r)["error"]["code"] == "store_unavailable") ++unavailable;
-                    else ++other;
-                }
-            });
+    std::atomic<bool> loading{true};
+    std::atomic<int> created{0};
+    std::atomic<int> unavailable{0};
+    std::atomic<int> other{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 4; ++t) {
+        clients.emplace_back([&] {
+            auto own = s.client();
+            auto body = post_op_request();
+            while (loading) {
+                auto r = own.Post("/v1/decisions", bearer(kClientToken), body.dump(), "application/json");
+                if (r && r->status == 201) ++created;
+                else if (r && r->status == 503 && body_of(r)["error"]["code"] == "store_unavailable") ++unavailable;
+                else ++other;
+            }
+        });
+    }
+    ASSERT_EQ(cluster.run("halt"), 0);
+    auto health = c.Get("/healthz");
+    EXPECT_EQ(health->status, 503) << health->body;
+    EXPECT_EQ(body_of(health)["error"]["code"], "store_unavailable") << health->body;
+    EXPECT_EQ(body_of(health)["error"]["message"], "the decision store (PostgreSQL) cannot be reached")
+        << health->body;
+    auto refused = c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json");
+    EXPECT_EQ(refused->status, 503) << refused->body;
+    ASSERT_EQ(cluster.run("resume"), 0);
+    loading = false;
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(other, 0);
+    EXPECT_GT(unavailable, 0);
+
+    EXPECT_EQ(c.Get("/healthz")->status, 200);
+    const auto id = store_decision(c, "C-AFTER");
+    EXPECT_EQ(c.Get(("/v1/decisions/" + id).c_str(), bearer(kClientToken))->status, 200);
+}
+
+// PostgreSQL restarts (`pg_ctl -m fast`, then as after a crash, `-m immediate`) while no
+// request is in flight and the replica's pool holds connections, every one of them now
+// broken. Once it accepts connections again, the replica's very next requests are answered:
+// each decision 201, /healthz 200, never 503. (Each request used to take a broken connection
+// from the pool and retry on another: 503s until the pool had been gone through.)
+TEST(HttpPgOutage, AfterARestartTheNextRequestsAreAllAnswered) {
+    OwnCluster cluster;
+    JOINTLY_REQUIRE_OWN_CLUSTER(cluster);
+    const std::string name = "jointly_restart_test";
+    TestServer s([&](server::ServeOptions& o) {
+        o.db = cluster.url + "&application_name=" + name;
+        o.threads = 16;
+    });
+    auto c = s.client();
+    const auto id = store_decision(c, "C-BEFORE");
+    for (const char* mode : {"fast", "immediate"}) {
+        {
+            // Six reads at once, held behind a lock on the decisions table until all wait: six
+            // connections of the pool open.
+            std::unique_ptr<PGconn, decltype(&PQfinish)> admin(PQconnectdb(cluster.url.c_str()), &PQfinish);
+            ASSERT_EQ(PQstatus(admin.get()), CONNECTION_OK);
+            // The statistics views read afresh each time (within a transaction they are read once).
+            const auto query = [&](const std::string& sql) {
+                PGresult* r = PQexec(admin.get(), ("SELECT pg_stat_clear_snapshot(); " + sql).c_str());
+                std::string out = PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "";
+                PQclear(r);
+                return out;
+            };
+            query("BEGIN");
+            query("LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE");
+            constexpr int kReaders = 6;
+            std::vector<std::thread> readers;
+            for (int i = 0; i < kReaders; ++i) {
+                readers.emplace_back([&] {
+                    auto own = s.client();
+                    own.Get(("/v1/decisions/" + id).c_str(), bearer(kClientToken));
+                });
+            }
+            const std::string waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + name +
+                                        "' AND wait_event_type = 'Lock'";
+            bool all_waited = false;
+            for (int i = 0; i < 2000 && !all_waited; ++i) {
+                all_waited = query(waiting) == std::to_string(kReaders);
+                if (!all_waited) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            query("COMMIT");
+            for (auto& t : readers) t.join();
+            ASSERT_TRUE(all_waited) << mode;
         }
-        ASSERT_EQ(run("halt"), 0);
-        auto health = c.Get("/healthz");
-        EXPECT_EQ(health->status, 503) << health->body;
-        EXPECT_EQ(body_of(health)["error"]["code"], "store_unavailable") << health->body;
-        EXPECT_EQ(body_of(health)["error"]["message"], "the decision store (PostgreSQL) cannot be reached")
-            << health->body;
-        auto refused = c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json");
-        EXPECT_EQ(refused->status, 503) << refused->body;
-        ASSERT_EQ(run("resume"), 0);
-        loading = false;
-        for (auto& t : clients) t.join();
-        EXPECT_EQ(other, 0);
-        EXPECT_GT(unavailable, 0);
-
-        EXPECT_EQ(c.Get("/healthz")->status, 200);
-        const auto id = store_decision(c, "C-AFTER");
-        EXPECT_EQ(c.Get(("/v1/decisions/" + id).c_str(), bearer(kClientToken))->status, 200);
+        ASSERT_EQ(cluster.run("halt", mode), 0);
+        ASSERT_EQ(cluster.run("resume"), 0);
+        for (int i = 0; i < 8; ++i) {
+            auto r = c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json");
+            ASSERT_TRUE(r) << mode << " " << i;
+            EXPECT_EQ(r->status, 201) << mode << " request " << i << ": " << r->body;
+            auto health = c.Get("/healthz");
+            EXPECT_EQ(health->status, 200) << mode << " request " << i << ": " << health->body;
+        }
     }
-    run("stop");
-    fs::remove_all(state);
 }
 
 }  // namespace

@@ -139,6 +139,17 @@ TEST(StoreCopy, TheDestinationMustBeAPostgresqlUrl) {
     std::ostringstream err;
     EXPECT_EQ(run_cli({"store", "copy", "--from", "a.db", "--to", "b.db"}, out, err), 2);
     EXPECT_EQ(err.str(), "error: `--to b.db` must be a postgresql:// URL\n");
+    // Neither a connection string given for a URL nor a URL given for the file is printed with
+    // its password.
+    std::ostringstream conninfo_err;
+    EXPECT_EQ(run_cli({"store", "copy", "--from", "a.db", "--to", "host=db password=S3cret"}, out, conninfo_err), 2);
+    EXPECT_EQ(conninfo_err.str(), "error: `--to host=db password=***` must be a postgresql:// URL\n");
+    std::ostringstream url_err;
+    EXPECT_EQ(run_cli({"store", "copy", "--from", "postgresql://u:S3cret@db/x?password=S3cret", "--to", "b.db"}, out,
+                      url_err),
+              2);
+    EXPECT_EQ(url_err.str(),
+              "error: `--from postgresql://u:***@db/x?password=***` must be an SQLite file (the store being moved)\n");
 }
 
 }  // namespace

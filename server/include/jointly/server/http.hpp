@@ -19,6 +19,7 @@ struct ServeOptions {
     std::filesystem::path policies = "policies";
     std::filesystem::path db = "./jointly.db";         // an SQLite file, or a `postgresql://` URL
     std::size_t db_pool = 8;                           // PostgreSQL: connections for requests
+    int db_statement_timeout_ms = 15000;               // PostgreSQL: a statement cut off past this (503)
     std::string bind = "127.0.0.1";
     int port = 8080;                                   // 0: an ephemeral port
     std::optional<std::filesystem::path> tokens;       // `TOKEN ROLE` per line

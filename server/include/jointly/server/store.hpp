@@ -198,10 +198,15 @@ public:
     static std::unique_ptr<Store> open(const std::filesystem::path& path);
     // `location` starting `postgresql://` or `postgres://` connects to PostgreSQL with up to
     // `pool` connections for requests (plus one that listens for other replicas' writes),
-    // creating or migrating the schema; anything else is an SQLite path, as open(). Throws
-    // StoreError when it cannot (the message never holds a password).
-    static std::unique_ptr<Store> connect(const std::string& location, std::size_t pool = kDefaultPool);
+    // creating or migrating the schema; anything else is an SQLite path, as open(). On
+    // PostgreSQL the server cuts off any statement of a request's or a write's (a wait for a
+    // lock included) after `statement_timeout`, which the call then throws as a StoreError
+    // saying so; writes of a group cut off are not stored. Throws StoreError when it cannot
+    // (the message never holds a password).
+    static std::unique_ptr<Store> connect(const std::string& location, std::size_t pool = kDefaultPool,
+                                          std::chrono::milliseconds statement_timeout = kDefaultStatementTimeout);
     static constexpr std::size_t kDefaultPool = 8;
+    static constexpr std::chrono::milliseconds kDefaultStatementTimeout{15000};
     // Whether `location` names a PostgreSQL database rather than an SQLite file.
     static bool is_postgresql(const std::string& location);
     virtual ~Store() = default;
