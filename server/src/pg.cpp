@@ -193,17 +193,24 @@ void ArrayText::add_or_null(const std::optional<std::string>& value) {
     text_ += "NULL";
 }
 
-Result Connection::checked(PGresult* raw, std::chrono::steady_clock::time_point sent) const {
+Result Connection::checked(PGresult* raw, std::chrono::steady_clock::time_point sent) {
     Result result(raw);
     const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
     const char* primary = raw ? PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     const std::string state = raw && PQresultErrorField(raw, PG_DIAG_SQLSTATE) ? PQresultErrorField(raw, PG_DIAG_SQLSTATE)
                                                                                : "";
-    // Class 08 (connection exception) and 57P01-57P03 (the server shutting down, crashed,
-    // starting): the session is over even if libpq has not yet seen the socket close.
-    const bool ending = state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03";
-    if (broken() || ending) throw Error(kUnreachable, state, true);
+    // No SQLSTATE: libpq's own failure, not the server's answer ("server closed the connection
+    // unexpectedly", "no connection to the server"), which it reports before it marks the
+    // connection bad (after `pg_ctl stop -m immediate`, the first statement fails so). Class 08
+    // (connection exception) and 57P01-57P03 (the server shutting down, crashed, starting): the
+    // session is over even if libpq has not yet seen the socket close.
+    const bool ending = state.empty() || state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" ||
+                        state == "57P03";
+    if (broken() || ending) {
+        lost_ = true;
+        throw Error(kUnreachable, state, true);
+    }
     // A cancel (57014) that came no sooner than the timeout is the timeout's (the server's
     // clock starts after `sent`); an earlier one is an operator's, and says so itself.
     if (state == "57014" && statement_timeout_.count() > 0 &&

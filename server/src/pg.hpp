@@ -107,7 +107,8 @@ public:
     // (a generic plan is chosen after five runs): an insert, a look-up by a unique key. Up to
     // kMaxPrepared texts a connection; past that, run as exec. Throws Error.
     Result exec_prepared(const std::string& sql, const Params& params);
-    bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+    // Whether the connection is lost: libpq says so, or a statement failed as on a lost one.
+    bool broken() const { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
     // For an idle connection (no statement running): whether the server has closed it, as far
     // as can be told without a round trip (its socket says so: it sent why, or closed). A
     // connection to a server that vanished without closing it is not seen here; exec finds it.
@@ -120,10 +121,12 @@ private:
     // once kMaxPrepared texts are prepared. Throws Error.
     const char* prepared(const std::string& sql, int params);
     // `raw` (a result libpq returned for a statement sent at `sent`) when it succeeded;
-    // otherwise throws the Error it says.
-    Result checked(PGresult* result, std::chrono::steady_clock::time_point sent) const;
+    // otherwise throws the Error it says (lost, and this connection broken, when the failure
+    // is the connection's).
+    Result checked(PGresult* result, std::chrono::steady_clock::time_point sent);
 
     PGconn* conn_ = nullptr;
+    bool lost_ = false;                            // a statement failed as on a lost connection
     std::chrono::milliseconds statement_timeout_;  // zero: none set
     std::unordered_map<std::string, std::string> prepared_;  // statement text -> name
 };

@@ -106,47 +106,12 @@ TEST_F(HttpPg, TwoReplicasShareDecisionsPanelRecordsAndUploads) {
     EXPECT_EQ(cb.Post("/v1/policies", bearer(kAuthorToken), kUploaded, "text/plain")->status, 409);
 }
 
-// A PostgreSQL cluster of the test's own (tests/pg/cluster.sh), which it may stop and restart
-// without disturbing the shared one; `url` is empty when there is no PostgreSQL.
-class OwnCluster {
-public:
-    OwnCluster() : state_(make_temp_dir("jointly-pg-outage-")) {
-        if (run("start") == 0) {
-            const auto text = read_file(state_ / "url");
-            url = text.substr(0, text.find('\n'));
-        }
-    }
-    ~OwnCluster() {
-        run("stop");
-        fs::remove_all(state_);
-    }
-    OwnCluster(const OwnCluster&) = delete;
-    OwnCluster& operator=(const OwnCluster&) = delete;
-    // cluster.sh's `command` (with any arguments after the state folder); its exit status.
-    int run(const std::string& command, const std::string& after = "") {
-        const std::string script = std::string(JOINTLY_SOURCE_DIR) + "/tests/pg/cluster.sh";
-        return std::system((script + " " + command + " " + state_.string() + " " + after + " >/dev/null").c_str());
-    }
-    std::string url;
-
-private:
-    fs::path state_;
-};
-
-#define JOINTLY_REQUIRE_OWN_CLUSTER(cluster)                                                   \
-    do {                                                                                       \
-        if ((cluster).url.empty()) {                                                           \
-            if (std::getenv("CI")) FAIL() << "CI is set but a PostgreSQL cluster could not start"; \
-            GTEST_SKIP() << "no PostgreSQL (install postgresql; see tests/pg/cluster.sh)";     \
-        }                                                                                      \
-    } while (0)
-
 // The database is stopped while clients keep writing: every answer is 201 or 503 (never a 500
 // or a dropped connection), /healthz says 503, and when the database is back the same
 // server answers 201 again without a restart. Its own cluster: the shared one stays up.
 TEST(HttpPgOutage, RequestsAnswer503WhileTheDatabaseIsDownAndRecoverWhenItReturns) {
-    OwnCluster cluster;
-    JOINTLY_REQUIRE_OWN_CLUSTER(cluster);
+    server::testing::OwnPgCluster cluster;
+    JOINTLY_REQUIRE_OWN_PG_CLUSTER(cluster);
     TestServer s([&](server::ServeOptions& o) { o.db = cluster.url; });
     auto c = s.client();
     store_decision(c, "C-BEFORE");
@@ -194,8 +159,8 @@ TEST(HttpPgOutage, RequestsAnswer503WhileTheDatabaseIsDownAndRecoverWhenItReturn
 // each decision 201, /healthz 200, never 503. (Each request used to take a broken connection
 // from the pool and retry on another: 503s until the pool had been gone through.)
 TEST(HttpPgOutage, AfterARestartTheNextRequestsAreAllAnswered) {
-    OwnCluster cluster;
-    JOINTLY_REQUIRE_OWN_CLUSTER(cluster);
+    server::testing::OwnPgCluster cluster;
+    JOINTLY_REQUIRE_OWN_PG_CLUSTER(cluster);
     const std::string name = "jointly_restart_test";
     TestServer s([&](server::ServeOptions& o) {
         o.db = cluster.url + "&application_name=" + name;

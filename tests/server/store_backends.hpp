@@ -1,6 +1,7 @@
 // The decision store's backends for tests: a fresh SQLite file, or a fresh schema in the
 // throwaway PostgreSQL cluster (tests/pg/cluster.sh, a ctest fixture), and a raw connection to
-// each beside the store (to show what the database itself refuses).
+// each beside the store (to show what the database itself refuses); and a cluster of a test's
+// own, which it may stop and restart.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -34,6 +35,43 @@ inline std::optional<std::string> pg_cluster_url() {
             if (std::getenv("CI")) FAIL() << "CI is set but the PostgreSQL test cluster did not start"; \
             GTEST_SKIP() << "no PostgreSQL test cluster (install postgresql; see tests/pg/cluster.sh)"; \
         }                                                                                            \
+    } while (0)
+
+// A PostgreSQL cluster of the test's own (tests/pg/cluster.sh), which it may stop and restart
+// without disturbing the shared one; `url` is empty when there is no PostgreSQL.
+class OwnPgCluster {
+public:
+    OwnPgCluster()
+        : state_(std::filesystem::temp_directory_path() / ("jointly-pg-own-" + Store::new_decision_id())) {
+        std::filesystem::create_directories(state_);
+        if (run("start") == 0) std::getline(std::ifstream(state_ / "url"), url);
+    }
+    ~OwnPgCluster() {
+        run("stop");
+        std::error_code ec;
+        std::filesystem::remove_all(state_, ec);
+    }
+    OwnPgCluster(const OwnPgCluster&) = delete;
+    OwnPgCluster& operator=(const OwnPgCluster&) = delete;
+    // cluster.sh's `command` (`halt`, `resume`), with `after` after the state folder (`halt`'s
+    // mode); its exit status.
+    int run(const std::string& command, const std::string& after = "") {
+        const std::string script = std::string(JOINTLY_SOURCE_DIR) + "/tests/pg/cluster.sh";
+        return std::system((script + " " + command + " " + state_.string() + " " + after + " >/dev/null").c_str());
+    }
+    std::string url;
+
+private:
+    std::filesystem::path state_;
+};
+
+// As JOINTLY_REQUIRE_PG_CLUSTER, for an OwnPgCluster.
+#define JOINTLY_REQUIRE_OWN_PG_CLUSTER(cluster)                                                    \
+    do {                                                                                           \
+        if ((cluster).url.empty()) {                                                               \
+            if (std::getenv("CI")) FAIL() << "CI is set but a PostgreSQL cluster could not start"; \
+            GTEST_SKIP() << "no PostgreSQL (install postgresql; see tests/pg/cluster.sh)";         \
+        }                                                                                          \
     } while (0)
 
 // One empty database for one test.

@@ -29,11 +29,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// A session of its own on the test cluster, beside the store's: it ends the store's
-// connections, holds locks, and looks at what the store's connections are doing.
+// A session of its own on the test cluster (its database `jointly`, or the one of `url`),
+// beside the store's: it ends the store's connections, holds locks, and looks at what the
+// store's connections are doing.
 class Session {
 public:
-    Session() : conn_(PQconnectdb(testing::pg_cluster_url()->c_str()), &PQfinish) {
+    explicit Session(const std::string& url = *testing::pg_cluster_url())
+        : conn_(PQconnectdb(url.c_str()), &PQfinish) {
         PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
     }
     bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
@@ -83,6 +85,38 @@ public:
 private:
     testing::PgDatabase db_;
     std::string name_;
+    std::unique_ptr<Store> store_;
+};
+
+// A database of its own in the test cluster, with a store in it whose connections are named.
+// The write lock is an advisory lock, one per database: here it is the test's alone, neither
+// held by other tests' writers (which would cut off this store's short waits) nor holding
+// theirs up.
+class OwnDatabase {
+public:
+    explicit OwnDatabase(milliseconds timeout) : name_("t_" + Store::new_decision_id().substr(2)) {
+        EXPECT_TRUE(Session().query("CREATE DATABASE " + name_));
+        const std::string url = *testing::pg_cluster_url();  // postgresql://USER@/DB?host=DIR
+        const auto path = url.find('/', url.find("://") + 3);
+        const auto query = url.find('?', path);
+        location_ = url.substr(0, path + 1) + name_ + (query == std::string::npos ? "" : url.substr(query));
+        store_ = Store::connect(location_ + (query == std::string::npos ? "?" : "&") + "application_name=" + name_, 2,
+                                timeout);
+    }
+    ~OwnDatabase() {
+        store_.reset();
+        Session().query("DROP DATABASE " + name_ + " WITH (FORCE)");
+    }
+    OwnDatabase(const OwnDatabase&) = delete;
+    OwnDatabase& operator=(const OwnDatabase&) = delete;
+    Store& store() { return *store_; }
+    // Its URL, for a session in it.
+    const std::string& location() const { return location_; }
+    std::string sessions() const { return "FROM pg_stat_activity WHERE application_name = '" + name_ + "'"; }
+
+private:
+    std::string name_;
+    std::string location_;
     std::unique_ptr<Store> store_;
 };
 
@@ -213,6 +247,27 @@ TEST(PgPool, ALostConnectionClosesEveryConnectionOfItsAge) {
     EXPECT_EQ(pid(*i), opened_since);
 }
 
+// After `pg_ctl stop -m immediate` (as after a crash) and a start, libpq reports the first
+// statement on a connection of before as failed (without SQLSTATE) before it marks the
+// connection bad: it is a lost connection, to retry on a new one, not a statement the server
+// refused.
+TEST(PgConnection, TheFirstStatementAfterACrashIsALostConnection) {
+    testing::OwnPgCluster cluster;
+    JOINTLY_REQUIRE_OWN_PG_CLUSTER(cluster);
+    pg::Connection conn(cluster.url);
+    conn.exec("SELECT 1");
+    ASSERT_EQ(cluster.run("halt", "immediate"), 0);
+    ASSERT_EQ(cluster.run("resume"), 0);
+    try {
+        conn.exec_prepared("SELECT $1::int", {"1"});
+        ADD_FAILURE() << "a statement ran on a connection of before the crash";
+    } catch (const pg::Error& e) {
+        EXPECT_TRUE(e.lost()) << e.what();
+        EXPECT_STREQ(e.what(), pg::kUnreachable);
+    }
+    EXPECT_TRUE(conn.broken());
+}
+
 // Another session holds the decisions table: a read and a write are cut off by the store's
 // statement timeout with a StoreError saying so, the write stores nothing, and once the table
 // is free the store reads and writes again. Writes queued while one waits form the next group,
@@ -221,14 +276,17 @@ TEST(PgStatementTimeout, AStalledTableIsAStoreErrorWithinTheLimitAndTheStoreGoes
     JOINTLY_REQUIRE_PG_CLUSTER();
     constexpr milliseconds kLimit(1000);  // time for the writers to queue behind the first
     constexpr milliseconds kSlack(5000);  // a loaded test machine
-    Named named(2, kLimit);
-    Store& store = named.store();
+    OwnDatabase own(kLimit);
+    Store& store = own.store();
     const auto first = testing::sample_decision("C-FIRST", "approve");
     store.add_decision(first);
-    Session holder;
+    Session holder(own.location());
     ASSERT_TRUE(holder.ok());
+    // Should the store wait for the table (no timeout), the server lets it go after 30 s, and
+    // the test fails rather than hangs.
+    ASSERT_TRUE(holder.query("SET idle_in_transaction_session_timeout = 30000"));
     ASSERT_TRUE(holder.query("BEGIN"));
-    ASSERT_TRUE(holder.query("LOCK TABLE " + named.schema() + ".decisions IN ACCESS EXCLUSIVE MODE"));
+    ASSERT_TRUE(holder.query("LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE"));
 
     const auto cut_off = [&](const char* what, const auto& call) {
         const auto started = Clock::now();
@@ -259,7 +317,7 @@ TEST(PgStatementTimeout, AStalledTableIsAStoreErrorWithinTheLimitAndTheStoreGoes
     };
     writers.emplace_back(write, 0);
     Session watcher;
-    ASSERT_TRUE(watcher.await_count("SELECT count(*) " + named.sessions() + " AND wait_event_type = 'Lock'", 1));
+    ASSERT_TRUE(watcher.await_count("SELECT count(*) " + own.sessions() + " AND wait_event_type = 'Lock'", 1));
     for (std::size_t i = 1; i < waited.size(); ++i) writers.emplace_back(write, i);
     for (auto& t : writers) t.join();
     for (const auto w : waited) EXPECT_LT(w, 2 * kLimit + kSlack);
@@ -281,10 +339,11 @@ TEST(PgStatementTimeout, AStalledTableIsAStoreErrorWithinTheLimitAndTheStoreGoes
 TEST(PgStatementTimeout, AWaitForTheWriteLockIsCutOffAndTheWriterGoesOn) {
     JOINTLY_REQUIRE_PG_CLUSTER();
     constexpr milliseconds kLimit(500);
-    Named named(2, kLimit);
-    Store& store = named.store();
-    Session other_replica;
+    OwnDatabase own(kLimit);
+    Store& store = own.store();
+    Session other_replica(own.location());
     ASSERT_TRUE(other_replica.ok());
+    ASSERT_TRUE(other_replica.query("SET idle_session_timeout = 30000"));  // as above: no hang
     ASSERT_TRUE(other_replica.query("SELECT pg_advisory_lock(" + std::to_string(pg::kWriteLock) + ")"));
     const auto started = Clock::now();
     try {
