@@ -894,8 +894,10 @@ TEST(PgGroupCommit, AfterAFailedStatementOfSeveralTheKeysAreReadAfresh) {
     EXPECT_EQ(rolled_back.load(), 2);  // the statement of both, then the failing write alone
 }
 
-// A pooled connection the server dropped (here: terminated) fails the write's first try; the
-// group is run again on a new connection and the caller sees no error.
+// A pooled connection the server dropped (here: terminated) is not lent again once its socket
+// shows it closed (or once the listener's, ended with it, has ended its generation); if the
+// write takes it before that, its first try fails and the group is run again on a new
+// connection. Either way the caller sees no error.
 TEST(PgGroupCommit, AWriteOnAConnectionTheServerDroppedIsRunAgainOnANewOne) {
     JOINTLY_REQUIRE_PG_CLUSTER();
     testing::PgDatabase db(*testing::pg_cluster_url());
@@ -917,7 +919,7 @@ TEST(PgGroupCommit, AWriteOnAConnectionTheServerDroppedIsRunAgainOnANewOne) {
     PQclear(ended);
     const auto second = testing::sample_decision("C-2", "approve");
     EXPECT_NO_THROW(store->add_decision(second));
-    EXPECT_EQ(failed.load(), 1);  // the try on the ended connection
+    EXPECT_LE(failed.load(), 1);  // the try on the ended connection, if it was taken
     EXPECT_EQ(committed.load(), 2);
     EXPECT_TRUE(store->get_decision(second.id));
     EXPECT_EQ(store->count_decisions({}), 2u);
