@@ -293,6 +293,9 @@ Pool::Lease Pool::acquire() {
         // libpq's reason names hosts and sockets: API callers are told only that it failed.
         give_back(nullptr, generation);
         throw Error(kUnreachable, "", true);
+    } catch (...) {
+        give_back(nullptr, generation);
+        throw;
     }
 }
 
