@@ -11,9 +11,13 @@
 #include <map>
 #include <mutex>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_common.hpp"
+#include "store_common.hpp"
 #include "jointly/server/http.hpp"
 
 namespace jointly::server::cli {
@@ -115,6 +119,13 @@ int run_serve(const ServeArgs& args, Streams streams) {
             err << line << "\n" << std::flush;
         };
     }
+    // What the server says once it runs goes into the same stream as the access log, so it is
+    // a JSON line too (one per event; a log shipper reads no other). Call with log_mutex held.
+    const auto event = [&err](const char* level, const std::string& message, const std::string& detail = {}) {
+        nlohmann::ordered_json line{{"ts", store_detail::now_utc()}, {"level", level}, {"message", message}};
+        if (!detail.empty()) line["detail"] = detail;
+        err << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n" << std::flush;
+    };
 
     // Signals are taken by one thread with sigwait; block them everywhere else first.
     sigset_t signals;
@@ -154,20 +165,21 @@ int run_serve(const ServeArgs& args, Streams streams) {
                 auto result = server->reload();
                 std::lock_guard lock(*log_mutex);
                 if (result.ok) {
-                    err << "reloaded " << result.policies.size() << " policy versions from " << options.policies.string()
-                        << "\n";
+                    event("info", "reloaded " + std::to_string(result.policies.size()) + " policy versions from " +
+                                      options.policies.string());
                 } else {
-                    render_reports(result.files, err);
-                    for (const auto& io : result.io_errors) err << "error: " << io << "\n";
-                    err << "error: reload failed; the policies in service are unchanged\n";
+                    // The diagnostics as `jointly check` writes them, in the line's `detail`.
+                    std::ostringstream detail;
+                    render_reports(result.files, detail);
+                    for (const auto& io : result.io_errors) detail << "error: " << io << "\n";
+                    event("error", "reload failed; the policies in service are unchanged", detail.str());
                 }
-                err << std::flush;
                 continue;
             }
             if (sig == SIGHUP) continue;
             if (!stopping.exchange(true)) {
                 std::lock_guard lock(*log_mutex);
-                err << "shutting down: finishing the requests in flight\n" << std::flush;
+                event("info", "shutting down: finishing the requests in flight");
             }
             server->stop();
             return;

@@ -370,7 +370,7 @@ class HttpApiServer final : public ApiServer {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
         context_.options.log(nlohmann::ordered_json{{"ts", utc_now()},
-                                                    {"level", "warning"},
+                                                    {"level", "warn"},
                                                     {"message", "the tokens file `" + path.string() + "` has mode " +
                                                                     mode + ": other users may read it; make it 0600"}}
                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

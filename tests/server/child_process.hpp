@@ -64,6 +64,7 @@ public:
     }
     std::string out_line() { return line(out_); }
     std::string err_line() { return line(err_); }
+    bool err_at_end() const { return feof(err_) != 0; }
     // Reads stderr until a line contains `needle`; false at end of file.
     bool wait_err(const std::string& needle) {
         for (;;) {

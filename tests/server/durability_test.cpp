@@ -176,12 +176,26 @@ TEST(Durability, SighupReloadsAndABadReloadKeepsServing) {
     other.replace(other.find("policy reference"), 16, "policy reference_copy");
     write_file(dir / "policies/copy.jf", other);
     server.signal(SIGHUP);
-    ASSERT_TRUE(server.wait_err("reloaded 2 policy versions"));
+    // What the server says while it runs is a JSON line, as the access log beside it.
+    using nlohmann::json;
+    const auto said = [&server](const std::string& needle) {
+        for (;;) {
+            const std::string l = server.err_line();
+            if (l.find(needle) != std::string::npos) return json::parse(l, nullptr, false);
+            if (l.empty() && server.err_at_end()) return json();
+        }
+    };
+    const json reloaded = said("reloaded 2 policy versions");
+    ASSERT_TRUE(reloaded.is_object()) << "not a JSON line";
+    EXPECT_EQ(reloaded["level"], "info");
     EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 2u);
 
     write_file(dir / "policies/broken.jf", "policy broken");
     server.signal(SIGHUP);
-    ASSERT_TRUE(server.wait_err("reload failed"));
+    const json failed = said("reload failed");
+    ASSERT_TRUE(failed.is_object()) << "not a JSON line";
+    EXPECT_EQ(failed["level"], "error");
+    EXPECT_NE(failed["detail"].get<std::string>().find("broken.jf:1:"), std::string::npos) << failed.dump();
     EXPECT_EQ(body_of(c.Get("/v1/policies"))["policies"].size(), 2u);
     EXPECT_EQ(c.Post("/v1/evaluate", post_op_request().dump(), "application/json")->status, 200);
 

@@ -383,7 +383,7 @@ TEST(HttpAccessLog, ATokensFileOthersMayReadIsWarnedAbout) {
     std::lock_guard lock(*mutex);
     ASSERT_FALSE(lines->empty());
     const auto first = json::parse(lines->front());
-    EXPECT_EQ(first["level"], "warning");
+    EXPECT_EQ(first["level"], "warn");
     EXPECT_NE(first["message"].get<std::string>().find("has mode 0644: other users may read it; make it 0600"),
               std::string::npos)
         << lines->front();
