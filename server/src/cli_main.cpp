@@ -116,8 +116,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         root.parse(reversed);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return root.exit(e, out, err);
-        const auto selected = root.get_subcommands();
-        const std::string command = selected.empty() ? std::string("jointly") : "jointly " + selected.front()->get_name();
+        // The deepest command given (`jointly store copy`), whose --help lists the options.
+        std::string command = "jointly";
+        for (const CLI::App* at = &root;;) {
+            const auto selected = at->get_subcommands();
+            if (selected.empty()) break;
+            at = selected.front();
+            command += " " + at->get_name();
+        }
         err << "error: " << e.what() << "\n" << "`" << command << " --help` lists the options\n";
         return cli::kUsage;
     } catch (const std::exception& e) {

@@ -29,6 +29,34 @@ bool parse_count(const std::string& text, std::size_t& out) {
     return ec == std::errc() && ptr == end;
 }
 
+// The counting flags' ranges: checked after parsing (run_serve) and shown by --help.
+struct Range {
+    const char* name;
+    std::size_t min;
+    std::size_t max;
+};
+constexpr Range kRanges[] = {{"port", 0, 65535},
+                             {"threads", 1, 1024},
+                             {"db-pool", 1, 1000},
+                             {"db-statement-timeout-ms", 100, 3600000},
+                             {"max-body", 1, std::size_t{1} << 32},
+                             {"max-lines", 1, 1000000},
+                             {"max-depth", 2, 10000},
+                             {"max-policy-bytes", 1, std::size_t{1} << 30},
+                             {"max-batch", 1, 1000000},
+                             {"timeout", 1, 3600},
+                             {"listen-backlog", 1, 65535},
+                             {"max-headers", 1, 10000},
+                             {"max-header-bytes", 256, std::size_t{1} << 20},
+                             {"max-response", 1024, std::size_t{1} << 32},
+                             {"request-deadline-ms", 1, 3600000}};
+
+const Range* range_of(std::string_view name) {
+    for (const Range& r : kRanges)
+        if (name == r.name) return &r;
+    return nullptr;
+}
+
 // The flags as given; counts are checked after parsing, with their ranges in the message.
 struct ServeArgs {
     std::map<std::string, std::string> values;
@@ -67,36 +95,35 @@ int run_serve(const ServeArgs& args, Streams streams) {
     struct Count {
         const char* name;
         std::size_t* target;
-        std::size_t min;
-        std::size_t max;
     };
     std::size_t port = static_cast<std::size_t>(options.port);
     std::size_t timeout = static_cast<std::size_t>(options.request_timeout_seconds);
     std::size_t backlog = static_cast<std::size_t>(options.listen_backlog);
     std::size_t deadline = static_cast<std::size_t>(options.request_deadline_ms);
     std::size_t statement_timeout = static_cast<std::size_t>(options.db_statement_timeout_ms);
-    const Count counts[] = {{"port", &port, 0, 65535},
-                            {"threads", &options.threads, 1, 1024},
-                            {"db-pool", &options.db_pool, 1, 1000},
-                            {"db-statement-timeout-ms", &statement_timeout, 100, 3600000},
-                            {"max-body", &options.max_body, 1, std::size_t{1} << 32},
-                            {"max-lines", &options.max_lines, 1, 1000000},
-                            {"max-depth", &options.max_depth, 2, 10000},
-                            {"max-policy-bytes", &options.max_policy_bytes, 1, std::size_t{1} << 30},
-                            {"max-batch", &options.max_batch, 1, 1000000},
-                            {"timeout", &timeout, 1, 3600},
-                            {"listen-backlog", &backlog, 1, 65535},
-                            {"max-headers", &options.max_headers, 1, 10000},
-                            {"max-header-bytes", &options.max_header_bytes, 256, std::size_t{1} << 20},
-                            {"max-response", &options.max_response, 1024, std::size_t{1} << 32},
-                            {"request-deadline-ms", &deadline, 1, 3600000}};
+    const Count counts[] = {{"port", &port},
+                            {"threads", &options.threads},
+                            {"db-pool", &options.db_pool},
+                            {"db-statement-timeout-ms", &statement_timeout},
+                            {"max-body", &options.max_body},
+                            {"max-lines", &options.max_lines},
+                            {"max-depth", &options.max_depth},
+                            {"max-policy-bytes", &options.max_policy_bytes},
+                            {"max-batch", &options.max_batch},
+                            {"timeout", &timeout},
+                            {"listen-backlog", &backlog},
+                            {"max-headers", &options.max_headers},
+                            {"max-header-bytes", &options.max_header_bytes},
+                            {"max-response", &options.max_response},
+                            {"request-deadline-ms", &deadline}};
     for (const auto& c : counts) {
         const auto* v = value(c.name);
         if (!v) continue;
+        const Range& range = *range_of(c.name);
         std::size_t n = 0;
-        if (!parse_count(*v, n) || n < c.min || n > c.max) {
-            err << "error: `--" << c.name << " " << *v << "` must be a whole number from " << c.min << " to " << c.max
-                << "\n";
+        if (!parse_count(*v, n) || n < range.min || n > range.max) {
+            err << "error: `--" << c.name << " " << *v << "` must be a whole number from " << range.min << " to "
+                << range.max << "\n";
             return kUsage;
         }
         *c.target = n;
@@ -207,11 +234,11 @@ Command define_serve(CLI::App& root, Streams io) {
         {"-p,--policies", "policies", "DIR", "the policy folder (default policies)"},
         {"-d,--db", "db", "FILE|URL",
          "the decision store: an SQLite file (default ./jointly.db) or postgresql://USER@HOST/DB"},
-        {"--db-pool", "db-pool", "N", "PostgreSQL connections for requests (default 8)"},
+        {"--db-pool", "db-pool", "N", "PostgreSQL connections for requests"},
         {"--db-statement-timeout-ms", "db-statement-timeout-ms", "MS",
-         "PostgreSQL: the longest a statement may run, a lock awaited included (default 15000)"},
+         "PostgreSQL: the longest a statement may run, a lock awaited included"},
         {"-b,--bind", "bind", "ADDR", "the address to listen on (default 127.0.0.1)"},
-        {"--port", "port", "N", "the port (0: any free port; default 8080)"},
+        {"--port", "port", "N", "the port, 0 for any free port"},
         {"-t,--tokens", "tokens", "FILE", "the bearer tokens file (required unless --insecure-dev)"},
         {"--threads", "threads", "N", "worker threads"},
         {"--max-body", "max-body", "BYTES", "the largest request body"},
@@ -224,13 +251,36 @@ Command define_serve(CLI::App& root, Streams io) {
         {"--max-headers", "max-headers", "N", "the most request headers"},
         {"--max-header-bytes", "max-header-bytes", "BYTES", "the largest request header block"},
         {"--max-response", "max-response", "BYTES", "the largest response body"},
-        {"--request-deadline-ms", "request-deadline-ms", "MS", "the time one request may take"},
+        {"--request-deadline-ms", "request-deadline-ms", "MS",
+         "the time a batch or a simulation may take; one evaluation is bounded by its work"},
         {"--allow-origin", "allow-origin", "ORIGIN[,ORIGIN...]", "browser origins allowed (CORS)"},
     };
+    // Each count's default (ServeOptions') and range, in its help.
+    const ServeOptions defaults;
+    const std::map<std::string, std::string> default_of{
+        {"port", std::to_string(defaults.port)},
+        {"threads", std::to_string(defaults.threads)},
+        {"db-pool", std::to_string(defaults.db_pool)},
+        {"db-statement-timeout-ms", std::to_string(defaults.db_statement_timeout_ms)},
+        {"max-body", std::to_string(defaults.max_body)},
+        {"max-lines", std::to_string(defaults.max_lines)},
+        {"max-depth", std::to_string(defaults.max_depth)},
+        {"max-policy-bytes", std::to_string(defaults.max_policy_bytes)},
+        {"max-batch", std::to_string(defaults.max_batch)},
+        {"timeout", std::to_string(defaults.request_timeout_seconds)},
+        {"listen-backlog", std::to_string(defaults.listen_backlog)},
+        {"max-headers", std::to_string(defaults.max_headers)},
+        {"max-header-bytes", std::to_string(defaults.max_header_bytes)},
+        {"max-response", std::to_string(defaults.max_response)},
+        {"request-deadline-ms", std::to_string(defaults.request_deadline_ms)}};
     for (const auto& v : values) {
         const std::string key = v.key;
+        std::string help = v.help;
+        if (const Range* range = range_of(key))
+            help += " (default " + default_of.at(key) + "; " + std::to_string(range->min) + " to " +
+                    std::to_string(range->max) + ")";
         app->add_option_function<std::string>(
-               v.names, [args, key](const std::string& value) { args->values[key] = value; }, v.help)
+               v.names, [args, key](const std::string& value) { args->values[key] = value; }, help)
             ->option_text(v.text);
     }
     app->add_flag("--open-evaluation", args->open_evaluation, "evaluation needs no token");

@@ -57,6 +57,10 @@ SqliteHandle open_source(const std::filesystem::path& from) {
                          (raw ? sqlite3_errmsg(raw) : "out of memory"));
     auto version = prepare(db.get(), "PRAGMA user_version");
     const auto found = sqlite3_step(version.get()) == SQLITE_ROW ? sqlite3_column_int64(version.get(), 0) : 0;
+    if (found > kSqliteSchema)
+        throw StoreError("the SQLite store `" + from.string() + "` has schema version " + std::to_string(found) +
+                         ", newer than this jointly copies (" + std::to_string(kSqliteSchema) +
+                         "): copy it with the jointly that wrote it, or a newer one");
     if (found != kSqliteSchema)
         throw StoreError("the SQLite store `" + from.string() + "` has schema version " + std::to_string(found) +
                          "; this jointly copies version " + std::to_string(kSqliteSchema) +

@@ -274,6 +274,28 @@ TEST(Cli, ServeRefusesBadFlags) {
     EXPECT_NE(missing.err.find("/nonexistent-policies"), std::string::npos) << missing.err;
 }
 
+// `serve --help` gives each count's default (ServeOptions') and range (what run_serve checks);
+// a value just outside the range shown is refused, naming the same range.
+TEST(Cli, ServeHelpShowsEachCountsDefaultAndRange) {
+    const auto help = run({"serve", "--help"});
+    EXPECT_EQ(help.code, 0);
+    const server::ServeOptions defaults;
+    EXPECT_NE(help.out.find("--max-body BYTES            the largest request body (default " +
+                            std::to_string(defaults.max_body) + "; 1 to 4294967296)"),
+              std::string::npos)
+        << help.out;
+    EXPECT_NE(help.out.find("(default " + std::to_string(defaults.threads) + "; 1 to 1024)"), std::string::npos);
+    EXPECT_NE(help.out.find("(default " + std::to_string(defaults.max_response) + "; 1024 to 4294967296)"),
+              std::string::npos);
+    const auto below = run({"serve", "--max-response", "1023"});
+    EXPECT_EQ(below.code, 2);
+    EXPECT_NE(below.err.find("must be a whole number from 1024 to 4294967296"), std::string::npos) << below.err;
+    // A usage error inside a sub-subcommand points at its own --help.
+    const auto copy = run({"store", "copy"});
+    EXPECT_EQ(copy.code, 2);
+    EXPECT_NE(copy.err.find("`jointly store copy --help` lists the options"), std::string::npos) << copy.err;
+}
+
 // Secure by default: no tokens file, no server (unless it is said to be a development one).
 TEST(Cli, ServeRefusesToStartWithoutTokens) {
     auto open = run({"serve", "--policies", kReference, "--port", "0"});

@@ -1,6 +1,7 @@
 // `jointly store copy`: an SQLite store moved into PostgreSQL reads back the same through the
 // Store interface, ids, seqs, times and order included, and the numbering continues after it.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <sstream>
 #include <string>
@@ -132,6 +133,26 @@ TEST(StoreCopy, AnSqliteStoreCopiedIntoPostgresqlReadsBackTheSameAndContinuesIts
     EXPECT_EQ(run_cli({"store", "copy", "--from", from.location(), "--to", to.location()}, again_out, again_err), 1);
     EXPECT_NE(again_err.str().find("copy only into an empty store"), std::string::npos) << again_err.str();
     EXPECT_EQ(copied->count_decisions({}), 5u);
+}
+
+// A store written by a newer jointly is not one to migrate with this one: the message says to
+// copy it with the jointly that wrote it (the source is read before any connection is made).
+TEST(StoreCopy, AStoreOfANewerSchemaSaysWhichJointlyCopiesIt) {
+    const auto dir = std::filesystem::temp_directory_path() / ("jointly-copy-" + Store::new_decision_id());
+    std::filesystem::create_directories(dir);
+    const auto db = dir / "newer.db";
+    Store::open(db).reset();
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(run_cli({"store", "copy", "--from", db.string(), "--to", "postgresql://nobody@127.0.0.1:1/none"}, out, err),
+              1);
+    EXPECT_NE(err.str().find("has schema version 99, newer than this jointly copies"), std::string::npos) << err.str();
+    EXPECT_EQ(err.str().find("open it once"), std::string::npos) << err.str();
+    std::filesystem::remove_all(dir);
 }
 
 TEST(StoreCopy, TheDestinationMustBeAPostgresqlUrl) {
