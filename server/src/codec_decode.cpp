@@ -105,12 +105,13 @@ private:
 
 std::string date_problem(std::string_view text) {
     const std::string quoted = "`" + std::string(text) + "`";
-    const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-                        std::all_of(text.begin(), text.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+    const auto digit = [&text](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+    const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' && digit(0) && digit(1) && digit(2) &&
+                        digit(3) && digit(5) && digit(6) && digit(8) && digit(9);
     if (shaped && text.substr(0, 4) < "1900") {
         // A calendar day of a year before 1900: its month and day read in 2000 (a leap year),
         // and 29 February only in a leap year of its own.
-        const int year = std::stoi(std::string(text.substr(0, 4)));
+        const int year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
         const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
         if (engine::parse_date("2000" + std::string(text.substr(4))) && (leap || text.substr(5) != "02-29"))
             return quoted + " is before 1900: jointly reads dates from 1900-01-01 to 9999-12-31";

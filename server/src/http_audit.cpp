@@ -131,7 +131,9 @@ void add_audited_route(httplib::Server& server, Context& context, const std::str
 }
 
 void audit_refusal(Context& context, const std::string& route, const httplib::Request& request, int status) {
-    const auto it = context.audit_actions.find(request.method + " " + route);
+    // cpp-httplib answers HEAD with the GET handler: a refused HEAD is audited as that GET.
+    const auto it = context.audit_actions.find((request.method == "HEAD" ? std::string("GET") : request.method) + " " +
+                                               route);
     if (it == context.audit_actions.end()) return;
     AuditEntry entry;
     entry.action = it->second;

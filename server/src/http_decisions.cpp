@@ -173,6 +173,13 @@ Reply post_evaluate(Context& context, const httplib::Request& request, httplib::
     return answer_text(context, response, decision_text(evaluated.value().decision));
 }
 
+// A batch whose answer passed --max-response while it was being written: stopped there.
+ServiceError batch_too_large(const Context& context) {
+    return fail(422, "response_too_large",
+                "the batch's answer would be over " + std::to_string(context.options.max_response) +
+                    " bytes (--max-response); it was stopped there: send fewer or shorter requests, or split the batch");
+}
+
 // The batch read by the fast decoder (evaluate_batch_in_place); nullopt when it leaves the body
 // to the reference path below, which gives the same answer and every error. The answer's text
 // is written from each decision as it is made (decision_text), not built as a tree and dumped.
@@ -186,13 +193,22 @@ std::optional<Reply> post_batch_fast(Context& context, const httplib::Request& r
     std::vector<engine::Outcome> outcomes;
     std::string text = "{\"count\":";
     std::size_t count = 0;
+    // Each evaluation may write only the text the answer still has room for (an item that
+    // needs more fails, and the reference path below answers the batch's 422).
+    EvaluateOptions each = options.value();
+    const std::size_t max = context.options.max_response;
     const auto batch = evaluate_batch_in_place(
-        *snapshot, request.body, options.value(), context.options.max_batch,
+        *snapshot, request.body, each, context.options.max_batch,
         [&](std::size_t done, std::size_t requests) {
             if (done == 0) {
                 count = requests;
                 text += std::to_string(count) + ",\"failed\":0,\"results\":[";
             }
+            if (text.size() > max) {
+                late = batch_too_large(context);
+                return false;
+            }
+            each.eval_limits.max_text_bytes = max - text.size();
             auto in_time = deadline.check("the batch", done, requests);
             if (!in_time.ok()) late = in_time.error();
             return in_time.ok();
@@ -245,31 +261,42 @@ Reply post_batch(Context& context, const httplib::Request& request, httplib::Res
     if (!options.ok()) return options.error();
     const auto snapshot = context.registry.snapshot();
     const Deadline deadline(context);
-    ojson results = ojson::array();
+    // Each result is written as it comes (the same text as the whole tree dumped at once), its
+    // evaluation given only the room the answer has left: the batch stops at the limit.
+    EvaluateOptions each = options.value();
+    const std::size_t max = context.options.max_response;
+    const auto dump = [](const ojson& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+    std::vector<std::string> results;
+    std::size_t written = 0;
     std::size_t failed = 0;
     for (const auto& item : *list) {
         if (auto in_time = deadline.check("the batch", results.size(), list->size()); !in_time.ok())
             return in_time.error();
-        auto r = evaluate_body(*snapshot, item, options.value());
+        each.eval_limits.max_text_bytes = max - std::min(written, max);
+        auto r = evaluate_body(*snapshot, item, each);
+        std::string piece;
         if (r.evaluated) {
             context.metrics.decision(r.evaluated->decision.outcome);
-            results.push_back(encode_decision_ordered(r.evaluated->decision));
+            piece = dump(encode_decision_ordered(r.evaluated->decision));
         } else {
+            if (r.error->code == "response_too_large") return batch_too_large(context);
             ++failed;
             auto error = ojson(caller_view(context, *r.error));
             error["status"] = r.error->status;
-            results.push_back(std::move(error));
+            piece = dump(error);
         }
+        written += piece.size() + 1;
+        if (written > max) return batch_too_large(context);
+        results.push_back(std::move(piece));
     }
-    ojson out = ojson::object();
-    out["count"] = list->size();
-    out["failed"] = failed;
-    out["results"] = std::move(results);
-    auto text = bounded_text(context, out);
-    if (!text.ok()) return text.error();
-    response.status = 200;
-    set_body(response, std::move(text.value()), "application/json");
-    return {};
+    std::string text = "{\"count\":" + std::to_string(list->size()) + ",\"failed\":" + std::to_string(failed) +
+                       ",\"results\":[";
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (i != 0) text += ',';
+        text += results[i];
+    }
+    text += "]}";
+    return answer_text(context, response, std::move(text));
 }
 
 // The `Idempotency-Key` of a write, scoped to the caller and `scope_route`; nullopt when none

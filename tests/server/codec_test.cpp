@@ -161,7 +161,8 @@ TEST(Decode, ADateBefore1900IsNamedAsOutsideTheYears) {
                   std::string::npos)
             << early;
     }
-    for (const char* wrong : {"1899-02-29", "1900-02-29", "2025-02-29", "1899-13-01", "18a9-01-01", "1899-1-01"}) {
+    for (const char* wrong : {"1899-02-29", "1900-02-29", "2025-02-29", "1899-13-01", "18a9-01-01", "1899-1-01",
+                              "----------", "-999-01-01", "--00-01-01", "1899--1-01"}) {
         EXPECT_NE(server::date_problem(wrong).find("is not a date `YYYY-MM-DD` naming a real day"), std::string::npos)
             << wrong;
     }

@@ -329,6 +329,35 @@ TEST(HttpHardening, AnAnswerOverTheResponseLimitIsRefusedAndNotStored) {
     EXPECT_EQ(c.Post("/v1/evaluate", post_op_request().dump(), "application/json")->status, 422);
 }
 
+// A batch's answer is bounded as it is written: each evaluation has only the room left, and the
+// batch stops once past --max-response (on the fast path, and on the reference path that a
+// batch with an invalid item takes), rather than build every answer and measure at the end.
+TEST(HttpHardening, ABatchStopsAtTheResponseLimitAsItIsWritten) {
+    TestServer s([](server::ServeOptions& o) { o.max_response = 20000; });
+    auto c = s.client();
+    const std::string one = post_op_request().dump();
+    const auto single = c.Post("/v1/evaluate", one, "application/json");
+    ASSERT_EQ(single->status, 200);
+    const std::size_t each = single->body.size();
+    ASSERT_LT(each * 2 + 100, std::size_t{20000}) << "two answers fit";
+    ASSERT_GT(each * 50, std::size_t{20000}) << "fifty do not";
+    const auto batch = [&](std::size_t n, bool with_invalid) {
+        std::string body = "{\"requests\":[";
+        for (std::size_t i = 0; i < n; ++i) body += (i ? "," : "") + one;
+        if (with_invalid) body += ",{\"lines\": 3}";
+        return c.Post("/v1/evaluate/batch", body + "]}", "application/json");
+    };
+    for (const bool with_invalid : {false, true}) {
+        const auto fits = batch(2, with_invalid);
+        EXPECT_EQ(fits->status, 200) << fits->body.substr(0, 300);
+        const auto over = batch(50, with_invalid);
+        ASSERT_EQ(over->status, 422) << over->body.substr(0, 300);
+        EXPECT_EQ(body_of(over)["error"]["code"], "response_too_large");
+        EXPECT_NE(body_of(over)["error"]["message"].get<std::string>().find("over 20000 bytes"), std::string::npos)
+            << over->body;
+    }
+}
+
 TEST(HttpHardening, ABatchPastItsDeadlineStops) {
     TestServer s([](server::ServeOptions& o) { o.request_deadline_ms = 1; });
     auto c = s.client();

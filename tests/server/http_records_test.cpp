@@ -500,10 +500,13 @@ TEST(HttpAuditGaps, ARefusalIsAuditedUnderItsMethodsAction) {
     httplib::Headers get_id{{"X-Request-Id", "noauth-get"}, {"Authorization", "Bearer not-a-known-token-000"}};
     EXPECT_EQ(c.Post("/v1/decisions", post_id, request_for("C-NOAUTH").dump(), "application/json")->status, 401);
     EXPECT_EQ(c.Get("/v1/decisions", get_id)->status, 401);
+    httplib::Headers head_id{{"X-Request-Id", "noauth-head"}, {"Authorization", "Bearer not-a-known-token-000"}};
+    EXPECT_EQ(c.Head("/v1/decisions", head_id)->status, 401);
     std::map<std::string, std::string> action_of;
     for (const auto& e : audit_entries(c, "")) action_of[e["request_id"].get<std::string>()] = e["action"];
     EXPECT_EQ(action_of["noauth-post"], "write");
     EXPECT_EQ(action_of["noauth-get"], "list");
+    EXPECT_EQ(action_of["noauth-head"], "list");  // a HEAD is its route's GET
 }
 
 TEST(HttpAuditGaps, EveryStoredDecisionHasItsAuditEntry) {

@@ -321,7 +321,10 @@ TEST(PgStatementTimeout, AStalledTableIsAStoreErrorWithinTheLimitAndTheStoreGoes
     for (std::size_t i = 1; i < waited.size(); ++i) writers.emplace_back(write, i);
     for (auto& t : writers) t.join();
     for (const auto w : waited) EXPECT_LT(w, 2 * kLimit + kSlack);
-    EXPECT_EQ(rolled_back.load(), 2);  // the first write's group, then the other four's
+    // The first write's group, then the other four's (a thread slow to start may make a third
+    // group); never a rerun of each write on its own after the group was cut off (which made 6).
+    EXPECT_GE(rolled_back.load(), 2);
+    EXPECT_LE(rolled_back.load(), 3);
     EXPECT_NO_THROW(store.check_available());  // the table is not needed to answer
 
     ASSERT_TRUE(holder.query("COMMIT"));
