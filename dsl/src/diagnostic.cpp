@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "source_text.hpp"
+
 namespace jointly::dsl {
 
 std::ostream& operator<<(std::ostream& out, Code code) { return out << code_text(code); }
@@ -40,6 +42,7 @@ std::string_view source_line(std::string_view source, std::uint32_t line, bool& 
     if (end == std::string_view::npos) end = source.size();
     std::string_view text = source.substr(start, end - start);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (line == 1) text.remove_prefix(detail::bom_length(text));  // takes no column
     found = true;
     return text;
 }

@@ -4,6 +4,8 @@
 #include <array>
 #include <limits>
 
+#include "confusable.hpp"
+
 namespace jointly::dsl::grammar {
 
 namespace {
@@ -67,6 +69,12 @@ void throw_reserved(Iter b, Iter e, std::string_view word) {
 }
 
 void throw_not_ascii(Iter b, Iter e, Iter last) {
+    // A character that only looks like a blank or a dash (`health<no-break space>100%`): name it.
+    const std::string_view rest(e, static_cast<std::size_t>(last - e));
+    if (const auto confusable = detail::confusable_at(rest, 0)) {
+        fail(Code::unexpected_text, quoted(b, e) + " is followed by " + std::string(confusable->name), e,
+             e + confusable->length, std::string(confusable->help));
+    }
     while (e != last && (is_word_char(*e) || static_cast<unsigned char>(*e) >= 0x80U)) ++e;
     fail(Code::not_a_name, quoted(b, e) + " is not a valid name: names use only `a`-`z`, `0`-`9` and `_`", b,
          e);

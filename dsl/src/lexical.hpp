@@ -41,7 +41,8 @@ std::string_view const* keywords_end();
 
 // E1006: `word` at [b, e) is reserved but a name was required.
 [[noreturn]] void throw_reserved(Iter b, Iter e, std::string_view word);
-// E1012: the name at [b, e) runs on into non-ASCII letters (`café`).
+// E1012: the name at [b, e) runs on into non-ASCII letters (`café`); E1001 naming the
+// character when it only looks like a blank or a dash (a no-break space, confusable.hpp).
 [[noreturn]] void throw_not_ascii(Iter b, Iter e, Iter last);
 // E1012 when the name at [b, e) has a capital letter.
 void check_name_case(Iter b, Iter e);

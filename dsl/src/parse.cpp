@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "confusable.hpp"
 #include "grammar_decl.hpp"
 #include "source_text.hpp"
 #include "utf8.hpp"
@@ -34,8 +35,11 @@ std::size_t token_end(std::string_view text, std::size_t at) {
     return e;
 }
 
+// What was found at `at`, in the message's words: the token quoted, or a character that only
+// looks like a blank, a quote or a dash named (a no-break space would show as a blank).
 std::string found(std::string_view text, std::size_t at, std::size_t end) {
     if (at >= text.size()) return "the end of the file";
+    if (const auto confusable = detail::confusable_at(text, at)) return std::string(confusable->name);
     std::string_view tok = text.substr(at, end - at);
     if (tok.size() > 40) return "`" + std::string(tok.substr(0, 40)) + "...`";
     if (tok == "`") return "a backtick";
@@ -114,6 +118,12 @@ Diagnostic error(Code code, std::string message, std::string const& file, Span s
 }
 
 // "0xff": a byte as the message names it.
+// The help for a character that only looks like a blank, a quote or a dash, or "".
+std::string confusable_help(std::string_view text, std::size_t at) {
+    const auto confusable = detail::confusable_at(text, at);
+    return confusable ? std::string(confusable->help) : std::string();
+}
+
 std::string hex_byte(char c) {
     static constexpr char kHex[] = "0123456789abcdef";
     const auto b = static_cast<unsigned char>(c);
@@ -147,7 +157,9 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
                   text.span(*bad, *bad + 1), "save the policy as UTF-8 text"));
         return result;
     }
-    const std::size_t start = text.skip_blank(0);
+    // A byte order mark (Windows Notepad writes one) is not part of the policy.
+    const std::size_t bom = detail::bom_length(source);
+    const std::size_t start = text.skip_blank(bom);
     if (start >= source.size()) {
         result.diagnostics.push_back(
             error(Code::no_header, "the file is empty: a policy starts with `policy`, its id and its title",
@@ -159,18 +171,18 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
     if (!source.substr(start).starts_with("policy") ||
         (start + 6 < source.size() && grammar::is_word_char(source[start + 6]))) {
         const std::size_t end = token_end(source, start);
+        std::string help = confusable_help(source, start);
+        if (help.empty()) help = "begin with a line like `policy northshire_jfp \"Northshire joint funding protocol\"`";
         result.diagnostics.push_back(
             error(Code::no_header,
                   "expected the policy header `policy` at the start of the file, found " +
                       found(source, start, end),
-                  file, text.span(start, end),
-                  "begin with a line like `policy northshire_jfp \"Northshire joint funding "
-                  "protocol\"`"));
+                  file, text.span(start, end), std::move(help)));
         return result;
     }
 
     Iter const begin = source.data();
-    Iter first = begin;
+    Iter first = begin + bom;
     Iter const last = begin + source.size();
     grammar::ParseState state(text, begin);
     Module module;
@@ -183,8 +195,8 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
         }
         const std::size_t at = text.skip_blank(state.offset(first));
         const std::size_t end = token_end(source, at);
-        result.diagnostics.push_back(
-            error(Code::unexpected_text, "unexpected " + found(source, at, end), file, text.span(at, end)));
+        result.diagnostics.push_back(error(Code::unexpected_text, "unexpected " + found(source, at, end), file,
+                                           text.span(at, end), confusable_help(source, at)));
     } catch (grammar::SyntaxError const& e) {
         result.diagnostics.push_back(
             error(e.code, e.message, file, state.span(e.where, e.end), e.help));
@@ -207,6 +219,8 @@ ParseResult parse_checked(std::string_view source, std::string const& file) {
                                                         keywords_expected(which, state.last_decl));
             if (!suggestion.empty()) help = "did you mean `" + suggestion + "`?";
             else if (which == grammar::kExpectedDeclaration) help = joined_name_help(source, at, end);
+        } else {
+            help = confusable_help(source, at);
         }
         result.diagnostics.push_back(
             error(Code::unexpected_text, std::move(message), file, text.span(at, end), std::move(help)));

@@ -14,7 +14,7 @@ bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) ==
 
 }  // namespace
 
-SourceText::SourceText(std::string_view text) : text_(text) {
+SourceText::SourceText(std::string_view text) : text_(text), bom_(bom_length(text)) {
     line_starts_.push_back(0);
     bool ascii = true;
     for (std::size_t i = 0; i < text_.size(); ++i) {
@@ -51,7 +51,11 @@ std::uint32_t SourceText::line_of(std::size_t offset) const {
 }
 
 std::uint32_t SourceText::column_in(std::size_t line, std::size_t offset) const {
-    const std::size_t start = line_starts_[line];
+    std::size_t start = line_starts_[line];
+    if (line == 0 && bom_ != 0) {  // the byte order mark takes no column
+        if (offset < bom_) return 1;
+        start = bom_;
+    }
     if (line_ascii_[line]) return narrow(offset - start + 1);
     return narrow(offset - start - (continuations_[offset] - continuations_[start]) + 1);
 }
@@ -127,15 +131,17 @@ std::vector<Comment> scan_comments(std::string_view text) {
     while (line_begin <= text.size()) {
         std::size_t line_end = text.find('\n', line_begin);
         if (line_end == std::string_view::npos) line_end = text.size();
-        const std::string_view content = text.substr(line_begin, line_end - line_begin);
+        // a byte order mark before the first line's text is no text
+        const std::size_t content_begin = line_begin == 0 ? bom_length(text) : line_begin;
+        const std::string_view content = text.substr(content_begin, line_end - content_begin);
         const bool blank_line = std::all_of(content.begin(), content.end(), is_blank);
         if (blank_line && previous_was_full_comment) out.back().blank_after = true;
         previous_was_full_comment = false;
-        const std::size_t hash = comment_start(text, line_begin, line_end);
+        const std::size_t hash = comment_start(text, content_begin, line_end);
         if (hash != std::string_view::npos) {
             Comment c;
             c.line = line;
-            c.full_line = std::all_of(text.begin() + static_cast<std::ptrdiff_t>(line_begin),
+            c.full_line = std::all_of(text.begin() + static_cast<std::ptrdiff_t>(content_begin),
                                       text.begin() + static_cast<std::ptrdiff_t>(hash), is_blank);
             std::string_view body = text.substr(hash, line_end - hash);
             while (!body.empty() && is_blank(body.back())) body.remove_suffix(1);

@@ -12,8 +12,19 @@
 
 namespace jointly::dsl::detail {
 
-// Maps byte offsets to 1-based lines and code-point columns. Holds a view: the text must
-// outlive it. Thread-compatible (const after construction).
+// The UTF-8 byte order mark (U+FEFF) that some editors (Windows Notepad) write at the start of
+// a file.
+inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// The length of the byte order mark `text` starts with: 3, or 0 when it has none. The parser
+// starts after it and counts the first line's columns as if it were not there.
+constexpr std::size_t bom_length(std::string_view text) {
+    return text.starts_with(kByteOrderMark) ? kByteOrderMark.size() : 0;
+}
+
+// Maps byte offsets to 1-based lines and code-point columns. A byte order mark at the start
+// takes no column: the character after it is at 1:1. Holds a view: the text must outlive it.
+// Thread-compatible (const after construction).
 class SourceText {
 public:
     explicit SourceText(std::string_view text);
@@ -39,6 +50,7 @@ private:
     std::uint32_t column_in(std::size_t line, std::size_t offset) const;
 
     std::string_view text_;
+    std::size_t bom_ = 0;  // bom_length(text_)
     std::vector<std::size_t> line_starts_;
     std::vector<bool> line_ascii_;  // a line of ASCII only: column = byte offset + 1
     // For text with non-ASCII bytes: UTF-8 continuation bytes before each offset.

@@ -28,8 +28,10 @@ struct Point {
 };
 
 // Maps between the two over one text, which it views: the text must outlive it. Lines end at
-// `\n` (a `\r` before it is part of the line's text, as in the parser). Out-of-range input is
-// clamped to the nearest position in the text. Thread-compatible.
+// `\n` (a `\r` before it is part of the line's text, as in the parser). A byte order mark at
+// the start takes no policy column (as in the parser) but one protocol character (as in the
+// client's copy of the text). Out-of-range input is clamped to the nearest position in the
+// text. Thread-compatible.
 class LineMap {
 public:
     explicit LineMap(std::string_view text);
@@ -48,8 +50,10 @@ public:
 
 private:
     std::pair<std::size_t, std::size_t> line_bytes(std::size_t line) const;  // [begin, end)
+    std::size_t first_column(std::size_t line) const;  // the byte of column 1 (after a BOM)
 
     std::string_view text_;
+    std::size_t bom_ = 0;  // the byte order mark's length: 3 or 0
     std::vector<std::size_t> starts_;
 };
 

@@ -270,6 +270,22 @@ TEST(LspPositions, CodePointColumnsBecomeUtf16Units) {
     EXPECT_EQ(LineMap("x\xC2\xA3").end(), (Position{0, 2}));
 }
 
+TEST(LspPositions, AByteOrderMarkTakesNoColumnButOneCharacter) {
+    // The parser counts columns after the mark; a client that kept it counts it as one unit.
+    const std::string text = "\xEF\xBB\xBFpolicy p \"P\"\n  version \"1\"\n  effective from 2025-04-01\n";
+    const LineMap map(text);
+    EXPECT_EQ(map.offset(Point{1, 1}), 3U);
+    EXPECT_EQ(map.position(Point{1, 1}), (Position{0, 1}));
+    EXPECT_EQ(map.position(Point{1, 8}), (Position{0, 8}));  // `p`
+    EXPECT_EQ(map.point(Position{0, 8}), (Point{1, 8}));
+    EXPECT_EQ(map.point(Position{0, 0}), (Point{1, 1}));  // before the mark: the first column
+    EXPECT_EQ(map.position(Point{2, 2}), (Position{1, 1}));  // later lines are untouched
+    const auto parsed = dsl::parse(text, "bom.jf");
+    ASSERT_TRUE(parsed.module.has_value());
+    const dsl::Span id = parsed.module->header.id.span;
+    EXPECT_EQ(map.offset(Point{id.line, id.column}), id.offset);
+}
+
 // ---- the index
 
 TEST(LspIndex, ResolvesEachReferenceToItsDeclaration) {
