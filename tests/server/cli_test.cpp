@@ -563,6 +563,29 @@ TEST(Cli, TestCoverageReportsWhatTheCasesExercised) {
     EXPECT_EQ(run({"test", "--coverage", "--threshold", "101", folder}).code, 2);
 }
 
+// A folder whose policies do not compile together (E2302, one version loaded twice) runs no
+// case: it fails, and its policies are left out of the coverage (not reported as 0/N).
+TEST_F(CliTest, TestCoverageLeavesOutAFolderThatDoesNotCompile) {
+    fs::copy(kSource + "/tests/golden/coverage/small", dir_ / "good", fs::copy_options::recursive);
+    const std::string twice = "policy twice \"Twice\"\n  version \"1\"\n  effective from 2025-04-01\n"
+                              "agency health \"NHS\"\nrule r\n  split health 100%\n";
+    write_file(dir_ / "bad/a.jf", twice);
+    write_file(dir_ / "bad/b.jf", twice);
+    auto r = run({"test", "--coverage", dir_.string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("E2302"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("FAIL " + (dir_ / "bad").string() + ": a policy here does not compile"), std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.out.find("coverage of " + (dir_ / "bad").string()), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("coverage of " + (dir_ / "good/small.jf").string()), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("coverage of 1 policy: rules, exceptions, window edges and outcome rules 7/9"),
+              std::string::npos)
+        << r.out;
+    const auto report = json::parse(run({"test", "--coverage", "-f", "json", dir_.string()}).out);
+    ASSERT_EQ(report["coverage"]["policies"].size(), 1U) << report.dump(2);
+    EXPECT_EQ(report["coverage"]["policies"][0]["id"], "cov");
+}
+
 // A key jointly does not know, in a case or in its expected error, fails the case by name.
 TEST_F(CliTest, TestRejectsUnknownKeysInACase) {
     fs::create_directories(dir_ / "p/cases");
