@@ -303,6 +303,12 @@ INSTANTIATE_TEST_SUITE_P(
         TextCase{"never_constant", "rule r\n  when 1 > 2\n" + std::string(kSplit), "W2001"},
         TextCase{"never_bounds", "rule r\n  when points < 5 and points > 10\n" + std::string(kSplit), "W2001",
                  "", "no value of `points` meets all of its bounds"},
+        // No whole number is above 5 and below 6; a decimal can be.
+        TextCase{"never_between_whole_numbers", "rule r\n  when points > 5 and points < 6\n" + std::string(kSplit),
+                 "W2001", "", "no value of `points` meets all of its bounds"},
+        TextCase{"overlap_between_decimals", "fact ratio: decimal\nrule a\n  when service is x and ratio > 5\n" +
+                                                 std::string(kSplit) + "rule b\n  when service is x and ratio < 6\n" +
+                                                 kSplit, "W2002"},
         TextCase{"never_levels", "fact lvl: need\nrule r\n  when lvl < high and lvl >= severe\n" + std::string(kSplit),
                  "W2001"},
         TextCase{"never_in_and_is", "rule r\n  when service in [a, b] and service is c\n" + std::string(kSplit), "W2001"},
@@ -361,6 +367,13 @@ INSTANTIATE_TEST_SUITE_P(
                                      "rule b\n  when service is y and not has_ehcp\n  split social_care 100%\n"},
         CleanCase{"exclusive_bounds", "rule a\n  when service is y and points < 18\n  split health 100%\n"
                                       "rule b\n  when service is y and points >= 18\n  split social_care 100%\n"},
+        CleanCase{"exclusive_whole_bounds", "rule a\n  when service is y and points > 5\n  split health 100%\n"
+                                            "rule b\n  when service is y and points < 6\n  split social_care 100%\n"
+                                            "rule c\n  when service is z and points + 1 > 2\n  split health 100%\n"
+                                            "rule d\n  when service is z and points + 1 < 3\n  split social_care 100%\n"},
+        CleanCase{"exclusive_days", "fact start: date\nrule a\n  when service is y and start > 2025-04-01\n"
+                                    "  split health 100%\nrule b\n  when service is y and start < 2025-04-02\n"
+                                    "  split social_care 100%\n"},
         CleanCase{"exclusive_levels", "fact lvl: need\nrule a\n  when service is y and lvl < high\n  split health 100%\n"
                                       "rule b\n  when service is y and lvl >= high\n  split social_care 100%\n"},
         CleanCase{"exclusive_count", "rule a\n  when service is y and count(dst, severe) = 0\n  split health 100%\n"

@@ -5,7 +5,7 @@
 // `has_ehcp`, `age < 18`, `count(dst, severe) >= 2` ...). A conjunction is contradictory
 // when, for one subject, its literals leave no value: two different `is` values, a value
 // both required and excluded, `x` and `not x`, or numeric/date/level bounds that do not
-// meet. Anything else (a let, a threshold, `a > b` between two facts) is an opaque
+// meet (as whole numbers for what takes only whole values). Anything else (a let, a threshold, `a > b` between two facts) is an opaque
 // literal that only contradicts its own negation. docs/diagnostics.md states the
 // heuristic for authors; keep the two in step.
 #include <algorithm>
@@ -68,6 +68,7 @@ struct Literal {
     bool truth = true;        // Truth
     std::vector<Value> values;  // one for Eq..Ge, the members for In/NotIn
     bool service_list = false;  // Truth: `service in LIST_FACT` (services known only at run time)
+    bool whole = false;         // Lt..Ge: the subject takes only whole values (a `whole` fact, a date's day)
 };
 
 using Term = std::vector<Literal>;
@@ -213,6 +214,30 @@ private:
         return fact.type.kind == TypeKind::Level ? fact.type.scale.name : std::string();
     }
 
+    // True when `e` takes only whole values: a `whole` fact or definition, `age`, `count(...)`,
+    // a whole number, or a sum, difference or product of those. (Dates and levels are
+    // compared as whole day numbers and ordinals: `whole_value` says so for their literals.)
+    bool whole_valued(const Expr& e) const {
+        if (const std::string* name = e.name()) {
+            const Symbol* s = c_.value(*name);
+            if (s == nullptr) return *name == "age";
+            if (s->kind == SymbolKind::Fact) return c_.module.facts[s->index].type.kind == TypeKind::Whole;
+            if (s->kind == SymbolKind::Let) return c_.lets[s->index].type.tag == TypeTag::Whole;
+            return false;
+        }
+        if (const auto* n = e.as<NumberLit>()) return n->value.scale == 0;
+        if (const Call* call = e.as<Call>()) return call->function == "count";
+        if (const Binary* b = e.as<Binary>()) {
+            return (b->op == BinaryOp::Add || b->op == BinaryOp::Sub || b->op == BinaryOp::Mul) &&
+                   whole_valued(*b->left) && whole_valued(*b->right);
+        }
+        return false;
+    }
+
+    // True when the constant `e` stands for a whole number by its kind: a date (a day number)
+    // or a level (an ordinal), whatever it is compared with.
+    static bool whole_value(const Expr& e) { return e.is<DateLit>() || e.is<NameRef>(); }
+
     // The constant an expression denotes, read against the other side of a comparison.
     std::optional<Value> value_of(const Expr& e, const Expr& other) const {
         if (const auto* n = e.as<NumberLit>()) return Value{true, decimal_value(n->value), canonical(e)};
@@ -292,8 +317,8 @@ private:
             }
             return constant(holds);
         }
-        if (rv) return single(canonical(left), rel, *rv);
-        if (lv) return single(canonical(right), flip(rel), *lv);
+        if (rv) return single(canonical(left), rel, *rv, whole_valued(left) || whole_value(right));
+        if (lv) return single(canonical(right), flip(rel), *lv, whole_valued(right) || whole_value(left));
         return std::nullopt;
     }
 
@@ -318,8 +343,8 @@ private:
         return std::vector<Term>{Term{lit}};
     }
 
-    static Dnf single(std::string subject, Rel rel, Value v) {
-        Literal lit{std::move(subject), rel, true, {std::move(v)}};
+    static Dnf single(std::string subject, Rel rel, Value v, bool whole) {
+        Literal lit{std::move(subject), rel, true, {std::move(v)}, false, whole};
         return std::vector<Term>{Term{lit}};
     }
 
@@ -362,6 +387,22 @@ void tighten(std::optional<std::pair<Exact, bool>>& bound,
     }
 }
 
+// A bound on a subject that takes only whole values, as the whole bound that is not strict
+// and admits the same whole numbers: `x > 5` is `x >= 6`, `x < 5.5` is `x <= 5`. So two
+// conditions that leave no whole number between them (`x > 5`, `x < 6`) do not meet. A
+// bound whose whole number an int64 cannot hold is left as written.
+std::pair<Exact, bool> whole_bound(const Exact& v, bool strict, bool is_high) {
+    Wide unit = 1;
+    for (std::int32_t i = 0; i < v.scale; ++i) unit *= 10;
+    const Wide quotient = v.units / unit;  // rounded toward zero
+    const Wide remainder = v.units % unit;
+    const Wide floor = quotient - (remainder < 0 ? 1 : 0);
+    const Wide ceiling = quotient + (remainder > 0 ? 1 : 0);
+    const Wide bound = is_high ? (strict ? ceiling - 1 : floor) : (strict ? floor + 1 : ceiling);
+    if (bound < INT64_MIN || bound > INT64_MAX) return {v, strict};
+    return {Exact{static_cast<std::int64_t>(bound), 0}, false};
+}
+
 void add(Constraint& c, const Literal& lit) {
     switch (lit.rel) {
         case Rel::Truth: (lit.truth ? c.needs_true : c.needs_false) = true; break;
@@ -382,7 +423,9 @@ void add(Constraint& c, const Literal& lit) {
             if (!v.numeric) break;
             const bool strict = lit.rel == Rel::Lt || lit.rel == Rel::Gt;
             const bool is_high = lit.rel == Rel::Lt || lit.rel == Rel::Le;
-            tighten(is_high ? c.high : c.low, {v.number, strict}, is_high);
+            const std::pair<Exact, bool> bound =
+                lit.whole ? whole_bound(v.number, strict, is_high) : std::pair<Exact, bool>{v.number, strict};
+            tighten(is_high ? c.high : c.low, bound, is_high);
             break;
         }
     }
