@@ -11,9 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "compiled.hpp"
@@ -142,6 +145,11 @@ struct Checker {
     std::vector<std::int32_t> service_indices(const std::string& name);
     std::size_t error_count() const { return errors_; }  // errors emitted, kept or not
     bool has_errors() const { return errors_ > 0; }
+    // Whether an error emitted so far starts inside `span` (false for a span with no place).
+    bool error_within(const Span& span) const;
+    // Whether an error listed so far quotes `name` in its message or help (`unknown agency
+    // `heath``, "did you mean `health`?"): the name is involved in that error.
+    bool named_in_error(const std::string& name) const { return error_names_.count(name) != 0; }
 
     // Adds a diagnostic, unless its code (or the whole list) is at its cap (Limits), when
     // it is only counted for the "and N more" summary that `finish` adds.
@@ -200,6 +208,8 @@ private:
     std::array<Omitted, kCodes.size()> omitted_{};
     std::size_t kept_total_ = 0;
     std::size_t errors_ = 0;  // errors emitted, kept or not
+    std::set<std::pair<std::uint32_t, std::uint32_t>> error_starts_;  // line, column of each
+    std::unordered_set<std::string> error_names_;  // the `words` the listed errors quote
     std::unordered_map<std::string, std::int32_t> services_;
     std::size_t suggestions_ = 0;
     std::uint32_t ticks_ = 0;
@@ -227,7 +237,7 @@ void check_outcomes(Checker& c);           // outcomes.cpp
 void check_placeholders(Checker& c);       // outcomes.cpp
 void check_pools(Checker& c);              // pools.cpp
 void check_static_rules(Checker& c);       // overlap.cpp: W2001, W2002
-void check_usage(Checker& c);              // names.cpp: W2003, W2004
+void check_usage(Checker& c);              // names.cpp: W2003, W2004 (not for a name in an error)
 void lower(Checker& c);                    // lower.cpp: rules, exceptions, outcomes, pools
                                            // (only when there is no error)
 

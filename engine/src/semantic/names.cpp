@@ -1,6 +1,7 @@
 // Checker: the symbol tables, duplicate and clashing declarations, reserved names, and
 // what is declared but never used.
 #include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -89,7 +90,10 @@ void Checker::emit(Code code, const Span& span, std::string message, std::string
 
 bool Checker::keep(Code code, const Span& span) {
     const auto at = static_cast<std::size_t>(code);
-    if (code_info(code).severity == Severity::Error) ++errors_;
+    if (code_info(code).severity == Severity::Error) {
+        ++errors_;
+        if (span.line > 0) error_starts_.emplace(span.line, span.column);
+    }
     const bool code_full = limits.per_code != 0 && kept_[at] >= limits.per_code;
     const bool list_full = limits.total != 0 && kept_total_ >= limits.total;
     if (!code_full && !list_full) {
@@ -102,8 +106,25 @@ bool Checker::keep(Code code, const Span& span) {
     return false;
 }
 
+bool Checker::error_within(const Span& span) const {
+    if (span.line == 0) return false;
+    const auto it = error_starts_.lower_bound({span.line, span.column});
+    return it != error_starts_.end() &&
+           *it < std::pair<std::uint32_t, std::uint32_t>{span.end_line, span.end_column};
+}
+
 void Checker::add(Code code, const Span& span, std::string message, std::string help) {
     const CodeInfo& info = code_info(code);
+    if (info.severity == Severity::Error) {
+        for (const std::string* text : {&message, &help}) {
+            for (std::size_t open = text->find('`'); open != std::string::npos;) {
+                const std::size_t close = text->find('`', open + 1);
+                if (close == std::string::npos) break;
+                error_names_.insert(text->substr(open + 1, close - open - 1));
+                open = text->find('`', close + 1);
+            }
+        }
+    }
     out.push_back(Diagnostic{info.severity, info.id, std::move(message),
                              module.file, span, std::move(help)});
 }
@@ -323,8 +344,15 @@ void collect_symbols(Checker& c) {
 
 void check_usage(Checker& c) {
     const Module& m = c.module;
+    // Nothing is said of a name an error is about: one whose declaration has an error
+    // (`fact age: whole`, E2013), or that an error names (`` `urgent` is a fact, not an
+    // agency ``), or suggests for a misspelling (``unknown agency `heath` `` / "did you mean
+    // `health`?": `health` looks unused only because its one use is misspelt).
+    const auto involved = [&c](const Ident& id, const Span& declaration) {
+        return c.named_in_error(id.name) || c.error_within(declaration);
+    };
     for (std::size_t i = 0; i < m.agencies.size(); ++i) {
-        if (c.agency_used[i]) continue;
+        if (c.agency_used[i] || involved(m.agencies[i].id, m.agencies[i].span)) continue;
         const Symbol* symbol = c.value(m.agencies[i].id.name);
         if (symbol == nullptr || symbol->index != i || symbol->kind != SymbolKind::Agency) continue;
         c.emit(Code::agency_unused, m.agencies[i].id.span,
@@ -332,7 +360,7 @@ void check_usage(Checker& c) {
                "give it a share in a rule, or remove it");
     }
     for (std::size_t i = 0; i < m.facts.size(); ++i) {
-        if (c.fact_used[i]) continue;
+        if (c.fact_used[i] || involved(m.facts[i].id, m.facts[i].span)) continue;
         const Symbol* symbol = c.value(m.facts[i].id.name);
         if (symbol == nullptr || symbol->index != i || symbol->kind != SymbolKind::Fact) continue;
         c.emit(Code::fact_unused, m.facts[i].id.span,

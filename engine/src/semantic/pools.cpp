@@ -22,7 +22,7 @@ void check_pools(Checker& c) {
         bool anyone_gets_underspend = false;
         for (const Contribution& contribution : pool.contributions) {
             const Span& where = pick(contribution.span, pool.id.span);
-            c.require_agency(contribution.agency, true);
+            const bool declared = c.require_agency(contribution.agency, true);
             if (!partners.insert(contribution.agency.name).second) {
                 c.emit(Code::pool_duplicate_partner, where,
                        "`" + contribution.agency.name + "` contributes to pool " + name + " twice",
@@ -35,8 +35,9 @@ void check_pools(Checker& c) {
             anyone_shares = anyone_shares || contribution.shares_overspend;
             anyone_gets_underspend = anyone_gets_underspend || contribution.shares_underspend;
             // A contributor that did not sign the agreement may or may not bear an overspend:
-            // the author must say which (DOMAIN.md), never leave it to a default.
-            if (!contribution.overspend_stated && contribution.shares_overspend && !is_party(contribution.agency.name)) {
+            // the author must say which (DOMAIN.md), never leave it to a default. (An agency
+            // that is not declared is E2003: whether it signed is beside the point.)
+            if (declared && !contribution.overspend_stated && contribution.shares_overspend && !is_party(contribution.agency.name)) {
                 const std::string& who = contribution.agency.name;
                 c.emit(Code::pool_contributor_undecided, pick(contribution.agency.span, where),
                        "`" + who + "` contributes to pool " + name + " but is not a party to the agreement" +
