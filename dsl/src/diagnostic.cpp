@@ -60,6 +60,49 @@ std::size_t code_points(std::string_view text) {
     return count;
 }
 
+// A source line longer than kExcerptLimit characters is cut to kExcerptWidth of them around
+// the caret, at most kExcerptBefore of them before it (diagnostic.hpp).
+constexpr std::size_t kExcerptLimit = 120;
+constexpr std::size_t kExcerptWidth = 100;
+constexpr std::size_t kExcerptBefore = 40;
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // `…` in UTF-8
+
+// A source line as shown under a diagnostic, and where its caret and underline go.
+struct Excerpt {
+    std::string text;
+    std::size_t caret = 0;   // characters before the caret
+    std::size_t length = 1;  // characters underlined, the caret's included
+};
+
+// `line` with tabs shown as spaces (which keeps code-point columns). A line longer than
+// kExcerptLimit characters is cut to kExcerptWidth around the caret (at most kExcerptBefore
+// of them before it), a `…` marking each cut, and the caret and underline move with the text:
+// an 8,000-character condition gives one screen line, not 8,000 characters of text and of
+// blanks. `caret` is 0-based, in characters.
+Excerpt excerpt(std::string_view line, std::size_t caret, std::size_t length) {
+    std::vector<std::size_t> starts;  // the byte each character starts at
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (!is_continuation_byte(line[i])) starts.push_back(i);
+    }
+    Excerpt out{std::string(line), caret, length};
+    if (starts.size() > kExcerptLimit) {
+        const std::size_t first =
+            std::min(caret > kExcerptBefore ? caret - kExcerptBefore : 0, starts.size() - kExcerptWidth);
+        const std::size_t last = first + kExcerptWidth;  // one past the last character shown
+        const auto byte = [&](std::size_t character) {
+            return character < starts.size() ? starts[character] : line.size();
+        };
+        out.text = first > 0 ? std::string(kEllipsis) : std::string();
+        out.text += line.substr(byte(first), byte(last) - byte(first));
+        if (last < starts.size()) out.text += kEllipsis;
+        out.caret = caret - first + (first > 0 ? 1 : 0);
+        // the underline stops where the text shown does
+        out.length = caret < last ? std::max<std::size_t>(1, std::min(length, last - caret)) : 1;
+    }
+    std::replace(out.text.begin(), out.text.end(), '\t', ' ');
+    return out;
+}
+
 // Optimal string alignment distance (insert, delete, substitute, swap neighbours), in
 // three rows of the table (memory linear in `b`).
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -109,10 +152,6 @@ std::string render(const Diagnostic& diagnostic, std::string_view source) {
     const std::string number = std::to_string(span.line);
     const std::size_t width = std::max<std::size_t>(4, number.size()) + 1;
     if (found) {
-        std::string shown(line_text);
-        std::replace(shown.begin(), shown.end(), '\t', ' ');  // keeps code point columns
-        out += std::string(width - number.size(), ' ') + number + " | " + shown + '\n';
-
         const std::size_t line_length = code_points(line_text);
         const std::size_t column = span.column == 0 ? 1 : span.column;
         std::size_t length = 1;
@@ -121,8 +160,10 @@ std::string render(const Diagnostic& diagnostic, std::string_view source) {
         } else if (span.end_line > span.line && line_length + 1 > column) {
             length = line_length + 1 - column;  // to the end of this line
         }
-        out += std::string(width, ' ') + " | " + std::string(column - 1, ' ') + '^' +
-               std::string(length - 1, '~') + '\n';
+        const Excerpt shown = excerpt(line_text, column - 1, length);
+        out += std::string(width - number.size(), ' ') + number + " | " + shown.text + '\n';
+        out += std::string(width, ' ') + " | " + std::string(shown.caret, ' ') + '^' +
+               std::string(shown.length - 1, '~') + '\n';
     }
     if (!diagnostic.help.empty()) {
         out += std::string(width - 2, ' ') + "= help: " + diagnostic.help + '\n';

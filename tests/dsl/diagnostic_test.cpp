@@ -117,6 +117,41 @@ TEST(RenderWide, FiveDigitLineNumberWidensTheGutter) {
               "       | ^\n");
 }
 
+// A line over 120 characters is shown as 100 of them around the caret (40 before it when
+// there are), `…` marking each cut; the caret and the underline stay under the same text.
+TEST(RenderLong, ALongLineIsCutToAWindowAroundTheCaret) {
+    const std::string ellipsis = "\xE2\x80\xA6";
+    std::string line;
+    for (int i = 0; i < 300; ++i) line += static_cast<char>('a' + i % 26);
+    const auto shown = [&](std::size_t from, std::size_t to) { return line.substr(from, to - from); };
+    const auto rendered = [&](Span s) {
+        return render(Diagnostic{Severity::Error, Code::too_deep, "m", "a.jf", s, ""}, line + "\n");
+    };
+    // in the middle: 40 characters before the caret, 59 after
+    EXPECT_EQ(rendered(at(1, 201, 1, 204)), "a.jf:1:201: error[E1016]: m\n"
+                                            "    1 | " + ellipsis + shown(160, 260) + ellipsis + "\n"
+                                            "      | " + std::string(41, ' ') + "^~~\n");
+    // near the start: no cut before; an underline longer than the window stops with it
+    EXPECT_EQ(rendered(at(1, 5, 1, 205)), "a.jf:1:5: error[E1016]: m\n"
+                                          "    1 | " + shown(0, 100) + ellipsis + "\n"
+                                          "      |     ^" + std::string(95, '~') + "\n");
+    // at the end of the line: the last 100 characters, the caret just after them
+    EXPECT_EQ(rendered(at(1, 301, 1, 301)), "a.jf:1:301: error[E1016]: m\n"
+                                            "    1 | " + ellipsis + shown(200, 300) + "\n"
+                                            "      | " + std::string(101, ' ') + "^\n");
+    // characters, not bytes: a line of 150 `£` (300 bytes) is cut like one of 150 letters
+    std::string pounds;
+    for (int i = 0; i < 150; ++i) pounds += "\xC2\xA3";
+    const Diagnostic d{Severity::Error, Code::too_deep, "m", "a.jf", at(1, 120, 1, 121), ""};
+    EXPECT_EQ(render(d, pounds), "a.jf:1:120: error[E1016]: m\n"
+                                 "    1 | " + ellipsis + pounds.substr(2 * 50, 2 * 100) + "\n"
+                                 "      | " + std::string(70, ' ') + "^\n");
+    // 120 characters: shown whole, as before
+    const std::string limit = line.substr(0, 120);
+    EXPECT_EQ(render(Diagnostic{Severity::Error, Code::too_deep, "m", "a.jf", at(1, 120, 1, 121), ""}, limit),
+              "a.jf:1:120: error[E1016]: m\n    1 | " + limit + "\n      | " + std::string(119, ' ') + "^\n");
+}
+
 TEST(RenderAll, ConcatenatesInOrder) {
     const Diagnostics ds = {
         {Severity::Error, Code::unknown_name, "first", "a.jf", at(1, 1, 1, 2), ""},

@@ -40,7 +40,9 @@ inline std::size_t problems(const Diagnostic& diagnostic) {
 }
 
 // GCC-style rendering: `file:line:col: error[E2003]: message`, the source line, a caret
-// under the span, and `= help:` when present. `source` is the file's text.
+// under the span, and `= help:` when present. `source` is the file's text. A line longer
+// than 120 characters is shown as 100 of them around the caret (at most 40 before it), each
+// cut marked with `…`, the caret and underline placed in what is shown.
 std::string render(const Diagnostic& diagnostic, std::string_view source);
 std::string render_all(const Diagnostics& diagnostics, std::string_view source);
 
