@@ -153,7 +153,6 @@ x3::rule<policy_file_class, Module> const policy_file = "a policy";
 auto const when_kw = described("`when` and a condition", kw("when"));
 auto const because_kw = described("`because` and a quoted reason", kw("because"));
 auto const reason = described("a quoted reason like \"...\"", quoted);
-auto const money_amount = described("an amount of money like `£1,500`", money);
 // An amount: a money literal straight before `per` (the usual case, read without going
 // through the expression grammar), else an expression. (`per` is a name elsewhere; here it
 // means the amount was left out.)
@@ -425,7 +424,7 @@ auto const sharing_def =
                    kw("overspend") | kw("underspend")[value_to<&Sharing::underspend, true>]));
 auto const contribution_def =
     node(clause("contribution", PoolClause::contribution) > agency_name[assign_to<&Contribution::agency>] >
-         money_amount[assign_to<&Contribution::amount>] >
+         contribution_money[assign_to<&Contribution::amount>] >
          -(sharing[add_sharing] >> -(-sym(",") >> sharing[add_sharing])));
 auto const basis_def = node(kw("contributions")[result<ShareBasis::Contributions>] |
                             (kw("actual") > kw("contributions"))[result<ShareBasis::Actual>]);

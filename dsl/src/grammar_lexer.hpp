@@ -206,6 +206,36 @@ inline constexpr share_amount_parser share_amount{};
 using money_parser = scanned_parser<Decimal, scan_money>;
 inline constexpr money_parser money{};
 
+// A pool contribution's amount: money, as `money`. A share or a bare number in its place
+// (`66%`, `1/3`, `66`) is E1001 with a help: partners put in amounts of money, and their
+// shares of an overspend or underspend follow from those amounts.
+struct contribution_money_parser : leaf_parser<contribution_money_parser, Decimal> {
+    template <typename It, typename Ctx, typename RCtx, typename A>
+    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
+        x3::skip_over(first, last, ctx);
+        Decimal value{};
+        It e = scan_money(first, last, value);
+        if (e != first) {
+            put(attr, value);
+            first = e;
+            return true;
+        }
+        if (first == last || !is_digit(*first)) return false;
+        Share share;
+        e = scan_share(first, last, share);
+        const bool a_share = e != first;
+        if (!a_share) e = scan_decimal(first, last);
+        const std::string written(first, static_cast<std::size_t>(e - first));
+        throw SyntaxError{Code::unexpected_text,
+                          "expected an amount of money like `£1,500`, found `" + written + "`", first, e,
+                          std::string(a_share ? "a contribution is the money a partner puts into the pool, not a "
+                                                "share: write an amount like `£66,000`"
+                                              : "write the amount with `£`, like `£66,000`") +
+                              "; each partner's share of an overspend or underspend follows from the amounts"};
+    }
+};
+inline constexpr contribution_money_parser contribution_money{};
+
 // `2025-04-01`. Something date-shaped that is not a real day is E1003.
 using date_parser = scanned_parser<CivilDate, scan_date>;
 inline constexpr date_parser date{};
@@ -312,6 +342,7 @@ JOINTLY_X3_INFO(jointly::dsl::grammar::whole_parser, ((void)p, "a whole number")
 JOINTLY_X3_INFO(jointly::dsl::grammar::share_amount_parser,
                 ((void)p, "a share like `50%` or `1/3`"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::money_parser, ((void)p, "an amount of money like `£1,500`"))
+JOINTLY_X3_INFO(jointly::dsl::grammar::contribution_money_parser, ((void)p, "an amount of money like `£1,500`"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::date_parser, ((void)p, "a date like `2025-04-01`"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::string_parser, ((void)p, "a quoted text like \"...\""))
 JOINTLY_X3_INFO(jointly::dsl::grammar::end_parser,
