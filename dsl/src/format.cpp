@@ -4,10 +4,13 @@
 // order of the syntax contract, one per line, indented by two spaces; a blank line around
 // every declaration that takes more than one line, and between one-line declarations where
 // the source had one. Comments: a full-line comment stays before the declaration (or the
-// clause) it preceded; a trailing comment stays at the end of its line, or moves just
-// before that line when the line already has one. (`dump` is in dump.cpp.)
+// clause) it preceded, or, written between the lines of one clause, just before that clause;
+// a trailing comment stays at the end of its line, or, when the line already has one, moves
+// to its own line just after it (before it, for a declaration's last line). (`dump` is in
+// dump.cpp.)
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -306,9 +309,18 @@ std::vector<Comment> place_comments(std::vector<Unit>& units, std::vector<Commen
             continue;
         }
         std::vector<Line>& lines = inside->lines;
+        // The output line whose source lines hold the comment, and the one after it.
+        auto owner = lines.end();
+        for (auto l = lines.begin(); l != lines.end(); ++l) {
+            if (l->first != 0 && l->first <= c.line && c.line <= l->last) owner = l;
+        }
+        const auto next = owner == lines.end() ? lines.end() : std::next(owner);
         if (c.full_line) {
-            auto at = std::find_if(lines.begin() + 1, lines.end(),
-                                   [&](Line const& l) { return l.first > c.line; });
+            // Between the source lines of one clause (`split a 50%,` / `# why` / `b 50%`): just
+            // above that clause. Else above the clause that follows it.
+            auto at = owner != lines.end() ? owner
+                                           : std::find_if(lines.begin() + 1, lines.end(),
+                                                          [&](Line const& l) { return l.first > c.line; });
             if (at != lines.end()) {
                 at->before.push_back(std::move(c.text));
             } else {
@@ -317,13 +329,13 @@ std::vector<Comment> place_comments(std::vector<Unit>& units, std::vector<Commen
             }
             continue;
         }
-        Line* owner = nullptr;
-        for (Line& l : lines) {
-            if (l.first != 0 && l.first <= c.line && c.line <= l.last) owner = &l;
-        }
-        if (owner != nullptr && owner->trailing.empty()) {
+        if (owner != lines.end() && owner->trailing.empty()) {
             owner->trailing = std::move(c.text);
-        } else if (owner != nullptr) {
+        } else if (next != lines.end()) {
+            // A second trailing comment of a clause written over several lines follows the
+            // clause, on its own line, where it followed the clause's text.
+            next->before.push_back(std::move(c.text));
+        } else if (owner != lines.end()) {
             owner->before.push_back(std::move(c.text));
         } else {
             c.blank_after = false;

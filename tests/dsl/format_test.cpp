@@ -204,6 +204,15 @@ INSTANTIATE_TEST_SUITE_P(
             .name = "two_trailing_comments_on_one_output_line",
             .input = kHead + "let x = 1 + # one\n  2 # two\n",
             .expected = kHead + "\n# two\nlet x = 1 + 2  # one\n"},
+        // A clause over several lines becomes one; its comments stay beside it, in order.
+        LayoutCase{
+            .name = "second_trailing_comment_of_a_clause_follows_it",
+            .input = kHead + "rule r\n  when a and # first\n    (b or\n     c) # second\n  split h 100%\n",
+            .expected = kHead + "\nrule r\n  when a and (b or c)  # first\n  # second\n  split h 100%\n"},
+        LayoutCase{
+            .name = "comment_between_the_lines_of_a_clause_stays_in_the_rule",
+            .input = kHead + "rule r\n  when a\n  split h 50%,\n    # s's half\n    s 50%\n  because \"x\"\n",
+            .expected = kHead + "\nrule r\n  when a\n  # s's half\n  split h 50%, s 50%\n  because \"x\"\n"},
         LayoutCase{
             .name = "outcomes_and_tables_and_pools",
             .input = kHead + "decline when total > \xC2\xA3" "1 because \"d\" refer to \"R\" when true "
