@@ -33,13 +33,12 @@ std::string_view source_line(std::string_view source, std::uint32_t line, bool& 
     if (line == 0) return {};
     std::size_t start = 0;
     for (std::uint32_t current = 1; current < line; ++current) {
-        const std::size_t newline = source.find('\n', start);
-        if (newline == std::string_view::npos) return {};
+        const std::size_t newline = detail::line_end(source, start);
+        if (newline == source.size()) return {};
         start = newline + 1;
     }
     if (start > source.size()) return {};
-    std::size_t end = source.find('\n', start);
-    if (end == std::string_view::npos) end = source.size();
+    const std::size_t end = detail::line_end(source, start);
     std::string_view text = source.substr(start, end - start);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (line == 1) text.remove_prefix(detail::bom_length(text));  // takes no column

@@ -353,13 +353,12 @@ bool blank_between(Unit const& prev, Unit const& next, std::string_view source) 
     std::size_t pos = 0;
     std::uint32_t line = 1;
     while (pos < source.size() && line <= prev.end_line) {
-        if (source[pos] == '\n') ++line;
+        if (detail::ends_line(source, pos)) ++line;
         ++pos;
     }
     std::size_t line_start = pos;
     for (; line < stop && line_start < source.size(); ++line) {
-        std::size_t end = source.find('\n', line_start);
-        if (end == std::string_view::npos) end = source.size();
+        const std::size_t end = detail::line_end(source, line_start);
         const std::string_view content = source.substr(line_start, end - line_start);
         if (std::all_of(content.begin(), content.end(), detail::is_blank)) return true;
         line_start = end + 1;

@@ -55,7 +55,7 @@ struct blank_parser : leaf_parser<blank_parser, x3::unused_type> {
             return true;
         }
         if (*first != '#') return false;
-        while (first != last && *first != '\n') ++first;
+        while (first != last && *first != '\n' && *first != '\r') ++first;
         return true;
     }
 };

@@ -271,7 +271,7 @@ Iter scan_string(Iter b, Iter last, std::string& value) {
                 ++p;
                 continue;
             }
-            Iter esc_end = (p + 1 == last || p[1] == '\n') ? p + 1 : p + 2;
+            Iter esc_end = (p + 1 == last || p[1] == '\n' || p[1] == '\r') ? p + 1 : p + 2;
             fail(Code::unknown_escape, "unknown escape " + quoted(p, esc_end) + " in a text", p, esc_end,
                  "only `\\\"` and `\\\\` may follow a backslash");
         }

@@ -27,7 +27,7 @@ std::size_t token_end(std::string_view text, std::size_t at) {
     if (grammar::is_word_char(text[at])) {
         while (e < text.size() && grammar::is_word_char(text[e])) ++e;
     } else if (text[at] == '"') {
-        while (e < text.size() && text[e] != '"' && text[e] != '\n') ++e;
+        while (e < text.size() && text[e] != '"' && text[e] != '\n' && text[e] != '\r') ++e;
         if (e < text.size() && text[e] == '"') ++e;
     } else if (c >= 0x80) {
         while (e < text.size() && (static_cast<unsigned char>(text[e]) & 0xC0U) == 0x80U) ++e;

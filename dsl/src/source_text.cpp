@@ -19,7 +19,7 @@ SourceText::SourceText(std::string_view text) : text_(text), bom_(bom_length(tex
     bool ascii = true;
     for (std::size_t i = 0; i < text_.size(); ++i) {
         if (static_cast<unsigned char>(text_[i]) >= 0x80U) ascii = false;
-        if (text_[i] == '\n') {
+        if (ends_line(text_, i)) {
             line_ascii_.push_back(ascii);
             line_starts_.push_back(i + 1);
             ascii = true;
@@ -76,9 +76,16 @@ Span SourceText::span(std::size_t begin, std::size_t end) const {
     return s;
 }
 
-std::size_t comment_start(std::string_view text, std::size_t line_begin, std::size_t line_end) {
+std::size_t line_end(std::string_view text, std::size_t from) {
+    for (std::size_t i = from; i < text.size(); ++i) {
+        if (ends_line(text, i)) return i;
+    }
+    return text.size();
+}
+
+std::size_t comment_start(std::string_view text, std::size_t line_begin, std::size_t line_stop) {
     bool in_string = false;
-    for (std::size_t i = line_begin; i < line_end && i < text.size(); ++i) {
+    for (std::size_t i = line_begin; i < line_stop && i < text.size(); ++i) {
         const char c = text[i];
         if (in_string) {
             if (c == '\\') {
@@ -115,7 +122,7 @@ std::size_t SourceText::skip_blank(std::size_t pos) const {
         if (is_blank(text_[pos])) {
             ++pos;
         } else if (text_[pos] == '#') {
-            while (pos < text_.size() && text_[pos] != '\n') ++pos;
+            while (pos < text_.size() && text_[pos] != '\n' && text_[pos] != '\r') ++pos;
         } else {
             break;
         }
@@ -129,28 +136,27 @@ std::vector<Comment> scan_comments(std::string_view text) {
     std::uint32_t line = 1;
     bool previous_was_full_comment = false;
     while (line_begin <= text.size()) {
-        std::size_t line_end = text.find('\n', line_begin);
-        if (line_end == std::string_view::npos) line_end = text.size();
+        const std::size_t end = line_end(text, line_begin);
         // a byte order mark before the first line's text is no text
         const std::size_t content_begin = line_begin == 0 ? bom_length(text) : line_begin;
-        const std::string_view content = text.substr(content_begin, line_end - content_begin);
+        const std::string_view content = text.substr(content_begin, end - content_begin);
         const bool blank_line = std::all_of(content.begin(), content.end(), is_blank);
         if (blank_line && previous_was_full_comment) out.back().blank_after = true;
         previous_was_full_comment = false;
-        const std::size_t hash = comment_start(text, content_begin, line_end);
+        const std::size_t hash = comment_start(text, content_begin, end);
         if (hash != std::string_view::npos) {
             Comment c;
             c.line = line;
             c.full_line = std::all_of(text.begin() + static_cast<std::ptrdiff_t>(content_begin),
                                       text.begin() + static_cast<std::ptrdiff_t>(hash), is_blank);
-            std::string_view body = text.substr(hash, line_end - hash);
+            std::string_view body = text.substr(hash, end - hash);
             while (!body.empty() && is_blank(body.back())) body.remove_suffix(1);
             c.text = std::string(body);
             previous_was_full_comment = c.full_line;
             out.push_back(std::move(c));
         }
-        if (line_end == text.size()) break;
-        line_begin = line_end + 1;
+        if (end == text.size()) break;
+        line_begin = end + 1;
         ++line;
     }
     return out;

@@ -22,7 +22,8 @@ constexpr std::size_t bom_length(std::string_view text) {
     return text.starts_with(kByteOrderMark) ? kByteOrderMark.size() : 0;
 }
 
-// Maps byte offsets to 1-based lines and code-point columns. A byte order mark at the start
+// Maps byte offsets to 1-based lines (each ended as `ends_line` says: `\n`, `\r\n` or a lone
+// `\r`) and code-point columns. A byte order mark at the start
 // takes no column: the character after it is at 1:1. Holds a view: the text must outlive it.
 // Thread-compatible (const after construction).
 class SourceText {
@@ -57,9 +58,9 @@ private:
     std::vector<std::uint32_t> continuations_;
 };
 
-// The byte offset of the `#` that starts a comment on the line [line_begin, line_end), or
+// The byte offset of the `#` that starts a comment on the line [line_begin, line_stop), or
 // `npos` when the line has none. Knows that `#` inside a string is text.
-std::size_t comment_start(std::string_view text, std::size_t line_begin, std::size_t line_end);
+std::size_t comment_start(std::string_view text, std::size_t line_begin, std::size_t line_stop);
 
 // A `#` comment, as found in the source.
 struct Comment {
@@ -74,5 +75,15 @@ std::vector<Comment> scan_comments(std::string_view text);
 
 // True for the bytes the language treats as blank: space, tab, CR, LF.
 constexpr bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// True when the byte at `i` (< text.size()) ends a line: `\n`, or a `\r` that no `\n` follows
+// (an old Mac file's line end). In `\r\n` the `\n` ends the line and the `\r` is a blank on it.
+constexpr bool ends_line(std::string_view text, std::size_t i) {
+    return text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'));
+}
+
+// The offset of the byte that ends the line holding `from` (ends_line), or text.size() when
+// that line is the last and has no line end.
+std::size_t line_end(std::string_view text, std::size_t from);
 
 }  // namespace jointly::dsl::detail

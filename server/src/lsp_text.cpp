@@ -22,8 +22,10 @@ std::uint32_t narrow(std::size_t n) {
 
 LineMap::LineMap(std::string_view text) : text_(text), bom_(text.starts_with(kByteOrderMark) ? kByteOrderMark.size() : 0) {
     starts_.push_back(0);
+    // `\n`, `\r\n` (the `\r` is the line's) or a lone `\r`, the protocol's three line ends
     for (std::size_t i = 0; i < text_.size(); ++i)
-        if (text_[i] == '\n') starts_.push_back(i + 1);
+        if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 == text_.size() || text_[i + 1] != '\n')))
+            starts_.push_back(i + 1);
 }
 
 std::pair<std::size_t, std::size_t> LineMap::line_bytes(std::size_t line) const {

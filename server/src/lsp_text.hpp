@@ -28,7 +28,8 @@ struct Point {
 };
 
 // Maps between the two over one text, which it views: the text must outlive it. Lines end at
-// `\n` (a `\r` before it is part of the line's text, as in the parser). A byte order mark at
+// `\n` (a `\r` before it is part of the line's text, as in the parser) or at a `\r` that no
+// `\n` follows. A byte order mark at
 // the start takes no policy column (as in the parser) but one protocol character (as in the
 // client's copy of the text). Out-of-range input is clamped to the nearest position in the
 // text. Thread-compatible.

@@ -1,5 +1,6 @@
-// How the parser reads the text itself: a leading byte order mark, characters that only look
-// like a blank, a quote or a dash, and where it places (and how it renders) what follows.
+// How the parser reads the text itself: a leading byte order mark, line ends (`\n`, `\r\n`, a
+// lone `\r`), characters that only look like a blank, a quote or a dash, and where it places
+// (and how it renders) what follows.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -82,6 +83,25 @@ INSTANTIATE_TEST_SUITE_P(
                  .column = 1,
                  .message = "the file is empty: a policy starts with `policy`, its id and its title",
                  .help = "begin with a line like `policy northshire_jfp \"Northshire joint funding protocol\"`"},
+        // Old Mac line ends: each `\r` ends a line, and a comment ends with its line.
+        TextCase{.name = "cr_line_ends_count_lines",
+                 .source = "policy p \"P\"\r# a note\r  version \"1\"\r  effective from 2025-04-01\r\ragency Health "
+                           "\"NHS\"\r",
+                 .code = "E1012",
+                 .line = 6,
+                 .column = 8,
+                 .message = "`Health` is not a valid name: names are lower case",
+                 .help = "write `health`"},
+        TextCase{.name = "cr_line_ends_with_comments_parse",
+                 .source = "# notes\rpolicy p \"P\" # the id\r  version \"1\"\r  effective from 2025-04-01\r",
+                 .code = "",
+                 .line = 2,
+                 .column = 8},
+        TextCase{.name = "crlf_and_cr_mixed",
+                 .source = "# notes\r\n\rpolicy p \"P\"\r\n  version \"1\"\r  effective from 2025-04-01\n",
+                 .code = "",
+                 .line = 3,
+                 .column = 8},
         TextCase{.name = "a_second_bom_is_named",
                  .source = kBom + kBom + kHeader,
                  .code = "E1007",
@@ -135,6 +155,25 @@ TEST(ParseTextBom, TheExcerptLeavesTheMarkOutAndTheCaretLinesUp) {
               "    1 | policy P \"P\"\n"
               "      |        ^\n"
               "   = help: write `p`\n");
+}
+
+TEST(ParseTextLineEnds, TheExcerptOfACrFileIsItsOneLine) {
+    const std::string source = "policy p \"P\"\r  version \"1\"\r  effective from 2025-04-01\r\ragency Health \"NHS\"\r";
+    const ParseResult r = parse(source, "cr.jf");
+    ASSERT_EQ(r.diagnostics.size(), 1U);
+    EXPECT_EQ(render(r.diagnostics[0], source),
+              "cr.jf:5:8: error[E1012]: `Health` is not a valid name: names are lower case\n"
+              "    5 | agency Health \"NHS\"\n"
+              "      |        ^~~~~~\n"
+              "   = help: write `health`\n");
+}
+
+TEST(ParseTextLineEnds, FormattingWritesNewlinesAndKeepsCommentsAndBlankLines) {
+    const std::string source = "# notes\rpolicy p \"P\"\r  version \"1\"\r  effective from 2025-04-01\r\r"
+                               "agency a \"A\" # first\r\ragency b \"B\"\r";
+    const ParseResult r = parse(source, "cr.jf");
+    ASSERT_TRUE(r.module.has_value()) << listed(r.diagnostics);
+    EXPECT_EQ(format(*r.module, source), "# notes\n" + kHeader + "\nagency a \"A\"  # first\n\nagency b \"B\"\n");
 }
 
 TEST(ParseTextBom, FormattingDropsTheMarkAndKeepsAFirstLineComment) {

@@ -270,6 +270,18 @@ TEST(LspPositions, CodePointColumnsBecomeUtf16Units) {
     EXPECT_EQ(LineMap("x\xC2\xA3").end(), (Position{0, 2}));
 }
 
+TEST(LspPositions, ALoneCarriageReturnEndsALine) {
+    // The protocol's line ends are `\n`, `\r\n` and `\r`; the parser counts the same lines.
+    const std::string text = "ab\rcd\r\nef\ngh";
+    const LineMap map(text);
+    EXPECT_EQ(map.offset(Point{2, 1}), 3U);
+    EXPECT_EQ(map.offset(Point{3, 2}), 8U);
+    EXPECT_EQ(map.position(Point{4, 2}), (Position{3, 1}));
+    EXPECT_EQ(map.point(Position{1, 1}), (Point{2, 2}));
+    EXPECT_EQ(map.position(Point{1, 9}), (Position{0, 2}));  // clamped before the `\r`
+    EXPECT_EQ(map.end(), (Position{3, 2}));
+}
+
 TEST(LspPositions, AByteOrderMarkTakesNoColumnButOneCharacter) {
     // The parser counts columns after the mark; a client that kept it counts it as one unit.
     const std::string text = "\xEF\xBB\xBFpolicy p \"P\"\n  version \"1\"\n  effective from 2025-04-01\n";
