@@ -269,9 +269,7 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             holds = trace_conjuncts(cx, o.conjuncts, step.detail);
             step.detail.push_back("total: " + total.to_string());
             step.applied = holds;
-            std::size_t bytes = step.subject.size() + step.rule.size();
-            for (const std::string& line : step.detail) bytes += line.size();
-            spend_text(cx, bytes);
+            spend_text(cx, step);
             d.trace.push_back(std::move(step));
         } else {
             holds = eval_bool(cx, o.cond);

@@ -96,9 +96,7 @@ private:
     void find_winners();
     // Appends `step` to the trace, its text counted against EvalLimits::max_text_bytes.
     void push_trace(TraceStep&& step) {
-        std::size_t bytes = step.subject.size() + step.rule.size();
-        for (const std::string& line : step.detail) bytes += line.size();
-        spend_text(cx_, bytes);
+        spend_text(cx_, step);
         d_.trace.push_back(std::move(step));
     }
     void cover_window(std::int32_t rule, const WindowRange& range, bool in, Date from, Date to);

@@ -193,6 +193,12 @@ void spend_text(EvalContext& cx, std::size_t bytes) {
                       std::nullopt};
 }
 
+void spend_text(EvalContext& cx, const TraceStep& step) {
+    std::size_t bytes = step.subject.size() + step.rule.size();
+    for (const std::string& line : step.detail) bytes += line.size();
+    spend_text(cx, bytes);
+}
+
 bool eval_bool(EvalContext& cx, std::int32_t index) {
     if (index < 0) return true;
     // The shapes rule conditions are made of, without building values.

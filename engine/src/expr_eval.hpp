@@ -9,6 +9,7 @@
 #include "compiled.hpp"
 #include "jointly/dsl/ast.hpp"
 #include "jointly/engine/coverage.hpp"
+#include "jointly/engine/decision.hpp"
 
 namespace jointly::engine::detail {
 
@@ -59,6 +60,8 @@ struct EvalContext {
 // Counts `bytes` of text written into the decision against cx.text_left. Throws EvalFailure
 // (E3008) once the text passes EvalLimits::max_text_bytes.
 void spend_text(EvalContext& cx, std::size_t bytes);
+// The same for a step of the trace: its subject, rule and every line of its detail.
+void spend_text(EvalContext& cx, const TraceStep& step);
 
 // Evaluates node `index`. Throws EvalFailure or OverflowError.
 Val eval(EvalContext& cx, std::int32_t index);
