@@ -61,7 +61,8 @@ Ratio amount_of(EvalContext& cx, std::int32_t node, const char* what) {
     if (v.r < Ratio()) {
         const Node& n = cx.program->nodes[static_cast<std::size_t>(node)];
         throw EvalFailure{codes::kNegativeAmount,
-                          std::string(what) + " works out at " + display(*cx.program, v, -1) + ", below £0", n.span};
+                          std::string(what) + " works out at " + display(*cx.program, v, -1) + ", below £0", n.span,
+                          node};
     }
     return v.r;
 }
@@ -584,14 +585,28 @@ void evaluate_into(const Program& program, const Request& request, EvalResult& r
             detail::Evaluator(p, request, work, decision, limits, coverage).run();
         }
     } catch (const detail::EvalFailure& f) {
-        result.errors.push_back(EvalError{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",
-                                          f.message, f.span});
+        EvalError e{f.code, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "", f.message, f.span,
+                    detail::request_reads(p, request, f.node)};
+        if (!e.inputs.empty()) {
+            if (e.path.empty()) e.path = e.inputs.front();
+            // The message names the values where the path alone does not (a line's path, or
+            // more than one value read).
+            if (e.path != e.inputs.front() || e.inputs.size() > 1) {
+                e.message += " (from the request's ";
+                for (std::size_t i = 0; i < e.inputs.size(); ++i) {
+                    if (i > 0) e.message += i + 1 == e.inputs.size() ? " and " : ", ";
+                    e.message += e.inputs[i];
+                }
+                e.message += ")";
+            }
+        }
+        result.errors.push_back(std::move(e));
     } catch (const OverflowError& e) {
         result.errors.push_back(EvalError{
             codes::kOverflow, work.in_lines ? "/lines/" + std::to_string(work.current_line) : "",
-            std::string("an amount is too large to compute exactly (") + e.what() + ")", std::nullopt});
+            std::string("an amount is too large to compute exactly (") + e.what() + ")", std::nullopt, {}});
     } catch (const std::exception& e) {
-        result.errors.push_back(EvalError{codes::kInternal, "", std::string("internal error: ") + e.what(), std::nullopt});
+        result.errors.push_back(EvalError{codes::kInternal, "", std::string("internal error: ") + e.what(), std::nullopt, {}});
     }
     if (!result.errors.empty()) result.decision.reset();
 }

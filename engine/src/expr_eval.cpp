@@ -8,8 +8,18 @@
 namespace jointly::engine::detail {
 namespace {
 
-[[noreturn]] void fail(dsl::Code code, std::string message, const dsl::Span& span) {
-    throw EvalFailure{code, std::move(message), span};
+[[noreturn]] void fail(dsl::Code code, std::string message, const dsl::Span& span, std::int32_t node = -1) {
+    throw EvalFailure{code, std::move(message), span, node};
+}
+
+std::int32_t index_of(const EvalContext& cx, const Node& n) {
+    return static_cast<std::int32_t>(&n - cx.program->nodes.data());
+}
+
+// A date moved past the calendar's range by `n`; `node` is what the request's part in it is
+// read from.
+[[noreturn]] void date_out_of_range(const Node& n, std::int32_t node) {
+    throw EvalFailure{codes::kOverflow, "a date works out outside the years 1900 to 9999", n.span, node};
 }
 
 Val make_bool(bool b) {
@@ -75,18 +85,20 @@ Val eval_lookup(EvalContext& cx, const Node& n) {
     }
     fail(codes::kLookupOutside,
          "`" + x.r.to_string() + "` is outside every row of table `" + table.name + "`",
-         table.span);
+         table.span, n.b);
 }
 
-Val eval_arith(EvalContext& cx, const Node& n) {
+Val arith(EvalContext& cx, const Node& n) {
     const Val x = eval(cx, n.a);
     const Val y = eval(cx, n.b);
     if (n.type == VType::Date) {
         // date + days, date - days
         const Ratio days = x.type == VType::Date ? y.r : x.r;
         const Date base = Date::from_days(x.type == VType::Date ? x.i : y.i);
-        if (days.den() != 1) fail(codes::kOverflow, "a number of days must be whole", n.span);
-        return make_date(base.plus_days(n.op == Op::Sub ? -days.num() : days.num()));
+        if (days.den() != 1) fail(codes::kOverflow, "a number of days must be whole", n.span, index_of(cx, n));
+        const Date moved = base.plus_days(n.op == Op::Sub ? -days.num() : days.num());
+        if (moved.year() < 1900 || moved.year() > 9999) date_out_of_range(n, index_of(cx, n));
+        return make_date(moved);
     }
     if (x.type == VType::Date && y.type == VType::Date) {  // date - date: days
         return make_ratio(VType::Number, Ratio::whole(std::int64_t{x.i} - y.i));
@@ -96,11 +108,23 @@ Val eval_arith(EvalContext& cx, const Node& n) {
         case Op::Sub: return make_ratio(n.type, x.r - y.r);
         case Op::Mul: return make_ratio(n.type, x.r * y.r);
         case Op::Div:
-            if (y.r.num() == 0) fail(codes::kDivisionByZero, "division by zero", n.span);
+            if (y.r.num() == 0) fail(codes::kDivisionByZero, "division by zero", n.span, n.b);
             return make_ratio(n.type, x.r / y.r);
         default: break;
     }
     fail(codes::kInternal, "unexpected arithmetic", n.span);
+}
+
+// arith(), a result too large to hold exactly named at this operation (the innermost one:
+// an operand's own failure is an EvalFailure by then, which passes through).
+Val eval_arith(EvalContext& cx, const Node& n) {
+    try {
+        return arith(cx, n);
+    } catch (const OverflowError& e) {
+        if (n.type == VType::Date) date_out_of_range(n, index_of(cx, n));
+        fail(codes::kOverflow, std::string("an amount is too large to compute exactly (") + e.what() + ")", n.span,
+             index_of(cx, n));
+    }
 }
 
 }  // namespace
@@ -241,7 +265,7 @@ Val eval(EvalContext& cx, std::int32_t index) {
                 fail(codes::kEventNotGiven,
                      "event `" + prog(cx).schema.events[static_cast<std::size_t>(n.index)] +
                          "` has no date in this request",
-                     n.span);
+                     n.span, index);
             }
             return make_date(*e);
         }
@@ -264,15 +288,19 @@ Val eval(EvalContext& cx, std::int32_t index) {
             return make_date(*cx.as_of);
         case Op::DateShift: {
             const Date base = Date::from_days(eval(cx, n.a).i);
-            if (n.scale == 1) return make_date(add_months(base, n.index));
-            const Date moved = base.plus_days(n.index);
-            if (moved.year() < 1900 || moved.year() > 9999) throw OverflowError("a date outside the years 1900 to 9999");
+            Date moved;
+            try {
+                moved = n.scale == 1 ? add_months(base, n.index) : base.plus_days(n.index);
+            } catch (const OverflowError&) {
+                date_out_of_range(n, n.a);
+            }
+            if (moved.year() < 1900 || moved.year() > 9999) date_out_of_range(n, n.a);
             return make_date(moved);
         }
         case Op::AcademicYearEnd: return make_date(academic_year_end(Date::from_days(eval(cx, n.a).i)));
         case Op::Birthday: {
             const Date born = Date::from_days(eval(cx, n.a).i);
-            if (born.year() + n.index > 9999) throw OverflowError("a date outside the years 1900 to 9999");
+            if (born.year() + n.index > 9999) date_out_of_range(n, n.a);
             return make_date(birthday(born, n.index));
         }
         case Op::Total:
@@ -394,6 +422,53 @@ Val eval(EvalContext& cx, std::int32_t index) {
         }
     }
     fail(codes::kInternal, "unexpected expression", n.span);
+}
+
+}  // namespace jointly::engine::detail
+
+namespace jointly::engine::detail {
+
+std::vector<std::string> request_reads(const ProgramImpl& program, const Request& request, std::int32_t node) {
+    std::vector<std::string> out;
+    const auto add = [&](std::string pointer) {
+        if (std::find(out.begin(), out.end(), pointer) == out.end()) out.push_back(std::move(pointer));
+    };
+    const auto add_fact = [&](std::int32_t fact) {
+        const std::string& name = program.schema.facts[static_cast<std::size_t>(fact)].name;
+        if (request.facts.contains(name)) add("/facts/" + name);
+    };
+    // Depth first, left operand first, so the pointers follow the expression as written. A
+    // definition or threshold is read through once (the checker has refused cycles; `seen`
+    // bounds the walk whatever the program).
+    std::vector<std::uint8_t> seen(program.nodes.size(), 0);
+    std::vector<std::int32_t> stack;
+    if (node >= 0) stack.push_back(node);
+    while (!stack.empty()) {
+        const std::int32_t at = stack.back();
+        stack.pop_back();
+        if (at < 0 || static_cast<std::size_t>(at) >= program.nodes.size() || seen[static_cast<std::size_t>(at)] != 0) {
+            continue;
+        }
+        seen[static_cast<std::size_t>(at)] = 1;
+        const Node& n = program.nodes[static_cast<std::size_t>(at)];
+        switch (n.op) {
+            case Op::Fact: add_fact(n.index); continue;
+            case Op::Event: add("/events/" + program.schema.events[static_cast<std::size_t>(n.index)]); continue;
+            case Op::AsOf: add("/as_of"); continue;
+            case Op::Age:
+                if (program.date_of_birth >= 0) add_fact(program.date_of_birth);
+                continue;
+            case Op::Let: stack.push_back(program.lets[static_cast<std::size_t>(n.index)].root); continue;
+            case Op::Threshold: stack.push_back(program.thresholds[static_cast<std::size_t>(n.index)].root); continue;
+            case Op::In:
+                for (std::uint32_t k = n.args_count; k > 0; --k) stack.push_back(program.args[n.args_begin + k - 1]);
+                break;
+            default: break;
+        }
+        stack.push_back(n.b);
+        stack.push_back(n.a);
+    }
+    return out;
 }
 
 }  // namespace jointly::engine::detail

@@ -19,7 +19,16 @@ struct EvalFailure {
     dsl::Code code;
     std::string message;
     std::optional<dsl::Span> span;
+    // The expression whose value is the trouble (a divisor, a looked-up number, a date moved
+    // past 9999), or -1: the request's values it reads are named in the error (request_reads).
+    std::int32_t node = -1;
 };
+
+// JSON pointers to the request's values that expression `node` reads, through definitions
+// and thresholds, in the order written, each once: "/facts/weeks", "/events/surgery",
+// "/as_of". A fact the request leaves out (its default taken) is not named; an event is
+// named given or not (`event_absent`: the error is that it was not given).
+std::vector<std::string> request_reads(const ProgramImpl& program, const Request& request, std::int32_t node);
 
 // What the outcome rules may read once the package is split.
 struct OutcomeData {

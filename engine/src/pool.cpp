@@ -29,7 +29,7 @@ struct PoolSpec {
 
 PoolResult fail(dsl::Code code, std::string path, std::string message) {
     PoolResult r;
-    r.errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt});
+    r.errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt, {}});
     return r;
 }
 

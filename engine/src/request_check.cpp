@@ -12,7 +12,7 @@ namespace jointly::engine::detail {
 namespace {
 
 void problem(std::vector<EvalError>& errors, dsl::Code code, std::string path, std::string message) {
-    errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt});
+    errors.push_back(EvalError{code, std::move(path), std::move(message), std::nullopt, {}});
 }
 
 // An event's dates, ascending, into `out`: one at most for an event that does not repeat, at

@@ -51,7 +51,7 @@ bool within_max(engine::Money m, const DecodeLimits& limits, const std::string& 
     errors.push_back(engine::EvalError{codes::kAmountTooLarge, path,
                                        what + " is " + m.to_display() + "; an amount may be at most " +
                                            limits.max_amount.to_display(),
-                                       std::nullopt});
+                                       std::nullopt, {}});
     return false;
 }
 
@@ -68,7 +68,7 @@ std::string join(const std::vector<std::string>& items) {
 class Problems {
 public:
     void add(dsl::Code code, std::string path, std::string message) {
-        errors_.push_back(engine::EvalError{code, std::move(path), std::move(message), std::nullopt});
+        errors_.push_back(engine::EvalError{code, std::move(path), std::move(message), std::nullopt, {}});
     }
     bool empty() const { return errors_.empty(); }
     std::vector<engine::EvalError>& list() { return errors_; }

@@ -78,7 +78,7 @@ public:
             path += '/';
             path += pointer_escape(it->first);
             duplicate = engine::EvalError{codes::kDuplicateKey, std::move(path),
-                                          "the key `" + it->first + "` appears twice in one object", std::nullopt};
+                                          "the key `" + it->first + "` appears twice in one object", std::nullopt, {}};
             return false;  // stops the parse
         }
         top.key = &it->first;
@@ -620,6 +620,7 @@ nlohmann::json encode_errors(const std::string& code, const std::string& message
         nlohmann::json item{{"path", d.path}, {"message", d.message}, {"code", dsl::code_text(d.code)}};
         if (d.policy_span)
             item["policy_span"] = {{"line", d.policy_span->line}, {"column", d.policy_span->column}};
+        if (!d.inputs.empty()) item["inputs"] = d.inputs;
         list.push_back(std::move(item));
     }
     return {{"error", {{"code", code}, {"message", message}, {"details", std::move(list)}}}};
@@ -678,7 +679,7 @@ ParsedJson parse_json(std::string_view text, std::size_t max_depth) {
             result.error = {codes::kBadJson, "",
                             "the body is not valid JSON: a NUL byte at offset " + std::to_string(i) +
                                 " (a string writes it as \\u0000)",
-                            std::nullopt};
+                            std::nullopt, {}};
             return result;
         }
         if (in_string) {
@@ -693,7 +694,7 @@ ParsedJson parse_json(std::string_view text, std::size_t max_depth) {
             if (++depth > max_depth) {
                 result.error = {codes::kTooDeep, "",
                                 "the JSON is nested deeper than " + std::to_string(max_depth) + " levels",
-                                std::nullopt};
+                                std::nullopt, {}};
                 return result;
             }
         } else if ((c == ']' || c == '}') && depth > 0) {
@@ -711,10 +712,10 @@ ParsedJson parse_json(std::string_view text, std::size_t max_depth) {
             // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> after "] "
             const auto bracket = what.find("] ");
             if (bracket != std::string::npos) what = what.substr(bracket + 2);
-            result.error = {codes::kBadJson, "", "the body is not valid JSON: " + what, std::nullopt};
+            result.error = {codes::kBadJson, "", "the body is not valid JSON: " + what, std::nullopt, {}};
         }
     } catch (const std::exception& e) {
-        result.error = {codes::kBadJson, "", std::string("the body is not valid JSON: ") + e.what(), std::nullopt};
+        result.error = {codes::kBadJson, "", std::string("the body is not valid JSON: ") + e.what(), std::nullopt, {}};
     }
     return result;
 }

@@ -35,7 +35,7 @@ PanelRecordResult decode_panel_record(const nlohmann::json& body, const ojson& d
     PanelRecordResult result;
     std::vector<engine::EvalError>& errors = result.errors;
     auto add = [&](dsl::Code code, std::string path, std::string message) {
-        errors.push_back({code, std::move(path), std::move(message), std::nullopt});
+        errors.push_back({code, std::move(path), std::move(message), std::nullopt, {}});
     };
     if (!body.is_object()) {
         add(codes::kFieldType, "", "a panel record must be a JSON object");

@@ -27,7 +27,7 @@ Checked<EvaluateOptions> evaluate_options(const Context& context, const httplib:
         const auto explain = request.get_param_value("explain");
         if (explain != "full" && explain != "none")
             return fail(400, "invalid_request", "`explain` must be `full` or `none`",
-                        {{codes::kFieldType, "?explain", "query parameter `explain` must be `full` or `none`", std::nullopt}});
+                        {{codes::kFieldType, "?explain", "query parameter `explain` must be `full` or `none`", std::nullopt, {}}});
         options.explain_full = explain == "full";
     }
     return options;
@@ -243,16 +243,16 @@ Reply post_batch(Context& context, const httplib::Request& request, httplib::Res
             if (key != "requests")
                 return fail(400, "invalid_request", "unknown field `" + key + "` (a batch has requests)",
                             {{codes::kUnknownField, "/" + pointer_escape(key),
-                              "unknown field `" + key + "` (a batch has requests)", std::nullopt}});
+                              "unknown field `" + key + "` (a batch has requests)", std::nullopt, {}}});
         auto it = body.find("requests");
         if (it == body.end())
             return fail(400, "invalid_request", "a batch needs `requests`, an array of decision requests",
-                        {{codes::kMissingField, "/requests", "a batch needs `requests`", std::nullopt}});
+                        {{codes::kMissingField, "/requests", "a batch needs `requests`", std::nullopt, {}}});
         list = &*it;
     }
     if (!list->is_array())
         return fail(400, "invalid_request", "`requests` must be an array",
-                    {{codes::kFieldType, "/requests", "`requests` must be an array of decision requests", std::nullopt}});
+                    {{codes::kFieldType, "/requests", "`requests` must be an array of decision requests", std::nullopt, {}}});
     if (list->size() > context.options.max_batch)
         return fail(413, "payload_too_large",
                     "a batch may hold at most " + std::to_string(context.options.max_batch) + " requests, not " +
@@ -417,7 +417,7 @@ Reply list_decisions(Context& context, const httplib::Request& request, httplib:
     if (request.has_param("outcome")) {
         const auto outcome = request.get_param_value("outcome");
         if (outcome != "approve" && outcome != "refer" && outcome != "decline")
-            errors.push_back({codes::kFieldType, "?outcome", "`outcome` must be approve, refer or decline", std::nullopt});
+            errors.push_back({codes::kFieldType, "?outcome", "`outcome` must be approve, refer or decline", std::nullopt, {}});
         q.outcome = outcome;
     }
     if (request.has_param("policy")) q.policy = request.get_param_value("policy");
@@ -427,7 +427,7 @@ Reply list_decisions(Context& context, const httplib::Request& request, httplib:
     q.before = cursor_param(request, errors);
     if (q.before && request.has_param("offset"))
         errors.push_back({codes::kFieldType, "?offset", "`offset` and `after` cannot be used together (use `after`)",
-                          std::nullopt});
+                          std::nullopt, {}});
     if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     const std::size_t limit = q.limit;
     ++q.limit;  // one more says whether there is a next page
@@ -526,7 +526,7 @@ Reply report_summary(Context& context, const httplib::Request& request, httplib:
     if (request.has_param("policy")) {
         q.policy = request.get_param_value("policy");
         if (q.policy->empty())
-            errors.push_back({codes::kFieldType, "?policy", "`policy` must name a policy id", std::nullopt});
+            errors.push_back({codes::kFieldType, "?policy", "`policy` must name a policy id", std::nullopt, {}});
     }
     if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     const auto snapshot = context.registry.snapshot();

@@ -63,13 +63,13 @@ Checked<std::string> reason_of(const nlohmann::json& body, const std::set<std::s
     for (const auto& [key, value] : body.items())
         if (!allowed.count(key))
             errors.push_back({codes::kUnknownField, "/" + pointer_escape(key),
-                              "unknown field `" + key + "` (" + what + " has " + list + ")", std::nullopt});
+                              "unknown field `" + key + "` (" + what + " has " + list + ")", std::nullopt, {}});
     const auto reason = body.value("reason", nlohmann::json());
     if (!reason.is_string() || reason.get<std::string>().empty() || reason.get<std::string>().size() > kMaxReason)
         errors.push_back({codes::kMissingField, "/reason",
                           std::string(what) + " needs a `reason` (text, 1 to " + std::to_string(kMaxReason) +
                               " bytes): the legal ground, e.g. an erasure request's reference",
-                          std::nullopt});
+                          std::nullopt, {}});
     if (!errors.empty()) return fail(400, "invalid_request", errors.front().path + ": " + errors.front().message, errors);
     return reason.get<std::string>();
 }
@@ -125,7 +125,7 @@ Reply post_rectification(Context& context, const httplib::Request& request, http
     if (!body.contains("request") || !body["request"].is_object())
         return fail(400, "invalid_request", "/request: a rectification needs `request`, the corrected decision request",
                     {{codes::kMissingField, "/request", "a rectification needs `request`, the corrected decision request",
-                      std::nullopt}});
+                      std::nullopt, {}}});
     if (const auto live = live_decision(context, id, "erased or rectified before", "rectify"); !live.ok())
         return live.error();
     // The corrected request sits at /request of the body: its errors say so in every pointer.

@@ -189,12 +189,12 @@ Checked<Source> policy_source(const Context& context, const httplib::Request& re
         const auto& body = parsed.value();
         if (!body.is_object() || !body.contains("source") || !body["source"].is_string())
             return fail(400, "invalid_request", "a JSON upload needs `source`, the policy text",
-                        {{codes::kMissingField, "/source", "`source` must be the policy text", std::nullopt}});
+                        {{codes::kMissingField, "/source", "`source` must be the policy text", std::nullopt, {}}});
         for (const auto& [key, value] : body.items())
             if (key != "source" && key != "file")
                 return fail(400, "invalid_request", "unknown field `" + key + "` (a JSON upload has source, file)",
                             {{codes::kUnknownField, "/" + pointer_escape(key),
-                              "unknown field `" + key + "` (a JSON upload has source, file)", std::nullopt}});
+                              "unknown field `" + key + "` (a JSON upload has source, file)", std::nullopt, {}}});
         out.text = body["source"].get<std::string>();
         if (auto it = body.find("file"); it != body.end()) {
             // A name for messages and the policy's origin, never a path: nothing is written
@@ -209,13 +209,13 @@ Checked<Source> policy_source(const Context& context, const httplib::Request& re
                             {{codes::kFieldType, "/file",
                               "`file` must be a file name of 1 to 255 characters, without `/`, `\\` or control "
                               "characters (it names the upload in messages; nothing is written under it)",
-                              std::nullopt}});
+                              std::nullopt, {}}});
             out.file = name;
         }
     }
     if (out.text.empty())
         return fail(400, "invalid_request", "the policy text is empty",
-                    {{codes::kMissingField, "/source", "the policy text is empty", std::nullopt}});
+                    {{codes::kMissingField, "/source", "the policy text is empty", std::nullopt, {}}});
     return out;
 }
 
@@ -244,7 +244,7 @@ void send_invalid(httplib::Response& response, const UploadResult& r) {
         if (d.severity != dsl::Severity::Error) continue;
         details.push_back({d.code, "/source",
                            std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " + d.message,
-                           d.span});
+                           d.span, {}});
     }
     auto body = encode_errors("policy_invalid", r.message, details);
     body["error"]["diagnostics"] = encode_diagnostics(r.report.diagnostics);
@@ -294,7 +294,7 @@ Checked<std::optional<std::string>> optional_string(const nlohmann::json& body, 
     if (it == body.end() || it->is_null()) return std::optional<std::string>();
     if (!it->is_string())
         return fail(400, "invalid_request", std::string("`") + field + "` must be a string",
-                    {{codes::kFieldType, std::string("/") + field, "must be a string", std::nullopt}});
+                    {{codes::kFieldType, std::string("/") + field, "must be a string", std::nullopt, {}}});
     return std::optional<std::string>(it->get<std::string>());
 }
 
@@ -309,7 +309,7 @@ Checked<void> refuse_unknown_fields(const nlohmann::json& body, std::initializer
         for (const char* k : known) found = found || key == k;
         if (!found)
             errors.push_back({codes::kUnknownField, "/" + pointer_escape(key),
-                              "unknown field `" + key + "` (known: " + names + ")", std::nullopt});
+                              "unknown field `" + key + "` (known: " + names + ")", std::nullopt, {}});
     }
     if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     return {};
@@ -324,17 +324,17 @@ std::optional<engine::Money> pool_amount(const nlohmann::json& value, const std:
     auto money = json_money(value, &message, &too_large);
     if (too_large) {
         errors.push_back({codes::kAmountTooLarge, path, "more than £10,000,000,000.00, the most a pool amount may be",
-                          std::nullopt});
+                          std::nullopt, {}});
         return std::nullopt;
     }
     if (!money) {
-        errors.push_back({codes::kMoney, path, message, std::nullopt});
+        errors.push_back({codes::kMoney, path, message, std::nullopt, {}});
         return std::nullopt;
     }
     constexpr std::int64_t kMax = 1'000'000'000'000;  // pence
     if (money->in_pence() > kMax || money->in_pence() < -kMax) {
         errors.push_back({codes::kAmountTooLarge, path,
-                          "a pool amount may be at most £10,000,000,000.00, not " + money->to_string(), std::nullopt});
+                          "a pool amount may be at most £10,000,000,000.00, not " + money->to_string(), std::nullopt, {}});
         return std::nullopt;
     }
     return money;
@@ -354,7 +354,7 @@ Reply post_simulate(Context& context, const httplib::Request& request, httplib::
     auto cases = body.find("cases");
     if (cases == body.end() || !cases->is_array())
         return fail(400, "invalid_request", "a simulation needs `cases`, an array of decision requests",
-                    {{codes::kMissingField, "/cases", "`cases` must be an array of decision requests", std::nullopt}});
+                    {{codes::kMissingField, "/cases", "`cases` must be an array of decision requests", std::nullopt, {}}});
     if (cases->size() > context.options.max_batch * 100)
         return fail(413, "payload_too_large", "too many cases in one simulation");
     SimulationInput input;
@@ -429,15 +429,15 @@ Reply post_reconcile(Context& context, const httplib::Request& request, httplib:
     if (!known.ok()) return known;
     std::vector<engine::EvalError> errors;
     engine::PoolRequest pr;
-    if (!body.contains("spend")) errors.push_back({codes::kMoney, "/spend", "`spend` is required", std::nullopt});
+    if (!body.contains("spend")) errors.push_back({codes::kMoney, "/spend", "`spend` is required", std::nullopt, {}});
     else if (auto m = pool_amount(body["spend"], "/spend", errors)) pr.spend = *m;
     if (auto it = body.find("carry_forward"); it != body.end() && !it->is_null()) {
         if (it->is_boolean()) pr.carry_forward = it->get<bool>();
-        else errors.push_back({codes::kFieldType, "/carry_forward", "`carry_forward` must be true or false", std::nullopt});
+        else errors.push_back({codes::kFieldType, "/carry_forward", "`carry_forward` must be true or false", std::nullopt, {}});
     }
     if (auto it = body.find("contributions"); it != body.end() && !it->is_null()) {
         if (!it->is_object()) {
-            errors.push_back({codes::kFieldType, "/contributions", "`contributions` must map agencies to money", std::nullopt});
+            errors.push_back({codes::kFieldType, "/contributions", "`contributions` must map agencies to money", std::nullopt, {}});
         } else {
             for (const auto& [agency, amount] : it->items())
                 if (auto m = pool_amount(amount, "/contributions/" + pointer_escape(agency), errors))
@@ -447,7 +447,7 @@ Reply post_reconcile(Context& context, const httplib::Request& request, httplib:
     std::optional<engine::Date> as_of;
     if (auto it = body.find("as_of"); it != body.end() && !it->is_null()) {
         as_of = it->is_string() ? engine::parse_date(it->get<std::string>()) : std::nullopt;
-        if (!as_of) errors.push_back({codes::kDate, "/as_of", "`as_of` must be a date `YYYY-MM-DD`", std::nullopt});
+        if (!as_of) errors.push_back({codes::kDate, "/as_of", "`as_of` must be a date `YYYY-MM-DD`", std::nullopt, {}});
     }
     const auto checked_policy = optional_string(body, "policy");
     if (!checked_policy.ok()) return checked_policy.error();

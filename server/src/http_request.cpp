@@ -107,7 +107,7 @@ Checked<nlohmann::json> json_body(const Context& context, const httplib::Request
                     "the body is larger than the limit of " + std::to_string(context.options.max_body) + " bytes");
     if (request.body.empty())
         return fail(400, "invalid_request", "the request needs a JSON body",
-                    {{codes::kBadJson, "", "the body is empty", std::nullopt}});
+                    {{codes::kBadJson, "", "the body is empty", std::nullopt, {}}});
     auto parsed = parse_json(request.body, context.options.max_depth);
     if (!parsed.value) return fail(400, "invalid_request", parsed.error.message, {parsed.error});
     return std::move(*parsed.value);
@@ -144,7 +144,7 @@ void day_filters(const httplib::Request& request, std::optional<std::string>& fr
         const auto text = request.get_param_value(name);
         if (!engine::parse_date(text)) {
             errors.push_back({codes::kDate, std::string("?") + name,
-                              date_problem(text), std::nullopt});
+                              date_problem(text), std::nullopt, {}});
             continue;
         }
         (std::string(name) == "from" ? from : to) = text;
@@ -168,7 +168,7 @@ std::optional<std::int64_t> query_number(const httplib::Request& request, const 
                               (expected.empty() ? "a whole number from " + std::to_string(min) + " to " +
                                                       std::to_string(max)
                                                 : expected),
-                          std::nullopt});
+                          std::nullopt, {}});
         return std::nullopt;
     }
     return value;
@@ -181,7 +181,7 @@ bool wants_csv(const httplib::Request& request, std::vector<engine::EvalError>& 
         const auto format = request.get_param_value("format");
         if (format == "csv") return true;
         if (format != "json")
-            errors.push_back({codes::kFieldType, "?format", "`format` must be `json` or `csv`", std::nullopt});
+            errors.push_back({codes::kFieldType, "?format", "`format` must be `json` or `csv`", std::nullopt, {}});
         return false;
     }
     const auto accept = header_or_empty(request, "Accept");
@@ -199,10 +199,10 @@ void known_params(const httplib::Request& request, const std::set<std::string>& 
         if (!known.count(name))
             errors.push_back({codes::kUnknownField, "?" + name,
                               "unknown query parameter `" + name + "` (" + route + " takes " + list + ")",
-                              std::nullopt});
+                              std::nullopt, {}});
         else if (request.get_param_value_count(name.c_str()) > 1)
             errors.push_back({codes::kFieldType, "?" + name, "query parameter `" + name + "` is given more than once",
-                              std::nullopt});
+                              std::nullopt, {}});
     }
 }
 

@@ -147,8 +147,11 @@ void schemas_errors(ojson& s) {
                                {"message", string()},
                                {"code", string("E4xxx for a request, E2xxx/E3xxx from the policy (docs/diagnostics.md)")},
                                {"policy_span", object({{"line", integer()}, {"column", integer()}}, {},
-                                                      "where in the policy text the problem is")}},
-                              {"policy_span"});
+                                                      "where in the policy text the problem is")},
+                               {"inputs", array_of(string(), "an evaluation error's: JSON pointers to the "
+                                                             "request's values the failing part of the policy "
+                                                             "reads (`/facts/weeks`), in the order written")}},
+                              {"policy_span", "inputs"});
     s["Diagnostic"] = object({{"severity", enum_of({"error", "warning", "note"})},
                               {"code", string()},
                               {"message", string()},

@@ -15,7 +15,7 @@ ServiceError make_error(int status, std::string code, std::string message,
 }
 
 engine::EvalError detail(dsl::Code code, std::string path, std::string message) {
-    return engine::EvalError{code, std::move(path), std::move(message), std::nullopt};
+    return engine::EvalError{code, std::move(path), std::move(message), std::nullopt, {}};
 }
 
 std::string problems_message(const std::vector<engine::EvalError>& errors) {

@@ -155,7 +155,10 @@ TEST(Amounts, NegativeIsAnEvaluationError) {
     ASSERT_EQ(result.errors.size(), 1U);
     EXPECT_EQ(code_text(result.errors[0].code), "E3006");
     EXPECT_EQ(result.errors[0].path, "/lines/0");
-    EXPECT_EQ(result.errors[0].message, "a cap works out at -£200.00, below £0");
+    // The cap reads two facts: the line is the path, the facts are named.
+    EXPECT_EQ(result.errors[0].message,
+              "a cap works out at -£200.00, below £0 (from the request's /facts/budget and /facts/spent)");
+    EXPECT_EQ(result.errors[0].inputs, (std::vector<std::string>{"/facts/budget", "/facts/spent"}));
     ASSERT_TRUE(result.errors[0].policy_span);
     EXPECT_EQ(result.errors[0].policy_span->line, 41U);  // `budget - spent` in `left`
 }

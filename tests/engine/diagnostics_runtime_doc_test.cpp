@@ -56,6 +56,7 @@ struct Section {
     std::size_t max_segments = engine::EvalLimits{}.max_segments;
     std::size_t max_text_bytes = engine::EvalLimits{}.max_text_bytes;
     bool untestable = false;
+    std::vector<std::string> paths = {};  // "gives `E3002` at `/facts/weeks`": the error's path
 };
 
 void PrintTo(const Section& s, std::ostream* os) { *os << s.code; }
@@ -67,6 +68,7 @@ std::vector<Section> sections() {
     if (start == std::string::npos) return {};
     static const std::regex heading(R"(^## (E\d{4}) (.*)$)");
     static const std::regex annotation(R"(^<!-- (reconcile|limit): ([^ ]+)(?: (\d+))? -->$)");
+    static const std::regex gives_at(R"(gives `(E\d{4})` at `([^`]*)`)");
     std::vector<Section> out;
     std::istringstream lines(doc.substr(start));
     std::string line;
@@ -92,6 +94,8 @@ std::vector<Section> sections() {
         } else if (line == "```jointly" || line == "```json") {
             fence = line.substr(3);
             body.clear();
+        } else if (std::regex_search(line, m, gives_at) && m[1].str() == out.back().code) {
+            out.back().paths.push_back(m[2].str());
         } else if (line == "<!-- untestable -->") {
             out.back().untestable = true;
         } else if (std::regex_match(line, m, annotation)) {
@@ -185,6 +189,12 @@ TEST_P(RuntimeExample, ProducesItsCode) {
     bool found = false;
     for (const engine::EvalError& e : errors) found = found || code_text(e.code) == s.code;
     EXPECT_TRUE(found) << s.code << " not produced; got:\n" << codes_of(errors);
+    // "gives `E3002` at `/facts/weeks`": the path the section states is the error's.
+    for (const std::string& path : s.paths) {
+        bool at = false;
+        for (const engine::EvalError& e : errors) at = at || (code_text(e.code) == s.code && e.path == path);
+        EXPECT_TRUE(at) << s.code << " is documented at `" << path << "`; got:\n" << codes_of(errors);
+    }
 }
 
 std::vector<Section> testable() {

@@ -195,5 +195,140 @@ rule r ref "1"
     EXPECT_TRUE(dsl::has_errors(r.diagnostics));
 }
 
+// An evaluation error caused by a value the request gives names it: `inputs` lists the
+// request's values the failing part of the policy reads (through definitions too), and the
+// path is the first of them unless the error happened while a line was split.
+constexpr const char* kInputsPolicy = R"(
+policy inputs "Inputs"
+  version "1"
+  effective from 2025-04-01
+
+agency health "NHS"
+agency social_care "Social Care"
+
+fact which: whole default 0
+fact budget: money default £0
+fact weeks: whole default 0
+fact points: whole default 0
+fact date_of_birth: date default 2010-01-01
+event surgery
+
+table band
+  from 0 to 99 gives £100
+
+let weekly_rate = budget / weeks
+let adult_on = birthday(date_of_birth, 18)
+
+eligible divides when which = 1 and weekly_rate > £500
+  because "over £500 a week"
+eligible looks_up when which = 2 and lookup(band, points) > £50
+  because "in a band"
+eligible adult when which = 3 and adult_on > 2025-01-01
+  because "an adult"
+eligible operated when which = 4 and surgery > 2025-01-01
+  because "operated on"
+eligible huge when which = 5 and budget * 1000000000000 > £1
+  because "a huge budget"
+eligible moved when which = 7 and date_of_birth + 30 days > 2025-01-01
+  because "moved"
+
+rule in_line
+  when service is care and which = 6 and budget / (weeks + points) > £1
+  split social_care 100%
+
+rule other
+  when service is care and which != 6
+  split health 100%
+)";
+
+engine::EvalError inputs_error(std::int64_t which, engine::Facts facts, bool surgery = false) {
+    static const auto program = compile_ok(kInputsPolicy);
+    Request r;
+    r.facts = std::move(facts);
+    r.facts["which"] = engine::Value(which);
+    if (surgery) r.events["surgery"] = {d("2025-06-01")};
+    r.lines = {weekly("c", "care", "70.00", "2025-06-01", "2025-06-07")};
+    const engine::EvalResult result = engine::evaluate(*program, r);
+    EXPECT_FALSE(result.decision);
+    EXPECT_EQ(result.errors.size(), 1U);
+    return result.errors.empty() ? engine::EvalError{} : result.errors[0];
+}
+
+TEST(EvaluationErrors, DivisionByAGivenZeroPointsAtTheFact) {
+    const engine::EvalError e = inputs_error(1, {{"budget", engine::Value(m("100.00"))},
+                                                 {"weeks", engine::Value(std::int64_t{0})}});
+    EXPECT_EQ(code_text(e.code), "E3002");
+    // The divisor is read through the definition `weekly_rate`; `budget` is not the divisor.
+    EXPECT_EQ(e.inputs, std::vector<std::string>{"/facts/weeks"});
+    EXPECT_EQ(e.path, "/facts/weeks");
+    EXPECT_EQ(e.message, "division by zero");
+    ASSERT_TRUE(e.policy_span);
+    EXPECT_EQ(e.policy_span->line, 19U);  // `budget / weeks` in `weekly_rate`
+}
+
+TEST(EvaluationErrors, AValueTheRequestLeftToItsDefaultIsNotNamed) {
+    // `weeks` not given: its default 0 is the policy's, not the caller's.
+    const engine::EvalError e = inputs_error(1, {{"budget", engine::Value(m("100.00"))}});
+    EXPECT_EQ(code_text(e.code), "E3002");
+    EXPECT_TRUE(e.inputs.empty());
+    EXPECT_EQ(e.path, "");
+}
+
+TEST(EvaluationErrors, LookupOutsideTheTableNamesTheNumberLookedUp) {
+    const engine::EvalError e = inputs_error(2, {{"points", engine::Value(std::int64_t{140})}});
+    EXPECT_EQ(code_text(e.code), "E3003");
+    EXPECT_EQ(e.inputs, std::vector<std::string>{"/facts/points"});
+    EXPECT_EQ(e.path, "/facts/points");
+}
+
+TEST(EvaluationErrors, ADateMovedPastTheCalendarNamesTheFactAndThePolicy) {
+    // 9999-06-01's 18th birthday is past 9999: an error at `birthday(...)`, from the fact.
+    const engine::EvalError e = inputs_error(3, {{"date_of_birth", engine::Value(d("9999-06-01"))}});
+    EXPECT_EQ(code_text(e.code), "E3001");
+    EXPECT_EQ(e.message, "a date works out outside the years 1900 to 9999");
+    EXPECT_EQ(e.inputs, std::vector<std::string>{"/facts/date_of_birth"});
+    ASSERT_TRUE(e.policy_span);
+    EXPECT_EQ(e.policy_span->line, 20U);  // `birthday(...)` in `adult_on`
+    // `date + 30 days`, moved past 9999 by day arithmetic.
+    const engine::EvalError days = inputs_error(7, {{"date_of_birth", engine::Value(d("9999-12-15"))}});
+    EXPECT_EQ(code_text(days.code), "E3001");
+    EXPECT_EQ(days.inputs, std::vector<std::string>{"/facts/date_of_birth"});
+    ASSERT_TRUE(days.policy_span);
+    EXPECT_EQ(days.policy_span->line, 32U);
+}
+
+TEST(EvaluationErrors, AnEventNotGivenIsNamedWhereItWouldGo) {
+    const engine::EvalError e = inputs_error(4, {});
+    EXPECT_EQ(code_text(e.code), "E3004");
+    EXPECT_EQ(e.inputs, std::vector<std::string>{"/events/surgery"});
+    EXPECT_EQ(e.path, "/events/surgery");
+    // Given, the same threshold evaluates.
+    static const auto program = compile_ok(kInputsPolicy);
+    Request r;
+    r.facts["which"] = engine::Value(std::int64_t{4});
+    r.events["surgery"] = {d("2025-06-01")};
+    r.lines = {weekly("c", "care", "70.00", "2025-06-01", "2025-06-07")};
+    EXPECT_TRUE(engine::evaluate(*program, r).decision);
+}
+
+TEST(EvaluationErrors, AnAmountTooLargeNamesTheOperationAndTheFact) {
+    const engine::EvalError e = inputs_error(5, {{"budget", engine::Value(m("100000000.00"))}});
+    EXPECT_EQ(code_text(e.code), "E3001");
+    EXPECT_EQ(e.message.rfind("an amount is too large to compute exactly (", 0), 0U) << e.message;
+    EXPECT_EQ(e.inputs, std::vector<std::string>{"/facts/budget"});
+    ASSERT_TRUE(e.policy_span);  // before: no position at all
+    EXPECT_EQ(e.policy_span->line, 30U);
+}
+
+TEST(EvaluationErrors, InALineThePathIsTheLineAndTheMessageNamesTheValues) {
+    const engine::EvalError e = inputs_error(6, {{"budget", engine::Value(m("100.00"))},
+                                                 {"weeks", engine::Value(std::int64_t{0})},
+                                                 {"points", engine::Value(std::int64_t{0})}});
+    EXPECT_EQ(code_text(e.code), "E3002");
+    EXPECT_EQ(e.path, "/lines/0");
+    EXPECT_EQ(e.inputs, (std::vector<std::string>{"/facts/weeks", "/facts/points"}));
+    EXPECT_EQ(e.message, "division by zero (from the request's /facts/weeks and /facts/points)");
+}
+
 }  // namespace
 }  // namespace jointly::testing

@@ -364,10 +364,19 @@ TEST(Encode, ACodeIsItsTextInJson) {
 
 TEST(Encode, ErrorsAndDiagnostics) {
     auto e = encode_errors("invalid_request", "the request has 1 problem",
-                           {{dsl::Code::not_money, "/lines/2/weekly", "money must be a decimal string", std::nullopt}});
+                           {{dsl::Code::not_money, "/lines/2/weekly", "money must be a decimal string", std::nullopt, {}}});
     EXPECT_EQ(e["error"]["code"], "invalid_request");
     EXPECT_EQ(e["error"]["details"][0]["path"], "/lines/2/weekly");
     EXPECT_EQ(e["error"]["details"][0]["code"], "E4206");
+    EXPECT_FALSE(e["error"]["details"][0].contains("inputs"));  // none: left out
+    // An evaluation error's inputs: the request's values the failing policy text reads.
+    dsl::Span span;
+    span.line = 9;
+    span.column = 25;
+    auto ev = encode_errors("evaluation_error", "m",
+                            {{dsl::Code::eval_division_by_zero, "/facts/weeks", "division by zero", span, {"/facts/weeks"}}});
+    EXPECT_EQ(ev["error"]["details"][0]["inputs"], nlohmann::json::array({"/facts/weeks"}));
+    EXPECT_EQ(ev["error"]["details"][0]["policy_span"]["column"], 25);
     dsl::Diagnostic diag;
     diag.code = dsl::Code::unknown_agency;
     diag.message = "unknown agency `heath`";

@@ -14,13 +14,17 @@
 namespace jointly::engine {
 
 // A request problem (E4xxx) or an evaluation error (E3xxx): `path` is a JSON pointer
-// into the request when the problem is the caller's (`/lines/2/weekly`), else empty;
-// `policy_span`, when set, points at the policy text whose evaluation failed.
+// into the request when the problem is the caller's (`/lines/2/weekly`), else, for an
+// evaluation error, the line being split (`/lines/2`), else the first of `inputs`, else
+// empty; `policy_span`, when set, points at the policy text whose evaluation failed, and
+// `inputs` names the request's values that part reads (`/facts/weeks` for a division by
+// `weeks`), in the order written.
 struct EvalError {
     dsl::Code code = dsl::Code::internal_error;  // E3xxx or E4xxx
     std::string path;
     std::string message;
     std::optional<dsl::Span> policy_span;
+    std::vector<std::string> inputs;
 };
 
 // INVARIANT: `decision` is present exactly when `errors` is empty.
