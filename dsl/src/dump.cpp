@@ -163,7 +163,9 @@ private:
         return "?";
     }
 
-    static std::string per_name(Per p) { return p == Per::Week ? "per_week" : "per_line"; }
+    static std::string per_name(Per p) {
+        return p == Per::Week ? "per_week" : p == Per::Line ? "per_line" : "per_financial_year";
+    }
 
     // A literal amount's digits, or `expr` when the expression follows on the next lines.
     static std::string amount_text(Decimal const& d, std::optional<Expr> const& e) {

@@ -67,7 +67,7 @@ std::string amount_text(Decimal const& d, std::optional<Expr> const& e) {
 }
 
 std::string per_text(Per p) {
-    return p == Per::Week ? "per week" : "per line";
+    return p == Per::Week ? "per week" : p == Per::Line ? "per line" : "per financial year";
 }
 
 // `service respite "respite care" weekly`, `service group placements: a, b`

@@ -129,7 +129,7 @@ x3::rule<table_class, Table> const table = "a table";
 x3::rule<window_class, Window> const window = "a time window";
 x3::rule<unit_class, TimeUnit> const unit = "`days` or `weeks`";
 x3::rule<bound_class, WindowBound> const bound = "a date like `2025-04-01` or an event's name";
-x3::rule<per_class, Per> const per = "`per week` or `per line`";
+x3::rule<per_class, Per> const per = "`per week`, `per line` or `per financial year`";
 x3::rule<fixed_class, Fixed> const fixed = "a fixed payment";
 x3::rule<share_class, Share> const share = "a share like `health 50%` or `health 1/3`";
 x3::rule<split_class, Spanned<std::vector<Share>>> const split = "a split";
@@ -363,8 +363,9 @@ auto const unit_def =
          kw("weeks")[result<TimeUnit::Weeks>] | kw("week")[result<TimeUnit::Weeks>]);
 auto const bound_def = node(date[set_date] | name_soft("")[set_event]);
 auto const per_def =
-    node(kw("per") > described("`week` or `line`",
-                               kw("week")[result<Per::Week>] | kw("line")[result<Per::Line>]));
+    node(kw("per") > described("`week`, `line` or `financial year`",
+                               kw("week")[result<Per::Week>] | kw("line")[result<Per::Line>] |
+                                   (kw("financial") > described("`year`", kw("year")))[result<Per::FinancialYear>]));
 auto const fixed_def = node(clause("pay", RuleClause::pay) > agency_name[assign_to<&Fixed::agency>] >
                             amount[set_amount] > per[assign_to<&Fixed::per>]);
 auto const share_def =

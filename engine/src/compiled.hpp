@@ -47,6 +47,7 @@ enum class Op : std::uint8_t {
     DateShift,         // date `a` moved by `index` days (`scale` 0) or calendar months (`scale` 1)
     AcademicYearEnd,   // the first 31 August on or after date `a`
     Birthday,          // date `a`'s anniversary `index` years on (1 March for 29 February in a common year)
+    Happened,          // whether the request gives event `index` a date
 };
 
 struct Node {
@@ -143,7 +144,7 @@ struct CWindow {
 
 struct CFixed {
     std::size_t slot = 0;
-    Money amount;  // per week or per line
+    Money amount;  // per week, per line or per financial year
     std::int32_t amount_node = -1;  // >= 0: the amount is this money node's value (per request)
     dsl::Per per = dsl::Per::Week;
 };
@@ -173,6 +174,7 @@ struct CRule {
     std::optional<CFixed> fixed;
     std::vector<CCap> caps;
     bool per_line = false;       // a `per line` pay or cap: needs the line's running totals
+    bool per_year = false;       // a `per financial year` one: needs them per financial year
     bool uses_age = false;
     std::vector<std::int32_t> overrides;  // rules this one is an exception to, transitively
     std::string reason_text;

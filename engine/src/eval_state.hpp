@@ -58,9 +58,11 @@ struct WindowRange {
     std::vector<Stretch> stretches;  // a window over a repeating event: ascending, disjoint
 };
 
-// Running totals of one line under one `per line` rule.
+// Running totals of one line under one rule: over the whole line (`per line`; year 0) or
+// over one financial year of it (`per financial year`; the year 1 April falls in).
 struct LineRuleState {
     std::int32_t rule = -1;
+    int year = 0;
     Money fixed_paid;
     std::uint32_t cum_begin = 0;  // into Work::line_cum, one per rule slot
 };

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
 
 #include "eval_state.hpp"
@@ -104,7 +105,9 @@ private:
     void cover_winner(std::int32_t rule);
     void split(std::uint32_t li, const Line& line, std::int32_t rule, Date from, Date to,
                std::int64_t days, Money cost, TraceStep* step);
-    LineRuleState& line_state(std::int32_t rule);
+    // The running totals of the current line under `rule`, over the whole line (year 0) or
+    // one financial year: an index into Work::line_rules (which may grow).
+    std::size_t line_state(std::int32_t rule, int year);
     void add_issue(IssueKind kind, std::uint32_t li, Date from, Date to, Money cost,
                    const std::int32_t* rules, std::size_t count);
     std::uint32_t fy_offset(Date from);
@@ -418,16 +421,17 @@ void Evaluator::find_winners() {
     }
 }
 
-LineRuleState& Evaluator::line_state(std::int32_t rule) {
-    for (LineRuleState& s : w_.line_rules) {
-        if (s.rule == rule) return s;
+std::size_t Evaluator::line_state(std::int32_t rule, int year) {
+    for (std::size_t i = 0; i < w_.line_rules.size(); ++i) {
+        if (w_.line_rules[i].rule == rule && w_.line_rules[i].year == year) return i;
     }
     LineRuleState s;
     s.rule = rule;
+    s.year = year;
     s.cum_begin = static_cast<std::uint32_t>(w_.line_cum.size());
     w_.line_cum.resize(w_.line_cum.size() + p_.rules[static_cast<std::size_t>(rule)].agencies.size());
     w_.line_rules.push_back(s);
-    return w_.line_rules.back();
+    return w_.line_rules.size() - 1;
 }
 
 void Evaluator::add_issue(IssueKind kind, std::uint32_t li, Date from, Date to, Money cost,
@@ -463,7 +467,13 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     const auto begin = static_cast<std::uint32_t>(w_.parts.size());
     w_.parts.resize(begin + slots);
     Money* parts = w_.parts.data() + begin;
-    LineRuleState* state = rule.per_line ? &line_state(r) : nullptr;
+    constexpr std::size_t kNone = SIZE_MAX;
+    const std::size_t whole_line = rule.per_line ? line_state(r, 0) : kNone;
+    const std::size_t one_year = rule.per_year ? line_state(r, financial_year_of(from)) : kNone;
+    // The running totals a `per line` or `per financial year` amount is counted against.
+    const auto state = [&](dsl::Per per) -> LineRuleState& {
+        return w_.line_rules[per == dsl::Per::Line ? whole_line : one_year];
+    };
 
     Money rest = cost;
     if (rule.fixed) {
@@ -474,12 +484,12 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
                              days, Rounding::Down);
         } else {
             const Money whole = f.amount_node < 0 ? f.amount : whole_pence(amount_of(cx_, f.amount_node, "a fixed amount"));
-            amount = std::max(Money(), whole - state->fixed_paid);
+            amount = std::max(Money(), whole - state(f.per).fixed_paid);
         }
         amount = std::min(amount, rest);
         parts[f.slot] += amount;
         rest -= amount;
-        if (state != nullptr) state->fixed_paid += amount;
+        if (f.per != dsl::Per::Week) state(f.per).fixed_paid += amount;
         if (step != nullptr) {
             step->detail.push_back("fixed: " + p_.schema.agencies[payer(rule, f.slot)].id + " pays " +
                                    amount.to_string() + " first");
@@ -506,7 +516,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
                             Rounding::Down);
         } else {
             const Money whole = cap.amount_node < 0 ? cap.amount : whole_pence(amount_of(cx_, cap.amount_node, "a cap"));
-            limit = std::max(Money(), whole - w_.line_cum[state->cum_begin + cap.slot]);
+            limit = std::max(Money(), whole - w_.line_cum[state(cap.per).cum_begin + cap.slot]);
         }
         if (parts[cap.slot] <= limit) {
             if (cap_marks != nullptr) *cap_marks |= kCapNotBound;
@@ -533,8 +543,10 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
             }
         }
     }
-    if (state != nullptr) {
-        for (std::size_t s = 0; s < slots; ++s) w_.line_cum[state->cum_begin + s] += parts[s];
+    for (const std::size_t totals : {whole_line, one_year}) {
+        if (totals == kNone) continue;
+        const std::uint32_t at = w_.line_rules[totals].cum_begin;
+        for (std::size_t s = 0; s < slots; ++s) w_.line_cum[at + s] += parts[s];
     }
 
     const std::size_t agencies = p_.schema.agencies.size();

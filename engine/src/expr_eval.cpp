@@ -303,6 +303,7 @@ Val eval(EvalContext& cx, std::int32_t index) {
             if (born.year() + n.index > 9999) date_out_of_range(n, n.a);
             return make_date(birthday(born, n.index));
         }
+        case Op::Happened: return make_bool(cx.events[n.index].has_value());
         case Op::Total:
             if (cx.outcome == nullptr) {
                 fail(codes::kNotAvailable, "`total` is known only once the package is split", n.span);

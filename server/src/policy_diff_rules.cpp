@@ -25,7 +25,9 @@ int compare(Decimal a, Decimal b) {
     return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-std::string per_text(Per p) { return p == Per::Week ? "per week" : "per line"; }
+std::string per_text(Per p) {
+    return p == Per::Week ? "per week" : p == Per::Line ? "per line" : "per financial year";
+}
 
 std::string amount_text(const std::optional<Expr>& e, Decimal amount, Per per) {
     return (e ? expr_text(*e) : money_text(amount)) + " " + per_text(per);

@@ -231,6 +231,8 @@ eligible huge when which = 5 and budget * 1000000000000 > £1
   because "a huge budget"
 eligible moved when which = 7 and date_of_birth + 30 days > 2025-01-01
   because "moved"
+eligible operated_if_given when which = 8 and happened(surgery) and surgery > 2025-01-01
+  because "operated on, if at all"
 
 rule in_line
   when service is care and which = 6 and budget / (weeks + points) > £1
@@ -309,6 +311,43 @@ TEST(EvaluationErrors, AnEventNotGivenIsNamedWhereItWouldGo) {
     r.events["surgery"] = {d("2025-06-01")};
     r.lines = {weekly("c", "care", "70.00", "2025-06-01", "2025-06-07")};
     EXPECT_TRUE(engine::evaluate(*program, r).decision);
+}
+
+TEST(EvaluationErrors, HappenedGuardsAnEventsDate) {
+    static const auto program = compile_ok(kInputsPolicy);
+    const auto operated = [&](bool given) {
+        Request r;
+        r.facts["which"] = engine::Value(std::int64_t{8});
+        if (given) r.events["surgery"] = {d("2025-06-01")};
+        r.lines = {weekly("c", "care", "70.00", "2025-06-01", "2025-06-07")};
+        const engine::EvalResult result = engine::evaluate(*program, r);
+        EXPECT_TRUE(result.errors.empty()) << (result.errors.empty() ? "" : result.errors[0].message);
+        if (!result.decision) return std::optional<bool>();
+        for (const engine::Eligibility& e : result.decision->eligibility) {
+            if (e.name == "operated_if_given") return std::optional<bool>(e.met);
+        }
+        return std::optional<bool>();
+    };
+    EXPECT_EQ(operated(false), std::optional<bool>(false));  // not given: no E3004
+    EXPECT_EQ(operated(true), std::optional<bool>(true));
+}
+
+TEST(Compile, HappenedTakesOneDeclaredEvent) {
+    for (const auto& [condition, code] : std::vector<std::pair<std::string, std::string>>{
+             {"happened(surgry)", "E2006"}, {"happened()", "E2012"}, {"happened(surgery, surgery)", "E2012"},
+             {"happened(2025-01-01)", "E2012"}}) {
+        const engine::CheckResult r = engine::compile(R"(policy p "P"
+  version "1"
+  effective from 2025-04-01
+agency health "NHS"
+event surgery
+rule r
+  when service is care and )" + condition + R"(
+  split health 100%
+)", "p.jf");
+        ASSERT_FALSE(r.diagnostics.empty()) << condition;
+        EXPECT_EQ(code_text(r.diagnostics[0].code), code) << condition << ": " << r.diagnostics[0].message;
+    }
 }
 
 TEST(EvaluationErrors, AnAmountTooLargeNamesTheOperationAndTheFact) {

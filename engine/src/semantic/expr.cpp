@@ -776,6 +776,7 @@ private:
             return {date, c_.add(n)};
         }
         if (call.function == "birthday") return birthday(e, call);
+        if (call.function == "happened") return happened(e, call);
         if (call.function == "lookup") return lookup(e, call);
         const Type money{TypeTag::Money, {}};
         if (call.function == "total") {
@@ -860,6 +861,22 @@ private:
         n.a = born.node;
         n.index = static_cast<std::int32_t>(years->value.units);
         return {date, c_.add(n)};
+    }
+
+    // `happened(EVENT)`: whether the request gives the event a date (a repeating one, at least
+    // one), so that a condition can read the date only where there is one (`happened(review)
+    // and review <= as_of`: `and` does not evaluate its right side when the left is false).
+    Typed happened(const Expr& e, const Call& call) {
+        const Type boolean{TypeTag::Bool, {}};
+        const Builtin& b = builtin("happened", BuiltinForm::Call);
+        if (!b.accepts(call.args.size()) || !call.args[0].is<NameRef>()) {
+            wrong_arguments(b, e.span);
+            return {boolean, -1};
+        }
+        const std::string& name = std::get<NameRef>(call.args[0].node).name;
+        if (!c_.require_event(Ident{name, call.args[0].span})) return {boolean, -1};
+        return leaf(boolean, Op::Happened, Dep::Request, e.span,
+                    static_cast<std::int32_t>(c_.value(name)->index));
     }
 
     // `yearly total` / `yearly total(agency)`: money, known where totals are.

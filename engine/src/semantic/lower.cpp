@@ -149,6 +149,7 @@ void rule(Checker& c, std::size_t index, detail::CRule& out) {
         out.fixed = detail::CFixed{slot_of(out, agency(r.fixed->agency)), amount,
                                    amount_node(r.fixed->amount_expr), r.fixed->per};
         out.per_line = out.per_line || r.fixed->per == Per::Line;
+        out.per_year = out.per_year || r.fixed->per == Per::FinancialYear;
     }
     for (const Cap& cap : r.caps) {
         detail::CCap built;
@@ -158,6 +159,7 @@ void rule(Checker& c, std::size_t index, detail::CRule& out) {
         built.per = cap.per;
         if (cap.excess_to) built.excess_slot = slot_of(out, agency(*cap.excess_to));
         out.per_line = out.per_line || cap.per == Per::Line;
+        out.per_year = out.per_year || cap.per == Per::FinancialYear;
         out.caps.push_back(built);
     }
     out.reason_text = r.reason;

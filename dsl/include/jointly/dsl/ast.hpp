@@ -362,7 +362,9 @@ struct Share {
     Span span;
 };
 
-enum class Per { Week, Line };
+// `per week`: prorated by days; `per line`: once over the whole line; `per financial year`:
+// once in each financial year (1 April to 31 March) a line covers, not prorated.
+enum class Per { Week, Line, FinancialYear };
 
 // `pay health £254.06 per week` — a fixed amount to one agency, prorated by days for
 // `per week`; never more than the segment's cost; the rule's split shares the rest.

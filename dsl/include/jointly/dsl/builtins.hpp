@@ -30,7 +30,7 @@ struct Builtin {
     bool reserved() const { return form == BuiltinForm::Name || form == BuiltinForm::Placeholder; }
 };
 
-inline constexpr std::array<Builtin, 15> kBuiltins{{
+inline constexpr std::array<Builtin, 16> kBuiltins{{
     {"count", BuiltinForm::Call, 2, 2, "a map and a level, e.g. `count(dst, severe)`",
      "how many domains of a `map of` fact are at a level (or `at least` it)"},
     {"lookup", BuiltinForm::Call, 2, 2, "a table and a whole number, e.g. `lookup(band, points)`",
@@ -47,6 +47,8 @@ inline constexpr std::array<Builtin, 15> kBuiltins{{
      "the first 31 August on or after the date: the last day of its academic year"},
     {"birthday", BuiltinForm::Call, 2, 2, "a date and a whole number of years, e.g. `birthday(date_of_birth, 18)`",
      "the date's anniversary that many years on, as `age` counts it: 1 March in a common year for 29 February"},
+    {"happened", BuiltinForm::Call, 1, 1, "one event, e.g. `happened(surgery)`",
+     "whether the request gives a date for the event: guards a condition that reads the event's date"},
     {"service", BuiltinForm::Name, 0, 0, "", "in rules: the service of the cost line"},
     {"total", BuiltinForm::Name, 0, 0, "", "in outcomes: the package total"},
     {"age", BuiltinForm::Name, 0, 0, "",
