@@ -15,6 +15,29 @@ using ojson = nlohmann::ordered_json;
 
 ojson date_or_null(const std::optional<engine::Date>& d) { return d ? ojson(d->to_string()) : ojson(nullptr); }
 
+// Whether UTF-8 text (valid: the JSON decoder has checked it) holds a character that is not
+// seen but changes how the text around it reads: a C1 control (U+0080-U+009F), the Arabic
+// letter mark (U+061C), a zero-width or direction mark (U+200B-U+200F), a line or paragraph
+// separator or direction embedding or override (U+2028-U+202E), an invisible operator or
+// direction isolate (U+2060-U+2064, U+2066-U+206F), the byte order mark (U+FEFF) or an
+// interlinear annotation mark (U+FFF9-U+FFFB). Matched by their encodings' bytes.
+bool has_invisible_character(std::string_view text) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        const unsigned char a = byte(i);
+        const unsigned char b = byte(i + 1);
+        if (a == 0xC2 && b >= 0x80 && b <= 0x9F) return true;
+        if (a == 0xD8 && b == 0x9C) return true;
+        if (i + 2 >= text.size()) continue;
+        const unsigned char c = byte(i + 2);
+        if (a == 0xE2 && b == 0x80 && ((c >= 0x8B && c <= 0x8F) || (c >= 0xA8 && c <= 0xAE))) return true;
+        if (a == 0xE2 && b == 0x81 && ((c >= 0xA0 && c <= 0xA4) || (c >= 0xA6 && c <= 0xAF))) return true;
+        if (a == 0xEF && b == 0xBB && c == 0xBF) return true;
+        if (a == 0xEF && b == 0xBF && c >= 0xB9 && c <= 0xBB) return true;
+    }
+    return false;
+}
+
 // Where a version in service came from: a file of the policy folder (named relative to it) or
 // an upload kept in the decision store.
 ojson origin(const LoadedPolicy& p, const std::filesystem::path& folder) {
@@ -203,12 +226,15 @@ Checked<Source> policy_source(const Context& context, const httplib::Request& re
             const bool plain = !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
                                std::none_of(name.begin(), name.end(), [](char c) {
                                    return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-                               });
+                               }) &&
+                               !has_invisible_character(name);
             if (!plain)
                 return fail(400, "invalid_request", "`file` must be a file name",
                             {{codes::kFieldType, "/file",
-                              "`file` must be a file name of 1 to 255 characters, without `/`, `\\` or control "
-                              "characters (it names the upload in messages; nothing is written under it)",
+                              "`file` must be a file name of 1 to 255 characters, without `/`, `\\`, control "
+                              "characters or invisible formatting characters (direction overrides, zero-width "
+                              "characters, line separators): it names the upload in messages, where such a "
+                              "character would make a name read as another; nothing is written under it",
                               std::nullopt, {}}});
             out.file = name;
         }

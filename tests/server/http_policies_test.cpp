@@ -218,7 +218,12 @@ TEST(HttpPolicies, CheckDoesNotStore) {
     auto missing = c.Post("/v1/policies/check", bearer(kClientToken), R"({"file": "x.jf"})", "application/json");
     EXPECT_EQ(missing->status, 400);
     // `file` names the upload in messages: a path or a control character is refused.
-    const std::vector<std::string> files{"../../tmp/pwn.jf", "/etc/passwd", "a\\b.jf", std::string("x\0.jf", 4), "..", ""};
+    // So is a character that is not seen but changes how the name reads: a right-to-left
+    // override (`x\u202Efj.exe` shows as `xexe.jf`), a zero-width space, a line separator, a
+    // byte order mark, a C1 control, a direction isolate.
+    const std::vector<std::string> files{"../../tmp/pwn.jf", "/etc/passwd", "a\\b.jf", std::string("x\0.jf", 4), "..", "",
+                                         "x\u202Efj.exe", "re\u200Bport.jf", "a\u2028b.jf", "\uFEFFa.jf",
+                                         "a\u0085b.jf", "a\u2067b\u2069.jf"};
     for (const std::string& file : files) {
         auto named = c.Post("/v1/policies/check", bearer(kClientToken), json{{"source", kUploaded}, {"file", file}}.dump(),
                             "application/json");
@@ -228,6 +233,11 @@ TEST(HttpPolicies, CheckDoesNotStore) {
     auto plain = c.Post("/v1/policies/check", bearer(kClientToken),
                         json{{"source", kUploaded}, {"file", "transport 2025 (draft).jf"}}.dump(), "application/json");
     EXPECT_EQ(plain->status, 200) << plain->body;
+    // Letters of any script, accents and a no-break space are names like any other.
+    auto accented = c.Post("/v1/policies/check", bearer(kClientToken),
+                           json{{"source", kUploaded}, {"file", "trésorerie\u00A0Ynys Môn \u0645\u0644\u0641.jf"}}.dump(),
+                           "application/json");
+    EXPECT_EQ(accented->status, 200) << accented->body;
 }
 
 TEST(HttpSimulate, ComparesAgainstADraft) {
