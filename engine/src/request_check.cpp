@@ -259,6 +259,33 @@ void check_services(const ProgramImpl& p, const Request& r, std::vector<EvalErro
 
 }  // namespace
 
+// A date of birth the request gives after a line starts, or after `as_of`, is a slip (a year
+// typed wrong): `age` would count a child not yet born as 0 or less, and a rule on `age < 18`
+// would fund the line. The first line it follows is named.
+void check_born(const ProgramImpl& p, const Request& r, const Work& w, std::vector<EvalError>& errors) {
+    if (p.date_of_birth < 0) return;
+    const std::string& name = p.facts_c[static_cast<std::size_t>(p.date_of_birth)].name;
+    const Val& given = w.facts[static_cast<std::size_t>(p.date_of_birth)];
+    if (!r.facts.contains(name) || given.type != VType::Date) return;
+    const Date born = Date::from_days(given.i);
+    const std::string path = "/facts/" + name;
+    for (const Line& line : r.lines) {
+        const Date starts = line.kind == LineKind::OneOff ? line.date : line.start;
+        if (starts < born) {
+            problem(errors, codes::kBornAfterCare, path,
+                    "the date of birth " + born.to_string() + " is after line `" + line.id + "` " +
+                        (line.kind == LineKind::OneOff ? "is paid" : "starts") + " (" + starts.to_string() +
+                        "): care cannot be funded before birth; check the year of the date of birth");
+            return;
+        }
+    }
+    if (r.as_of && *r.as_of < born) {
+        problem(errors, codes::kBornAfterCare, path,
+                "the date of birth " + born.to_string() + " is after the decision's date, `as_of` " +
+                    r.as_of->to_string() + "; check the year of the date of birth");
+    }
+}
+
 bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<EvalError>& errors) {
     const std::size_t errors_before = errors.size();
     w.facts.assign(p.facts_c.size(), Val{});
@@ -313,6 +340,7 @@ bool bind_request(const ProgramImpl& p, const Request& r, Work& w, std::vector<E
     }
     check_lines(r, errors);
     check_services(p, r, errors);
+    check_born(p, r, w, errors);
     return errors.size() == errors_before;
 }
 

@@ -243,13 +243,16 @@ rule other
   split health 100%
 )";
 
-engine::EvalError inputs_error(std::int64_t which, engine::Facts facts, bool surgery = false) {
+// `line_from`: the week the one line covers starts that day (after a date of birth near 9999:
+// a line before the birth is refused first, E4010).
+engine::EvalError inputs_error(std::int64_t which, engine::Facts facts, bool surgery = false,
+                               const char* line_from = "2025-06-01", const char* line_to = "2025-06-07") {
     static const auto program = compile_ok(kInputsPolicy);
     Request r;
     r.facts = std::move(facts);
     r.facts["which"] = engine::Value(which);
     if (surgery) r.events["surgery"] = {d("2025-06-01")};
-    r.lines = {weekly("c", "care", "70.00", "2025-06-01", "2025-06-07")};
+    r.lines = {weekly("c", "care", "70.00", line_from, line_to)};
     const engine::EvalResult result = engine::evaluate(*program, r);
     EXPECT_FALSE(result.decision);
     EXPECT_EQ(result.errors.size(), 1U);
@@ -284,15 +287,17 @@ TEST(EvaluationErrors, LookupOutsideTheTableNamesTheNumberLookedUp) {
 }
 
 TEST(EvaluationErrors, ADateMovedPastTheCalendarNamesTheFactAndThePolicy) {
-    // 9999-06-01's 18th birthday is past 9999: an error at `birthday(...)`, from the fact.
-    const engine::EvalError e = inputs_error(3, {{"date_of_birth", engine::Value(d("9999-06-01"))}});
+    // 9990-06-01's 18th birthday is past 9999: an error at `birthday(...)`, from the fact.
+    const engine::EvalError e =
+        inputs_error(3, {{"date_of_birth", engine::Value(d("9990-06-01"))}}, false, "9995-06-01", "9995-06-07");
     EXPECT_EQ(code_text(e.code), "E3001");
     EXPECT_EQ(e.message, "a date works out outside the years 1900 to 9999");
     EXPECT_EQ(e.inputs, std::vector<std::string>{"/facts/date_of_birth"});
     ASSERT_TRUE(e.policy_span);
     EXPECT_EQ(e.policy_span->line, 20U);  // `birthday(...)` in `adult_on`
     // `date + 30 days`, moved past 9999 by day arithmetic.
-    const engine::EvalError days = inputs_error(7, {{"date_of_birth", engine::Value(d("9999-12-15"))}});
+    const engine::EvalError days =
+        inputs_error(7, {{"date_of_birth", engine::Value(d("9999-12-15"))}}, false, "9999-12-20", "9999-12-26");
     EXPECT_EQ(code_text(days.code), "E3001");
     EXPECT_EQ(days.inputs, std::vector<std::string>{"/facts/date_of_birth"});
     ASSERT_TRUE(days.policy_span);
@@ -310,6 +315,34 @@ TEST(EvaluationErrors, AnEventNotGivenIsNamedWhereItWouldGo) {
     r.facts["which"] = engine::Value(std::int64_t{4});
     r.events["surgery"] = {d("2025-06-01")};
     r.lines = {weekly("c", "care", "70.00", "2025-06-01", "2025-06-07")};
+    EXPECT_TRUE(engine::evaluate(*program, r).decision);
+}
+
+TEST(RequestErrors, ADateOfBirthAfterTheCareIsRefused) {
+    static const auto program = compile_ok(kInputsPolicy);
+    Request r;
+    r.facts["date_of_birth"] = engine::Value(d("2026-02-14"));  // 2016 typed 2026
+    r.lines = {weekly("c", "care", "70.00", "2025-06-01", "2025-06-07"), one_off("e", "care", "10.00", "2026-03-01")};
+    engine::EvalResult result = engine::evaluate(*program, r);
+    ASSERT_EQ(result.errors.size(), 1U);
+    EXPECT_EQ(code_text(result.errors[0].code), "E4010");
+    EXPECT_EQ(result.errors[0].path, "/facts/date_of_birth");
+    EXPECT_EQ(result.errors[0].message,
+              "the date of birth 2026-02-14 is after line `c` starts (2025-06-01): care cannot be funded before "
+              "birth; check the year of the date of birth");
+    // After as_of, with every line after the birth.
+    r.lines = {one_off("e", "care", "10.00", "2026-03-01")};
+    r.as_of = d("2025-06-01");
+    result = engine::evaluate(*program, r);
+    ASSERT_EQ(result.errors.size(), 1U);
+    EXPECT_EQ(code_text(result.errors[0].code), "E4010");
+    EXPECT_NE(result.errors[0].message.find("`as_of` 2025-06-01"), std::string::npos) << result.errors[0].message;
+    // Born on the day the care starts, or the policy's default (not the caller's): decided.
+    r.as_of.reset();
+    r.facts["date_of_birth"] = engine::Value(d("2026-03-01"));
+    EXPECT_TRUE(engine::evaluate(*program, r).decision);
+    r.facts.erase("date_of_birth");
+    r.lines = {one_off("e", "care", "10.00", "2009-03-01")};  // before the default 2010-01-01
     EXPECT_TRUE(engine::evaluate(*program, r).decision);
 }
 

@@ -173,6 +173,7 @@ enum class Category : std::uint8_t {
     X(line_dates, "E4007", Error, CallerInput, "a line that ends before it starts") \
     X(line_amount, "E4008", Error, CallerInput, "a negative amount") \
     X(line_service, "E4009", Error, CallerInput, "a line with an empty service") \
+    X(born_after_care, "E4010", Error, CallerInput, "a date of birth after the care or the decision's date") \
     X(unknown_pool, "E4101", Error, CallerInput, "an unknown pool") \
     X(carry_forward_not_allowed, "E4102", Error, CallerInput, "carrying an underspend forward that the pool does not allow") \
     X(pool_contributions, "E4103", Error, CallerInput, "the year's contributions do not match the partners") \

@@ -35,6 +35,7 @@ inline constexpr dsl::Code kLineId = dsl::Code::line_id;  // /lines/i/id: empty 
 inline constexpr dsl::Code kLineDates = dsl::Code::line_dates;  // /lines/i/end: before the start
 inline constexpr dsl::Code kLineAmount = dsl::Code::line_amount;  // /lines/i/<field>: negative
 inline constexpr dsl::Code kLineService = dsl::Code::line_service;  // /lines/i/service: empty
+inline constexpr dsl::Code kBornAfterCare = dsl::Code::born_after_care;  // /facts/date_of_birth: after a line starts or as_of
 inline constexpr dsl::Code kUndeclaredService = dsl::Code::undeclared_service;  // /lines/i/service: not declared
 inline constexpr dsl::Code kServiceLineKind = dsl::Code::service_line_kind;  // /lines/i/<amount|weekly|hourly>
 inline constexpr dsl::Code kAgencyNotAllowed = dsl::Code::agency_not_allowed;  // /facts/<agency fact>: not one it allows
