@@ -117,6 +117,20 @@ INSTANTIATE_TEST_SUITE_P(
                  "unknown name `respite`", "if `respite` is a service, compare it: `service is respite`"},
         TextCase{"unknown_event", "rule r\n  within 6 weeks after surgry\n" + std::string(kSplit), "E2006",
                  "unknown event `surgry`", "did you mean `surgery`?"},
+        TextCase{"within_a_date_fact", "fact date_of_birth: date\nrule r\n  within 6 weeks after date_of_birth\n" +
+                                           std::string(kSplit), "E2006",
+                 "`date_of_birth` is a date fact, not an event: `within` counts from an event",
+                 "a window over a date is written with `from` and `until`, which take a date, a date fact or a "
+                 "`let`: `let window_end = date_of_birth + 6 weeks` and `from date_of_birth until window_end`"},
+        TextCase{"within_before_a_let", "let start = 2025-06-01\nrule r\n  within 1 day before start\n" +
+                                            std::string(kSplit), "E2006",
+                 "`start` is a definition (`let`), not an event: `within` counts from an event",
+                 "a window over a date is written with `from` and `until`, which take a date, a date fact or a "
+                 "`let`: `let window_start = start - 1 day` and `from window_start until start`"},
+        TextCase{"within_a_threshold", "rule r\n  within 6 weeks after continuing_care\n" + std::string(kSplit),
+                 "E2006", "`continuing_care` is an eligibility threshold, not an event: `within` counts from an event"},
+        TextCase{"bound_a_table", "rule r\n  from bands\n" + std::string(kSplit), "E2233",
+                 "`bands` is a table, not a date: a window starts and ends on a day"},
         TextCase{"unknown_table", "rule r\n  when lookup(band_s, points) > £0\n" + std::string(kSplit),
                  "E2007", "unknown table `band_s`", "did you mean `bands`?"},
         TextCase{"unknown_scale", "fact risk_level: bnd\nrule r\n" + std::string(kSplit), "E2008",

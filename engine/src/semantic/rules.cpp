@@ -396,6 +396,33 @@ void check_bound_let(Checker& c, const Ident& name, std::size_t index) {
     c.program.bound_lets.push_back(static_cast<std::int32_t>(index));
 }
 
+// `within N weeks after NAME` where NAME is declared, but not as an event: say what it is
+// and how a window over a date is written (declaring the event would clash, E2002).
+bool check_within_event(Checker& c, const Window& w) {
+    const Symbol* s = c.value(w.event.name);
+    if (s == nullptr || s->kind == SymbolKind::Event) return c.require_event(w.event);
+    const std::string& name = w.event.name;
+    const bool date_fact = s->kind == SymbolKind::Fact && c.module.facts[s->index].type.kind == TypeKind::Date;
+    if (!date_fact && s->kind != SymbolKind::Let) {
+        c.emit(Code::unknown_event, w.event.span,
+               "`" + name + "` is " + std::string(kind_word(s->kind)) + ", not an event: `within` counts from an event",
+               "name an event declared with `event`, e.g. `event surgery`, and give its date in the request");
+        return false;
+    }
+    if (s->kind == SymbolKind::Fact) c.fact_used[s->index] = true;
+    const std::string length = std::to_string(w.amount) + (w.unit == TimeUnit::Days ? " day" : " week") +
+                               (w.amount == 1 ? "" : "s");
+    const bool after = w.kind == WindowKind::After;
+    const std::string other = after ? "window_end" : "window_start";
+    c.emit(Code::unknown_event, w.event.span,
+           "`" + name + "` is " + (date_fact ? "a date fact" : std::string(kind_word(s->kind))) +
+               ", not an event: `within` counts from an event",
+           "a window over a date is written with `from` and `until`, which take a date, a date fact or a "
+           "`let`: `let " + other + " = " + name + (after ? " + " : " - ") + length + "` and `from " +
+               (after ? name + " until " + other : other + " until " + name) + "`");
+    return false;
+}
+
 }  // namespace
 
 void check_windows(Checker& c) {
@@ -404,7 +431,7 @@ void check_windows(Checker& c) {
         const Window& w = *rule.window;
         const Span& where = pick(w.span, rule.id.span);
         if (w.kind != WindowKind::Between) {
-            c.require_event(w.event);
+            check_within_event(c, w);
             if (w.amount <= 0) {
                 c.emit(Code::window_not_positive, where,
                        "a window of " + std::to_string(w.amount) +
@@ -428,6 +455,13 @@ void check_windows(Checker& c) {
                            "a window's bound is a date like `2025-04-01`, an event, a date fact or a definition "
                            "whose value is a date");
                 }
+                continue;
+            } else if (s != nullptr && s->kind != SymbolKind::Event) {
+                c.emit(Code::window_bound_not_date, event.span,
+                       "`" + event.name + "` is " + std::string(kind_word(s->kind)) +
+                           ", not a date: a window starts and ends on a day",
+                       "a window's bound is a date like `2025-04-01`, an event, a date fact or a definition "
+                       "whose value is a date");
                 continue;
             }
             if (!c.require_event(event)) continue;
