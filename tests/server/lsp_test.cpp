@@ -298,6 +298,24 @@ TEST(LspPositions, AByteOrderMarkTakesNoColumnButOneCharacter) {
     EXPECT_EQ(map.offset(Point{id.line, id.column}), id.offset);
 }
 
+TEST(LspPositions, APlaceholderAfterAnEscapeIsMarkedWhereItIsWritten) {
+    // `\"` and `\\` take two characters each in the text, one in the reason.
+    const std::string text = "policy p \"P\"\n  version \"1\"\n  effective from 2025-04-01\n"
+                             "agency health \"NHS\"\nevent surgery\nrule r\n  split health 100%\n"
+                             "  because \"the \\\"post-op\\\" \\\\ period after {surgry}\"\n";
+    Session s = initialized();
+    const json open = {{"jsonrpc", "2.0"},
+                       {"method", "textDocument/didOpen"},
+                       {"params", {{"textDocument", {{"uri", "u"}, {"version", 1}, {"text", text}}}}}};
+    const auto published = only(s.handle(open.dump()));
+    ASSERT_EQ(published["method"], "textDocument/publishDiagnostics") << published.dump();
+    const json& diagnostics = published["params"]["diagnostics"];
+    ASSERT_EQ(diagnostics.size(), 1U) << published.dump();
+    // line 7: `  because "the \"post-op\" \\ period after {surgry}"`: `{surgry}` at 43..51
+    EXPECT_EQ(diagnostics[0]["range"]["start"], (json{{"line", 7}, {"character", 43}})) << published.dump();
+    EXPECT_EQ(diagnostics[0]["range"]["end"], (json{{"line", 7}, {"character", 51}})) << published.dump();
+}
+
 // ---- the index
 
 TEST(LspIndex, ResolvesEachReferenceToItsDeclaration) {

@@ -39,17 +39,29 @@ std::uint32_t code_points(std::string_view text) {
     return n;
 }
 
-// The span of reason[from, to) inside the quoted text at `quoted`, when the text was
-// written without escapes on one line (so positions map one to one); else the whole text.
+// How many bytes `text` took in the policy: each `"` was written `\"` and each `\` was
+// written `\\`, the only escapes in a text (E1008), so each adds one byte and one column.
+std::size_t escapes(std::string_view text) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char ch) { return ch == '"' || ch == '\\'; }));
+}
+
+// The span of reason[from, to) inside the quoted text at `quoted`. A text is written on one
+// line and its escapes are known from the reason itself, so a position in the reason maps back
+// to the source by counting the escapes before it. A text that does not measure up (a
+// hand-built module) gets the whole text.
 Span inner(const Span& quoted, std::string_view reason, std::size_t from, std::size_t to) {
-    if (quoted.line == 0 || quoted.end_line != quoted.line || quoted.length != reason.size() + 2) {
+    if (quoted.line == 0 || quoted.end_line != quoted.line ||
+        quoted.length != reason.size() + escapes(reason) + 2) {
         return quoted;
     }
+    const std::string_view before = reason.substr(0, from);
+    const std::string_view part = reason.substr(from, to - from);
     Span s = quoted;
-    s.column = quoted.column + 1 + code_points(reason.substr(0, from));
-    s.end_column = s.column + code_points(reason.substr(from, to - from));
-    s.offset = quoted.offset + 1 + static_cast<std::uint32_t>(from);
-    s.length = static_cast<std::uint32_t>(to - from);
+    s.column = quoted.column + 1 + code_points(before) + static_cast<std::uint32_t>(escapes(before));
+    s.end_column = s.column + code_points(part) + static_cast<std::uint32_t>(escapes(part));
+    s.offset = quoted.offset + 1 + static_cast<std::uint32_t>(before.size() + escapes(before));
+    s.length = static_cast<std::uint32_t>(part.size() + escapes(part));
     return s;
 }
 
