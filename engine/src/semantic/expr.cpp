@@ -649,6 +649,22 @@ private:
                 "e.g. `date_of_birth + 25 years`, `as_of - 6 weeks`");
     }
 
+    // E2119 for `date_of_birth + 18`: a date never moves by a plain number; the help writes
+    // the unit in, for a whole number written out.
+    void plain_number_on_date(const Binary& binary, bool date_first) {
+        const Expr& date = date_first ? *binary.left : *binary.right;
+        const Expr& number = date_first ? *binary.right : *binary.left;
+        const auto* literal = number.as<NumberLit>();
+        const bool one = literal != nullptr && literal->value.units == 1;
+        c_.emit(Code::misplaced_duration, number.span,
+                "`" + expr_text(number) + "` is a plain number: a date moves only by a length of time",
+                literal != nullptr && literal->value.scale == 0
+                    ? "write the unit: `" + expr_text(date) + " " + operator_text(binary.op) + " " +
+                          expr_text(number) + (one ? " year` (or `day`, `week`, `month`)"
+                                                   : " years` (or `days`, `weeks`, `months`)")
+                    : "e.g. `date_of_birth + 25 years`, `as_of - 6 weeks`");
+    }
+
     // `DATE + N days|weeks|months|years`, `DATE - N ...`: the date moved by whole days, or by
     // calendar months with the day clamped to the month's last (see add_months).
     Typed shift_date(const Expr& e, const Binary& binary, const Duration& d) {
@@ -735,6 +751,11 @@ private:
                 }
                 break;
             default: break;
+        }
+        if (!result && (binary.op == BinaryOp::Add || binary.op == BinaryOp::Sub) &&
+            ((x == TypeTag::Date && is_number(y)) || (is_number(x) && y == TypeTag::Date))) {
+            plain_number_on_date(binary, x == TypeTag::Date);
+            return {};
         }
         if (!result) {
             c_.emit(Code::bad_arithmetic, e.span,
