@@ -358,6 +358,28 @@ INSTANTIATE_TEST_SUITE_P(
                  "rules `a` and `b` can both apply to a `x` line, and neither is an exception to the other"},
         TextCase{"agency_unused", "agency police \"Police\"\nrule r\n  split health 50%, social_care 25%, education 25%\n",
                  "W2003", "agency `police` pays for nothing: no rule or pool names it"},
+        TextCase{"overlap_names_the_shared_day",
+                 "rule a\n  when service is additional_support\n  from 2025-04-01 to 2026-04-01\n  split health 100%\n"
+                 "rule b\n  when service is additional_support\n  from 2026-04-01\n  split social_care 100%\n",
+                 "W2002",
+                 "rules `a` and `b` can both apply to an `additional_support` line on 2026-04-01, and neither is an "
+                 "exception to the other",
+                 "a line they both match is referred to the panel as a conflict; make one an `exception to` the "
+                 "other, or make their conditions exclusive; `to` and `through` include their own day, `until` and "
+                 "`before` leave it out"},
+        TextCase{"overlap_names_the_shared_named_days",
+                 "fact start_date: date\nlet switch = start_date + 6 months\n"
+                 "rule a\n  when service is y\n  on or before switch\n  split health 100%\n"
+                 "rule b\n  when service is y\n  from start_date\n  split social_care 100%\n",
+                 "W2002",
+                 "rules `a` and `b` can both apply to a `y` line from `start_date` to `switch`, and neither is an "
+                 "exception to the other"},
+        TextCase{"overlap_within_and_from_the_event",
+                 "rule a\n  when service is y\n  within 6 weeks after surgery\n  split health 100%\n"
+                 "rule b\n  when service is y\n  from surgery\n  split social_care 100%\n",
+                 "W2002",
+                 "rules `a` and `b` can both apply to a `y` line from `surgery` to 41 days after `surgery`, and "
+                 "neither is an exception to the other"},
         TextCase{"fact_unused", "fact nights: whole\nrule r\n" + std::string(kSplit), "W2004",
                  "fact `nights` is never used"}),
     [](const ::testing::TestParamInfo<TextCase>& p) { return std::string(p.param.name); });
@@ -426,6 +448,15 @@ INSTANTIATE_TEST_SUITE_P(
                                             "  split education 100%\n"},
         CleanCase{"before_and_from_same_day", "rule a\n  when service is y\n  before 2025-10-01\n  split health 100%\n"
                                               "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n"},
+        CleanCase{"before_and_from_a_named_day",
+                  "fact start_date: date\nlet switch = start_date + 6 months\n"
+                  "rule a\n  when service is y\n  before switch\n  split health 100%\n"
+                  "rule b\n  when service is y\n  from switch\n  split social_care 100%\n"
+                  "rule c\n  when service is z\n  from start_date until switch\n  split health 100%\n"
+                  "rule d\n  when service is z\n  before start_date\n  split social_care 100%\n"},
+        CleanCase{"within_and_before_the_same_event",
+                  "rule a\n  when service is y\n  within 6 weeks after surgery\n  split health 100%\n"
+                  "rule b\n  when service is y\n  before surgery\n  split social_care 100%\n"},
         CleanCase{"services_from_list_facts", "fact f: list of text\nfact g: list of text\n"
                                               "rule a\n  when service in f\n  split health 100%\n"
                                               "rule b\n  when service in g\n  split social_care 100%\n"},

@@ -271,4 +271,15 @@ inline const Span& pick(const Span& span, const Span& fallback) {
 
 bool date_less(const CivilDate& a, const CivilDate& b);
 
+// Whether two rules' windows can share a day (window_overlap.cpp): false only when they
+// provably share none. `days` names the days they share when both windows say which
+// (`on 2026-04-01`, ``from `switch` to 2026-03-31``); empty when a rule has no window or the
+// days depend on the request. `one_day`: the windows share exactly one day.
+struct WindowOverlap {
+    bool may = true;
+    bool one_day = false;
+    std::string days;
+};
+WindowOverlap window_overlap(const Checker& c, const std::optional<Window>& a, const std::optional<Window>& b);
+
 }  // namespace jointly::engine::semantic

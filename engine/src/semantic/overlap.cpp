@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "context.hpp"
@@ -579,50 +580,6 @@ Served services(const std::vector<Term>& terms) {
     return out;
 }
 
-struct DayRange {
-    std::optional<std::int64_t> from;  // inclusive; nullopt: unbounded
-    std::optional<std::int64_t> to;    // inclusive
-};
-
-bool disjoint(const DayRange& a, const DayRange& b) {
-    return (a.to && b.from && *a.to < *b.from) || (b.to && a.from && *b.to < *a.from);
-}
-
-// False only when the two windows provably share no day. Windows after or before a
-// repeating event hold on days around each of its dates, and one date's window may meet
-// another's (six weeks after one operation and the week before the next): they may overlap.
-bool windows_may_overlap(const Checker& c, const std::optional<Window>& a, const std::optional<Window>& b) {
-    if (!a || !b) return true;
-    auto relative = [](const Window& w) {
-        const std::int64_t days = w.amount * (w.unit == TimeUnit::Weeks ? 7 : 1);
-        return w.kind == WindowKind::After ? DayRange{0, days - 1} : DayRange{-days, -1};
-    };
-    auto dated = [](const Window& w) -> std::optional<DayRange> {
-        DayRange r;
-        if (w.from) {
-            if (!w.from->date) return std::nullopt;
-            r.from = day_number(*w.from->date);
-        }
-        if (w.to) {
-            if (!w.to->date) return std::nullopt;
-            r.to = day_number(*w.to->date) - (w.to_exclusive ? 1 : 0);
-        }
-        return r;
-    };
-    if (a->kind != WindowKind::Between && b->kind != WindowKind::Between) {
-        if (a->event.name != b->event.name) return true;
-        const Symbol* event = c.value(a->event.name);
-        if (event == nullptr || event->kind != SymbolKind::Event || c.module.events[event->index].repeats) return true;
-        return !disjoint(relative(*a), relative(*b));
-    }
-    if (a->kind == WindowKind::Between && b->kind == WindowKind::Between) {
-        const std::optional<DayRange> ra = dated(*a);
-        const std::optional<DayRange> rb = dated(*b);
-        return !(ra && rb && disjoint(*ra, *rb));
-    }
-    return true;
-}
-
 // The overlap analysis's work, counted in steps against Limits::overlap_steps.
 class Steps {
 public:
@@ -695,6 +652,12 @@ private:
     std::vector<std::size_t> below_;              // == j: a descendant of j
     std::vector<std::size_t> todo_;
 };
+
+// "a `respite` line", "an `additional_support` line".
+std::string line_of(const std::string& service) {
+    const bool vowel = !service.empty() && std::string_view("aeiou").find(service.front()) != std::string_view::npos;
+    return std::string(vowel ? "an `" : "a `") + service + "` line";
+}
 
 }  // namespace
 
@@ -804,7 +767,8 @@ void check_static_rules(Checker& c) {
                 }
                 if (common == nullptr) continue;
             }
-            if (!windows_may_overlap(c, rules[i].window, rules[j].window)) continue;
+            const WindowOverlap shared = window_overlap(c, rules[i].window, rules[j].window);
+            if (!shared.may) continue;
             if (!walked) {
                 within = steps.spend(relations.walk(j)) && within;
                 walked = true;
@@ -823,10 +787,14 @@ void check_static_rules(Checker& c) {
             if (!overlap || !c.keep(Code::rules_overlap, rules[j].id.span)) continue;
             c.add(Code::rules_overlap, rules[j].id.span,
                   "rules `" + rules[i].id.name + "` and `" + rules[j].id.name + "` can both apply to " +
-                      (common != nullptr ? "a `" + *common + "` line" : std::string("the same line")) +
+                      (common != nullptr ? line_of(*common) : std::string("the same line")) +
+                      (shared.days.empty() ? "" : " " + shared.days) +
                       ", and neither is an exception to the other",
                   "a line they both match is referred to the panel as a conflict; make one an "
-                  "`exception to` the other, or make their conditions exclusive");
+                  "`exception to` the other, or make their conditions exclusive" +
+                      std::string(shared.one_day ? "; `to` and `through` include their own day, "
+                                                   "`until` and `before` leave it out"
+                                                 : ""));
         }
         if (within) continue;
         c.add(Code::overlap_cut_short, rules[j].id.span,
