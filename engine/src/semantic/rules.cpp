@@ -27,34 +27,53 @@ cpp_rational share_value(const Share& share) {
     return cpp_rational(cpp_int(share.percent.units), pow10(share.percent.scale) * 100);
 }
 
-// `r` as a percentage written exactly (`99.99%`), or as a fraction (`5/6`) when no
-// finite decimal is exact.
-std::string as_percent(const cpp_rational& r) {
-    const cpp_rational p = r * 100;
-    cpp_int den = boost::multiprecision::denominator(p);
-    cpp_int rest = den;
+// Whether `p` has a finite decimal expansion (its denominator has no prime but 2 and 5).
+bool terminates(const cpp_rational& p) {
+    cpp_int rest = boost::multiprecision::denominator(p);
     while (rest % 2 == 0) rest /= 2;
     while (rest % 5 == 0) rest /= 5;
-    if (rest != 1) {
-        return boost::multiprecision::numerator(r).str() + "/" +
-               boost::multiprecision::denominator(r).str();
-    }
-    std::int32_t places = 0;
-    cpp_int power = 1;
-    while (power % den != 0) {
-        power *= 10;
-        ++places;
-    }
-    cpp_int scaled = boost::multiprecision::numerator(p) * (power / den);
-    const bool negative = scaled < 0;
-    if (negative) scaled = -scaled;
+    return rest == 1;
+}
+
+// `p` written with `places` decimals, rounded half away from zero.
+std::string decimals(const cpp_rational& p, std::int32_t places) {
+    const cpp_int scale = pow10(places);
+    cpp_int n = boost::multiprecision::numerator(p) * scale;
+    const cpp_int d = boost::multiprecision::denominator(p);
+    const bool negative = n < 0;
+    if (negative) n = -n;
+    const cpp_int scaled = (2 * n + d) / (2 * d);
     std::string digits = scaled.str();
-    const auto n = static_cast<std::size_t>(places);
-    if (n > 0) {
-        if (digits.size() <= n) digits.insert(0, n - digits.size() + 1, '0');
-        digits.insert(digits.size() - n, ".");
+    const auto count = static_cast<std::size_t>(places);
+    if (count > 0) {
+        if (digits.size() <= count) digits.insert(0, count - digits.size() + 1, '0');
+        digits.insert(digits.size() - count, ".");
     }
-    return (negative ? "-" : "") + digits + "%";
+    return (negative ? "-" : "") + digits;
+}
+
+// The decimal places a percentage needs: as many as make it exact, when a finite decimal is;
+// else enough to show the gap from 100% (`gap`, a fraction of the whole) to two significant
+// figures, and at least two.
+std::int32_t places_for(const cpp_rational& percent, const cpp_rational& gap) {
+    if (terminates(percent)) {
+        std::int32_t places = 0;
+        while (boost::multiprecision::denominator(cpp_rational(percent * pow10(places))) != 1) ++places;
+        return places;
+    }
+    const cpp_rational points = cpp_rational(abs(gap)) * 100;
+    std::int32_t places = 2;
+    while (places < 18 && cpp_rational(points * pow10(places)) < 10) ++places;
+    return places;
+}
+
+// `r` (a fraction of the whole) as a percentage a finance lead reads: exact where a finite
+// decimal is (`99.99%`, `112.5%`), else rounded, to the places `places_for` gives the gap,
+// and said to be (`about 91.67%`, `about 100.0067%`).
+std::string as_percent(const cpp_rational& r, const cpp_rational& gap) {
+    const cpp_rational p = r * 100;
+    const std::string digits = decimals(p, places_for(p, gap)) + "%";
+    return terminates(p) ? digits : "about " + digits;
 }
 
 bool positive(const Decimal& d) { return d.units > 0; }
@@ -125,20 +144,21 @@ void check_split(Checker& c, const Rule& rule) {
     }
     if (!exact || total == 1) return;
     const cpp_rational gap = total - 1;
-    const std::string amount = as_percent(gap < 0 ? cpp_rational(-gap) : gap);
+    const cpp_rational size = gap < 0 ? cpp_rational(-gap) : gap;
+    const std::string amount = as_percent(size, gap);
     std::string help = gap < 0 ? "the shares are " + amount + " short of 100%"
                                : "the shares are " + amount + " over 100%";
-    if (has_decimal_percent && gap < 0 && gap > cpp_rational(-1, 100)) {
+    if (has_decimal_percent && size < cpp_rational(1, 100)) {
         help += "; write thirds as fractions (`1/3` is exact, `33.33%` is not)";
     }
     if (rule.fixed) {
         c.emit(Code::fixed_split_total, where,
-               "the split beside `pay " + rule.fixed->agency.name + "` totals " + as_percent(total) +
+               "the split beside `pay " + rule.fixed->agency.name + "` totals " + as_percent(total, gap) +
                    ", not 100%",
                "after the fixed amount, the split shares the rest, so it must total 100%; " + help);
     } else {
         c.emit(Code::split_total, where,
-               "the shares of rule `" + rule.id.name + "` total " + as_percent(total) + ", not 100%",
+               "the shares of rule `" + rule.id.name + "` total " + as_percent(total, gap) + ", not 100%",
                help);
     }
 }
