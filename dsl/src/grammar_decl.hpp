@@ -18,7 +18,7 @@ inline constexpr std::array<ClauseName<RuleClause>, 12> kRuleClauseNames{{
     {RuleClause::ref, "`ref`"},
     {RuleClause::exception_to, "`exception to`"},
     {RuleClause::when, "`when`"},
-    {RuleClause::window, "the time window", "the time window (`within`, `from`, `before`)"},
+    {RuleClause::window, "the time window", "the time window (`within`, `from`, `before`, `on or before`)"},
     {RuleClause::refuse, "`refuse`"},
     {RuleClause::refer, "`refer to`"},
     {RuleClause::pay, "`pay`"},
@@ -351,13 +351,14 @@ auto const window_def =
                         kw("before")[value_to<&Window::kind, WindowKind::Before>]) >
           name("an event's name")[assign_to<&Window::event>]) |
          (clause("from", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] > bound[set_from] >
-          -((kw("to") > bound[set_to]) |
-            (kw("through")[value_to<&Window::through, true>] > bound[set_to]) |
-            (kw("until")[value_to<&Window::to_exclusive, true>] > bound[set_to]))) |
+          bound_end >
+          -((kw("to") > bound[set_to] > bound_end) |
+            (kw("through")[value_to<&Window::through, true>] > bound[set_to] > bound_end) |
+            (kw("until")[value_to<&Window::to_exclusive, true>] > bound[set_to] > bound_end))) |
          (clause("before", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] > bound[set_to] >
-          x3::eps[value_to<&Window::to_exclusive, true>]) |
+          bound_end > x3::eps[value_to<&Window::to_exclusive, true>]) |
          (clause("on", RuleClause::window)[value_to<&Window::kind, WindowKind::Between>] >
-          described("`or before`", kw("or") > kw("before")) > bound[set_to]));
+          described("`or before`", kw("or") > kw("before")) > bound[set_to] > bound_end));
 auto const unit_def =
     node(kw("days")[result<TimeUnit::Days>] | kw("day")[result<TimeUnit::Days>] |
          kw("weeks")[result<TimeUnit::Weeks>] | kw("week")[result<TimeUnit::Weeks>]);
@@ -369,7 +370,7 @@ auto const per_def =
 auto const fixed_def = node(clause("pay", RuleClause::pay) > agency_name[assign_to<&Fixed::agency>] >
                             amount[set_amount] > per[assign_to<&Fixed::per>]);
 auto const share_def =
-    node(name("an agency's name")[assign_to<&Share::agency>] > share_amount[set_share_amount]);
+    node(name("an agency's name")[assign_to<&Share::agency>] > split_share[set_share_amount]);
 auto const split_def =
     node(clause("split", RuleClause::split) > share[push_value] > *(sym(",") > share[push_value]) >
          described("`,` before the next share", !(name_soft("") >> share_amount)));

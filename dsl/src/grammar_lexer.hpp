@@ -18,6 +18,7 @@
 
 #include "grammar_state.hpp"
 #include "jointly/dsl/ast.hpp"
+#include "jointly/dsl/print.hpp"
 #include "lexical.hpp"
 
 namespace jointly::dsl::grammar {
@@ -236,6 +237,65 @@ struct contribution_money_parser : leaf_parser<contribution_money_parser, Decima
 };
 inline constexpr contribution_money_parser contribution_money{};
 
+// A share in a split: as `share_amount`, and a bare number in its place (`0.6`, `100`) is
+// E1001 with a help that writes it as a percentage: a number below 1 as that part of the
+// whole (`0.6` is `60%`), another as that many percent (`100` is `100%`).
+struct split_share_parser : leaf_parser<split_share_parser, Share> {
+    template <typename It, typename Ctx, typename RCtx, typename A>
+    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A& attr) const {
+        x3::skip_over(first, last, ctx);
+        Share share;
+        It e = scan_share(first, last, share);
+        if (e != first) {
+            put(attr, std::move(share));
+            first = e;
+            return true;
+        }
+        if (first == last || !is_digit(*first)) return false;
+        e = scan_decimal(first, last);
+        const std::string written(first, static_cast<std::size_t>(e - first));
+        Decimal value = to_decimal(first, e);
+        std::int64_t one = 1;
+        for (std::int32_t i = 0; i < value.scale; ++i) one *= 10;
+        const bool part = value.units < one;
+        if (part) {
+            if (value.scale >= 2) {
+                value.scale -= 2;
+            } else {
+                for (std::int32_t i = value.scale; i < 2; ++i) value.units *= 10;
+                value.scale = 0;
+            }
+        }
+        const std::string as_percent = decimal_text(value) + "%";
+        throw SyntaxError{Code::unexpected_text,
+                          "expected a share like `50%` or `1/3`, found the number `" + written + "`", first, e,
+                          "a share is a percentage or a fraction: write " +
+                              (part ? "`" + written + "` of the cost as `" + as_percent + "`"
+                                    : "`" + as_percent + "`")};
+    }
+};
+inline constexpr split_share_parser split_share{};
+
+// Where a window's bound ends: an operator or a call after it (`from birthday(date_of_birth,
+// 18)`, `from date_of_birth + 18 years`) is E1001 with the help the language prescribes: name
+// the day with `let`, then use the name as the bound.
+struct bound_end_parser : leaf_parser<bound_end_parser, x3::unused_type> {
+    template <typename It, typename Ctx, typename RCtx, typename A>
+    bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, A&) const {
+        It at = first;
+        x3::skip_over(at, last, ctx);
+        if (at == last || std::string_view("(+-*/").find(*at) == std::string_view::npos) return true;
+        throw SyntaxError{Code::unexpected_text,
+                          std::string("a window's bound is a date or a name, not an expression: found `") + *at +
+                              "`",
+                          at, at + 1,
+                          "name the day with `let` first, e.g. `let adult = birthday(date_of_birth, 18)` or "
+                          "`let support_ends = academic_year_end(date_of_birth + 25 years)`, then use the name "
+                          "as the bound: `from adult`"};
+    }
+};
+inline constexpr bound_end_parser bound_end{};
+
 // `2025-04-01`. Something date-shaped that is not a real day is E1003.
 using date_parser = scanned_parser<CivilDate, scan_date>;
 inline constexpr date_parser date{};
@@ -341,6 +401,8 @@ JOINTLY_X3_INFO(jointly::dsl::grammar::percent_parser, ((void)p, "a percentage l
 JOINTLY_X3_INFO(jointly::dsl::grammar::whole_parser, ((void)p, "a whole number"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::share_amount_parser,
                 ((void)p, "a share like `50%` or `1/3`"))
+JOINTLY_X3_INFO(jointly::dsl::grammar::split_share_parser, ((void)p, "a share like `50%` or `1/3`"))
+JOINTLY_X3_INFO(jointly::dsl::grammar::bound_end_parser, ((void)p, "the end of the window's bound"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::money_parser, ((void)p, "an amount of money like `£1,500`"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::contribution_money_parser, ((void)p, "an amount of money like `£1,500`"))
 JOINTLY_X3_INFO(jointly::dsl::grammar::date_parser, ((void)p, "a date like `2025-04-01`"))

@@ -176,6 +176,18 @@ TEST(ParseTextLineEnds, FormattingWritesNewlinesAndKeepsCommentsAndBlankLines) {
     EXPECT_EQ(format(*r.module, source), "# notes\n" + kHeader + "\nagency a \"A\"  # first\n\nagency b \"B\"\n");
 }
 
+// A bare number where a share is expected is underlined whole, with a help in percent.
+TEST(ParseTextShares, ABareNumberIsUnderlinedWholeAndWrittenAsAPercentage) {
+    const ParseResult r = parse(kHeader + "agency a \"A\"\nrule r\n  split a 0.25\n", "t.jf");
+    ASSERT_EQ(r.diagnostics.size(), 1U) << listed(r.diagnostics);
+    const Diagnostic& d = r.diagnostics[0];
+    EXPECT_EQ(d.message, "expected a share like `50%` or `1/3`, found the number `0.25`");
+    EXPECT_EQ(d.help, "a share is a percentage or a fraction: write `0.25` of the cost as `25%`");
+    EXPECT_EQ(d.span.column, 11U);
+    EXPECT_EQ(d.span.end_column, 15U);
+    EXPECT_EQ(d.span.length, 4U);
+}
+
 TEST(ParseTextBom, FormattingDropsTheMarkAndKeepsAFirstLineComment) {
     const std::string source = kBom + "# notes\n" + kHeader;
     const ParseResult r = parse(source, "bom.jf");
