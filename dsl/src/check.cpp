@@ -3,6 +3,7 @@
 #include "jointly/dsl/check.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <new>
 #include <string>
@@ -29,6 +30,59 @@ std::string range_text(const Header& h) {
 }
 
 std::string file_of(const Module& m) { return m.file.empty() ? "<input>" : m.file; }
+
+// Days since 1970-01-01 in the proleptic Gregorian calendar, and back.
+std::int64_t day_number(const CivilDate& d) {
+    const std::int64_t y = d.year - (d.month <= 2 ? 1 : 0);
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const std::int64_t yoe = y - era * 400;
+    const std::int64_t doy = (153 * ((d.month + 9) % 12) + 2) / 5 + d.day - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+CivilDate civil(std::int64_t days) {
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    return CivilDate{static_cast<std::int32_t>(yoe + era * 400 + (month <= 2 ? 1 : 0)),
+                     static_cast<std::int32_t>(month), static_cast<std::int32_t>(doy - (153 * mp + 2) / 5 + 1)};
+}
+
+// W2011 for the days between consecutive versions of one policy that no version covers, at
+// the later version's `effective` clause. `versions` do not overlap (E2301 is checked first).
+void check_gaps(const std::string& id, std::vector<const Module*> versions, Diagnostics& out) {
+    std::erase_if(versions, [](const Module* m) { return !m->header.effective_from; });
+    std::sort(versions.begin(), versions.end(), [](const Module* a, const Module* b) {
+        return *a->header.effective_from < *b->header.effective_from;
+    });
+    for (std::size_t i = 1; i < versions.size(); ++i) {
+        const Header& a = versions[i - 1]->header;
+        const Header& b = versions[i]->header;
+        if (!a.effective_to) continue;
+        const std::int64_t first = day_number(*a.effective_to) + 1;
+        const std::int64_t last = day_number(*b.effective_from) - 1;
+        if (first > last) continue;
+        const std::string days = first == last ? "on " + date_text(civil(first))
+                                               : "from " + date_text(civil(first)) + " to " +
+                                                     date_text(civil(last)) + " (" +
+                                                     std::to_string(last - first + 1) + " days)";
+        const CodeInfo& info = code_info(Code::version_gap);
+        out.push_back(Diagnostic{
+            info.severity, info.id,
+            "no version of policy `" + id + "` is in effect " + days + ": `" + a.version + "` (" +
+                file_of(*versions[i - 1]) + ") ends on " + date_text(*a.effective_to) + " and `" + b.version +
+                "` starts on " + date_text(*b.effective_from),
+            versions[i]->file, pick(b.effective_span, pick(b.id.span, b.span)),
+            "both ends of `effective` are days in effect, so a request dated " +
+                std::string(first == last ? "that day" : "in the gap") + " finds no version; end `" + a.version +
+                "` `to " + date_text(civil(last)) + "`, the day before `" + b.version + "` starts, or start `" +
+                b.version + "` on " + date_text(civil(first))});
+    }
+}
 
 }  // namespace
 
@@ -60,6 +114,7 @@ Diagnostics check_versions(const std::vector<const Module*>& modules) {
         if (m != nullptr) by_id[m->header.id.name].push_back(m);
     }
     for (const auto& [id, versions] : by_id) {
+        const std::size_t errors = out.size();
         for (std::size_t j = 1; j < versions.size(); ++j) {
             for (std::size_t i = 0; i < j; ++i) {
                 const Header& a = versions[i]->header;
@@ -87,6 +142,7 @@ Diagnostics check_versions(const std::vector<const Module*>& modules) {
                                        "; end the older one the day before the newer one starts"));
             }
         }
+        if (out.size() == errors) check_gaps(id, versions, out);
     }
     return out;
 }

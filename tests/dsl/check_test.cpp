@@ -637,11 +637,41 @@ INSTANTIATE_TEST_SUITE_P(
         VersionsCase{"one_day_overlap", {{"1", "2025-04-01 to 2026-04-01"}, {"2", "from 2026-04-01"}}, {"E2301"}},
         VersionsCase{"open_ended_first", {{"1", "from 2025-04-01"}, {"2", "from 2026-04-01"}}, {"E2301"}},
         VersionsCase{"later_written_first", {{"2", "from 2026-04-01"}, {"1", "2025-04-01 to 2026-03-31"}}, {}},
+        VersionsCase{"one_day_gap", {{"1", "2025-04-01 to 2026-03-30"}, {"2", "from 2026-04-01"}}, {"W2011"}},
+        VersionsCase{"gaps_between_three", {{"3", "from 2027-04-01"}, {"1", "2025-04-01 to 2026-03-31"},
+                                            {"2", "2026-04-02 to 2027-03-01"}}, {"W2011", "W2011"}},
+        VersionsCase{"no_gap_looked_for_past_an_overlap",
+                     {{"1", "2025-04-01 to 2026-04-01"}, {"2", "2026-04-01 to 2026-05-01"}, {"3", "from 2027-01-01"}},
+                     {"E2301"}},
         VersionsCase{"same_version", {{"1", "2025-04-01 to 2025-05-01"}, {"1", "from 2026-04-01"}}, {"E2302"}},
         VersionsCase{"three_with_two_overlaps",
                      {{"1", "from 2024-04-01"}, {"2", "from 2025-04-01"}, {"3", "2023-01-01 to 2023-12-31"}},
                      {"E2301"}}),
     [](const ::testing::TestParamInfo<VersionsCase>& p) { return std::string(p.param.name); });
+
+TEST(CheckVersions, AGapNamesTheMissingDaysAtTheLaterEffectiveClause) {
+    ParseResult a = parse(version_text("2025.1", "2025-04-01 to 2026-03-30"), "v1.jf");
+    ParseResult b = parse(version_text("2026.1", "from 2026-04-01"), "v2.jf");
+    ParseResult c = parse(version_text("2027.1", "from 2027-04-04"), "v3.jf");
+    ParseResult d = parse(version_text("2026.2", "2026-04-01 to 2027-03-31"), "v2.jf");
+    ASSERT_TRUE(a.module && b.module && c.module && d.module);
+    Diagnostics ds = check_versions({&*b.module, &*a.module});
+    ASSERT_EQ(ds.size(), 1U) << dump(ds);
+    EXPECT_EQ(ds[0].message, "no version of policy `demo` is in effect on 2026-03-31: `2025.1` (v1.jf) ends on "
+                             "2026-03-30 and `2026.1` starts on 2026-04-01");
+    EXPECT_EQ(ds[0].help, "both ends of `effective` are days in effect, so a request dated that day finds no "
+                          "version; end `2025.1` `to 2026-03-31`, the day before `2026.1` starts, or start "
+                          "`2026.1` on 2026-03-31");
+    EXPECT_EQ(ds[0].severity, Severity::Warning);
+    EXPECT_EQ(ds[0].file, "v2.jf");
+    EXPECT_EQ(ds[0].span.line, 3U);
+    EXPECT_EQ(ds[0].span.column, 13U);  // `from 2026-04-01`
+    ds = check_versions({&*c.module, &*d.module});
+    ASSERT_EQ(ds.size(), 1U) << dump(ds);
+    EXPECT_EQ(ds[0].message, "no version of policy `demo` is in effect from 2027-04-01 to 2027-04-03 (3 days): "
+                             "`2026.2` (v2.jf) ends on 2027-03-31 and `2027.1` starts on 2027-04-04");
+    EXPECT_EQ(ds[0].file, "v3.jf");
+}
 
 TEST(CheckVersions, MessageNamesBothFiles) {
     ParseResult a = parse(version_text("2025.1", "from 2025-04-01"), "v1.jf");

@@ -59,7 +59,8 @@ Diagnostic time_limit_diagnostic(const Limits& limits, std::string file, Span sp
 Diagnostic out_of_memory_diagnostic(std::string file, Span span);
 
 // Checks a set of modules loaded together: two versions of one policy id whose
-// effective ranges overlap are an error (E2301), as is the same id and version twice.
+// effective ranges overlap are an error (E2301), as is the same id and version twice; days
+// between consecutive versions of an id that no version covers are a warning (W2011).
 Diagnostics check_versions(const std::vector<const Module*>& modules);
 
 }  // namespace jointly::dsl

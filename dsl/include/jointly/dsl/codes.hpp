@@ -152,6 +152,7 @@ enum class Category : std::uint8_t {
     X(overlap_cut_short, "W2008", Warning, Semantic, "the overlap analysis was cut short") \
     X(weekly_amount_on_one_off, "W2009", Warning, Semantic, "a weekly cap or payment in a rule that can apply to one-off lines") \
     X(label_repeated, "W2010", Warning, Semantic, "two facts with the same label") \
+    X(version_gap, "W2011", Warning, Semantic, "days between two versions of a policy when neither is in effect") \
     X(eval_overflow, "E3001", Error, Evaluation, "an amount too large to compute exactly") \
     X(eval_division_by_zero, "E3002", Error, Evaluation, "division by zero") \
     X(eval_lookup_outside, "E3003", Error, Evaluation, "`lookup` outside every row of a table") \
