@@ -1,8 +1,11 @@
 // compare_expected: a decision against a worked case's expectations, money as exact decimals.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "jointly/dsl/diagnostic.hpp"
 #include "jointly/server/service.hpp"
 
 namespace jointly::server {
@@ -125,6 +128,56 @@ private:
     }
 };
 
+// Keys a decision has only sometimes: `referred_to` when it refers, `by_agency_group` when
+// the policy declares agency groups, `trace` when asked for.
+constexpr const char* kDecisionSometimes[] = {"referred_to", "by_agency_group", "trace"};
+
+std::size_t common_prefix(const std::string& a, const std::string& b) {
+    std::size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+    return n;
+}
+
+// The known key `key` most likely meant: the one sharing its longest beginning, at least 4
+// characters (`underspend_shares` is `underspend_returned`, not `overspend_shares`, which
+// is fewer edits away), closest in spelling among those; else the closest in spelling.
+std::string nearest_key(const std::string& key, const std::vector<std::string>& known) {
+    std::size_t longest = 0;
+    for (const auto& k : known) longest = std::max(longest, common_prefix(key, k));
+    if (longest >= 4) {
+        std::vector<std::string> alike;
+        for (const auto& k : known)
+            if (common_prefix(key, k) == longest) alike.push_back(k);
+        const std::string guess = dsl::did_you_mean(key, alike);
+        if (!guess.empty()) return guess;
+        return *std::min_element(alike.begin(), alike.end(),
+                                 [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+    }
+    return dsl::did_you_mean(key, known);
+}
+
+// A key of `expected` the answer does not have and never has: a misspelling, which would
+// otherwise read as the engine giving nothing.
+std::optional<std::string> unknown_expected_key(const std::string& field, const json& actual) {
+    if (!actual.is_object() || actual.contains(field) || field == "reasons") return std::nullopt;
+    const bool decision = actual.contains("outcome");
+    std::vector<std::string> known;
+    for (const auto& [k, v] : actual.items()) known.push_back(k);
+    if (decision) {
+        for (const char* k : kDecisionSometimes)
+            if (!actual.contains(k)) known.emplace_back(k);
+    }
+    if (std::find(known.begin(), known.end(), field) != known.end()) return std::nullopt;
+    std::string out = "unknown key `" + field + "` in `expected`: " +
+                      (decision ? "a decision" : "a reconciliation") + " has no such field";
+    const std::string guess = nearest_key(field, known);
+    if (!guess.empty()) return out + "; did you mean `" + guess + "`?";
+    std::sort(known.begin(), known.end());
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "`" : ", `") + k + "`";
+    return out + " (known: " + list + ")";
+}
+
 void collect_text(const json& v, std::string& out) {
     if (v.is_string()) {
         out += v.get<std::string>();
@@ -140,6 +193,10 @@ std::vector<std::string> compare_expected(const json& expected, const json& actu
     Comparer c;
     if (!expected.is_object()) return {"expected: must be an object"};
     for (const auto& [field, v] : expected.items()) {
+        if (auto unknown = unknown_expected_key(field, actual)) {
+            c.diffs.push_back(std::move(*unknown));
+            continue;
+        }
         const json got = actual.contains(field) ? actual.at(field) : json();
         if (field == "outcome" || field == "referred_to") c.value(field, v, got);
         else if (field == "total") c.money("total", v, got);

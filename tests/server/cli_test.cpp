@@ -609,6 +609,46 @@ TEST_F(CliTest, TestRejectsUnknownKeysInACase) {
     EXPECT_NE(r.out.find("0 passed, 2 failed"), std::string::npos) << r.out;
 }
 
+// A misspelt key of `expected` is named as an unknown key with the nearest known one, not
+// reported as the engine giving nothing.
+TEST_F(CliTest, TestNamesAnUnknownKeyOfExpected) {
+    fs::create_directories(dir_ / "p/cases");
+    fs::create_directories(dir_ / "q/cases");
+    fs::copy_file(kReference + "/reference.jf", dir_ / "p/reference.jf");
+    fs::copy_file(kSource + "/policies/pooled-budgets/pooled_budgets.jf", dir_ / "q/pooled_budgets.jf");
+    json decision = {{"name", "decision"},
+                     {"request", post_op_request()},
+                     {"expected", {{"by_agencey", {{"health", "1.00"}}}, {"referred_to", "x"}, {"totl", "1.00"}}}};
+    json pool = {{"name", "pool"},
+                 {"pool", "authority_1_children"},
+                 {"spend", "1.00"},
+                 {"expected", {{"underspend_shares", {{"health", "1.00"}}}, {"budgte", "1.00"}}}};
+    write_file(dir_ / "p/cases/decision.json", decision.dump());
+    write_file(dir_ / "q/cases/pool.json", pool.dump());
+    auto r = run({"test", (dir_ / "p").string(), (dir_ / "q").string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("- unknown key `by_agencey` in `expected`: a decision has no such field; did you mean "
+                         "`by_agency`?"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("- unknown key `totl` in `expected`: a decision has no such field; did you mean `total`?"),
+              std::string::npos)
+        << r.out;
+    // `referred_to` is a decision's field when it refers: a real difference, not a misspelling
+    EXPECT_NE(r.out.find("- referred_to: expected x, got nothing"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("- unknown key `underspend_shares` in `expected`: a reconciliation has no such field; "
+                         "did you mean `underspend_returned`?"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("- unknown key `budgte` in `expected`: a reconciliation has no such field; did you mean "
+                         "`budget`?"),
+              std::string::npos)
+        << r.out;
+    const auto nothing = r.out.find("got nothing");
+    EXPECT_EQ(r.out.find("got nothing", nothing + 1), std::string::npos) << r.out;  // only `referred_to`'s
+    EXPECT_NE(r.out.find("0 passed, 2 failed"), std::string::npos) << r.out;
+}
+
 // An expected error is compared fully when it states its details: the code, and each
 // detail's path and code in order, no more and no fewer.
 TEST_F(CliTest, TestComparesAnExpectedErrorsDetailsInFull) {
