@@ -3,7 +3,9 @@
 #include "http_audit.hpp"
 
 #include <set>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -73,6 +75,21 @@ Reply get_audit(Context& context, const httplib::Request& request, httplib::Resp
     return {};
 }
 
+// Caller text is kept to kMaxAuditId bytes (ids) or kMaxAuditDetail bytes (a query): longer
+// text is cut at a UTF-8 character boundary and ends with kCutMarker, so no request can make an
+// entry (kept for good) larger than a few hundred bytes.
+constexpr std::size_t kMaxAuditId = 64;
+constexpr std::size_t kMaxAuditDetail = 256;
+constexpr std::string_view kCutMarker = "\u2026(truncated)";
+
+void bound(std::optional<std::string>& text, std::size_t max) {
+    if (!text || text->size() <= max) return;
+    std::size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>((*text)[end]) & 0xC0U) == 0x80U) --end;
+    text->resize(end);
+    *text += kCutMarker;
+}
+
 void append(Context& context, AuditEntry& entry) {
     fill_audit_origin(entry);
     context.store->add_audit(entry);
@@ -86,6 +103,9 @@ void fill_audit_origin(AuditEntry& entry) {
     entry.client = note.client;
     entry.request_id = note.request_id;
     entry.route = note.route;
+    bound(entry.decision_id, kMaxAuditId);
+    bound(entry.panel_record_id, kMaxAuditId);
+    bound(entry.detail, kMaxAuditDetail);
 }
 
 std::optional<std::string> query_detail(const httplib::Request& request) {
@@ -135,11 +155,20 @@ void audit_refusal(Context& context, const std::string& route, const httplib::Re
     const auto it = context.audit_actions.find((request.method == "HEAD" ? std::string("GET") : request.method) + " " +
                                                route);
     if (it == context.audit_actions.end()) return;
+    // Nobody known asked: the access log has the request; a row kept for good would let anyone
+    // without a token grow the database.
+    if (status == 401) {
+        context.metrics.unauthenticated_refusal();
+        return;
+    }
     AuditEntry entry;
     entry.action = it->second;
     entry.status = status;
     // Every audited route with an {id} names a decision.
     if (route.find("{id}") != std::string::npos && request.matches.size() > 1) entry.decision_id = request.matches[1];
+    // The reads without an id (a list, the feed, the report, the trail) keep their query, as
+    // their handlers do.
+    else if (request.method == "GET" || request.method == "HEAD") entry.detail = query_detail(request);
     try {
         append(context, entry);
     } catch (const std::exception& e) {

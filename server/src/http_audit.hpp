@@ -23,17 +23,22 @@ using AuditedHandler =
 RouteHandler audited(std::string action, AuditedHandler handler);
 
 // add_route with audited(action, handler), and the route noted as audited: a request refused
-// before the handler runs (401, 403, 415) also leaves an entry (audit_refusal).
+// before the handler runs by a known principal or for its form (403, 415, 400) also leaves an
+// entry (audit_refusal).
 void add_audited_route(httplib::Server& server, Context& context, const std::string& method,
                        const std::string& pattern, const std::string& route, Access access, std::string action,
                        AuditedHandler handler);
 
 // Called by add_route when a request to an audited route is refused before its handler runs:
-// appends an entry with the status. Best effort: when the store cannot take it, the refusal
+// appends an entry with the status (and, for a GET without an id, its query), except for a
+// 401 (no token or an unknown one), which is only counted (Metrics::unauthenticated_refusal)
+// and left to the access log. Best effort: when the store cannot take it, the refusal
 // is still answered (nothing was read or written) and the failure goes to the log.
 void audit_refusal(Context& context, const std::string& route, const httplib::Request& request, int status);
 
-// Fills `entry`'s principal, client, request id and route from request_note(). A handler that
+// Fills `entry`'s principal, client, request id and route from request_note(), and bounds the
+// caller's text in it: decision_id and panel_record_id to 64 bytes, detail to 256 (cut at a
+// character boundary, ending `…(truncated)`); call it after setting them. A handler that
 // stores its entry with its write (WriteExtras::audit) calls this first and then sets
 // entry.committed_with_write, so the wrapper does not append it again.
 void fill_audit_origin(AuditEntry& entry);

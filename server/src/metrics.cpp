@@ -197,6 +197,10 @@ void Metrics::store_commit(std::chrono::nanoseconds elapsed, bool committed) noe
 
 void Metrics::set_threads(std::size_t threads) { threads_.store(threads, std::memory_order_relaxed); }
 
+void Metrics::unauthenticated_refusal() noexcept {
+    unauthenticated_refusals_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::set_routes(const std::vector<std::pair<std::string, std::string>>& routes) {
     std::lock_guard lock(mutex_);
     routes_.clear();
@@ -250,6 +254,10 @@ std::string Metrics::render(const PolicyState& policies, const ProcessStats& pro
                    "to take out a failing write or statement, whose writes then ran again).");
         out.sample("jointly_store_commit_errors_total", "", commit_errors_);
     }
+    out.family("jointly_audit_unauthenticated_refusals_total", "counter",
+               "Requests to audited routes refused 401 (no token, or one not recognised): logged, not audited.");
+    out.sample("jointly_audit_unauthenticated_refusals_total", "",
+               unauthenticated_refusals_.load(std::memory_order_relaxed));
     out.family("jointly_http_requests_in_flight", "gauge", "HTTP requests being handled (this scrape included).");
     out.sample("jointly_http_requests_in_flight", "", std::to_string(in_flight_.load()));
     out.family("jointly_http_threads", "gauge", "Worker threads configured (--threads); each serves one connection.");

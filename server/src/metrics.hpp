@@ -73,6 +73,9 @@ public:
     void store_commit(std::chrono::nanoseconds elapsed, bool committed) noexcept;
     // The configured number of worker threads.
     void set_threads(std::size_t threads);
+    // One request to an audited route refused 401 (no token, or one not recognised): in the
+    // access log, never in the audit table.
+    void unauthenticated_refusal() noexcept;
 
     // The routes a request path is matched against by route_of: (cpp-httplib pattern, route
     // template). Call once before serving; an invalid pattern is skipped.
@@ -106,6 +109,7 @@ private:
     std::atomic<std::int64_t> threads_busy_{0};
     std::atomic<std::int64_t> connections_waiting_{0};
     std::atomic<std::size_t> threads_{0};
+    std::atomic<std::uint64_t> unauthenticated_refusals_{0};
 
     // INVARIANT: written only by set_routes, before serving; read-only afterwards.
     std::vector<std::pair<std::regex, std::string>> routes_;

@@ -336,7 +336,9 @@ void decision_operations(Paths& paths) {
               Operation("listAuditEntries", "the audit trail, oldest first", Caller::Auditor)
                   .tag("audit")
                   .describe("Who stored, read, listed or summed children's records, when, from where, and the "
-                            "answer's status. This read is audited too.")
+                            "answer's status. This read is audited too. A request refused 401 (no token, or an unknown "
+                            "one) leaves no entry (it is logged and counted in /metrics); ids and queries the caller "
+                            "typed are kept to 64 and 256 bytes.")
                   .query("decision", {{"type", "string"}}, "a decision id")
                   .query("principal", {{"type", "string"}}, "a token's name")
                   .query("from", date_param(), "first UTC day, inclusive")

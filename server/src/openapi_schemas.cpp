@@ -443,9 +443,11 @@ void schemas_reports(ojson& s) {
                               {"request_id", string()},
                               {"action", enum_of({"read", "write", "list", "report", "erase", "rectify"})},
                               {"route", string("the route template")},
-                              {"decision_id", nullable(string())},
-                              {"panel_record_id", nullable(string())},
-                              {"detail", nullable(string("the query of a list, summary or audit read"))},
+                              {"decision_id", nullable(string("at most 64 bytes of the id asked for, then "
+                                                              "`…(truncated)`"))},
+                              {"panel_record_id", nullable(string("at most 64 bytes, as decision_id"))},
+                              {"detail", nullable(string("the query of a list, summary or audit read (at most "
+                                                         "256 bytes, then `…(truncated)`)"))},
                               {"status", integer()}});
     s["AuditPage"] = object({{"entries", array_of(ref("AuditEntry"), "oldest first")},
                              {"next", nullable(pattern("^[0-9]+$", "pass as `after` for the next page; null at the end"))}});

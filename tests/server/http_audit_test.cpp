@@ -143,6 +143,47 @@ TEST(HttpAudit, OnlyTheAuditorRoleReadsTheTrail) {
     EXPECT_TRUE(body_of(auditor)["next"].is_null());
 }
 
+// A refusal nobody known asked for (401) is logged and counted, never stored: anyone could
+// otherwise grow the trail, which is kept for good. A known principal's refusal (403) is
+// stored, with the query a successful call would record, and no caller text in an entry is
+// longer than its bound.
+TEST(HttpAudit, UnauthenticatedRefusalsAreCountedNotStoredAndCallerTextIsBounded) {
+    TestServer s(named_tokens);
+    auto c = s.client();
+    const std::string long_id(4000, 'x');
+    const auto long_path = "/v1/decisions/" + long_id;
+    EXPECT_EQ(c.Get(long_path.c_str())->status, 401);
+    EXPECT_EQ(c.Get(long_path.c_str(), bearer("not-a-known-token-0123456789"))->status, 401);
+    EXPECT_EQ(c.Get("/v1/audit?principal=someone")->status, 401);
+    EXPECT_EQ(c.Post((long_path + "/panel").c_str(), "{}", "application/json")->status, 401);
+
+    EXPECT_EQ(c.Get("/v1/audit?principal=someone", bearer(kReader))->status, 403);
+    EXPECT_EQ(c.Post((long_path + "/panel").c_str(), bearer(kReader), "{}", "application/json")->status, 403);
+    EXPECT_EQ(c.Get(long_path.c_str(), bearer(kReader))->status, 404);
+    const std::string long_ref(1000, 'C');
+    EXPECT_EQ(c.Get(("/v1/decisions?case_ref=" + long_ref).c_str(), bearer(kReader))->status, 200);
+
+    const auto entries = records_only(trail(c));
+    const auto all = trail(c, "?principal=reader");
+    ASSERT_EQ(all.size(), 4u) << all.dump(2);
+    for (const auto& e : trail(c)) EXPECT_NE(e["principal"], "anonymous") << e.dump();
+    EXPECT_EQ(all[0]["route"], "/v1/audit");
+    EXPECT_EQ(all[0]["status"], 403);
+    EXPECT_EQ(all[0]["detail"], "principal=someone");
+    const std::string cut_id = std::string(64, 'x') + "\u2026(truncated)";
+    EXPECT_EQ(all[1]["status"], 403);
+    EXPECT_EQ(all[1]["decision_id"], cut_id);
+    EXPECT_EQ(all[2]["status"], 404);
+    EXPECT_EQ(all[2]["decision_id"], cut_id);
+    EXPECT_EQ(all[3]["detail"], "case_ref=" + std::string(256 - 9, 'C') + "\u2026(truncated)");
+    EXPECT_EQ(entries.size(), 3u);
+
+    auto metrics = c.Get("/metrics");
+    ASSERT_EQ(metrics->status, 200);
+    EXPECT_NE(metrics->body.find("\njointly_audit_unauthenticated_refusals_total 4\n"), std::string::npos)
+        << metrics->body;
+}
+
 TEST(HttpAudit, FiltersAndPages) {
     TestServer s(named_tokens);
     auto c = s.client();
