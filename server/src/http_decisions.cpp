@@ -484,6 +484,22 @@ Reply get_changes(Context& context, const httplib::Request& request, httplib::Re
         query_number(request, "wait", 0, static_cast<std::int64_t>(kMaxChangeWaitSeconds), errors).value_or(0));
     if (!errors.empty()) return fail(400, "invalid_request", errors.front().message, errors);
     auto changes = context.store->changes_after(after, limit);
+    if (changes.empty() && after > 0) {
+        // A cursor this store never gave: it was restored from a backup or replaced, and its
+        // numbering restarted. Answering "nothing new" would have the follower skip every
+        // change until the numbering caught up with its cursor.
+        const auto last = context.store->last_change_seq();
+        if (after > last)
+            return fail(409, "cursor_ahead",
+                        "the cursor " + std::to_string(after) + " is past the store's last change (" +
+                            std::to_string(last) +
+                            "): the store was restored from a backup or replaced; read the feed again from the "
+                            "start (no `after`) and reconcile with what you hold",
+                        {{codes::kFieldType, "?after",
+                          "`after` is " + std::to_string(after) + " but the last change stored is " +
+                              std::to_string(last),
+                          std::nullopt, {}}});
+    }
     if (changes.empty() && wait > 0) {
         // A bounded number of waiters: beyond it the poll answers at once (empty), so long
         // polls never take all the worker threads.

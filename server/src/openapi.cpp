@@ -304,7 +304,9 @@ void decision_operations(Paths& paths) {
                   .query("wait", {{"type", "integer"}, {"minimum", 0}, {"maximum", 25}, {"default", 0}},
                          "seconds to wait when there is nothing new")
                   .ok(200, "the changes after the cursor, and `next` (pass it as `after`)", ref("ChangeFeed"))
-                  .error(400, "a query parameter is wrong, unknown or repeated (`details` name it as `?name`)"));
+                  .error(400, "a query parameter is wrong, unknown or repeated (`details` name it as `?name`)")
+                  .error(409, "`after` is past the store's last change (cursor_ahead): the store was restored from "
+                              "a backup or replaced; read the feed again from the start"));
     paths.add("post", "/v1/decisions/{id}/erasure",
               Operation("eraseDecision", "erase a child's personal data from a stored decision", Caller::Admin)
                   .tag("decisions")

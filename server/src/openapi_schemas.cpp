@@ -166,7 +166,7 @@ void schemas_errors(ojson& s) {
                                                      "0 for every other diagnostic")}});
     s["ErrorBody"] = object(
         {{"code", string("stable: invalid_request, ambiguous_framing, unauthorized, forbidden, cross_origin, not_found, "
-                         "method_not_allowed, conflict, length_required, payload_too_large, unsupported_media_type, "
+                         "method_not_allowed, conflict, cursor_ahead, length_required, payload_too_large, unsupported_media_type, "
                          "policy_invalid, evaluation_error, response_too_large, deadline_exceeded, "
                          "request_header_fields_too_large, store_unavailable, insufficient_memory, internal_error")},
          {"message", string("for a person; not stable")},

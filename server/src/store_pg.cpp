@@ -227,6 +227,10 @@ public:
         });
     }
 
+    std::int64_t last_change_seq() override {
+        return read([](Connection& c) { return c.exec("SELECT coalesce(max(seq), 0) FROM changes").integer(0, 0); });
+    }
+
     bool wait_for_change(std::int64_t after, std::chrono::milliseconds timeout) override {
         std::unique_lock lock(change_mutex_);
         return change_cv_.wait_for(lock, timeout, [&] { return stopping_ || last_change_ > after; }) &&

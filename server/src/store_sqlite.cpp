@@ -255,6 +255,13 @@ public:
         return out;
     }
 
+    std::int64_t last_change_seq() override {
+        std::lock_guard lock(reader_mutex_);
+        Stmt s(*reader_db_, "SELECT coalesce(max(seq), 0) FROM changes");
+        s.step();
+        return s.integer(0);
+    }
+
     bool wait_for_policy(std::int64_t after, std::chrono::milliseconds timeout) override {
         std::unique_lock lock(queue_mutex_);
         return change_cv_.wait_for(lock, timeout, [this, after] { return stopping_ || last_policy_ > after; }) &&

@@ -435,6 +435,7 @@ async function main() {
     const feed = await call('GET', '/v1/changes?limit=5', { token: 'client', expect: 200 });
     await call('GET', `/v1/changes?after=${feed.json?.next}&wait=1`, { token: 'client', expect: 200 });
     await call('GET', '/v1/changes?wait=99', { token: 'client', expect: 400 });
+    await call('GET', '/v1/changes?after=999999999', { token: 'client', expect: 409 });
 
     // Erasure and rectification.
     const toErase = await call('POST', '/v1/decisions', { token: 'client', json: { ...approve, case_ref: 'OA-erase' }, expect: 201 });

@@ -289,6 +289,29 @@ TEST(HttpChanges, TheFeedListsDecisionsPanelRecordsAndErasuresInOrder) {
     EXPECT_EQ(c.Get("/v1/changes")->status, 401);
 }
 
+// A cursor past the store's last change (the store was restored from a backup, its numbering
+// restarted) is refused, not answered "nothing new": the follower would skip every record
+// until the numbering caught up. A long poll is refused too, at once.
+TEST(HttpChanges, ACursorPastTheLastChangeIsRefused) {
+    TestServer s;
+    auto c = s.client();
+    for (const char* query : {"/v1/changes?after=7000", "/v1/changes?after=1", "/v1/changes?after=7000&wait=20"}) {
+        auto r = c.Get(query, bearer(kClientToken));
+        ASSERT_EQ(r->status, 409) << query << ": " << r->body;
+        const auto j = body_of(r);
+        EXPECT_EQ(j["error"]["code"], "cursor_ahead") << query;
+        EXPECT_EQ(j["error"]["details"][0]["path"], "?after") << query;
+        EXPECT_NE(j["error"]["message"].get<std::string>().find("restored"), std::string::npos) << r->body;
+    }
+    store(c, request_for("C-A"));
+    const auto feed = body_of(c.Get("/v1/changes", bearer(kClientToken)));
+    ASSERT_EQ(feed["changes"].size(), 1u);
+    const auto last = std::stoll(feed["next"].get<std::string>());
+    EXPECT_EQ(c.Get(("/v1/changes?after=" + std::to_string(last)).c_str(), bearer(kClientToken))->status, 200);
+    EXPECT_EQ(c.Get(("/v1/changes?after=" + std::to_string(last + 1)).c_str(), bearer(kClientToken))->status, 409);
+    EXPECT_EQ(c.Get("/v1/changes?after=0", bearer(kClientToken))->status, 200);
+}
+
 TEST(HttpChanges, ALongPollAnswersWhenADecisionIsStored) {
     TestServer s;
     auto c = s.client();

@@ -210,6 +210,16 @@ TEST_P(StoreConformance, ConcurrentWritesShareCommits) {
         EXPECT_TRUE(fed.insert(c.decision_id).second) << c.decision_id << " twice in the feed";
     }
     EXPECT_EQ(fed, written);
+    EXPECT_EQ(store_->last_change_seq(), last);
+}
+
+// The newest change's seq: 0 on an empty store, then the feed's last.
+TEST_P(StoreConformance, TheLastChangeSeqIsTheFeedsNewest) {
+    EXPECT_EQ(store_->last_change_seq(), 0);
+    store_->add_decision(record("C-LAST", "approve"));
+    const auto feed = store_->changes_after(0, 10);
+    ASSERT_EQ(feed.size(), 1u);
+    EXPECT_EQ(store_->last_change_seq(), feed.back().seq);
 }
 
 // A decision written with its audit entry and idempotency key: the decision, its summary row,

@@ -258,6 +258,9 @@ public:
 
     // The change feed: entries with seq > after, oldest first, at most `limit`.
     virtual std::vector<Change> changes_after(std::int64_t after, std::size_t limit) = 0;
+    // The seq of the newest change committed (by any replica), 0 when there is none; read from
+    // the store now. Throws StoreError.
+    virtual std::int64_t last_change_seq() = 0;
     // Waits until an entry with seq > after has committed or `timeout` passes (or the store
     // closes); true when there is one.
     virtual bool wait_for_change(std::int64_t after, std::chrono::milliseconds timeout) = 0;
