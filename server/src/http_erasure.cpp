@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "erasure.hpp"
 #include "http_audit.hpp"
 #include "http_internal.hpp"
 #include "http_records.hpp"
@@ -48,10 +49,15 @@ ojson redacted_panel(const std::string& text) {
     return out;
 }
 
-Redaction redaction() {
+
+}  // namespace
+
+Redaction erasure_redaction() {
     return Redaction{[](const DecisionRecord& r) { return redacted_response(r).dump(); },
                      [](const std::string& text) { return redacted_panel(text).dump(); }};
 }
+
+namespace {
 
 // The body's `reason` (required, 1 to kMaxReason bytes); 400 naming every problem with the
 // body's fields, `allowed` listing the ones it may have.
@@ -97,7 +103,7 @@ Reply post_erasure(Context& context, const httplib::Request& request, httplib::R
     audit.status = 200;
     audit.detail = "erasure";
     fill_audit_origin(audit);
-    const auto result = context.store->erase_decision(std::move(erasure), redaction(), audit);
+    const auto result = context.store->erase_decision(std::move(erasure), erasure_redaction(), audit);
     if (!result.found) return fail(404, "not_found", "no decision `" + id + "`");
     if (result.already) audit.detail = "erasure (already erased)";
     else audit.committed_with_write = true;
@@ -146,7 +152,8 @@ Reply post_rectification(Context& context, const httplib::Request& request, http
     audit.detail = "superseded by " + new_id;
     fill_audit_origin(audit);
     auto erasure = tombstone(id, std::move(reason.value()));
-    const auto result = context.store->rectify_decision(std::move(record), std::move(erasure), redaction(), audit);
+    const auto result =
+        context.store->rectify_decision(std::move(record), std::move(erasure), erasure_redaction(), audit);
     if (!result.found) return fail(404, "not_found", "no decision `" + id + "`");
     if (result.already) return fail(409, "erased", "the decision `" + id + "` was erased or rectified before");
     audit.committed_with_write = true;

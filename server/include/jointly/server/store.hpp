@@ -345,4 +345,21 @@ struct CopyCounts {
 // policies or changes. Throws StoreError saying what is wrong.
 CopyCounts copy_store(const std::filesystem::path& from, const std::string& to);
 
+// What reapply_erasures found among the erasures `from` records: erased now in the store,
+// erased there already, or not there at all (stored after the backup was taken).
+struct ReapplyCounts {
+    std::size_t recorded = 0;
+    std::size_t erased = 0;
+    std::size_t already = 0;
+    std::size_t absent = 0;
+};
+
+// Erases in the store `db` (an SQLite file that exists, or a postgresql:// URL) every decision
+// that the store `from` (the same forms; an SQLite file is only read) records as erased and
+// `db` still holds, with the erasure route's redaction, a tombstone naming the first erasure
+// and an audit entry (principal `jointly store reapply-erasures`): the record is the one the
+// API would have left. Running it again changes nothing. For a restored store, with the
+// server stopped. Throws StoreError saying what is wrong.
+ReapplyCounts reapply_erasures(const std::string& from, const std::string& db);
+
 }  // namespace jointly::server
