@@ -361,18 +361,19 @@ bool has_uploads(Store& store) {
 }
 
 class HttpApiServer final : public ApiServer {
-    // A tokens file that other users may read gives their holders every role in it: said at
-    // start (operations.md asks for mode 0600), not refused, since a secret mounted by an
-    // orchestrator may come with wider bits.
-    void warn_if_others_may_read(const std::filesystem::path& path) const {
+    // A tokens file that other users may read gives their holders every role in it, and a
+    // store file that they may read gives them children's records: said at start
+    // (operations.md asks for mode 0600), not refused, since a secret mounted by an
+    // orchestrator may come with wider bits. `what` names the file ("the tokens file").
+    void warn_if_others_may_read(const std::filesystem::path& path, const std::string& what) const {
         struct stat st {};
         if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 0077) == 0 || !context_.options.log) return;
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
         context_.options.log(nlohmann::ordered_json{{"ts", utc_now()},
                                                     {"level", "warn"},
-                                                    {"message", "the tokens file `" + path.string() + "` has mode " +
-                                                                    mode + ": other users may read it; make it 0600"}}
+                                                    {"message", what + " `" + path.string() + "` has mode " + mode +
+                                                                    ": other users may read it; make it 0600"}}
                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
 
@@ -393,13 +394,17 @@ public:
             } catch (const std::exception& e) {
                 throw StartError(e.what(), {});
             }
-            warn_if_others_may_read(*options.tokens);
+            warn_if_others_may_read(*options.tokens, "the tokens file");
         }
         try {
             context_.store = Store::connect(options.db.string(), options.db_pool,
                                             std::chrono::milliseconds(options.db_statement_timeout_ms));
         } catch (const std::exception& e) {
             throw StartError(e.what(), {});
+        }
+        if (!Store::is_postgresql(options.db.string())) {
+            // SQLite gives the -wal and -shm files the database file's mode.
+            warn_if_others_may_read(options.db, "the decision store");
         }
         context_.registry.set_store(context_.store.get());
         if (has_uploads(*context_.store)) {

@@ -1,6 +1,8 @@
 // The SQLite decision store and audit trail: one writer thread committing in groups, one
 // reader connection.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -708,6 +710,11 @@ private:
 }  // namespace
 
 std::unique_ptr<Store> Store::open(const std::filesystem::path& path) {
+    // A new store is created 0600 before SQLite opens it (SQLite would create it 0644 under
+    // umask 022): the file holds children's records, and SQLite creates the -wal and -shm
+    // files with the database file's mode. An existing file is left as it is.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
     return std::make_unique<SqliteStore>(path);
 }
 

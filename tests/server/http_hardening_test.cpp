@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <memory>
@@ -415,6 +416,43 @@ TEST(HttpAccessLog, ATokensFileOthersMayReadIsWarnedAbout) {
     EXPECT_EQ(first["level"], "warn");
     EXPECT_NE(first["message"].get<std::string>().find("has mode 0644: other users may read it; make it 0600"),
               std::string::npos)
+        << lines->front();
+}
+
+// A new SQLite store (and so its -wal and -shm, which SQLite creates with the database file's
+// mode) is readable by its owner only, whatever the umask; an existing one that others may
+// read is said in the log at start.
+TEST(HttpAccessLog, ANewStoreIsCreated0600AndAStoreOthersMayReadIsWarnedAbout) {
+    const auto perms = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
+    const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
+    const mode_t umask_was = ::umask(022);  // the usual one, under which SQLite alone makes 0644
+    {
+        TestServer s;
+        auto c = s.client();
+        ASSERT_EQ(c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json")->status,
+                  201);
+        EXPECT_EQ(perms(s.options.db), owner_only);
+        ASSERT_TRUE(fs::exists(s.options.db.string() + "-wal"));
+        EXPECT_EQ(perms(s.options.db.string() + "-wal"), owner_only);
+    }
+    ::umask(umask_was);
+    auto lines = std::make_shared<std::vector<std::string>>();
+    auto mutex = std::make_shared<std::mutex>();
+    TestServer s([lines, mutex](server::ServeOptions& o) {
+        write_file(o.db, "");
+        fs::permissions(o.db, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                  fs::perms::others_read);
+        o.log = [lines, mutex](const std::string& line) {
+            std::lock_guard lock(*mutex);
+            lines->push_back(line);
+        };
+    });
+    std::lock_guard lock(*mutex);
+    ASSERT_FALSE(lines->empty());
+    const auto first = json::parse(lines->front());
+    EXPECT_EQ(first["level"], "warn");
+    EXPECT_EQ(first["message"], "the decision store `" + s.options.db.string() +
+                                    "` has mode 0644: other users may read it; make it 0600")
         << lines->front();
 }
 
