@@ -30,6 +30,7 @@ public:
     static Tokens from_text(std::string_view text, const std::string& origin);
 
     bool enabled() const { return enabled_; }
+    std::size_t size() const { return tokens_.size(); }
     // Whose `token` it is. Compares SHA-256 digests with CRYPTO_memcmp against every known
     // token: the time taken does not depend on where a guess differs. Thread-safe.
     std::optional<Principal> principal_of(std::string_view token) const;

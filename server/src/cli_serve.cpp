@@ -1,5 +1,5 @@
-// `jointly serve`: flags, signals (SIGHUP reloads; SIGTERM/SIGINT stop after the requests in
-// flight), the access log on stderr.
+// `jointly serve`: flags, signals (SIGHUP reloads the policies and the tokens file; SIGTERM and
+// SIGINT stop after the requests in flight), the access log on stderr.
 #include <pthread.h>
 #include <signal.h>
 
@@ -190,6 +190,9 @@ int run_serve(const ServeArgs& args, Streams streams) {
             if (sigwait(&signals, &sig) != 0) continue;
             if (sig == SIGHUP && !stopping) {
                 auto result = server->reload();
+                // The tokens too, all or nothing, whether or not the policies reloaded: a revoked
+                // token stops working without a restart. Before the log's lock: it may log a warning.
+                const auto tokens = server->reload_tokens();
                 std::lock_guard lock(*log_mutex);
                 if (result.ok) {
                     event("info", "reloaded " + std::to_string(result.policies.size()) + " policy versions from " +
@@ -201,6 +204,11 @@ int run_serve(const ServeArgs& args, Streams streams) {
                     for (const auto& io : result.io_errors) detail << "error: " << io << "\n";
                     event("error", "reload failed; the policies in service are unchanged", detail.str());
                 }
+                if (tokens.configured && tokens.error.empty())
+                    event("info", "reloaded " + std::to_string(tokens.tokens) + " tokens from " +
+                                      options.tokens->string());
+                else if (tokens.configured)
+                    event("error", "tokens reload failed; the tokens in service are unchanged", tokens.error);
                 continue;
             }
             if (sig == SIGHUP) continue;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -68,13 +69,12 @@ using Reply = Checked<void>;
 // The ServiceError a step returns to refuse the request.
 ServiceError fail(int status, std::string code, std::string message, std::vector<engine::EvalError> details = {});
 
-// What every route needs. Immutable after start except the registry, store and metrics,
-// which are thread-safe.
+// What every route needs. Immutable after start except the registry, store, tokens and
+// metrics, which are thread-safe.
 struct Context {
     ServeOptions options;
     Registry registry;
     std::unique_ptr<Store> store;
-    Tokens tokens;
     Metrics metrics;
     // pattern -> (route template, methods), filled by add_route.
     std::map<std::string, std::pair<std::string, std::set<std::string>>> patterns;
@@ -86,11 +86,26 @@ struct Context {
     std::atomic<bool> stopping{false};
 
     explicit Context(const ServeOptions& o) : options(o), registry(o.policies) {}
+    // The tokens in service. A request reads one set throughout; a reload (SIGHUP) swaps the
+    // whole set with set_tokens, never part of it. Thread-safe.
+    std::shared_ptr<const Tokens> tokens() const {
+        std::lock_guard lock(tokens_mutex_);
+        return tokens_;
+    }
+    void set_tokens(Tokens tokens) {
+        auto next = std::make_shared<const Tokens>(std::move(tokens));
+        std::lock_guard lock(tokens_mutex_);
+        tokens_.swap(next);  // the old set goes when the last request holding it ends
+    }
     DecodeLimits limits() const {
         DecodeLimits l;
         l.max_lines = options.max_lines;
         return l;
     }
+
+private:
+    mutable std::mutex tokens_mutex_;
+    std::shared_ptr<const Tokens> tokens_ = std::make_shared<const Tokens>();
 };
 
 // The longest a change-feed poll may wait (`GET /v1/changes?wait=`), seconds.

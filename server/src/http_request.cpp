@@ -60,21 +60,23 @@ ServiceError fail(int status, std::string code, std::string message, std::vector
 }
 
 std::optional<Principal> caller_principal(const Context& context, const httplib::Request& request) {
-    if (!context.tokens.enabled() || !header_value(request, "Authorization")) return std::nullopt;
+    const auto tokens = context.tokens();
+    if (!tokens->enabled() || !header_value(request, "Authorization")) return std::nullopt;
     const auto sent = bearer_token(request);
     if (sent.empty()) return std::nullopt;
-    return context.tokens.principal_of(sent);
+    return tokens->principal_of(sent);
 }
 
 Checked<void> authorize(const Context& context, const httplib::Request& request, Access access) {
-    if (!context.tokens.enabled()) return {};
+    const auto tokens = context.tokens();
+    if (!tokens->enabled()) return {};
     // A credential that is sent is checked on every route, open ones included: a client with a
     // wrong or malformed token learns it at once instead of being served as anonymous.
     std::optional<Principal> principal;
     if (header_value(request, "Authorization")) {
         const auto sent = bearer_token(request);
         if (sent.empty()) return fail(401, "unauthorized", "the `Authorization` header must be `Bearer TOKEN`");
-        principal = context.tokens.principal_of(sent);
+        principal = tokens->principal_of(sent);
         if (!principal) return fail(401, "unauthorized", "the bearer token is not recognised");
         request_note().principal = principal->name;
     }

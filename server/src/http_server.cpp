@@ -390,7 +390,7 @@ public:
                              {});
         if (options.tokens) {
             try {
-                context_.tokens = Tokens::load(*options.tokens);
+                context_.set_tokens(Tokens::load(*options.tokens));
             } catch (const std::exception& e) {
                 throw StartError(e.what(), {});
             }
@@ -482,6 +482,22 @@ public:
     }
 
     LoadResult reload() override { return context_.registry.reload(); }
+
+    TokensReload reload_tokens() override {
+        TokensReload out;
+        if (!context_.options.tokens) return out;
+        out.configured = true;
+        try {
+            auto tokens = Tokens::load(*context_.options.tokens);
+            out.tokens = tokens.size();
+            context_.set_tokens(std::move(tokens));
+        } catch (const std::exception& e) {
+            out.error = e.what();
+            return out;
+        }
+        warn_if_others_may_read(*context_.options.tokens, "the tokens file");
+        return out;
+    }
     Registry& registry() override { return context_.registry; }
 
 private:

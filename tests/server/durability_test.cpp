@@ -205,5 +205,57 @@ TEST(Durability, SighupReloadsAndABadReloadKeepsServing) {
     fs::remove_all(dir);
 }
 
+// SIGHUP reads the tokens file again: a removed token is refused from then on, and a file that
+// fails the start-up checks keeps the tokens in service, said in an error JSON line.
+TEST(Durability, SighupReloadsTheTokensFileAllOrNothing) {
+    const auto dir = prepare();
+    const auto tokens = dir / "tokens";
+    const std::string first = "first-token-0123456789";
+    const std::string second = "second-token-0123456789";
+    write_file(tokens, first + " client first\n");
+    fs::permissions(tokens, fs::perms::owner_read | fs::perms::owner_write);
+    Child server({"serve", "--policies", (dir / "policies").string(), "--db", (dir / "decisions.db").string(),
+                  "--port", "0", "--tokens", tokens.string()});
+    const int port = server.port();
+    ASSERT_GT(port, 0);
+    httplib::Client c("127.0.0.1", port);
+    const auto status_with = [&c](const std::string& token) {
+        auto r = c.Get("/v1/decisions", bearer(token));
+        return r ? r->status : 0;
+    };
+    EXPECT_EQ(status_with(first), 200);
+    using nlohmann::json;
+    const auto said = [&server](const std::string& needle) {
+        for (;;) {
+            const std::string l = server.err_line();
+            if (l.find(needle) != std::string::npos) return json::parse(l, nullptr, false);
+            if (l.empty() && server.err_at_end()) return json();
+        }
+    };
+
+    write_file(tokens, second + " client second\n");
+    server.signal(SIGHUP);
+    const json reloaded = said("reloaded 1 tokens from");
+    ASSERT_TRUE(reloaded.is_object()) << "not a JSON line";
+    EXPECT_EQ(reloaded["level"], "info");
+    EXPECT_EQ(status_with(first), 401);
+    EXPECT_EQ(status_with(second), 200);
+
+    write_file(tokens, second + " client second\n" + second + " client again\n");
+    server.signal(SIGHUP);
+    const json failed = said("tokens reload failed");
+    ASSERT_TRUE(failed.is_object()) << "not a JSON line";
+    EXPECT_EQ(failed["level"], "error");
+    EXPECT_NE(failed["detail"].get<std::string>().find(tokens.string() + ":2: this token is listed twice"),
+              std::string::npos)
+        << failed.dump();
+    EXPECT_EQ(status_with(second), 200);
+
+    server.signal(SIGTERM);
+    const int status = server.wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace jointly::testing

@@ -456,6 +456,37 @@ TEST(HttpAccessLog, ANewStoreIsCreated0600AndAStoreOthersMayReadIsWarnedAbout) {
         << lines->front();
 }
 
+// The tokens file is read again on reload (SIGHUP), all or nothing: a removed token is
+// refused at once, an added one accepted; a file that fails a start-up check changes nothing.
+TEST(HttpAccessLog, ReloadingTheTokensFileRevokesAndAddsTokensAllOrNothing) {
+    TestServer s;
+    auto c = s.client();
+    const std::string added = "added-token-0123456789";
+    ASSERT_EQ(c.Get("/v1/decisions", bearer(kClientToken))->status, 200);
+    ASSERT_EQ(c.Get("/v1/decisions", bearer(added))->status, 401);
+    write_file(*s.options.tokens, std::string(kPanelToken) + " panel\n" + added + " client case-system-2\n");
+    const auto reloaded = s.server->reload_tokens();
+    EXPECT_TRUE(reloaded.configured);
+    EXPECT_EQ(reloaded.error, "");
+    EXPECT_EQ(reloaded.tokens, 2u);
+    EXPECT_EQ(c.Get("/v1/decisions", bearer(kClientToken))->status, 401);
+    EXPECT_EQ(c.Get("/v1/decisions", bearer(added))->status, 200);
+    EXPECT_EQ(body_of(c.Get("/v1/whoami", bearer(added)))["name"], "case-system-2");
+
+    for (const std::string& bad : {std::string("short client\n"), std::string("# nothing\n"),
+                                   added + " client a\n" + added + " client b\n"}) {
+        write_file(*s.options.tokens, bad);
+        const auto refused = s.server->reload_tokens();
+        EXPECT_TRUE(refused.configured);
+        EXPECT_NE(refused.error.find(s.options.tokens->string()), std::string::npos) << refused.error;
+        EXPECT_EQ(c.Get("/v1/decisions", bearer(added))->status, 200) << bad;
+        EXPECT_EQ(c.Get("/v1/decisions", bearer(kPanelToken))->status, 200) << bad;
+    }
+    fs::remove(*s.options.tokens);
+    EXPECT_NE(s.server->reload_tokens().error.find("cannot read the tokens file"), std::string::npos);
+    EXPECT_EQ(c.Get("/v1/decisions", bearer(added))->status, 200);
+}
+
 TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
     auto lines = std::make_shared<std::vector<std::string>>();
     auto mutex = std::make_shared<std::mutex>();

@@ -53,6 +53,13 @@ public:
     LoadResult load;  // the policy findings, when loading them failed
 };
 
+// What ApiServer::reload_tokens did.
+struct TokensReload {
+    bool configured = false;  // false: the server has no tokens file (--insecure-dev); nothing done
+    std::size_t tokens = 0;   // the tokens now in service, when the reload succeeded
+    std::string error;        // why the file was refused (the tokens in service unchanged); empty on success
+};
+
 // The decision service over HTTP. Create, bind, then run on one thread and stop from another.
 class ApiServer {
 public:
@@ -68,6 +75,11 @@ public:
     virtual void stop() = 0;
     // Reloads the policy directory (SIGHUP); a failed reload keeps the policies in service.
     virtual LoadResult reload() = 0;
+    // Reads the tokens file again (SIGHUP) with the checks made at start, and swaps the whole
+    // set in: a request in flight finishes with the set it began with, the next one uses the
+    // new set. A file that fails a check changes nothing (`error` says why). Logs a `warn`
+    // line when other users may read the file. Thread-safe; never throws.
+    virtual TokensReload reload_tokens() = 0;
     virtual Registry& registry() = 0;
 };
 
