@@ -402,6 +402,11 @@ public:
         } catch (const std::exception& e) {
             throw StartError(e.what(), {});
         }
+        for (const auto& warning : context_.store->open_warnings()) {
+            if (context_.options.log)
+                context_.options.log(nlohmann::ordered_json{{"ts", utc_now()}, {"level", "warn"}, {"message", warning}}
+                                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        }
         if (!Store::is_postgresql(options.db.string())) {
             // SQLite gives the -wal and -shm files the database file's mode.
             warn_if_others_may_read(options.db, "the decision store");

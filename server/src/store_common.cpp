@@ -40,6 +40,12 @@ std::string random_hex16() {
     return out;
 }
 
+std::string audit_triggers_missing_message(const std::string& where, const std::string& missing) {
+    return "the audit table of `" + where + "` had lost its append-only triggers (" + missing +
+           "); they have been re-created, but the audit trail may have been changed or cut while they were "
+           "gone: compare it with a backup, and find out who had write access to the database";
+}
+
 std::string newer_schema_message(const std::string& where, std::int64_t found, std::int64_t understood) {
     return "the decision store `" + where + "` has schema version " + std::to_string(found) +
            ", newer than this jointly (" JOINTLY_VERSION ") understands (" + std::to_string(understood) +

@@ -22,6 +22,10 @@ std::string random_hex16();
 // The refusal of a store written by a newer jointly; `where` names the store for the operator.
 std::string newer_schema_message(const std::string& where, std::int64_t found, std::int64_t understood);
 
+// The warning of a store whose audit table had lost its append-only triggers (`missing`
+// names them) when it was opened; `where` names the store.
+std::string audit_triggers_missing_message(const std::string& where, const std::string& missing);
+
 }  // namespace jointly::server::store_detail
 
 namespace jointly::server {

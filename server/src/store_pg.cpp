@@ -62,7 +62,7 @@ public:
             // Not from the pool: a failure to connect at start says why, for the operator. No
             // statement timeout: a replica waits for another's migration, which may take minutes.
             Connection first(url_);
-            pg::migrate(first, pg::redact_url(url_));
+            open_warnings_ = pg::migrate(first, pg::redact_url(url_));
             const auto last = latest(first);
             last_change_ = last.first;
             last_policy_ = last.second;

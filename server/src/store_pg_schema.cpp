@@ -188,7 +188,15 @@ void backfill_summaries(Connection& conn) {
 
 }  // namespace
 
-void migrate(Connection& conn, const std::string& where) {
+// The audit table's append-only triggers, as kSchema creates them.
+constexpr const char* kAuditTriggers[][2] = {
+    {"audit_no_change", "CREATE OR REPLACE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW "
+                        "EXECUTE FUNCTION jointly_refuse('the audit trail is append-only')"},
+    {"audit_no_truncate", "CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT "
+                          "EXECUTE FUNCTION jointly_refuse('the audit trail is append-only')"}};
+
+std::vector<std::string> migrate(Connection& conn, const std::string& where) {
+    std::vector<std::string> warnings;
     conn.exec("BEGIN");
     try {
         conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kSchemaLock)});
@@ -204,6 +212,20 @@ void migrate(Connection& conn, const std::string& where) {
             conn.exec("INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES ($1, $2, $3)",
                       {std::to_string(kSchemaVersion), std::string(JOINTLY_VERSION), store_detail::now_utc()});
         }
+        // An audit trigger dropped since the last migration is put back (needs the owner's
+        // rights, as a migration does) and said: while it was gone the trail could be edited.
+        if (found == kSchemaVersion) {
+            std::string missing;
+            for (const auto& [name, create] : kAuditTriggers) {
+                const auto r = conn.exec("SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('audit') AND "
+                                         "tgname = $1",
+                                         {std::string(name)});
+                if (r.integer(0, 0) > 0) continue;
+                missing += std::string(missing.empty() ? "" : ", ") + name;
+                conn.exec(create);
+            }
+            if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(where, missing));
+        }
         conn.exec("COMMIT");
     } catch (...) {
         try {
@@ -212,6 +234,7 @@ void migrate(Connection& conn, const std::string& where) {
         }
         throw;
     }
+    return warnings;
 }
 
 }  // namespace jointly::server::pg

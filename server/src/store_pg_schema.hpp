@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "pg.hpp"
 
@@ -25,6 +26,8 @@ inline constexpr const char* kChannel = "jointly";
 // Creates or migrates the schema in the connection's first search_path schema, under an
 // advisory lock so that replicas starting together do it once. Throws StoreError when the
 // database has a newer schema (`where` names it) or refuses.
-void migrate(Connection& conn, const std::string& where);
+// Returns what the operator should know (Store::open_warnings): the audit table's append-only
+// triggers were missing, and are re-created.
+std::vector<std::string> migrate(Connection& conn, const std::string& where);
 
 }  // namespace jointly::server::pg

@@ -46,7 +46,7 @@ public:
         writer_db_.exec("PRAGMA foreign_keys=ON");
         // Erased text is overwritten with zeros in the database file, not left in free pages.
         writer_db_.exec("PRAGMA secure_delete=ON");
-        sqlite::migrate(writer_db_, path.string());
+        open_warnings_ = sqlite::migrate(writer_db_, path.string());
         reader_db_ = std::make_unique<Db>(path);
         reader_db_->exec("PRAGMA foreign_keys=ON");
         insert_decision_ = std::make_unique<Stmt>(

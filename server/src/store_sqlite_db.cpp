@@ -239,7 +239,8 @@ void insert_summary(Stmt& insert, std::int64_t seq, const DecisionRecord& rec, c
     insert.step();
 }
 
-void migrate(Db& db, const std::string& path) {
+std::vector<std::string> migrate(Db& db, const std::string& path) {
+    std::vector<std::string> warnings;
     db.exec("BEGIN IMMEDIATE");
     try {
         Stmt version(db, "PRAGMA user_version");
@@ -247,6 +248,18 @@ void migrate(Db& db, const std::string& path) {
         const auto found = version.integer(0);
         if (found > kSchemaVersion)
             throw StoreError(store_detail::newer_schema_message(path, found, kSchemaVersion));
+        // kSchema re-creates a trigger that was dropped: say so, since while it was gone the
+        // trail could be edited.
+        {
+            Stmt audit(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit'), "
+                           "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_no_update'), "
+                           "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_no_delete')");
+            if (audit.step() && audit.integer(0) == 1 && (audit.integer(1) == 0 || audit.integer(2) == 0)) {
+                std::string missing = audit.integer(1) == 0 ? "audit_no_update" : "";
+                if (audit.integer(2) == 0) missing += std::string(missing.empty() ? "" : ", ") + "audit_no_delete";
+                warnings.push_back(store_detail::audit_triggers_missing_message(path, missing));
+            }
+        }
         // Every step of kSchema is idempotent, so a store of any earlier version (0: one
         // made before versions were recorded) is brought up to date by running it.
         db.exec(kSchema);
@@ -259,6 +272,7 @@ void migrate(Db& db, const std::string& path) {
         db.exec("ROLLBACK");
         throw;
     }
+    return warnings;
 }
 
 }  // namespace jointly::server::sqlite

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jointly/server/store.hpp"
 
@@ -141,7 +142,8 @@ void insert_summary(Stmt& insert, std::int64_t seq, const DecisionRecord& rec, c
 // Brings the store at `path` (opened as `db`) to this binary's schema in one transaction: a
 // new file gets every table, an older store is migrated (its change feed and summary
 // contributions backfilled). Throws StoreError, leaving the file as it was, for a store of a
-// newer schema or when SQLite fails.
-void migrate(Db& db, const std::string& path);
+// newer schema or when SQLite fails. Returns what the operator should know (Store::open_warnings):
+// the audit table's append-only triggers were missing (and are re-created).
+std::vector<std::string> migrate(Db& db, const std::string& path);
 
 }  // namespace jointly::server::sqlite

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -263,6 +265,39 @@ TEST(HttpAudit, TheStoreRefusesToChangeOrRemoveEntries) {
     const auto entries = trail(c, "?principal=reader");
     ASSERT_EQ(entries.size(), 1u);
     EXPECT_EQ(entries[0]["decision_id"], id);
+}
+
+// Triggers dropped while the server was stopped are put back at start, with a warn line.
+TEST(HttpAudit, AuditTriggersDroppedWhileStoppedAreWarnedAboutAtStart) {
+    const auto dir = make_temp_dir("jointly-audit-");
+    const auto db = dir / "decisions.db";
+    server::Store::connect(db.string()).reset();
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    auto lines = std::make_shared<std::vector<std::string>>();
+    auto mutex = std::make_shared<std::mutex>();
+    {
+        TestServer s([&](server::ServeOptions& o) {
+            o.db = db;
+            o.log = [lines, mutex](const std::string& line) {
+                std::lock_guard lock(*mutex);
+                lines->push_back(line);
+            };
+        });
+    }
+    std::lock_guard lock(*mutex);
+    ASSERT_FALSE(lines->empty());
+    const auto first = json::parse(lines->front());
+    EXPECT_EQ(first["level"], "warn");
+    EXPECT_NE(first["message"].get<std::string>().find("lost its append-only triggers (audit_no_update, "
+                                                       "audit_no_delete)"),
+              std::string::npos)
+        << lines->front();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
 }
 
 TEST(HttpAudit, TheTrailSurvivesARestart) {

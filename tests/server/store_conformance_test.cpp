@@ -399,6 +399,27 @@ TEST_P(StoreConformance, AKeyUsedBeforeWritesNothing) {
     EXPECT_FALSE(store_->find_idempotent("other\x1f/v1/decisions", key.key));
 }
 
+// Audit triggers dropped while the server was stopped are put back when the store opens, and
+// said (Store::open_warnings, which the server logs as `warn`): while they were gone the trail
+// could be edited. A store with its triggers in place says nothing.
+TEST_P(StoreConformance, MissingAuditTriggersAreRecreatedAndSaid) {
+    store_->add_audit(audit_entry("reader", "read", std::nullopt));
+    EXPECT_TRUE(store_->open_warnings().empty());
+    reopen();
+    EXPECT_TRUE(store_->open_warnings().empty());
+    store_.reset();
+    const bool pg = std::string(GetParam()) == "postgresql";
+    EXPECT_EQ(db_->exec_raw(pg ? "DROP TRIGGER audit_no_change ON audit" : "DROP TRIGGER audit_no_delete"), "");
+    reopen();
+    ASSERT_EQ(store_->open_warnings().size(), 1u);
+    const auto& warning = store_->open_warnings().front();
+    EXPECT_NE(warning.find(pg ? "(audit_no_change)" : "(audit_no_delete)"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("may have been changed"), std::string::npos) << warning;
+    EXPECT_EQ(db_->exec_raw("DELETE FROM audit"), "the audit trail is append-only");
+    reopen();
+    EXPECT_TRUE(store_->open_warnings().empty());
+}
+
 TEST_P(StoreConformance, TheDatabaseRefusesChangesExceptAnErasure) {
     const auto r = record("C-1", "approve");
     store_->write_decision(r, WriteExtras{std::nullopt, IdempotencyKey{"client\x1f/v1/decisions", "k-1", "hash-1"}});

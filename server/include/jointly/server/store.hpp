@@ -319,7 +319,14 @@ public:
     using CommitObserver = std::function<void(std::chrono::nanoseconds elapsed, bool committed)>;
     void set_commit_observer(CommitObserver observer) { commit_observer_ = std::move(observer); }
 
+    // What opening the store found that the operator should know (for the log, each a
+    // sentence), e.g. that the audit table had lost its append-only triggers, which opening
+    // re-created. Fixed once the store is open.
+    const std::vector<std::string>& open_warnings() const { return open_warnings_; }
+
 protected:
+    std::vector<std::string> open_warnings_;  // set by the constructor
+
     void observe_commit(std::chrono::nanoseconds elapsed, bool committed) const {
         if (commit_observer_) commit_observer_(elapsed, committed);
     }
