@@ -1,6 +1,7 @@
 // Routes for the `admin` role: erasure and rectification of a child's personal data in a
 // stored decision (UK GDPR arts. 16 and 17). See docs/operations.md, "Erasure and
 // rectification".
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -71,13 +72,44 @@ Checked<std::string> reason_of(const nlohmann::json& body, const std::set<std::s
             errors.push_back({codes::kUnknownField, "/" + pointer_escape(key),
                               "unknown field `" + key + "` (" + what + " has " + list + ")", std::nullopt, {}});
     const auto reason = body.value("reason", nlohmann::json());
+    const bool rectifying = allowed.count("request") > 0;
     if (!reason.is_string() || reason.get<std::string>().empty() || reason.get<std::string>().size() > kMaxReason)
         errors.push_back({codes::kMissingField, "/reason",
                           std::string(what) + " needs a `reason` (text, 1 to " + std::to_string(kMaxReason) +
-                              " bytes): the legal ground, e.g. an erasure request's reference",
+                              " bytes): " +
+                              (rectifying ? "why the data was wrong, e.g. a rectification request's reference"
+                                          : "the legal ground, e.g. an erasure request's reference"),
                           std::nullopt, {}});
     if (!errors.empty()) return fail(400, "invalid_request", errors.front().path + ": " + errors.front().message, errors);
     return reason.get<std::string>();
+}
+
+// `text` with each of `pointers` (JSON pointers into a corrected request) that it names, as a
+// word of its own (at the start, or after a space, `(` or a backtick, and before `:`, a space,
+// `)`, a backtick, `,` or the end), moved under /request.
+std::string under_request(const std::string& text, std::vector<std::string> pointers) {
+    // Longest first, so that /lines/0/weekly is not taken for /lines/0.
+    std::sort(pointers.begin(), pointers.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    const auto starts = [](char c) { return c == ' ' || c == '(' || c == '`'; };
+    const auto ends = [](char c) { return c == ':' || c == ' ' || c == ')' || c == '`' || c == ','; };
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        bool moved = false;
+        if (text[i] == '/' && (i == 0 || starts(text[i - 1]))) {
+            for (const auto& p : pointers) {
+                const std::size_t end = i + p.size();
+                if (text.compare(i, p.size(), p) == 0 && (end == text.size() || ends(text[end]))) {
+                    out += "/request" + p;
+                    i = end;
+                    moved = true;
+                    break;
+                }
+            }
+        }
+        if (!moved) out += text[i++];
+    }
+    return out;
 }
 
 Erasure tombstone(const std::string& id, std::string reason) {
@@ -134,10 +166,22 @@ Reply post_rectification(Context& context, const httplib::Request& request, http
                       std::nullopt, {}}});
     if (const auto live = live_decision(context, id, "erased or rectified before", "rectify"); !live.ok())
         return live.error();
-    // The corrected request sits at /request of the body: its errors say so in every pointer.
+    // The corrected request sits at /request of the body: its errors say so in every pointer,
+    // the messages' included.
     const auto at_request = [](ServiceError error) {
-        for (auto& detail : error.details)
+        std::vector<std::string> pointers;
+        for (const auto& detail : error.details) {
+            if (!detail.path.empty() && detail.path.front() == '/') pointers.push_back(detail.path);
+            for (const auto& input : detail.inputs)
+                if (!input.empty() && input.front() == '/') pointers.push_back(input);
+        }
+        error.message = under_request(error.message, pointers);
+        for (auto& detail : error.details) {
             if (detail.path.empty() || detail.path.front() == '/') detail.path = "/request" + detail.path;
+            for (auto& input : detail.inputs)
+                if (!input.empty() && input.front() == '/') input = "/request" + input;
+            detail.message = under_request(detail.message, pointers);
+        }
         return error;
     };
     const auto options = evaluate_options(context, request);

@@ -492,6 +492,17 @@ TEST(HttpErasure, RectificationSupersedesWithANewDecisionAndStopsServingTheOldFa
                           "application/json");
     ASSERT_EQ(invalid->status, 400) << invalid->body;
     EXPECT_EQ(body_of(invalid)["error"]["details"][0]["path"], "/request/lines/0/weekly");
+    // The message names the same place as the pointer.
+    const std::string message = body_of(invalid)["error"]["message"];
+    EXPECT_EQ(message.rfind("/request/lines/0/weekly: ", 0), 0u) << message;
+    // A missing reason says what a rectification's reason is, not an erasure's.
+    json no_reason = {{"request", request_for("C-RECT")}};
+    auto refused = c.Post(("/v1/decisions/" + new_id + "/rectification").c_str(), bearer(kAdminToken),
+                          no_reason.dump(), "application/json");
+    ASSERT_EQ(refused->status, 400) << refused->body;
+    const std::string why = body_of(refused)["error"]["details"][0]["message"];
+    EXPECT_NE(why.find("a rectification request's reference"), std::string::npos) << why;
+    EXPECT_EQ(why.find("erasure"), std::string::npos) << why;
 }
 
 // --- Audit of refusals and of writes ------------------------------------------------------
