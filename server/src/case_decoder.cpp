@@ -473,8 +473,9 @@ std::optional<engine::Request> CaseDecoder::decode(const engine::Schema& schema,
             case kCaseRef:
                 if (!is_null(value)) {
                     auto s = string_of(value);
-                    ok = s.has_value();
-                    if (s) request.case_ref = seen.case_ref = *s;
+                    // One the reference decoder refuses goes to it, for its message (E4219).
+                    ok = s.has_value() && !case_ref_problem(*s);
+                    if (ok) request.case_ref = seen.case_ref = *s;
                 }
                 break;
             case kAsOf:

@@ -1,6 +1,7 @@
 // decode_request: a request body checked against a policy's declarations (engine::Schema),
 // every problem reported at once with a JSON pointer.
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <set>
 #include <string>
@@ -613,6 +614,30 @@ std::optional<engine::Money> json_money(const json& value, std::string* message,
     return m;
 }
 
+std::optional<std::string> case_ref_problem(std::string_view case_ref) {
+    if (case_ref.empty())
+        return "`case_ref` is empty: give the case's reference in the case management system, or leave "
+               "`case_ref` out";
+    std::size_t characters = 0;
+    for (std::size_t i = 0; i < case_ref.size(); ++i) {
+        const auto c = static_cast<unsigned char>(case_ref[i]);
+        if ((c & 0xC0U) != 0x80U) ++characters;
+        // U+0080 to U+009F are 0xC2 0x80 to 0xC2 0x9F in UTF-8.
+        const bool c1 = c == 0xC2 && i + 1 < case_ref.size() && static_cast<unsigned char>(case_ref[i + 1]) <= 0x9F;
+        if (c < 0x20 || c == 0x7F || c1) {
+            char code[8];
+            const unsigned value = c1 ? static_cast<unsigned char>(case_ref[i + 1]) : c;
+            std::snprintf(code, sizeof code, "U+%04X", value);
+            return std::string("`case_ref` holds the control character ") + code + " at character " +
+                   std::to_string(characters) + ": a case reference is one line of printable text";
+        }
+    }
+    if (characters > kMaxCaseRef)
+        return "`case_ref` has " + std::to_string(characters) + " characters; a case reference has at most " +
+               std::to_string(kMaxCaseRef);
+    return std::nullopt;
+}
+
 DecodeResult decode_request(const json& body, const engine::Schema& schema) {
     return decode_request(body, schema, DecodeLimits{});
 }
@@ -642,7 +667,10 @@ DecodeResult decode_request(const json& body, const engine::Schema& schema, cons
                 p.add(codes::kFieldType, std::string("/") + field,
                       std::string("`") + field + "` must be a string, not " + kind_name(*it));
         }
-        if (auto it = body.find("case_ref"); it != body.end() && it->is_string()) request.case_ref = it->get<std::string>();
+        if (auto it = body.find("case_ref"); it != body.end() && it->is_string()) {
+            request.case_ref = it->get<std::string>();
+            if (auto problem = case_ref_problem(request.case_ref)) p.add(codes::kCaseRef, "/case_ref", std::move(*problem));
+        }
         if (auto it = body.find("as_of"); it != body.end() && !it->is_null()) request.as_of = read_date(*it, Path(Path(), "as_of"), p);
         if (auto it = body.find("explain"); it != body.end() && !it->is_null()) {
             if (it->is_string() && (*it == "full" || *it == "none")) request.explain_full = *it == "full";

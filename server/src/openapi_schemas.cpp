@@ -207,7 +207,11 @@ void schemas_requests(ojson& s) {
         {{"policy", with_description(text, "optional when exactly one policy is loaded")},
          {"version", with_description(text, "a version to use instead of the one in effect on `as_of`")},
          {"as_of", with_description(nullable(date()), "the date of the decision; picks the version in effect")},
-         {"case_ref", with_description(text, "stored and echoed")},
+         {"case_ref", with_description(nullable({{"type", "string"},
+                                                 {"minLength", 1},
+                                                 {"maxLength", 200},
+                                                 {"pattern", "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"}}),
+                                       "stored and echoed: 1 to 200 characters, no control character (E4219)")},
          {"facts", with_description(nullable(map_of(ojson::object())),
                                     "the facts the policy declares (GET /v1/policies/{id} publishes each version's "
                                     "schema)")},

@@ -35,6 +35,46 @@ TEST(HttpDecisions, EvaluateGivesTheContractShape) {
     EXPECT_FALSE(j.contains("trace"));
 }
 
+// A case reference is 1 to 200 characters of one line: an empty one, a longer one, and one
+// with a control character are refused at /case_ref (E4219), stored nowhere.
+TEST(HttpDecisions, ACaseRefIsBoundedAndHasNoControlCharacters) {
+    TestServer s;
+    auto c = s.client();
+    struct Case {
+        std::string case_ref;
+        int status;
+    };
+    const std::string e_acute = "\xC3\xA9";
+    std::string two_hundred_accents;
+    for (int i = 0; i < 200; ++i) two_hundred_accents += e_acute;
+    const std::vector<Case> cases{{"", 400},
+                                  {std::string(100 * 1024, 'C'), 400},
+                                  {std::string(201, 'C'), 400},
+                                  {std::string(200, 'C'), 201},
+                                  {two_hundred_accents, 201},
+                                  {std::string("C-1\0", 4), 400},
+                                  {"C-1\nC-2", 400},
+                                  {"C-1\t", 400},
+                                  {"C-1\x7F", 400},
+                                  {"C-1\xC2\x85", 400},
+                                  {"C-1042", 201}};
+    for (const auto& [case_ref, status] : cases) {
+        auto body = post_op_request();
+        body["case_ref"] = case_ref;
+        for (const char* route : {"/v1/decisions", "/v1/evaluate"}) {
+            auto r = c.Post(route, bearer(kClientToken), body.dump(), "application/json");
+            const int want = std::string(route) == "/v1/evaluate" && status == 201 ? 200 : status;
+            ASSERT_EQ(r->status, want) << route << " " << case_ref.size() << " bytes: " << r->body.substr(0, 300);
+            if (want != 400) continue;
+            const auto j = body_of(r);
+            EXPECT_EQ(j["error"]["details"][0]["path"], "/case_ref");
+            EXPECT_EQ(j["error"]["details"][0]["code"], "E4219");
+            EXPECT_LT(r->body.size(), 1000u);  // the message does not repeat what was sent
+        }
+    }
+    EXPECT_EQ(body_of(c.Get("/v1/decisions", bearer(kClientToken)))["total"], 3);
+}
+
 TEST(HttpDecisions, EvaluateIsByteIdenticalAndExplainFullAddsATrace) {
     TestServer s;
     auto c = s.client();

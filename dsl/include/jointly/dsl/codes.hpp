@@ -196,7 +196,8 @@ enum class Category : std::uint8_t {
     X(event_dates, "E4215", Error, CallerInput, "an event's dates: several for an event that does not repeat, one twice, or too many") \
     X(undeclared_service, "E4216", Error, CallerInput, "a line's service that the policy does not declare") \
     X(service_line_kind, "E4217", Error, CallerInput, "a line of another kind than its service is declared as") \
-    X(agency_not_allowed, "E4218", Error, CallerInput, "an agency fact naming an agency it does not allow")
+    X(agency_not_allowed, "E4218", Error, CallerInput, "an agency fact naming an agency it does not allow") \
+    X(case_ref_invalid, "E4219", Error, CallerInput, "a case reference that is empty, too long or holds a control character")
 
 enum class Code : std::uint16_t {
 #define JOINTLY_CODE_ENUM(id, code, severity, category, title) id,

@@ -35,7 +35,16 @@ inline constexpr dsl::Code kTooLarge = dsl::Code::body_too_large;  // body large
 inline constexpr dsl::Code kDuplicateKey = dsl::Code::duplicate_key;  // an object names one key twice
 inline constexpr dsl::Code kAmountTooLarge = dsl::Code::amount_too_large;  // money over DecodeLimits::max_amount
 inline constexpr dsl::Code kLineTooLong = dsl::Code::line_too_long;  // a line spanning more than max_line_days
+inline constexpr dsl::Code kCaseRef = dsl::Code::case_ref_invalid;  // empty, too long, or a control character
 }  // namespace codes
+
+// The most characters (code points) a `case_ref` may have.
+inline constexpr std::size_t kMaxCaseRef = 200;
+
+// Why `case_ref` (valid UTF-8) is not a case reference: empty, over kMaxCaseRef characters, or
+// holding a control character (U+0000 to U+001F, U+007F to U+009F: a NUL, a newline, a tab);
+// nullopt when it is one. The message is the E4219 detail's, at `/case_ref`.
+std::optional<std::string> case_ref_problem(std::string_view case_ref);
 
 // INVARIANT: `request` is present exactly when `errors` is empty.
 struct DecodeResult {
