@@ -179,7 +179,7 @@ bool read_fact(const engine::FactInfo& fact, od::value& v, const DecodeLimits& l
             for (auto member : object) {
                 od::field field;
                 std::string_view key;
-                if (!member_of(std::move(member), field, key)) return false;
+                if (!member_of(std::move(member), field, key) || key.empty()) return false;
                 auto level = level_of(fact, field.value());
                 if (!level) return false;
                 if (entries.empty()) entries.reserve(16);  // one allocation for a usual assessment's domains

@@ -274,6 +274,13 @@ std::optional<engine::Value> read_fact(const engine::FactInfo& fact, const json&
             map.reserve(v.size());
             bool ok = true;
             for (const auto& [key, item] : v.items()) {
+                if (key.empty()) {
+                    // A level for no domain: `count` would count it, and no rule can name it.
+                    p.add(ec::kFactType, Path(path, key).str(),
+                          "a key of `" + fact.name + "` must name a domain (e.g. `breathing`), not be empty");
+                    ok = false;
+                    continue;
+                }
                 auto level = level_of(item, Path(path, key));
                 if (level) map.emplace(key, *level);
                 else ok = false;

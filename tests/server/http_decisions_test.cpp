@@ -75,6 +75,21 @@ TEST(HttpDecisions, ACaseRefIsBoundedAndHasNoControlCharacters) {
     EXPECT_EQ(body_of(c.Get("/v1/decisions", bearer(kClientToken)))["total"], 3);
 }
 
+// A level map's key names a domain: an empty one is refused with a pointer to it.
+TEST(HttpDecisions, AnEmptyLevelMapKeyIsRefused) {
+    TestServer s;
+    auto c = s.client();
+    auto body = post_op_request();
+    body["facts"]["dst"][""] = "high";
+    for (const char* route : {"/v1/decisions", "/v1/evaluate"}) {
+        auto r = c.Post(route, bearer(kClientToken), body.dump(), "application/json");
+        ASSERT_EQ(r->status, 400) << route << ": " << r->body;
+        const auto j = body_of(r);
+        EXPECT_EQ(j["error"]["details"][0]["path"], "/facts/dst/") << r->body;
+        EXPECT_NE(j["error"]["message"].get<std::string>().find("must name a domain"), std::string::npos) << r->body;
+    }
+}
+
 TEST(HttpDecisions, EvaluateIsByteIdenticalAndExplainFullAddsATrace) {
     TestServer s;
     auto c = s.client();
