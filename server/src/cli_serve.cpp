@@ -178,9 +178,12 @@ int run_serve(const ServeArgs& args, Streams streams) {
         err << "error: " << e.what() << "\n";
         return e.load.io_errors.empty() ? kFailed : kUsage;
     }
-    if (!options.tokens)
-        err << "warning: --insecure-dev without --tokens: every route is open, including children's records, "
-               "policy upload and panel records; never expose this instance\n";
+    if (!options.tokens) {
+        // A JSON line like every other the server writes (with --quiet too: it is a warning).
+        std::lock_guard lock(*log_mutex);
+        event("warn", "--insecure-dev without --tokens: every route is open, including children's records, "
+                      "policy upload and panel records; never expose this instance");
+    }
     out << "listening on " << options.bind << ":" << bound << "\n" << std::flush;
 
     std::atomic<bool> stopping{false};

@@ -185,6 +185,10 @@ TEST(Durability, SighupReloadsAndABadReloadKeepsServing) {
             if (l.empty() && server.err_at_end()) return json();
         }
     };
+    // --insecure-dev is said as a JSON warn line too.
+    const json insecure = said("--insecure-dev without --tokens");
+    ASSERT_TRUE(insecure.is_object()) << "not a JSON line";
+    EXPECT_EQ(insecure["level"], "warn");
     const json reloaded = said("reloaded 2 policy versions");
     ASSERT_TRUE(reloaded.is_object()) << "not a JSON line";
     EXPECT_EQ(reloaded["level"], "info");
