@@ -266,6 +266,23 @@ LoadResult Registry::reload() {
         }
     }
     check_across(result.policies, result.files, result.ok);
+    // A version in service keeps its text: a stored decision names its policy by id and
+    // version (and the text's sha256), so an edit under the same version would make decisions
+    // that cannot be reproduced. Such a reload is refused whole.
+    const auto current = snapshot();
+    for (const auto& next : result.policies) {
+        for (const auto& served : current->policies()) {
+            const auto& was = *served.program;
+            const auto& now = *next.program;
+            if (was.id() != now.id() || was.version() != now.version() || was.sha256() == now.sha256()) continue;
+            result.ok = false;
+            result.io_errors.push_back("`" + next.file + "`: policy `" + now.id() + "` version `" + now.version() +
+                                       "` is in service with sha256 " + was.sha256() + " (from `" + served.file +
+                                       "`); this text has sha256 " + now.sha256() +
+                                       ": a version's text must not change once served, since stored decisions "
+                                       "name it; give the edited policy a new version (and its own effective dates)");
+        }
+    }
     if (result.ok) {
         install(result.policies);
         stored_seq_ = last_seq;

@@ -218,6 +218,35 @@ TEST_F(RegistryTest, AFolderFileOverlappingAStoredUploadIsAReloadError) {
     EXPECT_EQ(registry.snapshot()->versions("reference").size(), 3u);  // the snapshot in service is kept
 }
 
+// A reload that changes the text of a version in service is refused whole, naming the file,
+// the id and version and both hashes; the set in service stays. Formatting changes the text
+// too: any edit needs a new version.
+TEST_F(RegistryTest, AReloadThatEditsAServedVersionIsRefused) {
+    server::Registry registry(dir_);
+    ASSERT_TRUE(registry.reload().ok);
+    const auto before = registry.snapshot();
+    const auto old_sha = registry.snapshot()->select("reference", std::string("2025.1"), std::nullopt).program->sha256();
+    write_file(dir_ / "a/v2025.jf", with_version("2025.1", "effective 2025-04-01 to 2026-03-31") + "\n# edited\n");
+    auto other = with_version("2025.1", "effective from 2025-04-01");
+    other.replace(other.find("policy reference"), 16, "policy reference_copy");
+    write_file(dir_ / "c/new.jf", other);
+    const auto result = registry.reload();
+    EXPECT_FALSE(result.ok);
+    ASSERT_EQ(result.io_errors.size(), 1u);
+    const auto& message = result.io_errors.front();
+    EXPECT_NE(message.find("v2025.jf"), std::string::npos) << message;
+    EXPECT_NE(message.find("policy `reference` version `2025.1`"), std::string::npos) << message;
+    EXPECT_NE(message.find(old_sha), std::string::npos) << message;
+    EXPECT_NE(message.find("give the edited policy a new version"), std::string::npos) << message;
+    EXPECT_EQ(registry.snapshot(), before);  // nothing swapped, not even the new file
+    EXPECT_EQ(registry.snapshot()->select("reference", std::string("2025.1"), std::nullopt).program->sha256(), old_sha);
+
+    // Put back as it was, the reload goes through (with the new file).
+    write_file(dir_ / "a/v2025.jf", with_version("2025.1", "effective 2025-04-01 to 2026-03-31"));
+    EXPECT_TRUE(registry.reload().ok);
+    EXPECT_EQ(registry.snapshot()->versions("reference_copy").size(), 1u);
+}
+
 TEST(Tokens, RolesNamesAndMalformedFiles) {
     auto tokens = server::Tokens::from_text(
         "# comment\nabcdefghijklmnop author\n\nqrstuvwxyz012345 panel chair-smith # trailing\n"
