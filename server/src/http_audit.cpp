@@ -77,13 +77,44 @@ Reply get_audit(Context& context, const httplib::Request& request, httplib::Resp
 
 // Caller text is kept to kMaxAuditId bytes (ids) or kMaxAuditDetail bytes (a query): longer
 // text is cut at a UTF-8 character boundary and ends with kCutMarker, so no request can make an
-// entry (kept for good) larger than a few hundred bytes.
+// entry (kept for good) larger than a few hundred bytes. Bytes that are not UTF-8, and NUL,
+// are stored as U+FFFD, so that both stores take the entry.
 constexpr std::size_t kMaxAuditId = 64;
 constexpr std::size_t kMaxAuditDetail = 256;
 constexpr std::string_view kCutMarker = "\u2026(truncated)";
 
+// `text` as valid UTF-8 without NUL (which neither a PostgreSQL text column nor a reader
+// takes): each byte that does not start a well-formed sequence, and each NUL, becomes U+FFFD.
+std::string printable_utf8(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
+                                                                 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+        bool ok = n > 0 && c != 0 && i + n <= text.size();
+        for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0U) == 0x80U;
+        if (ok && n >= 3) {  // no overlong forms, no surrogates, nothing past U+10FFFF
+            const auto c1 = static_cast<unsigned char>(text[i + 1]);
+            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0) && !(c == 0xF0 && c1 < 0x90) &&
+                 !(c == 0xF4 && c1 >= 0x90);
+        }
+        if (ok) {
+            out.append(text, i, n);
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
 void bound(std::optional<std::string>& text, std::size_t max) {
-    if (!text || text->size() <= max) return;
+    if (!text) return;
+    *text = printable_utf8(*text);
+    if (text->size() <= max) return;
     std::size_t end = max;
     while (end > 0 && (static_cast<unsigned char>((*text)[end]) & 0xC0U) == 0x80U) --end;
     text->resize(end);

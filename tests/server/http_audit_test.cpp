@@ -179,6 +179,12 @@ TEST(HttpAudit, UnauthenticatedRefusalsAreCountedNotStoredAndCallerTextIsBounded
     EXPECT_EQ(all[2]["decision_id"], cut_id);
     EXPECT_EQ(all[3]["detail"], "case_ref=" + std::string(256 - 9, 'C') + "\u2026(truncated)");
     EXPECT_EQ(entries.size(), 3u);
+    // Bytes that are not UTF-8 (and NUL) in a path are stored as U+FFFD: PostgreSQL's text
+    // takes neither, and the read must still be audited, not fail.
+    EXPECT_EQ(c.Get("/v1/decisions/d-%FF%00x", bearer(kReader))->status, 404);
+    const auto odd = trail(c, "?principal=reader");
+    ASSERT_EQ(odd.size(), 5u);
+    EXPECT_EQ(odd[4]["decision_id"], "d-\xEF\xBF\xBD\xEF\xBF\xBDx");
 
     auto metrics = c.Get("/metrics");
     ASSERT_EQ(metrics->status, 200);
