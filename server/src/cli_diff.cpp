@@ -60,26 +60,73 @@ std::string agency_amounts(const ojson& amounts) {
     return out.empty() ? std::string("nothing") : out;
 }
 
+std::string cases_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " case" : " cases"); }
+
+bool all_zero(const ojson& amounts) {
+    for (const auto& [agency, value] : amounts.items())
+        if (value != "0.00") return false;
+    return true;
+}
+
+void print_effect(std::ostream& out, const ojson& e) {
+    std::string numbers;
+    for (const auto& n : e["changes"]) numbers += (numbers.empty() ? "" : ", ") + std::to_string(n.get<std::size_t>());
+    out << "  " << e["subject"].get<std::string>() << " (change" << (e["changes"].size() == 1 ? " " : "s ") << numbers
+        << "): ";
+    const auto cases = e["cases"].get<std::size_t>();
+    if (e["kind"] == "outcome") {
+        const bool decline = e["subject"].get<std::string>().rfind("outcome rule decline", 0) == 0;
+        out << cases_text(cases);
+        if (cases != 0)
+            out << " (" << e["now"].get<std::size_t>() << " now " << (decline ? "declined" : "referred") << " by it, "
+                << e["no_longer"].get<std::size_t>() << " no longer)";
+        if (!decline) out << "; a referred case is funded: no money moved";
+        else if (cases != 0) out << "; funded " << agency_amounts(e["moved"]);
+        out << "\n";
+        return;
+    }
+    const auto wording = e["wording_cases"].get<std::size_t>();
+    if (cases == 0 && wording != 0) {
+        out << cases_text(wording) << " differ only in wording; no money moved\n";
+        return;
+    }
+    out << cases_text(cases);
+    if (cases != 0) out << "; allocated " << agency_amounts(e["moved"]);
+    if (wording != 0) out << " (" << wording << " more differ only in wording)";
+    out << "\n";
+}
+
 void print_impact(std::ostream& out, const ojson& r) {
+    // Decided differently: in outcome, money or the rules cited; a difference in wording only
+    // is counted apart (a `because` text moves nothing).
+    const auto wording = r["wording_changed"].get<std::size_t>();
+    const auto decided = r["changed_cases"].get<std::size_t>() - wording;
     out << "\ncaseload: " << r["cases"].get<std::size_t>() << " cases (" << r["evaluated"].get<std::size_t>()
-        << " evaluated, " << r["skipped"].get<std::size_t>() << " skipped); " << r["changed_cases"].get<std::size_t>()
-        << " decided differently, " << r["outcomes_changed"].get<std::size_t>() << " with another outcome\n";
+        << " evaluated, " << r["skipped"].get<std::size_t>() << " skipped); " << decided << " decided differently";
+    if (decided != 0) {
+        out << ": " << r["outcomes_changed"].get<std::size_t>() << " with another outcome, "
+            << r["money_changed"].get<std::size_t>() << " with the same outcome and other money";
+        if (r["rules_changed"] != 0)
+            out << ", " << r["rules_changed"].get<std::size_t>() << " with the same outcome and money but other rules or reasons";
+    }
+    if (wording != 0) out << "; " << wording << (decided != 0 ? " more" : "") << " differ only in wording";
+    out << "\n";
     out << "what the changes moved (new minus old, per agency):\n";
     if (r["effects"].empty()) out << "  no change reaches a rule or an outcome rule\n";
-    for (const auto& e : r["effects"]) {
-        std::string numbers;
-        for (const auto& n : e["changes"]) numbers += (numbers.empty() ? "" : ", ") + std::to_string(n.get<std::size_t>());
-        const bool outcome = e["kind"] == "outcome";
-        out << "  " << e["subject"].get<std::string>() << " (change" << (e["changes"].size() == 1 ? " " : "s ")
-            << numbers << "): " << e["cases"].get<std::size_t>() << (e["cases"] == 1 ? " case" : " cases");
-        if (e["cases"] != 0) out << "; " << (outcome ? "funded " : "allocated ") << agency_amounts(e["moved"]);
-        out << "\n";
-    }
+    for (const auto& e : r["effects"]) print_effect(out, e);
     const ojson& a = r["allocated"];
     out << "allocated by the rules, every case: " << agency_amounts(a["moved"]) << "\n";
     out << "  explained by the rules' changes above: " << agency_amounts(a["explained"]) << "\n";
     out << "  not explained by a listed change: " << agency_amounts(a["not_explained"]) << "\n";
-    out << "funded (approved and referred cases): " << agency_amounts(r["funded"]["moved"]) << "\n";
+    const ojson& f = r["funded"];
+    out << "funded (approved and referred cases): " << agency_amounts(f["moved"]) << "\n";
+    out << "  the rules' moves above, less those in cases declined under both: " << agency_amounts(f["rules"]) << "\n";
+    out << "  cases declined under one policy only (the decline rules above): " << agency_amounts(f["outcomes"]) << "\n";
+    if (!all_zero(f["outcomes_not_explained"]))
+        out << "    of which no listed change explains: " << agency_amounts(f["outcomes_not_explained"]) << "\n";
+    if (f["outcomes_shared_cases"] != 0)
+        out << "    " << cases_text(f["outcomes_shared_cases"].get<std::size_t>())
+            << " counted under more than one decline rule above\n";
 }
 
 int run_diff(const DiffOptions& o, Streams io) {

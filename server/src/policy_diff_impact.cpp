@@ -91,10 +91,43 @@ ojson amounts(const std::vector<std::string>& order, const std::map<std::string,
     return out;
 }
 
+// Two decisions' allocations (issues) with the same money: line, dates, cost and shares.
+bool same_money(const engine::Allocation& x, const engine::Allocation& y) {
+    return x.line == y.line && x.from == y.from && x.to == y.to && x.days == y.days && x.cost == y.cost &&
+           x.shares == y.shares;
+}
+
+bool same_money(const engine::Issue& x, const engine::Issue& y) {
+    return x.line == y.line && x.from == y.from && x.to == y.to && x.cost == y.cost;
+}
+
+// The same but for wording: reason texts and messages.
+bool same_but_wording(const engine::Allocation& x, const engine::Allocation& y) {
+    return same_money(x, y) && x.rule == y.rule && x.ref == y.ref;
+}
+
+bool same_but_wording(const engine::Issue& x, const engine::Issue& y) {
+    return same_money(x, y) && x.kind == y.kind && x.rules == y.rules && x.rule == y.rule && x.ref == y.ref &&
+           x.referred_to == y.referred_to;
+}
+
+bool same_but_wording(const engine::Reason& x, const engine::Reason& y) {
+    return x.kind == y.kind && x.rule == y.rule && x.ref == y.ref;
+}
+
+constexpr auto money_only = [](const auto& x, const auto& y) { return same_money(x, y); };
+constexpr auto wording_only = [](const auto& x, const auto& y) { return same_but_wording(x, y); };
+
+template <class T, class Same>
+bool equal_by(const std::vector<T>& x, const std::vector<T>& y, Same same) {
+    return std::equal(x.begin(), x.end(), y.begin(), y.end(), same);
+}
+
 std::map<std::string, MoneyTotal> minus(std::map<std::string, MoneyTotal> a, const std::map<std::string, MoneyTotal>& b) {
     for (const auto& [k, v] : b) a[k] -= v;
     return a;
 }
+
 
 }  // namespace
 
@@ -217,32 +250,48 @@ void DiffImpact::add(const nlohmann::json& request, std::size_t number) {
 void DiffImpact::count(const engine::Decision& a, const engine::Decision& b) {
     const dsl::Module& om = old_->module();
     const dsl::Module& nm = new_->module();
-    auto differ = [](const engine::Decision& x, const engine::Decision& y) {
-        return x.outcome != y.outcome || x.by_agency != y.by_agency || x.allocations != y.allocations ||
-               x.issues != y.issues || x.outcome_reasons != y.outcome_reasons;
-    };
-    if (differ(a, b)) ++changed_cases_;
-    if (a.outcome != b.outcome) ++outcomes_changed_;
-    std::map<std::string, MoneyTotal> funded_delta;
+    const bool differs = a.outcome != b.outcome || a.by_agency != b.by_agency || a.allocations != b.allocations ||
+                         a.issues != b.issues || a.outcome_reasons != b.outcome_reasons || a.referred_to != b.referred_to;
+    if (differs) {
+        ++changed_cases_;
+        if (a.outcome != b.outcome) ++outcomes_changed_;
+        else if (a.by_agency != b.by_agency || !equal_by(a.allocations, b.allocations, money_only) ||
+                 !equal_by(a.issues, b.issues, money_only))
+            ++money_changed_;
+        else if (!equal_by(a.allocations, b.allocations, wording_only) || !equal_by(a.issues, b.issues, wording_only) ||
+                 !equal_by(a.reasons, b.reasons, wording_only) ||
+                 a.referred_to != b.referred_to)
+            ++rules_changed_;
+        else ++wording_changed_;
+    }
+    const bool funded_a = a.outcome != engine::Outcome::Decline;
+    const bool funded_b = b.outcome != engine::Outcome::Decline;
+    // allocated moved - declined_both + outcome = funded moved, to the penny.
+    std::map<std::string, MoneyTotal> flip;  // a case declined under one policy only
     for (const auto& [agency, money] : a.by_agency) {
         allocated_old_[agency] += money;
-        if (a.outcome != engine::Outcome::Decline) {
-            funded_old_[agency] += money;
-            funded_delta[agency] -= money;
-        }
+        if (funded_a) funded_old_[agency] += money;
+        else if (funded_b) flip[agency] += money;
+        else declined_both_[agency] -= money;
     }
     for (const auto& [agency, money] : b.by_agency) {
         allocated_new_[agency] += money;
-        if (b.outcome != engine::Outcome::Decline) {
-            funded_new_[agency] += money;
-            funded_delta[agency] += money;
-        }
+        if (funded_b) funded_new_[agency] += money;
+        else if (funded_a) flip[agency] -= money;
+        else declined_both_[agency] += money;
     }
+    for (const auto& [agency, money] : flip) outcome_moved_[agency] += money;
+    std::size_t credited = 0;
     for (auto& g : groups_) {
         if (g.outcome) {
-            if (has_reason(a, om, g.old_outcome) == has_reason(b, nm, g.new_outcome)) continue;
+            const bool before = has_reason(a, om, g.old_outcome);
+            const bool after = has_reason(b, nm, g.new_outcome);
+            if (before == after) continue;
             ++g.cases;
-            for (const auto& [agency, money] : funded_delta) g.moved[agency] += money;
+            ++(after ? g.now : g.no_longer);
+            if (funded_a == funded_b) continue;
+            ++credited;
+            for (const auto& [agency, money] : flip) g.moved[agency] += money;
             continue;
         }
         auto mine = [&](const std::string& rule) { return std::find(g.rules.begin(), g.rules.end(), rule) != g.rules.end(); };
@@ -255,22 +304,29 @@ void DiffImpact::count(const engine::Decision& a, const engine::Decision& b) {
             if (mine(al.rule)) xa.push_back(&al);
         for (const auto& al : b.allocations)
             if (mine(al.rule)) xb.push_back(&al);
-        bool affected = !std::equal(xa.begin(), xa.end(), xb.begin(), xb.end(),
-                                    [](const auto* p, const auto* q) { return *p == *q; });
         std::vector<const engine::Issue*> ia;
         std::vector<const engine::Issue*> ib;
         for (const auto& i : a.issues)
             if (issue_mine(i)) ia.push_back(&i);
         for (const auto& i : b.issues)
             if (issue_mine(i)) ib.push_back(&i);
-        affected = affected || !std::equal(ia.begin(), ia.end(), ib.begin(), ib.end(),
-                                           [](const auto* p, const auto* q) { return *p == *q; });
-        if (!affected) continue;
+        auto deref = [](auto same) { return [same](const auto* p, const auto* q) { return same(*p, *q); }; };
+        constexpr auto equal = [](const auto& p, const auto& q) { return p == q; };
+        if (equal_by(xa, xb, deref(equal)) && equal_by(ia, ib, deref(equal))) continue;
+        if (equal_by(xa, xb, deref(wording_only)) && equal_by(ia, ib, deref(wording_only))) {
+            ++g.wording_cases;
+            continue;
+        }
         ++g.cases;
         for (const auto* al : xa)
             for (const auto& [agency, money] : al->shares) g.moved[agency] -= money;
         for (const auto* al : xb)
             for (const auto& [agency, money] : al->shares) g.moved[agency] += money;
+    }
+    if (funded_a != funded_b) {
+        if (credited == 0)
+            for (const auto& [agency, money] : flip) outcome_not_explained_[agency] += money;
+        if (credited > 1) ++outcome_shared_cases_;
     }
 }
 
@@ -280,11 +336,18 @@ ojson DiffImpact::result() const {
     for (const auto& g : groups_) {
         ojson changes = ojson::array();
         for (const auto i : g.changes) changes.push_back(i + 1);
-        effects.push_back({{"subject", g.subject},
-                           {"kind", g.outcome ? "outcome" : "rules"},
-                           {"changes", changes},
-                           {"cases", g.cases},
-                           {"moved", amounts(agencies_, g.moved)}});
+        ojson effect = {{"subject", g.subject},
+                        {"kind", g.outcome ? "outcome" : "rules"},
+                        {"changes", changes},
+                        {"cases", g.cases}};
+        if (g.outcome) {
+            effect["now"] = g.now;
+            effect["no_longer"] = g.no_longer;
+        } else {
+            effect["wording_cases"] = g.wording_cases;
+        }
+        effect["moved"] = amounts(agencies_, g.moved);
+        effects.push_back(std::move(effect));
         if (!g.outcome)
             for (const auto& [agency, money] : g.moved) explained[agency] += money;
     }
@@ -294,6 +357,9 @@ ojson DiffImpact::result() const {
             {"skipped", cases_ - evaluated_},
             {"changed_cases", changed_cases_},
             {"outcomes_changed", outcomes_changed_},
+            {"money_changed", money_changed_},
+            {"rules_changed", rules_changed_},
+            {"wording_changed", wording_changed_},
             {"effects", effects},
             {"allocated",
              {{"old", amounts(agencies_, allocated_old_)},
@@ -304,7 +370,11 @@ ojson DiffImpact::result() const {
             {"funded",
              {{"old", amounts(agencies_, funded_old_)},
               {"new", amounts(agencies_, funded_new_)},
-              {"moved", amounts(agencies_, minus(funded_new_, funded_old_))}}},
+              {"moved", amounts(agencies_, minus(funded_new_, funded_old_))},
+              {"rules", amounts(agencies_, minus(moved, declined_both_))},
+              {"outcomes", amounts(agencies_, outcome_moved_)},
+              {"outcomes_not_explained", amounts(agencies_, outcome_not_explained_)},
+              {"outcomes_shared_cases", outcome_shared_cases_}}},
             {"errors", errors_}};
 }
 

@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -15,8 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include "jointly/dsl/format.hpp"
 #include "jointly/dsl/parse.hpp"
+#include "jointly/engine/money.hpp"
 #include "jointly/server/cli.hpp"
 #include "jointly/server/policy_diff.hpp"
 
@@ -25,6 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using server::MoneyTotal;
 
 const fs::path kSource = JOINTLY_SOURCE_DIR;
 const fs::path kGolden = kSource / "tests" / "golden" / "diff";
@@ -211,6 +217,105 @@ TEST(DiffCaseload, AttributesMovementsToChanges) {
     // The changes each effect counts: 1-based numbers into `changes`.
     for (const auto& e : c["effects"])
         for (const auto& n : e["changes"]) EXPECT_LE(n.get<std::size_t>(), j["changes"].size());
+}
+
+// tests/golden/diff/reference_three_changes over examples/caseloads/reference-200.jsonl: the
+// post-operative window grows, equipment's split moves and the referral limit falls. The
+// referral rule refers more cases, and a referred case is funded as an approved one is: it
+// moves no money, whatever the other changes moved in the same cases. Every figure reconciles.
+json caseload_diff(const fs::path& old_file, const fs::path& new_file) {
+    const auto r = run({"diff", old_file.string(), new_file.string(), "--caseload",
+                        (kSource / "examples" / "caseloads" / "reference-200.jsonl").string(), "--format", "json"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return json::parse(r.out)["caseload"];
+}
+
+// What a policy derived from the reference policy by `edit` moves over the example caseload.
+json reference_edited(const std::string& name, const std::function<void(std::string&)>& edit) {
+    const fs::path old_file = kSource / "policies" / "reference" / "reference.jf";
+    std::string text = slurp(old_file);
+    edit(text);
+    const fs::path new_file = fs::temp_directory_path() / ("jointly-diff-" + name + "-" + std::to_string(::getpid()) + ".jf");
+    std::ofstream(new_file, std::ios::binary) << text;
+    auto out = caseload_diff(old_file, new_file);
+    fs::remove(new_file);
+    return out;
+}
+
+void replace_once(std::string& text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+}
+
+MoneyTotal money(const json& text) {
+    MoneyTotal m;
+    m += engine::parse_money(text.get<std::string>()).value();
+    return m;
+}
+
+TEST(DiffCaseload, EachChangeIsCreditedOnlyWithTheMoneyItMoves) {
+    const fs::path dir = kGolden / "reference_three_changes";
+    const auto c = caseload_diff(dir / "old.jf", dir / "new.jf");
+    ASSERT_EQ(c["evaluated"], 200) << c.dump(2);
+    const json* referral = nullptr;
+    std::map<std::string, MoneyTotal> listed;
+    for (const auto& e : c["effects"]) {
+        if (e["kind"] == "outcome") {
+            referral = &e;
+        } else {
+            for (const auto& [agency, m] : e["moved"].items()) listed[agency] += money(m);
+        }
+    }
+    ASSERT_NE(referral, nullptr) << c["effects"].dump(2);
+    EXPECT_EQ((*referral)["subject"], "outcome rule refer to \"Director of Children's Services\"");
+    EXPECT_GT((*referral)["cases"].get<int>(), 0);
+    EXPECT_EQ((*referral)["now"], (*referral)["cases"]);
+    for (const auto& [agency, m] : (*referral)["moved"].items()) EXPECT_EQ(m, "0.00") << agency;
+    for (const auto& [agency, m] : c["allocated"]["moved"].items()) {
+        // The rules' effects add up to what the rules allocate: nothing is left unexplained.
+        EXPECT_EQ(listed[agency].to_string(), c["allocated"]["explained"][agency]) << agency;
+        EXPECT_EQ(c["allocated"]["not_explained"][agency], "0.00") << agency;
+        // What is funded is the rules' movements (less the cases declined under both) plus the
+        // cases declined under one policy only (none here: no decline rule changed).
+        MoneyTotal sum = money(c["funded"]["rules"][agency]);
+        sum += money(c["funded"]["outcomes"][agency]);
+        EXPECT_EQ(sum.to_string(), c["funded"]["moved"][agency]) << agency;
+        EXPECT_EQ(c["funded"]["outcomes"][agency], "0.00") << agency;
+    }
+    // The counts partition the cases decided differently.
+    EXPECT_EQ(c["changed_cases"].get<int>(), c["outcomes_changed"].get<int>() + c["money_changed"].get<int>() +
+                                                 c["rules_changed"].get<int>() + c["wording_changed"].get<int>());
+}
+
+// A change of wording moves nothing and changes no outcome: the cases it touches are counted
+// as differing only in wording, not as decided differently in money or outcome.
+TEST(DiffCaseload, AChangeOfWordingIsCountedAsWording) {
+    const auto c = reference_edited("wording", [](std::string& text) {
+        replace_once(text, "because \"personal care is funded by children's social care\"",
+                     "because \"children's social care funds personal care\"");
+    });
+    EXPECT_GT(c["changed_cases"].get<int>(), 0);
+    EXPECT_EQ(c["wording_changed"], c["changed_cases"]);
+    EXPECT_EQ(c["outcomes_changed"], 0);
+    EXPECT_EQ(c["money_changed"], 0);
+    ASSERT_EQ(c["effects"].size(), 1u) << c["effects"].dump(2);
+    EXPECT_EQ(c["effects"][0]["cases"], 0);
+    EXPECT_GT(c["effects"][0]["wording_cases"].get<int>(), 0);
+
+    // A lower referral limit changes outcomes; the cases it referred under both differ only in
+    // the reason's wording (it names the limit), a case already referred to the panel gains a
+    // reason (the same outcome and money, another reason), and no money moves.
+    const auto limit = reference_edited("limit", [](std::string& text) {
+        replace_once(text, "when total > £250,000", "when total > £150,000");
+        replace_once(text, "delegated authority of £250,000\"", "delegated authority of £150,000\"");
+    });
+    EXPECT_GT(limit["outcomes_changed"].get<int>(), 0);
+    EXPECT_GT(limit["wording_changed"].get<int>(), 0);
+    EXPECT_EQ(limit["money_changed"], 0);
+    EXPECT_EQ(limit["changed_cases"].get<int>(), limit["outcomes_changed"].get<int>() + limit["rules_changed"].get<int>() +
+                                                     limit["wording_changed"].get<int>());
+    for (const auto& [agency, m] : limit["funded"]["moved"].items()) EXPECT_EQ(m, "0.00") << agency;
 }
 
 TEST(DiffCaseload, NoCaseEvaluatedIsAFailure) {

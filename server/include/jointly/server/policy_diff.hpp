@@ -78,10 +78,14 @@ public:
     void add(const nlohmann::json& request, std::size_t number);
     void add_error(std::size_t number, const std::string& message);
 
-    // {"cases", "evaluated", "skipped", "changed_cases", "outcomes_changed",
-    //  "effects": [{"subject", "changes" (1-based), "cases", "moved"}],
+    // {"cases", "evaluated", "skipped", "changed_cases", "outcomes_changed", "money_changed",
+    //  "rules_changed", "wording_changed" (the last four partition changed_cases),
+    //  "effects": [{"subject", "kind", "changes" (1-based), "cases", "wording_cases" (rules) or
+    //  "now", "no_longer" (outcome), "moved"}],
     //  "allocated": {"old", "new", "moved", "explained", "not_explained"},
-    //  "funded": {"old", "new", "moved"}, "errors": [{"case", "message"}]}; amounts per agency.
+    //  "funded": {"old", "new", "moved", "rules", "outcomes", "outcomes_not_explained",
+    //  "outcomes_shared_cases"}, "errors": [{"case", "message"}]}; amounts per agency.
+    // funded.moved = funded.rules + funded.outcomes, to the penny.
     nlohmann::ordered_json result() const;
 
 private:
@@ -94,8 +98,16 @@ private:
         std::size_t old_outcome = 0;         // an outcome rule: its index in each policy,
         std::size_t new_outcome = 0;         // or static_cast<std::size_t>(-1) when absent
         std::vector<std::size_t> changes;    // indices into the changes
-        std::size_t cases = 0;               // cases affected
-        std::map<std::string, MoneyTotal> moved;  // per agency, new - old
+        // A family: cases whose allocations or issues differ in money, rule or clause; an
+        // outcome rule: cases given its reason under one policy only.
+        std::size_t cases = 0;
+        std::size_t wording_cases = 0;       // a family: cases that differ only in its wording
+        std::size_t now = 0;                 // an outcome rule: cases given its reason under new only
+        std::size_t no_longer = 0;           // ... under old only
+        // A family: its allocations per agency, new - old. An outcome rule: what the cases
+        // funded under one policy only (declined under the other) and given its reason under
+        // one policy only moved: + old allocation when no longer declined, - new when now.
+        std::map<std::string, MoneyTotal> moved;
     };
 
     void count(const engine::Decision& a, const engine::Decision& b);
@@ -108,10 +120,17 @@ private:
     std::size_t evaluated_ = 0;
     std::size_t changed_cases_ = 0;
     std::size_t outcomes_changed_ = 0;
+    std::size_t money_changed_ = 0;    // same outcome, other money
+    std::size_t rules_changed_ = 0;    // same outcome and money, other rules, clauses or authority
+    std::size_t wording_changed_ = 0;  // only wording differs
     std::map<std::string, MoneyTotal> allocated_old_;
     std::map<std::string, MoneyTotal> allocated_new_;
     std::map<std::string, MoneyTotal> funded_old_;
     std::map<std::string, MoneyTotal> funded_new_;
+    std::map<std::string, MoneyTotal> declined_both_;           // allocations moved in cases declined under both
+    std::map<std::string, MoneyTotal> outcome_moved_;           // cases declined under one policy only
+    std::map<std::string, MoneyTotal> outcome_not_explained_;   // ... credited to no outcome rule
+    std::size_t outcome_shared_cases_ = 0;                      // ... credited to several
     nlohmann::ordered_json errors_ = nlohmann::ordered_json::array();
 };
 
