@@ -83,7 +83,15 @@ PanelRecordResult decode_panel_record(const nlohmann::json& body, const ojson& d
             } else {
                 const auto& agencies = decision.at("by_agency");
                 const auto total = decision.at("total").get<std::string>();
-                const auto total_money = engine::parse_money(total).value_or(engine::Money{});
+                const auto rules_total = engine::parse_money(total).value_or(engine::Money{});
+                // The money the rules left to the panel with no payer (lines or parts of lines no
+                // rule covers, or two rules claim): an override may say who pays it too.
+                engine::Money referred;
+                if (const auto it_issues = decision.find("issues"); it_issues != decision.end() && it_issues->is_array())
+                    for (const auto& issue : *it_issues)
+                        if (issue.value("kind", "") == "uncovered" || issue.value("kind", "") == "conflict")
+                            referred += engine::parse_money(issue.value("cost", "0.00")).value_or(engine::Money{});
+                const engine::Money total_money = rules_total + referred;
                 engine::Money sum;
                 bool ok = true;
                 for (const auto& [agency, amount] : shares.items()) {
@@ -107,17 +115,24 @@ PanelRecordResult decode_panel_record(const nlohmann::json& body, const ojson& d
                     }
                     // No share exceeds the total, so the running sum cannot overflow.
                     if (*money > total_money) {
-                        add(codes::kMoney, path, "a share of " + money->to_string() + " is more than the decision's total " +
-                                                     total);
+                        add(codes::kOverrideSum, path,
+                            "a share of " + money->to_string() + " is more than the decision's total " + total +
+                                (referred == engine::Money{} ? std::string()
+                                                             : " and the " + referred.to_string() +
+                                                                   " it referred to the panel with no payer"));
                         ok = false;
                         continue;
                     }
                     sum += *money;
                     shares_out[agency] = money->to_string();
                 }
-                if (ok && sum.to_string() != total)
-                    add(codes::kMoney, "/override/shares",
-                        "the shares sum to " + sum.to_string() + " but the decision's total is " + total);
+                if (ok && sum != rules_total && sum != total_money)
+                    add(codes::kOverrideSum, "/override/shares",
+                        "the shares sum to " + sum.to_string() + " but the decision's total is " + total +
+                            (referred == engine::Money{}
+                                 ? std::string()
+                                 : ", or " + total_money.to_string() + " with the " + referred.to_string() +
+                                       " of lines it referred to the panel with no payer (uncovered or in conflict)"));
             }
             override_json["shares"] = std::move(shares_out);
             override_json["reason"] = reason;

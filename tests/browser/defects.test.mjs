@@ -1,7 +1,7 @@
 // Issue 14's defects of the panel chair's page, one independent check each, on a fresh tab,
 // using only what the first version of the page also had (so each can be run against it):
 //   1 stale result   2 storing twice   3 width at 390 px   4 dates   5 panel form and focus
-//   6 a reload keeps the typed package
+//   6 a reload keeps the typed package   7 an override for an uncovered line
 // node defects.test.mjs --jointly BUILD/app/jointly --repo REPO [--page FILE --expect-fail]
 // --page serves FILE at / instead of the embedded page (with the same kind of
 // Content-Security-Policy); --expect-fail passes only when every check fails, to show that each
@@ -132,6 +132,27 @@ const checks = {
     await page.locator('#lines-list [data-f="weekly"]').first().waitFor();
     await page.waitForFunction(() => document.querySelector('#lines-list [data-f="weekly"]').value === '512.34', null, { timeout: 5000 })
       .catch(() => { throw new Error('the typed package was lost on reload'); });
+  },
+  'defect 7: the panel may say who pays a line no rule covers (the override shares the total and that line)': async (page) => {
+    const withTransport = JSON.parse(JSON.stringify(kase));
+    withTransport.request.lines.push({ id: 'tx', service: 'transport', weekly: '120.00', start: '2025-06-01', end: '2025-06-30' });
+    await page.fill('#paste-json', JSON.stringify(withTransport));
+    await page.click('#paste-fill');
+    await evaluate(page, '#store');
+    await page.selectOption('#panel-outcome', 'approved');
+    await page.fill('#panel-members', 'Chair');
+    await page.check('#override-on');
+    const health = page.locator('[data-override="health"]');
+    const rules = await health.inputValue();
+    await health.fill((Number(rules) + 514.29).toFixed(2));
+    await page.fill('#override-reason', 'health pays the transport');
+    await Promise.all([page.waitForResponse((r) => /\/panel$/.test(new URL(r.url()).pathname)), page.click('#panel-submit')]);
+    await page.locator('#panel-records .record').waitFor({ timeout: 3000 }).catch(async () => {
+      throw new Error('the override was refused: ' + (await page.locator('#panel-errors').innerText()));
+    });
+    await page.click('#copy-minutes');
+    const minutes = await page.locator('#minutes').innerText();
+    expect(minutes.includes('£514.29 of lines the rules referred to the panel'), 'the minutes do not say what the override gave the uncovered line:\n' + minutes);
   },
 };
 

@@ -6,7 +6,9 @@
 // - each section's example produces its code the way a caller meets it: the ```jointly
 //   policy checked (it must load), then the ```json body read as `POST /v1/evaluate` reads
 //   it (parse_json, decode_request, evaluate), or with `<!-- reconcile: POOL -->` as
-//   `POST /v1/pools/POOL/reconcile` reads it; `<!-- limit: max_lines N -->` /
+//   `POST /v1/pools/POOL/reconcile` reads it, or with `<!-- panel -->` evaluated into a decision
+//   on which a second ```json body is read as `POST /v1/decisions/{id}/panel` reads it;
+//   `<!-- limit: max_lines N -->` /
 //   `<!-- limit: max_depth N -->` set the server's limits as `jointly serve --max-lines N` /
 //   `--max-depth N` would, and `<!-- limit: max_segments N -->` the engine's
 //   EvalLimits::max_segments, `<!-- limit: max_text_bytes N -->` its max_text_bytes.
@@ -51,6 +53,8 @@ struct Section {
     std::string policy;
     std::string request;
     std::string reconcile;  // `<!-- reconcile: POOL -->`
+    bool panel = false;     // `<!-- panel -->`: `panel_record` is read on the request's decision
+    std::string panel_record = {};
     std::size_t max_lines = server::DecodeLimits{}.max_lines;
     std::size_t max_depth = 64;
     std::size_t max_segments = engine::EvalLimits{}.max_segments;
@@ -79,7 +83,7 @@ std::vector<Section> sections() {
         if (!fence.empty()) {
             if (line == "```") {
                 Section& s = out.back();
-                std::string& slot = fence == "jointly" ? s.policy : s.request;
+                std::string& slot = fence == "jointly" ? s.policy : s.request.empty() ? s.request : s.panel_record;
                 if (slot.empty()) slot = body;
                 fence.clear();
             } else {
@@ -96,6 +100,8 @@ std::vector<Section> sections() {
             body.clear();
         } else if (std::regex_search(line, m, gives_at) && m[1].str() == out.back().code) {
             out.back().paths.push_back(m[2].str());
+        } else if (line == "<!-- panel -->") {
+            out.back().panel = true;
         } else if (line == "<!-- untestable -->") {
             out.back().untestable = true;
         } else if (std::regex_match(line, m, annotation)) {
@@ -147,6 +153,9 @@ TEST(RuntimeDiagnosticsDoc, EverySectionHasItsExamples) {
         }
         EXPECT_FALSE(s.policy.empty()) << s.code << " has no ```jointly policy";
         EXPECT_FALSE(s.request.empty()) << s.code << " has no ```json request";
+        if (s.panel) {
+            EXPECT_FALSE(s.panel_record.empty()) << s.code << " has no second ```json: the panel record";
+        }
     }
 }
 
@@ -173,7 +182,11 @@ std::vector<engine::EvalError> run_request(const Section& s, const engine::Progr
     engine::EvalLimits eval_limits;
     eval_limits.max_segments = s.max_segments;
     eval_limits.max_text_bytes = s.max_text_bytes;
-    return engine::evaluate(program, *decoded.request, eval_limits).errors;
+    auto evaluated = engine::evaluate(program, *decoded.request, eval_limits);
+    if (!s.panel || !evaluated.decision) return evaluated.errors;
+    const server::ParsedJson record = server::parse_json(s.panel_record);
+    if (!record.value) return {record.error};
+    return server::decode_panel_record(*record.value, server::encode_decision_ordered(*evaluated.decision)).errors;
 }
 
 class RuntimeExample : public ::testing::TestWithParam<Section> {};

@@ -425,11 +425,39 @@ TEST(PanelRecord, AnOverrideMustShareExactlyTheDecisionsTotalAmongItsAgencies) {
     const auto short_by_a_penny = decode_panel_record(nlohmann::json::parse(R"({"outcome": "approved",
         "date": "2025-06-01", "members": ["A"], "override": {"reason": "r",
         "shares": {"health": "59.99", "social_care": "40.00"}}})"), stored_decision());
-    EXPECT_EQ(paths_of(short_by_a_penny), (std::vector<std::string>{"/override/shares E4206"}));
+    EXPECT_EQ(paths_of(short_by_a_penny), (std::vector<std::string>{"/override/shares E4230"}));
+    EXPECT_EQ(short_by_a_penny.errors.front().message, "the shares sum to 99.99 but the decision's total is 100.00");
     const auto stranger = decode_panel_record(nlohmann::json::parse(R"({"outcome": "declined",
         "date": "2025-06-01", "members": ["A"], "override": {"shares": {"education": "100.00"}}})"), stored_decision());
     EXPECT_EQ(paths_of(stranger),
               (std::vector<std::string>{"/override/reason E4205", "/override/shares/education E4203"}));
+}
+
+// A decision that referred an uncovered line (and a segment in conflict) to the panel: an
+// override may share the rules' total, or that total and the referred lines' cost; the error
+// names both figures.
+TEST(PanelRecord, AnOverrideMayAlsoSayWhoPaysTheLinesReferredWithNoPayer) {
+    const auto decision = nlohmann::ordered_json::parse(R"({"total": "2220.00",
+        "by_agency": {"health": "1110.00", "social_care": "1110.00"},
+        "issues": [{"kind": "uncovered", "line": "tx", "cost": "514.29"},
+                   {"kind": "conflict", "line": "pc", "cost": "100.00"},
+                   {"kind": "refused", "line": "x", "cost": "7.00"}]})");
+    auto record = [&](const char* health, const char* social_care) {
+        return decode_panel_record(nlohmann::json::parse(std::string(R"({"outcome": "approved", "date": "2025-06-01",
+            "members": ["A"], "override": {"reason": "r", "shares": {"health": ")") + health +
+                                                         R"(", "social_care": ")" + social_care + R"("}}})"),
+                                   decision);
+    };
+    EXPECT_TRUE(record("1110.00", "1110.00").record);
+    const auto with_referred = record("1724.29", "1110.00");  // 2220.00 + 514.29 + 100.00
+    EXPECT_TRUE(with_referred.record) << (with_referred.errors.empty() ? "" : with_referred.errors.front().message);
+    const auto neither = record("1624.29", "1109.00");
+    ASSERT_EQ(paths_of(neither), (std::vector<std::string>{"/override/shares E4230"}));
+    EXPECT_EQ(neither.errors.front().message,
+              "the shares sum to 2733.29 but the decision's total is 2220.00, or 2834.29 with the 614.29 of lines it "
+              "referred to the panel with no payer (uncovered or in conflict)");
+    const auto too_much = record("3000.00", "0.00");
+    ASSERT_EQ(paths_of(too_much), (std::vector<std::string>{"/override/shares/health E4230"}));
 }
 
 TEST(PanelRecord, NotAnObjectIsOneProblem) {

@@ -197,7 +197,8 @@ enum class Category : std::uint8_t {
     X(undeclared_service, "E4216", Error, CallerInput, "a line's service that the policy does not declare") \
     X(service_line_kind, "E4217", Error, CallerInput, "a line of another kind than its service is declared as") \
     X(agency_not_allowed, "E4218", Error, CallerInput, "an agency fact naming an agency it does not allow") \
-    X(case_ref_invalid, "E4219", Error, CallerInput, "a case reference that is empty, too long or holds a control character")
+    X(case_ref_invalid, "E4219", Error, CallerInput, "a case reference that is empty, too long or holds a control character") \
+    X(override_sum, "E4230", Error, CallerInput, "a panel override whose shares do not sum to the decision's money")
 
 enum class Code : std::uint16_t {
 #define JOINTLY_CODE_ENUM(id, code, severity, category, title) id,

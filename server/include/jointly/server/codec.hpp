@@ -36,6 +36,7 @@ inline constexpr dsl::Code kDuplicateKey = dsl::Code::duplicate_key;  // an obje
 inline constexpr dsl::Code kAmountTooLarge = dsl::Code::amount_too_large;  // money over DecodeLimits::max_amount
 inline constexpr dsl::Code kLineTooLong = dsl::Code::line_too_long;  // a line spanning more than max_line_days
 inline constexpr dsl::Code kCaseRef = dsl::Code::case_ref_invalid;  // empty, too long, or a control character
+inline constexpr dsl::Code kOverrideSum = dsl::Code::override_sum;  // a panel override's shares sum to neither total
 }  // namespace codes
 
 // The most characters (code points) a `case_ref` may have.
