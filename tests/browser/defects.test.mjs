@@ -2,6 +2,7 @@
 // using only what the first version of the page also had (so each can be run against it):
 //   1 stale result   2 storing twice   3 width at 390 px   4 dates   5 panel form and focus
 //   6 a reload keeps the typed package   7 an override for an uncovered line
+//   8 minutes name the stored decision
 // node defects.test.mjs --jointly BUILD/app/jointly --repo REPO [--page FILE --expect-fail]
 // --page serves FILE at / instead of the embedded page (with the same kind of
 // Content-Security-Policy); --expect-fail passes only when every check fails, to show that each
@@ -153,6 +154,19 @@ const checks = {
     await page.click('#copy-minutes');
     const minutes = await page.locator('#minutes').innerText();
     expect(minutes.includes('£514.29 of lines the rules referred to the panel'), 'the minutes do not say what the override gave the uncovered line:\n' + minutes);
+  },
+  'defect 8: the minutes of a stored decision say so and give its id, also when opened from the store': async (page) => {
+    await evaluate(page, '#store');
+    const id = (await page.locator('#decision-id').innerText()).trim();
+    await page.click('#copy-minutes');
+    const minutes = await page.locator('#minutes').innerText();
+    expect(minutes.includes('stored as decision ' + id) && !/not stored/.test(minutes), 'the minutes do not name the stored decision:\n' + minutes.split('\n').slice(0, 2).join('\n'));
+    await page.fill('#open-id', id);
+    await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/decisions/' + id), page.click('#open-form button[type=submit]')]);
+    await page.locator('#outcome').waitFor();
+    await page.click('#copy-minutes');
+    const opened = await page.locator('#minutes').innerText();
+    expect(new RegExp('stored as decision ' + id + ' on \\d').test(opened), 'the minutes of an opened decision do not name it with its time:\n' + opened.split('\n').slice(0, 2).join('\n'));
   },
 };
 
