@@ -2,7 +2,8 @@
 // using only what the first version of the page also had (so each can be run against it):
 //   1 stale result   2 storing twice   3 width at 390 px   4 dates   5 panel form and focus
 //   6 a reload keeps the typed package   7 an override for an uncovered line
-//   8 minutes name the stored decision
+//   8 minutes name the stored decision   9 plain issues, line order, clause names
+//   10 focus after signing in   11 every problem the form can see at once
 // node defects.test.mjs --jointly BUILD/app/jointly --repo REPO [--page FILE --expect-fail]
 // --page serves FILE at / instead of the embedded page (with the same kind of
 // Content-Security-Policy); --expect-fail passes only when every check fails, to show that each
@@ -167,6 +168,40 @@ const checks = {
     await page.click('#copy-minutes');
     const opened = await page.locator('#minutes').innerText();
     expect(new RegExp('stored as decision ' + id + ' on \\d').test(opened), 'the minutes of an opened decision do not name it with its time:\n' + opened.split('\n').slice(0, 2).join('\n'));
+  },
+  'defect 9: issues in plain words, cost lines in the package order, each clause toggle named for its row': async (page) => {
+    const lines = JSON.parse(JSON.stringify(kase));
+    lines.request.lines = [{ id: 'pc', service: 'personal_care', weekly: '450.00', start: '2025-06-01', end: '2025-08-31' },
+      { id: 'eq', service: 'equipment', amount: '1250.00', date: '2025-06-15' },
+      { id: 'tx', service: 'transport', weekly: '120.00', start: '2025-06-01', end: '2025-06-30' }];
+    await page.fill('#paste-json', JSON.stringify(lines));
+    await page.click('#paste-fill');
+    await evaluate(page);
+    const wrong = await page.locator('#issues tbody td:last-child').first().innerText();
+    expect(!/[`]|\d{4}-\d{2}-\d{2}/.test(wrong), 'the issue says: ' + wrong);
+    const order = await page.locator('#by-line tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.line));
+    expect(order.join() === 'pc,eq,tx', 'the cost lines are listed ' + order.join());
+    const names = await page.locator('#allocations summary').evaluateAll((s) => s.map((x) => x.textContent.trim()));
+    expect(names.length > 1 && new Set(names).size === names.length, 'the clause toggles share names: ' + names.join(' | '));
+  },
+  'defect 10: after signing in, keyboard focus stays in the sign-in area, not the body': async (page) => {
+    await page.click('#sign-out');
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#signed-in').waitFor();
+    const where = await page.evaluate(() => document.activeElement === document.body ? 'body' : document.activeElement.id || document.activeElement.tagName);
+    expect(where !== 'body', 'focus dropped to the body');
+  },
+  'defect 11: the form reports every problem it can see at once, required facts with the rest': async (page) => {
+    await page.selectOption('#policy', 'short_breaks');
+    await page.locator('[data-fact="child_points"]').waitFor();
+    await page.fill('#lines-list [data-f="id"]', '');
+    await page.click('#evaluate');
+    await page.locator('#errors').waitFor();
+    const text = await page.locator('#errors').innerText();
+    expect(!page.posts.some((p) => p.path === '/v1/evaluate'), 'the form was sent with problems the page could see');
+    for (const want of ['child points', 'care hours per week', 'siblings at home', 'Line 1'])
+      expect(text.toLowerCase().includes(want.toLowerCase()), 'the problems listed at once lack ' + want + ':\n' + text);
   },
 };
 
