@@ -25,6 +25,7 @@ struct PoolSpec {
     bool provisional = false;
     bool risk_capped = false;
     std::optional<Ratio> tolerance;
+    bool agreed_from_request = false;  // an ad-hoc pool: `agreed` is the request's contributions
 };
 
 PoolResult fail(dsl::Code code, std::string path, std::string message) {
@@ -56,6 +57,33 @@ std::vector<Money> share(Money amount, const std::vector<Money>& basis, const st
     std::vector<Money> out(basis.size());
     for (std::size_t k = 0; k < idx.size(); ++k) out[idx[k]] = parts[k];
     return out;
+}
+
+// E3103: no proportion to share `amount` (an overspend, or an underspend returned) by. Either no
+// partner shares it (the policy says so), or those who do have a basis of £0: then the
+// request's contributions are why (at /contributions) when the basis is theirs.
+PoolResult no_basis(const PoolSpec& spec, dsl::ShareBasis basis, const std::vector<bool>& who, Money amount,
+                    bool overspend) {
+    std::string names;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < who.size(); ++i) {
+        if (!who[i]) continue;
+        names += (names.empty() ? "`" : ", `") + spec.ids[i] + "`";
+        ++count;
+    }
+    if (count == 0) {
+        return fail(codes::kPoolNoBasis, "",
+                    "pool `" + spec.name + "` has no partner to " +
+                        (overspend ? "share an overspend" : "return an underspend to"));
+    }
+    const bool from_request = basis == dsl::ShareBasis::Actual || spec.agreed_from_request;
+    const std::string partners = count == 1 ? "the partner " : "the partners ";
+    return fail(codes::kPoolNoBasis, from_request ? "/contributions" : "",
+                (overspend ? partners + (count == 1 ? "who shares" : "who share") + " an overspend of pool `" + spec.name + "`"
+                           : partners + "to whom pool `" + spec.name + "` returns an underspend") +
+                    " (" + names + ") contributed £0.00" + (count == 1 ? "" : " in all") +
+                    ": there is no proportion to share the " + (overspend ? "overspend" : "underspend") + " of " +
+                    amount.to_display() + " by");
 }
 
 PoolResult reconcile_spec(const PoolSpec& spec, const PoolRequest& req) {
@@ -105,7 +133,7 @@ PoolResult reconcile_spec(const PoolSpec& spec, const PoolRequest& req) {
         std::vector<bool> open = spec.shares_overspend;
         std::vector<Money> parts = share(variance, basis, open);
         if (parts.empty()) {
-            return fail(codes::kPoolNoBasis, "", "pool `" + spec.name + "` has no partner to share an overspend");
+            return no_basis(spec, spec.overspend, open, variance, true);
         }
         r.notes.push_back("The overspend of " + variance.to_display() + " is shared in proportion to " +
                           basis_words(spec.overspend) + ".");
@@ -161,7 +189,7 @@ PoolResult reconcile_spec(const PoolSpec& spec, const PoolRequest& req) {
             const std::vector<Money>& basis = spec.underspend == dsl::ShareBasis::Actual ? actual : spec.agreed;
             const std::vector<Money> parts = share(under, basis, spec.shares_underspend);
             if (parts.empty()) {
-                return fail(codes::kPoolNoBasis, "", "pool `" + spec.name + "` has no partner to return an underspend to");
+                return no_basis(spec, spec.underspend, spec.shares_underspend, under, false);
             }
             for (std::size_t i = 0; i < n; ++i) {
                 if (spec.shares_underspend[i]) r.underspend_returned.emplace_back(spec.ids[i], parts[i]);
@@ -253,6 +281,7 @@ PoolResult reconcile_proportional(const AgencyAmounts& contributions, const Pool
         spec.overspend = dsl::ShareBasis::Contributions;
         spec.underspend = dsl::ShareBasis::Contributions;
         spec.carry_forward_allowed = true;
+        spec.agreed_from_request = true;
         return reconcile_spec(spec, request);
     });
 }

@@ -57,8 +57,12 @@ void add_format_option(CLI::App& app, std::string& format, const std::vector<std
 // The help footer: `extra` (may be empty), then the exit codes.
 std::string footer(const std::string& extra);
 
-// Reads a file (or all of standard input for "-"); nullopt when it cannot.
+// Reads a file (or all of standard input for "-"); nullopt when it cannot (errno says why).
 std::optional<std::string> read_text(const std::string& path);
+
+// "cannot read `PATH`: no such file or directory": the system's reason for `error` (an errno
+// value), lower case; without a reason when `error` is 0.
+std::string cannot_read(const std::string& path, int error);
 
 // Reads standard input when one of `paths` is "-" (nullopt otherwise); for load_policies.
 std::optional<std::string> stdin_if_named(const std::vector<std::filesystem::path>& paths);

@@ -2,6 +2,7 @@
 // with --caseload which changes moved money or outcomes (policy_diff.hpp).
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <fstream>
 #include <iostream>
 #include <ostream>
@@ -25,7 +26,7 @@ struct DiffOptions {
 std::shared_ptr<const engine::Program> load(const std::string& path, Streams io, int& status) {
     const auto text = read_text(path);
     if (!text) {
-        io.err << "error: cannot read `" << path << "`\n";
+        io.err << "error: " << cannot_read(path, errno) << "\n";
         status = kUsage;
         return nullptr;
     }
@@ -145,9 +146,10 @@ int run_diff(const DiffOptions& o, Streams io) {
         std::ifstream file;
         std::istream* in = &std::cin;
         if (*o.caseload != "-") {
+            errno = 0;
             file.open(*o.caseload, std::ios::binary);
             if (!file) {
-                io.err << "error: cannot read `" << *o.caseload << "`\n";
+                io.err << "error: " << cannot_read(*o.caseload, errno) << "\n";
                 return kUsage;
             }
             in = &file;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <optional>
 #include <iomanip>
@@ -47,7 +48,7 @@ int run_eval(const EvalOptions& o, Streams io) {
     if (!snapshot) return status;
     const auto text = read_text(o.request);
     if (!text) {
-        io.err << "error: cannot read `" << o.request << "`\n";
+        io.err << "error: " << cannot_read(o.request, errno) << "\n";
         return kUsage;
     }
     auto parsed = parse_json(*text);
@@ -106,17 +107,26 @@ void print_amounts(std::ostream& out, const std::string& title, const ojson& key
     }
 }
 
-void print_simulation(std::ostream& out, const ojson& r) {
+// "id version" of every policy a snapshot holds, for a side that decided no case.
+std::string loaded_names(const Snapshot* snapshot) {
+    std::string s;
+    if (snapshot != nullptr)
+        for (const auto& p : snapshot->policies()) s += (s.empty() ? "" : ", ") + p.program->id() + " " + p.program->version();
+    return s.empty() ? std::string("-") : s + " (loaded; no case was decided under it)";
+}
+
+// `loaded_a`, `loaded_b`: what to name a side by when it decided no case.
+void print_simulation(std::ostream& out, const ojson& r, const std::string& loaded_a, const std::string& loaded_b) {
     const bool vs = r.contains("b");
     out << "cases: " << r["cases"].get<std::size_t>() << " (" << r["evaluated"].get<std::size_t>() << " evaluated, "
         << r["skipped"].get<std::size_t>() << " skipped)\n";
-    auto policies = [](const ojson& side) {
+    auto policies = [](const ojson& side, const std::string& loaded) {
         std::string s;
         for (const auto& p : side["policies"]) s += (s.empty() ? "" : ", ") + p.get<std::string>();
-        return s.empty() ? std::string("-") : s;
+        return s.empty() ? loaded : s;
     };
-    out << "A: " << policies(r["a"]) << "\n";
-    if (vs) out << "B: " << policies(r["b"]) << "\n";
+    out << "A: " << policies(r["a"], loaded_a) << "\n";
+    if (vs) out << "B: " << policies(r["b"], loaded_b) << "\n";
     out << "\nfunded: approved and referred cases (a referral still allocates under the agreed split)\n";
     out << "  " << std::left << std::setw(22) << "agency" << std::right << std::setw(16) << (vs ? "A" : "total");
     if (vs) out << std::setw(16) << "B" << std::setw(16) << "difference";
@@ -236,7 +246,7 @@ int run_simulate(const SimulateOptions& o, Streams io) {
     }
     // Checked without opening it: a named pipe opened and closed here would lose its writer.
     if (o.caseload != "-" && ::access(o.caseload.c_str(), R_OK) != 0) {
-        io.err << "error: cannot read `" << o.caseload << "`\n";
+        io.err << "error: " << cannot_read(o.caseload, errno) << "\n";
         return kUsage;
     }
     Simulation simulation(input);
@@ -254,8 +264,8 @@ int run_simulate(const SimulateOptions& o, Streams io) {
     }
     if (o.caseload == "-") {
         simulate_stream(std::cin, simulation);
-    } else if (!simulate_file(o.caseload, simulation)) {
-        io.err << "error: cannot read `" << o.caseload << "`\n";
+    } else if (errno = 0; !simulate_file(o.caseload, simulation)) {
+        io.err << "error: " << cannot_read(o.caseload, errno) << "\n";
         return kUsage;
     }
     if (terminal && simulation.result()["cases"].get<std::size_t>() >= 10000) io.err << "\n";
@@ -268,7 +278,7 @@ int run_simulate(const SimulateOptions& o, Streams io) {
         io.err << "\n";
     }
     if (o.format == "json") io.out << result.dump(2) << "\n";
-    else if (!csv) print_simulation(io.out, result);
+    else if (!csv) print_simulation(io.out, result, loaded_names(input.a.get()), loaded_names(input.b.get()));
     if (result["evaluated"].get<std::size_t>() == 0) {
         io.err << "error: no case was evaluated (" << result["cases"].get<std::size_t>() << " read, all skipped)\n";
         return kFailed;

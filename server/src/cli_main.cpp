@@ -3,9 +3,12 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <system_error>
 #include <utility>
 
 #include "cli_common.hpp"
@@ -31,10 +34,19 @@ std::optional<std::string> read_text(const std::string& path) {
         buffer << std::cin.rdbuf();
         return buffer.str();
     }
+    errno = 0;
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     buffer << in.rdbuf();
     return buffer.str();
+}
+
+std::string cannot_read(const std::string& path, int error) {
+    std::string out = "cannot read `" + path + "`";
+    if (error == 0) return out;
+    std::string reason = std::generic_category().message(error);
+    if (!reason.empty()) reason.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(reason.front())));
+    return out + ": " + reason;
 }
 
 std::optional<std::string> stdin_if_named(const std::vector<std::filesystem::path>& paths) {

@@ -437,7 +437,13 @@ Reply post_simulate(Context& context, const httplib::Request& request, httplib::
         response.set_content(csv_body, "text/csv; charset=utf-8");
         return {};
     }
-    const auto text = bounded_text(context, simulation.result());
+    auto result = simulation.result();
+    // A case's errors point into the body (`/cases/3/lines/0/weekly`), as every error of the
+    // API does; `jointly simulate` keeps them relative to the caseload's line.
+    for (auto& e : result["errors"])
+        for (auto& d : e["details"])
+            d["path"] = "/cases/" + std::to_string(e["case"].get<std::size_t>()) + d["path"].get<std::string>();
+    const auto text = bounded_text(context, result);
     if (!text.ok()) return text.error();
     response.status = 200;
     response.set_content(text.value(), "application/json");

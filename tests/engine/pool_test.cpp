@@ -133,9 +133,14 @@ TEST(Proportional, NegativeSpendIsARequestError) {
 TEST(Proportional, NoContributionsCannotShareAnOverspend) {
     PoolRequest request;
     request.spend = Money::pence(100);
-    const PoolResult result = reconcile_proportional({{"health", Money()}}, request);
+    const PoolResult result = reconcile_proportional({{"a", Money()}}, request, "adhoc");
     ASSERT_FALSE(result.reconciliation.has_value());
     EXPECT_EQ(code_text(result.errors.at(0).code), "E3103");
+    // There is a partner: it contributed £0, which the request says, so the pointer is there.
+    EXPECT_EQ(result.errors.at(0).path, "/contributions");
+    EXPECT_EQ(result.errors.at(0).message,
+              "the partner who shares an overspend of pool `adhoc` (`a`) contributed £0.00: there is no proportion to "
+              "share the overspend of £1.00 by");
 }
 
 }  // namespace

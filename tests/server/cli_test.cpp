@@ -256,7 +256,19 @@ TEST(Cli, SimulateTheExampleCaseloads) {
     EXPECT_NE(text.err.find("line 5: skipped"), std::string::npos) << text.err;
     EXPECT_NE(text.err.find("/lines/0/amount"), std::string::npos) << text.err;
     EXPECT_NE(text.out.find("cases: 7 (5 evaluated, 2 skipped)"), std::string::npos) << text.out;
-    EXPECT_EQ(run({"simulate", "--policy", kReference, "/nonexistent.jsonl"}).code, 2);
+    const auto missing = run({"simulate", "--policy", kReference, "/nonexistent.jsonl"});
+    EXPECT_EQ(missing.code, 2);
+    EXPECT_NE(missing.err.find("cannot read `/nonexistent.jsonl`: no such file or directory"), std::string::npos)
+        << missing.err;
+
+    // An empty caseload decides nothing, but the header still names the policies compared.
+    const auto empty = run_with_stdin({"simulate", "--policy", kReference, "--vs",
+                                       kSource + "/examples/drafts/reference-8-weeks.jf", "-"},
+                                      "\n");
+    EXPECT_EQ(empty.code, 1);
+    EXPECT_NE(empty.out.find("A: reference 2025.1 (loaded; no case was decided under it)\n"), std::string::npos)
+        << empty.out;
+    EXPECT_EQ(empty.out.find("A: -"), std::string::npos) << empty.out;
 }
 
 TEST(Cli, ServeRefusesBadFlags) {

@@ -258,6 +258,14 @@ TEST(HttpSimulate, ComparesAgainstADraft) {
     EXPECT_EQ(j["errors"].size(), 1u);
     EXPECT_EQ(j["errors"][0]["case"], 2);
     EXPECT_EQ(j["a"]["total"], j["b"]["total"]);
+    // A case's error points into the body, not into the case.
+    auto bad_line = post_op_request();
+    bad_line["lines"][0]["weekly"] = 12.5;
+    json one_bad = {{"policy", "reference"}, {"cases", {post_op_request(), bad_line}}};
+    auto pointed = body_of(c.Post("/v1/simulate", bearer(kClientToken), one_bad.dump(), "application/json"));
+    ASSERT_EQ(pointed["errors"].size(), 1u) << pointed.dump();
+    EXPECT_EQ(pointed["errors"][0]["case"], 1);
+    EXPECT_EQ(pointed["errors"][0]["details"][0]["path"], "/cases/1/lines/0/weekly") << pointed.dump();
     EXPECT_EQ(j["splits_changed"], 1);
     EXPECT_EQ(j["changed"][0]["case_ref"], "C-1042");
     EXPECT_NE(j["difference"]["by_agency"]["health"], "0.00");
@@ -284,6 +292,16 @@ TEST(HttpPools, ReconcilesAdHocContributionsAndRefusesBadInput) {
     EXPECT_EQ(bad->status, 400);
     EXPECT_EQ(body_of(bad)["error"]["details"][0]["path"], "/spend");
     EXPECT_EQ(c.Post("/v1/pools/none/reconcile", R"({"spend": "1.00"})", "application/json")->status, 404);
+    // A partner that contributed £0: the contributions are why there is no proportion.
+    auto nil = c.Post("/v1/pools/adhoc/reconcile", R"({"contributions":{"a":"0.00"},"spend":"10.00","carry_forward":false})",
+                      "application/json");
+    ASSERT_EQ(nil->status, 422) << nil->body;
+    const auto nil_detail = body_of(nil)["error"]["details"][0];
+    EXPECT_EQ(nil_detail["path"], "/contributions");
+    EXPECT_EQ(nil_detail["code"], "E3103");
+    EXPECT_EQ(nil_detail["message"],
+              "the partner who shares an overspend of pool `adhoc` (`a`) contributed £0.00: there is no proportion to "
+              "share the overspend of £10.00 by");
 
     // an absurd amount and a misspelt field are refused, each naming its path
     body["spend"] = "92233720368547758.07";
