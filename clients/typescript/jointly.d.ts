@@ -1094,12 +1094,13 @@ export interface components {
             skipped: number;
             a: components["schemas"]["SimulationSide"];
             b?: components["schemas"]["SimulationSide"];
-            /** @description B - A of the funded totals and of what they leave unallocated */
+            /** @description B - A of the funded totals and of what they leave unallocated; `rounding`: B - A of the cost of every counted case's lines, not zero only because each segment is rounded once and B cuts the lines into other segments */
             difference?: {
                 total: components["schemas"]["Money"];
                 by_agency: components["schemas"]["Amounts"];
                 by_financial_year: components["schemas"]["YearAmounts"];
                 not_allocated: components["schemas"]["Money"];
+                rounding: components["schemas"]["Money"];
             };
             outcomes_changed?: number;
             /** @description cases by outcome under A and under B, only the pairs that occur */

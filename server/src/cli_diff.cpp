@@ -128,6 +128,14 @@ void print_impact(std::ostream& out, const ojson& r) {
     if (f["outcomes_shared_cases"] != 0)
         out << "    " << cases_text(f["outcomes_shared_cases"].get<std::size_t>())
             << " counted under more than one decline rule above\n";
+    if (const auto& rounding = r["cost"]["rounding"].get_ref<const std::string&>(); rounding != "0.00") {
+        const bool less = rounding.front() == '-';
+        out << "rounding: the same lines cost " << (less ? rounding.substr(1) : rounding) << (less ? " less" : " more")
+            << " under the new policy (" << r["cost"]["old"].get<std::string>() << " -> "
+            << r["cost"]["new"].get<std::string>()
+            << "):\n  each segment is rounded to the penny once, and the new policy cuts the lines into other segments;\n"
+               "  the figures above include it\n";
+    }
 }
 
 int run_diff(const DiffOptions& o, Streams io) {

@@ -172,6 +172,14 @@ void print_simulation(std::ostream& out, const ojson& r, const std::string& load
     row("cases", r["a"]["declined"]["cases"], vs ? &r["b"]["declined"]["cases"] : nullptr);
     row("allocated by rules", r["a"]["declined"]["total"], vs ? &r["b"]["declined"]["total"] : nullptr);
     row("cost of the lines", r["a"]["declined"]["cost"], vs ? &r["b"]["declined"]["cost"] : nullptr);
+    if (vs && r["difference"]["rounding"] != "0.00") {
+        const auto rounding = cell(r["difference"]["rounding"]);
+        const bool less = rounding.front() == '-';
+        out << "\nrounding: the same lines cost " << (less ? rounding.substr(1) : rounding) << (less ? " less" : " more")
+            << " under B than under A (funded and declined cases together):\n"
+               "  each segment is rounded to the penny once, and B cuts the lines into other segments;\n"
+               "  the differences above include it\n";
+    }
     auto print_reasons = [&](const char* name, const ojson& side) {
         for (const auto& reason : side["by_reason"]) {
             std::string what = cell(reason["kind"]);

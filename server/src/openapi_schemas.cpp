@@ -502,8 +502,11 @@ void schemas_reports(ojson& s) {
          {"difference", object({{"total", ref("Money")},
                                 {"by_agency", ref("Amounts")},
                                 {"by_financial_year", ref("YearAmounts")},
-                                {"not_allocated", ref("Money")}},
-                               {}, "B - A of the funded totals and of what they leave unallocated")},
+                                {"not_allocated", ref("Money")},
+                                {"rounding", ref("Money")}},
+                               {}, "B - A of the funded totals and of what they leave unallocated; `rounding`: B - A of "
+                                   "the cost of every counted case's lines, not zero only because each segment is "
+                                   "rounded once and B cuts the lines into other segments")},
          {"outcomes_changed", integer()},
          {"outcome_changes", array_of(object({{"from", ref("Outcome")}, {"to", ref("Outcome")}, {"cases", integer()}}),
                                       "cases by outcome under A and under B, only the pairs that occur")},

@@ -264,6 +264,10 @@ void DiffImpact::count(const engine::Decision& a, const engine::Decision& b) {
             ++rules_changed_;
         else ++wording_changed_;
     }
+    cost_old_ += a.total;
+    for (const auto& i : a.issues) cost_old_ += i.cost;
+    cost_new_ += b.total;
+    for (const auto& i : b.issues) cost_new_ += i.cost;
     const bool funded_a = a.outcome != engine::Outcome::Decline;
     const bool funded_b = b.outcome != engine::Outcome::Decline;
     // allocated moved - declined_both + outcome = funded moved, to the penny.
@@ -375,6 +379,7 @@ ojson DiffImpact::result() const {
               {"outcomes", amounts(agencies_, outcome_moved_)},
               {"outcomes_not_explained", amounts(agencies_, outcome_not_explained_)},
               {"outcomes_shared_cases", outcome_shared_cases_}}},
+            {"cost", {{"old", cost_old_.to_string()}, {"new", cost_new_.to_string()}, {"rounding", (cost_new_ - cost_old_).to_string()}}},
             {"errors", errors_}};
 }
 

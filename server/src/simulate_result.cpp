@@ -141,6 +141,16 @@ nlohmann::ordered_json Simulation::result() const {
             for (const auto& [agency, money] : values) years[year][agency] += money;
         diff["by_financial_year"] = years_json(years, order);
         diff["not_allocated"] = (tally_.b.funded.not_allocated_total - tally_.a.funded.not_allocated_total).to_string();
+        // The same lines of the same cases under both: only rounding, once per segment, on
+        // segments cut differently, moves their cost.
+        auto cost_of_lines = [](const Side& s) {
+            MoneyTotal cost = s.funded.total;
+            cost += s.funded.not_allocated_total;
+            cost += s.declined.total;
+            cost += s.declined.not_allocated_total;
+            return cost;
+        };
+        diff["rounding"] = (cost_of_lines(tally_.b) - cost_of_lines(tally_.a)).to_string();
         out["difference"] = std::move(diff);
         out["outcomes_changed"] = tally_.outcomes_changed;
         ojson changes = ojson::array();
@@ -168,6 +178,7 @@ std::string SimulationCsv::header() const {
         out += std::string(",") + column + "_a";
         if (comparing_) out += std::string(",") + column + "_b";
     }
+    if (comparing_) out += ",rounding";
     for (const auto& agency : agencies_) {
         out += ',' + csv_text(agency + "_a");
         if (comparing_) out += ',' + csv_text(agency + "_b");
@@ -185,6 +196,18 @@ std::string SimulationCsv::row(const Simulation::Evaluated& e) const {
     for (std::size_t s = 0; s < n; ++s) out += ',' + (counted ? csv_number(sides[s]->total.to_string()) : std::string());
     for (std::size_t s = 0; s < n; ++s)
         out += ',' + (counted ? csv_number(sides[s]->not_allocated_total.to_string()) : std::string());
+    if (comparing_) {
+        // What rounding each segment once moved in the cost of the case's lines (B - A).
+        out += ',';
+        if (counted) {
+            MoneyTotal rounding;
+            rounding += sides[1]->total;
+            rounding += sides[1]->not_allocated_total;
+            rounding -= sides[0]->total;
+            rounding -= sides[0]->not_allocated_total;
+            out += csv_number(rounding.to_string());
+        }
+    }
     for (const auto& agency : agencies_) {
         for (std::size_t s = 0; s < n; ++s) {
             out += ',';

@@ -271,6 +271,41 @@ TEST(Cli, SimulateTheExampleCaseloads) {
     EXPECT_EQ(empty.out.find("A: -"), std::string::npos) << empty.out;
 }
 
+// Each segment is rounded to the penny once. Personal care of £100.01 a week from 1 June to 10
+// July 2025 (40 days), surgery on 20 May: a 6-week window (to 30 June) cuts it into 30 and 10
+// days (£428.6143 rounds to 428.61, £142.8714 to 142.87: 571.48), an 8-week one covers it whole
+// (£571.4857 rounds to 571.49). The simulation and the diff say why the same lines cost a penny
+// more.
+TEST(Cli, SimulateSaysWhenRoundingPerSegmentMovesTheCost) {
+    const std::string request =
+        R"({"policy": "reference", "as_of": "2025-06-01", "case_ref": "R-1", "facts": {"dst": {"skin": "priority"}},)"
+        R"( "events": {"surgery": "2025-05-20"}, "lines": [{"id": "pc", "service": "personal_care", "weekly": "100.01",)"
+        R"( "start": "2025-06-01", "end": "2025-07-10"}]})";
+    const std::string eight_weeks = kSource + "/tests/golden/diff/reference_three_changes/new.jf";
+    auto j = run_with_stdin({"simulate", "-p", kReference, "--vs", eight_weeks, "-f", "json", "-"}, request + "\n");
+    ASSERT_EQ(j.code, 0) << j.err;
+    const auto result = json::parse(j.out);
+    EXPECT_EQ(result["a"]["cost"], "571.48");
+    EXPECT_EQ(result["b"]["cost"], "571.49");
+    EXPECT_EQ(result["difference"]["rounding"], "0.01");
+    auto text = run_with_stdin({"simulate", "-p", kReference, "--vs", eight_weeks, "-"}, request + "\n");
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("rounding: the same lines cost 0.01 more under B than under A"), std::string::npos)
+        << text.out;
+    auto csv = run_with_stdin({"simulate", "-p", kReference, "--vs", eight_weeks, "-f", "csv", "-"}, request + "\n");
+    ASSERT_EQ(csv.code, 0) << csv.err;
+    EXPECT_NE(csv.out.find(",rounding,"), std::string::npos) << csv.out;
+    EXPECT_NE(csv.out.find("1,R-1,approve,approve,571.48,571.49,0.00,0.00,0.01,"), std::string::npos) << csv.out;
+    auto diff = run_with_stdin({"diff", kReference + "/reference.jf", eight_weeks, "--caseload", "-"}, request + "\n");
+    ASSERT_EQ(diff.code, 0) << diff.err;
+    EXPECT_NE(diff.out.find("rounding: the same lines cost 0.01 more under the new policy (571.48 -> 571.49)"),
+              std::string::npos)
+        << diff.out;
+    // The same policy on both sides: no rounding line.
+    auto same = run_with_stdin({"simulate", "-p", kReference, "--vs", kReference, "-"}, request + "\n");
+    EXPECT_EQ(same.out.find("rounding:"), std::string::npos) << same.out;
+}
+
 TEST(Cli, ServeRefusesBadFlags) {
     EXPECT_EQ(run({"serve", "--port", "70000"}).code, 2);
     EXPECT_EQ(run({"serve", "--threads", "x"}).code, 2);

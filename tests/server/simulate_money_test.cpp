@@ -186,15 +186,15 @@ TEST(SimulateMoney, CsvPerCase) {
     simulation.add(json{{"case_ref", "=HYPERLINK(\"x\")"}, {"lines", "none"}}, ++number);
     simulation.add_error(++number, "not JSON");
     EXPECT_EQ(text,
-              "case,case_ref,outcome_a,outcome_b,total_a,total_b,not_allocated_a,not_allocated_b,"
+              "case,case_ref,outcome_a,outcome_b,total_a,total_b,not_allocated_a,not_allocated_b,rounding,"
               "health_a,health_b,social_care_a,social_care_b\r\n"
-              "1,C-1,approve,approve,2800.00,2800.00,300.00,300.00,700.00,700.00,2100.00,2100.00\r\n"
-              "2,C-2,refer,refer,7000.00,7000.00,1770.00,1770.00,2800.00,2800.00,4200.00,4200.00\r\n"
-              "3,C-3,refer,approve,100.00,5100.00,5000.00,0.00,0.00,5000.00,100.00,100.00\r\n"
-              "4,C-4,decline,approve,400.00,400.00,50.00,50.00,0.00,0.00,400.00,400.00\r\n"
-              "5,C-5,approve,approve,200.00,200.00,0.00,0.00,0.00,0.00,200.00,200.00\r\n"
-              "6,\"'=HYPERLINK(\"\"x\"\")\",error,error,,,,,,,,\r\n"
-              "7,,error,error,,,,,,,,\r\n");
+              "1,C-1,approve,approve,2800.00,2800.00,300.00,300.00,0.00,700.00,700.00,2100.00,2100.00\r\n"
+              "2,C-2,refer,refer,7000.00,7000.00,1770.00,1770.00,0.00,2800.00,2800.00,4200.00,4200.00\r\n"
+              "3,C-3,refer,approve,100.00,5100.00,5000.00,0.00,0.00,0.00,5000.00,100.00,100.00\r\n"
+              "4,C-4,decline,approve,400.00,400.00,50.00,50.00,0.00,0.00,0.00,400.00,400.00\r\n"
+              "5,C-5,approve,approve,200.00,200.00,0.00,0.00,0.00,0.00,0.00,200.00,200.00\r\n"
+              "6,\"'=HYPERLINK(\"\"x\"\")\",error,error,,,,,,,,,\r\n"
+              "7,,error,error,,,,,,,,,\r\n");
 }
 
 TEST(SimulateMoney, CsvOneSide) {
@@ -261,9 +261,9 @@ TEST_F(SimulateMoneyHttp, Json) {
 TEST_F(SimulateMoneyHttp, Csv) {
     auto c = server.client();
     const std::string expected =
-        "case,case_ref,outcome_a,outcome_b,total_a,total_b,not_allocated_a,not_allocated_b,"
+        "case,case_ref,outcome_a,outcome_b,total_a,total_b,not_allocated_a,not_allocated_b,rounding,"
         "health_a,health_b,social_care_a,social_care_b\r\n"
-        "0,C-1,approve,approve,2800.00,2800.00,300.00,300.00,700.00,700.00,2100.00,2100.00\r\n";
+        "0,C-1,approve,approve,2800.00,2800.00,300.00,300.00,0.00,700.00,700.00,2100.00,2100.00\r\n";
     auto r = c.Post("/v1/simulate?format=csv", bearer(kClientToken), body().dump(), "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;

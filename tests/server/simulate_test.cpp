@@ -187,13 +187,13 @@ TEST(SimulateText, CsvGivesOneRowPerCase) {
     for (std::string line; std::getline(rows, line);) lines.push_back(line);
     ASSERT_EQ(lines.size(), 6U) << out.str();  // the header and the five cases (T-1 .. T-5 above)
     EXPECT_EQ(lines[0],
-              "case,case_ref,outcome_a,outcome_b,total_a,total_b,not_allocated_a,not_allocated_b,health_a,health_b,"
+              "case,case_ref,outcome_a,outcome_b,total_a,total_b,not_allocated_a,not_allocated_b,rounding,health_a,health_b,"
               "social_care_a,social_care_b,education_a,education_b\r");
     // T-1: declined under A, approved under B; the same 2,300.00 either way: health 540.00,
     // social care 1,400.00 + 360.00 = 1,760.00.
-    EXPECT_EQ(lines[1], "1,T-1,decline,approve,2300.00,2300.00,0.00,0.00,540.00,540.00,1760.00,1760.00,0.00,0.00\r");
+    EXPECT_EQ(lines[1], "1,T-1,decline,approve,2300.00,2300.00,0.00,0.00,0.00,540.00,540.00,1760.00,1760.00,0.00,0.00\r");
     // T-5: referred under both, 255,000.00 to social care.
-    EXPECT_EQ(lines[5], "5,T-5,refer,refer,255000.00,255000.00,0.00,0.00,0.00,0.00,255000.00,255000.00,0.00,0.00\r");
+    EXPECT_EQ(lines[5], "5,T-5,refer,refer,255000.00,255000.00,0.00,0.00,0.00,0.00,0.00,255000.00,255000.00,0.00,0.00\r");
     EXPECT_EQ(out.str().find("funded:"), std::string::npos);  // rows only, no table
 }
 

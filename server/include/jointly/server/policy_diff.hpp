@@ -84,7 +84,8 @@ public:
     //  "now", "no_longer" (outcome), "moved"}],
     //  "allocated": {"old", "new", "moved", "explained", "not_explained"},
     //  "funded": {"old", "new", "moved", "rules", "outcomes", "outcomes_not_explained",
-    //  "outcomes_shared_cases"}, "errors": [{"case", "message"}]}; amounts per agency.
+    //  "outcomes_shared_cases"}, "cost": {"old", "new", "rounding"}, "errors": [{"case",
+    //  "message"}]}; amounts per agency (cost: one amount each).
     // funded.moved = funded.rules + funded.outcomes, to the penny.
     nlohmann::ordered_json result() const;
 
@@ -131,6 +132,8 @@ private:
     std::map<std::string, MoneyTotal> outcome_moved_;           // cases declined under one policy only
     std::map<std::string, MoneyTotal> outcome_not_explained_;   // ... credited to no outcome rule
     std::size_t outcome_shared_cases_ = 0;                      // ... credited to several
+    MoneyTotal cost_old_;  // the cost of every case's lines: allocated and issues
+    MoneyTotal cost_new_;
     nlohmann::ordered_json errors_ = nlohmann::ordered_json::array();
 };
 
