@@ -487,6 +487,8 @@ export interface components {
                 line: number;
                 column: number;
             };
+            /** @description an evaluation error's: JSON pointers to the request's values the failing part of the policy reads (`/facts/weeks`), in the order written */
+            inputs?: string[];
         };
         Diagnostic: {
             /** @enum {string} */
