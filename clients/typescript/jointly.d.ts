@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * the audit trail, oldest first
-         * @description Who stored, read, listed or summed children's records, when, from where, and the answer's status. This read is audited too.
+         * @description Who stored, read, listed or summed children's records, when, from where, and the answer's status. This read is audited too. A request refused 401 (no token, or an unknown one) leaves no entry (it is logged and counted in /metrics); ids and queries the caller typed are kept to 64 and 256 bytes.
          *
          *     Needs a token with the `auditor` role.
          */
@@ -506,7 +506,7 @@ export interface components {
             not_listed: number;
         };
         ErrorBody: {
-            /** @description stable: invalid_request, ambiguous_framing, unauthorized, forbidden, cross_origin, not_found, method_not_allowed, conflict, length_required, payload_too_large, unsupported_media_type, policy_invalid, evaluation_error, response_too_large, deadline_exceeded, request_header_fields_too_large, store_unavailable, insufficient_memory, internal_error */
+            /** @description stable: invalid_request, ambiguous_framing, unauthorized, forbidden, cross_origin, not_found, method_not_allowed, conflict, cursor_ahead, length_required, payload_too_large, unsupported_media_type, policy_invalid, evaluation_error, response_too_large, deadline_exceeded, request_header_fields_too_large, store_unavailable, insufficient_memory, internal_error */
             code: string;
             /** @description for a person; not stable */
             message: string;
@@ -576,7 +576,7 @@ export interface components {
              * @description the date of the decision; picks the version in effect
              */
             as_of?: string | null;
-            /** @description stored and echoed */
+            /** @description stored and echoed: 1 to 200 characters, no control character (E4219) */
             case_ref?: string | null;
             /** @description the facts the policy declares (GET /v1/policies/{id} publishes each version's schema) */
             facts?: {
@@ -1001,9 +1001,11 @@ export interface components {
             action: "read" | "write" | "list" | "report" | "erase" | "rectify";
             /** @description the route template */
             route: string;
+            /** @description at most 64 bytes of the id asked for, then `…(truncated)` */
             decision_id: string | null;
+            /** @description at most 64 bytes, as decision_id */
             panel_record_id: string | null;
-            /** @description the query of a list, summary or audit read */
+            /** @description the query of a list, summary or audit read (at most 256 bytes, then `…(truncated)`) */
             detail: string | null;
             status: number;
         };
@@ -1846,6 +1848,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
+            /** @description `after` is past the store's last change (cursor_ahead): the store was restored from a backup or replaced; read the feed again from the start */
+            409: components["responses"]["Conflict"];
             411: components["responses"]["LengthRequired"];
             413: components["responses"]["PayloadTooLarge"];
             414: components["responses"]["UriTooLong"];
