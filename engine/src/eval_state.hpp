@@ -125,6 +125,12 @@ struct Work {
     std::vector<std::int32_t> by_reach;      // the line's candidates, widest `overrides` first
     std::vector<LineRuleState> line_rules;
     std::vector<Money> line_cum;
+    // Per rule, the current line's entry in line_rules for the whole line and for the latest
+    // financial year it has reached (kNoState: none yet): a segment finds its running totals
+    // at once, however many years a line covers (segments come in date order).
+    static constexpr std::uint32_t kNoState = UINT32_MAX;
+    std::vector<std::uint32_t> rule_line_state;
+    std::vector<std::uint32_t> rule_year_state;
 
     std::vector<std::string> fy_names;  // per entry of fy: "2025-26"
     // The order of a decision's financial years or lines by key (decide()'s fill_by_key).

@@ -130,6 +130,9 @@ private:
 void Evaluator::run() {
     const std::size_t agencies = p_.schema.agencies.size();
     w_.windows.assign(p_.rules.size(), WindowRange{});
+    w_.line_rules.clear();
+    w_.rule_line_state.assign(p_.rules.size(), Work::kNoState);
+    w_.rule_year_state.assign(p_.rules.size(), Work::kNoState);
     w_.allocs.clear();
     w_.parts.clear();
     w_.issues.clear();
@@ -212,6 +215,10 @@ void Evaluator::line(std::uint32_t li) {
     cx_.in_line = true;
     cx_.service = service_;
     cx_.service_name = &line.service;
+    for (const LineRuleState& s : w_.line_rules) {
+        w_.rule_line_state[static_cast<std::size_t>(s.rule)] = Work::kNoState;
+        w_.rule_year_state[static_cast<std::size_t>(s.rule)] = Work::kNoState;
+    }
     w_.line_rules.clear();
     w_.line_cum.clear();
     if (candidates.size() > 16) {
@@ -422,16 +429,29 @@ void Evaluator::find_winners() {
 }
 
 std::size_t Evaluator::line_state(std::int32_t rule, int year) {
-    for (std::size_t i = 0; i < w_.line_rules.size(); ++i) {
-        if (w_.line_rules[i].rule == rule && w_.line_rules[i].year == year) return i;
+    std::uint32_t& known = (year == 0 ? w_.rule_line_state : w_.rule_year_state)[static_cast<std::size_t>(rule)];
+    const auto add = [&] {
+        LineRuleState s;
+        s.rule = rule;
+        s.year = year;
+        s.cum_begin = static_cast<std::uint32_t>(w_.line_cum.size());
+        w_.line_cum.resize(w_.line_cum.size() + p_.rules[static_cast<std::size_t>(rule)].agencies.size());
+        w_.line_rules.push_back(s);
+        return static_cast<std::uint32_t>(w_.line_rules.size() - 1);
+    };
+    if (known != Work::kNoState) {
+        if (w_.line_rules[known].year == year) return known;
+        if (year < w_.line_rules[known].year) {
+            // An earlier year again (segments out of date order, which they are not today): found
+            // by a search, `known` left at the latest year.
+            for (std::size_t i = 0; i < w_.line_rules.size(); ++i) {
+                if (w_.line_rules[i].rule == rule && w_.line_rules[i].year == year) return i;
+            }
+            return add();
+        }
     }
-    LineRuleState s;
-    s.rule = rule;
-    s.year = year;
-    s.cum_begin = static_cast<std::uint32_t>(w_.line_cum.size());
-    w_.line_cum.resize(w_.line_cum.size() + p_.rules[static_cast<std::size_t>(rule)].agencies.size());
-    w_.line_rules.push_back(s);
-    return w_.line_rules.size() - 1;
+    known = add();
+    return known;
 }
 
 void Evaluator::add_issue(IssueKind kind, std::uint32_t li, Date from, Date to, Money cost,

@@ -196,6 +196,8 @@ DiffImpact::DiffImpact(std::shared_ptr<const engine::Program> old_policy, std::s
         g.outcome = true;
         g.old_outcome = i;
         g.new_outcome = j;
+        g.declines = (i != diff::kNone && om.outcomes[i].kind == dsl::OutcomeKind::Decline) ||
+                     (j != diff::kNone && nm.outcomes[j].kind == dsl::OutcomeKind::Decline);
         g.subject = "outcome rule " + outcome_label(j != diff::kNone ? nm.outcomes[j] : om.outcomes[i]);
         const std::string key = diff::outcome_key(i, j);
         Names reads;
@@ -293,7 +295,9 @@ void DiffImpact::count(const engine::Decision& a, const engine::Decision& b) {
             if (before == after) continue;
             ++g.cases;
             ++(after ? g.now : g.no_longer);
-            if (funded_a == funded_b) continue;
+            // Only a `decline` rule moves a case between funded and declined: a referred case
+            // is funded, so a `refer` rule is credited with no money.
+            if (funded_a == funded_b || !g.declines) continue;
             ++credited;
             for (const auto& [agency, money] : flip) g.moved[agency] += money;
             continue;

@@ -41,9 +41,20 @@ std::string random_hex16() {
 }
 
 std::string audit_triggers_missing_message(const std::string& where, const std::string& missing) {
-    return "the audit table of `" + where + "` had lost its append-only triggers (" + missing +
-           "); they have been re-created, but the audit trail may have been changed or cut while they were "
-           "gone: compare it with a backup, and find out who had write access to the database";
+    return "the decision store `" + where + "` had lost its append-only triggers (" + missing +
+           "); they have been re-created, but the tables they guard (the audit trail, decisions, erasures, "
+           "the change feed) may have been changed or cut while they were gone: compare them with a backup, "
+           "and find out who had write access to the database";
+}
+
+std::vector<std::string> trigger_names(std::string_view schema, std::string_view create) {
+    std::vector<std::string> names;
+    for (auto at = schema.find(create); at != std::string_view::npos; at = schema.find(create, at + 1)) {
+        const auto begin = at + create.size();
+        const auto end = schema.find_first_of(" \n", begin);
+        names.emplace_back(schema.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
+    }
+    return names;
 }
 
 std::string newer_schema_message(const std::string& where, std::int64_t found, std::int64_t understood) {

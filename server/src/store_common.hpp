@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "jointly/server/store.hpp"
 
@@ -22,9 +24,13 @@ std::string random_hex16();
 // The refusal of a store written by a newer jointly; `where` names the store for the operator.
 std::string newer_schema_message(const std::string& where, std::int64_t found, std::int64_t understood);
 
-// The warning of a store whose audit table had lost its append-only triggers (`missing`
-// names them) when it was opened; `where` names the store.
+// The warning of a store that had lost some of its append-only triggers (`missing` names
+// them) when it was opened; `where` names the store.
 std::string audit_triggers_missing_message(const std::string& where, const std::string& missing);
+
+// The names of the triggers a schema's text creates: each word after `create` (the store's
+// "CREATE TRIGGER IF NOT EXISTS " or "CREATE OR REPLACE TRIGGER "), in the order written.
+std::vector<std::string> trigger_names(std::string_view schema, std::string_view create);
 
 }  // namespace jointly::server::store_detail
 

@@ -188,12 +188,6 @@ void backfill_summaries(Connection& conn) {
 
 }  // namespace
 
-// The audit table's append-only triggers, as kSchema creates them.
-constexpr const char* kAuditTriggers[][2] = {
-    {"audit_no_change", "CREATE OR REPLACE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW "
-                        "EXECUTE FUNCTION jointly_refuse('the audit trail is append-only')"},
-    {"audit_no_truncate", "CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT "
-                          "EXECUTE FUNCTION jointly_refuse('the audit trail is append-only')"}};
 
 std::vector<std::string> migrate(Connection& conn, const std::string& where) {
     std::vector<std::string> warnings;
@@ -212,19 +206,23 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
             conn.exec("INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES ($1, $2, $3)",
                       {std::to_string(kSchemaVersion), std::string(JOINTLY_VERSION), store_detail::now_utc()});
         }
-        // An audit trigger dropped since the last migration is put back (needs the owner's
-        // rights, as a migration does) and said: while it was gone the trail could be edited.
+        // A trigger kSchema creates, dropped since the last migration, is put back by running
+        // kSchema again (idempotent; needs the owner's rights, as a migration does) and said:
+        // while it was gone what it guards could be edited.
         if (found == kSchemaVersion) {
             std::string missing;
-            for (const auto& [name, create] : kAuditTriggers) {
-                const auto r = conn.exec("SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('audit') AND "
-                                         "tgname = $1",
-                                         {std::string(name)});
-                if (r.integer(0, 0) > 0) continue;
-                missing += std::string(missing.empty() ? "" : ", ") + name;
-                conn.exec(create);
+            for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE OR REPLACE TRIGGER ")) {
+                // In this store's schema only (several stores may share a database).
+                const auto r = conn.exec("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                         "WHERE NOT t.tgisinternal AND t.tgname = $1 AND c.relnamespace = "
+                                         "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+                                         {name});
+                if (r.integer(0, 0) == 0) missing += (missing.empty() ? "" : ", ") + name;
             }
-            if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(where, missing));
+            if (!missing.empty()) {
+                conn.exec(kSchema);
+                warnings.push_back(store_detail::audit_triggers_missing_message(where, missing));
+            }
         }
         conn.exec("COMMIT");
     } catch (...) {

@@ -248,17 +248,18 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
         const auto found = version.integer(0);
         if (found > kSchemaVersion)
             throw StoreError(store_detail::newer_schema_message(path, found, kSchemaVersion));
-        // kSchema re-creates a trigger that was dropped: say so, since while it was gone the
-        // trail could be edited.
-        {
-            Stmt audit(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit'), "
-                           "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_no_update'), "
-                           "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_no_delete')");
-            if (audit.step() && audit.integer(0) == 1 && (audit.integer(1) == 0 || audit.integer(2) == 0)) {
-                std::string missing = audit.integer(1) == 0 ? "audit_no_update" : "";
-                if (audit.integer(2) == 0) missing += std::string(missing.empty() ? "" : ", ") + "audit_no_delete";
-                warnings.push_back(store_detail::audit_triggers_missing_message(path, missing));
+        // kSchema re-creates a trigger that was dropped from a store of this version: say so,
+        // since while it was gone what it guards could be edited. (A store of an earlier
+        // version may lack a trigger added since; the migration adds it, and that is no sign.)
+        if (found == kSchemaVersion) {
+            std::string missing;
+            Stmt exists(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?");
+            for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE TRIGGER IF NOT EXISTS ")) {
+                exists.reset();
+                exists.bind(1, name);
+                if (exists.step() && exists.integer(0) == 0) missing += (missing.empty() ? "" : ", ") + name;
             }
+            if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(path, missing));
         }
         // Every step of kSchema is idempotent, so a store of any earlier version (0: one
         // made before versions were recorded) is brought up to date by running it.

@@ -330,6 +330,21 @@ TEST(RequestErrors, ADateOfBirthAfterTheCareIsRefused) {
     EXPECT_EQ(result.errors[0].message,
               "the date of birth 2026-02-14 is after line `c` starts (2025-06-01): care cannot be funded before "
               "birth; check the year of the date of birth");
+    // An hourly line starts as a weekly one does.
+    engine::Line hourly;
+    hourly.id = "h";
+    hourly.service = "care";
+    hourly.kind = engine::LineKind::Hourly;
+    hourly.hourly = m("20.00");
+    hourly.hours_per_week = engine::Ratio::whole(10);
+    hourly.start = d("2026-01-01");
+    hourly.end = d("2026-03-31");
+    r.lines = {hourly};
+    result = engine::evaluate(*program, r);
+    ASSERT_EQ(result.errors.size(), 1U);
+    EXPECT_EQ(code_text(result.errors[0].code), "E4010");
+    EXPECT_NE(result.errors[0].message.find("line `h` starts (2026-01-01)"), std::string::npos)
+        << result.errors[0].message;
     // After as_of, with every line after the birth.
     r.lines = {one_off("e", "care", "10.00", "2026-03-01")};
     r.as_of = d("2025-06-01");

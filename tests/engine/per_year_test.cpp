@@ -91,6 +91,24 @@ TEST(PerFinancialYear, ALineCapAndAYearCapInOneRuleKeepTheirOwnTotals) {
     EXPECT_EQ(share_of(d.by_agency, "high_needs"), m("857.15"));
 }
 
+TEST(PerFinancialYear, ACenturyOfYearsEachPaysItsOwn) {
+    // 1 April 2000 to 31 March 2100: 100 whole financial years, each costing more than £6,000
+    // (£300 a week): the school pays 6,000.00 in each, 600,000.00 in all.
+    const Decision d = decide_line("additional_support", "300.00", "2000-04-01", "2100-03-31");
+    EXPECT_EQ(share_of(d.by_agency, "school"), m("600000.00"));
+    EXPECT_EQ(d.by_financial_year.size(), 100U);
+}
+
+TEST(PerFinancialYear, OneOffLinesEachHaveTheirOwnYear) {
+    // Two one-off lines in one year: each line has its own totals, as with `per line`.
+    Request r;
+    r.lines = {one_off("a", "additional_support", "5000.00", "2025-06-01"),
+               one_off("b", "additional_support", "5000.00", "2025-07-01")};
+    const Decision d = decide(program(), r);
+    EXPECT_EQ(share_of(d.by_agency, "school"), m("10000.00"));
+    EXPECT_EQ(share_of(d.by_agency, "high_needs"), m("0.00"));
+}
+
 TEST(PerFinancialYear, PerYearAloneIsAnErrorNamingTheForms) {
     const std::string source = R"(policy p "P"
   version "1"

@@ -149,6 +149,21 @@ TEST(HttpAudit, OnlyTheAuditorRoleReadsTheTrail) {
 // otherwise grow the trail, which is kept for good. A known principal's refusal (403) is
 // stored, with the query a successful call would record, and no caller text in an entry is
 // longer than its bound.
+// An id cut to its bound is cut between characters, never inside one: 'x' then 40 two-byte
+// `é` is 81 bytes; byte 64 would split the 32nd `é`, so 63 bytes are kept.
+TEST(HttpAudit, AnIdIsCutBetweenCharacters) {
+    TestServer s(named_tokens);
+    auto c = s.client();
+    std::string encoded = "/v1/decisions/x";
+    for (int i = 0; i < 40; ++i) encoded += "%C3%A9";
+    EXPECT_EQ(c.Get(encoded.c_str(), bearer(kReader))->status, 404);
+    const auto entries = trail(c, "?principal=reader");
+    ASSERT_FALSE(entries.empty());
+    std::string kept = "x";
+    for (int i = 0; i < 31; ++i) kept += "\u00e9";
+    EXPECT_EQ(entries.back()["decision_id"], kept + "\u2026(truncated)") << entries.dump(2);
+}
+
 TEST(HttpAudit, UnauthenticatedRefusalsAreCountedNotStoredAndCallerTextIsBounded) {
     TestServer s(named_tokens);
     auto c = s.client();

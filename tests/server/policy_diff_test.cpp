@@ -318,6 +318,36 @@ TEST(DiffCaseload, AChangeOfWordingIsCountedAsWording) {
     for (const auto& [agency, m] : limit["funded"]["moved"].items()) EXPECT_EQ(m, "0.00") << agency;
 }
 
+// A decline rule replaced by a referral with the same condition: the cases it declined are
+// referred, so funded. The money they move is the decline rule's; the referral, whose reason
+// the same cases now carry, is credited with none.
+TEST(DiffCaseload, ADeclineTurnedReferralCreditsTheDeclineRuleOnly) {
+    const fs::path dir = kGolden / "caseload";
+    std::string text = slurp(dir / "old.jf");
+    replace_once(text, "decline ref \"CC 2.1\" when not complex and total > £1,000",
+                 "refer to \"Panel\" ref \"CC 2.2\" when not complex and total > £1,000");
+    const fs::path new_file = fs::temp_directory_path() / ("jointly-diff-refer-" + std::to_string(::getpid()) + ".jf");
+    std::ofstream(new_file, std::ios::binary) << text;
+    const auto r = run({"diff", (dir / "old.jf").string(), new_file.string(), "--caseload",
+                        (dir / "caseload.jsonl").string(), "--format", "json"});
+    fs::remove(new_file);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto c = json::parse(r.out)["caseload"];
+    const json* decline = nullptr;
+    const json* referral = nullptr;
+    for (const auto& e : c["effects"]) {
+        if (e["kind"] != "outcome") continue;
+        (e["subject"].get<std::string>().find("refer") != std::string::npos ? referral : decline) = &e;
+    }
+    ASSERT_NE(decline, nullptr) << c["effects"].dump(2);
+    ASSERT_NE(referral, nullptr) << c["effects"].dump(2);
+    EXPECT_GT((*referral)["cases"].get<int>(), 0);
+    for (const auto& [agency, m] : (*referral)["moved"].items()) EXPECT_EQ(m, "0.00") << agency;
+    EXPECT_EQ((*decline)["moved"], c["funded"]["outcomes"]);
+    EXPECT_EQ(c["funded"]["outcomes_shared_cases"], 0);
+    EXPECT_NE((*decline)["moved"]["social_care"], "0.00");
+}
+
 TEST(DiffCaseload, NoCaseEvaluatedIsAFailure) {
     const fs::path dir = kGolden / "caseload";
     std::istringstream empty("\n");

@@ -418,6 +418,16 @@ TEST_P(StoreConformance, MissingAuditTriggersAreRecreatedAndSaid) {
     EXPECT_EQ(db_->exec_raw("DELETE FROM audit"), "the audit trail is append-only");
     reopen();
     EXPECT_TRUE(store_->open_warnings().empty());
+    // Every append-only trigger, not only the audit table's: the erasures' too.
+    store_.reset();
+    EXPECT_EQ(db_->exec_raw(pg ? "DROP TRIGGER erasures_no_change ON erasures" : "DROP TRIGGER erasures_no_delete"), "");
+    reopen();
+    ASSERT_EQ(store_->open_warnings().size(), 1u);
+    EXPECT_NE(store_->open_warnings().front().find(pg ? "(erasures_no_change)" : "(erasures_no_delete)"),
+              std::string::npos)
+        << store_->open_warnings().front();
+    reopen();  // put back: nothing to say again
+    EXPECT_TRUE(store_->open_warnings().empty());
 }
 
 TEST_P(StoreConformance, TheDatabaseRefusesChangesExceptAnErasure) {

@@ -95,6 +95,7 @@ private:
     struct Group {
         std::string subject;                 // "rule personal_care and post_op_personal_care"
         bool outcome = false;                // an outcome rule's group
+        bool declines = false;               // ... of a `decline` rule (in either policy)
         std::vector<std::string> rules;      // a rule family: its rules' names
         std::size_t old_outcome = 0;         // an outcome rule: its index in each policy,
         std::size_t new_outcome = 0;         // or static_cast<std::size_t>(-1) when absent
