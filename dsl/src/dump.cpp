@@ -164,7 +164,13 @@ private:
     }
 
     static std::string per_name(Per p) {
-        return p == Per::Week ? "per_week" : p == Per::Line ? "per_line" : "per_financial_year";
+        switch (p) {
+        case Per::Week: return "per_week";
+        case Per::Hour: return "per_hour";
+        case Per::Line: return "per_line";
+        case Per::FinancialYear: return "per_financial_year";
+        }
+        return "?";
     }
 
     // A literal amount's digits, or `expr` when the expression follows on the next lines.

@@ -67,7 +67,13 @@ std::string amount_text(Decimal const& d, std::optional<Expr> const& e) {
 }
 
 std::string per_text(Per p) {
-    return p == Per::Week ? "per week" : p == Per::Line ? "per line" : "per financial year";
+    switch (p) {
+    case Per::Week: return "per week";
+    case Per::Hour: return "per hour";
+    case Per::Line: return "per line";
+    case Per::FinancialYear: return "per financial year";
+    }
+    return "?";
 }
 
 // `service respite "respite care" weekly`, `service group placements: a, b`

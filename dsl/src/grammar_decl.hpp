@@ -364,8 +364,9 @@ auto const unit_def =
          kw("weeks")[result<TimeUnit::Weeks>] | kw("week")[result<TimeUnit::Weeks>]);
 auto const bound_def = node(date[set_date] | name_soft("")[set_event]);
 auto const per_def =
-    node(kw("per") > described("`week`, `line` or `financial year`",
-                               kw("week")[result<Per::Week>] | kw("line")[result<Per::Line>] |
+    node(kw("per") > described("`week`, `hour`, `line` or `financial year`",
+                               kw("week")[result<Per::Week>] | kw("hour")[result<Per::Hour>] |
+                                   kw("line")[result<Per::Line>] |
                                    (kw("financial") > described("`year`", kw("year")))[result<Per::FinancialYear>]));
 auto const fixed_def = node(clause("pay", RuleClause::pay) > agency_name[assign_to<&Fixed::agency>] >
                             amount[set_amount] > per[assign_to<&Fixed::per>]);

@@ -144,9 +144,10 @@ struct CWindow {
 
 struct CFixed {
     std::size_t slot = 0;
-    Money amount;  // per week, per line or per financial year
+    Money amount;  // per week, per hour, per line or per financial year
     std::int32_t amount_node = -1;  // >= 0: the amount is this money node's value (per request)
     dsl::Per per = dsl::Per::Week;
+    dsl::Span span;  // the clause: a `per hour` amount on a line not bought by the hour is E3009 here
 };
 
 struct CCap {
@@ -155,6 +156,7 @@ struct CCap {
     std::int32_t amount_node = -1;  // as CFixed
     dsl::Per per = dsl::Per::Week;
     std::optional<std::size_t> excess_slot;  // absent: excess to the panel
+    dsl::Span span;  // as CFixed
 };
 
 struct CRule {

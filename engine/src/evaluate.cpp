@@ -495,13 +495,28 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
         return w_.line_rules[per == dsl::Per::Line ? whole_line : one_year];
     };
 
+    // A `per week` or `per hour` amount for this segment: by the week, or by the hour times the
+    // line's hours a week, prorated by the segment's days and rounded down once.
+    const auto prorated = [&](const Ratio& amount, dsl::Per per, const dsl::Span& span, const char* what) {
+        if (per == dsl::Per::Week) return prorate(amount, days, Rounding::Down);
+        if (line.kind != LineKind::Hourly) {
+            throw EvalFailure{codes::kNotHourly,
+                              std::string(what) + " of rule `" + rule.name + "` is `per hour`, but line `" + line.id +
+                                  "` is " + (line.kind == LineKind::Weekly ? "weekly" : "a one-off amount") +
+                                  ", with no hours to count",
+                              span, -1};
+        }
+        return prorate(amount * line.hours_per_week, days, Rounding::Down);
+    };
+    const auto by_time = [](dsl::Per per) { return per == dsl::Per::Week || per == dsl::Per::Hour; };
+
     Money rest = cost;
     if (rule.fixed) {
         const CFixed& f = *rule.fixed;
         Money amount;
-        if (f.per == dsl::Per::Week) {
-            amount = prorate(f.amount_node < 0 ? f.amount.as_ratio() : amount_of(cx_, f.amount_node, "a fixed amount"),
-                             days, Rounding::Down);
+        if (by_time(f.per)) {
+            amount = prorated(f.amount_node < 0 ? f.amount.as_ratio() : amount_of(cx_, f.amount_node, "a fixed amount"),
+                              f.per, f.span, "the fixed amount");
         } else {
             const Money whole = f.amount_node < 0 ? f.amount : whole_pence(amount_of(cx_, f.amount_node, "a fixed amount"));
             amount = std::max(Money(), whole - state(f.per).fixed_paid);
@@ -509,7 +524,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
         amount = std::min(amount, rest);
         parts[f.slot] += amount;
         rest -= amount;
-        if (f.per != dsl::Per::Week) state(f.per).fixed_paid += amount;
+        if (!by_time(f.per)) state(f.per).fixed_paid += amount;
         if (step != nullptr) {
             step->detail.push_back("fixed: " + p_.schema.agencies[payer(rule, f.slot)].id + " pays " +
                                    amount.to_string() + " first");
@@ -531,9 +546,9 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
             cap_marks = &cx_.coverage->caps[static_cast<std::size_t>(r)][static_cast<std::size_t>(&cap - rule.caps.data())];
         }
         Money limit;
-        if (cap.per == dsl::Per::Week) {
-            limit = prorate(cap.amount_node < 0 ? cap.amount.as_ratio() : amount_of(cx_, cap.amount_node, "a cap"), days,
-                            Rounding::Down);
+        if (by_time(cap.per)) {
+            limit = prorated(cap.amount_node < 0 ? cap.amount.as_ratio() : amount_of(cx_, cap.amount_node, "a cap"),
+                             cap.per, cap.span, "the cap");
         } else {
             const Money whole = cap.amount_node < 0 ? cap.amount : whole_pence(amount_of(cx_, cap.amount_node, "a cap"));
             limit = std::max(Money(), whole - w_.line_cum[state(cap.per).cum_begin + cap.slot]);

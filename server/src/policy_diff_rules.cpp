@@ -26,7 +26,13 @@ int compare(Decimal a, Decimal b) {
 }
 
 std::string per_text(Per p) {
-    return p == Per::Week ? "per week" : p == Per::Line ? "per line" : "per financial year";
+    switch (p) {
+    case Per::Week: return "per week";
+    case Per::Hour: return "per hour";
+    case Per::Line: return "per line";
+    case Per::FinancialYear: return "per financial year";
+    }
+    return "?";
 }
 
 std::string amount_text(const std::optional<Expr>& e, Decimal amount, Per per) {

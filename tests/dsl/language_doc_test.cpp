@@ -197,7 +197,7 @@ TEST(LanguageDoc, GrammarNamesEveryKeyword) {
     // every quoted word in the grammar is a keyword or a documented contextual word
     const std::set<std::string> contextual = {
         "actual", "capped", "carried", "consultation", "contributions", "cost", "day", "days",
-        "excess", "forward", "gives", "half_even", "half_up", "least", "line", "partners",
+        "excess", "financial", "forward", "gives", "half_even", "half_up", "hour", "least", "line", "partners",
         "penny", "per", "proportion", "returned", "shared", "sharing", "unless", "week",
         "weeks", "with", "yearly", "total", "until", "through", "month", "months", "year",
         "years", "repeats",

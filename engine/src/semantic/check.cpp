@@ -24,7 +24,7 @@ CheckResult check(dsl::Module module, std::string source, const dsl::Limits& lim
             for (void (*pass)(semantic::Checker&) :
                  {semantic::collect_symbols, semantic::declare, semantic::declare_agencies, semantic::declare_services, semantic::check_header,
                   semantic::check_facts, semantic::check_tables, semantic::check_definitions,
-                  semantic::check_rule_conditions, semantic::check_rules, semantic::check_agencies_once, semantic::check_weekly_on_one_off, semantic::check_windows,
+                  semantic::check_rule_conditions, semantic::check_rules, semantic::check_agencies_once, semantic::check_weekly_on_one_off, semantic::check_hourly_amounts, semantic::check_windows,
                   semantic::check_outcomes, semantic::check_placeholders, semantic::check_pools,
                   semantic::check_static_rules, semantic::check_usage, semantic::lower}) {
                 c.check_time();

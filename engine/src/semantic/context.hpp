@@ -223,6 +223,7 @@ void declare_services(Checker& c);         // services.cpp: services, groups (E2
 void declare_agencies(Checker& c);         // agencies.cpp: agency groups, agency facts (E2019)
 void check_agencies_once(Checker& c);      // agencies.cpp: a rule names each agency once (E2018)
 void check_weekly_on_one_off(Checker& c);  // services.cpp: W2009
+void check_hourly_amounts(Checker& c);     // services.cpp: E2021, W2012
 // Service names a condition requires through a top-level `service is X` or `service in [..]`
 // conjunct (a group's name as written); empty when none (the rule may apply to any service).
 void service_keys(const Expr& e, std::vector<std::string>& out);

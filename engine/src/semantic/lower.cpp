@@ -147,7 +147,7 @@ void rule(Checker& c, std::size_t index, detail::CRule& out) {
     if (r.fixed) {
         const Money amount = r.fixed->amount_expr ? Money() : pounds(r.fixed->amount);
         out.fixed = detail::CFixed{slot_of(out, agency(r.fixed->agency)), amount,
-                                   amount_node(r.fixed->amount_expr), r.fixed->per};
+                                   amount_node(r.fixed->amount_expr), r.fixed->per, r.fixed->span};
         out.per_line = out.per_line || r.fixed->per == Per::Line;
         out.per_year = out.per_year || r.fixed->per == Per::FinancialYear;
     }
@@ -157,6 +157,7 @@ void rule(Checker& c, std::size_t index, detail::CRule& out) {
         built.amount = cap.amount_expr ? Money() : pounds(cap.amount);
         built.amount_node = amount_node(cap.amount_expr);
         built.per = cap.per;
+        built.span = cap.span;
         if (cap.excess_to) built.excess_slot = slot_of(out, agency(*cap.excess_to));
         out.per_line = out.per_line || cap.per == Per::Line;
         out.per_year = out.per_year || cap.per == Per::FinancialYear;

@@ -58,6 +58,37 @@ void declare_services(Checker& c) {
     }
 }
 
+namespace {
+
+// The declared services a rule can apply to: those its condition names (`service is`, `service
+// in`, a service group), or every declared service when it names none.
+std::vector<std::int32_t> served_services(Checker& c, const Rule& r) {
+    std::vector<std::string> keys;
+    if (r.condition) service_keys(*r.condition, keys);
+    std::vector<std::int32_t> served;
+    for (const std::string& k : keys) {
+        for (const std::int32_t s : c.service_indices(k)) served.push_back(s);  // undeclared: E2016
+    }
+    if (keys.empty()) {
+        for (std::size_t s = 0; s < c.program.declared_services; ++s) served.push_back(static_cast<std::int32_t>(s));
+    }
+    return served;
+}
+
+// The first service of `served` declared as one of `kinds`, or "".
+std::string first_of_kind(const ProgramImpl& p, const std::vector<std::int32_t>& served,
+                          std::initializer_list<LineKindDecl> kinds) {
+    for (const std::int32_t s : served) {
+        const auto i = static_cast<std::size_t>(s);
+        if (i < p.declared_services && std::find(kinds.begin(), kinds.end(), p.service_kinds[i]) != kinds.end()) {
+            return p.services[i];
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
 void check_weekly_on_one_off(Checker& c) {
     const ProgramImpl& p = c.program;
     if (p.declared_services == 0) return;
@@ -68,28 +99,49 @@ void check_weekly_on_one_off(Checker& c) {
             if (weekly == nullptr && cap.per == Per::Week) weekly = &cap.span;
         }
         if (weekly == nullptr) continue;
-        std::vector<std::string> keys;
-        if (r.condition) service_keys(*r.condition, keys);
-        std::vector<std::int32_t> served;
-        for (const std::string& k : keys) {
-            for (const std::int32_t s : c.service_indices(k)) served.push_back(s);  // undeclared: E2016
-        }
-        if (keys.empty()) {
-            for (std::size_t s = 0; s < p.declared_services; ++s) served.push_back(static_cast<std::int32_t>(s));
-        }
-        std::string one_off;
-        for (const std::int32_t s : served) {
-            const auto i = static_cast<std::size_t>(s);
-            if (i < p.declared_services && (p.service_kinds[i] == LineKindDecl::Any || p.service_kinds[i] == LineKindDecl::OneOff)) {
-                one_off = p.services[i];
-                break;
-            }
-        }
+        const std::string one_off = first_of_kind(p, served_services(c, r), {LineKindDecl::Any, LineKindDecl::OneOff});
         if (one_off.empty()) continue;
         c.emit(Code::weekly_amount_on_one_off, *weekly,
                "rule `" + r.id.name + "` has a weekly amount but can apply to `" + one_off +
                    "`, which is not declared `weekly` or `hourly`: a one-off line counts as one day, so £7 a week allows £1 on it",
                "declare the service's kind (`service " + one_off + " \"...\" weekly`) or use `per line`");
+    }
+}
+
+void check_hourly_amounts(Checker& c) {
+    const ProgramImpl& p = c.program;
+    for (const Rule& r : c.module.rules) {
+        const Span* hourly = nullptr;
+        if (r.fixed && r.fixed->per == Per::Hour) hourly = &r.fixed->span;
+        for (const Cap& cap : r.caps) {
+            if (hourly == nullptr && cap.per == Per::Hour) hourly = &cap.span;
+        }
+        if (hourly == nullptr) continue;
+        const std::string head = "rule `" + r.id.name + "` has a `per hour` amount but ";
+        if (p.declared_services == 0) {
+            c.emit(Code::hourly_amount_any_line, *hourly,
+                   head + "the policy does not declare its services, so a weekly or one-off line can reach it, and "
+                          "such a line stops the evaluation (E3009)",
+                   "declare the services the rule applies to `hourly` (`service slt \"speech and language therapy\" "
+                   "hourly`), or use `per week`");
+            continue;
+        }
+        const std::vector<std::int32_t> served = served_services(c, r);
+        const std::string fixed_kind = first_of_kind(p, served, {LineKindDecl::Weekly, LineKindDecl::OneOff});
+        if (!fixed_kind.empty()) {
+            c.emit(Code::hourly_amount_not_hourly, *hourly,
+                   head + "can apply to `" + fixed_kind + "`, which is declared `" +
+                       (first_of_kind(p, served, {LineKindDecl::Weekly}) == fixed_kind ? "weekly" : "one_off") +
+                       "`: its lines have no hours to count",
+                   "use `per week` or `per line`, or limit the rule to services declared `hourly`");
+            continue;
+        }
+        const std::string any_kind = first_of_kind(p, served, {LineKindDecl::Any});
+        if (any_kind.empty()) continue;
+        c.emit(Code::hourly_amount_any_line, *hourly,
+               head + "can apply to `" + any_kind + "`, which is not declared `hourly`: a weekly or one-off line of it "
+                      "stops the evaluation (E3009)",
+               "declare the service's kind (`service " + any_kind + " \"...\" hourly`)");
     }
 }
 

@@ -363,8 +363,9 @@ struct Share {
 };
 
 // `per week`: prorated by days; `per line`: once over the whole line; `per financial year`:
-// once in each financial year (1 April to 31 March) a line covers, not prorated.
-enum class Per { Week, Line, FinancialYear };
+// once in each financial year (1 April to 31 March) a line covers, not prorated; `per hour`:
+// for each hour of an hourly line (amount × hours_per_week, then prorated by days as a week).
+enum class Per { Week, Line, FinancialYear, Hour };
 
 // `pay health £254.06 per week` — a fixed amount to one agency, prorated by days for
 // `per week`; never more than the segment's cost; the rule's split shares the rest.

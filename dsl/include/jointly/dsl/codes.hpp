@@ -74,6 +74,7 @@ enum class Category : std::uint8_t {
     X(agency_named_twice, "E2018", Error, Semantic, "a rule names a fact that picks an agency and an agency it may pick") \
     X(not_one_agency, "E2019", Error, Semantic, "an agency group or agency fact where one declared agency is needed") \
     X(blank_label, "E2020", Error, Semantic, "a fact's label is empty") \
+    X(hourly_amount_not_hourly, "E2021", Error, Semantic, "a `per hour` cap or payment in a rule for a service not bought by the hour") \
     X(compare_mismatch, "E2101", Error, Semantic, "comparing values of different types") \
     X(wrong_scale, "E2102", Error, Semantic, "a level from the wrong scale") \
     X(not_bool_operand, "E2103", Error, Semantic, "`and`, `or` or `not` on a value that is not true/false") \
@@ -153,6 +154,7 @@ enum class Category : std::uint8_t {
     X(weekly_amount_on_one_off, "W2009", Warning, Semantic, "a weekly cap or payment in a rule that can apply to one-off lines") \
     X(label_repeated, "W2010", Warning, Semantic, "two facts with the same label") \
     X(version_gap, "W2011", Warning, Semantic, "days between two versions of a policy when neither is in effect") \
+    X(hourly_amount_any_line, "W2012", Warning, Semantic, "a `per hour` cap or payment in a rule that can apply to lines not bought by the hour") \
     X(eval_overflow, "E3001", Error, Evaluation, "an amount too large to compute exactly") \
     X(eval_division_by_zero, "E3002", Error, Evaluation, "division by zero") \
     X(eval_lookup_outside, "E3003", Error, Evaluation, "`lookup` outside every row of a table") \
@@ -161,6 +163,7 @@ enum class Category : std::uint8_t {
     X(eval_negative_amount, "E3006", Error, Evaluation, "a cap or `pay` amount below £0") \
     X(eval_too_many_segments, "E3007", Error, Evaluation, "more segments than the limit") \
     X(eval_answer_too_long, "E3008", Error, Evaluation, "an answer with more text than the limit") \
+    X(eval_not_hourly, "E3009", Error, Evaluation, "a `per hour` cap or payment on a line not bought by the hour") \
     X(internal_error, "E3099", Error, Internal, "an internal error") \
     X(pool_overspend_unstated, "E3101", Error, Evaluation, "the pool does not say how an overspend is shared") \
     X(pool_underspend_unstated, "E3102", Error, Evaluation, "the pool does not say how an underspend is returned") \

@@ -18,6 +18,7 @@ inline constexpr dsl::Code kEventNotGiven = dsl::Code::eval_event_not_given;  //
 inline constexpr dsl::Code kNotAvailable = dsl::Code::eval_not_available;  // `total` in a rule, `service` outside one
 inline constexpr dsl::Code kNegativeAmount = dsl::Code::eval_negative_amount;  // a cap or `pay` amount worked out below £0
 inline constexpr dsl::Code kTooManySegments = dsl::Code::eval_too_many_segments;  // more segments than EvalLimits::max_segments
+inline constexpr dsl::Code kNotHourly = dsl::Code::eval_not_hourly;  // a `per hour` amount on a weekly or one-off line
 inline constexpr dsl::Code kAnswerTooLong = dsl::Code::eval_answer_too_long;  // more text than EvalLimits::max_text_bytes
 inline constexpr dsl::Code kInternal = dsl::Code::internal_error;  // a bug: reported, never a crash
 inline constexpr dsl::Code kPoolOverspendUnstated = dsl::Code::pool_overspend_unstated;  // the pool does not say how an overspend is shared
