@@ -92,6 +92,24 @@ int run_serve(const ServeArgs& args, Streams streams) {
             start = comma + 1;
         }
     }
+    if (const auto* v = value("allow-host")) {
+        std::size_t start = 0;
+        while (start <= v->size()) {
+            const auto comma = std::min(v->find(',', start), v->size());
+            std::string host = v->substr(start, comma - start);
+            std::transform(host.begin(), host.end(), host.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            const bool valid = host == "*" || (!host.empty() && host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") ==
+                                                                     std::string::npos);
+            if (!valid) {
+                err << "error: `--allow-host " << *v << "`: each host must be a name (letters, digits, `.` and `-`, "
+                    << "no scheme or port) or `*`, separated by commas\n";
+                return kUsage;
+            }
+            options.allowed_hosts.push_back(host);
+            start = comma + 1;
+        }
+    }
     struct Count {
         const char* name;
         std::size_t* target;
@@ -265,6 +283,8 @@ Command define_serve(CLI::App& root, Streams io) {
         {"--request-deadline-ms", "request-deadline-ms", "MS",
          "the time a batch or a simulation may take; one evaluation is bounded by its work"},
         {"--allow-origin", "allow-origin", "ORIGIN[,ORIGIN...]", "browser origins allowed (CORS)"},
+        {"--allow-host", "allow-host", "NAME[,NAME...]",
+         "host names a request's Host may give besides IP addresses and localhost (* for any)"},
     };
     // Each count's default (ServeOptions') and range, in its help.
     const ServeOptions defaults;

@@ -50,6 +50,7 @@ const char* default_code(int status) {
         case 413: return "payload_too_large";
         case 414: return "uri_too_long";
         case 415: return "unsupported_media_type";
+        case 421: return "misdirected_request";
         case 422: return "unprocessable";
         case 431: return "request_header_fields_too_large";
         case 503: return "unavailable";
@@ -181,6 +182,36 @@ bool same_origin(const ServeOptions& options, const httplib::Request& request, c
     return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
 }
 
+// The name a `Host` header gives, lower case, without its port: "Jointly.example:8080" ->
+// "jointly.example", "[::1]:8080" -> "::1".
+std::string host_name(const std::string& host) {
+    std::string name;
+    if (!host.empty() && host.front() == '[') {
+        name = host.substr(1, host.find(']') == std::string::npos ? std::string::npos : host.find(']') - 1);
+    } else {
+        name = host.substr(0, host.rfind(':') == std::string::npos ? host.size() : host.rfind(':'));
+    }
+    return lower(name);
+}
+
+bool ip_address(const std::string& name) {
+    std::array<unsigned char, sizeof(in6_addr)> buffer{};
+    return ::inet_pton(AF_INET, name.c_str(), buffer.data()) == 1 || ::inet_pton(AF_INET6, name.c_str(), buffer.data()) == 1;
+}
+
+// Whether a request's `Host` is one this server answers to. A browser sends the name of the
+// page's own site: a site whose name an attacker made resolve to this server (DNS rebinding)
+// names itself, never this server's address. So an IP address, `localhost` and the names an
+// operator gave are accepted, and no `Host` at all (not a browser) is too.
+bool host_allowed(const ServeOptions& options, const httplib::Request& request) {
+    const auto host = header_or_empty(request, "Host");
+    if (host.empty()) return true;
+    const std::string name = host_name(host);
+    if (name == "localhost" || ip_address(name)) return true;
+    return std::any_of(options.allowed_hosts.begin(), options.allowed_hosts.end(),
+                       [&](const std::string& allowed) { return allowed == "*" || allowed == name; });
+}
+
 void refuse(httplib::Response& response, int status, const std::string& code, const std::string& message) {
     response.set_header("Connection", "close");
     send_json(response, status, encode_errors(code, message, {}));
@@ -223,6 +254,14 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
             refuse(response, 400, "invalid_request", std::string("the `") + single + "` header is given more than once");
             return true;
         }
+    }
+    if (!host_allowed(o, request)) {
+        refuse(response, 421, "misdirected_request",
+               "the `Host` header names `" + host_name(header_or_empty(request, "Host")) +
+                   "`, which this server does not answer to: it answers to IP addresses, `localhost` and the names "
+                   "given with `--allow-host` (a page that reached it under another name may be a DNS rebinding "
+                   "attack)");
+        return true;
     }
     const std::size_t lengths = server::header_count(request, "Content-Length");
     const bool has_length = lengths > 0;

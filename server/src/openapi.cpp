@@ -18,7 +18,7 @@ const char* const kRoles[] = {"client", "panel", "author", "auditor", "admin"};
 // (http_server.cpp) refuses framing, lengths, encodings and headers before routing; a token
 // that is sent is checked on every route; the other methods of a path are refused; and a
 // fault or exhausted memory is answered, not dropped.
-constexpr int kCommonErrors[] = {400, 401, 405, 411, 413, 414, 415, 431, 500, 503};
+constexpr int kCommonErrors[] = {400, 401, 405, 411, 413, 414, 415, 421, 431, 500, 503};
 
 ojson response_ref(const std::string& name, const std::string& description) {
     ojson out = {{"$ref", "#/components/responses/" + name}};

@@ -683,6 +683,8 @@ constexpr ErrorStatus kErrors[] = {
     {414, "UriTooLong", "the request target (path and query) is over 8 KiB; refused by cpp-httplib before routing",
      false},
     {415, "UnsupportedMediaType", "a compressed body (`Content-Encoding`), or a POST body of another media type"},
+    {421, "MisdirectedRequest", "the `Host` header names a host this server does not answer to (not an IP address, "
+                                "`localhost` or a name given with --allow-host): refused before any route runs"},
     {422, "Unprocessable", "the request is well formed but cannot be answered"},
     {431, "HeaderFieldsTooLarge", "more header fields than --max-headers, or more bytes than --max-header-bytes"},
     {500, "InternalError", "a fault of the server (internal_error)"},

@@ -32,7 +32,7 @@ const TOKENS = {
 };
 const MAX_BATCH = 3;
 // Statuses the test must have seen answered (somewhere) and found documented.
-const REPRESENTATIVE = [200, 201, 400, 401, 403, 404, 405, 409, 411, 413, 414, 415, 422, 431];
+const REPRESENTATIVE = [200, 201, 400, 401, 403, 404, 405, 409, 411, 413, 414, 415, 421, 422, 431];
 
 function parseArgs(argv) {
   const o = {};
@@ -71,9 +71,9 @@ function startServer() {
 // One request on its own connection, written byte for byte (so that framing the fetch API
 // forbids can be sent): `headers` are [name, value] pairs; `length` overrides the
 // Content-Length sent (null: none).
-function send(address, { method, target, headers = [], body = null, length }) {
+function send(address, { method, target, headers = [], body = null, length, host }) {
   const payload = body === null ? Buffer.alloc(0) : Buffer.from(body);
-  let head = `${method} ${target} HTTP/1.1\r\nHost: ${address.host}:${address.port}\r\nConnection: close\r\n`;
+  let head = `${method} ${target} HTTP/1.1\r\nHost: ${host || address.host + ':' + address.port}\r\nConnection: close\r\n`;
   for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
   const declared = length === undefined ? (body === null ? null : payload.length) : length;
   if (declared !== null) head += `Content-Length: ${declared}\r\n`;
@@ -298,7 +298,7 @@ async function main() {
     const seenStatuses = new Set();
 
     // Sends a request, checks the answer against the document and against `expect`.
-    async function call(method, target, { token, json, text, type, headers = [], length, expect }) {
+    async function call(method, target, { token, json, text, type, headers = [], length, host, expect }) {
       const h = [...headers];
       if (token) h.push(['Authorization', TOKENS[token] ? 'Bearer ' + TOKENS[token] : token]);
       let body = null;
@@ -307,7 +307,7 @@ async function main() {
       if (text !== undefined) { body = text; requestType = type || 'text/plain'; }
       if (requestType) h.push(['Content-Type', requestType]);
       const started = Date.now();
-      const res = await send(address, { method, target, headers: h, body, length });
+      const res = await send(address, { method, target, headers: h, body, length, host });
       const took = Date.now() - started;
       if (took > 2000) console.log(`# slow: ${method} ${target.slice(0, 60)} took ${took} ms`);
       calls++;
@@ -372,6 +372,7 @@ async function main() {
     await call('DELETE', '/v1/decisions', { token: 'client', expect: 405 });
     await call('PUT', '/v1/decisions/d-0000000000000000', { token: 'client', json: '{}', expect: 405 });
     await call('GET', '/healthz', { headers: Array.from({ length: 120 }, (_, i) => [`X-Filler-${i}`, 'x']), expect: 431 });
+    await call('GET', '/healthz', { host: 'rebound.example', expect: 421 });
     await call('GET', '/healthz', { headers: [1, 2, 3, 4, 5].map((i) => [`X-Big-${i}`, 'x'.repeat(7000)]), expect: 431 });
     await call('GET', '/healthz', { headers: [['X-Big', 'x'.repeat(9000)]], expect: 400 });
     await call('GET', '/v1/decisions?case_ref=' + 'x'.repeat(9000), { token: 'client', expect: 414 });

@@ -316,6 +316,12 @@ TEST(Cli, ServeRefusesBadFlags) {
         << statement_timeout.err;
     EXPECT_EQ(run({"serve", "--open-evaluation", "--client-evaluation"}).code, 2);
     EXPECT_EQ(run({"serve", "extra"}).code, 2);
+    // A host is a name: not a URL, not with a port.
+    for (const char* host : {"https://jointly.example", "jointly.example:8080", "a,,b", "jointly example"}) {
+        const auto bad_host = run({"serve", "--allow-host", host});
+        EXPECT_EQ(bad_host.code, 2) << host;
+        EXPECT_NE(bad_host.err.find("each host must be a name"), std::string::npos) << bad_host.err;
+    }
     auto missing = run({"serve", "--policies", "/nonexistent-policies", "--port", "0"});
     EXPECT_EQ(missing.code, 2);  // an unreadable folder is an I/O error
     EXPECT_NE(missing.err.find("/nonexistent-policies"), std::string::npos) << missing.err;

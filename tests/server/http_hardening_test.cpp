@@ -165,6 +165,40 @@ TEST(HttpHardening, AHeaderThatSaysOneThingSentTwiceIsRefused) {
     EXPECT_EQ(once.status, 200) << once.text.substr(0, 300);
 }
 
+// DNS rebinding: a page on a site whose name was made to resolve to this server sends that
+// name as `Host`. Only IP addresses, `localhost` and the names given with --allow-host are
+// answered; the rest are refused with 421 before any route runs (a token does not help).
+TEST(HttpHardening, AnswersOnlyTheHostsItIsGiven) {
+    TestServer s([](server::ServeOptions& o) { o.allowed_hosts = {"jointly.council.example"}; });
+    const auto get = [&](const std::string& host) {
+        return raw_exchange(s.port, "GET /healthz HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n");
+    };
+    const std::string port = std::to_string(s.port);
+    for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + port, "127.0.0.1", "localhost:" + port, "LocalHost", "[::1]:" + port,
+                                   "jointly.council.example:" + port, "Jointly.Council.Example"}) {
+        EXPECT_EQ(get("Host: " + host + "\r\n").status, 200) << host;
+    }
+    EXPECT_EQ(get("").status, 200) << "no Host: not a browser";
+    for (const std::string& host : std::vector<std::string>{"evil.example:" + port, "evil.example", "jointly.council.example.evil.example",
+                                   "localhost.evil.example", "127.0.0.1.nip.example"}) {
+        const auto r = get("Host: " + host + "\r\n");
+        EXPECT_EQ(r.status, 421) << host;
+        EXPECT_NE(r.text.find("\"misdirected_request\""), std::string::npos) << r.text.substr(0, 400);
+        EXPECT_NE(r.text.find("names `" + host.substr(0, host.find(':')) + "`"), std::string::npos) << r.text.substr(0, 400);
+    }
+    // A token does not let a rebinding page in.
+    const auto evaluated = raw_exchange(s.port, "POST /v1/evaluate HTTP/1.1\r\nHost: evil.example:" + port +
+                                                    "\r\nAuthorization: Bearer " + std::string(kClientToken) +
+                                                    "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+    EXPECT_EQ(evaluated.status, 421) << evaluated.text.substr(0, 300);
+}
+
+TEST(HttpHardening, AnyHostWithAStar) {
+    TestServer s([](server::ServeOptions& o) { o.allowed_hosts = {"*"}; });
+    EXPECT_EQ(raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: anything.example\r\nConnection: close\r\n\r\n").status,
+              200);
+}
+
 // OPTIONS checks a token that is sent, as every route does: a wrong one is a 401, none or a
 // right one is answered with the route's methods.
 TEST(HttpHardening, OptionsChecksATokenThatIsSent) {

@@ -37,6 +37,10 @@ struct ServeOptions {
     int request_timeout_seconds = 30;                  // socket read/write timeout
     // Origins (`scheme://host[:port]`) besides the server's own that may send POSTs.
     std::vector<std::string> allowed_origins;
+    // Host names (lower case, no port) a request's `Host` may name besides an IP address and
+    // `localhost`; "*" accepts any. A page served under another name that reaches this server
+    // (DNS rebinding) is refused with 421 before any route runs.
+    std::vector<std::string> allowed_hosts;
     bool open_evaluation = false;                      // true: evaluation needs no token
     // Without `tokens` the server refuses to start unless this is set (a development
     // instance: every route open, a warning printed).
