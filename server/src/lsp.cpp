@@ -1,5 +1,5 @@
 // The language server's protocol: framing, JSON-RPC, the lifecycle and open documents. The
-// answers themselves are in lsp_features.cpp.
+// answers themselves are in lsp_features.cpp and lsp_completion.cpp.
 #include "lsp.hpp"
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "jointly/server/codec.hpp"
+#include "lsp_completion.hpp"
 #include "lsp_features.hpp"
 
 namespace jointly::server::lsp {
@@ -101,6 +102,8 @@ Position position_of(const json& params) {
 }
 
 json capabilities() {
+    json triggers = json::array();
+    for (const auto c : kCompletionTriggers) triggers.push_back(c);
     return {{"capabilities",
              {{"positionEncoding", "utf-16"},
               {"textDocumentSync", {{"openClose", true}, {"change", 1}}},
@@ -108,7 +111,8 @@ json capabilities() {
               {"hoverProvider", true},
               {"definitionProvider", true},
               {"referencesProvider", true},
-              {"documentSymbolProvider", true}}},
+              {"documentSymbolProvider", true},
+              {"completionProvider", {{"triggerCharacters", std::move(triggers)}, {"resolveProvider", false}}}}},
             {"serverInfo", {{"name", "jointly"}, {"version", JOINTLY_VERSION}}}};
 }
 
@@ -276,6 +280,7 @@ json Session::dispatch(const std::string& method, const json& params, bool is_re
             with_declaration = c->value("includeDeclaration", false);
         return references(document(params).text, uri_of(params), position_of(params), with_declaration);
     } else if (method == "textDocument/documentSymbol") return document_symbols(document(params).text);
+    else if (method == "textDocument/completion") return completion(document(params).text, position_of(params));
     else return json(json::value_t::discarded);
     return nullptr;
 }

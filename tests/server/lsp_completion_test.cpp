@@ -1,5 +1,6 @@
-// The tolerant scan completion works from (lsp_scan.hpp), against the parser's reserved words
-// and the index of a parsed policy.
+// Completion (lsp_completion.hpp): the items each place in a policy gets, the range they
+// replace, and answers on any text; the tolerant scan it works from (lsp_scan.hpp) against the
+// parser's reserved words and the index of a parsed policy.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,8 +11,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "jointly/dsl/parse.hpp"
 #include "lexical.hpp"
+#include "lsp_completion.hpp"
 #include "lsp_index.hpp"
 #include "lsp_scan.hpp"
 
@@ -19,6 +23,264 @@ namespace jointly::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
+using server::lsp::Position;
+using Labels = std::vector<std::string>;
+
+// Every case is written after this policy; `|` in a case is the cursor.
+const std::string kBase =
+    "policy demo \"Demo\"\n"
+    "  version \"1\"\n"
+    "  effective from 2025-04-01\n"
+    "\n"
+    "agency health      \"NHS Integrated Care Board\"\n"
+    "agency social_care \"Children's Social Care\"\n"
+    "agency group everyone: health, social_care\n"
+    "service respite \"respite care\" weekly\n"
+    "service slt \"speech and language therapy\" hourly\n"
+    "service group therapies: slt\n"
+    "scale need: none < low < high\n"
+    "fact mobility: need\n"
+    "fact dst: map of need\n"
+    "fact has_ehcp \"Has an EHC plan\": bool default false\n"
+    "fact responsible_icb: agency in health, social_care\n"
+    "fact date_of_birth: date\n"
+    "event surgery\n"
+    "event review repeats\n"
+    "let big = mobility is high\n"
+    "table band\n"
+    "  from 0 to 5 gives \xC2\xA3" "1\n"
+    "eligible cc\n"
+    "  when has_ehcp\n"
+    "  because \"has a plan\"\n"
+    "\n"
+    "rule base_rule ref \"1\"\n"
+    "  split health 100%\n"
+    "\n";
+
+const Labels kPaying = {"health", "social_care", "responsible_icb"};
+const Labels kDeclarations = {"agency", "agency group", "service", "service group", "scale", "fact", "event",
+                              "let", "eligible", "table", "rule", "decline", "refer to", "pool"};
+
+// The text without its `|`, and the cursor's position in UTF-16 units.
+std::pair<std::string, Position> cursor(const std::string& marked) {
+    const auto at = marked.find('|');
+    EXPECT_NE(at, std::string::npos) << marked;
+    std::string text = marked;
+    text.erase(at, 1);
+    Position p;
+    for (std::size_t i = 0; i < at; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
+            ++p.line;
+            p.character = 0;
+        } else if ((c & 0xC0U) != 0x80U) {
+            p.character += c >= 0xF0U ? 2U : 1U;
+        }
+    }
+    return {text, p};
+}
+
+Labels labels(const json& items) {
+    Labels out;
+    for (const auto& i : items) out.push_back(i["label"]);
+    return out;
+}
+
+struct CompletionCase {
+    const char* name;
+    bool whole = false;      // `text` is the whole document
+    std::string text;        // after kBase, unless `whole`
+    Labels exactly = {};     // the labels in this order, when not empty
+    Labels has = {};         // labels among them
+    Labels lacks = {};       // labels not among them
+    bool none = false;       // no item at all
+};
+
+void PrintTo(const CompletionCase& c, std::ostream* os) { *os << c.name; }
+
+class LspCompletion : public ::testing::TestWithParam<CompletionCase> {};
+
+TEST_P(LspCompletion, OffersWhatFitsThere) {
+    const auto& c = GetParam();
+    const auto [text, at] = cursor(c.whole ? c.text : kBase + c.text);
+    const json items = server::lsp::completion(text, at);
+    ASSERT_TRUE(items.is_array());
+    const Labels got = labels(items);
+    const std::string shown = ::testing::PrintToString(got);
+    if (c.none) {
+        EXPECT_TRUE(got.empty()) << shown;
+    }
+    if (!c.exactly.empty()) {
+        EXPECT_EQ(got, c.exactly);
+    }
+    for (const auto& l : c.has) EXPECT_NE(std::find(got.begin(), got.end(), l), got.end()) << l << " in " << shown;
+    for (const auto& l : c.lacks) EXPECT_EQ(std::find(got.begin(), got.end(), l), got.end()) << l << " in " << shown;
+    for (const auto& i : items) {
+        EXPECT_TRUE(i.contains("kind") && i.contains("detail") && i.contains("sortText")) << i.dump();
+        const json& range = i["textEdit"]["range"];
+        EXPECT_EQ(range["start"]["line"], at.line);
+        EXPECT_EQ(range["end"]["line"], at.line);
+        EXPECT_LE(range["start"]["character"].get<std::uint32_t>(), at.character);
+        EXPECT_GE(range["end"]["character"].get<std::uint32_t>(), at.character);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Places, LspCompletion,
+    ::testing::Values(
+        // who pays: one agency (or a fact that picks one), never a group, a service or a fact
+        CompletionCase{.name = "split", .text = "rule r\n  split |", .exactly = kPaying},
+        CompletionCase{.name = "split_next_share", .text = "rule r\n  split health 50%, |", .exactly = kPaying},
+        CompletionCase{.name = "split_share_on_next_line", .text = "rule r\n  split health 50%,\n    |",
+                       .exactly = kPaying},
+        CompletionCase{.name = "split_partial_word", .text = "rule r\n  split soc|", .exactly = kPaying},
+        CompletionCase{.name = "pay", .text = "rule r\n  pay |", .exactly = kPaying},
+        CompletionCase{.name = "cap", .text = "rule r\n  split health 100%\n  cap |", .exactly = kPaying},
+        CompletionCase{.name = "excess_to",
+                       .text = "rule r\n  split health 100%\n  cap health at \xC2\xA3" "5 per week, excess to |",
+                       .exactly = {"health", "social_care", "responsible_icb", "panel"}},
+        CompletionCase{.name = "odd_penny_to", .text = "rule r\n  split health 50%, social_care 50%\n  odd penny to |",
+                       .exactly = kPaying},
+        // whose total: groups too
+        CompletionCase{.name = "total", .text = "refer to \"x\" when total(|",
+                       .exactly = {"health", "social_care", "everyone", "responsible_icb"}},
+        CompletionCase{.name = "yearly_total", .text = "refer to \"x\" when yearly total(|",
+                       .exactly = {"health", "social_care", "everyone", "responsible_icb"}},
+        CompletionCase{.name = "agreed_by_only_agencies", .whole = true,
+                       .text = "policy p \"P\"\n  version \"1\"\n  effective from 2025-04-01\n  agreed by |\n"
+                               "agency a \"A\"\nagency group g: a\nfact f: agency in a\n",
+                       .exactly = {"a"}},
+        CompletionCase{.name = "group_members", .text = "agency group more: health, |", .exactly = {"health", "social_care"}},
+        // services
+        CompletionCase{.name = "service_is", .text = "rule r\n  when service is |", .exactly = {"respite", "slt", "therapies"}},
+        CompletionCase{.name = "service_is_not", .text = "rule r\n  when service is not |",
+                       .exactly = {"respite", "slt", "therapies"}},
+        CompletionCase{.name = "service_in_list", .text = "rule r\n  when service in [respite, |",
+                       .exactly = {"respite", "slt", "therapies"}},
+        CompletionCase{.name = "funders", .text = "refer to \"x\" when funders(|", .exactly = {"respite", "slt", "therapies"}},
+        // values of a fact's type
+        CompletionCase{.name = "level_after_is", .text = "rule r\n  when mobility is |", .exactly = {"none", "low", "high"}},
+        CompletionCase{.name = "level_after_compare", .text = "rule r\n  when mobility >= l|", .exactly = {"none", "low", "high"}},
+        CompletionCase{.name = "bool_after_is_not", .text = "rule r\n  when has_ehcp is not |", .exactly = {"true", "false"}},
+        CompletionCase{.name = "count_levels", .text = "let n = count(dst, |", .exactly = {"none", "low", "high", "at least"}},
+        CompletionCase{.name = "count_map_facts", .text = "let n = count(|", .exactly = {"dst"}},
+        // events, tables, rules
+        CompletionCase{.name = "within_after", .text = "rule r\n  within 6 weeks after |", .exactly = {"surgery", "review"}},
+        CompletionCase{.name = "within_before", .text = "rule r\n  within 2 days before |", .exactly = {"surgery", "review"}},
+        CompletionCase{.name = "window_from", .text = "rule r\n  from |", .exactly = {"date_of_birth", "surgery", "review", "big"}},
+        CompletionCase{.name = "happened", .text = "rule r\n  when happened(|", .exactly = {"surgery", "review"}},
+        CompletionCase{.name = "lookup", .text = "let points = lookup(|", .exactly = {"band"}},
+        CompletionCase{.name = "exception_to", .text = "rule r\n  exception to |", .exactly = {"base_rule"}},
+        // expressions
+        CompletionCase{.name = "rule_condition", .text = "rule r\n  when |",
+                       .has = {"mobility", "has_ehcp", "date_of_birth", "big", "cc", "surgery", "service", "age", "as_of",
+                               "count(\xE2\x80\xA6)", "lookup(\xE2\x80\xA6)", "happened(\xE2\x80\xA6)", "not", "true"},
+                       .lacks = {"health", "everyone", "respite", "band", "none", "responsible_icb", "total",
+                                 "total(\xE2\x80\xA6)", "yearly total", "funders(\xE2\x80\xA6)", "split"}},
+        CompletionCase{.name = "outcome_condition", .text = "decline when has_ehcp and |",
+                       .has = {"total", "total(\xE2\x80\xA6)", "yearly total", "funders(\xE2\x80\xA6)", "jointly_funded()",
+                               "has_ehcp", "cc"},
+                       .lacks = {"service", "health", "respite"}},
+        CompletionCase{.name = "after_an_operand", .text = "rule r\n  when has_ehcp |", .exactly = {"and", "or", "is", "is not", "in"}},
+        CompletionCase{.name = "cap_amount_per", .text = "rule r\n  split health 100%\n  cap health at \xC2\xA3" "5 |",
+                       .has = {"per week", "per line", "per financial year"}},
+        CompletionCase{.name = "fact_type", .text = "fact f: |",
+                       .has = {"bool", "whole", "money", "date", "list of text", "map of", "agency in", "need"},
+                       .lacks = {"health", "mobility"}},
+        CompletionCase{.name = "fact_default_level", .text = "fact f: need default |", .exactly = {"none", "low", "high"}},
+        // the start of a line
+        CompletionCase{.name = "first_column", .text = "|", .exactly = kDeclarations},
+        CompletionCase{.name = "first_column_partial", .text = "ru|", .exactly = kDeclarations},
+        CompletionCase{.name = "empty_document", .whole = true, .text = "|", .exactly = {"policy"}},
+        CompletionCase{.name = "header_in_order", .whole = true, .text = "policy p \"P\"\n  version \"1\"\n  |",
+                       .exactly = {"effective"}},
+        CompletionCase{.name = "header_after_effective", .whole = true,
+                       .text = "policy p \"P\"\n  version \"1\"\n  effective from 2025-04-01\n  |",
+                       .exactly = {"agreed by", "ref", "panel", "rounding"}},
+        CompletionCase{.name = "rule_first_clause", .text = "rule r ref \"2\"\n  |",
+                       .exactly = {"exception to", "when", "within", "from", "before", "on or before", "refuse",
+                                   "refer to", "pay", "split"}},
+        CompletionCase{.name = "rule_after_split", .text = "rule r\n  when has_ehcp\n  split health 100%\n  |",
+                       .exactly = {"odd penny to", "cap", "regardless of cost", "because"}},
+        CompletionCase{.name = "rule_after_cap", .text = "rule r\n  split health 100%\n  cap health at \xC2\xA3" "5 per week, "
+                                                         "excess to panel\n  |",
+                       .exactly = {"cap", "because"}},
+        CompletionCase{.name = "rule_after_refuse", .text = "rule r\n  refuse\n  |", .exactly = {"because"}},
+        CompletionCase{.name = "pool_clauses", .text = "pool p \"P\"\n  host health\n  contribution health \xC2\xA3" "5\n  |",
+                       .exactly = {"contribution", "overspend shared in proportion to",
+                                   "underspend returned in proportion to", "risk capped at contribution", "tolerance"}},
+        CompletionCase{.name = "indented_under_a_one_line_declaration", .text = "event later\n  |", .none = true},
+        // reasons
+        CompletionCase{.name = "rule_placeholder", .text = "rule r\n  split health 100%\n  because \"for {|",
+                       .has = {"cost", "days", "from", "to", "line", "service", "rule", "ref", "health", "mobility",
+                               "big", "cc", "surgery"},
+                       .lacks = {"total", "respite", "band", "need", "everyone"}},
+        CompletionCase{.name = "outcome_placeholder", .text = "decline when has_ehcp because \"over {t|}\"",
+                       .has = {"total", "ref", "has_ehcp", "big"},
+                       .lacks = {"cost", "days", "service", "rule"}},
+        CompletionCase{.name = "threshold_placeholder", .text = "eligible e when has_ehcp because \"{|",
+                       .has = {"has_ehcp", "health"}, .lacks = {"cost", "total", "ref"}},
+        // nowhere to complete
+        CompletionCase{.name = "in_a_comment", .text = "# split |", .none = true},
+        CompletionCase{.name = "in_a_text", .text = "rule r\n  split health 100%\n  because \"split |\"", .none = true},
+        CompletionCase{.name = "a_brace_in_a_display_name", .text = "agency x \"{|", .none = true},
+        CompletionCase{.name = "in_a_number", .text = "let n = 12|", .none = true},
+        CompletionCase{.name = "after_an_amount", .text = "let n = \xC2\xA3" "1,500|", .none = true},
+        CompletionCase{.name = "a_name_to_declare", .text = "rule |", .none = true},
+        // a document that does not parse
+        CompletionCase{.name = "after_syntax_errors",
+                       .text = "rule broken\n  split health 50% social_care\n  when ((\n\xFF\xFE garbage }{\n\n"
+                               "rule r\n  when service is |",
+                       .exactly = {"respite", "slt", "therapies"}},
+        CompletionCase{.name = "declaration_cut_short", .text = "agency education\nrule r\n  split |",
+                       .exactly = {"health", "social_care", "responsible_icb", "education"}}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+TEST(LspCompletion, ReplacesTheWordUnderTheCursorInUtf16Units) {
+    // `é` is one unit, the emoji two: `has_ehcp` starts at character 29 and ends at 37.
+    const std::string line = "  when note is \"caf\xC3\xA9 \xF0\x9F\x98\x80\" and has_e|hcp";
+    const auto [text, at] = cursor(kBase + "fact note: text\nrule r\n" + line + "\n  split health 100%\n");
+    EXPECT_EQ(at.character, 34U);
+    const json items = server::lsp::completion(text, at);
+    const auto found = std::find_if(items.begin(), items.end(), [](const json& i) { return i["label"] == "has_ehcp"; });
+    ASSERT_NE(found, items.end()) << items.dump();
+    EXPECT_EQ((*found)["textEdit"]["range"],
+              (json{{"start", {{"line", at.line}, {"character", 29}}}, {"end", {{"line", at.line}, {"character", 37}}}}));
+    EXPECT_EQ((*found)["textEdit"]["newText"], "has_ehcp");
+    EXPECT_EQ((*found)["kind"], 5);  // Field
+    EXPECT_EQ((*found)["detail"], "fact \xE2\x80\x94 bool");
+}
+
+TEST(LspCompletion, ItemsSayWhatTheyAre) {
+    const auto [text, at] = cursor(kBase + "rule r\n  split |");
+    const json items = server::lsp::completion(text, at);
+    ASSERT_EQ(items.size(), 3U) << items.dump();
+    EXPECT_EQ(items[0]["detail"], "agency \xE2\x80\x94 NHS Integrated Care Board");
+    EXPECT_EQ(items[0]["kind"], 7);  // Class
+    EXPECT_EQ(items[2]["detail"], "fact \xE2\x80\x94 agency in health, social_care");
+    EXPECT_LT(items[0]["sortText"].get<std::string>(), items[1]["sortText"].get<std::string>());
+    // a placeholder's name is closed with `}` unless one follows
+    const auto [reason, in_reason] = cursor(kBase + "rule r\n  split health 100%\n  because \"{co|");
+    const json placeholders = server::lsp::completion(reason, in_reason);
+    ASSERT_FALSE(placeholders.empty());
+    EXPECT_EQ(placeholders[0]["label"], "cost");
+    EXPECT_EQ(placeholders[0]["textEdit"]["newText"], "cost}");
+    // a call opens its parentheses
+    const auto [call, in_call] = cursor(kBase + "let x = |");
+    std::string lookup_inserts;
+    for (const auto& i : server::lsp::completion(call, in_call))
+        if (i["label"] == "lookup(\xE2\x80\xA6)") lookup_inserts = i["textEdit"]["newText"];
+    EXPECT_EQ(lookup_inserts, "lookup(");
+}
+
+TEST(LspCompletion, PositionsOutsideTheTextAnswerAnEmptyList) {
+    const std::string text = kBase + "rule r\n  split health 100%\n";
+    const auto end = std::count(text.begin(), text.end(), '\n');
+    for (const Position at : {Position{static_cast<std::uint32_t>(end) + 1, 0}, Position{1000000, 3},
+                              Position{0, 200}, Position{4, 4000000}})
+        EXPECT_EQ(server::lsp::completion(text, at), json::array()) << at.line << ":" << at.character;
+}
 
 std::string slurp(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -34,6 +296,34 @@ std::vector<fs::path> policy_files() {
             if (e.path().extension() == ".jf") out.push_back(e.path());
     std::sort(out.begin(), out.end());
     return out;
+}
+
+TEST(LspCompletion, AnswersEverywhereInEveryGoldenPolicy) {
+    // Valid and broken policies alike: an array at every position, each edit on the cursor's
+    // line and around it.
+    std::size_t asked = 0;
+    for (const auto& path : policy_files()) {
+        const std::string text = slurp(path);
+        Position at;
+        for (std::size_t i = 0; i <= text.size(); i += 3) {
+            for (std::size_t j = i >= 3 ? i - 3 : 0; j < i; ++j) {
+                const auto c = static_cast<unsigned char>(text[j]);
+                if (c == '\n') at = {at.line + 1, 0};
+                else if ((c & 0xC0U) != 0x80U) at.character += c >= 0xF0U ? 2U : 1U;
+            }
+            const json items = server::lsp::completion(text, at);
+            ++asked;
+            ASSERT_TRUE(items.is_array()) << path;
+            for (const auto& item : items) {
+                const json& range = item["textEdit"]["range"];
+                ASSERT_EQ(range["start"]["line"], at.line) << path << " " << item.dump();
+                ASSERT_EQ(range["end"]["line"], at.line) << path << " " << item.dump();
+                ASSERT_LE(range["start"]["character"].get<std::uint32_t>(), at.character) << path;
+                ASSERT_GE(range["end"]["character"].get<std::uint32_t>(), at.character) << path;
+            }
+        }
+    }
+    EXPECT_GT(asked, 10000U);
 }
 
 TEST(LspScan, ReservedWordsAreTheParsers) {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +158,9 @@ TEST(LspSession, ScriptedEditorSession) {
     script += frame(request(5, "textDocument/hover", at(10, 7)));
     script += frame(request(6, "textDocument/hover", at(11, 8)));
     script += frame(request(7, "textDocument/documentSymbol", {{"textDocument", {{"uri", kUri}}}}));
+    script += frame(request(10, "textDocument/completion", at(11, 32)));  // `urg|nt`, the document in error
+    script += frame(request(11, "textDocument/completion", at(12, 8)));   // `split |health`
+    script += frame(request(12, "textDocument/completion", at(40, 0)));   // no such line
     script += frame(notify("textDocument/didChange",
                            {{"textDocument", {{"uri", kUri}, {"version", 2}}}, {"contentChanges", {{{"text", fixed}}}}}));
     script += frame(request(8, "no/such/method", json::object()));
@@ -174,6 +178,7 @@ TEST(LspSession, ScriptedEditorSession) {
     for (const char* provider : {"documentFormattingProvider", "hoverProvider", "definitionProvider",
                                  "referencesProvider", "documentSymbolProvider"})
         EXPECT_EQ(caps[provider], true) << provider;
+    EXPECT_EQ(caps["completionProvider"]["triggerCharacters"], json::array({"(", "[", "{", ","}));
 
     // didOpen: the error, where `jointly check` puts it, in UTF-16 units.
     const auto diagnostics = published(run);
@@ -233,6 +238,30 @@ TEST(LspSession, ScriptedEditorSession) {
     EXPECT_EQ((*symbols)["result"][5]["kind"], 12);
     EXPECT_EQ((*symbols)["result"][5]["selectionRange"], range(10, 5, 10, 12));
     EXPECT_EQ((*symbols)["result"][5]["range"]["start"], range(10, 0, 10, 0)["start"]);
+
+    // completion on the document with its error: the facts, replacing all of `urgnt` (UTF-16
+    // 29..34 after the `é` and the emoji); in a split, the agencies, replacing `health`; on a
+    // line the document does not have, nothing.
+    const json* in_condition = response(run, 10);
+    ASSERT_NE(in_condition, nullptr);
+    std::vector<std::string> offered;
+    for (const auto& i : (*in_condition)["result"]) {
+        offered.push_back(i["label"]);
+        EXPECT_EQ(i["textEdit"]["range"], range(11, 29, 11, 34)) << i.dump();
+    }
+    EXPECT_NE(std::find(offered.begin(), offered.end(), "urgent"), offered.end());
+    EXPECT_NE(std::find(offered.begin(), offered.end(), "note"), offered.end());
+    EXPECT_EQ(std::find(offered.begin(), offered.end(), "health"), offered.end());
+    const json* in_split = response(run, 11);
+    ASSERT_NE(in_split, nullptr);
+    ASSERT_EQ((*in_split)["result"].size(), 2U) << in_split->dump();
+    EXPECT_EQ((*in_split)["result"][0]["label"], "health");
+    EXPECT_EQ((*in_split)["result"][0]["detail"], "agency \xE2\x80\x94 NHS \xC2\xA3 budget");
+    EXPECT_EQ((*in_split)["result"][0]["textEdit"], json({{"range", range(12, 8, 12, 14)}, {"newText", "health"}}));
+    EXPECT_EQ((*in_split)["result"][1]["label"], "social_care");
+    const json* nowhere = response(run, 12);
+    ASSERT_NE(nowhere, nullptr);
+    EXPECT_EQ((*nowhere)["result"], json::array());
 
     // an unknown method is an error that names it; shutdown answers null.
     const json* unknown_method = response(run, 8);

@@ -1,0 +1,79 @@
+// completion: the word under the cursor, whether it is in the code, a comment or a text, and
+// the protocol's items for it (lsp_completion_items.cpp says what fits where).
+#include "lsp_completion.hpp"
+
+#include <string>
+#include <vector>
+
+#include "lsp_completion_items.hpp"
+#include "lsp_scan.hpp"
+
+namespace jointly::server::lsp {
+namespace {
+
+using nlohmann::json;
+
+bool is_word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+json position_json(Position p) { return {{"line", p.line}, {"character", p.character}}; }
+
+}  // namespace
+
+json completion(std::string_view text, Position at) {
+    json out = json::array();
+    const LineMap map(text);
+    // A position the text does not have (past its end, past a line's end) has no completion.
+    if (map.position(map.point(at)) != at) return out;
+    const std::size_t cursor = map.offset(at);
+    const Scan s = scan(text);
+    for (const auto& [begin, end] : s.comments)
+        if (cursor > begin && cursor <= end) return out;
+    std::size_t word_begin = cursor;
+    std::size_t word_end = cursor;
+    while (word_begin > 0 && is_word_char(text[word_begin - 1])) --word_begin;
+    while (word_end < text.size() && is_word_char(text[word_end])) ++word_end;
+    std::string_view close;  // what follows the name inserted in a placeholder
+    std::size_t in_text = s.tokens.size();
+    for (std::size_t i = 0; i < s.tokens.size(); ++i) {
+        const Token& t = s.tokens[i];
+        if (t.kind == TokenKind::Text && t.begin < cursor && (cursor < t.end || (!t.closed && cursor == t.end)))
+            in_text = i;
+    }
+    std::vector<CompletionItem> items;
+    if (in_text < s.tokens.size()) {
+        // In a text: only right after `{` and a name's first letters.
+        if (word_begin == 0 || text[word_begin - 1] != '{' || word_begin <= s.tokens[in_text].begin) return out;
+        items = placeholder_items(s, in_text);
+        if (word_end >= text.size() || text[word_end] != '}') close = "}";
+    } else {
+        if (word_begin < word_end && text[word_begin] >= '0' && text[word_begin] <= '9') return out;
+        const Token* glued = nullptr;  // a token that ends where the word starts: `£1,500|`
+        for (const auto& t : s.tokens)
+            if (t.end == word_begin && t.begin < word_begin) glued = &t;
+        if (glued != nullptr && (glued->kind == TokenKind::Literal || glued->kind == TokenKind::Text)) return out;
+        const std::size_t line_begin = map.offset(Position{at.line, 0});
+        const bool bom = at.line == 0 && text.starts_with("\xEF\xBB\xBF");
+        items = code_items(s, word_begin, at.line, word_begin == line_begin + (bom ? 3 : 0));
+    }
+    // The word is ASCII: its bytes are its UTF-16 units.
+    const auto units = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
+    const json range = {{"start", position_json({at.line, at.character - units(cursor - word_begin)})},
+                        {"end", position_json({at.line, at.character + units(word_end - cursor)})}};
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        auto& item = items[i];
+        std::string insert = item.insert.empty() ? item.label : item.insert;
+        insert += close;
+        std::string order = std::to_string(i);
+        order.insert(0, order.size() < 4 ? 4 - order.size() : 0, '0');
+        out.push_back({{"label", std::move(item.label)},
+                       {"kind", item.kind},
+                       {"detail", std::move(item.detail)},
+                       {"sortText", order},
+                       {"textEdit", {{"range", range}, {"newText", std::move(insert)}}}});
+    }
+    return out;
+}
+
+}  // namespace jointly::server::lsp
