@@ -1,5 +1,5 @@
 // libFuzzer: any bytes as a policy open in the language server, then every request about it at
-// about 32 positions spread over the text (hover, definition, references, the outline, formatting), and
+// about 32 positions spread over the text (hover, definition, references, completion, the outline, formatting), and
 // the same bytes as the server's input stream. Nothing may crash, hang or leak, and every
 // answer must be a JSON-RPC response to its request. Seeds: the golden policies and the library
 // (as parse_check_fuzz).
@@ -43,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto answers = session.handle(request(id, method, std::move(params)));
         require(answers.size() == 1 && answers.front()["id"] == id);
         ++id;
+        return answers.front();
     };
     ask("textDocument/documentSymbol", {{"textDocument", uri}});
     ask("textDocument/formatting", {{"textDocument", uri}});
@@ -64,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         json references = at;
         references["context"] = {{"includeDeclaration", true}};
         ask("textDocument/references", references);
+        require(ask("textDocument/completion", at)["result"].is_array());
     }
     std::istringstream in(text);
     std::ostringstream out;
