@@ -144,7 +144,7 @@ using Item = CompletionItem;
 class Completer {
 public:
     Completer(const Scan& s, std::size_t word_begin)
-        : t_(s.tokens), declared_(scan_declarations(s)) {
+        : t_(s.tokens), declared_(scan_declarations(s)), word_begin_(word_begin) {
         while (n_ < t_.size() && t_[n_].begin < word_begin) ++n_;
         decl_ = enclosing();
     }
@@ -193,6 +193,9 @@ private:
         const Token* t = tok(back);
         return t != nullptr && t->kind == TokenKind::Punct ? t->text : std::string_view();
     }
+    bool is_name_token(std::size_t i) const {
+        return i < t_.size() && t_[i].kind == TokenKind::Word && !is_reserved(t_[i].text);
+    }
     bool name(std::size_t back) const {
         const Token* t = tok(back);
         return t != nullptr && t->kind == TokenKind::Word && !is_reserved(t->text);
@@ -206,6 +209,8 @@ private:
                 return i;
         return kNone;
     }
+    // True when the word is the `k`th token of the declaration it is in.
+    bool after_declaration(std::size_t k) const { return decl_ != kNone && decl_ + k == n_; }
     std::string_view decl_word() const { return decl_ == kNone ? "" : t_[decl_].text; }
     Where where() const {
         const std::string_view d = decl_word();
@@ -256,7 +261,28 @@ private:
         for (const auto& d : declared_)
             if (d.kind == DeclKind::Rule && d.name != self) declaration(d);
     }
-    void services() { declared({DeclKind::Service, DeclKind::ServiceGroup}); }
+    void services() {
+        const std::size_t before = items.size();
+        declared({DeclKind::Service, DeclKind::ServiceGroup});
+        if (items.size() == before && std::none_of(declared_.begin(), declared_.end(), [](const Declared& d) {
+                return d.kind == DeclKind::Service || d.kind == DeclKind::ServiceGroup;
+            }))
+            used_services();
+    }
+    // A policy that declares no service may name any: the names it compares `service` with
+    // elsewhere (`service is X`, `service is not X`, `service in [X, Y]`, `funders(X)`).
+    void used_services() {
+        bool in_list = false;
+        for (std::size_t i = 2; i < t_.size(); ++i) {
+            const std::string_view a = word(i - 1), b = word(i - 2);
+            if (t_[i].text == "[" && a == "in" && b == "service") in_list = true;
+            else if (t_[i].text == "]") in_list = false;
+            if (!is_name_token(i) || t_[i].begin == word_begin_) continue;
+            if (in_list || (a == "is" && b == "service") || (a == "not" && b == "is" && word(i - 3) == "service") ||
+                (t_[i - 1].text == "(" && b == "funders"))
+                add(std::string(t_[i].text), kValue, "service (named in this policy)");
+        }
+    }
     void levels(std::string_view scale) {
         for (const auto& d : declared_)
             if (d.kind == DeclKind::Level && d.scale == scale) declaration(d);
@@ -380,6 +406,10 @@ private:
                 keywords({next});
                 return true;
             }
+        if (w1 == "decline") {
+            if (after_declaration(1)) keywords({"ref", "when"});
+            return true;
+        }
         if (w1 == "refer") {
             if (decl_word() == "rule" || t_[n_ - 1].column_zero) keywords({"to"});
             return true;
@@ -477,11 +507,18 @@ private:
                              (last.kind == TokenKind::Word && !is_reserved(last.text)) || last.text == ")" ||
                              last.text == "]" || last.text == "true" || last.text == "false";
         if (!operand) return;
+        // what follows a declaration's name or an outcome rule's authority on its line
+        if (w(2) == "rule" && name(1) && after_declaration(2)) return keywords({"ref"});
+        if (w(2) == "eligible" && name(1) && after_declaration(2)) return keywords({"when"});
+        if (w(3) == "refer" && w(2) == "to" && last.kind == TokenKind::Text && after_declaration(3))
+            return keywords({"ref", "when"});
+        if (last.kind == TokenKind::Text && w(2) == "ref" && (decl_word() == "decline" || decl_word() == "refer"))
+            return keywords({"when"});
         // `cap health |`, `pay health |`: the word after the agency
         if (w(2) == "cap" && name(1)) return keywords({"at"});
         if (w(2) == "pay" && name(1)) return expression();
         if (w(2) == "within" && last.kind == TokenKind::Literal) return keywords({"days", "weeks", "day", "week"});
-        if (w(3) == "service" && name(2) && last.kind == TokenKind::Text && decl_ != kNone && decl_ + 3 == n_)
+        if (w(3) == "service" && name(2) && last.kind == TokenKind::Text && after_declaration(3))
             return keywords({"weekly", "hourly", "one_off"});
         if ((in_clause({"cap"}) && w(2) == "at") || (in_clause({"pay"}) && w(3) == "pay")) {
             for (const auto per : kPers) add(std::string(per), kKeyword, "keyword");
@@ -544,6 +581,7 @@ private:
     const std::vector<Token>& t_;
     std::vector<Declared> declared_;
     std::set<std::pair<std::string, std::string>> added_;  // each item's label and insert, once
+    std::size_t word_begin_ = 0;
     std::size_t n_ = 0;  // the tokens before the word: t_[0, n_)
     std::size_t decl_ = kNone;
     std::size_t line_ = 0;

@@ -158,6 +158,14 @@ INSTANTIATE_TEST_SUITE_P(
                        .exactly = {"respite", "slt", "therapies"}},
         CompletionCase{.name = "service_in_list", .text = "rule r\n  when service in [respite, |",
                        .exactly = {"respite", "slt", "therapies"}},
+        CompletionCase{.name = "services_named_where_none_are_declared", .whole = true,
+                       .text = "policy p \"P\"\n  version \"1\"\n  effective from 2025-04-01\n"
+                               "agency health \"NHS\"\n"
+                               "rule a\n  when service is respite\n  split health 100%\n"
+                               "rule b\n  when service in [slt, escort] or service is not respite\n  split health 100%\n"
+                               "refer to \"x\" when funders(nursing) > 1\n"
+                               "rule c\n  when service is res|\n",
+                       .exactly = {"respite", "slt", "escort", "nursing"}},
         CompletionCase{.name = "funders", .text = "refer to \"x\" when funders(|", .exactly = {"respite", "slt", "therapies"}},
         // values of a fact's type
         CompletionCase{.name = "level_after_is", .text = "rule r\n  when mobility is |", .exactly = {"none", "low", "high"}},
@@ -210,6 +218,12 @@ INSTANTIATE_TEST_SUITE_P(
         CompletionCase{.name = "pool_clauses", .text = "pool p \"P\"\n  host health\n  contribution health \xC2\xA3" "5\n  |",
                        .exactly = {"contribution", "overspend shared in proportion to",
                                    "underspend returned in proportion to", "risk capped at contribution", "tolerance"}},
+        CompletionCase{.name = "after_a_rule_name", .text = "rule r |", .exactly = {"ref"}},
+        CompletionCase{.name = "after_a_threshold_name", .text = "eligible e |", .exactly = {"when"}},
+        CompletionCase{.name = "after_decline", .text = "decline |", .exactly = {"ref", "when"}},
+        CompletionCase{.name = "after_decline_ref", .text = "decline ref \"3\" |", .exactly = {"when"}},
+        CompletionCase{.name = "after_an_outcome_authority", .text = "refer to \"Director\" |", .exactly = {"ref", "when"}},
+        CompletionCase{.name = "after_a_rule_authority", .text = "rule r\n  refer to \"Director\" |", .none = true},
         CompletionCase{.name = "indented_under_a_one_line_declaration", .text = "event later\n  |", .none = true},
         // reasons
         CompletionCase{.name = "rule_placeholder", .text = "rule r\n  split health 100%\n  because \"for {|",
