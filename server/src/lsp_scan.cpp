@@ -90,11 +90,12 @@ private:
     }
 
     void text_token() {
+        const auto line_break = [this](std::size_t i) { return text_[i] == '\n' || text_[i] == '\r'; };
         std::size_t e = at_ + 1;
-        const std::size_t stop = line_end(e);
-        while (e < stop && text_[e] != '"') e += text_[e] == '\\' && e + 1 < stop ? 2U : 1U;
-        if (e < stop) push(TokenKind::Text, e + 1);
-        else push(TokenKind::Text, stop, false);
+        while (e < text_.size() && text_[e] != '"' && !line_break(e))
+            e += text_[e] == '\\' && e + 1 < text_.size() && !line_break(e + 1) ? 2U : 1U;
+        if (e < text_.size() && text_[e] == '"') push(TokenKind::Text, e + 1);
+        else push(TokenKind::Text, e, false);
     }
 
     // `12`, `2.5`, `50%`, `£1,500.00`, `2025-04-01`: digits, with `.`, `,` or `-` between
@@ -142,7 +143,10 @@ std::string written(const std::vector<Token>& tokens, std::size_t from, std::siz
 
 class DeclarationReader {
 public:
-    explicit DeclarationReader(const std::vector<Token>& tokens) : t_(tokens) {}
+    explicit DeclarationReader(const std::vector<Token>& tokens) : t_(tokens), next_line_(tokens.size()) {
+        for (std::size_t i = t_.size(); i-- > 0;)
+            next_line_[i] = i + 1 < t_.size() && t_[i + 1].line == t_[i].line ? next_line_[i + 1] : i + 1;
+    }
 
     std::vector<Declared> run() {
         for (std::size_t i = 0; i < t_.size(); ++i)
@@ -160,11 +164,7 @@ private:
     bool name(std::size_t i) const { return i < t_.size() && is_name(t_[i]); }
     bool text(std::size_t i) const { return i < t_.size() && t_[i].kind == TokenKind::Text; }
     // The end of the declaration's line: the first token on a later line.
-    std::size_t line_end(std::size_t i) const {
-        std::size_t e = i + 1;
-        while (e < t_.size() && t_[e].line == t_[i].line) ++e;
-        return e;
-    }
+    std::size_t line_end(std::size_t i) const { return next_line_[i]; }
 
     void add(DeclKind kind, std::size_t at, std::string detail = {}, std::string scale = {}, bool map = false) {
         const std::string n(t_[at].text);
@@ -220,7 +220,8 @@ private:
             return;
         }
         std::size_t end = colon + 1;
-        const std::size_t stop = line_end(i);
+        // a type is a few words: a line of many declarations is not read to its end for each
+        const std::size_t stop = std::min(line_end(i), colon + 1 + kTypeTokens);
         while (end < stop && !word(end, "default")) ++end;
         const std::size_t type = colon + 1;
         std::string scale;
@@ -234,7 +235,10 @@ private:
         add(DeclKind::Fact, i + 1, written(t_, type, end), std::move(scale), map);
     }
 
+    static constexpr std::size_t kTypeTokens = 64;
+
     const std::vector<Token>& t_;
+    std::vector<std::size_t> next_line_;  // for each token, the first token on a later line
     std::vector<Declared> out_;
     std::set<std::string> seen_;
 };
