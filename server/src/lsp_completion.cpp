@@ -17,6 +17,9 @@ bool is_word_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+// More items than a person reads: the answer is cut, and says so.
+constexpr std::size_t kMaxItems = 1000;
+
 json position_json(Position p) { return {{"line", p.line}, {"character", p.character}}; }
 
 }  // namespace
@@ -57,6 +60,13 @@ json completion(std::string_view text, Position at) {
         const bool bom = at.line == 0 && text.starts_with("\xEF\xBB\xBF");
         items = code_items(s, word_begin, at.line, word_begin == line_begin + (bom ? 3 : 0));
     }
+    // A text of thousands of names: those the word's letters so far begin, at most kMaxItems.
+    const bool incomplete = items.size() > kMaxItems;
+    if (incomplete) {
+        const std::string_view typed = text.substr(word_begin, cursor - word_begin);
+        std::erase_if(items, [typed](const CompletionItem& i) { return !i.label.starts_with(typed); });
+        if (items.size() > kMaxItems) items.resize(kMaxItems);
+    }
     // The word is ASCII: its bytes are its UTF-16 units.
     const auto units = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
     const json range = {{"start", position_json({at.line, at.character - units(cursor - word_begin)})},
@@ -73,6 +83,7 @@ json completion(std::string_view text, Position at) {
                        {"sortText", order},
                        {"textEdit", {{"range", range}, {"newText", std::move(insert)}}}});
     }
+    if (incomplete) return {{"isIncomplete", true}, {"items", std::move(out)}};
     return out;
 }
 

@@ -296,6 +296,31 @@ TEST(LspCompletion, PositionsOutsideTheTextAnswerAnEmptyList) {
         EXPECT_EQ(server::lsp::completion(text, at), json::array()) << at.line << ":" << at.character;
 }
 
+TEST(LspCompletion, ThousandsOfNamesAreCutToThoseTheWordBegins) {
+    std::string text = kBase;
+    for (int i = 0; i < 1500; ++i) text += "fact f" + std::to_string(i) + ": bool\n";
+    const auto [all, at_all] = cursor(text + "let x = |");
+    const json every = server::lsp::completion(all, at_all);
+    ASSERT_TRUE(every.is_object()) << every.dump().substr(0, 200);
+    EXPECT_EQ(every["isIncomplete"], true);
+    EXPECT_EQ(every["items"].size(), 1000U);
+    const auto [some, at_some] = cursor(text + "let x = f14|");
+    const json begun = server::lsp::completion(some, at_some);
+    ASSERT_TRUE(begun.is_object());
+    EXPECT_EQ(begun["isIncomplete"], true);
+    EXPECT_EQ(begun["items"].size(), 111U);  // f14, f140..f149, f1400..f1499
+    for (const auto& i : begun["items"]) EXPECT_EQ(i["label"].get<std::string>().rfind("f14", 0), 0U) << i.dump();
+}
+
+TEST(LspCompletion, ALineOfManyDeclarationsIsReadOnce) {
+    // 100,000 declarations and texts on one line (about 2.5 MB): read token by token, not once
+    // per declaration to the line's end, this answers at once; read so, it would not finish.
+    std::string line;
+    for (int i = 0; i < 100000; ++i) line += "fact f" + std::to_string(i) + ": bool \"t\" ";
+    const auto [text, at] = cursor(kBase + line + "\nrule r\n  split |");
+    EXPECT_EQ(labels(server::lsp::completion(text, at)), kPaying);
+}
+
 std::string slurp(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream s;
