@@ -283,6 +283,9 @@ private:
             return true;
         }
         if (p1 == "+" || p1 == "-" || p1 == "*" || p1 == "/") {
+            // `2025-`: a date being written, not a subtraction
+            if (p1 == "-" && tok(2) != nullptr && tok(2)->kind == TokenKind::Literal && tok(2)->end == tok(1)->begin)
+                return true;
             if (decl_word() != "rule" || !in_clause({"split"})) expression();
             return true;
         }

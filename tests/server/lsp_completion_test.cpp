@@ -242,6 +242,9 @@ INSTANTIATE_TEST_SUITE_P(
         CompletionCase{.name = "in_a_number", .text = "let n = 12|", .none = true},
         CompletionCase{.name = "after_an_amount", .text = "let n = \xC2\xA3" "1,500|", .none = true},
         CompletionCase{.name = "a_name_to_declare", .text = "rule |", .none = true},
+        CompletionCase{.name = "a_date_being_written", .text = "rule r\n  from 2025-|", .none = true},
+        CompletionCase{.name = "a_share_being_written", .text = "rule r\n  split health 1/|", .none = true},
+        CompletionCase{.name = "a_subtraction", .text = "let d = date_of_birth - |", .has = {"date_of_birth", "as_of"}},
         // a document that does not parse
         CompletionCase{.name = "after_syntax_errors",
                        .text = "rule broken\n  split health 50% social_care\n  when ((\n\xFF\xFE garbage }{\n\n"
