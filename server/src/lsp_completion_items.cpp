@@ -316,7 +316,7 @@ private:
         else if (w1 == "of" && w2 == "map") declared({DeclKind::Scale});
         else if (w1 == "of" && w2 == "list") keywords({"text"});
         else if (w1 == "rounding") keywords({"half_up", "half_even"});
-        else if (w1 == "per" && (in_clause({"cap"}) || in_clause({"pay"}))) keywords({"week", "line", "financial year"});
+        else if (w1 == "per" && (in_clause({"cap"}) || in_clause({"pay"}))) keywords({"week", "line", "financial year", "hour"});
         else return after_phrase_word(w1);
         return true;
     }

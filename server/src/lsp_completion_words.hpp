@@ -62,8 +62,9 @@ inline constexpr std::string_view kDeclarationKeywords[] = {
     "decline", "refer", "pool",
 };
 
-// What an amount of `cap` or `pay` is counted per.
-inline constexpr std::string_view kPers[] = {"per week", "per line", "per financial year"};
+// What an amount of `cap` or `pay` is counted per (`per hour`: the form being added to the
+// language for hourly lines).
+inline constexpr std::string_view kPers[] = {"per week", "per line", "per financial year", "per hour"};
 
 // The placeholders a reason may hold besides declared names (docs/language.md, "because"),
 // with what they show.

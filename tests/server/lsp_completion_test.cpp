@@ -192,7 +192,7 @@ INSTANTIATE_TEST_SUITE_P(
                        .lacks = {"service", "health", "respite"}},
         CompletionCase{.name = "after_an_operand", .text = "rule r\n  when has_ehcp |", .exactly = {"and", "or", "is", "is not", "in"}},
         CompletionCase{.name = "cap_amount_per", .text = "rule r\n  split health 100%\n  cap health at \xC2\xA3" "5 |",
-                       .has = {"per week", "per line", "per financial year"}},
+                       .exactly = {"per week", "per line", "per financial year", "per hour"}},
         CompletionCase{.name = "fact_type", .text = "fact f: |",
                        .has = {"bool", "whole", "money", "date", "list of text", "map of", "agency in", "need"},
                        .lacks = {"health", "mobility"}},
