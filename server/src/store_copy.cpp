@@ -13,7 +13,7 @@ namespace jointly::server {
 namespace {
 
 // The SQLite schema version a copy reads (store_sqlite.cpp's kSchemaVersion).
-constexpr std::int64_t kSqliteSchema = 3;
+constexpr std::int64_t kSqliteSchema = 4;
 
 struct Table {
     const char* name;
@@ -32,8 +32,10 @@ constexpr Table kTables[] = {
     {"erasures", "seq, decision_id, at, principal, reason, request_id, superseded_by", "seq", &CopyCounts::erasures},
     {"idempotency", "created_at, scope, key, body_sha256, target", nullptr, &CopyCounts::idempotency_keys},
     {"changes", "seq, at, kind, decision_id, panel_record_id", "seq", &CopyCounts::changes},
-    {"audit", "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status", "id",
-     &CopyCounts::audit},
+    {"audit",
+     "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status, "
+     "client_request_id, hash",
+     "id", &CopyCounts::audit},
     {"policies", "seq, policy_id, version, sha256, file, source, uploaded_by, uploaded_at, request_id", "seq",
      &CopyCounts::policies},
 };

@@ -94,7 +94,7 @@ public:
         if (audit) audit->decision_id = record.id;
         const DecisionInsert insert{&record, &summary, audit ? &*audit : nullptr,
                                     extras.idempotency ? &*extras.idempotency : nullptr, &earlier};
-        writer_.transact([&](Tx& tx) { tx.change = insert_decisions(tx.conn, {&insert}); }, insert);
+        writer_.transact([&](Tx& tx) { tx.change = insert_decisions(tx.conn, tx.audit, {&insert}); }, insert);
         if (earlier) result.earlier = std::move(earlier);
         else result.created_at = record.created_at;
         return result;
@@ -157,7 +157,7 @@ public:
                 AuditEntry audit = *extras.audit;
                 audit.decision_id = rec.decision_id;
                 audit.panel_record_id = rec.id;
-                insert_audit(tx.conn, audit);
+                insert_audit(tx, std::move(audit));
             }
             out.record = rec;
         });
@@ -209,7 +209,7 @@ public:
                 result.erasure = *existing.erased;
                 return;
             }
-            tx.change = insert_decisions(tx.conn, {&stored});
+            tx.change = insert_decisions(tx.conn, tx.audit, {&stored});
             erase_in_transaction(tx, erasure, redact, audit, result);
         });
         return result;
@@ -324,7 +324,7 @@ public:
     }
 
     void add_audit(const AuditEntry& entry) override {
-        writer_.transact([&](Tx& tx) { insert_audit(tx.conn, entry); });
+        writer_.transact([&](Tx& tx) { insert_audit(tx, entry); });
     }
 
     std::vector<AuditEntry> find_audit(const AuditQuery& q) override {
@@ -495,10 +495,13 @@ private:
         tx.change = r.integer(0, 0);
     }
 
-    static void insert_audit(Connection& c, const AuditEntry& entry) {
-        c.exec_prepared("INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
-               "detail, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-               audit_params(entry));
+    // Appends `entry` (at set now) chained after the newest entry (pg::AuditHead).
+    static void insert_audit(Tx& tx, AuditEntry entry) {
+        tx.audit.link(tx.conn, entry);
+        tx.conn.exec_prepared("INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, "
+                              "panel_record_id, detail, status, client_request_id, hash) VALUES ($1, $2, $3, $4, $5, "
+                              "$6, $7, $8, $9, $10, $11, $12)",
+                              audit_params(entry));
     }
 
     static std::optional<IdempotentUse> find_key(Connection& c, const IdempotencyKey& key) {
@@ -552,7 +555,7 @@ private:
         if (audit) {
             AuditEntry entry = *audit;
             entry.decision_id = erasure.decision_id;
-            insert_audit(c, entry);
+            insert_audit(tx, std::move(entry));
         }
         result.erasure = erasure;
     }

@@ -62,6 +62,8 @@ AuditEntry read_audit(const Result& r, int row) {
     e.panel_record_id = r.optional_text(row, 8);
     e.detail = r.optional_text(row, 9);
     e.status = static_cast<int>(r.integer(row, 10));
+    e.client_request_id = r.optional_text(row, 11);
+    e.hash = r.optional_text(row, 12).value_or("");
     return e;
 }
 

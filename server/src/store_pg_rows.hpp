@@ -11,7 +11,8 @@
 namespace jointly::server::pg {
 
 inline constexpr const char* kAuditColumns =
-    "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status";
+    "id, at, principal, client, request_id, action, route, decision_id, panel_record_id, detail, status, "
+    "client_request_id, hash";
 inline constexpr const char* kPolicyColumns =
     "seq, policy_id, version, sha256, file, source, uploaded_by, uploaded_at, request_id";
 inline constexpr const char* kErasureColumns = "decision_id, at, principal, reason, request_id, superseded_by";

@@ -83,7 +83,10 @@ CREATE TABLE IF NOT EXISTS audit (
   decision_id     TEXT,
   panel_record_id TEXT,
   detail          TEXT,
-  status          INTEGER NOT NULL);
+  status          INTEGER NOT NULL,
+  client_request_id TEXT,
+  hash            TEXT);
+ALTER TABLE audit ADD COLUMN IF NOT EXISTS client_request_id TEXT, ADD COLUMN IF NOT EXISTS hash TEXT;
 CREATE INDEX IF NOT EXISTS audit_decision ON audit(decision_id);
 CREATE INDEX IF NOT EXISTS audit_principal ON audit(principal);
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
@@ -186,6 +189,39 @@ void backfill_summaries(Connection& conn) {
     }
 }
 
+// Migrating to version 3: the hash chain over the audit entries without a hash, in id order,
+// in the migration's transaction, holding the write lock (a replica of an older jointly still
+// running adds none meanwhile) with the append-only trigger off (it comes back at the COMMIT
+// of this transaction, which no one else sees without it).
+void chain_audit(Connection& conn) {
+    constexpr int kPage = 2000;
+    conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kWriteLock)});
+    conn.exec("ALTER TABLE audit DISABLE TRIGGER audit_no_change");
+    std::string head = kAuditGenesis;
+    for (std::int64_t last = 0;;) {
+        const auto r = conn.exec(std::string("SELECT ") + kAuditColumns + " FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
+                                 {std::to_string(last), std::to_string(kPage)});
+        Sql update;
+        update.text = "UPDATE audit SET hash = v.hash FROM (VALUES ";
+        bool any = false;
+        for (int i = 0; i < r.rows(); ++i) {
+            const auto e = read_audit(r, i);
+            last = e.id;
+            if (!e.hash.empty()) {  // kept: a store whose version was set back is not re-chained
+                head = e.hash;
+                continue;
+            }
+            head = audit_chain_hash(head, e);
+            update.text += any ? ", (" : "(";
+            update.text += update.param(e.id) + "::bigint, " + update.param(head) + ")";
+            any = true;
+        }
+        if (any) conn.exec(update.text + ") AS v(id, hash) WHERE audit.id = v.id", update.params);
+        if (r.rows() < kPage) break;
+    }
+    conn.exec("ALTER TABLE audit ENABLE TRIGGER audit_no_change");
+}
+
 }  // namespace
 
 
@@ -203,6 +239,7 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
             // by running it; the row records who did it.
             conn.exec(kSchema);
             if (found < 2) backfill_summaries(conn);
+            if (found < 3) chain_audit(conn);
             conn.exec("INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES ($1, $2, $3)",
                       {std::to_string(kSchemaVersion), std::string(JOINTLY_VERSION), store_detail::now_utc()});
         }

@@ -59,12 +59,23 @@ void rollback(Connection& conn) {
 
 }  // namespace
 
-Params audit_params(const AuditEntry& entry) {
-    return {store_detail::now_utc(), entry.principal, entry.client, entry.request_id, entry.action, entry.route,
-            entry.decision_id, entry.panel_record_id, entry.detail, std::to_string(entry.status)};
+void AuditHead::link(Connection& conn, AuditEntry& entry) {
+    if (!head_) {
+        const auto r = conn.exec_prepared("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", {});
+        head_ = r.rows() ? r.optional_text(0, 0).value_or("") : std::string(kAuditGenesis);
+    }
+    entry.at = store_detail::now_utc();
+    entry.hash = audit_chain_hash(*head_, entry);
+    head_ = entry.hash;
 }
 
-std::int64_t insert_decisions(Connection& conn, const std::vector<const DecisionInsert*>& run) {
+Params audit_params(const AuditEntry& entry) {
+    return {entry.at,     entry.principal,       entry.client,          entry.request_id,
+            entry.action, entry.route,           entry.decision_id,     entry.panel_record_id,
+            entry.detail, std::to_string(entry.status), entry.client_request_id, entry.hash};
+}
+
+std::int64_t insert_decisions(Connection& conn, AuditHead& head, const std::vector<const DecisionInsert*>& run) {
     static const std::string sql =
         std::string("WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
                     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
@@ -79,17 +90,20 @@ std::int64_t insert_decisions(Connection& conn, const std::vector<const Decision
         "c AS (INSERT INTO changes (at, kind, decision_id, panel_record_id) "
         "SELECT v.created_at, 'decision', v.id, NULL FROM d JOIN v USING (id) ORDER BY d.seq RETURNING seq), "
         "a AS (INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, "
-        "panel_record_id, detail, status) SELECT at, principal, client, request_id, action, route, "
-        "decision_id, panel_record_id, detail, status FROM unnest($14::text[], $15::text[], $16::text[], "
-        "$17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::int[]) WITH "
-        "ORDINALITY AS a(at, principal, client, request_id, action, route, decision_id, panel_record_id, "
-        "detail, status, ord) ORDER BY ord), "
+        "panel_record_id, detail, status, client_request_id, hash) SELECT at, principal, client, request_id, "
+        "action, route, decision_id, panel_record_id, detail, status, client_request_id, hash FROM "
+        "unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], "
+        "$21::text[], $22::text[], $23::int[], $24::text[], $25::text[]) WITH ORDINALITY AS a(at, principal, "
+        "client, request_id, action, route, decision_id, panel_record_id, detail, status, client_request_id, "
+        "hash, ord) ORDER BY ord), "
         "k AS (INSERT INTO idempotency (scope, key, body_sha256, target, created_at) "
-        "SELECT * FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[])) "
+        "SELECT * FROM unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[])) "
         "SELECT coalesce(max(seq), 0) FROM c";
     // The keys' earlier uses, from the store, then from this run as its decisions are taken.
     std::map<std::pair<std::string, std::string>, IdempotentUse> used = keys_used(conn, run);
-    std::vector<ArrayText> columns(28);
+    // INVARIANT: the audit entries go in with ids in `run`'s order (ORDER BY ord), the order
+    // `head` chains them in.
+    std::vector<ArrayText> columns(30);
     bool any = false;
     for (const DecisionInsert* each : run) {
         const DecisionInsert& in = *each;
@@ -102,11 +116,11 @@ std::int64_t insert_decisions(Connection& conn, const std::vector<const Decision
                 *in.earlier = at->second;
                 continue;
             }
-            columns[23].add(in.key->scope);
-            columns[24].add(in.key->key);
-            columns[25].add(in.key->body_sha256);
-            columns[26].add(r.id);  // the target
-            columns[27].add(r.created_at);
+            columns[25].add(in.key->scope);
+            columns[26].add(in.key->key);
+            columns[27].add(in.key->body_sha256);
+            columns[28].add(r.id);  // the target
+            columns[29].add(r.created_at);
         }
         any = true;
         const std::string* values[] = {&r.id,           &r.case_ref,   &r.policy_id, &r.policy_version,
@@ -116,7 +130,9 @@ std::int64_t insert_decisions(Connection& conn, const std::vector<const Decision
         columns[11].add(r.created_at.substr(0, 10));
         columns[12].add(*in.summary);
         if (in.audit) {
-            const auto audit = audit_params(*in.audit);
+            AuditEntry entry = *in.audit;
+            head.link(conn, entry);
+            const auto audit = audit_params(entry);
             for (std::size_t c = 0; c < audit.size(); ++c) columns[13 + c].add_or_null(audit[c]);
         }
     }
@@ -220,6 +236,7 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
     std::int64_t change = 0;
     std::int64_t policy = 0;
     std::optional<std::size_t> running;  // the write whose work is running, if any
+    AuditHead head;                      // this try's: read afresh after the write lock
     bool in_together = false;            // the statement of several inserts is running
     // In a handler, after a failure that left the connection usable: true to run again.
     const auto after_failure = [&] {
@@ -250,13 +267,13 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
                 in_together = true;
                 std::vector<const DecisionInsert*> run;
                 for (std::size_t j = i; j < end; ++j) run.push_back(&*group[j]->insert);
-                change = std::max(change, insert_decisions(conn, run));
+                change = std::max(change, insert_decisions(conn, head, run));
                 in_together = false;
                 i = end;
                 continue;
             }
             running = i;
-            Tx tx{conn};
+            Tx tx{conn, head};
             group[i]->work(tx);
             running.reset();
             change = std::max(change, tx.change);

@@ -23,9 +23,24 @@
 
 namespace jointly::server::pg {
 
+// The audit trail's newest hash as a write transaction sees it: read from the store when the
+// transaction adds its first audit entry (the write lock is held by then, so no other replica
+// adds one before this COMMIT and the chain cannot fork), then each entry it adds. One per
+// try of a transaction: a try rolled back takes its links with it.
+class AuditHead {
+public:
+    // Sets `entry`'s at (now) and hash (chained after the newest entry) and makes it the
+    // newest. Throws pg::Error.
+    void link(Connection& conn, AuditEntry& entry);
+
+private:
+    std::optional<std::string> head_;
+};
+
 // What one write added, for the waiters once its group has committed.
 struct Tx {
     Connection& conn;
+    AuditHead& audit;
     std::int64_t change = 0;  // the last change feed seq it added
     std::int64_t policy = 0;  // the policy seq it added
 };
@@ -41,15 +56,18 @@ struct DecisionInsert {
                                               // (nullptr when `key` is)
 };
 
-// An audit entry's columns, in kAuditColumns' order, `at` now.
+// An audit entry's columns as inserted: at, principal, client, request_id, action, route,
+// decision_id, panel_record_id, detail, status, client_request_id, hash (set by
+// AuditHead::link).
 Params audit_params(const AuditEntry& entry);
 
 // The decisions of `run`, their summary contributions, change-feed entries, audit entries
 // and idempotency keys, in one statement: each column's values as one array, the rows in
 // `run`'s order. A decision whose key was used before (stored, or earlier in `run`) is not
 // stored, and its `earlier` says what the first use created: what storing them one by one
-// (a run of one each) does. Returns the largest change seq added (0: none). Throws pg::Error.
-std::int64_t insert_decisions(Connection& conn, const std::vector<const DecisionInsert*>& run);
+// (a run of one each) does. The audit entries are chained by `head`. Returns the largest
+// change seq added (0: none). Throws pg::Error.
+std::int64_t insert_decisions(Connection& conn, AuditHead& head, const std::vector<const DecisionInsert*>& run);
 
 class GroupWriter {
 public:

@@ -64,7 +64,8 @@ public:
         insert_audit_ = std::make_unique<Stmt>(
             writer_db_,
             "INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
-            "detail, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+            "detail, status, client_request_id, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        audit_head_ = std::make_unique<Stmt>(writer_db_, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1");
         find_key_ = std::make_unique<Stmt>(writer_db_,
                                            "SELECT target, body_sha256 FROM idempotency WHERE scope = ?1 AND key = ?2");
         insert_key_ = std::make_unique<Stmt>(
@@ -463,12 +464,23 @@ private:
         changed_ = true;
     }
 
-    void insert_audit(const AuditEntry& entry) {
+    // Appends `entry` (at set now) chained from the newest entry's hash, read here in the
+    // writer's transaction: a job rolled back to its savepoint leaves no link behind.
+    void insert_audit(AuditEntry entry) {
+        entry.at = now_utc();
+        std::string previous = kAuditGenesis;
+        {
+            auto& head = *audit_head_;
+            ResetOnExit guard{head};
+            if (head.step()) previous = head.optional_text(0).value_or("");
+        }
+        const std::string hash = audit_chain_hash(previous, entry);
         auto& s = *insert_audit_;
         ResetOnExit guard{s};
-        s.bind(1, now_utc()).bind(2, entry.principal).bind(3, entry.client).bind(4, entry.request_id);
+        s.bind(1, entry.at).bind(2, entry.principal).bind(3, entry.client).bind(4, entry.request_id);
         s.bind(5, entry.action).bind(6, entry.route).bind(7, entry.decision_id).bind(8, entry.panel_record_id);
-        s.bind(9, entry.detail).bind(10, static_cast<std::int64_t>(entry.status));
+        s.bind(9, entry.detail).bind(10, static_cast<std::int64_t>(entry.status)).bind(11, entry.client_request_id);
+        s.bind(12, hash);
         s.step();
     }
 
@@ -692,7 +704,7 @@ private:
     Db writer_db_;  // used only by the writer thread after construction
     std::unique_ptr<Db> reader_db_;
     std::mutex reader_mutex_;
-    std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_, insert_audit_;
+    std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_, insert_audit_, audit_head_;
     std::unique_ptr<Stmt> find_key_, insert_key_, insert_change_, insert_summary_, update_panel_summary_;
     std::unique_ptr<Stmt> get_decision_, get_panels_;
     bool changed_ = false;            // writer thread: a change row went into this group

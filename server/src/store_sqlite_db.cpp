@@ -14,8 +14,10 @@ namespace {
 // The schema this binary writes, recorded in the database's `user_version`: 1 the decisions,
 // panel records, erasures, idempotency keys, change feed and audit trail; 2 adds the uploaded
 // policy versions; 3 each decision's summary contribution (decision_summaries, backfilled on
-// migrating). A store of a newer version is refused; an older one is migrated on open.
-constexpr std::int64_t kSchemaVersion = 3;
+// migrating); 4 the audit trail's hash chain and the caller's request id (audit.hash, chained
+// over the entries already stored on migrating, and audit.client_request_id). A store of a
+// newer version is refused; an older one is migrated on open.
+constexpr std::int64_t kSchemaVersion = 4;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS decisions (
@@ -109,7 +111,9 @@ CREATE TABLE IF NOT EXISTS audit (
   decision_id     TEXT,
   panel_record_id TEXT,
   detail          TEXT,
-  status          INTEGER NOT NULL);
+  status          INTEGER NOT NULL,
+  client_request_id TEXT,
+  hash            TEXT);
 CREATE INDEX IF NOT EXISTS audit_decision ON audit(decision_id);
 CREATE INDEX IF NOT EXISTS audit_principal ON audit(principal);
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
@@ -166,6 +170,48 @@ void backfill_summaries(Db& db) {
                            panel ? std::optional<std::string>(summary::encode_panel(*panel)) : std::nullopt);
         if (static_cast<std::int64_t>(rows.size()) < kPage) return;
         last = rows.back().first.seq;
+    }
+}
+
+// Migrating to version 4: the columns an audit table made before it lacks, and the hash chain
+// over its entries without a hash, in id order, in the migration's transaction (the
+// append-only trigger is dropped for it and put back by kSchema).
+void chain_audit(Db& db) {
+    bool has_hash = false;
+    bool has_client_id = false;
+    {
+        Stmt columns(db, "SELECT name FROM pragma_table_info('audit')");
+        while (columns.step()) {
+            has_hash = has_hash || columns.text(0) == "hash";
+            has_client_id = has_client_id || columns.text(0) == "client_request_id";
+        }
+    }
+    if (!has_client_id) db.exec("ALTER TABLE audit ADD COLUMN client_request_id TEXT");
+    if (!has_hash) db.exec("ALTER TABLE audit ADD COLUMN hash TEXT");
+    db.exec("DROP TRIGGER IF EXISTS audit_no_update");
+    constexpr std::int64_t kPage = 2000;
+    std::string head = kAuditGenesis;
+    Stmt page(db, std::string("SELECT ") + kAuditColumns + " FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2");
+    Stmt update(db, "UPDATE audit SET hash = ?2 WHERE id = ?1");
+    for (std::int64_t last = 0;;) {
+        std::vector<AuditEntry> rows;
+        {
+            ResetOnExit guard{page};
+            page.bind(1, last).bind(2, kPage);
+            while (page.step()) rows.push_back(read_audit(page));
+        }
+        for (const auto& e : rows) {
+            if (!e.hash.empty()) {  // kept: a store whose version was set back is not re-chained
+                head = e.hash;
+                continue;
+            }
+            head = audit_chain_hash(head, e);
+            ResetOnExit guard{update};
+            update.bind(1, e.id).bind(2, head);
+            update.step();
+        }
+        if (static_cast<std::int64_t>(rows.size()) < kPage) return;
+        last = rows.back().id;
     }
 }
 
@@ -228,6 +274,8 @@ AuditEntry read_audit(const Stmt& s) {
     e.panel_record_id = s.optional_text(8);
     e.detail = s.optional_text(9);
     e.status = static_cast<int>(s.integer(10));
+    e.client_request_id = s.optional_text(11);
+    e.hash = s.optional_text(12).value_or("");
     return e;
 }
 
@@ -267,6 +315,10 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
         Stmt empty(db, "SELECT (SELECT count(*) FROM changes) = 0 AND ((SELECT count(*) FROM decisions) > 0)");
         if (empty.step() && empty.integer(0) == 1) db.exec(kBackfillChanges);
         if (found < 3) backfill_summaries(db);
+        if (found < 4) {
+            chain_audit(db);
+            db.exec(kSchema);  // puts back the trigger chain_audit dropped
+        }
         db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
         db.exec("COMMIT");
     } catch (...) {

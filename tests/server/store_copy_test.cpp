@@ -120,12 +120,20 @@ TEST(StoreCopy, AnSqliteStoreCopiedIntoPostgresqlReadsBackTheSameAndContinuesIts
     auto source = Store::connect(from.location());
     auto copied = Store::connect(to.location());
     expect_same(*source, *copied);
+    // The audit hash chain comes across whole, to the same head.
+    const auto chain = copied->verify_audit(source->verify_audit().head);
+    EXPECT_FALSE(chain.broken) << chain.broken->reason;
+    EXPECT_EQ(chain.entries, 3u);
+    EXPECT_EQ(chain.expected_head_found, true);
 
     // The next rows continue after the copied ones, as they would have in the source.
     const auto next = sample_decision("C-9", "approve");
     copied->add_decision(next);
     EXPECT_GT(copied->get_decision(next.id)->seq, source->find_decisions({}).front().seq);
     EXPECT_GT(copied->changes_after(0, 1000).back().seq, source->changes_after(0, 1000).back().seq);
+    copied->add_audit(audit_entry("reader", "read", std::nullopt));
+    EXPECT_EQ(copied->verify_audit().entries, 4u);
+    EXPECT_FALSE(copied->verify_audit().broken);
 
     // A second copy into the same store is refused, and nothing is added.
     std::ostringstream again_out;

@@ -1,0 +1,227 @@
+// The audit trail's hash chain, on each backend: a chain as written verifies; an entry edited
+// or removed while the append-only triggers were gone is found where the chain breaks; a cut
+// tail is found only against a head recorded before it; a store of the previous schema is
+// chained when opened; two PostgreSQL replicas writing at once keep one chain.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jointly/server/store.hpp"
+#include "store_backends.hpp"
+
+namespace jointly::server {
+namespace {
+
+using testing::audit_entry;
+
+class AuditChain : public ::testing::TestWithParam<const char*> {
+protected:
+    void SetUp() override {
+        if (postgresql()) {
+            JOINTLY_REQUIRE_PG_CLUSTER();
+            db_ = std::make_unique<testing::PgDatabase>(*testing::pg_cluster_url());
+        } else {
+            db_ = std::make_unique<testing::SqliteDatabase>();
+        }
+        store_ = Store::connect(db_->location());
+    }
+    void TearDown() override {
+        store_.reset();
+        db_.reset();
+    }
+    bool postgresql() const { return std::string(GetParam()) == "postgresql"; }
+    // Five entries of each kind the store writes: a read, a decision's, a panel record's, an
+    // erasure's and a read again. Returns them as stored.
+    std::vector<AuditEntry> fill() {
+        store_->add_audit(audit_entry("reader", "read", std::nullopt));
+        auto decision = testing::sample_decision("C-1", "approve");
+        WriteExtras extras;
+        extras.audit = audit_entry("writer", "write", std::nullopt);
+        extras.audit->client_request_id = "caller-1";
+        store_->write_decision(decision, extras);
+        store_->write_panel_record(decision.id, "{\"outcome\":\"approved\"}", extras);
+        Erasure erasure;
+        erasure.decision_id = decision.id;
+        erasure.principal = "dpo";
+        erasure.reason = "asked";
+        erasure.request_id = "req-erase";
+        store_->erase_decision(erasure,
+                               Redaction{[](const DecisionRecord&) { return std::string("{}"); },
+                                         [](const std::string&) { return std::string("{}"); }},
+                               audit_entry("dpo", "erase", decision.id));
+        auto read = audit_entry("reader", "list", std::nullopt);
+        read.detail = "case_ref=C-1";
+        store_->add_audit(read);
+        return all();
+    }
+    std::vector<AuditEntry> all() {
+        AuditQuery q;
+        q.limit = 1000;
+        return store_->find_audit(q);
+    }
+    // Runs `sql` with the audit table's append-only triggers dropped, as someone with the
+    // database's owner rights could.
+    void tamper(const std::string& sql) {
+        store_.reset();
+        ASSERT_EQ(db_->exec_raw(postgresql() ? "DROP TRIGGER audit_no_change ON audit"
+                                             : "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete"),
+                  "");
+        ASSERT_EQ(db_->exec_raw(sql), "");
+        store_ = Store::connect(db_->location());  // puts the triggers back, with a warning
+    }
+    std::unique_ptr<testing::TestDatabase> db_;
+    std::unique_ptr<Store> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backend, AuditChain, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& test) { return std::string(test.param); });
+
+TEST_P(AuditChain, AChainAsWrittenVerifiesToItsHead) {
+    const auto empty = store_->verify_audit();
+    EXPECT_FALSE(empty.broken);
+    EXPECT_EQ(empty.entries, 0u);
+    EXPECT_EQ(empty.head, kAuditGenesis);
+
+    const auto entries = fill();
+    ASSERT_EQ(entries.size(), 5u);
+    std::string previous = kAuditGenesis;
+    for (const auto& e : entries) {
+        EXPECT_EQ(e.hash, audit_chain_hash(previous, e)) << "entry " << e.id;
+        previous = e.hash;
+    }
+    EXPECT_EQ(entries[1].client_request_id, "caller-1");
+    EXPECT_EQ(entries[0].client_request_id, std::nullopt);
+    const auto v = store_->verify_audit(entries[2].hash);
+    EXPECT_FALSE(v.broken) << v.broken->reason;
+    EXPECT_EQ(v.entries, 5u);
+    EXPECT_EQ(v.head_id, entries.back().id);
+    EXPECT_EQ(v.head, entries.back().hash);
+    EXPECT_EQ(v.expected_head_found, true);
+    EXPECT_EQ(store_->verify_audit(std::string(64, 'f')).expected_head_found, false);
+}
+
+TEST(AuditChainHash, TheEncodingKeepsFieldsApart) {
+    AuditEntry a = audit_entry("ab", "read", std::nullopt);
+    AuditEntry b = a;
+    a.principal = "ab";
+    a.client = "c";
+    b.principal = "a";
+    b.client = "bc";
+    EXPECT_NE(audit_chain_hash(kAuditGenesis, a), audit_chain_hash(kAuditGenesis, b));
+    AuditEntry none = a;
+    AuditEntry blank = a;
+    blank.detail = "";
+    EXPECT_NE(audit_chain_hash(kAuditGenesis, none), audit_chain_hash(kAuditGenesis, blank));
+}
+
+TEST_P(AuditChain, AnEntryEditedWhileTheTriggersWereGoneIsFoundAtThatEntry) {
+    const auto entries = fill();
+    tamper("UPDATE audit SET detail = 'case_ref=C-2' WHERE id = " + std::to_string(entries[3].id));
+    const auto v = store_->verify_audit();
+    ASSERT_TRUE(v.broken);
+    EXPECT_EQ(v.broken->id, entries[3].id);
+    EXPECT_EQ(v.broken->found, entries[3].hash);
+    EXPECT_NE(v.broken->expected, entries[3].hash);
+    EXPECT_EQ(v.entries, 3u);
+    EXPECT_EQ(v.head_id, entries[2].id);
+    EXPECT_NE(v.broken->reason.find("audit entry " + std::to_string(entries[3].id) + " does not match"),
+              std::string::npos)
+        << v.broken->reason;
+}
+
+TEST_P(AuditChain, AMiddleEntryDeletedIsFoundAtTheOneAfterIt) {
+    const auto entries = fill();
+    tamper("DELETE FROM audit WHERE id = " + std::to_string(entries[2].id));
+    const auto v = store_->verify_audit();
+    ASSERT_TRUE(v.broken);
+    EXPECT_EQ(v.broken->id, entries[3].id);
+    EXPECT_NE(v.broken->reason.find("between entry " + std::to_string(entries[1].id)), std::string::npos)
+        << v.broken->reason;
+}
+
+// What the chain cannot see alone: entries cut from the end leave a shorter chain that
+// verifies. A head recorded before the cut is what finds it.
+TEST_P(AuditChain, ATailCutIsFoundOnlyAgainstARecordedHead) {
+    const auto entries = fill();
+    const std::string recorded = store_->verify_audit().head;
+    tamper("DELETE FROM audit WHERE id = " + std::to_string(entries[4].id));
+    const auto v = store_->verify_audit(recorded);
+    EXPECT_FALSE(v.broken);
+    EXPECT_EQ(v.entries, 4u);
+    EXPECT_EQ(v.expected_head_found, false);
+    // Written after the cut, the chain continues from the entry now last: still no break.
+    store_->add_audit(audit_entry("reader", "read", std::nullopt));
+    EXPECT_FALSE(store_->verify_audit().broken);
+    EXPECT_EQ(store_->verify_audit(recorded).expected_head_found, false);
+    EXPECT_EQ(store_->verify_audit(entries[3].hash).expected_head_found, true);
+}
+
+TEST_P(AuditChain, AStoreOfThePreviousSchemaIsChainedWhenOpened) {
+    const auto entries = fill();
+    store_.reset();
+    if (postgresql()) {
+        ASSERT_EQ(db_->exec_raw("ALTER TABLE audit DROP COLUMN hash, DROP COLUMN client_request_id; "
+                                "DELETE FROM jointly_schema; "
+                                "INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES (2, 'x', 'y')"),
+                  "");
+    } else {
+        ASSERT_EQ(db_->exec_raw("DROP TRIGGER audit_no_update; ALTER TABLE audit DROP COLUMN hash; "
+                                "ALTER TABLE audit DROP COLUMN client_request_id; PRAGMA user_version = 3"),
+                  "");
+    }
+    store_ = Store::connect(db_->location());
+    EXPECT_TRUE(store_->open_warnings().empty());
+    const auto migrated = all();
+    ASSERT_EQ(migrated.size(), entries.size());
+    EXPECT_EQ(migrated[1].client_request_id, std::nullopt);  // not kept before
+    auto v = store_->verify_audit();
+    EXPECT_FALSE(v.broken) << v.broken->reason;
+    EXPECT_EQ(v.entries, entries.size());
+    store_->add_audit(audit_entry("reader", "read", std::nullopt));
+    v = store_->verify_audit();
+    EXPECT_FALSE(v.broken) << v.broken->reason;
+    EXPECT_EQ(v.entries, entries.size() + 1);
+    // The append-only triggers are back after the migration's own update.
+    EXPECT_EQ(db_->exec_raw("UPDATE audit SET detail = 'x'"), "the audit trail is append-only");
+}
+
+// Two replicas on one database, each with its writer, writing at once: one chain.
+TEST(AuditChainReplicas, TwoReplicasWritingAtOnceKeepOneChain) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    testing::PgDatabase db(*testing::pg_cluster_url());
+    auto a = Store::connect(db.location(), 4);
+    auto b = Store::connect(db.location(), 4);
+    constexpr int kEach = 60;
+    const auto write = [](Store& store, const std::string& who) {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 3; ++t) {
+            threads.emplace_back([&store, who, t] {
+                for (int i = 0; i < kEach / 3; ++i) {
+                    if (i % 2) {
+                        store.add_audit(audit_entry(who, "read", std::nullopt));
+                    } else {
+                        WriteExtras extras;
+                        extras.audit = audit_entry(who + std::to_string(t), "write", std::nullopt);
+                        store.write_decision(testing::sample_decision("C-" + who, "approve"), extras);
+                    }
+                }
+            });
+        }
+        for (auto& thread : threads) thread.join();
+    };
+    std::thread on_a([&] { write(*a, "a"); });
+    std::thread on_b([&] { write(*b, "b"); });
+    on_a.join();
+    on_b.join();
+    const auto v = a->verify_audit();
+    EXPECT_FALSE(v.broken) << v.broken->reason;
+    EXPECT_EQ(v.entries, 2u * kEach);
+    EXPECT_EQ(b->verify_audit().head, v.head);
+}
+
+}  // namespace
+}  // namespace jointly::server
