@@ -996,7 +996,10 @@ export interface components {
             principal: string;
             /** @description the peer's address */
             client: string;
+            /** @description the server's own id for the request (32 hex digits, unique per request; X-Jointly-Request-Id) */
             request_id: string;
+            /** @description the caller's X-Request-Id (or traceparent's trace id) as sent; callers choose it, so two entries may share one */
+            client_request_id: string | null;
             /** @enum {string} */
             action: "read" | "write" | "list" | "report" | "erase" | "rectify";
             /** @description the route template */
@@ -1008,6 +1011,8 @@ export interface components {
             /** @description the query of a list, summary or audit read (at most 256 bytes, then `…(truncated)`) */
             detail: string | null;
             status: number;
+            /** @description SHA-256 over the previous entry's hash and this entry's fields (the hash chain: operations.md); record the newest to check later that nothing was cut from the end */
+            hash: string | null;
         };
         AuditPage: {
             /** @description oldest first */
@@ -1296,6 +1301,7 @@ export interface components {
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id-If-Read"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id-If-Read"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1307,6 +1313,7 @@ export interface components {
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                 [name: string]: unknown;
@@ -1319,6 +1326,7 @@ export interface components {
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1330,6 +1338,7 @@ export interface components {
         NotFound: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1341,6 +1350,7 @@ export interface components {
         MethodNotAllowed: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 Allow: components["headers"]["Allow"];
                 [name: string]: unknown;
@@ -1353,6 +1363,7 @@ export interface components {
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1364,6 +1375,7 @@ export interface components {
         LengthRequired: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1375,6 +1387,7 @@ export interface components {
         PayloadTooLarge: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1386,6 +1399,7 @@ export interface components {
         UriTooLong: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id-If-Read"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id-If-Read"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1397,6 +1411,7 @@ export interface components {
         UnsupportedMediaType: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1419,6 +1434,7 @@ export interface components {
         Unprocessable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1430,6 +1446,7 @@ export interface components {
         HeaderFieldsTooLarge: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1441,6 +1458,7 @@ export interface components {
         InternalError: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1452,6 +1470,7 @@ export interface components {
         Unavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1463,6 +1482,7 @@ export interface components {
         PolicyInvalid: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
@@ -1474,10 +1494,14 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description the caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]), else traceparent's trace id, else 16 random hex digits; as in the access log */
+        /** @description the caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]) echoed, else traceparent's trace id, else X-Jointly-Request-Id; the access log's and audit trail's `client_request_id` when the caller sent one */
         "X-Request-Id": string;
         /** @description X-Request-Id, absent when cpp-httplib could not read the request */
         "X-Request-Id-If-Read": string;
+        /** @description the server's own id for the request (32 hex digits, unique per request, never the caller's): the `request_id` of the access log and the audit trail */
+        "X-Jointly-Request-Id": string;
+        /** @description X-Jointly-Request-Id, absent when cpp-httplib could not read the request */
+        "X-Jointly-Request-Id-If-Read": string;
         /** @description `no-store`: every answer may hold a child's data or depend on who asked */
         "Cache-Control": string;
         /** @description the created resource */
@@ -1517,6 +1541,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -1564,6 +1589,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -1622,6 +1648,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Link: components["headers"]["Link"];
                     [name: string]: unknown;
@@ -1668,6 +1695,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Location: components["headers"]["Location"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -1716,6 +1744,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -1761,6 +1790,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Location: components["headers"]["Location"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -1813,6 +1843,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -1855,6 +1886,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -1898,6 +1930,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -1946,6 +1979,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
@@ -2002,6 +2036,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2041,6 +2076,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2079,6 +2115,7 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
@@ -2126,6 +2163,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2168,6 +2206,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2210,6 +2249,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2259,6 +2299,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2299,6 +2340,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2350,6 +2392,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2383,6 +2426,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2417,6 +2461,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
@@ -2450,6 +2495,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
                     [name: string]: unknown;

@@ -26,12 +26,14 @@ ojson entry_json(const AuditEntry& e) {
     out["principal"] = e.principal;
     out["client"] = e.client;
     out["request_id"] = e.request_id;
+    out["client_request_id"] = optional_json(e.client_request_id);
     out["action"] = e.action;
     out["route"] = e.route;
     out["decision_id"] = optional_json(e.decision_id);
     out["panel_record_id"] = optional_json(e.panel_record_id);
     out["detail"] = optional_json(e.detail);
     out["status"] = e.status;
+    out["hash"] = e.hash.empty() ? ojson(nullptr) : ojson(e.hash);
     return out;
 }
 
@@ -133,6 +135,7 @@ void fill_audit_origin(AuditEntry& entry) {
     entry.principal = note.principal.empty() ? "anonymous" : note.principal;
     entry.client = note.client;
     entry.request_id = note.request_id;
+    entry.client_request_id = note.client_request_id;
     entry.route = note.route;
     bound(entry.decision_id, kMaxAuditId);
     bound(entry.panel_record_id, kMaxAuditId);

@@ -198,7 +198,8 @@ struct RequestNote {
     std::string decision_id;
     std::string principal = "anonymous";  // the token's name (never the token), set by authorize
     std::string client;                   // the peer's address
-    std::string request_id;               // X-Request-Id (or traceparent's trace id), or one made up
+    std::string request_id;               // the server's own, unique per request (never the caller's)
+    std::optional<std::string> client_request_id;  // the caller's X-Request-Id (or traceparent's trace id)
     bool recorded = false;  // metrics and the access log line are written
 };
 RequestNote& request_note();

@@ -107,8 +107,8 @@ std::uint64_t next_request_number() {
 }
 
 // The caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]), else the trace id of a W3C
-// `traceparent`, else 16 hex digits of next_request_number().
-std::string request_id_of(const httplib::Request& request) {
+// `traceparent`, else nullopt. The caller's to choose: two requests may carry the same.
+std::optional<std::string> client_request_id_of(const httplib::Request& request) {
     const auto given = header_or_empty(request, "X-Request-Id");
     if (!given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), id_char)) return given;
     const auto trace = header_or_empty(request, "traceparent");  // 00-<32 hex>-<16 hex>-<2 hex>
@@ -117,11 +117,38 @@ std::string request_id_of(const httplib::Request& request) {
         if (std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
             return id;
     }
+    return std::nullopt;
+}
+
+// The server's own id for a request: 16 hex digits of a number drawn once per process from
+// libcrypto's CSPRNG, then 16 of next_request_number(). Never taken from the caller. A thread
+// never gives one twice; two threads' would meet only if their random 64-bit starts fell
+// within as many requests of each other, two processes' only if their prefixes matched too.
+std::string new_request_id() {
+    static const std::uint64_t process = [] {
+        std::array<unsigned char, 8> bytes{};
+        std::uint64_t drawn = 0;
+        if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) == 1) std::memcpy(&drawn, bytes.data(), 8);
+        else drawn = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+        return drawn;
+    }();
     static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(32, '0');
     std::uint64_t n = next_request_number();
-    std::string out(16, '0');
+    for (std::size_t i = 32; i-- > 16; n >>= 4) out[i] = kHex[n & 0xFU];
+    n = process;
     for (std::size_t i = 16; i-- > 0; n >>= 4) out[i] = kHex[n & 0xFU];
     return out;
+}
+
+// Names the request: its own id (t_note.request_id, sent back in X-Jointly-Request-Id) and
+// the caller's (t_note.client_request_id, sent back in X-Request-Id; the own id there when
+// the caller sent none).
+void identify(const httplib::Request& request, httplib::Response& response) {
+    t_note.request_id = new_request_id();
+    t_note.client_request_id = client_request_id_of(request);
+    response.set_header("X-Jointly-Request-Id", t_note.request_id);
+    response.set_header("X-Request-Id", t_note.client_request_id.value_or(t_note.request_id));
 }
 
 // The request being handled on this worker thread, from the pre-routing handler to
@@ -149,6 +176,7 @@ void finish_request(Context& context, const httplib::Request& request, const htt
         line["ts"] = utc_now();
         line["level"] = response.status >= 500 ? "error" : (response.status >= 400 ? "warn" : "info");
         line["request_id"] = t_note.request_id;
+        if (t_note.client_request_id) line["client_request_id"] = *t_note.client_request_id;
         line["principal"] = t_note.principal;
         line["client"] = t_note.client;
         line["method"] = request.method;
@@ -567,9 +595,8 @@ private:
             t_request_start = Clock::now();
             t_in_flight.emplace(context_.metrics, Metrics::Gauge::RequestsInFlight);
             t_note = RequestNote{};
-            t_note.request_id = request_id_of(request);
+            identify(request, response);
             t_note.client = request.remote_addr;
-            response.set_header("X-Request-Id", t_note.request_id);
             if (screen_request(context_, request, response)) {
                 t_note.route = "screened";
                 finish_request(context_, request, response);
@@ -585,10 +612,7 @@ private:
         server_.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
             // A request cpp-httplib refused before the pre-routing handler (a request target or
             // header line over 8 KiB) still gets a request id, as every answer does.
-            if (!response.has_header("X-Request-Id")) {
-                t_note.request_id = request_id_of(request);
-                response.set_header("X-Request-Id", t_note.request_id);
-            }
+            if (!response.has_header("X-Jointly-Request-Id")) identify(request, response);
             if (response.body.empty()) {
                 const int status = response.status;
                 send_json(response, status,

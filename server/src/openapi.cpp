@@ -109,7 +109,9 @@ Operation& Operation::ok(int status, std::string description, ojson schema) {
 Operation& Operation::ok_media(int status, std::string description, std::string media_type, ojson schema,
                                std::vector<std::string> headers) {
     ojson response = {{"description", std::move(description)},
-                      {"headers", {{"X-Request-Id", header_ref("X-Request-Id")}, {"Cache-Control", header_ref("Cache-Control")}}},
+                      {"headers", {{"X-Request-Id", header_ref("X-Request-Id")},
+                                   {"X-Jointly-Request-Id", header_ref("X-Jointly-Request-Id")},
+                                   {"Cache-Control", header_ref("Cache-Control")}}},
                       {"content", {{std::move(media_type), {{"schema", std::move(schema)}}}}}};
     for (const auto& name : headers) response["headers"][name] = header_ref(name);
     responses_[status] = std::move(response);

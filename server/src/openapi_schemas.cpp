@@ -444,7 +444,11 @@ void schemas_reports(ojson& s) {
                               {"at", date_time("UTC, milliseconds")},
                               {"principal", string("the token's name, or anonymous")},
                               {"client", string("the peer's address")},
-                              {"request_id", string()},
+                              {"request_id", string("the server's own id for the request (32 hex digits, "
+                                                    "unique per request; X-Jointly-Request-Id)")},
+                              {"client_request_id", nullable(string("the caller's X-Request-Id (or traceparent's "
+                                                                    "trace id) as sent; callers choose it, so two "
+                                                                    "entries may share one"))},
                               {"action", enum_of({"read", "write", "list", "report", "erase", "rectify"})},
                               {"route", string("the route template")},
                               {"decision_id", nullable(string("at most 64 bytes of the id asked for, then "
@@ -452,7 +456,11 @@ void schemas_reports(ojson& s) {
                               {"panel_record_id", nullable(string("at most 64 bytes, as decision_id"))},
                               {"detail", nullable(string("the query of a list, summary or audit read (at most "
                                                          "256 bytes, then `…(truncated)`)"))},
-                              {"status", integer()}});
+                              {"status", integer()},
+                              {"hash", nullable(pattern("^[0-9a-f]{64}$",
+                                                        "SHA-256 over the previous entry's hash and this entry's "
+                                                        "fields (the hash chain: operations.md); record the newest "
+                                                        "to check later that nothing was cut from the end"))}});
     s["AuditPage"] = object({{"entries", array_of(ref("AuditEntry"), "oldest first")},
                              {"next", nullable(pattern("^[0-9]+$", "pass as `after` for the next page; null at the end"))}});
     const ojson side_amounts = {{"total", ref("Money")},
@@ -642,9 +650,14 @@ ojson headers() {
         return ojson{{"description", description}, {"required", required}, {"schema", {{"type", "string"}}}};
     };
     ojson h = ojson::object();
-    h["X-Request-Id"] = header("the caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]), else traceparent's trace id, "
-                               "else 16 random hex digits; as in the access log");
+    h["X-Request-Id"] = header("the caller's X-Request-Id (1-128 of [A-Za-z0-9._:-]) echoed, else traceparent's "
+                               "trace id, else X-Jointly-Request-Id; the access log's and audit trail's "
+                               "`client_request_id` when the caller sent one");
     h["X-Request-Id-If-Read"] = header("X-Request-Id, absent when cpp-httplib could not read the request", false);
+    h["X-Jointly-Request-Id"] = header("the server's own id for the request (32 hex digits, unique per request, "
+                                       "never the caller's): the `request_id` of the access log and the audit trail");
+    h["X-Jointly-Request-Id-If-Read"] =
+        header("X-Jointly-Request-Id, absent when cpp-httplib could not read the request", false);
     h["Cache-Control"] = header("`no-store`: every answer may hold a child's data or depend on who asked");
     h["Location"] = header("the created resource");
     h["Idempotent-Replayed"] = header("`true` when the answer replays an earlier request with the same "
@@ -697,6 +710,8 @@ ojson responses() {
     for (const auto& e : kErrors) {
         ojson response = {{"description", e.description},
                           {"headers", {{"X-Request-Id", header_ref(e.request_id ? "X-Request-Id" : "X-Request-Id-If-Read")},
+                                       {"X-Jointly-Request-Id", header_ref(e.request_id ? "X-Jointly-Request-Id"
+                                                                                       : "X-Jointly-Request-Id-If-Read")},
                                        {"Cache-Control", header_ref("Cache-Control")}}},
                           {"content", {{"application/json", {{"schema", ref("Error")}}}}}};
         if (e.status == 401) response["headers"]["WWW-Authenticate"] = header_ref("WWW-Authenticate");
@@ -704,7 +719,9 @@ ojson responses() {
         r[e.name] = std::move(response);
     }
     r["PolicyInvalid"] = {{"description", "the policy does not compile: every diagnostic, with line and column"},
-                          {"headers", {{"X-Request-Id", header_ref("X-Request-Id")}, {"Cache-Control", header_ref("Cache-Control")}}},
+                          {"headers", {{"X-Request-Id", header_ref("X-Request-Id")},
+                                       {"X-Jointly-Request-Id", header_ref("X-Jointly-Request-Id")},
+                                       {"Cache-Control", header_ref("Cache-Control")}}},
                           {"content", {{"application/json", {{"schema", ref("PolicyInvalid")}}}}}};
     return r;
 }

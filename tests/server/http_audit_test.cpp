@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -93,7 +94,8 @@ TEST(HttpAudit, ReadsAndWritesLeaveEntriesNamingWhoDidItAndWhichRecord) {
         const auto& e = entries[i];
         SCOPED_TRACE(e.dump());
         EXPECT_EQ(e["principal"], expected[i].principal);
-        EXPECT_EQ(e["request_id"], expected[i].request_id);
+        EXPECT_EQ(e["client_request_id"], expected[i].request_id);  // the caller's; request_id is the server's
+        EXPECT_EQ(e["request_id"].get<std::string>().size(), 32u);
         EXPECT_EQ(e["action"], expected[i].action);
         EXPECT_EQ(e["route"], expected[i].route);
         EXPECT_EQ(e["decision_id"], expected[i].decision_id);
@@ -123,9 +125,49 @@ TEST(HttpAudit, ReadingTheTrailIsItselfAudited) {
     EXPECT_EQ(entries[0]["action"], "read");
     EXPECT_EQ(entries[0]["route"], "/v1/audit");
     EXPECT_EQ(entries[0]["detail"], "principal=nobody");
-    EXPECT_EQ(entries[0]["request_id"], "audit-1");
+    EXPECT_EQ(entries[0]["client_request_id"], "audit-1");
     EXPECT_EQ(entries[1]["status"], 400);
     EXPECT_EQ(trail(c).size(), 3u);
+}
+
+// A caller's X-Request-Id is kept as theirs (client_request_id) and echoed; the trail's
+// request_id is the server's own, so two requests sending the same id, or another request's
+// id, stay two entries an auditor can tell apart.
+TEST(HttpAudit, ACallersRequestIdNeverBecomesTheTrailsRequestId) {
+    TestServer s(named_tokens);
+    auto c = s.client();
+    const auto id = store_decision(c, kWriter);
+    const auto path = "/v1/decisions/" + id;
+    auto first = c.Get(path.c_str(), as(kReader, "same-id"));
+    auto second = c.Get(path.c_str(), as(kWriter, "same-id"));
+    ASSERT_EQ(first->status, 200);
+    ASSERT_EQ(second->status, 200);
+    EXPECT_EQ(first->get_header_value("X-Request-Id"), "same-id");
+    const auto own_first = first->get_header_value("X-Jointly-Request-Id");
+    const auto own_second = second->get_header_value("X-Jointly-Request-Id");
+    EXPECT_EQ(own_first.size(), 32u);
+    EXPECT_NE(own_first, own_second);
+    // Impersonating the first request's own id gets it only as the caller's.
+    auto third = c.Get(path.c_str(), as(kReader, own_first));
+    ASSERT_EQ(third->status, 200);
+
+    const auto entries = records_only(trail(c));
+    ASSERT_EQ(entries.size(), 4u) << json(entries).dump(2);
+    std::set<std::string> own;
+    for (const auto& e : entries) own.insert(e["request_id"].get<std::string>());
+    EXPECT_EQ(own.size(), 4u);
+    EXPECT_EQ(entries[1]["request_id"], own_first);
+    EXPECT_EQ(entries[1]["client_request_id"], "same-id");
+    EXPECT_EQ(entries[2]["request_id"], own_second);
+    EXPECT_EQ(entries[2]["client_request_id"], "same-id");
+    EXPECT_EQ(entries[3]["request_id"], third->get_header_value("X-Jointly-Request-Id"));
+    EXPECT_EQ(entries[3]["client_request_id"], own_first);
+    // Each entry shows its link of the hash chain.
+    for (const auto& e : entries) EXPECT_EQ(e["hash"].get<std::string>().size(), 64u) << e.dump();
+    auto none = c.Get(path.c_str(), bearer(kReader));
+    ASSERT_EQ(none->status, 200);
+    EXPECT_EQ(none->get_header_value("X-Request-Id"), none->get_header_value("X-Jointly-Request-Id"));
+    EXPECT_TRUE(records_only(trail(c)).back()["client_request_id"].is_null());
 }
 
 TEST(HttpAudit, OnlyTheAuditorRoleReadsTheTrail) {

@@ -539,7 +539,11 @@ TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
     auto traced = c.Get("/healthz", {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
     EXPECT_EQ(traced->get_header_value("X-Request-Id"), "4bf92f3577b34da6a3ce929d0e0e4736");
     auto made_up = c.Get("/healthz", {{"X-Request-Id", "not allowed; spaces"}});
-    EXPECT_EQ(made_up->get_header_value("X-Request-Id").size(), 16u);
+    EXPECT_EQ(made_up->get_header_value("X-Request-Id").size(), 32u);
+    EXPECT_EQ(made_up->get_header_value("X-Request-Id"), made_up->get_header_value("X-Jointly-Request-Id"));
+    // The server's own id is never the caller's.
+    EXPECT_EQ(r->get_header_value("X-Jointly-Request-Id").size(), 32u);
+    EXPECT_NE(r->get_header_value("X-Jointly-Request-Id"), "case-system-42");
     EXPECT_EQ(c.Post("/v1/policies", bearer(kPanelToken), "policy x", "text/plain")->status, 403);
 
     std::vector<json> parsed;
@@ -553,7 +557,9 @@ TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
     }
     ASSERT_EQ(parsed.size(), 4u);
     const auto& read = parsed[0];
-    EXPECT_EQ(read["request_id"], "case-system-42");
+    EXPECT_EQ(read["request_id"], r->get_header_value("X-Jointly-Request-Id"));
+    EXPECT_EQ(read["client_request_id"], "case-system-42");
+    EXPECT_FALSE(parsed[2].contains("client_request_id"));  // an id refused is not kept
     EXPECT_EQ(read["principal"], "client-4");  // the fixture's tokens file: ROLE-LINE
     EXPECT_EQ(read["client"], "127.0.0.1");
     EXPECT_EQ(read["method"], "GET");
@@ -566,11 +572,11 @@ TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
     EXPECT_EQ(parsed[3]["principal"], "panel-3");
     EXPECT_EQ(parsed[3]["status"], 403);
     EXPECT_EQ(parsed[3]["level"], "warn");
-    // Made-up ids are 16 hex digits and differ from request to request.
+    // The server's ids are 32 hex digits and differ from request to request.
     std::set<std::string> ids{made_up->get_header_value("X-Request-Id")};
     for (int i = 0; i < 20; ++i) {
         const auto id = c.Get("/healthz")->get_header_value("X-Request-Id");
-        EXPECT_EQ(id.size(), 16u);
+        EXPECT_EQ(id.size(), 32u);
         EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
         ids.insert(id);
     }
