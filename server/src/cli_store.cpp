@@ -1,8 +1,10 @@
 // `jointly store copy`: move an SQLite decision store into PostgreSQL; `jointly store
 // reapply-erasures`: erase again, in a restored store, what the replaced one had erased
-// (docs/operations.md).
+// (docs/operations.md); `jointly store verify-audit`: walk the audit trail's hash chain.
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include "cli_common.hpp"
@@ -56,6 +58,55 @@ int run_reapply(const ReapplyOptions& options, Streams io) {
     }
 }
 
+struct VerifyOptions {
+    std::string db;
+    std::string expect_head;
+};
+
+int run_verify(const VerifyOptions& options, Streams io) {
+    const std::string where = pg::redact_url(options.db);
+    if (!options.expect_head.empty() &&
+        (options.expect_head.size() != 64 || options.expect_head.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+        io.err << "error: `--expect-head " << options.expect_head
+               << "` is not a hash: 64 lowercase hex digits, as verify-audit prints after `head`\n";
+        return kUsage;
+    }
+    std::error_code ec;
+    if (!Store::is_postgresql(options.db) && !std::filesystem::is_regular_file(options.db, ec)) {
+        io.err << "error: `--db " << where << "`: no such SQLite store (give the file `jointly serve --db` uses, "
+               << "or a postgresql:// URL)\n";
+        return kUsage;
+    }
+    try {
+        // Opening migrates an older store, chaining its entries (operations.md#audit-trail).
+        const auto store = Store::connect(options.db, 1);
+        for (const auto& warning : store->open_warnings()) io.err << "warning: " << warning << "\n";
+        std::optional<std::string> expected;
+        if (!options.expect_head.empty()) expected = options.expect_head;
+        const auto v = store->verify_audit(expected);
+        if (v.broken) {
+            io.err << "error: `" << where << "`: " << v.broken->reason << " (its stored hash "
+                   << (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`")
+                   << ", the chain gives `" << v.broken->expected << "`); the " << v.entries
+                   << " entries before it match, up to entry " << v.head_id << " (head " << v.head << ")\n";
+            return kFailed;
+        }
+        io.out << "audit trail of " << where << ": " << v.entries << " entries, the hash chain holds; head " << v.head
+               << " (entry " << v.head_id << ")\n";
+        if (v.expected_head_found == false) {
+            io.err << "error: `" << where << "`: the recorded head `" << options.expect_head
+                   << "` is not in the chain: entries were removed from the end of the audit trail since it was "
+                      "recorded, or it is another store's hash\n";
+            return kFailed;
+        }
+        if (v.expected_head_found) io.out << "the recorded head " << options.expect_head << " is in the chain\n";
+        return kOk;
+    } catch (const StoreError& e) {
+        io.err << "error: " << e.what() << "\n";
+        return kFailed;
+    }
+}
+
 }  // namespace
 
 Command define_store(CLI::App& root, Streams io) {
@@ -88,8 +139,22 @@ Command define_store(CLI::App& root, Streams io) {
                            "would (the same redaction, a tombstone naming the first erasure, an audit entry\n"
                            "by `jointly store reapply-erasures`). Running it again changes nothing. Prints\n"
                            "how many were erased. Exits 1 when a store cannot be read or written."));
-    return {app, [options, reapply_options, reapply, io] {
+    auto verify_options = std::make_shared<VerifyOptions>();
+    auto* verify = app->add_subcommand("verify-audit", "check the audit trail's hash chain");
+    verify->add_option("--db", verify_options->db, "the store, as `jointly serve --db` takes it")
+        ->required()
+        ->option_text("DB");
+    verify->add_option("--expect-head", verify_options->expect_head,
+                       "a head hash recorded earlier (printed by verify-audit): the chain must still reach it")
+        ->option_text("HASH");
+    verify->footer(footer("Walks the audit trail oldest first, checking each entry's hash against the one\n"
+                          "before it. Prints the number of entries and the head hash (record it elsewhere:\n"
+                          "entries cut from the end are found only with --expect-head). Exits 1 naming the\n"
+                          "first entry that does not match, or when the recorded head is not in the chain.\n"
+                          "Opening an older store migrates it (chaining the entries it holds)."));
+    return {app, [options, reapply_options, reapply, verify_options, verify, io] {
                 if (reapply->parsed()) return run_reapply(*reapply_options, io);
+                if (verify->parsed()) return run_verify(*verify_options, io);
                 return run_copy(*options, io);
             }};
 }

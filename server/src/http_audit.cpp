@@ -142,6 +142,28 @@ void fill_audit_origin(AuditEntry& entry) {
     bound(entry.detail, kMaxAuditDetail);
 }
 
+void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept {
+    std::string problem;
+    try {
+        const auto v = context.store->verify_audit(std::nullopt, &stop);
+        if (!v.complete) return;
+        context.metrics.audit_chain(v.entries, v.broken.has_value());
+        if (v.broken)
+            problem = v.broken->reason + " (its stored hash " +
+                      (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`") +
+                      "); the " + std::to_string(v.entries) + " entries before it match. Check it with `jointly store "
+                      "verify-audit` and see operations.md, \"Audit trail\"";
+    } catch (const std::exception& e) {
+        problem = std::string("cannot check the audit trail's hash chain: ") + e.what();
+    }
+    if (problem.empty() || !context.options.log) return;
+    try {
+        context.options.log(nlohmann::ordered_json{{"level", "error"}, {"message", problem}}.dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } catch (...) {
+    }
+}
+
 std::optional<std::string> query_detail(const httplib::Request& request) {
     if (request.params.empty()) return std::nullopt;
     std::string out;

@@ -2,6 +2,7 @@
 // docs/operations.md, "Audit trail").
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -42,6 +43,13 @@ void audit_refusal(Context& context, const std::string& route, const httplib::Re
 // stores its entry with its write (WriteExtras::audit) calls this first and then sets
 // entry.committed_with_write, so the wrapper does not append it again.
 void fill_audit_origin(AuditEntry& entry);
+
+// Walks the store's audit hash chain (Store::verify_audit) and says what it found: the
+// metrics jointly_audit_chain_broken and jointly_audit_chain_entries_verified, and, when the
+// chain is broken or cannot be read, an `error` log line naming the first entry that does not
+// match. Run at start on a thread of its own; returns early when `stop` becomes true. Never
+// throws.
+void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept;
 
 // The query string as `key=value` pairs joined by `&`, keys sorted (for AuditEntry::detail);
 // nullopt when there is none.

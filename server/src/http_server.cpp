@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <ctime>
@@ -496,6 +497,9 @@ public:
         std::vector<std::pair<std::string, std::string>> routes;
         for (const auto& [pattern, entry] : context_.patterns) routes.emplace_back(pattern, entry.first);
         context_.metrics.set_routes(routes);
+        // Last, as nothing after it may throw: the hash chain is walked beside serving (a
+        // million entries take seconds).
+        verifier_ = std::thread([this] { check_audit_chain(context_, stop_verifying_); });
     }
 
     int bind() override {
@@ -550,7 +554,9 @@ public:
             closing_ = true;
         }
         state_cv_.notify_all();
+        stop_verifying_ = true;
         if (refresher_.joinable()) refresher_.join();
+        if (verifier_.joinable()) verifier_.join();
     }
 
     LoadResult reload() override { return context_.registry.reload(); }
@@ -674,6 +680,8 @@ private:
     bool finished_ = false;
     bool closing_ = false;  // guarded by state_mutex_: the refresher stops
     std::thread refresher_;
+    std::atomic<bool> stop_verifying_{false};
+    std::thread verifier_;  // check_audit_chain, once at start
 };
 
 }  // namespace

@@ -201,6 +201,11 @@ void Metrics::unauthenticated_refusal() noexcept {
     unauthenticated_refusals_.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::audit_chain(std::size_t entries, bool broken) noexcept {
+    audit_chain_entries_.store(entries, std::memory_order_relaxed);
+    audit_chain_broken_.store(broken, std::memory_order_relaxed);
+}
+
 void Metrics::set_routes(const std::vector<std::pair<std::string, std::string>>& routes) {
     std::lock_guard lock(mutex_);
     routes_.clear();
@@ -258,6 +263,13 @@ std::string Metrics::render(const PolicyState& policies, const ProcessStats& pro
                "Requests to audited routes refused 401 (no token, or one not recognised): logged, not audited.");
     out.sample("jointly_audit_unauthenticated_refusals_total", "",
                unauthenticated_refusals_.load(std::memory_order_relaxed));
+    out.family("jointly_audit_chain_broken", "gauge",
+               "1 when the check of the audit trail's hash chain at start found an entry that does not match "
+               "(jointly store verify-audit names it); 0 otherwise, and until the check has finished.");
+    out.sample("jointly_audit_chain_broken", "", std::uint64_t{audit_chain_broken_.load(std::memory_order_relaxed)});
+    out.family("jointly_audit_chain_entries_verified", "gauge",
+               "Audit entries whose hash the check at start found matching, from the first (0 until it has finished).");
+    out.sample("jointly_audit_chain_entries_verified", "", audit_chain_entries_.load(std::memory_order_relaxed));
     out.family("jointly_http_requests_in_flight", "gauge", "HTTP requests being handled (this scrape included).");
     out.sample("jointly_http_requests_in_flight", "", std::to_string(in_flight_.load()));
     out.family("jointly_http_threads", "gauge", "Worker threads configured (--threads); each serves one connection.");

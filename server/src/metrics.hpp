@@ -76,6 +76,9 @@ public:
     // One request to an audited route refused 401 (no token, or one not recognised): in the
     // access log, never in the audit table.
     void unauthenticated_refusal() noexcept;
+    // What the check of the audit trail's hash chain at start found: how many entries matched,
+    // and whether one did not.
+    void audit_chain(std::size_t entries, bool broken) noexcept;
 
     // The routes a request path is matched against by route_of: (cpp-httplib pattern, route
     // template). Call once before serving; an invalid pattern is skipped.
@@ -110,6 +113,8 @@ private:
     std::atomic<std::int64_t> connections_waiting_{0};
     std::atomic<std::size_t> threads_{0};
     std::atomic<std::uint64_t> unauthenticated_refusals_{0};
+    std::atomic<std::uint64_t> audit_chain_entries_{0};
+    std::atomic<bool> audit_chain_broken_{false};
 
     // INVARIANT: written only by set_routes, before serving; read-only afterwards.
     std::vector<std::pair<std::regex, std::string>> routes_;

@@ -4,12 +4,15 @@
 // chained when opened; two PostgreSQL replicas writing at once keep one chain.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "jointly/server/cli.hpp"
 #include "jointly/server/store.hpp"
 #include "store_backends.hpp"
 
@@ -187,6 +190,62 @@ TEST_P(AuditChain, AStoreOfThePreviousSchemaIsChainedWhenOpened) {
     EXPECT_EQ(v.entries, entries.size() + 1);
     // The append-only triggers are back after the migration's own update.
     EXPECT_EQ(db_->exec_raw("UPDATE audit SET detail = 'x'"), "the audit trail is append-only");
+}
+
+struct CliRun {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+CliRun verify_cli(const std::vector<std::string>& args) {
+    std::ostringstream out;
+    std::ostringstream err;
+    std::vector<std::string> all{"store", "verify-audit"};
+    all.insert(all.end(), args.begin(), args.end());
+    const int code = run_cli(all, out, err);
+    return {code, out.str(), err.str()};
+}
+
+TEST_P(AuditChain, TheCommandPrintsTheHeadAndNamesTheFirstBrokenEntry) {
+    const auto entries = fill();
+    auto good = verify_cli({"--db", db_->location()});
+    EXPECT_EQ(good.code, 0) << good.err;
+    EXPECT_NE(good.out.find(": 5 entries, the hash chain holds; head " + entries[4].hash + " (entry " +
+                            std::to_string(entries[4].id) + ")\n"),
+              std::string::npos)
+        << good.out;
+    auto reached = verify_cli({"--db", db_->location(), "--expect-head", entries[4].hash});
+    EXPECT_EQ(reached.code, 0) << reached.err;
+    EXPECT_NE(reached.out.find("the recorded head " + entries[4].hash + " is in the chain"), std::string::npos);
+
+    tamper("DELETE FROM audit WHERE id = " + std::to_string(entries[4].id));
+    auto cut = verify_cli({"--db", db_->location(), "--expect-head", entries[4].hash});
+    EXPECT_EQ(cut.code, 1);
+    EXPECT_NE(cut.err.find("the recorded head `" + entries[4].hash + "` is not in the chain"), std::string::npos)
+        << cut.err;
+    EXPECT_EQ(verify_cli({"--db", db_->location()}).code, 0);  // alone, a cut tail is not seen
+
+    tamper("UPDATE audit SET principal = 'someone-else' WHERE id = " + std::to_string(entries[1].id));
+    auto broken = verify_cli({"--db", db_->location()});
+    EXPECT_EQ(broken.code, 1);
+    EXPECT_NE(broken.err.find("audit entry " + std::to_string(entries[1].id) + " does not match the hash chain"),
+              std::string::npos)
+        << broken.err;
+    EXPECT_NE(broken.err.find("its stored hash `" + entries[1].hash + "`"), std::string::npos) << broken.err;
+    EXPECT_NE(broken.err.find("the 1 entries before it match"), std::string::npos) << broken.err;
+
+    auto not_a_hash = verify_cli({"--db", db_->location(), "--expect-head", "abc"});
+    EXPECT_EQ(not_a_hash.code, 2);
+    EXPECT_NE(not_a_hash.err.find("`--expect-head abc` is not a hash"), std::string::npos) << not_a_hash.err;
+}
+
+TEST(AuditChainCommand, AMissingSqliteFileIsNotCreated) {
+    const std::string missing = (std::filesystem::temp_directory_path() / ("jointly-none-" + Store::new_decision_id() + ".db")).string();
+    auto r = verify_cli({"--db", missing});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("no such SQLite store"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(missing));
 }
 
 // Two replicas on one database, each with its writer, writing at once: one chain.
