@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -359,6 +361,64 @@ TEST(HttpAudit, AuditTriggersDroppedWhileStoppedAreWarnedAboutAtStart) {
                                                        "audit_no_delete)"),
               std::string::npos)
         << lines->front();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
+// The server walks the audit hash chain at start, beside serving: an entry changed while the
+// triggers were gone is named in an error line, and the metric says the chain is broken.
+TEST(HttpAudit, ABrokenHashChainIsSaidAtStart) {
+    const auto dir = make_temp_dir("jointly-audit-");
+    const auto db = dir / "decisions.db";
+    {
+        auto store = server::Store::connect(db.string());
+        for (const char* who : {"first", "second", "third"}) {
+            server::AuditEntry e;
+            e.principal = who;
+            e.client = "127.0.0.1";
+            e.request_id = who;
+            e.action = "list";
+            e.route = "/v1/decisions";
+            e.status = 200;
+            store->add_audit(e);
+        }
+    }
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "DROP TRIGGER audit_no_update; UPDATE audit SET principal = 'someone' WHERE id = 2",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    auto lines = std::make_shared<std::vector<std::string>>();
+    auto mutex = std::make_shared<std::mutex>();
+    auto said = std::make_shared<std::condition_variable>();
+    {
+        TestServer s([&](server::ServeOptions& o) {
+            o.db = db;
+            o.log = [lines, mutex, said](const std::string& line) {
+                std::lock_guard lock(*mutex);
+                lines->push_back(line);
+                said->notify_all();
+            };
+        });
+        std::string broken;
+        {
+            std::unique_lock lock(*mutex);
+            said->wait_for(lock, std::chrono::seconds(30), [&] {
+                for (const auto& line : *lines)
+                    if (line.find("does not match the hash chain") != std::string::npos) broken = line;
+                return !broken.empty();
+            });
+        }
+        ASSERT_FALSE(broken.empty()) << "no line said the chain is broken";
+        const auto parsed = json::parse(broken);
+        EXPECT_EQ(parsed["level"], "error");
+        EXPECT_NE(parsed["message"].get<std::string>().find("audit entry 2 does not match"), std::string::npos)
+            << broken;
+        const auto metrics = s.client().Get("/metrics")->body;
+        EXPECT_NE(metrics.find("\njointly_audit_chain_broken 1\n"), std::string::npos) << metrics;
+        EXPECT_NE(metrics.find("\njointly_audit_chain_entries_verified 1\n"), std::string::npos) << metrics;
+    }
     std::error_code ec;
     fs::remove_all(dir, ec);
 }
