@@ -716,7 +716,8 @@ TEST(PgGroupCommit, AFailingWriteLeavesItsGroupAndTheOthersCommit) {
             if (i == kWriters / 2) r.id = first.id;  // already stored: its INSERT fails
             ids[static_cast<std::size_t>(i)] = r.id;
             try {
-                store.add_decision(r);
+                store.write_decision(r, WriteExtras{audit_entry("writer-" + std::to_string(i), "write", std::nullopt),
+                                                    std::nullopt});
             } catch (const StoreError& e) {
                 errors[static_cast<std::size_t>(i)] = e.what();
             }
@@ -742,6 +743,10 @@ TEST(PgGroupCommit, AFailingWriteLeavesItsGroupAndTheOthersCommit) {
     // good writes queued while it awaited the lock.
     EXPECT_EQ(committed.load(), 2);
     EXPECT_EQ(store.changes_after(0, 100).size(), static_cast<std::size_t>(kWriters));
+    // The audit entries of the tries rolled back left no link: one chain of the 11 stored.
+    const auto chain = store.verify_audit();
+    EXPECT_FALSE(chain.broken) << chain.broken->reason;
+    EXPECT_EQ(chain.entries, static_cast<std::size_t>(kWriters - 1));
 }
 
 // Decisions queued together are inserted by one statement, each column's values one array
