@@ -87,8 +87,10 @@ int run_verify(const VerifyOptions& options, Streams io) {
         if (v.broken) {
             io.err << "error: `" << where << "`: " << v.broken->reason << " (its stored hash "
                    << (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`")
-                   << ", the chain gives `" << v.broken->expected << "`); the " << v.entries
-                   << " entries before it match, up to entry " << v.head_id << " (head " << v.head << ")\n";
+                   << ", the chain gives `" << v.broken->expected << "`); "
+                   << (v.entries == 1 ? std::string("the 1 entry before it matches")
+                                      : "the " + std::to_string(v.entries) + " entries before it match")
+                   << ", up to entry " << v.head_id << " (head " << v.head << ")\n";
             return kFailed;
         }
         io.out << "audit trail of " << where << ": " << v.entries << " entries, the hash chain holds; head " << v.head

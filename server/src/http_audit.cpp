@@ -151,8 +151,10 @@ void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept
         if (v.broken)
             problem = v.broken->reason + " (its stored hash " +
                       (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`") +
-                      "); the " + std::to_string(v.entries) + " entries before it match. Check it with `jointly store "
-                      "verify-audit` and see operations.md, \"Audit trail\"";
+                      "); " +
+                      (v.entries == 1 ? std::string("the 1 entry before it matches")
+                                      : "the " + std::to_string(v.entries) + " entries before it match") +
+                      ". Check it with `jointly store verify-audit` and see operations.md, \"Audit trail\"";
     } catch (const std::exception& e) {
         problem = std::string("cannot check the audit trail's hash chain: ") + e.what();
     }
