@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "pg.hpp"
+
 namespace jointly::server {
 namespace {
 
@@ -149,14 +151,16 @@ void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept
         if (!v.complete) return;
         context.metrics.audit_chain(v.entries, v.broken.has_value());
         if (v.broken)
-            problem = v.broken->reason + " (its stored hash " +
+            problem = "the decision store `" + pg::redact_url(context.options.db.string()) + "`: " + v.broken->reason +
+                      " (its stored hash " +
                       (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`") +
                       "); " +
                       (v.entries == 1 ? std::string("the 1 entry before it matches")
                                       : "the " + std::to_string(v.entries) + " entries before it match") +
                       ". Check it with `jointly store verify-audit` and see operations.md, \"Audit trail\"";
     } catch (const std::exception& e) {
-        problem = std::string("cannot check the audit trail's hash chain: ") + e.what();
+        problem = "cannot check the audit trail's hash chain in `" + pg::redact_url(context.options.db.string()) +
+                  "`: " + e.what();
     }
     if (problem.empty() || !context.options.log) return;
     try {
