@@ -1,5 +1,5 @@
 // The audit trail's hash chain: each entry's hash and the walk that checks them
-// (store.hpp; docs/adr/0028-audit-hash-chain.md).
+// (store.hpp; docs/adr/0029-audit-hash-chain.md).
 #include <openssl/sha.h>
 
 #include <array>

@@ -331,7 +331,7 @@ public:
     // before it (audit_chain_hash), and stops at the first that does not match. With
     // `expected_head` (a hash recorded earlier) also says whether the chain reaches it. Reads
     // in pages through find_audit (about 2 s a million entries on SQLite, 4 s on PostgreSQL:
-    // docs/adr/0028-audit-hash-chain.md);
+    // docs/adr/0029-audit-hash-chain.md);
     // when `stop` is given and becomes true, returns between pages with complete false.
     // Throws StoreError.
     AuditVerification verify_audit(const std::optional<std::string>& expected_head = std::nullopt,
