@@ -1423,6 +1423,7 @@ export interface components {
         MisdirectedRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Jointly-Request-Id": components["headers"]["X-Jointly-Request-Id"];
                 "Cache-Control": components["headers"]["Cache-Control"];
                 [name: string]: unknown;
             };
