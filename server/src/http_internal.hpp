@@ -154,8 +154,6 @@ void internal_error(const Context& context, httplib::Response& response, const s
 // that id. Every other error is the caller's to read, whole.
 nlohmann::json caller_view(const Context& context, const ServiceError& error);
 
-// Whose bearer token the request carries: nullopt when it sends none, or one that is not known.
-std::optional<Principal> caller_principal(const Context& context, const httplib::Request& request);
 
 // Refuses the request (401/403) unless its bearer token allows `access`.
 Checked<void> authorize(const Context& context, const httplib::Request& request, Access access);
@@ -197,6 +195,10 @@ struct RequestNote {
     std::string route;
     std::string decision_id;
     std::string principal = "anonymous";  // the token's name (never the token), set by authorize
+    // The role of the token authorize let in, with the same tokens it checked: a route that says
+    // who called (whoami) reads it here rather than look the token up again, when a SIGHUP may
+    // have changed the tokens in between.
+    std::optional<Role> role;
     std::string client;                   // the peer's address
     std::string request_id;               // the server's own, unique per request (never the caller's)
     std::optional<std::string> client_request_id;  // the caller's X-Request-Id (or traceparent's trace id)

@@ -39,12 +39,13 @@ Reply metrics(Context& context, const httplib::Request&, httplib::Response& resp
 // Who the bearer token belongs to: its name and role (never the token), so a client such as the
 // panel chair's page can say "signed in as". A development instance without tokens answers
 // `authenticated: false`.
-Reply whoami(Context& context, const httplib::Request& request, httplib::Response& response) {
+Reply whoami(Context&, const httplib::Request&, httplib::Response& response) {
     nlohmann::ordered_json out = nlohmann::ordered_json::object();
-    const auto principal = caller_principal(context, request);
-    out["name"] = principal ? nlohmann::ordered_json(principal->name) : nlohmann::ordered_json(nullptr);
-    out["role"] = principal ? nlohmann::ordered_json(to_string(principal->role)) : nlohmann::ordered_json(nullptr);
-    out["authenticated"] = principal.has_value();
+    // As authorize found the caller (with the tokens it checked), not a second look-up.
+    const RequestNote& note = request_note();
+    out["name"] = note.role ? nlohmann::ordered_json(note.principal) : nlohmann::ordered_json(nullptr);
+    out["role"] = note.role ? nlohmann::ordered_json(to_string(*note.role)) : nlohmann::ordered_json(nullptr);
+    out["authenticated"] = note.role.has_value();
     send_json(response, 200, out);
     return {};
 }

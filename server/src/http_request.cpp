@@ -59,14 +59,6 @@ ServiceError fail(int status, std::string code, std::string message, std::vector
     return ServiceError{status, std::move(code), std::move(message), std::move(details)};
 }
 
-std::optional<Principal> caller_principal(const Context& context, const httplib::Request& request) {
-    const auto tokens = context.tokens();
-    if (!tokens->enabled() || !header_value(request, "Authorization")) return std::nullopt;
-    const auto sent = bearer_token(request);
-    if (sent.empty()) return std::nullopt;
-    return tokens->principal_of(sent);
-}
-
 Checked<void> authorize(const Context& context, const httplib::Request& request, Access access) {
     const auto tokens = context.tokens();
     if (!tokens->enabled()) return {};
@@ -79,6 +71,7 @@ Checked<void> authorize(const Context& context, const httplib::Request& request,
         principal = tokens->principal_of(sent);
         if (!principal) return fail(401, "unauthorized", "the bearer token is not recognised");
         request_note().principal = principal->name;
+        request_note().role = principal->role;
     }
     if (access == Access::Open) return {};
     // Compiling source or simulating a caseload costs far more than one evaluation: it needs a
