@@ -496,7 +496,9 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
     };
 
     // A `per week` or `per hour` amount for this segment: by the week, or by the hour times the
-    // line's hours a week, prorated by the segment's days and rounded down once.
+    // line's hours a week, prorated by the segment's days and rounded once: a weekly amount
+    // down (PRODUCT.md), an hourly one as the segment's cost is, so that a line bought at the
+    // agreed hourly rate costs exactly the agreed amount (ADR 0030).
     const auto prorated = [&](const Ratio& amount, dsl::Per per, const dsl::Span& span, const char* what) {
         if (per == dsl::Per::Week) return prorate(amount, days, Rounding::Down);
         if (line.kind != LineKind::Hourly) {
@@ -506,7 +508,7 @@ void Evaluator::split(std::uint32_t li, const Line& line, std::int32_t r, Date f
                                   ", with no hours to count",
                               span, -1};
         }
-        return prorate(amount * line.hours_per_week, days, Rounding::Down);
+        return prorate(amount * line.hours_per_week, days, p_.rounding);
     };
     const auto by_time = [](dsl::Per per) { return per == dsl::Per::Week || per == dsl::Per::Hour; };
 

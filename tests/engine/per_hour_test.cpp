@@ -1,7 +1,8 @@
 // `per hour`: a fixed payment or cap counted for each hour of an hourly line, the amount
 // times the line's `hours_per_week`, prorated by a segment's days as a weekly amount is and
-// rounded down once; a weekly or one-off line under such a rule is E3009. Every figure is
-// worked by hand in the comments.
+// rounded once as the segment's cost is (half up here; a weekly amount is rounded down); a
+// weekly or one-off line under such a rule is E3009. Every figure is worked by hand in the
+// comments.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -77,28 +78,46 @@ TEST(PerHour, HoursInPartsOfAnHour) {
 
 TEST(PerHour, ACapAboveTheRateDoesNotBind) {
     // £20 an hour for 7.5 hours over 10 days: 20 x 7.5 x 10 / 7 = 1,500 / 7 = 214.2857 ->
-    // 214.29 (half up). The limit, 25 x 7.5 x 10 / 7 = 267.857 -> 267.85, is above it.
+    // 214.29 (half up). The limit, 25 x 7.5 x 10 / 7 = 267.857 -> 267.86, is above it.
     const Decision d = decide_hourly("slt", "20.00", "7.5", "2025-06-01", "2025-06-10");
     EXPECT_EQ(share_of(d.by_agency, "health"), m("214.29"));
     EXPECT_EQ(share_of(d.by_agency, "social_care"), m("0.00"));
 }
 
-TEST(PerHour, ACapAtTheRateRoundsDownAsAWeeklyCapDoes) {
+TEST(PerHour, ALineAtTheCappedRateIsNeverOverIt) {
     // £25 an hour for 10 hours over 2 days: the cost is 25 x 10 x 2 / 7 = 71.4286 -> 71.43
-    // (half up), the limit the same amount rounded down, 71.42: a penny is excess. A weekly
-    // cap at a weekly line's rate does the same (docs/language.md, "Caps").
-    const Decision d = decide_hourly("slt", "25.00", "10", "2025-06-01", "2025-06-02");
-    EXPECT_EQ(share_of(d.by_agency, "health"), m("71.42"));
-    EXPECT_EQ(share_of(d.by_agency, "social_care"), m("0.01"));
+    // (half up), and the limit the same amount rounded the same way, 71.43: nothing is over.
+    // (A weekly cap, rounded down, would leave a penny: 71.42.) So for every length from 1 to
+    // 60 days; and a rate a penny over the cap is over it.
+    for (int days = 1; days <= 60; ++days) {
+        const engine::Date start = d("2025-06-01");
+        const std::string end = start.plus_days(days - 1).to_string();
+        const Decision at = decide_hourly("slt", "25.00", "10", "2025-06-01", end.c_str());
+        EXPECT_EQ(share_of(at.by_agency, "social_care"), m("0.00")) << days << " days";
+        EXPECT_EQ(share_of(at.by_agency, "health"), at.total) << days << " days";
+    }
+    const Decision at = decide_hourly("slt", "25.00", "10", "2025-06-01", "2025-06-02");
+    EXPECT_EQ(share_of(at.by_agency, "health"), m("71.43"));
+    // £25.01 for 10 hours over 7 days: 250.10, against 250.00.
+    const Decision over = decide_hourly("slt", "25.01", "10", "2025-06-01", "2025-06-07");
+    EXPECT_EQ(share_of(over.by_agency, "social_care"), m("0.10"));
 }
 
 TEST(PerHour, AFixedPaymentByTheHour) {
     // £18 an hour for 12 hours over 30 days: 18 x 12 x 30 / 7 = 6,480 / 7 = 925.714 -> 925.71.
-    // Health pays 12.50 x 12 x 30 / 7 = 4,500 / 7 = 642.857 -> 642.85 first (rounded down);
-    // social care the rest, 925.71 - 642.85 = 282.86.
+    // Health pays 12.50 x 12 x 30 / 7 = 4,500 / 7 = 642.857 -> 642.86 first (half up, as the
+    // cost); social care the rest, 925.71 - 642.86 = 282.85.
     const Decision d = decide_hourly("support", "18.00", "12", "2025-06-01", "2025-06-30");
-    EXPECT_EQ(share_of(d.by_agency, "health"), m("642.85"));
-    EXPECT_EQ(share_of(d.by_agency, "social_care"), m("282.86"));
+    EXPECT_EQ(share_of(d.by_agency, "health"), m("642.86"));
+    EXPECT_EQ(share_of(d.by_agency, "social_care"), m("282.85"));
+}
+
+TEST(PerHour, AFixedPaymentAtTheLinesRateIsTheWholeCost) {
+    // £12.50 an hour for 12 hours over 30 days: 4,500 / 7 = 642.857 -> 642.86, and health's
+    // payment is the same amount: social care pays nothing (rounded down it would pay 0.01).
+    const Decision d = decide_hourly("support", "12.50", "12", "2025-06-01", "2025-06-30");
+    EXPECT_EQ(share_of(d.by_agency, "health"), m("642.86"));
+    EXPECT_EQ(share_of(d.by_agency, "social_care"), m("0.00"));
 }
 
 TEST(PerHour, AFixedPaymentIsNeverMoreThanTheCost) {
