@@ -99,10 +99,10 @@ int run_serve(const ServeArgs& args, Streams streams) {
             std::string host = v->substr(start, comma - start);
             std::transform(host.begin(), host.end(), host.begin(),
                            [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            const bool valid = host == "*" || (!host.empty() && host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") ==
+            const bool valid = host == "*" || (!host.empty() && host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_") ==
                                                                      std::string::npos);
             if (!valid) {
-                err << "error: `--allow-host " << *v << "`: each host must be a name (letters, digits, `.` and `-`, "
+                err << "error: `--allow-host " << *v << "`: each host must be a name (letters, digits, `.`, `-` and `_`, "
                     << "no scheme or port) or `*`, separated by commas\n";
                 return kUsage;
             }

@@ -24,11 +24,13 @@ bool same_name(std::string_view a, std::string_view b) {
     return true;
 }
 
+// The token of `Authorization: Bearer TOKEN`; the scheme's name in any case (RFC 9110 11.1).
 std::string bearer_token(const httplib::Request& request) {
     const auto header = header_or_empty(request, "Authorization");
-    constexpr std::string_view kPrefix = "Bearer ";
-    if (header.size() > kPrefix.size() && header.compare(0, kPrefix.size(), kPrefix) == 0)
-        return header.substr(kPrefix.size());
+    constexpr std::string_view kScheme = "Bearer";
+    if (header.size() > kScheme.size() + 1 && same_name(std::string_view(header).substr(0, kScheme.size()), kScheme) &&
+        header[kScheme.size()] == ' ')
+        return header.substr(kScheme.size() + 1);
     return {};
 }
 

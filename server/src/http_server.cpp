@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "http_audit.hpp"
+#include "http_host.hpp"
 #include "http_internal.hpp"
 #include "jointly/engine/date.hpp"
 
@@ -115,7 +116,9 @@ std::optional<std::string> client_request_id_of(const httplib::Request& request)
     const auto trace = header_or_empty(request, "traceparent");  // 00-<32 hex>-<16 hex>-<2 hex>
     if (trace.size() == 55 && trace[2] == '-' && trace[35] == '-') {
         const auto id = trace.substr(3, 32);
-        if (std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+        // W3C Trace Context: an id of all zeros is invalid.
+        if (std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }) &&
+            id != std::string(32, '0'))
             return id;
     }
     return std::nullopt;
@@ -211,36 +214,6 @@ bool same_origin(const ServeOptions& options, const httplib::Request& request, c
     return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
 }
 
-// The name a `Host` header gives, lower case, without its port: "Jointly.example:8080" ->
-// "jointly.example", "[::1]:8080" -> "::1".
-std::string host_name(const std::string& host) {
-    std::string name;
-    if (!host.empty() && host.front() == '[') {
-        name = host.substr(1, host.find(']') == std::string::npos ? std::string::npos : host.find(']') - 1);
-    } else {
-        name = host.substr(0, host.rfind(':') == std::string::npos ? host.size() : host.rfind(':'));
-    }
-    return lower(name);
-}
-
-bool ip_address(const std::string& name) {
-    std::array<unsigned char, sizeof(in6_addr)> buffer{};
-    return ::inet_pton(AF_INET, name.c_str(), buffer.data()) == 1 || ::inet_pton(AF_INET6, name.c_str(), buffer.data()) == 1;
-}
-
-// Whether a request's `Host` is one this server answers to. A browser sends the name of the
-// page's own site: a site whose name an attacker made resolve to this server (DNS rebinding)
-// names itself, never this server's address. So an IP address, `localhost` and the names an
-// operator gave are accepted, and no `Host` at all (not a browser) is too.
-bool host_allowed(const ServeOptions& options, const httplib::Request& request) {
-    const auto host = header_or_empty(request, "Host");
-    if (host.empty()) return true;
-    const std::string name = host_name(host);
-    if (name == "localhost" || ip_address(name)) return true;
-    return std::any_of(options.allowed_hosts.begin(), options.allowed_hosts.end(),
-                       [&](const std::string& allowed) { return allowed == "*" || allowed == name; });
-}
-
 void refuse(httplib::Response& response, int status, const std::string& code, const std::string& message) {
     response.set_header("Connection", "close");
     send_json(response, status, encode_errors(code, message, {}));
@@ -278,18 +251,15 @@ bool screen_request(const Context& context, const httplib::Request& request, htt
     }
     // A header that says one thing (who is calling, what the body is, where it comes from)
     // sent twice would be read two ways, by jointly and by whatever stands in front of it.
-    for (const char* single : {"Authorization", "Content-Type", "Origin", "Host", "Sec-Fetch-Site", "Idempotency-Key"}) {
+    for (const char* single : {"Authorization", "Content-Type", "Origin", "Host", "Sec-Fetch-Site", "Idempotency-Key",
+                               "X-Request-Id", "traceparent"}) {
         if (server::header_count(request, single) > 1) {
             refuse(response, 400, "invalid_request", std::string("the `") + single + "` header is given more than once");
             return true;
         }
     }
-    if (!host_allowed(o, request)) {
-        refuse(response, 421, "misdirected_request",
-               "the `Host` header names `" + host_name(header_or_empty(request, "Host")) +
-                   "`, which this server does not answer to: it answers to IP addresses, `localhost` and the names "
-                   "given with `--allow-host` (a page that reached it under another name may be a DNS rebinding "
-                   "attack)");
+    if (const auto refusal = host_refusal(header_or_empty(request, "Host"), o.allowed_hosts)) {
+        refuse(response, 421, "misdirected_request", *refusal);
         return true;
     }
     const std::size_t lengths = server::header_count(request, "Content-Length");

@@ -219,8 +219,28 @@ service other "other"
     EXPECT_EQ(codes_of("rule r\n  when service is equipment\n  pay health £5 per hour\n  split health 100%\n"),
               std::vector<dsl::Code>{dsl::Code::hourly_amount_not_hourly});
     EXPECT_EQ(codes_of("rule r\n  when service is other\n" + cap), std::vector<dsl::Code>{dsl::Code::hourly_amount_any_line});
-    // A rule naming no service can apply to every one: respite is weekly.
-    EXPECT_EQ(codes_of("rule r\n" + cap), std::vector<dsl::Code>{dsl::Code::hourly_amount_not_hourly});
+    // A rule that does not name its services outright may or may not reach a weekly one: a
+    // warning, not an error (it may be meant: `service is not respite`, or an exception that
+    // takes the weekly services).
+    EXPECT_EQ(codes_of("rule r\n" + cap), std::vector<dsl::Code>{dsl::Code::hourly_amount_any_line});
+    EXPECT_EQ(codes_of("rule r\n  when service is not respite\n" + cap),
+              std::vector<dsl::Code>{dsl::Code::hourly_amount_any_line});
+    EXPECT_EQ(codes_of("rule r\n  when service is slt or service is other\n" + cap),
+              std::vector<dsl::Code>{dsl::Code::hourly_amount_any_line});
+    // The warning's help names the rule's own service when the policy declares none.
+    const engine::CheckResult bare = engine::compile(R"(
+policy p "P"
+  version "1"
+  effective from 2025-04-01
+agency health "NHS"
+rule r
+  when service is nursing
+  split health 100%
+  cap health at £5 per hour, excess to panel
+)", "bare.jf");
+    ASSERT_EQ(bare.diagnostics.size(), 1U);
+    EXPECT_NE(bare.diagnostics[0].help.find("`service nursing \"...\" hourly`"), std::string::npos)
+        << bare.diagnostics[0].help;
 }
 
 }  // namespace

@@ -155,7 +155,10 @@ TEST(HttpHardening, AHeaderThatSaysOneThingSentTwiceIsRefused) {
              {"Content-Type", text + json_type + good},
              {"Origin", json_type + good + own + evil},
              {"Origin", json_type + good + evil + own},
-             {"Host", json_type + good + "Host: evil.example\r\n"}}) {
+             {"Host", json_type + good + "Host: evil.example\r\n"},
+             {"X-Request-Id", json_type + good + "X-Request-Id: one\r\nX-Request-Id: two\r\n"},
+             {"traceparent", json_type + good + "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n" +
+                                 "traceparent: 00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"}}) {
         const auto r = raw_exchange(s.port, head(twice + length + "\r\n") + body);
         EXPECT_EQ(r.status, 400) << name << ": " << r.text.substr(0, 300);
         EXPECT_NE(r.text.find("the `" + name + "` header is given more than once"), std::string::npos)
@@ -169,13 +172,14 @@ TEST(HttpHardening, AHeaderThatSaysOneThingSentTwiceIsRefused) {
 // name as `Host`. Only IP addresses, `localhost` and the names given with --allow-host are
 // answered; the rest are refused with 421 before any route runs (a token does not help).
 TEST(HttpHardening, AnswersOnlyTheHostsItIsGiven) {
-    TestServer s([](server::ServeOptions& o) { o.allowed_hosts = {"jointly.council.example"}; });
+    TestServer s([](server::ServeOptions& o) { o.allowed_hosts = {"jointly.council.example", "Panel_Host"}; });
     const auto get = [&](const std::string& host) {
         return raw_exchange(s.port, "GET /healthz HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n");
     };
     const std::string port = std::to_string(s.port);
     for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + port, "127.0.0.1", "localhost:" + port, "LocalHost", "[::1]:" + port,
-                                   "jointly.council.example:" + port, "Jointly.Council.Example"}) {
+                                   "jointly.council.example:" + port, "Jointly.Council.Example",
+                                   "localhost.:" + port, "jointly.council.example.", "panel_host:" + port}) {
         EXPECT_EQ(get("Host: " + host + "\r\n").status, 200) << host;
     }
     EXPECT_EQ(get("").status, 200) << "no Host: not a browser";
@@ -185,6 +189,15 @@ TEST(HttpHardening, AnswersOnlyTheHostsItIsGiven) {
         EXPECT_EQ(r.status, 421) << host;
         EXPECT_NE(r.text.find("\"misdirected_request\""), std::string::npos) << r.text.substr(0, 400);
         EXPECT_NE(r.text.find("names `" + host.substr(0, host.find(':')) + "`"), std::string::npos) << r.text.substr(0, 400);
+    }
+    // What is not `name[:port]` or `[IPv6][:port]` is refused too, whatever it holds.
+    for (const std::string& host : std::vector<std::string>{
+             "[::1].evil.example", "[::1", "[127.0.0.1]", "[::1]:80.evil.example", "127.0.0.1:80@evil.example",
+             "localhost:abc", "localhost:" + port + ":1", "jointly.council.example:", "::1",
+             "[fe80::1%25eth0]:" + port}) {
+        const auto r = get("Host: " + host + "\r\n");
+        EXPECT_EQ(r.status, 421) << host;
+        EXPECT_NE(r.text.find("is not a host name or address"), std::string::npos) << host << ": " << r.text.substr(0, 300);
     }
     // A token does not let a rebinding page in.
     const auto evaluated = raw_exchange(s.port, "POST /v1/evaluate HTTP/1.1\r\nHost: evil.example:" + port +
@@ -581,6 +594,9 @@ TEST(HttpAccessLog, OneJsonLinePerRequestNamingThePrincipalNeverTheToken) {
         ids.insert(id);
     }
     EXPECT_EQ(ids.size(), 21u);
+    // W3C Trace Context: a trace id of all zeros is invalid, so it is not the caller's id.
+    auto zeros = c.Get("/healthz", {{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}});
+    EXPECT_EQ(zeros->get_header_value("X-Request-Id"), zeros->get_header_value("X-Jointly-Request-Id"));
 }
 
 TEST(HttpPage, ServedWithAPolicyAllowingOnlyItsOwnScriptAndStyle) {

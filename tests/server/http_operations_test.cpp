@@ -2,6 +2,8 @@
 // route it lists exists), and reloads under concurrent requests.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -55,6 +57,18 @@ TEST(HttpOperations, WhoAmINamesTheTokenNeverShowsIt) {
         ASSERT_TRUE(body["name"].is_string());
         EXPECT_FALSE(body["name"].get<std::string>().empty());
         EXPECT_EQ(r->body.find(t.token), std::string::npos) << "the answer shows the token";
+    }
+    // The scheme's name is case-insensitive (RFC 9110 11.1); the token is not.
+    for (const char* scheme : {"bearer ", "BEARER ", "BeArEr "}) {
+        auto r = c.Get("/v1/whoami", {{"Authorization", scheme + std::string(kPanelToken)}});
+        ASSERT_TRUE(r) << scheme;
+        EXPECT_EQ(r->status, 200) << scheme;
+        EXPECT_EQ(body_of(r)["role"], "panel") << scheme;
+    }
+    std::string upper = kPanelToken;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (upper != kPanelToken) {
+        EXPECT_EQ(c.Get("/v1/whoami", bearer(upper))->status, 401);
     }
 }
 

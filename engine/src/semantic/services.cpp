@@ -61,10 +61,12 @@ void declare_services(Checker& c) {
 namespace {
 
 // The declared services a rule can apply to: those its condition names (`service is`, `service
-// in`, a service group), or every declared service when it names none.
-std::vector<std::int32_t> served_services(Checker& c, const Rule& r) {
+// in`, a service group, in a top-level conjunct), or every declared service when it names none
+// that way (`named`, when given, says which).
+std::vector<std::int32_t> served_services(Checker& c, const Rule& r, bool* named = nullptr) {
     std::vector<std::string> keys;
     if (r.condition) service_keys(*r.condition, keys);
+    if (named != nullptr) *named = !keys.empty();
     std::vector<std::int32_t> served;
     for (const std::string& k : keys) {
         for (const std::int32_t s : c.service_indices(k)) served.push_back(s);  // undeclared: E2016
@@ -118,30 +120,44 @@ void check_hourly_amounts(Checker& c) {
         }
         if (hourly == nullptr) continue;
         const std::string head = "rule `" + r.id.name + "` has a `per hour` amount but ";
+        std::vector<std::string> keys;
+        if (r.condition) service_keys(*r.condition, keys);
         if (p.declared_services == 0) {
+            const std::string example = keys.empty() ? "slt" : keys.front();
             c.emit(Code::hourly_amount_any_line, *hourly,
                    head + "the policy does not declare its services, so a weekly or one-off line can reach it, and "
                           "such a line stops the evaluation (E3009)",
-                   "declare the services the rule applies to `hourly` (`service slt \"speech and language therapy\" "
-                   "hourly`), or use `per week`");
+                   "declare the services the rule applies to `hourly` (`service " + example + " \"...\" hourly`), or "
+                   "use `per week`");
             continue;
         }
-        const std::vector<std::int32_t> served = served_services(c, r);
+        // Only a service the condition names outright (`when service is respite and ...`) is
+        // certain to reach the rule: that is an error. A rule that names its services another
+        // way (`service is not x`, `or`, an exception taking some of them) may never see a
+        // weekly one, so that is a warning.
+        bool named = false;
+        const std::vector<std::int32_t> served = served_services(c, r, &named);
         const std::string fixed_kind = first_of_kind(p, served, {LineKindDecl::Weekly, LineKindDecl::OneOff});
-        if (!fixed_kind.empty()) {
+        const auto kind_word = [&](const std::string& s) {
+            return first_of_kind(p, served, {LineKindDecl::Weekly}) == s ? "weekly" : "one_off";
+        };
+        if (!fixed_kind.empty() && named) {
             c.emit(Code::hourly_amount_not_hourly, *hourly,
-                   head + "can apply to `" + fixed_kind + "`, which is declared `" +
-                       (first_of_kind(p, served, {LineKindDecl::Weekly}) == fixed_kind ? "weekly" : "one_off") +
+                   head + "can apply to `" + fixed_kind + "`, which is declared `" + kind_word(fixed_kind) +
                        "`: its lines have no hours to count",
                    "use `per week` or `per line`, or limit the rule to services declared `hourly`");
             continue;
         }
-        const std::string any_kind = first_of_kind(p, served, {LineKindDecl::Any});
-        if (any_kind.empty()) continue;
+        const std::string other = fixed_kind.empty() ? first_of_kind(p, served, {LineKindDecl::Any}) : fixed_kind;
+        if (other.empty()) continue;
+        const std::string declared = fixed_kind.empty() ? "is not declared `hourly`"
+                                                        : std::string("is declared `") + kind_word(other) + "`";
         c.emit(Code::hourly_amount_any_line, *hourly,
-               head + "can apply to `" + any_kind + "`, which is not declared `hourly`: a weekly or one-off line of it "
-                      "stops the evaluation (E3009)",
-               "declare the service's kind (`service " + any_kind + " \"...\" hourly`)");
+               head + "may apply to `" + other + "`, which " + declared + ": a weekly or one-off line of it stops " +
+                   "the evaluation (E3009)",
+               fixed_kind.empty() ? "declare the service's kind (`service " + other + " \"...\" hourly`)"
+                                  : "name the rule's services in its condition (`when service in [...] and ...`) so "
+                                    "that it cannot reach `" + other + "`");
     }
 }
 
