@@ -333,7 +333,7 @@ std::optional<engine::Line> read_line(od::value& v, const DecodeLimits& limits) 
             case kEnd: end = date_of(value); if (!end) return std::nullopt; break;
             case kHoursPerWeek:
                 hours = decimal_of(value, false);
-                if (!hours || hours->num() > 168 * hours->den()) return std::nullopt;
+                if (!hours || *hours > engine::Ratio::whole(168)) return std::nullopt;
                 break;
             default:  // kDescription: the reference takes any value; here only text or null
                 if (!is_null(value) && !string_of(value)) return std::nullopt;

@@ -532,7 +532,7 @@ void decode_line(const json& line, const Path& base, const DecodeLimits& limits,
             std::string message;
             auto r = read_decimal(*it, false, &message);
             if (!r) fail(codes::kNumber, Path(base, "hours_per_week").str(), "`hours_per_week`: " + message);
-            else if (r->num() > 168 * r->den())
+            else if (*r > engine::Ratio::whole(168))
                 fail(codes::kNumber, Path(base, "hours_per_week").str(), "`hours_per_week` cannot exceed 168");
             else out_line.hours_per_week = *r;
         }
