@@ -235,6 +235,11 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
         if (exists.text(0, 0) == "t") found = conn.exec("SELECT coalesce(max(version), 0) FROM jointly_schema").integer(0, 0);
         if (found > kSchemaVersion) throw StoreError(store_detail::newer_schema_message(where, found, kSchemaVersion));
         if (found < kSchemaVersion) {
+            // The writers' lock first, before kSchema's ALTER TABLE and CREATE TRIGGER take
+            // their table locks: a replica of an older jointly still writing holds the write
+            // lock and then waits on a table lock, so taking them in the other order would
+            // deadlock with it. Held to COMMIT (chain_audit takes it again, a no-op).
+            conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kWriteLock)});
             // Every step of kSchema is idempotent, so any earlier version is brought up to date
             // by running it; the row records who did it.
             conn.exec(kSchema);

@@ -249,7 +249,11 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
         return take_out_failed(group, running);
     };
     try {
-        conn.exec("BEGIN");
+        // READ COMMITTED whatever the database's default: the audit chain's head is read after
+        // the lock, and must be the head another replica committed while it was awaited (under
+        // REPEATABLE READ the snapshot would be taken before the wait, and two entries would
+        // chain from one head).
+        conn.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
         conn.exec_prepared("SELECT pg_advisory_xact_lock($1)", {std::to_string(kWriteLock)});
         // The writes queued while the lock was awaited (another replica's group committing)
         // join this group rather than wait for the next.

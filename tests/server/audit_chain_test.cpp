@@ -249,11 +249,9 @@ TEST(AuditChainCommand, AMissingSqliteFileIsNotCreated) {
 }
 
 // Two replicas on one database, each with its writer, writing at once: one chain.
-TEST(AuditChainReplicas, TwoReplicasWritingAtOnceKeepOneChain) {
-    JOINTLY_REQUIRE_PG_CLUSTER();
-    testing::PgDatabase db(*testing::pg_cluster_url());
-    auto a = Store::connect(db.location(), 4);
-    auto b = Store::connect(db.location(), 4);
+void two_replicas_keep_one_chain(const std::string& location) {
+    auto a = Store::connect(location, 4);
+    auto b = Store::connect(location, 4);
     constexpr int kEach = 60;
     const auto write = [](Store& store, const std::string& who) {
         std::vector<std::thread> threads;
@@ -280,6 +278,25 @@ TEST(AuditChainReplicas, TwoReplicasWritingAtOnceKeepOneChain) {
     EXPECT_FALSE(v.broken) << v.broken->reason;
     EXPECT_EQ(v.entries, 2u * kEach);
     EXPECT_EQ(b->verify_audit().head, v.head);
+}
+
+TEST(AuditChainReplicas, TwoReplicasWritingAtOnceKeepOneChain) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    testing::PgDatabase db(*testing::pg_cluster_url());
+    two_replicas_keep_one_chain(db.location());
+}
+
+// The same with REPEATABLE READ as the connections' default: the writer still reads the head
+// another replica committed while it awaited the lock (its transactions are READ COMMITTED).
+TEST(AuditChainReplicas, OneChainWhateverTheDefaultIsolation) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    testing::PgDatabase db(*testing::pg_cluster_url());
+    const std::string at = "options=-csearch_path%3D" + db.schema();
+    std::string location = db.location();
+    const auto where = location.find(at);
+    ASSERT_NE(where, std::string::npos) << location;
+    location.insert(where + at.size(), "%20-cdefault_transaction_isolation%3Drepeatable%5C%20read");
+    two_replicas_keep_one_chain(location);
 }
 
 }  // namespace
