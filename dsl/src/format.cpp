@@ -66,16 +66,6 @@ std::string amount_text(Decimal const& d, std::optional<Expr> const& e) {
     return e ? expr_text(*e) : money_text(d);
 }
 
-std::string per_text(Per p) {
-    switch (p) {
-    case Per::Week: return "per week";
-    case Per::Hour: return "per hour";
-    case Per::Line: return "per line";
-    case Per::FinancialYear: return "per financial year";
-    }
-    return "?";
-}
-
 // `service respite "respite care" weekly`, `service group placements: a, b`
 std::string service_text(Service const& s) {
     if (s.group) {

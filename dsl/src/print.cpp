@@ -250,6 +250,16 @@ std::string expr_text(Expr const& e) {
     return out;
 }
 
+std::string per_text(Per p) {
+    switch (p) {
+    case Per::Week: return "per week";
+    case Per::Hour: return "per hour";
+    case Per::Line: return "per line";
+    case Per::FinancialYear: return "per financial year";
+    }
+    return "?";
+}
+
 std::string share_text(Share const& s) {
     if (s.kind == ShareKind::Percent) return s.agency.name + " " + decimal_text(s.percent) + "%";
     return s.agency.name + " " + std::to_string(s.numerator) + "/" + std::to_string(s.denominator);

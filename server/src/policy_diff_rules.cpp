@@ -25,16 +25,6 @@ int compare(Decimal a, Decimal b) {
     return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-std::string per_text(Per p) {
-    switch (p) {
-    case Per::Week: return "per week";
-    case Per::Hour: return "per hour";
-    case Per::Line: return "per line";
-    case Per::FinancialYear: return "per financial year";
-    }
-    return "?";
-}
-
 std::string amount_text(const std::optional<Expr>& e, Decimal amount, Per per) {
     return (e ? expr_text(*e) : money_text(amount)) + " " + per_text(per);
 }

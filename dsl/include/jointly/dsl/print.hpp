@@ -35,6 +35,9 @@ std::string expr_text(Expr const& e);
 // `health 50%` / `education 1/3`
 std::string share_text(Share const& s);
 
+// `per week`, `per hour`, `per line`, `per financial year`
+std::string per_text(Per p);
+
 // `within 6 weeks after surgery`, `from 2025-04-01 until surgery`, `before 2026-01-01`.
 std::string window_text(Window const& w);
 
