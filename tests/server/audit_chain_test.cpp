@@ -21,22 +21,8 @@ namespace {
 
 using testing::audit_entry;
 
-class AuditChain : public ::testing::TestWithParam<const char*> {
+class AuditChain : public testing::OnEachBackend {
 protected:
-    void SetUp() override {
-        if (postgresql()) {
-            JOINTLY_REQUIRE_PG_CLUSTER();
-            db_ = std::make_unique<testing::PgDatabase>(*testing::pg_cluster_url());
-        } else {
-            db_ = std::make_unique<testing::SqliteDatabase>();
-        }
-        store_ = Store::connect(db_->location());
-    }
-    void TearDown() override {
-        store_.reset();
-        db_.reset();
-    }
-    bool postgresql() const { return std::string(GetParam()) == "postgresql"; }
     // Five entries of each kind the store writes: a read, a decision's, a panel record's, an
     // erasure's and a read again. Returns them as stored.
     std::vector<AuditEntry> fill() {
@@ -76,8 +62,6 @@ protected:
         ASSERT_EQ(db_->exec_raw(sql), "");
         store_ = Store::connect(db_->location());  // puts the triggers back, with a warning
     }
-    std::unique_ptr<testing::TestDatabase> db_;
-    std::unique_ptr<Store> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backend, AuditChain, ::testing::Values("sqlite", "postgresql"),

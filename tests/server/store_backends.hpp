@@ -186,4 +186,32 @@ inline StoredPolicy uploaded(const std::string& id, const std::string& version, 
     return p;
 }
 
+// A test run on each store: GetParam() is "sqlite" or "postgresql" (skipped without the test
+// cluster, failed under CI). Each test gets a fresh database and a store open on it.
+class OnEachBackend : public ::testing::TestWithParam<const char*> {
+protected:
+    void SetUp() override {
+        if (postgresql()) {
+            JOINTLY_REQUIRE_PG_CLUSTER();
+            db_ = std::make_unique<PgDatabase>(*pg_cluster_url());
+        } else {
+            db_ = std::make_unique<SqliteDatabase>();
+        }
+        store_ = Store::connect(db_->location());
+    }
+    void TearDown() override {
+        store_.reset();
+        db_.reset();
+    }
+    bool postgresql() const { return std::string(GetParam()) == "postgresql"; }
+    // Closes the store and opens it again on the same database.
+    void reopen() {
+        store_.reset();
+        store_ = Store::connect(db_->location());
+    }
+
+    std::unique_ptr<TestDatabase> db_;
+    std::unique_ptr<Store> store_;
+};
+
 }  // namespace jointly::server::testing

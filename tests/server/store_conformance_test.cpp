@@ -31,25 +31,8 @@ namespace {
 using testing::audit_entry;
 using testing::uploaded;
 
-class StoreConformance : public ::testing::TestWithParam<const char*> {
+class StoreConformance : public testing::OnEachBackend {
 protected:
-    void SetUp() override {
-        if (std::string(GetParam()) == "postgresql") {
-            JOINTLY_REQUIRE_PG_CLUSTER();
-            db_ = std::make_unique<testing::PgDatabase>(*testing::pg_cluster_url());
-        } else {
-            db_ = std::make_unique<testing::SqliteDatabase>();
-        }
-        store_ = Store::connect(db_->location());
-    }
-    void TearDown() override {
-        store_.reset();
-        db_.reset();
-    }
-    void reopen() {
-        store_.reset();
-        store_ = Store::connect(db_->location());
-    }
     static DecisionRecord record(const std::string& case_ref, const std::string& outcome) {
         return testing::sample_decision(case_ref, outcome);
     }
@@ -57,8 +40,6 @@ protected:
         return Redaction{[](const DecisionRecord& d) { return "{\"outcome\":\"" + d.outcome + "\"}"; },
                          [](const std::string&) { return std::string("{}"); }};
     }
-    std::unique_ptr<testing::TestDatabase> db_;
-    std::unique_ptr<Store> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backend, StoreConformance, ::testing::Values("sqlite", "postgresql"),

@@ -24,23 +24,12 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-class SummaryStore : public ::testing::TestWithParam<const char*> {
+class SummaryStore : public testing::OnEachBackend {
 protected:
     void SetUp() override {
-        if (postgresql()) {
-            JOINTLY_REQUIRE_PG_CLUSTER();
-            db_ = std::make_unique<testing::PgDatabase>(*testing::pg_cluster_url());
-        } else {
-            db_ = std::make_unique<testing::SqliteDatabase>();
-        }
-        store_ = Store::connect(db_->location());
+        OnEachBackend::SetUp();
         schema_ = jointly::testing::fake_schema();
     }
-    void TearDown() override {
-        store_.reset();
-        db_.reset();
-    }
-    bool postgresql() const { return std::string(GetParam()) == "postgresql"; }
 
     SummaryReport::SchemaOf schema_of() const {
         // Version 2025.1 of `reference` is loaded; 2024.1 no longer is.
@@ -256,8 +245,6 @@ protected:
         EXPECT_EQ(ojson::parse(compact(queries[5]))["decisions"], 1);
     }
 
-    std::unique_ptr<testing::TestDatabase> db_;
-    std::unique_ptr<Store> store_;
     engine::Schema schema_;
 };
 
