@@ -137,7 +137,13 @@ std::string written(const std::vector<Token>& tokens, std::size_t from, std::siz
         if (!out.empty() && !tight) out += ' ';
         out += tokens[i].text;
     }
-    if (out.size() > limit) out = out.substr(0, limit) + "...";
+    if (out.size() > limit) {
+        // cut at a character's start, as dsl/src/lexical.cpp's quoted() does (it is private
+        // to the parser): never inside a UTF-8 sequence
+        std::size_t cut = limit;
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0U) == 0x80U) --cut;
+        out = out.substr(0, cut) + "...";
+    }
     return out;
 }
 

@@ -315,6 +315,17 @@ TEST(LspCompletion, ThousandsOfNamesAreCutToThoseTheWordBegins) {
     for (const auto& i : begun["items"]) EXPECT_EQ(i["label"].get<std::string>().rfind("f14", 0), 0U) << i.dump();
 }
 
+TEST(LspCompletion, ADetailIsCutBetweenCharacters) {
+    // 40 `é`s after the quote: byte 60 is the second byte of one; the cut is before it
+    std::string accents;
+    for (int i = 0; i < 40; ++i) accents += "\xC3\xA9";
+    const auto [text, at] = cursor(kBase + "let long_text = \"" + accents + "\"\nlet x = |");
+    std::string detail;
+    for (const auto& i : server::lsp::completion(text, at))
+        if (i["label"] == "long_text") detail = i["detail"];
+    EXPECT_EQ(detail, "definition \xE2\x80\x94 \"" + accents.substr(0, 58) + "...");
+}
+
 TEST(LspCompletion, ALineOfManyDeclarationsIsReadOnce) {
     // 100,000 declarations and texts on one line (about 2.5 MB): read token by token, not once
     // per declaration to the line's end, this answers at once; read so, it would not finish.
