@@ -20,6 +20,17 @@ bool is_word_char(char c) {
 // More items than a person reads: the answer is cut, and says so.
 constexpr std::size_t kMaxItems = 1000;
 
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// True when `label` begins with `typed`, ASCII letters compared regardless of case (names are
+// lower case, but an author may type a capital).
+bool begins_with_ascii_folded(std::string_view label, std::string_view typed) {
+    if (label.size() < typed.size()) return false;
+    for (std::size_t i = 0; i < typed.size(); ++i)
+        if (ascii_lower(label[i]) != ascii_lower(typed[i])) return false;
+    return true;
+}
+
 json position_json(Position p) { return {{"line", p.line}, {"character", p.character}}; }
 
 }  // namespace
@@ -64,7 +75,7 @@ json completion(std::string_view text, Position at) {
     const bool incomplete = items.size() > kMaxItems;
     if (incomplete) {
         const std::string_view typed = text.substr(word_begin, cursor - word_begin);
-        std::erase_if(items, [typed](const CompletionItem& i) { return !i.label.starts_with(typed); });
+        std::erase_if(items, [typed](const CompletionItem& i) { return !begins_with_ascii_folded(i.label, typed); });
         if (items.size() > kMaxItems) items.resize(kMaxItems);
     }
     // The word is ASCII: its bytes are its UTF-16 units.

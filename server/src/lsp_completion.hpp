@@ -19,10 +19,10 @@ namespace jointly::server::lsp {
 // a kind, a detail and a textEdit replacing the word under the cursor (UTF-16 positions).
 // Empty when `at` is not a position in the text, is in a comment, a number or a text other
 // than a reason's placeholder, or when nothing is known to fit there. More than 1,000 items
-// (a text of thousands of names) are cut to those that start with the letters typed so far,
-// at most 1,000, and answered as a CompletionList marked `isIncomplete`, so the client asks
-// again as the word grows. Never throws but for allocation; its work is linear in the text's
-// length.
+// (a text of thousands of names) are cut to those that start with the letters typed so far
+// (ASCII letters of either case), at most 1,000, and answered as a CompletionList marked
+// `isIncomplete`, so the client asks again as the word grows. Never throws but for allocation;
+// its work is linear in the text's length.
 nlohmann::json completion(std::string_view text, Position at);
 
 // The characters after which a client asks for completion unprompted: `(` (`total(`,

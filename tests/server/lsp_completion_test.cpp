@@ -315,6 +315,16 @@ TEST(LspCompletion, ThousandsOfNamesAreCutToThoseTheWordBegins) {
     for (const auto& i : begun["items"]) EXPECT_EQ(i["label"].get<std::string>().rfind("f14", 0), 0U) << i.dump();
 }
 
+TEST(LspCompletion, TheCutIsBlindToCase) {
+    // over 1,000 items, the letters typed pick them whatever their case: `F14` as `f14`
+    std::string text = kBase;
+    for (int i = 0; i < 1500; ++i) text += "fact f" + std::to_string(i) + ": bool\n";
+    const auto [some, at_some] = cursor(text + "let x = F14|");
+    const json begun = server::lsp::completion(some, at_some);
+    ASSERT_TRUE(begun.is_object());
+    EXPECT_EQ(begun["items"].size(), 111U);
+}
+
 TEST(LspCompletion, ADetailIsCutBetweenCharacters) {
     // 40 `é`s after the quote: byte 60 is the second byte of one; the cut is before it
     std::string accents;
