@@ -172,12 +172,39 @@ private:
         for (const auto& d : declared_)
             if (contains_kind(kinds, d.kind)) declaration(d);
     }
-    // Agencies; with `groups`, agency groups; with `facts`, the facts that pick an agency.
-    void agencies(bool groups, bool facts) {
+    // Agencies; with `groups`, agency groups; with `facts`, the facts that pick an agency;
+    // but not the names in `except`.
+    void agencies(bool groups, bool facts, const std::set<std::string_view>& except = {}) {
         for (const auto& d : declared_)
-            if (d.kind == DeclKind::Agency || (groups && d.kind == DeclKind::AgencyGroup) ||
-                (facts && d.kind == DeclKind::Fact && d.detail.starts_with("agency in")))
+            if ((d.kind == DeclKind::Agency || (groups && d.kind == DeclKind::AgencyGroup) ||
+                 (facts && d.kind == DeclKind::Fact && d.detail.starts_with("agency in"))) &&
+                !except.contains(d.name))
                 declaration(d);
+    }
+    // The names written in a list from token `from` to the word: the agencies of a split so
+    // far, which it may not name again (E2203).
+    std::set<std::string_view> named_since(std::size_t from) const {
+        std::set<std::string_view> out;
+        for (std::size_t i = from; i < n_; ++i)
+            if (is_name_token(i)) out.insert(t_[i].text);
+        return out;
+    }
+    // The agency the nearest `cap` before the word limits: its excess may not go to it (E2207).
+    std::set<std::string_view> capped() const {
+        for (std::size_t i = n_; i-- > 0 && (decl_ == kNone || i > decl_);)
+            if (word(i) == "cap") return is_name_token(i + 1) && i + 1 < n_ ? std::set{t_[i + 1].text} : std::set<std::string_view>{};
+        return {};
+    }
+    // True when the rule the word is in says `service is X` of a service declared `weekly` or
+    // `one_off`: an amount `per hour` there is E2021.
+    bool not_hourly() const {
+        if (decl_word() != "rule") return false;
+        for (std::size_t i = decl_ + 1; i + 2 < n_; ++i)
+            if (word(i) == "service" && word(i + 1) == "is" && is_name_token(i + 2))
+                if (const Declared* d = find(t_[i + 2].text);
+                    d != nullptr && d->kind == DeclKind::Service && (d->how == "weekly" || d->how == "one_off"))
+                    return true;
+        return false;
     }
     // The rules an `exception to` may name: all but the one it is written in.
     void rules() {
@@ -236,11 +263,14 @@ private:
                 "builtin" + std::string(kDash) + std::string(b.description), std::move(insert));
         }
     }
-    void expression() {
+    // With `events` false, after `and`, `or` and `not`: what may be true or false or start a
+    // comparison, not an event (a date alone, E2103; `happened(…)` asks whether it happened).
+    void expression(bool events = true) {
         // a fact that picks an agency is not a value (E2015)
         for (const auto& d : declared_)
             if (contains_kind({DeclKind::Fact, DeclKind::Definition, DeclKind::Threshold, DeclKind::Event}, d.kind) &&
-                !(d.kind == DeclKind::Fact && d.detail.starts_with("agency in")))
+                !(d.kind == DeclKind::Fact && d.detail.starts_with("agency in")) &&
+                (events || d.kind != DeclKind::Event))
                 declaration(d);
         builtins();
         keywords({"true", "false", "not"});
@@ -293,7 +323,7 @@ private:
         if (tok(1) == nullptr || tok(1)->kind != TokenKind::Word) return false;
         if (w1 == "split" || w1 == "pay" || w1 == "cap") agencies(false, true);
         else if (w1 == "to" && w2 == "excess") {
-            agencies(false, true);
+            agencies(false, true, capped());
             keywords({"panel"});
         } else if (w1 == "to" && w2 == "penny") agencies(false, true);
         else if (w1 == "to" && w2 == "exception") rules();
@@ -309,14 +339,18 @@ private:
             declared({DeclKind::Event});
         else if (contains({"from", "until", "through", "before"}, w1)) {
             if (decl_word() == "rule") bounds();
-        } else if (w1 == "when" || w1 == "and" || w1 == "or" || w1 == "not" || w1 == "gives") expression();
+        } else if (w1 == "when" || w1 == "gives") expression();
+        else if (w1 == "and" || w1 == "or" || w1 == "not") expression(false);
         else if (w1 == "at" && w(3) == "cap") expression();
         else if (w1 == "least" && w2 == "at") expression();
         else if (w1 == "default") fact_default();
         else if (w1 == "of" && w2 == "map") declared({DeclKind::Scale});
         else if (w1 == "of" && w2 == "list") keywords({"text"});
         else if (w1 == "rounding") keywords({"half_up", "half_even"});
-        else if (w1 == "per" && (in_clause({"cap"}) || in_clause({"pay"}))) keywords({"week", "line", "financial year", "hour"});
+        else if (w1 == "per" && (in_clause({"cap"}) || in_clause({"pay"}))) {
+            keywords({"week", "line", "financial year"});
+            if (!not_hourly()) keywords({"hour"});
+        }
         else return after_phrase_word(w1);
         return true;
     }
@@ -384,7 +418,7 @@ private:
         if (head == kNone) return true;
         const std::string_view h = t_[head].text;
         const std::string_view before = head > 0 ? word(head - 1) : "";
-        if (h == "split") agencies(false, true);
+        if (h == "split") agencies(false, true, named_since(head + 1));
         else if (h == "by" && before == "agreed") agencies(false, false);
         else if (h == "to" && before == "exception") rules();
         else if (h == "in" && before == "agency") agencies(true, false);
@@ -448,7 +482,8 @@ private:
         if (w(3) == "service" && name(2) && last.kind == TokenKind::Text && after_declaration(3))
             return keywords({"weekly", "hourly", "one_off"});
         if ((in_clause({"cap"}) && w(2) == "at") || (in_clause({"pay"}) && w(3) == "pay")) {
-            for (const auto per : kPers) add(std::string(per), kKeyword, "keyword");
+            for (const auto per : kPers)
+                if (per != "per hour" || !not_hourly()) add(std::string(per), kKeyword, "keyword");
             return;
         }
         const bool expr = in_clause({"when"}) || decl_word() == "let" || w(2) == "default" || w(2) == "gives";

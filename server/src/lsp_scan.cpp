@@ -172,10 +172,11 @@ private:
     // The end of the declaration's line: the first token on a later line.
     std::size_t line_end(std::size_t i) const { return next_line_[i]; }
 
-    void add(DeclKind kind, std::size_t at, std::string detail = {}, std::string scale = {}, bool map = false) {
+    void add(DeclKind kind, std::size_t at, std::string detail = {}, std::string scale = {}, bool map = false,
+             std::string how = {}) {
         const std::string n(t_[at].text);
         if (!seen_.insert(n).second) return;
-        out_.push_back(Declared{kind, n, std::move(detail), std::move(scale), map});
+        out_.push_back(Declared{kind, n, std::move(detail), std::move(scale), map, std::move(how)});
     }
 
     // `NAME : a, b, c`: the members as written.
@@ -190,7 +191,10 @@ private:
             } else if (name(i + 1) && (text(i + 2) || t_[i].column_zero)) {
                 // `service` elsewhere is the line's service: a declaration has its display name
                 // (or starts its line)
-                add(agency ? DeclKind::Agency : DeclKind::Service, i + 1, text(i + 2) ? unquoted(t_[i + 2]) : "");
+                const std::size_t how = text(i + 2) ? i + 3 : i + 2;
+                const bool kind = !agency && (word(how, "weekly") || word(how, "hourly") || word(how, "one_off"));
+                add(agency ? DeclKind::Agency : DeclKind::Service, i + 1, text(i + 2) ? unquoted(t_[i + 2]) : "", {},
+                    false, kind ? std::string(t_[how].text) : "");
             }
         } else if (k == "scale" && name(i + 1)) {
             const std::size_t scale = i + 1;

@@ -52,6 +52,7 @@ struct Declared {
                          // type, a definition's value, a rule's clause reference: as written
     std::string scale;   // a level: its scale; a fact of a scale's type or `map of` one: the scale
     bool map = false;    // a fact of type `map of` a scale
+    std::string how;     // a service: `weekly`, `hourly` or `one_off` when written after it
 };
 
 // Every declaration whose keyword and name can be read, in written order, each name once (the

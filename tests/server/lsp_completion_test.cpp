@@ -131,15 +131,19 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // who pays: one agency (or a fact that picks one), never a group, a service or a fact
         CompletionCase{.name = "split", .text = "rule r\n  split |", .exactly = kPaying},
-        CompletionCase{.name = "split_next_share", .text = "rule r\n  split health 50%, |", .exactly = kPaying},
+        // an agency a split already names is not named again (E2203)
+        CompletionCase{.name = "split_next_share", .text = "rule r\n  split health 50%, |",
+                       .exactly = {"social_care", "responsible_icb"}},
         CompletionCase{.name = "split_share_on_next_line", .text = "rule r\n  split health 50%,\n    |",
-                       .exactly = kPaying},
+                       .exactly = {"social_care", "responsible_icb"}},
+        CompletionCase{.name = "split_third_share", .text = "rule r\n  split health 1/3, responsible_icb 1/3, |",
+                       .exactly = {"social_care"}},
         CompletionCase{.name = "split_partial_word", .text = "rule r\n  split soc|", .exactly = kPaying},
         CompletionCase{.name = "pay", .text = "rule r\n  pay |", .exactly = kPaying},
         CompletionCase{.name = "cap", .text = "rule r\n  split health 100%\n  cap |", .exactly = kPaying},
         CompletionCase{.name = "excess_to",
                        .text = "rule r\n  split health 100%\n  cap health at \xC2\xA3" "5 per week, excess to |",
-                       .exactly = {"health", "social_care", "responsible_icb", "panel"}},
+                       .exactly = {"social_care", "responsible_icb", "panel"}},  // not the capped one (E2207)
         CompletionCase{.name = "odd_penny_to", .text = "rule r\n  split health 50%, social_care 50%\n  odd penny to |",
                        .exactly = kPaying},
         // whose total: groups too
@@ -190,8 +194,28 @@ INSTANTIATE_TEST_SUITE_P(
                        .has = {"total", "total(\xE2\x80\xA6)", "yearly total", "funders(\xE2\x80\xA6)", "jointly_funded()",
                                "has_ehcp", "cc"},
                        .lacks = {"service", "health", "respite"}},
+        // `and`, `or`, `not` take what can be true or false or start a comparison: not an
+        // event, a date alone (E2103)
+        CompletionCase{.name = "after_and", .text = "rule r\n  when service is slt and |",
+                       .has = {"has_ehcp", "mobility", "date_of_birth", "big", "cc", "service", "age",
+                               "happened(\xE2\x80\xA6)", "not"},
+                       .lacks = {"surgery", "review", "health", "band"}},
+        CompletionCase{.name = "after_or", .text = "decline when has_ehcp or |", .has = {"has_ehcp", "total"},
+                       .lacks = {"surgery", "review"}},
+        CompletionCase{.name = "after_not", .text = "let b = not |", .has = {"has_ehcp", "big"},
+                       .lacks = {"surgery", "review"}},
         CompletionCase{.name = "after_an_operand", .text = "rule r\n  when has_ehcp |", .exactly = {"and", "or", "is", "is not", "in"}},
         CompletionCase{.name = "cap_amount_per", .text = "rule r\n  split health 100%\n  cap health at \xC2\xA3" "5 |",
+                       .exactly = {"per week", "per line", "per financial year", "per hour"}},
+        // no `per hour` in a rule for a service declared `weekly` (E2021)
+        CompletionCase{.name = "pay_per_for_a_weekly_service",
+                       .text = "rule r\n  when service is respite\n  pay health \xC2\xA3" "5 |",
+                       .exactly = {"per week", "per line", "per financial year"}},
+        CompletionCase{.name = "cap_per_for_a_weekly_service",
+                       .text = "rule r\n  when service is respite\n  split health 100%\n  cap health at \xC2\xA3" "5 per |",
+                       .exactly = {"week", "line", "financial year"}},
+        CompletionCase{.name = "pay_per_for_an_hourly_service",
+                       .text = "rule r\n  when service is slt\n  pay health \xC2\xA3" "5 |",
                        .exactly = {"per week", "per line", "per financial year", "per hour"}},
         CompletionCase{.name = "fact_type", .text = "fact f: |",
                        .has = {"bool", "whole", "money", "date", "list of text", "map of", "agency in", "need"},
