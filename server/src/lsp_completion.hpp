@@ -22,7 +22,8 @@ namespace jointly::server::lsp {
 // (a text of thousands of names) are cut to those that start with the letters typed so far
 // (ASCII letters of either case), at most 1,000, and answered as a CompletionList marked
 // `isIncomplete`, so the client asks again as the word grows. Never throws but for allocation;
-// its work is linear in the text's length.
+// its work is linear in the text's length, and it holds the tokens of at most 64 KiB before
+// the cursor and a few thousand more, whatever the text (lsp_scan.hpp).
 nlohmann::json completion(std::string_view text, Position at);
 
 // The characters after which a client asks for completion unprompted: `(` (`total(`,

@@ -67,8 +67,8 @@ using Item = CompletionItem;
 
 class Completer {
 public:
-    Completer(const Scan& s, std::size_t word_begin)
-        : t_(s.tokens), declared_(scan_declarations(s)), word_begin_(word_begin) {
+    Completer(const Scan& s, const Document& document, std::size_t word_begin)
+        : t_(s.tokens), declared_(document.declared), services_named_(document.services_named) {
         while (n_ < t_.size() && t_[n_].begin < word_begin) ++n_;
         decl_ = enclosing();
     }
@@ -223,16 +223,7 @@ private:
     // A policy that declares no service may name any: the names it compares `service` with
     // elsewhere (`service is X`, `service is not X`, `service in [X, Y]`, `funders(X)`).
     void used_services() {
-        bool in_list = false;
-        for (std::size_t i = 2; i < t_.size(); ++i) {
-            const std::string_view a = word(i - 1), b = word(i - 2);
-            if (t_[i].text == "[" && a == "in" && b == "service") in_list = true;
-            else if (t_[i].text == "]") in_list = false;
-            if (!is_name_token(i) || t_[i].begin == word_begin_) continue;
-            if (in_list || (a == "is" && b == "service") || (a == "not" && b == "is" && word(i - 3) == "service") ||
-                (t_[i - 1].text == "(" && b == "funders"))
-                add(std::string(t_[i].text), kValue, "service (named in this policy)");
-        }
+        for (const auto& n : services_named_) add(n, kValue, "service (named in this policy)");
     }
     void levels(std::string_view scale) {
         for (const auto& d : declared_)
@@ -541,9 +532,9 @@ private:
     }
 
     const std::vector<Token>& t_;
-    std::vector<Declared> declared_;
+    const std::vector<Declared>& declared_;
+    const std::vector<std::string>& services_named_;
     std::set<std::pair<std::string, std::string>> added_;  // each item's label and insert, once
-    std::size_t word_begin_ = 0;
     std::size_t n_ = 0;  // the tokens before the word: t_[0, n_)
     std::size_t decl_ = kNone;
     std::size_t line_ = 0;
@@ -552,15 +543,16 @@ private:
 
 }  // namespace
 
-std::vector<CompletionItem> code_items(const Scan& s, std::size_t word_begin, std::size_t line, bool first_column) {
-    Completer c(s, word_begin);
+std::vector<CompletionItem> code_items(const Scan& s, const Document& document, std::size_t word_begin,
+                                       std::size_t line, bool first_column) {
+    Completer c(s, document, word_begin);
     c.code(line, first_column);
     return std::move(c.items);
 }
 
-std::vector<CompletionItem> placeholder_items(const Scan& s, std::size_t text) {
+std::vector<CompletionItem> placeholder_items(const Scan& s, const Document& document, std::size_t text) {
     if (text >= s.tokens.size()) return {};
-    Completer c(s, s.tokens[text].begin);
+    Completer c(s, document, s.tokens[text].begin);
     c.placeholder(text);
     return std::move(c.items);
 }

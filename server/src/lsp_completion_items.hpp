@@ -21,11 +21,14 @@ struct CompletionItem {
 
 // The items for a word that starts at byte `word_begin` of the scanned text, in its code (not
 // in a text or a comment), on the 0-based line `line`, at the line's first column when
-// `first_column`; in the order to show them.
-std::vector<CompletionItem> code_items(const Scan& s, std::size_t word_begin, std::size_t line, bool first_column);
+// `first_column`; in the order to show them. `s` is the scan of the text from the start of
+// the declaration the word is in (at least) to the word; `document` what the whole text
+// declares.
+std::vector<CompletionItem> code_items(const Scan& s, const Document& document, std::size_t word_begin,
+                                       std::size_t line, bool first_column);
 
 // The items for a placeholder being written in the text that is token `text` of `s`: none
 // unless that text is a reason (after `because`).
-std::vector<CompletionItem> placeholder_items(const Scan& s, std::size_t text);
+std::vector<CompletionItem> placeholder_items(const Scan& s, const Document& document, std::size_t text);
 
 }  // namespace jointly::server::lsp

@@ -1,6 +1,7 @@
 // The words of the language completion offers that are not declared names: the clauses of each
 // declaration in the order docs/language.md gives them, the declarations, what an amount is
-// counted per, and a reason's builtin placeholders. Private to lsp_completion_items.cpp.
+// counted per, and a reason's builtin placeholders. Private to lsp_completion_items.cpp (and
+// lsp_completion.cpp, which finds the declaration the cursor is in by its keyword).
 #pragma once
 
 #include <string_view>

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cstddef>
+#include <functional>
 #include <set>
 
 namespace jointly::server::lsp {
@@ -29,13 +32,27 @@ constexpr std::array<std::string_view, 58> kReserved = {
 
 bool is_name(const Token& t) { return t.kind == TokenKind::Word && !is_reserved(t.text); }
 
+// Records `n` tokens held at once (most_tokens_held).
+std::atomic<std::size_t> g_most_tokens{0};
+void held(std::size_t n) {
+    std::size_t most = g_most_tokens.load(std::memory_order_relaxed);
+    while (n > most && !g_most_tokens.compare_exchange_weak(most, n, std::memory_order_relaxed)) {
+    }
+}
+
 class Scanner {
 public:
-    explicit Scanner(std::string_view text) : text_(text), at_(text.starts_with(kByteOrderMark) ? 3 : 0) {
+    Scanner(std::string_view text, const Region& r)
+        : text_(text.substr(0, std::min(r.to, text.size()))),
+          at_(std::min(r.from, text_.size())),
+          line_(r.first_line) {
+        if (at_ == 0 && text_.starts_with(kByteOrderMark)) at_ = 3;
         line_begin_ = at_;
     }
 
-    Scan run() {
+    // The next token, or false at the end; a comment passed on the way is given to `comment`.
+    template <typename OnComment>
+    bool next(Token& out, OnComment&& comment) {
         while (at_ < text_.size()) {
             const char c = text_[at_];
             if (c == '\n' || c == '\r') {
@@ -48,33 +65,38 @@ public:
             } else if (c == '#') {
                 const std::size_t b = at_;
                 at_ = line_end(at_);
-                out_.comments.emplace_back(b, at_);
-            } else if (c == '"') {
-                text_token();
-            } else if (word_start(c)) {
-                std::size_t e = at_;
-                while (e < text_.size() && word_char(text_[e])) ++e;
-                push(TokenKind::Word, e);
-            } else if (digit(c) || text_.substr(at_).starts_with(kPound)) {
-                literal();
+                comment(b, at_);
             } else {
-                std::size_t e = at_ + 1;
-                if ((c == '!' || c == '<' || c == '>') && e < text_.size() && text_[e] == '=') ++e;
-                // a byte of a character outside ASCII (E1012, E1001): the whole character
-                while (e < text_.size() && (static_cast<unsigned char>(text_[e]) & 0xC0U) == 0x80U) ++e;
-                push(TokenKind::Punct, e);
+                out = token();
+                return true;
             }
         }
-        return std::move(out_);
+        return false;
     }
 
 private:
+    Token token() {
+        const char c = text_[at_];
+        if (c == '"') return text_token();
+        if (word_start(c)) {
+            std::size_t e = at_;
+            while (e < text_.size() && word_char(text_[e])) ++e;
+            return push(TokenKind::Word, e);
+        }
+        if (digit(c) || text_.substr(at_).starts_with(kPound)) return literal();
+        std::size_t e = at_ + 1;
+        if ((c == '!' || c == '<' || c == '>') && e < text_.size() && text_[e] == '=') ++e;
+        // a byte of a character outside ASCII (E1012, E1001): the whole character
+        while (e < text_.size() && (static_cast<unsigned char>(text_[e]) & 0xC0U) == 0x80U) ++e;
+        return push(TokenKind::Punct, e);
+    }
+
     std::size_t line_end(std::size_t i) const {
         while (i < text_.size() && text_[i] != '\n' && text_[i] != '\r') ++i;
         return i;
     }
 
-    void push(TokenKind kind, std::size_t end, bool closed = true) {
+    Token push(TokenKind kind, std::size_t end, bool closed = true) {
         Token t;
         t.kind = kind;
         t.begin = at_;
@@ -84,23 +106,23 @@ private:
         t.line_start = first_;
         t.column_zero = first_ && at_ == line_begin_;
         t.closed = closed;
-        out_.tokens.push_back(t);
         first_ = false;
         at_ = end;
+        return t;
     }
 
-    void text_token() {
+    Token text_token() {
         const auto line_break = [this](std::size_t i) { return text_[i] == '\n' || text_[i] == '\r'; };
         std::size_t e = at_ + 1;
         while (e < text_.size() && text_[e] != '"' && !line_break(e))
             e += text_[e] == '\\' && e + 1 < text_.size() && !line_break(e + 1) ? 2U : 1U;
-        if (e < text_.size() && text_[e] == '"') push(TokenKind::Text, e + 1);
-        else push(TokenKind::Text, e, false);
+        if (e < text_.size() && text_[e] == '"') return push(TokenKind::Text, e + 1);
+        return push(TokenKind::Text, e, false);
     }
 
     // `12`, `2.5`, `50%`, `£1,500.00`, `2025-04-01`: digits, with `.`, `,` or `-` between
     // digits, and a `%` at the end.
-    void literal() {
+    Token literal() {
         std::size_t e = at_ + (digit(text_[at_]) ? 1 : kPound.size());
         for (;;) {
             if (e < text_.size() && digit(text_[e])) ++e;
@@ -110,15 +132,14 @@ private:
             else break;
         }
         if (e < text_.size() && text_[e] == '%') ++e;
-        push(TokenKind::Literal, e);
+        return push(TokenKind::Literal, e);
     }
 
     std::string_view text_;
     std::size_t at_;
-    std::size_t line_ = 0;
+    std::size_t line_;
     std::size_t line_begin_ = 0;
     bool first_ = true;
-    Scan out_;
 };
 
 // A text token's words without the quotes (escapes left as written).
@@ -147,18 +168,20 @@ std::string written(const std::vector<Token>& tokens, std::size_t from, std::siz
     return out;
 }
 
+// Reads the declarations of a line, or of a part of a long line, at a time.
 class DeclarationReader {
 public:
-    explicit DeclarationReader(const std::vector<Token>& tokens) : t_(tokens), next_line_(tokens.size()) {
-        for (std::size_t i = t_.size(); i-- > 0;)
-            next_line_[i] = i + 1 < t_.size() && t_[i + 1].line == t_[i].line ? next_line_[i + 1] : i + 1;
+    // The tokens of one line (or of its next part), read by `read`.
+    std::vector<Token> t_;
+
+    // The declarations that start in t_[0, upto); what follows `upto` in t_ is read only as
+    // the rest of those.
+    void read(std::size_t upto) {
+        for (std::size_t i = 0; i < upto; ++i)
+            if (t_[i].kind == TokenKind::Word) read_at(i);
     }
 
-    std::vector<Declared> run() {
-        for (std::size_t i = 0; i < t_.size(); ++i)
-            if (t_[i].kind == TokenKind::Word) read(i);
-        return std::move(out_);
-    }
+    std::vector<Declared> out_;
 
 private:
     bool word(std::size_t i, std::string_view w) const {
@@ -169,8 +192,8 @@ private:
     }
     bool name(std::size_t i) const { return i < t_.size() && is_name(t_[i]); }
     bool text(std::size_t i) const { return i < t_.size() && t_[i].kind == TokenKind::Text; }
-    // The end of the declaration's line: the first token on a later line.
-    std::size_t line_end(std::size_t i) const { return next_line_[i]; }
+    // The end of the declaration's line (all t_ holds is on one line).
+    std::size_t line_end(std::size_t) const { return t_.size(); }
 
     void add(DeclKind kind, std::size_t at, std::string detail = {}, std::string scale = {}, bool map = false,
              std::string how = {}) {
@@ -182,7 +205,7 @@ private:
     // `NAME : a, b, c`: the members as written.
     std::string members(std::size_t colon) const { return written(t_, colon + 1, line_end(colon)); }
 
-    void read(std::size_t i) {
+    void read_at(std::size_t i) {
         const std::string_view k = t_[i].text;
         if (k == "agency" || k == "service") {
             const bool agency = k == "agency";
@@ -247,10 +270,40 @@ private:
 
     static constexpr std::size_t kTypeTokens = 64;
 
-    const std::vector<Token>& t_;
-    std::vector<std::size_t> next_line_;  // for each token, the first token on a later line
-    std::vector<Declared> out_;
     std::set<std::string> seen_;
+};
+
+// The names compared with `service` (Document::services_named), read a token at a time.
+class ServiceNames {
+public:
+    explicit ServiceNames(std::size_t skip) : skip_(skip) {}
+
+    void feed(const Token& t) {
+        const std::string_view a = word(1), b = word(2);
+        if (t.text == "[" && a == "in" && b == "service") in_list_ = true;
+        else if (t.text == "]") in_list_ = false;
+        if (is_name(t) && t.begin != skip_ &&
+            (in_list_ || (a == "is" && b == "service") || (a == "not" && b == "is" && word(3) == "service") ||
+             (back_[0].text == "(" && b == "funders")) &&
+            seen_.emplace(t.text).second)
+            out_.emplace_back(t.text);
+        back_[2] = back_[1];
+        back_[1] = back_[0];
+        back_[0] = t;
+    }
+
+    std::vector<std::string> out_;
+
+private:
+    std::string_view word(std::size_t back) const {
+        const Token& t = back_[back - 1];
+        return t.kind == TokenKind::Word ? t.text : std::string_view();
+    }
+
+    std::size_t skip_;
+    std::array<Token, 3> back_{};  // the last three tokens, the last first
+    bool in_list_ = false;
+    std::set<std::string, std::less<>> seen_;
 };
 
 }  // namespace
@@ -259,8 +312,47 @@ bool is_reserved(std::string_view word) {
     return std::find(kReserved.begin(), kReserved.end(), word) != kReserved.end();
 }
 
-Scan scan(std::string_view text) { return Scanner(text).run(); }
+Scan scan(std::string_view text, const Region& region) {
+    Scan out;
+    Scanner s(text, region);
+    const auto comment = [&](std::size_t b, std::size_t e) {
+        if (e >= region.keep_from) out.comments.emplace_back(b, e);
+    };
+    Token t;
+    while (s.next(t, comment) && t.begin < region.until)
+        if (t.begin >= region.keep_from || out.tokens.empty()) out.tokens.push_back(t);
+    held(out.tokens.size());
+    return out;
+}
 
-std::vector<Declared> scan_declarations(const Scan& s) { return DeclarationReader(s.tokens).run(); }
+Document scan_document(std::string_view text, std::size_t skip) {
+    // a line is read in parts of kPart tokens, with as many after them to finish a declaration
+    // that starts in the part (a type is at most 64 tokens, a detail 60 bytes)
+    constexpr std::size_t kPart = 1024;
+    DeclarationReader declarations;
+    ServiceNames services(skip);
+    std::vector<Token>& line = declarations.t_;
+    Scanner s(text, Region{});
+    const auto no_comment = [](std::size_t, std::size_t) {};
+    Token t;
+    bool more = s.next(t, no_comment);
+    while (more || !line.empty()) {
+        while (more && line.size() < 2 * kPart && (line.empty() || t.line == line.front().line)) {
+            line.push_back(t);
+            more = s.next(t, no_comment);
+        }
+        held(line.size());
+        const bool whole = !more || t.line != line.front().line;
+        const std::size_t upto = whole ? line.size() : kPart;
+        declarations.read(upto);
+        for (std::size_t i = 0; i < upto; ++i) services.feed(line[i]);
+        line.erase(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(upto));
+    }
+    return Document{std::move(declarations.out_), std::move(services.out_)};
+}
+
+std::size_t most_tokens_held() { return g_most_tokens.load(std::memory_order_relaxed); }
+
+void reset_most_tokens_held() { g_most_tokens.store(0, std::memory_order_relaxed); }
 
 }  // namespace jointly::server::lsp

@@ -42,7 +42,21 @@ struct Scan {
     std::vector<Token> tokens;
     std::vector<std::pair<std::size_t, std::size_t>> comments;  // [begin, end)
 };
-Scan scan(std::string_view text);
+
+// The part of a text to scan: from `from`, the start of the 0-based line `first_line`, to
+// `to`. A token, text or comment never spans lines, so a line scans the same alone as in the
+// whole text. The tokens and comments that begin before `keep_from` are read but not kept,
+// but for the region's first token (completion keeps the declaration's keyword and the lines
+// just before the cursor, however long the declaration); the scan stops at the first token that
+// begins at or after `until`.
+struct Region {
+    std::size_t from = 0;
+    std::size_t to = static_cast<std::size_t>(-1);
+    std::size_t until = static_cast<std::size_t>(-1);
+    std::size_t first_line = 0;
+    std::size_t keep_from = 0;
+};
+Scan scan(std::string_view text, const Region& region = {});
 
 // A name the text declares, as far as the scan could read its declaration.
 struct Declared {
@@ -55,8 +69,25 @@ struct Declared {
     std::string how;     // a service: `weekly`, `hourly` or `one_off` when written after it
 };
 
-// Every declaration whose keyword and name can be read, in written order, each name once (the
-// first). A declaration cut short (`agency health` with no display name yet) still counts.
-std::vector<Declared> scan_declarations(const Scan& s);
+// What the whole text says that completion needs beyond the cursor's declaration.
+struct Document {
+    // Every declaration whose keyword and name can be read, in written order, each name once
+    // (the first). A declaration cut short (`agency health` with no display name yet) still
+    // counts.
+    std::vector<Declared> declared;
+    // The names compared with `service` (`service is X`, `service is not X`, `service in [X,
+    // Y]`, `funders(X)`), each once, in written order, but for the word at byte `skip`.
+    std::vector<std::string> services_named;
+};
+
+// The text read a line at a time, a long line in parts: it never holds more than a few
+// thousand tokens at once, whatever the text (a declaration more than a thousand tokens into
+// one line may be missed).
+Document scan_document(std::string_view text, std::size_t skip = static_cast<std::size_t>(-1));
+inline std::vector<Declared> scan_declarations(std::string_view text) { return scan_document(text).declared; }
+
+// For tests: the most tokens any scan in this process has held at once since the last reset.
+std::size_t most_tokens_held();
+void reset_most_tokens_held();
 
 }  // namespace jointly::server::lsp

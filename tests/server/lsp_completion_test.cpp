@@ -369,6 +369,36 @@ TEST(LspCompletion, ALineOfManyDeclarationsIsReadOnce) {
     EXPECT_EQ(labels(server::lsp::completion(text, at)), kPaying);
 }
 
+TEST(LspCompletion, A4MiBDocumentOfSymbolsIsReadInBoundedMemory) {
+    // Each token held costs about 48 bytes: scanned whole, 4 MiB of symbols would hold 4
+    // million of them (some 200 MB) on every request. Completion holds the tokens of the
+    // cursor's declaration up to 64 KiB before it, and reads the rest a line or part at a time.
+    const std::string symbols(std::size_t{4} << 20, '(');
+    std::string lines;
+    while (lines.size() < (std::size_t{4} << 20)) lines += ",\n";
+    const std::pair<std::string, Labels> cases[] = {
+        {kBase + "rule r\n  when " + symbols + "\n  split |", {"health", "social_care", "responsible_icb"}},
+        {kBase + "rule r\n  when " + symbols + "|", {}},
+        {kBase + "rule r\n  split health 50%" + lines + "|", {}},
+        {kBase + "rule r\n  when |" + symbols, {}},
+        {kBase + symbols + lines + "rule r\n  split |", {"health", "social_care", "responsible_icb"}},
+    };
+    for (const auto& [marked, expected] : cases) {
+        const auto [text, at] = cursor(marked);
+        server::lsp::reset_most_tokens_held();
+        const json items = server::lsp::completion(text, at);
+        EXPECT_LT(server::lsp::most_tokens_held(), 70000U);
+        if (!expected.empty()) {
+            EXPECT_EQ(labels(items), expected);
+        }
+    }
+    // a declaration longer than that still has its keyword: a rule's clauses after its split
+    std::string conditions;
+    while (conditions.size() < 100000) conditions += "    and has_ehcp\n";
+    const auto [text, at] = cursor(kBase + "rule r\n  when has_ehcp\n" + conditions + "  split health 100%\n  |");
+    EXPECT_EQ(labels(server::lsp::completion(text, at)), (Labels{"odd penny to", "cap", "regardless of cost", "because"}));
+}
+
 std::string slurp(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream s;
@@ -440,7 +470,7 @@ TEST(LspScan, FindsTheDeclarationsTheParserFinds) {
             if (d.kind != DeclKind::Policy && d.kind != DeclKind::Outcome && names.insert(d.name).second)
                 indexed.emplace(server::lsp::kind_name(d.kind), d.name);
         std::set<std::pair<std::string, std::string>> scanned;
-        for (const auto& d : server::lsp::scan_declarations(server::lsp::scan(text)))
+        for (const auto& d : server::lsp::scan_declarations(text))
             scanned.emplace(server::lsp::kind_name(d.kind), d.name);
         EXPECT_EQ(scanned, indexed) << path;
     }
