@@ -70,7 +70,7 @@ class Run:
         if not out.responses:
             return None
         r = out.responses[0]
-        return r.status, [(k, v) for k, v in r.headers if k not in ("date", "connection", "keep-alive", "x-request-id")], r.body
+        return r.status, [(k, v) for k, v in r.headers if k not in ("date", "connection", "keep-alive", "x-request-id", "x-jointly-request-id")], r.body
 
     def check_server(self):
         """None when the server is alive, within its RSS bound and answers the canary as before."""
