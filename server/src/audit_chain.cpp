@@ -5,9 +5,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jointly/server/store.hpp"
 
@@ -65,31 +67,43 @@ std::string audit_chain_hash(std::string_view previous, const AuditEntry& e) {
     return out;
 }
 
-AuditVerification Store::verify_audit(const std::optional<std::string>& expected_head, const std::atomic<bool>* stop) {
+AuditVerification walk_audit_chain(const std::function<std::vector<AuditEntry>(std::int64_t after, std::size_t limit)>& page,
+                                   const std::optional<std::string>& expected_head, const std::atomic<bool>* stop) {
     AuditVerification v;
     if (expected_head) v.expected_head_found = *expected_head == v.head;
-    AuditQuery page;
-    page.limit = kVerifyPage;
+    std::int64_t after = 0;
+    std::int64_t last_read = 0;  // the id of the entry read last
     for (;;) {
         if (stop && stop->load()) {
             v.complete = false;
             return v;
         }
-        const auto entries = find_audit(page);
+        const auto entries = page(after, kVerifyPage);
         for (const AuditEntry& e : entries) {
+            if (e.hash.empty()) {
+                // Outside the chain: counted, and the walk goes on from the last hashed entry,
+                // as the writer chains the next entry (one break, reported with its extent).
+                ++v.unhashed;
+                if (!v.unhashed_runs.empty() && v.unhashed_runs.back().last == last_read) {
+                    v.unhashed_runs.back().last = e.id;
+                    ++v.unhashed_runs.back().count;
+                } else if (v.unhashed_runs.size() < AuditVerification::kMaxRuns) {
+                    v.unhashed_runs.push_back({e.id, e.id, 1});
+                }
+                last_read = e.id;
+                continue;
+            }
+            last_read = e.id;
             const std::string expected = audit_chain_hash(v.head, e);
             if (e.hash != expected) {
                 AuditVerification::Break b;
                 b.id = e.id;
                 b.found = e.hash;
                 b.expected = expected;
-                const std::string after = v.head_id ? "entry " + std::to_string(v.head_id) : "the start of the trail";
-                b.reason = e.hash.empty()
-                               ? "audit entry " + std::to_string(e.id) +
-                                     " has no hash: it was written by a jointly without the hash chain after the "
-                                     "store was migrated, or its hash was blanked"
-                               : "audit entry " + std::to_string(e.id) + " does not match the hash chain: it was "
-                                     "changed, or an entry between " + after + " and it was removed or changed";
+                const std::string after_text =
+                    v.head_id ? "entry " + std::to_string(v.head_id) : "the start of the trail";
+                b.reason = "audit entry " + std::to_string(e.id) + " does not match the hash chain: it was "
+                           "changed, or an entry between " + after_text + " and it was removed or changed";
                 v.broken = std::move(b);
                 return v;
             }
@@ -98,9 +112,37 @@ AuditVerification Store::verify_audit(const std::optional<std::string>& expected
             v.head = expected;
             if (expected_head && *expected_head == expected) v.expected_head_found = true;
         }
-        if (entries.size() < page.limit) return v;
-        page.after = entries.back().id;
+        if (entries.size() < kVerifyPage) return v;
+        after = entries.back().id;
     }
+}
+
+std::string describe_unhashed(const AuditVerification& v) {
+    if (v.unhashed == 0) return {};
+    std::string runs;
+    for (const auto& r : v.unhashed_runs) {
+        runs += runs.empty() ? "" : ", ";
+        runs += r.first == r.last ? std::to_string(r.first) : std::to_string(r.first) + " to " + std::to_string(r.last);
+    }
+    std::size_t listed = 0;
+    for (const auto& r : v.unhashed_runs) listed += r.count;
+    if (listed < v.unhashed) runs += ", and more";
+    return std::to_string(v.unhashed) + (v.unhashed == 1 ? " audit entry has" : " audit entries have") +
+           " no hash (" + (v.unhashed == 1 && v.unhashed_runs.size() == 1 && v.unhashed_runs[0].count == 1 ? "entry " : "entries ") +
+           runs + "): written by an older jointly (without the hash chain) still running after this store was "
+           "upgraded, or their hashes were blanked; they are outside the chain, and the entries after them were "
+           "checked against the last entry with a hash before them";
+}
+
+AuditVerification Store::verify_audit(const std::optional<std::string>& expected_head, const std::atomic<bool>* stop) {
+    return walk_audit_chain(
+        [this](std::int64_t after, std::size_t limit) {
+            AuditQuery page;
+            page.limit = limit;
+            page.after = after;
+            return find_audit(page);
+        },
+        expected_head, stop);
 }
 
 }  // namespace jointly::server

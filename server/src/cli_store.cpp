@@ -78,23 +78,43 @@ int run_verify(const VerifyOptions& options, Streams io) {
         return kUsage;
     }
     try {
-        // Opening migrates an older store, chaining its entries (operations.md#audit-trail).
-        const auto store = Store::connect(options.db, 1);
-        for (const auto& warning : store->open_warnings()) io.err << "warning: " << warning << "\n";
+        // Read only: a verification writes nothing, migrates nothing, re-creates no trigger.
         std::optional<std::string> expected;
         if (!options.expect_head.empty()) expected = options.expect_head;
-        const auto v = store->verify_audit(expected);
+        const auto c = verify_audit_read_only(options.db, expected);
+        if (c.schema < c.current_schema) {
+            io.err << "error: `" << where << "`: the store is at schema " << c.schema << ", older than this jointly's ("
+                   << c.current_schema << "); start this version's server on it once to upgrade it, then verify\n";
+            return kUsage;
+        }
+        const auto& v = c.verification;
+        bool failed = false;
+        if (!c.missing_triggers.empty()) {
+            io.err << "error: `" << where << "`: the append-only triggers " << c.missing_triggers
+                   << " are missing: someone with the database owner's rights dropped them, and while they were gone "
+                      "what they guard could be changed or cut; the server re-creates them at start (with a warning)\n";
+            failed = true;
+        }
         if (v.broken) {
             io.err << "error: `" << where << "`: " << v.broken->reason << " (its stored hash "
                    << (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`")
                    << ", the chain gives `" << v.broken->expected << "`); "
-                   << (v.entries == 1 ? std::string("the 1 entry before it matches")
-                                      : "the " + std::to_string(v.entries) + " entries before it match")
-                   << ", up to entry " << v.head_id << " (head " << v.head << ")\n";
-            return kFailed;
+                   << (v.entries == 0 ? std::string("it is the first entry with a hash, chained from the genesis hash")
+                       : v.entries == 1 ? "the 1 entry before it matches, up to entry " + std::to_string(v.head_id) +
+                                              " (head " + v.head + ")"
+                                        : "the " + std::to_string(v.entries) + " entries before it match, up to entry " +
+                                              std::to_string(v.head_id) + " (head " + v.head + ")")
+                   << "\n";
+            failed = true;
         }
-        io.out << "audit trail of " << where << ": " << v.entries << " entries, the hash chain holds; head " << v.head
-               << " (entry " << v.head_id << ")\n";
+        if (v.unhashed > 0) {
+            io.err << "error: `" << where << "`: " << describe_unhashed(v) << "\n";
+            failed = true;
+        }
+        if (v.broken) return kFailed;
+        io.out << "audit trail of " << where << ": " << v.entries << " entries"
+               << (v.unhashed > 0 ? " with a hash" : "") << ", the hash chain holds; head " << v.head << " (entry "
+               << v.head_id << ")\n";
         if (v.expected_head_found == false) {
             io.err << "error: `" << where << "`: the recorded head `" << options.expect_head
                    << "` is not in the chain: entries were removed from the end of the audit trail since it was "
@@ -102,7 +122,7 @@ int run_verify(const VerifyOptions& options, Streams io) {
             return kFailed;
         }
         if (v.expected_head_found) io.out << "the recorded head " << options.expect_head << " is in the chain\n";
-        return kOk;
+        return failed ? kFailed : kOk;
     } catch (const StoreError& e) {
         io.err << "error: " << e.what() << "\n";
         return kFailed;
@@ -152,8 +172,9 @@ Command define_store(CLI::App& root, Streams io) {
     verify->footer(footer("Walks the audit trail oldest first, checking each entry's hash against the one\n"
                           "before it. Prints the number of entries and the head hash (record it elsewhere:\n"
                           "entries cut from the end are found only with --expect-head). Exits 1 naming the\n"
-                          "first entry that does not match, or when the recorded head is not in the chain.\n"
-                          "Opening an older store migrates it (chaining the entries it holds)."));
+                          "first entry that does not match, entries without a hash, missing append-only\n"
+                          "triggers, or when the recorded head is not in the chain. Reads only: a store of an\n"
+                          "older schema is refused (exit 2); start this version's server on it once first."));
     return {app, [options, reapply_options, reapply, verify_options, verify, io] {
                 if (reapply->parsed()) return run_reapply(*reapply_options, io);
                 if (verify->parsed()) return run_verify(*verify_options, io);

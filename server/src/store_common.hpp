@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,12 +33,25 @@ std::string audit_triggers_missing_message(const std::string& where, const std::
 // "CREATE TRIGGER IF NOT EXISTS " or "CREATE OR REPLACE TRIGGER "), in the order written.
 std::vector<std::string> trigger_names(std::string_view schema, std::string_view create);
 
+// A store's schema as found (verify_audit_read_only): its version, this jointly's, and the
+// append-only triggers of this jointly's schema it lacks (comma separated).
+struct SchemaState {
+    std::int64_t found = 0;
+    std::int64_t current = 0;
+    std::string missing_triggers;
+};
+
 }  // namespace jointly::server::store_detail
 
 namespace jointly::server {
 
 // store_pg.cpp: the PostgreSQL store at `url` with `pool` connections for requests, each
 // statement on them cut off after `statement_timeout` (Store::connect).
+// audit_chain.cpp: walks the chain over pages that `page(after, limit)` gives (the entries with
+// id > after, oldest first, at most limit), as Store::verify_audit.
+AuditVerification walk_audit_chain(const std::function<std::vector<AuditEntry>(std::int64_t after, std::size_t limit)>& page,
+                                   const std::optional<std::string>& expected_head, const std::atomic<bool>* stop);
+
 std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool,
                                              std::chrono::milliseconds statement_timeout);
 

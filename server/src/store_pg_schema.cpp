@@ -222,6 +222,27 @@ void chain_audit(Connection& conn) {
     conn.exec("ALTER TABLE audit ENABLE TRIGGER audit_no_change");
 }
 
+// The append-only triggers of kSchema missing from this store's schema (several stores may
+// share a database), comma separated.
+std::string missing_triggers(Connection& conn) {
+    std::string missing;
+    for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE OR REPLACE TRIGGER ")) {
+        const auto r = conn.exec("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                 "WHERE NOT t.tgisinternal AND t.tgname = $1 AND c.relnamespace = "
+                                 "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+                                 {name});
+        if (r.integer(0, 0) == 0) missing += (missing.empty() ? "" : ", ") + name;
+    }
+    return missing;
+}
+
+// The schema version recorded in the store (0: none).
+std::int64_t schema_found(Connection& conn) {
+    const auto exists = conn.exec("SELECT to_regclass('jointly_schema') IS NOT NULL");
+    if (exists.text(0, 0) != "t") return 0;
+    return conn.exec("SELECT coalesce(max(version), 0) FROM jointly_schema").integer(0, 0);
+}
+
 }  // namespace
 
 
@@ -230,9 +251,7 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
     conn.exec("BEGIN");
     try {
         conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kSchemaLock)});
-        const auto exists = conn.exec("SELECT to_regclass('jointly_schema') IS NOT NULL");
-        std::int64_t found = 0;
-        if (exists.text(0, 0) == "t") found = conn.exec("SELECT coalesce(max(version), 0) FROM jointly_schema").integer(0, 0);
+        const std::int64_t found = schema_found(conn);
         if (found > kSchemaVersion) throw StoreError(store_detail::newer_schema_message(where, found, kSchemaVersion));
         if (found < kSchemaVersion) {
             // The writers' lock first, before kSchema's ALTER TABLE and CREATE TRIGGER take
@@ -252,15 +271,7 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
         // kSchema again (idempotent; needs the owner's rights, as a migration does) and said:
         // while it was gone what it guards could be edited.
         if (found == kSchemaVersion) {
-            std::string missing;
-            for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE OR REPLACE TRIGGER ")) {
-                // In this store's schema only (several stores may share a database).
-                const auto r = conn.exec("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                                         "WHERE NOT t.tgisinternal AND t.tgname = $1 AND c.relnamespace = "
-                                         "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
-                                         {name});
-                if (r.integer(0, 0) == 0) missing += (missing.empty() ? "" : ", ") + name;
-            }
+            const std::string missing = missing_triggers(conn);
             if (!missing.empty()) {
                 conn.exec(kSchema);
                 warnings.push_back(store_detail::audit_triggers_missing_message(where, missing));
@@ -275,6 +286,14 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
         throw;
     }
     return warnings;
+}
+
+store_detail::SchemaState inspect(Connection& conn) {
+    store_detail::SchemaState state;
+    state.current = kSchemaVersion;
+    state.found = schema_found(conn);
+    state.missing_triggers = missing_triggers(conn);
+    return state;
 }
 
 }  // namespace jointly::server::pg

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pg.hpp"
+#include "store_common.hpp"
 
 namespace jointly::server::pg {
 
@@ -31,5 +32,9 @@ inline constexpr const char* kChannel = "jointly";
 // Returns what the operator should know (Store::open_warnings): the audit table's append-only
 // triggers were missing, and are re-created.
 std::vector<std::string> migrate(Connection& conn, const std::string& where);
+
+// The store's schema version, this jointly's, and the append-only triggers it lacks; reads
+// only (verify_audit_read_only).
+store_detail::SchemaState inspect(Connection& conn);
 
 }  // namespace jointly::server::pg

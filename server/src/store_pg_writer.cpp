@@ -61,7 +61,8 @@ void rollback(Connection& conn) {
 
 void AuditHead::link(Connection& conn, AuditEntry& entry) {
     if (!head_) {
-        const auto r = conn.exec_prepared("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", {});
+        // The newest entry with a hash: one an older jointly wrote without is outside the chain.
+        const auto r = conn.exec_prepared("SELECT hash FROM audit WHERE coalesce(hash, '') <> '' ORDER BY id DESC LIMIT 1", {});
         head_ = r.rows() ? r.optional_text(0, 0).value_or("") : std::string(kAuditGenesis);
     }
     entry.at = store_detail::now_utc();

@@ -65,7 +65,9 @@ public:
             writer_db_,
             "INSERT INTO audit (at, principal, client, request_id, action, route, decision_id, panel_record_id, "
             "detail, status, client_request_id, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-        audit_head_ = std::make_unique<Stmt>(writer_db_, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1");
+        // The newest entry with a hash: one an older jointly wrote without is outside the chain.
+        audit_head_ = std::make_unique<Stmt>(
+            writer_db_, "SELECT hash FROM audit WHERE coalesce(hash, '') <> '' ORDER BY id DESC LIMIT 1");
         find_key_ = std::make_unique<Stmt>(writer_db_,
                                            "SELECT target, body_sha256 FROM idempotency WHERE scope = ?1 AND key = ?2");
         insert_key_ = std::make_unique<Stmt>(
@@ -464,7 +466,7 @@ private:
         changed_ = true;
     }
 
-    // Appends `entry` (at set now) chained from the newest entry's hash, read here in the
+    // Appends `entry` (at set now) chained from the newest hashed entry's hash, read here in the
     // writer's transaction: a job rolled back to its savepoint leaves no link behind.
     void insert_audit(AuditEntry entry) {
         entry.at = now_utc();

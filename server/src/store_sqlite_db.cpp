@@ -215,6 +215,18 @@ void chain_audit(Db& db) {
     }
 }
 
+// The append-only triggers of kSchema that the store lacks, comma separated.
+std::string missing_triggers(Db& db) {
+    std::string missing;
+    Stmt exists(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?");
+    for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE TRIGGER IF NOT EXISTS ")) {
+        exists.reset();
+        exists.bind(1, name);
+        if (exists.step() && exists.integer(0) == 0) missing += (missing.empty() ? "" : ", ") + name;
+    }
+    return missing;
+}
+
 }  // namespace
 
 // The columns of kDecisionSelect, starting at result column `first`.
@@ -300,13 +312,7 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
         // since while it was gone what it guards could be edited. (A store of an earlier
         // version may lack a trigger added since; the migration adds it, and that is no sign.)
         if (found == kSchemaVersion) {
-            std::string missing;
-            Stmt exists(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?");
-            for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE TRIGGER IF NOT EXISTS ")) {
-                exists.reset();
-                exists.bind(1, name);
-                if (exists.step() && exists.integer(0) == 0) missing += (missing.empty() ? "" : ", ") + name;
-            }
+            const std::string missing = missing_triggers(db);
             if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(path, missing));
         }
         // Every step of kSchema is idempotent, so a store of any earlier version (0: one
@@ -326,6 +332,16 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
         throw;
     }
     return warnings;
+}
+
+store_detail::SchemaState inspect(Db& db) {
+    store_detail::SchemaState state;
+    state.current = kSchemaVersion;
+    Stmt version(db, "PRAGMA user_version");
+    version.step();
+    state.found = version.integer(0);
+    state.missing_triggers = missing_triggers(db);
+    return state;
 }
 
 }  // namespace jointly::server::sqlite

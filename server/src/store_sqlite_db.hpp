@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jointly/server/store.hpp"
+#include "store_common.hpp"
 
 namespace jointly::server::sqlite {
 
@@ -36,8 +37,10 @@ inline constexpr const char* kDecisionSelect =
 
 class Db {
 public:
-    explicit Db(const std::filesystem::path& path) {
-        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    // `read_only`: SQLITE_OPEN_READONLY, the file must exist (verify_audit_read_only).
+    explicit Db(const std::filesystem::path& path, bool read_only = false) {
+        const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                          SQLITE_OPEN_NOMUTEX;
         if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
             std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
@@ -146,5 +149,9 @@ void insert_summary(Stmt& insert, std::int64_t seq, const DecisionRecord& rec, c
 // newer schema or when SQLite fails. Returns what the operator should know (Store::open_warnings):
 // the audit table's append-only triggers were missing (and are re-created).
 std::vector<std::string> migrate(Db& db, const std::string& path);
+
+// The store's schema version, this jointly's, and the append-only triggers it lacks; reads
+// only (verify_audit_read_only).
+store_detail::SchemaState inspect(Db& db);
 
 }  // namespace jointly::server::sqlite

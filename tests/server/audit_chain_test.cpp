@@ -224,6 +224,83 @@ TEST_P(AuditChain, TheCommandPrintsTheHeadAndNamesTheFirstBrokenEntry) {
     EXPECT_NE(not_a_hash.err.find("`--expect-head abc` is not a hash"), std::string::npos) << not_a_hash.err;
 }
 
+// A store of this schema whose entries written by an older jointly (still running after the
+// upgrade) have no hash: they are reported, with their extent, and the entries after them are
+// chained and checked from the last hashed entry, so tampering after them is still found.
+TEST_P(AuditChain, EntriesWithoutAHashAreReportedAndTheChainGoesOnAfterThem) {
+    const auto entries = fill();
+    const std::string old_insert =
+        "INSERT INTO audit (at, principal, client, request_id, action, route, status) VALUES "
+        "('2026-01-01T00:00:00.000Z', 'old', '127.0.0.1', 'req-old', 'read', '/v1/decisions', 200)";
+    ASSERT_EQ(db_->exec_raw(old_insert + "; " + old_insert), "");
+    store_->add_audit(audit_entry("reader", "read", std::nullopt));
+    const auto now = all();
+    ASSERT_EQ(now.size(), 8u);
+    EXPECT_EQ(now[7].hash, audit_chain_hash(entries[4].hash, now[7]));  // from the last hashed entry
+    auto v = store_->verify_audit();
+    EXPECT_FALSE(v.broken) << v.broken->reason;
+    EXPECT_EQ(v.entries, 6u);
+    EXPECT_EQ(v.head_id, now[7].id);
+    EXPECT_EQ(v.unhashed, 2u);
+    ASSERT_EQ(v.unhashed_runs.size(), 1u);
+    EXPECT_EQ(v.unhashed_runs[0].first, now[5].id);
+    EXPECT_EQ(v.unhashed_runs[0].last, now[6].id);
+    EXPECT_FALSE(v.ok());
+
+    auto cli = verify_cli({"--db", db_->location()});
+    EXPECT_EQ(cli.code, 1);
+    EXPECT_NE(cli.err.find("2 audit entries have no hash (entries " + std::to_string(now[5].id) + " to " +
+                           std::to_string(now[6].id) + "): written by an older jointly"),
+              std::string::npos)
+        << cli.err;
+    EXPECT_NE(cli.out.find("6 entries with a hash, the hash chain holds; head " + now[7].hash), std::string::npos)
+        << cli.out;
+
+    tamper("UPDATE audit SET principal = 'someone-else' WHERE id = " + std::to_string(now[7].id));
+    v = store_->verify_audit();
+    ASSERT_TRUE(v.broken);
+    EXPECT_EQ(v.broken->id, now[7].id);
+}
+
+// verify-audit writes nothing: a dropped append-only trigger is reported (not re-created), and
+// a store of an older schema is refused, not migrated.
+TEST_P(AuditChain, TheCommandReadsOnlyAndReportsMissingTriggers) {
+    fill();
+    store_.reset();
+    ASSERT_EQ(db_->exec_raw(postgresql() ? "DROP TRIGGER audit_no_change ON audit" : "DROP TRIGGER audit_no_delete"),
+              "");
+    const std::string trigger = postgresql() ? "audit_no_change" : "audit_no_delete";
+    for (int run = 0; run < 2; ++run) {  // the second still finds it missing
+        auto r = verify_cli({"--db", db_->location()});
+        EXPECT_EQ(r.code, 1) << r.err;
+        EXPECT_NE(r.err.find("the append-only triggers " + trigger + " are missing"), std::string::npos) << r.err;
+        EXPECT_NE(r.out.find("5 entries, the hash chain holds"), std::string::npos) << r.out;
+    }
+    ASSERT_EQ(db_->exec_raw(postgresql() ? "UPDATE jointly_schema SET version = 2" : "PRAGMA user_version = 3"), "");
+    for (int run = 0; run < 2; ++run) {  // the second still finds the older schema
+        auto r = verify_cli({"--db", db_->location()});
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_NE(r.err.find(std::string("the store is at schema ") + (postgresql() ? "2" : "3") +
+                             ", older than this jointly's"),
+                  std::string::npos)
+            << r.err;
+        EXPECT_NE(r.err.find("start this version's server on it once to upgrade it, then verify"), std::string::npos)
+            << r.err;
+    }
+}
+
+TEST_P(AuditChain, TheCommandSaysWhenTheFirstEntryBreaks) {
+    const auto entries = fill();
+    tamper("UPDATE audit SET principal = 'someone-else' WHERE id = " + std::to_string(entries[0].id));
+    auto r = verify_cli({"--db", db_->location()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("audit entry " + std::to_string(entries[0].id) + " does not match"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("it is the first entry with a hash, chained from the genesis hash"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("the 0 entries"), std::string::npos) << r.err;
+}
+
 TEST(AuditChainCommand, AMissingSqliteFileIsNotCreated) {
     const std::string missing = (std::filesystem::temp_directory_path() / ("jointly-none-" + Store::new_decision_id() + ".db")).string();
     auto r = verify_cli({"--db", missing});

@@ -117,6 +117,11 @@ inline constexpr const char* kAuditGenesis = "0000000000000000000000000000000000
 // big-endian and its bytes, so that no two different entries give the same input. Pure.
 std::string audit_chain_hash(std::string_view previous, const AuditEntry& entry);
 
+struct AuditVerification;
+// The sentence for the operator about `v`'s entries without a hash ("3 audit entries have no
+// hash (entries 5 to 7): ..."); empty when there are none.
+std::string describe_unhashed(const AuditVerification& v);
+
 // What walking the audit trail's hash chain found (verify_audit).
 struct AuditVerification {
     std::size_t entries = 0;        // entries that matched, from the first
@@ -130,6 +135,20 @@ struct AuditVerification {
         std::string reason;
     };
     std::optional<Break> broken;
+    // Runs of entries without a hash after which the walk went on (written by a jointly
+    // without the hash chain still running after the upgrade, or blanked): they are outside
+    // the chain, and the entry after a run is checked against the last hashed entry before
+    // it, as the writer chains it. At most kMaxRuns runs are kept; `unhashed` counts them all.
+    struct Unhashed {
+        std::int64_t first = 0;
+        std::int64_t last = 0;
+        std::size_t count = 0;
+    };
+    static constexpr std::size_t kMaxRuns = 10;
+    std::vector<Unhashed> unhashed_runs;
+    std::size_t unhashed = 0;
+    // Whether the walk found anything wrong in what it read (a break or entries without a hash).
+    bool ok() const { return !broken && unhashed == 0; }
     // With an expected head: whether an entry of the matched chain has that hash (false when
     // entries at the end were removed, or the hash is not this store's).
     std::optional<bool> expected_head_found;
@@ -412,5 +431,21 @@ struct ReapplyCounts {
 // API would have left. Running it again changes nothing. For a restored store, with the
 // server stopped. Throws StoreError saying what is wrong.
 ReapplyCounts reapply_erasures(const std::string& from, const std::string& db);
+
+// What verify_audit_read_only found.
+struct ReadOnlyAuditCheck {
+    std::int64_t schema = 0;          // the store's schema version
+    std::int64_t current_schema = 0;  // this jointly's; when the store's is older, nothing was walked
+    std::string missing_triggers;     // append-only triggers the store lacks (comma separated)
+    AuditVerification verification;
+};
+
+// Walks the audit hash chain of the store `location` (an SQLite file that exists, opened read
+// only, or a postgresql:// URL, in a read-only transaction) as Store::verify_audit does,
+// without migrating or writing anything: a store of an older schema is not walked, and
+// missing append-only triggers are reported, not re-created. Throws StoreError when the
+// store cannot be read or is of a newer schema.
+ReadOnlyAuditCheck verify_audit_read_only(const std::string& location,
+                                          const std::optional<std::string>& expected_head);
 
 }  // namespace jointly::server
