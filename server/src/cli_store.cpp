@@ -48,6 +48,7 @@ struct ReapplyOptions {
 int run_reapply(const ReapplyOptions& options, Streams io) {
     try {
         const auto c = reapply_erasures(options.from, options.db);
+        for (const auto& warning : c.warnings) io.err << "warning: " << warning << "\n";
         io.out << "erased " << c.erased << " decisions of the " << c.recorded << " erasures recorded in "
                << pg::redact_url(options.from) << " (" << c.already << " erased already, " << c.absent
                << " not in the store)\n";

@@ -47,6 +47,16 @@ std::string audit_triggers_missing_message(const std::string& where, const std::
            "and find out who had write access to the database";
 }
 
+std::string audit_chained_message(const std::string& where, const Chained& chained) {
+    return "the decision store `" + where + "`: " + std::to_string(chained.count) +
+           (chained.count == 1 ? " audit entry without a hash was" : " audit entries without a hash were") +
+           " chained, from entry " + std::to_string(chained.first) + "; the head is now " + chained.head +
+           " (entry " + std::to_string(chained.last) +
+           "). This is expected once, when the store is upgraded to a jointly with the audit hash chain; if it "
+           "was not just upgraded, the hashes were removed or blanked (and entries may have been changed): "
+           "compare the audit trail with a backup, and find out who had write access to the database";
+}
+
 std::vector<std::string> trigger_names(std::string_view schema, std::string_view create) {
     std::vector<std::string> names;
     for (auto at = schema.find(create); at != std::string_view::npos; at = schema.find(create, at + 1)) {

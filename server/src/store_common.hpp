@@ -41,6 +41,18 @@ struct SchemaState {
     std::string missing_triggers;
 };
 
+// What the migration that chains audit entries without a hash did (`count` entries from id
+// `first`, the chain's head now `head` at entry `last`).
+struct Chained {
+    std::size_t count = 0;
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    std::string head;
+};
+// The warning said when a migration chained entries: expected once on upgrading, a sign of
+// tampering otherwise (operations.md, "Audit trail").
+std::string audit_chained_message(const std::string& where, const Chained& chained);
+
 }  // namespace jointly::server::store_detail
 
 namespace jointly::server {

@@ -193,7 +193,8 @@ void backfill_summaries(Connection& conn) {
 // in the migration's transaction, holding the write lock (a replica of an older jointly still
 // running adds none meanwhile) with the append-only trigger off (it comes back at the COMMIT
 // of this transaction, which no one else sees without it).
-void chain_audit(Connection& conn) {
+store_detail::Chained chain_audit(Connection& conn) {
+    store_detail::Chained chained;
     constexpr int kPage = 2000;
     conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kWriteLock)});
     conn.exec("ALTER TABLE audit DISABLE TRIGGER audit_no_change");
@@ -212,6 +213,9 @@ void chain_audit(Connection& conn) {
                 continue;
             }
             head = audit_chain_hash(head, e);
+            if (chained.count++ == 0) chained.first = e.id;
+            chained.last = e.id;
+            chained.head = head;
             update.text += any ? ", (" : "(";
             update.text += update.param(e.id) + "::bigint, " + update.param(head) + ")";
             any = true;
@@ -220,6 +224,7 @@ void chain_audit(Connection& conn) {
         if (r.rows() < kPage) break;
     }
     conn.exec("ALTER TABLE audit ENABLE TRIGGER audit_no_change");
+    return chained;
 }
 
 // The append-only triggers of kSchema missing from this store's schema (several stores may
@@ -235,6 +240,10 @@ std::string missing_triggers(Connection& conn) {
     }
     return missing;
 }
+
+// Every trigger of kSchema is in every store of this version or later: one missing from such a
+// store was dropped.
+constexpr std::int64_t kTriggersSince = 2;
 
 // The schema version recorded in the store (0: none).
 std::int64_t schema_found(Connection& conn) {
@@ -259,11 +268,19 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
             // lock and then waits on a table lock, so taking them in the other order would
             // deadlock with it. Held to COMMIT (chain_audit takes it again, a no-op).
             conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kWriteLock)});
+            // A trigger dropped before a migration (a lowered version) is said too.
+            if (found >= kTriggersSince) {
+                const std::string missing = missing_triggers(conn);
+                if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(where, missing));
+            }
             // Every step of kSchema is idempotent, so any earlier version is brought up to date
             // by running it; the row records who did it.
             conn.exec(kSchema);
             if (found < 2) backfill_summaries(conn);
-            if (found < 3) chain_audit(conn);
+            if (found < 3) {
+                const auto chained = chain_audit(conn);
+                if (chained.count > 0) warnings.push_back(store_detail::audit_chained_message(where, chained));
+            }
             conn.exec("INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES ($1, $2, $3)",
                       {std::to_string(kSchemaVersion), std::string(JOINTLY_VERSION), store_detail::now_utc()});
         }

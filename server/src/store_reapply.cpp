@@ -77,6 +77,7 @@ ReapplyCounts reapply_erasures(const std::string& from, const std::string& db) {
         throw StoreError("`" + db + "` is not a file: give the restored store (`--db` as `jointly serve` takes it)");
     auto store = Store::connect(db, 1);
     ReapplyCounts counts;
+    counts.warnings = store->open_warnings();
     counts.recorded = recorded.size();
     const auto redact = erasure_redaction();
     for (const auto& r : recorded) {

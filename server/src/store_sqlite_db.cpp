@@ -176,7 +176,8 @@ void backfill_summaries(Db& db) {
 // Migrating to version 4: the columns an audit table made before it lacks, and the hash chain
 // over its entries without a hash, in id order, in the migration's transaction (the
 // append-only trigger is dropped for it and put back by kSchema).
-void chain_audit(Db& db) {
+store_detail::Chained chain_audit(Db& db) {
+    store_detail::Chained chained;
     bool has_hash = false;
     bool has_client_id = false;
     {
@@ -209,8 +210,11 @@ void chain_audit(Db& db) {
             ResetOnExit guard{update};
             update.bind(1, e.id).bind(2, head);
             update.step();
+            if (chained.count++ == 0) chained.first = e.id;
+            chained.last = e.id;
+            chained.head = head;
         }
-        if (static_cast<std::int64_t>(rows.size()) < kPage) return;
+        if (static_cast<std::int64_t>(rows.size()) < kPage) return chained;
         last = rows.back().id;
     }
 }
@@ -226,6 +230,10 @@ std::string missing_triggers(Db& db) {
     }
     return missing;
 }
+
+// Every trigger of kSchema is in every store of this version or later: one missing from such a
+// store was dropped.
+constexpr std::int64_t kTriggersSince = 3;
 
 }  // namespace
 
@@ -308,10 +316,10 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
         const auto found = version.integer(0);
         if (found > kSchemaVersion)
             throw StoreError(store_detail::newer_schema_message(path, found, kSchemaVersion));
-        // kSchema re-creates a trigger that was dropped from a store of this version: say so,
-        // since while it was gone what it guards could be edited. (A store of an earlier
-        // version may lack a trigger added since; the migration adds it, and that is no sign.)
-        if (found == kSchemaVersion) {
+        // kSchema re-creates a trigger that was dropped: say so, since while it was gone what
+        // it guards could be edited; also when migrating (a lowered user_version). (A store
+        // older than kTriggersSince may lack a trigger added since; that is no sign.)
+        if (found >= kTriggersSince) {
             const std::string missing = missing_triggers(db);
             if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(path, missing));
         }
@@ -322,8 +330,9 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
         if (empty.step() && empty.integer(0) == 1) db.exec(kBackfillChanges);
         if (found < 3) backfill_summaries(db);
         if (found < 4) {
-            chain_audit(db);
+            const auto chained = chain_audit(db);
             db.exec(kSchema);  // puts back the trigger chain_audit dropped
+            if (chained.count > 0) warnings.push_back(store_detail::audit_chained_message(path, chained));
         }
         db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
         db.exec("COMMIT");

@@ -150,8 +150,11 @@ TEST_P(AuditChain, ATailCutIsFoundOnlyAgainstARecordedHead) {
 TEST_P(AuditChain, AStoreOfThePreviousSchemaIsChainedWhenOpened) {
     const auto entries = fill();
     store_.reset();
+    // As an upgrade finds it, or as someone laundering the chain leaves it (a trigger dropped,
+    // the hashes gone, the version lowered): either way the migration says what it did.
     if (postgresql()) {
-        ASSERT_EQ(db_->exec_raw("ALTER TABLE audit DROP COLUMN hash, DROP COLUMN client_request_id; "
+        ASSERT_EQ(db_->exec_raw("DROP TRIGGER audit_no_truncate ON audit; "
+                                "ALTER TABLE audit DROP COLUMN hash, DROP COLUMN client_request_id; "
                                 "DELETE FROM jointly_schema; "
                                 "INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES (2, 'x', 'y')"),
                   "");
@@ -161,8 +164,19 @@ TEST_P(AuditChain, AStoreOfThePreviousSchemaIsChainedWhenOpened) {
                   "");
     }
     store_ = Store::connect(db_->location());
-    EXPECT_TRUE(store_->open_warnings().empty());
+    const auto& warnings = store_->open_warnings();
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_NE(warnings[0].find(std::string("had lost its append-only triggers (") +
+                               (postgresql() ? "audit_no_truncate" : "audit_no_update") + ")"),
+              std::string::npos)
+        << warnings[0];
     const auto migrated = all();
+    EXPECT_NE(warnings[1].find("5 audit entries without a hash were chained, from entry " +
+                               std::to_string(migrated[0].id) + "; the head is now " + migrated[4].hash + " (entry " +
+                               std::to_string(migrated[4].id) + ")"),
+              std::string::npos)
+        << warnings[1];
+    EXPECT_NE(warnings[1].find("if it was not just upgraded"), std::string::npos) << warnings[1];
     ASSERT_EQ(migrated.size(), entries.size());
     EXPECT_EQ(migrated[1].client_request_id, std::nullopt);  // not kept before
     auto v = store_->verify_audit();

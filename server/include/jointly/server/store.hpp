@@ -422,6 +422,7 @@ struct ReapplyCounts {
     std::size_t erased = 0;
     std::size_t already = 0;
     std::size_t absent = 0;
+    std::vector<std::string> warnings;  // what opening (migrating) `db` said (Store::open_warnings)
 };
 
 // Erases in the store `db` (an SQLite file that exists, or a postgresql:// URL) every decision
