@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pg.hpp"
+#include "store_common.hpp"
 
 namespace jointly::server {
 namespace {
@@ -146,26 +147,30 @@ void fill_audit_origin(AuditEntry& entry) {
 
 void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept {
     std::string problem;
+    const std::string where = "the decision store `" + pg::redact_url(context.options.db.string()) + "`";
     try {
         const auto v = context.store->verify_audit(std::nullopt, &stop);
         if (!v.complete) return;
-        context.metrics.audit_chain(v.entries, v.broken.has_value());
+        context.metrics.audit_chain(v.entries, !v.ok());
         if (v.broken)
-            problem = "the decision store `" + pg::redact_url(context.options.db.string()) + "`: " + v.broken->reason +
-                      " (its stored hash " +
-                      (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`") +
-                      "); " +
-                      (v.entries == 1 ? std::string("the 1 entry before it matches")
-                                      : "the " + std::to_string(v.entries) + " entries before it match") +
-                      ". Check it with `jointly store verify-audit` and see operations.md, \"Audit trail\"";
+            problem = where + ": " + v.broken->reason + " (its stored hash " +
+                      (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`") + "); " +
+                      (v.entries == 0   ? std::string("it is the first entry with a hash")
+                       : v.entries == 1 ? std::string("the 1 entry before it matches")
+                                        : "the " + std::to_string(v.entries) + " entries before it match");
+        if (v.unhashed > 0) problem += (problem.empty() ? where + ": " : "; ") + describe_unhashed(v);
+        if (!problem.empty())
+            problem += ". Check it with `jointly store verify-audit` and see operations.md, \"Audit trail\"";
     } catch (const std::exception& e) {
+        context.metrics.audit_chain_check_failed();
         problem = "cannot check the audit trail's hash chain in `" + pg::redact_url(context.options.db.string()) +
                   "`: " + e.what();
     }
     if (problem.empty() || !context.options.log) return;
     try {
-        context.options.log(nlohmann::ordered_json{{"level", "error"}, {"message", problem}}.dump(
-            -1, ' ', false, nlohmann::json::error_handler_t::replace));
+        context.options.log(
+            nlohmann::ordered_json{{"ts", store_detail::now_utc()}, {"level", "error"}, {"message", problem}}.dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace));
     } catch (...) {
     }
 }
@@ -235,7 +240,8 @@ void audit_refusal(Context& context, const std::string& route, const httplib::Re
         append(context, entry);
     } catch (const std::exception& e) {
         if (context.options.log)
-            context.options.log(nlohmann::ordered_json{{"level", "error"},
+            context.options.log(nlohmann::ordered_json{{"ts", store_detail::now_utc()},
+                                                       {"level", "error"},
                                                        {"request_id", request_note().request_id},
                                                        {"message", std::string("cannot audit a refused request: ") +
                                                                        e.what()}}

@@ -45,9 +45,10 @@ void audit_refusal(Context& context, const std::string& route, const httplib::Re
 void fill_audit_origin(AuditEntry& entry);
 
 // Walks the store's audit hash chain (Store::verify_audit) and says what it found: the
-// metrics jointly_audit_chain_broken and jointly_audit_chain_entries_verified, and, when the
-// chain is broken or cannot be read, an `error` log line naming the first entry that does not
-// match. Run at start on a thread of its own; returns early when `stop` becomes true. Never
+// metrics jointly_audit_chain_check_state, jointly_audit_chain_broken and
+// jointly_audit_chain_entries_verified, and, when the chain is broken, has entries without a
+// hash or cannot be read, an `error` log line naming the first entry that does not match and
+// the entries without a hash. Run at start on a thread of its own; returns early when `stop` becomes true. Never
 // throws.
 void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept;
 

@@ -502,6 +502,7 @@ public:
 
     void stop() override {
         context_.stopping = true;  // change-feed long polls answer at once
+        stop_verifying_ = true;    // the check of the audit chain ends at its next page
         {
             std::lock_guard lock(state_mutex_);
             stop_requested_ = true;

@@ -204,7 +204,10 @@ void Metrics::unauthenticated_refusal() noexcept {
 void Metrics::audit_chain(std::size_t entries, bool broken) noexcept {
     audit_chain_entries_.store(entries, std::memory_order_relaxed);
     audit_chain_broken_.store(broken, std::memory_order_relaxed);
+    audit_chain_state_.store(broken ? 2 : 1, std::memory_order_relaxed);
 }
+
+void Metrics::audit_chain_check_failed() noexcept { audit_chain_state_.store(3, std::memory_order_relaxed); }
 
 void Metrics::set_routes(const std::vector<std::pair<std::string, std::string>>& routes) {
     std::lock_guard lock(mutex_);
@@ -264,9 +267,14 @@ std::string Metrics::render(const PolicyState& policies, const ProcessStats& pro
     out.sample("jointly_audit_unauthenticated_refusals_total", "",
                unauthenticated_refusals_.load(std::memory_order_relaxed));
     out.family("jointly_audit_chain_broken", "gauge",
-               "1 when the check of the audit trail's hash chain at start found an entry that does not match "
-               "(jointly store verify-audit names it); 0 otherwise, and until the check has finished.");
+               "1 when the check of the audit trail's hash chain at start found an entry that does not match, or "
+               "entries without a hash (jointly store verify-audit names them); 0 otherwise, and until the check "
+               "has finished.");
     out.sample("jointly_audit_chain_broken", "", std::uint64_t{audit_chain_broken_.load(std::memory_order_relaxed)});
+    out.family("jointly_audit_chain_check_state", "gauge",
+               "The check of the audit trail's hash chain at start: 0 running, 1 the chain holds, 2 broken "
+               "(see jointly_audit_chain_broken), 3 failed (the store could not be read; the log says why).");
+    out.sample("jointly_audit_chain_check_state", "", audit_chain_state_.load(std::memory_order_relaxed));
     out.family("jointly_audit_chain_entries_verified", "gauge",
                "Audit entries whose hash the check at start found matching, from the first (0 until it has finished).");
     out.sample("jointly_audit_chain_entries_verified", "", audit_chain_entries_.load(std::memory_order_relaxed));

@@ -78,7 +78,10 @@ public:
     void unauthenticated_refusal() noexcept;
     // What the check of the audit trail's hash chain at start found: how many entries matched,
     // and whether one did not.
+    // Also sets jointly_audit_chain_check_state: 1 (held) or 2 (broken).
     void audit_chain(std::size_t entries, bool broken) noexcept;
+    // The check could not read the chain: jointly_audit_chain_check_state 3.
+    void audit_chain_check_failed() noexcept;
 
     // The routes a request path is matched against by route_of: (cpp-httplib pattern, route
     // template). Call once before serving; an invalid pattern is skipped.
@@ -115,6 +118,7 @@ private:
     std::atomic<std::uint64_t> unauthenticated_refusals_{0};
     std::atomic<std::uint64_t> audit_chain_entries_{0};
     std::atomic<bool> audit_chain_broken_{false};
+    std::atomic<std::uint64_t> audit_chain_state_{0};  // 0 pending, 1 holds, 2 broken, 3 failed
 
     // INVARIANT: written only by set_routes, before serving; read-only afterwards.
     std::vector<std::pair<std::regex, std::string>> routes_;

@@ -413,12 +413,14 @@ TEST(HttpAudit, ABrokenHashChainIsSaidAtStart) {
         ASSERT_FALSE(broken.empty()) << "no line said the chain is broken";
         const auto parsed = json::parse(broken);
         EXPECT_EQ(parsed["level"], "error");
+        EXPECT_TRUE(parsed.contains("ts")) << broken;  // as every line of the server's
         EXPECT_NE(parsed["message"].get<std::string>().find("the decision store `" + db.string() +
                                                             "`: audit entry 2 does not match"),
                   std::string::npos)
             << broken;
         const auto metrics = s.client().Get("/metrics")->body;
         EXPECT_NE(metrics.find("\njointly_audit_chain_broken 1\n"), std::string::npos) << metrics;
+        EXPECT_NE(metrics.find("\njointly_audit_chain_check_state 2\n"), std::string::npos) << metrics;
         EXPECT_NE(metrics.find("\njointly_audit_chain_entries_verified 1\n"), std::string::npos) << metrics;
     }
     std::error_code ec;
