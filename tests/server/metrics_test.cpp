@@ -57,6 +57,21 @@ struct Observation {
     double seconds;
 };
 
+// The start check of the audit chain: running, held, broken, and failed (the store could not
+// be read), which jointly_audit_chain_broken alone would show as 0.
+TEST(Metrics, TheAuditChainCheckSaysItsState) {
+    Metrics m;
+    EXPECT_EQ(number_of(render(m), "jointly_audit_chain_check_state"), 0);
+    m.audit_chain(5, false);
+    EXPECT_EQ(number_of(render(m), "jointly_audit_chain_check_state"), 1);
+    m.audit_chain(2, true);
+    EXPECT_EQ(number_of(render(m), "jointly_audit_chain_check_state"), 2);
+    Metrics failed;
+    failed.audit_chain_check_failed();
+    EXPECT_EQ(number_of(render(failed), "jointly_audit_chain_check_state"), 3);
+    EXPECT_EQ(number_of(render(failed), "jointly_audit_chain_broken"), 0);
+}
+
 TEST(Metrics, RequestsAreCountedAndTimedByMethodRouteAndStatus) {
     Metrics m;
     const Observation observations[] = {
