@@ -32,7 +32,8 @@ int run_copy(const CopyOptions& options, Streams io) {
         const auto c = copy_store(options.from, options.to);
         io.out << "copied " << c.decisions << " decisions, " << c.panel_records << " panel records, " << c.erasures
                << " erasures, " << c.audit << " audit entries, " << c.idempotency_keys << " idempotency keys, "
-               << c.policies << " policy versions and " << c.changes << " change feed entries\n";
+               << c.policies << " policy versions, " << c.decided_under << " policy texts decided under and "
+               << c.changes << " change feed entries\n";
         return kOk;
     } catch (const StoreError& e) {
         io.err << "error: " << e.what() << "\n";

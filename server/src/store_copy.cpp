@@ -13,7 +13,7 @@ namespace jointly::server {
 namespace {
 
 // The SQLite schema version a copy reads (store_sqlite.cpp's kSchemaVersion).
-constexpr std::int64_t kSqliteSchema = 4;
+constexpr std::int64_t kSqliteSchema = 5;
 
 struct Table {
     const char* name;
@@ -38,6 +38,7 @@ constexpr Table kTables[] = {
      "id", &CopyCounts::audit},
     {"policies", "seq, policy_id, version, sha256, file, source, uploaded_by, uploaded_at, request_id", "seq",
      &CopyCounts::policies},
+    {"decided_under", "policy_id, policy_version, policy_sha256, first_decided_at", nullptr, &CopyCounts::decided_under},
 };
 
 using SqliteHandle = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;

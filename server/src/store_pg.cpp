@@ -94,7 +94,7 @@ public:
         if (audit) audit->decision_id = record.id;
         const DecisionInsert insert{&record, &summary, audit ? &*audit : nullptr,
                                     extras.idempotency ? &*extras.idempotency : nullptr, &earlier};
-        writer_.transact([&](Tx& tx) { tx.change = insert_decisions(tx.conn, tx.audit, {&insert}); }, insert);
+        writer_.transact([&](Tx& tx) { tx.change = insert_decisions(tx.conn, tx.audit, tx.decided, {&insert}); }, insert);
         if (earlier) result.earlier = std::move(earlier);
         else result.created_at = record.created_at;
         return result;
@@ -209,7 +209,7 @@ public:
                 result.erasure = *existing.erased;
                 return;
             }
-            tx.change = insert_decisions(tx.conn, tx.audit, {&stored});
+            tx.change = insert_decisions(tx.conn, tx.audit, tx.decided, {&stored});
             erase_in_transaction(tx, erasure, redact, audit, result);
         });
         return result;
@@ -385,6 +385,17 @@ public:
                                   {std::to_string(after)});
             std::vector<StoredPolicy> out;
             for (int i = 0; i < r.rows(); ++i) out.push_back(read_policy(r, i));
+            return out;
+        });
+    }
+
+    std::vector<DecidedUnder> decided_under() override {
+        return read([](Connection& c) {
+            const auto r = c.exec("SELECT policy_id, policy_version, policy_sha256, first_decided_at FROM "
+                                  "decided_under ORDER BY policy_id COLLATE \"C\", policy_version COLLATE \"C\", "
+                                  "policy_sha256 COLLATE \"C\"");
+            std::vector<DecidedUnder> out;
+            for (int i = 0; i < r.rows(); ++i) out.push_back(DecidedUnder{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
             return out;
         });
     }

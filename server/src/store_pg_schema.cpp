@@ -101,6 +101,12 @@ CREATE TABLE IF NOT EXISTS policies (
   uploaded_at TEXT NOT NULL,
   request_id  TEXT NOT NULL,
   UNIQUE (policy_id, version));
+CREATE TABLE IF NOT EXISTS decided_under (
+  policy_id        TEXT NOT NULL,
+  policy_version   TEXT NOT NULL,
+  policy_sha256    TEXT NOT NULL,
+  first_decided_at TEXT NOT NULL,
+  PRIMARY KEY (policy_id, policy_version, policy_sha256));
 
 -- The only UPDATE the store allows: an erasure blanking a decision's personal data (the
 -- tombstone is inserted first, in the same transaction), as the SQLite store's triggers.
@@ -156,6 +162,10 @@ CREATE OR REPLACE TRIGGER policies_no_change BEFORE UPDATE OR DELETE ON policies
   FOR EACH ROW EXECUTE FUNCTION jointly_refuse('uploaded policy versions are append-only');
 CREATE OR REPLACE TRIGGER policies_no_truncate BEFORE TRUNCATE ON policies
   FOR EACH STATEMENT EXECUTE FUNCTION jointly_refuse('uploaded policy versions are append-only');
+CREATE OR REPLACE TRIGGER decided_under_no_change BEFORE UPDATE OR DELETE ON decided_under
+  FOR EACH ROW EXECUTE FUNCTION jointly_refuse('the policy texts decided under are append-only');
+CREATE OR REPLACE TRIGGER decided_under_no_truncate BEFORE TRUNCATE ON decided_under
+  FOR EACH STATEMENT EXECUTE FUNCTION jointly_refuse('the policy texts decided under are append-only');
 )sql";
 
 // Migrating to version 2: every decision's contribution (summary_contribution.hpp), computed
@@ -242,8 +252,8 @@ std::string missing_triggers(Connection& conn) {
 }
 
 // Every trigger of kSchema is in every store of this version or later: one missing from such a
-// store was dropped.
-constexpr std::int64_t kTriggersSince = 2;
+// store was dropped. Raised with a schema version that adds a trigger (4: decided_under's).
+constexpr std::int64_t kTriggersSince = 4;
 
 // The schema version recorded in the store (0: none).
 std::int64_t schema_found(Connection& conn) {
@@ -280,6 +290,15 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
             if (found < 3) {
                 const auto chained = chain_audit(conn);
                 if (chained.count > 0) warnings.push_back(store_detail::audit_chained_message(where, chained));
+            }
+            // The policy texts the stored decisions name (a row already there, from a store
+            // whose version was set back, is kept). Under the write lock (taken above), which a
+            // replica of an older jointly also takes: no decision goes in between this and the
+            // COMMIT.
+            if (found < 4) {
+                conn.exec("INSERT INTO decided_under (policy_id, policy_version, policy_sha256, first_decided_at) "
+                          "SELECT policy_id, policy_version, policy_sha256, min(created_at) FROM decisions "
+                          "GROUP BY policy_id, policy_version, policy_sha256 ON CONFLICT DO NOTHING");
             }
             conn.exec("INSERT INTO jointly_schema (version, jointly, migrated_at) VALUES ($1, $2, $3)",
                       {std::to_string(kSchemaVersion), std::string(JOINTLY_VERSION), store_detail::now_utc()});

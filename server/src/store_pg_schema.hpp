@@ -14,8 +14,9 @@ namespace jointly::server::pg {
 // erasures, idempotency keys, change feed, audit trail and uploaded policy versions; 2 each
 // decision's summary contribution (decision_summaries, backfilled on migrating); 3 the audit
 // trail's hash chain and the caller's request id (audit.hash, chained over the entries already
-// stored on migrating, and audit.client_request_id).
-inline constexpr std::int64_t kSchemaVersion = 3;
+// stored on migrating, and audit.client_request_id); 4 the policy texts decided under
+// (decided_under, filled from the decisions on migrating).
+inline constexpr std::int64_t kSchemaVersion = 4;
 
 // The advisory lock every write transaction takes first (pg_advisory_xact_lock), so that
 // transactions commit in the order of the seq they draw: a reader that has seen seq N has seen

@@ -76,7 +76,8 @@ Params audit_params(const AuditEntry& entry) {
             entry.detail, std::to_string(entry.status), entry.client_request_id, entry.hash};
 }
 
-std::int64_t insert_decisions(Connection& conn, AuditHead& head, const std::vector<const DecisionInsert*>& run) {
+std::int64_t insert_decisions(Connection& conn, AuditHead& head, store_detail::DecidedUnderCache& decided,
+                              const std::vector<const DecisionInsert*>& run) {
     static const std::string sql =
         std::string("WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
                     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
@@ -105,7 +106,9 @@ std::int64_t insert_decisions(Connection& conn, AuditHead& head, const std::vect
     // INVARIANT: the audit entries go in with ids in `run`'s order (ORDER BY ord), the order
     // `head` chains them in.
     std::vector<ArrayText> columns(30);
+    std::vector<ArrayText> texts(4);  // the policy texts decided under not known yet
     bool any = false;
+    bool any_text = false;
     for (const DecisionInsert* each : run) {
         const DecisionInsert& in = *each;
         const DecisionRecord& r = *in.record;
@@ -128,6 +131,13 @@ std::int64_t insert_decisions(Connection& conn, AuditHead& head, const std::vect
                                        &r.policy_sha256, &r.as_of,      &r.created_at, &r.outcome,
                                        &r.total,        &r.request_json, &r.response_json};
         for (std::size_t c = 0; c < std::size(values); ++c) columns[c].add(*values[c]);
+        if (decided.wanted(r)) {
+            texts[0].add(r.policy_id);
+            texts[1].add(r.policy_version);
+            texts[2].add(r.policy_sha256);
+            texts[3].add(r.created_at);
+            any_text = true;
+        }
         columns[11].add(r.created_at.substr(0, 10));
         columns[12].add(*in.summary);
         if (in.audit) {
@@ -141,7 +151,16 @@ std::int64_t insert_decisions(Connection& conn, AuditHead& head, const std::vect
     Params params;
     params.reserve(columns.size());
     for (auto& column : columns) params.emplace_back(std::move(column).take());
-    return conn.exec_prepared(sql, params).integer(0, 0);
+    const auto change = conn.exec_prepared(sql, params).integer(0, 0);
+    if (any_text) {
+        Params text_params;
+        for (auto& column : texts) text_params.emplace_back(std::move(column).take());
+        conn.exec_prepared("INSERT INTO decided_under (policy_id, policy_version, policy_sha256, first_decided_at) "
+                           "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) "
+                           "ON CONFLICT DO NOTHING",
+                           text_params);
+    }
+    return change;
 }
 
 GroupWriter::GroupWriter(Pool& pool, Observer observe, Committed committed)
@@ -238,6 +257,7 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
     std::int64_t policy = 0;
     std::optional<std::size_t> running;  // the write whose work is running, if any
     AuditHead head;                      // this try's: read afresh after the write lock
+    decided_.rolled_back();              // what an earlier try wrote was rolled back
     bool in_together = false;            // the statement of several inserts is running
     // In a handler, after a failure that left the connection usable: true to run again.
     const auto after_failure = [&] {
@@ -272,13 +292,13 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
                 in_together = true;
                 std::vector<const DecisionInsert*> run;
                 for (std::size_t j = i; j < end; ++j) run.push_back(&*group[j]->insert);
-                change = std::max(change, insert_decisions(conn, head, run));
+                change = std::max(change, insert_decisions(conn, head, decided_, run));
                 in_together = false;
                 i = end;
                 continue;
             }
             running = i;
-            Tx tx{conn, head};
+            Tx tx{conn, head, decided_};
             group[i]->work(tx);
             running.reset();
             change = std::max(change, tx.change);
@@ -324,6 +344,7 @@ bool GroupWriter::run_once(Pool::Lease& lease, Group& group, bool& may_retry_los
                                    "the write may or may not have been stored")));
         return false;
     }
+    decided_.committed();
     observe_(elapsed(), true);
     if (change || policy) committed_(change, policy);
     for (auto& job : group) job->done.set_value();

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "decided_under_cache.hpp"
 #include "jointly/server/store.hpp"
 #include "pg.hpp"
 
@@ -41,6 +42,7 @@ private:
 struct Tx {
     Connection& conn;
     AuditHead& audit;
+    store_detail::DecidedUnderCache& decided;  // the writer's: what decided_under holds
     std::int64_t change = 0;  // the last change feed seq it added
     std::int64_t policy = 0;  // the policy seq it added
 };
@@ -65,9 +67,11 @@ Params audit_params(const AuditEntry& entry);
 // and idempotency keys, in one statement: each column's values as one array, the rows in
 // `run`'s order. A decision whose key was used before (stored, or earlier in `run`) is not
 // stored, and its `earlier` says what the first use created: what storing them one by one
-// (a run of one each) does. The audit entries are chained by `head`. Returns the largest
-// change seq added (0: none). Throws pg::Error.
-std::int64_t insert_decisions(Connection& conn, AuditHead& head, const std::vector<const DecisionInsert*>& run);
+// (a run of one each) does. The audit entries are chained by `head`. The policy texts of the
+// decisions stored go into decided_under, in a second statement only when `decided` does not
+// know one of them yet. Returns the largest change seq added (0: none). Throws pg::Error.
+std::int64_t insert_decisions(Connection& conn, AuditHead& head, store_detail::DecidedUnderCache& decided,
+                              const std::vector<const DecisionInsert*>& run);
 
 class GroupWriter {
 public:
@@ -116,6 +120,7 @@ private:
     Pool& pool_;
     Observer observe_;
     Committed committed_;
+    store_detail::DecidedUnderCache decided_;  // the writer thread's
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
     std::deque<std::shared_ptr<Job>> queue_;  // guarded by queue_mutex_: writes not yet taken

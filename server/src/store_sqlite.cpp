@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "jointly/server/store.hpp"
+#include "decided_under_cache.hpp"
 #include "store_common.hpp"
 #include "store_sqlite_db.hpp"
 #include "summary_contribution.hpp"
@@ -53,6 +54,7 @@ public:
             writer_db_, std::string("INSERT INTO decisions (") + kDecisionColumns +
                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
         insert_summary_ = std::make_unique<Stmt>(writer_db_, sqlite::kInsertSummary);
+        insert_decided_ = std::make_unique<Stmt>(writer_db_, sqlite::kInsertDecidedUnder);
         update_panel_summary_ = std::make_unique<Stmt>(
             writer_db_, "UPDATE decision_summaries SET panel = ?2 WHERE seq = (SELECT seq FROM decisions WHERE id = ?1)");
         decision_exists_ = std::make_unique<Stmt>(writer_db_, "SELECT 1 FROM decisions WHERE id = ?1");
@@ -415,6 +417,11 @@ public:
         return out;
     }
 
+    std::vector<DecidedUnder> decided_under() override {
+        std::lock_guard lock(reader_mutex_);
+        return sqlite::read_decided_under(*reader_db_);
+    }
+
     void add_audit(const AuditEntry& entry) override {
         submit([this, &entry]() -> std::string {
             insert_audit(entry);
@@ -455,6 +462,7 @@ private:
         }
         sqlite::insert_summary(*insert_summary_, sqlite3_last_insert_rowid(writer_db_.get()), rec, summary, std::nullopt);
         insert_change(rec.created_at, "decision", rec.id, std::nullopt);
+        if (decided_.wanted(rec)) sqlite::insert_decided_under(*insert_decided_, rec);
     }
 
     void insert_change(const std::string& at, const char* kind, const std::string& decision_id,
@@ -668,12 +676,14 @@ private:
             return;
         }
         for (std::size_t i = 0; i < group.size(); ++i) {
+            const auto decided_mark = decided_.mark();
             try {
                 writer_db_.exec("SAVEPOINT job");
                 results[i] = group[i]->work();
                 writer_db_.exec("RELEASE job");
             } catch (...) {
                 errors[i] = std::current_exception();
+                decided_.rolled_back_to(decided_mark);
                 try {
                     writer_db_.exec("ROLLBACK TO job");
                     writer_db_.exec("RELEASE job");
@@ -691,10 +701,12 @@ private:
             }
             changed_ = false;
             checkpoint_wanted_ = false;
+            decided_.rolled_back();
             observe_commit(elapsed(), false);
             for (auto& job : group) job->done.set_exception(error);
             return;
         }
+        decided_.committed();
         observe_commit(elapsed(), true);
         after_commit();
         for (std::size_t i = 0; i < group.size(); ++i) {
@@ -707,8 +719,9 @@ private:
     std::unique_ptr<Db> reader_db_;
     std::mutex reader_mutex_;
     std::unique_ptr<Stmt> insert_decision_, decision_exists_, latest_panel_, insert_panel_, insert_audit_, audit_head_;
-    std::unique_ptr<Stmt> find_key_, insert_key_, insert_change_, insert_summary_, update_panel_summary_;
+    std::unique_ptr<Stmt> find_key_, insert_key_, insert_change_, insert_summary_, update_panel_summary_, insert_decided_;
     std::unique_ptr<Stmt> get_decision_, get_panels_;
+    store_detail::DecidedUnderCache decided_;  // writer thread
     bool changed_ = false;            // writer thread: a change row went into this group
     bool checkpoint_wanted_ = false;  // writer thread: an erasure went into this group
     std::condition_variable change_cv_;

@@ -15,9 +15,10 @@ namespace {
 // panel records, erasures, idempotency keys, change feed and audit trail; 2 adds the uploaded
 // policy versions; 3 each decision's summary contribution (decision_summaries, backfilled on
 // migrating); 4 the audit trail's hash chain and the caller's request id (audit.hash, chained
-// over the entries already stored on migrating, and audit.client_request_id). A store of a
-// newer version is refused; an older one is migrated on open.
-constexpr std::int64_t kSchemaVersion = 4;
+// over the entries already stored on migrating, and audit.client_request_id); 5 the policy texts
+// decided under (decided_under, filled from the decisions on migrating). A store of a newer
+// version is refused; an older one is migrated on open.
+constexpr std::int64_t kSchemaVersion = 5;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS decisions (
@@ -136,6 +137,24 @@ CREATE TRIGGER IF NOT EXISTS policies_no_update BEFORE UPDATE ON policies
   BEGIN SELECT RAISE(ABORT, 'uploaded policy versions are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS policies_no_delete BEFORE DELETE ON policies
   BEGIN SELECT RAISE(ABORT, 'uploaded policy versions are append-only'); END;
+CREATE TABLE IF NOT EXISTS decided_under (
+  policy_id        TEXT NOT NULL,
+  policy_version   TEXT NOT NULL,
+  policy_sha256    TEXT NOT NULL,
+  first_decided_at TEXT NOT NULL,
+  PRIMARY KEY (policy_id, policy_version, policy_sha256));
+CREATE TRIGGER IF NOT EXISTS decided_under_no_update BEFORE UPDATE ON decided_under
+  BEGIN SELECT RAISE(ABORT, 'the policy texts decided under are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decided_under_no_delete BEFORE DELETE ON decided_under
+  BEGIN SELECT RAISE(ABORT, 'the policy texts decided under are append-only'); END;
+)sql";
+
+// Migrating to version 5: the policy texts the stored decisions name, each with its first
+// decision's time (a row already there, from a store whose version was set back, is kept).
+constexpr const char* kFillDecidedUnder = R"sql(
+INSERT OR IGNORE INTO decided_under (policy_id, policy_version, policy_sha256, first_decided_at)
+  SELECT policy_id, policy_version, policy_sha256, min(created_at) FROM decisions
+  GROUP BY policy_id, policy_version, policy_sha256;
 )sql";
 
 // A store made before the change feed existed gets its history, in the order of storing.
@@ -232,8 +251,8 @@ std::string missing_triggers(Db& db) {
 }
 
 // Every trigger of kSchema is in every store of this version or later: one missing from such a
-// store was dropped.
-constexpr std::int64_t kTriggersSince = 3;
+// store was dropped. Raised with a schema version that adds a trigger (5: decided_under's).
+constexpr std::int64_t kTriggersSince = 5;
 
 }  // namespace
 
@@ -307,6 +326,20 @@ void insert_summary(Stmt& insert, std::int64_t seq, const DecisionRecord& rec, c
     insert.step();
 }
 
+void insert_decided_under(Stmt& insert, const DecisionRecord& rec) {
+    ResetOnExit guard{insert};
+    insert.bind(1, rec.policy_id).bind(2, rec.policy_version).bind(3, rec.policy_sha256).bind(4, rec.created_at);
+    insert.step();
+}
+
+std::vector<DecidedUnder> read_decided_under(Db& db) {
+    Stmt s(db, "SELECT policy_id, policy_version, policy_sha256, first_decided_at FROM decided_under "
+               "ORDER BY policy_id, policy_version, policy_sha256");
+    std::vector<DecidedUnder> out;
+    while (s.step()) out.push_back(DecidedUnder{s.text(0), s.text(1), s.text(2), s.text(3)});
+    return out;
+}
+
 std::vector<std::string> migrate(Db& db, const std::string& path) {
     std::vector<std::string> warnings;
     db.exec("BEGIN IMMEDIATE");
@@ -334,6 +367,7 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
             db.exec(kSchema);  // puts back the trigger chain_audit dropped
             if (chained.count > 0) warnings.push_back(store_detail::audit_chained_message(path, chained));
         }
+        if (found < 5) db.exec(kFillDecidedUnder);
         db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
         db.exec("COMMIT");
     } catch (...) {

@@ -143,6 +143,15 @@ inline constexpr const char* kInsertSummary =
 void insert_summary(Stmt& insert, std::int64_t seq, const DecisionRecord& rec, const std::string& summary,
                     const std::optional<std::string>& panel);
 
+// A decision's (policy id, version, sha256) into decided_under through `insert`, the
+// statement kInsertDecidedUnder prepared; nothing when it is there already.
+inline constexpr const char* kInsertDecidedUnder =
+    "INSERT OR IGNORE INTO decided_under (policy_id, policy_version, policy_sha256, first_decided_at) "
+    "VALUES (?1, ?2, ?3, ?4)";
+void insert_decided_under(Stmt& insert, const DecisionRecord& rec);
+// Every row of decided_under (Store::decided_under).
+std::vector<DecidedUnder> read_decided_under(Db& db);
+
 // Brings the store at `path` (opened as `db`) to this binary's schema in one transaction: a
 // new file gets every table, an older store is migrated (its change feed and summary
 // contributions backfilled). Throws StoreError, leaving the file as it was, for a store of a

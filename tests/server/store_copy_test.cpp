@@ -34,13 +34,25 @@ void fill(Store& store) {
                          audit_entry("records-officer", "write", erased.id));
     const auto old = sample_decision("C-3", "approve");
     store.add_decision(old);
-    store.rectify_decision(sample_decision("C-3", "decline"),
+    auto replacement = sample_decision("C-3", "decline");
+    replacement.policy_sha256 = "def";  // a second policy text decided under
+    store.rectify_decision(replacement,
                            Erasure{old.id, "", "records-officer", "RECT-1", "req-r", std::nullopt}, blank, std::nullopt);
     store.add_audit(audit_entry("reader", "read", kept.id));
     store.add_policy(uploaded("transport", "2025.1", "author-a"));
 }
 
 void expect_same(Store& a, Store& b) {
+    const auto ua = a.decided_under();
+    const auto ub = b.decided_under();
+    ASSERT_EQ(ua.size(), 2u);
+    ASSERT_EQ(ub.size(), ua.size());
+    for (std::size_t i = 0; i < ua.size(); ++i) {
+        EXPECT_EQ(ub[i].policy_id, ua[i].policy_id);
+        EXPECT_EQ(ub[i].policy_version, ua[i].policy_version);
+        EXPECT_EQ(ub[i].policy_sha256, ua[i].policy_sha256);
+        EXPECT_EQ(ub[i].first_decided_at, ua[i].first_decided_at);
+    }
     DecisionQuery all;
     all.limit = 1000;
     const auto da = a.find_decisions(all);
@@ -116,7 +128,7 @@ TEST(StoreCopy, AnSqliteStoreCopiedIntoPostgresqlReadsBackTheSameAndContinuesIts
     ASSERT_EQ(run_cli({"store", "copy", "--from", from.location(), "--to", to.location()}, out, err), 0) << err.str();
     EXPECT_EQ(out.str(),
               "copied 4 decisions, 2 panel records, 2 erasures, 3 audit entries, 1 idempotency keys, "
-              "1 policy versions and 8 change feed entries\n");
+              "1 policy versions, 2 policy texts decided under and 8 change feed entries\n");
     auto source = Store::connect(from.location());
     auto copied = Store::connect(to.location());
     expect_same(*source, *copied);

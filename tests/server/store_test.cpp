@@ -131,27 +131,27 @@ TEST_F(StoreTest, OlderSchemasMigrateAndNewerOnesAreRefused) {
         sqlite3_close(db);
         return v;
     };
-    EXPECT_EQ(user_version(), 4);
+    EXPECT_EQ(user_version(), 5);
     exec("DROP TABLE policies; PRAGMA user_version = 0;");  // as the previous release left it
 
     store_ = Store::open(dir_ / "test.db");
-    EXPECT_EQ(user_version(), 4);
+    EXPECT_EQ(user_version(), 5);
     ASSERT_TRUE(store_->get_decision(kept.id));
     EXPECT_EQ(store_->get_decision(kept.id)->case_ref, "C-OLD");
     EXPECT_TRUE(store_->add_policy(uploaded("transport", "2025.1", "author-a")).added);
     store_.reset();
 
-    exec("PRAGMA user_version = 5;");
+    exec("PRAGMA user_version = 6;");
     try {
         store_ = Store::open(dir_ / "test.db");
-        ADD_FAILURE() << "a store of schema version 5 opened";
+        ADD_FAILURE() << "a store of schema version 6 opened";
     } catch (const StoreError& e) {
         const std::string message = e.what();
-        EXPECT_NE(message.find("schema version 5, newer than this jointly"), std::string::npos) << message;
-        EXPECT_NE(message.find("understands (4)"), std::string::npos) << message;
+        EXPECT_NE(message.find("schema version 6, newer than this jointly"), std::string::npos) << message;
+        EXPECT_NE(message.find("understands (5)"), std::string::npos) << message;
     }
-    EXPECT_EQ(user_version(), 5);  // left as it was
-    exec("PRAGMA user_version = 4;");
+    EXPECT_EQ(user_version(), 6);  // left as it was
+    exec("PRAGMA user_version = 5;");
     store_ = Store::open(dir_ / "test.db");
     EXPECT_EQ(store_->policies_after(0).size(), 1u);
 }

@@ -238,6 +238,17 @@ struct StoredPolicy {
     std::string request_id;
 };
 
+// A policy text a decision was stored under: the policy's id and version and the SHA-256 of
+// its text, with when the first decision under it was stored. Kept for good (append-only:
+// triggers refuse UPDATE and DELETE), so that a text edited under a version that already has
+// decisions is found before it is served (docs/operations.md, "Policy versions").
+struct DecidedUnder {
+    std::string policy_id;
+    std::string policy_version;
+    std::string policy_sha256;
+    std::string first_decided_at;  // the created_at of the first decision stored under it
+};
+
 // Thread-safe. Writes go through one writer thread that commits in groups: each call
 // returns only after the transaction holding its row has committed (and, with
 // synchronous=FULL, been synced), so an acknowledged write survives kill -9 and, on storage
@@ -376,6 +387,11 @@ public:
     // The stored policy versions with seq > after, oldest first. Throws StoreError.
     virtual std::vector<StoredPolicy> policies_after(std::int64_t after) = 0;
 
+    // Every (policy id, version, sha256) a stored decision names, ordered by id, version and
+    // sha256. The writer adds each in the transaction of the first decision under it.
+    // Throws StoreError.
+    virtual std::vector<DecidedUnder> decided_under() = 0;
+
     // Called on the writer thread after every group commit with how long the transaction took
     // (BEGIN to COMMIT, fsync included) and whether it committed. For metrics; set it before
     // the first write. It must not throw or call back into the store.
@@ -407,6 +423,7 @@ struct CopyCounts {
     std::size_t changes = 0;
     std::size_t audit = 0;
     std::size_t policies = 0;
+    std::size_t decided_under = 0;
 };
 
 // Copies every row of the SQLite store `from` (read only; of this jointly's schema version)

@@ -1,0 +1,48 @@
+// What a store's writer knows to be in `decided_under` already, so that once a policy text is
+// known the hot path adds no statement per decision (both stores' writers).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "jointly/server/store.hpp"
+
+namespace jointly::server::store_detail {
+
+// Not thread-safe: used by the writer thread alone. A triple is `known` once a transaction
+// that wrote it (or found it written) has committed; until then it is pending, and a
+// transaction (or a part of one) rolled back forgets it, so it is written again next time.
+class DecidedUnderCache {
+public:
+    using Triple = std::tuple<std::string, std::string, std::string>;
+
+    // Whether `record`'s (policy id, version, sha256) is to be written in this transaction:
+    // false when it is known or already pending; true notes it as pending.
+    bool wanted(const DecisionRecord& record) {
+        Triple t{record.policy_id, record.policy_version, record.policy_sha256};
+        if (known_.count(t) || std::find(pending_.begin(), pending_.end(), t) != pending_.end()) return false;
+        pending_.push_back(std::move(t));
+        return true;
+    }
+    // How many are pending: a mark to roll back to (a savepoint's).
+    std::size_t mark() const { return pending_.size(); }
+    // The part of the transaction after `mark` was rolled back.
+    void rolled_back_to(std::size_t mark) { pending_.resize(std::min(mark, pending_.size())); }
+    // The whole transaction was rolled back.
+    void rolled_back() { pending_.clear(); }
+    // The transaction committed: what it wrote is known.
+    void committed() {
+        known_.insert(pending_.begin(), pending_.end());
+        pending_.clear();
+    }
+
+private:
+    std::set<Triple> known_;
+    std::vector<Triple> pending_;
+};
+
+}  // namespace jointly::server::store_detail
