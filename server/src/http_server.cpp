@@ -451,11 +451,25 @@ public:
         }
         context_.registry.set_store(context_.store.get());
         if (has_uploads(*context_.store)) {
+            // The reload also checks the texts against those the store has decided under.
             auto load = context_.registry.reload();
             if (!load.ok)
                 throw StartError("the policies under `" + options.policies.string() +
                                      "` and the versions uploaded into the store do not load together",
                                  std::move(load));
+        } else {
+            LoadResult edited;
+            try {
+                edited.io_errors = context_.registry.edited_in_service();
+            } catch (const StoreError& e) {
+                throw StartError(std::string("cannot read the policy texts decided under: ") + e.what(), {});
+            }
+            if (!edited.io_errors.empty()) {
+                edited.ok = false;
+                throw StartError("the policies under `" + options.policies.string() +
+                                     "` change versions that stored decisions name",
+                                 std::move(edited));
+            }
         }
         context_.store->set_commit_observer([&metrics = context_.metrics](std::chrono::nanoseconds elapsed,
                                                                            bool committed) {

@@ -9,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "decided_under_check.hpp"
 #include "jointly/dsl/check.hpp"
 
 namespace jointly::server {
@@ -283,6 +284,19 @@ LoadResult Registry::reload() {
                                        "name it; give the edited policy a new version (and its own effective dates)");
         }
     }
+    // The same for a version no longer in service (a restart, or a file taken out and put
+    // back edited): the store remembers each text it has decided under.
+    if (store_) {
+        try {
+            for (auto& message : edited_after_deciding(result.policies, store_->decided_under())) {
+                result.ok = false;
+                result.io_errors.push_back(std::move(message));
+            }
+        } catch (const StoreError& e) {
+            result.io_errors.push_back(std::string("cannot read the policy texts decided under: ") + e.what());
+            result.ok = false;
+        }
+    }
     if (result.ok) {
         install(result.policies);
         stored_seq_ = last_seq;
@@ -299,9 +313,17 @@ std::size_t Registry::refresh() {
     return refresh_locked();
 }
 
+std::vector<std::string> Registry::edited_in_service() {
+    std::lock_guard writer(write_mutex_);
+    if (!store_) return {};
+    return edited_after_deciding(snapshot()->policies(), store_->decided_under());
+}
+
 std::size_t Registry::refresh_locked() {
     if (!store_) return 0;
     const auto stored = store_->policies_after(stored_seq_);
+    if (stored.empty()) return 0;
+    const auto decided = store_->decided_under();
     auto policies = snapshot()->policies();
     std::size_t added = 0;
     std::size_t refused = 0;
@@ -324,8 +346,13 @@ std::size_t Registry::refresh_locked() {
             ++refused;
             continue;
         }
-        policies.push_back(LoadedPolicy{std::move(compiled.program), label,
-                                        UploadInfo{upload.seq, upload.uploaded_by, upload.uploaded_at, upload.file}});
+        LoadedPolicy loaded{std::move(compiled.program), label,
+                            UploadInfo{upload.seq, upload.uploaded_by, upload.uploaded_at, upload.file}};
+        if (!edited_after_deciding({loaded}, decided).empty()) {
+            ++refused;
+            continue;
+        }
+        policies.push_back(std::move(loaded));
         ++added;
     }
     if (added) install(std::move(policies));
@@ -431,6 +458,21 @@ UploadResult Registry::submit_locked(const std::string& source, const std::strin
     if (!store_) {
         out.status = UploadResult::Status::StorageFailed;
         out.message = "this server keeps no store for uploaded policies";
+        return out;
+    }
+    // A version that stored decisions name under another text (served once from the folder,
+    // since taken out) is not uploaded with a new text.
+    try {
+        const auto edited =
+            edited_after_deciding({LoadedPolicy{program, file, std::nullopt}}, store_->decided_under());
+        if (!edited.empty()) {
+            out.status = UploadResult::Status::Duplicate;
+            out.message = edited.front();
+            return out;
+        }
+    } catch (const StoreError& e) {
+        out.status = UploadResult::Status::StorageFailed;
+        out.message = std::string("the policy texts decided under could not be read: ") + e.what();
         return out;
     }
     StoredPolicy record;

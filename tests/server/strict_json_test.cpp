@@ -312,7 +312,12 @@ server::DecisionRecord stored(const std::string& id, const std::string& total) {
     record.case_ref = id;
     record.policy_id = "reference";
     record.policy_version = "2025.1";
-    record.policy_sha256 = std::string(64, '0');
+    // The text the test server serves: a decision under another text of this version would
+    // stop it from starting (docs/operations.md, "Policy versions").
+    static const std::string sha =
+        engine::compile(read_file(fs::path(JOINTLY_SOURCE_DIR) / "policies/reference/reference.jf"), "reference.jf")
+            .program->sha256();
+    record.policy_sha256 = sha;
     record.as_of = "2025-06-01";
     record.outcome = "approve";
     record.total = total;

@@ -145,7 +145,8 @@ public:
     // Loads the versions stored since the last reload or refresh (seq > stored_seq(), e.g.
     // uploaded through another replica), each checked against the versions in service, and
     // swaps the snapshot when there is any: nothing is recompiled. A version that does not
-    // compile or overlaps one in service is left out and counted as a failure (a reload
+    // compile, overlaps one in service or has stored decisions under another text
+    // (edited_in_service) is left out and counted as a failure (a reload
     // reports why). Returns how many versions it added. Throws StoreError when the store
     // cannot be read (nothing changes then).
     std::size_t refresh();
@@ -154,12 +155,19 @@ public:
 
     std::shared_ptr<const Snapshot> snapshot() const;
 
+    // The versions in service whose id and version have decisions in the store under another
+    // text (Store::decided_under), one sentence each naming the file, both hashes and the fix;
+    // empty when none or without a store. reload() refuses such a set itself; this is for the
+    // start, whose first load is made before the store is opened. Throws StoreError.
+    std::vector<std::string> edited_in_service();
+
     // Compiles and checks `source` (also against the versions in service) within
     // dsl::Limits::for_upload() (5 s; Invalid with `stopped` set when a limit stops it).
     // Nothing is stored: Checked, Duplicate (the id and version are in service) or Invalid.
     UploadResult check(const std::string& source, const std::string& file);
     // As check, then a good policy is written to the store (with `who` and the time) and
-    // served; a repeated id and version is Duplicate, a store failure StorageFailed.
+    // served; a repeated id and version is Duplicate, as is an id and version that stored
+    // decisions name under another text; a store failure is StorageFailed.
     UploadResult upload(const std::string& source, const std::string& file, const Uploader& who);
 
     // Directory reloads refused (uploads not included).

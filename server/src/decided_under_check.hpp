@@ -1,0 +1,20 @@
+// Whether a policy text about to be served edits a version that stored decisions name under
+// another text (docs/operations.md, "Policy versions").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "jointly/server/registry.hpp"
+#include "jointly/server/store.hpp"
+
+namespace jointly::server {
+
+// One sentence for each of `policies` whose id and version have decisions in `recorded`
+// (Store::decided_under()) but none under its text's sha256: it names the file, the id and
+// version, both hashes and the fix. A version decided under several texts (an edit made
+// before jointly kept the table) may serve any of them. Empty when none. Pure.
+std::vector<std::string> edited_after_deciding(const std::vector<LoadedPolicy>& policies,
+                                               const std::vector<DecidedUnder>& recorded);
+
+}  // namespace jointly::server
