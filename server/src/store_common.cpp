@@ -3,6 +3,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
@@ -55,6 +56,18 @@ std::string audit_chained_message(const std::string& where, const Chained& chain
            "). This is expected once, when the store is upgraded to a jointly with the audit hash chain; if it "
            "was not just upgraded, the hashes were removed or blanked (and entries may have been changed): "
            "compare the audit trail with a backup, and find out who had write access to the database";
+}
+
+std::string without_triggers_of(const std::string& missing, std::string_view prefix) {
+    std::string out;
+    std::size_t start = 0;
+    while (start < missing.size()) {
+        const auto comma = std::min(missing.find(", ", start), missing.size());
+        const std::string name = missing.substr(start, comma - start);
+        if (!name.starts_with(prefix)) out += (out.empty() ? "" : ", ") + name;
+        start = comma + 2;
+    }
+    return out;
 }
 
 std::vector<std::string> trigger_names(std::string_view schema, std::string_view create) {

@@ -28,6 +28,9 @@ std::string newer_schema_message(const std::string& where, std::int64_t found, s
 // The warning of a store that had lost some of its append-only triggers (`missing` names
 // them) when it was opened; `where` names the store.
 std::string audit_triggers_missing_message(const std::string& where, const std::string& missing);
+// `missing` ("a, b, c", as the stores list missing triggers) without the names that start with
+// `prefix`: the triggers of a table a store of an older version does not have yet.
+std::string without_triggers_of(const std::string& missing, std::string_view prefix);
 
 // The names of the triggers a schema's text creates: each word after `create` (the store's
 // "CREATE TRIGGER IF NOT EXISTS " or "CREATE OR REPLACE TRIGGER "), in the order written.
