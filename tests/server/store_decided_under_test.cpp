@@ -16,26 +16,8 @@
 namespace jointly::server {
 namespace {
 
-class DecidedUnderStore : public ::testing::TestWithParam<const char*> {
+class DecidedUnderStore : public testing::OnEachBackend {
 protected:
-    void SetUp() override {
-        if (postgresql()) {
-            JOINTLY_REQUIRE_PG_CLUSTER();
-            db_ = std::make_unique<testing::PgDatabase>(*testing::pg_cluster_url());
-        } else {
-            db_ = std::make_unique<testing::SqliteDatabase>();
-        }
-        store_ = Store::connect(db_->location());
-    }
-    void TearDown() override {
-        store_.reset();
-        db_.reset();
-    }
-    bool postgresql() const { return std::string(GetParam()) == "postgresql"; }
-    void reopen() {
-        store_.reset();
-        store_ = Store::connect(db_->location());
-    }
     // Stores a decision under policy `reference` version `version` with text `sha`; returns
     // it as stored (created_at set).
     DecisionRecord decide(const std::string& version, const std::string& sha) {
@@ -75,8 +57,6 @@ protected:
         }
         return out;
     }
-    std::unique_ptr<testing::TestDatabase> db_;
-    std::unique_ptr<Store> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backend, DecidedUnderStore, ::testing::Values("sqlite", "postgresql"),
