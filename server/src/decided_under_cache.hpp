@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -23,9 +24,14 @@ public:
     // Whether `record`'s (policy id, version, sha256) is to be written in this transaction:
     // false when it is known or already pending; true notes it as pending.
     bool wanted(const DecisionRecord& record) {
-        Triple t{record.policy_id, record.policy_version, record.policy_sha256};
-        if (known_.count(t) || std::find(pending_.begin(), pending_.end(), t) != pending_.end()) return false;
-        pending_.push_back(std::move(t));
+        // Looked up through views: a known triple (every decision but a text's first) copies
+        // no string.
+        const Views t{record.policy_id, record.policy_version, record.policy_sha256};
+        if (known_.find(t) != known_.end() ||
+            std::any_of(pending_.begin(), pending_.end(), [&](const Triple& p) { return views(p) == t; })) {
+            return false;
+        }
+        pending_.emplace_back(record.policy_id, record.policy_version, record.policy_sha256);
         return true;
     }
     // How many are pending: a mark to roll back to (a savepoint's).
@@ -41,7 +47,18 @@ public:
     }
 
 private:
-    std::set<Triple> known_;
+    using Views = std::tuple<std::string_view, std::string_view, std::string_view>;
+    static Views views(const Triple& t) { return {std::get<0>(t), std::get<1>(t), std::get<2>(t)}; }
+    static const Views& views(const Views& t) { return t; }
+    // Orders triples and their views alike, so that a view finds a triple.
+    struct ByViews {
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return views(a) < views(b);
+        }
+    };
+    std::set<Triple, ByViews> known_;
     std::vector<Triple> pending_;
 };
 
