@@ -74,6 +74,14 @@ std::int64_t jointly_funded_lines(const ProgramImpl& p, const Work& w) {
     return count;
 }
 
+// The thread's text buffers back to nothing when a decision made them large (a hostile
+// request's words can run to megabytes): a thread keeps no more than this between evaluations.
+void release_large_text(Work& w) {
+    constexpr std::size_t kKeep = 64 * 1024;
+    if (w.explanation.heap_bytes() > kKeep) w.explanation = Sentences();
+    if (w.text.capacity() > kKeep) std::string().swap(w.text);
+}
+
 // Puts `cx` on the segment `a` of `line` (for `service`, `age` and line placeholders) and
 // gives the hole values of a reason there; leave_line() undoes it.
 HoleValues enter_segment(EvalContext& cx, const HoleValues& base, const Line& line, const AllocRec& a,
@@ -97,7 +105,7 @@ void leave_line(EvalContext& cx) {
 }
 
 void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, Decision& d,
-                 const HoleValues& base, Refill<std::string>& explanation) {
+                 const HoleValues& base, Sentences& explanation) {
     d.allocations.reserve(w.allocs.size());
     Refill<Allocation> allocations(d.allocations);
     for (const AllocRec& a : w.allocs) {
@@ -120,14 +128,14 @@ void allocations(const ProgramImpl& p, const Request& r, Work& w, EvalContext& c
         HoleValues h = enter_segment(cx, base, line, a, rule);
         h.parts = parts;
         if (rule.reason_fixed) {
-            out.reason = rule.reason_text;
+            out.reason.assign(rule.reason_text);
         } else {
-            out.reason.clear();
-            fill(out.reason, rule.reason, cx, h);
+            w.text.clear();
+            fill(w.text, rule.reason, cx, h);
+            out.reason.assign(w.text);
         }
-        std::string& sentence = explanation.next();
-        allocation_sentence(sentence, p, w.facts.data(), line, a, rule, parts, out.reason);
-        spend_text(cx, out.reason.size() + sentence.size());
+        allocation_sentence(explanation, p, w.facts.data(), line, a, rule, parts, out.reason);
+        spend_text(cx, out.reason.size() + explanation.back().size());
     }
     allocations.finish();
     leave_line(cx);
@@ -278,8 +286,14 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
         if (holds) (o.kind == dsl::OutcomeKind::Decline ? declines : refers).push_back(i);
     }
 
-    d.explanation.reserve(w.allocs.size() + w.issues.size() + p.outcomes.size() + 1);
-    Refill<std::string> explanation(d.explanation);
+    // A new decision's sentences are written into the thread's own list, then copied into the
+    // decision at once: one allocation of the right size, where adding to the decision's list
+    // would grow it several times. A reused decision's list, which has its memory, is written
+    // in place.
+    release_large_text(w);  // after a decision that stopped part way, too
+    const bool in_place = d.explanation.heap_bytes() != 0;
+    Sentences& explanation = in_place ? d.explanation : w.explanation;
+    explanation.clear();
     if (r.figures_only) d.allocations.clear();  // nothing per allocation: see Request::figures_only
     else allocations(p, r, w, cx, d, base, explanation);
 
@@ -318,9 +332,9 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
                 line_reason(issue.reason, p, line, rec, rule_index, cx, base);
             }
             issue_message(issue.message, p, line, rec, w.issue_rules, issue.reason);
-            std::string& sentence = explanation.next();
-            issue_sentence(sentence, p, line, rec, w.issue_rules, issue.reason);
-            spend_text(cx, issue.message.size() + issue.reason.size() + sentence.size());
+            issue_sentence(w.text, p, line, rec, w.issue_rules, issue.reason);
+            explanation.push_back(w.text);
+            spend_text(cx, issue.message.size() + issue.reason.size() + w.text.size());
         }
         refused = refused || rec.kind == IssueKind::Refused;
         if (rec.kind != IssueKind::Referred) {
@@ -380,12 +394,13 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     };
     // "<opening><authority> because <text>."
     auto sentence = [&](std::string_view opening, const std::string& authority, const std::string& text) {
-        std::string& out = explanation.next();
+        std::string& out = w.text;
         out.assign(opening);
         append_with_article(out, authority);
         out += " because ";
         out += text;
         out += '.';
+        explanation.push_back(out);
     };
     if (!declines.empty()) {
         d.outcome = Outcome::Decline;
@@ -394,10 +409,11 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             Reason& reason = give(ReasonKind::Decline, {}, o.ref);
             words(reason.text, o, {"a condition for declining holds"});
             if (!r.figures_only) {
-                std::string& out = explanation.next();
+                std::string& out = w.text;
                 out.assign("The package is declined because ");
                 out += reason.text;
                 out += '.';
+                explanation.push_back(out);
             }
             reasons.next() = reason.text;
         }
@@ -410,10 +426,11 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
             reasons.next() = issue.message;
         }
         if (!r.figures_only) {
-            std::string& out = explanation.next();
+            std::string& out = w.text;
             out.assign("The package is referred to ");
             append_with_article(out, p.panel);
             out += " because part of it is not settled by the agreed rules.";
+            explanation.push_back(out);
         }
         for (Referral& referral : referrals) {
             if (!r.figures_only) sentence("It would also go to ", referral.authority, referral.reason.text);
@@ -434,11 +451,13 @@ void decide(const ProgramImpl& p, const Request& r, Work& w, EvalContext& cx, De
     } else {
         d.outcome = Outcome::Approve;
         if (!r.figures_only) {
-            explanation.next().assign(refused ? "The rest of the package is approved; what is refused above is paid "
-                                                "by no agency."
-                                              : "The package is approved.");
+            explanation.push_back(refused ? "The rest of the package is approved; what is refused above is paid "
+                                            "by no agency."
+                                          : "The package is approved.");
         }
     }
+    if (!in_place) d.explanation = explanation;
+    release_large_text(w);
     cx.outcome = nullptr;
 }
 

@@ -135,6 +135,9 @@ struct Work {
     std::vector<std::string> fy_names;  // per entry of fy: "2025-26"
     // The order of a decision's financial years or lines by key (decide()'s fill_by_key).
     std::vector<std::uint32_t> key_order;
+    // decide()'s text as it is written: a reason or sentence at a time, and the explanation.
+    std::string text;
+    Sentences explanation;
 
     std::uint32_t current_line = 0;  // for the path of an overflow error
     bool in_lines = false;

@@ -198,10 +198,11 @@ void Evaluator::eligibility() {
         if (r_.figures_only) {
             e.reason.clear();
         } else if (t.reason.size() == 1 && t.reason[0].hole == Hole::Literal) {
-            e.reason = t.reason_text;
+            e.reason.assign(t.reason_text);
         } else {
-            e.reason.clear();
-            fill(e.reason, t.reason, cx_, HoleValues{});
+            w_.text.clear();
+            fill(w_.text, t.reason, cx_, HoleValues{});
+            e.reason.assign(w_.text);
         }
     }
 }

@@ -11,6 +11,7 @@
 
 #include "jointly/engine/date.hpp"
 #include "jointly/engine/money.hpp"
+#include "jointly/engine/text_types.hpp"
 
 namespace jointly::engine::detail {
 
@@ -105,6 +106,16 @@ public:
         }
         std::array<char, kDateChars> b;  // NOLINT: written before read
         put(std::string_view(b.data(), format_date_display(b.data(), d)));
+    }
+    // The text as the last of `list`'s.
+    void add_to(Sentences& list) const {
+        if (!spilled_) {
+            list.push_back(std::string_view(buf_.data(), len_));
+            return;
+        }
+        std::string whole(buf_.data(), len_);
+        whole += heap_;
+        list.push_back(whole);
     }
     // The text into `out`, reusing its memory.
     void assign_to(std::string& out) const {

@@ -275,8 +275,8 @@ void fill(std::string& out, const Template& t, EvalContext& cx, const HoleValues
     }
 }
 
-void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Val* facts, const Line& line,
-                         const AllocRec& a, const CRule& rule, const Money* parts, const std::string& reason) {
+void allocation_sentence(Sentences& sentences, const ProgramImpl& p, const Val* facts, const Line& line,
+                         const AllocRec& a, const CRule& rule, const Money* parts, std::string_view reason) {
     TextBuilder out;
     if (a.from == a.to) {
         out.put("On ");
@@ -314,7 +314,7 @@ void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Val*
     }
     if (rule.reason_fixed) {
         out.put(rule.sentence_tail);
-        out.assign_to(sentence);
+        out.add_to(sentences);
         return;
     }
     if (!reason.empty()) {
@@ -327,7 +327,7 @@ void allocation_sentence(std::string& sentence, const ProgramImpl& p, const Val*
         out.put(')');
     }
     out.put('.');
-    out.assign_to(sentence);
+    out.add_to(sentences);
 }
 
 void issue_message(std::string& out, const ProgramImpl& p, const Line& line, const IssueRec& issue,

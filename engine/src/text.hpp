@@ -35,10 +35,10 @@ std::string service_words(std::string_view service);
 std::string service_display(const ProgramImpl& p, std::string_view service);
 
 // "From 10 June 2025 to 21 July 2025, personal care costs £2,700.00: NHS ... pays £1,350.00
-// and ... pays £1,350.00, because <reason> (clause 2)." Replaces what `out` held.
+// and ... pays £1,350.00, because <reason> (clause 2)." Added to the end of `out`.
 // `facts`: the request's bound facts, for a rule that names a fact that picks an agency.
-void allocation_sentence(std::string& out, const ProgramImpl& p, const Val* facts, const Line& line,
-                         const AllocRec& a, const CRule& rule, const Money* parts, const std::string& reason);
+void allocation_sentence(Sentences& out, const ProgramImpl& p, const Val* facts, const Line& line,
+                         const AllocRec& a, const CRule& rule, const Money* parts, std::string_view reason);
 
 // The issue's message for the API (lower case, backticks) and its sentence for a family,
 // each replacing what `out` held (its memory reused). `reason` is a refusing or referring

@@ -356,7 +356,7 @@ private:
 // About the size of a decision's answer, so that its writer makes room once.
 std::size_t expected_size(const engine::Decision& d) {
     std::size_t n = 1024 + 48 * (d.by_agency.size() + d.by_financial_year.size() + d.by_line.size()) * 4;
-    for (const auto& s : d.explanation) n += s.size() + 4;
+    n += d.explanation.joined().size() + 4 * d.explanation.size();
     for (const auto& r : d.reasons) n += r.text.size() + 80;
     for (const auto& e : d.eligibility) n += e.reason.size() + e.name.size() + 32;
     for (const auto& a : d.allocations) n += a.reason.size() + a.line.size() + a.rule.size() + 200 + 40 * a.shares.size();
@@ -525,7 +525,7 @@ void append_decision_text(std::string& text, const engine::Decision& d, std::str
 
 ojson encode_decision_ordered(const engine::Decision& d) {
     ojson out = ojson::object();
-    out["policy"] = {{"id", d.policy_id}, {"version", d.policy_version}, {"sha256", d.policy_sha256}};
+    out["policy"] = {{"id", d.policy_id}, {"version", d.policy_version}, {"sha256", d.policy_sha256.str()}};
     out["engine"] = d.engine;
     out["as_of"] = date_or_null(d.as_of);
     out["case_ref"] = d.case_ref;
@@ -541,7 +541,7 @@ ojson encode_decision_ordered(const engine::Decision& d) {
     }
     out["reasons"] = std::move(reasons);
     ojson eligibility = ojson::object();
-    for (const auto& e : d.eligibility) eligibility[e.name] = {{"met", e.met}, {"reason", e.reason}};
+    for (const auto& e : d.eligibility) eligibility[e.name] = {{"met", e.met}, {"reason", e.reason.str()}};
     out["eligibility"] = std::move(eligibility);
     out["total"] = d.total.to_string();
     out["by_agency"] = amounts(d.by_agency);
@@ -562,7 +562,7 @@ ojson encode_decision_ordered(const engine::Decision& d) {
                                {"rule", a.rule},
                                {"ref", a.ref},
                                {"shares", amounts(a.shares)},
-                               {"reason", a.reason}});
+                               {"reason", a.reason.str()}});
     }
     out["allocations"] = std::move(allocations);
     ojson issues = ojson::array();
@@ -582,7 +582,9 @@ ojson encode_decision_ordered(const engine::Decision& d) {
         if (i.kind == engine::IssueKind::Referred) issues.back()["referred_to"] = i.referred_to;
     }
     out["issues"] = std::move(issues);
-    out["explanation"] = d.explanation;
+    ojson explanation = ojson::array();
+    for (const std::string_view sentence : d.explanation) explanation.push_back(std::string(sentence));
+    out["explanation"] = std::move(explanation);
     if (!d.trace.empty()) {
         ojson trace = ojson::array();
         for (const auto& t : d.trace)

@@ -157,9 +157,9 @@ bool too_large_to_keep(const engine::Decision& d) {
     if (d.allocations.size() + d.issues.size() + d.explanation.size() + d.trace.size() + d.by_line.size() > kParts)
         return true;
     std::size_t bytes = d.case_ref.capacity();
-    for (const auto& a : d.allocations) bytes += a.line.capacity() + a.reason.capacity();
+    for (const auto& a : d.allocations) bytes += a.line.capacity() + a.reason.heap_bytes();
     for (const auto& i : d.issues) bytes += i.line.capacity() + i.message.capacity();
-    for (const auto& s : d.explanation) bytes += s.capacity();
+    bytes += d.explanation.heap_bytes();
     for (const auto& t : d.trace) {
         bytes += t.subject.capacity();
         for (const auto& line : t.detail) bytes += line.capacity();

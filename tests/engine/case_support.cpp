@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "jointly/dsl/diagnostic.hpp"
@@ -258,13 +259,13 @@ std::vector<std::string> compare_decision(const engine::Decision& d, const nlohm
             // As `jointly test` reads it: the outcome reasons, the explanation, each allocation's
             // reason and each issue's message.
             const std::string needle = r.get<std::string>();
-            std::vector<const std::string*> texts;
-            for (const std::string& s : d.outcome_reasons) texts.push_back(&s);
-            for (const std::string& s : d.explanation) texts.push_back(&s);
-            for (const auto& a : d.allocations) texts.push_back(&a.reason);
-            for (const auto& i : d.issues) texts.push_back(&i.message);
+            std::vector<std::string_view> texts;
+            for (const std::string& s : d.outcome_reasons) texts.push_back(s);
+            for (const std::string_view s : d.explanation) texts.push_back(s);
+            for (const auto& a : d.allocations) texts.push_back(a.reason);
+            for (const auto& i : d.issues) texts.push_back(i.message);
             const bool found = std::any_of(texts.begin(), texts.end(),
-                                           [&](const std::string* s) { return s->find(needle) != std::string::npos; });
+                                           [&](std::string_view s) { return s.find(needle) != std::string_view::npos; });
             if (!found) out.push_back("reasons: no reason or explanation mentions \"" + needle + "\"");
         }
     }

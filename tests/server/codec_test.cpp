@@ -293,7 +293,7 @@ engine::Decision sample_decision() {
     d.outcome = engine::Outcome::Refer;
     d.referred_to = "Joint Funding Panel";
     d.outcome_reasons = {"line `tx` is not covered"};
-    d.eligibility = {{"continuing_care", true, "at least one need at priority"}};
+    d.eligibility = {{"continuing_care", true, engine::Words("at least one need at priority")}};
     d.total = engine::Money::pence(270000);
     d.by_agency = {{"health", engine::Money::pence(135000)},
                    {"social_care", engine::Money::pence(135000)},

@@ -63,7 +63,9 @@ engine::Decision awkward() {
     d.reasons = {{engine::ReasonKind::Refer, "", "", "over £250,000.00"},
                  {engine::ReasonKind::LineRefer, "rule\\r", "CNP 5.2", "x"}};
     // The same name twice: ordered_json keeps its first place and its last value.
-    d.eligibility = {{"cc", true, "first"}, {"other", false, "b"}, {"cc", false, "last"}};
+    d.eligibility = {{"cc", true, engine::Words("first")},
+                     {"other", false, engine::Words("b")},
+                     {"cc", false, engine::Words("last")}};
     d.total = engine::Money::pence(-12345);
     d.by_agency = {{"health", engine::Money::pence(1)}, {"social_care", engine::Money::pence(-2)}};
     d.by_agency_group = {{"nhs", engine::Money::pence(3)}};

@@ -10,6 +10,7 @@
 
 #include "jointly/engine/date.hpp"
 #include "jointly/engine/money.hpp"
+#include "jointly/engine/text_types.hpp"
 
 namespace jointly::engine {
 
@@ -41,7 +42,7 @@ struct Allocation {
     std::string rule;
     std::string ref;
     AgencyAmounts shares;  // only the agencies of the rule, in the split's order
-    std::string reason;    // placeholders filled
+    Words reason;          // placeholders filled; inline, as the shares are
     bool operator==(const Allocation&) const = default;
 };
 
@@ -81,7 +82,7 @@ struct Reason {
 struct Eligibility {
     std::string name;
     bool met = false;
-    std::string reason;
+    Words reason;
     bool operator==(const Eligibility&) const = default;
 };
 
@@ -97,7 +98,7 @@ struct TraceStep {
 struct Decision {
     std::string policy_id;
     std::string policy_version;
-    std::string policy_sha256;
+    HexDigest policy_sha256;
     std::string engine;  // "jointly 0.1.0"
     std::optional<Date> as_of;
     std::string case_ref;
@@ -116,7 +117,7 @@ struct Decision {
     AmountsByKey by_line;            // line id -> non-zero agencies
     std::vector<Allocation> allocations;
     std::vector<Issue> issues;
-    std::vector<std::string> explanation;
+    Sentences explanation;  // the sentences a family reads, in one buffer
     std::vector<TraceStep> trace;  // only with Request::explain_full
     bool operator==(const Decision&) const = default;
 };
