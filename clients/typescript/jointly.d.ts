@@ -59,7 +59,7 @@ export interface paths {
          * list stored decisions, newest first
          * @description Audited.
          *
-         *     Needs a token of any role.
+         *     Needs a token with one of the roles `client`, `panel` or `admin`.
          */
         get: operations["listDecisions"];
         put?: never;
@@ -67,7 +67,7 @@ export interface paths {
          * evaluate and store a decision
          * @description Answered only after the row is committed: an acknowledged decision survives a crash. Audited.
          *
-         *     Needs a token of any role, unless the server runs with `--open-evaluation`.
+         *     Needs a token with one of the roles `client`, `panel` or `admin`.
          */
         post: operations["createDecision"];
         delete?: never;
@@ -87,7 +87,7 @@ export interface paths {
          * a stored decision with its request and panel records
          * @description The stored response byte for byte, plus `created_at`, the `request` as sent, `panel_records` (oldest first) and `panel` (the latest, or null). Audited.
          *
-         *     Needs a token of any role.
+         *     Needs a token with one of the roles `client`, `panel` or `admin`.
          */
         get: operations["getDecision"];
         put?: never;
@@ -153,7 +153,7 @@ export interface paths {
          * the change feed: decisions, panel records and erasures in commit order
          * @description Ids only, never a child's facts. With `wait`, a long poll: when nothing follows the cursor the answer waits until something is stored or `wait` seconds pass. Audited.
          *
-         *     Needs a token of any role.
+         *     Needs a token with one of the roles `client`, `panel` or `admin`.
          */
         get: operations["listChanges"];
         put?: never;
@@ -1662,6 +1662,8 @@ export interface operations {
             /** @description a query parameter is wrong, unknown or repeated (`details` name it as `?name`) */
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description the token's role may not use the route */
+            403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             411: components["responses"]["LengthRequired"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1709,7 +1711,7 @@ export interface operations {
             /** @description the body is not JSON or a field is wrong: every problem in `details`, each at its JSON pointer */
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description a POST from another origin (cross_origin) */
+            /** @description the token's role may not use the route, or a POST from another origin (cross_origin) */
             403: components["responses"]["Forbidden"];
             /** @description no such policy or version, or no version in effect on `as_of` */
             404: components["responses"]["NotFound"];
@@ -1755,6 +1757,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description the token's role may not use the route */
+            403: components["responses"]["Forbidden"];
             /** @description no decision with that id */
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
@@ -1898,6 +1902,8 @@ export interface operations {
             /** @description a query parameter is wrong, unknown or repeated (`details` name it as `?name`) */
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description the token's role may not use the route */
+            403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             /** @description `after` is past the store's last change (cursor_ahead): the store was restored from a backup or replaced; read the feed again from the start */
             409: components["responses"]["Conflict"];

@@ -32,6 +32,37 @@ const char* to_string(Role role) {
     return "client";
 }
 
+bool permits(Access access, Role role) {
+    switch (access) {
+        case Access::Open:
+        case Access::Evaluate:
+        case Access::AnyToken: return true;
+        case Access::Records: return role == Role::Client || role == Role::Panel || role == Role::Admin;
+        case Access::Panel: return role == Role::Panel;
+        case Access::Author: return role == Role::Author;
+        case Access::Audit: return role == Role::Auditor;
+        case Access::Admin: return role == Role::Admin;
+    }
+    return false;
+}
+
+std::vector<Role> roles_for(Access access) {
+    std::vector<Role> out;
+    for (const Role role : {Role::Client, Role::Panel, Role::Author, Role::Auditor, Role::Admin})
+        if (permits(access, role)) out.push_back(role);
+    return out;
+}
+
+std::string role_list(Access access) {
+    const auto roles = roles_for(access);
+    std::string out;
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+        if (i > 0) out += i + 1 == roles.size() ? " or " : ", ";
+        out += std::string("`") + to_string(roles[i]) + "`";
+    }
+    return out;
+}
+
 Tokens Tokens::load(const std::filesystem::path& path) {
     errno = 0;
     std::ifstream in(path);

@@ -620,17 +620,21 @@ Reply post_panel(Context& context, const httplib::Request& request, httplib::Res
 void register_decision_routes(httplib::Server& server, Context& context) {
     add_route(server, context, "POST", "/v1/evaluate", "/v1/evaluate", Access::Evaluate, post_evaluate);
     add_route(server, context, "POST", "/v1/evaluate/batch", "/v1/evaluate/batch", Access::Evaluate, post_batch);
-    add_audited_route(server, context, "POST", "/v1/decisions", "/v1/decisions", Access::Evaluate, "write",
+    // A stored request, a child's identifiers, or the feed of which records were stored when:
+    // the roles that work on a child's case (docs/adr/0032-least-privilege-roles.md).
+    add_audited_route(server, context, "POST", "/v1/decisions", "/v1/decisions", Access::Records, "write",
                       post_decision);
-    add_audited_route(server, context, "GET", "/v1/decisions", "/v1/decisions", Access::Read, "list", list_decisions);
-    add_audited_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Read, "read",
-                      get_decision);
+    add_audited_route(server, context, "GET", "/v1/decisions", "/v1/decisions", Access::Records, "list",
+                      list_decisions);
+    add_audited_route(server, context, "GET", R"(/v1/decisions/([^/]+))", "/v1/decisions/{id}", Access::Records,
+                      "read", get_decision);
     add_audited_route(server, context, "POST", R"(/v1/decisions/([^/]+)/panel)", "/v1/decisions/{id}/panel",
                       Access::Panel, "write", post_panel);
     register_erasure_routes(server, context);
-    add_audited_route(server, context, "GET", "/v1/changes", "/v1/changes", Access::Read, "list", get_changes);
-    add_audited_route(server, context, "GET", "/v1/reports/summary", "/v1/reports/summary", Access::Read, "report",
-                      report_summary);
+    add_audited_route(server, context, "GET", "/v1/changes", "/v1/changes", Access::Records, "list", get_changes);
+    // Counts and sums only, nothing about one child: every role (planning evidence).
+    add_audited_route(server, context, "GET", "/v1/reports/summary", "/v1/reports/summary", Access::AnyToken,
+                      "report", report_summary);
 }
 
 }  // namespace jointly::server

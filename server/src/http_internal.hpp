@@ -111,13 +111,6 @@ private:
 // The longest a change-feed poll may wait (`GET /v1/changes?wait=`), seconds.
 constexpr std::size_t kMaxChangeWaitSeconds = 25;
 
-// Who may call a route.
-// Compile: any valid token (compiling uploaded source, simulating a caseload), even when
-// evaluation is open.
-// Audit: the `auditor` role only (the audit trail).
-// Admin: the `admin` role only (erasure and rectification of a child's data).
-enum class Access { Open, Evaluate, Compile, Read, Panel, Author, Audit, Admin };
-
 // Query parameter `name` as a whole number from `min` to `max` (at most 18 digits); nullopt
 // when absent. When it is not, an error at `?name` joins `errors` ("`name` must be " and
 // `expected`, or the range) and the answer is nullopt.
@@ -155,7 +148,9 @@ void internal_error(const Context& context, httplib::Response& response, const s
 nlohmann::json caller_view(const Context& context, const ServiceError& error);
 
 
-// Refuses the request (401/403) unless its bearer token allows `access`.
+// Refuses the request unless its bearer token allows `access` (auth.hpp): 401 without a
+// token where one is needed, or with a token that is malformed or unknown (on every route);
+// 403 naming the roles that may call the route when the token's role is not one of them.
 Checked<void> authorize(const Context& context, const httplib::Request& request, Access access);
 
 // The body as JSON (400 naming the problem, 413 over the limit).

@@ -95,7 +95,7 @@ void register_operation_routes(httplib::Server& server, Context& context) {
     add_route(server, context, "GET", "/healthz", "/healthz", Access::Open, healthz);
     add_route(server, context, "GET", "/metrics", "/metrics", Access::Open, metrics);
     add_route(server, context, "GET", "/v1/openapi.json", "/v1/openapi.json", Access::Open, openapi);
-    add_route(server, context, "GET", "/v1/whoami", "/v1/whoami", Access::Read, whoami);
+    add_route(server, context, "GET", "/v1/whoami", "/v1/whoami", Access::AnyToken, whoami);
     add_route(server, context, "GET", "/", "/", Access::Open, index);
 }
 

@@ -76,24 +76,19 @@ Checked<void> authorize(const Context& context, const httplib::Request& request,
         request_note().role = principal->role;
     }
     if (access == Access::Open) return {};
-    // Compiling source or simulating a caseload costs far more than one evaluation: it needs a
-    // token even when evaluation is open.
+    // --open-evaluation opens evaluation that keeps nothing, and no more: storing or reading a
+    // child's record, compiling source or simulating a caseload (far costlier than one
+    // evaluation) still need a token.
     if (access == Access::Evaluate && context.options.open_evaluation) return {};
     if (!principal)
         return fail(401, "unauthorized", "this route needs a bearer token (`Authorization: Bearer TOKEN`)");
     const auto role = principal->role;
-    const bool allowed = access == Access::Evaluate || access == Access::Compile || access == Access::Read ||
-                         (access == Access::Panel && role == Role::Panel) ||
-                         (access == Access::Author && role == Role::Author) ||
-                         (access == Access::Audit && role == Role::Auditor) ||
-                         (access == Access::Admin && role == Role::Admin);
-    if (!allowed) {
-        const char* needed = access == Access::Panel    ? "panel"
-                             : access == Access::Author ? "author"
-                             : access == Access::Audit  ? "auditor"
-                                                        : "admin";
+    if (!permits(access, role)) {
+        const auto roles = roles_for(access);
         return fail(403, "forbidden",
-                    std::string("this route needs the `") + needed + "` role; the token has `" + to_string(role) + "`");
+                    std::string("this route needs ") + (roles.size() == 1 ? "the " : "one of the roles ") +
+                        role_list(access) + (roles.size() == 1 ? " role" : "") + "; the token has `" +
+                        to_string(role) + "`");
     }
     return {};
 }

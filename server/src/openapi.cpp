@@ -12,8 +12,6 @@ namespace jointly::server {
 namespace openapi {
 namespace {
 
-const char* const kRoles[] = {"client", "panel", "author", "auditor", "admin"};
-
 // What every route of `jointly serve` may answer whatever it does: the request screen
 // (http_server.cpp) refuses framing, lengths, encodings and headers before routing; a token
 // that is sent is checked on every route; the other methods of a path are refused; and a
@@ -28,32 +26,26 @@ ojson response_ref(const std::string& name, const std::string& description) {
 
 ojson header_ref(const std::string& name) { return {{"$ref", "#/components/headers/" + name}}; }
 
-std::string who_may_call(Caller caller) {
-    if (caller == Caller::Anyone) return "Open: no token needed (a token that is sent is checked).";
-    if (caller == Caller::Evaluator)
+std::string who_may_call(Access access) {
+    if (access == Access::Open) return "Open: no token needed (a token that is sent is checked).";
+    if (access == Access::Evaluate)
         return "Needs a token of any role, unless the server runs with `--open-evaluation`.";
-    if (caller == Caller::AnyToken) return "Needs a token of any role.";
-    if (caller == Caller::Panel) return "Needs a token with the `panel` role.";
-    if (caller == Caller::Author) return "Needs a token with the `author` role.";
-    if (caller == Caller::Admin) return "Needs a token with the `admin` role.";
-    return "Needs a token with the `auditor` role.";
+    const auto roles = roles_for(access);
+    if (roles.size() == 1) return "Needs a token with the " + role_list(access) + " role.";
+    if (roles != roles_for(Access::AnyToken)) return "Needs a token with one of the roles " + role_list(access) + ".";
+    return "Needs a token of any role.";
 }
 
-ojson roles(Caller caller) {
+ojson roles(Access access) {
     ojson out = ojson::array();
-    if (caller == Caller::Panel) out.push_back("panel");
-    else if (caller == Caller::Author) out.push_back("author");
-    else if (caller == Caller::Auditor) out.push_back("auditor");
-    else if (caller == Caller::Admin) out.push_back("admin");
-    else
-        for (const char* role : kRoles) out.push_back(role);
+    for (const Role role : roles_for(access)) out.push_back(to_string(role));
     return out;
 }
 
 }  // namespace
 
-Operation::Operation(std::string operation_id, std::string summary, Caller caller)
-    : operation_id_(std::move(operation_id)), summary_(std::move(summary)), caller_(caller) {}
+Operation::Operation(std::string operation_id, std::string summary, Access access)
+    : operation_id_(std::move(operation_id)), summary_(std::move(summary)), access_(access) {}
 
 Operation& Operation::tag(std::string name) {
     tags_.push_back(std::move(name));
@@ -137,8 +129,7 @@ ojson Operation::build(const std::string& method) const {
     auto responses = responses_;
     for (int status : kCommonErrors)
         if (!responses.count(status)) responses[status] = response_ref(response_name(status), "");
-    const bool role_limited =
-        caller_ == Caller::Panel || caller_ == Caller::Author || caller_ == Caller::Auditor || caller_ == Caller::Admin;
+    const bool role_limited = roles_for(access_).size() < roles_for(Access::AnyToken).size();
     if ((method == "post" || role_limited) && !responses.count(403))
         responses[403] = response_ref(response_name(403), role_limited && method == "post"
                                                                ? "the token's role may not use the route, or a POST "
@@ -148,18 +139,18 @@ ojson Operation::build(const std::string& method) const {
     ojson op = ojson::object();
     op["operationId"] = operation_id_;
     op["summary"] = summary_;
-    op["description"] = (description_.empty() ? "" : description_ + "\n\n") + who_may_call(caller_);
+    op["description"] = (description_.empty() ? "" : description_ + "\n\n") + who_may_call(access_);
     op["tags"] = tags_;
     if (!parameters_.empty()) op["parameters"] = parameters_;
     if (!request_body_.is_null()) op["requestBody"] = request_body_;
     ojson answers = ojson::object();
     for (const auto& [status, response] : responses) answers[std::to_string(status)] = response;
     op["responses"] = std::move(answers);
-    if (caller_ == Caller::Anyone) {
+    if (access_ == Access::Open) {
         op["security"] = ojson::array({ojson::object(), {{"bearer", ojson::array()}}});
     } else {
         op["security"] = ojson::array({{{"bearer", ojson::array()}}});
-        op["x-roles"] = roles(caller_);
+        op["x-roles"] = roles(access_);
     }
     return op;
 }
@@ -190,7 +181,7 @@ void decision_operations(Paths& paths) {
                                    "JSON pointer";
     const char* no_policy = "no such policy or version, or no version in effect on `as_of`";
     paths.add("post", "/v1/evaluate",
-              Operation("evaluate", "evaluate a package without storing it", Caller::Evaluator)
+              Operation("evaluate", "evaluate a package without storing it", Access::Evaluate)
                   .tag("decisions")
                   .describe("The same policy version and request always give byte-identical output.")
                   .query("explain", explain_param(), "`full` adds `trace`")
@@ -202,7 +193,7 @@ void decision_operations(Paths& paths) {
                               "be over --max-response (response_too_large)"));
     paths.add("post", "/v1/evaluate/batch",
               Operation("evaluateBatch", "evaluate many packages; each result is a decision or an error",
-                        Caller::Evaluator)
+                        Access::Evaluate)
                   .tag("decisions")
                   .describe("A request that fails is an error object with its `status` in `results`; the call "
                             "itself answers 200.")
@@ -214,7 +205,7 @@ void decision_operations(Paths& paths) {
                   .error(422, "the batch took longer than --request-deadline-ms (deadline_exceeded), or the answer "
                               "would be over --max-response (response_too_large)"));
     paths.add("post", "/v1/decisions",
-              Operation("createDecision", "evaluate and store a decision", Caller::Evaluator)
+              Operation("createDecision", "evaluate and store a decision", Access::Records)
                   .tag("decisions")
                   .describe("Answered only after the row is committed: an acknowledged decision survives a crash. "
                             "Audited.")
@@ -234,7 +225,7 @@ void decision_operations(Paths& paths) {
                               "--max-response (response_too_large): nothing is stored")
                   .error(503, "the store (or the audit trail) failed: nothing was acknowledged"));
     paths.add("get", "/v1/decisions",
-              Operation("listDecisions", "list stored decisions, newest first", Caller::AnyToken)
+              Operation("listDecisions", "list stored decisions, newest first", Access::Records)
                   .tag("decisions")
                   .describe("Audited.")
                   .query("case_ref", {{"type", "string"}}, "only this case")
@@ -256,7 +247,7 @@ void decision_operations(Paths& paths) {
                   .header(200, "Link")
                   .error(400, "a query parameter is wrong, unknown or repeated (`details` name it as `?name`)"));
     paths.add("get", "/v1/decisions/{id}",
-              Operation("getDecision", "a stored decision with its request and panel records", Caller::AnyToken)
+              Operation("getDecision", "a stored decision with its request and panel records", Access::Records)
                   .tag("decisions")
                   .describe("The stored response byte for byte, plus `created_at`, the `request` as sent, "
                             "`panel_records` (oldest first) and `panel` (the latest, or null). Audited.")
@@ -265,7 +256,7 @@ void decision_operations(Paths& paths) {
                       {{"oneOf", ojson::array({ref("DecisionRecord"), ref("ErasedDecisionRecord")})}})
                   .error(404, "no decision with that id"));
     paths.add("post", "/v1/decisions/{id}/panel",
-              Operation("recordPanelDecision", "record the panel's decision beside the rules' result", Caller::Panel)
+              Operation("recordPanelDecision", "record the panel's decision beside the rules' result", Access::Panel)
                   .tag("decisions")
                   .describe("A later record for the same decision supersedes the earlier one, which stays. "
                             "`Location` is the decision's URL (the record is part of it). Audited.")
@@ -282,7 +273,7 @@ void decision_operations(Paths& paths) {
                   .error(404, "no decision with that id")
                   .error(503, "the store (or the audit trail) failed: nothing was acknowledged"));
     paths.add("get", "/v1/reports/summary",
-              Operation("getSummaryReport", "the stored decisions summed", Caller::AnyToken)
+              Operation("getSummaryReport", "the stored decisions summed", Access::AnyToken)
                   .tag("decisions")
                   .describe("Outcomes, referrals, panel outcomes, and funded and declined amounts per agency, "
                             "financial year and service; each decision as its latest record says. Audited.")
@@ -297,7 +288,7 @@ void decision_operations(Paths& paths) {
                   .error(400, "a query parameter is wrong (`details` name it as `?name`)"));
     paths.add("get", "/v1/changes",
               Operation("listChanges", "the change feed: decisions, panel records and erasures in commit order",
-                        Caller::AnyToken)
+                        Access::Records)
                   .tag("decisions")
                   .describe("Ids only, never a child's facts. With `wait`, a long poll: when nothing follows the "
                             "cursor the answer waits until something is stored or `wait` seconds pass. Audited.")
@@ -310,7 +301,7 @@ void decision_operations(Paths& paths) {
                   .error(409, "`after` is past the store's last change (cursor_ahead): the store was restored from "
                               "a backup or replaced; read the feed again from the start"));
     paths.add("post", "/v1/decisions/{id}/erasure",
-              Operation("eraseDecision", "erase a child's personal data from a stored decision", Caller::Admin)
+              Operation("eraseDecision", "erase a child's personal data from a stored decision", Access::Admin)
                   .tag("decisions")
                   .describe("The figures stay (policy, outcome, total, by agency, by financial year); the request, "
                             "case reference, reasons, lines and explanation go, and panel notes are blanked. A "
@@ -322,7 +313,7 @@ void decision_operations(Paths& paths) {
                   .error(400, "`reason` is missing or too long, or an unknown field")
                   .error(404, "no decision with that id"));
     paths.add("post", "/v1/decisions/{id}/rectification",
-              Operation("rectifyDecision", "replace a stored decision whose facts were wrong", Caller::Admin)
+              Operation("rectifyDecision", "replace a stored decision whose facts were wrong", Access::Admin)
                   .tag("decisions")
                   .describe("The corrected request is evaluated and stored as a new decision that `supersedes` this "
                             "one, which is erased (its tombstone names the new one), in one transaction. Audited.")
@@ -337,7 +328,7 @@ void decision_operations(Paths& paths) {
                   .error(409, "the decision was erased or rectified before (erased)")
                   .error(422, "the policy cannot answer the corrected request"));
     paths.add("get", "/v1/audit",
-              Operation("listAuditEntries", "the audit trail, oldest first", Caller::Auditor)
+              Operation("listAuditEntries", "the audit trail, oldest first", Access::Audit)
                   .tag("audit")
                   .describe("Who stored, read, listed or summed children's records, when, from where, and the "
                             "answer's status. This read is audited too. A request refused 401 (no token, or an unknown "
@@ -357,11 +348,11 @@ void decision_operations(Paths& paths) {
 
 void policy_operations(Paths& paths) {
     paths.add("get", "/v1/policies",
-              Operation("listPolicies", "policies in service with their versions", Caller::Anyone)
+              Operation("listPolicies", "policies in service with their versions", Access::Open)
                   .tag("policies")
                   .ok(200, "every policy in service", ref("PolicyList")));
     paths.add("post", "/v1/policies",
-              Operation("uploadPolicy", "upload a policy version", Caller::Author)
+              Operation("uploadPolicy", "upload a policy version", Access::Author)
                   .tag("policies")
                   .describe("Compiled, checked (also against the versions in service), written under the policies "
                             "folder and served from the next request on. A refused upload changes nothing.")
@@ -374,7 +365,7 @@ void policy_operations(Paths& paths) {
                   .error_response(422, "PolicyInvalid", "")
                   .error(503, "the policy could not be written (store_unavailable), or checking ran out of memory"));
     paths.add("post", "/v1/policies/check",
-              Operation("checkPolicy", "check a policy without storing it", Caller::AnyToken)
+              Operation("checkPolicy", "check a policy without storing it", Access::Compile)
                   .tag("policies")
                   .describe("Also against the versions in service, so an overlapping version is reported.")
                   .body(policy_text_body())
@@ -384,13 +375,13 @@ void policy_operations(Paths& paths) {
                   .error_response(422, "PolicyInvalid", "")
                   .error(503, "checking ran out of memory"));
     paths.add("get", "/v1/policies/{id}",
-              Operation("getPolicy", "a policy's versions with their source and request schema", Caller::Anyone)
+              Operation("getPolicy", "a policy's versions with their source and request schema", Access::Open)
                   .tag("policies")
                   .path_id("policy id")
                   .ok(200, "every version of the policy", ref("PolicyDetail"))
                   .error(404, "no policy with that id"));
     paths.add("post", "/v1/simulate",
-              Operation("simulate", "a caseload under one version, or two compared", Caller::AnyToken)
+              Operation("simulate", "a caseload under one version, or two compared", Access::Compile)
                   .tag("policies")
                   .describe("Totals per side (allocated by outcome, and what is not allocated by issue kind and "
                             "reason), their difference and the changed cases; a case that cannot be evaluated is "
@@ -408,7 +399,7 @@ void policy_operations(Paths& paths) {
                               "longer than --request-deadline-ms (deadline_exceeded), or the answer would be over "
                               "--max-response (response_too_large)"));
     paths.add("post", "/v1/pools/{id}/reconcile",
-              Operation("reconcilePool", "reconcile a pooled budget at year end", Caller::Evaluator)
+              Operation("reconcilePool", "reconcile a pooled budget at year end", Access::Evaluate)
                   .tag("pools")
                   .describe("As the loaded policy defining the pool says; without one, `contributions` alone "
                             "reconcile in proportion.")
@@ -424,7 +415,7 @@ void policy_operations(Paths& paths) {
 
 void operation_operations(Paths& paths) {
     paths.add("get", "/v1/openapi.json",
-              Operation("getOpenApi", "this document", Caller::Anyone)
+              Operation("getOpenApi", "this document", Access::Open)
                   .tag("operations")
                   .ok(200, "OpenAPI 3.1", object({{"openapi", {{"const", "3.1.0"}}},
                                                   {"info", map_of(true)},
@@ -433,23 +424,23 @@ void operation_operations(Paths& paths) {
                                                   {"paths", map_of(true)},
                                                   {"components", map_of(true)}})));
     paths.add("get", "/v1/whoami",
-              Operation("getWhoAmI", "who the bearer token belongs to", Caller::AnyToken)
+              Operation("getWhoAmI", "who the bearer token belongs to", Access::AnyToken)
                   .tag("operations")
                   .describe("The token's name and role, never the token: a client shows who is signed in. "
                             "Not audited: it reads no child's record.")
                   .ok(200, "the caller", ref("WhoAmI")));
     paths.add("get", "/healthz",
-              Operation("getHealth", "liveness", Caller::Anyone)
+              Operation("getHealth", "liveness", Access::Open)
                   .tag("operations")
                   .ok(200, "serving", ref("Health"))
                   .error(503, "the decision store cannot be reached (`store_unavailable`): a load balancer takes "
                               "this replica out until it answers 200 again"));
     paths.add("get", "/metrics",
-              Operation("getMetrics", "Prometheus metrics", Caller::Anyone)
+              Operation("getMetrics", "Prometheus metrics", Access::Open)
                   .tag("operations")
                   .ok_media(200, "the Prometheus text format (version 0.0.4)", "text/plain", {{"type", "string"}}));
     paths.add("get", "/",
-              Operation("getPanelPage", "the panel chair's page", Caller::Anyone)
+              Operation("getPanelPage", "the panel chair's page", Access::Open)
                   .tag("operations")
                   .ok_media(200, "HTML", "text/html", {{"type", "string"}}, {"Content-Security-Policy"}));
 }

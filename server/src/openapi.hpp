@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth.hpp"
+
 namespace jointly::server::openapi {
 
 using ojson = nlohmann::ordered_json;
@@ -35,26 +37,17 @@ ojson object(ojson properties, std::initializer_list<const char*> optional = {},
 ojson extend(const std::string& base, ojson properties, std::initializer_list<const char*> optional = {},
              const std::string& description = {});
 
-// Who may call an operation; it sets `security`, `x-roles` and whether 403 is listed.
-enum class Caller {
-    Anyone,     // no token needed; a token that is sent is checked (401 when unknown)
-    Evaluator,  // any role's token; none with `jointly serve --open-evaluation`
-    AnyToken,   // any role's token, whatever --open-evaluation says
-    Panel,
-    Author,
-    Auditor,
-    Admin,      // the `admin` role: erasure and rectification
-};
-
 // One operation of the document:
-//   Operation("getDecision", "a stored decision", Caller::AnyToken).tag("decisions")
+//   Operation("getDecision", "a stored decision", Access::Records).tag("decisions")
 //       .path_id("decision id").ok(200, "the decision", ref("DecisionRecord"))
 //       .error(404, "no decision with that id");
 // build() adds what every route of `jointly serve` may answer (components/responses): 400,
 // 401, 405, 411, 413, 414, 415, 431, 500, 503, and 403 for a POST (cross-origin) or a role.
 class Operation {
 public:
-    Operation(std::string operation_id, std::string summary, Caller caller);
+    // `access` is the route's, as registered (auth.hpp): it sets `security`, `x-roles` (the
+    // roles permits() admits) and whether 403 is listed.
+    Operation(std::string operation_id, std::string summary, Access access);
 
     Operation& tag(std::string name);
     Operation& describe(std::string text);
@@ -86,7 +79,7 @@ public:
 private:
     std::string operation_id_;
     std::string summary_;
-    Caller caller_;
+    Access access_;
     std::vector<std::string> tags_;
     std::string description_;
     ojson parameters_ = ojson::array();

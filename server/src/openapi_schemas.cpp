@@ -743,7 +743,7 @@ ojson components() {
                {{"type", "http"},
                 {"scheme", "bearer"},
                 {"description", "a token from the --tokens file (lines `TOKEN ROLE [NAME]`); roles client, panel, "
-                                "author, auditor"}}}}}};
+                                "author, auditor, admin: each operation's `x-roles` lists those that may call it"}}}}}};
 }
 
 }  // namespace jointly::server::openapi

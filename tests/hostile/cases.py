@@ -123,6 +123,10 @@ def build_cases(ctx):
 
     def add(name, method="POST", path="/v1/evaluate", headers=(JSON,), body=b"", status=400, code=None,
             detail=None, **kw):
+        # Storing needs a client, panel or admin token whatever --open-evaluation says (ADR
+        # 0032): a case that stores sends the client's unless it names its own `auth`.
+        if method == "POST" and path == "/v1/decisions":
+            kw.setdefault("auth", "client")
         c = dict(name=name, method=method, path=path, headers=list(headers), body=b(body) if not callable(body)
                  else body, status=status, code=code, detail=detail)
         c.update(kw)
@@ -131,7 +135,7 @@ def build_cases(ctx):
     # JSON routes: (name, path, a valid body, the role to send, status when valid)
     routes = [
         ("evaluate", "/v1/evaluate", T, None, 200),
-        ("decisions", "/v1/decisions", json.dumps(ONE_LINE), None, 201),
+        ("decisions", "/v1/decisions", json.dumps(ONE_LINE), "client", 201),
         ("batch", "/v1/evaluate/batch", json.dumps({"requests": [ONE_LINE]}), None, 200),
         ("panel", f"/v1/decisions/{did}/panel", json.dumps(PANEL), "panel", 201),
         ("simulate", "/v1/simulate", json.dumps({"policy": "reference", "cases": [ONE_LINE]}), "author", 200),
@@ -382,6 +386,14 @@ def build_cases(ctx):
     add("client-records-panel", path=f"/v1/decisions/{did}/panel", body=json.dumps(PANEL), auth="client",
         status=403, code="forbidden")
     add("decisions-list-no-token", method="GET", path="/v1/decisions", headers=[], status=401, code="unauthorized")
+    add("decisions-store-no-token", path="/v1/decisions", body=json.dumps(ONE_LINE), auth=None, status=401,
+        code="unauthorized")
+    add("author-stores-decision", path="/v1/decisions", body=json.dumps(ONE_LINE), auth="author", status=403,
+        code="forbidden")
+    add("author-lists-decisions", method="GET", path="/v1/decisions", headers=[], auth="author", status=403,
+        code="forbidden")
+    add("author-reads-decision", method="GET", path=f"/v1/decisions/{did}", headers=[], auth="author", status=403,
+        code="forbidden")
     add("decision-read-no-token", method="GET", path=f"/v1/decisions/{did}", headers=[], status=401,
         code="unauthorized")
     add("summary-no-token", method="GET", path="/v1/reports/summary", headers=[], status=401, code="unauthorized")

@@ -102,8 +102,8 @@ class Run:
 
 
 def store_decision(run):
-    head = build("POST", "/v1/decisions", [corpus.JSON], json.dumps(corpus.ONE_LINE).encode(),
-                 host=f"127.0.0.1:{run.port}")
+    head = build("POST", "/v1/decisions", [corpus.JSON, ("Authorization", run.auth_value("client"))],
+                 json.dumps(corpus.ONE_LINE).encode(), host=f"127.0.0.1:{run.port}")
     out = exchange(run.port, head, json.dumps(corpus.ONE_LINE).encode(), timeout=5.0)
     if not out.responses or out.responses[0].status != 201:
         st = out.responses[0].status if out.responses else out.error

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Bounded load test: tests/hostile/load.py PORT [SECONDS] [CONNECTIONS] [--pid PID]
+"""Bounded load test: tests/hostile/load.py PORT [SECONDS] [CONNECTIONS] [--pid PID] [--tokens FILE]
 
 CONNECTIONS threads (default 64), each with one keep-alive HTTP/1.1 connection
 (http.client.HTTPConnection), alternate POST /v1/evaluate and POST /v1/decisions with
-examples/requests/post-op.json for SECONDS (default 60). Prints requests, errors, requests/s,
+examples/requests/post-op.json for SECONDS (default 60), with the `client` token of the tokens
+file (storing needs one whatever --open-evaluation says). Prints requests, errors, requests/s,
 p50/p99/max latency and the server's RSS before and after (with --pid). The numbers are
 informational (Python's GIL makes the client slow; it still holds CONNECTIONS concurrent
 connections open); the exit status is 1 if any request failed (a non-2xx answer or a socket
@@ -21,7 +22,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from httpraw import repo_root, rss_kib  # noqa: E402
+from httpraw import read_tokens, repo_root, rss_kib  # noqa: E402
 
 
 def request_body():
@@ -35,10 +36,12 @@ def request_body():
     return json.dumps(doc).encode()
 
 
-def worker(port, body, stop_at, index, out, lock):
+def worker(port, body, token, stop_at, index, out, lock):
     lat, errors, reconnects, counts = [], [], 0, {}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
     n = index  # threads start on alternate routes
     fresh = True
     while time.monotonic() < stop_at:
@@ -92,16 +95,18 @@ def main():
     ap.add_argument("seconds", type=float, nargs="?", default=60.0)
     ap.add_argument("connections", type=int, nargs="?", default=64)
     ap.add_argument("--pid", type=int, help="the server's process id, for its RSS")
+    ap.add_argument("--tokens", help="the tokens file jointly was started with (its `client` token is sent)")
     args = ap.parse_args()
     if not (0 < args.seconds <= 600 and 0 < args.connections <= 1024):
         ap.error("seconds must be in (0, 600] and connections in (0, 1024]")
     body = request_body()
+    token = read_tokens(args.tokens).get("client") if args.tokens else None
     rss_before = rss_kib(args.pid) if args.pid else None
     out = {"lat": [], "errors": [], "reconnects": 0, "counts": {}}
     lock = threading.Lock()
     start = time.monotonic()
     stop_at = start + args.seconds
-    threads = [threading.Thread(target=worker, args=(args.port, body, stop_at, i, out, lock), daemon=True)
+    threads = [threading.Thread(target=worker, args=(args.port, body, token, stop_at, i, out, lock), daemon=True)
                for i in range(args.connections)]
     for t in threads:
         t.start()

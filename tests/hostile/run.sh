@@ -198,7 +198,7 @@ python3 tests/hostile/hostile.py --port "$port" --pid "$jpid" --tokens "$tmp/tok
 seconds=60
 [ "$quick" = --quick ] && seconds=10
 if [ "${HOSTILE_LOAD:-1}" != 0 ]; then
-  python3 tests/hostile/load.py "$port" "$seconds" 64 --pid "$jpid" || status=1
+  python3 tests/hostile/load.py "$port" "$seconds" 64 --pid "$jpid" --tokens "$tmp/tokens" || status=1
 fi
 
 kill -0 "$jpid" 2>/dev/null || { echo "run.sh: jointly is no longer running" >&2; status=1; }

@@ -406,7 +406,7 @@ async function main() {
     await call('POST', `/v1/decisions/${id}/panel`, { token: 'panel', json: { outcome: 'approved', date: '2025-06-20', members: ['Chair'], override: { shares: { health: '1.00' }, reason: 'wrong sum' } }, expect: 400 });
     await call('POST', `/v1/decisions/${id}/panel`, { token: 'client', json: { outcome: 'deferred', date: '2025-06-20', members: ['Chair'] }, expect: 403 });
     await call('POST', '/v1/decisions/d-0000000000000000/panel', { token: 'panel', json: { outcome: 'deferred', date: '2025-06-20', members: ['Chair'] }, expect: 404 });
-    await call('GET', `/v1/decisions/${id}`, { token: 'auditor', expect: 200 });
+    await call('GET', `/v1/decisions/${id}`, { token: 'admin', expect: 200 });
     await call('GET', '/v1/decisions/d-0000000000000000', { token: 'client', expect: 404 });
     await call('GET', '/v1/decisions', { token: 'client', expect: 200 });
     await call('GET', '/v1/decisions?case_ref=OA-1&outcome=approve&from=2000-01-01&to=2999-12-31&limit=1&offset=0', { token: 'client', expect: 200 });

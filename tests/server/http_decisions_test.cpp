@@ -109,7 +109,7 @@ TEST(HttpDecisions, EvaluateIsByteIdenticalAndExplainFullAddsATrace) {
 TEST(HttpDecisions, StoredDecisionIsReadBackWithItsRequest) {
     TestServer s;
     auto c = s.client();
-    auto r = c.Post("/v1/decisions", post_op_request().dump(), "application/json");
+    auto r = c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 201) << r->body;
     auto j = body_of(r);
@@ -140,7 +140,7 @@ TEST(HttpDecisions, ListFiltersAndPages) {
     for (int i = 0; i < 3; ++i) {
         auto req = post_op_request();
         req["case_ref"] = i < 2 ? "C-A" : "C-B";
-        ASSERT_EQ(c.Post("/v1/decisions", req.dump(), "application/json")->status, 201);
+        ASSERT_EQ(c.Post("/v1/decisions", bearer(kClientToken), req.dump(), "application/json")->status, 201);
     }
     auto all = body_of(c.Get("/v1/decisions", bearer(kClientToken)));
     EXPECT_EQ(all["total"], 3);
@@ -213,7 +213,7 @@ TEST(HttpDecisions, BatchAnswersAreTheBytesOfEachEvaluate) {
 TEST(HttpDecisions, PanelRecordsNeedThePanelRoleAndSupersede) {
     TestServer s;
     auto c = s.client();
-    auto stored = body_of(c.Post("/v1/decisions", post_op_request().dump(), "application/json"));
+    auto stored = body_of(c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json"));
     const std::string path = "/v1/decisions/" + stored["decision_id"].get<std::string>() + "/panel";
     json record = {{"outcome", "deferred"}, {"date", "2025-06-20"}, {"members", {"Chair", "ICB lead"}}, {"notes", "more evidence"}};
 
@@ -381,11 +381,36 @@ TEST(HttpAuth, ClientEvaluationNeedsAToken) {
     EXPECT_EQ(c.Get("/v1/policies")->status, 200);
 }
 
-TEST(HttpAuth, StoredDecisionsAreReadOnlyWithAToken) {
-    TestServer s;  // evaluation open, reading stored decisions is not
+// Least privilege (docs/adr/0032-least-privilege-roles.md): a child's records are stored and
+// read by `client`, `panel` and `admin` only, whatever --open-evaluation says. The whole route
+// x role table is http_routes_test.cpp's.
+TEST(HttpAuth, StoredDecisionsAreStoredAndReadOnlyByTheRolesThatWorkOnACase) {
+    TestServer s;  // evaluation open; storing and reading stored decisions are not
     auto c = s.client();
+    const auto body = post_op_request().dump();
+    EXPECT_EQ(c.Post("/v1/evaluate", body, "application/json")->status, 200);
+    EXPECT_EQ(c.Post("/v1/decisions", body, "application/json")->status, 401);
     EXPECT_EQ(c.Get("/v1/decisions")->status, 401);
-    EXPECT_EQ(c.Get("/v1/decisions", bearer(kClientToken))->status, 200);
+    for (const char* token : {kClientToken, kPanelToken, kAdminToken}) {
+        EXPECT_EQ(c.Post("/v1/decisions", bearer(token), body, "application/json")->status, 201) << token;
+        EXPECT_EQ(c.Get("/v1/decisions", bearer(token))->status, 200) << token;
+    }
+    const auto id = body_of(c.Get("/v1/decisions", bearer(kClientToken)))["decisions"][0]["decision_id"].get<std::string>();
+    for (const char* token : {kAuthorToken, kAuditorToken}) {
+        auto stored = c.Post("/v1/decisions", bearer(token), body, "application/json");
+        EXPECT_EQ(stored->status, 403) << token;
+        EXPECT_EQ(body_of(stored)["error"]["code"], "forbidden") << token;
+        for (const auto& path : {std::string("/v1/decisions"), "/v1/decisions/" + id, std::string("/v1/changes")}) {
+            auto read = c.Get(path.c_str(), bearer(token));
+            EXPECT_EQ(read->status, 403) << token << " " << path;
+            EXPECT_NE(read->body.find("needs one of the roles `client`, `panel` or `admin`"), std::string::npos)
+                << read->body;
+        }
+        // What holds nothing about one child stays open to every role.
+        EXPECT_EQ(c.Get("/v1/reports/summary", bearer(token))->status, 200) << token;
+        EXPECT_EQ(c.Post("/v1/evaluate", bearer(token), body, "application/json")->status, 200) << token;
+    }
+    EXPECT_EQ(body_of(c.Get("/v1/decisions", bearer(kAdminToken)))["total"], 3);
 }
 
 }  // namespace

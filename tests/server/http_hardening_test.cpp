@@ -279,7 +279,7 @@ TEST(HttpHardening, JsonRoutesTakeOnlyJson) {
     auto c = s.client();
     const auto body = post_op_request().dump();
     for (const char* path : {"/v1/evaluate", "/v1/decisions", "/v1/evaluate/batch"}) {
-        auto r = c.Post(path, body, "text/plain");
+        auto r = c.Post(path, bearer(kClientToken), body, "text/plain");
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 415) << path << " " << r->body;
         EXPECT_EQ(body_of(r)["error"]["code"], "unsupported_media_type");
@@ -310,7 +310,8 @@ TEST(HttpHardening, CrossSiteWritesAreRefused) {
 
     // the server's own page sends its own origin
     const std::string own = "http://127.0.0.1:" + std::to_string(s.port);
-    auto mine = c.Post("/v1/decisions", {{"Origin", own}}, body, "application/json");
+    auto mine = c.Post("/v1/decisions", {{"Origin", own}, {"Authorization", std::string("Bearer ") + kClientToken}},
+                       body, "application/json");
     EXPECT_EQ(mine->status, 201) << mine->body;
     // reads are not refused for their origin
     EXPECT_EQ(c.Get("/healthz", {{"Origin", "http://evil.example"}})->status, 200);
@@ -368,7 +369,7 @@ TEST(HttpHardening, AWrongOrMalformedTokenIsRefusedOnOpenRoutesToo) {
 TEST(HttpHardening, AnAnswerOverTheResponseLimitIsRefusedAndNotStored) {
     TestServer s([](server::ServeOptions& o) { o.max_response = 512; });
     auto c = s.client();
-    auto r = c.Post("/v1/decisions", post_op_request().dump(), "application/json");
+    auto r = c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 422) << r->body;
     EXPECT_EQ(body_of(r)["error"]["code"], "response_too_large");

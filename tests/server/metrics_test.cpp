@@ -294,7 +294,8 @@ struct Exercised {
         auto c = server.client();
         const std::string large(8192, 'x');
         EXPECT_EQ(c.Post("/v1/evaluate", post_op_request().dump(), "application/json")->status, 200);
-        EXPECT_EQ(c.Post("/v1/decisions", post_op_request().dump(), "application/json")->status, 201);
+        EXPECT_EQ(c.Post("/v1/decisions", bearer(kClientToken), post_op_request().dump(), "application/json")->status,
+                  201);
         EXPECT_EQ(c.Get("/v1/nothing")->status, 404);
         EXPECT_EQ(c.Get("/v1/decisions")->status, 401);
         EXPECT_EQ(c.Post("/v1/decisions", large, "application/json")->status, 413);

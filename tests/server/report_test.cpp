@@ -62,7 +62,7 @@ protected:
     }
 
     std::string store(const json& body) {
-        auto r = server_.client().Post("/v1/decisions", body.dump(), "application/json");
+        auto r = server_.client().Post("/v1/decisions", bearer(kClientToken), body.dump(), "application/json");
         EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
         return r ? body_of(r).value("decision_id", "") : "";
     }

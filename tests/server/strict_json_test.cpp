@@ -276,7 +276,7 @@ TEST(HttpRepeatedKeyControl, TheRequestWithoutRepeatsIsAnswered) {
 TEST_P(HttpRepeatedKey, AnswersBadRequestNamingIt) {
     const HttpDuplicate& c = GetParam();
     for (const char* route : {"/v1/evaluate", "/v1/decisions"}) {
-        auto r = server_->client().Post(route, c.body, "application/json");
+        auto r = server_->client().Post(route, bearer(kClientToken), c.body, "application/json");
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 400) << route << ": " << r->body;
         const json body = body_of(r);
