@@ -788,8 +788,10 @@ void add_method_not_allowed(httplib::Server& server, Context& context) {
                           [](const auto& p) { return p.first.find('(') == std::string::npos; });
     for (const auto& [pattern, entry] : ordered) {
         const auto& [route, methods] = entry;
+        // cpp-httplib answers HEAD with a path's GET handler (the same status and headers, no
+        // body), so wherever GET is taken HEAD is too.
         std::string allow;
-        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m + (m == "GET" ? ", HEAD" : "");
         allow += ", OPTIONS";
         // OPTIONS says what the route takes. No CORS headers: other origins are not served, so
         // a browser's preflight from another site fails.

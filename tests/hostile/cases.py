@@ -342,7 +342,7 @@ def build_cases(ctx):
     add("sec-fetch-same-origin@evaluate", headers=[JSON, ("Sec-Fetch-Site", "same-origin")], body=T, status=200)
     add("options@evaluate", method="OPTIONS", headers=[], status=204, allow=["POST", "OPTIONS"], no_acao=True)
     add("options@decisions", method="OPTIONS", path="/v1/decisions", headers=[], status=204,
-        allow=["GET", "POST", "OPTIONS"], no_acao=True)
+        allow=["GET", "HEAD", "POST", "OPTIONS"], no_acao=True)
     add("options-preflight-evil@decisions", method="OPTIONS", path="/v1/decisions",
         headers=[("Origin", "http://evil.example"), ("Access-Control-Request-Method", "POST"),
                  ("Access-Control-Request-Headers", "content-type")], status=(204, 403), no_acao=True)

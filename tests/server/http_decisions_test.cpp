@@ -365,7 +365,7 @@ TEST(HttpErrors, UnknownRoutesAndMethodsAnswerInTheContractShape) {
     auto m = c.Delete("/v1/decisions");
     ASSERT_TRUE(m);
     EXPECT_EQ(m->status, 405);
-    EXPECT_EQ(m->get_header_value("Allow"), "GET, POST, OPTIONS");
+    EXPECT_EQ(m->get_header_value("Allow"), "GET, HEAD, POST, OPTIONS");
     EXPECT_EQ(body_of(m)["error"]["code"], "method_not_allowed");
     auto g = c.Get("/v1/evaluate");
     ASSERT_TRUE(g);

@@ -222,7 +222,7 @@ TEST(HttpHardening, OptionsChecksATokenThatIsSent) {
     EXPECT_EQ(error_code(wrong.text), "unauthorized");
     const auto none = raw_exchange(s.port, head + "\r\n");
     EXPECT_EQ(none.status, 204) << none.text.substr(0, 300);
-    EXPECT_NE(none.text.find("Allow: GET, POST, OPTIONS"), std::string::npos) << none.text.substr(0, 300);
+    EXPECT_NE(none.text.find("Allow: GET, HEAD, POST, OPTIONS"), std::string::npos) << none.text.substr(0, 300);
     const auto right = raw_exchange(s.port, head + "Authorization: Bearer " + std::string(kClientToken) + "\r\n\r\n");
     EXPECT_EQ(right.status, 204) << right.text.substr(0, 300);
 }
@@ -337,7 +337,7 @@ TEST(HttpHardening, OptionsSaysWhatARouteTakesWithoutCors) {
     EXPECT_EQ(r->get_header_value("Allow"), "POST, OPTIONS");
     EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
     auto decisions = c.Options("/v1/decisions");
-    EXPECT_EQ(decisions->get_header_value("Allow"), "GET, POST, OPTIONS");
+    EXPECT_EQ(decisions->get_header_value("Allow"), "GET, HEAD, POST, OPTIONS");
     EXPECT_EQ(c.Get("/healthz")->get_header_value("X-Content-Type-Options"), "nosniff");
 }
 
@@ -641,7 +641,7 @@ TEST(HttpHardening, AWrongMethodOnALiteralPathNamesItsOwnMethods) {
     EXPECT_EQ(r->get_header_value("Allow"), "POST, OPTIONS");
     auto pattern = c.Put("/v1/policies/reference", bearer(kClientToken), "{}", "application/json");
     ASSERT_EQ(pattern->status, 405);
-    EXPECT_EQ(pattern->get_header_value("Allow"), "GET, OPTIONS");
+    EXPECT_EQ(pattern->get_header_value("Allow"), "GET, HEAD, OPTIONS");
 }
 
 TEST(HttpHardening, MediaTypesAreReadCaseInsensitivelyAndJsonBodiesHaveNoUnknownFields) {

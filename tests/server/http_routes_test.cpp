@@ -1,8 +1,8 @@
-// Every route of `jointly serve` and who may call it. The route x role
+// Every route of `jointly serve`: who may call it and which methods it takes. The route x role
 // table of docs/operations.md ("Tokens and roles") is read and checked against the server
 // (every route with no token and with a token of each role: 401, 403, or let through) and
 // against the OpenAPI document's `security` and `x-roles`, so none of the three can drift from
-// the others.
+// the others; and `Allow` lists HEAD wherever GET is taken, as cpp-httplib answers it there.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -122,6 +122,7 @@ std::string concrete(const std::string& path, const std::string& decision_id) {
 httplib::Result call(httplib::Client& c, const std::string& method, const std::string& path,
                      const std::string& token) {
     if (method == "GET") return c.Get(path.c_str(), bearer(token));
+    if (method == "HEAD") return c.Head(path.c_str(), bearer(token));
     return c.Post(path.c_str(), bearer(token), "{}", "application/json");
 }
 
@@ -231,6 +232,58 @@ TEST(HttpRoutes, TheOpenApiDocumentSaysWhatTheTableSays) {
     }
     EXPECT_EQ(tabled, documented) << "the table (docs/operations.md, \"Tokens and roles\") and the OpenAPI "
                                      "document must list the same routes";
+}
+
+// cpp-httplib answers HEAD with a path's GET handler; `Allow` (on OPTIONS and on a 405) says
+// so wherever GET is taken, and not elsewhere.
+TEST(HttpRoutes, AllowListsHeadWhereverGetIsTakenAndHeadIsAnsweredThere) {
+    const auto rows = documented_matrix();
+    TestServer s([](server::ServeOptions& o) { o.open_evaluation = false; });
+    auto c = s.client();
+    const auto id = stored_decision(c);
+    std::map<std::string, std::set<std::string>> methods;  // path -> methods of the table
+    std::map<std::string, std::string> token_for;           // path -> a token a GET of it takes
+    std::vector<std::regex> get_templates;
+    for (const auto& row : rows) {
+        const auto path = concrete(row.path, id);
+        methods[path].insert(row.method);
+        if (row.method != "GET") continue;
+        token_for[path] = row.roles.empty() ? "" : tokens_by_role().at(*row.roles.begin());
+        get_templates.emplace_back(std::regex_replace(row.path, std::regex("\\{id\\}"), "[^/]+"));
+    }
+    for (const auto& [path, taken] : methods) {
+        std::string allow;
+        for (const auto& m : taken) allow += (allow.empty() ? "" : ", ") + m + (m == "GET" ? ", HEAD" : "");
+        allow += ", OPTIONS";
+        auto options = c.Options(path.c_str());
+        ASSERT_TRUE(options) << path;
+        EXPECT_EQ(options->status, 204) << path;
+        EXPECT_EQ(options->get_header_value("Allow"), allow) << path;
+        auto put = c.Put(path.c_str(), bearer(kClientToken), "{}", "application/json");
+        ASSERT_TRUE(put) << path;
+        EXPECT_EQ(put->status, 405) << path;
+        EXPECT_EQ(put->get_header_value("Allow"), allow) << path;
+        const auto token = taken.count("GET") ? token_for.at(path) : std::string(kClientToken);
+        auto head = call(c, "HEAD", path, token);
+        ASSERT_TRUE(head) << "HEAD " << path;
+        EXPECT_TRUE(head->body.empty()) << "HEAD " << path;
+        if (!taken.count("GET")) {
+            // `/v1/policies/check` is also the path of a policy named `check`: a GET or HEAD of
+            // it is that policy's (404 while there is none), not the check's 405.
+            bool shadowed = false;
+            for (const auto& get_template : get_templates) shadowed = shadowed || std::regex_match(path, get_template);
+            if (shadowed) continue;
+            EXPECT_EQ(head->status, 405) << "HEAD " << path;
+            EXPECT_EQ(head->get_header_value("Allow"), allow) << "HEAD " << path;
+            continue;
+        }
+        // As the GET is answered: the same status and content type, no body.
+        auto get = call(c, "GET", path, token);
+        ASSERT_TRUE(get) << "GET " << path;
+        EXPECT_EQ(head->status, get->status) << "HEAD " << path;
+        EXPECT_LT(head->status, 300) << "HEAD " << path;
+        EXPECT_EQ(head->get_header_value("Content-Type"), get->get_header_value("Content-Type")) << "HEAD " << path;
+    }
 }
 
 }  // namespace
