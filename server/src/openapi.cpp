@@ -13,7 +13,7 @@ namespace openapi {
 namespace {
 
 // What every route of `jointly serve` may answer whatever it does: the request screen
-// (http_server.cpp) refuses framing, lengths, encodings and headers before routing; a token
+// (http_screen.cpp) refuses framing, lengths, encodings and headers before routing; a token
 // that is sent is checked on every route; the other methods of a path are refused; and a
 // fault or exhausted memory is answered, not dropped.
 constexpr int kCommonErrors[] = {400, 401, 405, 411, 413, 414, 415, 421, 431, 500, 503};
