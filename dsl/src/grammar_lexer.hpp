@@ -124,7 +124,7 @@ struct ident_parser : leaf_parser<ident_parser, Ident> {
         if (e == last || !is_word_start(*e)) return false;
         while (e != last && is_word_char(*e)) ++e;
         const std::string_view word(first, static_cast<std::size_t>(e - first));
-        if (is_keyword(word)) {
+        if (is_reserved_word(word)) {
             if (strict) throw_reserved(first, e, word);
             return false;
         }

@@ -1,6 +1,5 @@
 #include "lexical.hpp"
 
-#include <algorithm>
 #include <array>
 #include <limits>
 
@@ -9,23 +8,6 @@
 namespace jointly::dsl::grammar {
 
 namespace {
-
-using namespace std::string_view_literals;
-
-// Sorted: binary-searched.
-constexpr std::array kKeywords = {
-    "after"sv,     "agency"sv,   "agreed"sv,    "and"sv,       "at"sv,           "because"sv,
-    "before"sv,    "bool"sv,     "by"sv,        "cap"sv,       "contribution"sv, "date"sv,
-    "decimal"sv,   "decline"sv,  "default"sv,   "effective"sv, "eligible"sv,     "event"sv,
-    "exception"sv, "fact"sv,     "false"sv,     "from"sv,      "host"sv,         "in"sv,
-    "is"sv,        "let"sv,      "list"sv,      "map"sv,       "money"sv,        "not"sv,
-    "odd"sv,       "of"sv,       "on"sv,        "or"sv,        "overspend"sv,    "panel"sv,
-    "pay"sv,       "policy"sv,   "pool"sv,      "ref"sv,       "refer"sv,        "refuse"sv,       "regardless"sv,
-    "risk"sv,      "rounding"sv, "rule"sv,      "scale"sv,     "split"sv,        "table"sv,
-    "text"sv,      "to"sv,       "tolerance"sv, "true"sv,      "underspend"sv,   "version"sv,
-    "when"sv,      "whole"sv,    "within"sv,
-};
-static_assert(std::is_sorted(kKeywords.begin(), kKeywords.end()));
 
 std::string quoted(Iter b, Iter e, std::size_t max = 40) {
     std::string s(b, static_cast<std::size_t>(e - b));
@@ -51,17 +33,6 @@ Iter scan_digits(Iter b, Iter last) {
 constexpr std::string_view kPound = "\xC2\xA3";  // `£` in UTF-8
 
 }  // namespace
-
-bool is_keyword(std::string_view word) {
-    return std::binary_search(kKeywords.begin(), kKeywords.end(), word);
-}
-
-std::string_view const* keywords_begin() {
-    return kKeywords.data();
-}
-std::string_view const* keywords_end() {
-    return kKeywords.data() + kKeywords.size();
-}
 
 void throw_reserved(Iter b, Iter e, std::string_view word) {
     fail(Code::reserved_word, "`" + std::string(word) + "` is a reserved word and cannot be used as a name", b,

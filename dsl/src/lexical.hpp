@@ -1,5 +1,5 @@
-// The lexical rules of the policy language as plain functions over bytes: keywords, and
-// exact scanning of numbers, money, dates and strings. Used by the X3 leaf parsers
+// The lexical rules of the policy language as plain functions over bytes: exact scanning of
+// numbers, money, dates and strings (the reserved words are jointly/dsl/reserved.hpp). Used by the X3 leaf parsers
 // (grammar_lexer.hpp) and testable without Spirit. Each `scan_*` returns `b` when the text
 // at `b` is not that kind of token at all, the end of the token when it is a valid one, and
 // throws `SyntaxError` when it is recognisably that kind of token but malformed.
@@ -11,6 +11,7 @@
 
 #include "jointly/dsl/ast.hpp"
 #include "jointly/dsl/codes.hpp"
+#include "jointly/dsl/reserved.hpp"
 
 namespace jointly::dsl::grammar {
 
@@ -31,13 +32,6 @@ inline bool is_word_start(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 inline bool is_word_char(char c) { return is_word_start(c) || is_digit(c); }
-
-// True when `word` is reserved and so cannot be a name.
-bool is_keyword(std::string_view word);
-
-// Every reserved word, sorted (for the documentation test).
-std::string_view const* keywords_begin();
-std::string_view const* keywords_end();
 
 // E1006: `word` at [b, e) is reserved but a name was required.
 [[noreturn]] void throw_reserved(Iter b, Iter e, std::string_view word);

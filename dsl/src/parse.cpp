@@ -141,7 +141,7 @@ std::string joined_name_help(std::string_view source, std::size_t at, std::size_
     while (start > 0 && grammar::is_word_char(source[start - 1])) --start;
     const std::string_view before = source.substr(start, gap - start);
     if (!grammar::is_word_start(before.front()) || !grammar::is_word_start(source[at]) ||
-        grammar::is_keyword(before))
+        is_reserved_word(before))
         return {};
     return "a name is one word: join its parts with `_`, as in `" + std::string(before) + "_" +
            std::string(source.substr(at, end - at)) + "`";

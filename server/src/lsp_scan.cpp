@@ -8,6 +8,8 @@
 #include <functional>
 #include <set>
 
+#include "jointly/dsl/reserved.hpp"
+
 namespace jointly::server::lsp {
 namespace {
 
@@ -17,18 +19,6 @@ constexpr std::string_view kPound = "\xC2\xA3";
 bool word_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool digit(char c) { return c >= '0' && c <= '9'; }
 bool word_char(char c) { return word_start(c) || digit(c); }
-
-// The reserved words a name cannot be (docs/language.md, "Reserved words").
-constexpr std::array<std::string_view, 58> kReserved = {
-    "after",   "agency",     "agreed",  "and",      "at",         "because",   "before",  "bool",
-    "by",      "cap",        "contribution", "date", "decimal",   "decline",   "default", "effective",
-    "eligible", "event",     "exception", "fact",   "false",      "from",      "host",    "in",
-    "is",      "let",        "list",    "map",      "money",      "not",       "odd",     "of",
-    "on",      "or",         "overspend", "panel",  "pay",        "policy",    "pool",    "ref",
-    "refer",   "refuse",     "regardless", "risk",  "rounding",   "rule",      "scale",   "split",
-    "table",   "text",       "to",      "tolerance", "true",      "underspend", "version", "when",
-    "whole",   "within",
-};
 
 bool is_name(const Token& t) { return t.kind == TokenKind::Word && !is_reserved(t.text); }
 
@@ -308,9 +298,7 @@ private:
 
 }  // namespace
 
-bool is_reserved(std::string_view word) {
-    return std::find(kReserved.begin(), kReserved.end(), word) != kReserved.end();
-}
+bool is_reserved(std::string_view word) { return dsl::is_reserved_word(word); }
 
 Scan scan(std::string_view text, const Region& region) {
     Scan out;

@@ -13,11 +13,12 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jointly/dsl/builtins.hpp"
 #include "jointly/dsl/parse.hpp"
-#include "lexical.hpp"
+#include "jointly/dsl/reserved.hpp"
 
 namespace fs = std::filesystem;
 using namespace jointly::dsl;
@@ -150,8 +151,8 @@ TEST(LanguageDoc, ListsExactlyTheReservedWords) {
         listed.insert((*it)[1].str());
     }
     std::set<std::string> reserved;
-    for (auto const* k = grammar::keywords_begin(); k != grammar::keywords_end(); ++k) {
-        reserved.insert(std::string(*k));
+    for (std::string_view k : kReservedWords) {
+        reserved.insert(std::string(k));
     }
     EXPECT_EQ(listed, reserved);
 }
@@ -190,9 +191,9 @@ TEST(LanguageDoc, GrammarNamesEveryKeyword) {
         if (b.info == "ebnf") ebnf += b.body;
     }
     ASSERT_FALSE(ebnf.empty());
-    for (auto const* k = grammar::keywords_begin(); k != grammar::keywords_end(); ++k) {
-        EXPECT_NE(ebnf.find("\"" + std::string(*k) + "\""), std::string::npos)
-            << "`" << *k << "` is reserved but not in the grammar";
+    for (std::string_view k : kReservedWords) {
+        EXPECT_NE(ebnf.find("\"" + std::string(k) + "\""), std::string::npos)
+            << "`" << k << "` is reserved but not in the grammar";
     }
     // every quoted word in the grammar is a keyword or a documented contextual word
     const std::set<std::string> contextual = {
@@ -207,9 +208,9 @@ TEST(LanguageDoc, GrammarNamesEveryKeyword) {
          it != std::sregex_iterator(); ++it) {
         const std::string w = (*it)[1].str();
         if (w.size() == 1) continue;  // `"a" | … | "z"` in the definition of a letter
-        EXPECT_TRUE(grammar::is_keyword(w) || contextual.count(w) == 1) << w;
+        EXPECT_TRUE(is_reserved_word(w) || contextual.count(w) == 1) << w;
         if (contextual.count(w) == 1) {
-            EXPECT_FALSE(grammar::is_keyword(w)) << w;
+            EXPECT_FALSE(is_reserved_word(w)) << w;
             EXPECT_NE(doc().find("`" + w + "`"), std::string::npos) << w << " is not documented";
         }
     }

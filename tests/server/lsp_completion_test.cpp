@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "jointly/dsl/parse.hpp"
-#include "lexical.hpp"
 #include "lsp_completion.hpp"
 #include "lsp_index.hpp"
 #include "lsp_scan.hpp"
@@ -441,17 +440,6 @@ TEST(LspCompletion, AnswersEverywhereInEveryGoldenPolicy) {
         }
     }
     EXPECT_GT(asked, 10000U);
-}
-
-TEST(LspScan, ReservedWordsAreTheParsers) {
-    std::set<std::string> parser;
-    for (auto const* k = dsl::grammar::keywords_begin(); k != dsl::grammar::keywords_end(); ++k) {
-        parser.emplace(*k);
-        EXPECT_TRUE(server::lsp::is_reserved(*k)) << *k;
-    }
-    for (const auto* word : {"service", "group", "total", "per", "week", "health"})
-        EXPECT_FALSE(server::lsp::is_reserved(word)) << word;
-    EXPECT_EQ(parser.size(), 58U);
 }
 
 TEST(LspScan, FindsTheDeclarationsTheParserFinds) {
