@@ -363,11 +363,16 @@ auto const unit_def =
     node(kw("days")[result<TimeUnit::Days>] | kw("day")[result<TimeUnit::Days>] |
          kw("weeks")[result<TimeUnit::Weeks>] | kw("week")[result<TimeUnit::Weeks>]);
 auto const bound_def = node(date[set_date] | name_soft("")[set_event]);
+// One unit to an amount: a second (`per hour per week`) is an error naming both (check_one_unit).
+inline constexpr auto one_unit = [](auto& ctx) {
+    check_one_unit(state_of(ctx), x3::_where(ctx).begin(), x3::_val(ctx));
+};
 auto const per_def =
     node(kw("per") > described("`week`, `hour`, `line` or `financial year`",
                                kw("week")[result<Per::Week>] | kw("hour")[result<Per::Hour>] |
                                    kw("line")[result<Per::Line>] |
-                                   (kw("financial") > described("`year`", kw("year")))[result<Per::FinancialYear>]));
+                                   (kw("financial") > described("`year`", kw("year")))[result<Per::FinancialYear>]) >
+         x3::eps[one_unit]);
 auto const fixed_def = node(clause("pay", RuleClause::pay) > agency_name[assign_to<&Fixed::agency>] >
                             amount[set_amount] > per[assign_to<&Fixed::per>]);
 auto const share_def =

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <iterator>
-#include <string_view>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace jointly::dsl::grammar {
 
@@ -51,15 +54,38 @@ namespace {
 
 // True when the text from `after` is the end of the file or starts with a declaration's
 // keyword.
+// The word that starts at `at` (empty when none does).
+std::string_view word_at(std::string_view text, std::size_t at) {
+    std::size_t end = at;
+    while (end < text.size() && is_word_char(text[end])) ++end;
+    return text.substr(at, end - at);
+}
+
+// How an amount's unit is written, and what it means.
+struct UnitWords {
+    Per per;
+    char const* written;
+    char const* meaning;
+};
+constexpr UnitWords kUnits[] = {
+    {Per::Week, "`per week`", "an amount a week, prorated by days"},
+    {Per::Hour, "`per hour`",
+     "an amount for each hour of an hourly line, which gives its hours a week (`hours_per_week`)"},
+    {Per::Line, "`per line`", "one amount for the whole line"},
+    {Per::FinancialYear, "`per financial year`", "one amount in each financial year the line covers"},
+};
+
+UnitWords const& unit_words(Per per) {
+    return *std::find_if(std::begin(kUnits), std::end(kUnits), [&](UnitWords const& u) { return u.per == per; });
+}
+
 bool declaration_follows(ParseState const& st, Iter after) {
     const std::string_view text = st.text().text();
     const std::size_t at = st.text().skip_blank(st.offset(after));
     if (at >= text.size()) return true;
-    std::size_t end = at;
-    while (end < text.size() && is_word_char(text[end])) ++end;
     static constexpr std::string_view kStarts[] = {"agency", "service", "scale", "fact",    "event", "let",
                                                    "eligible", "table", "rule",  "decline", "refer", "pool"};
-    return std::find(std::begin(kStarts), std::end(kStarts), text.substr(at, end - at)) != std::end(kStarts);
+    return std::find(std::begin(kStarts), std::end(kStarts), word_at(text, at)) != std::end(kStarts);
 }
 
 }  // namespace
@@ -89,6 +115,52 @@ void check_required(Rule const& rule, ParseState const& st, Iter after) {
                       b + rule.id.span.length,
                       "say how the cost is shared, e.g. `split health 50%, social_care 50%`, or that the "
                       "line is refused (`refuse`) or referred (`refer to \"Authority\"`)"};
+}
+
+void check_one_unit(ParseState const& st, Iter at, Per first) {
+    const std::string_view text = st.text().text();
+    const std::size_t start = st.text().skip_blank(st.offset(at));
+    if (word_at(text, start) != "per") return;
+    std::size_t end = start + 3;
+    const std::size_t unit_at = st.text().skip_blank(end);
+    const std::string_view unit = word_at(text, unit_at);
+    std::optional<Per> second;
+    if (unit == "week") second = Per::Week;
+    if (unit == "hour") second = Per::Hour;
+    if (unit == "line") second = Per::Line;
+    if (unit == "financial") second = Per::FinancialYear;
+    if (!unit.empty()) end = unit_at + unit.size();
+    std::string written = "`per`";
+    if (second && (*second != Per::FinancialYear || word_at(text, st.text().skip_blank(end)) == "year")) {
+        if (*second == Per::FinancialYear) end = st.text().skip_blank(end) + 4;
+        written = unit_words(*second).written;
+    } else if (!unit.empty()) {
+        written = "`per " + std::string(unit.substr(0, 40)) + (unit.size() > 40 ? "...`" : "`");
+    }
+    UnitWords const& kept = unit_words(first);
+    std::string message;
+    std::string help;
+    if (second == first) {
+        message = std::string(kept.written) + " is written twice";
+        help = std::string("write it once: ") + kept.written + " is " + kept.meaning;
+    } else {
+        message = "an amount has one unit, but " + written + " follows " + kept.written;
+        help = std::string("keep one: ") + kept.written + " is " + kept.meaning;
+        if (second) {
+            help += std::string("; ") + unit_words(*second).written + " is " + unit_words(*second).meaning;
+        } else {
+            std::vector<char const*> others;
+            for (UnitWords const& u : kUnits) {
+                if (u.per != first) others.push_back(u.written);
+            }
+            help += std::string("; the others are ") + others[0] + ", " + others[1] + " and " + others[2];
+        }
+        if ((first == Per::Hour && second == Per::Week) || (first == Per::Week && second == Per::Hour)) {
+            help += "; a rate by the hour is `per hour` alone, whatever the hours a week";
+        }
+    }
+    throw SyntaxError{Code::unexpected_text, std::move(message), st.begin() + start, st.begin() + end,
+                      std::move(help)};
 }
 
 }  // namespace jointly::dsl::grammar

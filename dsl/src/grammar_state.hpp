@@ -125,4 +125,10 @@ private:
 void check_required(Header const& header, ParseState const& st, Iter after);
 void check_required(Rule const& rule, ParseState const& st, Iter after);
 
+// After an amount's unit `first` (`per hour`), from `at`: a second unit (`per hour per week`,
+// `per hour per hour`) is E1001 spanning the second, whose help says to keep one and what each
+// means. Nothing that parses has `per` there: a rule clause never starts with a name, and a
+// cap goes on with `,` or `excess to`.
+void check_one_unit(ParseState const& st, Iter at, Per first);
+
 }  // namespace jointly::dsl::grammar

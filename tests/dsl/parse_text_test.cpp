@@ -188,6 +188,42 @@ TEST(ParseTextShares, ABareNumberIsUnderlinedWholeAndWrittenAsAPercentage) {
     EXPECT_EQ(d.span.length, 4U);
 }
 
+// A second unit after an amount's (`per hour per week`) is underlined whole, `per` and its unit,
+// wherever it is written.
+TEST(ParseTextUnits, ASecondUnitIsUnderlinedWhole) {
+    struct Case {
+        std::string rule;    // after `rule r`
+        std::string second;  // the text the error underlines
+        std::string message;
+    };
+    const Case cases[] = {
+        {"  split a 100%\n  cap a at £25 per hour per week, excess to panel\n", "per week",
+         "an amount has one unit, but `per week` follows `per hour`"},
+        {"  split a 100%\n  cap a at £25 per hour per hour, excess to panel\n", "per hour",
+         "`per hour` is written twice"},
+        {"  split a 100%\n  cap a at £25 per week per  financial\n    year, excess to panel\n",
+         "per  financial\n    year", "an amount has one unit, but `per financial year` follows `per week`"},
+        {"  split a 100%\n  cap a at £25 per hour per day, excess to panel\n", "per day",
+         "an amount has one unit, but `per day` follows `per hour`"},
+        {"  split a 100%\n  cap a at £25 per hour per, excess to panel\n", "per",
+         "an amount has one unit, but `per` follows `per hour`"},
+        {"  pay a weekly_rate per line # a comment\n  per week\n  split a 100%\n", "per week",
+         "an amount has one unit, but `per week` follows `per line`"},
+        {"  split a 100%\n  cap a at £25 per line per " + std::string(50, 'x') + ", excess to panel\n",
+         "per " + std::string(50, 'x'),
+         "an amount has one unit, but `per " + std::string(40, 'x') + "...` follows `per line`"},
+    };
+    for (const Case& c : cases) {
+        const std::string source = kHeader + "agency a \"A\"\nrule r\n" + c.rule;
+        const ParseResult r = parse(source, "t.jf");
+        ASSERT_EQ(r.diagnostics.size(), 1U) << listed(r.diagnostics);
+        const Diagnostic& d = r.diagnostics[0];
+        EXPECT_EQ(code_text(d.code), "E1001") << c.rule;
+        EXPECT_EQ(d.message, c.message) << c.rule;
+        EXPECT_EQ(source.substr(d.span.offset, d.span.length), c.second) << c.rule;
+    }
+}
+
 TEST(ParseTextBom, FormattingDropsTheMarkAndKeepsAFirstLineComment) {
     const std::string source = kBom + "# notes\n" + kHeader;
     const ParseResult r = parse(source, "bom.jf");
