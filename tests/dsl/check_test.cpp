@@ -387,6 +387,54 @@ INSTANTIATE_TEST_SUITE_P(
                  "W2002",
                  "rules `a` and `b` can both apply to a `y` line from `surgery` to 41 days after `surgery`, and "
                  "neither is an exception to the other"},
+        // A comparison of two names is one subject, the pair: `points < limit` and `points >=
+        // limit` leave no value, and the help names both sides.
+        TextCase{"never_named_bound", "fact limit: whole\nrule r\n  when points < limit and limit <= points\n" +
+                                          std::string(kSplit), "W2001",
+                 "rule `r` can never apply: its condition is always false",
+                 "the comparisons of `limit` with `points` cannot all hold"},
+        TextCase{"never_named_equal", "fact other: text\nrule r\n  when school is other and not (other = school)\n" +
+                                          std::string(kSplit), "W2001", "",
+                 "the comparisons of `other` with `school` cannot all hold"},
+        // A definition written as a constant is that constant.
+        TextCase{"never_named_constant", "let limit = 18\nrule r\n  when points >= limit and points < 18\n" +
+                                             std::string(kSplit), "W2001", "", "no value of `points` meets all of its bounds"},
+        // Different named bounds prove nothing unless they are constants: each pair may overlap.
+        TextCase{"overlap_different_named_bounds",
+                 "fact lower: whole\nfact upper: whole\n"
+                 "rule a\n  when service is y and points < lower\n  split health 100%\n"
+                 "rule b\n  when service is y and points >= upper\n  split social_care 100%\n",
+                 "W2002", "rules `a` and `b` can both apply to a `y` line, and neither is an exception to the other"},
+        TextCase{"overlap_named_bound_of_another_fact",
+                 "fact limit: whole\nfact score: whole\n"
+                 "rule a\n  when service is y and points < limit\n  split health 100%\n"
+                 "rule b\n  when service is y and score >= limit\n  split social_care 100%\n",
+                 "W2002", "rules `a` and `b` can both apply to a `y` line, and neither is an exception to the other"},
+        TextCase{"overlap_different_named_constants",
+                 "let lower = 18\nlet upper = 16\n"
+                 "rule a\n  when service is y and points < lower\n  split health 100%\n"
+                 "rule b\n  when service is y and points >= upper\n  split social_care 100%\n",
+                 "W2002", "rules `a` and `b` can both apply to a `y` line, and neither is an exception to the other"},
+        TextCase{"overlap_windows_on_different_events",
+                 "event review\n"
+                 "rule a\n  when service is y\n  before surgery\n  split health 100%\n"
+                 "rule b\n  when service is y\n  from review\n  split social_care 100%\n",
+                 "W2002",
+                 "rules `a` and `b` can both apply to a `y` line from `review` to the day before `surgery`, and "
+                 "neither is an exception to the other"},
+        TextCase{"overlap_windows_on_a_day_moved_by_months",
+                 "fact start_date: date\nlet switch = start_date + 6 months\nlet day_before = start_date + 182 days\n"
+                 "rule a\n  when service is y\n  on or before day_before\n  split health 100%\n"
+                 "rule b\n  when service is y\n  from switch\n  split social_care 100%\n",
+                 "W2002",
+                 "rules `a` and `b` can both apply to a `y` line from `switch` to 182 days after `start_date`, and "
+                 "neither is an exception to the other"},
+        TextCase{"overlap_names_a_defined_date",
+                 "let cutover = 2025-10-01\n"
+                 "rule a\n  when service is y\n  on or before cutover\n  split health 100%\n"
+                 "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n",
+                 "W2002",
+                 "rules `a` and `b` can both apply to a `y` line on 2025-10-01, and neither is an exception to the other"},
         TextCase{"fact_unused", "fact nights: whole\nrule r\n" + std::string(kSplit), "W2004",
                  "fact `nights` is never used"}),
     [](const ::testing::TestParamInfo<TextCase>& p) { return std::string(p.param.name); });
@@ -461,6 +509,31 @@ INSTANTIATE_TEST_SUITE_P(
                   "rule b\n  when service is y\n  from switch\n  split social_care 100%\n"
                   "rule c\n  when service is z\n  from start_date until switch\n  split health 100%\n"
                   "rule d\n  when service is z\n  before start_date\n  split social_care 100%\n"},
+        CleanCase{"exclusive_named_bound", "fact limit: whole\n"
+                                           "rule a\n  when service is y and points < limit\n  split health 100%\n"
+                                           "rule b\n  when service is y and points >= limit\n  split social_care 100%\n"
+                                           "rule c\n  when service is z and limit > points\n  split health 100%\n"
+                                           "rule d\n  when service is z and not (points < limit)\n  split social_care 100%\n"},
+        CleanCase{"exclusive_named_texts_and_dates",
+                  "fact other: text\nfact start_date: date\nfact end_date: date\n"
+                  "rule a\n  when service is y and school is other\n  split health 100%\n"
+                  "rule b\n  when service is y and school is not other\n  split social_care 100%\n"
+                  "rule c\n  when service is z and start_date <= end_date\n  split health 100%\n"
+                  "rule d\n  when service is z and end_date < start_date\n  split social_care 100%\n"},
+        CleanCase{"exclusive_named_constants",
+                  "let lower = 18\nlet upper = 18\nlet adult = upper\nlet limit = £500\n"
+                  "rule a\n  when service is y and points < lower\n  split health 100%\n"
+                  "rule b\n  when service is y and points >= adult\n  split social_care 100%\n"
+                  "rule c\n  when service is z and points < 18 and budget < limit\n  split health 100%\n"
+                  "rule d\n  when service is z and (points >= upper or budget >= £500.00)\n  split social_care 100%\n"},
+        CleanCase{"disjoint_named_days",
+                  "fact start_date: date\nlet cutover = 2025-10-01\nlet restart = start_date\n"
+                  "let review = start_date + 6 weeks\nlet follow_up = restart + 43 days\n"
+                  "rule a\n  when service is y\n  before cutover\n  split health 100%\n"
+                  "rule b\n  when service is y\n  from 2025-10-01\n  split social_care 100%\n"
+                  "rule c\n  when service is z\n  before restart\n  split health 100%\n"
+                  "rule d\n  when service is z\n  from start_date to review\n  split social_care 100%\n"
+                  "rule e\n  when service is z\n  from follow_up\n  split education 100%\n"},
         CleanCase{"within_and_before_the_same_event",
                   "rule a\n  when service is y\n  within 6 weeks after surgery\n  split health 100%\n"
                   "rule b\n  when service is y\n  before surgery\n  split social_care 100%\n"},

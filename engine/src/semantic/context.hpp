@@ -265,6 +265,13 @@ struct InSet {
 };
 InSet in_set(const Checker& c, const In& test);  // names.cpp
 
+// What the overlap analysis (overlap.cpp, window_overlap.cpp) reads a name as: when it is a
+// definition whose value is a constant written out (`let limit = 18`, `let cutover =
+// 2025-10-01`) or another name (`let start = referral_date`), that value, followed through
+// definitions of definitions; otherwise `e` itself (a cycle, E2014, too). A definition has one
+// value wherever one segment of a line reads it, so the name and its value compare alike.
+const Expr& definition_of(const Checker& c, const Expr& e);  // names.cpp
+
 // `span` when it points somewhere, else `fallback` (hand-built modules have no spans).
 inline const Span& pick(const Span& span, const Span& fallback) {
     return span.line > 0 ? span : fallback;

@@ -180,6 +180,23 @@ InSet in_set(const Checker& c, const In& test) {
     return out;
 }
 
+const Expr& definition_of(const Checker& c, const Expr& e) {
+    const Expr* at = &e;
+    // Each step goes through one definition: more steps than definitions is a cycle (E2014).
+    for (std::size_t steps = 0; steps <= c.module.lets.size(); ++steps) {
+        const std::string* name = at->name();
+        const Symbol* s = name != nullptr ? c.value(*name) : nullptr;
+        if (s == nullptr || s->kind != SymbolKind::Let) return *at;
+        const Expr& value = c.module.lets[s->index].value;
+        if (!(value.is<NameRef>() || value.is<NumberLit>() || value.is<MoneyLit>() || value.is<PercentLit>() ||
+              value.is<DateLit>() || value.is<TextLit>())) {
+            return *at;
+        }
+        at = &value;
+    }
+    return e;
+}
+
 std::optional<std::size_t> Checker::level_ordinal(std::string_view scale,
                                                   std::string_view level) const {
     const auto it = scale_index.find(std::string(scale));

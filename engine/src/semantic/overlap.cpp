@@ -5,9 +5,12 @@
 // `has_ehcp`, `age < 18`, `count(dst, severe) >= 2` ...). A conjunction is contradictory
 // when, for one subject, its literals leave no value: two different `is` values, a value
 // both required and excluded, `x` and `not x`, or numeric/date/level bounds that do not
-// meet (as whole numbers for what takes only whole values). Anything else (a let, a threshold, `a > b` between two facts) is an opaque
-// literal that only contradicts its own negation. docs/diagnostics.md states the
-// heuristic for authors; keep the two in step.
+// meet (as whole numbers for what takes only whole values). A definition that is a constant
+// or another name is read as that (definition_of). A comparison of two things neither of
+// which is a constant (`points < limit`) bounds one subject, the pair, so it meets the
+// other comparisons of the same two (`points >= limit`) and no others. Anything else (a
+// threshold, `happened(surgery)`, `x in a_list_fact`) is an opaque literal that only
+// contradicts its own negation. docs/diagnostics.md states the heuristic for authors; keep the two in step.
 #include <algorithm>
 #include <compare>
 #include <cstdint>
@@ -70,6 +73,10 @@ struct Literal {
     std::vector<Value> values;  // one for Eq..Ge, the members for In/NotIn
     bool service_list = false;  // Truth: `service in LIST_FACT` (services known only at run time)
     bool whole = false;         // Lt..Ge: the subject takes only whole values (a `whole` fact, a date's day)
+    // A comparison of two expressions neither of which is a constant (`points < limit`): the
+    // subject is the pair, compared with 0 as `a - b` would be, and messages name `a` and `b`.
+    std::string compared{};       // `a`, as written; empty for any other literal
+    std::string compared_with{};  // `b`
 };
 
 using Term = std::vector<Literal>;
@@ -121,7 +128,10 @@ Decimal without_trailing_zeros(Decimal d) {
     return d;
 }
 
-std::string canonical(const Expr& e) {
+// The key of an expression: equal for expressions written alike, and for a name and the
+// constant or name a definition of it stands for (definition_of).
+std::string canonical(const Checker& c, const Expr& e) {
+    if (const Expr& d = definition_of(c, e); &d != &e) return canonical(c, d);
     if (const auto* b = e.as<BoolLit>()) return b->value ? "true" : "false";
     if (const auto* n = e.as<NumberLit>()) return decimal_text(without_trailing_zeros(n->value));
     if (const auto* m = e.as<MoneyLit>()) return money_text(without_trailing_zeros(m->pounds));
@@ -146,7 +156,7 @@ std::string canonical(const Expr& e) {
     out += std::to_string(static_cast<int>(unary != nullptr ? unary->op : UnaryOp::Not));
     for_each_child(e, [&](const Expr& arg) {
         out += ' ';
-        out += canonical(arg);
+        out += canonical(c, arg);
     });
     out += ')';
     return out;
@@ -180,7 +190,7 @@ public:
         if (const In* in = e.as<In>()) {
             if (auto lit = membership(e, *in, negated)) return lit;
         }
-        Literal opaque{canonical(e), Rel::Truth, !negated, {}};
+        Literal opaque{canonical(c_, e), Rel::Truth, !negated, {}};
         return std::vector<Term>{Term{opaque}};
     }
 
@@ -241,9 +251,9 @@ private:
 
     // The constant an expression denotes, read against the other side of a comparison.
     std::optional<Value> value_of(const Expr& e, const Expr& other) const {
-        if (const auto* n = e.as<NumberLit>()) return Value{true, decimal_value(n->value), canonical(e)};
-        if (const auto* m = e.as<MoneyLit>()) return Value{true, decimal_value(m->pounds), canonical(e)};
-        if (const auto* p = e.as<PercentLit>()) return Value{true, decimal_value(p->value), canonical(e)};
+        if (const auto* n = e.as<NumberLit>()) return Value{true, decimal_value(n->value), canonical(c_, e)};
+        if (const auto* m = e.as<MoneyLit>()) return Value{true, decimal_value(m->pounds), canonical(c_, e)};
+        if (const auto* p = e.as<PercentLit>()) return Value{true, decimal_value(p->value), canonical(c_, e)};
         if (const auto* d = e.as<DateLit>()) return Value{true, Exact{day_number(d->value), 0}, date_text(d->value)};
         if (const auto* t = e.as<TextLit>()) return Value{false, {}, t->value};
         if (const auto* b = e.as<BoolLit>()) return Value{false, {}, b->value ? "true" : "false"};
@@ -291,12 +301,14 @@ private:
             case BinaryOp::Ge: rel = Rel::Ge; break;
             default: return std::nullopt;
         }
-        const Expr& left = *e.left;
-        const Expr& right = *e.right;
+        // A name compared with `service` is a service, even one spelt like a definition.
+        const bool service_test = is_service(*e.left) || is_service(*e.right);
+        const Expr& left = service_test ? *e.left : definition_of(c_, *e.left);
+        const Expr& right = service_test ? *e.right : definition_of(c_, *e.right);
         if ((rel == Rel::Eq || rel == Rel::Ne) && (is_service(left) || is_service(right))) {
             const Service* group = group_of(is_service(left) ? right : left);
             if (group != nullptr) {
-                return group_test(canonical(is_service(left) ? left : right), *group, (rel == Rel::Eq) != negated);
+                return group_test(canonical(c_, is_service(left) ? left : right), *group, (rel == Rel::Eq) != negated);
             }
         }
         const std::optional<Value> lv = is_service(left) ? std::nullopt : value_of(left, right);
@@ -318,26 +330,49 @@ private:
             }
             return constant(holds);
         }
-        if (rv) return single(canonical(left), rel, *rv, whole_valued(left) || whole_value(right));
-        if (lv) return single(canonical(right), flip(rel), *lv, whole_valued(right) || whole_value(left));
-        return std::nullopt;
+        if (rv) return single(canonical(c_, left), rel, *rv, whole_valued(left) || whole_value(right));
+        if (lv) return single(canonical(c_, right), flip(rel), *lv, whole_valued(right) || whole_value(left));
+        return compared(*e.left, *e.right, rel);
+    }
+
+    // `a < b` where neither side is a constant: one subject, the pair, bounded against 0 as
+    // `a - b` would be (whatever the two are: numbers, money, dates, levels, texts, each
+    // ordered, or only equal or not). So `points < limit` and `points >= limit`, or `limit >
+    // points`, leave no value; `points < lower` and `points >= upper` are two subjects, which
+    // may both hold.
+    Dnf compared(const Expr& a, const Expr& b, Rel rel) const {
+        std::string x = canonical(c_, a);
+        std::string y = canonical(c_, b);
+        std::string shown_x = expr_text(a);
+        std::string shown_y = expr_text(b);
+        if (y < x) {
+            std::swap(x, y);
+            std::swap(shown_x, shown_y);
+            rel = flip(rel);
+        }
+        Literal lit{"compare(" + x + ", " + y + ")", rel, true, {Value{true, Exact{}, "0"}}};
+        lit.compared = std::move(shown_x);
+        lit.compared_with = std::move(shown_y);
+        return std::vector<Term>{Term{lit}};
     }
 
     Dnf membership(const Expr& e, const In& in, bool negated) const {
         const InSet set = in_set(c_, in);
+        const bool service_test = is_service(*in.needle);
+        const Expr& needle = service_test ? *in.needle : definition_of(c_, *in.needle);
         if (set.list_fact) {
             // A list fact: opaque, but remembered as a constraint on the service.
-            Literal lit{canonical(e), Rel::Truth, !negated, {}, is_service(*in.needle)};
+            Literal lit{canonical(c_, e), Rel::Truth, !negated, {}, service_test};
             return std::vector<Term>{Term{lit}};
         }
-        Literal lit{canonical(*in.needle), negated ? Rel::NotIn : Rel::In, true, {}};
+        Literal lit{canonical(c_, needle), negated ? Rel::NotIn : Rel::In, true, {}};
         for (const Expr* m : set.members) {
-            const Service* group = is_service(*in.needle) ? group_of(*m) : nullptr;
+            const Service* group = service_test ? group_of(*m) : nullptr;
             if (group != nullptr) {
                 for (const Ident& g : group->members) lit.values.push_back(Value{false, {}, g.name});
                 continue;
             }
-            const std::optional<Value> v = value_of(*m, *in.needle);
+            const std::optional<Value> v = value_of(service_test ? *m : definition_of(c_, *m), needle);
             if (!v) return std::nullopt;
             lit.values.push_back(*v);
         }
@@ -432,8 +467,19 @@ void add(Constraint& c, const Literal& lit) {
     }
 }
 
-// Why no value of `subject` meets `c`, or nullopt when one may.
-std::optional<std::string> empty(const Constraint& c, const std::string& subject) {
+// How messages name a subject: `subject` as written, or the two sides of a comparison.
+struct Named {
+    std::string subject;
+    std::string compared;       // Literal::compared
+    std::string compared_with;
+};
+
+// Why no value of `named` meets `c`, or nullopt when one may.
+std::optional<std::string> empty(const Constraint& c, const Named& named) {
+    const std::string& subject = named.subject;
+    const auto why_compared = [&] {
+        return "the comparisons of `" + named.compared + "` with `" + named.compared_with + "` cannot all hold";
+    };
     if (c.needs_true && c.needs_false) return "`" + subject + "` cannot be both true and false";
     if (c.allowed) {
         std::set<Value> left;
@@ -445,6 +491,7 @@ std::optional<std::string> empty(const Constraint& c, const std::string& subject
             return c.high && (v.number > c.high->first || (v.number == c.high->first && c.high->second));
         });
         if (left.empty()) {
+            if (!named.compared.empty()) return why_compared();
             if (c.required.size() >= 2) return "`" + subject + "` cannot be both " + quoted_values(c.required);
             return "no value of `" + subject + "` meets all of its conditions";
         }
@@ -452,6 +499,7 @@ std::optional<std::string> empty(const Constraint& c, const std::string& subject
     if (c.low && c.high &&
         (c.low->first > c.high->first ||
          (c.low->first == c.high->first && (c.low->second || c.high->second)))) {
+        if (!named.compared.empty()) return why_compared();
         return "no value of `" + subject + "` meets all of its bounds";
     }
     return std::nullopt;
@@ -462,21 +510,21 @@ using Summary = std::vector<std::pair<std::size_t, Constraint>>;
 
 class Subjects {
 public:
-    std::size_t id(const std::string& subject) {
-        const auto [it, inserted] = ids_.emplace(subject, names_.size());
-        if (inserted) names_.push_back(subject);
+    std::size_t id(const Literal& lit) {
+        const auto [it, inserted] = ids_.emplace(lit.subject, names_.size());
+        if (inserted) names_.push_back(Named{lit.subject, lit.compared, lit.compared_with});
         return it->second;
     }
-    const std::string& name(std::size_t id) const { return names_[id]; }
+    const Named& name(std::size_t id) const { return names_[id]; }
 
 private:
     std::map<std::string, std::size_t> ids_;
-    std::vector<std::string> names_;
+    std::vector<Named> names_;
 };
 
 Summary summarise(const Term& term, Subjects& subjects) {
     std::map<std::size_t, Constraint> by;
-    for (const Literal& lit : term) add(by[subjects.id(lit.subject)], lit);
+    for (const Literal& lit : term) add(by[subjects.id(lit)], lit);
     return Summary(by.begin(), by.end());
 }
 

@@ -4,8 +4,12 @@
 // A window's ends are days: a written date is a known day; a name (an event that does not
 // repeat, a date fact, a date definition) has one date per request, the same in every rule,
 // so two ends written with the same name compare exactly by their offsets from it
-// (`before switch` ends the day before `from switch` starts). Ends written with different
-// names, or a date and a name, cannot be compared: the windows may overlap.
+// (`before switch` ends the day before `from switch` starts). A definition is seen through
+// where it names a day exactly: a date written out (`let cutover = 2025-10-01` is that date),
+// another name (`let restart = switch` is `switch`), or either moved by whole days or weeks
+// (`let review = start_date + 6 weeks` is 42 days after `start_date`). Ends that still have
+// different names (two events, two date facts, a definition moved by months), or a date and
+// a name, cannot be compared: the windows may overlap.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +34,38 @@ struct Days {
 
 std::int64_t day_number(const CivilDate& d) { return Date::from_civil(d.year, d.month, d.day).days(); }
 
+// Days that definitions may move a named day by, in all, and still be seen through: some
+// 10,000 years, so that no chain of definitions can overflow an offset or a day number.
+constexpr std::int64_t kMaxShift = 3'660'000;
+
+// The day `name` stands for, `shift` days on, seen through the definitions that name a day
+// exactly (see the top of the file). Anything else is the name itself.
+End named_day(const Checker& c, const std::string& name, std::int64_t shift) {
+    End out{name, shift};
+    // Each step goes through one definition: more steps than definitions is a cycle (E2014).
+    for (std::size_t steps = 0; steps <= c.module.lets.size(); ++steps) {
+        const Symbol* s = c.value(out.base);
+        if (s == nullptr || s->kind != SymbolKind::Let) return out;
+        const Expr* value = &c.module.lets[s->index].value;
+        std::int64_t moved = 0;
+        if (const Binary* b = value->as<Binary>(); b != nullptr && (b->op == BinaryOp::Add || b->op == BinaryOp::Sub)) {
+            const Duration* d = b->right->as<Duration>();
+            if (d == nullptr || d->amount.scale != 0 || d->amount.units > kMaxShift || d->amount.units < -kMaxShift ||
+                (d->unit != DurationUnit::Days && d->unit != DurationUnit::Weeks)) {
+                return out;
+            }
+            moved = d->amount.units * (d->unit == DurationUnit::Weeks ? 7 : 1) * (b->op == BinaryOp::Sub ? -1 : 1);
+            if (out.offset + moved > kMaxShift || out.offset + moved < -kMaxShift) return out;
+            value = &*b->left;
+        }
+        if (const DateLit* date = value->as<DateLit>()) return End{{}, day_number(date->value) + moved + out.offset};
+        const std::string* next = value->name();
+        if (next == nullptr) return out;
+        out = End{*next, out.offset + moved};
+    }
+    return End{name, shift};
+}
+
 // The days a window covers, or nullopt when they are not one stretch (a repeating event, or
 // a name that is not a declared event: reported elsewhere).
 std::optional<Days> days_of(const Checker& c, const Window& w) {
@@ -42,9 +78,9 @@ std::optional<Days> days_of(const Checker& c, const Window& w) {
         if (w.kind == WindowKind::After) return Days{End{w.event.name, 0}, End{w.event.name, n - 1}};
         return Days{End{w.event.name, -n}, End{w.event.name, -1}};
     }
-    auto end = [](const WindowBound& b, std::int64_t shift) -> std::optional<End> {
+    auto end = [&](const WindowBound& b, std::int64_t shift) -> std::optional<End> {
         if (b.date) return End{{}, day_number(*b.date) + shift};
-        if (b.event) return End{b.event->name, shift};
+        if (b.event) return named_day(c, b.event->name, shift);
         return std::nullopt;
     };
     Days out;
