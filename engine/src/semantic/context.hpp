@@ -257,19 +257,21 @@ void check_let(Checker& c, std::size_t index);        // memoised; reports E2014
 void check_threshold(Checker& c, std::size_t index);  // memoised; reports E2014 cycles
 
 // The right side of `needle in set`, as the typing (expr.cpp) and the overlap analysis
-// (overlap.cpp) both read it: a list fact (`x in tags`: `list_fact`, no members), else the
-// members written out (`x in [a, b]`) or the one member (`x in a`). Pointers into `test`.
+// (condition_branches.cpp) both read it: a list fact (`x in tags`: `list_fact`, no members),
+// else the members written out (`x in [a, b]`) or the one member (`x in a`). Pointers into
+// `test`.
 struct InSet {
     bool list_fact = false;
     std::vector<const Expr*> members;
 };
 InSet in_set(const Checker& c, const In& test);  // names.cpp
 
-// What the overlap analysis (overlap.cpp, window_overlap.cpp) reads a name as: when it is a
-// definition whose value is a constant written out (`let limit = 18`, `let cutover =
-// 2025-10-01`) or another name (`let start = referral_date`), that value, followed through
-// definitions of definitions; otherwise `e` itself (a cycle, E2014, too). A definition has one
-// value wherever one segment of a line reads it, so the name and its value compare alike.
+// What the overlap analysis (condition_branches.cpp, window_overlap.cpp) reads a name as:
+// when it is a definition whose value is a constant written out (`let limit = 18`, `let
+// cutover = 2025-10-01`) or another name (`let start = referral_date`), that value, followed
+// through definitions of definitions; otherwise `e` itself (a cycle, E2014, too). A
+// definition has one value wherever one segment of a line reads it, so the name and its
+// value compare alike.
 const Expr& definition_of(const Checker& c, const Expr& e);  // names.cpp
 
 // `span` when it points somewhere, else `fallback` (hand-built modules have no spans).

@@ -152,8 +152,8 @@ struct Duration {
     DurationUnit unit = DurationUnit::Days;
 };
 
-// The order of the alternatives is part of the checker's canonical keys (overlap.cpp): add
-// new kinds at the end.
+// The order of the alternatives is part of the checker's canonical keys
+// (engine/src/semantic/condition_branches.cpp): add new kinds at the end.
 using ExprNode = std::variant<BoolLit, NumberLit, MoneyLit, PercentLit, DateLit, TextLit, NameRef, Unary,
                               Binary, Call, In, List, AtLeast, YearlyTotal, Duration>;
 
