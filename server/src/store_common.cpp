@@ -58,26 +58,43 @@ std::string audit_chained_message(const std::string& where, const Chained& chain
            "compare the audit trail with a backup, and find out who had write access to the database";
 }
 
-std::string without_triggers_of(const std::string& missing, std::string_view prefix) {
-    std::string out;
-    std::size_t start = 0;
-    while (start < missing.size()) {
-        const auto comma = std::min(missing.find(", ", start), missing.size());
-        const std::string name = missing.substr(start, comma - start);
-        if (!name.starts_with(prefix)) out += (out.empty() ? "" : ", ") + name;
-        start = comma + 2;
+std::vector<SchemaTrigger> schema_triggers(std::string_view schema, std::string_view create) {
+    const auto word_at = [&schema](std::size_t begin) {
+        const auto end = schema.find_first_of(" \n", begin);
+        return std::string(schema.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
+    };
+    std::vector<SchemaTrigger> triggers;
+    for (auto at = schema.find(create); at != std::string_view::npos; at = schema.find(create, at + 1)) {
+        SchemaTrigger t;
+        t.name = word_at(at + create.size());
+        const auto on = schema.find(" ON ", at + create.size());
+        if (on != std::string_view::npos) t.table = word_at(on + 4);
+        triggers.push_back(std::move(t));
     }
+    return triggers;
+}
+
+std::string trigger_list(const std::vector<SchemaTrigger>& triggers) {
+    std::string out;
+    for (const auto& t : triggers) out += (out.empty() ? "" : ", ") + t.name;
     return out;
 }
 
-std::vector<std::string> trigger_names(std::string_view schema, std::string_view create) {
-    std::vector<std::string> names;
-    for (auto at = schema.find(create); at != std::string_view::npos; at = schema.find(create, at + 1)) {
-        const auto begin = at + create.size();
-        const auto end = schema.find_first_of(" \n", begin);
-        names.emplace_back(schema.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
-    }
-    return names;
+std::vector<SchemaTrigger> dropped_triggers(const std::vector<SchemaTrigger>& missing,
+                                            const std::vector<std::string>& tables, std::int64_t found,
+                                            std::int64_t first_recorded, std::span<const TableSince> added) {
+    const auto has_table = [&tables](const std::string& table) {
+        return std::find(tables.begin(), tables.end(), table) != tables.end();
+    };
+    const auto version_had = [&](const std::string& table) {
+        if (found < first_recorded) return false;
+        return std::none_of(added.begin(), added.end(),
+                            [&](const TableSince& a) { return a.table == table && a.version > found; });
+    };
+    std::vector<SchemaTrigger> dropped;
+    for (const auto& t : missing)
+        if (has_table(t.table) || version_had(t.table)) dropped.push_back(t);
+    return dropped;
 }
 
 std::string newer_schema_message(const std::string& where, std::int64_t found, std::int64_t understood) {

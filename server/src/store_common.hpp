@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,13 +29,44 @@ std::string newer_schema_message(const std::string& where, std::int64_t found, s
 // The warning of a store that had lost some of its append-only triggers (`missing` names
 // them) when it was opened; `where` names the store.
 std::string audit_triggers_missing_message(const std::string& where, const std::string& missing);
-// `missing` ("a, b, c", as the stores list missing triggers) without the names that start with
-// `prefix`: the triggers of a table a store of an older version does not have yet.
-std::string without_triggers_of(const std::string& missing, std::string_view prefix);
 
-// The names of the triggers a schema's text creates: each word after `create` (the store's
-// "CREATE TRIGGER IF NOT EXISTS " or "CREATE OR REPLACE TRIGGER "), in the order written.
-std::vector<std::string> trigger_names(std::string_view schema, std::string_view create);
+// An append-only trigger of a schema and the table it guards.
+struct SchemaTrigger {
+    std::string name;
+    std::string table;
+};
+
+// The triggers a schema's text creates, in the order written: each word after `create` (the
+// store's "CREATE TRIGGER IF NOT EXISTS " or "CREATE OR REPLACE TRIGGER ") and the word after
+// the ` ON ` that follows it.
+std::vector<SchemaTrigger> schema_triggers(std::string_view schema, std::string_view create);
+
+// The names of `triggers`, comma separated ("a, b, c"), as the warnings and verify-audit say them.
+std::string trigger_list(const std::vector<SchemaTrigger>& triggers);
+
+// A table added to a store's schema after its first recorded version, and the version that
+// added it.
+struct TableSince {
+    std::string_view table;
+    std::int64_t version;
+};
+
+// Of `missing` (the triggers of this jointly's schema that a store lacks when it is opened,
+// before the schema is run again), those that were dropped, in order:
+// - each on a table the store has (`tables`, as found): every jointly has created a table's
+//   triggers with the table, in one transaction, so a table without one lost it (the caller
+//   leaves out a trigger that replaced one the store still has, as kSchema drops it). This holds
+//   whatever version the store records, 0 included: a store that has jointly's tables and no
+//   version (made before versions were recorded, or its version set back to hide what was
+//   dropped) is checked as what it is, not as a new store;
+// - and, for a store that records a version (`found` at least `first_recorded`, the first
+//   version any jointly recorded), each on a table that version had, whether the table is
+//   there or not (a table dropped with its triggers): every table but those of `added` whose
+//   version is above `found`.
+// A new store (no tables, no version) has dropped nothing.
+std::vector<SchemaTrigger> dropped_triggers(const std::vector<SchemaTrigger>& missing,
+                                            const std::vector<std::string>& tables, std::int64_t found,
+                                            std::int64_t first_recorded, std::span<const TableSince> added);
 
 // A store's schema as found (verify_audit_read_only): its version, this jointly's, and the
 // append-only triggers of this jointly's schema it lacks (comma separated).

@@ -1,6 +1,8 @@
 // The PostgreSQL store's schema: the same tables and append-only triggers as SQLite's.
 #include "store_pg_schema.hpp"
 
+#include <array>
+
 #include "store_common.hpp"
 #include "store_pg_rows.hpp"
 #include "summary_contribution.hpp"
@@ -238,23 +240,33 @@ store_detail::Chained chain_audit(Connection& conn) {
 }
 
 // The append-only triggers of kSchema missing from this store's schema (several stores may
-// share a database), comma separated.
-std::string missing_triggers(Connection& conn) {
-    std::string missing;
-    for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE OR REPLACE TRIGGER ")) {
+// share a database).
+std::vector<store_detail::SchemaTrigger> missing_triggers(Connection& conn) {
+    std::vector<store_detail::SchemaTrigger> missing;
+    for (auto& trigger : store_detail::schema_triggers(kSchema, "CREATE OR REPLACE TRIGGER ")) {
         const auto r = conn.exec("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
                                  "WHERE NOT t.tgisinternal AND t.tgname = $1 AND c.relnamespace = "
                                  "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
-                                 {name});
-        if (r.integer(0, 0) == 0) missing += (missing.empty() ? "" : ", ") + name;
+                                 {trigger.name});
+        if (r.integer(0, 0) == 0) missing.push_back(std::move(trigger));
     }
     return missing;
 }
 
-// Every trigger of kSchema is in every store of this version or later: one missing from such a
-// store was dropped, but for the triggers of a table added since (decided_under's, by 4, are
-// left out below a store of 4).
-constexpr std::int64_t kTriggersSince = 2;
+// The tables of this store's schema.
+std::vector<std::string> tables(Connection& conn) {
+    const auto r = conn.exec("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()");
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    return out;
+}
+
+// The first version a store recorded (jointly_schema was there from the start, so a store with
+// tables and none recorded had it removed), and the tables with triggers added to kSchema
+// since, with the version that added them: a store of a recorded version has every trigger of
+// kSchema but those (store_detail::dropped_triggers).
+constexpr std::int64_t kFirstRecorded = 1;
+constexpr std::array<store_detail::TableSince, 1> kTablesAdded{{{"decided_under", 4}}};
 
 // The schema version recorded in the store (0: none).
 std::int64_t schema_found(Connection& conn) {
@@ -279,12 +291,13 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
             // lock and then waits on a table lock, so taking them in the other order would
             // deadlock with it. Held to COMMIT (chain_audit takes it again, a no-op).
             conn.exec("SELECT pg_advisory_xact_lock($1)", {std::to_string(kWriteLock)});
-            // A trigger dropped before a migration (a lowered version) is said too.
-            if (found >= kTriggersSince) {
-                std::string missing = missing_triggers(conn);
-                if (found < 4) missing = store_detail::without_triggers_of(missing, "decided_under_");  // added by 4
-                if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(where, missing));
-            }
+            // A trigger dropped before a migration is said too, whatever version the store
+            // claims (a version lowered, or jointly_schema emptied or dropped, hides nothing).
+            const auto dropped = store_detail::dropped_triggers(missing_triggers(conn), tables(conn), found,
+                                                                kFirstRecorded, kTablesAdded);
+            if (!dropped.empty())
+                warnings.push_back(
+                    store_detail::audit_triggers_missing_message(where, store_detail::trigger_list(dropped)));
             // Every step of kSchema is idempotent, so any earlier version is brought up to date
             // by running it; the row records who did it.
             conn.exec(kSchema);
@@ -309,10 +322,10 @@ std::vector<std::string> migrate(Connection& conn, const std::string& where) {
         // kSchema again (idempotent; needs the owner's rights, as a migration does) and said:
         // while it was gone what it guards could be edited.
         if (found == kSchemaVersion) {
-            const std::string missing = missing_triggers(conn);
+            const auto missing = missing_triggers(conn);
             if (!missing.empty()) {
                 conn.exec(kSchema);
-                warnings.push_back(store_detail::audit_triggers_missing_message(where, missing));
+                warnings.push_back(store_detail::audit_triggers_missing_message(where, store_detail::trigger_list(missing)));
             }
         }
         conn.exec("COMMIT");
@@ -330,7 +343,7 @@ store_detail::SchemaState inspect(Connection& conn) {
     store_detail::SchemaState state;
     state.current = kSchemaVersion;
     state.found = schema_found(conn);
-    state.missing_triggers = missing_triggers(conn);
+    state.missing_triggers = store_detail::trigger_list(missing_triggers(conn));
     return state;
 }
 

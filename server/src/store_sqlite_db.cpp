@@ -2,6 +2,8 @@
 // (store_sqlite_db.hpp).
 #include "store_sqlite_db.hpp"
 
+#include <array>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -238,22 +240,51 @@ store_detail::Chained chain_audit(Db& db) {
     }
 }
 
-// The append-only triggers of kSchema that the store lacks, comma separated.
-std::string missing_triggers(Db& db) {
-    std::string missing;
+// The append-only triggers of kSchema that the store lacks.
+std::vector<store_detail::SchemaTrigger> missing_triggers(Db& db) {
+    std::vector<store_detail::SchemaTrigger> missing;
     Stmt exists(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?");
-    for (const std::string& name : store_detail::trigger_names(kSchema, "CREATE TRIGGER IF NOT EXISTS ")) {
+    for (auto& trigger : store_detail::schema_triggers(kSchema, "CREATE TRIGGER IF NOT EXISTS ")) {
         exists.reset();
-        exists.bind(1, name);
-        if (exists.step() && exists.integer(0) == 0) missing += (missing.empty() ? "" : ", ") + name;
+        exists.bind(1, trigger.name);
+        if (exists.step() && exists.integer(0) == 0) missing.push_back(std::move(trigger));
     }
     return missing;
 }
 
-// Every trigger of kSchema is in every store of this version or later: one missing from such a
-// store was dropped, but for the triggers of a table added since (decided_under's, by 5, are
-// left out below a store of 5).
-constexpr std::int64_t kTriggersSince = 3;
+// The tables the store has.
+std::vector<std::string> tables(Db& db) {
+    std::vector<std::string> out;
+    Stmt s(db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
+// The first version a store recorded (a store made before reads 0; 1 was never recorded), and
+// the tables with triggers added to kSchema since, with the version that added them: a store of
+// a recorded version has every trigger of kSchema but those (store_detail::dropped_triggers).
+constexpr std::int64_t kFirstRecorded = 2;
+constexpr std::array<store_detail::TableSince, 1> kTablesAdded{{{"decided_under", 5}}};
+
+// `missing` without the triggers of kSchema that replaced one the store still has (kSchema
+// drops the old one): a store made before versions were recorded, and before the erasure
+// routes, guards updates with decisions_no_update and panel_no_update, which refuse every
+// update, and lacks their successors by right.
+std::vector<store_detail::SchemaTrigger> without_replaced(Db& db, std::vector<store_detail::SchemaTrigger> missing) {
+    constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kReplaced{
+        {{"decisions_update_only_erasure", "decisions_no_update"}, {"panel_update_only_erasure", "panel_no_update"}}};
+    Stmt exists(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?");
+    std::erase_if(missing, [&](const store_detail::SchemaTrigger& t) {
+        for (const auto& [now, before] : kReplaced) {
+            if (t.name != now) continue;
+            exists.reset();
+            exists.bind(1, std::string(before));
+            return exists.step() && exists.integer(0) == 1;
+        }
+        return false;
+    });
+    return missing;
+}
 
 }  // namespace
 
@@ -351,13 +382,15 @@ std::vector<std::string> migrate(Db& db, const std::string& path) {
         if (found > kSchemaVersion)
             throw StoreError(store_detail::newer_schema_message(path, found, kSchemaVersion));
         // kSchema re-creates a trigger that was dropped: say so, since while it was gone what
-        // it guards could be edited; also when migrating (a lowered user_version). (A store
-        // older than kTriggersSince may lack a trigger added since; that is no sign.)
-        if (found >= kTriggersSince) {
-            std::string missing = missing_triggers(db);
-            if (found < 5) missing = store_detail::without_triggers_of(missing, "decided_under_");  // added by 5
-            if (!missing.empty()) warnings.push_back(store_detail::audit_triggers_missing_message(path, missing));
-        }
+        // it guards could be edited; also when migrating, whatever version the store claims
+        // (a user_version lowered, to 0 too, hides nothing). A store older than a trigger's
+        // table lacks it by right; that is no sign.
+        auto missing = missing_triggers(db);
+        if (found < kFirstRecorded) missing = without_replaced(db, std::move(missing));
+        const auto dropped =
+            store_detail::dropped_triggers(missing, tables(db), found, kFirstRecorded, kTablesAdded);
+        if (!dropped.empty())
+            warnings.push_back(store_detail::audit_triggers_missing_message(path, store_detail::trigger_list(dropped)));
         // Every step of kSchema is idempotent, so a store of any earlier version (0: one
         // made before versions were recorded) is brought up to date by running it.
         db.exec(kSchema);
@@ -385,7 +418,7 @@ store_detail::SchemaState inspect(Db& db) {
     Stmt version(db, "PRAGMA user_version");
     version.step();
     state.found = version.integer(0);
-    state.missing_triggers = missing_triggers(db);
+    state.missing_triggers = store_detail::trigger_list(missing_triggers(db));
     return state;
 }
 
