@@ -53,6 +53,13 @@ int run_reapply(const ReapplyOptions& options, Streams io) {
         io.out << "erased " << c.erased << " decisions of the " << c.recorded << " erasures recorded in "
                << pg::redact_url(options.from) << " (" << c.already << " erased already, " << c.absent
                << " not in the store)\n";
+        if (const auto n = c.replacements_absent.size(); n > 0) {
+            io.out << n << (n == 1 ? " rectification" : " rectifications") << " recorded in "
+                   << pg::redact_url(options.from) << (n == 1 ? " names a replacement" : " name replacements")
+                   << " not in the store (stored after the backup, only the old store holds "
+                   << (n == 1 ? "it" : "them") << "):\n";
+            for (const auto& r : c.replacements_absent) io.out << "  " << r.rectified << " rectified by " << r.by << "\n";
+        }
         return kOk;
     } catch (const StoreError& e) {
         io.err << "error: " << e.what() << "\n";

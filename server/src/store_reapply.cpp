@@ -81,6 +81,10 @@ ReapplyCounts reapply_erasures(const std::string& from, const std::string& db) {
     counts.recorded = recorded.size();
     const auto redact = erasure_redaction();
     for (const auto& r : recorded) {
+        // The replacement a rectification stored with it is not in a store restored from
+        // before it: said, so that whoever holds its id knows to store the correction again.
+        if (r.superseded_by && !store->get_decision(*r.superseded_by))
+            counts.replacements_absent.push_back({r.decision_id, *r.superseded_by});
         const auto found = store->get_decision(r.decision_id);
         if (!found) {
             ++counts.absent;

@@ -5,6 +5,7 @@
 
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http_fixture.hpp"
@@ -41,6 +42,18 @@ void erase(httplib::Client& c, const std::string& id, const std::string& reason)
     auto r = c.Post(("/v1/decisions/" + id + "/erasure").c_str(), bearer(kAdminToken),
                     json{{"reason", reason}}.dump(), "application/json");
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+}
+
+// Rectifies `id` with the stored request's case and a corrected weekly cost; the replacement's id.
+std::string rectify(httplib::Client& c, const std::string& id, const std::string& case_ref) {
+    auto request = post_op_request();
+    request["case_ref"] = case_ref;
+    request["lines"][0]["weekly"] = "405.00";
+    auto r = c.Post(("/v1/decisions/" + id + "/rectification").c_str(), bearer(kAdminToken),
+                    json{{"reason", "the weekly cost was keyed wrongly"}, {"request", request}}.dump(),
+                    "application/json");
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+    return r ? body_of(r).value("decision_id", "") : "";
 }
 
 // A live store (`live`) whose backup (`backup`) was taken after two decisions were stored;
@@ -137,6 +150,96 @@ TEST(StoreReapplyErasures, ARestoredPostgresqlStoreIsErasedAgainAsTheApiErased) 
     ASSERT_EQ(server::run_cli({"store", "copy", "--from", r.backup.string(), "--to", pg.location()}, out, err), 0)
         << err.str();
     expect_reapplied(r, pg.location());
+}
+
+// A live store whose backup was taken after one decision was rectified (the replacement is in
+// the backup too) and another stored; since then that one was rectified, and a third stored
+// and rectified: the replacements of those two are only in the live store.
+struct RectifiedRestore {
+    fs::path dir = make_temp_dir("jointly-reapply-");
+    fs::path live = dir / "jointly.db";
+    fs::path backup = dir / "backup.db";
+    std::string rectified;   // stored before the backup, rectified after it
+    std::string replacement;  // its replacement
+    std::string later;        // stored and rectified after the backup
+    std::string later_replacement;
+    RectifiedRestore() {
+        const auto on_live = [this](server::ServeOptions& o) { o.db = live; };
+        {
+            TestServer s(on_live);
+            auto c = s.client();
+            rectify(c, store(c, "C-BEFORE"), "C-BEFORE");
+            rectified = store(c, "C-RECT");
+        }
+        fs::copy_file(live, backup);
+        TestServer s(on_live);
+        auto c = s.client();
+        replacement = rectify(c, rectified, "C-RECT");
+        later = store(c, "C-LATER");
+        later_replacement = rectify(c, later, "C-LATER");
+    }
+    ~RectifiedRestore() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+// reapply-erasures names every rectification whose replacement the restored store lacks (the
+// rectified decision, erased again or not there either, and the replacement), every time it
+// runs; one whose replacement is there is not named.
+void expect_replacements_named(const RectifiedRestore& r, const std::string& restored) {
+    const std::string named = "2 rectifications recorded in " + r.live.string() +
+                              " name replacements not in the store (stored after the backup, only the old store "
+                              "holds them):\n  " +
+                              r.rectified + " rectified by " + r.replacement + "\n  " + r.later + " rectified by " +
+                              r.later_replacement + "\n";
+    auto first = reapply(r.live.string(), restored);
+    ASSERT_EQ(first.code, 0) << first.err;
+    EXPECT_EQ(first.out, "erased 1 decisions of the 3 erasures recorded in " + r.live.string() +
+                             " (1 erased already, 1 not in the store)\n" + named);
+    auto again = reapply(r.live.string(), restored);
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_EQ(again.out, "erased 0 decisions of the 3 erasures recorded in " + r.live.string() +
+                             " (2 erased already, 1 not in the store)\n" + named);
+    auto store = server::Store::connect(restored);
+    EXPECT_TRUE(store->get_decision(r.rectified)->erased);
+    EXPECT_FALSE(store->get_decision(r.replacement));
+}
+
+TEST(StoreReapplyErasures, RectificationsWhoseReplacementIsNotInASqliteStoreAreNamed) {
+    RectifiedRestore r;
+    expect_replacements_named(r, r.backup.string());
+    // docs/operations.md shows these lines, with its file name and ids, indented in its list.
+    auto out = reapply(r.live.string(), r.backup.string()).out;
+    out = out.substr(out.find('\n') + 1);
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {r.live.string(), "jointly.db.before-restore"},
+             {r.rectified, "d-3f9c0a7e21b84d56"},
+             {r.replacement, "d-9b1e44c07a2f6d13"},
+             {r.later, "d-51aa8e0c9d3b7f20"},
+             {r.later_replacement, "d-c40d7e6f1b2a9e85"}})
+        out.replace(out.find(from), from.size(), to);
+    std::string shown = "  ```text\n";
+    for (std::size_t at = 0; at < out.size();) {
+        const auto end = out.find('\n', at) + 1;
+        shown += "  " + out.substr(at, end - at);
+        at = end;
+    }
+    shown += "  ```\n";
+    EXPECT_NE(read_file(fs::path(JOINTLY_SOURCE_DIR) / "docs/operations.md").find(shown), std::string::npos)
+        << "docs/operations.md does not show:\n"
+        << shown;
+}
+
+TEST(StoreReapplyErasures, RectificationsWhoseReplacementIsNotInAPostgresqlStoreAreNamed) {
+    JOINTLY_REQUIRE_PG_CLUSTER();
+    RectifiedRestore r;
+    server::testing::PgDatabase pg(*server::testing::pg_cluster_url());
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_EQ(server::run_cli({"store", "copy", "--from", r.backup.string(), "--to", pg.location()}, out, err), 0)
+        << err.str();
+    expect_replacements_named(r, pg.location());
 }
 
 TEST(StoreReapplyErasures, AMissingStoreIsNamedAndNothingIsCreated) {

@@ -440,6 +440,13 @@ struct ReapplyCounts {
     std::size_t already = 0;
     std::size_t absent = 0;
     std::vector<std::string> warnings;  // what opening (migrating) `db` said (Store::open_warnings)
+    // A rectification `from` records whose replacement decision the store does not hold (stored
+    // after the backup was taken, it is only in `from`), in the order `from` recorded them.
+    struct Replacement {
+        std::string rectified;  // the decision rectified (erased)
+        std::string by;         // its replacement, which the store lacks
+    };
+    std::vector<Replacement> replacements_absent;
 };
 
 // Erases in the store `db` (an SQLite file that exists, or a postgresql:// URL) every decision
