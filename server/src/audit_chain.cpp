@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jointly/server/store.hpp"
+#include "store_common.hpp"
 
 namespace jointly::server {
 namespace {
@@ -67,8 +68,8 @@ std::string audit_chain_hash(std::string_view previous, const AuditEntry& e) {
     return out;
 }
 
-AuditVerification walk_audit_chain(const std::function<std::vector<AuditEntry>(std::int64_t after, std::size_t limit)>& page,
-                                   const std::optional<std::string>& expected_head, const std::atomic<bool>* stop) {
+AuditVerification walk_audit_chain(const AuditPages& page, const std::optional<std::string>& expected_head,
+                                   const std::atomic<bool>* stop) {
     AuditVerification v;
     if (expected_head) v.expected_head_found = *expected_head == v.head;
     std::int64_t after = 0;
@@ -78,7 +79,12 @@ AuditVerification walk_audit_chain(const std::function<std::vector<AuditEntry>(s
             v.complete = false;
             return v;
         }
-        const auto entries = page(after, kVerifyPage);
+        const auto read = page(after, kVerifyPage);
+        if (!read) {
+            v.complete = false;
+            return v;
+        }
+        const auto& entries = *read;
         for (const AuditEntry& e : entries) {
             if (e.hash.empty()) {
                 // Outside the chain: counted, and the walk goes on from the last hashed entry,
@@ -135,14 +141,16 @@ std::string describe_unhashed(const AuditVerification& v) {
 }
 
 AuditVerification Store::verify_audit(const std::optional<std::string>& expected_head, const std::atomic<bool>* stop) {
-    return walk_audit_chain(
-        [this](std::int64_t after, std::size_t limit) {
-            AuditQuery page;
-            page.limit = limit;
-            page.after = after;
-            return find_audit(page);
-        },
-        expected_head, stop);
+    return walk_audit_chain([this, stop](std::int64_t after, std::size_t limit) { return audit_page(after, limit, stop); },
+                            expected_head, stop);
+}
+
+std::optional<std::vector<AuditEntry>> Store::audit_page(std::int64_t after, std::size_t limit,
+                                                         const std::atomic<bool>*) {
+    AuditQuery page;
+    page.limit = limit;
+    page.after = after;
+    return find_audit(page);
 }
 
 }  // namespace jointly::server

@@ -33,7 +33,7 @@ ReadOnlyAuditCheck verify_sqlite(const std::string& path, const std::optional<st
     if (c.schema < c.current_schema) return c;
     sqlite::Stmt page(db, std::string("SELECT ") + sqlite::kAuditColumns + " FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2");
     c.verification = walk_audit_chain(
-        [&page](std::int64_t after, std::size_t limit) {
+        [&page](std::int64_t after, std::size_t limit) -> std::optional<std::vector<AuditEntry>> {
             std::vector<AuditEntry> rows;
             sqlite::ResetOnExit guard{page};
             page.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
@@ -51,7 +51,7 @@ ReadOnlyAuditCheck verify_postgresql(const std::string& url, const std::optional
     auto c = check(pg::inspect(conn), pg::redact_url(url));
     if (c.schema < c.current_schema) return c;
     c.verification = walk_audit_chain(
-        [&conn](std::int64_t after, std::size_t limit) {
+        [&conn](std::int64_t after, std::size_t limit) -> std::optional<std::vector<AuditEntry>> {
             const auto r = conn.exec(std::string("SELECT ") + pg::kAuditColumns +
                                          " FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
                                      {std::to_string(after), std::to_string(limit)});

@@ -147,29 +147,44 @@ void fill_audit_origin(AuditEntry& entry) {
 
 void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept {
     std::string problem;
+    std::string level = "error";
     const std::string where = "the decision store `" + pg::redact_url(context.options.db.string()) + "`";
+    // Stopped with the server (between pages, or a page's read cut short or failing because of
+    // it): nothing was found either way, the state stays 0 (not finished), and the line says so.
+    const auto stopped = [&] {
+        level = "info";
+        problem = "the check of the audit trail's hash chain in " + where +
+                  " was stopped with the server before the end of the trail; the next start checks it again";
+    };
     try {
         const auto v = context.store->verify_audit(std::nullopt, &stop);
-        if (!v.complete) return;
-        context.metrics.audit_chain(v.entries, !v.ok());
-        if (v.broken)
-            problem = where + ": " + v.broken->reason + " (its stored hash " +
-                      (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`") + "); " +
-                      (v.entries == 0   ? std::string("it is the first entry with a hash")
-                       : v.entries == 1 ? std::string("the 1 entry before it matches")
-                                        : "the " + std::to_string(v.entries) + " entries before it match");
-        if (v.unhashed > 0) problem += (problem.empty() ? where + ": " : "; ") + describe_unhashed(v);
-        if (!problem.empty())
-            problem += ". Check it with `jointly store verify-audit` and see operations.md, \"Audit trail\"";
+        if (!v.complete) {
+            stopped();
+        } else {
+            context.metrics.audit_chain(v.entries, !v.ok());
+            if (v.broken)
+                problem = where + ": " + v.broken->reason + " (its stored hash " +
+                          (v.broken->found.empty() ? std::string("is empty") : "`" + v.broken->found + "`") + "); " +
+                          (v.entries == 0   ? std::string("it is the first entry with a hash")
+                           : v.entries == 1 ? std::string("the 1 entry before it matches")
+                                            : "the " + std::to_string(v.entries) + " entries before it match");
+            if (v.unhashed > 0) problem += (problem.empty() ? where + ": " : "; ") + describe_unhashed(v);
+            if (!problem.empty())
+                problem += ". Check it with `jointly store verify-audit` and see operations.md, \"Audit trail\"";
+        }
     } catch (const std::exception& e) {
-        context.metrics.audit_chain_check_failed();
-        problem = "cannot check the audit trail's hash chain in `" + pg::redact_url(context.options.db.string()) +
-                  "`: " + e.what();
+        if (stop.load()) {
+            stopped();
+        } else {
+            context.metrics.audit_chain_check_failed();
+            problem = "cannot check the audit trail's hash chain in `" + pg::redact_url(context.options.db.string()) +
+                      "`: " + e.what();
+        }
     }
     if (problem.empty() || !context.options.log) return;
     try {
         context.options.log(
-            nlohmann::ordered_json{{"ts", store_detail::now_utc()}, {"level", "error"}, {"message", problem}}.dump(
+            nlohmann::ordered_json{{"ts", store_detail::now_utc()}, {"level", level}, {"message", problem}}.dump(
                 -1, ' ', false, nlohmann::json::error_handler_t::replace));
     } catch (...) {
     }

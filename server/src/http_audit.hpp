@@ -48,8 +48,10 @@ void fill_audit_origin(AuditEntry& entry);
 // metrics jointly_audit_chain_check_state, jointly_audit_chain_broken and
 // jointly_audit_chain_entries_verified, and, when the chain is broken, has entries without a
 // hash or cannot be read, an `error` log line naming the first entry that does not match and
-// the entries without a hash. Run at start on a thread of its own; returns early when `stop` becomes true. Never
-// throws.
+// the entries without a hash. Run at start on a thread of its own. When `stop` becomes true it
+// returns soon (between pages, or cutting a page's read short: PostgreSQL cancels a statement
+// kept waiting on a lock), leaves jointly_audit_chain_check_state 0 (not finished) and logs an
+// `info` line saying it was stopped, never an error. Never throws.
 void check_audit_chain(Context& context, const std::atomic<bool>& stop) noexcept;
 
 // The query string as `key=value` pairs joined by `&`, keys sorted (for AuditEntry::detail);

@@ -272,8 +272,9 @@ std::string Metrics::render(const PolicyState& policies, const ProcessStats& pro
                "has finished.");
     out.sample("jointly_audit_chain_broken", "", std::uint64_t{audit_chain_broken_.load(std::memory_order_relaxed)});
     out.family("jointly_audit_chain_check_state", "gauge",
-               "The check of the audit trail's hash chain at start: 0 running, 1 the chain holds, 2 broken "
-               "(see jointly_audit_chain_broken), 3 failed (the store could not be read; the log says why).");
+               "The check of the audit trail's hash chain at start: 0 not finished (running, or stopped with "
+               "the server), 1 the chain holds, 2 broken (see jointly_audit_chain_broken), 3 failed (the store "
+               "could not be read; the log says why).");
     out.sample("jointly_audit_chain_check_state", "", audit_chain_state_.load(std::memory_order_relaxed));
     out.family("jointly_audit_chain_entries_verified", "gauge",
                "Audit entries whose hash the check at start found matching, from the first (0 until it has finished).");

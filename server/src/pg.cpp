@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace jointly::server::pg {
@@ -227,6 +228,42 @@ Result Connection::exec(const std::string& sql, const Params& params) {
     return checked(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                 nullptr, 0),
                    sent);
+}
+
+std::optional<Result> Connection::exec_unless(const std::atomic<bool>& stop, const std::string& sql,
+                                              const Params& params) {
+    const auto sent = std::chrono::steady_clock::now();
+    const auto values = values_of(params);
+    if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                          nullptr, 0) != 1)
+        return checked(nullptr, sent);  // not sent: the connection's failure
+    bool cancelled = false;
+    // Until the whole answer is in (or the connection fails: PQgetResult then says why).
+    while (PQconsumeInput(conn_) == 1 && PQisBusy(conn_) == 1) {
+        if (!cancelled && stop.load()) {
+            // Best effort: a cancel that does not reach the server leaves the statement to end
+            // by itself (at the latest at the statement timeout).
+            if (PGcancel* cancel = PQgetCancel(conn_)) {
+                std::array<char, 256> error{};
+                PQcancel(cancel, error.data(), static_cast<int>(error.size()));
+                PQfreeCancel(cancel);
+            }
+            cancelled = true;
+        }
+        pollfd fd{PQsocket(conn_), POLLIN, 0};
+        poll(&fd, 1, 50);
+    }
+    // One statement gives one result; the last is the one that says how it ended.
+    PGresult* last = nullptr;
+    while (PGresult* next = PQgetResult(conn_)) {
+        PQclear(last);
+        last = next;
+    }
+    if (cancelled && !broken()) {
+        PQclear(last);
+        return std::nullopt;
+    }
+    return checked(last, sent);
 }
 
 const char* Connection::prepared(const std::string& sql, int params) {

@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -107,6 +108,12 @@ public:
     // (a generic plan is chosen after five runs): an insert, a look-up by a unique key. Up to
     // kMaxPrepared texts a connection; past that, run as exec. Throws Error.
     Result exec_prepared(const std::string& sql, const Params& params);
+    // As exec with parameters, for a read whose caller may be asked to stop while it runs (the
+    // check of the audit chain at start, which a lock held on its table could keep waiting up to
+    // the statement timeout): `stop` is looked at every 50 ms while the statement runs, and once
+    // it is true the server is asked to cancel the statement; nullopt then, when it has ended
+    // (the connection is usable again). Throws Error as exec.
+    std::optional<Result> exec_unless(const std::atomic<bool>& stop, const std::string& sql, const Params& params);
     // Whether the connection is lost: libpq says so, or a statement failed as on a lost one.
     bool broken() const { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
     // For an idle connection (no statement running): whether the server has closed it, as far

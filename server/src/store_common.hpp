@@ -95,9 +95,11 @@ namespace jointly::server {
 // store_pg.cpp: the PostgreSQL store at `url` with `pool` connections for requests, each
 // statement on them cut off after `statement_timeout` (Store::connect).
 // audit_chain.cpp: walks the chain over pages that `page(after, limit)` gives (the entries with
-// id > after, oldest first, at most limit), as Store::verify_audit.
-AuditVerification walk_audit_chain(const std::function<std::vector<AuditEntry>(std::int64_t after, std::size_t limit)>& page,
-                                   const std::optional<std::string>& expected_head, const std::atomic<bool>* stop);
+// id > after, oldest first, at most limit; nullopt when a stop cut the page's read short), as
+// Store::verify_audit.
+using AuditPages = std::function<std::optional<std::vector<AuditEntry>>(std::int64_t after, std::size_t limit)>;
+AuditVerification walk_audit_chain(const AuditPages& page, const std::optional<std::string>& expected_head,
+                                   const std::atomic<bool>* stop);
 
 std::unique_ptr<Store> open_postgresql_store(const std::string& url, std::size_t pool,
                                              std::chrono::milliseconds statement_timeout);

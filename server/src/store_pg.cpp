@@ -405,6 +405,21 @@ public:
     }
 
 private:
+    // The check at start cancels a page's statement when the server stops (a lock held on the
+    // table would keep it waiting up to the statement timeout).
+    std::optional<std::vector<AuditEntry>> audit_page(std::int64_t after, std::size_t limit,
+                                                      const std::atomic<bool>* stop) override {
+        if (!stop) return Store::audit_page(after, limit, stop);
+        const std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit WHERE id > $1 ORDER BY id LIMIT $2";
+        return read([&](Connection& c) -> std::optional<std::vector<AuditEntry>> {
+            const auto r = c.exec_unless(*stop, sql, {std::to_string(after), std::to_string(limit)});
+            if (!r) return std::nullopt;
+            std::vector<AuditEntry> out;
+            for (int i = 0; i < r->rows(); ++i) out.push_back(read_audit(*r, i));
+            return out;
+        });
+    }
+
     // Runs `work` on a pooled connection; when the connection is found broken (the server
     // restarted since it was last used), the pool closes every connection as old as it and
     // `work` is retried once, on a connection opened since. Throws StoreError.

@@ -360,10 +360,10 @@ public:
     // Walks the whole audit trail in id order, checking each entry's hash against the one
     // before it (audit_chain_hash), and stops at the first that does not match. With
     // `expected_head` (a hash recorded earlier) also says whether the chain reaches it. Reads
-    // in pages through find_audit (about 2 s a million entries on SQLite, 4 s on PostgreSQL:
-    // docs/adr/0029-audit-hash-chain.md);
-    // when `stop` is given and becomes true, returns between pages with complete false.
-    // Throws StoreError.
+    // in pages (audit_page; about 2 s a million entries on SQLite, 4 s on PostgreSQL:
+    // docs/adr/0029-audit-hash-chain.md). When `stop` is given and becomes true, returns with
+    // complete false: between pages, or from a page whose read it cuts short (PostgreSQL
+    // cancels a statement kept waiting, on a lock say). Throws StoreError.
     AuditVerification verify_audit(const std::optional<std::string>& expected_head = std::nullopt,
                                    const std::atomic<bool>* stop = nullptr);
 
@@ -405,6 +405,13 @@ public:
 
 protected:
     std::vector<std::string> open_warnings_;  // set by the constructor
+
+    // One page of verify_audit's walk: the entries with id > after, oldest first, at most
+    // `limit`; nullopt when `stop` (if given) became true while they were read and the read
+    // was cut short. This one reads through find_audit and is never cut short. Throws
+    // StoreError.
+    virtual std::optional<std::vector<AuditEntry>> audit_page(std::int64_t after, std::size_t limit,
+                                                              const std::atomic<bool>* stop);
 
     void observe_commit(std::chrono::nanoseconds elapsed, bool committed) const {
         if (commit_observer_) commit_observer_(elapsed, committed);
