@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * check a policy without storing it
-         * @description Also against the versions in service, so an overlapping version is reported.
+         * @description Also against the versions in service, so an overlapping version is reported, and against the policy texts the store has decided under, so a text whose id and version stored decisions name under another text (its upload would be refused with 409) is reported as E4231.
          *
          *     Needs a token of any role.
          */
@@ -2193,7 +2193,7 @@ export interface operations {
             422: components["responses"]["PolicyInvalid"];
             431: components["responses"]["HeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
-            /** @description checking ran out of memory */
+            /** @description checking ran out of memory, or the store's record of the texts decided under could not be read */
             503: components["responses"]["Unavailable"];
         };
     };

@@ -2,9 +2,12 @@
 // another text (docs/operations.md, "Policy versions").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "jointly/dsl/diagnostic.hpp"
+#include "jointly/engine/program.hpp"
 #include "jointly/server/registry.hpp"
 #include "jointly/server/store.hpp"
 
@@ -16,5 +19,12 @@ namespace jointly::server {
 // before jointly kept the table) may serve any of them. Empty when none. Pure.
 std::vector<std::string> edited_after_deciding(const std::vector<LoadedPolicy>& policies,
                                                const std::vector<DecidedUnder>& recorded);
+
+// The same finding for one text, `program` read from `file`, as a diagnostic (E4231, an error
+// at its version's text, naming the id and version and both hashes, the fix in its help):
+// what POST /v1/policies/check says of a text whose upload would be refused for it. nullopt
+// when the text may be served. Pure.
+std::optional<dsl::Diagnostic> edited_after_deciding(const engine::Program& program, const std::string& file,
+                                                     const std::vector<DecidedUnder>& recorded);
 
 }  // namespace jointly::server

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "decided_under_check.hpp"
 #include "http_internal.hpp"
 #include "jointly/engine/pool.hpp"
 #include "jointly/engine/services.hpp"
@@ -307,6 +308,23 @@ Reply check_policy(Context& context, const httplib::Request& request, httplib::R
     if (r.status == UploadResult::Status::Invalid) {
         send_invalid(response, r);
         return {};
+    }
+    // What an upload of it would be refused for next (409): a version that stored decisions
+    // name under another text (decided_under_check.hpp, as the upload checks it).
+    if (r.status == UploadResult::Status::Checked && context.store) {
+        std::vector<DecidedUnder> recorded;
+        try {
+            recorded = context.store->decided_under();
+        } catch (const StoreError& e) {
+            return fail(503, "store_unavailable", std::string("the policy texts decided under could not be read: ") + e.what());
+        }
+        if (auto edited = edited_after_deciding(*r.program, r.report.file, recorded)) {
+            UploadResult refused = r;
+            refused.report.diagnostics.push_back(std::move(*edited));
+            refused.message = "stored decisions name this policy version under another text";
+            send_invalid(response, refused);
+            return {};
+        }
     }
     auto out = policy_summary(*r.program, r.report);
     out["ok"] = true;

@@ -367,13 +367,17 @@ void policy_operations(Paths& paths) {
     paths.add("post", "/v1/policies/check",
               Operation("checkPolicy", "check a policy without storing it", Access::Compile)
                   .tag("policies")
-                  .describe("Also against the versions in service, so an overlapping version is reported.")
+                  .describe("Also against the versions in service, so an overlapping version is reported, and "
+                            "against the policy texts the store has decided under, so a text whose id and version "
+                            "stored decisions name under another text (its upload would be refused with 409) is "
+                            "reported as E4231.")
                   .body(policy_text_body())
                   .ok(200, "it compiles: the version and its warnings", ref("PolicyChecked"))
                   .error(400, "the policy text is empty, or the JSON body has no `source`")
                   .error(413, "the policy is over --max-policy-bytes, or the body over --max-body")
                   .error_response(422, "PolicyInvalid", "")
-                  .error(503, "checking ran out of memory"));
+                  .error(503, "checking ran out of memory, or the store's record of the texts decided under "
+                              "could not be read"));
     paths.add("get", "/v1/policies/{id}",
               Operation("getPolicy", "a policy's versions with their source and request schema", Access::Open)
                   .tag("policies")

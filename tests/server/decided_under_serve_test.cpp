@@ -2,9 +2,11 @@
 // backend: a server started on it refuses to start, a reload (SIGHUP) that reads it is refused
 // whole (also when the version was out of service in between, which the check against the
 // set in service cannot see), an upload of it is refused and another replica's stored upload
-// of it is left out. The unchanged text, or the edit under a new version, is served.
+// of it is left out, and POST /v1/policies/check says so. The unchanged text, or the edit
+// under a new version, is served.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -194,6 +196,93 @@ TEST_P(DecidedUnderServe, AnUploadOrAnotherReplicasStoredUploadOfAnEditedVersion
     // The text decided under is uploaded.
     EXPECT_EQ(registry.upload(original_, "reference.jf", {"author", "req-3"}).status,
               server::UploadResult::Status::Added);
+}
+
+// POST /v1/policies/check says what an upload would be refused for: a text whose id and
+// version have stored decisions, none under it, is the error E4231 at its version (422),
+// naming the id, the version, both hashes and the fix. The text decided under, and the edit
+// under a new version, check clean.
+TEST_P(DecidedUnderServe, ACheckOfAnEditedVersionSaysItsUploadWouldBeRefused) {
+    decide_under("2025.1", sha_of(original_));
+    fs::remove(dir_ / "p/reference.jf");  // served once, since taken out: only the store remembers
+    TestServer s([&](server::ServeOptions& o) {
+        o.policies = dir_ / "p";
+        o.db = db_->location();
+    });
+    auto c = s.client();
+    const auto check = [&c](const std::string& text) {
+        return c.Post("/v1/policies/check", bearer(kClientToken), text, "text/plain");
+    };
+    const auto r = check(edited_);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 422) << r->body;
+    const auto error = body_of(r)["error"];
+    EXPECT_EQ(error["code"], "policy_invalid");
+    nlohmann::json found;
+    for (const auto& d : error["diagnostics"])
+        if (d["code"] == "E4231") found = d;
+    ASSERT_FALSE(found.is_null()) << r->body;
+    EXPECT_EQ(found["severity"], "error");
+    EXPECT_EQ(found["file"], "upload.jf");
+    // At `"2025.1"` in `  version "2025.1"`.
+    const auto at = edited_.find("\"2025.1\"");
+    const auto line_start = edited_.rfind('\n', at) + 1;
+    EXPECT_EQ(found["line"], std::count(edited_.begin(), edited_.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1);
+    EXPECT_EQ(found["column"], at - line_start + 1);
+    const auto message = found["message"].get<std::string>();
+    EXPECT_NE(message.find("policy `reference` version `2025.1` has stored decisions under sha256 " +
+                           sha_of(original_) + " (the first on "),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("this text has sha256 " + sha_of(edited_)), std::string::npos) << message;
+    EXPECT_NE(found["help"].get<std::string>().find("give this text a new version"), std::string::npos) << found;
+    ASSERT_EQ(error["details"].size(), 1u) << r->body;
+    EXPECT_EQ(error["details"][0]["code"], "E4231");
+    EXPECT_EQ(error["details"][0]["path"], "/source");
+    // The upload is refused as the check said.
+    EXPECT_EQ(c.Post("/v1/policies", bearer(kAuthorToken), edited_, "text/plain")->status, 409);
+
+    const auto same = check(original_);
+    EXPECT_EQ(same->status, 200) << same->body;
+    const auto renamed = check(reference_as("2025.2", "effective from 2025-04-01") + "\n# edited\n");
+    EXPECT_EQ(renamed->status, 200) << renamed->body;
+}
+
+// docs/diagnostics.md's example of E4231 is what the check says: its policy, checked after a
+// decision was stored under its id and version with another text, renders as the section shows
+// (the time of the first decision aside).
+TEST(DecidedUnderDoc, TheExampleOfE4231IsWhatTheCheckSays) {
+    const auto doc = read_file(fs::path(JOINTLY_SOURCE_DIR) / "docs/diagnostics.md");
+    const auto section = doc.find("\n## E4231 ");
+    ASSERT_NE(section, std::string::npos) << "docs/diagnostics.md has no E4231 section";
+    const auto block = [&doc](const std::string& fence, std::size_t from) {
+        const auto begin = doc.find("\n```" + fence + "\n", from);
+        if (begin == std::string::npos) return std::string();
+        const auto body = begin + fence.size() + 5;
+        return doc.substr(body, doc.find("\n```\n", body) + 1 - body);
+    };
+    const auto policy = block("jointly", section);
+    const auto shown = block("text", section);
+    ASSERT_FALSE(policy.empty());
+    ASSERT_FALSE(shown.empty());
+    constexpr const char* kShownTime = "2025-06-01T09:12:44.120Z";
+    ASSERT_NE(shown.find(kShownTime), std::string::npos) << shown;
+
+    TestServer s;
+    std::string first;
+    {
+        auto store = server::Store::connect(s.options.db.string());
+        auto r = server::testing::sample_decision("C-1", "approve");
+        r.policy_id = "demo";
+        r.policy_version = "1";
+        r.policy_sha256 = sha_of(policy + "# the text decided under\n");
+        first = store->add_decision(r);
+    }
+    const auto r = s.client().Post("/v1/policies/check", bearer(kClientToken), policy, "text/plain");
+    ASSERT_EQ(r->status, 422) << r->body;
+    auto rendered = body_of(r)["error"]["rendered"].get<std::string>();
+    rendered.replace(rendered.find(first), first.size(), kShownTime);
+    EXPECT_EQ(rendered, shown);
 }
 
 }  // namespace

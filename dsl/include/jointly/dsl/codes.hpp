@@ -201,7 +201,8 @@ enum class Category : std::uint8_t {
     X(service_line_kind, "E4217", Error, CallerInput, "a line of another kind than its service is declared as") \
     X(agency_not_allowed, "E4218", Error, CallerInput, "an agency fact naming an agency it does not allow") \
     X(case_ref_invalid, "E4219", Error, CallerInput, "a case reference that is empty, too long or holds a control character") \
-    X(override_sum, "E4230", Error, CallerInput, "a panel override whose shares do not sum to the decision's money")
+    X(override_sum, "E4230", Error, CallerInput, "a panel override whose shares do not sum to the decision's money") \
+    X(decided_under_other_text, "E4231", Error, CallerInput, "a policy version whose stored decisions were made under another text")
 
 enum class Code : std::uint16_t {
 #define JOINTLY_CODE_ENUM(id, code, severity, category, title) id,
