@@ -314,8 +314,10 @@ Command define_serve(CLI::App& root, Streams io) {
                v.names, [args, key](const std::string& value) { args->values[key] = value; }, help)
             ->option_text(v.text);
     }
-    app->add_flag("--open-evaluation", args->open_evaluation, "evaluation needs no token");
-    app->add_flag("--client-evaluation", args->client_evaluation, "evaluation needs a client token (the default)");
+    app->add_flag("--open-evaluation", args->open_evaluation,
+                  "evaluation that stores nothing needs no token (storing still needs a client, panel or "
+                  "admin token)");
+    app->add_flag("--client-evaluation", args->client_evaluation, "evaluation needs a token of any role (the default)");
     app->add_flag("--insecure-dev", args->insecure_dev, "allow starting without --tokens (development only)");
     app->add_flag("-q,--quiet", args->quiet, "no access log on standard error");
     app->footer(footer("SIGHUP reloads the policies; SIGTERM or SIGINT stop after the requests in\n"
