@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The decision API with curl, against `jointly serve` (default http://127.0.0.1:8080).
-# usage: examples/curl/decisions.sh [BASE_URL]   (PANEL_TOKEN for the panel record)
+# usage: examples/curl/decisions.sh [BASE_URL]   (CLIENT_TOKEN to evaluate, store and read;
+# PANEL_TOKEN for the panel record; with --open-evaluation, evaluating needs no token)
 set -euo pipefail
 base=${1:-http://127.0.0.1:8080}
 here=$(cd "$(dirname "$0")/.." && pwd)
 json=(-H 'content-type: application/json')
 
 echo "== evaluate (not stored)"
-curl -sS "${json[@]}" "$base/v1/evaluate" -d @"$here/requests/post-op.json"; echo
+curl -sS "${json[@]}" ${CLIENT_TOKEN:+-H "authorization: Bearer $CLIENT_TOKEN"} "$base/v1/evaluate" \
+  -d @"$here/requests/post-op.json"; echo
 
 echo "== a malformed request: every problem, each with a JSON pointer"
-curl -sS "${json[@]}" "$base/v1/evaluate" -d @"$here/requests/invalid.json"; echo
+curl -sS "${json[@]}" ${CLIENT_TOKEN:+-H "authorization: Bearer $CLIENT_TOKEN"} "$base/v1/evaluate" \
+  -d @"$here/requests/invalid.json"; echo
 
-echo "== store a decision"
-stored=$(curl -sS "${json[@]}" "$base/v1/decisions" -d @"$here/requests/uncovered.json")
+echo "== store a decision (a client, panel or admin token)"
+stored=$(curl -sS "${json[@]}" ${CLIENT_TOKEN:+-H "authorization: Bearer $CLIENT_TOKEN"} "$base/v1/decisions" \
+  -d @"$here/requests/uncovered.json")
 echo "$stored"
 id=$(printf '%s' "$stored" | sed -n 's/^{"decision_id":"\([^"]*\)".*/\1/p')
 
