@@ -117,11 +117,6 @@ public:
         whole += heap_;
         list.push_back(whole);
     }
-    // The text into `out`, reusing its memory.
-    void assign_to(std::string& out) const {
-        out.assign(buf_.data(), len_);
-        if (spilled_) out += heap_;
-    }
 
 private:
     void spill(std::string_view s) {
